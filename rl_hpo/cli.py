@@ -1,0 +1,346 @@
+"""The ``rl-hpo`` command: list tasks, train a policy, tune, run and report a head-to-head benchmark.
+
+Every subcommand fails with one line on standard error and a non-zero exit status for bad input; a
+traceback means a bug (``RL_HPO_DEBUG=1`` shows tracebacks for every error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from rl_hpo.exceptions import RLHPOError
+
+__all__ = ["build_parser", "main"]
+
+EXIT_USAGE = 2
+EXIT_ERROR = 1
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (the usage is in --help)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _add_data_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--yahpo-data",
+        metavar="PATH",
+        help="YAHPO Gym v1 data folder (default: the environment variable RL_HPO_YAHPO_DATA)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="rl-hpo",
+        description="Hyperparameter optimization by reinforcement learning, with Bayesian and bandit baselines.",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser(
+        "tasks",
+        help="list task families, suites and tasks",
+        description="List task families and suites; with --suite, its tasks and their split.",
+    )
+    p.add_argument("--suite", metavar="S", help="a suite such as yahpo/lcbench or synthetic/branin")
+    p.add_argument("--split", default="all", help="train, validation, test or all (default: all)")
+    _add_data_option(p)
+
+    p = sub.add_parser(
+        "train",
+        help="train a PPO tuning policy on a suite",
+        description="Train a PPO tuning policy with stable-baselines3 on the tasks of a suite split.",
+    )
+    p.add_argument(
+        "--suite", required=True, action="append", metavar="S", help="suite to train on (repeat for several)"
+    )
+    p.add_argument("--split", default="train", help="split to train on (default: train)")
+    p.add_argument("--timesteps", type=_positive_int, required=True, metavar="N", help="environment steps")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder for the policy, checkpoints and logs")
+    p.add_argument("--seed", type=_non_negative_int, default=0, metavar="K", help="random seed (default: 0)")
+    p.add_argument(
+        "--n-envs",
+        type=_positive_int,
+        default=None,
+        metavar="W",
+        help="parallel environments (default: all cores)",
+    )
+    p.add_argument(
+        "--budget",
+        type=_positive_int,
+        default=50,
+        metavar="N",
+        help="evaluations per training episode (default: 50)",
+    )
+    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --out")
+    _add_data_option(p)
+
+    p = sub.add_parser(
+        "tune",
+        help="tune one task and print the best configuration",
+        description="Tune a task (or a CSV data set) with one method and print the best configuration and score.",
+    )
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--task", metavar="T", help="task name family/scenario/instance, e.g. synthetic/branin/0")
+    src.add_argument("--csv", metavar="PATH", help="tune a scikit-learn pipeline on a CSV file (needs --target)")
+    p.add_argument("--target", metavar="COLUMN", help="target column of --csv")
+    p.add_argument(
+        "--pipeline", default="random_forest", help="scikit-learn pipeline for --csv (default: random_forest)"
+    )
+    p.add_argument(
+        "--method",
+        default="random",
+        help="optimization method (default: random; see 'rl-hpo tune --methods')",
+    )
+    p.add_argument(
+        "--policy",
+        default="default",
+        metavar="default|DIR",
+        help="policy for --method ppo (default: the shipped one)",
+    )
+    p.add_argument(
+        "--budget",
+        type=_positive_float,
+        default=50,
+        metavar="N",
+        help="full-fidelity evaluations (default: 50)",
+    )
+    p.add_argument("--seed", type=_non_negative_int, default=None, metavar="K", help="random seed")
+    p.add_argument("--journal", metavar="PATH", help="record every finished trial here; with --resume, continue it")
+    p.add_argument("--resume", action="store_true", help="continue the run recorded in --journal")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_data_option(p)
+
+    p = sub.add_parser(
+        "bench",
+        help="run methods head to head on a suite",
+        description=(
+            "Run every (method, task, seed) cell of a head-to-head benchmark and write "
+            "trials.csv, summary.csv, report.md and plots."
+        ),
+    )
+    p.add_argument("--suite", required=True, metavar="S", help="suite, e.g. yahpo/lcbench")
+    p.add_argument("--split", default="test", help="split (default: test)")
+    p.add_argument("--methods", default="random,tpe,gp", help="comma-separated methods (default: random,tpe,gp)")
+    p.add_argument(
+        "--budget",
+        type=_positive_float,
+        default=50,
+        metavar="N",
+        help="full-fidelity evaluations per run (default: 50)",
+    )
+    p.add_argument(
+        "--seeds", type=_positive_int, default=10, metavar="K", help="seeds per task and method (default: 10)"
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder (re-running continues it)")
+    p.add_argument("--tasks", metavar="ID,ID,...", help="only these tasks of the split (instance ids or full names)")
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        metavar="W",
+        help="parallel workers (default: all cores)",
+    )
+    p.add_argument("--executor", choices=["local", "ray"], default="local", help="local process pool or a Ray cluster")
+    p.add_argument("--policy", default="default", metavar="default|DIR", help="policy for the ppo method")
+    _add_data_option(p)
+
+    p = sub.add_parser(
+        "report",
+        help="rebuild report.md and plots from a bench folder",
+        description="Rebuild report.md, summary.csv and the plots from the trials stored in a bench folder.",
+    )
+    p.add_argument("dir", metavar="DIR", help="a folder written by 'rl-hpo bench'")
+    return parser
+
+
+def _apply_data_option(args: argparse.Namespace) -> None:
+    path = getattr(args, "yahpo_data", None)
+    if path:
+        os.environ["RL_HPO_YAHPO_DATA"] = os.path.abspath(path)
+
+
+def _cmd_tasks(args: argparse.Namespace) -> int:
+    from rl_hpo.tasks.registry import families, load_suite
+
+    if args.suite:
+        suite = load_suite(args.suite)
+        names = suite.task_names(args.split)
+        print(f"{suite.name}: {len(names)} tasks" + (f" ({args.split} split)" if args.split != "all" else ""))
+        for name in names:
+            print(f"  {name:<40} {suite.split_of(name) or '-'}")
+        return 0
+    for name, module in families().items():
+        print(f"{name:<10} {getattr(module, 'DESCRIPTION', '')}")
+        try:
+            suites = module.suite_names()
+        except RLHPOError as err:
+            print(f"  (no suites: {err})")
+            continue
+        for suite_name in suites:
+            print(f"  {suite_name}")
+    print("\nList a suite's tasks with: rl-hpo tasks --suite SUITE")
+    return 0
+
+
+def _cmd_tune(args: argparse.Namespace) -> int:
+    from rl_hpo.tune import tune
+
+    options: dict[str, Any] = {}
+    if args.method == "ppo":
+        options["policy"] = args.policy
+    if args.csv:
+        if not args.target:
+            raise ValueError("--csv needs --target COLUMN, the column to predict.")
+        from rl_hpo.tasks.sklearn import load_csv_task
+
+        task: Any = load_csv_task(args.csv, args.target, pipeline=args.pipeline)
+    else:
+        if args.target:
+            raise ValueError("--target only goes with --csv.")
+        from rl_hpo.tasks.registry import load_task
+
+        task = load_task(args.task)
+    if args.resume and not args.journal:
+        raise ValueError("--resume needs --journal PATH, the journal of the run to continue.")
+    if args.journal:
+        options.update(journal=args.journal, resume=args.resume)
+    history = tune(task, budget=args.budget, method=args.method, seed=args.seed, progress=not args.quiet, **options)
+    best = history.best_record()
+    assert best is not None  # tune raises AllTrialsFailedError otherwise
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "task": task.name,
+                    "method": args.method,
+                    "seed": args.seed,
+                    "trials": history.n_trials,
+                    "failed": history.n_failed,
+                    "best_score": history.best_score,
+                    "best_config": history.best_config,
+                },
+                default=str,
+            )
+        )
+        return 0
+    print(f"task:        {task.name}")
+    print(f"method:      {args.method} (seed {args.seed})")
+    print(f"trials:      {history.n_trials} ({history.n_failed} failed)")
+    print(
+        f"best score:  {history.best_score:.6g}"
+        + (f"   (normalized regret {task.bounds.regret(best.score):.4f})" if task.bounds else "")
+    )
+    print("best config:")
+    for key, value in history.best_config.items():
+        print(f"  {key} = {value}")
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    try:
+        from rl_hpo.agents.training import train_command
+    except ModuleNotFoundError as err:
+        if err.name and err.name.startswith("rl_hpo"):
+            raise NotImplementedError("'rl-hpo train' is not available in this version of rl_hpo.") from None
+        raise
+    return train_command(args)
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    try:
+        from rl_hpo.bench import bench_command
+    except ImportError as err:
+        if getattr(err, "name", None) and str(err.name).startswith("rl_hpo"):
+            raise NotImplementedError("'rl-hpo bench' is not available in this version of rl_hpo.") from None
+        raise
+    return bench_command(args)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    try:
+        from rl_hpo.bench import report_command
+    except ImportError as err:
+        if getattr(err, "name", None) and str(err.name).startswith("rl_hpo"):
+            raise NotImplementedError("'rl-hpo report' is not available in this version of rl_hpo.") from None
+        raise
+    return report_command(args)
+
+
+_COMMANDS = {
+    "tasks": _cmd_tasks,
+    "train": _cmd_train,
+    "tune": _cmd_tune,
+    "bench": _cmd_bench,
+    "report": _cmd_report,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from rl_hpo import __version__
+
+        print(f"rl-hpo {__version__}")
+        return 0
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    _apply_data_option(args)
+    try:
+        return _COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print("rl-hpo: interrupted", file=sys.stderr)
+        return 130
+    except NotImplementedError as err:
+        print(f"rl-hpo {args.command}: {err}", file=sys.stderr)
+        return EXIT_ERROR
+    except (RLHPOError, ValueError, FileNotFoundError, PermissionError) as err:
+        if os.environ.get("RL_HPO_DEBUG"):
+            raise
+        message = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
+        print(f"rl-hpo {args.command}: error: {message}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(err, ValueError | KeyError) else EXIT_ERROR
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,28 @@
+"""The package's exception hierarchy: one base class, so callers can catch everything rl_hpo raises."""
+
+from __future__ import annotations
+
+__all__ = ["AllTrialsFailedError", "DataNotFoundError", "PolicyFileError", "RLHPOError", "TaskNotFoundError"]
+
+
+class RLHPOError(Exception):
+    """Base class of every error raised on purpose by rl_hpo."""
+
+
+class TaskNotFoundError(RLHPOError, KeyError):
+    """A task, suite or family name that does not exist."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; show it plainly
+        return str(self.args[0]) if self.args else ""
+
+
+class DataNotFoundError(RLHPOError, FileNotFoundError):
+    """Benchmark data (e.g. the YAHPO data folder) that is missing or incomplete."""
+
+
+class PolicyFileError(RLHPOError, ValueError):
+    """A policy file that is missing, truncated, corrupted, tampered with or of an unknown format."""
+
+
+class AllTrialsFailedError(RLHPOError, RuntimeError):
+    """Every trial of a run failed, so there is no best configuration to return."""

@@ -1,0 +1,267 @@
+"""The optimizer protocol: ``ask() -> Trial``, ``tell(trial, result)``, and ``optimize`` as a thin loop.
+
+Every method in rl_hpo (random search, the Bayesian and bandit baselines, the PPO policy) subclasses
+``Optimizer`` and implements two hooks, ``_ask(trial_id)`` and ``_tell(trial, result)``; the base class
+keeps the contract: trial ids, pending trials, errors for unknown or repeated ``tell`` calls, failed
+results, and the evaluation loop.
+
+Failed trials: a result whose score is NaN or infinite (or an objective that raised) is a failed trial.
+``tell`` passes it to ``_tell`` as a ``Result`` whose ``failed`` is True and each method documents what it
+does with it; the run goes on.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from rl_hpo.exceptions import AllTrialsFailedError
+from rl_hpo.history import History
+from rl_hpo.space import SearchSpace
+from rl_hpo.tasks.base import Fidelity, Result, Task
+
+__all__ = [
+    "Optimizer",
+    "Trial",
+    "available_optimizers",
+    "evaluate_safely",
+    "make_optimizer",
+    "register_optimizer",
+]
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One configuration to evaluate, at ``fidelity`` (None: the task's highest)."""
+
+    id: int
+    config: dict[str, Any]
+    fidelity: float | None = None
+    info: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+class Optimizer(ABC):
+    """Base class of every optimizer: ask/tell with a checked contract, and ``optimize``.
+
+    Args:
+        space: the search space.
+        seed: seeds the optimizer's own random generator; the same seed gives the same trials.
+        fidelity: the task's fidelity dimension; required by multi-fidelity methods, ignored by the others.
+    """
+
+    name: ClassVar[str] = "optimizer"
+    #: Multi-fidelity methods need a task with a fidelity and choose the fidelity of every trial.
+    multi_fidelity: ClassVar[bool] = False
+
+    def __init__(self, space: SearchSpace, *, seed: int | None = None, fidelity: Fidelity | None = None) -> None:
+        if not isinstance(space, SearchSpace):
+            raise TypeError(f"space must be a SearchSpace, got {type(space).__name__}.")
+        if seed is not None and (not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0):
+            raise ValueError(
+                f"The 'seed' parameter of {type(self).__name__} must be an int >= 0 or None. Got {seed!r} instead."
+            )
+        if self.multi_fidelity and fidelity is None:
+            raise ValueError(
+                f"{self.name} is a multi-fidelity method and needs a task with a fidelity "
+                "(e.g. epochs or a train-set fraction); this task has none. Use a single-fidelity method such as tpe."
+            )
+        self.space = space
+        self.seed = seed
+        self.fidelity = fidelity
+        self._n_asked = 0
+        self._pending: dict[int, Trial] = {}
+        self._told: set[int] = set()
+
+    # -- the contract -----------------------------------------------------------------------------
+    def ask(self) -> Trial:
+        """Propose the next trial."""
+        trial_id = self._n_asked
+        config, fidelity = self._ask(trial_id)
+        trial = Trial(trial_id, config, fidelity)
+        self._n_asked += 1
+        self._pending[trial_id] = trial
+        return trial
+
+    def tell(self, trial: Trial, result: Result | float) -> None:
+        """Report the result of a trial returned by ``ask``.
+
+        Raises:
+            ValueError: if the trial was not asked by this optimizer or was already told.
+        """
+        if trial.id in self._told:
+            raise ValueError(f"Trial {trial.id} was already told; each trial is told once.")
+        if self._pending.get(trial.id) != trial:
+            raise ValueError(f"Trial {trial.id} was not asked by this optimizer; tell only trials from its ask().")
+        if not isinstance(result, Result):
+            result = Result(_to_float(result))
+        if not math.isfinite(result.score) and not math.isnan(result.score):
+            result = Result(float("nan"), result.cost, {**result.info, "error": f"non-finite score {result.score}"})
+        del self._pending[trial.id]
+        self._told.add(trial.id)
+        self._tell(trial, result)
+
+    @abstractmethod
+    def _ask(self, trial_id: int) -> tuple[dict[str, Any], float | None]:
+        """Return ``(config, fidelity)`` of the next trial."""
+
+    @abstractmethod
+    def _tell(self, trial: Trial, result: Result) -> None:
+        """Learn from a finished trial (``result.failed`` marks a failed one)."""
+
+    # -- the loop ---------------------------------------------------------------------------------
+    def optimize(
+        self,
+        task: Task,
+        budget: float,
+        *,
+        callback: Callable[[History, Trial, Result], None] | None = None,
+        history: History | None = None,
+        progress: bool = False,
+    ) -> History:
+        """Ask, evaluate and tell until ``budget`` full-fidelity-equivalent evaluations are spent.
+
+        Args:
+            task: what to tune; its space should be the optimizer's space.
+            budget: full-fidelity-equivalent evaluations (an evaluation at fidelity f costs f / f_max).
+            callback: called after every trial with ``(history, trial, result)``.
+            history: continue an existing history (e.g. a resumed journal) instead of a new one.
+            progress: show a progress bar on the terminal.
+
+        Raises:
+            AllTrialsFailedError: if every trial failed.
+        """
+        if not (isinstance(budget, int | float) and math.isfinite(budget) and budget > 0):
+            raise ValueError(f"The 'budget' parameter must be a number > 0. Got {budget!r} instead.")
+        history = history if history is not None else History.for_task(task, method=self.name, seed=self.seed)
+        bar = _progress_bar(budget, f"{self.name} on {task.name}") if progress else None
+        try:
+            while history.budget_used < budget - 1e-9:
+                start = time.perf_counter()
+                trial = self.ask()
+                decision_s = time.perf_counter() - start
+                result = evaluate_safely(task, trial)
+                start = time.perf_counter()
+                self.tell(trial, result)
+                decision_s += time.perf_counter() - start
+                history.add(trial, result, decision_s=decision_s, budget_fraction=task.budget_fraction(trial.fidelity))
+                if callback is not None:
+                    callback(history, trial, result)
+                if bar is not None:
+                    bar.n = min(budget, round(history.budget_used, 3))
+                    best = history.best_score_or_none()
+                    bar.set_postfix_str(f"best={best:.5g}" if best is not None else "no success yet")
+        finally:
+            if bar is not None:
+                bar.close()
+        if history.n_trials and history.n_failed == history.n_trials:
+            raise AllTrialsFailedError(
+                f"All {history.n_trials} trials failed; the first error was: {history.first_error()}"
+            )
+        return history
+
+
+def evaluate_safely(task: Task, trial: Trial) -> Result:
+    """Evaluate a trial, turning an exception or a non-numeric return into a failed ``Result``."""
+    start = time.perf_counter()
+    try:
+        result = task.evaluate(trial.config, trial.fidelity)
+    except Exception as err:  # a failing objective must not end the run: record it and go on
+        return Result.failure(f"{type(err).__name__}: {err}", time.perf_counter() - start)
+    if not isinstance(result, Result):
+        return Result.failure(f"evaluate returned {type(result).__name__}, not a Result", time.perf_counter() - start)
+    if not math.isfinite(result.score):
+        return Result(float("nan"), result.cost, {**result.info, "error": f"non-finite score {result.score}"})
+    return result
+
+
+def _to_float(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"A result must be a Result or a number, got {type(value).__name__} {value!r}.") from None
+
+
+def _progress_bar(total: float, desc: str):
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        total=total,
+        desc=desc,
+        unit="eval",
+        leave=False,
+        bar_format="{l_bar}{bar}| {n:.4g}/{total:.4g} [{elapsed}<{remaining}{postfix}]",
+    )
+
+
+# -- the registry ---------------------------------------------------------------------------------
+# name -> "module:Class"; modules are imported on first use so that `import rl_hpo` stays light.
+_REGISTRY: dict[str, str | type[Optimizer]] = {
+    "random": "rl_hpo.baselines.random_search:RandomSearch",
+    "grid": "rl_hpo.baselines.grid:GridSearch",
+    "qmc": "rl_hpo.baselines.qmc:SobolSearch",
+    "tpe": "rl_hpo.baselines.optuna_samplers:TPE",
+    "gp": "rl_hpo.baselines.optuna_samplers:GP",
+    "cmaes": "rl_hpo.baselines.optuna_samplers:CMAES",
+    "hyperband": "rl_hpo.baselines.hyperband:Hyperband",
+    "bohb": "rl_hpo.baselines.bohb:BOHB",
+    "portfolio": "rl_hpo.baselines.portfolio:Portfolio",
+    "ppo": "rl_hpo.agents.policy_optimizer:PolicyOptimizer",
+}
+
+
+def register_optimizer(name: str, cls: type[Optimizer] | str) -> None:
+    """Make ``make_optimizer(name, ...)`` build ``cls`` (a class or a lazy ``"module:Class"`` path)."""
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"An optimizer name must be a non-empty string, got {name!r}.")
+    _REGISTRY[name] = cls
+
+
+def available_optimizers() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def optimizer_class(name: str) -> type[Optimizer]:
+    if name not in _REGISTRY:
+        raise ValueError(f"Unknown method {name!r}; choose one of: {', '.join(available_optimizers())}.")
+    entry = _REGISTRY[name]
+    if isinstance(entry, str):
+        module, _, attr = entry.partition(":")
+        try:
+            entry = getattr(importlib.import_module(module), attr)
+        except ModuleNotFoundError as err:
+            if err.name is not None and err.name.startswith("rl_hpo"):
+                raise NotImplementedError(f"Method {name!r} is not available in this version of rl_hpo.") from None
+            raise
+        _REGISTRY[name] = entry
+    return entry
+
+
+def make_optimizer(
+    name: str,
+    space: SearchSpace | Mapping[str, Any],
+    seed: int | None = None,
+    **options: Any,
+) -> Optimizer:
+    """Build the optimizer registered as ``name`` (see ``available_optimizers()``).
+
+    Args:
+        name: e.g. "random", "tpe", "gp", "hyperband", "ppo".
+        space: a ``SearchSpace`` or a plain spec.
+        seed: the optimizer's seed.
+        **options: keyword options of that optimizer (``fidelity=`` for multi-fidelity methods).
+    """
+    cls = optimizer_class(name)
+    space = space if isinstance(space, SearchSpace) else SearchSpace.from_dict(space)
+    try:
+        return cls(space, seed=seed, **options)
+    except TypeError as err:
+        if "unexpected keyword argument" in str(err):
+            raise ValueError(f"Method {name!r} does not take that option: {err}.") from None
+        raise

@@ -1,0 +1,550 @@
+"""Search spaces: typed hyperparameters mapped one coordinate each onto the unit cube [0, 1]^d.
+
+Every optimizer in rl_hpo, the tuning environment included, works in the unit cube; a space turns
+cube points into valid configurations (``decode``) and back (``encode``).
+
+- ``Float(low, high, log=False)``: u -> low + u (high - low), or the same in log space.
+- ``Int(low, high, log=False)``: the cube coordinate is cut into one equal bin per integer (in log space
+  when ``log=True``, each integer v owning [v - 0.5, v + 0.5]); ``encode`` returns the bin's centre.
+- ``Categorical(choices)``: one equal bin per choice.
+- ``condition=Condition(parent, values)``: the parameter is active only while the categorical ``parent``
+  takes one of ``values``; an inactive parameter is left out of the decoded configuration and encodes
+  to 0.5.
+
+``encode(decode(u))`` equals ``u`` for active continuous coordinates and is a fixed point for all
+coordinates: decoding it again gives the same configuration.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "Categorical",
+    "Condition",
+    "Float",
+    "Int",
+    "Param",
+    "SearchSpace",
+]
+
+_INACTIVE_CODE = 0.5
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Makes a parameter active only while the categorical ``parent`` takes one of ``values``."""
+
+    parent: str
+    values: tuple[Any, ...]
+
+    def __init__(self, parent: str, values: Iterable[Any]) -> None:
+        if isinstance(values, str | int | float | bool):
+            values = (values,)
+        object.__setattr__(self, "parent", parent)
+        object.__setattr__(self, "values", tuple(values))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"parent": self.parent, "values": list(self.values)}
+
+
+@dataclass(frozen=True)
+class Param:
+    """Base class of a hyperparameter. Subclasses implement the unit-cube mapping."""
+
+    condition: Condition | None = field(default=None, kw_only=True)
+
+    kind = "param"
+
+    def _check(self, name: str) -> None:
+        raise NotImplementedError
+
+    def from_unit(self, u: np.ndarray) -> np.ndarray:
+        """Map cube coordinates (any shape) to numeric values: floats, integers, or choice indices."""
+        raise NotImplementedError
+
+    def to_unit(self, value: Any) -> float:
+        """Map one valid value to its cube coordinate."""
+        raise NotImplementedError
+
+    def value_of(self, numeric: float) -> Any:
+        """The Python value of a numeric value from ``from_unit``."""
+        raise NotImplementedError
+
+    def is_valid(self, value: Any) -> bool:
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _condition_dict(self) -> dict[str, Any]:
+        return {"condition": self.condition.to_dict()} if self.condition is not None else {}
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool | np.bool_)
+
+
+def _same_kind(a: Any, b: Any) -> bool:
+    """Whether two categorical values are comparable (so that True never matches 1, nor "1" match 1)."""
+    if isinstance(a, str) or isinstance(b, str):
+        return isinstance(a, str) and isinstance(b, str)
+    if isinstance(a, bool | np.bool_) or isinstance(b, bool | np.bool_):
+        return isinstance(a, bool | np.bool_) and isinstance(b, bool | np.bool_)
+    return True
+
+
+@dataclass(frozen=True)
+class Float(Param):
+    """A real-valued hyperparameter in [low, high], uniform or log-uniform."""
+
+    low: float
+    high: float
+    log: bool = False
+    kind = "float"
+
+    def _check(self, name: str) -> None:
+        if not (_is_real(self.low) and _is_real(self.high)):
+            raise ValueError(
+                f"Parameter {name!r}: low and high must be numbers, got low={self.low!r}, high={self.high!r}."
+            )
+        if not (math.isfinite(self.low) and math.isfinite(self.high)):
+            raise ValueError(f"Parameter {name!r}: bounds must be finite, got low={self.low}, high={self.high}.")
+        if self.low >= self.high:
+            raise ValueError(f"Parameter {name!r}: low must be < high, got low={self.low}, high={self.high}.")
+        if self.log and self.low <= 0:
+            raise ValueError(f"Parameter {name!r}: a log-scaled range needs low > 0, got low={self.low}.")
+
+    def _bounds(self) -> tuple[float, float]:
+        return (math.log(self.low), math.log(self.high)) if self.log else (float(self.low), float(self.high))
+
+    def from_unit(self, u: np.ndarray) -> np.ndarray:
+        a, b = self._bounds()
+        x = a + np.clip(u, 0.0, 1.0) * (b - a)
+        x = np.exp(x) if self.log else x
+        return np.clip(x, self.low, self.high)  # exp/log round-off must not leave the range
+
+    def to_unit(self, value: Any) -> float:
+        a, b = self._bounds()
+        x = math.log(value) if self.log else float(value)
+        return min(1.0, max(0.0, (x - a) / (b - a)))
+
+    def value_of(self, numeric: float) -> float:
+        return float(numeric)
+
+    def is_valid(self, value: Any) -> bool:
+        return _is_real(value) and math.isfinite(value) and self.low <= value <= self.high
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": "float",
+            "low": self.low,
+            "high": self.high,
+            "log": self.log,
+            **self._condition_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class Int(Param):
+    """An integer hyperparameter in [low, high] (both included), uniform or log-uniform."""
+
+    low: int
+    high: int
+    log: bool = False
+    kind = "int"
+
+    def _check(self, name: str) -> None:
+        for bound in (self.low, self.high):
+            if not (isinstance(bound, int | np.integer) and not isinstance(bound, bool)):
+                raise ValueError(
+                    f"Parameter {name!r}: Int bounds must be integers, got low={self.low!r}, high={self.high!r}."
+                )
+        if self.low >= self.high:
+            raise ValueError(f"Parameter {name!r}: low must be < high, got low={self.low}, high={self.high}.")
+        if self.log and self.low <= 0:
+            raise ValueError(f"Parameter {name!r}: a log-scaled range needs low > 0, got low={self.low}.")
+
+    def _edges(self) -> tuple[float, float]:
+        if self.log:
+            return math.log(self.low - 0.5), math.log(self.high + 0.5)
+        return self.low - 0.5, self.high + 0.5
+
+    def from_unit(self, u: np.ndarray) -> np.ndarray:
+        a, b = self._edges()
+        x = a + np.clip(u, 0.0, 1.0) * (b - a)
+        x = np.exp(x) if self.log else x
+        return np.clip(np.rint(x), self.low, self.high)
+
+    def to_unit(self, value: Any) -> float:
+        a, b = self._edges()
+        x = math.log(value) if self.log else float(value)
+        return min(1.0, max(0.0, (x - a) / (b - a)))
+
+    def value_of(self, numeric: float) -> int:
+        return int(numeric)
+
+    def is_valid(self, value: Any) -> bool:
+        if isinstance(value, bool) or not isinstance(value, int | np.integer | float | np.floating):
+            return False
+        return float(value).is_integer() and self.low <= value <= self.high
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": "int",
+            "low": int(self.low),
+            "high": int(self.high),
+            "log": self.log,
+            **self._condition_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class Categorical(Param):
+    """A choice among unordered values (strings, numbers, booleans or None)."""
+
+    choices: tuple[Any, ...]
+    kind = "categorical"
+
+    def __init__(self, choices: Iterable[Any], *, condition: Condition | None = None) -> None:
+        if isinstance(choices, str):
+            raise ValueError(f"Categorical choices must be a sequence of values, not the string {choices!r}.")
+        object.__setattr__(self, "choices", tuple(choices))
+        object.__setattr__(self, "condition", condition)
+
+    def _check(self, name: str) -> None:
+        if len(self.choices) == 0:
+            raise ValueError(f"Parameter {name!r}: a Categorical needs at least one choice, got choices=().")
+        if len(set(map(repr, self.choices))) != len(self.choices):
+            raise ValueError(f"Parameter {name!r}: choices must be distinct, got {list(self.choices)!r}.")
+
+    def from_unit(self, u: np.ndarray) -> np.ndarray:
+        n = len(self.choices)
+        return np.minimum(np.floor(np.clip(u, 0.0, 1.0) * n), n - 1)
+
+    def index(self, value: Any) -> int:
+        for i, choice in enumerate(self.choices):
+            if _same_kind(choice, value) and choice == value:
+                return i
+        raise ValueError(f"{value!r} is not one of {list(self.choices)!r}")
+
+    def to_unit(self, value: Any) -> float:
+        return (self.index(value) + 0.5) / len(self.choices)
+
+    def value_of(self, numeric: float) -> Any:
+        return self.choices[int(numeric)]
+
+    def is_valid(self, value: Any) -> bool:
+        try:
+            self.index(value)
+        except ValueError:
+            return False
+        return True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "categorical", "choices": list(self.choices), **self._condition_dict()}
+
+
+class SearchSpace(Mapping[str, Param]):
+    """An ordered set of named hyperparameters with a bijection-like map onto the unit cube.
+
+    Args:
+        params: parameter name -> ``Float`` / ``Int`` / ``Categorical``, or a plain spec accepted by
+            ``SearchSpace.from_dict``. A conditional parameter must come after its parent.
+
+    Raises:
+        ValueError: for an invalid definition, naming the parameter and the offending value.
+
+    Example:
+        >>> space = SearchSpace({"C": Float(1e-3, 1e3, log=True), "kernel": Categorical(["rbf", "linear"])})
+        >>> space.decode([0.5, 0.9])
+        {'C': 1.0, 'kernel': 'linear'}
+    """
+
+    def __init__(self, params: Mapping[str, Param] | Sequence[tuple[str, Param]]) -> None:
+        items = list(params.items()) if isinstance(params, Mapping) else list(params)
+        if not items:
+            raise ValueError("A SearchSpace needs at least one parameter, got none.")
+        names: list[str] = []
+        for name, param in items:
+            if not isinstance(name, str) or not name:
+                raise ValueError(f"Parameter names must be non-empty strings, got {name!r}.")
+            if name in names:
+                raise ValueError(f"Parameter {name!r} is defined twice; names must be unique.")
+            if not isinstance(param, Param):
+                raise ValueError(
+                    f"Parameter {name!r} must be a Float, Int or Categorical, got {param!r}; "
+                    "use SearchSpace.from_dict for plain specifications."
+                )
+            param._check(name)
+            if param.condition is not None:
+                parent = param.condition.parent
+                if parent not in names:
+                    raise ValueError(
+                        f"Parameter {name!r}: its condition's parent {parent!r} must be a parameter defined before it."
+                    )
+                parent_param = dict(items)[parent]
+                if not isinstance(parent_param, Categorical):
+                    raise ValueError(
+                        f"Parameter {name!r}: a condition's parent must be Categorical, {parent!r} is not."
+                    )
+                bad = [v for v in param.condition.values if not parent_param.is_valid(v)]
+                if bad or not param.condition.values:
+                    raise ValueError(
+                        f"Parameter {name!r}: condition values {bad or []!r} are not choices of {parent!r} "
+                        f"({list(parent_param.choices)!r})."
+                    )
+            names.append(name)
+        self._params: dict[str, Param] = dict(items)
+        self._names = tuple(names)
+        self._index = {n: i for i, n in enumerate(names)}
+
+    # -- Mapping protocol -------------------------------------------------------------------------
+    def __getitem__(self, name: str) -> Param:
+        return self._params[name]
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SearchSpace) and self.to_dict() == other.to_dict()
+
+    def __hash__(self) -> int:
+        return hash(repr(self.to_dict()))
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{n!r}: {p!r}" for n, p in self._params.items())
+        return f"SearchSpace({{{inner}}})"
+
+    # -- properties -------------------------------------------------------------------------------
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self._names
+
+    @property
+    def dim(self) -> int:
+        """Number of unit-cube coordinates (one per parameter)."""
+        return len(self._names)
+
+    @property
+    def has_conditions(self) -> bool:
+        return any(p.condition is not None for p in self._params.values())
+
+    def kinds(self) -> list[str]:
+        """The kind of every coordinate: "float", "int" or "categorical"."""
+        return [p.kind for p in self._params.values()]
+
+    # -- the unit-cube map ------------------------------------------------------------------------
+    def decode_numeric(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Vectorized decoding of cube points.
+
+        Args:
+            u: shape (n, d) or (d,), values outside [0, 1] are clipped.
+
+        Returns:
+            ``(values, active)``: numeric values (floats, integers, categorical indices) of the same shape
+            as ``u``, and a boolean mask of the active parameters.
+        """
+        u = np.asarray(u, dtype=float)
+        if u.shape[-1] != self.dim:
+            raise ValueError(f"Expected cube points with {self.dim} coordinates, got shape {u.shape}.")
+        values = np.empty_like(u)
+        active = np.ones(u.shape, dtype=bool)
+        for j, param in enumerate(self._params.values()):
+            values[..., j] = param.from_unit(u[..., j])
+            cond = param.condition
+            if cond is not None:
+                p = self._index[cond.parent]
+                parent = self._params[cond.parent]
+                assert isinstance(parent, Categorical)
+                allowed = [parent.index(v) for v in cond.values]
+                active[..., j] = active[..., p] & np.isin(values[..., p], allowed)
+        return values, active
+
+    def decode(self, u: Sequence[float] | np.ndarray) -> dict[str, Any]:
+        """The configuration at cube point ``u`` (inactive conditional parameters left out)."""
+        u = np.asarray(u, dtype=float)
+        if u.ndim != 1:
+            raise ValueError(f"decode takes one point of shape ({self.dim},), got shape {u.shape}; use decode_batch.")
+        return self.decode_batch(u[None, :])[0]
+
+    def decode_batch(self, u: np.ndarray) -> list[dict[str, Any]]:
+        values, active = self.decode_numeric(np.atleast_2d(np.asarray(u, dtype=float)))
+        params = list(self._params.items())
+        return [
+            {name: param.value_of(row[j]) for j, (name, param) in enumerate(params) if mask[j]}
+            for row, mask in zip(values, active)
+        ]
+
+    def encode(self, config: Mapping[str, Any]) -> np.ndarray:
+        """The cube point of a valid configuration; inactive parameters encode to 0.5.
+
+        Raises:
+            ValueError: if the configuration is not inside the space.
+        """
+        self.validate(config)
+        u = np.full(self.dim, _INACTIVE_CODE)
+        for j, (name, param) in enumerate(self._params.items()):
+            if name in config:
+                u[j] = param.to_unit(config[name])
+        return u
+
+    def encode_batch(self, configs: Iterable[Mapping[str, Any]]) -> np.ndarray:
+        rows = [self.encode(c) for c in configs]
+        return np.array(rows, dtype=float).reshape(len(rows), self.dim)
+
+    # -- validity -------------------------------------------------------------------------------
+    def is_active(self, name: str, config: Mapping[str, Any]) -> bool:
+        cond = self._params[name].condition
+        if cond is None:
+            return True
+        return self.is_active(cond.parent, config) and config.get(cond.parent, _MISSING) in cond.values
+
+    def validate(self, config: Mapping[str, Any]) -> None:
+        """Raise ``ValueError`` naming the first problem if ``config`` is not a valid configuration."""
+        if not isinstance(config, Mapping):
+            raise ValueError(f"A configuration must be a dict, got {type(config).__name__}: {config!r}.")
+        unknown = [k for k in config if k not in self._params]
+        if unknown:
+            raise ValueError(f"Unknown parameter(s) {unknown!r}; the space has {list(self._names)!r}.")
+        for name, param in self._params.items():
+            active = self.is_active(name, config)
+            if name not in config:
+                if active:
+                    raise ValueError(f"Parameter {name!r} is missing from the configuration.")
+                continue
+            if not active:
+                raise ValueError(f"Parameter {name!r} is inactive under {param.condition} but was given.")
+            if not param.is_valid(config[name]):
+                raise ValueError(f"Parameter {name!r}: {config[name]!r} is outside the space ({param.to_dict()}).")
+
+    def contains(self, config: Mapping[str, Any]) -> bool:
+        try:
+            self.validate(config)
+        except ValueError:
+            return False
+        return True
+
+    def __contains__(self, item: object) -> bool:  # `"C" in space` tests names, as for a Mapping
+        return item in self._params
+
+    # -- sampling -------------------------------------------------------------------------------
+    def sample_unit(self, n: int, rng: np.random.Generator | int | None = None) -> np.ndarray:
+        """``n`` uniform cube points (log-uniform and bin-uniform in the value domain)."""
+        return np.random.default_rng(rng).random((n, self.dim))
+
+    def sample(self, n: int | None = None, seed: np.random.Generator | int | None = None):
+        """One random configuration, or a list of ``n``."""
+        u = self.sample_unit(1 if n is None else n, seed)
+        configs = self.decode_batch(u)
+        return configs[0] if n is None else configs
+
+    # -- conversions ----------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        """A JSON-serializable spec; ``SearchSpace.from_dict(space.to_dict()) == space``."""
+        return {name: p.to_dict() for name, p in self._params.items()}
+
+    @classmethod
+    def from_dict(cls, spec: Mapping[str, Any]) -> SearchSpace:
+        """Build a space from a plain specification.
+
+        Each value may be a ``Param``; a dict ``{"type": "float"|"int"|"categorical", ...}`` as written by
+        ``to_dict``; a list (categorical choices); or a ``(low, high)`` tuple (Int if both are ints, else
+        Float), optionally ``(low, high, "log")``.
+        """
+        if not isinstance(spec, Mapping):
+            raise ValueError(f"A search-space spec must be a dict of parameter specs, got {type(spec).__name__}.")
+        return cls([(name, _param_from_spec(name, value)) for name, value in spec.items()])
+
+    def to_optuna(self) -> dict[str, Any]:
+        """Optuna distributions for every parameter (conditions are dropped; see ``suggest``)."""
+        import optuna.distributions as od
+
+        out: dict[str, Any] = {}
+        for name, p in self._params.items():
+            if isinstance(p, Float):
+                out[name] = od.FloatDistribution(float(p.low), float(p.high), log=p.log)
+            elif isinstance(p, Int):
+                out[name] = od.IntDistribution(int(p.low), int(p.high), log=p.log)
+            else:
+                assert isinstance(p, Categorical)
+                out[name] = od.CategoricalDistribution(list(p.choices))
+        return out
+
+    @classmethod
+    def from_optuna(cls, distributions: Mapping[str, Any]) -> SearchSpace:
+        import optuna.distributions as od
+
+        params: list[tuple[str, Param]] = []
+        for name, d in distributions.items():
+            if isinstance(d, od.FloatDistribution):
+                if d.step is not None:
+                    raise ValueError(f"Parameter {name!r}: stepped float distributions are not supported.")
+                params.append((name, Float(d.low, d.high, log=d.log)))
+            elif isinstance(d, od.IntDistribution):
+                if d.step != 1:
+                    raise ValueError(f"Parameter {name!r}: int distributions with step {d.step} are not supported.")
+                params.append((name, Int(d.low, d.high, log=d.log)))
+            elif isinstance(d, od.CategoricalDistribution):
+                params.append((name, Categorical(d.choices)))
+            else:
+                raise ValueError(f"Parameter {name!r}: unsupported Optuna distribution {d!r}.")
+        return cls(params)
+
+    def suggest(self, trial: Any) -> dict[str, Any]:
+        """Sample a configuration through an Optuna trial, define-by-run, so conditions are respected."""
+        config: dict[str, Any] = {}
+        dists = self.to_optuna()
+        for name in self._names:
+            if self.is_active(name, config):
+                config[name] = trial._suggest(name, dists[name])
+        return config
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+_MISSING = _Missing()
+
+
+def _param_from_spec(name: str, value: Any) -> Param:
+    if isinstance(value, Param):
+        return value
+    if isinstance(value, Mapping):
+        spec = dict(value)
+        kind = spec.pop("type", None)
+        condition = spec.pop("condition", None)
+        cond = Condition(condition["parent"], condition["values"]) if condition else None
+        try:
+            if kind == "float":
+                return Float(spec["low"], spec["high"], log=bool(spec.get("log", False)), condition=cond)
+            if kind == "int":
+                return Int(spec["low"], spec["high"], log=bool(spec.get("log", False)), condition=cond)
+            if kind == "categorical":
+                return Categorical(spec["choices"], condition=cond)
+        except KeyError as err:
+            raise ValueError(f"Parameter {name!r}: its spec lacks the key {err.args[0]!r}: {value!r}.") from None
+        raise ValueError(f"Parameter {name!r}: unknown type {kind!r}; use 'float', 'int' or 'categorical'.")
+    if isinstance(value, list):
+        return Categorical(value)
+    if isinstance(value, tuple) and len(value) in (2, 3):
+        low, high = value[0], value[1]
+        log = len(value) == 3 and value[2] == "log"
+        if len(value) == 3 and value[2] != "log":
+            raise ValueError(f"Parameter {name!r}: the third item of a range must be 'log', got {value[2]!r}.")
+        ints = all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high))
+        return Int(low, high, log=log) if ints else Float(low, high, log=log)
+    raise ValueError(
+        f"Parameter {name!r}: cannot read the spec {value!r}; give a Float/Int/Categorical, a list of choices, "
+        "a (low, high) tuple or a dict with a 'type'."
+    )

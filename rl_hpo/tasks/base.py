@@ -1,0 +1,185 @@
+"""The Task protocol: what is tuned.
+
+A task has a search space and ``evaluate(config, fidelity=None) -> Result``. Scores are always "higher is
+better" after the task's own sign convention, costs are seconds (measured or simulated). A task may have a
+fidelity (epochs, train-set fraction) and known score bounds for normalized regret.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from rl_hpo.space import SearchSpace
+
+__all__ = ["Fidelity", "FunctionTask", "Result", "ScoreBounds", "Task"]
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of one evaluation.
+
+    Attributes:
+        score: higher is better; NaN marks a failed evaluation.
+        cost: seconds the evaluation took (measured, or simulated by a surrogate).
+        info: anything else (raw metric values, the error of a failed trial, ...).
+    """
+
+    score: float
+    cost: float = 0.0
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return not math.isfinite(self.score)
+
+    @classmethod
+    def failure(cls, error: str, cost: float = 0.0, **info: Any) -> Result:
+        return cls(float("nan"), cost, {"error": error, **info})
+
+
+@dataclass(frozen=True)
+class Fidelity:
+    """A fidelity dimension such as epochs 1..52 or a train-set fraction 0.03..1.
+
+    Budgets count full-fidelity-equivalent evaluations: an evaluation at fidelity ``f`` costs
+    ``f / high`` of one full evaluation.
+    """
+
+    name: str
+    low: float
+    high: float
+    integer: bool = False
+
+    def __post_init__(self) -> None:
+        if not (0 < self.low < self.high):
+            raise ValueError(f"Fidelity {self.name!r} needs 0 < low < high, got low={self.low}, high={self.high}.")
+
+    def clip(self, value: float) -> float:
+        v = min(self.high, max(self.low, float(value)))
+        return float(round(v)) if self.integer else v
+
+    def fraction(self, value: float | None) -> float:
+        """Cost of an evaluation at ``value`` in full-fidelity evaluations."""
+        return 1.0 if value is None else float(value) / self.high
+
+
+@dataclass(frozen=True)
+class ScoreBounds:
+    """The worst and best attainable scores of a task (for normalized regret)."""
+
+    worst: float
+    best: float
+
+    def regret(self, score: float | np.ndarray) -> float | np.ndarray:
+        """Normalized regret (best - score) / (best - worst), clipped to [0, 1]."""
+        span = self.best - self.worst
+        if span <= 0:
+            return np.zeros_like(np.asarray(score, dtype=float)) if np.ndim(score) else 0.0
+        r = np.clip((self.best - np.asarray(score, dtype=float)) / span, 0.0, 1.0)
+        return r if np.ndim(r) else float(r)
+
+
+class Task(ABC):
+    """A hyperparameter-tuning problem.
+
+    Subclasses set ``name`` and ``space`` (and ``fidelity`` / ``bounds`` where they have them) and
+    implement ``evaluate``. ``evaluate_unit`` is the vectorized fast path used by the tuning environment
+    and benchmark suites; override it where the task can evaluate many points at once.
+    """
+
+    name: str
+    space: SearchSpace
+    fidelity: Fidelity | None = None
+    bounds: ScoreBounds | None = None
+
+    @abstractmethod
+    def evaluate(self, config: Mapping[str, Any], fidelity: float | None = None) -> Result:
+        """Evaluate one configuration at ``fidelity`` (None: the highest)."""
+
+    def evaluate_batch(self, configs: Sequence[Mapping[str, Any]], fidelity: float | None = None) -> list[Result]:
+        return [self.evaluate(c, fidelity) for c in configs]
+
+    def evaluate_unit(self, u: np.ndarray, fidelity: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Evaluate cube points ``u`` of shape (n, d); returns ``(scores, costs)`` arrays of shape (n,)."""
+        results = self.evaluate_batch(self.space.decode_batch(np.atleast_2d(u)), fidelity)
+        return (
+            np.array([r.score for r in results], dtype=float),
+            np.array([r.cost for r in results], dtype=float),
+        )
+
+    def budget_fraction(self, fidelity: float | None) -> float:
+        """The share of one full-fidelity evaluation that an evaluation at ``fidelity`` costs."""
+        return 1.0 if self.fidelity is None else self.fidelity.fraction(fidelity)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r})"
+
+
+class FunctionTask(Task):
+    """A user's objective function as a task.
+
+    Args:
+        objective: ``objective(config) -> float`` (or ``objective(config, fidelity)`` when ``fidelity`` is
+            given). It may also return a ``Result``.
+        space: the search space (a ``SearchSpace`` or a plain spec for ``SearchSpace.from_dict``).
+        direction: "maximize" (default) or "minimize"; scores are negated for minimization so that every
+            optimizer maximizes.
+        name: shown in histories and reports.
+        fidelity: an optional fidelity dimension passed to the objective as its second argument.
+
+    Exceptions, NaN, infinite or non-numeric returns are not caught here; ``Optimizer.optimize`` turns
+    them into failed trials.
+    """
+
+    def __init__(
+        self,
+        objective: Callable[..., Any],
+        space: SearchSpace | Mapping[str, Any],
+        *,
+        direction: str = "maximize",
+        name: str | None = None,
+        fidelity: Fidelity | None = None,
+    ) -> None:
+        if not callable(objective):
+            raise TypeError(f"objective must be callable, got {type(objective).__name__}.")
+        if direction not in ("maximize", "minimize"):
+            raise ValueError(f"direction must be 'maximize' or 'minimize', got {direction!r}.")
+        self.objective = objective
+        self.space = space if isinstance(space, SearchSpace) else SearchSpace.from_dict(space)
+        self.direction = direction
+        self.name = name or getattr(objective, "__name__", "objective")
+        self.fidelity = fidelity
+
+    def evaluate(self, config: Mapping[str, Any], fidelity: float | None = None) -> Result:
+        start = time.perf_counter()
+        value = self.objective(dict(config)) if self.fidelity is None else self.objective(dict(config), fidelity)
+        elapsed = time.perf_counter() - start
+        if isinstance(value, Result):
+            score, cost, info = value.score, value.cost or elapsed, dict(value.info)
+        else:
+            score, cost, info = _as_score(value), elapsed, {}
+        if self.direction == "minimize":
+            info.setdefault("objective", score)
+            score = -score
+        return Result(score, cost, info)
+
+
+def _as_score(value: Any) -> float:
+    """Convert an objective's return value to a float, rejecting what is not one number."""
+    if isinstance(value, bool) or value is None:
+        raise TypeError(f"the objective returned {value!r}; it must return one number.")
+    if isinstance(value, np.ndarray) and value.size == 1:
+        value = value.item()
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"the objective returned {type(value).__name__} {value!r}; it must return one number."
+        ) from None

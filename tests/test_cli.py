@@ -1,0 +1,81 @@
+"""The rl-hpo command: help texts, one-line errors, exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from rl_hpo.cli import build_parser, main
+
+SUBCOMMANDS = ["tasks", "train", "tune", "bench", "report"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "rl_hpo.cli", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_help_lists_every_subcommand(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for command in SUBCOMMANDS:
+        assert command in out
+
+
+@pytest.mark.parametrize("command", SUBCOMMANDS)
+def test_each_subcommand_describes_its_options(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "options:" in out and "--" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["tune", "--task", "synthetic/branin/0", "--budget", "-3"], "expected a positive number, got '-3'"),
+        (["tune", "--task", "synthetic/branin/0", "--seed", "x"], "expected an integer >= 0, got 'x'"),
+        (["tune"], "one of the arguments --task --csv is required"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        (
+            ["bench", "--suite", "yahpo/lcbench", "--out", "x", "--executor", "slurm"],
+            "invalid choice: 'slurm'",
+        ),
+    ],
+)
+def test_bad_options_give_one_line_and_exit_2(argv, message):
+    result = run(*argv)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("task", "message"),
+    [
+        ("nope/x/1", "Unknown task family 'nope'"),
+        ("branin", "'branin' is not a task name; write it as 'family/scenario/instance"),
+    ],
+)
+def test_bad_task_names_give_one_line(task, message):
+    result = run("tune", "--task", task)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_unknown_method_is_one_line():
+    result = run("tune", "--task", "synthetic/branin/0", "--method", "nope", "--quiet")
+    assert result.returncode == 2
+    assert "Unknown method 'nope'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_parser_defaults_match_the_design():
+    args = build_parser().parse_args(["bench", "--suite", "yahpo/lcbench", "--out", "d"])
+    assert args.split == "test" and args.executor == "local" and args.budget == 50

@@ -1,0 +1,110 @@
+"""The optimizer protocol's base class: contract checks, the optimize loop and the registry."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import rl_hpo
+from rl_hpo import Float, FunctionTask, Result, SearchSpace, make_optimizer
+from rl_hpo.exceptions import AllTrialsFailedError
+from rl_hpo.tasks.base import Fidelity
+
+SPACE = SearchSpace({"x": Float(-5.0, 5.0)})
+
+
+def test_tell_checks_the_contract():
+    opt = make_optimizer("random", SPACE, seed=0)
+    trial = opt.ask()
+    other = make_optimizer("random", SPACE, seed=1).ask()
+    with pytest.raises(ValueError, match="was not asked by this optimizer"):
+        opt.tell(other.__class__(99, other.config), 1.0)
+    opt.tell(trial, 1.0)
+    with pytest.raises(ValueError, match="already told"):
+        opt.tell(trial, 2.0)
+    with pytest.raises(TypeError, match="must be a Result or a number"):
+        opt.tell(opt.ask(), "good")
+
+
+def test_optimize_keeps_going_after_failures_and_records_them():
+    calls = []
+
+    def objective(config):
+        calls.append(config)
+        if len(calls) % 3 == 0:
+            raise RuntimeError("diverged")
+        if len(calls) % 3 == 1:
+            return float("nan")
+        return -(config["x"] ** 2)
+
+    history = rl_hpo.tune(objective, SPACE, budget=9, seed=0)
+    assert history.n_trials == 9 and history.n_failed == 6
+    assert history.first_error() == "non-finite score nan"
+    assert any(r.error == "RuntimeError: diverged" for r in history.records)
+    assert math.isfinite(history.best_score)
+
+
+def test_a_run_where_every_trial_fails_ends_with_a_clear_error():
+    def objective(config):
+        raise ValueError("bad data")
+
+    with pytest.raises(AllTrialsFailedError, match="All 5 trials failed; the first error was: ValueError: bad data"):
+        rl_hpo.tune(objective, SPACE, budget=5, seed=0)
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), "10"])
+def test_budget_must_be_positive(bad):
+    with pytest.raises(ValueError, match="The 'budget' parameter must be a number > 0"):
+        make_optimizer("random", SPACE, seed=0).optimize(FunctionTask(lambda c: 0.0, SPACE), bad)
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "0", True])
+def test_seed_must_be_a_non_negative_int(bad):
+    with pytest.raises(ValueError, match="The 'seed' parameter of RandomSearch must be an int >= 0 or None"):
+        make_optimizer("random", SPACE, seed=bad)
+
+
+def test_unknown_method_lists_the_choices():
+    with pytest.raises(ValueError, match=r"Unknown method 'nope'; choose one of: .*random"):
+        make_optimizer("nope", SPACE)
+
+
+def test_budget_counts_full_fidelity_equivalents():
+    class HalfFidelity(rl_hpo.Optimizer):
+        name = "half"
+
+        def _ask(self, trial_id):
+            return self.space.decode([0.5]), 5.0
+
+        def _tell(self, trial, result):
+            pass
+
+    fidelity = Fidelity("epochs", 1, 10, integer=True)
+    task = FunctionTask(lambda c, f: f, SPACE, fidelity=fidelity)
+    history = HalfFidelity(SPACE, seed=0, fidelity=fidelity).optimize(task, 3)
+    assert history.n_trials == 6
+    assert history.budget_used == pytest.approx(3.0)
+
+
+def test_minimize_reports_the_objective_in_its_own_sign():
+    history = rl_hpo.tune(lambda c: (c["x"] - 1) ** 2, SPACE, budget=30, seed=0, direction="minimize")
+    assert history.best_score >= 0
+    assert history.best_score == min(history.to_dataframe()["score"])
+    assert abs(history.best_config["x"] - 1) < 1
+
+
+def test_random_search_is_seeded_and_shares_the_initial_design():
+    a = make_optimizer("random", SPACE, seed=7)
+    b = make_optimizer("random", SPACE, seed=7)
+    c = make_optimizer("random", SPACE, seed=8)
+    ta = [a.ask().config for _ in range(5)]
+    assert ta == [b.ask().config for _ in range(5)]
+    assert ta != [c.ask().config for _ in range(5)]
+    design = SPACE.decode_batch(rl_hpo.baselines.initial_design(SPACE, 5, 7))
+    assert ta == design
+
+
+def test_result_failure_helper():
+    r = Result.failure("boom", cost=1.5)
+    assert r.failed and r.info["error"] == "boom" and r.cost == 1.5

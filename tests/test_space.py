@@ -1,0 +1,187 @@
+"""SearchSpace: definitions, the unit-cube map (property tests), validation and conversions."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rl_hpo.space import Categorical, Condition, Float, Int, SearchSpace
+
+
+# -- random spaces --------------------------------------------------------------------------------
+@st.composite
+def params(draw):
+    kind = draw(st.sampled_from(["float", "float_log", "int", "int_log", "cat"]))
+    if kind.startswith("float"):
+        log = kind == "float_log"
+        low = draw(st.floats(1e-6 if log else -1e6, 1e5, allow_nan=False, allow_infinity=False))
+        width = draw(st.floats(1e-3, 1e6, allow_nan=False, allow_infinity=False))
+        return Float(low, low + width, log=log)
+    if kind.startswith("int"):
+        log = kind == "int_log"
+        low = draw(st.integers(1 if log else -1000, 1000))
+        return Int(low, low + draw(st.integers(1, 5000)), log=log)
+    n = draw(st.integers(1, 8))
+    return Categorical([f"c{i}" for i in range(n)])
+
+
+@st.composite
+def spaces(draw):
+    n = draw(st.integers(1, 8))
+    items = [(f"p{i}", draw(params())) for i in range(n)]
+    if draw(st.booleans()):  # a conditional child of a categorical parent
+        parent = Categorical(["a", "b", "c"])
+        items.insert(0, ("parent", parent))
+        items.append(("child", Float(0.0, 1.0, condition=Condition("parent", ["a", "c"]))))
+    return SearchSpace(items)
+
+
+unit_points = st.integers(0, 2**32 - 1).map(lambda s: np.random.default_rng(s))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(space=spaces(), rng=unit_points)
+def test_decode_is_always_valid_and_encode_inverts_it(space, rng):
+    u = rng.random(space.dim)
+    config = space.decode(u)
+    assert space.contains(config), config
+    v = space.encode(config)
+    assert np.all((v >= 0) & (v <= 1))
+    # the continuous coordinates come back exactly (up to rounding) ...
+    for j, (name, param) in enumerate(space.items()):
+        if isinstance(param, Float) and name in config:
+            a, b = (math.log(param.low), math.log(param.high)) if param.log else (param.low, param.high)
+            tol = 1e-9 + 1e-9 * max(abs(a), abs(b)) / max(b - a, 1e-300)
+            assert abs(v[j] - u[j]) <= max(tol, 1e-7), (name, param, u[j], v[j])
+    # ... and encode(decode(.)) is a fixed point: the same configuration (floats up to rounding)
+    again = space.decode(v)
+    assert again.keys() == config.keys()
+    for name, value in config.items():
+        if isinstance(space[name], Float):
+            assert again[name] == pytest.approx(value, rel=1e-9, abs=1e-12)
+        else:
+            assert again[name] == value
+
+
+@settings(max_examples=300, deadline=None)
+@given(space=spaces(), rng=unit_points)
+def test_batch_decoding_matches_single_decoding(space, rng):
+    u = rng.random((5, space.dim))
+    assert space.decode_batch(u) == [space.decode(row) for row in u]
+
+
+def test_points_outside_the_cube_are_clipped():
+    space = SearchSpace({"x": Float(0.0, 1.0), "n": Int(1, 3), "c": Categorical(["a", "b"])})
+    assert space.decode([-3.0, 7.0, 1.0]) == {"x": 0.0, "n": 3, "c": "b"}
+
+
+def test_integer_bins_are_equal():
+    space = SearchSpace({"n": Int(0, 3)})
+    values = [space.decode([u])["n"] for u in np.linspace(0, 1, 4001)]
+    counts = np.bincount(values)
+    assert counts.min() >= 990 and counts.max() <= 1011
+
+
+def test_log_scale_spreads_decades_evenly():
+    space = SearchSpace({"lr": Float(1e-4, 1e-1, log=True)})
+    assert space.decode([0.0])["lr"] == pytest.approx(1e-4)
+    assert space.decode([1 / 3])["lr"] == pytest.approx(1e-3)
+    assert space.decode([1.0])["lr"] == pytest.approx(1e-1)
+
+
+def test_conditional_parameter_is_dropped_when_inactive():
+    space = SearchSpace(
+        {
+            "booster": Categorical(["gblinear", "gbtree", "dart"]),
+            "eta": Float(1e-3, 1.0, log=True, condition=Condition("booster", ["gbtree", "dart"])),
+            "rate_drop": Float(0.0, 1.0, condition=Condition("booster", "dart")),
+        }
+    )
+    assert space.decode([0.1, 0.5, 0.5]).keys() == {"booster"}
+    assert space.decode([0.5, 0.5, 0.5]).keys() == {"booster", "eta"}
+    assert space.decode([0.9, 0.5, 0.5]).keys() == {"booster", "eta", "rate_drop"}
+    with pytest.raises(ValueError, match="'eta' is inactive"):
+        space.validate({"booster": "gblinear", "eta": 0.1})
+    with pytest.raises(ValueError, match="'eta' is missing"):
+        space.validate({"booster": "gbtree"})
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"x": Float(1.0, 1.0)}, r"Parameter 'x': low must be < high, got low=1.0, high=1.0"),
+        ({"x": Float(2.0, 1.0)}, r"Parameter 'x': low must be < high"),
+        ({"x": Float(0.0, 1.0, log=True)}, r"Parameter 'x': a log-scaled range needs low > 0, got low=0.0"),
+        ({"n": Int(0, 5, log=True)}, r"Parameter 'n': a log-scaled range needs low > 0, got low=0"),
+        ({"n": Int(1.5, 5)}, r"Parameter 'n': Int bounds must be integers"),
+        ({"x": Float(0.0, float("inf"))}, r"Parameter 'x': bounds must be finite"),
+        ({"c": Categorical([])}, r"Parameter 'c': a Categorical needs at least one choice"),
+        ({"c": Categorical(["a", "a"])}, r"Parameter 'c': choices must be distinct"),
+        ({}, r"at least one parameter"),
+        (
+            {"x": Float(0.0, 1.0, condition=Condition("c", ["a"]))},
+            r"parent 'c' must be a parameter defined before it",
+        ),
+        ({"x": 3}, r"Parameter 'x' must be a Float, Int or Categorical"),
+    ],
+)
+def test_invalid_definitions_name_the_parameter_and_value(params, match):
+    with pytest.raises(ValueError, match=match):
+        SearchSpace(params)
+
+
+def test_duplicate_names_are_rejected():
+    with pytest.raises(ValueError, match="Parameter 'x' is defined twice"):
+        SearchSpace([("x", Float(0.0, 1.0)), ("x", Int(0, 3))])
+
+
+def test_condition_values_must_be_choices_of_the_parent():
+    with pytest.raises(ValueError, match=r"condition values \['nope'\] are not choices of 'c'"):
+        SearchSpace({"c": Categorical(["a"]), "x": Float(0.0, 1.0, condition=Condition("c", ["nope"]))})
+
+
+def test_validate_names_the_problem():
+    space = SearchSpace({"x": Float(0.0, 1.0), "n": Int(1, 3), "c": Categorical(["a", "b"])})
+    with pytest.raises(ValueError, match=r"Parameter 'x': 2.0 is outside the space"):
+        space.validate({"x": 2.0, "n": 1, "c": "a"})
+    with pytest.raises(ValueError, match=r"Unknown parameter\(s\) \['y'\]"):
+        space.validate({"x": 0.5, "n": 1, "c": "a", "y": 1})
+    with pytest.raises(ValueError, match=r"Parameter 'n': 1.5 is outside"):
+        space.validate({"x": 0.5, "n": 1.5, "c": "a"})
+    assert not space.contains({"x": 0.5, "n": 1, "c": "z"})
+    assert not space.contains({"x": 0.5, "n": True, "c": "a"})  # a bool is not an int here
+    assert space.contains({"x": 0.5, "n": 2, "c": "b"})
+
+
+def test_sampling_is_seeded():
+    space = SearchSpace({"x": Float(0.0, 1.0), "c": Categorical(["a", "b", "c"])})
+    assert space.sample(5, seed=3) == space.sample(5, seed=3)
+    assert space.sample(5, seed=3) != space.sample(5, seed=4)
+    assert all(space.contains(c) for c in space.sample(100, seed=0))
+
+
+def test_plain_spec_round_trip():
+    spec = {"C": (1e-3, 1e3, "log"), "degree": (1, 5), "kernel": ["rbf", "poly"]}
+    space = SearchSpace.from_dict(spec)
+    assert space["C"] == Float(1e-3, 1e3, log=True)
+    assert space["degree"] == Int(1, 5)
+    assert space["kernel"] == Categorical(["rbf", "poly"])
+    assert SearchSpace.from_dict(space.to_dict()) == space
+    with pytest.raises(ValueError, match="Parameter 'x': unknown type 'double'"):
+        SearchSpace.from_dict({"x": {"type": "double", "low": 0, "high": 1}})
+    with pytest.raises(ValueError, match="Parameter 'x': cannot read the spec"):
+        SearchSpace.from_dict({"x": "float"})
+
+
+def test_optuna_round_trip():
+    space = SearchSpace({"lr": Float(1e-4, 1.0, log=True), "n": Int(1, 64, log=True), "c": Categorical(["a", "b"])})
+    assert SearchSpace.from_optuna(space.to_optuna()) == space
+
+
+def test_categorical_values_do_not_match_across_types():
+    cat = Categorical([1, "1", True])
+    assert cat.index(1) == 0 and cat.index("1") == 1 and cat.index(True) == 2

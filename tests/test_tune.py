@@ -1,0 +1,44 @@
+"""rl_hpo.tune and History: the Python API of the design."""
+
+from __future__ import annotations
+
+import pytest
+
+import rl_hpo
+
+
+def test_tune_a_function_with_a_plain_spec():
+    space = {"x": (-5.0, 5.0), "n": (1, 10), "kind": ["a", "b"]}
+
+    def objective(config):
+        return -((config["x"] - 1) ** 2) - abs(config["n"] - 3) + (config["kind"] == "b")
+
+    history = rl_hpo.tune(objective, space, budget=40, seed=0)
+    assert len(history) == 40
+    assert history.best_score == max(history.to_dataframe()["score"])
+    frame = history.to_dataframe()
+    assert {"trial", "score", "fidelity", "cost", "decision_s", "config.x", "config.n", "config.kind"} <= set(frame)
+    assert rl_hpo.tune(objective, space, budget=10, seed=3).to_records() != []
+
+
+def test_tune_is_reproducible():
+    space = {"x": (-5.0, 5.0)}
+    a = rl_hpo.tune(lambda c: -(c["x"] ** 2), space, budget=10, seed=1).to_dataframe()["config.x"].tolist()
+    b = rl_hpo.tune(lambda c: -(c["x"] ** 2), space, budget=10, seed=1).to_dataframe()["config.x"].tolist()
+    assert a == b
+
+
+def test_tune_needs_a_space_for_a_function():
+    with pytest.raises(ValueError, match="needs a search space"):
+        rl_hpo.tune(lambda c: 0.0)
+
+
+def test_tune_rejects_a_bad_objective_type():
+    with pytest.raises(TypeError, match="objective must be a function, a Task or a task name"):
+        rl_hpo.tune(42, {"x": (0.0, 1.0)})
+
+
+def test_history_without_success_says_so():
+    history = rl_hpo.History(task="t")
+    with pytest.raises(ValueError, match="No successful trial yet"):
+        _ = history.best_config
