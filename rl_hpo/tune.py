@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from rl_hpo.history import History
+from rl_hpo.journal import Journal
 from rl_hpo.optimizer import make_optimizer
 from rl_hpo.space import SearchSpace
 from rl_hpo.tasks.base import FunctionTask, Task
@@ -22,6 +25,9 @@ def tune(
     method: str = "random",
     seed: int | None = None,
     direction: str = "maximize",
+    timeout: float | None = None,
+    journal: str | os.PathLike[str] | None = None,
+    resume: bool = False,
     progress: bool = False,
     **options: Any,
 ) -> History:
@@ -35,6 +41,10 @@ def tune(
         method: any name of ``rl_hpo.available_optimizers()``.
         seed: seeds the method; the same seed gives the same trials.
         direction: "maximize" (default) or "minimize" for a function objective.
+        timeout: seconds per evaluation of a function objective; a trial past it is stopped and fails.
+        journal: an SQLite file recording every finished trial (see ``rl_hpo.journal``).
+        resume: continue the run recorded in ``journal`` instead of starting a new one; finished trials
+            are not evaluated again.
         progress: show a progress bar.
         **options: options of the method (e.g. ``policy=`` for "ppo").
 
@@ -52,10 +62,33 @@ def tune(
     elif callable(objective):
         if space is None:
             raise ValueError("tune(objective, space, ...) needs a search space for a function objective.")
-        task = FunctionTask(objective, space, direction=direction)
+        task = FunctionTask(objective, space, direction=direction, timeout=timeout)
     else:
         raise TypeError(f"objective must be a function, a Task or a task name, got {type(objective).__name__}.")
     if space is not None and isinstance(objective, Task | str):
         raise ValueError("Do not pass a space with a task: a task brings its own search space.")
-    optimizer = make_optimizer(method, task.space, seed=seed, fidelity=task.fidelity, **options)
-    return optimizer.optimize(task, budget, progress=progress)
+    if timeout is not None and not isinstance(task, FunctionTask):
+        raise ValueError("timeout= applies to a function objective; built-in tasks have their own costs.")
+    if resume and journal is None:
+        raise ValueError("resume=True needs journal=PATH, the journal of the run to continue.")
+    if journal is None:
+        optimizer = make_optimizer(method, task.space, seed=seed, fidelity=task.fidelity, **options)
+        return optimizer.optimize(task, budget, progress=progress)
+
+    run = {
+        # a function's name may change between a crash and the resume; a built-in task's may not
+        "task": "<function>" if isinstance(task, FunctionTask) else task.name,
+        "method": method,
+        # a journaled run always has a seed, so that resuming can replay it
+        "seed": seed if seed is not None else (None if resume else secrets.randbelow(2**31)),
+        "direction": getattr(task, "direction", "maximize"),
+        "space": task.space.to_dict(),
+        "options": {k: str(v) for k, v in sorted(options.items())},
+    }
+    with Journal(journal, run, resume=resume) as log:
+        optimizer = make_optimizer(method, task.space, seed=log.seed, fidelity=task.fidelity, **options)
+        history = History.for_task(task, method=method, seed=log.seed)
+        log.replay(optimizer, task, history)
+        if history.budget_used >= budget - 1e-9:
+            return history
+        return optimizer.optimize(task, budget, history=history, callback=log.record, progress=progress)

@@ -133,6 +133,8 @@ class FunctionTask(Task):
             optimizer maximizes.
         name: shown in histories and reports.
         fidelity: an optional fidelity dimension passed to the objective as its second argument.
+        timeout: seconds per evaluation; the objective then runs in a worker process that is killed when a
+            trial runs past it (the trial fails and the run goes on). See ``rl_hpo.tasks.timeout``.
 
     Exceptions, NaN, infinite or non-numeric returns are not caught here; ``Optimizer.optimize`` turns
     them into failed trials.
@@ -146,6 +148,7 @@ class FunctionTask(Task):
         direction: str = "maximize",
         name: str | None = None,
         fidelity: Fidelity | None = None,
+        timeout: float | None = None,
     ) -> None:
         if not callable(objective):
             raise TypeError(f"objective must be callable, got {type(objective).__name__}.")
@@ -156,10 +159,16 @@ class FunctionTask(Task):
         self.direction = direction
         self.name = name or getattr(objective, "__name__", "objective")
         self.fidelity = fidelity
+        self.timeout = timeout
+        self._call: Callable[..., Any] = objective
+        if timeout is not None:
+            from rl_hpo.tasks.timeout import TimedObjective
+
+            self._call = TimedObjective(objective, timeout)
 
     def evaluate(self, config: Mapping[str, Any], fidelity: float | None = None) -> Result:
         start = time.perf_counter()
-        value = self.objective(dict(config)) if self.fidelity is None else self.objective(dict(config), fidelity)
+        value = self._call(dict(config)) if self.fidelity is None else self._call(dict(config), fidelity)
         elapsed = time.perf_counter() - start
         if isinstance(value, Result):
             score, cost, info = value.score, value.cost or elapsed, dict(value.info)

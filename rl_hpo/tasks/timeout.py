@@ -1,0 +1,98 @@
+"""Per-trial timeouts for live objectives: run the objective in a worker process that can be killed.
+
+A Python thread cannot be stopped, and a hung ``fit`` may never return, so an objective with a timeout
+runs in a child process. The worker is started once and reused; when a trial runs past its timeout the
+worker is killed (the trial fails with a timeout error) and a fresh worker serves the next trial. The
+worker is always reaped: no process outlives the task.
+
+On Linux the worker is forked, so any objective works (closures and lambdas included); where fork is
+not available the objective must be picklable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["ObjectiveTimeout", "TimedObjective"]
+
+
+class ObjectiveTimeout(Exception):
+    """The objective ran past its time limit and was stopped."""
+
+
+class ObjectiveError(Exception):
+    """The objective raised inside the worker; the message carries the original type and text."""
+
+
+def _worker(objective: Callable[..., Any], conn: Any) -> None:
+    while True:
+        try:
+            args = conn.recv()
+        except EOFError:
+            return
+        try:
+            conn.send(("ok", objective(*args)))
+        except BaseException as err:  # report everything, including SystemExit from user code
+            conn.send(("error", f"{type(err).__name__}: {err}", traceback.format_exc(limit=5)))
+
+
+class TimedObjective:
+    """Call ``objective(*args)`` in a killable worker process, failing after ``timeout`` seconds.
+
+    Args:
+        objective: the function to call; its return value must be picklable.
+        timeout: seconds per call (> 0).
+    """
+
+    def __init__(self, objective: Callable[..., Any], timeout: float) -> None:
+        if not (isinstance(timeout, int | float) and timeout > 0):
+            raise ValueError(f"The 'timeout' parameter must be a number of seconds > 0. Got {timeout!r} instead.")
+        self.objective = objective
+        self.timeout = float(timeout)
+        methods = mp.get_all_start_methods()
+        self._context = mp.get_context("fork" if "fork" in methods else "spawn")
+        self._process: Any = None
+        self._conn: Any = None
+
+    def _start(self) -> None:
+        parent, child = self._context.Pipe()
+        self._process = self._context.Process(target=_worker, args=(self.objective, child), daemon=True)
+        self._process.start()
+        child.close()
+        self._conn = parent
+
+    def __call__(self, *args: Any) -> Any:
+        if self._process is None or not self._process.is_alive():
+            self._start()
+        self._conn.send(args)
+        if not self._conn.poll(self.timeout):
+            self.close()
+            raise ObjectiveTimeout(f"the objective ran past its timeout of {self.timeout:g} s and was stopped")
+        try:
+            message = self._conn.recv()
+        except EOFError:
+            code = self._process.exitcode if self._process is not None else None
+            self.close()
+            raise ObjectiveError(f"the objective's worker process died (exit code {code})") from None
+        if message[0] == "error":
+            raise ObjectiveError(message[1])
+        return message[1]
+
+    def close(self) -> None:
+        """Stop the worker (kill it if it does not stop at once) and reap it."""
+        if self._process is not None:
+            if self._process.is_alive():
+                self._process.kill()
+            self._process.join(timeout=5)
+            self._process = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # interpreter shutdown may have torn down multiprocessing
+            self.close()

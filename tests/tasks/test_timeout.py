@@ -1,0 +1,62 @@
+"""Per-trial timeouts: a hung objective is stopped, the run goes on, no worker process is leaked."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+import rl_hpo
+from rl_hpo.tasks.timeout import ObjectiveTimeout, TimedObjective
+
+
+def slow_when_large(config):
+    if config["x"] > 0.5:
+        time.sleep(60)  # a hung fit
+    return config["x"]
+
+
+def test_a_hung_trial_is_stopped_and_the_run_goes_on():
+    start = time.monotonic()
+    history = rl_hpo.tune(slow_when_large, {"x": (0.0, 1.0)}, budget=8, seed=0, timeout=0.5)
+    assert time.monotonic() - start < 20
+    failed = [r for r in history.records if r.failed]
+    assert failed and all("timeout of 0.5 s" in r.error for r in failed)
+    assert all(r.config["x"] > 0.5 for r in failed)
+    assert all(not r.failed for r in history.records if r.config["x"] <= 0.5)
+
+
+def test_the_worker_is_killed_and_reaped():
+    timed = TimedObjective(lambda: time.sleep(60), timeout=0.2)
+    with pytest.raises(ObjectiveTimeout):
+        timed()
+    assert timed._process is None
+    # the killed worker is gone and reaped (no zombie child left)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+def fails_when_small(config):
+    if config["x"] < 0.5:
+        raise RuntimeError("diverged")
+    return config["x"]
+
+
+def test_errors_inside_the_worker_are_reported_and_the_worker_is_reused():
+    timed = TimedObjective(fails_when_small, timeout=5)
+    with pytest.raises(Exception, match="RuntimeError: diverged"):
+        timed({"x": 0.1})
+    pid = timed._process.pid
+    assert timed({"x": 0.7}) == 0.7
+    assert timed._process.pid == pid
+    timed.close()
+    history = rl_hpo.tune(fails_when_small, {"x": (0.0, 1.0)}, budget=6, seed=0, timeout=5)
+    assert {r.failed for r in history.records} == {True, False}
+    assert all("RuntimeError: diverged" in r.error for r in history.records if r.failed)
+
+
+@pytest.mark.parametrize("bad", [0, -1, "5"])
+def test_timeout_must_be_positive(bad):
+    with pytest.raises(ValueError, match="The 'timeout' parameter must be a number of seconds > 0"):
+        TimedObjective(lambda: 0, bad)

@@ -1,0 +1,159 @@
+"""Durable runs: journal every finished trial, resume after a crash without losing or repeating one."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import rl_hpo
+from rl_hpo.journal import JournalError
+
+SPACE = {"x": (0.0, 1.0), "n": (1, 9), "kind": ["a", "b"]}
+
+
+def objective(config):
+    return config["x"] + 0.1 * config["n"] + (config["kind"] == "b")
+
+
+def test_resume_continues_the_same_run(tmp_path):
+    path = tmp_path / "run.db"
+    uninterrupted = rl_hpo.tune(objective, SPACE, budget=12, seed=3)
+    first = rl_hpo.tune(objective, SPACE, budget=5, seed=3, journal=path)
+    assert len(first) == 5
+    calls = []
+
+    def counting(config):
+        calls.append(config)
+        return objective(config)
+
+    resumed = rl_hpo.tune(counting, SPACE, budget=12, seed=3, journal=path, resume=True)
+    assert len(calls) == 7  # the 5 journaled trials were not evaluated again
+    timings = ["decision_s", "cost"]  # measured seconds differ between runs; everything else is identical
+    assert resumed.to_dataframe().drop(columns=timings).equals(uninterrupted.to_dataframe().drop(columns=timings))
+
+
+def test_an_existing_journal_is_never_overwritten(tmp_path):
+    path = tmp_path / "run.db"
+    rl_hpo.tune(objective, SPACE, budget=2, seed=0, journal=path)
+    with pytest.raises(JournalError, match="exists already; pass resume=True"):
+        rl_hpo.tune(objective, SPACE, budget=2, seed=0, journal=path)
+
+
+def test_resuming_another_run_is_refused(tmp_path):
+    path = tmp_path / "run.db"
+    rl_hpo.tune(objective, SPACE, budget=2, seed=0, journal=path)
+    with pytest.raises(JournalError, match=r"records another run \(method: journal has \"random\""):
+        rl_hpo.tune(objective, SPACE, budget=2, seed=0, method="qmc", journal=path, resume=True)
+    with pytest.raises(JournalError, match="seed: journal has 0, this run has 1"):
+        rl_hpo.tune(objective, SPACE, budget=2, seed=1, journal=path, resume=True)
+
+
+def test_a_run_without_seed_records_the_seed_it_drew(tmp_path):
+    path = tmp_path / "run.db"
+    first = rl_hpo.tune(objective, SPACE, budget=3, journal=path)
+    resumed = rl_hpo.tune(objective, SPACE, budget=6, journal=path, resume=True)
+    assert resumed.seed == first.seed is not None
+    assert [r.config for r in resumed.records[:3]] == [r.config for r in first.records]
+
+
+def test_a_file_that_is_not_a_journal_is_a_clear_error(tmp_path):
+    path = tmp_path / "run.db"
+    path.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(JournalError, match="is not a readable rl_hpo journal"):
+        rl_hpo.tune(objective, SPACE, budget=2, seed=0, journal=path, resume=True)
+
+
+def test_resume_needs_a_journal():
+    with pytest.raises(ValueError, match="resume=True needs journal=PATH"):
+        rl_hpo.tune(objective, SPACE, budget=2, resume=True)
+
+
+SCRIPT = textwrap.dedent(
+    """
+    import sys, time
+    import rl_hpo
+
+    log = open(sys.argv[2], "a")
+
+    def objective(config):
+        log.write(repr(config) + "\\n"); log.flush(); os.fsync(log.fileno())
+        time.sleep(0.05)
+        return config["x"]
+
+    import os
+    rl_hpo.tune(objective, {"x": (0.0, 1.0)}, budget=40, seed=11, journal=sys.argv[1], resume=sys.argv[3] == "1")
+    print("done")
+    """
+)
+
+
+def test_sigkill_halfway_then_resume_loses_and_repeats_nothing(tmp_path):
+    script = tmp_path / "run.py"
+    script.write_text(SCRIPT)
+    journal, log = tmp_path / "run.db", tmp_path / "evaluations.log"
+    proc = subprocess.Popen([sys.executable, str(script), str(journal), str(log), "0"])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not log.exists() or len(log.read_text().splitlines()) < 15):
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    evaluated_before = log.read_text().splitlines()
+    assert 15 <= len(evaluated_before) < 40
+
+    done = subprocess.run([sys.executable, str(script), str(journal), str(log), "1"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    evaluated = log.read_text().splitlines()
+    reference = [
+        repr(c)
+        for c in rl_hpo.tune(lambda c: c["x"], {"x": (0.0, 1.0)}, budget=40, seed=11)
+        .to_dataframe()
+        .filter(like="config.")
+        .rename(columns=lambda c: c[7:])
+        .to_dict("records")
+    ]
+    # every trial of the run was evaluated; only the one in flight at the kill may have run twice
+    assert sorted(set(evaluated)) == sorted(reference)
+    assert len(evaluated) - len(reference) <= 1
+    resumed = rl_hpo.tune(lambda c: c["x"], {"x": (0.0, 1.0)}, budget=40, seed=11, journal=journal, resume=True)
+    assert len(resumed) == 40
+    assert [json.dumps(r.config) for r in resumed.records] == [
+        json.dumps({"x": float(eval(line)["x"])}) for line in reference
+    ]
+
+
+def test_the_cli_journals_and_resumes(tmp_path):
+    path = tmp_path / "cli.db"
+    command = [
+        sys.executable,
+        "-m",
+        "rl_hpo.cli",
+        "tune",
+        "--task",
+        "synthetic/branin/0",
+        "--budget",
+        "4",
+        "--seed",
+        "0",
+        "--quiet",
+        "--json",
+        "--journal",
+        str(path),
+    ]
+    first = subprocess.run(command, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    again = subprocess.run(command, capture_output=True, text=True)
+    assert again.returncode == 2 and "exists already" in again.stderr
+    longer = [("8" if arg == "4" else arg) for arg in command]  # the same run with a larger budget
+    resumed = subprocess.run([*longer, "--resume"], capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads(resumed.stdout)["trials"] == 8
+    assert Path(path).exists()
