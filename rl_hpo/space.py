@@ -303,6 +303,14 @@ class SearchSpace(Mapping[str, Param]):
         self._params: dict[str, Param] = dict(items)
         self._names = tuple(names)
         self._index = {n: i for i, n in enumerate(names)}
+        # (child coordinate, parent coordinate, parent's choice indices that activate the child)
+        self._conditions: list[tuple[int, int, np.ndarray]] = []
+        for j, param in enumerate(self._params.values()):
+            if param.condition is not None:
+                parent = self._params[param.condition.parent]
+                assert isinstance(parent, Categorical)
+                allowed = np.array([parent.index(v) for v in param.condition.values], dtype=float)
+                self._conditions.append((j, self._index[param.condition.parent], allowed))
 
     # -- Mapping protocol -------------------------------------------------------------------------
     def __getitem__(self, name: str) -> Param:
@@ -357,16 +365,11 @@ class SearchSpace(Mapping[str, Param]):
         if u.shape[-1] != self.dim:
             raise ValueError(f"Expected cube points with {self.dim} coordinates, got shape {u.shape}.")
         values = np.empty_like(u)
-        active = np.ones(u.shape, dtype=bool)
         for j, param in enumerate(self._params.values()):
             values[..., j] = param.from_unit(u[..., j])
-            cond = param.condition
-            if cond is not None:
-                p = self._index[cond.parent]
-                parent = self._params[cond.parent]
-                assert isinstance(parent, Categorical)
-                allowed = [parent.index(v) for v in cond.values]
-                active[..., j] = active[..., p] & np.isin(values[..., p], allowed)
+        active = np.ones(u.shape, dtype=bool)
+        for j, p, allowed in self._conditions:  # parents come first, so their activity is already known
+            active[..., j] = active[..., p] & np.isin(values[..., p], allowed)
         return values, active
 
     def decode(self, u: Sequence[float] | np.ndarray) -> dict[str, Any]:
