@@ -1,6 +1,26 @@
-"""Comparison methods behind the one optimizer protocol (``rl_hpo.make_optimizer(name, space)``)."""
+"""Comparison methods behind the one optimizer protocol (``rl_hpo.make_optimizer(name, space)``).
 
+Heavy dependencies (Optuna, SciPy) are imported only when an optimizer is built.
+"""
+
+from rl_hpo.baselines.bohb import BOHB
+from rl_hpo.baselines.grid import GridSearch
+from rl_hpo.baselines.hyperband import Hyperband, hyperband_brackets
 from rl_hpo.baselines.initial_design import initial_design, initial_design_rng
+from rl_hpo.baselines.optuna_samplers import CMAES, GP, TPE
+from rl_hpo.baselines.qmc import SobolSearch
 from rl_hpo.baselines.random_search import RandomSearch
 
-__all__ = ["RandomSearch", "initial_design", "initial_design_rng"]
+__all__ = [
+    "BOHB",
+    "CMAES",
+    "GP",
+    "TPE",
+    "GridSearch",
+    "Hyperband",
+    "RandomSearch",
+    "SobolSearch",
+    "hyperband_brackets",
+    "initial_design",
+    "initial_design_rng",
+]
