@@ -323,7 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"rl-hpo {__version__}")
         return 0
     if args.command is None:
-        parser.print_help()
+        parser.print_help(sys.stderr)
         return EXIT_USAGE
     _apply_data_option(args)
     try:

@@ -6,6 +6,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rl_hpo.cli import build_parser, main
 
@@ -79,3 +81,29 @@ def test_unknown_method_is_one_line():
 def test_parser_defaults_match_the_design():
     args = build_parser().parse_args(["bench", "--suite", "yahpo/lcbench", "--out", "d"])
     assert args.split == "test" and args.executor == "local" and args.budget == 50
+
+
+TOKENS = [
+    "tune", "tasks", "--task", "--budget", "--seed", "--method", "--suite", "--split", "--json", "--quiet",
+    "--csv", "--target", "--journal", "--resume", "synthetic/branin/0", "nope/a/b", "a/b", "x", "-1", "0", "2",
+    "1e9", "nan", "random", "tpe?", "train", "test", "all", "", "--", "--help-me",
+]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(argv=st.lists(st.sampled_from(TOKENS), max_size=7))
+def test_fuzzed_arguments_never_crash(argv, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a fuzzed --journal writes here
+    if "--budget" in argv or "tune" not in argv:
+        pass
+    else:  # keep accidental real runs short
+        argv = [*argv, "--budget", "2"]
+    try:
+        code = main(argv)
+    except SystemExit as exit_:
+        code = exit_.code
+    err = capsys.readouterr().err
+    assert code in (0, 1, 2), (argv, code, err)
+    assert "Traceback" not in err
+    if code:
+        assert err.strip(), argv

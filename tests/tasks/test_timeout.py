@@ -29,12 +29,15 @@ def test_a_hung_trial_is_stopped_and_the_run_goes_on():
 
 def test_the_worker_is_killed_and_reaped():
     timed = TimedObjective(lambda: time.sleep(60), timeout=0.2)
+    timed._start()
+    pid = timed._process.pid
     with pytest.raises(ObjectiveTimeout):
         timed()
     assert timed._process is None
-    # the killed worker is gone and reaped (no zombie child left)
-    with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)
+    with pytest.raises(ChildProcessError):  # already reaped: no zombie left behind
+        os.waitpid(pid, os.WNOHANG)
+    with pytest.raises(ProcessLookupError):  # and gone
+        os.kill(pid, 0)
 
 
 def fails_when_small(config):

@@ -1,0 +1,304 @@
+"""Tabulated sklearn tasks: random configurations evaluated once, cached on disk, served in microseconds.
+
+A table holds ``n_configs`` random configurations of one pipeline (the same configurations on every dataset
+of the same task type, for a given seed) and their cross-validated scores and measured costs at each of
+``fidelities``. It is stored as ``<cache>/sklearn/<pipeline>__<dataset>__<key>.npz`` (arrays: ``unit``,
+``scores``, ``costs``) with a ``.json`` beside it (what was evaluated, how, and with which versions), loaded
+with ``allow_pickle=False``. The key hashes everything that determines the numbers (pipeline, data
+fingerprint, configurations, folds, metric, fidelities, scikit-learn version), so a change rebuilds the
+table instead of serving stale scores. An interrupted build resumes where it stopped.
+
+Serving: a query point is mapped to the nearest tabulated configuration in the unit cube (after snapping
+integers and categories to their bins and inactive parameters to 0.5), so the task is piecewise constant
+and its bounds are exact: the worst and best scores of the table at the highest fidelity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import time
+import zlib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from rl_hpo.space import Categorical, Float, SearchSpace
+from rl_hpo.tasks.base import Fidelity, Result, ScoreBounds, Task
+
+if TYPE_CHECKING:
+    from rl_hpo.tasks._sklearn_data import Dataset
+
+__all__ = ["TabulatedSklearnTask", "canonical_unit", "default_cache_dir", "tabulate"]
+
+_FORMAT = 1
+_log = logging.getLogger("rl_hpo.tasks.sklearn")
+
+
+def default_cache_dir() -> Path:
+    """``$RL_HPO_CACHE`` if set, else ``~/.cache/rl_hpo``."""
+    env = os.environ.get("RL_HPO_CACHE")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "rl_hpo"
+
+
+def canonical_unit(space: SearchSpace, u: np.ndarray) -> np.ndarray:
+    """``encode(decode(u))`` for many points at once: bin centres for integers and categories, 0.5 for
+    inactive parameters, clipped coordinates for floats."""
+    u = np.atleast_2d(np.asarray(u, dtype=float))
+    values, active = space.decode_numeric(u)
+    out = np.full(u.shape, 0.5)
+    for j, param in enumerate(space.values()):
+        if isinstance(param, Float):
+            col = np.clip(u[:, j], 0.0, 1.0)
+        elif isinstance(param, Categorical):
+            col = (values[:, j] + 0.5) / len(param.choices)
+        else:
+            uniq, inverse = np.unique(values[:, j], return_inverse=True)
+            col = np.array([param.to_unit(int(v)) for v in uniq])[inverse.reshape(-1)]
+        out[:, j] = np.where(active[:, j], col, 0.5)
+    return out
+
+
+class TabulatedSklearnTask(Task):
+    """A sklearn task served from a table of evaluated configurations (nearest-configuration lookup).
+
+    Build one with ``tabulate(...)`` or ``load_task("sklearn/<pipeline>/<dataset>", tabulated=True)``; load a
+    stored table with ``TabulatedSklearnTask.load(path)``.
+
+    Attributes:
+        unit: the table's configurations as canonical cube points, shape (n, d).
+        scores, costs: shape (n, n_fidelities); NaN scores mark configurations whose fit failed.
+        fidelities: the tabulated subsample fractions, increasing.
+        meta: what the table holds and how it was made (the ``.json`` side-car).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        space: SearchSpace,
+        unit: np.ndarray,
+        scores: np.ndarray,
+        costs: np.ndarray,
+        fidelities: Sequence[float],
+        meta: Mapping[str, Any] | None = None,
+    ) -> None:
+        from scipy.spatial import cKDTree
+
+        self.name = name
+        self.space = space
+        self.unit = np.asarray(unit, dtype=float)
+        self.scores = np.asarray(scores, dtype=float).reshape(len(self.unit), -1)
+        self.costs = np.asarray(costs, dtype=float).reshape(len(self.unit), -1)
+        self.fidelities = tuple(float(f) for f in fidelities)
+        if self.unit.ndim != 2 or self.unit.shape[1] != space.dim or self.scores.shape[1] != len(self.fidelities):
+            raise ValueError(
+                f"A table needs unit (n, {space.dim}) and scores (n, {len(self.fidelities)}); "
+                f"got {self.unit.shape} and {self.scores.shape}."
+            )
+        self.meta = dict(meta or {})
+        self.fidelity = (
+            Fidelity("subsample", self.fidelities[0], self.fidelities[-1]) if len(self.fidelities) > 1 else None
+        )
+        top = self.scores[:, -1]
+        ok = np.isfinite(top)
+        if not ok.any():
+            raise ValueError(f"Every configuration of the table {name!r} failed; there is nothing to serve.")
+        self.bounds = ScoreBounds(worst=float(top[ok].min()), best=float(top[ok].max()))
+        self._tree = cKDTree(self.unit)
+
+    # -- persistence --------------------------------------------------------------------------------
+    @classmethod
+    def load(cls, path: str | Path) -> TabulatedSklearnTask:
+        """Load a table from its ``.npz`` or ``.json`` path (no pickle involved)."""
+        path = Path(path)
+        meta = json.loads(path.with_suffix(".json").read_text())
+        if meta.get("format") != _FORMAT or meta.get("n_done") != meta.get("n_configs"):
+            raise ValueError(f"{str(path)!r} is not a complete table of format {_FORMAT}; rebuild it with tabulate().")
+        with np.load(path.with_suffix(".npz"), allow_pickle=False) as arrays:
+            unit, scores, costs = arrays["unit"], arrays["scores"], arrays["costs"]
+        space = SearchSpace.from_dict(meta["space"])
+        return cls(meta["name"], space, unit, scores, costs, meta["fidelities"], meta)
+
+    # -- serving ------------------------------------------------------------------------------------
+    def _column(self, fidelity: float | None) -> int:
+        if fidelity is None:
+            return len(self.fidelities) - 1
+        if self.fidelity is None:
+            raise ValueError(
+                f"Task {self.name!r} was tabulated at one fidelity only, got fidelity={fidelity!r}; pass None "
+                "or tabulate with several fidelities."
+            )
+        lo, hi = self.fidelity.low, self.fidelity.high
+        if not (lo - 1e-9 <= float(fidelity) <= hi + 1e-9):
+            raise ValueError(f"The fidelity 'subsample' must lie in [{lo:g}, {hi:g}]. Got {fidelity!r} instead.")
+        # the nearest tabulated fraction on a log scale (fractions are ratios)
+        return int(np.argmin(np.abs(np.log(self.fidelities) - np.log(float(fidelity)))))
+
+    def lookup(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Indices of the nearest tabulated configurations of cube points ``u`` (n, d), and the distances."""
+        dist, idx = self._tree.query(canonical_unit(self.space, u), k=1)
+        return np.asarray(idx, dtype=np.intp).reshape(-1), np.asarray(dist, dtype=float).reshape(-1)
+
+    def evaluate_unit(self, u: np.ndarray, fidelity: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        col = self._column(fidelity)
+        idx, _ = self.lookup(u)
+        return self.scores[idx, col].copy(), self.costs[idx, col].copy()
+
+    def evaluate(self, config: Mapping[str, Any], fidelity: float | None = None) -> Result:
+        col = self._column(fidelity)
+        idx, dist = self.lookup(self.space.encode(config)[None, :])
+        i = int(idx[0])
+        info = {"table_index": i, "distance": float(dist[0]), "subsample": self.fidelities[col]}
+        score = float(self.scores[i, col])
+        if not np.isfinite(score):
+            return Result(float("nan"), float(self.costs[i, col]), {**info, "error": "this configuration failed"})
+        return Result(score, float(self.costs[i, col]), info)
+
+    def table_configs(self) -> list[dict[str, Any]]:
+        """The tabulated configurations."""
+        return self.space.decode_batch(self.unit)
+
+
+def _stable_id(text: str) -> int:
+    return zlib.crc32(text.encode())
+
+
+def _save(stem: Path, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    """Write the ``.npz`` and then the ``.json`` atomically (a reader never sees half a file)."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    for suffix, write in (
+        (".npz", lambda f: np.savez(f, **arrays)),
+        (".json", lambda f: f.write(json.dumps(meta, indent=1, sort_keys=True).encode())),
+    ):
+        fd, tmp = tempfile.mkstemp(dir=stem.parent, prefix=stem.name, suffix=suffix + ".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                write(f)
+            os.replace(tmp, stem.with_suffix(suffix))
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def _check_fidelities(fidelities: Sequence[float]) -> tuple[float, ...]:
+    fids = tuple(sorted({float(f) for f in fidelities}))
+    if not fids or fids[0] < 0.1 or fids[-1] > 1.0:
+        raise ValueError(f"fidelities must be subsample fractions in [0.1, 1]. Got {list(fidelities)!r} instead.")
+    return fids
+
+
+def tabulate(
+    pipeline: str,
+    datasets: str | Sequence[str | Dataset | tuple[Any, Any]],
+    n_configs: int = 256,
+    seed: int = 0,
+    cache_dir: str | Path | None = None,
+    *,
+    cv: int = 3,
+    metric: str | None = None,
+    fidelities: Sequence[float] = (1.0,),
+    n_jobs: int | None = None,
+    progress: bool = False,
+) -> list[TabulatedSklearnTask]:
+    """Evaluate ``n_configs`` random configurations of ``pipeline`` on each dataset once, cache, and serve.
+
+    Args:
+        pipeline: a name in ``PIPELINES``.
+        datasets: built-in dataset names (one name or several), ``Dataset`` objects or ``(X, y)`` pairs.
+        n_configs: configurations per table; the same ones on every dataset of the same task type.
+        seed: seeds the configurations, the folds and the estimators.
+        cache_dir: where tables live (default ``$RL_HPO_CACHE`` or ``~/.cache/rl_hpo``).
+        cv, metric, n_jobs: as for ``SklearnTask``.
+        fidelities: subsample fractions to evaluate at (each configuration once per fraction); with more than
+            one, the served task has a ``subsample`` fidelity snapped to the nearest tabulated fraction.
+        progress: show a progress bar while evaluating.
+
+    Returns:
+        One ``TabulatedSklearnTask`` per dataset, named ``sklearn/<pipeline>/<dataset>``.
+    """
+    from rl_hpo.tasks.sklearn import SklearnTask, _check_pipeline, _dataset_of
+
+    _check_pipeline(pipeline)
+    if isinstance(n_configs, bool) or not isinstance(n_configs, int) or n_configs < 1:
+        raise ValueError(f"The 'n_configs' parameter of tabulate must be an int >= 1. Got {n_configs!r} instead.")
+    fids = _check_fidelities(fidelities)
+    root = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+    items = [datasets] if isinstance(datasets, str) else list(datasets)
+    tasks = []
+    for i, item in enumerate(items):
+        data = _dataset_of(item, f"data{i}", cv)
+        live = SklearnTask(pipeline, data, metric=metric, cv=cv, seed=seed, n_jobs=n_jobs)
+        tasks.append(_tabulate_one(live, n_configs, fids, root, progress))
+    return tasks
+
+
+def _tabulate_one(
+    live: Any, n_configs: int, fids: tuple[float, ...], root: Path, progress: bool
+) -> TabulatedSklearnTask:
+    import sklearn
+
+    space: SearchSpace = live.space
+    rng = np.random.default_rng([live.seed, _stable_id(live.pipeline), _stable_id(live.task_type)])
+    unit = canonical_unit(space, space.sample_unit(n_configs, rng))
+    key = {
+        "format": _FORMAT,
+        "pipeline": live.pipeline,
+        "dataset": live.data.name,
+        "data": live.data.fingerprint(),
+        "task_type": live.task_type,
+        "n_configs": n_configs,
+        "seed": live.seed,
+        "cv": live.cv,
+        "metric": live.metric,
+        "fidelities": list(fids),
+        "space": space.to_dict(),
+        "sklearn": ".".join(sklearn.__version__.split(".")[:2]),
+    }
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:12]
+    stem = root / "sklearn" / f"{live.pipeline}__{live.data.name}__{digest}"
+    meta: dict[str, Any] = {**key, "name": live.name, "n_done": 0}
+    scores = np.full((n_configs, len(fids)), np.nan)
+    costs = np.full((n_configs, len(fids)), np.nan)
+    if stem.with_suffix(".json").is_file() and stem.with_suffix(".npz").is_file():
+        try:
+            old = json.loads(stem.with_suffix(".json").read_text())
+            with np.load(stem.with_suffix(".npz"), allow_pickle=False) as arrays:
+                if np.array_equal(arrays["unit"], unit):
+                    scores, costs = arrays["scores"].copy(), arrays["costs"].copy()
+                    meta["n_done"] = int(old["n_done"])
+        except (OSError, ValueError, KeyError) as err:  # a damaged file is rebuilt, not trusted
+            _log.warning("Ignoring the unreadable table %s (%s); rebuilding it.", stem, err)
+    start_row = meta["n_done"]
+    if start_row < n_configs:
+        _log.warning(
+            "Tabulating %d configurations of %s (from %d; once, cached in %s).", n_configs, live.name, start_row, stem
+        )
+        configs = space.decode_batch(unit)
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=n_configs, initial=start_row, desc=f"tabulating {live.name}", unit="config", leave=False)
+        last_save = time.monotonic()
+        checkpoint = max(1, n_configs // 20)
+        try:
+            for row in range(start_row, n_configs):
+                for col, fid in enumerate(fids):
+                    result = live.evaluate(configs[row], None if fid >= 1.0 else fid)
+                    scores[row, col], costs[row, col] = result.score, result.cost
+                meta["n_done"] = row + 1
+                if bar is not None:
+                    bar.update(1)
+                if (row + 1) % checkpoint == 0 or time.monotonic() - last_save > 60:
+                    _save(stem, meta, {"unit": unit, "scores": scores, "costs": costs})
+                    last_save = time.monotonic()
+        finally:
+            if bar is not None:
+                bar.close()
+        _save(stem, meta, {"unit": unit, "scores": scores, "costs": costs})
+    return TabulatedSklearnTask(live.name, space, unit, scores, costs, fids, meta)

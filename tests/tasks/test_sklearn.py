@@ -1,0 +1,372 @@
+"""The sklearn family: live cross-validated pipelines, user data, CSV files and tabulated tasks.
+
+Kept fast: iris / diabetes, 2 folds, subsamples and cheap corners of the search spaces.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import rl_hpo
+from rl_hpo.exceptions import DataNotFoundError, TaskNotFoundError
+from rl_hpo.space import Categorical
+from rl_hpo.tasks import load_suite, load_task
+from rl_hpo.tasks._sklearn_data import load_dataset, prepare_data
+from rl_hpo.tasks._sklearn_pipelines import SelectFraction, build_pipeline, pipeline_space
+from rl_hpo.tasks.sklearn import (
+    DATASETS,
+    PIPELINES,
+    SklearnTask,
+    TabulatedSklearnTask,
+    load_csv_task,
+    make_sklearn_task,
+    make_task,
+    tabulate,
+)
+
+
+def cheap_config(task: SklearnTask) -> dict:
+    """A configuration near the low end of every range: few trees, few boosting rounds, small networks."""
+    config = task.space.decode(np.full(task.space.dim, 0.15))
+    return {**config, "scaler": "standard"} if "scaler" in config else config
+
+
+@pytest.mark.parametrize("pipeline", list(PIPELINES))
+def test_spaces_tune_the_whole_pipeline(pipeline):
+    for task_type in ("classification", "regression"):
+        space = pipeline_space(pipeline, task_type)
+        assert space.names[:3] == ("imputer", "scaler", "feature_fraction")
+        assert space.dim > 4
+        for config in space.sample(20, seed=0):
+            steps = build_pipeline(config, pipeline, task_type, seed=0, n_train=50).named_steps
+            assert list(steps) == ["impute", "scale", "select", "model"]
+            assert steps["impute"].strategy == config["imputer"]
+    svc = pipeline_space("svc", "classification")
+    assert svc["degree"].condition.values == ("poly",) and svc["C"].log
+    assert "epsilon" in pipeline_space("svc", "regression") and "epsilon" not in svc
+
+
+@pytest.mark.parametrize("pipeline", list(PIPELINES))
+@pytest.mark.parametrize("dataset", ["iris", "diabetes"])
+def test_every_pipeline_trains_on_both_task_types(pipeline, dataset):
+    task = load_task(f"sklearn/{pipeline}/{dataset}", cv=2)
+    result = task.evaluate(cheap_config(task), 0.5)
+    assert not result.failed, result.info.get("error")
+    assert result.cost > 0 and len(result.info["fold_scores"]) == 2
+    if dataset == "iris":
+        assert 0.2 < result.score <= 1.0
+        assert type(task.build(cheap_config(task))[-1]).__name__.endswith(("Classifier", "SVC", "Regression"))
+    else:
+        assert -1.0 < result.score < 1.0  # R^2
+        assert "Classifier" not in type(task.build(cheap_config(task))[-1]).__name__
+
+
+def test_scores_are_seeded_and_folds_depend_on_the_seed():
+    task = load_task("sklearn/random_forest/iris", cv=2)
+    config = cheap_config(task)
+    assert task.evaluate(config).score == load_task("sklearn/random_forest/iris", cv=2).evaluate(config).score
+    other = load_task("sklearn/random_forest/iris", cv=2, seed=1)
+    assert not np.array_equal(task.splits()[0][1], other.splits()[0][1])
+
+
+def test_subsamples_are_stratified_nested_and_test_folds_whole():
+    task = load_task("sklearn/svc/wine", cv=3)
+    y = task.data.y
+    tests = [test for _, test in task.splits()]
+    assert np.array_equal(np.sort(np.concatenate(tests)), np.arange(len(y)))
+    for fold in range(3):
+        rows = [task.train_rows(fold, f) for f in (0.1, 0.3, 1.0)]
+        assert len(rows[0]) < len(rows[1]) < len(rows[2])
+        assert set(rows[0]) <= set(rows[1]) <= set(rows[2])
+        assert set(np.unique(y[rows[0]])) == set(np.unique(y))  # every class keeps a row
+        assert set(rows[2]).isdisjoint(tests[fold])
+    result = task.evaluate(cheap_config(task), 0.1)
+    assert result.info["n_train"] == len(task.train_rows(0, 0.1)) and result.info["subsample"] == 0.1
+
+
+def test_fidelity_range_is_checked():
+    task = load_task("sklearn/svc/iris")
+    assert (task.fidelity.name, task.fidelity.low, task.fidelity.high) == ("subsample", 0.1, 1.0)
+    with pytest.raises(ValueError, match=r"must lie in \[0.1, 1\]. Got 0.05"):
+        task.evaluate(cheap_config(task), 0.05)
+
+
+def test_a_failing_fit_is_a_failed_result(monkeypatch):
+    from sklearn.base import BaseEstimator, ClassifierMixin
+
+    class Broken(ClassifierMixin, BaseEstimator):
+        def fit(self, X, y):
+            raise RuntimeError("boom")
+
+    task = load_task("sklearn/svc/iris", cv=2)
+    monkeypatch.setattr(SklearnTask, "build", lambda self, config, fidelity=None: Broken())
+    result = task.evaluate(cheap_config(task))
+    assert result.failed and "RuntimeError: boom" in result.info["error"] and result.cost >= 0
+
+
+def test_convergence_warnings_do_not_reach_the_user():
+    from sklearn.exceptions import ConvergenceWarning
+
+    task = load_task("sklearn/logistic_regression/digits", cv=2)
+    config = {"imputer": "mean", "scaler": "none", "feature_fraction": 1.0, "C": 1e4, "l1_ratio": 0.5}
+    config["class_weight"] = "none"
+    pipe = task.build(config, 0.1)
+    rows = task.train_rows(0, 0.1)
+    with warnings.catch_warnings(record=True) as raw:
+        warnings.simplefilter("always")
+        pipe.fit(task.data.X[rows], task.data.y[rows])
+    assert any(issubclass(w.category, ConvergenceWarning) for w in raw)  # the config does warn
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = task.evaluate(config, 0.1)
+    assert not result.failed and not caught
+
+
+def test_metrics():
+    diabetes = load_task("sklearn/svc/diabetes", cv=2, metric="neg_rmse")
+    result = diabetes.evaluate(cheap_config(diabetes), 0.5)
+    assert diabetes.metric == "neg_root_mean_squared_error" and -200 < result.score < 0
+    iris = load_task("sklearn/svc/iris", cv=2, metric="balanced_accuracy")
+    assert 0 <= iris.evaluate(cheap_config(iris), 0.5).score <= 1
+    with pytest.raises(ValueError, match="metric 'r2' does not suit a classification task"):
+        load_task("sklearn/svc/iris", metric="r2")
+    with pytest.raises(ValueError, match="metric 'accuracy' does not suit a regression task"):
+        load_task("sklearn/svc/diabetes", metric="accuracy")
+    with pytest.raises(ValueError, match="Unknown metric 'acc'"):
+        load_task("sklearn/svc/iris", metric="acc")
+
+
+def test_parallel_folds_give_the_same_scores():
+    serial = load_task("sklearn/extra_trees/iris", cv=2)
+    parallel = load_task("sklearn/extra_trees/iris", cv=2, n_jobs=2)
+    config = cheap_config(serial)
+    assert parallel.evaluate(config).info["fold_scores"] == serial.evaluate(config).info["fold_scores"]
+
+
+# -- the user's data ------------------------------------------------------------------------------
+def frame(n: int = 90, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(
+        {
+            "num": rng.normal(size=n),
+            "colour": rng.choice(["red", "green", None], size=n),
+            "gappy": np.where(rng.random(n) < 0.3, np.nan, rng.normal(size=n)),
+            "flag": rng.random(n) < 0.5,
+        }
+    )
+    y = pd.Series(np.where(X["num"] + (X["colour"] == "red") > 0.3, "yes", "no"))
+    return X, y
+
+
+def test_a_dataframe_with_text_and_missing_values():
+    X, y = frame()
+    task = make_sklearn_task("hist_gradient_boosting", X, y, name="sklearn/hgb/mine", cv=2)
+    assert task.name == "sklearn/hgb/mine" and task.task_type == "classification"
+    assert task.data.feature_names == ("num", "colour=green", "colour=red", "colour=<missing>", "gappy", "flag")
+    assert np.isnan(task.data.X[:, 4]).any()  # left for the imputer
+    for imputer in ("mean", "median", "most_frequent"):
+        result = task.evaluate({**cheap_config(task), "imputer": imputer})
+        assert not result.failed and result.score > 0.5
+
+
+def test_task_type_is_inferred_and_can_be_forced():
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    assert make_sklearn_task("svc", X, X[:, 0] * 3.7).task_type == "regression"
+    assert make_sklearn_task("svc", X, (X[:, 0] > 0).astype(int)).task_type == "classification"
+    assert make_sklearn_task("svc", X, np.arange(60) % 3, task_type="regression").task_type == "regression"
+    assert make_sklearn_task("svc", X, np.arange(60)).task_type == "regression"  # 60 distinct integers
+
+
+@pytest.mark.parametrize(
+    "X, y, match",
+    [
+        (np.zeros((30, 2)), np.zeros(30), r"single class \(0.0\)"),
+        (np.zeros((8, 2)), np.arange(8) % 2, "8 rows; cross-validation with cv=3 needs at least 10"),
+        (np.zeros((30, 2)), np.zeros(29), "X has 30 rows but y has 29"),
+        (
+            np.zeros((30, 2)),
+            np.r_[np.zeros(28), 1, 1],
+            r"Class 1.0 has 2 row\(s\); cv=3 stratified folds need at least 3 per class",
+        ),
+        (np.zeros((30, 2)), np.r_[np.nan, np.arange(29.0)], r"y has 1 missing value\(s\) \(rows \[0\]\)"),
+        (np.r_[[[np.inf, 0]], np.zeros((29, 2))], np.arange(30) % 2, "infinite values in column 'x0'"),
+        (np.zeros(30), np.arange(30) % 2, "X must be 2-d"),
+        (np.full((30, 2), np.nan), np.arange(30) % 2, "Every column of X is missing"),
+        (np.zeros((30, 2)), np.full(30, 2.5), r"y is constant \(2.5\)"),
+        (pd.DataFrame({"id": [f"p{i}" for i in range(60)]}), np.arange(60) % 2, "Column 'id' is non-numeric with 60"),
+        (pd.DataFrame({"t": pd.date_range("2024-01-01", periods=30)}), np.arange(30) % 2, "Column 't' holds dates"),
+    ],
+)
+def test_unusable_data_is_refused_with_the_reason(X, y, match):
+    with pytest.raises(ValueError, match=match):
+        make_sklearn_task("svc", X, y)
+
+
+def test_bad_task_arguments():
+    X, y = frame()
+    with pytest.raises(ValueError, match=r"task_type must be 'classification', 'regression' or None. Got 'clf'"):
+        make_sklearn_task("svc", X, y, task_type="clf")
+    with pytest.raises(ValueError, match="task_type='regression' needs a numeric target"):
+        make_sklearn_task("svc", X, y, task_type="regression")
+    with pytest.raises(ValueError, match="Unknown pipeline 'xgboost'; choose one of: svc, random_forest"):
+        make_sklearn_task("xgboost", X, y)
+    with pytest.raises(ValueError, match=r"'cv' parameter of SklearnTask must be an int >= 2. Got 1"):
+        SklearnTask("svc", load_dataset("iris"), cv=1)
+
+
+def test_csv_files(tmp_path):
+    X, y = frame(120)
+    data = X.assign(label=y)
+    data.loc[[3, 7], "label"] = None
+    path = tmp_path / "patients.csv"
+    data.to_csv(path, index=False)
+    with pytest.warns(UserWarning, match="Dropped 2 row"):
+        task = load_csv_task(path, "label", pipeline="logistic_regression", cv=2)
+    assert task.name == "sklearn/logistic_regression/patients" and task.data.n_rows == 118
+    assert not task.evaluate(cheap_config(task)).failed
+    with pytest.raises(ValueError, match=r"has no column 'Label'. Did you mean 'label'\? Its columns: 'num', 'colour'"):
+        load_csv_task(path, "Label")
+    with pytest.raises(DataNotFoundError, match="No CSV file at"):
+        load_csv_task(tmp_path / "missing.csv", "label")
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(ValueError, match="is empty"):
+        load_csv_task(tmp_path / "empty.csv", "label")
+
+
+def test_select_fraction_keeps_the_informative_features():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 10))
+    X[:, 7] = 1.0  # constant: ranked last, no warning
+    y = (X[:, 3] > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        selector = SelectFraction(0.1).fit(X, y)
+    assert selector.get_support().tolist() == [j == 3 for j in range(10)]
+    assert SelectFraction(0.01).fit(X, y).get_support().sum() == 1
+    assert SelectFraction(1.0).fit(X, y).transform(X).shape == (200, 10)
+
+
+# -- names and suites -----------------------------------------------------------------------------
+def test_names_suites_and_errors():
+    assert set(DATASETS) == {"iris", "wine", "breast_cancer", "digits", "diabetes"}
+    suite = load_suite("sklearn/mlp")
+    assert suite.task_names("train") == ["sklearn/mlp/iris", "sklearn/mlp/wine", "sklearn/mlp/breast_cancer"]
+    assert suite.task_names("validation") == ["sklearn/mlp/diabetes"]
+    assert suite.task_names("test") == ["sklearn/mlp/digits"]
+    assert {f"sklearn/{p}" for p in PIPELINES} <= set(rl_hpo.tasks.suite_names())
+    with pytest.raises(TaskNotFoundError, match="Unknown sklearn pipeline 'knn'; choose one of: svc"):
+        load_task("sklearn/knn/iris")
+    with pytest.raises(TaskNotFoundError, match=r"Unknown sklearn dataset 'mnist'; choose one of: iris.*make_sklearn"):
+        load_task("sklearn/svc/mnist")
+    with pytest.raises(TypeError, match=r"Unknown option\(s\) \['folds'\]"):
+        make_task("svc", "iris", folds=3)
+    with pytest.raises(TypeError, match="apply to tabulated tasks only; add tabulated=True"):
+        make_task("svc", "iris", n_configs=3)
+
+
+# -- tabulated tasks ------------------------------------------------------------------------------
+def test_tabulate_stores_serves_and_reuses_a_table(tmp_path, monkeypatch):
+    tables = tabulate("logistic_regression", ["iris", "wine"], n_configs=6, seed=0, cache_dir=tmp_path, cv=2)
+    iris = tables[0]
+    assert isinstance(iris, TabulatedSklearnTask) and iris.name == "sklearn/logistic_regression/iris"
+    assert iris.fidelity is None and iris.scores.shape == (6, 1)
+    # the same configurations on every dataset of a task type
+    assert np.array_equal(iris.unit, tables[1].unit)
+    files = sorted(p.suffix for p in (tmp_path / "sklearn").iterdir())
+    assert files == [".json", ".json", ".npz", ".npz"]
+    with np.load(next((tmp_path / "sklearn").glob("*iris*.npz")), allow_pickle=False) as arrays:
+        assert set(arrays.files) == {"unit", "scores", "costs"}
+    meta = json.loads(next((tmp_path / "sklearn").glob("*iris*.json")).read_text())
+    assert meta["n_done"] == 6 and meta["dataset"] == "iris" and meta["cv"] == 2
+    # exact bounds and exact scores at the table's own configurations
+    scores, costs = iris.evaluate_unit(iris.unit)
+    assert np.array_equal(scores, iris.scores[:, 0]) and np.all(costs > 0)
+    assert iris.bounds.best == scores.max() and iris.bounds.worst == scores.min()
+    config = iris.table_configs()[4]
+    assert iris.evaluate(config).score == scores[4] and iris.evaluate(config).info["table_index"] == 4
+    # a point near a table configuration is served that configuration's score
+    near = np.clip(iris.unit[2] + 1e-3, 0, 1)
+    assert iris.evaluate_unit(near[None, :])[0][0] == scores[2]
+    # the second call is served from disk without training anything
+    monkeypatch.setattr(SklearnTask, "evaluate", lambda *a, **k: pytest.fail("re-evaluated a cached table"))
+    again = tabulate("logistic_regression", "iris", n_configs=6, seed=0, cache_dir=tmp_path, cv=2)[0]
+    assert np.array_equal(again.scores, iris.scores, equal_nan=True)
+    loaded = TabulatedSklearnTask.load(next((tmp_path / "sklearn").glob("*iris*.npz")))
+    assert loaded.space == iris.space and np.array_equal(loaded.scores, iris.scores, equal_nan=True)
+
+
+def test_tabulated_fidelities_and_categorical_snapping(tmp_path):
+    task = tabulate("svc", "iris", n_configs=5, cache_dir=tmp_path, cv=2, fidelities=(0.3, 1.0))[0]
+    assert (task.fidelity.low, task.fidelity.high) == (0.3, 1.0) and task.scores.shape == (5, 2)
+    assert np.array_equal(task.evaluate_unit(task.unit, 0.35)[0], task.scores[:, 0], equal_nan=True)
+    assert np.array_equal(task.evaluate_unit(task.unit, 0.9)[0], task.scores[:, 1], equal_nan=True)
+    with pytest.raises(ValueError, match=r"must lie in \[0.3, 1\]"):
+        task.evaluate_unit(task.unit, 0.1)
+    # table points are canonical: categoricals at bin centres, inactive parameters at 0.5
+    for j, (name, param) in enumerate(task.space.items()):
+        if isinstance(param, Categorical):
+            k = len(param.choices)
+            assert np.allclose((task.unit[:, j] * k - 0.5) % 1, 0)
+        if param.condition is not None:
+            inactive = [name not in c for c in task.table_configs()]
+            assert np.all(task.unit[inactive, j] == 0.5)
+
+
+def test_an_interrupted_tabulation_resumes(tmp_path, monkeypatch):
+    calls = {"n": 0}
+    original = SklearnTask.evaluate
+
+    def flaky(self, config, fidelity=None):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise KeyboardInterrupt
+        return original(self, config, fidelity)
+
+    monkeypatch.setattr(SklearnTask, "evaluate", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        tabulate("logistic_regression", "iris", n_configs=8, cache_dir=tmp_path, cv=2)
+    monkeypatch.setattr(SklearnTask, "evaluate", original)
+    counted = {"n": 0}
+
+    def counting(self, config, fidelity=None):
+        counted["n"] += 1
+        return original(self, config, fidelity)
+
+    monkeypatch.setattr(SklearnTask, "evaluate", counting)
+    task = tabulate("logistic_regression", "iris", n_configs=8, cache_dir=tmp_path, cv=2)[0]
+    assert counted["n"] < 8 and np.all(np.isfinite(task.scores))
+
+
+def test_tabulated_through_the_registry_and_tuning(tmp_path, monkeypatch):
+    monkeypatch.setenv("RL_HPO_CACHE", str(tmp_path))
+    task = load_task("sklearn/logistic_regression/iris", tabulated=True, n_configs=4, cv=2)
+    assert isinstance(task, TabulatedSklearnTask) and list((tmp_path / "sklearn").glob("*.npz"))
+    history = rl_hpo.tune(task, budget=5, method="random", seed=0)
+    assert task.bounds.worst <= history.best_score <= task.bounds.best
+    # different settings are a different table, never a stale one
+    other = load_task("sklearn/logistic_regression/iris", tabulated=True, n_configs=4, cv=2, seed=1)
+    assert len(list((tmp_path / "sklearn").glob("*.npz"))) == 2 and not np.array_equal(other.unit, task.unit)
+
+
+def test_tabulate_arguments_are_checked(tmp_path):
+    with pytest.raises(ValueError, match=r"'n_configs' parameter of tabulate must be an int >= 1. Got 0"):
+        tabulate("svc", "iris", n_configs=0, cache_dir=tmp_path)
+    with pytest.raises(ValueError, match=r"fidelities must be subsample fractions in \[0.1, 1\]. Got \[0.05"):
+        tabulate("svc", "iris", n_configs=2, cache_dir=tmp_path, fidelities=(0.05, 1.0))
+    with pytest.raises(ValueError, match="Unknown sklearn dataset 'mnist'"):
+        tabulate("svc", "mnist", n_configs=2, cache_dir=tmp_path)
+    X, y = frame()
+    own = tabulate("svc", [(X, y)], n_configs=2, cache_dir=tmp_path, cv=2)[0]
+    assert own.name == "sklearn/svc/data0" and math.isfinite(own.bounds.best)
+
+
+def test_prepare_data_keeps_builtin_data_read_only():
+    data = load_dataset("iris")
+    assert not data.X.flags.writeable and data.task_type == "classification" and data.n_classes == 3
+    assert prepare_data(data.X, data.y, name="iris2").fingerprint() == data.fingerprint()
