@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Head to head on the rbv2_xgboost test split (BENCHMARK_PROTOCOL.md): 12 datasets x 10 seeds, budget 50
+# full-fidelity-equivalent evaluations, AUC at train size 1 (repl 10); every method, the shipped PPO policy.
+#
+# Needs the YAHPO data folder (RL_HPO_YAHPO_DATA, or pass --yahpo-data PATH). Extra options pass through
+# (e.g. --workers 8, --executor ray); they do not change the results. Raw results (cells/, trials.csv)
+# go to runs/rbv2_xgboost_head_to_head/; re-running this script resumes an interrupted run.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+study=rbv2_xgboost_head_to_head
+
+rl-hpo bench --suite yahpo/rbv2_xgboost --split test \
+  --methods ppo,tpe,gp,cmaes,random,hyperband,bohb --budget 50 --seeds 10 \
+  --out "runs/$study" "$@"
+
+# The recorded result: report, summary, plots, settings/provenance and the bounds behind every regret.
+cp runs/$study/{report.md,summary.csv,run.json,bounds.json,*.png} "benchmarks/$study/"

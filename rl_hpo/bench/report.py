@@ -1,0 +1,383 @@
+"""``report.md``, ``summary.csv`` and the plots of a study, rebuilt from its stored trials.
+
+``rl-hpo report DIR`` (``report_command``) reads ``DIR/trials.csv`` (and ``DIR/run.json`` for the budget
+and provenance, when present) and writes:
+
+- ``summary.csv``: ``method,budget,regret_mean,regret_sem,rank_mean`` at budgets 10, 25, 50 and the final one;
+- ``report.md``: regret and rank per budget, win rates and Wilcoxon p-values at the final budget, decision
+  overhead, the score bounds, the run's provenance and how each number is computed;
+- ``regret_vs_evaluations.png``, ``regret_vs_time.png``, ``rank_vs_budget.png``.
+
+Where ``trials.csv`` is missing (a study still running or interrupted), the finished cells are assembled
+first and the report says how many cells it covers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rl_hpo.bench import metrics, plots
+from rl_hpo.bench.study import CellKey, Study, atomic_open, atomic_write_text
+
+__all__ = ["PLOT_FILES", "read_trials", "report_command", "write_report"]
+
+#: The plots written beside report.md.
+PLOT_FILES = {
+    "evaluations": "regret_vs_evaluations.png",
+    "time": "regret_vs_time.png",
+    "rank": "rank_vs_budget.png",
+}
+
+
+def read_trials(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a ``trials.csv``; only empty fields are missing values (a method may be called "nan")."""
+    return pd.read_csv(path, dtype={"method": str, "task": str, "error": object}, keep_default_na=False, na_values=[""])
+
+
+def _fmt(x: float, digits: int = 3) -> str:
+    return "-" if x is None or not np.isfinite(x) else f"{x:.{digits}f}"
+
+
+def _fmt_p(p: float) -> str:
+    if p is None or not np.isfinite(p):
+        return "-"
+    return f"{p:.2g}" if p < 0.001 else f"{p:.3f}"
+
+
+def _fmt_seconds(s: float) -> str:
+    if s is None or not np.isfinite(s):
+        return "-"
+    if s < 1e-3:
+        return f"{s * 1e6:.0f} µs"
+    if s < 1:
+        return f"{s * 1e3:.1f} ms"
+    return f"{s:.2f} s"
+
+
+def _budget_label(b: float) -> str:
+    return f"{b:g}"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str = "r") -> str:
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join(["---"] + [f"--{':' if align == 'r' else '-'}"] * (len(header) - 1)) + "|",
+    ]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _bold_best(cells: list[str], values: np.ndarray, lower_is_better: bool = True) -> list[str]:
+    finite = np.isfinite(values)
+    if not finite.any():
+        return cells
+    best = np.nanmin(values) if lower_is_better else np.nanmax(values)
+    return [f"**{c}**" if ok and v == best else c for c, v, ok in zip(cells, values, finite)]
+
+
+def _summary_section(summary: pd.DataFrame, methods: Sequence[str], budgets: Sequence[float]) -> list[str]:
+    out = []
+    header = ["method", *(f"@{_budget_label(b)}" for b in budgets)]
+    regret_rows: list[list[str]] = [[m] for m in methods]
+    rank_rows: list[list[str]] = [[m] for m in methods]
+    for b in budgets:
+        at = summary[np.isclose(summary["budget"].astype(float), b)].set_index("method").reindex(methods)
+        means = at["regret_mean"].to_numpy(dtype=float)
+        sems = at["regret_sem"].to_numpy(dtype=float)
+        ranks = at["rank_mean"].to_numpy(dtype=float)
+        reg = _bold_best([f"{_fmt(m)} ± {_fmt(s)}" for m, s in zip(means, sems)], means)
+        rk = _bold_best([_fmt(r, 2) for r in ranks], ranks)
+        for i in range(len(methods)):
+            regret_rows[i].append(reg[i])
+            rank_rows[i].append(rk[i])
+    out += ["## Normalized regret (mean ± standard error)", ""]
+    out += [
+        "Normalized regret of the best full-fidelity score so far, at each budget of full-fidelity-equivalent "
+        "evaluations; mean and standard error over seeds, then over tasks. Lower is better; the best mean is bold.",
+        "",
+        _table(header, regret_rows),
+        "",
+    ]
+    out += ["## Average rank", ""]
+    out += [
+        f"Rank of each method among the {len(methods)} on every (task, seed) pair (1 = lowest regret, ties share "
+        "the average rank), averaged over seeds, then over tasks.",
+        "",
+        _table(header, rank_rows),
+        "",
+    ]
+    return out
+
+
+def _matrix_section(table: pd.DataFrame, fmt) -> str:
+    methods = list(table.index)
+    rows = [[a, *("·" if a == b else fmt(table.loc[a, b]) for b in methods)] for a in methods]
+    return _table(["", *methods], rows)
+
+
+def _overhead_section(overhead: pd.DataFrame, at: Sequence[int]) -> list[str]:
+    header = ["method", "median (all trials)", *(f"trial {n}" for n in at)]
+    rows = [[m, _fmt_seconds(r["median_s"]), *(_fmt_seconds(r[f"at_{n}"]) for n in at)] for m, r in overhead.iterrows()]
+    return [
+        "## Decision overhead",
+        "",
+        "Seconds the optimizer itself spends per ask/tell round (deciding, not evaluating): the median over all "
+        "trials, and the median over runs at the n-th trial (- where no run got that far). Measured in "
+        "worker processes limited to one thread each.",
+        "",
+        _table(header, rows),
+        "",
+    ]
+
+
+def _bounds_section(bounds: Mapping[str, Any] | None) -> list[str]:
+    if not bounds:
+        return []
+    n = len(bounds)
+    stored = sum(b.get("source") == "task" for b in bounds.values())
+    raised = {t: b for t, b in bounds.items() if b.get("raised")}
+    out = [
+        "## Score bounds",
+        "",
+        f"{stored} of {n} tasks use their stored bounds; {n - stored} have none and use the worst and best "
+        "full-fidelity scores the study observed. "
+        f"Runs of this study beat the stored best of {len(raised)} task(s); those bounds were raised to the "
+        "score reached and every regret was computed with the raised bounds (bounds.json has them all).",
+        "",
+    ]
+    if raised:
+        rows = []
+        for task, b in list(raised.items())[:20]:
+            run = b.get("best_run") or {}
+            span = b["stored_best"] - b["worst"]
+            gain = (b["best"] - b["stored_best"]) / span if span > 0 else float("nan")
+            rows.append(
+                [
+                    task,
+                    f"{b['stored_best']:.6g}",
+                    f"{b['best']:.6g}",
+                    _fmt(gain),
+                    f"{run.get('method')} seed {run.get('seed')}",
+                ]
+            )
+        out += [_table(["task", "stored best", "raised to", "by (share of range)", "found by"], rows), ""]
+        if len(raised) > 20:
+            out += [f"... and {len(raised) - 20} more (see bounds.json).", ""]
+    return out
+
+
+def _provenance_section(run: Mapping[str, Any] | None, study: Study) -> list[str]:
+    out = ["## Provenance", ""]
+    if run is None:
+        return [*out, "No run.json: this report was built from trials.csv alone.", ""]
+    s = run.get("settings", {})
+    sessions = run.get("sessions", [])
+    first = sessions[0] if sessions else {}
+    last = sessions[-1] if sessions else {}
+    commands = list(dict.fromkeys(x.get("command") for x in sessions if x.get("command")))
+    commits = list(dict.fromkeys(x.get("git_commit") or "unknown" for x in sessions))
+    tasks = s.get("tasks", [])
+    shown = ", ".join(tasks[:12]) + (f", ... ({len(tasks)} in all)" if len(tasks) > 12 else "")
+    out += [
+        f"- Command: `{commands[0]}`" if commands else "- Command: unknown",
+        *(f"- Resumed with: `{c}`" for c in commands[1:]),
+        f"- Suite: {s.get('suite')} (split {s.get('split')}); tasks: {shown}",
+        f"- Methods: {', '.join(s.get('methods', []))}; budget {_budget_label(float(s.get('budget', 'nan')))}; "
+        f"seeds {_seed_list(s.get('seeds', []))}",
+        f"- rl_hpo {last.get('rl_hpo_version')}, git commit {', '.join(commits)}"
+        + (" (with uncommitted changes)" if any(x.get("git_dirty") for x in sessions) else ""),
+        f"- Sessions: {len(sessions)}, first started {first.get('started_at')}; executor {last.get('executor')}, "
+        f"workers {last.get('workers') or 'all cores'}; Python {last.get('python')} on {last.get('platform')}",
+    ]
+    hashes = s.get("policy_hashes") or {}
+    if hashes:
+        out.append("- Policy files: " + ", ".join(f"{m} sha256 `{h}`" for m, h in hashes.items()))
+    for method, options in (s.get("method_options") or {}).items():
+        out.append(f"- Options of {method}: `{json.dumps(options)}`")
+    if s.get("task_options"):
+        out.append(f"- Task options: `{json.dumps(s['task_options'])}`")
+    versions = last.get("versions") or {}
+    if versions:
+        out.append("- Libraries: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
+    out += [f"- Rebuild this report: `rl-hpo report {study.path}`", ""]
+    return out
+
+
+def _seed_list(seeds: Sequence[int]) -> str:
+    seeds = list(seeds)
+    if seeds and seeds == list(range(seeds[0], seeds[0] + len(seeds))) and len(seeds) > 2:
+        return f"{seeds[0]}..{seeds[-1]} ({len(seeds)})"
+    return ", ".join(map(str, seeds))
+
+
+_METHOD_NOTES = """## How the numbers are computed
+
+- Regret: (best - incumbent) / (best - worst), where the incumbent is the best score so far among a run's
+  full-fidelity evaluations (1 before the first one) and the bounds are the task's stored bounds raised to any
+  score a run reached, so regret is never negative. A run's regret at budget b counts the evaluations that
+  ended within b full-fidelity-equivalent evaluations (a fidelity-f evaluation costs f / f_max).
+- Mean ± standard error: per task, the mean and standard error (sd / √n, ddof 1) over seeds; over the T tasks,
+  the mean of the task means and √(Σ se²) / T.
+- Win rate: the share of (task, seed) pairs on which the row method's regret is lower than the column
+  method's, a tie counting one half. Wilcoxon: two-sided signed-rank test over tasks on the per-task mean
+  regrets (zero differences dropped; p = 1 when all are zero).
+- Simulated time: the cumulative cost the task reports (a surrogate's predicted training time) plus the
+  optimizer's measured decision time.
+- Everything here is recomputed from trials.csv (`rl-hpo report DIR`)."""
+
+
+def write_report(path: str | os.PathLike[str]) -> Path:
+    """Rebuild ``summary.csv``, ``report.md`` and the plots of the study in ``path``; return report.md's path.
+
+    Raises:
+        FileNotFoundError: if the folder has neither trials.csv nor finished cells.
+    """
+    study = Study(path)
+    run = study.read_run()
+    settings = (run or {}).get("settings", {})
+    coverage = ""
+    if study.trials_csv.exists():
+        trials = read_trials(study.trials_csv)
+    elif run is not None:
+        trials, coverage = _partial_trials(study, settings)
+    else:
+        raise FileNotFoundError(
+            f"{study.path} has no trials.csv (nor run.json and cells/); point `rl-hpo report` at the --out "
+            "folder of a `rl-hpo bench` run."
+        )
+    if trials.empty:
+        raise FileNotFoundError(f"{study.path} has no finished cell yet; nothing to report.")
+
+    final = float(settings["budget"]) if "budget" in settings else metrics.final_budget(trials)
+    budgets = metrics.summary_budgets(final)
+    summary = metrics.summary_table(trials, budgets)
+    with atomic_open(study.summary_csv) as f:
+        summary.to_csv(f, index=False)
+
+    grid = metrics.budget_grid(final, budgets)
+    curves = metrics.regret_curves(trials, grid)
+    mean, sem = metrics.aggregate(curves.values)
+    ranks = metrics.mean_ranks(curves)
+    methods = list(curves.methods)
+    title = _title(settings, curves)
+    plots.plot_regret_vs_evaluations(
+        methods, grid, mean, sem, study.path / PLOT_FILES["evaluations"], title=f"{title}: regret vs evaluations"
+    )
+    plots.plot_rank_vs_budget(methods, grid, ranks, study.path / PLOT_FILES["rank"], title=f"{title}: average rank")
+    tgrid = metrics.time_grid(trials)
+    tcurves = metrics.regret_curves(trials, tgrid, x="sim_time")
+    tmean, tsem = metrics.aggregate(tcurves.values)
+    ends = [float(np.nanmax(e)) if np.isfinite(e).any() else 0.0 for e in tcurves.ends]
+    plots.plot_regret_vs_time(
+        methods, tgrid, tmean, tsem, ends, study.path / PLOT_FILES["time"], title=f"{title}: regret vs simulated time"
+    )
+
+    at = (10, 100, 500)
+    bounds = json.loads(study.bounds_json.read_text(encoding="utf-8")) if study.bounds_json.exists() else None
+    lines = [
+        f"# {title}",
+        "",
+        f"{len(methods)} methods x {len(curves.tasks)} tasks x {len(curves.seeds)} seeds, "
+        f"budget {_budget_label(final)} full-fidelity-equivalent evaluations per run.",
+        "",
+    ]
+    if coverage:
+        lines += [f"**Partial report:** {coverage}", ""]
+    incomplete = int(np.isnan(curves.values[..., -1]).any(axis=0).sum())
+    if incomplete:
+        lines += [f"**Note:** {incomplete} (task, seed) pairs lack some method; ranks and win rates skip them.", ""]
+    lines += _summary_section(summary, methods, budgets)
+    if not np.allclose(trials["regret"], trials["regret_any"], equal_nan=True):
+        any_summary = metrics.summary_table(trials, budgets, column="regret_any")
+        lines += [
+            "## Regret of the best score at any fidelity",
+            "",
+            "As above, with the incumbent taken over evaluations at every fidelity (a low-fidelity score is not "
+            "what the configuration delivers at full fidelity; shown to tell how early good configurations are seen).",
+            "",
+            _table(
+                ["method", *(f"@{_budget_label(b)}" for b in budgets)],
+                [[m, *(_fmt(v) for v in any_summary[any_summary["method"] == m]["regret_mean"])] for m in methods],
+            ),
+            "",
+        ]
+    n_tasks = len(curves.tasks)
+    lines += [
+        f"## Win rate at budget {_budget_label(final)}",
+        "",
+        "Share of (task, seed) pairs on which the row method has a lower regret than the column method (ties count ½).",
+        "",
+        _matrix_section(metrics.win_rate_table(curves, final), _fmt),
+        "",
+        f"## Wilcoxon signed-rank test at budget {_budget_label(final)}",
+        "",
+        f"Two-sided p-values over the {n_tasks} tasks, on the per-task mean regrets of the row and column methods"
+        + (" (with fewer than 6 tasks no p-value can fall below 0.05)." if n_tasks < 6 else "."),
+        "",
+        _matrix_section(metrics.wilcoxon_table(curves, final), _fmt_p),
+        "",
+    ]
+    lines += _overhead_section(metrics.decision_overhead(trials, at), at)
+    lines += [
+        "## Plots",
+        "",
+        f"![Regret vs evaluations]({PLOT_FILES['evaluations']})",
+        "",
+        f"![Regret vs simulated time]({PLOT_FILES['time']})",
+        "",
+        f"![Average rank vs budget]({PLOT_FILES['rank']})",
+        "",
+    ]
+    lines += _bounds_section(bounds)
+    lines += _provenance_section(run, study)
+    lines += [_METHOD_NOTES, ""]
+    atomic_write_text(study.report_md, "\n".join(lines))
+    return study.report_md
+
+
+def _title(settings: Mapping[str, Any], curves: metrics.Curves) -> str:
+    suite = settings.get("suite")
+    if suite:
+        return f"{suite} ({settings.get('split', 'test')})"
+    return curves.tasks[0] if len(curves.tasks) == 1 else f"{len(curves.tasks)} tasks"
+
+
+def _partial_trials(study: Study, settings: Mapping[str, Any]) -> tuple[pd.DataFrame, str]:
+    from rl_hpo.bench.trials import assemble_trials
+
+    keys = [
+        CellKey(m, t, int(s))
+        for m in settings.get("methods", [])
+        for t in settings.get("tasks", [])
+        for s in settings.get("seeds", [])
+    ]
+    finished = study.finished(keys)
+    done = [k for k in keys if k in finished]
+    cells = [study.load_cell(k) for k in done]
+    note = (
+        f"{len(done)} of {len(keys)} cells are finished; re-run the bench command to complete the study "
+        "(regrets use bounds from the finished cells only)."
+    )
+    return assemble_trials(cells), note
+
+
+def report_command(path: Any) -> int:
+    """``rl-hpo report DIR``: rebuild report.md, summary.csv and the plots from DIR's stored trials.
+
+    Args:
+        path: the study folder, or the CLI's parsed arguments (with ``dir``).
+
+    Returns:
+        The exit status 0.
+    """
+    folder = Path(getattr(path, "dir", path))
+    report = write_report(folder)
+    print(f"Wrote {report}, {folder / 'summary.csv'} and {', '.join(PLOT_FILES.values())}")
+    return 0

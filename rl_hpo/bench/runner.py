@@ -1,0 +1,529 @@
+"""The head-to-head runner: every method on every task with every seed, resumable.
+
+A study is a grid of cells ``(method, task, seed)``. A cell builds
+``make_optimizer(method, task.space, seed=seed, fidelity=task.fidelity)`` and runs its ask / evaluate / tell
+loop (``Optimizer.optimize``) until ``budget`` full-fidelity-equivalent evaluations are spent (a
+multi-fidelity method pays fidelity / f_max per evaluation). Each finished cell is written atomically to
+``DIR/cells/``; running the same command again skips finished cells, so an interrupted study resumes where
+it stopped, and running it with other settings into the same folder is refused. When every cell is done,
+the runner assembles ``trials.csv`` (raising score bounds that a run beat and recomputing every regret,
+see ``rl_hpo.bench.trials``), then writes ``summary.csv``, ``report.md`` and the plots.
+
+Example:
+    >>> from rl_hpo.bench import BenchSettings, run_bench
+    >>> settings = BenchSettings(out="runs/branin", suite="synthetic/branin", methods=("random", "tpe"),
+    ...                          budget=50, seeds=10)
+    >>> run_bench(settings)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import importlib
+import importlib.metadata
+import os
+import platform
+import shlex
+import socket
+import subprocess
+import sys
+import time
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rl_hpo.bench import executors as _executors
+from rl_hpo.bench.report import write_report
+from rl_hpo.bench.study import CellKey, Study, atomic_open, atomic_write_text, to_json
+from rl_hpo.bench.trials import StudyBounds, assemble_trials, raise_stored_bounds, study_bounds
+from rl_hpo.exceptions import AllTrialsFailedError, RLHPOError
+from rl_hpo.history import History
+from rl_hpo.optimizer import make_optimizer, optimizer_class
+from rl_hpo.tasks import registry
+from rl_hpo.tasks.base import Task
+
+__all__ = ["BenchError", "BenchSettings", "CellSpec", "bench_command", "run_bench", "run_cell"]
+
+#: Libraries whose versions are recorded with every session of a study.
+_RECORDED_VERSIONS = (
+    "numpy",
+    "scipy",
+    "pandas",
+    "optuna",
+    "torch",
+    "gymnasium",
+    "stable-baselines3",
+    "onnxruntime",
+    "scikit-learn",
+    "ray",
+)
+
+#: Environment variables that change what tasks load (recorded with every session).
+_RECORDED_ENVIRONMENT = ("RL_HPO_YAHPO_DATA", "RL_HPO_CACHE")
+
+
+class BenchError(RLHPOError, RuntimeError):
+    """Some cells of a study failed; the finished ones are saved and a re-run retries the rest."""
+
+
+@dataclass(frozen=True)
+class BenchSettings:
+    """The settings of a benchmark study (the options of ``rl-hpo bench``).
+
+    Only ``suite``, ``split``, ``tasks``, ``methods``, ``budget``, ``seeds``, ``method_options``,
+    ``task_options`` and the policies' hashes identify a study; ``workers``, ``executor``, ``plugins`` and
+    ``command`` may change between the sessions of one study.
+    """
+
+    out: str | os.PathLike[str]
+    """Study folder: run.json, cells/, trials.csv, summary.csv, report.md and the plots go here."""
+    methods: str | Sequence[str]
+    """Methods to compare, e.g. "ppo,tpe,gp,random,hyperband,bohb" (names of rl_hpo.available_optimizers())."""
+    suite: str | None = None
+    """Suite of tasks, e.g. "yahpo/lcbench" (rl-hpo tasks lists them)."""
+    split: str = "test"
+    """Split of the suite to run: train, validation, test, or all. Report on test only."""
+    tasks: str | Sequence[str] | None = None
+    """Only these tasks: full names ("yahpo/lcbench/167190") or instances of the suite ("167190")."""
+    budget: float = 50
+    """Full-fidelity-equivalent evaluations per run."""
+    seeds: int | Sequence[int] = 10
+    """Seeds per task and method: a count K (seeds 0..K-1) or the seeds themselves."""
+    workers: int | None = None
+    """Cells running at once; default all cores."""
+    executor: str = "local"
+    """Where cells run: local (a process pool), ray, or inline (this process, one cell at a time).
+    The pool spawns fresh processes: a script that calls run_bench needs an ``if __name__ == "__main__":``
+    guard."""
+    method_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Keyword options per method for make_optimizer, e.g. {"ppo": {"policy": "runs/policy"}}."""
+    task_options: Mapping[str, Any] = field(default_factory=dict)
+    """Keyword options for load_suite / load_task, e.g. {"fidelity": True} for synthetic tasks."""
+    plugins: Sequence[str] = ()
+    """Modules imported first in every worker (e.g. to register a task family or an optimizer)."""
+    command: str | None = None
+    """The command line recorded in run.json; default this process's arguments."""
+
+
+@dataclass(frozen=True)
+class CellSpec:
+    """Everything a worker needs to run one cell (small and picklable: the task is loaded by name)."""
+
+    method: str
+    task: str
+    seed: int
+    budget: float
+    method_options: Mapping[str, Any] = field(default_factory=dict)
+    task_options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> CellKey:
+        return CellKey(self.method, self.task, self.seed)
+
+
+# -- one cell -------------------------------------------------------------------------------------
+# Tasks are loaded once per worker process and kept while they are in use (a YAHPO task holds an ONNX
+# session worth reusing); cells are dispatched task by task, so a few recent ones suffice.
+_TASKS: OrderedDict[tuple[str, str], Task] = OrderedDict()
+_MAX_CACHED_TASKS = 8
+
+
+def _load_task(name: str, options: Mapping[str, Any]) -> Task:
+    key = (name, to_json(dict(options)))
+    if key in _TASKS:
+        _TASKS.move_to_end(key)
+    else:
+        _TASKS[key] = registry.load_task(name, **options)
+        while len(_TASKS) > _MAX_CACHED_TASKS:
+            _TASKS.popitem(last=False)
+    return _TASKS[key]
+
+
+def run_cell(spec: CellSpec) -> dict[str, Any]:
+    """Run one cell and return its record (what ``DIR/cells/<cell>.json`` holds).
+
+    The record has the cell's key, the task's stored bounds and highest fidelity, the optimizer's class and
+    policy hash, the wall time, and ``rows``: per evaluation ``trial, fidelity, score, cost, decision_s,
+    budget_used, sim_time, error`` and ``config`` (per parameter, None where inactive). ``score`` is the
+    task's score (higher is better) and NaN for a failed evaluation.
+    """
+    task = _load_task(spec.task, spec.task_options)
+    start = time.perf_counter()
+    optimizer = make_optimizer(spec.method, task.space, seed=spec.seed, fidelity=task.fidelity, **spec.method_options)
+    history = History.for_task(task, method=spec.method, seed=spec.seed)
+    # Every trial failing is a legitimate outcome: the cell records them, with regret 1 throughout.
+    with contextlib.suppress(AllTrialsFailedError):
+        optimizer.optimize(task, spec.budget, history=history)
+    wall_s = time.perf_counter() - start
+
+    records = history.records
+    names = list(dict.fromkeys(name for r in records for name in r.config)) or list(task.space.names)
+    budget_used, sim_time = [], []
+    used = elapsed = 0.0
+    for r in records:
+        used += r.budget_fraction
+        elapsed += r.cost + r.decision_s
+        budget_used.append(used)
+        sim_time.append(elapsed)
+    bounds = task.bounds
+    return {
+        "method": spec.method,
+        "task": spec.task,
+        "seed": spec.seed,
+        "budget": spec.budget,
+        "bounds": None if bounds is None else {"worst": float(bounds.worst), "best": float(bounds.best)},
+        "max_fidelity": None if task.fidelity is None else float(task.fidelity.high),
+        "optimizer": _optimizer_info(optimizer),
+        "wall_s": wall_s,
+        "finished_at": _now(),
+        "host": socket.gethostname(),
+        "rows": {
+            "trial": [r.trial for r in records],
+            "fidelity": [r.fidelity for r in records],
+            "score": [r.score for r in records],
+            "cost": [r.cost for r in records],
+            "decision_s": [r.decision_s for r in records],
+            "budget_used": budget_used,
+            "sim_time": sim_time,
+            "error": [r.error for r in records],
+            "config": {n: [r.config.get(n) for r in records] for n in names},
+        },
+    }
+
+
+def _optimizer_info(optimizer: Any) -> dict[str, Any]:
+    """The optimizer's class and, for a learned policy, the hash of its policy file.
+
+    An optimizer names its policy by a ``policy_hash`` attribute, or by the ``sha256`` of its loaded
+    ``policy_`` (``rl_hpo.agents.PolicyOptimizer``).
+    """
+    cls = type(optimizer)
+    policy_hash = getattr(optimizer, "policy_hash", None)
+    if policy_hash is None:
+        policy_hash = getattr(getattr(optimizer, "policy_", None), "sha256", None)
+    return {"class": f"{cls.__module__}:{cls.__qualname__}", "policy_hash": policy_hash}
+
+
+# -- the study ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Resolved:
+    methods: list[str]
+    tasks: list[str]
+    seeds: list[int]
+    budget: float
+
+
+def _split_list(value: str | Sequence[str] | None, what: str) -> list[str]:
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else list(value)
+    items = [str(i).strip() for i in items if str(i).strip()]
+    duplicates = sorted({i for i in items if items.count(i) > 1})
+    if duplicates:
+        raise ValueError(f"The '{what}' parameter lists {', '.join(duplicates)} more than once; name each once.")
+    return items
+
+
+def _resolve(settings: BenchSettings) -> _Resolved:
+    methods = _split_list(settings.methods, "methods")
+    if not methods:
+        raise ValueError(f"The 'methods' parameter must name at least one method. Got {settings.methods!r} instead.")
+    for method in methods:
+        optimizer_class(method)  # unknown or unavailable methods fail here, before any cell runs
+
+    budget = settings.budget
+    if isinstance(budget, bool) or not isinstance(budget, int | float) or not budget > 0 or budget == float("inf"):
+        raise ValueError(f"The 'budget' parameter must be a number > 0. Got {budget!r} instead.")
+
+    seeds_opt = settings.seeds
+    if isinstance(seeds_opt, int) and not isinstance(seeds_opt, bool):
+        if seeds_opt < 1:
+            raise ValueError(
+                f"The 'seeds' parameter must be an int >= 1 or a list of seeds. Got {seeds_opt!r} instead."
+            )
+        seeds = list(range(seeds_opt))
+    else:
+        seeds = [int(s) for s in _split_list([str(s) for s in seeds_opt], "seeds")]
+        if not seeds or min(seeds) < 0:
+            raise ValueError(f"The 'seeds' parameter must list seeds >= 0. Got {seeds_opt!r} instead.")
+
+    tasks = _resolve_tasks(settings)
+    return _Resolved(methods, tasks, seeds, float(budget))
+
+
+def _resolve_tasks(settings: BenchSettings) -> list[str]:
+    wanted = _split_list(settings.tasks, "tasks")
+    if settings.suite is None:
+        if not wanted:
+            raise ValueError(
+                "Name a suite (--suite, e.g. synthetic/branin) or tasks (--tasks family/scenario/instance)."
+            )
+        short = [t for t in wanted if t.count("/") != 2]
+        if short:
+            raise ValueError(f"Tasks {short} are not full names; write family/scenario/instance or pass --suite.")
+        return wanted
+    suite = registry.load_suite(settings.suite, **settings.task_options)
+    in_split = suite.task_names(settings.split)
+    if not wanted:
+        if not in_split:
+            raise ValueError(f"Split {settings.split!r} of suite {settings.suite!r} has no task.")
+        return in_split
+    out = []
+    for name in wanted:
+        full = name if name.count("/") == 2 else f"{settings.suite}/{name}"
+        if full not in in_split:
+            other = suite.split_of(full)
+            where = f"it is in the {other!r} split" if other else "the suite has no such task"
+            raise ValueError(
+                f"Task {full!r} is not in the {settings.split!r} split of {settings.suite!r} ({where}); "
+                f"choose among {', '.join(in_split[:5])}{', ...' if len(in_split) > 5 else ''} or pass --split all."
+            )
+        out.append(full)
+    return out
+
+
+def _identity(settings: BenchSettings, resolved: _Resolved, optimizers: Mapping[str, Mapping[str, Any]]) -> dict:
+    """What must be equal for two sessions to belong to one study."""
+    return {
+        "suite": settings.suite,
+        "split": settings.split,
+        "tasks": resolved.tasks,
+        "methods": resolved.methods,
+        "budget": resolved.budget,
+        "seeds": resolved.seeds,
+        "method_options": {m: dict(o) for m, o in settings.method_options.items() if m in resolved.methods},
+        "task_options": dict(settings.task_options),
+        "policy_hashes": {m: o["policy_hash"] for m, o in optimizers.items() if o.get("policy_hash") is not None},
+    }
+
+
+def _probe_optimizers(settings: BenchSettings, resolved: _Resolved) -> dict[str, dict[str, Any]]:
+    """Build each method once on the first task: fails early (e.g. a multi-fidelity method on a task
+    without a fidelity, a missing policy file) and reads what the optimizer says about itself."""
+    task = _load_task(resolved.tasks[0], settings.task_options)
+    out = {}
+    for method in resolved.methods:
+        options = settings.method_options.get(method, {})
+        optimizer = make_optimizer(method, task.space, seed=0, fidelity=task.fidelity, **options)
+        out[method] = _optimizer_info(optimizer)
+    return out
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _git(*args: str) -> str | None:
+    root = Path(__file__).resolve().parents[2]
+    try:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip()
+
+
+def _package_version() -> str:
+    try:
+        return importlib.metadata.version("rl-hpo")
+    except importlib.metadata.PackageNotFoundError:
+        return getattr(importlib.import_module("rl_hpo"), "__version__", "unknown")
+
+
+def _command_line() -> str:
+    """This process's command, as a user would type it again."""
+    if Path(sys.argv[0]).name == "rl-hpo":
+        return shlex.join(["rl-hpo", *sys.argv[1:]])
+    return shlex.join([sys.executable, *sys.argv])
+
+
+def provenance(
+    settings: BenchSettings, optimizers: Mapping[str, Mapping[str, Any]], executor: _executors.Executor
+) -> dict[str, Any]:
+    """Where and how this session ran: command, versions, git commit, machine."""
+    versions = {}
+    for name in _RECORDED_VERSIONS:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    commit = _git("rev-parse", "HEAD")
+    status = _git("status", "--porcelain", "--untracked-files=no") if commit else None
+    return {
+        "started_at": _now(),
+        "command": settings.command if settings.command is not None else _command_line(),
+        "rl_hpo_version": _package_version(),
+        "git_commit": commit,
+        "git_dirty": bool(status) if status is not None else None,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "host": socket.gethostname(),
+        "executor": settings.executor,
+        "workers": executor.workers,
+        "plugins": list(settings.plugins),
+        "environment": {k: os.environ[k] for k in _RECORDED_ENVIRONMENT if k in os.environ},
+        "optimizers": {m: o["class"] for m, o in optimizers.items()},
+        "versions": versions,
+    }
+
+
+def run_bench(settings: BenchSettings, *, progress: bool = True) -> Study:
+    """Run (or resume) the study ``settings`` describes and write its trials, summary and report.
+
+    Returns:
+        The study folder.
+
+    Raises:
+        ValueError: for bad settings (the message names the value and the fix).
+        StudySettingsError: if ``settings.out`` holds a study with other settings.
+        BenchError: if some cells failed (the others are saved; re-running retries the failed ones).
+        ImportError: for ``executor="ray"`` without Ray installed.
+    """
+    for module in settings.plugins:
+        importlib.import_module(module)
+    resolved = _resolve(settings)
+    executor = _executors.make_executor(settings.executor, settings.workers, settings.plugins)
+    optimizers = _probe_optimizers(settings, resolved)
+    study = Study(settings.out)
+    study.open(_identity(settings, resolved, optimizers), provenance(settings, optimizers, executor))
+    study.remove_temporaries()
+
+    keys = [CellKey(m, t, s) for m in resolved.methods for t in resolved.tasks for s in resolved.seeds]
+    done = study.finished(keys)
+    # Task by task, then seed by seed, so that workers reuse loaded tasks and an interrupted study holds
+    # complete (task, seed) pairs of every method.
+    todo = [
+        CellSpec(m, t, s, resolved.budget, settings.method_options.get(m, {}), settings.task_options)
+        for t in resolved.tasks
+        for s in resolved.seeds
+        for m in resolved.methods
+        if CellKey(m, t, s) not in done
+    ]
+    failures = _run_cells(study, executor, todo, n_total=len(keys), progress=progress)
+    if failures:
+        first_key, first_err = failures[0]
+        details = getattr(first_err, "details", "") or ""
+        raise BenchError(
+            f"{len(failures)} of {len(keys)} cells failed; the first: {first_key}: {first_err}\n{details}"
+            f"The {len(keys) - len(failures)} finished cells are saved in {study.cells_dir}; fix the cause and "
+            "re-run the same command to run the failed ones."
+        )
+    assemble_study(study, keys, task_options=settings.task_options)
+    write_report(study.path)
+    return study
+
+
+def _run_cells(
+    study: Study, executor: _executors.Executor, todo: Sequence[CellSpec], *, n_total: int, progress: bool
+) -> list[tuple[CellKey, BaseException]]:
+    failures: list[tuple[CellKey, BaseException]] = []
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(
+            total=n_total, initial=n_total - len(todo), unit="cell", desc=f"bench {study.path.name}", smoothing=0.1
+        )
+    try:
+        for spec, outcome in executor.imap_unordered(run_cell, todo):
+            if isinstance(outcome, BaseException):
+                failures.append((spec.key, outcome))
+                if bar is not None:
+                    bar.write(f"cell failed: {spec.key}: {outcome}")
+            else:
+                study.save_cell(spec.key, outcome)
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix_str(f"{spec.method} {spec.task} s{spec.seed}", refresh=False)
+    finally:
+        if bar is not None:
+            bar.close()
+    return failures
+
+
+def assemble_study(
+    study: Study, keys: Iterable[CellKey], *, task_options: Mapping[str, Any] | None = None
+) -> dict[str, StudyBounds]:
+    """Write ``bounds.json`` and ``trials.csv`` from the finished cells ``keys`` (in that order).
+
+    Bounds that a run beat are raised (in the task family's store too, where it has one) before any
+    regret is computed, so the whole study uses the same, raised bounds.
+    """
+    cells = [study.load_cell(k) for k in keys]
+    bounds = study_bounds(cells)
+    raise_stored_bounds(bounds, _bound_store(task_options or {}))
+    atomic_write_text(study.bounds_json, to_json({t: b.to_dict() for t, b in bounds.items()}, indent=2) + "\n")
+    trials = assemble_trials(cells, bounds)
+    with atomic_open(study.trials_csv) as f:
+        trials.to_csv(f, index=False)
+    return bounds
+
+
+def _bound_store(task_options: Mapping[str, Any]) -> Callable[[str, StudyBounds], None]:
+    """A function that tells a task's own store of bounds about a bound the study raised.
+
+    Tasks that keep bounds across runs (YAHPO: a per-user cache) expose ``update_bounds(score, config=)``;
+    the others (synthetic: exact optima) keep the raised bound in the study's bounds.json only.
+    """
+
+    def store(name: str, bounds: StudyBounds) -> None:
+        update = getattr(_load_task(name, task_options), "update_bounds", None)
+        if not callable(update):
+            return
+        try:
+            update(bounds.best, config=(bounds.best_run or {}).get("config"))
+        except Exception as err:  # the study's own bounds.json still has the raised bound
+            warnings.warn(f"Could not store the raised bound of {name} ({err}); bounds.json has it.", stacklevel=2)
+
+    return store
+
+
+def bench_command(args: Any = None, /, **options: Any) -> int:
+    """``rl-hpo bench``: run or resume a study, then say where its report is; returns the exit status 0.
+
+    Takes the CLI's parsed arguments (an ``argparse.Namespace``) or the same names as keywords:
+
+    Args:
+        suite: ``--suite S``, e.g. "yahpo/lcbench".
+        methods: ``--methods``, comma-separated, e.g. "ppo,tpe,gp,random,hyperband,bohb".
+        out: ``--out DIR``; re-running the same command into it resumes the study.
+        split: ``--split`` (default "test").
+        budget: ``--budget N``, full-fidelity-equivalent evaluations per run (default 50).
+        seeds: ``--seeds K``, seeds 0..K-1 per task and method (default 10).
+        tasks: ``--tasks ID,ID,...``, a subset of the split (instance ids or full names).
+        workers: ``--workers W``, cells at once (default all cores).
+        executor: ``--executor local|ray``.
+        policy: ``--policy default|DIR``, the policy of the "ppo" method (passed as its ``policy`` option
+            unless "default").
+        progress: show a progress bar on stderr (default True).
+        command_line: the command line to record (default this process's arguments).
+    """
+    given = {**(vars(args) if args is not None else {}), **options}
+    known = {"suite", "methods", "out", "split", "budget", "seeds", "tasks", "workers", "executor", "policy"}
+    known |= {"progress", "command_line"}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise TypeError(f"bench_command got unknown option(s) {unknown}; it takes {sorted(known)}.")
+    method_options: dict[str, dict[str, Any]] = {}
+    policy = given.get("policy")
+    if policy not in (None, "default"):
+        method_options["ppo"] = {"policy": str(policy)}
+    settings = BenchSettings(
+        out=given["out"],
+        methods=given["methods"],
+        suite=given.get("suite"),
+        split=given.get("split") or "test",
+        tasks=given.get("tasks"),
+        budget=given.get("budget", 50),
+        seeds=given.get("seeds", 10),
+        workers=given.get("workers"),
+        executor=given.get("executor") or "local",
+        method_options=method_options,
+        command=given.get("command_line"),  # a parsed namespace's "command" is the subcommand's name
+    )
+    study = run_bench(settings, progress=given.get("progress", True))
+    print(f"Wrote {study.report_md}, {study.summary_csv.name}, {study.trials_csv.name} and the plots in {study.path}")
+    return 0

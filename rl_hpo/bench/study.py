@@ -1,0 +1,249 @@
+"""The on-disk layout of a benchmark study, written so that an interrupted run loses nothing.
+
+::
+
+    DIR/
+      run.json          settings (what makes results comparable) and provenance (one entry per session)
+      cells/            one JSON file per finished (method, task, seed) cell: the run's evaluations
+      bounds.json       the score bounds used for regret, per task (stored, observed, raised)
+      trials.csv        every evaluation of every cell, assembled from cells/
+      summary.csv       method,budget,regret_mean,regret_sem,rank_mean
+      report.md, *.png  the report and its plots
+
+Every file is written to a temporary name in the same folder and moved into place with ``os.replace``
+(atomic on POSIX and Windows), so a killed run leaves either the whole file or none of it. A cell is one
+file named after its key, so re-running can neither duplicate nor lose one: finished cells are skipped,
+unfinished ones run again. One bench process per folder at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import quote
+
+import numpy as np
+
+from rl_hpo.exceptions import RLHPOError
+
+__all__ = [
+    "CELL_FORMAT",
+    "RUN_FORMAT",
+    "CellKey",
+    "Study",
+    "StudySettingsError",
+    "atomic_open",
+    "atomic_path",
+    "atomic_write_text",
+    "normalize",
+    "to_json",
+]
+
+CELL_FORMAT = "rl_hpo.bench.cell/1"
+RUN_FORMAT = "rl_hpo.bench.run/1"
+
+
+class StudySettingsError(RLHPOError, ValueError):
+    """A study folder that already holds a run with other settings (or is not a study folder)."""
+
+
+@dataclass(frozen=True, order=True)
+class CellKey:
+    """One run of the study: ``method`` on ``task`` with ``seed``."""
+
+    method: str
+    task: str
+    seed: int
+
+    @property
+    def filename(self) -> str:
+        # Percent-encoding keeps the name unambiguous and reversible whatever a task or method is called
+        # ("yahpo/lcbench/167190" -> "yahpo%2Flcbench%2F167190").
+        return f"{quote(self.method, safe='')}__{quote(self.task, safe='')}__{self.seed}.json"
+
+    def __str__(self) -> str:
+        return f"{self.method} on {self.task}, seed {self.seed}"
+
+
+def _plain(value: Any) -> Any:
+    """JSON fallback for numpy scalars and arrays, paths and other values."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    return repr(value)
+
+
+def to_json(obj: Any, *, indent: int | None = None) -> str:
+    """JSON text of ``obj``; NaN is written as ``NaN`` (Python's reader takes it back exactly)."""
+    return json.dumps(obj, default=_plain, indent=indent, allow_nan=True)
+
+
+def normalize(obj: Any) -> Any:
+    """``obj`` as it reads back from JSON (tuples become lists, numpy scalars plain numbers)."""
+    return json.loads(to_json(obj))
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary path beside ``path`` that replaces ``path`` when the block ends without an exception.
+
+    Readers see the old file or the whole new one, never a part; on an exception the temporary file is
+    deleted. For writers that want a file name (``savefig``); ``atomic_open`` gives a text handle.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())  # the data must be on disk before the rename makes it visible
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | os.PathLike[str]) -> Iterator[TextIO]:
+    """Open ``path`` for writing text atomically (see ``atomic_path``)."""
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:
+        yield f
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` atomically (see ``atomic_open``)."""
+    with atomic_open(path) as f:
+        f.write(text)
+
+
+class Study:
+    """A study folder: settings, finished cells and the files assembled from them.
+
+    Args:
+        path: the folder (created when missing).
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    @property
+    def run_json(self) -> Path:
+        return self.path / "run.json"
+
+    @property
+    def cells_dir(self) -> Path:
+        return self.path / "cells"
+
+    @property
+    def bounds_json(self) -> Path:
+        return self.path / "bounds.json"
+
+    @property
+    def trials_csv(self) -> Path:
+        return self.path / "trials.csv"
+
+    @property
+    def summary_csv(self) -> Path:
+        return self.path / "summary.csv"
+
+    @property
+    def report_md(self) -> Path:
+        return self.path / "report.md"
+
+    # -- settings and provenance ------------------------------------------------------------------
+    def read_run(self) -> dict[str, Any] | None:
+        """The contents of ``run.json``, or None when the folder holds no study yet."""
+        if not self.run_json.exists():
+            return None
+        return json.loads(self.run_json.read_text(encoding="utf-8"))
+
+    def open(self, settings: Mapping[str, Any], session: Mapping[str, Any]) -> dict[str, Any]:
+        """Start or resume the study with ``settings``; record ``session`` (provenance) in run.json.
+
+        Raises:
+            StudySettingsError: if the folder holds a study with other settings, or cells without run.json.
+        """
+        settings = normalize(dict(settings))
+        run = self.read_run()
+        if run is None:
+            if self.cells_dir.exists() and any(self.cells_dir.glob("*.json")):
+                raise StudySettingsError(
+                    f"{self.path} holds cells/ but no run.json, so its settings are unknown; "
+                    "pass a new --out directory (or restore run.json)."
+                )
+            run = {"format": RUN_FORMAT, "settings": settings, "sessions": []}
+        elif run.get("settings") != settings:
+            raise StudySettingsError(self._mismatch_message(run.get("settings") or {}, settings))
+        run["sessions"] = [*run.get("sessions", []), normalize(dict(session))]
+        self.path.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.run_json, to_json(run, indent=2) + "\n")
+        return run
+
+    def _mismatch_message(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
+        diffs = [
+            f"{key}: {_short(old.get(key))} there, {_short(new.get(key))} now"
+            for key in sorted(set(old) | set(new))
+            if old.get(key) != new.get(key)
+        ]
+        return (
+            f"{self.path} already holds a study with other settings ({'; '.join(diffs)}). Re-run with the "
+            "settings of its run.json to resume it, or pass a new --out directory for a new study."
+        )
+
+    # -- cells --------------------------------------------------------------------------------------
+    def cell_path(self, key: CellKey) -> Path:
+        return self.cells_dir / key.filename
+
+    def save_cell(self, key: CellKey, record: Mapping[str, Any]) -> None:
+        """Write one finished cell atomically."""
+        atomic_write_text(self.cell_path(key), to_json({"format": CELL_FORMAT, **record}))
+
+    def finished(self, keys: Iterable[CellKey]) -> set[CellKey]:
+        """Which of ``keys`` have a complete cell file."""
+        return {key for key in keys if self._read_cell(key) is not None}
+
+    def load_cell(self, key: CellKey) -> dict[str, Any]:
+        record = self._read_cell(key)
+        if record is None:
+            raise FileNotFoundError(f"Cell ({key}) is not finished in {self.path}; run the bench to complete it.")
+        return record
+
+    def _read_cell(self, key: CellKey) -> dict[str, Any] | None:
+        path = self.cell_path(key)
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):  # unreadable (e.g. a disk that filled up): run the cell again
+            return None
+        ok = record.get("format") == CELL_FORMAT and (record.get("method"), record.get("task"), record.get("seed")) == (
+            key.method,
+            key.task,
+            key.seed,
+        )
+        return record if ok else None
+
+    def remove_temporaries(self) -> None:
+        """Delete temporary files left by a killed run (they are never read)."""
+        for folder in (self.path, self.cells_dir):
+            if folder.exists():
+                for tmp in folder.glob(".*.tmp"):
+                    tmp.unlink(missing_ok=True)
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

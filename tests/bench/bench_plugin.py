@@ -1,0 +1,43 @@
+"""Fake optimizers for the bench tests, registered by name when this module is imported.
+
+Bench workers import it (``BenchSettings(plugins=("bench_plugin",))``) so that the names resolve there too.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from rl_hpo.baselines.random_search import RandomSearch
+from rl_hpo.optimizer import register_optimizer
+
+__all__ = ["DELAY_ENV", "Broken", "SleepyRandom"]
+
+#: Seconds SleepyRandom sleeps per ask (default 0.02).
+DELAY_ENV = "RL_HPO_TEST_DELAY"
+
+
+class SleepyRandom(RandomSearch):
+    """Random search that takes its time to decide (to interrupt a bench in the middle)."""
+
+    name = "sleepy"
+
+    def _ask(self, trial_id: int) -> tuple[dict[str, Any], float | None]:
+        time.sleep(float(os.environ.get(DELAY_ENV, "0.02")))
+        return super()._ask(trial_id)
+
+
+class Broken(RandomSearch):
+    """Raises on the first ask of seed 1 (to test failing cells)."""
+
+    name = "broken"
+
+    def _ask(self, trial_id: int) -> tuple[dict[str, Any], float | None]:
+        if self.seed == 1 and not os.environ.get("RL_HPO_TEST_FIXED"):
+            raise RuntimeError("deliberate failure for seed 1")
+        return super()._ask(trial_id)
+
+
+register_optimizer("sleepy", SleepyRandom)
+register_optimizer("broken", Broken)

@@ -1,0 +1,277 @@
+"""The bench runner end to end: a quick study, resuming, refusing other settings, executors, failures."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import bench_plugin  # registers the fake optimizers in this process
+import numpy as np
+import pandas as pd
+import pytest
+
+from rl_hpo.bench import BenchError, BenchSettings, Study, StudySettingsError, read_trials, run_bench, write_report
+from rl_hpo.bench.metrics import summary_table
+from rl_hpo.bench.study import CellKey
+
+HERE = Path(__file__).resolve().parent
+TASKS = ("80", "81")
+METHODS = ("random", "tpe", "hyperband")
+
+
+def _settings(out: Path, **changes) -> BenchSettings:
+    base = {
+        "out": out,
+        "suite": "synthetic/branin",
+        "tasks": TASKS,
+        "methods": METHODS,
+        "budget": 10,
+        "seeds": 2,
+        "workers": 2,
+        "task_options": {"fidelity": True},  # so that hyperband can run
+        "plugins": ("bench_plugin",),
+        "command": "pytest quick bench",
+    }
+    return BenchSettings(**{**base, **changes})
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _no_child_process_left_behind():
+    """A process pool starts multiprocessing's resource tracker, a child of this process for its whole life;
+    stop it after these tests so that later tests that look for leaked child processes see none."""
+    yield
+    from multiprocessing import resource_tracker
+
+    stop = getattr(resource_tracker._resource_tracker, "_stop", None)
+    if stop is not None:
+        stop()
+
+
+@pytest.fixture(scope="module")
+def quick_study(tmp_path_factory) -> Study:
+    """2 synthetic tasks x 2 seeds x 3 methods (random, TPE, Hyperband), budget 10, in a process pool."""
+    return run_bench(_settings(tmp_path_factory.mktemp("bench") / "quick"), progress=False)
+
+
+def _keys(methods, seeds) -> set[CellKey]:
+    return {CellKey(m, f"synthetic/branin/{t}", s) for m in methods for t in TASKS for s in range(seeds)}
+
+
+def test_quick_study_writes_every_file(quick_study: Study):
+    for name in ("run.json", "bounds.json", "trials.csv", "summary.csv", "report.md"):
+        assert (quick_study.path / name).is_file(), name
+    for png in ("regret_vs_evaluations.png", "regret_vs_time.png", "rank_vs_budget.png"):
+        assert (quick_study.path / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(list(quick_study.cells_dir.glob("*.json"))) == 12
+    report = quick_study.report_md.read_text()
+    for section in ("Normalized regret", "Average rank", "Win rate", "Wilcoxon", "Decision overhead", "Provenance"):
+        assert section in report
+    assert "pytest quick bench" in report
+
+
+def test_trials_table_contract(quick_study: Study):
+    trials = read_trials(quick_study.trials_csv)
+    required = ["method", "task", "seed", "trial", "fidelity", "score", "cost", "sim_time", "regret", "decision_s"]
+    assert set(required) <= set(trials.columns)
+    assert {"config.x0", "config.x1", "budget_used", "regret_any"} <= set(trials.columns)
+    assert not trials.duplicated(["method", "task", "seed", "trial"]).any()
+    assert len(trials.groupby(["method", "task", "seed"])) == 12
+    for (method, _, _), run in trials.groupby(["method", "task", "seed"]):
+        regret = run["regret"].to_numpy()
+        assert np.all((regret >= 0) & (regret <= 1))
+        assert np.all(np.diff(regret) <= 1e-12), "regret of the best so far never increases"
+        expected_time = np.cumsum(run["cost"] + run["decision_s"])
+        assert run["sim_time"].to_numpy() == pytest.approx(expected_time.to_numpy())
+        assert run["budget_used"].iloc[-1] == pytest.approx(10, abs=1.0)
+        if method != "hyperband":
+            assert len(run) == 10
+    # Hyperband pays f / 100 for an evaluation at fidelity f, so it evaluates more than 10 times.
+    mf = trials[trials["method"] == "hyperband"]
+    assert mf.groupby(["task", "seed"]).size().min() > 10
+    assert (mf["fidelity"] < 100).any() and (mf["fidelity"] == 100).any()
+    # TPE and random search share their initial design per seed (10 startup trials).
+    r = trials[trials["method"] == "random"].reset_index(drop=True)
+    t = trials[trials["method"] == "tpe"].reset_index(drop=True)
+    assert r["config.x0"].tolist() == t["config.x0"].tolist()
+
+
+def test_summary_is_recomputed_from_trials(quick_study: Study):
+    summary = pd.read_csv(quick_study.summary_csv)
+    assert list(summary.columns) == ["method", "budget", "regret_mean", "regret_sem", "rank_mean"]
+    assert summary["budget"].tolist() == [10, 10, 10]
+    again = summary_table(read_trials(quick_study.trials_csv), [10])
+    assert summary["regret_mean"].to_numpy() == pytest.approx(again["regret_mean"].to_numpy())
+    assert summary["rank_mean"].to_numpy() == pytest.approx(again["rank_mean"].to_numpy())
+
+
+def test_run_json_records_settings_and_provenance(quick_study: Study):
+    run = json.loads(quick_study.run_json.read_text())
+    settings = run["settings"]
+    assert settings["methods"] == list(METHODS)
+    assert settings["seeds"] == [0, 1]
+    assert settings["budget"] == 10
+    assert settings["tasks"] == [f"synthetic/branin/{t}" for t in TASKS]
+    session = run["sessions"][0]
+    for key in ("rl_hpo_version", "git_commit", "command", "versions", "python", "started_at"):
+        assert key in session
+
+
+def test_rerun_skips_finished_cells(quick_study: Study):
+    before = {p.name: p.stat().st_mtime_ns for p in quick_study.cells_dir.glob("*.json")}
+    trials_before = quick_study.trials_csv.read_text()
+    run_bench(_settings(quick_study.path, executor="inline"), progress=False)
+    after = {p.name: p.stat().st_mtime_ns for p in quick_study.cells_dir.glob("*.json")}
+    assert before == after
+    assert quick_study.trials_csv.read_text() == trials_before
+    assert len(json.loads(quick_study.run_json.read_text())["sessions"]) == 2
+
+
+def test_other_settings_into_the_same_folder_are_refused(quick_study: Study):
+    with pytest.raises(StudySettingsError, match=r"budget: 10.0 there, 20.0 now.*new --out directory"):
+        run_bench(_settings(quick_study.path, budget=20), progress=False)
+    with pytest.raises(StudySettingsError, match="methods"):
+        run_bench(_settings(quick_study.path, methods=("random",)), progress=False)
+
+
+def test_same_results_in_this_process_and_in_a_pool(quick_study: Study, tmp_path: Path):
+    inline = run_bench(_settings(tmp_path / "inline", executor="inline"), progress=False)
+    a, b = read_trials(quick_study.trials_csv), read_trials(inline.trials_csv)
+    same = ["method", "task", "seed", "trial", "fidelity", "score", "cost", "regret", "budget_used", "config.x0"]
+    pd.testing.assert_frame_equal(a[same], b[same])
+
+
+def test_report_is_rebuilt_from_stored_trials(quick_study: Study):
+    summary = quick_study.summary_csv.read_text()
+    quick_study.summary_csv.unlink()
+    quick_study.report_md.unlink()
+    write_report(quick_study.path)
+    assert quick_study.summary_csv.read_text() == summary
+    assert quick_study.report_md.exists()
+
+
+def test_settings_errors_name_the_value(tmp_path: Path):
+    with pytest.raises(ValueError, match="Unknown method 'nope'"):
+        run_bench(_settings(tmp_path / "x", methods=("random", "nope")), progress=False)
+    with pytest.raises(ValueError, match=r"'budget' parameter .* Got 0 instead"):
+        run_bench(_settings(tmp_path / "x", budget=0), progress=False)
+    with pytest.raises(ValueError, match=r"'synthetic/branin/3' is not in the 'test' split .*'train' split"):
+        run_bench(_settings(tmp_path / "x", tasks=("3",)), progress=False)
+    with pytest.raises(ValueError, match="multi-fidelity method"):
+        run_bench(_settings(tmp_path / "x", task_options={}), progress=False)
+    with pytest.raises(ValueError, match="lists random more than once"):
+        run_bench(_settings(tmp_path / "x", methods="random,random"), progress=False)
+    assert not (tmp_path / "x").exists()
+
+
+def test_missing_ray_gives_the_install_hint(tmp_path: Path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)
+    with pytest.raises(ImportError, match=r"pip install 'rl-hpo\[ray\]'"):
+        run_bench(_settings(tmp_path / "r", executor="ray"), progress=False)
+
+
+def test_failed_cells_are_reported_and_retried(tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("RL_HPO_TEST_FIXED", raising=False)
+    settings = _settings(tmp_path / "f", methods=("random", "broken"), executor="inline")
+    with pytest.raises(BenchError, match=r"(?s)2 of 8 cells failed.*deliberate failure.*re-run the same command"):
+        run_bench(settings, progress=False)
+    study = Study(settings.out)
+    assert len(list(study.cells_dir.glob("*.json"))) == 6
+    assert not study.trials_csv.exists()
+    monkeypatch.setenv("RL_HPO_TEST_FIXED", "1")
+    run_bench(settings, progress=False)
+    assert len(read_trials(study.trials_csv).groupby(["method", "task", "seed"])) == 8
+
+
+def test_sigkill_halfway_then_resume(tmp_path: Path):
+    """Kill a bench (and its workers) with SIGKILL mid-way; the re-run completes exactly the missing cells."""
+    out = tmp_path / "killed"
+    methods, seeds = ("sleepy", "random"), 3
+    script = (
+        "import bench_plugin\n"
+        "from rl_hpo.bench import BenchSettings, run_bench\n"
+        f"run_bench(BenchSettings(out={str(out)!r}, suite='synthetic/branin', tasks={TASKS!r}, "
+        f"methods={methods!r}, budget=10, seeds={seeds}, workers=2, task_options={{'fidelity': True}}, "
+        "plugins=('bench_plugin',), command='pytest quick bench'), progress=False)\n"
+    )
+    path = os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])
+    env = {**os.environ, "PYTHONPATH": path, bench_plugin.DELAY_ENV: "0.1"}  # about 1 s per sleepy cell
+    proc = subprocess.Popen([sys.executable, "-c", script], env=env, start_new_session=True)
+    cells = out / "cells"
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline and len(list(cells.glob("sleepy*.json"))) < 2:
+            assert proc.poll() is None, "the bench ended before it could be killed"
+            time.sleep(0.05)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the bench and its pool workers: the group this test started
+        proc.wait()
+    n_finished = len(list(cells.glob("*.json")))
+    assert 2 <= n_finished < 12, "killed mid-way"
+    assert not (out / "trials.csv").exists()
+
+    # Re-running the same study (here in this process) completes it.
+    run_bench(_settings(out, methods=methods, seeds=seeds, executor="inline"), progress=False)
+    assert sorted(p.name for p in cells.glob("*.json")) == sorted(k.filename for k in _keys(methods, seeds))
+    assert not list(cells.glob(".*.tmp")), "temporary files of the killed run are cleaned up"
+    trials = read_trials(out / "trials.csv")
+    assert not trials.duplicated(["method", "task", "seed", "trial"]).any()
+    assert trials.groupby(["method", "task", "seed"]).size().tolist() == [10] * 12
+
+
+@pytest.mark.ray
+def test_same_results_with_ray(quick_study: Study, tmp_path: Path):
+    pytest.importorskip("ray")
+    on_ray = run_bench(_settings(tmp_path / "ray", executor="ray", methods=("tpe", "hyperband")), progress=False)
+    a, b = read_trials(quick_study.trials_csv), read_trials(on_ray.trials_csv)
+    a = a[a["method"].isin(["tpe", "hyperband"])].reset_index(drop=True)
+    same = ["method", "task", "seed", "trial", "fidelity", "score", "cost", "regret", "budget_used", "config.x0"]
+    pd.testing.assert_frame_equal(a[same], b[same])
+
+
+def test_cli_bench_and_report(tmp_path: Path, capsys):
+    from rl_hpo.cli import main
+
+    out = tmp_path / "cli"
+    argv = ["bench", "--suite", "synthetic/branin", "--tasks", "80", "--methods", "random,tpe"]
+    argv += ["--budget", "5", "--seeds", "2", "--workers", "1", "--out", str(out)]
+    assert main(argv) == 0
+    summary = pd.read_csv(out / "summary.csv")
+    assert summary["method"].tolist() == ["random", "tpe"] and summary["budget"].tolist() == [5, 5]
+    assert main(["report", str(out)]) == 0
+    assert "report.md" in capsys.readouterr().out
+    run = json.loads((out / "run.json").read_text())
+    assert run["sessions"][0]["command"] != "bench"  # the command line, not the subcommand's name
+    assert main([*argv[:-2], "--budget", "6", "--out", str(out)]) == 2  # other settings: refused
+    assert "other settings" in capsys.readouterr().err
+
+
+def test_policy_hash_is_recorded_and_checked(tmp_path: Path):
+    """A study of the PPO policy records its policy file's hash; another policy into the same folder is refused."""
+    torch = pytest.importorskip("torch")
+    policy_file = pytest.importorskip("rl_hpo.agents.policy_file")
+    from rl_hpo.agents.network import TuningNetwork
+    from rl_hpo.envs.observation import ObservationLayout
+
+    def policy(seed: int) -> Path:
+        with torch.random.fork_rng():
+            torch.manual_seed(seed)
+            net = TuningNetwork(ObservationLayout(max_dim=4, history_len=3), hidden=8)
+        return policy_file.save_policy(net, tmp_path / f"policy{seed}")
+
+    first, second = policy(0), policy(1)
+    settings = _settings(tmp_path / "ppo", methods=("ppo", "random"), tasks=("80",), seeds=1, budget=5)
+    settings = BenchSettings(
+        **{**vars(settings), "executor": "inline", "method_options": {"ppo": {"policy": str(first)}}}
+    )
+    study = run_bench(settings, progress=False)
+    expected = policy_file.load_policy(first).sha256
+    assert json.loads(study.run_json.read_text())["settings"]["policy_hashes"] == {"ppo": expected}
+    assert expected in study.report_md.read_text()
+    other = BenchSettings(**{**vars(settings), "method_options": {"ppo": {"policy": str(second)}}})
+    with pytest.raises(StudySettingsError, match="policy_hashes"):
+        run_bench(other, progress=False)
