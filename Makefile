@@ -12,7 +12,7 @@ setup:
 	@scripts/setup_env.sh
 
 setup-dev:
-	@scripts/setup_env.sh dev
+	@scripts/setup_env.sh dev,ray
 
 demo: setup
 	@RL_HPO_YAHPO_DATA="$(YAHPO_DATA)" $(PY) scripts/demo.py

@@ -2,7 +2,7 @@
 # Create (or reuse) the virtual environment .venv and install rl-hpo into it.
 #
 #   scripts/setup_env.sh            # the package and its core dependencies
-#   scripts/setup_env.sh dev        # plus the test tools (extras: dev); any extras, comma-separated
+#   scripts/setup_env.sh dev,ray    # plus extras (comma-separated): dev = test tools, ray = the Ray executor
 #
 # torch: the package accepts any torch >= 2.3, but an unpinned install from PyPI on Linux pulls a CUDA
 # build of several GB. This script installs torch==$RL_HPO_TORCH_VERSION (default 2.13.0) first, which
@@ -30,7 +30,7 @@ if ! "$venv/bin/python" -c 'import torch' >/dev/null 2>&1; then
     if [ -n "${RL_HPO_TORCH_INDEX_URL:-}" ]; then
         pip install -q "torch==$torch_version" --index-url "$RL_HPO_TORCH_INDEX_URL"
     else
-        pip install -q "torch==$torch_version"
+        pip install -q "torch==$torch_version" 2>&1 | grep -v "^WARNING: Location" || true
     fi
 fi
 
