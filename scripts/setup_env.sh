@@ -22,20 +22,27 @@ if [ ! -x "$venv/bin/python" ]; then
     echo "== creating virtual environment $venv"
     "$python" -m venv "$venv"
 fi
-pip() { "$venv/bin/python" -m pip --disable-pip-version-check "$@"; }
+# pip, quiet unless it fails (then its whole output is shown and the script stops)
+pip_quiet() {
+    local out
+    if ! out=$("$venv/bin/python" -m pip --disable-pip-version-check -q "$@" 2>&1); then
+        echo "$out" >&2
+        return 1
+    fi
+}
 "$venv/bin/python" -c 'import sys; assert sys.version_info >= (3, 11), "rl-hpo needs Python >= 3.11"'
 
 if ! "$venv/bin/python" -c 'import torch' >/dev/null 2>&1; then
     echo "== installing torch==$torch_version"
     if [ -n "${RL_HPO_TORCH_INDEX_URL:-}" ]; then
-        pip install -q "torch==$torch_version" --index-url "$RL_HPO_TORCH_INDEX_URL"
+        pip_quiet install "torch==$torch_version" --index-url "$RL_HPO_TORCH_INDEX_URL"
     else
-        pip install -q "torch==$torch_version" 2>&1 | grep -v "^WARNING: Location" || true
+        pip_quiet install "torch==$torch_version"
     fi
 fi
 
 target="."
 [ -n "$extras" ] && target=".[$extras]"
 echo "== installing rl-hpo ($target)"
-pip install -q -e "$target" 2>&1 | grep -v -E "^(WARNING: Location|  !!|\s*$)" || true
+pip_quiet install -e "$target"
 "$venv/bin/python" -c 'import rl_hpo, torch; print(f"rl-hpo {rl_hpo.__version__} ready (torch {torch.__version__})")'
