@@ -8,6 +8,7 @@ from rl_hpo.baselines.grid import GridSearch
 from rl_hpo.baselines.hyperband import Hyperband, hyperband_brackets
 from rl_hpo.baselines.initial_design import initial_design, initial_design_rng
 from rl_hpo.baselines.optuna_samplers import CMAES, GP, TPE
+from rl_hpo.baselines.portfolio import Portfolio, build_portfolio, read_portfolio, stored_portfolios, write_portfolio
 from rl_hpo.baselines.qmc import SobolSearch
 from rl_hpo.baselines.random_search import RandomSearch
 
@@ -18,9 +19,14 @@ __all__ = [
     "TPE",
     "GridSearch",
     "Hyperband",
+    "Portfolio",
     "RandomSearch",
     "SobolSearch",
+    "build_portfolio",
     "hyperband_brackets",
     "initial_design",
     "initial_design_rng",
+    "read_portfolio",
+    "stored_portfolios",
+    "write_portfolio",
 ]

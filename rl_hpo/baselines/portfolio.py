@@ -1,0 +1,561 @@
+"""A greedy portfolio of configurations learned on meta-train tasks, continued by another optimizer.
+
+The cheap transfer baseline: before a new task is tuned, a fixed, ordered list of configurations is chosen
+once on the meta-train tasks so that, taken together, they do well on as many of them as possible. A run
+evaluates that list in order and, when the budget is longer than the list, continues with another
+optimizer (TPE by default) that is told the portfolio's results, so its model starts from them.
+
+Building (``build_portfolio``), after Auto-sklearn 2.0 (Feurer et al. 2022):
+
+1. candidates: ``n_candidates`` uniform random points of the unit cube (seeded), plus, unless
+   ``n_local_rounds=0``, one incumbent per meta-train task, found by a short local search on that task
+   from its best random candidate (Auto-sklearn 2.0 uses the incumbents of a BO run per meta-train dataset
+   as candidates; a random sample alone misses the best configurations of lcbench, which lie on edges of
+   the space). The local search is a (1+λ) evolution strategy in the cube: ``local_batch`` Gaussian steps
+   around the incumbent per round, clipped to the cube, the step shrinking geometrically from 0.2 to 0.005;
+2. every candidate is evaluated on every task at the highest fidelity (``Task.evaluate_unit``, vectorized)
+   and its score turned into normalized regret with the task's ``bounds`` (a failed evaluation counts as
+   regret 1);
+3. greedy forward selection: starting from the empty portfolio (regret 1 on every task), repeatedly add the
+   candidate that most reduces the mean over tasks of the portfolio's best (smallest) regret, until
+   ``max_size`` configurations are chosen or no candidate reduces it by more than ``min_gain`` (once every
+   task has its best candidate in the portfolio, further picks would be arbitrary; the continuation
+   optimizer takes over instead). Ties go to the earlier candidate, so the build is deterministic.
+
+The order of selection is the order of evaluation, so a run's first trial is the best single configuration
+of the meta-train tasks and every prefix is itself the greedy portfolio of its size.
+
+Stored portfolios are JSON files in ``rl_hpo/data/portfolios/`` (built by ``scripts/build_portfolios.py``
+from the train split of a suite, never from its validation or test tasks); ``Portfolio(space)`` picks the
+one whose ``space`` equals ``space.to_dict()``.
+
+References:
+    Wistuba, Schilling and Schmidt-Thieme, "Sequential Model-Free Hyperparameter Tuning", ICDM 2015;
+    Feurer, Springenberg and Hutter, "Initializing Bayesian Hyperparameter Optimization via Meta-Learning",
+    AAAI 2015; Feurer, Eggensperger, Falkner, Lindauer and Hutter, "Auto-Sklearn 2.0: Hands-free AutoML via
+    Meta-Learning", JMLR 2022 (the greedy portfolio, Algorithm 1).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rl_hpo.baselines.grid import GridSearch
+from rl_hpo.baselines.optuna_samplers import CMAES, OptunaSamplerOptimizer
+from rl_hpo.baselines.qmc import SobolSearch
+from rl_hpo.baselines.random_search import RandomSearch
+from rl_hpo.optimizer import Optimizer, Trial, make_optimizer, optimizer_class
+from rl_hpo.space import SearchSpace
+from rl_hpo.tasks.base import Fidelity, Result, Task
+
+__all__ = [
+    "FORMAT",
+    "Portfolio",
+    "build_portfolio",
+    "find_portfolio",
+    "greedy_selection",
+    "read_portfolio",
+    "stored_portfolios",
+    "write_portfolio",
+]
+
+#: The ``format`` key of a portfolio file; bumped when the layout changes incompatibly.
+FORMAT = "rl_hpo.portfolio/1"
+
+_LOCAL_STEP_START = 0.2
+_LOCAL_STEP_END = 0.005
+#: Optimizers whose proposals do not depend on results: they need not be told the portfolio's results.
+_RESULT_BLIND = (RandomSearch, SobolSearch, GridSearch)
+
+
+# -- the optimizer ----------------------------------------------------------------------------------
+class Portfolio(Optimizer):
+    """Evaluate a greedy portfolio of configurations in order, then continue with another optimizer.
+
+    References:
+        Wistuba, Schilling and Schmidt-Thieme, "Sequential Model-Free Hyperparameter Tuning", ICDM 2015;
+        Feurer, Springenberg and Hutter, "Initializing Bayesian Hyperparameter Optimization via
+        Meta-Learning", AAAI 2015; Feurer et al., "Auto-Sklearn 2.0: Hands-free AutoML via Meta-Learning",
+        JMLR 2022. How portfolios are built: see this module's docstring and ``build_portfolio``.
+
+    Trials ``0 .. K-1`` are the portfolio's configurations in their stored order, at the highest fidelity;
+    from trial ``K`` on, every trial comes from the continuation optimizer
+    ``make_optimizer(then, space, seed=seed, **then_options)``. The continuation is told every portfolio
+    result as it arrives, so a model-based method starts from them:
+
+    - Optuna-based methods (``tpe``, ``gp``, ``cmaes``): each portfolio trial is added to the method's
+      Optuna study as a finished trial (``study.add_trial(optuna.trial.create_trial(...))``, only the
+      configuration's active parameters), a failed one with state FAIL. The portfolio takes the place of
+      the method's random start-up trials: unless ``then_options`` sets ``n_startup_trials``, it is lowered
+      to ``max(0, default - K)``, so TPE and GP model from trial ``K`` on (or after the rest of their
+      start-up design where the portfolio is shorter than it). Optuna's CMA-ES learns only from its own
+      generations and ignores added trials (a warning says so).
+    - Methods whose proposals never depend on results (``random``, ``qmc``, ``grid``) need nothing.
+    - Any other method cannot be told results it did not ask for and is refused.
+
+    Seeds: the portfolio and its order are fixed (they were learned once); ``seed`` seeds only the
+    continuation. Runs with different seeds therefore share their first ``K`` trials.
+
+    Failed trials: a failed portfolio configuration is not retried; the continuation is told it as failed
+    (Optuna methods leave FAIL trials out of their models) and the portfolio goes on with its next
+    configuration. Trials asked before earlier ones are told work as usual; a portfolio result that arrives
+    after the continuation has started reaches it when it is told.
+
+    Args:
+        space: the search space.
+        seed: seeds the continuation optimizer (not the portfolio, whose order is fixed).
+        fidelity: ignored (single-fidelity method: every trial runs at the highest fidelity).
+        portfolio: ``"auto"``: the stored portfolio (``rl_hpo/data/portfolios/``) whose search space equals
+            ``space``; a path to a portfolio JSON file (as written by ``write_portfolio``; its space must
+            equal ``space``); or a list of configurations, in the order to evaluate them.
+        then: the registered name of the single-fidelity optimizer that continues after the portfolio.
+        then_options: keyword options for the continuation (e.g. ``{"n_ei_candidates": 48}`` for TPE).
+        n_configs: use only the first ``n_configs`` configurations of the portfolio (None: all of them).
+            Each prefix of a greedy portfolio is the greedy portfolio of that size.
+
+    Attributes:
+        configs_: the portfolio's configurations, in the order they are evaluated.
+        source_: where they came from (a file path, or ``"list"``).
+        continuation_: the continuation optimizer.
+
+    Raises:
+        ValueError: if no stored portfolio matches ``space`` (the message names the stored ones and how to
+            build one), a portfolio file's space differs from ``space``, configurations of the portfolio
+            are not inside ``space`` (naming them), ``n_configs`` is out of range, or ``then`` is not a
+            single-fidelity method that can be told the portfolio's results.
+        TypeError: if ``portfolio`` is none of the accepted kinds.
+    """
+
+    name = "portfolio"
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        *,
+        seed: int | None = None,
+        fidelity: Fidelity | None = None,
+        portfolio: str | os.PathLike[str] | Sequence[Mapping[str, Any]] = "auto",
+        then: str = "tpe",
+        then_options: Mapping[str, Any] | None = None,
+        n_configs: int | None = None,
+    ) -> None:
+        super().__init__(space, seed=seed, fidelity=fidelity)
+        configs, source = _resolve_portfolio(space, portfolio)
+        if n_configs is not None:
+            if not isinstance(n_configs, int | np.integer) or isinstance(n_configs, bool) or n_configs < 1:
+                raise ValueError(
+                    f"The 'n_configs' parameter of Portfolio must be an int in [1, inf) or None. Got {n_configs!r} "
+                    "instead."
+                )
+            if n_configs > len(configs):
+                raise ValueError(
+                    f"n_configs={n_configs} is more than the {len(configs)} configurations of the portfolio "
+                    f"({source}); pass at most {len(configs)}, or None for all of them."
+                )
+            configs = configs[: int(n_configs)]
+        self.configs_: list[dict[str, Any]] = configs
+        self.source_ = source
+        self.then = then
+        self.then_options = dict(then_options or {})
+        self.n_configs = n_configs
+        self.continuation_ = _make_continuation(space, then, self.then_options, seed, fidelity, len(configs))
+        self._continuation_trials: dict[int, Trial] = {}
+
+    def _ask(self, trial_id: int) -> tuple[dict[str, Any], float | None]:
+        if trial_id < len(self.configs_):
+            return dict(self.configs_[trial_id]), None
+        inner = self.continuation_.ask()
+        self._continuation_trials[trial_id] = inner
+        return dict(inner.config), None
+
+    def _tell(self, trial: Trial, result: Result) -> None:
+        if trial.id < len(self.configs_):
+            # _make_continuation admitted only Optuna-based methods and those that ignore results.
+            if isinstance(self.continuation_, OptunaSamplerOptimizer):
+                _add_to_study(self.continuation_, trial.config, result)
+        else:
+            self.continuation_.tell(self._continuation_trials.pop(trial.id), result)
+
+
+def _make_continuation(
+    space: SearchSpace,
+    then: str,
+    options: dict[str, Any],
+    seed: int | None,
+    fidelity: Fidelity | None,
+    n_portfolio: int,
+) -> Optimizer:
+    if not isinstance(then, str) or then == Portfolio.name:
+        raise ValueError(
+            f"The 'then' parameter of Portfolio must be the name of another optimizer, such as 'tpe'. Got {then!r} "
+            "instead."
+        )
+    for key in ("seed", "fidelity"):
+        if key in options:
+            raise ValueError(f"then_options must not set {key!r}; Portfolio passes its own {key} on.")
+    cls = optimizer_class(then)  # raises ValueError naming the registered methods
+    if cls.multi_fidelity:
+        raise ValueError(
+            f"then={then!r} is a multi-fidelity method; a portfolio runs at the highest fidelity and continues with "
+            "a single-fidelity method such as 'tpe', 'gp' or 'random'."
+        )
+    if not issubclass(cls, (OptunaSamplerOptimizer, *_RESULT_BLIND)):
+        raise ValueError(
+            f"then={then!r} cannot be told the portfolio's results (it learns only from trials it asked for); "
+            "continue with an Optuna-based method ('tpe', 'gp') or one that ignores results ('random', 'qmc')."
+        )
+    if issubclass(cls, OptunaSamplerOptimizer) and "n_startup_trials" not in options:
+        # The portfolio is the start-up design: random start-up trials after it would waste the budget.
+        options = {**options, "n_startup_trials": max(0, cls.default_n_startup_trials - n_portfolio)}
+    inner = make_optimizer(then, space, seed=seed, fidelity=fidelity, **options)
+    if isinstance(inner, CMAES):
+        warnings.warn(
+            "then='cmaes' ignores the portfolio's results: Optuna's CmaEsSampler learns only from its own "
+            "generations and starts from the centre of the space. Use then='tpe' or 'gp' to continue from them.",
+            stacklevel=3,
+        )
+    return inner
+
+
+def _add_to_study(inner: OptunaSamplerOptimizer, config: Mapping[str, Any], result: Result) -> None:
+    """Tell an Optuna-based optimizer a finished trial it did not ask for."""
+    import optuna
+    from optuna.trial import TrialState
+
+    dists = inner.space.to_optuna()
+    # Only active parameters, as the wrapper's define-by-run ``suggest`` would have given them.
+    params = {name: config[name] for name in inner.space.names if name in config}
+    frozen = optuna.trial.create_trial(
+        params=params,
+        distributions={name: dists[name] for name in params},
+        value=None if result.failed else float(result.score),
+        state=TrialState.FAIL if result.failed else TrialState.COMPLETE,
+        system_attrs={"rl_hpo:portfolio": True},
+    )
+    inner.study_.add_trial(frozen)
+
+
+# -- stored portfolios ------------------------------------------------------------------------------
+def stored_portfolios() -> dict[str, Path]:
+    """The portfolios shipped with the package: name (file stem) -> file."""
+    folder = resources.files("rl_hpo").joinpath("data", "portfolios")
+    if not folder.is_dir():
+        return {}
+    return {
+        Path(entry.name).stem: Path(str(entry))
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".json")
+    }
+
+
+def read_portfolio(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a portfolio file written by ``write_portfolio``.
+
+    Raises:
+        ValueError: if the file is not valid JSON or lacks the keys of a portfolio file.
+        FileNotFoundError: if there is no such file.
+    """
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise ValueError(f"The portfolio file {str(path)!r} is not valid JSON ({err}).") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        found = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
+        raise ValueError(
+            f"{str(path)!r} is not a portfolio file of format {FORMAT!r} (found {found!r}); build one with "
+            "scripts/build_portfolios.py or rl_hpo.baselines.portfolio.build_portfolio."
+        )
+    for key, kind in (("space", dict), ("configs", list)):
+        if not isinstance(doc.get(key), kind):
+            raise ValueError(f"The portfolio file {str(path)!r} lacks a {key!r} {kind.__name__}.")
+    return doc
+
+
+def write_portfolio(doc: Mapping[str, Any], path: str | os.PathLike[str]) -> Path:
+    """Write a portfolio document (as returned by ``build_portfolio``) as indented JSON; returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    tmp.replace(path)  # never leave a half-written portfolio where "auto" would find it
+    return path
+
+
+def find_portfolio(space: SearchSpace) -> Path:
+    """The stored portfolio whose search space equals ``space``.
+
+    Raises:
+        ValueError: if none matches (naming the stored ones and how to build one), or several do.
+    """
+    spec = space.to_dict()
+    stored = stored_portfolios()
+    docs = {name: read_portfolio(path) for name, path in stored.items()}
+    matches = [name for name, doc in docs.items() if doc["space"] == spec]
+    if len(matches) == 1:
+        return stored[matches[0]]
+    if matches:
+        raise ValueError(
+            f"Several stored portfolios match this search space: {', '.join(matches)}; pass portfolio=<path> to "
+            "choose one."
+        )
+    listing = ", ".join(f"{name} ({doc.get('suite') or 'no suite'})" for name, doc in docs.items()) or "none"
+    raise ValueError(
+        f"No stored portfolio matches this search space (parameters {list(space.names)}); stored: {listing}. "
+        "Pass portfolio=<path to a portfolio JSON file> or a list of configurations, or build one from the "
+        "meta-train tasks of your suite: python scripts/build_portfolios.py --suite FAMILY/SCENARIO --out "
+        "FILE (or rl_hpo.baselines.portfolio.build_portfolio)."
+    )
+
+
+def _resolve_portfolio(
+    space: SearchSpace, portfolio: str | os.PathLike[str] | Sequence[Mapping[str, Any]]
+) -> tuple[list[dict[str, Any]], str]:
+    if isinstance(portfolio, str | os.PathLike):
+        path = find_portfolio(space) if portfolio == "auto" else Path(portfolio)
+        if not path.is_file():
+            raise ValueError(
+                f"The portfolio file {str(path)!r} does not exist; pass portfolio='auto', an existing file or a "
+                "list of configurations."
+            )
+        doc = read_portfolio(path)
+        if doc["space"] != space.to_dict():
+            theirs, ours = doc["space"], space.to_dict()
+            differ = sorted(n for n in set(theirs) | set(ours) if theirs.get(n) != ours.get(n))
+            raise ValueError(
+                f"The portfolio {str(path)!r} was built for another search space (parameters that differ: "
+                f"{differ}); build one for this space, or pass its configurations as a list to use them anyway."
+            )
+        configs, source = doc["configs"], str(path)
+    elif isinstance(portfolio, Sequence) and not isinstance(portfolio, bytes):
+        configs, source = list(portfolio), "list"
+    else:
+        raise TypeError(
+            "The 'portfolio' parameter of Portfolio must be 'auto', a path to a portfolio file or a list of "
+            f"configurations. Got {type(portfolio).__name__} {portfolio!r} instead."
+        )
+    if not configs:
+        raise ValueError(f"The portfolio ({source}) has no configurations; give at least one.")
+    bad = []
+    for i, config in enumerate(configs):
+        try:
+            space.validate(config)
+        except ValueError as err:
+            bad.append(f"#{i} {config!r}: {err}")
+    if bad:
+        raise ValueError(
+            f"{len(bad)} configuration(s) of the portfolio ({source}) are not in the search space: "
+            + "; ".join(bad[:5])
+            + ("; ..." if len(bad) > 5 else "")
+            + ". Fix or drop them, or build the portfolio for this space."
+        )
+    return [dict(c) for c in configs], source
+
+
+# -- building ---------------------------------------------------------------------------------------
+def greedy_selection(regret: np.ndarray, max_size: int, *, min_gain: float = 0.0) -> tuple[list[int], list[float]]:
+    """Greedy forward selection of a portfolio from a (tasks x candidates) regret matrix.
+
+    Auto-sklearn 2.0's greedy portfolio (Feurer et al. 2022, Algorithm 1): starting from the empty
+    portfolio, whose regret is 1 on every task, add the candidate that most reduces the mean over tasks of
+    the portfolio's smallest regret; stop at ``max_size`` or when the best reduction is ``<= min_gain``.
+
+    Args:
+        regret: shape (n_tasks, n_candidates), normalized regret in [0, 1] (NaN counts as 1).
+        max_size: the most candidates to choose.
+        min_gain: stop once no candidate reduces the mean regret by more than this.
+
+    Returns:
+        ``(indices, losses)``: the chosen candidates in order, and the mean regret after each was added.
+    """
+    r = np.asarray(regret, dtype=float)
+    if r.ndim != 2 or r.size == 0:
+        raise ValueError(f"regret must be a non-empty (n_tasks, n_candidates) matrix, got shape {r.shape}.")
+    if isinstance(max_size, bool) or not isinstance(max_size, int | np.integer) or max_size < 1:
+        raise ValueError(f"max_size must be an int in [1, inf), got {max_size!r}.")
+    r = np.where(np.isfinite(r), np.clip(r, 0.0, 1.0), 1.0)
+    best = np.ones(r.shape[0])
+    indices: list[int] = []
+    losses: list[float] = []
+    current = 1.0
+    for _ in range(min(int(max_size), r.shape[1])):
+        loss = np.minimum(best[:, None], r).mean(axis=0)
+        loss[indices] = np.inf  # a chosen candidate would add nothing; never pick it twice
+        c = int(np.argmin(loss))  # ties go to the earlier candidate
+        if not current - loss[c] > min_gain:
+            break
+        indices.append(c)
+        losses.append(float(loss[c]))
+        best = np.minimum(best, r[:, c])
+        current = float(loss[c])
+    return indices, losses
+
+
+def build_portfolio(
+    tasks: Sequence[Task],
+    *,
+    n_candidates: int = 2000,
+    max_size: int = 50,
+    seed: int = 0,
+    n_local_rounds: int = 30,
+    local_batch: int = 256,
+    min_gain: float = 0.0,
+    suite: str | None = None,
+    split: str | None = None,
+    command: str | None = None,
+    log: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Build a greedy portfolio on meta-train ``tasks`` (see this module's docstring for the method).
+
+    Args:
+        tasks: the meta-train tasks; they must share one search space and have score ``bounds``. Never pass
+            validation or test tasks: the portfolio would have seen them.
+        n_candidates: random candidate configurations.
+        max_size: the most configurations in the portfolio (fewer where the greedy selection saturates).
+        seed: seeds the candidates and the local searches.
+        n_local_rounds: rounds of the local search for each task's incumbent candidate (0: no incumbents,
+            random candidates only).
+        local_batch: points per round of the local search.
+        min_gain: see ``greedy_selection``.
+        suite, split, command: recorded in the document (where it came from and how to rebuild it).
+        log: called with a line of progress now and then (e.g. ``print``).
+
+    Returns:
+        The portfolio document for ``write_portfolio``: ``configs`` in order, ``space``, the settings, the
+        ``train_regret`` after each configuration and each configuration's ``sources``.
+
+    Raises:
+        ValueError: if there are no tasks, they differ in search space, one lacks bounds, or a setting is
+            out of range.
+    """
+    from rl_hpo import __version__
+
+    tasks = list(tasks)
+    if not tasks:
+        raise ValueError("build_portfolio needs at least one meta-train task, got none.")
+    space = tasks[0].space
+    for task in tasks:
+        if task.space != space:
+            raise ValueError(
+                f"Task {task.name!r} has another search space than {tasks[0].name!r}; a portfolio is built for one "
+                "space: pass tasks of one suite."
+            )
+        if task.bounds is None:
+            raise ValueError(
+                f"Task {task.name!r} has no score bounds; regret needs them: give the task ScoreBounds(worst, best)."
+            )
+    for key, value, low in (("n_candidates", n_candidates, 1), ("n_local_rounds", n_local_rounds, 0)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"{key} must be an int in [{low}, inf), got {value!r}.")
+    if isinstance(local_batch, bool) or not isinstance(local_batch, int) or local_batch < 1:
+        raise ValueError(f"local_batch must be an int in [1, inf), got {local_batch!r}.")
+    log = log or (lambda line: None)
+
+    candidate_seq, *task_seqs = np.random.SeedSequence(seed).spawn(1 + len(tasks))
+    pool = _CandidatePool(space)
+    pool.add(space.sample_unit(n_candidates, np.random.default_rng(candidate_seq)), "random")
+    regret = np.vstack([_regret(task, pool.points) for task in tasks])
+    log(f"{pool.size} random candidates evaluated on {len(tasks)} tasks")
+
+    if n_local_rounds > 0:
+        for i, task in enumerate(tasks):
+            start = pool.points[int(np.argmin(regret[i]))]
+            rng = np.random.default_rng(task_seqs[i])
+            pool.add(_local_search(task, start, rng, n_local_rounds, local_batch)[None, :], f"incumbent:{task.name}")
+        new = pool.points[regret.shape[1] :]
+        if len(new):
+            regret = np.hstack([regret, np.vstack([_regret(task, new) for task in tasks])])
+        log(f"{len(new)} task incumbents added by local search ({n_local_rounds} rounds of {local_batch})")
+
+    indices, losses = greedy_selection(regret, max_size, min_gain=min_gain)
+    objective = getattr(tasks[0], "objective", None)  # a YAHPO task names its output; a FunctionTask holds a callable
+    log(f"greedy portfolio of {len(indices)}: mean train regret {losses[0]:.4f} -> {losses[-1]:.4f}")
+    return {
+        "format": FORMAT,
+        "suite": suite,
+        "split": split,
+        "tasks": [task.name for task in tasks],
+        "objective": objective if isinstance(objective, str) else None,
+        "space": space.to_dict(),
+        "n_candidates": n_candidates,
+        "seed": seed,
+        "max_size": max_size,
+        "n_local_rounds": n_local_rounds,
+        "local_batch": local_batch,
+        "min_gain": min_gain,
+        "method": "greedy forward selection minimizing the mean over tasks of the portfolio's smallest normalized "
+        "regret (Feurer et al. 2022, Auto-sklearn 2.0)",
+        "command": command,
+        "rl_hpo_version": __version__,
+        "train_regret": losses,
+        "sources": [pool.sources[i] for i in indices],
+        "configs": [pool.configs[i] for i in indices],
+    }
+
+
+class _CandidatePool:
+    """Distinct candidate configurations with their canonical cube points and where they came from."""
+
+    def __init__(self, space: SearchSpace) -> None:
+        self.space = space
+        self.configs: list[dict[str, Any]] = []
+        self.sources: list[str] = []
+        self._points: list[np.ndarray] = []
+        self._seen: set[str] = set()
+
+    def add(self, u: np.ndarray, source: str) -> None:
+        for config in self.space.decode_batch(u):
+            key = json.dumps(config, sort_keys=True)
+            if key in self._seen:  # e.g. small discrete spaces, or an incumbent that is a random candidate
+                continue
+            self._seen.add(key)
+            self.configs.append(config)
+            self.sources.append(source)
+            # The stored configuration's own cube point, so that what is evaluated is what is stored.
+            self._points.append(self.space.encode(config))
+
+    @property
+    def points(self) -> np.ndarray:
+        return np.array(self._points).reshape(len(self._points), self.space.dim)
+
+    @property
+    def size(self) -> int:
+        return len(self.configs)
+
+
+def _scores(task: Task, u: np.ndarray) -> np.ndarray:
+    scores, _ = task.evaluate_unit(u)
+    return np.where(np.isfinite(scores), scores, -np.inf)
+
+
+def _regret(task: Task, u: np.ndarray) -> np.ndarray:
+    assert task.bounds is not None
+    scores = _scores(task, u)
+    regret = np.asarray(task.bounds.regret(np.where(np.isfinite(scores), scores, task.bounds.worst)), dtype=float)
+    return np.where(np.isfinite(scores), regret, 1.0)
+
+
+def _local_search(task: Task, start: np.ndarray, rng: np.random.Generator, n_rounds: int, batch: int) -> np.ndarray:
+    """A (1+λ) evolution strategy in the unit cube from ``start``; returns the best point found."""
+    best = np.asarray(start, dtype=float).copy()
+    best_score = float(_scores(task, best[None, :])[0])
+    for r in range(n_rounds):
+        step = _LOCAL_STEP_START * (_LOCAL_STEP_END / _LOCAL_STEP_START) ** (r / max(1, n_rounds - 1))
+        # Clipping (not resampling) puts mass on the faces of the cube, where lcbench's best points lie.
+        points = np.clip(best + step * rng.standard_normal((batch, best.size)), 0.0, 1.0)
+        scores = _scores(task, points)
+        i = int(np.argmax(scores))
+        if scores[i] > best_score:
+            best, best_score = points[i], float(scores[i])
+    if not math.isfinite(best_score):
+        return np.asarray(start, dtype=float)
+    return best
