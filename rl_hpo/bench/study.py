@@ -175,6 +175,7 @@ class Study:
 
         Raises:
             StudySettingsError: if the folder holds a study with other settings, or cells without run.json.
+                Adding methods to a study is allowed: its finished cells stay, the new methods' cells run.
         """
         settings = normalize(dict(settings))
         run = self.read_run()
@@ -186,7 +187,13 @@ class Study:
                 )
             run = {"format": RUN_FORMAT, "settings": settings, "sessions": []}
         elif run.get("settings") != settings:
-            raise StudySettingsError(self._mismatch_message(run.get("settings") or {}, settings))
+            old = run.get("settings") or {}
+            if not _adds_methods(old, settings):
+                raise StudySettingsError(self._mismatch_message(old, settings))
+            # the same study with more methods: the finished cells stay valid, only the new methods' run
+            added = [m for m in settings["methods"] if m not in old["methods"]]
+            session = {**session, "added_methods": added}
+            run["settings"] = settings
         run["sessions"] = [*run.get("sessions", []), normalize(dict(session))]
         self.path.mkdir(parents=True, exist_ok=True)
         atomic_write_text(self.run_json, to_json(run, indent=2) + "\n")
@@ -242,6 +249,19 @@ class Study:
             if folder.exists():
                 for tmp in folder.glob(".*.tmp"):
                     tmp.unlink(missing_ok=True)
+
+
+def _adds_methods(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """Whether ``new`` is the study ``old`` with more methods (all else, per old method too, unchanged)."""
+    per_method = ("methods", "method_options", "policy_hashes")
+    if any(old.get(k) != new.get(k) for k in set(old) | set(new) if k not in per_method):
+        return False
+    old_methods, new_methods = old.get("methods") or [], new.get("methods") or []
+    if not set(old_methods) < set(new_methods):
+        return False
+    return all(
+        (old.get(key) or {}).get(m) == (new.get(key) or {}).get(m) for key in per_method[1:] for m in old_methods
+    )
 
 
 def _short(value: Any, limit: int = 80) -> str:

@@ -138,6 +138,22 @@ def test_other_settings_into_the_same_folder_are_refused(quick_study: Study):
         run_bench(_settings(quick_study.path, methods=("random",)), progress=False)
 
 
+def test_a_study_can_gain_methods_without_rerunning_finished_cells(tmp_path: Path):
+    out = tmp_path / "grow"
+    first = run_bench(_settings(out, methods=("random",), executor="inline"), progress=False)
+    before = {p.name: p.stat().st_mtime_ns for p in first.cells_dir.glob("*.json")}
+    grown = run_bench(_settings(out, methods=("random", "qmc"), executor="inline"), progress=False)
+    after = {p.name: p.stat().st_mtime_ns for p in grown.cells_dir.glob("*.json")}
+    assert {k: after[k] for k in before} == before  # random's cells were kept as they were
+    assert len(after) == 2 * len(before)
+    assert set(read_trials(grown.trials_csv)["method"]) == {"random", "qmc"}
+    run = json.loads(grown.run_json.read_text())
+    assert run["settings"]["methods"] == ["random", "qmc"]
+    assert run["sessions"][-1]["added_methods"] == ["qmc"]
+    with pytest.raises(StudySettingsError, match="budget"):  # more methods, but another budget: refused
+        run_bench(_settings(out, methods=("random", "qmc", "grid"), budget=20, executor="inline"), progress=False)
+
+
 def test_same_results_in_this_process_and_in_a_pool(quick_study: Study, tmp_path: Path):
     inline = run_bench(_settings(tmp_path / "inline", executor="inline"), progress=False)
     a, b = read_trials(quick_study.trials_csv), read_trials(inline.trials_csv)
