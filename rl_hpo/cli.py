@@ -331,6 +331,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rl-hpo: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `rl-hpo tasks --suite S | head`: the reader left, which is fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except NotImplementedError as err:
         print(f"rl-hpo {args.command}: {err}", file=sys.stderr)
         return EXIT_ERROR
