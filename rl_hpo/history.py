@@ -172,6 +172,7 @@ class History:
         )
 
     def summary(self) -> Mapping[str, Any]:
+        best = self.best_record()
         return {
             "task": self.task,
             "method": self.method,
@@ -179,5 +180,5 @@ class History:
             "trials": self.n_trials,
             "failed": self.n_failed,
             "best_score": self.best_score_or_none(),
-            "best_config": self.best_record().config if self.best_record() else None,
+            "best_config": best.config if best is not None else None,
         }

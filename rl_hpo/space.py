@@ -192,7 +192,7 @@ class Int(Param):
     def is_valid(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, int | np.integer | float | np.floating):
             return False
-        return float(value).is_integer() and self.low <= value <= self.high
+        return bool(float(value).is_integer() and self.low <= value <= self.high)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -305,12 +305,12 @@ class SearchSpace(Mapping[str, Param]):
         self._index = {n: i for i, n in enumerate(names)}
         # (child coordinate, parent coordinate, parent's choice indices that activate the child)
         self._conditions: list[tuple[int, int, np.ndarray]] = []
-        for j, param in enumerate(self._params.values()):
-            if param.condition is not None:
-                parent = self._params[param.condition.parent]
-                assert isinstance(parent, Categorical)
-                allowed = np.array([parent.index(v) for v in param.condition.values], dtype=float)
-                self._conditions.append((j, self._index[param.condition.parent], allowed))
+        for j, child in enumerate(self._params.values()):
+            if child.condition is not None:
+                parent_choices = self._params[child.condition.parent]
+                assert isinstance(parent_choices, Categorical)
+                allowed = np.array([parent_choices.index(v) for v in child.condition.values], dtype=float)
+                self._conditions.append((j, self._index[child.condition.parent], allowed))
 
     # -- Mapping protocol -------------------------------------------------------------------------
     def __getitem__(self, name: str) -> Param:

@@ -157,7 +157,7 @@ class FunctionTask(Task):
         self.objective = objective
         self.space = space if isinstance(space, SearchSpace) else SearchSpace.from_dict(space)
         self.direction = direction
-        self.name = name or getattr(objective, "__name__", "objective")
+        self.name = name or str(getattr(objective, "__name__", "objective"))
         self.fidelity = fidelity
         self.timeout = timeout
         self._call: Callable[..., Any] = objective

@@ -54,7 +54,7 @@ class TimedObjective:
         self.objective = objective
         self.timeout = float(timeout)
         methods = mp.get_all_start_methods()
-        self._context = mp.get_context("fork" if "fork" in methods else "spawn")
+        self._context: Any = mp.get_context("fork" if "fork" in methods else "spawn")
         self._process: Any = None
         self._conn: Any = None
 
