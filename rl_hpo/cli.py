@@ -100,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=None,
         metavar="W",
-        help="parallel environments (default: all cores)",
+        help="parallel environments (default: 16, stepped together in one process)",
     )
     p.add_argument(
         "--budget",

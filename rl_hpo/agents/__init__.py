@@ -1,0 +1,60 @@
+"""Tuning policies: PPO training in ``TuningEnv``, the safe policy file format, and ``PolicyOptimizer``.
+
+Exports are imported on first use, so that ``import rl_hpo.agents`` stays light until torch and
+stable-baselines3 are needed::
+
+    from rl_hpo.agents import PolicyOptimizer, TrainConfig, train
+
+    result = train(TrainConfig(suites=("synthetic/mixed",), timesteps=50_000, out="runs/demo"))
+    optimizer = PolicyOptimizer(space, seed=0, policy=result.best)
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = [
+    "EvalResult",
+    "PerDimensionPolicy",
+    "Policy",
+    "PolicyOptimizer",
+    "TrainConfig",
+    "TrainResult",
+    "TuningNetwork",
+    "add_train_arguments",
+    "default_policy_path",
+    "evaluate_policy",
+    "load_policy",
+    "save_policy",
+    "train",
+    "train_command",
+]
+
+_WHERE = {
+    "EvalResult": "training",
+    "TrainConfig": "training",
+    "TrainResult": "training",
+    "add_train_arguments": "training",
+    "evaluate_policy": "training",
+    "train": "training",
+    "train_command": "training",
+    "PerDimensionPolicy": "network",
+    "TuningNetwork": "network",
+    "Policy": "policy_file",
+    "default_policy_path": "policy_file",
+    "load_policy": "policy_file",
+    "save_policy": "policy_file",
+    "PolicyOptimizer": "policy_optimizer",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"rl_hpo.agents.{module}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,304 @@
+"""The per-dimension shared actor-critic network and its stable-baselines3 policy.
+
+Every coordinate of the search space is one row of the observation's per-dimension block. The network
+applies the same small MLP to every row (together with the global features), pools the rows into a
+context (masked mean and max, in the spirit of Deep Sets, Zaheer et al. 2017), refines every row with
+that context, and reads one direction per row from a shared head and the step scale from the pooled
+context. It is therefore independent of the number and order of the coordinates: a policy trained on
+2- to 12-dimensional spaces applies unchanged to any space up to ``max_dim`` dimensions, and padded
+rows (mask 0) neither change the output nor enter the action's log-probability.
+
+The Gaussian's standard deviation is state independent, as in SB3's default, but shared by all
+direction entries (one parameter) plus one for the step scale, again so that no coordinate slot is
+special.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from gymnasium import spaces
+from stable_baselines3.common.distributions import DiagGaussianDistribution
+from stable_baselines3.common.policies import ActorCriticPolicy
+from stable_baselines3.common.type_aliases import Schedule
+from torch import nn
+
+from rl_hpo.envs.observation import ObservationLayout
+
+__all__ = ["MaskedDiagGaussian", "NumpyActor", "PerDimensionEncoder", "PerDimensionPolicy", "TuningNetwork"]
+
+
+def _masked_pool(h: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Masked mean and max over the rows of ``h`` (B, D, H) -> (B, 2H)."""
+    m = mask.unsqueeze(-1)
+    count = m.sum(dim=1).clamp_min(1.0)
+    mean = (h * m).sum(dim=1) / count
+    maxed = h.masked_fill(m == 0, -1e9).amax(dim=1)
+    return torch.cat([mean, maxed], dim=-1)
+
+
+class PerDimensionEncoder(nn.Module):
+    """One shared MLP over the rows of the per-dimension block, a pooled context, and a second layer.
+
+    Args:
+        n_dim_features: features per row.
+        n_global_features: global features, appended to every row.
+        hidden: width of the row embeddings.
+    """
+
+    def __init__(self, n_dim_features: int, n_global_features: int, hidden: int) -> None:
+        super().__init__()
+        self.row = nn.Sequential(
+            nn.Linear(n_dim_features + n_global_features, hidden),
+            nn.Tanh(),
+            nn.Linear(hidden, hidden),
+            nn.Tanh(),
+        )
+        self.refine = nn.Sequential(nn.Linear(3 * hidden, hidden), nn.Tanh())
+
+    def forward(
+        self, per_dim: torch.Tensor, glob: torch.Tensor, mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Row embeddings (B, D, H) and the pooled context (B, 2H)."""
+        n_rows = per_dim.shape[1]
+        x = torch.cat([per_dim, glob.unsqueeze(1).expand(-1, n_rows, -1)], dim=-1)
+        h = self.row(x)
+        context = _masked_pool(h, mask)
+        h = self.refine(torch.cat([h, context.unsqueeze(1).expand(-1, n_rows, -1)], dim=-1))
+        return h, _masked_pool(h, mask)
+
+
+class TuningNetwork(nn.Module):
+    """Actor and critic over flat observations of ``ObservationLayout``.
+
+    Args:
+        layout: the observation layout (``max_dim``, ``history_len``).
+        hidden: width of the per-row embeddings.
+        log_std_init: initial log standard deviation of the action distribution.
+    """
+
+    def __init__(self, layout: ObservationLayout, hidden: int = 64, log_std_init: float = -0.5) -> None:
+        super().__init__()
+        self.layout = layout
+        self.hidden = hidden
+        f, g = layout.n_dim_features, layout.n_global_features
+        self.actor_encoder = PerDimensionEncoder(f, g, hidden)
+        self.critic_encoder = PerDimensionEncoder(f, g, hidden)
+        self.direction_head = nn.Linear(3 * hidden, 1)
+        self.scale_head = nn.Linear(2 * hidden + g, 1)
+        self.value_head = nn.Sequential(nn.Linear(2 * hidden + g, hidden), nn.Tanh(), nn.Linear(hidden, 1))
+        self.log_std = nn.Parameter(torch.full((2,), float(log_std_init)))
+
+    def orthogonal_init(self) -> None:
+        """SB3's initialization: orthogonal weights, gain sqrt(2) inside, 0.01 for the action, 1 for the value."""
+        for module, gain in (
+            (self.actor_encoder, np.sqrt(2)),
+            (self.critic_encoder, np.sqrt(2)),
+            (self.value_head, np.sqrt(2)),
+            (self.direction_head, 0.01),
+            (self.scale_head, 0.01),
+            (self.value_head[-1], 1.0),
+        ):
+            for layer in module.modules():
+                if isinstance(layer, nn.Linear):
+                    nn.init.orthogonal_(layer.weight, gain=float(gain))
+                    layer.bias.data.fill_(0.0)
+
+    def _split(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        per_dim, glob = self.layout.split(obs)
+        return per_dim, glob, per_dim[..., 0]
+
+    def actor(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The action distribution's parameters.
+
+        Returns:
+            ``(mean, log_std, weights)``, each of shape (B, max_dim + 1): the mean action (0 on padded
+            slots), the log standard deviations, and 1/0 weights telling which entries are real.
+        """
+        per_dim, glob, mask = self._split(obs)
+        h, pooled = self.actor_encoder(per_dim, glob, mask)
+        n_rows = h.shape[1]
+        rows = torch.cat([h, pooled.unsqueeze(1).expand(-1, n_rows, -1)], dim=-1)
+        direction = self.direction_head(rows).squeeze(-1) * mask
+        scale = self.scale_head(torch.cat([pooled, glob], dim=-1))
+        mean = torch.cat([direction, scale], dim=-1)
+        weights = torch.cat([mask, torch.ones_like(scale)], dim=-1)
+        log_std = torch.cat([self.log_std[:1].expand(n_rows), self.log_std[1:]])
+        return mean, log_std.expand_as(mean), weights
+
+    def value(self, obs: torch.Tensor) -> torch.Tensor:
+        """State values, shape (B, 1)."""
+        per_dim, glob, mask = self._split(obs)
+        _, pooled = self.critic_encoder(per_dim, glob, mask)
+        return self.value_head(torch.cat([pooled, glob], dim=-1))
+
+    @torch.no_grad()
+    def act(self, obs: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+        """Actions for observations (B, size): the mean when ``rng`` is None, else a Gaussian sample
+        drawn with ``rng``; clipped to [-1, 1] like the environment's action space."""
+        mean, log_std, _ = self.actor(torch.as_tensor(obs, dtype=torch.float32))
+        a = mean.numpy().astype(np.float64)
+        if rng is not None:
+            a = a + np.exp(log_std.numpy()) * rng.standard_normal(a.shape)
+        return np.clip(a, -1.0, 1.0)
+
+
+def _np_pool(h: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    m = mask[..., None]
+    count = np.maximum(m.sum(axis=1), 1.0)
+    mean = (h * m).sum(axis=1) / count
+    maxed = np.where(m > 0, h, np.float32(-1e9)).max(axis=1)
+    return np.concatenate([mean, maxed], axis=-1)
+
+
+class NumpyActor:
+    """The actor of a ``TuningNetwork`` evaluated with numpy, for inference.
+
+    ``PolicyOptimizer`` calls the policy once per trial on one observation. Torch runs such tiny
+    matrices fastest on one thread but uses its global thread pool, which can stall for milliseconds
+    when other processes hold the cores (70 ms per call was measured on a busy 2-core machine against
+    0.8 ms on one thread); changing the pool would change global state. This copy of
+    ``TuningNetwork.actor`` has no such state; tests keep the two equal.
+
+    Args:
+        network: the trained network (its weights are copied).
+    """
+
+    def __init__(self, network: TuningNetwork) -> None:
+        self.layout = network.layout
+        w = {k: v.detach().cpu().numpy().astype(np.float32) for k, v in network.state_dict().items()}
+        self._row = [(w[f"actor_encoder.row.{i}.weight"].T, w[f"actor_encoder.row.{i}.bias"]) for i in (0, 2)]
+        self._refine = (w["actor_encoder.refine.0.weight"].T, w["actor_encoder.refine.0.bias"])
+        self._direction = (w["direction_head.weight"].T, w["direction_head.bias"])
+        self._scale = (w["scale_head.weight"].T, w["scale_head.bias"])
+        self._log_std = w["log_std"].astype(np.float64)
+
+    def mean(self, obs: np.ndarray) -> np.ndarray:
+        """Mean actions (B, max_dim + 1) of observations (B, size), as ``TuningNetwork.actor``."""
+        per_dim, glob = self.layout.split(np.asarray(obs, dtype=np.float32))
+        mask = per_dim[..., 0]
+        n_rows = per_dim.shape[-2]
+        glob_rows = np.broadcast_to(glob[:, None, :], (*glob.shape[:1], n_rows, glob.shape[-1]))
+        h = np.concatenate([per_dim, glob_rows], axis=-1)
+        for weight, bias in self._row:
+            h = np.tanh(h @ weight + bias)
+        context = _np_pool(h, mask)
+        context_rows = np.broadcast_to(context[:, None, :], (*context.shape[:1], n_rows, context.shape[-1]))
+        h = np.tanh(np.concatenate([h, context_rows], axis=-1) @ self._refine[0] + self._refine[1])
+        pooled = _np_pool(h, mask)
+        pooled_rows = np.broadcast_to(pooled[:, None, :], (*pooled.shape[:1], n_rows, pooled.shape[-1]))
+        rows = np.concatenate([h, pooled_rows], axis=-1)
+        direction = (rows @ self._direction[0] + self._direction[1])[..., 0] * mask
+        scale = np.concatenate([pooled, glob], axis=-1) @ self._scale[0] + self._scale[1]
+        return np.concatenate([direction, scale], axis=-1)
+
+    def act(self, obs: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+        """As ``TuningNetwork.act``: the mean, or a Gaussian sample drawn with ``rng``; clipped to [-1, 1]."""
+        a = self.mean(obs).astype(np.float64)
+        if rng is not None:
+            std = np.exp(np.concatenate([np.repeat(self._log_std[:1], a.shape[-1] - 1), self._log_std[1:]]))
+            a = a + std * rng.standard_normal(a.shape)
+        return np.clip(a, -1.0, 1.0)
+
+
+class MaskedDiagGaussian(DiagGaussianDistribution):
+    """A diagonal Gaussian whose log-probability and entropy count only the weighted (real) entries."""
+
+    def proba_distribution(  # type: ignore[override]
+        self, mean_actions: torch.Tensor, log_std: torch.Tensor, weights: torch.Tensor | None = None
+    ) -> MaskedDiagGaussian:
+        super().proba_distribution(mean_actions, log_std)
+        self.weights = torch.ones_like(mean_actions) if weights is None else weights
+        return self
+
+    def log_prob(self, actions: torch.Tensor) -> torch.Tensor:
+        return (self.distribution.log_prob(actions) * self.weights).sum(dim=-1)
+
+    def entropy(self) -> torch.Tensor:
+        return (self.distribution.entropy() * self.weights).sum(dim=-1)
+
+
+class PerDimensionPolicy(ActorCriticPolicy):
+    """SB3 actor-critic policy around ``TuningNetwork`` (use with ``PPO(PerDimensionPolicy, env)``).
+
+    Args:
+        observation_space: the ``TuningEnv`` observation space.
+        action_space: the ``TuningEnv`` action space.
+        lr_schedule: SB3's learning-rate schedule.
+        max_dim: the layout's maximum dimension (must match the spaces).
+        history_len: the layout's history length.
+        score_clip: the layout's score clip.
+        hidden: width of the per-row embeddings.
+        log_std_init: initial log standard deviation.
+        **kwargs: other ``ActorCriticPolicy`` options (optimizer, ortho_init).
+    """
+
+    def __init__(
+        self,
+        observation_space: spaces.Space,
+        action_space: spaces.Space,
+        lr_schedule: Schedule,
+        *,
+        max_dim: int = 16,
+        history_len: int = 5,
+        score_clip: float = 5.0,
+        hidden: int = 64,
+        log_std_init: float = -0.5,
+        **kwargs: Any,
+    ) -> None:
+        self.layout = ObservationLayout(max_dim=max_dim, history_len=history_len, score_clip=score_clip)
+        self.hidden = hidden
+        if observation_space.shape != (self.layout.size,):
+            raise ValueError(
+                f"The observation space has shape {observation_space.shape}, but max_dim={max_dim} and "
+                f"history_len={history_len} need ({self.layout.size},); pass the environment's max_dim and history_len."
+            )
+        if action_space.shape != (max_dim + 1,):
+            raise ValueError(
+                f"The action space has shape {action_space.shape}, but max_dim={max_dim} needs ({max_dim + 1},)."
+            )
+        super().__init__(observation_space, action_space, lr_schedule, log_std_init=log_std_init, **kwargs)
+
+    def _build(self, lr_schedule: Schedule) -> None:
+        self.net = TuningNetwork(self.layout, hidden=self.hidden, log_std_init=self.log_std_init)
+        if self.ortho_init:
+            self.net.orthogonal_init()
+        self.action_dist = MaskedDiagGaussian(int(self.action_space.shape[0]))
+        self.optimizer = self.optimizer_class(self.parameters(), lr=lr_schedule(1), **self.optimizer_kwargs)
+
+    def _get_constructor_parameters(self) -> dict[str, Any]:
+        data = super()._get_constructor_parameters()
+        data.update(
+            max_dim=self.layout.max_dim,
+            history_len=self.layout.history_len,
+            score_clip=self.layout.score_clip,
+            hidden=self.hidden,
+        )
+        for key in ("net_arch", "activation_fn", "use_sde", "squash_output", "full_std", "use_expln"):
+            data.pop(key, None)
+        return data
+
+    def _distribution(self, obs: torch.Tensor) -> MaskedDiagGaussian:
+        mean, log_std, weights = self.net.actor(obs.float())
+        return self.action_dist.proba_distribution(mean, log_std, weights)
+
+    def forward(
+        self, obs: torch.Tensor, deterministic: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        distribution = self._distribution(obs)
+        actions = distribution.get_actions(deterministic=deterministic)
+        return actions, self.net.value(obs.float()), distribution.log_prob(actions)
+
+    def evaluate_actions(
+        self, obs: torch.Tensor, actions: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        distribution = self._distribution(obs)
+        return self.net.value(obs.float()), distribution.log_prob(actions), distribution.entropy()
+
+    def get_distribution(self, obs: torch.Tensor) -> MaskedDiagGaussian:
+        return self._distribution(obs)
+
+    def predict_values(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.net.value(obs.float())

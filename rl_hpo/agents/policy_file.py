@@ -1,0 +1,316 @@
+"""The policy file format: a folder with ``policy.json`` (metadata) and ``weights.safetensors``.
+
+Loading never unpickles anything: the metadata is JSON, the weights are read with safetensors (a flat
+header plus raw tensor bytes), and the network is rebuilt from the metadata before the weights are
+copied into it. The SHA-256 of the weights file is stored in the metadata and checked on every load,
+so a truncated, corrupted or swapped weights file is refused with ``PolicyFileError``.
+
+``policy.json`` holds:
+
+- ``format`` / ``format_version``: ``"rl_hpo.policy"`` / 1;
+- ``architecture``: the network (``per_dimension``, ``hidden`` width);
+- ``observation``: ``ObservationLayout.to_dict()`` (``max_dim``, ``history_len``, feature names);
+- ``action``: ``ActionMapping.to_dict()`` (the incumbent step and its scale range);
+- ``defaults``: how ``PolicyOptimizer`` uses the policy unless told otherwise (``n_initial``,
+  ``horizon``, ``deterministic``, ``random_prob``, ``patience``);
+- ``training``: suites, split, timesteps, seed, PPO settings, the command, and validation results;
+- ``versions``: rl_hpo, torch, stable-baselines3, gymnasium, numpy, Python;
+- ``weights``: the file name and its ``sha256``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import platform
+import tempfile
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from rl_hpo.envs.actions import ActionMapping
+from rl_hpo.envs.observation import ObservationLayout
+from rl_hpo.exceptions import PolicyFileError
+
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "METADATA_FILE",
+    "WEIGHTS_FILE",
+    "Policy",
+    "default_policy_path",
+    "load_policy",
+    "save_policy",
+]
+
+FORMAT = "rl_hpo.policy"
+FORMAT_VERSION = 1
+METADATA_FILE = "policy.json"
+WEIGHTS_FILE = "weights.safetensors"
+_MAX_METADATA_BYTES = 1 << 20
+_MAX_WEIGHTS_BYTES = 256 << 20
+
+#: How ``PolicyOptimizer`` uses a policy when the file does not say otherwise.
+DEFAULTS: dict[str, Any] = {
+    "n_initial": 1,
+    "horizon": 50,
+    "deterministic": False,
+    "random_prob": 0.0,
+    "patience": None,
+}
+
+
+def default_policy_path() -> Path:
+    """The folder of the policy shipped with the package (``rl_hpo/data/policies/default``)."""
+    return Path(str(resources.files("rl_hpo") / "data" / "policies" / "default"))
+
+
+def versions() -> dict[str, str]:
+    """Versions of the packages that produced a policy (recorded in its metadata)."""
+    import gymnasium
+    import stable_baselines3
+
+    import rl_hpo
+
+    return {
+        "rl_hpo": rl_hpo.__version__,
+        "torch": torch.__version__,
+        "stable_baselines3": stable_baselines3.__version__,
+        "gymnasium": gymnasium.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+    }
+
+
+@dataclass
+class Policy:
+    """A tuning policy: its network and metadata.
+
+    Attributes:
+        network: the actor-critic network (``rl_hpo.agents.network.TuningNetwork``), in eval mode.
+        metadata: the content of ``policy.json``.
+        path: the folder it was loaded from (None for an in-memory policy).
+    """
+
+    network: Any
+    metadata: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+    _actor: Any = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def layout(self) -> ObservationLayout:
+        return self.network.layout
+
+    @property
+    def mapping(self) -> ActionMapping:
+        action = self.metadata.get("action", {})
+        return ActionMapping(
+            min_scale=float(action.get("min_scale", 1e-2)), max_scale=float(action.get("max_scale", 1.0))
+        )
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        return {**DEFAULTS, **self.metadata.get("defaults", {})}
+
+    @property
+    def sha256(self) -> str | None:
+        return self.metadata.get("weights", {}).get("sha256")
+
+    def act(self, obs: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+        """Actions for observations of shape (B, size): the mean when ``rng`` is None, else a Gaussian
+        sample drawn with ``rng``; clipped to [-1, 1]. Computed with numpy (see ``NumpyActor``)."""
+        if self._actor is None:
+            from rl_hpo.agents.network import NumpyActor
+
+            self._actor = NumpyActor(self.network)
+        return self._actor.act(obs, rng)
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the policy to the folder ``path`` (see ``save_policy``)."""
+        return save_policy(self.network, path, metadata=self.metadata)
+
+
+def _weights_bytes(network: torch.nn.Module) -> bytes:
+    from safetensors.torch import save
+
+    tensors = {k: v.detach().to(torch.float32).contiguous().clone() for k, v in network.state_dict().items()}
+    return save(tensors)
+
+
+def save_policy(
+    network: Any,
+    path: str | os.PathLike[str],
+    *,
+    mapping: ActionMapping | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> Path:
+    """Write ``network`` (a ``TuningNetwork``) and its metadata to the folder ``path``.
+
+    Args:
+        network: the network to save.
+        path: the folder; created if needed; its ``policy.json`` and ``weights.safetensors`` are replaced.
+        mapping: the action mapping the policy was trained with (default: the metadata's or 10^-2..10^0).
+        metadata: extra metadata (``defaults``, ``training``, ...); the format, architecture,
+            observation, versions and weights entries are filled in here.
+
+    Returns:
+        The folder.
+    """
+    folder = Path(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    meta = dict(metadata or {})
+    data = _weights_bytes(network)
+    if mapping is None:
+        action = meta.get("action", {})
+        mapping = ActionMapping(float(action.get("min_scale", 1e-2)), float(action.get("max_scale", 1.0)))
+    meta.update(
+        format=FORMAT,
+        format_version=FORMAT_VERSION,
+        architecture={"name": "per_dimension", "hidden": int(network.hidden)},
+        observation=network.layout.to_dict(),
+        action=mapping.to_dict(),
+        defaults={**DEFAULTS, **meta.get("defaults", {})},
+        versions=meta.get("versions") or versions(),
+        weights={"file": WEIGHTS_FILE, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)},
+    )
+    _atomic_write(folder / WEIGHTS_FILE, data)
+    _atomic_write(folder / METADATA_FILE, (json.dumps(meta, indent=2, sort_keys=True) + "\n").encode())
+    return folder
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; policies are package data others read
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _read_limited(file: Path, limit: int, what: str) -> bytes:
+    try:
+        size = file.stat().st_size
+    except OSError as err:
+        raise PolicyFileError(f"Cannot read the policy's {what} {file}: {err}.") from None
+    if size > limit:
+        raise PolicyFileError(f"The policy's {what} {file} has {size} bytes, more than the limit of {limit}.")
+    return file.read_bytes()
+
+
+def _resolve(path: str | os.PathLike[str]) -> Path:
+    if isinstance(path, str) and path == "default":
+        folder = default_policy_path()
+        if not (folder / METADATA_FILE).is_file():
+            raise PolicyFileError(
+                f"The default policy is missing from the installed package ({folder}); reinstall rl_hpo "
+                "or pass policy=PATH to a trained policy folder."
+            )
+        return folder
+    p = Path(path)
+    if p.is_dir():
+        return p
+    if p.is_file() and p.name == METADATA_FILE:
+        return p.parent
+    if p.exists():
+        raise PolicyFileError(
+            f"{p} is not a policy folder: a policy is a folder with {METADATA_FILE} and {WEIGHTS_FILE} "
+            "(written by rl-hpo train or save_policy). Pickled models such as SB3 .zip files are not loaded."
+        )
+    raise PolicyFileError(f"No policy at {p}: the path does not exist; pass a policy folder or 'default'.")
+
+
+def _expect(meta: dict[str, Any], key: str, kind: type | tuple[type, ...], where: Path) -> Any:
+    value = meta.get(key)
+    if not isinstance(value, kind):
+        raise PolicyFileError(f"{where}: the entry {key!r} is missing or malformed (got {value!r}).")
+    return value
+
+
+def load_policy(path: str | os.PathLike[str] = "default") -> Policy:
+    """Load a policy folder safely (JSON metadata, safetensors weights, hash check).
+
+    Args:
+        path: a policy folder, its ``policy.json``, or ``"default"`` for the shipped policy.
+
+    Raises:
+        PolicyFileError: if the folder is missing, not a policy, of an unknown format version, or its
+            weights are truncated, corrupted, tampered with (hash mismatch) or do not fit the network.
+    """
+    from safetensors import SafetensorError
+    from safetensors.torch import load
+
+    from rl_hpo.agents.network import TuningNetwork
+
+    folder = _resolve(path)
+    meta_file = folder / METADATA_FILE
+    if not meta_file.is_file():
+        raise PolicyFileError(f"{folder} is not a policy folder: it has no {METADATA_FILE}.")
+    try:
+        meta = json.loads(_read_limited(meta_file, _MAX_METADATA_BYTES, "metadata").decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise PolicyFileError(f"{meta_file} is not valid JSON ({err}); the file is corrupted.") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise PolicyFileError(f"{meta_file} is not an rl_hpo policy (its 'format' is not {FORMAT!r}).")
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise PolicyFileError(
+            f"{meta_file} has format_version {meta.get('format_version')!r}; this rl_hpo reads version "
+            f"{FORMAT_VERSION}. Retrain the policy or upgrade rl_hpo."
+        )
+    weights = _expect(meta, "weights", dict, meta_file)
+    arch = _expect(meta, "architecture", dict, meta_file)
+    observation = _expect(meta, "observation", dict, meta_file)
+    name = weights.get("file")
+    if name != WEIGHTS_FILE:
+        raise PolicyFileError(f"{meta_file}: the weights file must be {WEIGHTS_FILE!r}, got {name!r}.")
+    expected = weights.get("sha256")
+    if not isinstance(expected, str) or len(expected) != 64:
+        raise PolicyFileError(f"{meta_file}: the weights' sha256 is missing or malformed.")
+    data = _read_limited(folder / WEIGHTS_FILE, _MAX_WEIGHTS_BYTES, "weights file")
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != expected:
+        raise PolicyFileError(
+            f"{folder / WEIGHTS_FILE}: sha256 {digest} does not match {expected} recorded in {METADATA_FILE}; "
+            "the weights are truncated, corrupted or were replaced. Re-copy or retrain the policy."
+        )
+    try:
+        tensors = load(data)
+    except (SafetensorError, ValueError, RuntimeError) as err:
+        raise PolicyFileError(f"{folder / WEIGHTS_FILE} is not a valid safetensors file: {err}.") from None
+    if arch.get("name") != "per_dimension" or not isinstance(arch.get("hidden"), int) or arch["hidden"] < 1:
+        raise PolicyFileError(
+            f"{meta_file}: unknown architecture {arch!r}; expected per_dimension with a hidden width."
+        )
+    try:
+        layout = ObservationLayout.from_dict(observation)
+    except (KeyError, TypeError, ValueError) as err:
+        raise PolicyFileError(f"{meta_file}: the observation layout is malformed ({err}).") from None
+    network = TuningNetwork(layout, hidden=arch["hidden"])
+    try:
+        network.load_state_dict(tensors, strict=True)
+    except RuntimeError as err:
+        raise PolicyFileError(f"{folder / WEIGHTS_FILE} does not fit the network in {METADATA_FILE}: {err}") from None
+    if not all(torch.isfinite(t).all() for t in tensors.values()):
+        raise PolicyFileError(f"{folder / WEIGHTS_FILE} holds non-finite weights; the policy is corrupted.")
+    network.eval()
+    policy = Policy(network, meta, folder)
+    try:
+        _ = policy.mapping
+        defaults = policy.defaults
+        if not (isinstance(defaults["horizon"], int) and defaults["horizon"] >= 1):
+            raise ValueError(f"horizon {defaults['horizon']!r}")
+        if not (isinstance(defaults["n_initial"], int) and defaults["n_initial"] >= 1):
+            raise ValueError(f"n_initial {defaults['n_initial']!r}")
+        if not (isinstance(defaults["random_prob"], int | float) and math.isfinite(defaults["random_prob"])):
+            raise ValueError(f"random_prob {defaults['random_prob']!r}")
+    except (TypeError, ValueError) as err:
+        raise PolicyFileError(f"{meta_file}: malformed action or defaults entry ({err}).") from None
+    return policy

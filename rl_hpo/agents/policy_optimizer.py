@@ -1,0 +1,144 @@
+"""``PolicyOptimizer``: a trained tuning policy behind the ask/tell protocol (method ``"ppo"``)."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from rl_hpo.agents.policy_file import Policy, load_policy
+from rl_hpo.baselines.initial_design import initial_design_rng
+from rl_hpo.envs.actions import ExplorationFloor
+from rl_hpo.envs.observation import EpisodeHistory, SpaceFeatures
+from rl_hpo.history import History
+from rl_hpo.optimizer import Optimizer, Trial
+from rl_hpo.space import SearchSpace
+from rl_hpo.tasks.base import Fidelity, Result, Task
+
+__all__ = ["PolicyOptimizer"]
+
+# Stream key of the optimizer's own generator (action noise, exploration), apart from the design stream.
+_POLICY_STREAM = 0x9E0
+
+
+class PolicyOptimizer(Optimizer):
+    """Tune with a policy trained by PPO in ``TuningEnv`` (Schulman et al. 2017, "Proximal Policy
+    Optimization Algorithms").
+
+    The first ``n_initial`` trials are the shared initial design of the seed (the same configurations
+    as random search and the other methods); after that every trial moves from the incumbent by the
+    policy's action, exactly as in training: the observation is built by the same
+    ``rl_hpo.envs.EpisodeHistory`` and the action mapped by the same ``ActionMapping``.
+
+    Failed trials count as the worst score seen so far in the observation (as in training) and never
+    become the incumbent. Trials asked before earlier ones are told all see the same history.
+
+    Args:
+        space: the search space; at most the policy's ``max_dim`` coordinates.
+        seed: seeds the initial design and the action noise; the same seed gives the same trials.
+        fidelity: ignored (the policy evaluates at the highest fidelity).
+        policy: ``"default"`` (the policy shipped with the package), a policy folder, or a ``Policy``.
+        deterministic: take the mean action instead of sampling it (default: the policy's setting).
+        n_initial: random points before the policy takes over (default: the policy's setting).
+        horizon: the budget the policy plans for; ``optimize`` sets it to its budget, the policy's
+            training budget is the default for plain ask/tell.
+        random_prob: probability that a trial is a uniformly random point (the exploration floor).
+        patience: trials without improvement after which a random point is tried (None: off).
+
+    Raises:
+        ValueError: if the space has more dimensions than the policy's ``max_dim``.
+        PolicyFileError: if the policy file is missing, corrupted or tampered with.
+    """
+
+    name = "ppo"
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        *,
+        seed: int | None = None,
+        fidelity: Fidelity | None = None,
+        policy: str | os.PathLike[str] | Policy = "default",
+        deterministic: bool | None = None,
+        n_initial: int | None = None,
+        horizon: int | None = None,
+        random_prob: float | None = None,
+        patience: int | None = None,
+    ) -> None:
+        super().__init__(space, seed=seed, fidelity=fidelity)
+        self.policy = policy
+        policy_ = policy if isinstance(policy, Policy) else load_policy(policy)
+        defaults = policy_.defaults
+        self.deterministic = bool(defaults["deterministic"] if deterministic is None else deterministic)
+        self.n_initial = int(defaults["n_initial"] if n_initial is None else n_initial)
+        if self.n_initial < 1:
+            raise ValueError(
+                f"The 'n_initial' parameter of PolicyOptimizer must be an int >= 1. Got {n_initial!r} instead."
+            )
+        self.horizon = horizon
+        if horizon is not None and not (isinstance(horizon, int) and horizon >= 1):
+            raise ValueError(
+                f"The 'horizon' parameter of PolicyOptimizer must be an int >= 1. Got {horizon!r} instead."
+            )
+        self.floor = ExplorationFloor(
+            random_prob=float(defaults["random_prob"] if random_prob is None else random_prob),
+            patience=defaults["patience"] if patience is None else patience,
+        )
+        layout = policy_.layout
+        if space.dim > layout.max_dim:
+            raise ValueError(
+                f"The search space has {space.dim} dimensions but the policy handles at most max_dim="
+                f"{layout.max_dim}; train a policy with --max-dim {space.dim} or more, or use another method."
+            )
+        self.policy_ = policy_
+        self.mapping_ = policy_.mapping
+        self.history_ = EpisodeHistory(
+            layout, SpaceFeatures(space, layout), horizon if horizon is not None else int(defaults["horizon"])
+        )
+        self._design_rng = initial_design_rng(seed)
+        self._rng = np.random.default_rng(None if seed is None else [_POLICY_STREAM, int(seed)])
+        self._n_design = 0
+        self._proposals: dict[int, tuple[np.ndarray, float]] = {}
+
+    def _next_point(self) -> tuple[np.ndarray, float]:
+        history = self.history_
+        if self._n_design < self.n_initial or history.n_evals == 0:
+            self._n_design += 1
+            return self._design_rng.random(self.space.dim), 1.0
+        if self.floor.active and self.floor.explore(history, self._rng):
+            return self._rng.random(self.space.dim), 1.0
+        obs = history.observation()[None, :]
+        action = self.policy_.act(obs, None if self.deterministic else self._rng)[0]
+        return self.mapping_.apply(history.incumbent, action)
+
+    def _ask(self, trial_id: int) -> tuple[dict[str, Any], float | None]:
+        u, code = self._next_point()
+        self._proposals[trial_id] = (u, code)
+        return self.space.decode(u), None
+
+    def _tell(self, trial: Trial, result: Result) -> None:
+        u, code = self._proposals.pop(trial.id)
+        self.history_.add(u, result.score if not result.failed else math.nan, code)
+
+    def optimize(
+        self,
+        task: Task,
+        budget: float,
+        *,
+        callback: Callable[[History, Trial, Result], None] | None = None,
+        history: History | None = None,
+        progress: bool = False,
+    ) -> History:
+        """``Optimizer.optimize``; the policy plans for ``budget`` unless ``horizon`` was given."""
+        if (
+            self.horizon is None
+            and self.history_.n_evals == 0
+            and isinstance(budget, int | float)
+            and math.isfinite(budget)
+            and budget >= 1
+        ):
+            self.history_.horizon = max(1, math.ceil(budget))
+        return super().optimize(task, budget, callback=callback, history=history, progress=progress)

@@ -1,0 +1,49 @@
+"""Hyperparameter optimization as a Gymnasium environment.
+
+``TuningEnv`` is registered as ``rl_hpo/Tuning-v0`` (tasks of the ``synthetic/mixed`` suite, train
+split, so it works without benchmark data)::
+
+    import gymnasium
+    import rl_hpo.envs  # registers the environment
+
+    env = gymnasium.make("rl_hpo/Tuning-v0", budget=50)
+"""
+
+from __future__ import annotations
+
+import gymnasium
+
+from rl_hpo.envs.actions import ActionMapping, ExplorationFloor
+from rl_hpo.envs.observation import EpisodeHistory, ObservationLayout, SpaceFeatures
+from rl_hpo.envs.tuning_env import TaskPool, TuningEnv
+
+__all__ = [
+    "ENV_ID",
+    "ActionMapping",
+    "EpisodeHistory",
+    "ExplorationFloor",
+    "ObservationLayout",
+    "SpaceFeatures",
+    "TaskPool",
+    "TuningEnv",
+    "TuningVecEnv",
+]
+
+ENV_ID = "rl_hpo/Tuning-v0"
+
+
+def __getattr__(name: str) -> object:
+    # TuningVecEnv needs stable-baselines3 (and torch): import it only when asked for.
+    if name == "TuningVecEnv":
+        from rl_hpo.envs.vec_env import TuningVecEnv
+
+        return TuningVecEnv
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if ENV_ID not in gymnasium.registry:
+    gymnasium.register(
+        id=ENV_ID,
+        entry_point="rl_hpo.envs.tuning_env:TuningEnv",
+        kwargs={"task_sampler": "synthetic/mixed", "split": "train"},
+    )

@@ -1,0 +1,174 @@
+"""The policy file format: round trip, and refusal of corrupted, tampered, truncated or pickled files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from rl_hpo.agents.network import TuningNetwork
+from rl_hpo.agents.policy_file import METADATA_FILE, WEIGHTS_FILE, load_policy, save_policy
+from rl_hpo.envs.observation import ObservationLayout
+from rl_hpo.exceptions import PolicyFileError
+
+
+def _network(seed: int = 0, max_dim: int = 6, history_len: int = 3) -> TuningNetwork:
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        net = TuningNetwork(ObservationLayout(max_dim=max_dim, history_len=history_len), hidden=8)
+        net.orthogonal_init()
+        with torch.no_grad():
+            for p in net.parameters():
+                p.add_(0.1 * torch.randn_like(p))
+    return net.eval()
+
+
+@pytest.fixture
+def saved(tmp_path: Path) -> Path:
+    return save_policy(_network(), tmp_path / "policy", metadata={"training": {"suites": ["synthetic/mixed"]}})
+
+
+def _obs(layout: ObservationLayout, n: int = 5) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    obs = rng.uniform(-1, 1, (n, layout.size)).astype(np.float32)
+    per_dim, _ = layout.split(obs)
+    per_dim[..., 0] = (np.arange(layout.max_dim) < 4).astype(np.float32)  # a 4-d space
+    return obs
+
+
+def test_round_trip_gives_identical_actions_and_metadata(saved: Path) -> None:
+    policy = load_policy(saved)
+    original = _network()
+    obs = _obs(policy.layout)
+    # Policy.act runs the numpy copy of the actor, TuningNetwork.act the torch one.
+    np.testing.assert_allclose(policy.act(obs), original.act(obs), atol=1e-5)
+    rng_a, rng_b = np.random.default_rng(3), np.random.default_rng(3)
+    np.testing.assert_allclose(policy.act(obs, rng_a), original.act(obs, rng_b), atol=1e-5)
+    np.testing.assert_array_equal(policy.act(obs), load_policy(saved).act(obs))
+    meta = json.loads((saved / METADATA_FILE).read_text())
+    assert meta["format"] == "rl_hpo.policy" and meta["format_version"] == 1
+    assert meta["observation"]["max_dim"] == 6 and meta["observation"]["history_len"] == 3
+    assert meta["architecture"] == {"name": "per_dimension", "hidden": 8}
+    assert meta["action"]["min_scale"] == 0.01 and meta["action"]["max_scale"] == 1.0
+    assert meta["training"]["suites"] == ["synthetic/mixed"]
+    assert set(meta["versions"]) >= {"rl_hpo", "torch", "stable_baselines3", "gymnasium", "numpy"}
+    assert meta["weights"]["sha256"] == hashlib.sha256((saved / WEIGHTS_FILE).read_bytes()).hexdigest()
+    assert policy.sha256 == meta["weights"]["sha256"]
+    # Saving a loaded policy again gives the same bytes.
+    again = policy.save(saved.parent / "again")
+    assert (again / WEIGHTS_FILE).read_bytes() == (saved / WEIGHTS_FILE).read_bytes()
+
+
+def test_the_metadata_file_path_is_accepted(saved: Path) -> None:
+    assert load_policy(saved / METADATA_FILE).path == saved
+
+
+def test_a_flipped_byte_in_the_weights_is_a_hash_mismatch(saved: Path) -> None:
+    weights = saved / WEIGHTS_FILE
+    data = bytearray(weights.read_bytes())
+    data[-3] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(PolicyFileError, match=r"does not match .* recorded in policy\.json"):
+        load_policy(saved)
+
+
+def test_truncated_weights_are_refused(saved: Path) -> None:
+    weights = saved / WEIGHTS_FILE
+    weights.write_bytes(weights.read_bytes()[:100])
+    with pytest.raises(PolicyFileError, match="truncated, corrupted or were replaced"):
+        load_policy(saved)
+
+
+def test_truncated_weights_with_a_matching_hash_are_still_refused(saved: Path) -> None:
+    """Tampering that also rewrites the hash: safetensors itself refuses the truncated file."""
+    weights = saved / WEIGHTS_FILE
+    data = weights.read_bytes()[:-40]
+    weights.write_bytes(data)
+    meta = json.loads((saved / METADATA_FILE).read_text())
+    meta["weights"]["sha256"] = hashlib.sha256(data).hexdigest()
+    (saved / METADATA_FILE).write_text(json.dumps(meta))
+    with pytest.raises(PolicyFileError, match="not a valid safetensors file"):
+        load_policy(saved)
+
+
+def test_weights_of_another_network_are_refused(saved: Path, tmp_path: Path) -> None:
+    other = save_policy(_network(history_len=5), tmp_path / "other")
+    meta = json.loads((saved / METADATA_FILE).read_text())
+    data = (other / WEIGHTS_FILE).read_bytes()
+    (saved / WEIGHTS_FILE).write_bytes(data)
+    meta["weights"]["sha256"] = hashlib.sha256(data).hexdigest()
+    (saved / METADATA_FILE).write_text(json.dumps(meta))
+    with pytest.raises(PolicyFileError, match="does not fit the network"):
+        load_policy(saved)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda m: m.update(format="something else"), "is not an rl_hpo policy"),
+        (lambda m: m.update(format_version=99), "format_version 99"),
+        (lambda m: m.pop("architecture"), "'architecture' is missing or malformed"),
+        (lambda m: m["weights"].update(file="../../etc/passwd"), "weights file must be"),
+        (lambda m: m["observation"].update(max_dim="x"), "observation layout is malformed"),
+        (lambda m: m["defaults"].update(horizon=-1), "malformed action or defaults"),
+    ],
+)
+def test_malformed_metadata_is_refused(saved: Path, edit, message: str) -> None:
+    meta = json.loads((saved / METADATA_FILE).read_text())
+    edit(meta)
+    (saved / METADATA_FILE).write_text(json.dumps(meta))
+    with pytest.raises(PolicyFileError, match=message):
+        load_policy(saved)
+
+
+def test_invalid_json_and_missing_files(saved: Path, tmp_path: Path) -> None:
+    (saved / METADATA_FILE).write_text("{not json")
+    with pytest.raises(PolicyFileError, match="not valid JSON"):
+        load_policy(saved)
+    with pytest.raises(PolicyFileError, match="the path does not exist"):
+        load_policy(tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(PolicyFileError, match=r"has no policy\.json"):
+        load_policy(tmp_path / "empty")
+
+
+class _Payload:
+    """A pickle that creates a file when it is unpickled."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.target}",))
+
+
+def test_a_pickle_payload_is_never_executed(saved: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    payload = pickle.dumps(_Payload(marker))
+    # As the weights file, with a matching hash so that only the format check stands in the way.
+    (saved / WEIGHTS_FILE).write_bytes(payload)
+    meta = json.loads((saved / METADATA_FILE).read_text())
+    meta["weights"]["sha256"] = hashlib.sha256(payload).hexdigest()
+    (saved / METADATA_FILE).write_text(json.dumps(meta))
+    with pytest.raises(PolicyFileError, match="not a valid safetensors file"):
+        load_policy(saved)
+    # As a model file passed directly (e.g. an SB3 .zip or a torch checkpoint).
+    for name in ("model.zip", "model.pt", "model.pkl"):
+        (tmp_path / name).write_bytes(payload)
+        with pytest.raises(PolicyFileError, match="not a policy folder"):
+            load_policy(tmp_path / name)
+    assert not marker.exists()
+
+
+def test_the_default_policy_ships_and_loads() -> None:
+    policy = load_policy("default")
+    meta = policy.metadata
+    assert meta["training"]["split"] == "train"
+    assert "test" not in meta["training"].get("eval_split", "")
+    assert policy.layout.max_dim >= 14  # rbv2_xgboost has 14 hyperparameters

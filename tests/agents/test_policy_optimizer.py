@@ -1,0 +1,131 @@
+"""PolicyOptimizer: the ask/tell contract over a policy, seeding, failures, and the shipped default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from conftest import bowl_task
+
+from rl_hpo.agents.network import TuningNetwork
+from rl_hpo.agents.policy_file import load_policy, save_policy
+from rl_hpo.agents.policy_optimizer import PolicyOptimizer
+from rl_hpo.envs import TuningEnv
+from rl_hpo.envs.observation import ObservationLayout
+from rl_hpo.optimizer import make_optimizer
+from rl_hpo.space import Float, SearchSpace
+from rl_hpo.tasks.base import FunctionTask, Result
+
+
+@pytest.fixture(scope="module")
+def policy_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        net = TuningNetwork(ObservationLayout(max_dim=6, history_len=3), hidden=8)
+        net.orthogonal_init()
+    return save_policy(net, tmp_path_factory.mktemp("policy") / "p", metadata={"defaults": {"horizon": 20}})
+
+
+def _trials(policy: Path | str, seed: int | None, n: int = 12, **options) -> list[dict]:
+    task = bowl_task(4, seed=3)
+    opt = PolicyOptimizer(task.space, seed=seed, policy=policy, **options)
+    configs = []
+    for _ in range(n):
+        trial = opt.ask()
+        assert task.space.contains(trial.config)
+        opt.tell(trial, task.evaluate(trial.config))
+        configs.append(trial.config)
+    return configs
+
+
+def test_same_seed_same_trials_different_seed_different(policy_dir: Path) -> None:
+    assert _trials(policy_dir, 0) == _trials(policy_dir, 0)
+    assert _trials(policy_dir, 0) != _trials(policy_dir, 1)
+    assert _trials(policy_dir, 5, deterministic=True) == _trials(policy_dir, 5, deterministic=True)
+
+
+def test_first_trial_is_the_shared_initial_design(policy_dir: Path) -> None:
+    space = bowl_task(4, seed=3).space
+    random = make_optimizer("random", space, seed=4)
+    ppo = make_optimizer("ppo", space, seed=4, policy=str(policy_dir))
+    assert ppo.ask().config == random.ask().config
+
+
+def test_policy_steps_match_the_environment(policy_dir: Path) -> None:
+    """The optimizer and the env share the bookkeeping: same points, same observations."""
+    policy = load_policy(policy_dir)
+    task = bowl_task(4, seed=3)
+    opt = PolicyOptimizer(task.space, seed=0, policy=policy, deterministic=True, horizon=10)
+    env = TuningEnv([task], budget=10, max_dim=6, history_len=3)
+    trial = opt.ask()
+    opt.tell(trial, task.evaluate(trial.config))
+    env.reset(seed=0)
+    env.history = opt.history_.__class__(env.layout, task.space, 10)
+    env.history.add(opt.history_.points[0], opt.history_.scores[0])
+    env._best = env.history.best_score
+    for _ in range(6):
+        np.testing.assert_array_equal(env.history.observation(), opt.history_.observation())
+        action = policy.act(env.history.observation()[None])[0]
+        *_, info = env.step(action.astype(np.float32))
+        trial = opt.ask()
+        assert trial.config == info["config"]
+        opt.tell(trial, task.evaluate(trial.config))
+
+
+def test_failed_trials_count_as_the_worst_and_the_run_goes_on(policy_dir: Path) -> None:
+    space = SearchSpace({"x": Float(0.0, 1.0), "y": Float(0.0, 1.0)})
+    task = FunctionTask(lambda c: float("nan") if c["x"] > 0.6 else -abs(c["y"] - 0.3), space)
+    opt = PolicyOptimizer(space, seed=0, policy=policy_dir)
+    history = opt.optimize(task, 25)
+    assert history.n_trials == 25
+    assert np.isfinite(opt.history_.observation()).all()
+    trial = opt.ask()
+    opt.tell(trial, Result.failure("boom"))
+    assert opt.history_.n_evals == 26
+
+
+def test_optimize_sets_the_horizon_to_the_budget(policy_dir: Path) -> None:
+    task = bowl_task(3)
+    opt = PolicyOptimizer(task.space, seed=0, policy=policy_dir)
+    assert opt.history_.horizon == 20  # the policy's default
+    opt.optimize(task, 8)
+    assert opt.history_.horizon == 8
+    fixed = PolicyOptimizer(task.space, seed=0, policy=policy_dir, horizon=30)
+    fixed.optimize(task, 8)
+    assert fixed.history_.horizon == 30
+
+
+def test_too_many_dimensions_is_a_clear_error(policy_dir: Path) -> None:
+    space = bowl_task(7).space
+    with pytest.raises(ValueError, match=r"7 dimensions but the policy handles at most max_dim=6"):
+        PolicyOptimizer(space, policy=policy_dir)
+
+
+def test_unknown_options_and_bad_values(policy_dir: Path) -> None:
+    space = bowl_task(2).space
+    with pytest.raises(ValueError, match="does not take that option"):
+        make_optimizer("ppo", space, policy=str(policy_dir), temperature=2.0)
+    with pytest.raises(ValueError, match=r"'horizon' parameter of PolicyOptimizer must be an int >= 1\. Got 0"):
+        PolicyOptimizer(space, policy=policy_dir, horizon=0)
+
+
+def test_the_exploration_floor_inserts_random_points(policy_dir: Path) -> None:
+    task = bowl_task(3)
+    opt = PolicyOptimizer(task.space, seed=0, policy=policy_dir, random_prob=1.0)
+    opt.optimize(task, 6)
+    points = opt.history_.points
+    inc = points[0]
+    # With a zero-initialized action head the policy would stay near the incumbent; random points do not.
+    assert np.abs(points[1:] - inc).max() > 0.2
+
+
+def test_default_policy_tunes_a_new_space_better_than_random() -> None:
+    """The shipped policy on 10 bowls of a space shape it never saw: mean best score beats random search."""
+    tasks = [bowl_task(6, seed=s) for s in range(10)]
+    ppo, rnd = [], []
+    for task in tasks:
+        ppo.append(make_optimizer("ppo", task.space, seed=0).optimize(task, 30).best_score)
+        rnd.append(make_optimizer("random", task.space, seed=0).optimize(task, 30).best_score)
+    assert np.mean(ppo) > np.mean(rnd)

@@ -1,0 +1,221 @@
+"""PPO training: determinism, global RNG hygiene, checkpoints and resume, and a small run that learns."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from conftest import bowl_task
+
+from rl_hpo.agents.network import TuningNetwork
+from rl_hpo.agents.policy_file import Policy, load_policy
+from rl_hpo.agents.training import (
+    TrainConfig,
+    add_train_arguments,
+    config_from_args,
+    evaluate_policy,
+    train,
+)
+from rl_hpo.optimizer import make_optimizer
+from rl_hpo.tasks.registry import load_suite, load_task
+
+SUITES = ("synthetic/levy-4d", "synthetic/rosenbrock-3d")
+
+
+def _tiny(out: Path, **changes) -> TrainConfig:
+    settings = {
+        "suites": SUITES,
+        "out": str(out),
+        "timesteps": 512,
+        "n_envs": 4,
+        "n_task_groups": 2,
+        "n_steps": 64,
+        "batch_size": 64,
+        "n_epochs": 2,
+        "hidden": 8,
+        "budget": 12,
+        "eval_freq": 0,
+        "checkpoint_freq": 0,
+        "progress": False,
+        "torch_threads": 1,
+        **changes,
+    }
+    return TrainConfig(**settings)
+
+
+def _rows(file: Path) -> list[dict[str, str]]:
+    with open(file, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _weights(folder: Path) -> dict[str, torch.Tensor]:
+    return load_policy(folder).network.state_dict()
+
+
+def test_same_seed_gives_identical_training(tmp_path: Path) -> None:
+    a = train(_tiny(tmp_path / "a", seed=3))
+    b = train(_tiny(tmp_path / "b", seed=3))
+    c = train(_tiny(tmp_path / "c", seed=4))
+    wa, wb, wc = _weights(a.final), _weights(b.final), _weights(c.final)
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)
+    assert not all(torch.equal(wa[k], wc[k]) for k in wa)
+    # Identical training curves and identical actions of the two policies.
+    rows_a = _rows(a.out / "progress.csv")
+    rows_b = _rows(b.out / "progress.csv")
+    for ra, rb in zip(rows_a, rows_b, strict=True):
+        assert ra["train/loss"] == rb["train/loss"] and ra["rollout/ep_rew_mean"] == rb["rollout/ep_rew_mean"]
+    obs = np.random.default_rng(0).uniform(-1, 1, (8, load_policy(a.final).layout.size)).astype(np.float32)
+    np.testing.assert_array_equal(load_policy(a.final).act(obs), load_policy(b.final).act(obs))
+
+
+def test_training_leaves_the_global_random_state_alone(tmp_path: Path) -> None:
+    random.seed(11)
+    np.random.seed(11)  # noqa: NPY002 - the global state is what this test is about
+    torch.manual_seed(11)
+    before = (random.random(), np.random.random(), torch.rand(1).item())  # noqa: NPY002
+    random.seed(11)
+    np.random.seed(11)  # noqa: NPY002
+    torch.manual_seed(11)
+    threads = torch.get_num_threads()
+    train(_tiny(tmp_path / "run", timesteps=256))
+    after = (random.random(), np.random.random(), torch.rand(1).item())  # noqa: NPY002
+    assert before == after
+    assert torch.get_num_threads() == threads
+
+
+def test_checkpoint_and_resume(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    first = train(_tiny(out, timesteps=512, checkpoint_freq=256))
+    assert first.timesteps == 512
+    assert (out / "checkpoint" / "optimizer.pt").is_file()
+    resumed = train(_tiny(out, timesteps=1024, resume=True))
+    assert resumed.timesteps == 1024
+    meta = load_policy(resumed.final).metadata
+    assert meta["training"]["timesteps"] == 1024
+    with pytest.raises(ValueError, match=r"the settings \['hidden'\] differ from the checkpoint's"):
+        train(_tiny(out, timesteps=2048, resume=True, hidden=16))
+    with pytest.raises(FileNotFoundError, match="no checkpoint in"):
+        train(_tiny(tmp_path / "fresh", resume=True))
+
+
+def test_validation_keeps_the_best_policy_and_logs_it(tmp_path: Path) -> None:
+    result = train(_tiny(tmp_path / "run", timesteps=512, eval_freq=256, eval_seeds=1, eval_max_tasks=2))
+    rows = _rows(result.out / "eval.csv")
+    assert [int(float(r["timesteps"])) for r in rows] == [256, 512]
+    best = min(rows, key=lambda r: float(r["score"]))
+    meta = load_policy(result.best).metadata
+    assert meta["training"]["timesteps"] == int(float(best["timesteps"]))
+    assert meta["training"]["validation"]["tasks"][0].startswith("synthetic/levy-4d/")
+
+
+def test_settings_are_validated() -> None:
+    with pytest.raises(ValueError, match="'eval_split' parameter must not be 'test'"):
+        TrainConfig(eval_split="test")
+    with pytest.raises(ValueError, match=r"'timesteps' parameter of TrainConfig must be an int >= 1\. Got 0"):
+        TrainConfig(timesteps=0)
+
+
+def test_command_line_options_map_to_the_config() -> None:
+    parser = add_train_arguments(argparse.ArgumentParser())
+    args = parser.parse_args(
+        ["--suite", "yahpo/lcbench,synthetic/mixed", "--suite", "yahpo/iaml_glmnet", "--timesteps", "1000",
+         "--out", "x", "--seed", "4", "--n-envs", "2", "--resume", "--n-task-groups", "none"]
+    )  # fmt: skip
+    config = config_from_args(args)
+    assert config.suites == ("yahpo/lcbench", "synthetic/mixed", "yahpo/iaml_glmnet")
+    assert (config.timesteps, config.out, config.seed, config.n_envs) == (1000, "x", 4, 2)
+    assert config.resume and config.n_task_groups is None
+    assert config.hidden == TrainConfig().hidden
+    assert "--timesteps" in parser.format_help() and "Total environment steps" in parser.format_help()
+
+
+def _edge_bowls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Register a task family ``edgebowls/mixed`` of bowls whose optimum lies near the upper corner.
+
+    A policy can learn that (push every coordinate up, in large steps) in a few thousand episodes,
+    while an untrained policy is a blind local search, so the family tells a learner from a broken one.
+    """
+    from rl_hpo.tasks import registry
+    from rl_hpo.tasks.registry import Suite
+
+    def make_task(scenario: str, instance: str, **_options):
+        seed = int(instance)
+        dim = 2 + seed % 5
+        task = bowl_task(dim, seed=seed, name=f"edgebowls/{scenario}/{seed}")
+        return _shift_to_corner(task, seed)
+
+    names = [f"edgebowls/mixed/{i}" for i in range(48)]
+    module = types.ModuleType("_edgebowls")
+    module.DESCRIPTION = "test bowls near the upper corner"
+    module.make_task = make_task
+    module.suite_names = lambda **_: ["edgebowls/mixed"]
+    module.load_suite = lambda scenario, **_: Suite(
+        "edgebowls/mixed", {"train": tuple(names[:40]), "validation": tuple(names[40:])}
+    )
+    monkeypatch.setitem(sys.modules, "_edgebowls", module)
+    monkeypatch.setitem(registry._FAMILIES, "edgebowls", "_edgebowls")
+
+
+def _shift_to_corner(task, seed: int):
+    center = 0.8 + 0.15 * np.random.default_rng(seed).random(task.space.dim)
+    space = task.space
+
+    def objective(config: dict) -> float:
+        return float(-np.sum((space.encode(config) - center) ** 2))
+
+    shifted = type(task)(objective, space, name=task.name)
+    shifted.bounds = task.bounds
+    return shifted
+
+
+def test_small_training_run_learns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """~50k steps: the trained policy beats its untrained self and random search on held-out tasks."""
+    _edge_bowls(monkeypatch)
+    config = TrainConfig(
+        suites=("edgebowls/mixed",),
+        out=str(tmp_path / "run"),
+        timesteps=49_152,
+        n_envs=16,
+        n_task_groups=4,
+        hidden=16,
+        n_epochs=4,
+        budget=25,
+        eval_freq=0,
+        checkpoint_freq=0,
+        progress=False,
+    )
+    result = train(config)
+    tasks = load_suite("edgebowls/mixed").task_names("validation")
+    trained = evaluate_policy(result.final, tasks, seeds=(0, 1), budget=25)
+    # The same network before training (SB3's initialization: near-zero directions, middle step scale).
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        untrained_net = TuningNetwork(config.layout, hidden=config.hidden, log_std_init=config.log_std_init)
+        untrained_net.orthogonal_init()
+    untrained = evaluate_policy(Policy(untrained_net.eval()), tasks, seeds=(0, 1), budget=25)
+    rnd = []
+    for name in tasks:
+        task = load_task(name)
+        for seed in (0, 1):
+            history = make_optimizer("random", task.space, seed=seed).optimize(task, 25)
+            rnd.append(float(task.bounds.regret(history.best_score)))
+    print(f"regret@25 trained {trained.regret[25]:.4f} untrained {untrained.regret[25]:.4f} random {np.mean(rnd):.4f}")
+    assert trained.regret[25] < 0.5 * untrained.regret[25]
+    assert trained.regret[25] < 0.5 * np.mean(rnd)
+
+
+def test_the_rl_hpo_cli_namespace_maps_to_the_config() -> None:
+    args = argparse.Namespace(
+        suite=["yahpo/lcbench", "synthetic/mixed"], split="train", timesteps=1000, out="x", seed=2, n_envs=None,
+        budget=30, resume=False, yahpo_data=None,
+    )  # fmt: skip
+    config = config_from_args(args)
+    assert config.suites == ("yahpo/lcbench", "synthetic/mixed")
+    assert (config.timesteps, config.seed, config.budget, config.n_envs) == (1000, 2, 30, TrainConfig().n_envs)
