@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import bowl_task
 
 from rl_hpo.agents.network import TuningNetwork
 from rl_hpo.agents.policy_file import load_policy, save_policy
@@ -17,6 +16,7 @@ from rl_hpo.envs.observation import ObservationLayout
 from rl_hpo.optimizer import make_optimizer
 from rl_hpo.space import Float, SearchSpace
 from rl_hpo.tasks.base import FunctionTask, Result
+from tests.bowl import bowl_task
 
 
 @pytest.fixture(scope="module")

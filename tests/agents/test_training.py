@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import bowl_task
 
 from rl_hpo.agents.network import TuningNetwork
 from rl_hpo.agents.policy_file import Policy, load_policy
@@ -25,6 +24,7 @@ from rl_hpo.agents.training import (
 )
 from rl_hpo.optimizer import make_optimizer
 from rl_hpo.tasks.registry import load_suite, load_task
+from tests.bowl import bowl_task
 
 SUITES = ("synthetic/levy-4d", "synthetic/rosenbrock-3d")
 

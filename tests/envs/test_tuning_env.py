@@ -7,12 +7,12 @@ import warnings
 import gymnasium
 import numpy as np
 import pytest
-from conftest import bowl_task
 
 import rl_hpo.envs
 from rl_hpo.envs import ENV_ID, ActionMapping, ExplorationFloor, TuningEnv
 from rl_hpo.space import Float, SearchSpace
 from rl_hpo.tasks.base import FunctionTask
+from tests.bowl import bowl_task
 
 
 def test_registered_env_passes_gymnasium_check_env_without_warnings() -> None:

@@ -1,9 +1,8 @@
-"""Small, fast tasks for the environment and agent tests."""
+"""A small, fast task with known bounds for the environment and agent tests."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from rl_hpo.space import Categorical, Float, Int, SearchSpace
 from rl_hpo.tasks.base import FunctionTask, ScoreBounds, Task
@@ -31,8 +30,3 @@ def bowl_task(dim: int = 3, *, seed: int = 0, mixed: bool = True, name: str | No
     task = FunctionTask(objective, space, name=name or f"test/bowl-{dim}d/{seed}")
     task.bounds = ScoreBounds(worst=-float(dim), best=0.0)
     return task
-
-
-@pytest.fixture
-def small_tasks() -> list[Task]:
-    return [bowl_task(2, seed=0), bowl_task(3, seed=1), bowl_task(5, seed=2)]
