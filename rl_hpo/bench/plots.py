@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -89,12 +90,7 @@ def plot_regret_vs_evaluations(
     fig, ax = _figure()
     shown = np.maximum(mean, REGRET_FLOOR)
     for i, method in enumerate(methods):
-        style = _style(i, len(methods), grid.size)
-        # Regret of the best so far holds until the next evaluation: a step function.
-        ax.plot(grid, shown[i], label=method, drawstyle="steps-post", **style)
-        lo = np.maximum(mean[i] - np.nan_to_num(sem[i]), REGRET_FLOOR)
-        hi = np.maximum(mean[i] + np.nan_to_num(sem[i]), REGRET_FLOOR)
-        ax.fill_between(grid, lo, hi, color=style["color"], alpha=0.15, linewidth=0, step="post")
+        _regret_steps(ax, grid, mean[i], sem[i], label=method, style=_style(i, len(methods), grid.size))
     _regret_axis(ax, shown)
     ax.set_xlim(0, float(grid.max()) * 1.01 if grid.size else 1)
     ax.set_xlabel("full-fidelity-equivalent evaluations")
@@ -102,6 +98,15 @@ def plot_regret_vs_evaluations(
     ax.set_title(title or "Regret vs evaluations (mean ± s.e.)", fontsize=10)
     _legend(ax, len(methods))
     return _save(fig, path)
+
+
+def _regret_steps(ax: Any, x: np.ndarray, mean: np.ndarray, sem: np.ndarray, *, label: str, style: dict) -> None:
+    """One method's mean regret as a step line with a ± standard-error band, floored for the log axis."""
+    # Regret of the best so far holds until the next evaluation: a step function.
+    ax.plot(x, np.maximum(mean, REGRET_FLOOR), label=label, drawstyle="steps-post", **style)
+    s = np.nan_to_num(sem)
+    lo, hi = np.maximum(mean - s, REGRET_FLOOR), np.maximum(mean + s, REGRET_FLOOR)
+    ax.fill_between(x, lo, hi, color=style["color"], alpha=0.15, linewidth=0, step="post")
 
 
 def plot_regret_vs_time(
@@ -126,12 +131,7 @@ def plot_regret_vs_time(
         if not keep.any():
             continue
         x = grid[keep]
-        style = _style(i, len(methods), x.size)
-        ax.plot(x, shown[i, keep], label=method, drawstyle="steps-post", **style)
-        s = np.nan_to_num(sem[i, keep])
-        lo = np.maximum(mean[i, keep] - s, REGRET_FLOOR)
-        hi = np.maximum(mean[i, keep] + s, REGRET_FLOOR)
-        ax.fill_between(x, lo, hi, color=style["color"], alpha=0.15, linewidth=0, step="post")
+        _regret_steps(ax, x, mean[i, keep], sem[i, keep], label=method, style=_style(i, len(methods), x.size))
     _regret_axis(ax, shown)
     if grid.size and grid.min() > 0:
         ax.set_xscale("log")
