@@ -125,6 +125,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--pipeline", default="random_forest", help="scikit-learn pipeline for --csv (default: random_forest)"
     )
     p.add_argument(
+        "--fidelity",
+        choices=["subsample", "iterations"],
+        default=None,
+        help=(
+            "fidelity of scikit-learn tasks (--csv or --task sklearn/...) for multi-fidelity methods: the fraction "
+            "of training rows or of boosting rounds / trees / epochs (default: subsample)"
+        ),
+    )
+    p.add_argument(
         "--method",
         default="random",
         help="optimization method (default: random; see 'rl-hpo tune --methods')",
@@ -232,13 +241,21 @@ def _cmd_tune(args: argparse.Namespace) -> int:
             raise ValueError("--csv needs --target COLUMN, the column to predict.")
         from rl_hpo.tasks.sklearn import load_csv_task
 
-        task: Any = load_csv_task(args.csv, args.target, pipeline=args.pipeline)
+        task: Any = load_csv_task(args.csv, args.target, pipeline=args.pipeline, fidelity=args.fidelity or "subsample")
     else:
         if args.target:
             raise ValueError("--target only goes with --csv.")
         from rl_hpo.tasks.registry import load_task
 
-        task = load_task(args.task)
+        if args.fidelity is None:
+            task = load_task(args.task)
+        elif args.task.strip("/").split("/", 1)[0] == "sklearn":
+            task = load_task(args.task, fidelity=args.fidelity)
+        else:
+            raise ValueError(
+                f"--fidelity applies to scikit-learn tasks only (--csv or --task sklearn/...), not {args.task!r}; "
+                "other tasks have their own fidelity."
+            )
     if args.resume and not args.journal:
         raise ValueError("--resume needs --journal PATH, the journal of the run to continue.")
     if args.journal:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 
@@ -86,7 +87,7 @@ def test_parser_defaults_match_the_design():
 TOKENS = [
     "tune", "tasks", "--task", "--budget", "--seed", "--method", "--suite", "--split", "--json", "--quiet",
     "--csv", "--target", "--journal", "--resume", "synthetic/branin/0", "nope/a/b", "a/b", "x", "-1", "0", "2",
-    "1e9", "nan", "random", "tpe?", "train", "test", "all", "", "--", "--help-me",
+    "1e9", "nan", "random", "tpe?", "train", "test", "all", "", "--", "--help-me", "--fidelity", "iterations",
 ]  # fmt: skip
 
 
@@ -107,3 +108,45 @@ def test_fuzzed_arguments_never_crash(argv, capsys, tmp_path, monkeypatch):
     assert "Traceback" not in err
     if code:
         assert err.strip(), argv
+
+
+def test_fidelity_option_is_for_sklearn_tasks_only(capsys):
+    args = build_parser().parse_args(["tune", "--task", "sklearn/mlp/iris"])
+    assert args.fidelity is None  # subsample unless given
+    assert main(["tune", "--task", "synthetic/branin/0", "--fidelity", "iterations", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "--fidelity applies to scikit-learn tasks only (--csv or --task sklearn/...)" in err
+    assert len(err.strip().splitlines()) == 1
+    assert main(["tune", "--task", "sklearn/svc/iris", "--fidelity", "iterations", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "Pipeline 'svc' has no iteration count" in err and len(err.strip().splitlines()) == 1
+    with pytest.raises(SystemExit) as exit_info:
+        main(["tune", "--task", "sklearn/svc/iris", "--fidelity", "epochs"])
+    assert exit_info.value.code == 2 and "invalid choice: 'epochs'" in capsys.readouterr().err
+
+
+def test_hyperband_on_an_iterations_task(monkeypatch, capsys):
+    tune_module = importlib.import_module("rl_hpo.tune")  # the package's ``tune`` attribute is the function
+    seen = []
+    original = tune_module.tune
+
+    def spy(task, **kwargs):
+        history = original(task, **kwargs)
+        seen.append((task, history))
+        return history
+
+    monkeypatch.setattr(tune_module, "tune", spy)
+    argv = ["tune", "--task", "sklearn/hist_gradient_boosting/iris", "--fidelity", "iterations"]
+    assert main([*argv, "--method", "hyperband", "--budget", "2", "--seed", "0", "--quiet"]) == 0
+    assert "task:        sklearn/hist_gradient_boosting/iris" in capsys.readouterr().out
+    ((task, history),) = seen
+    assert task.fidelity.name == "iterations"
+    assert any(r.fidelity < 1 and r.info["n_iterations"] < r.config["max_iter"] for r in history.records)
+
+
+def test_csv_with_the_iterations_fidelity(tmp_path, capsys):
+    rows = ["a,b,label"] + [f"{i % 7},{(i * 3) % 5},{'yes' if i % 7 > 3 else 'no'}" for i in range(40)]
+    (tmp_path / "d.csv").write_text("\n".join(rows) + "\n")
+    argv = ["tune", "--csv", str(tmp_path / "d.csv"), "--target", "label", "--fidelity", "iterations"]
+    assert main([*argv, "--method", "hyperband", "--budget", "1", "--seed", "0", "--quiet", "--json"]) == 0
+    assert '"task": "sklearn/random_forest/d"' in capsys.readouterr().out

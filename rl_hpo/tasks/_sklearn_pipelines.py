@@ -11,6 +11,11 @@ Every pipeline is ``impute -> scale -> select features -> model``, and its searc
 
 Regression data gets each model's regressor counterpart (SVR, RandomForestRegressor, ...; ElasticNet for
 ``logistic_regression``); SVR and MLPRegressor learn a standardized target.
+
+Iterations: a pipeline whose model trains in iterations says so in its spec (``PipelineSpec.iterations``):
+boosting rounds (``max_iter``) of ``hist_gradient_boosting``, trees (``n_estimators``) of the forests and
+epochs of ``mlp`` (fixed at ``MLP_EPOCHS``). ``build_pipeline(..., iterations=f)`` trains
+``max(1, round(f * count))`` of them; ``svc`` and ``logistic_regression`` have no such count.
 """
 
 from __future__ import annotations
@@ -28,9 +33,21 @@ from sklearn.feature_selection import SelectorMixin
 from rl_hpo.space import Categorical, Condition, Float, Int, Param, SearchSpace
 from rl_hpo.tasks._sklearn_data import CLASSIFICATION
 
-__all__ = ["PIPELINES", "PipelineSpec", "SelectFraction", "build_pipeline", "pipeline_space"]
+__all__ = [
+    "MLP_EPOCHS",
+    "PIPELINES",
+    "Iterations",
+    "PipelineSpec",
+    "SelectFraction",
+    "build_pipeline",
+    "iteration_count",
+    "iteration_pipelines",
+    "pipeline_space",
+]
 
 _SVM_MAX_ITER = 100_000  # libsvm has no limit by default; a few configurations would otherwise run for hours
+#: The MLP's training epochs (``max_iter``; not tuned): the full count of its ``iterations`` fidelity.
+MLP_EPOCHS = 200
 
 
 def _preprocessing_params() -> list[tuple[str, Param]]:
@@ -161,7 +178,7 @@ def _mlp(config: Mapping[str, Any], task_type: str, seed: int) -> Any:
         alpha=config["alpha"],
         learning_rate_init=config["learning_rate_init"],
         batch_size=config["batch_size"],
-        max_iter=200,
+        max_iter=config.get("max_iter", MLP_EPOCHS),  # not tuned; build_pipeline sets it for fewer iterations
         random_state=seed,
     )
     return model if task_type == CLASSIFICATION else _standardized_target(model)
@@ -175,13 +192,41 @@ def _standardized_target(model: Any) -> Any:
 
 
 @dataclass(frozen=True)
+class Iterations:
+    """The iteration count of a pipeline's model, which the ``iterations`` fidelity scales.
+
+    Attributes:
+        unit: what is counted ("boosting rounds", "trees", "epochs").
+        key: the configuration key the model builder reads the count from.
+        fixed: the count when no hyperparameter tunes it (the builder's default for ``key``); None when
+            ``key`` is a hyperparameter of the space.
+    """
+
+    unit: str
+    key: str
+    fixed: int | None = None
+
+    def full(self, config: Mapping[str, Any]) -> int:
+        """The count of ``config`` at full fidelity."""
+        return self.fixed if self.fixed is not None else int(config[self.key])
+
+    def count(self, config: Mapping[str, Any], fraction: float) -> int:
+        """The count at ``fraction`` of the full one: ``max(1, round(fraction * full))``."""
+        return max(1, round(fraction * self.full(config)))
+
+
+@dataclass(frozen=True)
 class PipelineSpec:
-    """A tunable pipeline: its model's hyperparameters and how to build the model."""
+    """A tunable pipeline: its model's hyperparameters, how to build the model and its iteration count.
+
+    ``iterations`` is None for models without a meaningful iteration count (no ``iterations`` fidelity).
+    """
 
     name: str
     description: str
     model_params: Callable[[str], list[tuple[str, Param]]]
     build_model: Callable[[Mapping[str, Any], str, int], Any]
+    iterations: Iterations | None = None
 
 
 #: The pipelines by name.
@@ -189,18 +234,61 @@ PIPELINES: dict[str, PipelineSpec] = {
     p.name: p
     for p in (
         PipelineSpec("svc", "support vector machine (SVC / SVR), rbf, poly or sigmoid kernel", _svm_params, _svm),
-        PipelineSpec("random_forest", "random forest", _forest_params, _forest(extra=False)),
-        PipelineSpec("extra_trees", "extremely randomized trees", _forest_params, _forest(extra=True)),
-        PipelineSpec("hist_gradient_boosting", "histogram gradient boosting", _hgb_params, _hgb),
+        PipelineSpec(
+            "random_forest",
+            "random forest",
+            _forest_params,
+            _forest(extra=False),
+            Iterations("trees", "n_estimators"),
+        ),
+        PipelineSpec(
+            "extra_trees",
+            "extremely randomized trees",
+            _forest_params,
+            _forest(extra=True),
+            Iterations("trees", "n_estimators"),
+        ),
+        PipelineSpec(
+            "hist_gradient_boosting",
+            "histogram gradient boosting",
+            _hgb_params,
+            _hgb,
+            Iterations("boosting rounds", "max_iter"),
+        ),
         PipelineSpec(
             "logistic_regression",
             "elastic-net logistic regression (ElasticNet for regression)",
             _linear_params,
             _linear,
         ),
-        PipelineSpec("mlp", "multi-layer perceptron (adam, 200 epochs)", _mlp_params, _mlp),
+        PipelineSpec(
+            "mlp",
+            f"multi-layer perceptron (adam, {MLP_EPOCHS} epochs)",
+            _mlp_params,
+            _mlp,
+            Iterations("epochs", "max_iter", fixed=MLP_EPOCHS),
+        ),
     )
 }
+
+
+def iteration_pipelines() -> list[str]:
+    """The pipelines whose model has an iteration count (those that support the ``iterations`` fidelity)."""
+    return [name for name, spec in PIPELINES.items() if spec.iterations is not None]
+
+
+def iteration_count(pipeline: str, config: Mapping[str, Any], fraction: float = 1.0) -> int:
+    """The iterations (rounds, trees, epochs) ``pipeline``'s model trains for ``config`` at ``fraction``.
+
+    Raises:
+        ValueError: if the pipeline's model has no iteration count.
+    """
+    spec = PIPELINES[pipeline].iterations
+    if spec is None:
+        raise ValueError(
+            f"Pipeline {pipeline!r} has no iteration count; these have: {', '.join(iteration_pipelines())}."
+        )
+    return spec.count(config, fraction)
 
 
 def pipeline_space(pipeline: str, task_type: str) -> SearchSpace:
@@ -248,7 +336,15 @@ class SelectFraction(SelectorMixin, BaseEstimator):
         return self.support_
 
 
-def build_pipeline(config: Mapping[str, Any], pipeline: str, task_type: str, *, seed: int, n_train: int) -> Any:
+def build_pipeline(
+    config: Mapping[str, Any],
+    pipeline: str,
+    task_type: str,
+    *,
+    seed: int,
+    n_train: int,
+    iterations: float = 1.0,
+) -> Any:
     """The scikit-learn Pipeline of a configuration.
 
     Args:
@@ -257,6 +353,11 @@ def build_pipeline(config: Mapping[str, Any], pipeline: str, task_type: str, *, 
         task_type: "classification" or "regression".
         seed: random_state of every randomized step.
         n_train: rows the pipeline will be fitted on (caps the quantile transformer's quantiles).
+        iterations: the fraction (0, 1] of the model's iteration count to train (``iteration_count``); at 1
+            the pipeline is exactly that of ``config``.
+
+    Raises:
+        ValueError: for ``iterations < 1`` on a pipeline without an iteration count.
     """
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import Pipeline
@@ -270,11 +371,16 @@ def build_pipeline(config: Mapping[str, Any], pipeline: str, task_type: str, *, 
     }
     fraction = float(config["feature_fraction"])
     selector: Any = "passthrough" if fraction >= 1.0 else SelectFraction(fraction, task_type)
+    spec = PIPELINES[pipeline]
+    if iterations < 1.0:
+        count = iteration_count(pipeline, config, iterations)
+        assert spec.iterations is not None  # iteration_count raised otherwise
+        config = {**config, spec.iterations.key: count}
     return Pipeline(
         [
             ("impute", SimpleImputer(strategy=config["imputer"])),
             ("scale", scalers[config["scaler"]]()),
             ("select", selector),
-            ("model", PIPELINES[pipeline].build_model(config, task_type, seed)),
+            ("model", spec.build_model(config, task_type, seed)),
         ]
     )

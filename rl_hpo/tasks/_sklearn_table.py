@@ -5,8 +5,14 @@ of the same task type, for a given seed) and their cross-validated scores and me
 ``fidelities``. It is stored as ``<cache>/sklearn/<pipeline>__<dataset>__<key>.npz`` (arrays: ``unit``,
 ``scores``, ``costs``) with a ``.json`` beside it (what was evaluated, how, and with which versions), loaded
 with ``allow_pickle=False``. The key hashes everything that determines the numbers (pipeline, data
-fingerprint, configurations, folds, metric, fidelities, scikit-learn version), so a change rebuilds the
-table instead of serving stale scores. An interrupted build resumes where it stopped.
+fingerprint, configurations, folds, metric, fidelity kind and values, scikit-learn version), so a change
+rebuilds the table instead of serving stale scores. An interrupted build resumes where it stopped.
+
+Fidelity kind: a table is built for one kind, ``subsample`` (default) or ``iterations`` (see
+``rl_hpo.tasks.sklearn``), recorded as ``"fidelity"`` in the ``.json``. An ``iterations`` table has its own
+key and the file name ``<pipeline>__<dataset>__iterations__<key>``, so it is never served for a subsample
+request nor the other way round; a ``subsample`` table keeps the key and name of tables written before the
+kind existed, and a ``.json`` without ``"fidelity"`` is a subsample table.
 
 Serving: a query point is mapped to the nearest tabulated configuration in the unit cube (after snapping
 integers and categories to their bins and inactive parameters to 0.5), so the task is piecewise constant
@@ -73,7 +79,8 @@ class TabulatedSklearnTask(Task):
     Attributes:
         unit: the table's configurations as canonical cube points, shape (n, d).
         scores, costs: shape (n, n_fidelities); NaN scores mark configurations whose fit failed.
-        fidelities: the tabulated subsample fractions, increasing.
+        fidelities: the tabulated fractions (of the ``fidelity_name`` kind), increasing.
+        fidelity_name: the fidelity kind, "subsample" or "iterations" (``meta["fidelity"]``, default subsample).
         meta: what the table holds and how it was made (the ``.json`` side-car).
     """
 
@@ -101,8 +108,9 @@ class TabulatedSklearnTask(Task):
                 f"got {self.unit.shape} and {self.scores.shape}."
             )
         self.meta = dict(meta or {})
+        self.fidelity_name = str(self.meta.get("fidelity", "subsample"))
         self.fidelity = (
-            Fidelity("subsample", self.fidelities[0], self.fidelities[-1]) if len(self.fidelities) > 1 else None
+            Fidelity(self.fidelity_name, self.fidelities[0], self.fidelities[-1]) if len(self.fidelities) > 1 else None
         )
         top = self.scores[:, -1]
         ok = np.isfinite(top)
@@ -135,7 +143,9 @@ class TabulatedSklearnTask(Task):
             )
         lo, hi = self.fidelity.low, self.fidelity.high
         if not (lo - 1e-9 <= float(fidelity) <= hi + 1e-9):
-            raise ValueError(f"The fidelity 'subsample' must lie in [{lo:g}, {hi:g}]. Got {fidelity!r} instead.")
+            raise ValueError(
+                f"The fidelity {self.fidelity.name!r} must lie in [{lo:g}, {hi:g}]. Got {fidelity!r} instead."
+            )
         # the nearest tabulated fraction on a log scale (fractions are ratios)
         return int(np.argmin(np.abs(np.log(self.fidelities) - np.log(float(fidelity)))))
 
@@ -153,7 +163,7 @@ class TabulatedSklearnTask(Task):
         col = self._column(fidelity)
         idx, dist = self.lookup(self.space.encode(config)[None, :])
         i = int(idx[0])
-        info = {"table_index": i, "distance": float(dist[0]), "subsample": self.fidelities[col]}
+        info = {"table_index": i, "distance": float(dist[0]), self.fidelity_name: self.fidelities[col]}
         score = float(self.scores[i, col])
         if not np.isfinite(score):
             return Result(float("nan"), float(self.costs[i, col]), {**info, "error": "this configuration failed"})
@@ -185,10 +195,10 @@ def _save(stem: Path, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> No
             raise
 
 
-def _check_fidelities(fidelities: Sequence[float]) -> tuple[float, ...]:
+def _check_fidelities(fidelities: Sequence[float], kind: str) -> tuple[float, ...]:
     fids = tuple(sorted({float(f) for f in fidelities}))
     if not fids or fids[0] < 0.1 or fids[-1] > 1.0:
-        raise ValueError(f"fidelities must be subsample fractions in [0.1, 1]. Got {list(fidelities)!r} instead.")
+        raise ValueError(f"fidelities must be {kind} fractions in [0.1, 1]. Got {list(fidelities)!r} instead.")
     return fids
 
 
@@ -204,6 +214,7 @@ def tabulate(
     fidelities: Sequence[float] = (1.0,),
     n_jobs: int | None = None,
     progress: bool = False,
+    fidelity: str = "subsample",
 ) -> list[TabulatedSklearnTask]:
     """Evaluate ``n_configs`` random configurations of ``pipeline`` on each dataset once, cache, and serve.
 
@@ -214,25 +225,28 @@ def tabulate(
         seed: seeds the configurations, the folds and the estimators.
         cache_dir: where tables live (default ``$RL_HPO_CACHE`` or ``~/.cache/rl_hpo``).
         cv, metric, n_jobs: as for ``SklearnTask``.
-        fidelities: subsample fractions to evaluate at (each configuration once per fraction); with more than
-            one, the served task has a ``subsample`` fidelity snapped to the nearest tabulated fraction.
+        fidelities: fractions to evaluate at (each configuration once per fraction); with more than one, the
+            served task has a fidelity of kind ``fidelity`` snapped to the nearest tabulated fraction.
         progress: show a progress bar while evaluating.
+        fidelity: the fidelity kind, "subsample" (default) or "iterations" (as for ``SklearnTask``); tables of
+            different kinds are cached apart.
 
     Returns:
         One ``TabulatedSklearnTask`` per dataset, named ``sklearn/<pipeline>/<dataset>``.
     """
-    from rl_hpo.tasks.sklearn import SklearnTask, _check_pipeline, _dataset_of
+    from rl_hpo.tasks.sklearn import SklearnTask, _check_fidelity_kind, _check_pipeline, _dataset_of
 
     _check_pipeline(pipeline)
+    kind = _check_fidelity_kind(pipeline, fidelity).name
     if isinstance(n_configs, bool) or not isinstance(n_configs, int) or n_configs < 1:
         raise ValueError(f"The 'n_configs' parameter of tabulate must be an int >= 1. Got {n_configs!r} instead.")
-    fids = _check_fidelities(fidelities)
+    fids = _check_fidelities(fidelities, kind)
     root = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
     items = [datasets] if isinstance(datasets, str) else list(datasets)
     tasks = []
     for i, item in enumerate(items):
         data = _dataset_of(item, f"data{i}", cv)
-        live = SklearnTask(pipeline, data, metric=metric, cv=cv, seed=seed, n_jobs=n_jobs)
+        live = SklearnTask(pipeline, data, metric=metric, cv=cv, seed=seed, n_jobs=n_jobs, fidelity=kind)
         tasks.append(_tabulate_one(live, n_configs, fids, root, progress))
     return tasks
 
@@ -259,9 +273,14 @@ def _tabulate_one(
         "space": space.to_dict(),
         "sklearn": ".".join(sklearn.__version__.split(".")[:2]),
     }
+    kind = live.fidelity.name
+    tag = ""
+    if kind != "subsample":  # a subsample table keeps the key and file name it had before kinds existed
+        key["fidelity"] = kind
+        tag = f"__{kind}"
     digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:12]
-    stem = root / "sklearn" / f"{live.pipeline}__{live.data.name}__{digest}"
-    meta: dict[str, Any] = {**key, "name": live.name, "n_done": 0}
+    stem = root / "sklearn" / f"{live.pipeline}__{live.data.name}{tag}__{digest}"
+    meta: dict[str, Any] = {**key, "fidelity": kind, "name": live.name, "n_done": 0}
     scores = np.full((n_configs, len(fids)), np.nan)
     costs = np.full((n_configs, len(fids)), np.nan)
     if stem.with_suffix(".json").is_file() and stem.with_suffix(".npz").is_file():

@@ -8,9 +8,17 @@ classification). Pipelines: ``svc``, ``random_forest``, ``extra_trees``, ``hist_
 - Score: the mean over folds of accuracy (classification; ``metric="balanced_accuracy"`` too) or R^2
   (regression; ``metric="neg_rmse"`` too; any scikit-learn scorer name works). Higher is better.
 - Cost: the measured seconds of the cross-validation.
-- Fidelity: ``subsample``, the fraction 0.1..1 of each training fold that is used (stratified, nested: a
-  larger fraction's rows include a smaller one's, and the same rows serve every configuration); test folds
-  are always whole.
+- Fidelity (``fidelity=`` picks the kind; the search space is the same for both):
+
+  - ``subsample`` (default): the fraction 0.1..1 of each training fold that is used (stratified, nested: a
+    larger fraction's rows include a smaller one's, and the same rows serve every configuration); test
+    folds are always whole.
+  - ``iterations``: the fraction 0.1..1 of the model's iteration count that is trained, on whole training
+    folds: ``max(1, round(f * count))`` boosting rounds (``max_iter``) of ``hist_gradient_boosting``, trees
+    (``n_estimators``) of ``random_forest`` / ``extra_trees``, epochs (of 200) of ``mlp``. ``svc`` and
+    ``logistic_regression`` have no iteration count and take ``subsample`` only.
+
+  At fidelity 1 (or None) both kinds train exactly the configuration's pipeline on whole folds.
 - Bounds: unknown for live tasks (``bounds`` is None); a tabulated task knows its table's.
 - Failures: a pipeline that raises while fitting or scoring gives a failed result (NaN score, the error in
   ``info["error"]``). ConvergenceWarnings and numerical warnings from scikit-learn are silenced during
@@ -44,7 +52,13 @@ import numpy as np
 
 from rl_hpo.exceptions import TaskNotFoundError
 from rl_hpo.tasks._sklearn_data import CLASSIFICATION, DATASETS, Dataset, load_dataset, prepare_data, read_csv
-from rl_hpo.tasks._sklearn_pipelines import PIPELINES, build_pipeline, pipeline_space
+from rl_hpo.tasks._sklearn_pipelines import (
+    PIPELINES,
+    build_pipeline,
+    iteration_count,
+    iteration_pipelines,
+    pipeline_space,
+)
 from rl_hpo.tasks._sklearn_table import TabulatedSklearnTask, default_cache_dir, tabulate
 from rl_hpo.tasks.base import Fidelity, Result, Task
 from rl_hpo.tasks.registry import Suite
@@ -52,6 +66,7 @@ from rl_hpo.tasks.registry import Suite
 __all__ = [
     "DATASETS",
     "DESCRIPTION",
+    "FIDELITIES",
     "PIPELINES",
     "SPLITS",
     "SklearnTask",
@@ -80,6 +95,9 @@ _CLASSIFICATION_ONLY = {"accuracy", "balanced_accuracy", "f1_macro", "f1_weighte
 _REGRESSION_ONLY = {"r2", "neg_root_mean_squared_error", "neg_mean_squared_error", "neg_mean_absolute_error"}
 _MIN_TRAIN_ROWS = 5
 SUBSAMPLE = Fidelity("subsample", 0.1, 1.0)
+ITERATIONS = Fidelity("iterations", 0.1, 1.0)
+#: The fidelity kinds of live sklearn tasks (``SklearnTask(..., fidelity=kind)``).
+FIDELITIES: dict[str, Fidelity] = {f.name: f for f in (SUBSAMPLE, ITERATIONS)}
 
 
 @contextmanager
@@ -102,6 +120,21 @@ def quiet_sklearn() -> Iterator[None]:
             yield
 
 
+def _check_fidelity_kind(pipeline: str, fidelity: Any) -> Fidelity:
+    """The ``Fidelity`` of kind ``fidelity`` for ``pipeline`` (a ValueError names the choices)."""
+    if not isinstance(fidelity, str) or fidelity not in FIDELITIES:
+        raise ValueError(
+            f"The 'fidelity' parameter of sklearn tasks must be one of {', '.join(map(repr, FIDELITIES))}. "
+            f"Got {fidelity!r} instead."
+        )
+    if fidelity == ITERATIONS.name and PIPELINES[pipeline].iterations is None:
+        raise ValueError(
+            f"Pipeline {pipeline!r} has no iteration count, so no 'iterations' fidelity; it suits "
+            f"{', '.join(iteration_pipelines())}. Use fidelity='subsample' for {pipeline!r}."
+        )
+    return FIDELITIES[fidelity]
+
+
 def _check_int(name: str, value: Any, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
         raise ValueError(f"The {name!r} parameter of SklearnTask must be an int >= {low}. Got {value!r} instead.")
@@ -120,9 +153,13 @@ class SklearnTask(Task):
         cv: the number of folds.
         seed: seeds the folds, the subsamples of every fidelity and the estimators' random_state.
         n_jobs: passed to ``cross_val_score`` (folds in parallel); None for one process.
+        fidelity: "subsample" (default: the fraction of each training fold) or "iterations" (the fraction of
+            the model's boosting rounds, trees or epochs; hist_gradient_boosting, random_forest, extra_trees
+            and mlp only). The task's ``fidelity`` is ``Fidelity(<kind>, 0.1, 1.0)``.
 
     Raises:
-        ValueError: for an unknown pipeline or metric, a metric of the other task type, a bad cv, seed or n_jobs.
+        ValueError: for an unknown pipeline or metric, a metric of the other task type, a bad cv, seed or n_jobs,
+            an unknown fidelity kind or "iterations" for a pipeline without an iteration count.
     """
 
     def __init__(
@@ -135,9 +172,11 @@ class SklearnTask(Task):
         cv: int = 3,
         seed: int = 0,
         n_jobs: int | None = None,
+        fidelity: str = "subsample",
     ) -> None:
         if pipeline not in PIPELINES:
             raise ValueError(f"Unknown pipeline {pipeline!r}; choose one of: {', '.join(PIPELINES)}.")
+        self.fidelity: Fidelity = _check_fidelity_kind(pipeline, fidelity)
         self.pipeline = pipeline
         self.data = data
         self.task_type = data.task_type
@@ -149,7 +188,6 @@ class SklearnTask(Task):
         self.metric = _check_metric(metric, data.task_type)
         self.name = name if name is not None else f"sklearn/{pipeline}/{data.name}"
         self.space = pipeline_space(pipeline, data.task_type)
-        self.fidelity = SUBSAMPLE
         self.bounds = None
         self._folds = self._make_folds()
 
@@ -187,31 +225,67 @@ class SklearnTask(Task):
         return np.sort(np.concatenate([g[: max(1, round(fraction * len(g)))] for g in groups]))
 
     def _fraction(self, fidelity: float | None) -> float:
+        """The checked fidelity value (1 for None), a fraction of the task's fidelity kind."""
         if fidelity is None:
             return 1.0
+        fid = self.fidelity
         if isinstance(fidelity, bool) or not isinstance(fidelity, int | float | np.floating | np.integer):
-            raise ValueError(f"The fidelity 'subsample' must be a number in [0.1, 1]. Got {fidelity!r} instead.")
-        if not (SUBSAMPLE.low - 1e-9 <= fidelity <= SUBSAMPLE.high + 1e-9):
-            raise ValueError(f"The fidelity 'subsample' must lie in [0.1, 1]. Got {fidelity!r} instead.")
-        return min(1.0, max(SUBSAMPLE.low, float(fidelity)))
+            raise ValueError(
+                f"The fidelity {fid.name!r} must be a number in [{fid.low:g}, {fid.high:g}]. Got {fidelity!r} instead."
+            )
+        if not (fid.low - 1e-9 <= fidelity <= fid.high + 1e-9):
+            raise ValueError(
+                f"The fidelity {fid.name!r} must lie in [{fid.low:g}, {fid.high:g}]. Got {fidelity!r} instead."
+            )
+        return min(fid.high, max(fid.low, float(fidelity)))
+
+    def _subsample(self, fidelity: float | None) -> float:
+        """The fraction of each training fold used at ``fidelity`` (whole folds for the iterations kind)."""
+        fraction = self._fraction(fidelity)
+        return fraction if self.fidelity.name == SUBSAMPLE.name else 1.0
+
+    def _iterations(self, fidelity: float | None) -> float:
+        """The fraction of the model's iteration count trained at ``fidelity`` (all for the subsample kind)."""
+        fraction = self._fraction(fidelity)
+        return fraction if self.fidelity.name == ITERATIONS.name else 1.0
 
     def splits(self, fidelity: float | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
-        """The (train rows, test rows) of every fold at ``fidelity``."""
-        fraction = self._fraction(fidelity)
+        """The (train rows, test rows) of every fold at ``fidelity`` (whole training folds for "iterations")."""
+        fraction = self._subsample(fidelity)
         return [(self.train_rows(k, fraction), test) for k, (test, _) in enumerate(self._folds)]
 
     def build(self, config: Mapping[str, Any], fidelity: float | None = None) -> Any:
-        """The unfitted scikit-learn pipeline of ``config``."""
+        """The unfitted scikit-learn pipeline of ``config`` at ``fidelity``.
+
+        For the "iterations" kind its model trains ``max(1, round(fidelity * count))`` boosting rounds, trees
+        or epochs; at fidelity 1 (or None) the pipeline is the same for both kinds.
+        """
         self.space.validate(config)
         n_train = min(len(train) for train, _ in self.splits(fidelity))
-        return build_pipeline(config, self.pipeline, self.task_type, seed=self.seed, n_train=n_train)
+        return build_pipeline(
+            config,
+            self.pipeline,
+            self.task_type,
+            seed=self.seed,
+            n_train=n_train,
+            iterations=self._iterations(fidelity),
+        )
 
     def evaluate(self, config: Mapping[str, Any], fidelity: float | None = None) -> Result:
+        """Cross-validate ``config`` at ``fidelity``.
+
+        ``info`` holds ``subsample`` (the fraction of each training fold) and ``n_train`` (the rows of the
+        first), and for the "iterations" kind also ``iterations`` (the fraction) and ``n_iterations`` (the
+        boosting rounds, trees or epochs trained); ``fold_scores`` on success, ``error`` on failure.
+        """
         from sklearn.model_selection import cross_val_score
 
         splits = self.splits(fidelity)
         pipe = self.build(config, fidelity)
-        info: dict[str, Any] = {"subsample": self._fraction(fidelity), "n_train": len(splits[0][0])}
+        info: dict[str, Any] = {"subsample": self._subsample(fidelity), "n_train": len(splits[0][0])}
+        if self.fidelity.name == ITERATIONS.name:
+            fraction = self._iterations(fidelity)
+            info |= {"iterations": fraction, "n_iterations": iteration_count(self.pipeline, config, fraction)}
         start = time.perf_counter()
         try:
             with quiet_sklearn():
@@ -271,6 +345,7 @@ def make_sklearn_task(
     cv: int = 3,
     seed: int = 0,
     n_jobs: int | None = None,
+    fidelity: str = "subsample",
 ) -> SklearnTask:
     """A task that tunes ``pipeline`` on your own data.
 
@@ -283,14 +358,17 @@ def make_sklearn_task(
         name: the task's name (default ``sklearn/<pipeline>/custom``).
         task_type: "classification" or "regression"; inferred from ``y`` when None.
         metric, cv, seed, n_jobs: as for ``SklearnTask``.
+        fidelity: "subsample" (default) or "iterations", as for ``SklearnTask``.
 
     Raises:
-        ValueError: for an unknown pipeline or data that cannot be cross-validated (the message says why).
+        ValueError: for an unknown pipeline, a fidelity kind the pipeline lacks or data that cannot be
+            cross-validated (the message says why).
     """
     _check_pipeline(pipeline)
+    _check_fidelity_kind(pipeline, fidelity)
     dataset_name = name.rsplit("/", 1)[-1] if name else "custom"
     data = prepare_data(X, y, name=dataset_name, task_type=task_type, cv=cv)
-    return SklearnTask(pipeline, data, name=name, metric=metric, cv=cv, seed=seed, n_jobs=n_jobs)
+    return SklearnTask(pipeline, data, name=name, metric=metric, cv=cv, seed=seed, n_jobs=n_jobs, fidelity=fidelity)
 
 
 def load_csv_task(
@@ -304,17 +382,21 @@ def load_csv_task(
     cv: int = 3,
     seed: int = 0,
     n_jobs: int | None = None,
+    fidelity: str = "subsample",
 ) -> SklearnTask:
     """A task that tunes ``pipeline`` on a CSV file's data, predicting column ``target``.
 
     Rows without a target are dropped (with a warning); the other columns are features (see
-    ``make_sklearn_task``). The default name is ``sklearn/<pipeline>/<file stem>``.
+    ``make_sklearn_task``). The default name is ``sklearn/<pipeline>/<file stem>``. ``fidelity`` is
+    "subsample" (default) or "iterations", as for ``SklearnTask``.
 
     Raises:
         DataNotFoundError: if the file does not exist.
-        ValueError: if ``target`` is not a column (the message lists them) or the data is unusable.
+        ValueError: if ``target`` is not a column (the message lists them), the data is unusable or the
+            pipeline lacks the fidelity kind.
     """
     _check_pipeline(pipeline)
+    _check_fidelity_kind(pipeline, fidelity)
     X, y = read_csv(path, target)
     return make_sklearn_task(
         pipeline,
@@ -326,11 +408,12 @@ def load_csv_task(
         cv=cv,
         seed=seed,
         n_jobs=n_jobs,
+        fidelity=fidelity,
     )
 
 
 # -- the family interface -------------------------------------------------------------------------
-_LIVE_OPTIONS = ("metric", "cv", "seed", "n_jobs")
+_LIVE_OPTIONS = ("metric", "cv", "seed", "n_jobs", "fidelity")
 _TABLE_OPTIONS = ("tabulated", "n_configs", "cache_dir", "fidelities", "progress")
 
 
@@ -348,13 +431,14 @@ def _check_options(options: Mapping[str, Any]) -> None:
 def make_task(scenario: str, instance: str, **options: Any) -> Task:
     """The task ``sklearn/<pipeline>/<dataset>`` on a built-in dataset.
 
-    Options: ``metric``, ``cv`` (3), ``seed`` (0), ``n_jobs``; ``tabulated=True`` serves a cached table of
-    ``n_configs`` (256) random configurations (built on first use), with ``cache_dir``, ``fidelities``
-    ((1.0,)) and ``progress``.
+    Options: ``metric``, ``cv`` (3), ``seed`` (0), ``n_jobs``, ``fidelity`` ("subsample" or "iterations");
+    ``tabulated=True`` serves a cached table of ``n_configs`` (256) random configurations (built on first
+    use), with ``cache_dir``, ``fidelities`` ((1.0,)) and ``progress``.
 
     Raises:
         TaskNotFoundError: for an unknown pipeline or dataset (the message lists the choices).
         TypeError: for an unknown option.
+        ValueError: for a bad option value, e.g. ``fidelity="iterations"`` for svc or logistic_regression.
     """
     _check_options(options)
     if scenario not in PIPELINES:
@@ -376,12 +460,17 @@ def suite_names(**options: Any) -> list[str]:
 
 
 def load_suite(scenario: str, **options: Any) -> Suite:
-    """The suite ``sklearn/<pipeline>``: train iris, wine, breast_cancer; validation diabetes; test digits."""
+    """The suite ``sklearn/<pipeline>``: train iris, wine, breast_cancer; validation diabetes; test digits.
+
+    ``options`` (as for ``make_task``, e.g. ``fidelity="iterations"``) are passed on to every task.
+    """
     _check_options(options)
     if scenario not in PIPELINES:
         raise TaskNotFoundError(
             f"Unknown sklearn suite 'sklearn/{scenario}'; choose one of: {', '.join(suite_names())}."
         )
+    if "fidelity" in options:
+        _check_fidelity_kind(scenario, options["fidelity"])
     splits = {split: tuple(f"sklearn/{scenario}/{d}" for d in names) for split, names in SPLITS.items()}
     return Suite(f"sklearn/{scenario}", splits, dict(options))
 

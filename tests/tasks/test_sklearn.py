@@ -18,7 +18,7 @@ from rl_hpo.exceptions import DataNotFoundError, TaskNotFoundError
 from rl_hpo.space import Categorical
 from rl_hpo.tasks import load_suite, load_task
 from rl_hpo.tasks._sklearn_data import load_dataset, prepare_data
-from rl_hpo.tasks._sklearn_pipelines import SelectFraction, build_pipeline, pipeline_space
+from rl_hpo.tasks._sklearn_pipelines import MLP_EPOCHS, SelectFraction, build_pipeline, pipeline_space
 from rl_hpo.tasks.sklearn import (
     DATASETS,
     PIPELINES,
@@ -370,3 +370,149 @@ def test_prepare_data_keeps_builtin_data_read_only():
     data = load_dataset("iris")
     assert not data.X.flags.writeable and data.task_type == "classification" and data.n_classes == 3
     assert prepare_data(data.X, data.y, name="iris2").fingerprint() == data.fingerprint()
+
+
+# -- the iterations fidelity ----------------------------------------------------------------------
+def model_params(pipe) -> dict:
+    return pipe.named_steps["model"].get_params()
+
+
+@pytest.mark.parametrize(
+    ("pipeline", "param", "full"),
+    [
+        ("hist_gradient_boosting", "max_iter", lambda config: config["max_iter"]),
+        ("random_forest", "n_estimators", lambda config: config["n_estimators"]),
+        ("extra_trees", "n_estimators", lambda config: config["n_estimators"]),
+        ("mlp", "max_iter", lambda config: MLP_EPOCHS),
+    ],
+)
+def test_iterations_fidelity_trains_fewer_iterations(pipeline, param, full):
+    task = load_task(f"sklearn/{pipeline}/iris", fidelity="iterations", cv=2)
+    subsample = load_task(f"sklearn/{pipeline}/iris", cv=2)
+    assert (task.fidelity.name, task.fidelity.low, task.fidelity.high) == ("iterations", 0.1, 1.0)
+    assert task.space == subsample.space  # the fidelity kind does not change the space
+    for config in task.space.sample(5, seed=1):
+        n = full(config)
+        counts = [model_params(task.build(config, f))[param] for f in (0.1, 0.5, 1.0)]
+        assert counts == [max(1, round(f * n)) for f in (0.1, 0.5, 1.0)] and counts[-1] == n
+        assert counts[0] < counts[2]
+        # full fidelity (or None) is exactly the pipeline of the subsample task
+        assert model_params(task.build(config, 1.0)) == model_params(subsample.build(config))
+        assert model_params(task.build(config)) == model_params(subsample.build(config, 1.0))
+        # only the iteration count changes, and the training folds stay whole
+        low = model_params(task.build(config, 0.1))
+        assert {k for k in low if low[k] != model_params(subsample.build(config))[k]} == {param}
+    assert [len(train) for train, _ in task.splits(0.1)] == [len(train) for train, _ in subsample.splits()]
+
+
+def test_mlp_epochs_stay_200_at_full_fidelity():
+    assert MLP_EPOCHS == 200
+    task = load_task("sklearn/mlp/diabetes", fidelity="iterations", cv=2)
+    config = cheap_config(task)
+    assert task.build(config).named_steps["model"].regressor.max_iter == 200
+    assert task.build(config, 0.1).named_steps["model"].regressor.max_iter == 20
+    assert build_pipeline(config, "mlp", "regression", seed=0, n_train=50, iterations=0.5)[-1].regressor.max_iter == 100
+
+
+def test_a_low_iterations_evaluation_trains_fewer_rounds():
+    task = load_task("sklearn/hist_gradient_boosting/iris", fidelity="iterations", cv=2)
+    config = {**cheap_config(task), "max_iter": 30}
+    low, full = task.evaluate(config, 0.1), task.evaluate(config)
+    assert not low.failed and not full.failed
+    assert (low.info["iterations"], low.info["n_iterations"]) == (0.1, 3)
+    assert (full.info["iterations"], full.info["n_iterations"]) == (1.0, 30)
+    assert low.info["subsample"] == full.info["subsample"] == 1.0
+    assert low.info["n_train"] == full.info["n_train"] == len(task.train_rows(0, 1.0))
+    fitted = task.build(config, 0.1).fit(task.data.X, task.data.y)
+    assert fitted[-1].n_iter_ == 3  # the model really stops after 3 rounds
+    # a subsample task records no iterations
+    assert "iterations" not in load_task("sklearn/hist_gradient_boosting/iris", cv=2).evaluate(config, 0.5).info
+
+
+def test_iterations_need_a_model_with_iterations():
+    X, y = frame()
+    for pipeline in ("svc", "logistic_regression"):
+        message = rf"Pipeline '{pipeline}' has no iteration count.*hist_gradient_boosting.*fidelity='subsample'"
+        with pytest.raises(ValueError, match=message):
+            SklearnTask(pipeline, load_dataset("iris"), fidelity="iterations")
+        with pytest.raises(ValueError, match=message):
+            load_task(f"sklearn/{pipeline}/iris", fidelity="iterations")
+        with pytest.raises(ValueError, match=message):
+            make_sklearn_task(pipeline, X, y, fidelity="iterations")
+        with pytest.raises(ValueError, match=message):
+            load_suite(f"sklearn/{pipeline}", fidelity="iterations")
+    with pytest.raises(ValueError, match=r"'fidelity' parameter of sklearn tasks must be one of 'subsample', 'iter"):
+        SklearnTask("mlp", load_dataset("iris"), fidelity="epochs")
+    with pytest.raises(ValueError, match="has no iteration count"):
+        build_pipeline(
+            cheap_config(load_task("sklearn/svc/iris")), "svc", "classification", seed=0, n_train=9, iterations=0.5
+        )
+
+
+def test_iterations_fidelity_values_are_checked():
+    task = load_task("sklearn/random_forest/iris", fidelity="iterations", cv=2)
+    config = cheap_config(task)
+    with pytest.raises(ValueError, match=r"The fidelity 'iterations' must lie in \[0.1, 1\]. Got 0.05"):
+        task.evaluate(config, 0.05)
+    with pytest.raises(ValueError, match=r"The fidelity 'iterations' must lie in \[0.1, 1\]. Got 1.5"):
+        task.build(config, 1.5)
+    with pytest.raises(ValueError, match=r"The fidelity 'iterations' must be a number in \[0.1, 1\]. Got '0.5'"):
+        task.evaluate(config, "0.5")
+    with pytest.raises(ValueError, match=r"The fidelity 'subsample' must be a number in \[0.1, 1\]. Got True"):
+        load_task("sklearn/random_forest/iris", cv=2).evaluate(config, True)
+
+
+def test_iterations_through_suites_csv_and_user_data(tmp_path):
+    suite = load_suite("sklearn/extra_trees", fidelity="iterations", cv=2)
+    task = suite.load("train")[0]
+    assert task.name == "sklearn/extra_trees/iris" and task.fidelity.name == "iterations"
+    X, y = frame()
+    assert make_sklearn_task("mlp", X, y, cv=2, fidelity="iterations").fidelity.name == "iterations"
+    X.assign(label=y).to_csv(tmp_path / "d.csv", index=False)
+    csv = load_csv_task(tmp_path / "d.csv", "label", pipeline="random_forest", cv=2, fidelity="iterations")
+    assert csv.fidelity.name == "iterations"
+    assert model_params(csv.build({**cheap_config(csv), "n_estimators": 40}, 0.25))["n_estimators"] == 10
+
+
+def test_tabulated_iterations_tables_are_kept_apart(tmp_path):
+    args = {"n_configs": 3, "cache_dir": tmp_path, "cv": 2, "fidelities": (0.2, 1.0)}
+    sub = tabulate("hist_gradient_boosting", "iris", **args)[0]
+    it = tabulate("hist_gradient_boosting", "iris", fidelity="iterations", **args)[0]
+    assert sub.fidelity.name == sub.fidelity_name == "subsample"
+    assert it.fidelity.name == it.fidelity_name == "iterations" and (it.fidelity.low, it.fidelity.high) == (0.2, 1)
+    stems = sorted(p.stem for p in (tmp_path / "sklearn").glob("*.npz"))
+    assert len(stems) == 2 and sum("__iterations__" in s for s in stems) == 1
+    path = next((tmp_path / "sklearn").glob("*__iterations__*.json"))
+    meta = json.loads(path.read_text())
+    assert meta["fidelity"] == "iterations" and TabulatedSklearnTask.load(path).fidelity.name == "iterations"
+    assert json.loads(next((tmp_path / "sklearn").glob("*iris__[0-9a-f]*.json")).read_text())["fidelity"] == "subsample"
+    config = it.table_configs()[0]
+    assert it.evaluate(config, 0.2).info["iterations"] == 0.2
+    with pytest.raises(ValueError, match=r"The fidelity 'iterations' must lie in \[0.2, 1\]"):
+        it.evaluate(config, 0.1)
+    with pytest.raises(ValueError, match=r"fidelities must be iterations fractions in \[0.1, 1\]"):
+        tabulate("mlp", "iris", fidelity="iterations", n_configs=2, cache_dir=tmp_path, fidelities=(0.01,))
+    with pytest.raises(ValueError, match="has no iteration count"):
+        tabulate("svc", "iris", fidelity="iterations", n_configs=2, cache_dir=tmp_path)
+    # a table written before fidelity kinds existed (no "fidelity" in its meta) is a subsample table
+    old = next((tmp_path / "sklearn").glob("*iris__[0-9a-f]*.json"))
+    meta = json.loads(old.read_text())
+    del meta["fidelity"]
+    old.write_text(json.dumps(meta))
+    assert TabulatedSklearnTask.load(old).fidelity.name == "subsample"
+
+
+def test_tabulated_iterations_through_the_registry(tmp_path, monkeypatch):
+    monkeypatch.setenv("RL_HPO_CACHE", str(tmp_path))
+    task = load_task("sklearn/random_forest/iris", tabulated=True, n_configs=2, cv=2, fidelity="iterations")
+    assert task.fidelity is None and task.fidelity_name == "iterations"
+    names = [p.name for p in (tmp_path / "sklearn").glob("*.npz")]
+    assert len(names) == 1 and names[0].startswith("random_forest__iris__iterations__")
+
+
+def test_hyperband_tunes_an_iterations_task():
+    task = load_task("sklearn/hist_gradient_boosting/iris", fidelity="iterations", cv=2)
+    history = rl_hpo.tune(task, budget=2, method="hyperband", seed=0)
+    low = [r for r in history.records if r.fidelity is not None and r.fidelity < 1]
+    assert low and all(r.info["n_iterations"] < r.config["max_iter"] for r in low)
+    assert all(r.info["subsample"] == 1.0 for r in history.records)
