@@ -17,6 +17,8 @@ coordinates: decoding it again gives the same configuration.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -454,6 +456,15 @@ class SearchSpace(Mapping[str, Param]):
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """A JSON-serializable spec; ``SearchSpace.from_dict(space.to_dict()) == space``."""
         return {name: p.to_dict() for name, p in self._params.items()}
+
+    def fingerprint(self) -> str:
+        """A short stable hash of the space's definition (names, types, ranges, conditions, order).
+
+        Two spaces share a fingerprint exactly when their ``to_dict`` specs are equal; policies use it to
+        recognize a search space they were trained on.
+        """
+        spec = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(spec.encode()).hexdigest()[:16]
 
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any]) -> SearchSpace:

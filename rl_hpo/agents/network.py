@@ -230,6 +230,7 @@ class PerDimensionPolicy(ActorCriticPolicy):
         max_dim: the layout's maximum dimension (must match the spaces).
         history_len: the layout's history length.
         score_clip: the layout's score clip.
+        identity_dim: the layout's identity-code length.
         hidden: width of the per-row embeddings.
         log_std_init: initial log standard deviation.
         **kwargs: other ``ActorCriticPolicy`` options (optimizer, ortho_init).
@@ -244,16 +245,20 @@ class PerDimensionPolicy(ActorCriticPolicy):
         max_dim: int = 16,
         history_len: int = 5,
         score_clip: float = 5.0,
+        identity_dim: int = 0,
         hidden: int = 64,
         log_std_init: float = -0.5,
         **kwargs: Any,
     ) -> None:
-        self.layout = ObservationLayout(max_dim=max_dim, history_len=history_len, score_clip=score_clip)
+        self.layout = ObservationLayout(
+            max_dim=max_dim, history_len=history_len, score_clip=score_clip, identity_dim=identity_dim
+        )
         self.hidden = hidden
         if observation_space.shape != (self.layout.size,):
             raise ValueError(
-                f"The observation space has shape {observation_space.shape}, but max_dim={max_dim} and "
-                f"history_len={history_len} need ({self.layout.size},); pass the environment's max_dim and history_len."
+                f"The observation space has shape {observation_space.shape}, but max_dim={max_dim}, "
+                f"history_len={history_len} and identity_dim={identity_dim} need ({self.layout.size},); "
+                "pass the environment's settings."
             )
         if action_space.shape != (max_dim + 1,):
             raise ValueError(
@@ -274,6 +279,7 @@ class PerDimensionPolicy(ActorCriticPolicy):
             max_dim=self.layout.max_dim,
             history_len=self.layout.history_len,
             score_clip=self.layout.score_clip,
+            identity_dim=self.layout.identity_dim,
             hidden=self.hidden,
         )
         for key in ("net_arch", "activation_fn", "use_sde", "squash_output", "full_std", "use_expln"):

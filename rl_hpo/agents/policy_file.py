@@ -9,7 +9,10 @@ so a truncated, corrupted or swapped weights file is refused with ``PolicyFileEr
 
 - ``format`` / ``format_version``: ``"rl_hpo.policy"`` / 1;
 - ``architecture``: the network (``per_dimension``, ``hidden`` width);
-- ``observation``: ``ObservationLayout.to_dict()`` (``max_dim``, ``history_len``, feature names);
+- ``observation``: ``ObservationLayout.to_dict()`` (``max_dim``, ``history_len``, ``identity_dim``, feature
+  names);
+- ``known_spaces``: the fingerprints of the search spaces the policy was trained on, each with an example
+  task; their parameters get identity codes in the observation (see ``rl_hpo.envs.observation``);
 - ``action``: ``ActionMapping.to_dict()`` (the incumbent step and its scale range);
 - ``defaults``: how ``PolicyOptimizer`` uses the policy unless told otherwise (``n_initial``,
   ``horizon``, ``deterministic``, ``random_prob``, ``patience``);
@@ -117,6 +120,16 @@ class Policy:
     @property
     def defaults(self) -> dict[str, Any]:
         return {**DEFAULTS, **self.metadata.get("defaults", {})}
+
+    @property
+    def known_spaces(self) -> dict[str, str]:
+        """Fingerprint -> an example task name, for every search space the policy was trained on."""
+        known = self.metadata.get("known_spaces", {})
+        return dict(known) if isinstance(known, dict) else {}
+
+    def knows(self, space: Any) -> bool:
+        """Whether the policy was trained on ``space`` (a ``SearchSpace``) and can use identity codes."""
+        return self.layout.identity_dim > 0 and space.fingerprint() in self.known_spaces
 
     @property
     def sha256(self) -> str | None:
@@ -311,6 +324,9 @@ def load_policy(path: str | os.PathLike[str] = "default") -> Policy:
             raise ValueError(f"n_initial {defaults['n_initial']!r}")
         if not (isinstance(defaults["random_prob"], int | float) and math.isfinite(defaults["random_prob"])):
             raise ValueError(f"random_prob {defaults['random_prob']!r}")
+        known = meta.get("known_spaces", {})
+        if not (isinstance(known, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in known.items())):
+            raise ValueError(f"known_spaces {known!r}")
     except (TypeError, ValueError) as err:
-        raise PolicyFileError(f"{meta_file}: malformed action or defaults entry ({err}).") from None
+        raise PolicyFileError(f"{meta_file}: malformed action, defaults or known_spaces entry ({err}).") from None
     return policy

@@ -47,6 +47,8 @@ class PolicyOptimizer(Optimizer):
             training budget is the default for plain ask/tell.
         random_prob: probability that a trial is a uniformly random point (the exploration floor).
         patience: trials without improvement after which a random point is tried (None: off).
+        use_identity: show the parameters' identity codes when the policy was trained on this very
+            search space (``Policy.knows``); False tunes as on a space the policy never saw.
 
     Raises:
         ValueError: if the space has more dimensions than the policy's ``max_dim``.
@@ -67,6 +69,7 @@ class PolicyOptimizer(Optimizer):
         horizon: int | None = None,
         random_prob: float | None = None,
         patience: int | None = None,
+        use_identity: bool = True,
     ) -> None:
         super().__init__(space, seed=seed, fidelity=fidelity)
         self.policy = policy
@@ -95,8 +98,12 @@ class PolicyOptimizer(Optimizer):
             )
         self.policy_ = policy_
         self.mapping_ = policy_.mapping
+        self.use_identity = bool(use_identity)
+        self.identified_ = self.use_identity and policy_.knows(space)
         self.history_ = EpisodeHistory(
-            layout, SpaceFeatures(space, layout), horizon if horizon is not None else int(defaults["horizon"])
+            layout,
+            SpaceFeatures(space, layout, identified=self.identified_),
+            horizon if horizon is not None else int(defaults["horizon"]),
         )
         self._design_rng = initial_design_rng(seed)
         self._rng = np.random.default_rng(None if seed is None else [_POLICY_STREAM, int(seed)])

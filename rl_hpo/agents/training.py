@@ -23,6 +23,7 @@ import argparse
 import contextlib
 import csv
 import dataclasses
+import functools
 import importlib.util
 import itertools
 import json
@@ -87,6 +88,10 @@ class TrainConfig:
     """Last points shown in the observation."""
     max_dim: int = 16
     """Largest search-space dimension the policy handles."""
+    identity_dim: int = 8
+    """Length of the per-parameter identity code of known search spaces (0: the policy sees types only)."""
+    hide_identity_prob: float = 0.3
+    """Share of training episodes that hide the identity codes (teaches tuning of spaces never seen)."""
     n_initial: int = 1
     """Random points at the start of an episode."""
     min_scale: float = 1e-2
@@ -152,16 +157,20 @@ class TrainConfig:
 
     @property
     def layout(self) -> ObservationLayout:
-        return ObservationLayout(max_dim=self.max_dim, history_len=self.history_len)
+        return ObservationLayout(max_dim=self.max_dim, history_len=self.history_len, identity_dim=self.identity_dim)
 
     def env_kwargs(self) -> dict[str, Any]:
         """``TuningEnv`` arguments of the training environments."""
+        known = sorted(_known_spaces(self.suites, self.split)) if self.identity_dim > 0 else []
         return {
+            "known_spaces": known,
             "task_sampler": list(self.suites),
             "split": self.split,
             "budget": self.budget,
             "history_len": self.history_len,
             "max_dim": self.max_dim,
+            "identity_dim": self.identity_dim,
+            "hide_identity_prob": self.hide_identity_prob,
             "n_initial": self.n_initial,
             "min_scale": self.min_scale,
             "max_scale": self.max_scale,
@@ -294,8 +303,28 @@ def _validation_tasks(config: TrainConfig) -> list[str]:
     return names
 
 
+@functools.lru_cache(maxsize=8)
+def _known_spaces(suites: tuple[str, ...], split: str) -> dict[str, str]:
+    """Fingerprint -> first task name of every search space shared by at least two training tasks.
+
+    Identity codes pay off where datasets share a search space (their good regions are alike); a space of
+    a single task (each synthetic function draws its own) would only let the policy memorize that task.
+    """
+    from rl_hpo.envs.tuning_env import TaskPool
+
+    first: dict[str, str] = {}
+    count: dict[str, int] = {}
+    for name in TaskPool(list(suites), split=split).task_names:
+        fingerprint = load_task(name).space.fingerprint()
+        first.setdefault(fingerprint, name)
+        count[fingerprint] = count.get(fingerprint, 0) + 1
+    return {f: name for f, name in first.items() if count[f] >= 2}
+
+
 def _metadata(config: TrainConfig, timesteps: int, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    known = _known_spaces(config.suites, config.split) if config.identity_dim > 0 else {}
     return {
+        "known_spaces": known,
         "defaults": {"n_initial": config.n_initial, "horizon": config.budget},
         "training": {
             "suites": list(config.suites),
@@ -307,6 +336,7 @@ def _metadata(config: TrainConfig, timesteps: int, extra: dict[str, Any] | None 
             "budget": config.budget,
             "ppo": config.ppo_kwargs(),
             "log_std_init": config.log_std_init,
+            "hide_identity_prob": config.hide_identity_prob,
             "command": config.command,
             **(extra or {}),
         },
@@ -464,6 +494,7 @@ def _resume_state(config: TrainConfig, out: Path) -> tuple[dict[str, Any], Path 
         "budget",
         "history_len",
         "max_dim",
+        "identity_dim",
         "n_initial",
         "hidden",
         "min_scale",
@@ -510,6 +541,7 @@ def train(config: TrainConfig) -> TrainResult:
                 policy_kwargs={
                     "max_dim": config.max_dim,
                     "history_len": config.history_len,
+                    "identity_dim": config.identity_dim,
                     "hidden": config.hidden,
                     "log_std_init": config.log_std_init,
                 },

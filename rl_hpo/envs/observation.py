@@ -7,7 +7,8 @@ A policy sees the history of a tuning run through a fixed-size vector made of tw
   coordinate's kind (float / int / categorical, one-hot), its granularity (1 / number of levels for
   ints and categoricals), whether it is active at the incumbent (conditional parameters), the
   incumbent's coordinate, the offsets of the last ``history_len`` points from the incumbent, and the
-  correlation of the coordinate with the scores seen so far;
+  correlation of the coordinate with the scores seen so far, and (when ``identity_dim > 0``) an identity
+  code of the parameter;
 - a **global block**: the fraction of the budget used, the incumbent's normalized score, the last
   ``history_len`` normalized scores with flags telling which exist, the step scales that produced
   them, the evaluations since the last improvement, and 1 / dim (independent of ``max_dim``, so padding
@@ -20,10 +21,18 @@ across tasks whose metrics differ in scale. A failed evaluation counts as the wo
 Every row of the per-dimension block is built by the same code from the same kinds of numbers, so a
 network that applies one shared function to every row (``rl_hpo.agents``) is independent of the
 dimension and of the order of the coordinates.
+
+Identity codes. Types alone cannot tell a learning rate from a dropout rate, yet datasets tuned over the
+same search space share their good regions (every lcbench dataset prefers similar settings). A parameter
+of a *known* search space (one the policy was trained on, recognized by ``SearchSpace.fingerprint``) gets a
+fixed pseudo-random code derived from the space's fingerprint and the parameter's name; a parameter of any
+other space gets zeros. Training hides the codes in a share of its episodes, so the policy also learns to
+tune without them, which is what it does on a space it never saw.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +41,14 @@ import numpy as np
 
 from rl_hpo.space import Categorical, Int, SearchSpace
 
-__all__ = ["DIM_FEATURES", "GLOBAL_FEATURES_FIXED", "EpisodeHistory", "ObservationLayout", "SpaceFeatures"]
+__all__ = [
+    "DIM_FEATURES",
+    "GLOBAL_FEATURES_FIXED",
+    "EpisodeHistory",
+    "ObservationLayout",
+    "SpaceFeatures",
+    "identity_codes",
+]
 
 #: Kinds of coordinates, in the order of their one-hot columns.
 KINDS = ("float", "int", "categorical")
@@ -58,11 +74,13 @@ class ObservationLayout:
         max_dim: the largest search-space dimension the observation holds; smaller spaces are padded.
         history_len: how many of the last evaluated points the observation shows.
         score_clip: standardized scores are clipped to ``[-score_clip, score_clip]``.
+        identity_dim: length of the per-parameter identity code (0: no identity columns).
     """
 
     max_dim: int = 16
     history_len: int = 5
     score_clip: float = 5.0
+    identity_dim: int = 0
 
     def __post_init__(self) -> None:
         if not (isinstance(self.max_dim, int) and not isinstance(self.max_dim, bool) and self.max_dim >= 1):
@@ -71,10 +89,19 @@ class ObservationLayout:
             raise ValueError(f"The 'history_len' parameter must be an int >= 1. Got {self.history_len!r} instead.")
         if not (isinstance(self.score_clip, int | float) and self.score_clip >= 1):
             raise ValueError(f"The 'score_clip' parameter must be a number >= 1. Got {self.score_clip!r} instead.")
+        if not (
+            isinstance(self.identity_dim, int) and not isinstance(self.identity_dim, bool) and self.identity_dim >= 0
+        ):
+            raise ValueError(f"The 'identity_dim' parameter must be an int >= 0. Got {self.identity_dim!r} instead.")
 
     @property
     def n_dim_features(self) -> int:
         """Features per coordinate (columns of the per-dimension block)."""
+        return len(DIM_FEATURES) + self.history_len + len(DIM_FEATURES_TAIL) + self.identity_dim
+
+    @property
+    def identity_column(self) -> int:
+        """The first column of the identity code in the per-dimension block."""
         return len(DIM_FEATURES) + self.history_len + len(DIM_FEATURES_TAIL)
 
     @property
@@ -93,7 +120,12 @@ class ObservationLayout:
 
     def dim_feature_names(self) -> list[str]:
         k = self.history_len
-        return [*DIM_FEATURES, *(f"delta_{i + 1}" for i in range(k)), *DIM_FEATURES_TAIL]
+        return [
+            *DIM_FEATURES,
+            *(f"delta_{i + 1}" for i in range(k)),
+            *DIM_FEATURES_TAIL,
+            *(f"identity_{i + 1}" for i in range(self.identity_dim)),
+        ]
 
     def global_feature_names(self) -> list[str]:
         k = range(1, self.history_len + 1)
@@ -116,6 +148,7 @@ class ObservationLayout:
             "max_dim": self.max_dim,
             "history_len": self.history_len,
             "score_clip": float(self.score_clip),
+            "identity_dim": self.identity_dim,
             "score_normalization": "standardized within the episode, failed trials as the worst score seen",
             "size": self.size,
             "dim_features": self.dim_feature_names(),
@@ -126,7 +159,12 @@ class ObservationLayout:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ObservationLayout:
         """The layout described by ``to_dict`` output; raises ``ValueError`` when it does not match."""
-        layout = cls(int(data["max_dim"]), int(data["history_len"]), float(data["score_clip"]))
+        layout = cls(
+            int(data["max_dim"]),
+            int(data["history_len"]),
+            float(data["score_clip"]),
+            int(data.get("identity_dim", 0)),
+        )
         if (
             data.get("dim_features", layout.dim_feature_names()) != layout.dim_feature_names()
             or data.get("global_features", layout.global_feature_names()) != layout.global_feature_names()
@@ -138,18 +176,35 @@ class ObservationLayout:
         return layout
 
 
+def identity_codes(space: SearchSpace, size: int) -> np.ndarray:
+    """The identity code of every parameter of ``space``: shape (dim, size), entries in [-3, 3].
+
+    A code depends only on the space's fingerprint and the parameter's name, so it is the same in every
+    process and version; it is a clipped standard normal vector drawn from a generator seeded by their hash.
+    """
+    fingerprint = space.fingerprint()
+    codes = np.zeros((space.dim, size), dtype=np.float32)
+    for j, name in enumerate(space.names):
+        digest = hashlib.sha256(f"{fingerprint}/{name}".encode()).digest()
+        rng = np.random.default_rng(int.from_bytes(digest[:8], "little"))
+        codes[j] = np.clip(rng.standard_normal(size), -3.0, 3.0)
+    return codes
+
+
 class SpaceFeatures:
     """The static part of the per-dimension block for one search space (computed once per space).
 
     Args:
         space: the search space.
         layout: the observation layout; ``space.dim`` must not exceed ``layout.max_dim``.
+        identified: fill in the parameters' identity codes (for a space the policy knows); otherwise
+            the identity columns stay zero.
 
     Raises:
         ValueError: if the space has more coordinates than ``layout.max_dim``.
     """
 
-    def __init__(self, space: SearchSpace, layout: ObservationLayout) -> None:
+    def __init__(self, space: SearchSpace, layout: ObservationLayout, *, identified: bool = False) -> None:
         if space.dim > layout.max_dim:
             raise ValueError(
                 f"The search space has {space.dim} dimensions but the observation holds at most "
@@ -168,6 +223,10 @@ class SpaceFeatures:
             elif isinstance(param, Int):
                 static[j, _C_GRAN] = 1.0 / (int(param.high) - int(param.low) + 1)
             static[j, _C_ACTIVE] = 1.0
+        self.identified = bool(identified and layout.identity_dim > 0)
+        if self.identified:
+            c = layout.identity_column
+            static[: self.dim, c : c + layout.identity_dim] = identity_codes(space, layout.identity_dim)
         self.static = static
 
 
@@ -370,7 +429,7 @@ class EpisodeHistory:
         per_dim[:d, _C_INC] = 2.0 * inc - 1.0
         per_dim[:d, _C_DELTA : _C_DELTA + m] = (self._u[n - m : n][::-1] - inc).T
         per_dim[:d, _C_DELTA + m : _C_DELTA + k] = 0.0
-        per_dim[:d, -1] = corr
+        per_dim[:d, _C_DELTA + k] = corr
         glob[_G_BUDGET] = min(1.0, n / self.horizon)
         glob[_G_INC] = z_inc
         glob[_G_STALL] = min(1.0, (n - self._last_improvement) / self.horizon)

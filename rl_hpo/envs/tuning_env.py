@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import gymnasium as gym
@@ -124,7 +124,9 @@ class TuningEnv(gym.Env[np.ndarray, np.ndarray]):
     granularity, activity at the incumbent, incumbent coordinate, offsets of the last ``history_len``
     points from the incumbent, correlation of the coordinate with the scores) and a global block
     (budget fraction used, incumbent score, last ``history_len`` scores with presence flags and step
-    scales, evaluations since the last improvement, 1 / dimension).
+    scales, evaluations since the last improvement, 1 / dimension). With ``identity_dim > 0`` every row also
+    holds its parameter's identity code (see ``rl_hpo.envs.observation``) when the task's space is one of
+    ``known_spaces``; an episode hides the codes with probability ``hide_identity_prob``.
     Scores are standardized within the episode; the task's true optimum never enters the observation.
 
     ## Rewards
@@ -169,6 +171,10 @@ class TuningEnv(gym.Env[np.ndarray, np.ndarray]):
         budget: evaluations per episode, initial design included.
         history_len: how many last points the observation shows.
         max_dim: the largest task dimension; smaller spaces are padded and masked.
+        identity_dim: length of the per-parameter identity code in the observation (0: none).
+        hide_identity_prob: probability that an episode shows zeros instead of the identity codes.
+        known_spaces: fingerprints (``SearchSpace.fingerprint``) of the spaces that get identity codes;
+            None: every space.
         n_initial: random points evaluated at reset.
         min_scale: the smallest step scale.
         max_scale: the largest step scale.
@@ -191,6 +197,9 @@ class TuningEnv(gym.Env[np.ndarray, np.ndarray]):
         budget: int = 50,
         history_len: int = 5,
         max_dim: int = 16,
+        identity_dim: int = 0,
+        hide_identity_prob: float = 0.0,
+        known_spaces: Collection[str] | None = None,
         n_initial: int = 1,
         min_scale: float = 1e-2,
         max_scale: float = 1.0,
@@ -212,7 +221,13 @@ class TuningEnv(gym.Env[np.ndarray, np.ndarray]):
                 "The 'reward_range_source' parameter must be 'bounds' or 'estimate'. "
                 f"Got {reward_range_source!r} instead."
             )
-        self.layout = ObservationLayout(max_dim=max_dim, history_len=history_len)
+        if not (isinstance(hide_identity_prob, int | float) and 0.0 <= hide_identity_prob <= 1.0):
+            raise ValueError(
+                f"The 'hide_identity_prob' parameter must be a number in [0, 1]. Got {hide_identity_prob!r} instead."
+            )
+        self.layout = ObservationLayout(max_dim=max_dim, history_len=history_len, identity_dim=identity_dim)
+        self.hide_identity_prob = float(hide_identity_prob)
+        self.known_spaces = None if known_spaces is None else frozenset(known_spaces)
         self.mapping = ActionMapping(min_scale=min_scale, max_scale=max_scale)
         self.floor = ExplorationFloor(random_prob=random_prob, patience=patience)
         self.pool = TaskPool(task_sampler, split=split, **(task_options or {}))
@@ -225,21 +240,24 @@ class TuningEnv(gym.Env[np.ndarray, np.ndarray]):
         self.action_space = spaces.Box(-1.0, 1.0, shape=(max_dim + 1,), dtype=np.float32)
         self.task: Task | None = None
         self.history: EpisodeHistory | None = None
-        self._features: dict[int, tuple[Task, SpaceFeatures, float]] = {}
+        self._features: dict[tuple[int, bool], tuple[Task, SpaceFeatures, float]] = {}
         self._span = 1.0
         self._best = math.nan
 
     # -- helpers --------------------------------------------------------------------------------
-    def _task_features(self, task: Task) -> tuple[SpaceFeatures, float]:
+    def _task_features(self, task: Task, identified: bool) -> tuple[SpaceFeatures, float]:
         """Static features and reward range of a task, computed on its first episode and kept."""
-        entry = self._features.get(id(task))
+        key = (id(task), identified)
+        entry = self._features.get(key)
         if entry is None or entry[0] is not task:
             try:
-                features = SpaceFeatures(task.space, self.layout)
+                features = SpaceFeatures(task.space, self.layout, identified=identified)
             except ValueError as err:
                 raise ValueError(f"Task {task.name!r}: {err}") from None
-            entry = (task, features, self._score_span(task))
-            self._features[id(task)] = entry
+            other = self._features.get((id(task), not identified))
+            span = other[2] if other is not None and other[0] is task else self._score_span(task)
+            entry = (task, features, span)
+            self._features[key] = entry
         return entry[1], entry[2]
 
     def _score_span(self, task: Task) -> float:
@@ -287,7 +305,12 @@ class TuningEnv(gym.Env[np.ndarray, np.ndarray]):
             self.task = self.pool.get(options["task"])
         else:
             self.task = self.pool.sample(rng)
-        features, self._span = self._task_features(self.task)
+        identified = (
+            self.layout.identity_dim > 0
+            and (self.known_spaces is None or self.task.space.fingerprint() in self.known_spaces)
+            and not rng.random() < self.hide_identity_prob
+        )
+        features, self._span = self._task_features(self.task, identified)
         self.history = EpisodeHistory(self.layout, features, self.budget)
         design = rng.random((self.n_initial, features.dim))
         scores, _ = self.task.evaluate_unit(design)

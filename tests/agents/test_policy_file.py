@@ -116,7 +116,7 @@ def test_weights_of_another_network_are_refused(saved: Path, tmp_path: Path) -> 
         (lambda m: m.pop("architecture"), "'architecture' is missing or malformed"),
         (lambda m: m["weights"].update(file="../../etc/passwd"), "weights file must be"),
         (lambda m: m["observation"].update(max_dim="x"), "observation layout is malformed"),
-        (lambda m: m["defaults"].update(horizon=-1), "malformed action or defaults"),
+        (lambda m: m["defaults"].update(horizon=-1), "malformed action, defaults"),
     ],
 )
 def test_malformed_metadata_is_refused(saved: Path, edit, message: str) -> None:

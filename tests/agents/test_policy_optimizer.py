@@ -129,3 +129,16 @@ def test_default_policy_tunes_a_new_space_better_than_random() -> None:
         ppo.append(make_optimizer("ppo", task.space, seed=0).optimize(task, 30).best_score)
         rnd.append(make_optimizer("random", task.space, seed=0).optimize(task, 30).best_score)
     assert np.mean(ppo) > np.mean(rnd)
+
+
+def test_identity_codes_are_used_only_on_spaces_the_policy_knows(tmp_path: Path) -> None:
+    task = bowl_task(3, seed=1)
+    net = TuningNetwork(ObservationLayout(max_dim=6, history_len=3, identity_dim=4), hidden=8)
+    meta = {"known_spaces": {task.space.fingerprint(): task.name}}
+    folder = save_policy(net, tmp_path / "p", metadata=meta)
+    assert load_policy(folder).known_spaces == meta["known_spaces"]
+    assert PolicyOptimizer(task.space, seed=0, policy=str(folder)).identified_
+    assert not PolicyOptimizer(task.space, seed=0, policy=str(folder), use_identity=False).identified_
+    assert not PolicyOptimizer(bowl_task(4, seed=1).space, seed=0, policy=str(folder)).identified_
+    plain = save_policy(TuningNetwork(ObservationLayout(max_dim=6, history_len=3), hidden=8), tmp_path / "q")
+    assert not PolicyOptimizer(task.space, seed=0, policy=str(plain)).identified_

@@ -219,3 +219,11 @@ def test_the_rl_hpo_cli_namespace_maps_to_the_config() -> None:
     config = config_from_args(args)
     assert config.suites == ("yahpo/lcbench", "synthetic/mixed")
     assert (config.timesteps, config.seed, config.budget, config.n_envs) == (1000, 2, 30, TrainConfig().n_envs)
+
+
+def test_known_spaces_are_the_spaces_shared_by_several_training_tasks() -> None:
+    from rl_hpo.agents.training import _known_spaces
+
+    # Every task of a synthetic family of fixed dimension shares one space; mixed draws a space per task.
+    known = _known_spaces(("synthetic/levy-4d", "synthetic/mixed"), "train")
+    assert list(known.values()) == [load_suite("synthetic/levy-4d").task_names("train")[0]]

@@ -131,3 +131,36 @@ def test_observation_before_any_point_is_an_error() -> None:
     history = EpisodeHistory(ObservationLayout(), SearchSpace({"x": Float(0.0, 1.0)}), 5)
     with pytest.raises(RuntimeError, match="at least one evaluated point"):
         history.observation()
+
+
+def test_layout_with_identity_columns_round_trips_and_old_layouts_load() -> None:
+    layout = ObservationLayout(max_dim=4, history_len=2, identity_dim=3)
+    assert layout.n_dim_features == ObservationLayout(max_dim=4, history_len=2).n_dim_features + 3
+    assert layout.dim_feature_names()[-3:] == ["identity_1", "identity_2", "identity_3"]
+    assert layout.dim_feature_names()[layout.identity_column] == "identity_1"
+    assert ObservationLayout.from_dict(layout.to_dict()) == layout
+    old = ObservationLayout(max_dim=4, history_len=2).to_dict()
+    del old["identity_dim"]
+    assert ObservationLayout.from_dict(old).identity_dim == 0
+    with pytest.raises(ValueError, match="identity_dim"):
+        ObservationLayout(identity_dim=-1)
+
+
+def test_score_correlation_column_is_unchanged_by_identity_columns() -> None:
+    space = SearchSpace({"a": Float(0.0, 1.0), "b": Float(0.0, 1.0)})
+    plain = ObservationLayout(max_dim=3, history_len=2)
+    coded = ObservationLayout(max_dim=3, history_len=2, identity_dim=2)
+    rng = np.random.default_rng(0)
+    points = rng.random((30, 2))
+    obs = []
+    for layout in (plain, coded):
+        history = EpisodeHistory(layout, space, horizon=40)
+        for u in points:
+            history.add(u, float(u[0] - 2 * u[1]))
+        obs.append(layout.split(history.observation()))
+    (p_dim, p_glob), (c_dim, c_glob) = obs
+    np.testing.assert_array_equal(p_dim, c_dim[:, : plain.n_dim_features])
+    np.testing.assert_array_equal(p_glob, c_glob)
+    np.testing.assert_array_equal(c_dim[:, plain.n_dim_features :], 0.0)  # not identified: zeros
+    corr = p_dim[:2, plain.dim_feature_names().index("score_correlation")]
+    assert corr[0] > 0 > corr[1]

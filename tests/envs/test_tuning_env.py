@@ -203,3 +203,51 @@ def test_suite_objects_and_suite_names_are_split_aware() -> None:
     assert by_name.pool.task_names == suite.task_names("test")
     with pytest.raises(ValueError, match="has no split 'nope'"):
         TuningEnv("synthetic/levy-4d", split="nope")
+
+
+def _identity_block(env: TuningEnv, obs: np.ndarray) -> np.ndarray:
+    per_dim, _ = env.layout.split(obs)
+    c = env.layout.identity_column
+    return per_dim[:, c : c + env.layout.identity_dim]
+
+
+def test_known_spaces_show_identity_codes_unless_hidden() -> None:
+    from rl_hpo.envs.observation import identity_codes
+
+    task = bowl_task(3, seed=1)
+    env = TuningEnv([task], budget=10, max_dim=5, identity_dim=4)
+    codes = _identity_block(env, env.reset(seed=0)[0])
+    np.testing.assert_array_equal(codes[:3], identity_codes(task.space, 4))
+    np.testing.assert_array_equal(codes[3:], 0.0)
+    assert np.all(np.abs(codes[:3]).sum(axis=1) > 0)
+
+    hidden = TuningEnv([task], budget=10, max_dim=5, identity_dim=4, hide_identity_prob=1.0)
+    np.testing.assert_array_equal(_identity_block(hidden, hidden.reset(seed=0)[0]), 0.0)
+    unknown = TuningEnv([task], budget=10, max_dim=5, identity_dim=4, known_spaces=["0123456789abcdef"])
+    np.testing.assert_array_equal(_identity_block(unknown, unknown.reset(seed=0)[0]), 0.0)
+
+    half = TuningEnv([task], budget=10, max_dim=5, identity_dim=4, hide_identity_prob=0.5)
+    shown = [np.any(_identity_block(half, half.reset(seed=s)[0]) != 0) for s in range(40)]
+    assert 5 < sum(shown) < 35
+
+
+def test_identity_codes_depend_on_the_space_and_the_name_only() -> None:
+    from rl_hpo.envs.observation import identity_codes
+
+    a = SearchSpace({"lr": Float(1e-4, 1.0, log=True), "momentum": Float(0.1, 0.99)})
+    same = SearchSpace({"lr": Float(1e-4, 1.0, log=True), "momentum": Float(0.1, 0.99)})
+    other = SearchSpace({"lr": Float(1e-5, 1.0, log=True), "momentum": Float(0.1, 0.99)})
+    assert a.fingerprint() == same.fingerprint() != other.fingerprint()
+    np.testing.assert_array_equal(identity_codes(a, 6), identity_codes(same, 6))
+    assert not np.allclose(identity_codes(a, 6), identity_codes(other, 6))
+    codes = identity_codes(a, 6)
+    assert not np.allclose(codes[0], codes[1]) and np.all(np.abs(codes) <= 3.0)
+
+
+def test_env_with_identity_codes_passes_check_env() -> None:
+    from gymnasium.utils.env_checker import check_env
+
+    env = TuningEnv([bowl_task(3, seed=1)], budget=10, max_dim=5, identity_dim=4, hide_identity_prob=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_env(env, skip_render_check=True)
