@@ -4,7 +4,9 @@ Surrogate benchmarks cost far more per call than per row (YAHPO lcbench through 
 120 us for one row, 200 us for eight), so stepping environments one by one wastes most of the time in
 call overhead. ``TuningVecEnv`` is a stable-baselines3 ``VecEnv`` (a ``DummyVecEnv``) whose ``step``
 proposes every sub-environment's next point first, evaluates the points of sub-environments that tune
-the same task with one ``evaluate_unit`` call, then records the scores. With ``n_task_groups=g`` the
+the same task with one ``evaluate_unit`` call (and tasks that share a surrogate, such as the datasets of one
+YAHPO scenario, with one call for all of them; see ``rl_hpo.tasks.base.evaluate_unit_many``), then records
+the scores. With ``n_task_groups=g`` the
 sub-environments form ``g`` groups (sub-environment ``i`` in group ``i % g``) whose members tune the task
 drawn by the group's first member, so each step costs ``g`` calls; the tasks still change every episode.
 """
@@ -19,6 +21,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv
 from stable_baselines3.common.vec_env.base_vec_env import VecEnvObs, VecEnvStepReturn
 
 from rl_hpo.envs.tuning_env import TuningEnv
+from rl_hpo.tasks.base import evaluate_unit_many
 
 __all__ = ["TuningVecEnv"]
 
@@ -91,12 +94,11 @@ class TuningVecEnv(DummyVecEnv):
         groups: dict[int, list[int]] = {}
         for i, env in enumerate(envs):
             groups.setdefault(id(env.task), []).append(i)
+        tasks = [envs[members[0]].task for members in groups.values()]
+        points = [np.stack([proposals[i][0] for i in members]) for members in groups.values()]
         scores = np.empty(self.num_envs)
-        for members in groups.values():
-            task = envs[members[0]].task
-            assert task is not None
-            points = np.stack([proposals[i][0] for i in members])
-            scores[members] = task.evaluate_unit(points)[0]
+        for members, group_scores in zip(groups.values(), evaluate_unit_many(tasks, points)):  # type: ignore[arg-type]
+            scores[members] = group_scores
         obs_buf = self.buf_obs[None]
         for i, env in enumerate(envs):
             u, code = proposals[i]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +18,7 @@ import numpy as np
 
 from rl_hpo.space import SearchSpace
 
-__all__ = ["Fidelity", "FunctionTask", "Result", "ScoreBounds", "Task"]
+__all__ = ["Fidelity", "FunctionTask", "Result", "ScoreBounds", "Task", "evaluate_unit_many"]
 
 
 @dataclass(frozen=True)
@@ -114,12 +114,48 @@ class Task(ABC):
             np.array([r.cost for r in results], dtype=float),
         )
 
+    def batch_key(self) -> Hashable | None:
+        """Tasks with the same key (not None) are evaluated together by ``evaluate_unit_together``.
+
+        Surrogates of several datasets that share one model (the instances of a YAHPO scenario) answer
+        all their points in one model call; None (the default) evaluates the task on its own.
+        """
+        return None
+
+    @classmethod
+    def evaluate_unit_together(cls, tasks: Sequence[Task], points: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """The scores of ``points[i]`` (cube points, shape (n_i, d)) on ``tasks[i]`` at the highest fidelity.
+
+        Called by ``evaluate_unit_many`` for tasks that share a ``batch_key``; this default evaluates them
+        one after another.
+        """
+        return [task.evaluate_unit(u)[0] for task, u in zip(tasks, points)]
+
     def budget_fraction(self, fidelity: float | None) -> float:
         """The share of one full-fidelity evaluation that an evaluation at ``fidelity`` costs."""
         return 1.0 if self.fidelity is None else self.fidelity.fraction(fidelity)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"
+
+
+def evaluate_unit_many(tasks: Sequence[Task], points: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """The scores of ``points[i]`` on ``tasks[i]`` (highest fidelity), with one call per ``batch_key`` group.
+
+    The tuning environments step many episodes at once; this evaluates all their proposals with as few
+    model calls as the tasks allow.
+    """
+    out: list[np.ndarray | None] = [None] * len(tasks)
+    groups: dict[Hashable, list[int]] = {}
+    for i, task in enumerate(tasks):
+        key = task.batch_key()
+        groups.setdefault(("task", id(task)) if key is None else ("key", key), []).append(i)
+    for members in groups.values():
+        first = tasks[members[0]]
+        scores = type(first).evaluate_unit_together([tasks[i] for i in members], [points[i] for i in members])
+        for i, s in zip(members, scores):
+            out[i] = s
+    return out  # type: ignore[return-value]
 
 
 class FunctionTask(Task):

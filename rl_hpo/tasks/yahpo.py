@@ -257,6 +257,29 @@ class YahpoTask(Task):
         """
         return self._scores_costs(self.predict_unit(u, fidelity))
 
+    def batch_key(self) -> tuple[str, int, int]:
+        """Instances of one loaded scenario share its surrogate (and search space): one call serves them all."""
+        return ("yahpo", id(self._scenario), self.n_threads)
+
+    @classmethod
+    def evaluate_unit_together(cls, tasks: Sequence[Task], points: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Scores of ``points[i]`` on ``tasks[i]`` (instances of one scenario) from a single surrogate call."""
+        yahpo = [t for t in tasks if isinstance(t, YahpoTask)]
+        sizes = [len(u) for u in points]
+        if len(yahpo) != len(tasks) or len({t.batch_key() for t in yahpo}) != 1 or sum(sizes) > _CHUNK:
+            return super().evaluate_unit_together(tasks, points)
+        first = yahpo[0]
+        values, active = first.space.decode_numeric(np.concatenate([np.atleast_2d(u) for u in points]))
+        stops = np.cumsum(sizes)
+        x_cont, x_cat = zip(
+            *(
+                t._plan.build(values[stop - n : stop], active[stop - n : stop], t._fidelity_values(None, n))
+                for t, n, stop in zip(yahpo, sizes, stops)
+            )
+        )
+        out = first._scenario.session(first.n_threads).predict(np.concatenate(x_cont), np.concatenate(x_cat))
+        return [t._scores_costs(out[stop - n : stop])[0] for t, n, stop in zip(yahpo, sizes, stops)]
+
     def _numeric(self, configs: Sequence[Mapping[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
         """``decode_numeric``-style arrays of validated configurations."""
         n, d = len(configs), self.space.dim

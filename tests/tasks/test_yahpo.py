@@ -668,3 +668,24 @@ def test_update_bounds_only_raises(yahpo_data_dir: Path, _isolated_cache: Path) 
     assert task.update_bounds(before.best + 1.0).best == before.best + 1.0
     with pytest.raises(ValueError, match="finite best score, got best=nan"):
         update_bounds("lcbench", "val_accuracy", "167190", float("nan"))
+
+
+def test_instances_of_one_scenario_are_evaluated_in_one_call(yahpo_data_dir: Path, monkeypatch) -> None:
+    from rl_hpo.tasks.base import evaluate_unit_many
+    from rl_hpo.tasks.synthetic import make_task as make_synthetic
+
+    names = load_suite("yahpo/lcbench", data_dir=yahpo_data_dir).task_names("train")[:3]
+    tasks = [load_task(n, data_dir=yahpo_data_dir) for n in names]
+    tasks += [load_task("yahpo/rbv2_xgboost/3", data_dir=yahpo_data_dir), make_synthetic("branin", "0")]
+    rng = np.random.default_rng(0)
+    points = [rng.random((k, t.space.dim)) for k, t in zip((2, 1, 3, 2, 2), tasks)]
+    expected = [t.evaluate_unit(u)[0] for t, u in zip(tasks, points)]
+
+    calls = []
+    model = _yahpo_data._Model
+    original = model.predict
+    monkeypatch.setattr(model, "predict", lambda self, *a: calls.append(len(a[0])) or original(self, *a))
+    got = evaluate_unit_many(tasks, points)
+    assert sorted(calls) == [2, 6]  # one call for the three lcbench datasets, one for rbv2_xgboost
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e, rtol=1e-6)
