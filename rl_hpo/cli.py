@@ -190,6 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--executor", choices=["local", "ray"], default="local", help="local process pool or a Ray cluster")
     p.add_argument("--policy", default="default", metavar="default|DIR", help="policy for the ppo method")
+    p.add_argument(
+        "--redo",
+        metavar="M,M",
+        help="discard these methods' finished cells and run them again (e.g. ppo after retraining)",
+    )
     _add_data_option(p)
 
     p = sub.add_parser(

@@ -103,6 +103,9 @@ class BenchSettings:
     """Keyword options per method for make_optimizer, e.g. {"ppo": {"policy": "runs/policy"}}."""
     task_options: Mapping[str, Any] = field(default_factory=dict)
     """Keyword options for load_suite / load_task, e.g. {"fidelity": True} for synthetic tasks."""
+    redo: Sequence[str] = ()
+    """Methods whose finished cells are discarded and run again (e.g. ppo after its policy was retrained);
+    the other methods' cells stay. Recorded in run.json as the session's ``redone_methods``."""
     plugins: Sequence[str] = ()
     """Modules imported first in every worker (e.g. to register a task family or an optimizer)."""
     command: str | None = None
@@ -388,7 +391,14 @@ def run_bench(settings: BenchSettings, *, progress: bool = True) -> Study:
     executor = _executors.make_executor(settings.executor, settings.workers, settings.plugins)
     optimizers = _probe_optimizers(settings, resolved)
     study = Study(settings.out)
-    study.open(_identity(settings, resolved, optimizers), provenance(settings, optimizers, executor))
+    session = provenance(settings, optimizers, executor)
+    unknown = sorted(set(settings.redo) - set(resolved.methods))
+    if unknown:
+        raise ValueError(f"--redo names {unknown}, which are not among the methods {resolved.methods}.")
+    redone = study.drop_methods(settings.redo)
+    if redone:
+        session["redone_methods"] = redone
+    study.open(_identity(settings, resolved, optimizers), session)
     study.remove_temporaries()
 
     keys = [CellKey(m, t, s) for m in resolved.methods for t in resolved.tasks for s in resolved.seeds]
@@ -498,12 +508,13 @@ def bench_command(args: Any = None, /, **options: Any) -> int:
         executor: ``--executor local|ray``.
         policy: ``--policy default|DIR``, the policy of the "ppo" method (passed as its ``policy`` option
             unless "default").
+        redo: ``--redo M,M``, methods whose finished cells are discarded and run again.
         progress: show a progress bar on stderr (default True).
         command_line: the command line to record (default this process's arguments).
     """
     given = {**(vars(args) if args is not None else {}), **options}
     known = {"suite", "methods", "out", "split", "budget", "seeds", "tasks", "workers", "executor", "policy"}
-    known |= {"progress", "command_line"}
+    known |= {"progress", "command_line", "redo"}
     unknown = sorted(set(options) - known)
     if unknown:
         raise TypeError(f"bench_command got unknown option(s) {unknown}; it takes {sorted(known)}.")
@@ -522,6 +533,7 @@ def bench_command(args: Any = None, /, **options: Any) -> int:
         workers=given.get("workers"),
         executor=given.get("executor") or "local",
         method_options=method_options,
+        redo=tuple(m.strip() for m in (given.get("redo") or "").split(",") if m.strip()),
         command=given.get("command_line"),  # a parsed namespace's "command" is the subcommand's name
     )
     study = run_bench(settings, progress=given.get("progress", True))

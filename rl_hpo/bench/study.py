@@ -199,6 +199,28 @@ class Study:
         atomic_write_text(self.run_json, to_json(run, indent=2) + "\n")
         return run
 
+    def drop_methods(self, methods: Iterable[str]) -> list[str]:
+        """Discard the finished cells of ``methods`` and their settings, so that they run again.
+
+        A method whose implementation or policy changed is re-run this way while the other methods' cells
+        stay. Returns the methods that were in the study.
+        """
+        run = self.read_run()
+        if run is None:
+            return []
+        settings = run.get("settings") or {}
+        dropped = [m for m in methods if m in (settings.get("methods") or [])]
+        if not dropped:
+            return []
+        for method in dropped:
+            for cell in self.cells_dir.glob(f"{quote(method, safe='')}__*.json"):
+                cell.unlink()
+            for key in ("method_options", "policy_hashes"):
+                (settings.get(key) or {}).pop(method, None)
+        settings["methods"] = [m for m in settings["methods"] if m not in dropped]
+        atomic_write_text(self.run_json, to_json(run, indent=2) + "\n")
+        return dropped
+
     def _mismatch_message(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
         diffs = [
             f"{key}: {_short(old.get(key))} there, {_short(new.get(key))} now"

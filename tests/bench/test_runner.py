@@ -154,6 +154,22 @@ def test_a_study_can_gain_methods_without_rerunning_finished_cells(tmp_path: Pat
         run_bench(_settings(out, methods=("random", "qmc", "grid"), budget=20, executor="inline"), progress=False)
 
 
+def test_redo_runs_one_method_again_and_keeps_the_others(tmp_path: Path):
+    out = tmp_path / "redo"
+    first = run_bench(_settings(out, methods=("random", "qmc"), executor="inline"), progress=False)
+    before = {p.name: p.stat().st_mtime_ns for p in first.cells_dir.glob("*.json")}
+    again = run_bench(_settings(out, methods=("random", "qmc"), executor="inline", redo=("qmc",)), progress=False)
+    after = {p.name: p.stat().st_mtime_ns for p in again.cells_dir.glob("*.json")}
+    assert after.keys() == before.keys()
+    assert all(after[k] == before[k] for k in before if k.startswith("random__"))
+    assert all(after[k] != before[k] for k in before if k.startswith("qmc__"))
+    run = json.loads(again.run_json.read_text())
+    assert run["settings"]["methods"] == ["random", "qmc"]
+    assert run["sessions"][-1]["redone_methods"] == ["qmc"]
+    with pytest.raises(ValueError, match=r"--redo names \['tpe'\]"):
+        run_bench(_settings(out, methods=("random", "qmc"), redo=("tpe",)), progress=False)
+
+
 def test_same_results_in_this_process_and_in_a_pool(quick_study: Study, tmp_path: Path):
     inline = run_bench(_settings(tmp_path / "inline", executor="inline"), progress=False)
     a, b = read_trials(quick_study.trials_csv), read_trials(inline.trials_csv)
