@@ -2,8 +2,9 @@
 
 Three steps, each one reproducible from this script alone:
 
-1. **train** on the ``train`` splits of yahpo/lcbench, yahpo/rbv2_xgboost, yahpo/iaml_glmnet and
-   synthetic/mixed (``rl_hpo.agents.train``), keeping the policy with the lowest validation regret;
+1. **train** on the ``train`` splits of yahpo/lcbench, yahpo/rbv2_xgboost, yahpo/iaml_glmnet,
+   synthetic/mixed and sklearn/all (tabulated) (``rl_hpo.agents.train``), keeping the policy with the
+   lowest validation regret;
 2. **select** on the ``validation`` splits only: the candidate policies (``best`` and ``final``) are run
    with each usage variant (stochastic or mean actions, with or without the exploration floor) and the
    lowest mean normalized regret at 10 / 25 / 50 evaluations, averaged over suites, wins;
@@ -32,9 +33,9 @@ import numpy as np
 
 from rl_hpo.agents.policy_file import default_policy_path, load_policy
 from rl_hpo.agents.training import TrainConfig, evaluate_policy, train
-from rl_hpo.tasks.registry import load_suite
+from rl_hpo.tasks.registry import load_task
 
-SUITES = ("yahpo/lcbench", "yahpo/rbv2_xgboost", "yahpo/iaml_glmnet", "synthetic/mixed")
+SUITES = ("yahpo/lcbench", "yahpo/rbv2_xgboost", "yahpo/iaml_glmnet", "synthetic/mixed", "sklearn/all")
 VARIANTS: dict[str, dict[str, object]] = {
     "stochastic": {"deterministic": False},
     "mean": {"deterministic": True},
@@ -43,14 +44,15 @@ VARIANTS: dict[str, dict[str, object]] = {
 }
 
 
-def select(candidates: dict[str, Path], *, seeds: int, max_tasks: int) -> tuple[str, str, dict]:
-    """Evaluate every candidate policy with every variant on the validation splits."""
+def select(config: TrainConfig, candidates: dict[str, Path], *, seeds: int, max_tasks: int) -> tuple[str, str, dict]:
+    """Evaluate every candidate policy with every variant on the validation splits of the run's suites."""
     suites = {}
-    for name in SUITES:
-        suite = load_suite(name)
-        tasks = suite.task_names("validation")[:max_tasks]
+    for suite in config.task_sources():
+        if isinstance(suite, str):
+            continue
+        tasks = [load_task(n, **suite.options) for n in suite.task_names("validation")[:max_tasks]]
         if tasks:
-            suites[name] = tasks
+            suites[suite.name] = tasks
     table: dict[str, dict[str, dict]] = {}
     for cand, path in candidates.items():
         policy = load_policy(path)
@@ -67,10 +69,11 @@ def select(candidates: dict[str, Path], *, seeds: int, max_tasks: int) -> tuple[
                 flush=True,
             )
     cand, variant = min(((c, v) for c in table for v in table[c]), key=lambda cv: table[cv[0]][cv[1]]["score"])
-    return cand, variant, {"suites": suites, "seeds": seeds, "table": table}
+    names = {suite: [t.name for t in tasks] for suite, tasks in suites.items()}
+    return cand, variant, {"suites": names, "seeds": seeds, "table": table}
 
 
-def install(source: Path, variant: str, selection: dict, commands: list[str]) -> Path:
+def install(source: Path, variant: str, selection: dict, commands: list[str], suites: tuple[str, ...]) -> Path:
     target = default_policy_path()
     policy = load_policy(source)
     meta = dict(policy.metadata)
@@ -86,7 +89,7 @@ def install(source: Path, variant: str, selection: dict, commands: list[str]) ->
         "# The default tuning policy",
         "",
         'Loaded by `PolicyOptimizer(space, policy="default")` (method `ppo`). Trained on the **train** splits of',
-        f"{', '.join(SUITES)}; usage chosen on the **validation** splits only; the test splits were not used.",
+        f"{', '.join(suites)}; usage chosen on the **validation** splits only; the test splits were not used.",
         "",
         "## How it was made",
         "",
@@ -135,16 +138,17 @@ def main(argv: list[str] | None = None) -> None:
         train(config)
         print(f"trained in {(time.perf_counter() - start) / 60:.1f} min", flush=True)
     saved = json.loads((out / "config.json").read_text())
+    run_config = TrainConfig.from_dict({**saved, "resume": False})
     commands.append(saved.get("command") or command)
     if args.skip_train:
         commands.append(command)
     candidates = {name: out / name for name in ("best", "final") if (out / name / "policy.json").is_file()}
-    cand, variant, selection = select(candidates, seeds=args.select_seeds, max_tasks=args.select_max_tasks)
+    cand, variant, selection = select(run_config, candidates, seeds=args.select_seeds, max_tasks=args.select_max_tasks)
     selection["candidate"] = cand
     print(f"selected {cand} as {variant}: {selection['table'][cand][variant]['score']:.4f}")
     (out / "selection.json").write_text(json.dumps(selection, indent=1) + "\n")
     if args.install:
-        print(f"installed {install(candidates[cand], variant, selection, commands)}")
+        print(f"installed {install(candidates[cand], variant, selection, commands, run_config.suites)}")
 
 
 if __name__ == "__main__":

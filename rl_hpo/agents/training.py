@@ -44,7 +44,7 @@ from rl_hpo.agents.policy_file import Policy, load_policy
 from rl_hpo.envs.actions import ActionMapping
 from rl_hpo.envs.observation import ObservationLayout
 from rl_hpo.tasks.base import Task
-from rl_hpo.tasks.registry import load_suite, load_task
+from rl_hpo.tasks.registry import Suite, load_suite, load_task
 
 __all__ = [
     "EvalResult",
@@ -66,6 +66,9 @@ class TrainConfig:
 
     suites: tuple[str, ...] = ("synthetic/mixed",)
     """Suites (family/scenario) or task names to train on; an episode draws a suite evenly, then a task."""
+    sklearn_tabulated: bool = True
+    """Serve sklearn suites from cached tables of 256 evaluated configurations (built on first use) instead
+    of training pipelines live at every step."""
     out: str = "runs/policy"
     """Output folder (policies, checkpoints, logs)."""
     split: str = "train"
@@ -159,12 +162,23 @@ class TrainConfig:
     def layout(self) -> ObservationLayout:
         return ObservationLayout(max_dim=self.max_dim, history_len=self.history_len, identity_dim=self.identity_dim)
 
+    def task_sources(self) -> list[Suite | str]:
+        """The suites (as ``Suite`` objects carrying their task options) and single task names trained on."""
+        sources: list[Suite | str] = []
+        for item in self.suites:
+            if item.strip("/").count("/") != 1:
+                sources.append(item)
+                continue
+            tabulate = self.sklearn_tabulated and item.strip("/").startswith("sklearn/")
+            sources.append(load_suite(item, **({"tabulated": True} if tabulate else {})))
+        return sources
+
     def env_kwargs(self) -> dict[str, Any]:
         """``TuningEnv`` arguments of the training environments."""
-        known = sorted(_known_spaces(self.suites, self.split)) if self.identity_dim > 0 else []
+        known = sorted(_known_spaces(self)) if self.identity_dim > 0 else []
         return {
             "known_spaces": known,
-            "task_sampler": list(self.suites),
+            "task_sampler": self.task_sources(),
             "split": self.split,
             "budget": self.budget,
             "history_len": self.history_len,
@@ -292,19 +306,23 @@ def _preserved_global_state(torch_threads: int | None) -> Iterator[None]:
         torch.set_num_threads(threads)
 
 
-def _validation_tasks(config: TrainConfig) -> list[str]:
-    names: list[str] = []
-    for item in config.suites:
-        if item.strip("/").count("/") != 1:
+def _validation_tasks(config: TrainConfig) -> list[Task]:
+    tasks: list[Task] = []
+    for suite in config.task_sources():
+        if isinstance(suite, str):
             continue  # single tasks have no validation split
-        suite = load_suite(item)
         if config.eval_split in suite.splits:
-            names.extend(suite.task_names(config.eval_split)[: config.eval_max_tasks])
-    return names
+            names = suite.task_names(config.eval_split)[: config.eval_max_tasks]
+            tasks.extend(load_task(name, **suite.options) for name in names)
+    return tasks
+
+
+def _known_spaces(config: TrainConfig) -> dict[str, str]:
+    return _known_spaces_of(config.suites, config.split, config.sklearn_tabulated)
 
 
 @functools.lru_cache(maxsize=8)
-def _known_spaces(suites: tuple[str, ...], split: str) -> dict[str, str]:
+def _known_spaces_of(suites: tuple[str, ...], split: str, sklearn_tabulated: bool) -> dict[str, str]:
     """Fingerprint -> first task name of every search space shared by at least two training tasks.
 
     Identity codes pay off where datasets share a search space (their good regions are alike); a space of
@@ -312,17 +330,19 @@ def _known_spaces(suites: tuple[str, ...], split: str) -> dict[str, str]:
     """
     from rl_hpo.envs.tuning_env import TaskPool
 
+    config = TrainConfig(suites=suites, split=split, sklearn_tabulated=sklearn_tabulated)
+    pool = TaskPool(config.task_sources(), split=split)
     first: dict[str, str] = {}
     count: dict[str, int] = {}
-    for name in TaskPool(list(suites), split=split).task_names:
-        fingerprint = load_task(name).space.fingerprint()
+    for name in pool.task_names:
+        fingerprint = pool.get(name).space.fingerprint()
         first.setdefault(fingerprint, name)
         count[fingerprint] = count.get(fingerprint, 0) + 1
     return {f: name for f, name in first.items() if count[f] >= 2}
 
 
 def _metadata(config: TrainConfig, timesteps: int, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    known = _known_spaces(config.suites, config.split) if config.identity_dim > 0 else {}
+    known = _known_spaces(config) if config.identity_dim > 0 else {}
     return {
         "known_spaces": known,
         "defaults": {"n_initial": config.n_initial, "horizon": config.budget},
@@ -444,7 +464,7 @@ class _Trainer:
         if best is None or result.score < best:
             self.state["best_score"] = result.score
             self.state["best_timesteps"] = int(model.num_timesteps)
-            validation = {"tasks": self.val_tasks, "seeds": self.val_seeds, "regret": result.regret}
+            validation = {"tasks": [t.name for t in self.val_tasks], "seeds": self.val_seeds, "regret": result.regret}
             _snapshot(model, self.config, {"validation": validation}).save(self.out / "best")
         return row
 
@@ -495,6 +515,7 @@ def _resume_state(config: TrainConfig, out: Path) -> tuple[dict[str, Any], Path 
         "history_len",
         "max_dim",
         "identity_dim",
+        "sklearn_tabulated",
         "n_initial",
         "hidden",
         "min_scale",

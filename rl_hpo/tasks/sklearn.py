@@ -455,23 +455,34 @@ def make_task(scenario: str, instance: str, **options: Any) -> Task:
     return SklearnTask(scenario, load_dataset(instance), **live)
 
 
+#: The suite of every pipeline at once.
+ALL_PIPELINES = "all"
+
+
 def suite_names(**options: Any) -> list[str]:
-    return [f"sklearn/{p}" for p in PIPELINES]
+    return [f"sklearn/{p}" for p in (*PIPELINES, ALL_PIPELINES)]
 
 
 def load_suite(scenario: str, **options: Any) -> Suite:
     """The suite ``sklearn/<pipeline>``: train iris, wine, breast_cancer; validation diabetes; test digits.
 
-    ``options`` (as for ``make_task``, e.g. ``fidelity="iterations"``) are passed on to every task.
+    ``sklearn/all`` holds those tasks of every pipeline (of every pipeline with an iteration count when
+    ``fidelity="iterations"``). ``options`` (as for ``make_task``, e.g. ``fidelity="iterations"``) are passed
+    on to every task.
     """
     _check_options(options)
-    if scenario not in PIPELINES:
+    if scenario == ALL_PIPELINES:
+        pipelines = iteration_pipelines() if options.get("fidelity") == ITERATIONS.name else list(PIPELINES)
+    elif scenario in PIPELINES:
+        pipelines = [scenario]
+    else:
         raise TaskNotFoundError(
             f"Unknown sklearn suite 'sklearn/{scenario}'; choose one of: {', '.join(suite_names())}."
         )
     if "fidelity" in options:
-        _check_fidelity_kind(scenario, options["fidelity"])
-    splits = {split: tuple(f"sklearn/{scenario}/{d}" for d in names) for split, names in SPLITS.items()}
+        for pipeline in pipelines:
+            _check_fidelity_kind(pipeline, options["fidelity"])
+    splits = {split: tuple(f"sklearn/{p}/{d}" for p in pipelines for d in names) for split, names in SPLITS.items()}
     return Suite(f"sklearn/{scenario}", splits, dict(options))
 
 

@@ -225,5 +225,5 @@ def test_known_spaces_are_the_spaces_shared_by_several_training_tasks() -> None:
     from rl_hpo.agents.training import _known_spaces
 
     # Every task of a synthetic family of fixed dimension shares one space; mixed draws a space per task.
-    known = _known_spaces(("synthetic/levy-4d", "synthetic/mixed"), "train")
+    known = _known_spaces(TrainConfig(suites=("synthetic/levy-4d", "synthetic/mixed")))
     assert list(known.values()) == [load_suite("synthetic/levy-4d").task_names("train")[0]]

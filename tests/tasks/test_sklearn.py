@@ -259,7 +259,14 @@ def test_names_suites_and_errors():
     assert suite.task_names("train") == ["sklearn/mlp/iris", "sklearn/mlp/wine", "sklearn/mlp/breast_cancer"]
     assert suite.task_names("validation") == ["sklearn/mlp/diabetes"]
     assert suite.task_names("test") == ["sklearn/mlp/digits"]
-    assert {f"sklearn/{p}" for p in PIPELINES} <= set(rl_hpo.tasks.suite_names())
+    assert {f"sklearn/{p}" for p in PIPELINES} | {"sklearn/all"} <= set(rl_hpo.tasks.suite_names())
+    every = load_suite("sklearn/all")
+    assert len(every.task_names("train")) == 3 * len(PIPELINES)
+    assert every.task_names("test") == [f"sklearn/{p}/digits" for p in PIPELINES]
+    boosted = load_suite("sklearn/all", fidelity="iterations").task_names("validation")
+    assert boosted == [
+        f"sklearn/{p}/diabetes" for p in ("random_forest", "extra_trees", "hist_gradient_boosting", "mlp")
+    ]
     with pytest.raises(TaskNotFoundError, match="Unknown sklearn pipeline 'knn'; choose one of: svc"):
         load_task("sklearn/knn/iris")
     with pytest.raises(TaskNotFoundError, match=r"Unknown sklearn dataset 'mnist'; choose one of: iris.*make_sklearn"):
