@@ -252,6 +252,53 @@ class Categorical(Param):
         return {"type": "categorical", "choices": list(self.choices), **self._condition_dict()}
 
 
+class _ColumnMaps:
+    """Every parameter's ``from_unit`` applied to all columns at once (the same arithmetic, column-wise).
+
+    Decoding is on the hot path of the tuning environment (one point per step); looping over the
+    parameters cost more than the surrogate model call it feeds.
+    """
+
+    def __init__(self, params: Sequence[Param]) -> None:
+        start, width, low, high = [], [], [], []
+        for p in params:
+            if isinstance(p, Float):
+                a, b = p._bounds()
+                lo, hi = float(p.low), float(p.high)
+            elif isinstance(p, Int):
+                a, b = p._edges()
+                lo, hi = float(p.low), float(p.high)
+            elif isinstance(p, Categorical):
+                a, b = 0.0, float(len(p.choices))
+                lo, hi = 0.0, float(len(p.choices) - 1)
+            else:  # a Param subclass of its own: decoded by its from_unit
+                a, b, lo, hi = 0.0, 1.0, -math.inf, math.inf
+            start.append(a)
+            width.append(b - a)
+            low.append(lo)
+            high.append(hi)
+        self.start, self.width = np.array(start), np.array(width)
+        self.low, self.high = np.array(low), np.array(high)
+        self.log = np.array([isinstance(p, Float | Int) and p.log for p in params])
+        self.rint = np.array([isinstance(p, Int) for p in params])
+        self.floor = np.array([isinstance(p, Categorical) for p in params])
+        self.other = [(j, p) for j, p in enumerate(params) if not isinstance(p, Float | Int | Categorical)]
+        self.any_log, self.any_rint, self.any_floor = self.log.any(), self.rint.any(), self.floor.any()
+
+    def from_unit(self, u: np.ndarray) -> np.ndarray:
+        x = self.start + np.clip(u, 0.0, 1.0) * self.width
+        if self.any_log:
+            x[..., self.log] = np.exp(x[..., self.log])
+        if self.any_rint:
+            x[..., self.rint] = np.rint(x[..., self.rint])
+        if self.any_floor:
+            x[..., self.floor] = np.floor(x[..., self.floor])
+        x = np.clip(x, self.low, self.high)  # exp/log round-off must not leave the range
+        for j, p in self.other:
+            x[..., j] = p.from_unit(u[..., j])
+        return x
+
+
 class SearchSpace(Mapping[str, Param]):
     """An ordered set of named hyperparameters with a bijection-like map onto the unit cube.
 
@@ -313,6 +360,7 @@ class SearchSpace(Mapping[str, Param]):
                 assert isinstance(parent_choices, Categorical)
                 allowed = np.array([parent_choices.index(v) for v in child.condition.values], dtype=float)
                 self._conditions.append((j, self._index[child.condition.parent], allowed))
+        self._columns = _ColumnMaps(list(self._params.values()))
 
     # -- Mapping protocol -------------------------------------------------------------------------
     def __getitem__(self, name: str) -> Param:
@@ -366,9 +414,7 @@ class SearchSpace(Mapping[str, Param]):
         u = np.asarray(u, dtype=float)
         if u.shape[-1] != self.dim:
             raise ValueError(f"Expected cube points with {self.dim} coordinates, got shape {u.shape}.")
-        values = np.empty_like(u)
-        for j, param in enumerate(self._params.values()):
-            values[..., j] = param.from_unit(u[..., j])
+        values = self._columns.from_unit(u)
         active = np.ones(u.shape, dtype=bool)
         for j, p, allowed in self._conditions:  # parents come first, so their activity is already known
             active[..., j] = active[..., p] & np.isin(values[..., p], allowed)

@@ -185,3 +185,22 @@ def test_optuna_round_trip():
 def test_categorical_values_do_not_match_across_types():
     cat = Categorical([1, "1", True])
     assert cat.index(1) == 0 and cat.index("1") == 1 and cat.index(True) == 2
+
+
+def test_vectorized_decoding_equals_each_parameters_own_map() -> None:
+    space = SearchSpace(
+        {
+            "lr": Float(1e-5, 1.0, log=True),
+            "momentum": Float(0.1, 0.99),
+            "layers": Int(1, 5),
+            "units": Int(16, 1024, log=True),
+            "opt": Categorical(["adam", "sgd", "rmsprop"]),
+            "beta": Float(0.5, 0.999, condition=Condition("opt", ["adam"])),
+        }
+    )
+    rng = np.random.default_rng(0)
+    u = np.concatenate([rng.random((500, 6)), rng.uniform(-0.5, 1.5, (100, 6)), np.zeros((1, 6)), np.ones((1, 6))])
+    values, _ = space.decode_numeric(u)
+    expected = np.stack([p.from_unit(u[:, j]) for j, p in enumerate(space.values())], axis=1)
+    np.testing.assert_array_equal(values, expected)
+    np.testing.assert_array_equal(space.decode_numeric(u[7])[0], expected[7])
