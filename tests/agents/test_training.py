@@ -227,3 +227,10 @@ def test_known_spaces_are_the_spaces_shared_by_several_training_tasks() -> None:
     # Every task of a synthetic family of fixed dimension shares one space; mixed draws a space per task.
     known = _known_spaces(TrainConfig(suites=("synthetic/levy-4d", "synthetic/mixed")))
     assert list(known.values()) == [load_suite("synthetic/levy-4d").task_names("train")[0]]
+
+
+def test_sklearn_suites_are_trained_on_from_tables_by_default() -> None:
+    sources = TrainConfig(suites=("sklearn/svc", "synthetic/levy-4d", "synthetic/branin/0")).task_sources()
+    assert [getattr(s, "options", s) for s in sources] == [{"tabulated": True}, {}, "synthetic/branin/0"]
+    live = TrainConfig(suites=("sklearn/svc",), sklearn_tabulated=False).task_sources()
+    assert live[0].options == {}
