@@ -361,6 +361,7 @@ class SearchSpace(Mapping[str, Param]):
                 allowed = np.array([parent_choices.index(v) for v in child.condition.values], dtype=float)
                 self._conditions.append((j, self._index[child.condition.parent], allowed))
         self._columns = _ColumnMaps(list(self._params.values()))
+        self._fingerprint: str | None = None  # computed on first use (the space never changes)
 
     # -- Mapping protocol -------------------------------------------------------------------------
     def __getitem__(self, name: str) -> Param:
@@ -509,8 +510,10 @@ class SearchSpace(Mapping[str, Param]):
         Two spaces share a fingerprint exactly when their ``to_dict`` specs are equal; policies use it to
         recognize a search space they were trained on.
         """
-        spec = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(spec.encode()).hexdigest()[:16]
+        if self._fingerprint is None:
+            spec = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), default=str)
+            self._fingerprint = hashlib.sha256(spec.encode()).hexdigest()[:16]
+        return self._fingerprint
 
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any]) -> SearchSpace:
