@@ -11,7 +11,7 @@ Three steps, each one reproducible from this script alone:
 3. **install** the winner into ``rl_hpo/data/policies/default`` with the chosen defaults in its
    metadata and a README recording the commands and the validation numbers.
 
-The test split is never touched here (``benchmarks/ppo_vs_random_lcbench.py`` reports on it).
+The test split is never touched here (the studies in ``benchmarks/*_head_to_head/`` report on it).
 
 Usage::
 
