@@ -21,8 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from rl_hpo.agents.policy_file import load_policy
-from rl_hpo.agents.training import TrainConfig, evaluate_policy
-from rl_hpo.tasks.registry import load_task
+from rl_hpo.agents.training import TrainConfig, evaluate_policy, validation_tasks
 
 SUITES = "yahpo/lcbench,yahpo/rbv2_xgboost,synthetic/mixed,sklearn/all"
 
@@ -36,12 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", help="write the table as JSON here")
     args = parser.parse_args(argv)
 
-    sources = TrainConfig(suites=tuple(args.suites.split(","))).task_sources()
-    tasks = {
-        s.name: [load_task(n, **s.options) for n in s.task_names("validation")[: args.max_tasks]]
-        for s in sources
-        if not isinstance(s, str) and s.task_names("validation")
-    }
+    tasks = validation_tasks(TrainConfig(suites=tuple(args.suites.split(","))), args.max_tasks)
     table = {}
     for folder in args.policies:
         policy = load_policy(folder)

@@ -32,8 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from rl_hpo.agents.policy_file import default_policy_path, load_policy
-from rl_hpo.agents.training import TrainConfig, evaluate_policy, train
-from rl_hpo.tasks.registry import load_task
+from rl_hpo.agents.training import TrainConfig, evaluate_policy, train, validation_tasks
 
 SUITES = ("yahpo/lcbench", "yahpo/rbv2_xgboost", "yahpo/iaml_glmnet", "synthetic/mixed", "sklearn/all")
 VARIANTS: dict[str, dict[str, object]] = {
@@ -46,13 +45,7 @@ VARIANTS: dict[str, dict[str, object]] = {
 
 def select(config: TrainConfig, candidates: dict[str, Path], *, seeds: int, max_tasks: int) -> tuple[str, str, dict]:
     """Evaluate every candidate policy with every variant on the validation splits of the run's suites."""
-    suites = {}
-    for suite in config.task_sources():
-        if isinstance(suite, str):
-            continue
-        tasks = [load_task(n, **suite.options) for n in suite.task_names("validation")[:max_tasks]]
-        if tasks:
-            suites[suite.name] = tasks
+    suites = validation_tasks(config, max_tasks)
     table: dict[str, dict[str, dict]] = {}
     for cand, path in candidates.items():
         policy = load_policy(path)

@@ -55,6 +55,7 @@ __all__ = [
     "main",
     "train",
     "train_command",
+    "validation_tasks",
 ]
 
 _EVAL_BUDGETS = (10, 25)
@@ -306,14 +307,18 @@ def _preserved_global_state(torch_threads: int | None) -> Iterator[None]:
         torch.set_num_threads(threads)
 
 
-def _validation_tasks(config: TrainConfig) -> list[Task]:
-    tasks: list[Task] = []
+def validation_tasks(config: TrainConfig, max_tasks: int | None = None) -> dict[str, list[Task]]:
+    """Suite name -> the first ``max_tasks`` (default ``config.eval_max_tasks``) tasks of its
+    ``eval_split``, loaded as in training (sklearn suites from their tables); suites without that split
+    and single tasks are left out."""
+    limit = config.eval_max_tasks if max_tasks is None else max_tasks
+    tasks: dict[str, list[Task]] = {}
     for suite in config.task_sources():
         if isinstance(suite, str):
             continue  # single tasks have no validation split
-        if config.eval_split in suite.splits:
-            names = suite.task_names(config.eval_split)[: config.eval_max_tasks]
-            tasks.extend(load_task(name, **suite.options) for name in names)
+        names = suite.task_names(config.eval_split)[:limit] if config.eval_split in suite.splits else []
+        if names:
+            tasks[suite.name] = [load_task(name, **suite.options) for name in names]
     return tasks
 
 
@@ -445,7 +450,7 @@ class _Trainer:
         self.config = config
         self.out = out
         self.state = state
-        self.val_tasks = _validation_tasks(config) if config.eval_freq > 0 else []
+        self.val_tasks = [t for ts in validation_tasks(config).values() for t in ts] if config.eval_freq > 0 else []
         self.val_seeds = list(range(config.eval_seeds))
 
     def validate(self, model: Any) -> dict[str, float] | None:
