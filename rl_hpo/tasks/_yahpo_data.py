@@ -226,6 +226,13 @@ class InputPlan:
     cat_params: tuple[tuple[int, int, np.ndarray, int], ...]
     fidelity_column: int | None
 
+    def __post_init__(self) -> None:
+        # The numeric parameters without a lookup, filled with one fancy-indexed assignment.
+        plain = [(col, j) for col, j, lookup in self.cont_params if lookup is None]
+        object.__setattr__(self, "_plain_cols", np.array([c for c, _ in plain], dtype=np.intp))
+        object.__setattr__(self, "_plain_idx", np.array([j for _, j in plain], dtype=np.intp))
+        object.__setattr__(self, "_lookups", tuple(p for p in self.cont_params if p[2] is not None))
+
     def build(
         self, values: np.ndarray, active: np.ndarray, fidelity: np.ndarray | float | None
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -233,9 +240,11 @@ class InputPlan:
         n = values.shape[0]
         x_cont = np.repeat(self.cont_template[None, :], n, axis=0)
         x_cat = np.repeat(self.cat_template[None, :], n, axis=0)
-        for col, j, lookup in self.cont_params:
-            column = values[:, j] if lookup is None else lookup[values[:, j].astype(np.intp)]
-            x_cont[:, col] = np.where(active[:, j], column, 0.0)
+        idx = self._plain_idx  # type: ignore[attr-defined]
+        if idx.size:
+            x_cont[:, self._plain_cols] = np.where(active[:, idx], values[:, idx], 0.0)  # type: ignore[attr-defined]
+        for col, j, lookup in self._lookups:  # type: ignore[attr-defined]
+            x_cont[:, col] = np.where(active[:, j], lookup[values[:, j].astype(np.intp)], 0.0)
         for col, j, codes, na in self.cat_params:
             x_cat[:, col] = np.where(active[:, j], codes[values[:, j].astype(np.intp)], na)
         if self.fidelity_column is not None and fidelity is not None:
