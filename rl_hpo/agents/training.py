@@ -174,11 +174,31 @@ class TrainConfig:
             sources.append(load_suite(item, **({"tabulated": True} if tabulate else {})))
         return sources
 
+    @functools.cached_property
+    def known_spaces(self) -> dict[str, str]:
+        """Fingerprint -> first task name of every search space shared by at least two training tasks
+        (empty when ``identity_dim`` is 0); loads every training task once, then is kept.
+
+        Identity codes pay off where datasets share a search space (their good regions are alike); a space of
+        a single task (each synthetic function draws its own) would only let the policy memorize that task.
+        """
+        if self.identity_dim == 0:
+            return {}
+        from rl_hpo.envs.tuning_env import TaskPool
+
+        pool = TaskPool(self.task_sources(), split=self.split)
+        first: dict[str, str] = {}
+        count: dict[str, int] = {}
+        for name in pool.task_names:
+            fingerprint = pool.get(name).space.fingerprint()
+            first.setdefault(fingerprint, name)
+            count[fingerprint] = count.get(fingerprint, 0) + 1
+        return {f: name for f, name in first.items() if count[f] >= 2}
+
     def env_kwargs(self) -> dict[str, Any]:
         """``TuningEnv`` arguments of the training environments."""
-        known = sorted(_known_spaces(self)) if self.identity_dim > 0 else []
         return {
-            "known_spaces": known,
+            "known_spaces": sorted(self.known_spaces),
             "task_sampler": self.task_sources(),
             "split": self.split,
             "budget": self.budget,
@@ -322,34 +342,9 @@ def validation_tasks(config: TrainConfig, max_tasks: int | None = None) -> dict[
     return tasks
 
 
-def _known_spaces(config: TrainConfig) -> dict[str, str]:
-    return _known_spaces_of(config.suites, config.split, config.sklearn_tabulated)
-
-
-@functools.lru_cache(maxsize=8)
-def _known_spaces_of(suites: tuple[str, ...], split: str, sklearn_tabulated: bool) -> dict[str, str]:
-    """Fingerprint -> first task name of every search space shared by at least two training tasks.
-
-    Identity codes pay off where datasets share a search space (their good regions are alike); a space of
-    a single task (each synthetic function draws its own) would only let the policy memorize that task.
-    """
-    from rl_hpo.envs.tuning_env import TaskPool
-
-    config = TrainConfig(suites=suites, split=split, sklearn_tabulated=sklearn_tabulated)
-    pool = TaskPool(config.task_sources(), split=split)
-    first: dict[str, str] = {}
-    count: dict[str, int] = {}
-    for name in pool.task_names:
-        fingerprint = pool.get(name).space.fingerprint()
-        first.setdefault(fingerprint, name)
-        count[fingerprint] = count.get(fingerprint, 0) + 1
-    return {f: name for f, name in first.items() if count[f] >= 2}
-
-
 def _metadata(config: TrainConfig, timesteps: int, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    known = _known_spaces(config) if config.identity_dim > 0 else {}
     return {
-        "known_spaces": known,
+        "known_spaces": config.known_spaces,
         "defaults": {"n_initial": config.n_initial, "horizon": config.budget},
         "training": {
             "suites": list(config.suites),

@@ -222,10 +222,8 @@ def test_the_rl_hpo_cli_namespace_maps_to_the_config() -> None:
 
 
 def test_known_spaces_are_the_spaces_shared_by_several_training_tasks() -> None:
-    from rl_hpo.agents.training import _known_spaces
-
     # Every task of a synthetic family of fixed dimension shares one space; mixed draws a space per task.
-    known = _known_spaces(TrainConfig(suites=("synthetic/levy-4d", "synthetic/mixed")))
+    known = TrainConfig(suites=("synthetic/levy-4d", "synthetic/mixed")).known_spaces
     assert list(known.values()) == [load_suite("synthetic/levy-4d").task_names("train")[0]]
 
 
