@@ -238,8 +238,10 @@ class InputPlan:
     ) -> tuple[np.ndarray, np.ndarray]:
         """``(x_cont, x_cat)`` for rows of ``(values, active)`` as returned by ``decode_numeric``."""
         n = values.shape[0]
-        x_cont = np.repeat(self.cont_template[None, :], n, axis=0)
-        x_cat = np.repeat(self.cat_template[None, :], n, axis=0)
+        x_cont = np.empty((n, self.cont_template.shape[0]), dtype=self.cont_template.dtype)
+        x_cont[:] = self.cont_template
+        x_cat = np.empty((n, self.cat_template.shape[0]), dtype=self.cat_template.dtype)
+        x_cat[:] = self.cat_template
         idx = self._plain_idx  # type: ignore[attr-defined]
         if idx.size:
             x_cont[:, self._plain_cols] = np.where(active[:, idx], values[:, idx], 0.0)  # type: ignore[attr-defined]

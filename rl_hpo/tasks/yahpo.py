@@ -225,6 +225,8 @@ class YahpoTask(Task):
     def _predict(self, values: np.ndarray, active: np.ndarray, fidelity: np.ndarray | float | None) -> np.ndarray:
         model = self._scenario.session(self.n_threads)
         n = values.shape[0]
+        if n <= _CHUNK:  # the common case, a step of an environment: no output buffer to fill
+            return model.predict(*self._plan.build(values, active, fidelity))
         out = np.empty((n, len(self.y_names)), dtype=np.float32)
         for start in range(0, n, _CHUNK):
             stop = min(n, start + _CHUNK)
@@ -246,7 +248,8 @@ class YahpoTask(Task):
 
         ``fidelity`` is one value, one value per row, or None (the highest).
         """
-        values, active = self.space.decode_numeric(np.atleast_2d(np.asarray(u, dtype=float)))
+        u = np.asarray(u, dtype=float)
+        values, active = self.space.decode_numeric(u if u.ndim == 2 else np.atleast_2d(u))
         return self._predict(values, active, self._fidelity_values(fidelity, values.shape[0]))
 
     def evaluate_unit(self, u: np.ndarray, fidelity: float | np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
