@@ -266,6 +266,11 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     if args.journal:
         options.update(journal=args.journal, resume=args.resume)
     history = tune(task, budget=args.budget, method=args.method, seed=args.seed, progress=not args.quiet, **options)
+    policy = None
+    if args.method == "ppo":
+        from rl_hpo.agents.policy_file import shipped_policy_for
+
+        policy = str(shipped_policy_for(task.space) if args.policy == "default" else args.policy)
     best = history.best_record()
     assert best is not None  # tune raises AllTrialsFailedError otherwise
     if args.json:
@@ -275,6 +280,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
                     "task": task.name,
                     "method": args.method,
                     "seed": args.seed,
+                    **({"policy": policy} if policy else {}),
                     "trials": history.n_trials,
                     "failed": history.n_failed,
                     "best_score": history.best_score,
@@ -286,6 +292,8 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         return 0
     print(f"task:        {task.name}")
     print(f"method:      {args.method} (seed {args.seed})")
+    if policy:
+        print(f"policy:      {policy}")
     print(f"trials:      {history.n_trials} ({history.n_failed} failed)")
     print(
         f"best score:  {history.best_score:.6g}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import subprocess
 import sys
 
@@ -150,3 +151,10 @@ def test_csv_with_the_iterations_fidelity(tmp_path, capsys):
     argv = ["tune", "--csv", str(tmp_path / "d.csv"), "--target", "label", "--fidelity", "iterations"]
     assert main([*argv, "--method", "hyperband", "--budget", "1", "--seed", "0", "--quiet", "--json"]) == 0
     assert '"task": "sklearn/random_forest/d"' in capsys.readouterr().out
+
+
+def test_tune_with_ppo_names_the_policy_it_used(capsys: pytest.CaptureFixture[str]) -> None:
+    from rl_hpo.agents.policy_file import default_policy_path
+
+    assert main(["tune", "--task", "synthetic/branin/0", "--method", "ppo", "--budget", "5", "--quiet", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["policy"] == str(default_policy_path())

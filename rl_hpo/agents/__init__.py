@@ -27,6 +27,7 @@ __all__ = [
     "evaluate_policy",
     "load_policy",
     "save_policy",
+    "shipped_policy_for",
     "train",
     "train_command",
 ]
@@ -45,6 +46,7 @@ _WHERE = {
     "default_policy_path": "policy_file",
     "load_policy": "policy_file",
     "save_policy": "policy_file",
+    "shipped_policy_for": "policy_file",
     "PolicyOptimizer": "policy_optimizer",
 }
 

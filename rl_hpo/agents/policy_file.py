@@ -13,6 +13,9 @@ so a truncated, corrupted or swapped weights file is refused with ``PolicyFileEr
   names);
 - ``known_spaces``: the fingerprints of the search spaces the policy was trained on, each with an example
   task; their parameters get identity codes in the observation (see ``rl_hpo.envs.observation``);
+- ``specialty`` (only for a specialist): ``{"fingerprint", "example_task"}`` of the one search space all its
+  training tasks shared; ``PolicyOptimizer(policy="default")`` picks a shipped specialist of the user's
+  very space over the general default policy (see ``shipped_policy_for``);
 - ``action``: ``ActionMapping.to_dict()`` (the incumbent step and its scale range);
 - ``defaults``: how ``PolicyOptimizer`` uses the policy unless told otherwise (``n_initial``,
   ``horizon``, ``deterministic``, ``random_prob``, ``patience``);
@@ -23,12 +26,14 @@ so a truncated, corrupted or swapped weights file is refused with ``PolicyFileEr
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
 import os
 import platform
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -50,6 +55,7 @@ __all__ = [
     "default_policy_path",
     "load_policy",
     "save_policy",
+    "shipped_policy_for",
 ]
 
 FORMAT = "rl_hpo.policy"
@@ -72,6 +78,30 @@ DEFAULTS: dict[str, Any] = {
 def default_policy_path() -> Path:
     """The folder of the policy shipped with the package (``rl_hpo/data/policies/default``)."""
     return Path(str(resources.files("rl_hpo") / "data" / "policies" / "default"))
+
+
+def shipped_policy_for(space: Any) -> Path:
+    """The shipped policy to tune ``space`` (a ``SearchSpace``) with: a specialist trained on this very
+    search space when the package ships one (a folder beside the default whose ``policy.json`` names the
+    space's fingerprint as its ``specialty``), else the general default policy.
+
+    Only the JSON metadata is read here; the chosen folder is loaded and checked by ``load_policy``.
+    """
+    return _shipped_specialists(str(default_policy_path().parent)).get(space.fingerprint(), default_policy_path())
+
+
+@functools.lru_cache(maxsize=4)
+def _shipped_specialists(root: str) -> dict[str, Path]:
+    specialists: dict[str, Path] = {}
+    for meta_file in sorted(Path(root).glob(f"*/{METADATA_FILE}")):
+        try:
+            specialty = json.loads(meta_file.read_text(encoding="utf-8")).get("specialty")
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError) as err:
+            warnings.warn(f"Skipping the shipped policy {meta_file.parent}: unreadable metadata ({err}).", stacklevel=3)
+            continue
+        if isinstance(specialty, dict) and isinstance(specialty.get("fingerprint"), str):
+            specialists.setdefault(specialty["fingerprint"], meta_file.parent)
+    return specialists
 
 
 def versions() -> dict[str, str]:
@@ -126,6 +156,12 @@ class Policy:
         """Fingerprint -> an example task name, for every search space the policy was trained on."""
         known = self.metadata.get("known_spaces", {})
         return dict(known) if isinstance(known, dict) else {}
+
+    @property
+    def specialty(self) -> str | None:
+        """The fingerprint of the one search space the policy was trained on (a specialist), else None."""
+        specialty = self.metadata.get("specialty")
+        return specialty.get("fingerprint") if isinstance(specialty, dict) else None
 
     def knows(self, space: Any) -> bool:
         """Whether the policy was trained on ``space`` (a ``SearchSpace``) and can use identity codes."""
@@ -327,6 +363,11 @@ def load_policy(path: str | os.PathLike[str] = "default") -> Policy:
         known = meta.get("known_spaces", {})
         if not (isinstance(known, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in known.items())):
             raise ValueError(f"known_spaces {known!r}")
+        specialty = meta.get("specialty", {"fingerprint": ""})
+        if not (isinstance(specialty, dict) and isinstance(specialty.get("fingerprint"), str)):
+            raise ValueError(f"specialty {specialty!r}")
     except (TypeError, ValueError) as err:
-        raise PolicyFileError(f"{meta_file}: malformed action, defaults or known_spaces entry ({err}).") from None
+        raise PolicyFileError(
+            f"{meta_file}: malformed action, defaults, known_spaces or specialty entry ({err})."
+        ) from None
     return policy

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from rl_hpo.agents.policy_file import Policy, load_policy
+from rl_hpo.agents.policy_file import Policy, load_policy, shipped_policy_for
 from rl_hpo.baselines.initial_design import initial_design_rng
 from rl_hpo.envs.actions import ExplorationFloor
 from rl_hpo.envs.observation import EpisodeHistory, SpaceFeatures
@@ -40,7 +40,9 @@ class PolicyOptimizer(Optimizer):
         space: the search space; at most the policy's ``max_dim`` coordinates.
         seed: seeds the initial design and the action noise; the same seed gives the same trials.
         fidelity: ignored (the policy evaluates at the highest fidelity).
-        policy: ``"default"`` (the policy shipped with the package), a policy folder, or a ``Policy``.
+        policy: ``"default"`` (the shipped policy for this space: a specialist trained on this very search
+            space when the package ships one, else the general default policy; see
+            ``rl_hpo.agents.shipped_policy_for``), a policy folder, or a ``Policy``.
         deterministic: take the mean action instead of sampling it (default: the policy's setting).
         n_initial: random points before the policy takes over (default: the policy's setting).
         horizon: the budget the policy plans for; ``optimize`` sets it to its budget, the policy's
@@ -73,7 +75,10 @@ class PolicyOptimizer(Optimizer):
     ) -> None:
         super().__init__(space, seed=seed, fidelity=fidelity)
         self.policy = policy
-        policy_ = policy if isinstance(policy, Policy) else load_policy(policy)
+        if isinstance(policy, Policy):
+            policy_ = policy
+        else:
+            policy_ = load_policy(shipped_policy_for(space) if policy == "default" else policy)
         defaults = policy_.defaults
         self.deterministic = bool(defaults["deterministic"] if deterministic is None else deterministic)
         self.n_initial = int(defaults["n_initial"] if n_initial is None else n_initial)

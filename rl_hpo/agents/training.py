@@ -175,25 +175,39 @@ class TrainConfig:
         return sources
 
     @functools.cached_property
+    def training_spaces(self) -> dict[str, tuple[str, int]]:
+        """Fingerprint -> (first task name, number of tasks) of every search space among the training
+        tasks; loads every training task once, then is kept."""
+        from rl_hpo.envs.tuning_env import TaskPool
+
+        pool = TaskPool(self.task_sources(), split=self.split)
+        spaces: dict[str, tuple[str, int]] = {}
+        for name in pool.task_names:
+            fingerprint = pool.get(name).space.fingerprint()
+            first, count = spaces.get(fingerprint, (name, 0))
+            spaces[fingerprint] = (first, count + 1)
+        return spaces
+
+    @property
     def known_spaces(self) -> dict[str, str]:
         """Fingerprint -> first task name of every search space shared by at least two training tasks
-        (empty when ``identity_dim`` is 0); loads every training task once, then is kept.
+        (empty when ``identity_dim`` is 0).
 
         Identity codes pay off where datasets share a search space (their good regions are alike); a space of
         a single task (each synthetic function draws its own) would only let the policy memorize that task.
         """
         if self.identity_dim == 0:
             return {}
-        from rl_hpo.envs.tuning_env import TaskPool
+        return {f: name for f, (name, count) in self.training_spaces.items() if count >= 2}
 
-        pool = TaskPool(self.task_sources(), split=self.split)
-        first: dict[str, str] = {}
-        count: dict[str, int] = {}
-        for name in pool.task_names:
-            fingerprint = pool.get(name).space.fingerprint()
-            first.setdefault(fingerprint, name)
-            count[fingerprint] = count.get(fingerprint, 0) + 1
-        return {f: name for f, name in first.items() if count[f] >= 2}
+    @property
+    def specialty(self) -> dict[str, str] | None:
+        """``{"fingerprint", "example_task"}`` of the one search space every training task shares (the
+        policy is then a specialist of that space); None when the training tasks have several spaces."""
+        if len(self.training_spaces) != 1:
+            return None
+        ((fingerprint, (name, _)),) = self.training_spaces.items()
+        return {"fingerprint": fingerprint, "example_task": name}
 
     def env_kwargs(self) -> dict[str, Any]:
         """``TuningEnv`` arguments of the training environments."""
@@ -345,6 +359,7 @@ def validation_tasks(config: TrainConfig, max_tasks: int | None = None) -> dict[
 def _metadata(config: TrainConfig, timesteps: int, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "known_spaces": config.known_spaces,
+        **({"specialty": config.specialty} if config.specialty else {}),
         "defaults": {"n_initial": config.n_initial, "horizon": config.budget},
         "training": {
             "suites": list(config.suites),

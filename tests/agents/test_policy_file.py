@@ -172,3 +172,22 @@ def test_the_default_policy_ships_and_loads() -> None:
     assert meta["training"]["split"] == "train"
     assert "test" not in meta["training"].get("eval_split", "")
     assert policy.layout.max_dim >= 14  # rbv2_xgboost has 14 hyperparameters
+
+
+def test_every_shipped_specialist_loads_and_serves_its_own_space() -> None:
+    from rl_hpo.agents.policy_file import default_policy_path, shipped_policy_for
+    from rl_hpo.tasks import load_task
+
+    folders = [p.parent for p in sorted(default_policy_path().parent.glob("*/policy.json"))]
+    for folder in folders:
+        policy = load_policy(folder)
+        assert policy.metadata["training"]["split"] == "train"
+        if folder == default_policy_path():
+            assert policy.specialty is None
+            continue
+        assert policy.specialty is not None, f"{folder} is neither the default nor a specialist"
+        if not os.environ.get("RL_HPO_YAHPO_DATA") and policy.metadata["specialty"]["example_task"].startswith("yahpo/"):
+            continue  # the example task needs the YAHPO data to be loaded
+        space = load_task(policy.metadata["specialty"]["example_task"]).space
+        assert space.fingerprint() == policy.specialty
+        assert shipped_policy_for(space) == folder

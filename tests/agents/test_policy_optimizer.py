@@ -142,3 +142,35 @@ def test_identity_codes_are_used_only_on_spaces_the_policy_knows(tmp_path: Path)
     assert not PolicyOptimizer(bowl_task(4, seed=1).space, seed=0, policy=str(folder)).identified_
     plain = save_policy(TuningNetwork(ObservationLayout(max_dim=6, history_len=3), hidden=8), tmp_path / "q")
     assert not PolicyOptimizer(task.space, seed=0, policy=str(plain)).identified_
+
+
+def test_the_default_is_a_shipped_specialist_of_the_very_space(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rl_hpo.agents import policy_file
+
+    task, other = bowl_task(3, seed=1), bowl_task(4, seed=1)
+    layout = ObservationLayout(max_dim=6, history_len=3)
+    general = save_policy(TuningNetwork(layout, hidden=8), tmp_path / "policies" / "default")
+    specialty = {"fingerprint": task.space.fingerprint(), "example_task": task.name}
+    specialist = save_policy(TuningNetwork(layout, hidden=8), tmp_path / "policies" / "bowl", metadata={"specialty": specialty})
+    (tmp_path / "policies" / "broken").mkdir()
+    (tmp_path / "policies" / "broken" / "policy.json").write_text("{not json")
+    monkeypatch.setattr(policy_file, "default_policy_path", lambda: general)
+
+    with pytest.warns(UserWarning, match="broken"):
+        assert policy_file.shipped_policy_for(task.space) == specialist
+    assert policy_file.shipped_policy_for(other.space) == general
+    assert load_policy(specialist).specialty == task.space.fingerprint()
+    assert load_policy(general).specialty is None
+    assert PolicyOptimizer(task.space, seed=0).policy_.path == specialist
+    assert PolicyOptimizer(other.space, seed=0).policy_.path == general
+    assert PolicyOptimizer(task.space, seed=0, policy=str(general)).policy_.path == general
+
+
+def test_a_malformed_specialty_is_refused(tmp_path: Path) -> None:
+    from rl_hpo.exceptions import PolicyFileError
+
+    folder = save_policy(
+        TuningNetwork(ObservationLayout(max_dim=6, history_len=3), hidden=8), tmp_path / "p", metadata={"specialty": "lcbench"}
+    )
+    with pytest.raises(PolicyFileError, match="specialty"):
+        load_policy(folder)

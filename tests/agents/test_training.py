@@ -232,3 +232,10 @@ def test_sklearn_suites_are_trained_on_from_tables_by_default() -> None:
     assert [getattr(s, "options", s) for s in sources] == [{"tabulated": True}, {}, "synthetic/branin/0"]
     live = TrainConfig(suites=("sklearn/svc",), sklearn_tabulated=False).task_sources()
     assert live[0].options == {}
+
+
+def test_a_policy_of_one_search_space_is_a_specialist() -> None:
+    assert TrainConfig(suites=("synthetic/mixed",)).specialty is None
+    config = TrainConfig(suites=("synthetic/levy-4d",))
+    specialty = config.specialty
+    assert specialty is not None and specialty["fingerprint"] in config.known_spaces
