@@ -1,0 +1,166 @@
+"""Train a specialist policy for one search space, cross-validate it against the default, ship it if it wins.
+
+A specialist is trained on the train split of one suite whose tasks share a search space (e.g. the 24
+lcbench datasets). ``PolicyOptimizer(policy="default")`` then uses it for that very space instead of the
+general default policy (``rl_hpo.agents.shipped_policy_for``). Whether it should be shipped is decided
+without the test split, and without the validation split either when that cannot tell policies apart
+(lcbench's 4 validation datasets are solved to 0.4-1% regret by every policy):
+
+1. **cross-validate**: the suite's train datasets are split into ``--folds`` folds (sorted names, every
+   ``folds``-th one); for each fold a specialist is trained on the other folds and both it and the
+   reference policy (the general default) tune the held-out fold's datasets (``--seeds`` seeds, budget 50,
+   the policies' default usage). The reference saw those datasets in training, so the comparison favours
+   it;
+2. **train** the specialist on the whole train split with the same settings;
+3. **install** it into ``rl_hpo/data/policies/<scenario>`` if its cross-validated mean regret at
+   10 / 25 / 50 is lower than the reference's (``--force`` installs regardless), with a README that
+   records the commands and the table.
+
+Usage::
+
+    RL_HPO_YAHPO_DATA=/path/to/yahpo_data nice python scripts/train_specialist_policy.py \\
+        --suite yahpo/lcbench --out runs/lcbench_specialist [--timesteps 300000] [--folds 4] [--seeds 10]
+
+Fold and full runs already in ``--out`` (a ``final`` policy) are reused, so an interrupted run resumes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from rl_hpo.agents.policy_file import default_policy_path, load_policy
+from rl_hpo.agents.training import TrainConfig, evaluate_policy, train
+from rl_hpo.tasks import load_suite
+
+BUDGETS = (10, 25, 50)
+
+
+def _train(suites: tuple[str, ...], out: Path, args: argparse.Namespace, command: str) -> Path:
+    final = out / "final"
+    if (final / "policy.json").is_file():
+        print(f"reusing {final}", flush=True)
+        return final
+    config = TrainConfig(
+        suites=suites,
+        out=str(out),
+        timesteps=args.timesteps,
+        seed=args.seed,
+        hide_identity_prob=0.0,  # the space is always known to a specialist
+        torch_threads=1,
+        progress=False,
+        command=command,
+    )
+    start = time.perf_counter()
+    train(config)
+    print(f"trained {out} in {(time.perf_counter() - start) / 60:.1f} min", flush=True)
+    return final
+
+
+def cross_validate(names: list[str], args: argparse.Namespace, command: str) -> dict:
+    """Per fold: the held-out datasets and the regret of the fold's specialist and of the reference."""
+    folds = [names[k :: args.folds] for k in range(args.folds)]
+    reference = load_policy(args.reference)
+    table: dict = {"folds": [], "seeds": args.seeds, "reference": str(args.reference)}
+    for k, held_out in enumerate(folds):
+        rest = tuple(n for n in names if n not in held_out)
+        policy = _train(rest, Path(args.out) / "cv" / f"fold{k}", args, command)
+        row = {"held_out": held_out}
+        for key, candidate in (("specialist", policy), ("reference", reference)):
+            result = evaluate_policy(candidate, held_out, seeds=range(args.seeds), budget=50)
+            row[key] = {"regret": result.regret, "per_task": result.per_task}
+        table["folds"].append(row)
+        print(
+            f"fold {k}: specialist "
+            + " / ".join(f"{row['specialist']['regret'][b]:.3f}" for b in BUDGETS)
+            + "  reference "
+            + " / ".join(f"{row['reference']['regret'][b]:.3f}" for b in BUDGETS),
+            flush=True,
+        )
+    for key in ("specialist", "reference"):
+        table[key] = {b: float(np.mean([f[key]["regret"][b] for f in table["folds"]])) for b in BUDGETS}
+    return table
+
+
+def install(source: Path, suite: str, cv: dict, commands: list[str]) -> Path:
+    scenario = suite.strip("/").split("/")[-1]
+    target = default_policy_path().parent / scenario
+    policy = load_policy(source)
+    if policy.specialty is None:
+        raise SystemExit(f"{source} was trained on several search spaces; it is not a specialist.")
+    policy.metadata = {**policy.metadata, "cross_validation": cv}
+    policy.metadata["training"] = {**policy.metadata.get("training", {}), "commands": commands}
+    if target.exists():
+        shutil.rmtree(target)
+    policy.save(target)
+    lines = [
+        f"# The {scenario} specialist policy",
+        "",
+        f'`PolicyOptimizer(space, policy="default")` uses this policy instead of the general default when `space`',
+        f"is {suite}'s search space (fingerprint `{policy.specialty}`; `rl_hpo.agents.shipped_policy_for`).",
+        f"Trained on the **train** split of {suite} only; the test split was not used.",
+        "",
+        "## How it was made",
+        "",
+        "```",
+        *commands,
+        "```",
+        "",
+        f"## Cross-validation on the train split ({len(cv['folds'])} folds, {cv['seeds']} seeds, budget 50)",
+        "",
+        "Each fold's specialist was trained on the other folds' datasets; the reference (the general default",
+        "policy) was trained on all of them, the held-out fold included. Mean normalized regret:",
+        "",
+        "| policy | regret@10 | regret@25 | regret@50 |",
+        "|---|---|---|---|",
+    ]
+    for key in ("specialist", "reference"):
+        lines.append(f"| {key} | " + " | ".join(f"{cv[key][b]:.4f}" for b in BUDGETS) + " |")
+    lines += [
+        "",
+        "Files: `policy.json` (metadata, including `specialty` and the cross-validation table) and",
+        "`weights.safetensors`; loading never unpickles.",
+        "",
+    ]
+    (target / "README.md").write_text("\n".join(lines))
+    return target
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suite", default="yahpo/lcbench")
+    parser.add_argument("--out", default="runs/lcbench_specialist")
+    parser.add_argument("--timesteps", type=int, default=300_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--folds", type=int, default=4)
+    parser.add_argument("--seeds", type=int, default=10, help="seeds per held-out dataset")
+    parser.add_argument("--reference", default=str(default_policy_path()), help="policy to beat (the default)")
+    parser.add_argument("--install", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--force", action="store_true", help="install even if the specialist does not win")
+    args = parser.parse_args(argv)
+    command = " ".join(shlex.quote(a) for a in ["python", *sys.argv])
+    if os.environ.get("RL_HPO_YAHPO_DATA"):
+        command = f"RL_HPO_YAHPO_DATA={shlex.quote(os.environ['RL_HPO_YAHPO_DATA'])} {command}"
+    names = sorted(load_suite(args.suite).task_names("train"))
+    cv = cross_validate(names, args, command)
+    wins = np.mean(list(cv["specialist"].values())) < np.mean(list(cv["reference"].values()))
+    summary = {k: " / ".join(f"{cv[k][b]:.4f}" for b in BUDGETS) for k in ("specialist", "reference")}
+    print(f"cross-validated regret: specialist {summary['specialist']}, reference {summary['reference']}")
+    (Path(args.out) / "cross_validation.json").write_text(json.dumps(cv, indent=1) + "\n")
+    final = _train((args.suite,), Path(args.out) / "full", args, command)
+    if args.install and (wins or args.force):
+        print(f"installed {install(final, args.suite, cv, [command])}")
+    elif args.install:
+        print("not installed: the specialist does not beat the reference in cross-validation")
+
+
+if __name__ == "__main__":
+    main()
