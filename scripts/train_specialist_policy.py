@@ -104,7 +104,7 @@ def install(source: Path, suite: str, cv: dict, commands: list[str]) -> Path:
     lines = [
         f"# The {scenario} specialist policy",
         "",
-        f'`PolicyOptimizer(space, policy="default")` uses this policy instead of the general default when `space`',
+        '`PolicyOptimizer(space, policy="default")` uses this policy instead of the general default when `space`',
         f"is {suite}'s search space (fingerprint `{policy.specialty}`; `rl_hpo.agents.shipped_policy_for`).",
         f"Trained on the **train** split of {suite} only; the test split was not used.",
         "",
@@ -119,11 +119,15 @@ def install(source: Path, suite: str, cv: dict, commands: list[str]) -> Path:
         "Each fold's specialist was trained on the other folds' datasets; the reference (the general default",
         "policy) was trained on all of them, the held-out fold included. Mean normalized regret:",
         "",
-        "| policy | regret@10 | regret@25 | regret@50 |",
-        "|---|---|---|---|",
+        "| fold (held-out datasets) | specialist @10 / 25 / 50 | reference @10 / 25 / 50 |",
+        "|---|---|---|",
     ]
-    for key in ("specialist", "reference"):
-        lines.append(f"| {key} | " + " | ".join(f"{cv[key][b]:.4f}" for b in BUDGETS) + " |")
+    for k, fold in enumerate(cv["folds"]):
+        ids = ", ".join(name.rsplit("/", 1)[-1] for name in fold["held_out"])
+        cells = [" / ".join(f"{fold[key]['regret'][b]:.3f}" for b in BUDGETS) for key in ("specialist", "reference")]
+        lines.append(f"| {k} ({ids}) | {cells[0]} | {cells[1]} |")
+    means = [" / ".join(f"**{cv[key][b]:.3f}**" for b in BUDGETS) for key in ("specialist", "reference")]
+    lines.append(f"| mean | {means[0]} | {means[1]} |")
     lines += [
         "",
         "Files: `policy.json` (metadata, including `specialty` and the cross-validation table) and",

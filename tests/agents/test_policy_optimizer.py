@@ -151,7 +151,9 @@ def test_the_default_is_a_shipped_specialist_of_the_very_space(tmp_path: Path, m
     layout = ObservationLayout(max_dim=6, history_len=3)
     general = save_policy(TuningNetwork(layout, hidden=8), tmp_path / "policies" / "default")
     specialty = {"fingerprint": task.space.fingerprint(), "example_task": task.name}
-    specialist = save_policy(TuningNetwork(layout, hidden=8), tmp_path / "policies" / "bowl", metadata={"specialty": specialty})
+    specialist = save_policy(
+        TuningNetwork(layout, hidden=8), tmp_path / "policies" / "bowl", metadata={"specialty": specialty}
+    )
     (tmp_path / "policies" / "broken").mkdir()
     (tmp_path / "policies" / "broken" / "policy.json").write_text("{not json")
     monkeypatch.setattr(policy_file, "default_policy_path", lambda: general)
@@ -170,7 +172,9 @@ def test_a_malformed_specialty_is_refused(tmp_path: Path) -> None:
     from rl_hpo.exceptions import PolicyFileError
 
     folder = save_policy(
-        TuningNetwork(ObservationLayout(max_dim=6, history_len=3), hidden=8), tmp_path / "p", metadata={"specialty": "lcbench"}
+        TuningNetwork(ObservationLayout(max_dim=6, history_len=3), hidden=8),
+        tmp_path / "p",
+        metadata={"specialty": "lcbench"},
     )
     with pytest.raises(PolicyFileError, match="specialty"):
         load_policy(folder)
