@@ -142,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--policy",
         default="default",
         metavar="default|DIR",
-        help="policy for --method ppo (default: the shipped one)",
+        help="policy for --method ppo (default: the shipped policy for the task's space, a specialist where one ships)",
     )
     p.add_argument(
         "--budget",
@@ -189,7 +189,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="parallel workers (default: all cores)",
     )
     p.add_argument("--executor", choices=["local", "ray"], default="local", help="local process pool or a Ray cluster")
-    p.add_argument("--policy", default="default", metavar="default|DIR", help="policy for the ppo method")
+    p.add_argument(
+        "--policy",
+        default="default",
+        metavar="default|DIR",
+        help="policy for the ppo method (default: the shipped policy for each task's space)",
+    )
     p.add_argument(
         "--redo",
         metavar="M,M",
