@@ -59,6 +59,8 @@ class Optimizer(ABC):
     name: ClassVar[str] = "optimizer"
     #: Multi-fidelity methods need a task with a fidelity and choose the fidelity of every trial.
     multi_fidelity: ClassVar[bool] = False
+    #: Whether ``observe`` can warm-start the method with results of trials it did not ask for.
+    can_observe: ClassVar[bool] = False
 
     def __init__(self, space: SearchSpace, *, seed: int | None = None, fidelity: Fidelity | None = None) -> None:
         if not isinstance(space, SearchSpace):
@@ -99,13 +101,30 @@ class Optimizer(ABC):
             raise ValueError(f"Trial {trial.id} was already told; each trial is told once.")
         if self._pending.get(trial.id) != trial:
             raise ValueError(f"Trial {trial.id} was not asked by this optimizer; tell only trials from its ask().")
-        if not isinstance(result, Result):
-            result = Result(_to_float(result))
-        if not math.isfinite(result.score) and not math.isnan(result.score):
-            result = Result(float("nan"), result.cost, {**result.info, "error": f"non-finite score {result.score}"})
+        result = _as_result(result)
         del self._pending[trial.id]
         self._told.add(trial.id)
         self._tell(trial, result)
+
+    def observe(self, config: Mapping[str, Any], result: Result | float) -> None:
+        """Learn from a configuration evaluated elsewhere, at the highest fidelity (a warm start, such as a
+        portfolio's results). It takes the place of a trial of the method's own initial design.
+
+        Raises:
+            TypeError: if the method cannot learn from trials it did not ask for (``can_observe`` is False).
+            ValueError: if ``config`` is not a configuration of the space (naming the problem).
+        """
+        if not self.can_observe:
+            raise TypeError(
+                f"{type(self).__name__} ({self.name!r}) learns only from trials it asked for and cannot observe "
+                "others; warm-start an Optuna-based method ('tpe', 'gp'), 'ppo', or one that ignores results."
+            )
+        self.space.validate(config)
+        self._observe(dict(config), _as_result(result))
+
+    def plan(self, budget: float) -> None:  # noqa: B027 (a hook: most methods need no budget)
+        """Called by ``optimize`` with the run's budget before its first trial; methods that plan for a
+        horizon override it (default: nothing)."""
 
     @abstractmethod
     def _ask(self, trial_id: int) -> tuple[dict[str, Any], float | None]:
@@ -114,6 +133,9 @@ class Optimizer(ABC):
     @abstractmethod
     def _tell(self, trial: Trial, result: Result) -> None:
         """Learn from a finished trial (``result.failed`` marks a failed one)."""
+
+    def _observe(self, config: dict[str, Any], result: Result) -> None:  # noqa: B027 (a hook)
+        """Learn from a trial asked elsewhere (only called where ``can_observe``; default: ignore it)."""
 
     # -- the loop ---------------------------------------------------------------------------------
     def optimize(
@@ -140,6 +162,7 @@ class Optimizer(ABC):
         if not (isinstance(budget, int | float) and math.isfinite(budget) and budget > 0):
             raise ValueError(f"The 'budget' parameter must be a number > 0. Got {budget!r} instead.")
         history = history if history is not None else History.for_task(task, method=self.name, seed=self.seed)
+        self.plan(budget)
         bar = _progress_bar(budget, f"{self.name} on {task.name}") if progress else None
         try:
             while history.budget_used < budget - 1e-9:
@@ -165,6 +188,15 @@ class Optimizer(ABC):
                 f"All {history.n_trials} trials failed; the first error was: {history.first_error()}"
             )
         return history
+
+
+def _as_result(result: Result | float) -> Result:
+    """A told score as a ``Result``; a non-finite score becomes a failure (NaN) that says why."""
+    if not isinstance(result, Result):
+        result = Result(_to_float(result))
+    if not math.isfinite(result.score) and not math.isnan(result.score):
+        result = Result(float("nan"), result.cost, {**result.info, "error": f"non-finite score {result.score}"})
+    return result
 
 
 def evaluate_safely(task: Task, trial: Trial) -> Result:
@@ -212,6 +244,7 @@ _REGISTRY: dict[str, str | type[Optimizer]] = {
     "hyperband": "rl_hpo.baselines.hyperband:Hyperband",
     "bohb": "rl_hpo.baselines.bohb:BOHB",
     "portfolio": "rl_hpo.baselines.portfolio:Portfolio",
+    "portfolio_ppo": "rl_hpo.baselines.portfolio:PortfolioThenPolicy",
     "ppo": "rl_hpo.agents.policy_optimizer:PolicyOptimizer",
 }
 

@@ -108,3 +108,29 @@ def test_random_search_is_seeded_and_shares_the_initial_design():
 def test_result_failure_helper():
     r = Result.failure("boom", cost=1.5)
     assert r.failed and r.info["error"] == "boom" and r.cost == 1.5
+
+
+def test_observe_is_refused_by_methods_that_learn_only_from_their_own_trials() -> None:
+    space = SearchSpace({"x": Float(0.0, 1.0)})
+    random = make_optimizer("random", space, seed=0)
+    random.observe({"x": 0.5}, 1.0)  # random search ignores results: a no-op
+    assert random.ask().config == make_optimizer("random", space, seed=0).ask().config
+    with pytest.raises(ValueError, match="Unknown parameter"):
+        random.observe({"y": 0.5}, 1.0)
+    hyperband = make_optimizer("hyperband", space, seed=0, fidelity=Fidelity("epoch", 1, 27))
+    with pytest.raises(TypeError, match="cannot observe"):
+        hyperband.observe({"x": 0.5}, 1.0)
+
+
+def test_optimize_tells_the_method_its_budget_before_the_first_trial() -> None:
+    space = SearchSpace({"x": Float(0.0, 1.0)})
+    seen = []
+
+    from rl_hpo.baselines import RandomSearch
+
+    class Planner(RandomSearch):
+        def plan(self, budget: float) -> None:
+            seen.append((budget, self._n_asked))
+
+    Planner(space, seed=0).optimize(FunctionTask(lambda c: c["x"], space), 7)
+    assert seen == [(7, 0)]

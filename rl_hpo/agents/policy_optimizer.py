@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -13,10 +12,9 @@ from rl_hpo.agents.policy_file import Policy, load_policy, shipped_policy_for
 from rl_hpo.baselines.initial_design import initial_design_rng
 from rl_hpo.envs.actions import ExplorationFloor
 from rl_hpo.envs.observation import EpisodeHistory, SpaceFeatures
-from rl_hpo.history import History
 from rl_hpo.optimizer import Optimizer, Trial
 from rl_hpo.space import SearchSpace
-from rl_hpo.tasks.base import Fidelity, Result, Task
+from rl_hpo.tasks.base import Fidelity, Result
 
 __all__ = ["PolicyOptimizer"]
 
@@ -58,6 +56,7 @@ class PolicyOptimizer(Optimizer):
     """
 
     name = "ppo"
+    can_observe = True
 
     def __init__(
         self,
@@ -135,22 +134,12 @@ class PolicyOptimizer(Optimizer):
         u, code = self._proposals.pop(trial.id)
         self.history_.add(u, result.score if not result.failed else math.nan, code)
 
-    def optimize(
-        self,
-        task: Task,
-        budget: float,
-        *,
-        callback: Callable[[History, Trial, Result], None] | None = None,
-        history: History | None = None,
-        progress: bool = False,
-    ) -> History:
-        """``Optimizer.optimize``; the policy plans for ``budget`` unless ``horizon`` was given."""
-        if (
-            self.horizon is None
-            and self.history_.n_evals == 0
-            and isinstance(budget, int | float)
-            and math.isfinite(budget)
-            and budget >= 1
-        ):
+    def _observe(self, config: dict[str, Any], result: Result) -> None:
+        # A configuration evaluated elsewhere (e.g. a portfolio's) enters the history like the initial design.
+        self._n_design += 1
+        self.history_.add(self.space.encode(config), result.score if not result.failed else math.nan, 1.0)
+
+    def plan(self, budget: float) -> None:
+        """The policy plans for ``budget`` unless ``horizon`` was given or trials were already told."""
+        if self.horizon is None and self.history_.n_evals == 0 and math.isfinite(budget) and budget >= 1:
             self.history_.horizon = max(1, math.ceil(budget))
-        return super().optimize(task, budget, callback=callback, history=history, progress=progress)

@@ -8,7 +8,14 @@ from rl_hpo.baselines.grid import GridSearch
 from rl_hpo.baselines.hyperband import Hyperband, hyperband_brackets
 from rl_hpo.baselines.initial_design import initial_design, initial_design_rng
 from rl_hpo.baselines.optuna_samplers import CMAES, GP, TPE
-from rl_hpo.baselines.portfolio import Portfolio, build_portfolio, read_portfolio, stored_portfolios, write_portfolio
+from rl_hpo.baselines.portfolio import (
+    Portfolio,
+    PortfolioThenPolicy,
+    build_portfolio,
+    read_portfolio,
+    stored_portfolios,
+    write_portfolio,
+)
 from rl_hpo.baselines.qmc import SobolSearch
 from rl_hpo.baselines.random_search import RandomSearch
 
@@ -20,6 +27,7 @@ __all__ = [
     "GridSearch",
     "Hyperband",
     "Portfolio",
+    "PortfolioThenPolicy",
     "RandomSearch",
     "SobolSearch",
     "build_portfolio",

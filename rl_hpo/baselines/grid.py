@@ -60,6 +60,8 @@ class GridSearch(Optimizer):
     """
 
     name = "grid"
+    #: Results never change its proposals, so observing one is a no-op.
+    can_observe = True
 
     def __init__(
         self,

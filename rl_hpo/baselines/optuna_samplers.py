@@ -69,6 +69,7 @@ class OptunaSamplerOptimizer(Optimizer):
     """
 
     default_n_startup_trials: ClassVar[int] = 10
+    can_observe: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -123,6 +124,23 @@ class OptunaSamplerOptimizer(Optimizer):
                 self.study_.tell(optuna_trial, state=TrialState.FAIL)
             else:
                 self.study_.tell(optuna_trial, float(result.score))
+
+    def _observe(self, config: dict[str, Any], result: Result) -> None:
+        """Add the trial to the study as a finished one (a failed one as FAIL), with only the configuration's
+        active parameters, as ``suggest`` would have given them."""
+        import optuna
+        from optuna.trial import TrialState
+
+        dists = self.space.to_optuna()
+        params = {name: config[name] for name in self.space.names if name in config}
+        frozen = optuna.trial.create_trial(
+            params=params,
+            distributions={name: dists[name] for name in params},
+            value=None if result.failed else float(result.score),
+            state=TrialState.FAIL if result.failed else TrialState.COMPLETE,
+            system_attrs={"rl_hpo:observed": True},
+        )
+        self.study_.add_trial(frozen)
 
 
 class TPE(OptunaSamplerOptimizer):

@@ -49,10 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from rl_hpo.baselines.grid import GridSearch
 from rl_hpo.baselines.optuna_samplers import CMAES, OptunaSamplerOptimizer
-from rl_hpo.baselines.qmc import SobolSearch
-from rl_hpo.baselines.random_search import RandomSearch
 from rl_hpo.optimizer import Optimizer, Trial, make_optimizer, optimizer_class
 from rl_hpo.space import SearchSpace
 from rl_hpo.tasks.base import Fidelity, Result, Task
@@ -60,6 +57,7 @@ from rl_hpo.tasks.base import Fidelity, Result, Task
 __all__ = [
     "FORMAT",
     "Portfolio",
+    "PortfolioThenPolicy",
     "build_portfolio",
     "find_portfolio",
     "greedy_selection",
@@ -73,8 +71,6 @@ FORMAT = "rl_hpo.portfolio/1"
 
 _LOCAL_STEP_START = 0.2
 _LOCAL_STEP_END = 0.005
-#: Optimizers whose proposals do not depend on results: they need not be told the portfolio's results.
-_RESULT_BLIND = (RandomSearch, SobolSearch, GridSearch)
 
 
 # -- the optimizer ----------------------------------------------------------------------------------
@@ -89,8 +85,8 @@ class Portfolio(Optimizer):
 
     Trials ``0 .. K-1`` are the portfolio's configurations in their stored order, at the highest fidelity;
     from trial ``K`` on, every trial comes from the continuation optimizer
-    ``make_optimizer(then, space, seed=seed, **then_options)``. The continuation is told every portfolio
-    result as it arrives, so a model-based method starts from them:
+    ``make_optimizer(then, space, seed=seed, **then_options)``. The continuation observes every portfolio
+    result as it arrives (``Optimizer.observe``), so it starts from them:
 
     - Optuna-based methods (``tpe``, ``gp``, ``cmaes``): each portfolio trial is added to the method's
       Optuna study as a finished trial (``study.add_trial(optuna.trial.create_trial(...))``, only the
@@ -99,8 +95,10 @@ class Portfolio(Optimizer):
       to ``max(0, default - K)``, so TPE and GP model from trial ``K`` on (or after the rest of their
       start-up design where the portfolio is shorter than it). Optuna's CMA-ES learns only from its own
       generations and ignores added trials (a warning says so).
+    - ``ppo`` (``PolicyOptimizer``): the portfolio's results fill the policy's history in place of its random
+      initial design, so the policy moves from the portfolio's best configuration (``portfolio_ppo``).
     - Methods whose proposals never depend on results (``random``, ``qmc``, ``grid``) need nothing.
-    - Any other method cannot be told results it did not ask for and is refused.
+    - Any other method cannot be told results it did not ask for (``can_observe`` is False) and is refused.
 
     Seeds: the portfolio and its order are fixed (they were learned once); ``seed`` seeds only the
     continuation. Runs with different seeds therefore share their first ``K`` trials.
@@ -179,11 +177,45 @@ class Portfolio(Optimizer):
 
     def _tell(self, trial: Trial, result: Result) -> None:
         if trial.id < len(self.configs_):
-            # _make_continuation admitted only Optuna-based methods and those that ignore results.
-            if isinstance(self.continuation_, OptunaSamplerOptimizer):
-                _add_to_study(self.continuation_, trial.config, result)
+            self.continuation_.observe(trial.config, result)  # _make_continuation admitted only can_observe
         else:
             self.continuation_.tell(self._continuation_trials.pop(trial.id), result)
+
+    def plan(self, budget: float) -> None:
+        """The continuation plans for the whole run's budget (it starts after the portfolio's trials)."""
+        self.continuation_.plan(budget)
+
+
+class PortfolioThenPolicy(Portfolio):
+    """The greedy portfolio, then the shipped PPO policy for the space (method ``portfolio_ppo``).
+
+    ``Portfolio`` with ``then="ppo"``: the portfolio's configurations are evaluated first and fill the
+    policy's history, so the policy refines from the portfolio's best configuration instead of a random one.
+    Same arguments as ``Portfolio``; ``then_options`` go to ``PolicyOptimizer`` (e.g. ``{"policy": DIR}``).
+    """
+
+    name = "portfolio_ppo"
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        *,
+        seed: int | None = None,
+        fidelity: Fidelity | None = None,
+        portfolio: str | os.PathLike[str] | Sequence[Mapping[str, Any]] = "auto",
+        then: str = "ppo",
+        then_options: Mapping[str, Any] | None = None,
+        n_configs: int | None = None,
+    ) -> None:
+        super().__init__(
+            space,
+            seed=seed,
+            fidelity=fidelity,
+            portfolio=portfolio,
+            then=then,
+            then_options=then_options,
+            n_configs=n_configs,
+        )
 
 
 def _make_continuation(
@@ -208,10 +240,11 @@ def _make_continuation(
             f"then={then!r} is a multi-fidelity method; a portfolio runs at the highest fidelity and continues with "
             "a single-fidelity method such as 'tpe', 'gp' or 'random'."
         )
-    if not issubclass(cls, (OptunaSamplerOptimizer, *_RESULT_BLIND)):
+    if not cls.can_observe:
         raise ValueError(
             f"then={then!r} cannot be told the portfolio's results (it learns only from trials it asked for); "
-            "continue with an Optuna-based method ('tpe', 'gp') or one that ignores results ('random', 'qmc')."
+            "continue with an Optuna-based method ('tpe', 'gp'), 'ppo', or one that ignores results ('random', "
+            "'qmc')."
         )
     if issubclass(cls, OptunaSamplerOptimizer) and "n_startup_trials" not in options:
         # The portfolio is the start-up design: random start-up trials after it would waste the budget.
@@ -224,24 +257,6 @@ def _make_continuation(
             stacklevel=3,
         )
     return inner
-
-
-def _add_to_study(inner: OptunaSamplerOptimizer, config: Mapping[str, Any], result: Result) -> None:
-    """Tell an Optuna-based optimizer a finished trial it did not ask for."""
-    import optuna
-    from optuna.trial import TrialState
-
-    dists = inner.space.to_optuna()
-    # Only active parameters, as the wrapper's define-by-run ``suggest`` would have given them.
-    params = {name: config[name] for name in inner.space.names if name in config}
-    frozen = optuna.trial.create_trial(
-        params=params,
-        distributions={name: dists[name] for name in params},
-        value=None if result.failed else float(result.score),
-        state=TrialState.FAIL if result.failed else TrialState.COMPLETE,
-        system_attrs={"rl_hpo:portfolio": True},
-    )
-    inner.study_.add_trial(frozen)
 
 
 # -- stored portfolios ------------------------------------------------------------------------------

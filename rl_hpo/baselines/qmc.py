@@ -48,6 +48,8 @@ class SobolSearch(Optimizer):
     """
 
     name = "qmc"
+    #: Results never change its proposals, so observing one is a no-op.
+    can_observe = True
 
     def __init__(
         self,

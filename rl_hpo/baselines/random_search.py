@@ -21,6 +21,8 @@ class RandomSearch(Optimizer):
     """
 
     name = "random"
+    #: Results never change its proposals, so observing one is a no-op.
+    can_observe = True
 
     def __init__(self, space: SearchSpace, *, seed: int | None = None, fidelity: Fidelity | None = None) -> None:
         super().__init__(space, seed=seed, fidelity=fidelity)

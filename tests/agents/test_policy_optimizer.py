@@ -97,6 +97,39 @@ def test_optimize_sets_the_horizon_to_the_budget(policy_dir: Path) -> None:
     assert fixed.history_.horizon == 30
 
 
+def test_observed_results_replace_the_initial_design_and_set_the_incumbent(policy_dir: Path) -> None:
+    task = bowl_task(4, seed=3)
+    configs = task.space.sample(3, seed=7)
+    scores = [task.evaluate(c).score for c in configs]
+    opt = PolicyOptimizer(task.space, seed=0, policy=policy_dir, deterministic=True)
+    for config, score in zip(configs, scores):
+        opt.observe(config, score)
+    opt.observe(task.space.sample(seed=8), Result.failure("crashed"))
+    assert opt.history_.n_evals == 4
+    best = int(np.argmax(scores))
+    np.testing.assert_allclose(opt.history_.incumbent, task.space.encode(configs[best]))
+    # The first trial is the policy's step from that incumbent, not the seed's random initial design.
+    expected = opt.mapping_.apply(opt.history_.incumbent, opt.policy_.act(opt.history_.observation()[None])[0])[0]
+    trial = opt.ask()
+    assert trial.config == task.space.decode(expected)
+    assert trial.config != make_optimizer("random", task.space, seed=0).ask().config
+
+
+def test_a_warm_started_run_plans_for_its_whole_budget(policy_dir: Path) -> None:
+    task = bowl_task(3)
+    opt = make_optimizer(
+        "portfolio_ppo",
+        task.space,
+        seed=0,
+        portfolio=task.space.sample(4, seed=1),
+        then_options={"policy": str(policy_dir)},
+    )
+    history = opt.optimize(task, 12)
+    assert history.n_trials == 12
+    assert opt.continuation_.history_.horizon == 12
+    assert opt.continuation_.history_.n_evals == 12
+
+
 def test_too_many_dimensions_is_a_clear_error(policy_dir: Path) -> None:
     space = bowl_task(7).space
     with pytest.raises(ValueError, match=r"7 dimensions but the policy handles at most max_dim=6"):

@@ -104,3 +104,14 @@ def test_sampler_options_reach_the_sampler_and_unknown_ones_are_named():
 def test_n_startup_trials_is_validated(bad):
     with pytest.raises(ValueError, match=r"The 'n_startup_trials' parameter of TPE must be an int in \[0, inf\)"):
         TPE(MIXED, n_startup_trials=bad)
+
+
+def test_observe_adds_finished_trials_with_only_the_active_parameters():
+    opt = TPE(CONDITIONAL, seed=0)
+    configs = CONDITIONAL.sample(2, seed=3)
+    opt.observe(configs[0], 0.4)
+    opt.observe(configs[1], math.nan)
+    told = [t for t in opt.study_.trials if t.state.is_finished()]
+    assert [t.params for t in told] == configs
+    assert [t.state for t in told] == [TrialState.COMPLETE, TrialState.FAIL]
+    assert opt.study_.best_value == 0.4

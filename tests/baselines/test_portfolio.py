@@ -18,6 +18,7 @@ from rl_hpo.baselines.optuna_samplers import TPE
 from rl_hpo.baselines.portfolio import (
     FORMAT,
     Portfolio,
+    PortfolioThenPolicy,
     build_portfolio,
     find_portfolio,
     greedy_selection,
@@ -78,6 +79,22 @@ class TestPortfolio(OptimizerConformance):
         # "auto" needs a stored portfolio for the space, and none is stored for the test spaces.
         opt = make_optimizer("portfolio", MIXED, seed=0, portfolio=_configs_for(MIXED))
         assert type(opt) is Portfolio
+
+
+def _portfolio_then_policy(
+    space: SearchSpace, *, seed: int | None = None, fidelity: Fidelity | None = None
+) -> PortfolioThenPolicy:
+    return PortfolioThenPolicy(space, seed=seed, fidelity=fidelity, portfolio=_configs_for(space))
+
+
+class TestPortfolioThenPolicy(OptimizerConformance):
+    factory = _portfolio_then_policy
+    n_trials = 15  # 3 from the portfolio, 12 from the shipped default policy
+
+    def test_make_optimizer_builds_it_by_name(self) -> None:
+        opt = make_optimizer("portfolio_ppo", MIXED, seed=0, portfolio=_configs_for(MIXED))
+        assert type(opt) is PortfolioThenPolicy
+        assert opt.continuation_.name == "ppo"
 
 
 def _score_all(opt: Portfolio, n: int, objective=None) -> list:
