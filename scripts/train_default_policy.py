@@ -82,7 +82,7 @@ def install(source: Path, variant: str, selection: dict, commands: list[str], su
         "# The default tuning policy",
         "",
         'Loaded by `PolicyOptimizer(space, policy="default")` (method `ppo`) for every search space that has no',
-        'shipped specialist (a sibling folder whose policy names the space). Trained on the **train** splits of',
+        "shipped specialist (a sibling folder whose policy names the space). Trained on the **train** splits of",
         f"{', '.join(suites)}; usage chosen on the **validation** splits only; the test splits were not used.",
         "",
         "## How it was made",

@@ -10,7 +10,8 @@ without the test split, and without the validation split either when that cannot
    ``folds``-th one); for each fold a specialist is trained on the other folds and both it and the
    reference policy (the general default) tune the held-out fold's datasets (``--seeds`` seeds, budget 50,
    the policies' default usage). The reference saw those datasets in training, so the comparison favours
-   it;
+   it. A greedy portfolio built on the fold's training datasets is measured too, continued by TPE and by
+   the fold's specialist (methods ``portfolio`` and ``portfolio_ppo``); this is reported, not used to decide;
 2. **train** the specialist on the whole train split with the same settings;
 3. **install** it into ``rl_hpo/data/policies/<scenario>`` if its cross-validated mean regret at
    10 / 25 / 50 is lower than the reference's (``--force`` installs regardless), with a README that
@@ -21,32 +22,49 @@ Usage::
     RL_HPO_YAHPO_DATA=/path/to/yahpo_data nice python scripts/train_specialist_policy.py \\
         --suite yahpo/lcbench --out runs/lcbench_specialist [--timesteps 300000] [--folds 4] [--seeds 10]
 
-Fold and full runs already in ``--out`` (a ``final`` policy) are reused, so an interrupted run resumes.
+Fold and full runs already in ``--out`` are reused when finished and resumed from their last checkpoint when
+interrupted or shorter than ``--timesteps``; ``--continue-from DIR`` starts them from an earlier, shorter
+run's folders (copied, not changed). ``--jobs N`` trains N runs at a time (one core each); the runs do not
+depend on it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import shlex
 import shutil
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 from rl_hpo.agents.policy_file import default_policy_path, load_policy
-from rl_hpo.agents.training import TrainConfig, evaluate_policy, train
-from rl_hpo.tasks import load_suite
+from rl_hpo.agents.policy_optimizer import PolicyOptimizer
+from rl_hpo.agents.training import TrainConfig, evaluate_method, train
+from rl_hpo.baselines.portfolio import Portfolio, PortfolioThenPolicy, build_portfolio
+from rl_hpo.tasks import load_suite, load_task
 
 BUDGETS = (10, 25, 50)
+#: What the cross-validation compares (see ``cross_validate``).
+METHODS = ("specialist", "reference", "portfolio", "portfolio_ppo")
+
+
+def _steps_done(out: Path) -> int | None:
+    """Environment steps of the run's last checkpoint (None: no checkpoint)."""
+    state = out / "checkpoint" / "state.json"
+    return int(json.loads(state.read_text())["num_timesteps"]) if state.is_file() else None
 
 
 def _train(suites: tuple[str, ...], out: Path, args: argparse.Namespace, command: str) -> Path:
+    """Train a specialist into ``out``; a finished run is reused, a shorter or interrupted one resumed."""
     final = out / "final"
-    if (final / "policy.json").is_file():
+    done = _steps_done(out)
+    if (final / "policy.json").is_file() and (done is None or done >= args.timesteps):
         print(f"reusing {final}", flush=True)
         return final
     config = TrainConfig(
@@ -55,39 +73,73 @@ def _train(suites: tuple[str, ...], out: Path, args: argparse.Namespace, command
         timesteps=args.timesteps,
         seed=args.seed,
         hide_identity_prob=0.0,  # the space is always known to a specialist
+        resume=done is not None,
         torch_threads=1,
         progress=False,
         command=command,
     )
     start = time.perf_counter()
     train(config)
-    print(f"trained {out} in {(time.perf_counter() - start) / 60:.1f} min", flush=True)
+    verb = f"continued from {done} steps" if done is not None else "trained"
+    print(f"{verb} {out} in {(time.perf_counter() - start) / 60:.1f} min", flush=True)
     return final
 
 
-def cross_validate(names: list[str], args: argparse.Namespace, command: str) -> dict:
-    """Per fold: the held-out datasets and the regret of the fold's specialist and of the reference."""
-    folds = [names[k :: args.folds] for k in range(args.folds)]
+def train_all(names: list[str], args: argparse.Namespace, command: str) -> tuple[list[Path], Path]:
+    """The fold specialists and the full one, ``--jobs`` at a time; returns their ``final`` folders."""
+    out = Path(args.out)
+    runs = [
+        (tuple(n for n in names if n not in fold), out / "cv" / f"fold{k}")
+        for k, fold in enumerate(folds_of(names, args.folds))
+    ]
+    runs.append(((args.suite,), out / "full"))
+    if args.continue_from:
+        for _, folder in runs:
+            source = Path(args.continue_from) / folder.relative_to(out)
+            if not folder.exists() and source.is_dir():
+                shutil.copytree(source, folder)
+                print(f"continuing {source} in {folder}", flush=True)
+    with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        n = len(runs)
+        finals = list(pool.map(_train, [r[0] for r in runs], [r[1] for r in runs], [args] * n, [command] * n))
+    return finals[:-1], finals[-1]
+
+
+def folds_of(names: list[str], n_folds: int) -> list[list[str]]:
+    """Fold k holds every ``n_folds``-th of the sorted names, from the k-th on."""
+    return [names[k::n_folds] for k in range(n_folds)]
+
+
+def cross_validate(names: list[str], policies: list[Path], args: argparse.Namespace) -> dict:
+    """Per fold: the held-out datasets and the regret of the fold's specialist and of the reference; and of
+    a greedy portfolio built on the fold's training datasets, continued by TPE (``portfolio``) or by the
+    fold's specialist (``portfolio_ppo``)."""
     reference = load_policy(args.reference)
     table: dict = {"folds": [], "seeds": args.seeds, "reference": str(args.reference)}
-    for k, held_out in enumerate(folds):
-        rest = tuple(n for n in names if n not in held_out)
-        policy = _train(rest, Path(args.out) / "cv" / f"fold{k}", args, command)
-        row = {"held_out": held_out}
-        for key, candidate in (("specialist", policy), ("reference", reference)):
-            result = evaluate_policy(candidate, held_out, seeds=range(args.seeds), budget=50)
+    for k, (held_out, policy) in enumerate(zip(folds_of(names, args.folds), policies)):
+        train_tasks = [load_task(n) for n in names if n not in held_out]
+        configs = build_portfolio(train_tasks, seed=args.seed)["configs"]
+        methods = {
+            "specialist": lambda space, seed, p=policy: PolicyOptimizer(space, seed=seed, policy=p),
+            "reference": lambda space, seed: PolicyOptimizer(space, seed=seed, policy=reference),
+            "portfolio": lambda space, seed, c=configs: Portfolio(space, seed=seed, portfolio=c),
+            "portfolio_ppo": lambda space, seed, c=configs, p=policy: PortfolioThenPolicy(
+                space, seed=seed, portfolio=c, then_options={"policy": p}
+            ),
+        }
+        row: dict = {"held_out": held_out, "portfolio_size": len(configs)}
+        for key, make in methods.items():
+            result = evaluate_method(make, held_out, seeds=range(args.seeds), budget=50)
             row[key] = {"regret": result.regret, "per_task": result.per_task}
         table["folds"].append(row)
-        print(
-            f"fold {k}: specialist "
-            + " / ".join(f"{row['specialist']['regret'][b]:.3f}" for b in BUDGETS)
-            + "  reference "
-            + " / ".join(f"{row['reference']['regret'][b]:.3f}" for b in BUDGETS),
-            flush=True,
-        )
-    for key in ("specialist", "reference"):
+        print(f"fold {k}: " + ", ".join(f"{key} {_fmt(row[key]['regret'])}" for key in methods), flush=True)
+    for key in METHODS:
         table[key] = {b: float(np.mean([f[key]["regret"][b] for f in table["folds"]])) for b in BUDGETS}
     return table
+
+
+def _fmt(regret: dict) -> str:
+    return " / ".join(f"{regret[b]:.3f}" for b in BUDGETS)
 
 
 def install(source: Path, suite: str, cv: dict, commands: list[str]) -> Path:
@@ -130,6 +182,21 @@ def install(source: Path, suite: str, cv: dict, commands: list[str]) -> Path:
     lines.append(f"| mean | {means[0]} | {means[1]} |")
     lines += [
         "",
+        "### Warm-started by a portfolio",
+        "",
+        "A greedy portfolio (`rl_hpo.baselines.build_portfolio`) built on each fold's training datasets, evaluated",
+        "first, then continued by TPE (method `portfolio`) or by the fold's specialist (method `portfolio_ppo`):",
+        "",
+        "| fold | portfolio size | portfolio, then TPE @10 / 25 / 50 | portfolio, then the specialist @10 / 25 / 50 |",
+        "|---|---|---|---|",
+    ]
+    for k, fold in enumerate(cv["folds"]):
+        cells = [_fmt(fold[key]["regret"]) for key in ("portfolio", "portfolio_ppo")]
+        lines.append(f"| {k} | {fold['portfolio_size']} | {cells[0]} | {cells[1]} |")
+    means = [" / ".join(f"**{cv[key][b]:.3f}**" for b in BUDGETS) for key in ("portfolio", "portfolio_ppo")]
+    lines.append(f"| mean | | {means[0]} | {means[1]} |")
+    lines += [
+        "",
         "Files: `policy.json` (metadata, including `specialty` and the cross-validation table) and",
         "`weights.safetensors`; loading never unpickles.",
         "",
@@ -147,6 +214,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--folds", type=int, default=4)
     parser.add_argument("--seeds", type=int, default=10, help="seeds per held-out dataset")
     parser.add_argument("--reference", default=str(default_policy_path()), help="policy to beat (the default)")
+    parser.add_argument("--jobs", type=int, default=1, help="training runs at a time (one core each)")
+    parser.add_argument(
+        "--continue-from",
+        metavar="DIR",
+        help="an earlier --out of fewer --timesteps: its runs are copied into --out and trained on to --timesteps",
+    )
     parser.add_argument("--install", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--force", action="store_true", help="install even if the specialist does not win")
     args = parser.parse_args(argv)
@@ -154,12 +227,12 @@ def main(argv: list[str] | None = None) -> None:
     if os.environ.get("RL_HPO_YAHPO_DATA"):
         command = f"RL_HPO_YAHPO_DATA={shlex.quote(os.environ['RL_HPO_YAHPO_DATA'])} {command}"
     names = sorted(load_suite(args.suite).task_names("train"))
-    cv = cross_validate(names, args, command)
+    fold_policies, final = train_all(names, args, command)
+    cv = cross_validate(names, fold_policies, args)
     wins = np.mean(list(cv["specialist"].values())) < np.mean(list(cv["reference"].values()))
     summary = {k: " / ".join(f"{cv[k][b]:.4f}" for b in BUDGETS) for k in ("specialist", "reference")}
     print(f"cross-validated regret: specialist {summary['specialist']}, reference {summary['reference']}")
     (Path(args.out) / "cross_validation.json").write_text(json.dumps(cv, indent=1) + "\n")
-    final = _train((args.suite,), Path(args.out) / "full", args, command)
     if args.install and (wins or args.force):
         print(f"installed {install(final, args.suite, cv, [command])}")
     elif args.install:

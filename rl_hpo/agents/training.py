@@ -31,7 +31,7 @@ import random
 import shlex
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,8 @@ from rl_hpo.agents.network import PerDimensionPolicy, TuningNetwork
 from rl_hpo.agents.policy_file import Policy, load_policy
 from rl_hpo.envs.actions import ActionMapping
 from rl_hpo.envs.observation import ObservationLayout
+from rl_hpo.optimizer import Optimizer
+from rl_hpo.space import SearchSpace
 from rl_hpo.tasks.base import Task
 from rl_hpo.tasks.registry import Suite, load_suite, load_task
 
@@ -305,6 +307,27 @@ def evaluate_policy(
     from rl_hpo.agents.policy_optimizer import PolicyOptimizer
 
     policy = policy if isinstance(policy, Policy) else load_policy(policy)
+    return evaluate_method(
+        lambda space, seed: PolicyOptimizer(space, seed=seed, policy=policy, **optimizer_options),
+        tasks,
+        seeds=seeds,
+        budget=budget,
+    )
+
+
+def evaluate_method(
+    make: Callable[[SearchSpace, int], Optimizer],
+    tasks: Sequence[Task | str],
+    *,
+    seeds: Sequence[int] = (0, 1, 2),
+    budget: int = 50,
+) -> EvalResult:
+    """Run the optimizer ``make(space, seed)`` on every task and seed and average the normalized regret
+    of its best score at 10, 25 and ``budget`` evaluations (single-fidelity methods).
+
+    Raises:
+        ValueError: if a task has no score bounds.
+    """
     budgets = sorted({b for b in (*_EVAL_BUDGETS, budget) if b <= budget})
     per_task: dict[str, dict[int, float]] = {}
     for item in tasks:
@@ -313,8 +336,7 @@ def evaluate_policy(
             raise ValueError(f"Task {task.name!r} has no score bounds; normalized regret needs them.")
         curves = []
         for seed in seeds:
-            optimizer = PolicyOptimizer(task.space, seed=int(seed), policy=policy, **optimizer_options)
-            history = optimizer.optimize(task, budget)
+            history = make(task.space, int(seed)).optimize(task, budget)
             scores = np.array([r.score for r in history.records], dtype=float)
             scores = np.where(np.isfinite(scores), scores, -np.inf)
             best = np.maximum.accumulate(scores)
