@@ -142,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--policy",
         default="default",
         metavar="default|DIR",
-        help="policy for --method ppo (default: the shipped policy for the task's space, a specialist where one ships)",
+        help="policy for --method ppo or portfolio_ppo (default: the shipped policy for the task's space, a specialist "
+        "where one ships)",
     )
     p.add_argument(
         "--budget",
@@ -193,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--policy",
         default="default",
         metavar="default|DIR",
-        help="policy for the ppo method (default: the shipped policy for each task's space)",
+        help="policy for the ppo and portfolio_ppo methods (default: the shipped policy for each task's space)",
     )
     p.add_argument(
         "--redo",
@@ -246,6 +247,8 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {}
     if args.method == "ppo":
         options["policy"] = args.policy
+    elif args.method == "portfolio_ppo":
+        options["then_options"] = {"policy": args.policy}
     if args.csv:
         if not args.target:
             raise ValueError("--csv needs --target COLUMN, the column to predict.")
@@ -272,7 +275,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         options.update(journal=args.journal, resume=args.resume)
     history = tune(task, budget=args.budget, method=args.method, seed=args.seed, progress=not args.quiet, **options)
     policy = None
-    if args.method == "ppo":
+    if args.method in ("ppo", "portfolio_ppo"):
         from rl_hpo.agents.policy_file import shipped_policy_for
 
         policy = str(shipped_policy_for(task.space) if args.policy == "default" else args.policy)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import subprocess
 import sys
 
@@ -158,3 +159,18 @@ def test_tune_with_ppo_names_the_policy_it_used(capsys: pytest.CaptureFixture[st
 
     assert main(["tune", "--task", "synthetic/branin/0", "--method", "ppo", "--budget", "5", "--quiet", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["policy"] == str(default_policy_path())
+
+
+@pytest.mark.skipif(not os.environ.get("RL_HPO_YAHPO_DATA"), reason="needs the YAHPO data ($RL_HPO_YAHPO_DATA)")
+def test_tune_with_portfolio_ppo_passes_the_policy_on(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rl_hpo.agents.policy_file import default_policy_path, load_policy
+
+    policy = load_policy(default_policy_path()).save(tmp_path / "policy")
+    argv = ["tune", "--task", "yahpo/lcbench/167152", "--method", "portfolio_ppo", "--policy", str(policy)]
+    assert main([*argv, "--budget", "20", "--seed", "0", "--quiet", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["policy"] == str(policy)
+    assert out["trials"] == 20
+    # A policy folder that does not exist is one clear line, not a traceback.
+    assert main([*argv[:-1], str(tmp_path / "missing"), "--budget", "20", "--quiet"]) != 0
+    assert "No policy at" in capsys.readouterr().err

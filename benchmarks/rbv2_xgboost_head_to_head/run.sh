@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 study=rbv2_xgboost_head_to_head
 
 rl-hpo bench --suite yahpo/rbv2_xgboost --split test \
-  --methods ppo,portfolio,tpe,gp,cmaes,random,hyperband,bohb --budget 50 --seeds 10 \
+  --methods ppo,portfolio,portfolio_ppo,tpe,gp,cmaes,random,hyperband,bohb --budget 50 --seeds 10 \
   --out "runs/$study" "$@"
 
 # The recorded result: report, summary, plots, settings/provenance and the bounds behind every regret.

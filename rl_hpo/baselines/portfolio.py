@@ -181,6 +181,11 @@ class Portfolio(Optimizer):
         else:
             self.continuation_.tell(self._continuation_trials.pop(trial.id), result)
 
+    @property
+    def policy_hash(self) -> str | None:
+        """The sha256 of the continuation's policy file where it is a trained policy (recorded by studies)."""
+        return getattr(getattr(self.continuation_, "policy_", None), "sha256", None)
+
     def plan(self, budget: float) -> None:
         """The continuation plans for the whole run's budget (it starts after the portfolio's trials)."""
         self.continuation_.plan(budget)

@@ -506,8 +506,8 @@ def bench_command(args: Any = None, /, **options: Any) -> int:
         tasks: ``--tasks ID,ID,...``, a subset of the split (instance ids or full names).
         workers: ``--workers W``, cells at once (default all cores).
         executor: ``--executor local|ray``.
-        policy: ``--policy default|DIR``, the policy of the "ppo" method (passed as its ``policy`` option
-            unless "default").
+        policy: ``--policy default|DIR``, the policy of the "ppo" and "portfolio_ppo" methods (passed as
+            their policy option unless "default").
         redo: ``--redo M,M``, methods whose finished cells are discarded and run again.
         progress: show a progress bar on stderr (default True).
         command_line: the command line to record (default this process's arguments).
@@ -522,6 +522,7 @@ def bench_command(args: Any = None, /, **options: Any) -> int:
     policy = given.get("policy")
     if policy not in (None, "default"):
         method_options["ppo"] = {"policy": str(policy)}
+        method_options["portfolio_ppo"] = {"then_options": {"policy": str(policy)}}
     settings = BenchSettings(
         out=given["out"],
         methods=given["methods"],

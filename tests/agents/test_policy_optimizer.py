@@ -128,6 +128,8 @@ def test_a_warm_started_run_plans_for_its_whole_budget(policy_dir: Path) -> None
     assert history.n_trials == 12
     assert opt.continuation_.history_.horizon == 12
     assert opt.continuation_.history_.n_evals == 12
+    assert opt.policy_hash == load_policy(policy_dir).sha256  # what studies record
+    assert make_optimizer("portfolio", task.space, seed=0, portfolio=task.space.sample(2, seed=1)).policy_hash is None
 
 
 def test_too_many_dimensions_is_a_clear_error(policy_dir: Path) -> None:
