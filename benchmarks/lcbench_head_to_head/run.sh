@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 study=lcbench_head_to_head
 
 rl-hpo bench --suite yahpo/lcbench --split test \
-  --methods ppo,portfolio,tpe,gp,cmaes,random,hyperband,bohb --budget 50 --seeds 10 \
+  --methods ppo,portfolio,portfolio_ppo,tpe,gp,cmaes,random,hyperband,bohb --budget 50 --seeds 10 \
   --out "runs/$study" "$@"
 
 # The recorded result: report, summary, plots, settings/provenance and the bounds behind every regret.
