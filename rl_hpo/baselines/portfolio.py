@@ -201,26 +201,8 @@ class PortfolioThenPolicy(Portfolio):
 
     name = "portfolio_ppo"
 
-    def __init__(
-        self,
-        space: SearchSpace,
-        *,
-        seed: int | None = None,
-        fidelity: Fidelity | None = None,
-        portfolio: str | os.PathLike[str] | Sequence[Mapping[str, Any]] = "auto",
-        then: str = "ppo",
-        then_options: Mapping[str, Any] | None = None,
-        n_configs: int | None = None,
-    ) -> None:
-        super().__init__(
-            space,
-            seed=seed,
-            fidelity=fidelity,
-            portfolio=portfolio,
-            then=then,
-            then_options=then_options,
-            n_configs=n_configs,
-        )
+    def __init__(self, space: SearchSpace, *, then: str = "ppo", **options: Any) -> None:
+        super().__init__(space, then=then, **options)
 
 
 def _make_continuation(
