@@ -205,6 +205,21 @@ def install(source: Path, suite: str, cv: dict, commands: list[str]) -> Path:
     return target
 
 
+def recipe(args: argparse.Namespace, command: str) -> list[str]:
+    """The commands that made ``--out``: those of the run it continues (its ``commands.json``), then this one;
+    recorded in ``--out/commands.json``."""
+    commands = []
+    if args.continue_from:
+        earlier = Path(args.continue_from) / "commands.json"
+        if not earlier.is_file():
+            raise SystemExit(f"{earlier} is missing: write the commands that made {args.continue_from} there.")
+        commands = json.loads(earlier.read_text())
+    commands = [c for c in commands if c != command] + [command]
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    (Path(args.out) / "commands.json").write_text(json.dumps(commands, indent=1) + "\n")
+    return commands
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", default="yahpo/lcbench")
@@ -226,6 +241,7 @@ def main(argv: list[str] | None = None) -> None:
     command = " ".join(shlex.quote(a) for a in ["python", *sys.argv])
     if os.environ.get("RL_HPO_YAHPO_DATA"):
         command = f"RL_HPO_YAHPO_DATA={shlex.quote(os.environ['RL_HPO_YAHPO_DATA'])} {command}"
+    commands = recipe(args, command)
     names = sorted(load_suite(args.suite).task_names("train"))
     fold_policies, final = train_all(names, args, command)
     cv = cross_validate(names, fold_policies, args)
@@ -234,7 +250,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"cross-validated regret: specialist {summary['specialist']}, reference {summary['reference']}")
     (Path(args.out) / "cross_validation.json").write_text(json.dumps(cv, indent=1) + "\n")
     if args.install and (wins or args.force):
-        print(f"installed {install(final, args.suite, cv, [command])}")
+        print(f"installed {install(final, args.suite, cv, commands)}")
     elif args.install:
         print("not installed: the specialist does not beat the reference in cross-validation")
 
