@@ -25,7 +25,8 @@ Usage::
 Fold and full runs already in ``--out`` are reused when finished and resumed from their last checkpoint when
 interrupted or shorter than ``--timesteps``; ``--continue-from DIR`` starts them from an earlier, shorter
 run's folders (copied, not changed). ``--jobs N`` trains N runs at a time (one core each); the runs do not
-depend on it.
+depend on it. ``--out/commands.json`` keeps the commands that made the run (those of the run it continues
+first); the installed README and ``policy.json`` record them.
 """
 
 from __future__ import annotations
