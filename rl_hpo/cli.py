@@ -87,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         help="train a PPO tuning policy on a suite",
         description="Train a PPO tuning policy with stable-baselines3 on the tasks of a suite split.",
+        epilog="Every training setting (PPO, observation, identity codes): python -m rl_hpo.agents.training --help",
     )
     p.add_argument(
         "--suite", required=True, action="append", metavar="S", help="suite to train on (repeat for several)"
@@ -101,6 +102,27 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="W",
         help="parallel environments (default: 16, stepped together in one process)",
+    )
+    p.add_argument(
+        "--vec-env",
+        choices=["batched", "subproc", "dummy"],
+        default=None,
+        help="how the environments run: batched (default; one process, the surrogate evaluates every environment's "
+        "point in one call), subproc (SB3's SubprocVecEnv, one process per environment on all cores) or dummy",
+    )
+    p.add_argument(
+        "--eval-freq",
+        type=_non_negative_int,
+        default=None,
+        metavar="N",
+        help="steps between validations on the validation split, keeping the best policy (default: 50000; 0: none)",
+    )
+    p.add_argument(
+        "--checkpoint-freq",
+        type=_non_negative_int,
+        default=None,
+        metavar="N",
+        help="steps between checkpoints for --resume (default: 50000; 0: only at the end)",
     )
     p.add_argument(
         "--budget",

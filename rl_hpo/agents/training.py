@@ -11,7 +11,8 @@ from the last one. The output folder::
       checkpoint/    the last checkpoint: a policy folder plus optimizer.pt and state.json (for --resume)
       config.json    the settings of the run
       eval.csv       one row per validation: timesteps, regret at 10 / 25 / budget, their mean
-      progress.csv   SB3's training log (and tensorboard/ when tensorboard is installed)
+      progress.csv   SB3's training log
+      events.out.tfevents.*  the same log for TensorBoard, when tensorboard is installed
 
 ``train_command(args)`` is the ``rl-hpo train`` entry point (``add_train_arguments`` declares its
 options); ``python -m rl_hpo.agents.training --help`` runs it stand-alone.
