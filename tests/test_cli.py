@@ -174,3 +174,13 @@ def test_tune_with_portfolio_ppo_passes_the_policy_on(tmp_path, capsys: pytest.C
     # A policy folder that does not exist is one clear line, not a traceback.
     assert main([*argv[:-1], str(tmp_path / "missing"), "--budget", "20", "--quiet"]) != 0
     assert "No policy at" in capsys.readouterr().err
+
+
+def test_train_options_reach_the_training_settings() -> None:
+    from rl_hpo.agents.training import config_from_args
+
+    argv = ["train", "--suite", "synthetic/mixed", "--timesteps", "10", "--out", "x", "--vec-env", "subproc"]
+    config = config_from_args(build_parser().parse_args([*argv, "--eval-freq", "0", "--checkpoint-freq", "5"]))
+    assert (config.vec_env, config.eval_freq, config.checkpoint_freq) == ("subproc", 0, 5)
+    default = config_from_args(build_parser().parse_args(argv[:-2]))
+    assert (default.vec_env, default.eval_freq) == ("batched", 50_000)
