@@ -37,9 +37,9 @@ import multiprocessing
 import os
 import shlex
 import shutil
+import signal
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -100,9 +100,11 @@ def train_all(names: list[str], args: argparse.Namespace, command: str) -> tuple
             if not folder.exists() and source.is_dir():
                 shutil.copytree(source, folder)
                 print(f"continuing {source} in {folder}", flush=True)
-    with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        n = len(runs)
-        finals = list(pool.map(_train, [r[0] for r in runs], [r[1] for r in runs], [args] * n, [command] * n))
+    # multiprocessing.Pool, not ProcessPoolExecutor: leaving the block (an error, Ctrl-C, or SIGTERM, turned into
+    # SystemExit below) terminates the workers instead of leaving them training; checkpoints make a rerun resume.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    with multiprocessing.get_context("spawn").Pool(args.jobs, maxtasksperchild=1) as pool:
+        finals = pool.starmap(_train, [(suites, folder, args, command) for suites, folder in runs], chunksize=1)
     return finals[:-1], finals[-1]
 
 
