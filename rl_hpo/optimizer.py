@@ -108,7 +108,10 @@ class Optimizer(ABC):
 
     def observe(self, config: Mapping[str, Any], result: Result | float) -> None:
         """Learn from a configuration evaluated elsewhere, at the highest fidelity (a warm start, such as a
-        portfolio's results). It takes the place of a trial of the method's own initial design.
+        portfolio's results). What a method makes of it is its own: ``ppo`` counts it as its initial design
+        and moves on from the best one observed; Optuna-based methods add it to their study (their own
+        start-up trials still come first unless ``n_startup_trials`` is lowered, as ``Portfolio`` does);
+        methods whose proposals ignore results accept it and change nothing.
 
         Raises:
             TypeError: if the method cannot learn from trials it did not ask for (``can_observe`` is False).
