@@ -40,6 +40,7 @@ import shutil
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -177,12 +178,12 @@ def install(source: Path, suite: str, cv: dict, commands: list[str]) -> Path:
         "| fold (held-out datasets) | specialist @10 / 25 / 50 | reference @10 / 25 / 50 |",
         "|---|---|---|",
     ]
-    for k, fold in enumerate(cv["folds"]):
-        ids = ", ".join(name.rsplit("/", 1)[-1] for name in fold["held_out"])
-        cells = [" / ".join(f"{fold[key]['regret'][b]:.3f}" for b in BUDGETS) for key in ("specialist", "reference")]
-        lines.append(f"| {k} ({ids}) | {cells[0]} | {cells[1]} |")
-    means = [" / ".join(f"**{cv[key][b]:.3f}**" for b in BUDGETS) for key in ("specialist", "reference")]
-    lines.append(f"| mean | {means[0]} | {means[1]} |")
+    lines += _fold_rows(
+        cv,
+        ("specialist", "reference"),
+        lambda k, fold: f"{k} ({', '.join(name.rsplit('/', 1)[-1] for name in fold['held_out'])})",
+        "mean",
+    )
     lines += [
         "",
         "### Warm-started by a portfolio",
@@ -193,11 +194,7 @@ def install(source: Path, suite: str, cv: dict, commands: list[str]) -> Path:
         "| fold | portfolio size | portfolio, then TPE @10 / 25 / 50 | portfolio, then the specialist @10 / 25 / 50 |",
         "|---|---|---|---|",
     ]
-    for k, fold in enumerate(cv["folds"]):
-        cells = [_fmt(fold[key]["regret"]) for key in ("portfolio", "portfolio_ppo")]
-        lines.append(f"| {k} | {fold['portfolio_size']} | {cells[0]} | {cells[1]} |")
-    means = [" / ".join(f"**{cv[key][b]:.3f}**" for b in BUDGETS) for key in ("portfolio", "portfolio_ppo")]
-    lines.append(f"| mean | | {means[0]} | {means[1]} |")
+    lines += _fold_rows(cv, ("portfolio", "portfolio_ppo"), lambda k, fold: f"{k} | {fold['portfolio_size']}", "mean |")
     lines += [
         "",
         "Files: `policy.json` (metadata, including `specialty` and the cross-validation table) and",
@@ -206,6 +203,17 @@ def install(source: Path, suite: str, cv: dict, commands: list[str]) -> Path:
     ]
     (target / "README.md").write_text("\n".join(lines))
     return target
+
+
+def _fold_rows(cv: dict, keys: tuple[str, ...], first: Callable[[int, dict], str], mean_first: str) -> list[str]:
+    """Markdown rows of the cross-validation table: one per fold (``first`` gives its leading cells), then the
+    means in bold."""
+    rows = [
+        f"| {first(k, fold)} | " + " | ".join(_fmt(fold[key]["regret"]) for key in keys) + " |"
+        for k, fold in enumerate(cv["folds"])
+    ]
+    means = [" / ".join(f"**{cv[key][b]:.3f}**" for b in BUDGETS) for key in keys]
+    return [*rows, f"| {mean_first} | " + " | ".join(means) + " |"]
 
 
 def recipe(args: argparse.Namespace, command: str) -> list[str]:
