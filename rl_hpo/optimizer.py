@@ -248,6 +248,7 @@ _REGISTRY: dict[str, str | type[Optimizer]] = {
     "bohb": "rl_hpo.baselines.bohb:BOHB",
     "portfolio": "rl_hpo.baselines.portfolio:Portfolio",
     "portfolio_ppo": "rl_hpo.baselines.portfolio:PortfolioThenPolicy",
+    "ei": "rl_hpo.baselines.expected_improvement:ExpectedImprovement",
     "ppo": "rl_hpo.agents.policy_optimizer:PolicyOptimizer",
 }
 

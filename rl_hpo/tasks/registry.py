@@ -30,6 +30,7 @@ _FAMILIES: dict[str, str] = {
     "synthetic": "rl_hpo.tasks.synthetic",
     "yahpo": "rl_hpo.tasks.yahpo",
     "sklearn": "rl_hpo.tasks.sklearn",
+    "prior": "rl_hpo.tasks.prior",
 }
 
 

@@ -1,0 +1,294 @@
+"""``CandidateSearch``: one tuning run as the candidate policy sees it — every point seen, a GP fitted to
+them, a shortlist of candidate moves and a feature row per candidate.
+
+Each decision:
+
+1. fits the in-episode GP (``rl_hpo.acquisition.gp``) to every evaluated point (a failed one counts as
+   the worst score seen), re-estimating its hyperparameters on a schedule;
+2. proposes a pool of moves (``rl_hpo.acquisition.moves``): uniform points over the space and local moves
+   at several radii around the incumbent and the other best points, then refines the pool's best
+   expected-improvement candidates with smaller moves around them;
+3. keeps a shortlist of ``n_candidates``: the best by expected improvement, the best by posterior mean
+   and by posterior uncertainty, and random others (so a move far from the model's opinion is always on
+   offer);
+4. describes each shortlisted candidate by statistics of the history only — the GP's mean and
+   uncertainty relative to the best score, (log) expected improvement, ranks, distances to the incumbent
+   and to the nearest evaluated point, how the move was made — plus global features (budget used,
+   evaluations since the last improvement, dimension, the GP's noise and lengthscales).
+
+No feature is a raw coordinate or depends on what a parameter means, and the shortlist has the same size
+for every space, so one network scores the candidates of any search space, of any dimension.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from rl_hpo.acquisition.gp import GaussianProcess, MixedEncoding, log_expected_improvement, squared_distances
+from rl_hpo.acquisition.moves import RADII, CandidateMoves, local_moves, uniform_moves
+from rl_hpo.space import SearchSpace
+
+__all__ = ["CANDIDATE_FEATURES", "GLOBAL_FEATURES", "CandidateSearch", "Proposal", "SearchSettings"]
+
+#: Per-candidate features, in column order.
+CANDIDATE_FEATURES = (
+    "mean_gap",  # (GP mean - best standardized score)
+    "std",  # GP standard deviation (standardized units)
+    "z",  # mean_gap / std, scaled
+    "log_ei",  # log expected improvement, scaled
+    "log_ei_relative",  # log EI minus the shortlist's largest, scaled
+    "ei_rank",  # rank by EI within the shortlist (0: best), / n_candidates
+    "mean_rank",
+    "std_rank",
+    "dist_incumbent",  # distance to the incumbent, / sqrt(number of parameters)
+    "dist_nearest",  # distance to the nearest evaluated point, same scale
+    "log_radius",  # log10 of the move's radius / 2 (0 for uniform points)
+    "is_uniform",
+    "is_refined",
+    "from_incumbent",
+)
+#: Features of the whole run, appended to every candidate's row.
+GLOBAL_FEATURES = (
+    "budget_used",  # evaluations / horizon
+    "since_improvement",  # evaluations since the best score last improved / horizon
+    "log_dim",  # log(number of parameters) / log(64)
+    "log_noise",  # the GP's log noise variance / 14
+    "log_lengthscale",  # mean log lengthscale / 4.6
+    "failed_share",
+)
+N_FEATURES = len(CANDIDATE_FEATURES) + len(GLOBAL_FEATURES)
+#: Every feature lies in [-FEATURE_BOUND, FEATURE_BOUND].
+FEATURE_BOUND = 5.0
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """How many candidates a decision considers, and how often the GP's hyperparameters are refitted.
+
+    Attributes:
+        n_candidates: the shortlist's size (the policy's number of actions).
+        n_uniform: uniform points in the pool.
+        n_local: local moves in the pool.
+        n_refine: moves that refine the pool's best candidates.
+        n_centres: the best points (incumbent included) that local moves start from.
+        refit_every: re-estimate the GP's hyperparameters every this many evaluations once more than
+            ``refit_all_until`` points are known (always before).
+        refit_all_until: see ``refit_every``.
+        warp: the GP's output warp (``rl_hpo.acquisition.gp.WARPS``).
+    """
+
+    n_candidates: int = 64
+    n_uniform: int = 128
+    n_local: int = 256
+    n_refine: int = 32
+    n_centres: int = 5
+    refit_every: int = 4
+    refit_all_until: int = 12
+    warp: str = "none"
+
+    def __post_init__(self) -> None:
+        from rl_hpo.acquisition.gp import WARPS
+
+        if self.warp not in WARPS:
+            raise ValueError(f"The 'warp' parameter of SearchSettings must be one of {WARPS}. Got {self.warp!r}.")
+        for name in ("n_candidates", "n_uniform", "n_local", "n_refine", "n_centres", "refit_every"):
+            value = getattr(self, name)
+            if not (isinstance(value, int) and value >= 1):
+                raise ValueError(f"The {name!r} parameter of SearchSettings must be an int >= 1. Got {value!r}.")
+        if self.n_candidates > self.n_uniform + self.n_local + self.n_refine:
+            raise ValueError(
+                f"n_candidates={self.n_candidates} exceeds the pool (n_uniform + n_local + n_refine = "
+                f"{self.n_uniform + self.n_local + self.n_refine})."
+            )
+
+    def to_dict(self) -> dict[str, int | str]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Proposal:
+    """The shortlist of one decision: cube points ``u`` (K, d), feature rows (K, N_FEATURES) and each
+    candidate's log expected improvement."""
+
+    u: np.ndarray
+    features: np.ndarray
+    log_ei: np.ndarray
+
+
+class CandidateSearch:
+    """The state of one tuning run for candidate-scoring methods (the PPO policy and plain EI).
+
+    Args:
+        space: the search space.
+        horizon: the run's budget in evaluations (for the budget features).
+        rng: the generator of the candidate moves.
+        settings: pool and shortlist sizes.
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        *,
+        horizon: int,
+        rng: np.random.Generator,
+        settings: SearchSettings | None = None,
+    ) -> None:
+        self.space = space
+        self.horizon = max(1, int(horizon))
+        self.rng = rng
+        self.settings = settings or SearchSettings()
+        self.encoding = MixedEncoding.of(space)
+        self.gp = GaussianProcess(self.encoding, warp=self.settings.warp)
+        self._categorical = np.array([k == "categorical" for k in space.kinds()])
+        self._u: list[np.ndarray] = []
+        self._y: list[float] = []
+        self._best = -math.inf
+        self._since_improvement = 0
+        self._last_refit = 0
+
+    # -- the history ------------------------------------------------------------------------------
+    @property
+    def n_evals(self) -> int:
+        return len(self._y)
+
+    @property
+    def best_score(self) -> float:
+        return self._best
+
+    def add(self, u: np.ndarray, score: float) -> None:
+        """Record an evaluated cube point; a non-finite score marks a failed evaluation."""
+        self._u.append(np.asarray(u, dtype=float))
+        self._y.append(float(score))
+        if math.isfinite(score) and score > self._best:
+            self._best = float(score)
+            self._since_improvement = 0
+        else:
+            self._since_improvement += 1
+
+    # -- a decision -------------------------------------------------------------------------------
+    def propose(self) -> Proposal:
+        """Fit the GP to the history and build the shortlist with its features."""
+        s = self.settings
+        dim = self.space.dim
+        u_seen = np.array(self._u).reshape(-1, dim)
+        y = np.array(self._y)
+        finite = np.isfinite(y)
+        n_ok = int(finite.sum())
+        if n_ok:
+            y = np.where(finite, y, y[finite].min())
+            n = y.size
+            refit = n <= s.refit_all_until or n - self._last_refit >= s.refit_every
+            if refit:
+                self._last_refit = n
+            self.gp.fit(*self._rows(u_seen), y, refit=refit)
+        pool = [uniform_moves(self.rng, s.n_uniform, dim)]
+        if n_ok:
+            order = np.argsort(-y, kind="stable")[: s.n_centres]
+            # Half the local moves start at the incumbent, the rest at the other best points.
+            ranks = np.where(self.rng.random(s.n_local) < 0.5, 0, self.rng.integers(len(order), size=s.n_local))
+            radius = np.array(RADII)[self.rng.integers(len(RADII), size=s.n_local)]
+            pool.append(local_moves(self.rng, u_seen[order[ranks]], ranks, radius, self._categorical))
+        moves = CandidateMoves.concat(pool)
+        mean, std = self.gp.predict(*self._rows(moves.u))
+        log_ei = log_expected_improvement(mean, std, self.gp.y_best)
+        if n_ok:
+            # Refine: smaller moves around the pool's best candidates by EI.
+            per = 4
+            top = np.argsort(-log_ei)[: max(1, s.n_refine // per)]
+            parents = np.repeat(top, per)
+            radius = np.maximum(moves.radius[parents] / 3.0, 0.003)
+            refined = local_moves(
+                self.rng, moves.u[parents], moves.centre_rank[parents], radius, self._categorical, refined=True
+            )
+            m2, s2 = self.gp.predict(*self._rows(refined.u))
+            moves = CandidateMoves.concat([moves, refined])
+            mean, std = np.concatenate([mean, m2]), np.concatenate([std, s2])
+            log_ei = np.concatenate([log_ei, log_expected_improvement(m2, s2, self.gp.y_best)])
+        keep = self._shortlist(mean, std, log_ei)
+        moves = moves.take(keep)
+        mean, std, log_ei = mean[keep], std[keep], log_ei[keep]
+        features = self._features(moves, mean, std, log_ei, u_seen, finite)
+        return Proposal(moves.u, features, log_ei)
+
+    def _rows(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        _, active = self.space.decode_numeric(u)
+        return self.encoding.rows(u, active)
+
+    def _shortlist(self, mean: np.ndarray, std: np.ndarray, log_ei: np.ndarray) -> np.ndarray:
+        """Indices of the shortlist: best by EI, by mean, by std, then random others."""
+        k = self.settings.n_candidates
+        m = log_ei.size
+        n_mean = n_std = max(1, k // 16)
+        n_random = max(1, k // 4)
+        chosen: list[int] = []
+        taken = np.zeros(m, dtype=bool)
+
+        def add(order: np.ndarray, count: int) -> None:
+            for i in order:
+                if count == 0:
+                    break
+                if not taken[i]:
+                    taken[i] = True
+                    chosen.append(int(i))
+                    count -= 1
+
+        add(np.argsort(-log_ei, kind="stable"), k - n_mean - n_std - n_random)
+        add(np.argsort(-mean, kind="stable"), n_mean)
+        add(np.argsort(-std, kind="stable"), n_std)
+        add(self.rng.permutation(m), k - len(chosen))
+        return np.array(chosen, dtype=int)
+
+    def _features(
+        self,
+        moves: CandidateMoves,
+        mean: np.ndarray,
+        std: np.ndarray,
+        log_ei: np.ndarray,
+        u_seen: np.ndarray,
+        finite: np.ndarray,
+    ) -> np.ndarray:
+        k = len(moves)
+        gp = self.gp
+        n_params = max(1, self.encoding.n_params)
+        gap = mean - gp.y_best
+        out = np.empty((k, N_FEATURES))
+        out[:, 0] = gap
+        out[:, 1] = std
+        out[:, 2] = np.clip(gap / std, -15.0, 15.0) / 3.0
+        out[:, 3] = np.clip(log_ei, -40.0, 5.0) / 8.0
+        out[:, 4] = np.clip(log_ei - log_ei.max(), -40.0, 0.0) / 8.0
+        out[:, 5] = _ranks(-log_ei) / k
+        out[:, 6] = _ranks(-mean) / k
+        out[:, 7] = _ranks(-std) / k
+        if u_seen.shape[0]:
+            cand = self._rows(moves.u)
+            seen = self._rows(u_seen)
+            d2 = squared_distances(*cand, *seen) / n_params
+            scores = np.array(self._y)
+            best = int(np.argmax(np.where(finite, scores, -np.inf))) if finite.any() else 0
+            out[:, 8] = np.sqrt(d2[:, best])
+            out[:, 9] = np.sqrt(d2.min(axis=1))
+        else:
+            out[:, 8:10] = 1.0
+        out[:, 10] = np.log10(moves.radius) / 2.0
+        out[:, 11] = moves.centre_rank < 0
+        out[:, 12] = moves.refined
+        out[:, 13] = moves.centre_rank == 0
+        g = len(CANDIDATE_FEATURES)
+        out[:, g] = min(2.0, self.n_evals / self.horizon)
+        out[:, g + 1] = min(2.0, self._since_improvement / self.horizon)
+        out[:, g + 2] = math.log(n_params) / math.log(64.0)
+        out[:, g + 3] = gp.theta[-1] / 14.0
+        out[:, g + 4] = float(np.mean(gp.theta[:-2])) / 4.6 if gp.theta.size > 2 else 0.0
+        out[:, g + 5] = 1.0 - finite.mean() if finite.size else 0.0
+        np.clip(out, -FEATURE_BOUND, FEATURE_BOUND, out=out)
+        return out
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    ranks = np.empty(values.size)
+    ranks[np.argsort(values, kind="stable")] = np.arange(values.size)
+    return ranks

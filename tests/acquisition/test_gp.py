@@ -1,0 +1,82 @@
+import math
+
+import numpy as np
+import pytest
+from scipy.optimize import approx_fprime
+
+from rl_hpo.acquisition.gp import (
+    GaussianProcess,
+    MixedEncoding,
+    expected_improvement,
+    log_expected_improvement,
+    negative_log_posterior,
+    squared_distances,
+)
+from rl_hpo.space import Categorical, Float, Int, SearchSpace
+
+
+def _diff(xn, xc):
+    num = (xn.T[:, :, None] - xn.T[:, None, :]) ** 2
+    cat = (xc.T[:, :, None] != xc.T[:, None, :]).astype(float)
+    return np.concatenate([num, cat])
+
+
+def test_gradient_matches_finite_differences():
+    rng = np.random.default_rng(0)
+    xn, xc = rng.random((12, 3)), rng.integers(3, size=(12, 2))
+    diff, z = _diff(xn, xc), rng.standard_normal(12)
+    theta = np.concatenate([rng.normal(-1.0, 0.3, 5), [0.2, math.log(0.01)]])
+    _value, grad = negative_log_posterior(theta, diff, z, 1.5, 3.0)
+    numeric = approx_fprime(theta, lambda t: negative_log_posterior(t, diff, z, 1.5, 3.0)[0], 1e-6)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-4, atol=1e-4)
+
+
+def test_log_ei_matches_ei_and_stays_finite_in_the_tail():
+    mean = np.array([-60.0, -20.0, -6.0, -4.0, 0.0, 2.0, 50.0])
+    std = np.full(mean.size, 0.7)
+    log_ei = log_expected_improvement(mean, std, 0.0)
+    assert np.isfinite(log_ei).all()
+    assert np.all(np.diff(log_ei) > 0)
+    ei = expected_improvement(mean, std, 0.0)
+    shown = ei > 1e-300
+    np.testing.assert_allclose(log_ei[shown], np.log(ei[shown]), rtol=1e-3)
+
+
+def test_categorical_difference_counts_one_per_parameter():
+    d2 = squared_distances(np.zeros((2, 0)), np.array([[0, 1], [0, 2]]), np.zeros((1, 0)), np.array([[1, 1]]))
+    np.testing.assert_array_equal(d2, [[1.0], [2.0]])
+
+
+def test_gp_fits_a_smooth_function_and_is_uncertain_far_from_data():
+    space = SearchSpace({"a": Float(0, 1), "b": Int(1, 20), "c": Categorical(["x", "y"])})
+    enc = MixedEncoding.of(space)
+    rng = np.random.default_rng(1)
+    u = rng.random((30, 3))
+    xn, xc = enc.rows(u)
+    y = np.sin(4 * xn[:, 0]) + xn[:, 1] + 0.5 * xc[:, 0]
+    gp = GaussianProcess(enc)
+    gp.fit(xn, xc, y)
+    mean, std = gp.predict(xn, xc)
+    np.testing.assert_allclose(mean * gp.y_std + gp.y_mean, y, atol=0.1)
+    test_u = rng.random((200, 3))
+    t_mean, _ = gp.predict(*enc.rows(test_u))
+    tn, tc = enc.rows(test_u)
+    truth = np.sin(4 * tn[:, 0]) + tn[:, 1] + 0.5 * tc[:, 0]
+    assert np.corrcoef(t_mean, truth)[0, 1] > 0.95
+    assert std.max() < 0.2
+    assert gp.y_best == pytest.approx(((y - y.mean()) / y.std()).max())
+
+
+def test_inactive_parameters_are_a_category_of_their_own():
+    enc = MixedEncoding(np.array([0]), np.array([1]), np.array([3]))
+    xn, xc = enc.rows(np.array([[0.2, 0.9]]), active=np.array([[False, False]]))
+    assert xn[0, 0] == 0.5 and xc[0, 0] == 3
+
+
+def test_fit_keeps_the_best_and_latest_points_beyond_max_points():
+    enc = MixedEncoding(np.array([0, 1]), np.array([], dtype=int), np.array([], dtype=int))
+    rng = np.random.default_rng(2)
+    xn = rng.random((60, 2))
+    gp = GaussianProcess(enc, max_points=40, max_fit_points=20)
+    gp.fit(xn, np.empty((60, 0), dtype=int), xn.sum(1))
+    assert gp.n == 40

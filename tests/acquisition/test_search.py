@@ -1,0 +1,73 @@
+import math
+
+import numpy as np
+import pytest
+
+from rl_hpo.acquisition.search import (
+    CANDIDATE_FEATURES,
+    FEATURE_BOUND,
+    N_FEATURES,
+    CandidateSearch,
+    SearchSettings,
+)
+from rl_hpo.space import Categorical, Condition, Float, Int, SearchSpace
+
+SPACES = {
+    "one": SearchSpace({"x": Float(0, 1)}),
+    "mixed": SearchSpace(
+        {
+            "kernel": Categorical(["rbf", "poly"]),
+            "C": Float(1e-3, 1e3, log=True),
+            "degree": Int(2, 5, condition=Condition("kernel", "poly")),
+        }
+    ),
+    "fifty": SearchSpace({f"x{i}": Float(0, 1) for i in range(50)}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPACES))
+def test_proposals_have_the_same_shape_for_every_space(name):
+    space = SPACES[name]
+    search = CandidateSearch(space, horizon=30, rng=np.random.default_rng(0))
+    rng = np.random.default_rng(1)
+    for _ in range(8):
+        u = rng.random(space.dim)
+        search.add(u, float(-np.sum((u - 0.3) ** 2)))
+    proposal = search.propose()
+    k = SearchSettings().n_candidates
+    assert proposal.u.shape == (k, space.dim)
+    assert proposal.features.shape == (k, N_FEATURES)
+    assert np.all((proposal.u >= 0) & (proposal.u <= 1))
+    assert np.isfinite(proposal.features).all()
+    assert np.abs(proposal.features).max() <= FEATURE_BOUND
+    ranks = proposal.features[:, CANDIDATE_FEATURES.index("ei_rank")]
+    assert ranks[np.argmax(proposal.log_ei)] == 0
+
+
+def test_failed_evaluations_count_as_the_worst_score():
+    space = SPACES["mixed"]
+    search = CandidateSearch(space, horizon=20, rng=np.random.default_rng(0))
+    search.add(np.full(3, 0.5), math.nan)
+    assert search.best_score == -math.inf
+    proposal = search.propose()  # nothing succeeded yet: uniform points, no model
+    assert np.isfinite(proposal.features).all()
+    search.add(np.full(3, 0.2), 1.0)
+    search.add(np.full(3, 0.7), math.nan)
+    assert search.best_score == 1.0
+    assert np.isfinite(search.propose().features).all()
+
+
+def test_the_same_generator_gives_the_same_candidates():
+    space = SPACES["mixed"]
+    a, b = (CandidateSearch(space, horizon=20, rng=np.random.default_rng(3)) for _ in range(2))
+    for s in (a, b):
+        s.add(np.array([0.1, 0.5, 0.9]), 1.0)
+        s.add(np.array([0.8, 0.2, 0.4]), 2.0)
+    np.testing.assert_array_equal(a.propose().u, b.propose().u)
+
+
+def test_settings_reject_a_shortlist_larger_than_the_pool():
+    with pytest.raises(ValueError, match="exceeds the pool"):
+        SearchSettings(n_candidates=500, n_uniform=10, n_local=10, n_refine=10)
+    with pytest.raises(ValueError, match="'n_candidates' parameter"):
+        SearchSettings(n_candidates=0)

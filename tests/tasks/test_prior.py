@@ -1,0 +1,44 @@
+import numpy as np
+import pytest
+
+from rl_hpo.exceptions import TaskNotFoundError
+from rl_hpo.tasks.prior import MAX_DIM, SPLIT_SEEDS, GPPriorTask
+from rl_hpo.tasks.registry import load_suite, load_task
+
+
+def test_a_seed_is_one_fixed_function():
+    a, b = load_task("prior/gp/7"), GPPriorTask(7)
+    u = np.random.default_rng(0).random((20, a.space.dim))
+    assert a.space == b.space
+    np.testing.assert_array_equal(a.evaluate_unit(u)[0], b.evaluate_unit(u)[0])
+    assert a.name == "prior/gp/7"
+
+
+def test_the_prior_covers_dimensions_types_and_conditions():
+    tasks = [GPPriorTask(s) for s in range(60)]
+    dims = [t.space.dim for t in tasks]
+    assert min(dims) >= 1 and max(dims) <= MAX_DIM and max(dims) >= 16
+    kinds = {k for t in tasks for k in t.space.kinds()}
+    assert kinds == {"float", "int", "categorical"}
+    assert any(t.space.has_conditions for t in tasks)
+    assert len({t._warp for t in tasks}) == 3
+
+
+def test_bounds_span_random_scores_and_evaluate_agrees_with_evaluate_unit():
+    task = GPPriorTask(3)
+    assert task.bounds.best > task.bounds.worst
+    scores, _ = task.evaluate_unit(np.random.default_rng(1).random((500, task.space.dim)))
+    assert scores.max() <= task.bounds.best + 1e-9 or task._noise > 0
+    config = task.space.sample(seed=2)
+    u = task.space.encode(config)
+    assert task.evaluate(config).score == pytest.approx(task.evaluate_unit(u[None])[0][0])
+
+
+def test_suite_splits_are_disjoint_and_names_are_checked():
+    suite = load_suite("prior/gp")
+    splits = [set(suite.task_names(s)) for s in SPLIT_SEEDS]
+    assert not (splits[0] & splits[1]) and not (splits[1] & splits[2])
+    with pytest.raises(TaskNotFoundError, match="one: 'gp'"):
+        load_task("prior/other/1")
+    with pytest.raises(TaskNotFoundError, match="integer"):
+        load_task("prior/gp/x")
