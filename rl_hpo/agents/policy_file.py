@@ -137,8 +137,21 @@ class Policy:
     _actor: Any = field(default=None, init=False, repr=False, compare=False)
 
     @property
+    def kind(self) -> str:
+        """The architecture: ``"candidate"`` (scores candidate moves; ``CandidateNetwork``) or
+        ``"per_dimension"`` (a direction per coordinate; ``TuningNetwork``)."""
+        return str(getattr(self.network, "kind", "per_dimension"))
+
+    @property
     def layout(self) -> ObservationLayout:
         return self.network.layout
+
+    @property
+    def search_settings(self) -> Any:
+        """The ``SearchSettings`` a candidate policy was trained with (its candidate pool and shortlist)."""
+        from rl_hpo.acquisition.search import SearchSettings
+
+        return SearchSettings(**self.metadata.get("search", {}))
 
     @property
     def mapping(self) -> ActionMapping:
@@ -165,6 +178,8 @@ class Policy:
 
     def knows(self, space: Any) -> bool:
         """Whether the policy was trained on ``space`` (a ``SearchSpace``) and can use identity codes."""
+        if self.kind != "per_dimension":
+            return False
         return self.layout.identity_dim > 0 and space.fingerprint() in self.known_spaces
 
     @property
@@ -218,12 +233,21 @@ def save_policy(
     if mapping is None:
         action = meta.get("action", {})
         mapping = ActionMapping(float(action.get("min_scale", 1e-2)), float(action.get("max_scale", 1.0)))
+    if getattr(network, "kind", "per_dimension") == "candidate":
+        from rl_hpo.acquisition.search import CANDIDATE_FEATURES, GLOBAL_FEATURES
+
+        architecture = {"name": "candidate", "hidden": int(network.hidden), "n_features": int(network.n_features)}
+        observation = {"candidate_features": list(CANDIDATE_FEATURES), "global_features": list(GLOBAL_FEATURES)}
+        meta.pop("action", None)
+    else:
+        architecture = {"name": "per_dimension", "hidden": int(network.hidden)}
+        observation = network.layout.to_dict()
+        meta["action"] = mapping.to_dict()
     meta.update(
         format=FORMAT,
         format_version=FORMAT_VERSION,
-        architecture={"name": "per_dimension", "hidden": int(network.hidden)},
-        observation=network.layout.to_dict(),
-        action=mapping.to_dict(),
+        architecture=architecture,
+        observation=observation,
         defaults={**DEFAULTS, **meta.get("defaults", {})},
         versions=meta.get("versions") or versions(),
         weights={"file": WEIGHTS_FILE, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)},
@@ -297,8 +321,6 @@ def load_policy(path: str | os.PathLike[str] = "default") -> Policy:
     from safetensors import SafetensorError
     from safetensors.torch import load
 
-    from rl_hpo.agents.network import TuningNetwork
-
     folder = _resolve(path)
     meta_file = folder / METADATA_FILE
     if not meta_file.is_file():
@@ -334,15 +356,7 @@ def load_policy(path: str | os.PathLike[str] = "default") -> Policy:
         tensors = load(data)
     except (SafetensorError, ValueError, RuntimeError) as err:
         raise PolicyFileError(f"{folder / WEIGHTS_FILE} is not a valid safetensors file: {err}.") from None
-    if arch.get("name") != "per_dimension" or not isinstance(arch.get("hidden"), int) or arch["hidden"] < 1:
-        raise PolicyFileError(
-            f"{meta_file}: unknown architecture {arch!r}; expected per_dimension with a hidden width."
-        )
-    try:
-        layout = ObservationLayout.from_dict(observation)
-    except (KeyError, TypeError, ValueError) as err:
-        raise PolicyFileError(f"{meta_file}: the observation layout is malformed ({err}).") from None
-    network = TuningNetwork(layout, hidden=arch["hidden"])
+    network = _build_network(arch, observation, meta_file)
     try:
         network.load_state_dict(tensors, strict=True)
     except RuntimeError as err:
@@ -352,7 +366,10 @@ def load_policy(path: str | os.PathLike[str] = "default") -> Policy:
     network.eval()
     policy = Policy(network, meta, folder)
     try:
-        _ = policy.mapping
+        if policy.kind == "per_dimension":
+            _ = policy.mapping
+        else:
+            _ = policy.search_settings
         defaults = policy.defaults
         if not (isinstance(defaults["horizon"], int) and defaults["horizon"] >= 1):
             raise ValueError(f"horizon {defaults['horizon']!r}")
@@ -371,3 +388,33 @@ def load_policy(path: str | os.PathLike[str] = "default") -> Policy:
             f"{meta_file}: malformed action, defaults, known_spaces or specialty entry ({err})."
         ) from None
     return policy
+
+
+def _build_network(arch: dict[str, Any], observation: dict[str, Any], meta_file: Path) -> torch.nn.Module:
+    """The network named by the metadata's architecture, before its weights are loaded."""
+    hidden = arch.get("hidden")
+    if not (isinstance(hidden, int) and hidden >= 1):
+        raise PolicyFileError(f"{meta_file}: the architecture's hidden width is missing or malformed ({arch!r}).")
+    if arch.get("name") == "candidate":
+        from rl_hpo.acquisition.search import CANDIDATE_FEATURES, GLOBAL_FEATURES
+        from rl_hpo.agents.candidate_network import CandidateNetwork
+
+        features = (observation.get("candidate_features"), observation.get("global_features"))
+        if features != (list(CANDIDATE_FEATURES), list(GLOBAL_FEATURES)):
+            raise PolicyFileError(
+                f"{meta_file}: the policy was trained on candidate features {features!r}, but this rl_hpo "
+                f"computes {list(CANDIDATE_FEATURES)!r} and {list(GLOBAL_FEATURES)!r}; retrain the policy or "
+                "use the rl_hpo version it names."
+            )
+        return CandidateNetwork(len(CANDIDATE_FEATURES) + len(GLOBAL_FEATURES), hidden=hidden)
+    if arch.get("name") != "per_dimension":
+        raise PolicyFileError(
+            f"{meta_file}: unknown architecture {arch!r}; expected 'candidate' or 'per_dimension' with a hidden width."
+        )
+    from rl_hpo.agents.network import TuningNetwork
+
+    try:
+        layout = ObservationLayout.from_dict(observation)
+    except (KeyError, TypeError, ValueError) as err:
+        raise PolicyFileError(f"{meta_file}: the observation layout is malformed ({err}).") from None
+    return TuningNetwork(layout, hidden=hidden)

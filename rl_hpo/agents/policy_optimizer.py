@@ -58,6 +58,25 @@ class PolicyOptimizer(Optimizer):
     name = "ppo"
     can_observe = True
 
+    def __new__(cls, space: SearchSpace, **options: Any) -> Any:
+        # One method name, two policy designs: a candidate-scoring policy file (the general default) is run
+        # by CandidatePolicyOptimizer, a per-dimension one (the specialists) by this class.
+        policy = options.get("policy", "default")
+        loaded = policy if isinstance(policy, Policy) else load_policy(_resolve_default(policy, space))
+        if cls is PolicyOptimizer and loaded.kind == "candidate":
+            from rl_hpo.agents.candidate_policy_optimizer import CandidatePolicyOptimizer
+
+            unsupported = sorted(set(options) & {"random_prob", "patience", "use_identity"})
+            if unsupported:
+                raise ValueError(
+                    f"The policy at {loaded.path} scores candidates and does not take {unsupported}; "
+                    "those options belong to per-dimension policies."
+                )
+            return CandidatePolicyOptimizer(space, **{**options, "policy": loaded})
+        instance = super().__new__(cls)
+        instance._loaded = loaded  # __init__ takes it instead of reading the files again
+        return instance
+
     def __init__(
         self,
         space: SearchSpace,
@@ -74,10 +93,9 @@ class PolicyOptimizer(Optimizer):
     ) -> None:
         super().__init__(space, seed=seed, fidelity=fidelity)
         self.policy = policy
-        if isinstance(policy, Policy):
-            policy_ = policy
-        else:
-            policy_ = load_policy(shipped_policy_for(space) if policy == "default" else policy)
+        policy_ = getattr(self, "_loaded", None) or (
+            policy if isinstance(policy, Policy) else load_policy(_resolve_default(policy, space))
+        )
         defaults = policy_.defaults
         self.deterministic = bool(defaults["deterministic"] if deterministic is None else deterministic)
         self.n_initial = int(defaults["n_initial"] if n_initial is None else n_initial)
@@ -143,3 +161,8 @@ class PolicyOptimizer(Optimizer):
         """The policy plans for ``budget`` unless ``horizon`` was given or trials were already told."""
         if self.horizon is None and self.history_.n_evals == 0 and math.isfinite(budget) and budget >= 1:
             self.history_.horizon = max(1, math.ceil(budget))
+
+
+def _resolve_default(policy: str | os.PathLike[str], space: SearchSpace) -> str | os.PathLike[str]:
+    """``"default"`` as the shipped policy for ``space`` (its specialist, else the general default)."""
+    return shipped_policy_for(space) if isinstance(policy, str) and policy == "default" else policy

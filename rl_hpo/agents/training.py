@@ -649,12 +649,12 @@ def train(config: TrainConfig) -> TrainResult:
 _CLI_NAMES = {"suites": "suite", "timesteps": "timesteps"}
 
 
-def _field_help() -> dict[str, str]:
-    """Field docstrings of TrainConfig, read from its source (the CleanRL convention)."""
+def _field_help(config_class: type = TrainConfig) -> dict[str, str]:
+    """Field docstrings of a settings dataclass, read from its source (the CleanRL convention)."""
     import ast
     import inspect
 
-    tree = ast.parse(inspect.getsource(TrainConfig))
+    tree = ast.parse(inspect.getsource(config_class))
     body = tree.body[0].body  # type: ignore[attr-defined]
     helps: dict[str, str] = {}
     for node, nxt in itertools.pairwise(body):

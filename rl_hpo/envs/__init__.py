@@ -1,6 +1,9 @@
 """Hyperparameter optimization as a Gymnasium environment.
 
-``TuningEnv`` is registered as ``rl_hpo/Tuning-v0`` (tasks of the ``synthetic/mixed`` suite, train
+``CandidateTuningEnv`` (each step picks one of a shortlist of candidate moves, described by statistics of
+the whole history; the design the general policy uses) is registered as ``rl_hpo/CandidateTuning-v0``
+(tasks of the ``prior/gp`` suite, train split). ``TuningEnv`` (each step moves from the incumbent by a
+direction and a step size) is registered as ``rl_hpo/Tuning-v0`` (tasks of the ``synthetic/mixed`` suite, train
 split, so it works without benchmark data)::
 
     import gymnasium
@@ -14,12 +17,15 @@ from __future__ import annotations
 import gymnasium
 
 from rl_hpo.envs.actions import ActionMapping, ExplorationFloor
+from rl_hpo.envs.candidate_env import CandidateTuningEnv
 from rl_hpo.envs.observation import EpisodeHistory, ObservationLayout, SpaceFeatures
 from rl_hpo.envs.tuning_env import TaskPool, TuningEnv
 
 __all__ = [
+    "CANDIDATE_ENV_ID",
     "ENV_ID",
     "ActionMapping",
+    "CandidateTuningEnv",
     "EpisodeHistory",
     "ExplorationFloor",
     "ObservationLayout",
@@ -30,6 +36,7 @@ __all__ = [
 ]
 
 ENV_ID = "rl_hpo/Tuning-v0"
+CANDIDATE_ENV_ID = "rl_hpo/CandidateTuning-v0"
 
 
 def __getattr__(name: str) -> object:
@@ -46,4 +53,11 @@ if ENV_ID not in gymnasium.registry:
         id=ENV_ID,
         entry_point="rl_hpo.envs.tuning_env:TuningEnv",
         kwargs={"task_sampler": "synthetic/mixed", "split": "train"},
+    )
+
+if CANDIDATE_ENV_ID not in gymnasium.registry:
+    gymnasium.register(
+        id=CANDIDATE_ENV_ID,
+        entry_point="rl_hpo.envs.candidate_env:CandidateTuningEnv",
+        kwargs={"task_sampler": "prior/gp", "split": "train"},
     )

@@ -16,13 +16,29 @@ from rl_hpo.envs.observation import EpisodeHistory, ObservationLayout, SpaceFeat
 from rl_hpo.tasks.base import Task
 from rl_hpo.tasks.registry import Suite, load_suite, load_task
 
-__all__ = ["TaskPool", "TaskSampler", "TuningEnv"]
+__all__ = ["TaskPool", "TaskSampler", "TuningEnv", "score_span"]
 
 #: What ``TuningEnv`` accepts as its task source.
 TaskSampler = Callable[[np.random.Generator], Task] | Suite | Task | str | Sequence["Task | str | Suite"]
 
 # Random points used to estimate a task's score range when it has no known bounds.
 _N_RANGE_SAMPLES = 256
+
+
+def score_span(task: Task, *, use_bounds: bool = True) -> float:
+    """A task's score range for scaling rewards: its known bounds where ``use_bounds`` and they exist,
+    otherwise the range of 256 random evaluations (a fixed generator per task name, so the estimate does
+    not depend on the order of episodes); 1.0 when the scores do not vary."""
+    bounds = task.bounds
+    if use_bounds and bounds is not None:
+        span = float(bounds.best) - float(bounds.worst)
+        if math.isfinite(span) and span > 0:
+            return span
+    rng = np.random.default_rng(zlib.crc32(task.name.encode()))
+    scores, _ = task.evaluate_unit(rng.random((_N_RANGE_SAMPLES, task.space.dim)))
+    finite = scores[np.isfinite(scores)]
+    span = float(finite.max() - finite.min()) if finite.size >= 2 else 0.0
+    return span if span > 0 else 1.0
 
 
 class TaskPool:
@@ -255,23 +271,14 @@ class TuningEnv(gym.Env[np.ndarray, np.ndarray]):
             except ValueError as err:
                 raise ValueError(f"Task {task.name!r}: {err}") from None
             other = self._features.get((id(task), not identified))
-            span = other[2] if other is not None and other[0] is task else self._score_span(task)
+            span = (
+                other[2]
+                if other is not None and other[0] is task
+                else score_span(task, use_bounds=self.reward_range_source == "bounds")
+            )
             entry = (task, features, span)
             self._features[key] = entry
         return entry[1], entry[2]
-
-    def _score_span(self, task: Task) -> float:
-        bounds = task.bounds
-        if self.reward_range_source == "bounds" and bounds is not None:
-            span = float(bounds.best) - float(bounds.worst)
-            if math.isfinite(span) and span > 0:
-                return span
-        # A fixed generator per task name: the estimate does not depend on the episode order.
-        rng = np.random.default_rng(zlib.crc32(task.name.encode()))
-        scores, _ = task.evaluate_unit(rng.random((_N_RANGE_SAMPLES, task.space.dim)))
-        finite = scores[np.isfinite(scores)]
-        span = float(finite.max() - finite.min()) if finite.size >= 2 else 0.0
-        return span if span > 0 else 1.0
 
     def _evaluate(self, u: np.ndarray) -> float:
         assert self.task is not None

@@ -1,0 +1,170 @@
+"""The candidate-scoring actor-critic network and its stable-baselines3 policy.
+
+The observation is a set of candidate rows (``rl_hpo.envs.CandidateTuningEnv``). The actor applies one
+shared MLP to every row, refines each row with a pooled context of all rows (mean and max, Deep Sets;
+Zaheer et al. 2017), and reads one logit per candidate; a softmax over the candidates is the policy.
+The critic pools the rows of its own one-layer MLP and reads the value from the pool. Nothing depends
+on the number of parameters of the search space, and the order of the candidates does not matter.
+
+The policy starts from expected improvement: every logit is ``ei_temperature * log EI relative to the
+shortlist's best`` plus the network's residual, whose last layer starts near zero. An untrained policy
+therefore already picks candidates as EI does (nearly always the best by EI), and PPO learns where to
+depart from it (as MetaBO starts its neural acquisition function from a known-good rule; Volpp et al.,
+ICLR 2020).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from gymnasium import spaces
+from stable_baselines3.common.distributions import CategoricalDistribution
+from stable_baselines3.common.policies import ActorCriticPolicy
+from stable_baselines3.common.type_aliases import Schedule
+from torch import nn
+
+from rl_hpo.acquisition.search import CANDIDATE_FEATURES, N_FEATURES
+
+__all__ = ["CandidateNetwork", "CandidatePolicy"]
+
+_LOG_EI_RELATIVE = CANDIDATE_FEATURES.index("log_ei_relative")
+_LOG_EI_SCALE = 8.0  # the feature is (log EI - max log EI) / 8
+
+
+def _pool(h: torch.Tensor) -> torch.Tensor:
+    return torch.cat([h.mean(dim=1), h.amax(dim=1)], dim=-1)
+
+
+class _RowEncoder(nn.Module):
+    """A shared MLP over rows, then each row refined with the pooled context of all rows."""
+
+    def __init__(self, n_features: int, hidden: int) -> None:
+        super().__init__()
+        self.row = nn.Sequential(nn.Linear(n_features, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh())
+        self.refine = nn.Sequential(nn.Linear(3 * hidden, hidden), nn.Tanh())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.row(x)
+        context = _pool(h).unsqueeze(1).expand(-1, h.shape[1], -1)
+        return self.refine(torch.cat([h, context], dim=-1))
+
+
+class CandidateNetwork(nn.Module):
+    """Logits over candidates and a state value, from flat observations of K rows of ``n_features``.
+
+    Args:
+        n_features: features per candidate row.
+        hidden: width of the row embeddings.
+        ei_temperature: initial weight of the relative log expected improvement in every logit.
+    """
+
+    kind = "candidate"
+
+    def __init__(self, n_features: int = N_FEATURES, hidden: int = 32, ei_temperature: float = 3.0) -> None:
+        super().__init__()
+        self.n_features = n_features
+        self.hidden = hidden
+        self.actor = _RowEncoder(n_features, hidden)
+        self.logit = nn.Linear(hidden, 1)
+        self.critic = nn.Sequential(nn.Linear(n_features, hidden), nn.Tanh())
+        self.value_head = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.Tanh(), nn.Linear(hidden, 1))
+        self.log_ei_weight = nn.Parameter(torch.tensor(float(ei_temperature) * _LOG_EI_SCALE))
+        nn.init.orthogonal_(self.logit.weight, gain=0.01)
+        nn.init.zeros_(self.logit.bias)
+
+    def rows(self, obs: torch.Tensor) -> torch.Tensor:
+        """Flat observations (B, K * n_features) as candidate rows (B, K, n_features)."""
+        return obs.reshape(obs.shape[0], -1, self.n_features)
+
+    def logits(self, obs: torch.Tensor) -> torch.Tensor:
+        obs = self.rows(obs)
+        residual = self.logit(self.actor(obs)).squeeze(-1)
+        return self.log_ei_weight * obs[..., _LOG_EI_RELATIVE] + residual
+
+    def value(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.value_head(_pool(self.critic(self.rows(obs))))
+
+    @torch.no_grad()
+    def choose(self, features: np.ndarray, rng: np.random.Generator | None = None) -> int:
+        """The candidate to evaluate: the most likely one when ``rng`` is None, else a sample drawn with
+        ``rng``."""
+        logits = self.logits(torch.as_tensor(features, dtype=torch.float32).reshape(1, -1))[0].double().numpy()
+        if rng is None:
+            return int(np.argmax(logits))
+        p = np.exp(logits - logits.max())
+        return int(rng.choice(p.size, p=p / p.sum()))
+
+
+class CandidatePolicy(ActorCriticPolicy):
+    """SB3 actor-critic policy around ``CandidateNetwork`` (use with ``PPO(CandidatePolicy, env)``).
+
+    Args:
+        observation_space: ``Box`` of shape (K * N_FEATURES,).
+        action_space: ``Discrete(K)``.
+        lr_schedule: SB3's learning-rate schedule.
+        hidden: width of the row embeddings.
+        ei_temperature: initial weight of expected improvement in the logits.
+        **kwargs: other ``ActorCriticPolicy`` options (optimizer).
+    """
+
+    def __init__(
+        self,
+        observation_space: spaces.Space,
+        action_space: spaces.Space,
+        lr_schedule: Schedule,
+        *,
+        hidden: int = 32,
+        ei_temperature: float = 3.0,
+        **kwargs: Any,
+    ) -> None:
+        shape = observation_space.shape
+        if not (
+            isinstance(action_space, spaces.Discrete)
+            and shape is not None
+            and len(shape) == 1
+            and shape[0] == action_space.n * N_FEATURES
+        ):
+            raise ValueError(
+                f"CandidatePolicy needs a Box of K * {N_FEATURES} features and Discrete(K) actions, got "
+                f"{observation_space} and {action_space}."
+            )
+        self.hidden = hidden
+        self.ei_temperature = ei_temperature
+        kwargs["ortho_init"] = False  # CandidateNetwork initializes itself (its logit layer near zero)
+        super().__init__(observation_space, action_space, lr_schedule, **kwargs)
+
+    def _build(self, lr_schedule: Schedule) -> None:
+        self.net = CandidateNetwork(N_FEATURES, hidden=self.hidden, ei_temperature=self.ei_temperature)
+        self.action_dist = CategoricalDistribution(int(self.action_space.n))  # type: ignore[attr-defined]
+        self.optimizer = self.optimizer_class(self.parameters(), lr=lr_schedule(1), **self.optimizer_kwargs)
+
+    def _get_constructor_parameters(self) -> dict[str, Any]:
+        data = super()._get_constructor_parameters()
+        data.update(hidden=self.hidden, ei_temperature=self.ei_temperature)
+        for key in ("net_arch", "activation_fn", "use_sde", "squash_output", "full_std", "use_expln", "log_std_init"):
+            data.pop(key, None)
+        return data
+
+    def _distribution(self, obs: torch.Tensor) -> CategoricalDistribution:
+        return self.action_dist.proba_distribution(action_logits=self.net.logits(obs.float()))
+
+    def forward(
+        self, obs: torch.Tensor, deterministic: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        distribution = self._distribution(obs)
+        actions = distribution.get_actions(deterministic=deterministic)
+        return actions, self.net.value(obs.float()), distribution.log_prob(actions)
+
+    def evaluate_actions(
+        self, obs: torch.Tensor, actions: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        distribution = self._distribution(obs)
+        return self.net.value(obs.float()), distribution.log_prob(actions), distribution.entropy()
+
+    def get_distribution(self, obs: torch.Tensor) -> CategoricalDistribution:
+        return self._distribution(obs)
+
+    def predict_values(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.net.value(obs.float())

@@ -1,0 +1,75 @@
+"""``CandidatePolicyOptimizer``: a trained candidate-scoring policy behind the ask/tell protocol."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from rl_hpo.acquisition.search import CandidateSearch
+from rl_hpo.agents.policy_file import Policy, load_policy
+from rl_hpo.baselines.expected_improvement import CandidateOptimizer
+from rl_hpo.exceptions import PolicyFileError
+from rl_hpo.space import SearchSpace
+from rl_hpo.tasks.base import Fidelity
+
+__all__ = ["CandidatePolicyOptimizer"]
+
+
+class CandidatePolicyOptimizer(CandidateOptimizer):
+    """Tune with a candidate policy trained by PPO in ``CandidateTuningEnv`` (Schulman et al. 2017,
+    "Proximal Policy Optimization Algorithms").
+
+    Every trial after the shared initial design runs the very pipeline of training
+    (``rl_hpo.acquisition.CandidateSearch`` with the policy's recorded settings) and evaluates the
+    candidate the policy scores highest (or one sampled from its softmax when ``deterministic`` is
+    False).
+
+    Args:
+        space: the search space, of any dimension.
+        seed: seeds the initial design, the candidate moves and any sampled choice.
+        fidelity: ignored (the policy evaluates at the highest fidelity).
+        policy: a policy folder or a loaded ``Policy`` of the ``candidate`` kind.
+        deterministic: pick the most likely candidate (default: the policy's setting).
+        n_initial: random points before the policy takes over (default: the policy's setting).
+        horizon: the budget the policy plans for (``optimize`` sets it to its budget).
+
+    Raises:
+        PolicyFileError: if the policy file is missing, corrupted, or not a candidate policy.
+    """
+
+    name = "ppo"
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        *,
+        seed: int | None = None,
+        fidelity: Fidelity | None = None,
+        policy: str | os.PathLike[str] | Policy,
+        deterministic: bool | None = None,
+        n_initial: int | None = None,
+        horizon: int | None = None,
+    ) -> None:
+        policy_ = policy if isinstance(policy, Policy) else load_policy(policy)
+        if policy_.kind != "candidate":
+            raise PolicyFileError(
+                f"The policy at {policy_.path} scores per-dimension moves, not candidates; use PolicyOptimizer."
+            )
+        defaults = policy_.defaults
+        super().__init__(
+            space,
+            seed=seed,
+            fidelity=fidelity,
+            n_initial=int(defaults["n_initial"] if n_initial is None else n_initial),
+            horizon=int(defaults["horizon"] if horizon is None else horizon),
+            settings=policy_.search_settings,
+        )
+        self.policy = policy
+        self.policy_ = policy_
+        self.deterministic = bool(defaults["deterministic"] if deterministic is None else deterministic)
+
+    def _choose(self, search: CandidateSearch) -> np.ndarray:
+        proposal = search.propose()
+        index = self.policy_.network.choose(proposal.features, None if self.deterministic else self._rng)
+        return proposal.u[index]

@@ -1,0 +1,319 @@
+"""Training a candidate-scoring tuning policy with PPO (stable-baselines3) in ``CandidateTuningEnv``.
+
+``train_candidate_policy(CandidateTrainConfig(...))`` trains on the ``train`` split of the given suites
+(by default the GP prior, ``prior/gp``), validates every ``eval_freq`` steps on the ``validation`` split of
+the validation suites (mean normalized regret of ``CandidatePolicyOptimizer`` runs, the code path of
+``rl-hpo tune``), keeps the best policy and writes::
+
+    OUT/
+      best/          the policy with the lowest validation regret (policy.json + weights.safetensors)
+      final/         the policy at the end of training
+      config.json    the settings of the run
+      eval.csv       one row per validation: timesteps, regret at 10 / 25 / budget, their mean
+      progress.csv   SB3's training log
+
+The network starts as expected improvement over the candidates (``rl_hpo.agents.candidate_network``), so
+the validation at step 0 is plain EI's regret and training keeps the best of what it finds.
+
+``python -m rl_hpo.agents.candidate_training --help`` lists the settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import json
+import shlex
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rl_hpo.acquisition.search import SearchSettings
+from rl_hpo.agents.policy_file import Policy
+from rl_hpo.tasks.base import Task
+from rl_hpo.tasks.registry import load_suite
+
+__all__ = ["CandidateTrainConfig", "main", "train_candidate_policy"]
+
+
+@dataclass
+class CandidateTrainConfig:
+    """Settings of a candidate-policy training run."""
+
+    suites: tuple[str, ...] = ("prior/gp",)
+    """Suites (family/scenario) to train on; an episode draws a suite evenly, then a task of its train split."""
+    validation_suites: tuple[str, ...] = ("prior/gp",)
+    """Suites whose validation split selects the best policy (never test)."""
+    out: str = "runs/candidate_policy"
+    """Output folder."""
+    timesteps: int = 200_000
+    """Total environment steps (evaluations) of training."""
+    seed: int = 0
+    """Seed of everything random in the run."""
+    n_envs: int = 8
+    """Parallel environments."""
+    vec_env: str = "subproc"
+    """'subproc' (one process per environment, SB3's SubprocVecEnv) or 'dummy' (all in this process)."""
+    budget: int = 50
+    """Evaluations per episode (initial design included)."""
+    n_initial: int = 5
+    """Random points at the start of an episode."""
+    n_candidates: int = 64
+    """Candidates shortlisted per step (the number of actions)."""
+    hidden: int = 32
+    """Width of the row embeddings."""
+    ei_temperature: float = 3.0
+    """Initial weight of log expected improvement in the logits (the policy starts as EI)."""
+    learning_rate: float = 1e-4
+    """PPO learning rate."""
+    n_steps: int = 128
+    """PPO rollout length per environment."""
+    batch_size: int = 256
+    """PPO minibatch size."""
+    n_epochs: int = 4
+    """PPO epochs per update."""
+    gamma: float = 0.98
+    """Discount factor."""
+    gae_lambda: float = 0.95
+    """GAE lambda."""
+    clip_range: float = 0.15
+    """PPO clip range."""
+    ent_coef: float = 0.003
+    """Entropy bonus."""
+    eval_freq: int = 20_000
+    """Steps between validations (0: none)."""
+    eval_seeds: int = 2
+    """Seeds per validation task."""
+    eval_max_tasks: int = 16
+    """At most this many validation tasks per suite."""
+    deterministic: bool = True
+    """Whether the saved policy picks its most likely candidate at tuning time (sampling otherwise)."""
+    torch_threads: int = 2
+    """Torch threads for the PPO updates (the environments' processes wait meanwhile)."""
+    progress: bool = True
+    """Show a progress bar."""
+    command: str = ""
+    """The command that started the run (recorded in the policy's metadata)."""
+
+    def __post_init__(self) -> None:
+        for name in ("suites", "validation_suites"):
+            value = getattr(self, name)
+            setattr(self, name, (value,) if isinstance(value, str) else tuple(value))
+        if not self.suites:
+            raise ValueError("The 'suites' parameter must name at least one suite. Got () instead.")
+        for name in ("timesteps", "n_envs", "budget", "n_steps", "batch_size", "n_epochs", "hidden"):
+            value = getattr(self, name)
+            if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+                raise ValueError(
+                    f"The {name!r} parameter of CandidateTrainConfig must be an int >= 1. Got {value!r} instead."
+                )
+        if self.vec_env not in ("subproc", "dummy"):
+            raise ValueError(f"The 'vec_env' parameter must be 'subproc' or 'dummy'. Got {self.vec_env!r} instead.")
+
+    @property
+    def settings(self) -> SearchSettings:
+        return SearchSettings(n_candidates=self.n_candidates)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["suites"], data["validation_suites"] = list(self.suites), list(self.validation_suites)
+        return data
+
+
+class _EnvFactory:
+    """A picklable environment constructor (SubprocVecEnv sends it to its workers)."""
+
+    def __init__(self, config: CandidateTrainConfig) -> None:
+        self.config = config
+
+    def __call__(self) -> Any:
+        from threadpoolctl import threadpool_limits
+
+        from rl_hpo.envs.candidate_env import CandidateTuningEnv
+
+        # The GP's matrices are small: one BLAS thread is fastest, and several per process only contend.
+        threadpool_limits(1)
+
+        c = self.config
+        return CandidateTuningEnv(list(c.suites), budget=c.budget, n_initial=c.n_initial, settings=c.settings)
+
+
+def _make_vec_env(config: CandidateTrainConfig) -> Any:
+    from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnvWrapper, VecMonitor
+
+    fns = [_EnvFactory(config) for _ in range(config.n_envs)]
+    venv: Any = SubprocVecEnv(fns) if config.vec_env == "subproc" else DummyVecEnv(fns)  # type: ignore[arg-type]
+    venv.seed(config.seed)
+
+    class BudgetEndIsTerminal(VecEnvWrapper):
+        """The budget used is part of the observation, so the end of the budget is a true end: PPO must
+        not bootstrap a value beyond it (SB3 does for truncated episodes)."""
+
+        def reset(self) -> Any:
+            return self.venv.reset()
+
+        def step_wait(self) -> Any:
+            obs, rewards, dones, infos = self.venv.step_wait()
+            for info in infos:
+                info["TimeLimit.truncated"] = False
+            return obs, rewards, dones, infos
+
+    return BudgetEndIsTerminal(VecMonitor(venv))
+
+
+def validation_tasks(config: CandidateTrainConfig) -> list[Task]:
+    tasks: list[Task] = []
+    for name in config.validation_suites:
+        suite = load_suite(name)
+        names = suite.task_names("validation")[: config.eval_max_tasks]
+        tasks.extend(suite.load("validation")[: len(names)])
+    return tasks
+
+
+def _snapshot(model: Any, config: CandidateTrainConfig, extra: dict[str, Any] | None = None) -> Policy:
+    from rl_hpo.agents.candidate_network import CandidateNetwork
+
+    net = CandidateNetwork(model.policy.net.n_features, hidden=config.hidden)
+    net.load_state_dict(model.policy.net.state_dict())
+    net.eval()
+    meta = {
+        "defaults": {
+            "n_initial": config.n_initial,
+            "horizon": config.budget,
+            "deterministic": config.deterministic,
+        },
+        "search": config.settings.to_dict(),
+        "training": {
+            "suites": list(config.suites),
+            "split": "train",
+            "validation_suites": list(config.validation_suites),
+            "timesteps": int(model.num_timesteps),
+            "seed": config.seed,
+            "settings": config.to_dict(),
+            "command": config.command,
+            **(extra or {}),
+        },
+    }
+    return Policy(net, meta)
+
+
+def train_candidate_policy(config: CandidateTrainConfig) -> Path:
+    """Train a candidate policy with PPO; returns the output folder (see the module docstring)."""
+    from stable_baselines3 import PPO
+    from stable_baselines3.common.callbacks import BaseCallback, CallbackList
+    from stable_baselines3.common.logger import configure
+
+    from rl_hpo.agents.candidate_network import CandidatePolicy
+    from rl_hpo.agents.candidate_policy_optimizer import CandidatePolicyOptimizer
+    from rl_hpo.agents.training import _preserved_global_state, _progress_callback, evaluate_method
+
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
+    val_tasks = validation_tasks(config) if config.eval_freq > 0 else []
+    val_seeds = list(range(config.eval_seeds))
+    evaluations: list[dict[str, float]] = []
+    state: dict[str, Any] = {"best": None, "last_eval": -config.eval_freq}
+    start = time.perf_counter()
+
+    def validate(model: Any) -> None:
+        policy = _snapshot(model, config)
+        result = evaluate_method(
+            lambda space, seed: CandidatePolicyOptimizer(space, seed=seed, policy=policy),
+            val_tasks,
+            seeds=val_seeds,
+            budget=config.budget,
+        )
+        row = {"timesteps": float(model.num_timesteps), **{f"regret@{b}": r for b, r in result.regret.items()}}
+        row["score"] = result.score
+        row["minutes"] = (time.perf_counter() - start) / 60
+        evaluations.append(row)
+        with open(out / "eval.csv", "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(row))
+            writer.writeheader()
+            writer.writerows(evaluations)
+        if state["best"] is None or result.score < state["best"]:
+            state["best"] = result.score
+            validation = {"tasks": [t.name for t in val_tasks], "seeds": val_seeds, "regret": result.regret}
+            _snapshot(model, config, {"validation": validation}).save(out / "best")
+
+    class Periodic(BaseCallback):
+        def _on_step(self) -> bool:
+            t = self.model.num_timesteps
+            if val_tasks and t - state["last_eval"] >= config.eval_freq:
+                state["last_eval"] = t
+                validate(self.model)
+                self.logger.record("eval/regret", evaluations[-1]["score"])
+            return True
+
+    with _preserved_global_state(config.torch_threads):
+        venv = _make_vec_env(config)
+        logger = configure(str(out), ["csv"])
+        try:
+            model = PPO(
+                CandidatePolicy,
+                venv,
+                policy_kwargs={"hidden": config.hidden, "ei_temperature": config.ei_temperature},
+                learning_rate=config.learning_rate,
+                n_steps=config.n_steps,
+                batch_size=config.batch_size,
+                n_epochs=config.n_epochs,
+                gamma=config.gamma,
+                gae_lambda=config.gae_lambda,
+                clip_range=config.clip_range,
+                ent_coef=config.ent_coef,
+                seed=config.seed,
+                device="cpu",
+                verbose=0,
+            )
+            model.set_logger(logger)
+            callbacks: list[Any] = [Periodic()]
+            if config.progress:
+                callbacks.append(_progress_callback(config.timesteps, 0))
+            model.learn(config.timesteps, callback=CallbackList(callbacks))
+            if val_tasks and state["last_eval"] != model.num_timesteps:
+                validate(model)
+            _snapshot(model, config).save(out / "final")
+            if not (out / "best").is_dir():
+                _snapshot(model, config).save(out / "best")
+        finally:
+            venv.close()
+            logger.close()
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m rl_hpo.agents.candidate_training``: train a candidate policy."""
+    from rl_hpo.agents.training import _field_help
+
+    parser = argparse.ArgumentParser(prog="python -m rl_hpo.agents.candidate_training", description=__doc__)
+    helps = _field_help(CandidateTrainConfig)
+    defaults = CandidateTrainConfig()
+    for f in dataclasses.fields(CandidateTrainConfig):
+        if f.name == "command":
+            continue
+        default = getattr(defaults, f.name)
+        flag = "--" + f.name.replace("_", "-")
+        help_text = f"{helps.get(f.name, '')} (default: {default})"
+        if isinstance(default, tuple):
+            parser.add_argument(flag, type=lambda s: tuple(x for x in s.split(",") if x), default=None, help=help_text)
+        elif isinstance(default, bool):
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+        else:
+            parser.add_argument(flag, type=type(default), default=None, help=help_text)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(argv)
+    values = {k: v for k, v in vars(args).items() if v is not None}
+    values["command"] = " ".join(shlex.quote(a) for a in ["python", "-m", "rl_hpo.agents.candidate_training", *argv])
+    out = train_candidate_policy(CandidateTrainConfig(**values))
+    print(f"best policy: {out / 'best'}")
+    print(f"final policy: {out / 'final'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""``CandidateTuningEnv``: tuning as choosing, at every step, one of a shortlist of candidate moves."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from rl_hpo.acquisition.search import FEATURE_BOUND, N_FEATURES, CandidateSearch, Proposal, SearchSettings
+from rl_hpo.envs.tuning_env import TaskPool, TaskSampler, score_span
+from rl_hpo.tasks.base import Task
+
+__all__ = ["CandidateTuningEnv"]
+
+
+class CandidateTuningEnv(gym.Env[np.ndarray, np.int64]):
+    """Hyperparameter optimization of one task per episode; each step evaluates one of ``n_candidates``
+    candidate moves.
+
+    Each ``reset`` draws a task and evaluates ``n_initial`` uniformly random points; each step fits the
+    in-episode GP to every point seen, proposes candidate moves (around the incumbent and the other best
+    points at several radii, uniform points, refinements of the best by expected improvement) and shows a
+    shortlist of them, one feature row each (see ``rl_hpo.acquisition.search``). The action picks one; it
+    is evaluated. ``rl_hpo.agents.CandidatePolicyOptimizer`` runs a trained policy through the very same
+    ``CandidateSearch``.
+
+    ## Action Space
+
+    ``Discrete(n_candidates)``: the index of the shortlisted candidate to evaluate next.
+
+    ## Observation Space
+
+    ``Box(-5, 5, (n_candidates * N_FEATURES,), float32)``: one row per candidate, flattened (a 1-D
+    vector, as SB3 expects; the network reshapes it to rows), its features
+    (``CANDIDATE_FEATURES``: the GP's mean and standard deviation relative to the best score, expected
+    improvement, ranks, distances to the incumbent and the nearest evaluated point, how the move was made)
+    followed by the run's ``GLOBAL_FEATURES`` (budget used, evaluations since the last improvement,
+    dimension, the GP's noise and lengthscales, share of failed evaluations). No feature is a coordinate,
+    so the observation has the same meaning for every search space, of any dimension.
+
+    ## Rewards
+
+    ``(best_t - best_0) / span`` after every step: the best score so far above the best of the initial
+    design, divided by the task's score range (its known bounds, else the range of 256 random points).
+    An episode's return is the area between its best-so-far curve and the initial best, so a policy is
+    rewarded for reaching good scores early as well as for the final one. Training only: the span never
+    enters the observation.
+
+    ## Episode End
+
+    Never terminated; truncated when ``budget`` evaluations (initial design included) are spent.
+
+    ## Arguments
+
+    ```python
+    env = gymnasium.make("rl_hpo/CandidateTuning-v0")                   # prior/gp train split
+    env = CandidateTuningEnv(["prior/gp", "yahpo/lcbench"], budget=50)
+    ```
+
+    ## Version History
+
+    * v0: initial version.
+
+    Args:
+        task_sampler: where tasks come from (see ``TaskPool``).
+        split: the split of suites given by name.
+        budget: evaluations per episode, initial design included.
+        n_initial: random points evaluated at reset.
+        settings: candidate pool and shortlist sizes (``SearchSettings``).
+        task_options: keyword options for loading tasks by name.
+    """
+
+    metadata = {"render_modes": []}
+
+    def __init__(
+        self,
+        task_sampler: TaskSampler = "prior/gp",
+        *,
+        split: str = "train",
+        budget: int = 50,
+        n_initial: int = 5,
+        settings: SearchSettings | None = None,
+        task_options: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__()
+        if not (isinstance(budget, int) and budget >= 2):
+            raise ValueError(
+                f"The 'budget' parameter of CandidateTuningEnv must be an int >= 2. Got {budget!r} instead."
+            )
+        if not (isinstance(n_initial, int) and 1 <= n_initial < budget):
+            raise ValueError(
+                f"The 'n_initial' parameter of CandidateTuningEnv must be an int in [1, budget - 1]. "
+                f"Got {n_initial!r} instead."
+            )
+        self.settings = settings or SearchSettings()
+        self.pool = TaskPool(task_sampler, split=split, **(task_options or {}))
+        self.budget = budget
+        self.n_initial = n_initial
+        k = self.settings.n_candidates
+        self.observation_space = spaces.Box(-FEATURE_BOUND, FEATURE_BOUND, shape=(k * N_FEATURES,), dtype=np.float32)
+        self.action_space = spaces.Discrete(k)
+        self.task: Task | None = None
+        self.search: CandidateSearch | None = None
+        self._proposal: Proposal | None = None
+        self._spans: dict[int, tuple[Task, float]] = {}
+        self._span = 1.0
+        self._best0 = 0.0
+
+    def _task_span(self, task: Task) -> float:
+        entry = self._spans.get(id(task))
+        if entry is None or entry[0] is not task:
+            entry = (task, score_span(task))
+            self._spans[id(task)] = entry
+        return entry[1]
+
+    def _observe(self) -> np.ndarray:
+        assert self.search is not None
+        self._proposal = self.search.propose()
+        return self._proposal.features.astype(np.float32).ravel()
+
+    def _info(self, u: np.ndarray, score: float) -> dict[str, Any]:
+        assert self.task is not None and self.search is not None
+        return {
+            "task": self.task.name,
+            "u": u,
+            "score": score,
+            "best_score": self.search.best_score,
+            "n_evals": self.search.n_evals,
+        }
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
+        """Draw a task and evaluate the initial design.
+
+        Args:
+            seed: seeds ``self.np_random`` (task draws, initial designs, candidate moves).
+            options: ``{"task": Task or name}`` tunes that task in this episode instead of drawing one.
+        """
+        super().reset(seed=seed)
+        rng = self.np_random
+        task = self.pool.get(options["task"]) if options and options.get("task") is not None else self.pool.sample(rng)
+        self.task = task
+        self._span = self._task_span(task)
+        self.search = CandidateSearch(task.space, horizon=self.budget, rng=rng, settings=self.settings)
+        design = rng.random((self.n_initial, task.space.dim))
+        scores, _ = task.evaluate_unit(design)
+        for u, y in zip(design, scores):
+            self.search.add(u, float(y))
+        best = self.search.best_score
+        self._best0 = best if math.isfinite(best) else float("nan")
+        return self._observe(), self._info(design[-1], float(scores[-1]))
+
+    def step(self, action: int | np.integer | np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
+        """Evaluate the chosen candidate."""
+        search, proposal, task = self.search, self._proposal, self.task
+        if search is None or proposal is None or task is None:
+            raise RuntimeError("Call reset() before step().")
+        if search.n_evals >= self.budget:
+            raise RuntimeError(f"The episode's budget of {self.budget} evaluations is spent; call reset().")
+        index = int(np.asarray(action).reshape(()))
+        if not 0 <= index < len(proposal.u):
+            raise ValueError(f"The action must be a candidate index in [0, {len(proposal.u)}), got {index}.")
+        u = proposal.u[index]
+        score = float(task.evaluate_unit(u[None, :])[0][0])
+        search.add(u, score)
+        best = search.best_score
+        if not math.isfinite(self._best0) and math.isfinite(best):
+            self._best0 = best  # every initial point failed: measure from the first success
+        reward = (best - self._best0) / self._span if math.isfinite(best) else 0.0
+        truncated = search.n_evals >= self.budget
+        # The last observation is never acted on: skip the GP fit and the candidates.
+        obs = np.zeros(self.observation_space.shape, np.float32) if truncated else self._observe()
+        return obs, float(reward), False, truncated, self._info(u, score)

@@ -1,0 +1,118 @@
+import functools
+import json
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from rl_hpo.acquisition.search import SearchSettings
+from rl_hpo.agents.candidate_network import CandidateNetwork
+from rl_hpo.agents.candidate_policy_optimizer import CandidatePolicyOptimizer
+from rl_hpo.agents.candidate_training import CandidateTrainConfig, train_candidate_policy
+from rl_hpo.agents.policy_file import Policy, load_policy
+from rl_hpo.agents.policy_optimizer import PolicyOptimizer
+from rl_hpo.baselines.expected_improvement import ExpectedImprovement
+from rl_hpo.exceptions import PolicyFileError
+from rl_hpo.optimizer import make_optimizer
+from tests.baselines.conformance import MIXED, OptimizerConformance
+from tests.bowl import bowl_task
+
+SMALL = SearchSettings(n_candidates=16, n_uniform=32, n_local=32, n_refine=8)
+
+
+def _policy(tmp_path, *, zero_residual=False, settings=SMALL):
+    torch.manual_seed(0)
+    net = CandidateNetwork(hidden=8)
+    if zero_residual:
+        with torch.no_grad():
+            net.logit.weight.zero_()
+    meta = {"defaults": {"n_initial": 3, "horizon": 20, "deterministic": True}, "search": settings.to_dict()}
+    return Policy(net, meta).save(tmp_path / "policy")
+
+
+@functools.cache
+def _shared_policy() -> Path:
+    return _policy(Path(tempfile.mkdtemp(prefix="rl_hpo_test_")))
+
+
+class TestCandidatePolicyOptimizer(OptimizerConformance):
+    n_trials = 8
+
+    @staticmethod
+    def factory(space, **options):
+        return CandidatePolicyOptimizer(space, policy=_shared_policy(), **options)
+
+    def test_make_optimizer_builds_it_by_name(self):
+        opt = make_optimizer("ppo", MIXED, seed=0, policy=_shared_policy())
+        assert type(opt) is CandidatePolicyOptimizer
+        assert type(PolicyOptimizer(MIXED, seed=0, policy=_shared_policy())) is CandidatePolicyOptimizer
+        with pytest.raises(ValueError, match="does not take"):
+            make_optimizer("ppo", MIXED, policy=_shared_policy(), random_prob=0.1)
+
+
+def test_save_and_load_round_trip(tmp_path):
+    folder = _policy(tmp_path)
+    policy = load_policy(folder)
+    assert policy.kind == "candidate"
+    assert policy.search_settings == SMALL
+    meta = json.loads((folder / "policy.json").read_text())
+    assert meta["architecture"]["name"] == "candidate"
+    features = np.random.default_rng(0).standard_normal((16, policy.network.n_features))
+    first = policy.network.choose(features)
+    assert policy.network.choose(features) == first
+
+
+def test_a_policy_with_zero_residual_tunes_exactly_as_expected_improvement(tmp_path):
+    folder = _policy(tmp_path, zero_residual=True)
+    task = bowl_task(4, seed=3)
+    ppo = CandidatePolicyOptimizer(task.space, seed=4, policy=folder).optimize(task, 15)
+    ei = ExpectedImprovement(task.space, seed=4, n_initial=3, settings=SMALL).optimize(task, 15)
+    assert [r.config for r in ppo.records] == [r.config for r in ei.records]
+
+
+def test_feature_names_that_differ_are_refused(tmp_path):
+    folder = _policy(tmp_path)
+    meta = json.loads((folder / "policy.json").read_text())
+    meta["observation"]["candidate_features"] = ["something", "else"]
+    (folder / "policy.json").write_text(json.dumps(meta))
+    with pytest.raises(PolicyFileError, match="trained on candidate features"):
+        load_policy(folder)
+
+
+def test_bad_search_settings_are_refused(tmp_path):
+    folder = _policy(tmp_path)
+    meta = json.loads((folder / "policy.json").read_text())
+    meta["search"] = {"n_candidates": 0}
+    (folder / "policy.json").write_text(json.dumps(meta))
+    with pytest.raises(PolicyFileError, match="malformed"):
+        load_policy(folder)
+
+
+def test_a_short_training_run_writes_a_policy_that_tunes(tmp_path):
+    config = CandidateTrainConfig(
+        suites=("prior/gp",),
+        out=str(tmp_path / "run"),
+        timesteps=256,
+        n_envs=2,
+        vec_env="dummy",
+        n_steps=64,
+        batch_size=64,
+        n_epochs=1,
+        eval_freq=128,
+        eval_seeds=1,
+        eval_max_tasks=2,
+        budget=12,
+        n_candidates=16,
+        progress=False,
+    )
+    out = train_candidate_policy(config)
+    rows = (out / "eval.csv").read_text().splitlines()
+    assert rows[0].startswith("timesteps,regret@10")
+    assert len(rows) >= 3
+    policy = load_policy(out / "best")
+    assert policy.metadata["training"]["suites"] == ["prior/gp"]
+    task = bowl_task(3)
+    history = CandidatePolicyOptimizer(task.space, seed=0, policy=policy).optimize(task, 14)
+    assert history.n_trials == 14

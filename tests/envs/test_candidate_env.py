@@ -1,0 +1,93 @@
+import itertools
+import math
+import warnings
+
+import gymnasium
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+from stable_baselines3.common.env_checker import check_env as sb3_check_env
+
+from rl_hpo.acquisition.search import N_FEATURES, SearchSettings
+from rl_hpo.envs import CANDIDATE_ENV_ID, CandidateTuningEnv
+from tests.bowl import bowl_task
+
+SMALL = SearchSettings(n_candidates=16, n_uniform=32, n_local=32, n_refine=8)
+
+
+def test_passes_gymnasium_and_sb3_checks_without_warnings():
+    env = CandidateTuningEnv([bowl_task(3, seed=0)], budget=12, settings=SMALL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_env(env, skip_render_check=True)
+        sb3_check_env(env)
+    assert env.observation_space.shape == (16 * N_FEATURES,)
+    assert env.action_space.n == 16
+
+
+def test_registered_and_made_with_gymnasium():
+    env = gymnasium.make(CANDIDATE_ENV_ID, budget=8, settings=SMALL)
+    obs, info = env.reset(seed=0)
+    assert obs.shape == (16 * N_FEATURES,)
+    assert info["task"].startswith("prior/gp/")
+
+
+def test_rewards_are_the_best_score_above_the_initial_best_over_the_span():
+    task = bowl_task(2, seed=1)
+    env = CandidateTuningEnv([task], budget=10, n_initial=3, settings=SMALL)
+    _, info = env.reset(seed=1)
+    best0 = env.search.best_score
+    span = task.bounds.best - task.bounds.worst
+    truncated, rewards = False, []
+    while not truncated:
+        _, reward, terminated, truncated, info = env.step(env.action_space.sample())
+        assert not terminated
+        rewards.append(reward)
+        assert reward == pytest.approx((info["best_score"] - best0) / span)
+    assert len(rewards) == 7 and info["n_evals"] == 10
+    assert all(b >= a for a, b in itertools.pairwise(rewards))
+    with pytest.raises(RuntimeError, match="budget"):
+        env.step(0)
+
+
+def test_the_same_seed_gives_the_same_episode():
+    def run(seed):
+        env = CandidateTuningEnv([bowl_task(4, seed=2)], budget=12, settings=SMALL)
+        obs, _ = env.reset(seed=seed)
+        trace = [obs]
+        for a in (0, 3, 5, 1, 2, 7):
+            obs, *_ = env.step(a)
+            trace.append(obs)
+        return np.stack(trace)
+
+    np.testing.assert_array_equal(run(5), run(5))
+    assert not np.array_equal(run(5), run(6))
+
+
+def test_bad_actions_and_arguments_are_refused():
+    env = CandidateTuningEnv([bowl_task(2, seed=0)], budget=6, settings=SMALL)
+    with pytest.raises(RuntimeError, match="reset"):
+        env.step(0)
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match=r"candidate index in \[0, 16\)"):
+        env.step(16)
+    with pytest.raises(ValueError, match="'n_initial' parameter"):
+        CandidateTuningEnv([bowl_task(2, seed=0)], budget=6, n_initial=6)
+
+
+def test_failed_initial_design_starts_the_reward_at_the_first_success():
+    task = bowl_task(2, seed=0)
+    calls = {"n": 0}
+    evaluate_unit = task.evaluate_unit
+
+    def flaky(u, fidelity=None):
+        calls["n"] += 1
+        scores, costs = evaluate_unit(u, fidelity)
+        return (np.full_like(scores, math.nan) if calls["n"] == 1 else scores), costs
+
+    task.evaluate_unit = flaky
+    env = CandidateTuningEnv([task], budget=6, n_initial=2, settings=SMALL)
+    env.reset(seed=0)
+    assert env.search.best_score == -math.inf
+    _, reward, *_ = env.step(0)
+    assert reward == 0.0
