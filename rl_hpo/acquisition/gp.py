@@ -118,7 +118,7 @@ class GaussianProcess:
     """
 
     def __init__(
-        self, encoding: MixedEncoding, *, max_fit_points: int = 80, max_points: int = 300, warp: str = "none"
+        self, encoding: MixedEncoding, *, max_fit_points: int = 60, max_points: int = 200, warp: str = "none"
     ) -> None:
         if warp not in WARPS:
             raise ValueError(f"The 'warp' parameter of GaussianProcess must be one of {WARPS}. Got {warp!r} instead.")

@@ -8,15 +8,19 @@ so a truncated, corrupted or swapped weights file is refused with ``PolicyFileEr
 ``policy.json`` holds:
 
 - ``format`` / ``format_version``: ``"rl_hpo.policy"`` / 1;
-- ``architecture``: the network (``per_dimension``, ``hidden`` width);
-- ``observation``: ``ObservationLayout.to_dict()`` (``max_dim``, ``history_len``, ``identity_dim``, feature
-  names);
+- ``architecture``: the network: ``candidate`` (``CandidateNetwork``: scores the candidate moves of
+  ``rl_hpo.envs.CandidateTuningEnv``; ``hidden`` width, ``n_features``) or ``per_dimension``
+  (``TuningNetwork``: a direction per coordinate in ``rl_hpo.envs.TuningEnv``; ``hidden`` width);
+- ``observation``: for ``candidate``, the names of the candidate and global features (a policy whose names
+  differ from this rl_hpo's is refused); for ``per_dimension``, ``ObservationLayout.to_dict()`` (``max_dim``,
+  ``history_len``, ``identity_dim``, feature names);
+- ``search`` (``candidate`` only): ``SearchSettings`` of the candidate pool and shortlist;
 - ``known_spaces``: the fingerprints of the search spaces the policy was trained on, each with an example
   task; their parameters get identity codes in the observation (see ``rl_hpo.envs.observation``);
 - ``specialty`` (only for a specialist): ``{"fingerprint", "example_task"}`` of the one search space all its
   training tasks shared; ``PolicyOptimizer(policy="default")`` picks a shipped specialist of the user's
   very space over the general default policy (see ``shipped_policy_for``);
-- ``action``: ``ActionMapping.to_dict()`` (the incumbent step and its scale range);
+- ``action`` (``per_dimension`` only): ``ActionMapping.to_dict()`` (the incumbent step and its scale range);
 - ``defaults``: how ``PolicyOptimizer`` uses the policy unless told otherwise (``n_initial``,
   ``horizon``, ``deterministic``, ``random_prob``, ``patience``);
 - ``training``: suites, split, timesteps, seed, PPO settings, the command, and validation results;

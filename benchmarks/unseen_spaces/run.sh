@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Unseen search spaces: the shipped general policy (rl_hpo/data/policies/default, trained on the prior/gp
+# suite only, so every benchmark space here is one it never saw) against plain expected improvement over
+# the same candidates (its starting rule), Optuna's TPE and GP, and random search. 10 seeds per task,
+# budget 50 (BENCHMARK_PROTOCOL.md).
+#
+#   benchmarks/unseen_spaces/run.sh yahpo/lcbench            # the test split
+#   benchmarks/unseen_spaces/run.sh yahpo/iaml_glmnet all    # a suite without a test split: every task
+#
+# Needs the YAHPO data folder (RL_HPO_YAHPO_DATA) for yahpo suites. Extra options after the split pass
+# through to rl-hpo bench (e.g. --workers 2); they do not change the results. Raw results go to
+# runs/unseen_spaces/<suite>/; re-running resumes an interrupted run.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+suite=${1:?usage: run.sh SUITE [SPLIT] [rl-hpo bench options]}
+split=${2:-test}
+shift $(( $# >= 2 ? 2 : 1 ))
+name=${suite//\//_}
+
+rl-hpo bench --suite "$suite" --split "$split" --methods ppo,ei,tpe,gp,random \
+  --policy rl_hpo/data/policies/default --budget 50 --seeds 10 --out "runs/unseen_spaces/$name" "$@"
+
+# The recorded result: report, summary, plots, settings/provenance and the bounds behind every regret.
+mkdir -p "benchmarks/unseen_spaces/$name"
+cp runs/unseen_spaces/"$name"/{report.md,summary.csv,run.json,bounds.json,*.png} "benchmarks/unseen_spaces/$name/"
