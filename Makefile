@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 YAHPO_DATA ?= $(or $(RL_HPO_YAHPO_DATA),$(abspath ../shared/benchmarks/yahpo_data))
 PYTEST_ARGS ?=
 
-.PHONY: setup setup-dev demo test lint bench-quick clean
+.PHONY: setup setup-dev demo test lint clean
 
 setup:
 	@scripts/setup_env.sh

@@ -1,4 +1,7 @@
-"""Decision overhead of every baseline: median seconds per ask() and tell() at trial 10, 100 and 500.
+"""Decision overhead of every method: median seconds per ask() and tell() at trial 10, 100 and 500.
+
+``ppo`` is the shipped general policy (a candidate policy: an in-episode GP, candidate moves and one
+network call per trial) and ``ei`` plain expected improvement over the same candidates.
 
 The benchmark protocol (shared/BENCHMARK_PROTOCOL.md) reports each method's own decision time, which also
 enters its simulated wall-clock time. Every method tunes an lcbench-like 7-dimensional space (the YAHPO
@@ -50,7 +53,7 @@ MULTI_FIDELITY = {"hyperband", "bohb"}
 @dataclass
 class Settings:
     methods: list[str] = field(
-        default_factory=lambda: ["random", "grid", "qmc", "tpe", "gp", "cmaes", "hyperband", "bohb"]
+        default_factory=lambda: ["ppo", "ei", "random", "grid", "qmc", "tpe", "gp", "cmaes", "hyperband", "bohb"]
     )
     """methods to time"""
     checkpoints: list[int] = field(default_factory=lambda: [10, 100, 500])

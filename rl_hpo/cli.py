@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rl_hpo.exceptions import RLHPOError
+from rl_hpo.optimizer import available_optimizers
 
 __all__ = ["build_parser", "main"]
 
@@ -87,7 +88,16 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         help="train a PPO tuning policy on a suite",
         description="Train a PPO tuning policy with stable-baselines3 on the tasks of a suite split.",
-        epilog="Every training setting (PPO, observation, identity codes): python -m rl_hpo.agents.training --help",
+        epilog="Every training setting: python -m rl_hpo.agents.candidate_training --help (the candidate design), "
+        "python -m rl_hpo.agents.training --help (the per-dimension design).",
+    )
+    p.add_argument(
+        "--design",
+        choices=["candidate", "per-dimension"],
+        default="candidate",
+        help="candidate (default): the policy scores candidate moves from statistics of the whole history and "
+        "tunes spaces of any dimension, as the shipped default does; per-dimension: a direction per coordinate "
+        "with identity codes of known spaces, as the shipped specialists do",
     )
     p.add_argument(
         "--suite", required=True, action="append", metavar="S", help="suite to train on (repeat for several)"
@@ -107,8 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--vec-env",
         choices=["batched", "subproc", "dummy"],
         default=None,
-        help="how the environments run: batched (default; one process, the surrogate evaluates every environment's "
-        "point in one call), subproc (SB3's SubprocVecEnv, one process per environment on all cores) or dummy",
+        help="how the environments run: batched (per-dimension design only and its default; one process, the "
+        "surrogate evaluates every environment's point in one call), subproc (SB3's SubprocVecEnv, one process per "
+        "environment on all cores; the candidate design's default) or dummy",
     )
     p.add_argument(
         "--eval-freq",
@@ -122,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_non_negative_int,
         default=None,
         metavar="N",
-        help="steps between checkpoints for --resume (default: 50000; 0: only at the end)",
+        help="per-dimension design: steps between checkpoints for --resume (default: 50000; 0: only at the end)",
     )
     p.add_argument(
         "--budget",
@@ -131,7 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="evaluations per training episode (default: 50)",
     )
-    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --out")
+    p.add_argument(
+        "--resume", action="store_true", help="per-dimension design: continue from the last checkpoint in --out"
+    )
     _add_data_option(p)
 
     p = sub.add_parser(
@@ -158,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--method",
         default="random",
-        help="optimization method (default: random; see 'rl-hpo tune --methods')",
+        help=f"optimization method, one of: {', '.join(available_optimizers())} (default: random)",
     )
     p.add_argument(
         "--policy",
@@ -336,6 +349,10 @@ def _cmd_tune(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    if args.design == "candidate":
+        from rl_hpo.agents.candidate_training import train_command as candidate_train_command
+
+        return candidate_train_command(args)
     try:
         from rl_hpo.agents.training import train_command
     except ModuleNotFoundError as err:

@@ -4,9 +4,12 @@
     .venv/bin/python scripts/demo.py --task yahpo/lcbench/167190 --budget 30 --seeds 5
 
 By default it tunes a scikit-learn pipeline (imputation, scaling, feature selection and an SVC) on the
-digits data with 5-fold cross-validation, using the shipped PPO policy, random search and TPE. Every method
-gets the same budget and seeds; the table shows the mean best score, its spread over seeds and, where the
-task knows its score bounds, the mean normalized regret (0 = the best attainable score).
+digits data with 5-fold cross-validation, using the shipped PPO policy, random search and TPE. The shipped
+general policy never trained on a scikit-learn pipeline: it was trained on functions drawn from a GP prior
+only, so this search space is new to it. Every method gets the same budget and seeds; the table shows the
+mean best score, its spread over seeds and the mean normalized regret: against the task's score bounds
+where it knows them, otherwise against the range of scores seen in this demo (0 = the best score any run
+reached, 1 = the worst), as ``rl-hpo bench`` does for tasks without bounds.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import time
 
 import rl_hpo
 from rl_hpo.optimizer import optimizer_class
+from rl_hpo.tasks.base import ScoreBounds
 
 DEFAULT_TASK = "sklearn/svc/digits"
 DEFAULT_METHODS = ("ppo", "random", "tpe")
@@ -45,17 +49,26 @@ def main() -> None:
         print(f"(not available in this version, skipped: {', '.join(missing)})")
     methods = [m for m in methods if m not in missing]
     print(f"Tuning {task.name} ({task.space.dim} hyperparameters), budget {args.budget}, {args.seeds} seeds\n")
-    print(f"{'method':<10} {'best score (mean ± sd)':>24} {'regret':>8} {'seconds':>8}")
-    best: rl_hpo.History | None = None
+    results: dict[str, tuple[list[rl_hpo.History], float]] = {}
     for method in methods:
+        print(f"  running {method} ...", flush=True)
         start = time.perf_counter()
         runs = [rl_hpo.tune(task, budget=args.budget, method=method, seed=seed) for seed in range(args.seeds)]
-        elapsed = time.perf_counter() - start
+        results[method] = (runs, time.perf_counter() - start)
+    if task.bounds is not None:
+        bounds, basis = task.bounds, "the task's score bounds"
+    else:
+        scores = [r.score for runs, _ in results.values() for run in runs for r in run.records if not r.failed]
+        bounds, basis = ScoreBounds(min(scores), max(scores)), "the range of scores seen in this demo"
+    print(f"\n{'method':<10} {'best score (mean ± sd)':>24} {'regret':>8} {'seconds':>8}")
+    best: rl_hpo.History | None = None
+    for method, (runs, elapsed) in results.items():
         scores = [run.best_score for run in runs]
         spread = statistics.stdev(scores) if len(scores) > 1 else 0.0
-        regret = f"{statistics.mean(task.bounds.regret(s) for s in scores):8.4f}" if task.bounds else f"{'-':>8}"
-        print(f"{method:<10} {statistics.mean(scores):>15.4f} ± {spread:<6.4f} {regret} {elapsed:>8.1f}")
+        regret = statistics.mean(float(bounds.regret(s)) for s in scores)
+        print(f"{method:<10} {statistics.mean(scores):>15.4f} ± {spread:<6.4f} {regret:8.4f} {elapsed:>8.1f}")
         best = best or runs[0]
+    print(f"\nregret: mean normalized regret of the best score, against {basis}.")
     assert best is not None
     print(f"\nBest configuration found by {best.method} (seed 0), score {best.best_score:.4f}:")
     for key, value in best.best_config.items():

@@ -184,3 +184,24 @@ def test_train_options_reach_the_training_settings() -> None:
     assert (config.vec_env, config.eval_freq, config.checkpoint_freq) == ("subproc", 0, 5)
     default = config_from_args(build_parser().parse_args(argv[:-2]))
     assert (default.vec_env, default.eval_freq) == ("batched", 50_000)
+
+
+def test_train_defaults_to_the_candidate_design(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rl_hpo.agents.policy_file import load_policy
+
+    out = tmp_path / "run"
+    argv = ["train", "--suite", "prior/gp", "--timesteps", "64", "--out", str(out), "--n-envs", "1"]
+    assert main([*argv, "--vec-env", "dummy", "--eval-freq", "0", "--budget", "8"]) == 0
+    assert "best policy:" in capsys.readouterr().out
+    assert load_policy(out / "best").kind == "candidate"
+    # Options of the per-dimension design are refused in one line, not ignored.
+    assert main([*argv, "--resume"]) == 2
+    assert "--resume: not available for the candidate design" in capsys.readouterr().err
+
+
+def test_tune_help_lists_the_methods(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["tune", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "one of: bohb, cmaes, ei, gp, grid, hyperband" in help_text
+    assert "--methods" not in help_text

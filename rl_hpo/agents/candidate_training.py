@@ -35,7 +35,7 @@ from typing import Any
 from rl_hpo.acquisition.search import SearchSettings
 from rl_hpo.agents.policy_file import Policy
 from rl_hpo.tasks.base import Task
-from rl_hpo.tasks.registry import load_suite
+from rl_hpo.tasks.registry import load_suite, load_task
 
 __all__ = ["CandidateTrainConfig", "main", "train_candidate_policy"]
 
@@ -166,11 +166,14 @@ def _make_vec_env(config: CandidateTrainConfig) -> Any:
 
 
 def validation_tasks(config: CandidateTrainConfig) -> list[Task]:
+    """The first ``eval_max_tasks`` validation tasks of every validation suite (a suite without a
+    validation split adds none)."""
     tasks: list[Task] = []
     for name in config.validation_suites:
+        if name.strip("/").count("/") != 1:
+            continue  # a single task name trains but does not validate
         suite = load_suite(name)
-        names = suite.task_names("validation")[: config.eval_max_tasks]
-        tasks.extend(suite.load("validation")[: len(names)])
+        tasks.extend(load_task(n, **suite.options) for n in suite.task_names("validation")[: config.eval_max_tasks])
     return tasks
 
 
@@ -202,7 +205,11 @@ def _snapshot(model: Any, config: CandidateTrainConfig, extra: dict[str, Any] | 
 
 
 def train_candidate_policy(config: CandidateTrainConfig) -> Path:
-    """Train a candidate policy with PPO; returns the output folder (see the module docstring)."""
+    """Train a candidate policy with PPO; returns the output folder (see the module docstring).
+
+    PPO collects whole rollouts of ``n_steps * n_envs`` steps, so it trains ``timesteps`` rounded up to a
+    multiple of that; the policies' metadata records the steps trained.
+    """
     from stable_baselines3 import PPO
     from stable_baselines3.common.callbacks import BaseCallback, CallbackList
     from stable_baselines3.common.logger import configure
@@ -260,7 +267,7 @@ def train_candidate_policy(config: CandidateTrainConfig) -> Path:
                 policy_kwargs={"hidden": config.hidden, "ei_temperature": config.ei_temperature},
                 learning_rate=config.learning_rate,
                 n_steps=config.n_steps,
-                batch_size=config.batch_size,
+                batch_size=min(config.batch_size, config.n_steps * config.n_envs),
                 n_epochs=config.n_epochs,
                 gamma=config.gamma,
                 gae_lambda=config.gae_lambda,
@@ -284,6 +291,45 @@ def train_candidate_policy(config: CandidateTrainConfig) -> Path:
             venv.close()
             logger.close()
     return out
+
+
+def train_command(args: argparse.Namespace) -> int:
+    """``rl-hpo train --design candidate``: the common options of ``rl-hpo train`` for the candidate design."""
+    unsupported = [
+        flag
+        for flag, given in (
+            ("--resume", args.resume),
+            ("--checkpoint-freq", args.checkpoint_freq is not None),
+            ("--vec-env batched", args.vec_env == "batched"),
+            (f"--split {args.split}", args.split != "train"),
+        )
+        if given
+    ]
+    if unsupported:
+        raise ValueError(
+            f"{', '.join(unsupported)}: not available for the candidate design; use --design per-dimension, or "
+            "python -m rl_hpo.agents.candidate_training for every candidate setting."
+        )
+    suites = tuple(s.strip() for item in args.suite for s in item.split(",") if s.strip())
+    values: dict[str, Any] = {
+        "suites": suites,
+        "validation_suites": suites,
+        "out": args.out,
+        "timesteps": args.timesteps,
+        "seed": args.seed,
+        "budget": args.budget,
+        "command": " ".join(shlex.quote(a) for a in ["rl-hpo", *sys.argv[1:]]),
+    }
+    for name in ("n_envs", "vec_env", "eval_freq"):
+        if getattr(args, name) is not None:
+            values[name] = getattr(args, name)
+    start = time.perf_counter()
+    out = train_candidate_policy(CandidateTrainConfig(**values))
+    steps = json.loads((out / "final" / "policy.json").read_text())["training"]["timesteps"]
+    print(f"trained {steps} steps (whole PPO rollouts) in {(time.perf_counter() - start) / 60:.1f} min")
+    print(f"best policy: {out / 'best'}")
+    print(f"final policy: {out / 'final'}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
