@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,6 +94,23 @@ def normalize(obj: Any) -> Any:
     return json.loads(to_json(obj))
 
 
+def _new_temporary_file(path: Path) -> Path:
+    """Create an empty file with a fresh name beside ``path``, its mode following the umask as ``open`` does.
+
+    ``tempfile.mkstemp`` would create it 0600, and ``os.replace`` would carry that mode over to the result.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            fd = os.open(tmp, flags, 0o666)  # the umask applies, as for any file the user creates
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return tmp
+    raise FileExistsError(f"Found no free temporary name beside {str(path)!r} in 100 tries.")
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """A temporary path beside ``path`` that replaces ``path`` when the block ends without an exception.
@@ -103,9 +120,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
+    tmp = _new_temporary_file(path)
     try:
         yield tmp
         with open(tmp, "rb+") as f:

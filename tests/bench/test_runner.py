@@ -74,6 +74,15 @@ def test_quick_study_writes_every_file(quick_study: Study):
     assert "pytest quick bench" in report
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="file modes are POSIX")
+def test_files_follow_the_umask(quick_study: Study):
+    umask = os.umask(0)
+    os.umask(umask)
+    files = [p for p in quick_study.path.rglob("*") if p.is_file()]
+    assert len(files) > 12
+    assert {p.name: p.stat().st_mode & 0o777 for p in files} == {p.name: 0o666 & ~umask for p in files}
+
+
 def test_trials_table_contract(quick_study: Study):
     trials = read_trials(quick_study.trials_csv)
     required = ["method", "task", "seed", "trial", "fidelity", "score", "cost", "sim_time", "regret", "decision_s"]
