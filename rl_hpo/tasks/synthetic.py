@@ -47,8 +47,8 @@ Cost: a simulated 1 second per full-fidelity evaluation (``budget / 100`` second
 Suites: ``synthetic/<function>`` (e.g. ``synthetic/branin``, ``synthetic/rosenbrock-5d``) with seeds 0..63 in
 ``train``, 64..79 in ``validation`` and 80..99 in ``test``; ``synthetic/mixed`` draws the function and the
 dimension (2..12 where the function allows it) from each seed and always has mixed types (task names like
-``synthetic/mixed/17``), for training across search spaces. Any non-negative integer seed is a valid
-instance; the splits only fix which seeds are used for what.
+``synthetic/mixed/17``), for training across search spaces. A task name's instance is one of these seeds,
+0..99; ``SyntheticTask`` itself takes any seed >= 0.
 """
 
 from __future__ import annotations
@@ -81,12 +81,18 @@ __all__ = [
     "suite_names",
 ]
 
-DESCRIPTION = "cheap randomized test functions with known optima (branin, hartmann, rosenbrock, mixtures, ...)"
-
 MIN_DIM = 2
 MAX_DIM = 20
+
+DESCRIPTION = (
+    "cheap randomized test functions with known optima; rosenbrock, levy, ackley and mixture take any dimension "
+    f"{MIN_DIM}..{MAX_DIM}, not only those listed (e.g. synthetic/ackley-{MAX_DIM}d)"
+)
+
 #: Seeds of each split of every ``synthetic/*`` suite.
 SPLIT_SEEDS: dict[str, range] = {"train": range(0, 64), "validation": range(64, 80), "test": range(80, 100)}
+#: The instances of a ``synthetic/*`` task name: every seed of a split.
+_SEEDS = range(0, max(seeds.stop for seeds in SPLIT_SEEDS.values()))
 
 _N_BOUND_SAMPLES = 10_000
 _MAX_ROTATION = math.radians(15.0)
@@ -764,12 +770,14 @@ def _parse_scenario(scenario: str) -> tuple[str, int | None]:
 
 def _parse_seed(scenario: str, instance: str | int) -> int:
     text = str(instance)
-    if not text.isdigit():
+    seed = int(text) if text.isascii() and text.isdigit() else -1
+    if seed not in _SEEDS:
+        splits = ", ".join(f"{split} {seeds[0]}..{seeds[-1]}" for split, seeds in SPLIT_SEEDS.items())
         raise TaskNotFoundError(
-            f"Unknown instance {instance!r} of synthetic/{scenario}: an instance is a seed, an integer >= 0 "
-            f"(suites use train 0..63, validation 64..79, test 80..99)."
+            f"Unknown instance {instance!r} of synthetic/{scenario}: an instance is a seed, an integer in "
+            f"{_SEEDS[0]}..{_SEEDS[-1]} ({splits})."
         )
-    return int(text)
+    return seed
 
 
 def _check_options(options: Mapping[str, Any]) -> None:
@@ -818,7 +826,7 @@ def make_task(scenario: str, instance: str, **options: Any) -> SyntheticTask:
 def suite_names(**options: Any) -> list[str]:
     """The listed suites: every fixed-dimension function, the others at 2, 5 and 10 dimensions, and mixed.
 
-    Any other dimension 2..20 loads too (``synthetic/levy-7d``).
+    Any other dimension 2..20 loads too (``synthetic/levy-7d``); ``DESCRIPTION`` says so in ``rl-hpo tasks``.
     """
     names = []
     for function in _FUNCTION_NAMES:

@@ -11,7 +11,7 @@ import pytest
 from rl_hpo.exceptions import TaskNotFoundError
 from rl_hpo.space import Categorical, Float, Int
 from rl_hpo.tasks import load_suite, load_task
-from rl_hpo.tasks.synthetic import FUNCTIONS, SPLIT_SEEDS, SyntheticTask, make_task, suite_names
+from rl_hpo.tasks.synthetic import DESCRIPTION, FUNCTIONS, SPLIT_SEEDS, SyntheticTask, make_task, suite_names
 
 ALL = ["branin", "hartmann3", "hartmann6", "rosenbrock", "levy", "ackley", "mixture"]
 # (function, dim) pairs covering every function, low and high dimensions
@@ -226,13 +226,36 @@ def test_names_load_through_the_registry():
         ("synthetic/sphere/0", "Unknown synthetic scenario 'sphere'; choose one of: branin, hartmann3"),
         ("synthetic/branin-3d/0", "branin takes no dimension"),
         ("synthetic/levy-40d/0", r"dimension must be in 2..20, got 40"),
-        ("synthetic/levy/abc", "an instance is a seed, an integer >= 0"),
+        ("synthetic/levy/abc", r"an instance is a seed, an integer in 0\.\.99"),
         ("synthetic/levy/-3", "an instance is a seed"),
+        (
+            "synthetic/branin/100",
+            r"Unknown instance '100' of synthetic/branin: an instance is a seed, an integer in 0\.\.99 "
+            r"\(train 0\.\.63, validation 64\.\.79, test 80\.\.99\)\.",
+        ),
+        ("synthetic/mixed/1000", r"Unknown instance '1000' of synthetic/mixed: .* 0\.\.99"),
     ],
 )
 def test_unknown_names_raise_task_not_found(name, match):
     with pytest.raises(TaskNotFoundError, match=match):
         load_task(name)
+
+
+def test_task_names_take_the_seeds_of_the_splits():
+    seeds = sorted(s for split in SPLIT_SEEDS.values() for s in split)
+    assert seeds == list(range(100))
+    assert load_task("synthetic/branin/99").seed == 99
+    assert load_task("synthetic/branin/0").seed == 0
+    assert SyntheticTask("branin", 100).seed == 100  # the class itself takes any seed
+
+
+def test_the_listing_says_every_dimension_loads():
+    assert "rosenbrock, levy, ackley and mixture take any dimension 2..20, not only those listed" in DESCRIPTION
+    assert "synthetic/ackley-20d" in DESCRIPTION and "\n" not in DESCRIPTION
+    assert "synthetic/ackley-20d" not in suite_names()
+    for function in ("rosenbrock", "levy", "ackley", "mixture"):
+        assert load_suite(f"synthetic/{function}-20d").task_names("test")[0] == f"synthetic/{function}-20d/80"
+    assert load_task("synthetic/ackley-20d/0").dim == 20
 
 
 def test_unknown_options_are_refused():
