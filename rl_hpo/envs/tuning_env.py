@@ -13,6 +13,7 @@ from gymnasium import spaces
 
 from rl_hpo.envs.actions import ActionMapping, ExplorationFloor
 from rl_hpo.envs.observation import EpisodeHistory, ObservationLayout, SpaceFeatures
+from rl_hpo.exceptions import TaskNotFoundError
 from rl_hpo.tasks.base import Task
 from rl_hpo.tasks.registry import Suite, load_suite, load_task
 
@@ -80,6 +81,11 @@ class TaskPool:
                 if not names:
                     raise ValueError(f"Suite {item!r} has no tasks in split {split!r}; choose another split.")
                 self._groups.append(list(names))
+            elif isinstance(item, str) and "/" not in item.strip("/"):  # a family name, say, or a typo
+                raise TaskNotFoundError(
+                    f"{item!r} is not a suite or task name; name a suite as family/scenario, e.g. 'synthetic/mixed' "
+                    "(rl-hpo tasks lists them), or a task as family/scenario/instance."
+                )
             elif isinstance(item, str):
                 loose.append(item)
             else:

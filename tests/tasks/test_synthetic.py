@@ -305,3 +305,18 @@ def test_tuning_a_synthetic_task_end_to_end():
     task = load_task("synthetic/branin/0", mixed=True)
     history = rl_hpo.tune(task, budget=30, method="random", seed=0)
     assert task.bounds.worst <= history.best_score <= 0
+
+
+def test_training_on_the_bare_family_name_asks_for_a_suite():
+    from rl_hpo.agents.training import TrainConfig
+    from rl_hpo.envs import TaskPool
+
+    ask = r"is not a suite or task name; name a suite as family/scenario, e.g. 'synthetic/mixed'"
+    with pytest.raises(TaskNotFoundError, match=rf"^'synthetic' {ask}"):
+        TaskPool("synthetic")
+    with pytest.raises(TaskNotFoundError, match=rf"^'/synthetic/' {ask}"):
+        TaskPool(["synthetic/branin", "/synthetic/"])
+    with pytest.raises(TaskNotFoundError, match=rf"^'synthetic' {ask}"):
+        _ = TrainConfig(suites=("synthetic",)).training_spaces
+    pool = TaskPool(["synthetic/branin", "synthetic/levy/0"])  # suites and task names still mix
+    assert pool.task_names[-1] == "synthetic/levy/0" and len(pool.task_names) == 65
