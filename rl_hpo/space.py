@@ -26,11 +26,14 @@ from typing import Any
 
 import numpy as np
 
+from rl_hpo.exceptions import RLHPOError
+
 __all__ = [
     "Categorical",
     "Condition",
     "Float",
     "Int",
+    "InvalidParamError",
     "Param",
     "SearchSpace",
 ]
@@ -57,14 +60,31 @@ class Condition:
 
 @dataclass(frozen=True)
 class Param:
-    """Base class of a hyperparameter. Subclasses implement the unit-cube mapping."""
+    """Base class of a hyperparameter. Subclasses implement the unit-cube mapping.
+
+    A parameter checks its definition when constructed and raises ``InvalidParamError`` (a ``ValueError``)
+    naming the class and the offending values; ``SearchSpace`` names the parameter as well.
+    """
 
     condition: Condition | None = field(default=None, kw_only=True)
 
     kind = "param"
 
-    def _check(self, name: str) -> None:
+    def __post_init__(self) -> None:
+        problem = self._problem()
+        if problem is not None:
+            raise InvalidParamError(problem.message, problem)
+
+    def _problem(self) -> _Problem | None:
+        """The first problem of the definition, None if it is valid."""
         raise NotImplementedError
+
+    def _check(self, name: str) -> None:
+        """Raise ``InvalidParamError`` naming the parameter ``name`` if the definition is invalid (a
+        parameter checks itself when constructed; this repeats the check under its name)."""
+        problem = self._problem()
+        if problem is not None:
+            raise InvalidParamError(problem.named(name), problem)
 
     def from_unit(self, u: np.ndarray) -> np.ndarray:
         """Map cube coordinates (any shape) to numeric values: floats, integers, or choice indices."""
@@ -86,6 +106,48 @@ class Param:
 
     def _condition_dict(self) -> dict[str, Any]:
         return {"condition": self.condition.to_dict()} if self.condition is not None else {}
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """What is wrong with a parameter's definition, said twice: ``message`` at construction, naming the
+    class and the values ("The 'low' parameter of Float must be < high. Got low=3, high=1 instead."), and
+    ``brief`` after the parameter's name in a SearchSpace ("Parameter 'lr': low must be < high, got low=3,
+    high=1.")."""
+
+    message: str
+    brief: str
+
+    def named(self, name: str) -> str:
+        return f"Parameter {name!r}: {self.brief}."
+
+
+class InvalidParamError(RLHPOError, ValueError):
+    """A hyperparameter defined with invalid values (bounds out of order, no choices, ...).
+
+    Raised by the constructor, naming the class and the values, and by ``SearchSpace`` (``from_dict``
+    included), naming the parameter.
+    """
+
+    def __init__(self, message: str, problem: _Problem) -> None:
+        super().__init__(message)
+        self.problem = problem
+
+
+def _range_problem(param: Float | Int) -> _Problem | None:
+    """The problems Float and Int share, once the bounds are finite numbers of the right type."""
+    cls = type(param).__name__
+    if param.low >= param.high:
+        got = f"low={param.low}, high={param.high}"
+        return _Problem(
+            f"The 'low' parameter of {cls} must be < high. Got {got} instead.", f"low must be < high, got {got}"
+        )
+    if param.log and param.low <= 0:
+        return _Problem(
+            f"The 'low' parameter of {cls} must be > 0 when log=True. Got low={param.low} instead.",
+            f"a log-scaled range needs low > 0, got low={param.low}",
+        )
+    return None
 
 
 def _is_real(value: Any) -> bool:
@@ -110,17 +172,20 @@ class Float(Param):
     log: bool = False
     kind = "float"
 
-    def _check(self, name: str) -> None:
+    def _problem(self) -> _Problem | None:
         if not (_is_real(self.low) and _is_real(self.high)):
-            raise ValueError(
-                f"Parameter {name!r}: low and high must be numbers, got low={self.low!r}, high={self.high!r}."
+            got = f"low={self.low!r}, high={self.high!r}"
+            return _Problem(
+                f"The 'low' and 'high' parameters of Float must be real numbers. Got {got} instead.",
+                f"low and high must be numbers, got {got}",
             )
         if not (math.isfinite(self.low) and math.isfinite(self.high)):
-            raise ValueError(f"Parameter {name!r}: bounds must be finite, got low={self.low}, high={self.high}.")
-        if self.low >= self.high:
-            raise ValueError(f"Parameter {name!r}: low must be < high, got low={self.low}, high={self.high}.")
-        if self.log and self.low <= 0:
-            raise ValueError(f"Parameter {name!r}: a log-scaled range needs low > 0, got low={self.low}.")
+            got = f"low={self.low}, high={self.high}"
+            return _Problem(
+                f"The 'low' and 'high' parameters of Float must be finite. Got {got} instead.",
+                f"bounds must be finite, got {got}",
+            )
+        return _range_problem(self)
 
     def _bounds(self) -> tuple[float, float]:
         return (math.log(self.low), math.log(self.high)) if self.log else (float(self.low), float(self.high))
@@ -161,16 +226,14 @@ class Int(Param):
     log: bool = False
     kind = "int"
 
-    def _check(self, name: str) -> None:
-        for bound in (self.low, self.high):
-            if not (isinstance(bound, int | np.integer) and not isinstance(bound, bool)):
-                raise ValueError(
-                    f"Parameter {name!r}: Int bounds must be integers, got low={self.low!r}, high={self.high!r}."
-                )
-        if self.low >= self.high:
-            raise ValueError(f"Parameter {name!r}: low must be < high, got low={self.low}, high={self.high}.")
-        if self.log and self.low <= 0:
-            raise ValueError(f"Parameter {name!r}: a log-scaled range needs low > 0, got low={self.low}.")
+    def _problem(self) -> _Problem | None:
+        if not all(isinstance(b, int | np.integer) and not isinstance(b, bool) for b in (self.low, self.high)):
+            got = f"low={self.low!r}, high={self.high!r}"
+            return _Problem(
+                f"The 'low' and 'high' parameters of Int must be integers. Got {got} instead.",
+                f"Int bounds must be integers, got {got}",
+            )
+        return _range_problem(self)
 
     def _edges(self) -> tuple[float, float]:
         if self.log:
@@ -218,12 +281,21 @@ class Categorical(Param):
             raise ValueError(f"Categorical choices must be a sequence of values, not the string {choices!r}.")
         object.__setattr__(self, "choices", tuple(choices))
         object.__setattr__(self, "condition", condition)
+        self.__post_init__()  # a dataclass's own __init__ would call it
 
-    def _check(self, name: str) -> None:
+    def _problem(self) -> _Problem | None:
         if len(self.choices) == 0:
-            raise ValueError(f"Parameter {name!r}: a Categorical needs at least one choice, got choices=().")
+            return _Problem(
+                "The 'choices' parameter of Categorical must hold at least one value. Got choices=() instead.",
+                "a Categorical needs at least one choice, got choices=()",
+            )
         if len(set(map(repr, self.choices))) != len(self.choices):
-            raise ValueError(f"Parameter {name!r}: choices must be distinct, got {list(self.choices)!r}.")
+            got = repr(list(self.choices))
+            return _Problem(
+                f"The 'choices' parameter of Categorical must hold distinct values. Got {got} instead.",
+                f"choices must be distinct, got {got}",
+            )
+        return None
 
     def from_unit(self, u: np.ndarray) -> np.ndarray:
         n = len(self.choices)
@@ -586,6 +658,13 @@ _MISSING = _Missing()
 
 
 def _param_from_spec(name: str, value: Any) -> Param:
+    try:
+        return _read_param_spec(name, value)
+    except InvalidParamError as err:
+        raise InvalidParamError(err.problem.named(name), err.problem) from None
+
+
+def _read_param_spec(name: str, value: Any) -> Param:
     if isinstance(value, Param):
         return value
     if isinstance(value, Mapping):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rl_hpo.space import Categorical, Condition, Float, Int, SearchSpace
+from rl_hpo.space import Categorical, Condition, Float, Int, InvalidParamError, SearchSpace
 
 
 # -- random spaces --------------------------------------------------------------------------------
@@ -111,27 +112,75 @@ def test_conditional_parameter_is_dropped_when_inactive():
 
 
 @pytest.mark.parametrize(
-    ("params", "match"),
+    ("make", "match"),
     [
-        ({"x": Float(1.0, 1.0)}, r"Parameter 'x': low must be < high, got low=1.0, high=1.0"),
-        ({"x": Float(2.0, 1.0)}, r"Parameter 'x': low must be < high"),
-        ({"x": Float(0.0, 1.0, log=True)}, r"Parameter 'x': a log-scaled range needs low > 0, got low=0.0"),
-        ({"n": Int(0, 5, log=True)}, r"Parameter 'n': a log-scaled range needs low > 0, got low=0"),
-        ({"n": Int(1.5, 5)}, r"Parameter 'n': Int bounds must be integers"),
-        ({"x": Float(0.0, float("inf"))}, r"Parameter 'x': bounds must be finite"),
-        ({"c": Categorical([])}, r"Parameter 'c': a Categorical needs at least one choice"),
-        ({"c": Categorical(["a", "a"])}, r"Parameter 'c': choices must be distinct"),
-        ({}, r"at least one parameter"),
+        (lambda: Float(3, 1), r"^The 'low' parameter of Float must be < high\. Got low=3, high=1 instead\.$"),
+        (lambda: Float(1.0, 1.0), r"^The 'low' parameter of Float must be < high\. Got low=1\.0, high=1\.0 instead"),
+        (lambda: Int(5, 2), r"^The 'low' parameter of Int must be < high\. Got low=5, high=2 instead\.$"),
+        (lambda: Float(0, 1, log=True), r"^The 'low' parameter of Float must be > 0 when log=True\. Got low=0 instead"),
+        (lambda: Int(0, 5, log=True), r"^The 'low' parameter of Int must be > 0 when log=True\. Got low=0 instead"),
+        (lambda: Float("0", 1), r"'low' and 'high' parameters of Float must be real numbers\. Got low='0', high=1 "),
+        (lambda: Float(0.0, None), r"must be real numbers\. Got low=0\.0, high=None instead"),
+        (lambda: Float(True, 2.0), r"must be real numbers\. Got low=True, high=2\.0 instead"),
         (
-            {"x": Float(0.0, 1.0, condition=Condition("c", ["a"]))},
-            r"parent 'c' must be a parameter defined before it",
+            lambda: Float(0.0, math.inf),
+            r"'low' and 'high' parameters of Float must be finite\. Got low=0\.0, high=inf ",
         ),
-        ({"x": 3}, r"Parameter 'x' must be a Float, Int or Categorical"),
+        (lambda: Float(math.nan, 1.0), r"must be finite\. Got low=nan, high=1\.0 instead"),
+        (lambda: Int(1.5, 5), r"'low' and 'high' parameters of Int must be integers\. Got low=1\.5, high=5 instead"),
+        (lambda: Int(0, True), r"must be integers\. Got low=0, high=True instead"),
+        (
+            lambda: Categorical([]),
+            r"^The 'choices' parameter of Categorical must hold at least one value\. Got choices",
+        ),
+        (
+            lambda: Categorical(["a", "b", "a"]),
+            r"^The 'choices' parameter of Categorical must hold distinct values\. Got \['a', 'b', 'a'\] instead\.$",
+        ),
+        (lambda: replace(Float(0.0, 1.0), low=2.0), r"Float must be < high\. Got low=2\.0, high=1\.0"),
     ],
 )
-def test_invalid_definitions_name_the_parameter_and_value(params, match):
+def test_parameters_check_themselves_when_constructed(make, match):
+    with pytest.raises(InvalidParamError, match=match) as info:
+        make()
+    assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("spec", "match"),
+    [
+        ({"x": (1.0, 1.0)}, r"^Parameter 'x': low must be < high, got low=1\.0, high=1\.0\.$"),
+        ({"x": (2.0, 1.0)}, r"Parameter 'x': low must be < high"),
+        ({"x": (0.0, 1.0, "log")}, r"Parameter 'x': a log-scaled range needs low > 0, got low=0.0"),
+        ({"n": (0, 5, "log")}, r"Parameter 'n': a log-scaled range needs low > 0, got low=0"),
+        ({"n": {"type": "int", "low": 1.5, "high": 5}}, r"Parameter 'n': Int bounds must be integers"),
+        ({"x": (0.0, float("inf"))}, r"Parameter 'x': bounds must be finite"),
+        ({"x": ("a", 1.0)}, r"Parameter 'x': low and high must be numbers, got low='a', high=1\.0"),
+        ({"c": []}, r"Parameter 'c': a Categorical needs at least one choice"),
+        ({"c": ["a", "a"]}, r"Parameter 'c': choices must be distinct"),
+        (
+            {"c": {"type": "categorical", "choices": [1, 2, 1]}},
+            r"Parameter 'c': choices must be distinct, got \[1, 2, 1\]",
+        ),
+        ({}, r"at least one parameter"),
+        (
+            {"x": {"type": "float", "low": 0.0, "high": 1.0, "condition": {"parent": "c", "values": ["a"]}}},
+            r"parent 'c' must be a parameter defined before it",
+        ),
+    ],
+)
+def test_invalid_definitions_name_the_parameter_and_value(spec, match):
     with pytest.raises(ValueError, match=match):
-        SearchSpace(params)
+        SearchSpace.from_dict(spec)
+
+
+def test_a_space_names_the_parameter_of_an_invalid_definition():
+    with pytest.raises(ValueError, match=r"Parameter 'x' must be a Float, Int or Categorical"):
+        SearchSpace({"x": 3})
+    invalid = Float(0.0, 1.0)
+    object.__setattr__(invalid, "high", 0.0)  # only a frozen dataclass's back door gets past the constructor
+    with pytest.raises(InvalidParamError, match=r"^Parameter 'x': low must be < high, got low=0\.0, high=0\.0\.$"):
+        SearchSpace({"x": invalid})
 
 
 def test_duplicate_names_are_rejected():
