@@ -62,7 +62,7 @@ class CandidateNetwork(nn.Module):
 
     kind = "candidate"
 
-    def __init__(self, n_features: int = N_FEATURES, hidden: int = 32, ei_temperature: float = 3.0) -> None:
+    def __init__(self, n_features: int = N_FEATURES, hidden: int = 32, ei_temperature: float = 5.0) -> None:
         super().__init__()
         self.n_features = n_features
         self.hidden = hidden
@@ -116,7 +116,7 @@ class CandidatePolicy(ActorCriticPolicy):
         lr_schedule: Schedule,
         *,
         hidden: int = 32,
-        ei_temperature: float = 3.0,
+        ei_temperature: float = 5.0,
         **kwargs: Any,
     ) -> None:
         shape = observation_space.shape

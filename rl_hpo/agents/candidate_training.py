@@ -50,7 +50,7 @@ class CandidateTrainConfig:
     """Suites whose validation split selects the best policy (never test)."""
     out: str = "runs/candidate_policy"
     """Output folder."""
-    timesteps: int = 200_000
+    timesteps: int = 300_000
     """Total environment steps (evaluations) of training."""
     seed: int = 0
     """Seed of everything random in the run."""
@@ -66,7 +66,7 @@ class CandidateTrainConfig:
     """Candidates shortlisted per step (the number of actions)."""
     hidden: int = 32
     """Width of the row embeddings."""
-    ei_temperature: float = 3.0
+    ei_temperature: float = 5.0
     """Initial weight of log expected improvement in the logits (the policy starts as EI)."""
     learning_rate: float = 1e-4
     """PPO learning rate."""
@@ -84,7 +84,7 @@ class CandidateTrainConfig:
     """PPO clip range."""
     ent_coef: float = 0.003
     """Entropy bonus."""
-    eval_freq: int = 20_000
+    eval_freq: int = 25_000
     """Steps between validations (0: none)."""
     eval_seeds: int = 2
     """Seeds per validation task."""
