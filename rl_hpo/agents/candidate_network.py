@@ -21,11 +21,11 @@ import numpy as np
 import torch
 from gymnasium import spaces
 from stable_baselines3.common.distributions import CategoricalDistribution
-from stable_baselines3.common.policies import ActorCriticPolicy
 from stable_baselines3.common.type_aliases import Schedule
 from torch import nn
 
 from rl_hpo.acquisition.search import CANDIDATE_FEATURES, N_FEATURES
+from rl_hpo.agents.network import NetworkPolicy
 
 __all__ = ["CandidateNetwork", "CandidatePolicy"]
 
@@ -97,7 +97,7 @@ class CandidateNetwork(nn.Module):
         return int(rng.choice(p.size, p=p / p.sum()))
 
 
-class CandidatePolicy(ActorCriticPolicy):
+class CandidatePolicy(NetworkPolicy):
     """SB3 actor-critic policy around ``CandidateNetwork`` (use with ``PPO(CandidatePolicy, env)``).
 
     Args:
@@ -149,22 +149,3 @@ class CandidatePolicy(ActorCriticPolicy):
 
     def _distribution(self, obs: torch.Tensor) -> CategoricalDistribution:
         return self.action_dist.proba_distribution(action_logits=self.net.logits(obs.float()))
-
-    def forward(
-        self, obs: torch.Tensor, deterministic: bool = False
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        distribution = self._distribution(obs)
-        actions = distribution.get_actions(deterministic=deterministic)
-        return actions, self.net.value(obs.float()), distribution.log_prob(actions)
-
-    def evaluate_actions(
-        self, obs: torch.Tensor, actions: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        distribution = self._distribution(obs)
-        return self.net.value(obs.float()), distribution.log_prob(actions), distribution.entropy()
-
-    def get_distribution(self, obs: torch.Tensor) -> CategoricalDistribution:
-        return self._distribution(obs)
-
-    def predict_values(self, obs: torch.Tensor) -> torch.Tensor:
-        return self.net.value(obs.float())

@@ -27,7 +27,14 @@ from torch import nn
 
 from rl_hpo.envs.observation import ObservationLayout
 
-__all__ = ["MaskedDiagGaussian", "NumpyActor", "PerDimensionEncoder", "PerDimensionPolicy", "TuningNetwork"]
+__all__ = [
+    "MaskedDiagGaussian",
+    "NetworkPolicy",
+    "NumpyActor",
+    "PerDimensionEncoder",
+    "PerDimensionPolicy",
+    "TuningNetwork",
+]
 
 
 def _masked_pool(h: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -220,7 +227,36 @@ class MaskedDiagGaussian(DiagGaussianDistribution):
         return (self.distribution.entropy() * self.weights).sum(dim=-1)
 
 
-class PerDimensionPolicy(ActorCriticPolicy):
+class NetworkPolicy(ActorCriticPolicy):
+    """An SB3 actor-critic policy whose ``net`` gives the value (``net.value(obs)``) and whose
+    ``_distribution(obs)`` gives the action distribution; the SB3 entry points are written once here."""
+
+    net: Any
+
+    def _distribution(self, obs: torch.Tensor) -> Any:
+        raise NotImplementedError
+
+    def forward(
+        self, obs: torch.Tensor, deterministic: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        distribution = self._distribution(obs)
+        actions = distribution.get_actions(deterministic=deterministic)
+        return actions, self.net.value(obs.float()), distribution.log_prob(actions)
+
+    def evaluate_actions(
+        self, obs: torch.Tensor, actions: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        distribution = self._distribution(obs)
+        return self.net.value(obs.float()), distribution.log_prob(actions), distribution.entropy()
+
+    def get_distribution(self, obs: torch.Tensor) -> Any:
+        return self._distribution(obs)
+
+    def predict_values(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.net.value(obs.float())
+
+
+class PerDimensionPolicy(NetworkPolicy):
     """SB3 actor-critic policy around ``TuningNetwork`` (use with ``PPO(PerDimensionPolicy, env)``).
 
     Args:
@@ -289,22 +325,3 @@ class PerDimensionPolicy(ActorCriticPolicy):
     def _distribution(self, obs: torch.Tensor) -> MaskedDiagGaussian:
         mean, log_std, weights = self.net.actor(obs.float())
         return self.action_dist.proba_distribution(mean, log_std, weights)
-
-    def forward(
-        self, obs: torch.Tensor, deterministic: bool = False
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        distribution = self._distribution(obs)
-        actions = distribution.get_actions(deterministic=deterministic)
-        return actions, self.net.value(obs.float()), distribution.log_prob(actions)
-
-    def evaluate_actions(
-        self, obs: torch.Tensor, actions: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        distribution = self._distribution(obs)
-        return self.net.value(obs.float()), distribution.log_prob(actions), distribution.entropy()
-
-    def get_distribution(self, obs: torch.Tensor) -> MaskedDiagGaussian:
-        return self._distribution(obs)
-
-    def predict_values(self, obs: torch.Tensor) -> torch.Tensor:
-        return self.net.value(obs.float())
