@@ -1,12 +1,13 @@
-"""Tuning policies: PPO training in ``TuningEnv``, the safe policy file format, and ``PolicyOptimizer``.
+"""Tuning policies: PPO training in ``CandidateTuningEnv`` and ``TuningEnv``, the safe policy file format, and
+``PolicyOptimizer`` (method ``ppo``) with ``CandidatePolicyOptimizer``.
 
 Exports are imported on first use, so that ``import rl_hpo.agents`` stays light until torch and
 stable-baselines3 are needed::
 
-    from rl_hpo.agents import PolicyOptimizer, TrainConfig, train
+    from rl_hpo.agents import CandidateTrainConfig, PolicyOptimizer, train_candidate_policy
 
-    result = train(TrainConfig(suites=("synthetic/mixed",), timesteps=50_000, out="runs/demo"))
-    optimizer = PolicyOptimizer(space, seed=0, policy=result.best)
+    out = train_candidate_policy(CandidateTrainConfig(suites=("prior/gp",), timesteps=50_000, out="runs/demo"))
+    optimizer = PolicyOptimizer(space, seed=0, policy=out / "best")  # a CandidatePolicyOptimizer
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ import importlib
 from typing import Any
 
 __all__ = [
+    "CandidateNetwork",
+    "CandidatePolicy",
+    "CandidatePolicyOptimizer",
+    "CandidateTrainConfig",
     "EvalResult",
     "PerDimensionPolicy",
     "Policy",
@@ -29,10 +34,16 @@ __all__ = [
     "save_policy",
     "shipped_policy_for",
     "train",
+    "train_candidate_policy",
     "train_command",
 ]
 
 _WHERE = {
+    "CandidateNetwork": "candidate_network",
+    "CandidatePolicy": "candidate_network",
+    "CandidatePolicyOptimizer": "candidate_policy_optimizer",
+    "CandidateTrainConfig": "candidate_training",
+    "train_candidate_policy": "candidate_training",
     "EvalResult": "training",
     "TrainConfig": "training",
     "TrainResult": "training",

@@ -23,8 +23,13 @@ _POLICY_STREAM = 0x9E0
 
 
 class PolicyOptimizer(Optimizer):
-    """Tune with a policy trained by PPO in ``TuningEnv`` (Schulman et al. 2017, "Proximal Policy
-    Optimization Algorithms").
+    """Tune with a trained PPO policy (Schulman et al. 2017, "Proximal Policy Optimization Algorithms");
+    method ``"ppo"``.
+
+    The policy file decides the design: a *candidate* policy (the shipped general default, trained in
+    ``CandidateTuningEnv``) is run by ``rl_hpo.agents.CandidatePolicyOptimizer``, which
+    ``PolicyOptimizer(...)`` then returns; a *per-dimension* policy (the shipped specialists, trained in
+    ``TuningEnv``) is run by this class, as follows.
 
     The first ``n_initial`` trials are the shared initial design of the seed (the same configurations
     as random search and the other methods); after that every trial moves from the incumbent by the
