@@ -1,7 +1,8 @@
 """Decision overhead of every method: median seconds per ask() and tell() at trial 10, 100 and 500.
 
 ``ppo`` is the shipped general policy (a candidate policy: an in-episode GP, candidate moves and one
-network call per trial) and ``ei`` plain expected improvement over the same candidates.
+network call per trial; named explicitly, since ``policy="default"`` would pick the lcbench specialist for
+this very space) and ``ei`` plain expected improvement over the same candidates.
 
 The benchmark protocol (shared/BENCHMARK_PROTOCOL.md) reports each method's own decision time, which also
 enters its simulated wall-clock time. Every method tunes an lcbench-like 7-dimensional space (the YAHPO
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import rl_hpo
+from rl_hpo.agents.policy_file import default_policy_path
 from rl_hpo.optimizer import make_optimizer
 from rl_hpo.space import Float, Int, SearchSpace
 from rl_hpo.tasks.base import Fidelity
@@ -82,6 +84,8 @@ def time_run(method: str, seed: int, n_trials: int, **options) -> tuple[np.ndarr
     """Seconds of every ask() and tell() of one sequential run of ``n_trials`` trials."""
     if method in MULTI_FIDELITY:
         options["fidelity"] = EPOCHS
+    if method == "ppo":
+        options.setdefault("policy", default_policy_path())
     opt = make_optimizer(method, LCBENCH_LIKE, seed=seed, **options)
     ask_s, tell_s = np.empty(n_trials), np.empty(n_trials)
     for i in range(n_trials):

@@ -143,6 +143,7 @@ class CandidateSearch:
         self.encoding = MixedEncoding.of(space)
         self.gp = GaussianProcess(self.encoding, warp=self.settings.warp)
         self._categorical = np.array([k == "categorical" for k in space.kinds()])
+        self._conditional = space.has_conditions
         self._u: list[np.ndarray] = []
         self._y: list[float] = []
         self._best = -math.inf
@@ -174,6 +175,7 @@ class CandidateSearch:
         s = self.settings
         dim = self.space.dim
         u_seen = np.array(self._u).reshape(-1, dim)
+        seen_rows = self._rows(u_seen)
         y = np.array(self._y)
         finite = np.isfinite(y)
         n_ok = int(finite.sum())
@@ -183,7 +185,7 @@ class CandidateSearch:
             refit = n <= s.refit_all_until or n - self._last_refit >= s.refit_every
             if refit:
                 self._last_refit = n
-            self.gp.fit(*self._rows(u_seen), y, refit=refit)
+            self.gp.fit(*seen_rows, y, refit=refit)
         pool = [uniform_moves(self.rng, s.n_uniform, dim)]
         if n_ok:
             order = np.argsort(-y, kind="stable")[: s.n_centres]
@@ -192,7 +194,8 @@ class CandidateSearch:
             radius = np.array(RADII)[self.rng.integers(len(RADII), size=s.n_local)]
             pool.append(local_moves(self.rng, u_seen[order[ranks]], ranks, radius, self._categorical))
         moves = CandidateMoves.concat(pool)
-        mean, std = self.gp.predict(*self._rows(moves.u))
+        xn, xc = self._rows(moves.u)
+        mean, std = self.gp.predict(xn, xc)
         log_ei = log_expected_improvement(mean, std, self.gp.y_best)
         if n_ok:
             # Refine: smaller moves around the pool's best candidates by EI.
@@ -203,18 +206,21 @@ class CandidateSearch:
             refined = local_moves(
                 self.rng, moves.u[parents], moves.centre_rank[parents], radius, self._categorical, refined=True
             )
-            m2, s2 = self.gp.predict(*self._rows(refined.u))
+            rn, rc = self._rows(refined.u)
+            m2, s2 = self.gp.predict(rn, rc)
             moves = CandidateMoves.concat([moves, refined])
+            xn, xc = np.concatenate([xn, rn]), np.concatenate([xc, rc])
             mean, std = np.concatenate([mean, m2]), np.concatenate([std, s2])
             log_ei = np.concatenate([log_ei, log_expected_improvement(m2, s2, self.gp.y_best)])
         keep = self._shortlist(mean, std, log_ei)
         moves = moves.take(keep)
         mean, std, log_ei = mean[keep], std[keep], log_ei[keep]
-        features = self._features(moves, mean, std, log_ei, u_seen, finite)
+        features = self._features(moves, mean, std, log_ei, (xn[keep], xc[keep]), seen_rows, finite)
         return Proposal(moves.u, features, log_ei)
 
     def _rows(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        _, active = self.space.decode_numeric(u)
+        """The GP's inputs of cube points (activity of conditional parameters decoded only where any)."""
+        active = self.space.decode_numeric(u)[1] if self._conditional else None
         return self.encoding.rows(u, active)
 
     def _shortlist(self, mean: np.ndarray, std: np.ndarray, log_ei: np.ndarray) -> np.ndarray:
@@ -247,7 +253,8 @@ class CandidateSearch:
         mean: np.ndarray,
         std: np.ndarray,
         log_ei: np.ndarray,
-        u_seen: np.ndarray,
+        cand_rows: tuple[np.ndarray, np.ndarray],
+        seen_rows: tuple[np.ndarray, np.ndarray],
         finite: np.ndarray,
     ) -> np.ndarray:
         k = len(moves)
@@ -263,10 +270,8 @@ class CandidateSearch:
         out[:, 5] = _ranks(-log_ei) / k
         out[:, 6] = _ranks(-mean) / k
         out[:, 7] = _ranks(-std) / k
-        if u_seen.shape[0]:
-            cand = self._rows(moves.u)
-            seen = self._rows(u_seen)
-            d2 = squared_distances(*cand, *seen) / n_params
+        if finite.size:
+            d2 = squared_distances(*cand_rows, *seen_rows) / n_params
             scores = np.array(self._y)
             best = int(np.argmax(np.where(finite, scores, -np.inf))) if finite.any() else 0
             out[:, 8] = np.sqrt(d2[:, best])

@@ -1,0 +1,50 @@
+"""The README's "unseen search spaces" table, from the recorded studies' summary.csv files.
+
+    python benchmarks/unseen_spaces/summarize.py
+
+One row per method, one column per recorded suite: mean normalized regret at 10 / 25 / 50 evaluations
+(the lowest at each budget in bold), then the ppo regret at 50 relative to GP's.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+HERE = Path(__file__).parent
+METHODS = ("ppo", "ei", "tpe", "gp", "random")
+BUDGETS = ("10", "25", "50")
+
+
+def read(folder: Path) -> dict[str, dict[str, float]]:
+    with open(folder / "summary.csv") as f:
+        rows = list(csv.DictReader(f))
+    out: dict[str, dict[str, float]] = {}
+    for row in rows:
+        out.setdefault(row["method"], {})[str(int(float(row["budget"])))] = float(row["regret_mean"])
+    return out
+
+
+def main() -> None:
+    studies = {p.name: read(p) for p in sorted(HERE.iterdir()) if (p / "summary.csv").is_file()}
+    print("| method | " + " | ".join(studies) + " |")
+    print("|---|" + "---|" * len(studies))
+    for method in METHODS:
+        cells = []
+        for summary in studies.values():
+            parts = []
+            for b in BUDGETS:
+                value = summary[method][b]
+                best = min(summary[m][b] for m in METHODS)
+                parts.append(f"**{value:.3f}**" if value == best else f"{value:.3f}")
+            cells.append(" / ".join(parts))
+        print(f"| {method} | " + " | ".join(cells) + " |")
+    ratios = [s["ppo"]["50"] / s["gp"]["50"] for s in studies.values()]
+    print("\nppo / gp regret at 50: " + ", ".join(f"{n} {r:.2f}" for n, r in zip(studies, ratios)))
+    mean_ppo = sum(s["ppo"]["50"] for s in studies.values()) / len(studies)
+    mean_gp = sum(s["gp"]["50"] for s in studies.values()) / len(studies)
+    print(f"mean over the suites at 50: ppo {mean_ppo:.4f}, gp {mean_gp:.4f} ({mean_ppo / mean_gp:.2f}x)")
+
+
+if __name__ == "__main__":
+    main()
