@@ -143,26 +143,14 @@ class _EnvFactory:
 
 
 def _make_vec_env(config: CandidateTrainConfig) -> Any:
-    from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnvWrapper, VecMonitor
+    from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecMonitor
+
+    from rl_hpo.agents.training import budget_end_is_terminal
 
     fns = [_EnvFactory(config) for _ in range(config.n_envs)]
     venv: Any = SubprocVecEnv(fns) if config.vec_env == "subproc" else DummyVecEnv(fns)  # type: ignore[arg-type]
     venv.seed(config.seed)
-
-    class BudgetEndIsTerminal(VecEnvWrapper):
-        """The budget used is part of the observation, so the end of the budget is a true end: PPO must
-        not bootstrap a value beyond it (SB3 does for truncated episodes)."""
-
-        def reset(self) -> Any:
-            return self.venv.reset()
-
-        def step_wait(self) -> Any:
-            obs, rewards, dones, infos = self.venv.step_wait()
-            for info in infos:
-                info["TimeLimit.truncated"] = False
-            return obs, rewards, dones, infos
-
-    return BudgetEndIsTerminal(VecMonitor(venv))
+    return budget_end_is_terminal(VecMonitor(venv))
 
 
 def validation_tasks(config: CandidateTrainConfig) -> list[Task]:

@@ -412,7 +412,7 @@ def _snapshot(model: Any, config: TrainConfig, extra: dict[str, Any] | None = No
 
 
 def _make_vec_env(config: TrainConfig, seed: int) -> Any:
-    from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnvWrapper, VecMonitor
+    from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecMonitor
 
     from rl_hpo.envs.vec_env import TuningVecEnv
 
@@ -424,11 +424,18 @@ def _make_vec_env(config: TrainConfig, seed: int) -> Any:
         fns = [_EnvFactory(kwargs) for _ in range(config.n_envs)]
         venv = SubprocVecEnv(fns) if config.vec_env == "subproc" else DummyVecEnv(fns)  # type: ignore[arg-type]
     venv.seed(seed)
+    return budget_end_is_terminal(VecMonitor(venv))
+
+
+def budget_end_is_terminal(venv: Any) -> Any:
+    """``venv`` with the end of an episode's budget marked terminal, not truncated.
+
+    The budget used is part of the observation, so the end of the budget is a true end of the process:
+    PPO must not bootstrap a value beyond it (SB3 does for truncated episodes).
+    """
+    from stable_baselines3.common.vec_env import VecEnvWrapper
 
     class BudgetEndIsTerminal(VecEnvWrapper):
-        """The budget fraction is part of the observation, so the end of the budget is a true end of
-        the process: PPO must not bootstrap a value beyond it (SB3 does for truncated episodes)."""
-
         def reset(self) -> Any:
             return self.venv.reset()
 
@@ -438,7 +445,7 @@ def _make_vec_env(config: TrainConfig, seed: int) -> Any:
                 info["TimeLimit.truncated"] = False
             return obs, rewards, dones, infos
 
-    return BudgetEndIsTerminal(VecMonitor(venv))
+    return BudgetEndIsTerminal(venv)
 
 
 class _EnvFactory:
