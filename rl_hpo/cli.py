@@ -419,7 +419,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         message = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
         print(f"rl-hpo {args.command}: error: {message}", file=sys.stderr)
-        return EXIT_USAGE if isinstance(err, ValueError | KeyError) else EXIT_ERROR
+        # A missing file or data folder is bad input too (a path the user gave); other errors are 1.
+        return EXIT_USAGE if isinstance(err, ValueError | KeyError | FileNotFoundError) else EXIT_ERROR
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -206,3 +206,14 @@ def test_tune_help_lists_the_methods(capsys: pytest.CaptureFixture[str]) -> None
     listed = help_text.split("optimization method, one of: ", 1)[1].split(" (default: random)", 1)[0]
     assert {"ei", "gp", "ppo", "random", "tpe", "hyperband"} <= set(listed.split(", "))
     assert "--methods" not in help_text
+
+
+def test_a_missing_csv_or_yahpo_folder_is_bad_input(
+    tmp_path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["tune", "--csv", str(tmp_path / "missing.csv"), "--target", "y", "--quiet"]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    # The data folder reaches the environment variable; monkeypatch restores it for the tests that follow.
+    monkeypatch.setenv("RL_HPO_YAHPO_DATA", str(tmp_path / "nothing"))
+    assert main(["tune", "--task", "yahpo/lcbench/167152", "--quiet"]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
