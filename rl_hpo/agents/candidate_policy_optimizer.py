@@ -71,5 +71,5 @@ class CandidatePolicyOptimizer(CandidateOptimizer):
 
     def _choose(self, search: CandidateSearch) -> np.ndarray:
         proposal = search.propose()
-        index = self.policy_.network.choose(proposal.features, None if self.deterministic else self._rng)
+        index = self.policy_.network.choose(proposal.features, None if self.deterministic else search.rng)
         return proposal.u[index]

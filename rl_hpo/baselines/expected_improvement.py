@@ -63,7 +63,6 @@ class CandidateOptimizer(Optimizer):
         self._design_rng = initial_design_rng(seed)
         moves_rng = np.random.default_rng(None if seed is None else [_MOVES_STREAM, int(seed)])
         self.search_ = CandidateSearch(space, horizon=horizon, rng=moves_rng, settings=settings)
-        self._rng = moves_rng
         self._n_design = 0
         self._proposals: dict[int, np.ndarray] = {}
 
