@@ -178,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="default",
         metavar="default|DIR",
         help="policy for --method ppo or portfolio_ppo (default: the shipped policy for the task's space, a specialist "
-        "where one ships)",
+        "where one ships, which ppo starts from the space's shipped portfolio where one ships)",
     )
     p.add_argument(
         "--budget",
@@ -280,6 +280,8 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     from rl_hpo.tune import tune
 
     options: dict[str, Any] = {}
+    if args.policy != "default" and args.method not in ("ppo", "portfolio_ppo"):
+        raise ValueError(f"--policy applies to --method ppo or portfolio_ppo, not {args.method!r}.")
     if args.method == "ppo":
         options["policy"] = args.policy
     elif args.method == "portfolio_ppo":

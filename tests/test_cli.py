@@ -217,3 +217,11 @@ def test_a_missing_csv_or_yahpo_folder_is_bad_input(
     monkeypatch.setenv("RL_HPO_YAHPO_DATA", str(tmp_path / "nothing"))
     assert main(["tune", "--task", "yahpo/lcbench/167152", "--quiet"]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_a_policy_given_to_a_method_without_one_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["tune", "--task", "synthetic/branin/0", "--method", "tpe", "--policy", "runs/x", "--budget", "3"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--policy applies to --method ppo or portfolio_ppo" in err
+    assert len(err.strip().splitlines()) == 1

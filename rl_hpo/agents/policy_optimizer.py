@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,7 +30,10 @@ class PolicyOptimizer(Optimizer):
     The policy file decides the design: a *candidate* policy (the shipped general default, trained in
     ``CandidateTuningEnv``) is run by ``rl_hpo.agents.CandidatePolicyOptimizer``, which
     ``PolicyOptimizer(...)`` then returns; a *per-dimension* policy (the shipped specialists, trained in
-    ``TuningEnv``) is run by this class, as follows.
+    ``TuningEnv``) is run by this class, as follows. With the shipped policy (``policy="default"``) on a
+    search space the package also ships a greedy portfolio for (the YAHPO suites), the portfolio's
+    configurations come first and the policy moves on from their best (``portfolio="auto"``); the
+    ``PortfolioThenPolicy`` that does so is returned.
 
     The first ``n_initial`` trials are the shared initial design of the seed (the same configurations
     as random search and the other methods); after that every trial moves from the incumbent by the
@@ -46,6 +50,13 @@ class PolicyOptimizer(Optimizer):
         policy: ``"default"`` (the shipped policy for this space: a specialist trained on this very search
             space when the package ships one, else the general default policy; see
             ``rl_hpo.agents.shipped_policy_for``), a policy folder, or a ``Policy``.
+        portfolio: configurations evaluated first, in place of the random initial design (the policy is
+            told their results and moves on from their best). ``"auto"``: with ``policy="default"``, the
+            greedy portfolio the package ships for this very search space (``rl_hpo/data/portfolios/``, built on
+            its suite's train split; ``rl_hpo.baselines.shipped_portfolio_for``), if there is one; with any
+            other policy, none. ``None``: none. A portfolio file or a list of configurations: those (see
+            ``rl_hpo.baselines.Portfolio``). With a portfolio, ``PolicyOptimizer(...)`` returns the
+            ``PortfolioThenPolicy`` that runs it.
         deterministic: take the mean action instead of sampling it (default: the policy's setting).
         n_initial: random points before the policy takes over (default: the policy's setting).
         horizon: the budget the policy plans for; ``optimize`` sets it to its budget, the policy's
@@ -64,9 +75,17 @@ class PolicyOptimizer(Optimizer):
     can_observe = True
 
     def __new__(cls, space: SearchSpace, **options: Any) -> Any:
+        policy = options.get("policy", "default")
+        portfolio = _warm_start(space, policy, options.pop("portfolio", "auto"))
+        if cls is PolicyOptimizer and portfolio is not None:
+            # The portfolio's configurations first, then this very method told their results (the portfolio's
+            # continuation passes portfolio=None, so it starts no second one).
+            from rl_hpo.baselines.portfolio import PortfolioThenPolicy
+
+            seed, fidelity = options.pop("seed", None), options.pop("fidelity", None)
+            return PortfolioThenPolicy(space, seed=seed, fidelity=fidelity, portfolio=portfolio, then_options=options)
         # One method name, two policy designs: a candidate-scoring policy file (the general default) is run
         # by CandidatePolicyOptimizer, a per-dimension one (the specialists) by this class.
-        policy = options.get("policy", "default")
         loaded = policy if isinstance(policy, Policy) else load_policy(_resolve_default(policy, space))
         if cls is PolicyOptimizer and loaded.kind == "candidate":
             from rl_hpo.agents.candidate_policy_optimizer import CandidatePolicyOptimizer
@@ -89,6 +108,7 @@ class PolicyOptimizer(Optimizer):
         seed: int | None = None,
         fidelity: Fidelity | None = None,
         policy: str | os.PathLike[str] | Policy = "default",
+        portfolio: str | os.PathLike[str] | Sequence[Mapping[str, Any]] | None = "auto",
         deterministic: bool | None = None,
         n_initial: int | None = None,
         horizon: int | None = None,
@@ -166,6 +186,20 @@ class PolicyOptimizer(Optimizer):
         """The policy plans for ``budget`` unless ``horizon`` was given or trials were already told."""
         if self.horizon is None and self.history_.n_evals == 0 and math.isfinite(budget) and budget >= 1:
             self.history_.horizon = max(1, math.ceil(budget))
+
+
+def _warm_start(
+    space: SearchSpace, policy: Any, portfolio: str | os.PathLike[str] | Sequence[Mapping[str, Any]] | None
+) -> str | os.PathLike[str] | Sequence[Mapping[str, Any]] | None:
+    """The portfolio ``ppo`` starts with: ``"auto"`` is the shipped one for ``space`` when the policy is the
+    shipped one too (``"default"``), else none."""
+    if isinstance(portfolio, str) and portfolio == "auto":
+        if not (isinstance(policy, str) and policy == "default"):
+            return None
+        from rl_hpo.baselines.portfolio import shipped_portfolio_for
+
+        return shipped_portfolio_for(space)
+    return portfolio
 
 
 def _resolve_default(policy: str | os.PathLike[str], space: SearchSpace) -> str | os.PathLike[str]:

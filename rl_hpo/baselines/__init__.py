@@ -13,6 +13,7 @@ from rl_hpo.baselines.portfolio import (
     PortfolioThenPolicy,
     build_portfolio,
     read_portfolio,
+    shipped_portfolio_for,
     stored_portfolios,
     write_portfolio,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "initial_design",
     "initial_design_rng",
     "read_portfolio",
+    "shipped_portfolio_for",
     "stored_portfolios",
     "write_portfolio",
 ]

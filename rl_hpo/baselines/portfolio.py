@@ -62,6 +62,7 @@ __all__ = [
     "find_portfolio",
     "greedy_selection",
     "read_portfolio",
+    "shipped_portfolio_for",
     "stored_portfolios",
     "write_portfolio",
 ]
@@ -233,6 +234,9 @@ def _make_continuation(
             "continue with an Optuna-based method ('tpe', 'gp'), 'ppo', or one that ignores results ('random', "
             "'qmc')."
         )
+    if then == "ppo":
+        # The portfolio has been evaluated: the policy must not start the shipped portfolio again.
+        options = {"portfolio": None, **options}
     if issubclass(cls, OptunaSamplerOptimizer) and "n_startup_trials" not in options:
         # The portfolio is the start-up design: random start-up trials after it would waste the budget.
         options = {**options, "n_startup_trials": max(0, cls.default_n_startup_trials - n_portfolio)}
@@ -299,10 +303,8 @@ def find_portfolio(space: SearchSpace) -> Path:
     Raises:
         ValueError: if none matches (naming the stored ones and how to build one), or several do.
     """
-    spec = space.to_dict()
     stored = stored_portfolios()
-    docs = {name: read_portfolio(path) for name, path in stored.items()}
-    matches = [name for name, doc in docs.items() if doc["space"] == spec]
+    matches = _matching_portfolios(space)
     if len(matches) == 1:
         return stored[matches[0]]
     if matches:
@@ -310,6 +312,7 @@ def find_portfolio(space: SearchSpace) -> Path:
             f"Several stored portfolios match this search space: {', '.join(matches)}; pass portfolio=<path> to "
             "choose one."
         )
+    docs = {name: read_portfolio(path) for name, path in stored.items()}
     listing = ", ".join(f"{name} ({doc.get('suite') or 'no suite'})" for name, doc in docs.items()) or "none"
     raise ValueError(
         f"No stored portfolio matches this search space (parameters {list(space.names)}); stored: {listing}. "
@@ -317,6 +320,19 @@ def find_portfolio(space: SearchSpace) -> Path:
         "meta-train tasks of your suite: python scripts/build_portfolios.py --suite FAMILY/SCENARIO --out "
         "FILE (or rl_hpo.baselines.portfolio.build_portfolio)."
     )
+
+
+def shipped_portfolio_for(space: SearchSpace) -> Path | None:
+    """The stored portfolio built for ``space`` (its search space equals ``space``), or None if there is not
+    exactly one."""
+    matches = _matching_portfolios(space)
+    return stored_portfolios()[matches[0]] if len(matches) == 1 else None
+
+
+def _matching_portfolios(space: SearchSpace) -> list[str]:
+    """Names of the stored portfolios whose search space equals ``space``."""
+    spec = space.to_dict()
+    return [name for name, path in stored_portfolios().items() if read_portfolio(path)["space"] == spec]
 
 
 def _resolve_portfolio(

@@ -193,3 +193,16 @@ def test_every_shipped_specialist_loads_and_serves_its_own_space() -> None:
         space = load_task(example).space
         assert space.fingerprint() == policy.specialty
         assert shipped_policy_for(space) == folder
+
+
+@pytest.mark.skipif(not os.environ.get("RL_HPO_YAHPO_DATA"), reason="needs the YAHPO data ($RL_HPO_YAHPO_DATA)")
+def test_the_specialist_check_script_compares_every_shipped_specialist(tmp_path: Path) -> None:
+    from scripts.check_specialists import main
+
+    out = tmp_path / "check.json"
+    assert main(["--max-per-fold", "1", "--out", str(out)]) == 0
+    table = json.loads(out.read_text())
+    assert {"lcbench", "rbv2_xgboost"} <= set(table)
+    for name in ("lcbench", "rbv2_xgboost"):
+        assert len(table[name]["folds"]) == 4
+        assert set(table[name]["default"]) == {"10", "25", "50"}

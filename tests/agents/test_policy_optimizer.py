@@ -213,3 +213,54 @@ def test_a_malformed_specialty_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(PolicyFileError, match="specialty"):
         load_policy(folder)
+
+
+def _shipped_portfolio_task(scenario: str) -> tuple[FunctionTask, list[dict]]:
+    """A cheap objective over the search space of a shipped portfolio (no YAHPO data needed), and its configs."""
+    from rl_hpo.baselines.portfolio import read_portfolio, stored_portfolios
+
+    doc = read_portfolio(stored_portfolios()[scenario])
+    space = SearchSpace.from_dict(doc["space"])
+    centre = np.random.default_rng(0).random(space.dim)
+    task = FunctionTask(lambda c: float(-np.sum((space.encode(c) - centre) ** 2)), space)
+    return task, doc["configs"]
+
+
+@pytest.mark.parametrize("scenario", ["lcbench", "iaml_glmnet"])
+def test_the_shipped_policy_starts_from_the_shipped_portfolio_of_its_space(scenario: str) -> None:
+    from rl_hpo.baselines.portfolio import PortfolioThenPolicy
+
+    task, configs = _shipped_portfolio_task(scenario)
+    runs = {
+        method: make_optimizer(method, task.space, seed=3).optimize(task, len(configs) + 4).records
+        for method in ("ppo", "portfolio_ppo")
+    }
+    assert type(make_optimizer("ppo", task.space, seed=3)) is PortfolioThenPolicy
+    assert [r.config for r in runs["ppo"][: len(configs)]] == [{**c} for c in configs]
+    # ppo with the shipped policy is exactly the portfolio continued by that policy
+    assert [r.config for r in runs["ppo"]] == [r.config for r in runs["portfolio_ppo"]]
+    # the policy after the portfolio is the plain shipped one, not a second portfolio
+    assert not isinstance(make_optimizer("ppo", task.space, seed=3).continuation_, PortfolioThenPolicy)
+
+
+def test_a_portfolio_is_used_only_with_the_shipped_policy_or_when_asked(policy_dir: Path) -> None:
+    from rl_hpo.agents.policy_file import default_policy_path
+    from rl_hpo.baselines.portfolio import Portfolio, PortfolioThenPolicy
+
+    task, configs = _shipped_portfolio_task("lcbench")
+    assert type(make_optimizer("ppo", task.space, seed=0, portfolio=None)) is PolicyOptimizer
+    general = make_optimizer("ppo", task.space, seed=0, policy=str(default_policy_path()))
+    assert not isinstance(general, Portfolio)
+    first = general.optimize(task, 1).records[0].config
+    assert first != configs[0]
+    asked = make_optimizer(
+        "ppo",
+        bowl_task(4, seed=3).space,
+        seed=0,
+        policy=policy_dir,
+        portfolio=[{"x0": 0.5, "x1": 2, "x2": "b", "x3": 0.25}],
+    )
+    assert type(asked) is PortfolioThenPolicy
+    assert asked.ask().config == {"x0": 0.5, "x1": 2, "x2": "b", "x3": 0.25}
+    # a portfolio continued by ppo hands over to the policy, never to a second portfolio
+    assert type(Portfolio(task.space, seed=0, then="ppo").continuation_) is PolicyOptimizer
