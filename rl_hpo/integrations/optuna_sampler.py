@@ -1,0 +1,315 @@
+"""``RLSampler``: an Optuna sampler driven by a trained rl_hpo tuning policy.
+
+Optuna has no sampler for this job, so this is the adapter between its ``BaseSampler`` protocol and
+``rl_hpo``'s ask/tell optimizers. It is stateless between trials, as Optuna's own model-based samplers
+are: every relative sample rebuilds the policy's history from ``study.get_trials()``, so any storage works
+(in-memory, RDB, journal) with any number of worker processes on one study, and the study's record is
+the only state.
+
+What the policy sees:
+
+- **The search space** is inferred from the study's completed trials (``infer_relative_search_space``): every
+  parameter with the same distribution in all of them, plus *conditional* ones (define-by-run objectives
+  such as ``if clf == "svc": C = trial.suggest_float(...)``). A parameter that only some trials have is
+  modelled as conditional on a categorical parameter when the trials show one that decides it (its values
+  in the trials with the parameter never occur in the trials without it); a parameter for which no such
+  parent exists, or whose distribution changes between trials, is sampled by the independent sampler.
+- **Scores**: the objective value, negated for ``minimize``. Failed trials (state FAIL) and pruned ones
+  count as the worst score seen (the policy moves away from them, as in training); running trials are not
+  seen, so workers running at once choose from the same history (sampled choices keep them apart).
+- **Start**: until the study has ``n_startup_trials`` completed trials, parameters come from the independent
+  sampler (random search by default), as Optuna's TPE and GP samplers start.
+
+Fallbacks, each said once by a warning: multi-objective studies are sampled by the independent sampler
+(the policies maximize one score); so are the parameters the inferred space leaves out.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
+from optuna.samplers import BaseSampler, RandomSampler
+from optuna.study import Study, StudyDirection
+from optuna.trial import FrozenTrial, TrialState
+
+from rl_hpo.agents.policy_file import Policy, load_policy, shipped_policy_for
+from rl_hpo.optimizer import Optimizer, make_optimizer
+from rl_hpo.space import Categorical, Condition, Float, Int, Param, SearchSpace
+from rl_hpo.tasks.base import Result
+
+__all__ = ["RLSampler"]
+
+_SEEN_STATES = (TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED)
+# The shipped policies' initial design: completed trials before the policy takes over.
+_DEFAULT_STARTUP = 5
+
+
+class RLSampler(BaseSampler):
+    """Sample Optuna trials with a trained rl_hpo policy (method ``ppo``; default: the shipped one).
+
+    Example::
+
+        import optuna
+        from rl_hpo.integrations import RLSampler
+
+        study = optuna.create_study(direction="maximize", sampler=RLSampler(seed=0))
+        study.optimize(objective, n_trials=40)
+
+    Args:
+        policy: ``"default"`` (the policy the package ships for the inferred space: the general policy, or a
+            specialist trained on that very space) or a policy folder.
+        seed: seeds the independent sampler and every policy decision; with a seed, a sequential study is
+            reproducible.
+        n_startup_trials: completed trials sampled by ``independent_sampler`` before the policy takes over
+            (default: 5, the shipped policies' initial design).
+        independent_sampler: samples what the policy does not: the start-up trials, parameters left out of
+            the inferred space, multi-objective studies (default: ``optuna.samplers.RandomSampler(seed)``).
+        horizon: the number of trials the policy plans for (default: the policy's training budget, 50).
+        warn_independent_sampling: warn (once per parameter) when a parameter is left to the independent sampler.
+    """
+
+    def __init__(
+        self,
+        *,
+        policy: str | os.PathLike[str] = "default",
+        seed: int | None = None,
+        n_startup_trials: int | None = None,
+        independent_sampler: BaseSampler | None = None,
+        horizon: int | None = None,
+        warn_independent_sampling: bool = True,
+    ) -> None:
+        if n_startup_trials is not None and (not isinstance(n_startup_trials, int) or n_startup_trials < 1):
+            raise ValueError(
+                f"The 'n_startup_trials' parameter of RLSampler must be an int >= 1 or None. Got {n_startup_trials!r} "
+                "instead."
+            )
+        if horizon is not None and (not isinstance(horizon, int) or horizon < 1):
+            raise ValueError(
+                f"The 'horizon' parameter of RLSampler must be an int >= 1 or None. Got {horizon!r} instead."
+            )
+        self.policy = policy
+        self.seed = seed
+        self.n_startup_trials = n_startup_trials
+        self.horizon = horizon
+        self.warn_independent_sampling = warn_independent_sampling
+        self._independent = independent_sampler or RandomSampler(seed=seed)
+        self._warned: set[str] = set()
+        self._policies: dict[str, Policy] = {}
+        self._last: _LastRun | None = None
+
+    # -- the Optuna sampler protocol ------------------------------------------------------------------
+    def reseed_rng(self) -> None:
+        self._independent.reseed_rng()
+        self.seed = int(np.random.SeedSequence().generate_state(1)[0])
+
+    def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
+        if study._is_multi_objective():
+            self._warn_once(
+                "multi-objective",
+                "RLSampler tunes one objective; this multi-objective study is sampled by the independent sampler "
+                f"({type(self._independent).__name__}).",
+            )
+            return {}
+        trials = study._get_trials(deepcopy=False, states=(TrialState.COMPLETE,), use_cache=True)
+        if len(trials) < self._startup(study):
+            return {}
+        return _inferred_space(trials).distributions
+
+    def sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        if not search_space:
+            return {}
+        completed = study._get_trials(deepcopy=False, states=(TrialState.COMPLETE,), use_cache=True)
+        inferred = _inferred_space(completed)
+        if inferred.distributions != search_space:  # Optuna passes back what infer_relative_search_space gave
+            inferred = _inferred_space(completed, only=search_space)
+        seen = study._get_trials(deepcopy=False, states=_SEEN_STATES, use_cache=True)
+        key = (study._study_id, study._storage, tuple(inferred.distributions.items()))
+        if (
+            self._last is not None
+            and self._last.key == key
+            and self._last.told == [t.number for t in seen[: len(self._last.told)]]
+        ):
+            optimizer, told = self._last.optimizer, self._last.told  # only the new trials are left to tell
+        else:
+            optimizer, told = self._optimizer(inferred.space, trial.number, self._startup(study)), []
+        self._last = _LastRun(key, optimizer, told)
+        sign = -1.0 if study.direction == StudyDirection.MINIMIZE else 1.0
+        for past in seen[len(told) :]:
+            told.append(past.number)
+            config = inferred.config_of(past.params)
+            if config is None:
+                continue  # a failed trial that stopped before suggesting every active parameter
+            if past.state == TrialState.COMPLETE:
+                result = Result(score=sign * float(past.value))
+            else:
+                result = Result.failure(past.state.name.lower())
+            optimizer.observe(config, result)
+        return inferred.to_optuna(optimizer.ask().config)
+
+    def sample_independent(
+        self, study: Study, trial: FrozenTrial, param_name: str, param_distribution: BaseDistribution
+    ) -> Any:
+        completed = len(study._get_trials(deepcopy=False, states=(TrialState.COMPLETE,), use_cache=True))
+        if completed >= self._startup(study) and not study._is_multi_objective():
+            self._warn_once(
+                param_name,
+                f"RLSampler leaves the parameter {param_name!r} to the independent sampler "
+                f"({type(self._independent).__name__}): its distribution varies between trials, or it appears in "
+                "only some trials without a categorical parameter that decides when.",
+            )
+        return self._independent.sample_independent(study, trial, param_name, param_distribution)
+
+    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+        self._independent.before_trial(study, trial)
+
+    def after_trial(self, study: Study, trial: FrozenTrial, state: TrialState, values: Sequence[float] | None) -> None:
+        self._independent.after_trial(study, trial, state, values)
+
+    # -- helpers ----------------------------------------------------------------------------------------
+    def _startup(self, study: Study) -> int:
+        return _DEFAULT_STARTUP if self.n_startup_trials is None else self.n_startup_trials
+
+    def _optimizer(self, space: SearchSpace, trial_number: int, n_initial: int) -> Optimizer:
+        """The policy's optimizer for one trial: seeded by the sampler's seed and the trial number, with an
+        initial design no longer than the start-up trials (the policy decides from the first trial after them)."""
+        seed = (
+            None if self.seed is None else int(np.random.SeedSequence([self.seed, trial_number]).generate_state(1)[0])
+        )
+        path = str(shipped_policy_for(space) if self.policy == "default" else self.policy)
+        if path not in self._policies:
+            self._policies[path] = load_policy(path)
+        options: dict[str, Any] = {"policy": self._policies[path], "portfolio": None, "n_initial": n_initial}
+        if self.horizon is not None:
+            options["horizon"] = self.horizon
+        return make_optimizer("ppo", space, seed=seed, **options)
+
+    def _warn_once(self, key: str, message: str) -> None:
+        if self.warn_independent_sampling and key not in self._warned:
+            self._warned.add(key)
+            warnings.warn(message, UserWarning, stacklevel=3)
+
+
+@dataclass
+class _LastRun:
+    """The optimizer of the last relative sample and the trials it was told, in the study's order: the next
+    sample of the same study and space tells it only the trials since (a cache; the study stays the state)."""
+
+    key: tuple[Any, ...]
+    optimizer: Optimizer
+    told: list[int]
+
+
+# -- Optuna distributions <-> rl_hpo parameters ----------------------------------------------------------
+@dataclass
+class _InferredSpace:
+    """The relative search space: Optuna's distributions, the rl_hpo space the policy tunes, and the maps."""
+
+    distributions: dict[str, BaseDistribution]
+    space: SearchSpace
+
+    def config_of(self, params: Mapping[str, Any]) -> dict[str, Any] | None:
+        """A trial's parameters as a configuration of ``space`` (None if they are not one)."""
+        config = {}
+        for name, dist in self.distributions.items():
+            if name in params:
+                config[name] = _to_rl(dist, params[name])
+        config = {n: v for n, v in config.items() if self.space.is_active(n, config)}
+        try:
+            self.space.validate(config)
+        except ValueError:
+            return None
+        return config
+
+    def to_optuna(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        return {name: _from_rl(self.distributions[name], value) for name, value in config.items()}
+
+
+def _inferred_space(
+    trials: Sequence[FrozenTrial], only: Mapping[str, BaseDistribution] | None = None
+) -> _InferredSpace:
+    """The union of the trials' parameters that the policy can model (see the module docstring)."""
+    counts: dict[str, int] = {}
+    dists: dict[str, BaseDistribution | None] = {}
+    for t in trials:
+        for name, dist in t.distributions.items():
+            counts[name] = counts.get(name, 0) + 1
+            if name in dists and dists[name] != dist:
+                dists[name] = None  # the distribution changes between trials: left to the independent sampler
+            else:
+                dists.setdefault(name, dist)
+    names = [n for n in sorted(counts, key=lambda n: -counts[n]) if dists[n] is not None and not dists[n].single()]
+    if only is not None:
+        names = [n for n in names if n in only]
+    params: list[tuple[str, Param]] = []
+    kept: dict[str, BaseDistribution] = {}
+    for name in names:
+        dist = dists[name]
+        assert dist is not None
+        condition = None
+        if counts[name] < len(trials):
+            condition = _condition_for(name, trials, kept)
+            if condition is None:
+                continue
+        params.append((name, _param(dist, condition)))
+        kept[name] = dist
+    return _InferredSpace(kept, SearchSpace(params))
+
+
+def _condition_for(
+    name: str, trials: Sequence[FrozenTrial], parents: Mapping[str, BaseDistribution]
+) -> Condition | None:
+    """A categorical parent whose values tell exactly when ``name`` is suggested, if the trials show one."""
+    for parent, dist in parents.items():
+        if not isinstance(dist, CategoricalDistribution):
+            continue
+        with_it, without_it = set(), set()
+        for t in trials:
+            if parent in t.params:
+                (with_it if name in t.params else without_it).add(dist.to_internal_repr(t.params[parent]))
+            elif name in t.params:
+                break  # the parameter occurs without this parent
+        else:
+            if with_it and not (with_it & without_it):
+                return Condition(parent, [dist.choices[i] for i in sorted(with_it)])
+    return None
+
+
+def _param(dist: BaseDistribution, condition: Condition | None) -> Param:
+    if isinstance(dist, CategoricalDistribution):
+        return Categorical(dist.choices, condition=condition)
+    if isinstance(dist, IntDistribution):
+        if dist.step != 1:
+            return Int(0, (dist.high - dist.low) // dist.step, condition=condition)
+        return Int(dist.low, dist.high, log=dist.log, condition=condition)
+    if isinstance(dist, FloatDistribution):
+        if dist.step is not None:
+            return Int(0, round((dist.high - dist.low) / dist.step), condition=condition)
+        return Float(dist.low, dist.high, log=dist.log, condition=condition)
+    raise ValueError(f"Unsupported Optuna distribution {dist!r}.")
+
+
+def _to_rl(dist: BaseDistribution, value: Any) -> Any:
+    if isinstance(dist, IntDistribution) and dist.step != 1:
+        return round((value - dist.low) / dist.step)
+    if isinstance(dist, FloatDistribution) and dist.step is not None:
+        return round((value - dist.low) / dist.step)
+    return value
+
+
+def _from_rl(dist: BaseDistribution, value: Any) -> Any:
+    if isinstance(dist, IntDistribution):
+        return int(dist.low + value * dist.step) if dist.step != 1 else int(value)
+    if isinstance(dist, FloatDistribution):
+        if dist.step is not None:
+            return float(min(dist.high, dist.low + value * dist.step))
+        return float(value)
+    return value

@@ -1,0 +1,165 @@
+"""RLSampler: Optuna's sampler contract, define-by-run spaces, failures, fallbacks and shared storages."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import optuna
+import pytest
+from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+from rl_hpo.integrations import RLSampler
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def mixed_objective(trial: optuna.Trial) -> float:
+    """Every kind of distribution, and a parameter that exists only for one choice (define-by-run)."""
+    x = trial.suggest_float("x", -5.0, 5.0)
+    y = trial.suggest_float("y", 1e-3, 10.0, log=True)
+    s = trial.suggest_float("s", 0.0, 1.0, step=0.25)
+    k = trial.suggest_int("k", 1, 9, step=2)
+    n = trial.suggest_int("n", 1, 1024, log=True)
+    kind = trial.suggest_categorical("kind", ["a", "b", None, True])
+    value = (x - 1.3) ** 2 + math.log(y) ** 2 + (s - 0.5) ** 2 + 0.1 * (k - 5) ** 2 + 0.1 * math.log(n / 32) ** 2
+    if kind == "a":
+        value -= 1.0 - (trial.suggest_float("a_only", 0.0, 1.0) - 0.7) ** 2
+    return value
+
+
+def _run(sampler: optuna.samplers.BaseSampler, objective=mixed_objective, n_trials: int = 30, **study) -> optuna.Study:
+    s = optuna.create_study(sampler=sampler, **study)
+    s.optimize(objective, n_trials=n_trials)
+    return s
+
+
+def test_every_sample_lies_in_its_distribution_and_the_policy_decides_after_the_start() -> None:
+    class Counting(RLSampler):
+        relative: list[int] = []
+
+        def sample_relative(self, study, trial, search_space):
+            params = super().sample_relative(study, trial, search_space)
+            self.relative.append(len(params))
+            return params
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback warning on a space the policy can model
+        study = _run(Counting(seed=0))
+    for trial in study.trials:
+        for name, value in trial.params.items():
+            assert trial.distributions[name]._contains(trial.distributions[name].to_internal_repr(value))
+    space = RLSampler(seed=0).infer_relative_search_space(study, study.trials[-1])
+    assert set(space) == {"x", "y", "s", "k", "n", "kind", "a_only"}  # a_only: conditional on kind == "a"
+    assert isinstance(space["s"], FloatDistribution) and space["s"].step == 0.25
+    assert isinstance(space["k"], IntDistribution) and space["k"].step == 2
+    assert isinstance(space["kind"], CategoricalDistribution)
+    # The 5 start-up trials are random; from then on the policy proposes every active parameter at once.
+    assert Counting.relative[:5] == [0] * 5
+    assert all(n >= 6 for n in Counting.relative[5:]) and len(Counting.relative) == 30
+    assert study.best_value < min(t.value for t in study.trials[:5])
+
+
+def test_the_same_seed_gives_the_same_study_and_another_seed_another() -> None:
+    first, again, other = (_run(RLSampler(seed=s), n_trials=12) for s in (3, 3, 4))
+    assert [t.params for t in first.trials] == [t.params for t in again.trials]
+    assert [t.params for t in first.trials] != [t.params for t in other.trials]
+
+
+@pytest.mark.parametrize("direction", ["minimize", "maximize"])
+def test_both_directions_move_toward_the_better_end(direction: str) -> None:
+    sign = 1.0 if direction == "minimize" else -1.0
+
+    def bowl(trial: optuna.Trial) -> float:
+        u = np.array([trial.suggest_float(f"x{i}", 0.0, 1.0) for i in range(3)])
+        return sign * float(np.sum((u - 0.8) ** 2))
+
+    study = _run(RLSampler(seed=1), bowl, n_trials=25, direction=direction)
+    start = [sign * t.value for t in study.trials[:5]]
+    assert sign * study.best_value < min(start) / 4
+
+
+def test_failed_and_pruned_trials_count_as_bad_and_the_study_goes_on() -> None:
+    def flaky(trial: optuna.Trial) -> float:
+        x = trial.suggest_float("x", 0.0, 1.0)
+        if x > 0.8:
+            raise ValueError("diverged")
+        if x < 0.2:
+            raise optuna.TrialPruned()
+        if 0.45 < x < 0.5:
+            return math.nan  # Optuna marks a NaN objective FAIL
+        return (x - 0.6) ** 2
+
+    study = optuna.create_study(sampler=RLSampler(seed=2))
+    study.optimize(flaky, n_trials=30, catch=(ValueError,))
+    states = {t.state for t in study.trials}
+    assert optuna.trial.TrialState.COMPLETE in states and len(study.trials) == 30
+    assert study.best_value < 1e-3
+
+
+def test_a_parameter_without_a_deciding_choice_falls_back_once_with_a_warning() -> None:
+    def threshold(trial: optuna.Trial) -> float:
+        x = trial.suggest_float("x", 0.0, 1.0)
+        if x > 0.5:  # decided by a float, not by a categorical: the policy cannot model it
+            return (x - 0.7) ** 2 + trial.suggest_float("z", 0.0, 1.0)
+        return (x - 0.7) ** 2 + 0.5
+
+    with pytest.warns(UserWarning, match="leaves the parameter 'z' to the independent sampler") as record:
+        study = _run(RLSampler(seed=0), threshold, n_trials=20)
+    assert sum("'z'" in str(w.message) for w in record) == 1
+    assert len(study.trials) == 20
+
+
+def test_multi_objective_studies_fall_back_to_the_independent_sampler_and_say_so() -> None:
+    def two(trial: optuna.Trial) -> tuple[float, float]:
+        x = trial.suggest_float("x", 0.0, 1.0)
+        return x, 1.0 - x
+
+    with pytest.warns(UserWarning, match="multi-objective") as record:
+        study = _run(RLSampler(seed=0), two, n_trials=10, directions=["minimize", "minimize"])
+    assert sum("multi-objective" in str(w.message) for w in record) == 1
+    assert len(study.trials) == 10
+
+
+def test_enqueued_trials_are_kept_and_told_to_the_policy() -> None:
+    study = optuna.create_study(sampler=RLSampler(seed=0))
+    study.enqueue_trial({"x": 0.123})
+    study.optimize(lambda t: (t.suggest_float("x", 0.0, 1.0) - 0.5) ** 2, n_trials=8)
+    assert study.trials[0].params == {"x": 0.123}
+
+
+def test_bad_options_are_refused() -> None:
+    with pytest.raises(ValueError, match="'n_startup_trials' parameter of RLSampler"):
+        RLSampler(n_startup_trials=0)
+    with pytest.raises(ValueError, match="'horizon' parameter of RLSampler"):
+        RLSampler(horizon=-1)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "journal"])
+def test_two_worker_processes_share_one_study_through_a_storage(tmp_path: Path, kind: str) -> None:
+    url = f"sqlite:///{tmp_path / 'study.db'}" if kind == "sqlite" else f"journal:{tmp_path / 'study.log'}"
+    from tests.integrations.optuna_worker import storage_of
+
+    optuna.create_study(study_name="svc", storage=storage_of(url), direction="maximize")
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.integrations.optuna_worker", url, "svc", "20", str(seed)],
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for seed in (0, 1)
+    ]
+    for worker in workers:
+        _, err = worker.communicate(timeout=300)
+        assert worker.returncode == 0, err
+    study = optuna.load_study(study_name="svc", storage=storage_of(url))
+    trials = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
+    assert len(trials) == 40
+    assert len({tuple(sorted(t.params.items())) for t in trials}) == 40  # no duplicate trial
+    assert study.best_value > trials[0].value
