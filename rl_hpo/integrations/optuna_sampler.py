@@ -26,7 +26,6 @@ Fallbacks, each said once by a warning: multi-objective studies are sampled by t
 
 from __future__ import annotations
 
-import math
 import os
 import warnings
 from collections.abc import Mapping, Sequence

@@ -1,0 +1,154 @@
+"""RLSearchCV: scikit-learn's estimator checks, RandomizedSearchCV's interface, pipelines and failures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import loguniform, norm, randint, uniform
+from sklearn.base import clone
+from sklearn.datasets import load_digits, load_iris
+from sklearn.exceptions import FitFailedWarning
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from rl_hpo import Float
+from rl_hpo.integrations import RLSearchCV
+from rl_hpo.integrations.sklearn_search import _Codec
+
+
+@parametrize_with_checks(
+    [
+        RLSearchCV(LogisticRegression(), {"C": loguniform(1e-2, 1e2)}, n_iter=2, cv=2, random_state=0),
+        RLSearchCV(Ridge(), {"alpha": loguniform(1e-2, 1e2)}, n_iter=2, cv=2, random_state=0),
+    ],
+    expected_failed_checks=lambda est: (
+        # Ridge takes a 2-d y without a warning; RandomizedSearchCV(Ridge()) fails this check the same way.
+        {"check_supervised_y_2d": "Ridge accepts 2-d targets"} if isinstance(est.estimator, Ridge) else {}
+    ),
+)
+def test_scikit_learn_estimator_checks(estimator, check) -> None:
+    check(estimator)
+
+
+@pytest.fixture(scope="module")
+def digits() -> tuple[np.ndarray, np.ndarray]:
+    X, y = load_digits(return_X_y=True)
+    return X[:600], y[:600]
+
+
+SVC_SPACE = {"C": loguniform(1e-3, 1e3), "gamma": loguniform(1e-5, 1e0), "kernel": ["rbf", "sigmoid"]}
+
+
+def test_tunes_an_svc_on_digits_like_randomized_search(digits) -> None:
+    X, y = digits
+    search = RLSearchCV(SVC(), SVC_SPACE, n_iter=12, cv=3, random_state=0).fit(X, y)
+    results = pd.DataFrame(search.cv_results_)
+    assert len(results) == 12 and {"param_C", "param_gamma", "param_kernel", "mean_test_score"} <= set(results)
+    assert search.best_score_ == results["mean_test_score"].max()
+    assert search.best_score_ > results["mean_test_score"].iloc[0]  # the policy improves on its first candidate
+    assert set(search.best_params_) == {"C", "gamma", "kernel"}
+    assert search.best_estimator_.get_params()["C"] == search.best_params_["C"]  # refit on the best params
+    assert search.score(X, y) > 0.9
+    assert search.predict(X[:5]).shape == (5,)
+
+
+def test_the_same_random_state_gives_the_same_search(digits) -> None:
+    X, y = digits
+    runs = [
+        RLSearchCV(SVC(), SVC_SPACE, n_iter=7, cv=2, random_state=s).fit(X, y).cv_results_["params"] for s in (1, 1, 2)
+    ]
+    assert runs[0] == runs[1] and runs[0] != runs[2]
+
+
+def test_works_inside_a_pipeline_and_over_a_pipeline(digits) -> None:
+    X, y = digits
+    inner = make_pipeline(
+        StandardScaler(), RLSearchCV(SVC(), {"C": loguniform(1e-2, 1e2)}, n_iter=4, cv=2, random_state=0)
+    )
+    assert inner.fit(X, y).score(X, y) > 0.9
+    outer = RLSearchCV(
+        Pipeline([("scale", StandardScaler()), ("svc", SVC())]),
+        {"svc__C": loguniform(1e-2, 1e2), "svc__degree": randint(1, 4), "scale": [StandardScaler(), "passthrough"]},
+        n_iter=5,
+        cv=2,
+        random_state=0,
+    ).fit(X, y)
+    assert set(outer.best_params_) == {"svc__C", "svc__degree", "scale"}
+    assert clone(outer).get_params()["n_iter"] == 5
+
+
+def test_every_kind_of_distribution_maps_into_its_range() -> None:
+    codec = _Codec(
+        {
+            "u": uniform(2.0, 3.0),
+            "log": loguniform(1e-4, 1e-1),
+            "int": randint(3, 7),
+            "normal": norm(10.0, 2.0),
+            "choice": ["a", None, 3],
+            "native": Float(0.0, 1.0),
+        }
+    )
+    for config in codec.space.sample(200, seed=0):
+        params = codec.params_of(config)
+        assert 2.0 <= params["u"] <= 5.0 and 1e-4 <= params["log"] <= 1e-1
+        assert params["int"] in range(3, 7) and isinstance(params["int"], int)
+        assert 10.0 - 7 * 2.0 < params["normal"] < 10.0 + 7 * 2.0
+        assert params["choice"] in ("a", None, 3) and 0.0 <= params["native"] <= 1.0
+    assert codec.space["log"].log and not codec.space["u"].log
+
+
+def test_failing_fits_score_error_score_and_the_search_goes_on() -> None:
+    X, y = load_iris(return_X_y=True)
+    search = RLSearchCV(
+        LogisticRegression(max_iter=200),
+        {"C": loguniform(1e-2, 1e2), "solver": ["lbfgs", "not-a-solver"]},
+        n_iter=8,
+        cv=2,
+        random_state=0,
+    )
+    with pytest.warns(FitFailedWarning):
+        search.fit(X, y)
+    scores = search.cv_results_["mean_test_score"]
+    assert np.isnan(scores).any() and np.isfinite(scores).any()
+    assert search.best_params_["solver"] == "lbfgs"
+
+
+@pytest.mark.parametrize(
+    ("distributions", "options", "match"),
+    [
+        ([{"C": [1, 2]}], {}, "must be one dict"),
+        ({}, {}, "at least one parameter"),
+        ({"C": "abc"}, {}, "expected a list of values or a frozen scipy.stats distribution"),
+        ({"C": []}, {}, "is empty"),
+        ({"C": [1, 2]}, {"n_iter": 0}, "'n_iter' parameter of RLSearchCV must be an int >= 1"),
+        ({"C": [1, 2]}, {"n_points": 0}, "'n_points' parameter of RLSearchCV must be an int >= 1"),
+    ],
+)
+def test_bad_settings_are_clear_errors(distributions, options, match: str) -> None:
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(ValueError, match=match):
+        RLSearchCV(LogisticRegression(), distributions, cv=2, **options).fit(X, y)
+
+
+def test_several_metrics_need_refit_to_name_the_one_to_maximize() -> None:
+    X, y = load_iris(return_X_y=True)
+    scoring = ["accuracy", "f1_macro"]
+    search = RLSearchCV(
+        LogisticRegression(), {"C": loguniform(1e-2, 1e2)}, n_iter=3, cv=2, scoring=scoring, refit="f1_macro"
+    )
+    assert search.fit(X, y).best_params_
+    with pytest.raises(ValueError, match="refit must name the one RLSearchCV maximizes"):
+        RLSearchCV(
+            LogisticRegression(), {"C": loguniform(1e-2, 1e2)}, n_iter=2, cv=2, scoring=scoring, refit=False
+        ).fit(X, y)
+
+
+def test_a_search_whose_every_fit_fails_raises_scikit_learns_error() -> None:
+    X, y = load_iris(return_X_y=True)
+    search = RLSearchCV(LogisticRegression(), {"solver": ["not-a-solver", "nor-this"]}, n_iter=3, cv=2)
+    with pytest.warns(FitFailedWarning), pytest.raises(ValueError, match="All the 6 fits failed"):
+        search.fit(X, y)
