@@ -7,19 +7,18 @@ direction and a step size) is registered as ``rl_hpo/Tuning-v0`` (tasks of the `
 split, so it works without benchmark data)::
 
     import gymnasium
-    import rl_hpo.envs  # registers the environment
+    import rl_hpo  # registers the environments (see rl_hpo.registration)
 
     env = gymnasium.make("rl_hpo/Tuning-v0", budget=50)
 """
 
 from __future__ import annotations
 
-import gymnasium
-
 from rl_hpo.envs.actions import ActionMapping, ExplorationFloor
 from rl_hpo.envs.candidate_env import CandidateTuningEnv
 from rl_hpo.envs.observation import EpisodeHistory, ObservationLayout, SpaceFeatures
 from rl_hpo.envs.tuning_env import TaskPool, TuningEnv
+from rl_hpo.registration import CANDIDATE_ENV_ID, ENV_ID, register_environments
 
 __all__ = [
     "CANDIDATE_ENV_ID",
@@ -35,9 +34,6 @@ __all__ = [
     "TuningVecEnv",
 ]
 
-ENV_ID = "rl_hpo/Tuning-v0"
-CANDIDATE_ENV_ID = "rl_hpo/CandidateTuning-v0"
-
 
 def __getattr__(name: str) -> object:
     # TuningVecEnv needs stable-baselines3 (and torch): import it only when asked for.
@@ -48,16 +44,4 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-if ENV_ID not in gymnasium.registry:
-    gymnasium.register(
-        id=ENV_ID,
-        entry_point="rl_hpo.envs.tuning_env:TuningEnv",
-        kwargs={"task_sampler": "synthetic/mixed", "split": "train"},
-    )
-
-if CANDIDATE_ENV_ID not in gymnasium.registry:
-    gymnasium.register(
-        id=CANDIDATE_ENV_ID,
-        entry_point="rl_hpo.envs.candidate_env:CandidateTuningEnv",
-        kwargs={"task_sampler": "prior/gp", "split": "train"},
-    )
+register_environments()
