@@ -1,0 +1,59 @@
+"""Every example runs: the scripts in examples/ (with tiny budgets) and the Python blocks of README.md."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: Each script of examples/ with the arguments that make it quick.
+EXAMPLES = {
+    "tune_your_model.py": ["--budget", "7"],
+    "optuna_sampler.py": ["--n-trials", "7"],
+    "sklearn_search.py": ["--n-iter", "3"],
+    "train_policy.py": ["--timesteps", "256", "--tasks", "1"],
+    "head_to_head.py": ["--seeds", "1", "--budget", "8", "--tasks", "1"],
+}
+
+
+def test_every_example_script_is_tested_and_listed() -> None:
+    scripts = {p.name for p in (ROOT / "examples").glob("*.py")}
+    assert scripts == set(EXAMPLES)
+    listing = (ROOT / "examples" / "README.md").read_text()
+    assert all(f"({name})" in listing for name in scripts)
+    assert "examples/README.md" in (ROOT / "README.md").read_text()
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_example_script_runs(name: str, tmp_path: Path) -> None:
+    args = list(EXAMPLES[name])
+    if "--out" in (ROOT / "examples" / name).read_text():
+        args += ["--out", str(tmp_path / "out")]
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / name), *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip()
+
+
+def python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
+
+
+def test_the_readme_has_python_examples() -> None:
+    assert len(python_blocks()) >= 3
+
+
+@pytest.mark.parametrize("index", range(len(python_blocks())))
+def test_readme_python_block_runs(index: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    exec(compile(python_blocks()[index], f"README.md python block {index}", "exec"), {"__name__": "readme"})
