@@ -38,6 +38,7 @@ import os
 import platform
 import tempfile
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -361,10 +362,12 @@ def load_policy(path: str | os.PathLike[str] = "default") -> Policy:
     except (SafetensorError, ValueError, RuntimeError) as err:
         raise PolicyFileError(f"{folder / WEIGHTS_FILE} is not a valid safetensors file: {err}.") from None
     network = _build_network(arch, observation, meta_file)
-    try:
-        network.load_state_dict(tensors, strict=True)
-    except RuntimeError as err:
-        raise PolicyFileError(f"{folder / WEIGHTS_FILE} does not fit the network in {METADATA_FILE}: {err}") from None
+    mismatch = _state_mismatch(network.state_dict(), tensors)
+    if mismatch:
+        raise PolicyFileError(
+            f"{folder / WEIGHTS_FILE} does not fit the network described in {METADATA_FILE}: {mismatch}."
+        )
+    network.load_state_dict(tensors, strict=True)
     if not all(torch.isfinite(t).all() for t in tensors.values()):
         raise PolicyFileError(f"{folder / WEIGHTS_FILE} holds non-finite weights; the policy is corrupted.")
     network.eval()
@@ -392,6 +395,25 @@ def load_policy(path: str | os.PathLike[str] = "default") -> Policy:
             f"{meta_file}: malformed action, defaults, known_spaces or specialty entry ({err})."
         ) from None
     return policy
+
+
+def _state_mismatch(expected: Mapping[str, Any], found: Mapping[str, Any]) -> str:
+    """One line on how the stored tensors differ from the network's ("" if they fit)."""
+    missing = sorted(set(expected) - set(found))
+    unexpected = sorted(set(found) - set(expected))
+    shapes = [n for n in expected if n in found and tuple(expected[n].shape) != tuple(found[n].shape)]
+    problems = []
+    if shapes:
+        n = shapes[0]
+        problems.append(
+            f"{len(shapes)} tensors differ in shape (the first, {n}: {tuple(found[n].shape)} stored, "
+            f"{tuple(expected[n].shape)} expected)"
+        )
+    if missing:
+        problems.append(f"{len(missing)} missing (the first: {missing[0]})")
+    if unexpected:
+        problems.append(f"{len(unexpected)} unexpected (the first: {unexpected[0]})")
+    return "; ".join(problems)
 
 
 def _build_network(arch: dict[str, Any], observation: dict[str, Any], meta_file: Path) -> torch.nn.Module:
