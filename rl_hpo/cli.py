@@ -7,10 +7,12 @@ traceback means a bug (``RL_HPO_DEBUG=1`` shows tracebacks for every error).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from rl_hpo.exceptions import RLHPOError
@@ -406,7 +408,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     _apply_data_option(args)
     try:
-        return _COMMANDS[args.command](args)
+        with _one_line_warnings(f"rl-hpo {args.command}"):
+            return _COMMANDS[args.command](args)
     except KeyboardInterrupt:
         print("rl-hpo: interrupted", file=sys.stderr)
         return 130
@@ -423,6 +426,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"rl-hpo {args.command}: error: {message}", file=sys.stderr)
         # A missing file or data folder is bad input too (a path the user gave); other errors are 1.
         return EXIT_USAGE if isinstance(err, ValueError | KeyError | FileNotFoundError) else EXIT_ERROR
+
+
+@contextlib.contextmanager
+def _one_line_warnings(prefix: str) -> Iterator[None]:
+    """Show warnings as ``PREFIX: warning: MESSAGE`` lines, without Python's source line (RL_HPO_DEBUG: as usual)."""
+    if os.environ.get("RL_HPO_DEBUG"):
+        yield
+        return
+    original = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
+        print(f"{prefix}: warning: {message}", file=sys.stderr)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = original
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -225,3 +225,16 @@ def test_a_policy_given_to_a_method_without_one_is_refused(capsys: pytest.Captur
     err = capsys.readouterr().err
     assert "--policy applies to --method ppo or portfolio_ppo" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_warnings_are_one_line_and_a_csv_target_with_gaps_drops_those_rows(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = ["a,b,label"] + [f"{i % 7},{i % 3},{i % 2}" for i in range(40)] + ["1,2,"]
+    (tmp_path / "data.csv").write_text("\n".join(rows) + "\n")
+    argv = ["tune", "--csv", str(tmp_path / "data.csv"), "--target", "label", "--method", "random", "--budget", "2"]
+    assert main([*argv, "--quiet", "--pipeline", "logistic_regression"]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"rl-hpo tune: warning: Dropped 1 row(s) of {str(tmp_path / 'data.csv')!r} whose target 'label' is missing."
+    ]
