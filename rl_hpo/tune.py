@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -28,7 +29,7 @@ def tune(
     timeout: float | None = None,
     journal: str | os.PathLike[str] | None = None,
     resume: bool = False,
-    progress: bool = False,
+    progress: bool | None = None,
     **options: Any,
 ) -> History:
     """Tune ``objective`` over ``space`` and return the ``History`` of the run.
@@ -45,7 +46,7 @@ def tune(
         journal: an SQLite file recording every finished trial (see ``rl_hpo.journal``).
         resume: continue the run recorded in ``journal`` instead of starting a new one; finished trials
             are not evaluated again.
-        progress: show a progress bar.
+        progress: show a progress bar (None, the default: when standard error is a terminal).
         **options: options of the method (e.g. ``policy=`` for "ppo").
 
     Example:
@@ -71,6 +72,8 @@ def tune(
         raise ValueError("timeout= applies to a function objective; built-in tasks have their own costs.")
     if resume and journal is None:
         raise ValueError("resume=True needs journal=PATH, the journal of the run to continue.")
+    if progress is None:
+        progress = sys.stderr.isatty()
     if journal is None:
         optimizer = make_optimizer(method, task.space, seed=seed, fidelity=task.fidelity, **options)
         return optimizer.optimize(task, budget, progress=progress)

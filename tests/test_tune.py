@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 import rl_hpo
@@ -42,3 +44,23 @@ def test_history_without_success_says_so():
     history = rl_hpo.History(task="t")
     with pytest.raises(ValueError, match="No successful trial yet"):
         _ = history.best_config
+
+
+@pytest.mark.parametrize(("tty", "shown"), [(True, True), (False, False)])
+def test_progress_is_shown_by_default_only_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, tty: bool, shown: bool
+) -> None:
+    import io
+
+    import rl_hpo.optimizer as optimizer_module
+
+    class Stream(io.StringIO):
+        def isatty(self) -> bool:
+            return tty
+
+    bars: list[float] = []
+    real = optimizer_module._progress_bar
+    monkeypatch.setattr(optimizer_module, "_progress_bar", lambda total, desc: bars.append(total) or real(total, desc))
+    monkeypatch.setattr(sys, "stderr", Stream())
+    rl_hpo.tune(lambda c: -((c["x"] - 1) ** 2), {"x": rl_hpo.Float(-5.0, 5.0)}, budget=3, seed=0)
+    assert bool(bars) is shown
