@@ -268,7 +268,7 @@ def train_candidate_policy(config: CandidateTrainConfig) -> Path:
             model.set_logger(logger)
             callbacks: list[Any] = [Periodic()]
             if config.progress:
-                callbacks.append(_progress_callback(config.timesteps, 0))
+                callbacks.append(_progress_callback(config.timesteps, 0, config.n_steps * config.n_envs))
             model.learn(config.timesteps, callback=CallbackList(callbacks))
             if val_tasks and state["last_eval"] != model.num_timesteps:
                 validate(model)

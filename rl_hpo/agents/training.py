@@ -460,15 +460,27 @@ class _EnvFactory:
         return TuningEnv(**self.kwargs)
 
 
-def _progress_callback(total: int, start: int) -> Any:
+def whole_rollouts(steps: int, rollout: int) -> int:
+    """The steps PPO trains when asked for ``steps``: it collects whole rollouts of ``rollout`` steps."""
+    return -(-max(0, steps) // rollout) * rollout
+
+
+def _progress_callback(asked: int, start: int, rollout: int) -> Any:
+    """One progress bar over the steps PPO will train (``asked`` from ``start``, rounded up to whole rollouts;
+    a note says so when that is more than asked). Off when standard error is not a terminal."""
     from stable_baselines3.common.callbacks import BaseCallback
     from tqdm.auto import tqdm
+
+    total = start + whole_rollouts(asked - start, rollout)
 
     class TqdmCallback(BaseCallback):
         """A tqdm progress bar (SB3's own needs the rich package)."""
 
         def _on_training_start(self) -> None:
-            self.bar = tqdm(total=total, initial=start, unit="step", desc="train", dynamic_ncols=True)
+            self.bar = tqdm(total=total, initial=start, unit="step", desc="train", dynamic_ncols=True, disable=None)
+            if total != asked:
+                note = f"PPO trains whole rollouts of {rollout} steps (n_steps x n_envs): {total} steps, not {asked}."
+                tqdm.write(note, file=sys.stderr)
 
         def _on_step(self) -> bool:
             self.bar.n = min(total, self.num_timesteps)
@@ -628,7 +640,7 @@ def train(config: TrainConfig) -> TrainResult:
             trainer = _Trainer(config, out, state)
             callbacks = [trainer.callback()]
             if config.progress:
-                callbacks.append(_progress_callback(config.timesteps, done))
+                callbacks.append(_progress_callback(config.timesteps, done, config.n_steps * config.n_envs))
             remaining = config.timesteps - done
             if remaining > 0:
                 model.learn(remaining, callback=CallbackList(callbacks), reset_num_timesteps=checkpoint is None)
@@ -730,7 +742,7 @@ def train_command(args: argparse.Namespace) -> int:
     if result.evaluations:
         row = min(result.evaluations, key=lambda r: r["score"])
         best = f" (validation regret {row['score']:.4f} at {int(row['timesteps'])} steps)"
-    print(f"trained {result.timesteps} steps in {result.seconds / 60:.1f} min")
+    print(f"trained {result.timesteps} steps (whole PPO rollouts) in {result.seconds / 60:.1f} min")
     print(f"best policy: {result.best}{best}")
     print(f"final policy: {result.final}")
     return 0

@@ -239,3 +239,16 @@ def test_a_policy_of_one_search_space_is_a_specialist() -> None:
     config = TrainConfig(suites=("synthetic/levy-4d",))
     specialty = config.specialty
     assert specialty is not None and specialty["fingerprint"] in config.known_spaces
+
+
+def test_ppo_trains_whole_rollouts_and_says_so_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rl_hpo.agents.training import whole_rollouts
+
+    assert [whole_rollouts(s, 256) for s in (1, 256, 257, 0)] == [256, 256, 512, 0]
+    config = _tiny(tmp_path / "run", timesteps=300, progress=True)
+    result = train(config)
+    rollout = config.n_steps * config.n_envs
+    assert result.timesteps == whole_rollouts(300, rollout) > 300
+    err = capsys.readouterr().err
+    assert err.count(f"PPO trains whole rollouts of {rollout} steps") == 1
+    assert "300/300" not in err  # the bar counts the steps trained, not the steps asked for
