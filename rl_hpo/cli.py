@@ -10,7 +10,9 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -408,7 +410,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     _apply_data_option(args)
     try:
-        with _one_line_warnings(f"rl-hpo {args.command}"):
+        with _one_line_warnings(f"rl-hpo {args.command}"), _sigterm_unwinds():
             return _COMMANDS[args.command](args)
     except KeyboardInterrupt:
         print("rl-hpo: interrupted", file=sys.stderr)
@@ -426,6 +428,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"rl-hpo {args.command}: error: {message}", file=sys.stderr)
         # A missing file or data folder is bad input too (a path the user gave); other errors are 1.
         return EXIT_USAGE if isinstance(err, ValueError | KeyError | FileNotFoundError) else EXIT_ERROR
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """SIGTERM (kill, a CI timeout) unwinds like Ctrl-C while a command runs, so journals close and worker
+    processes stop (exit status 143)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextlib.contextmanager

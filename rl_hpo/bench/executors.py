@@ -149,9 +149,24 @@ class ProcessExecutor(Executor):
                     yield item, future.result()
                 except Exception as err:  # CellFailure, or BrokenProcessPool when a worker died
                     yield item, err
+        except BaseException:
+            # An interrupt, SIGTERM (the CLI turns it into SystemExit) or an early stop of the caller: stop the
+            # running cells too instead of leaving workers computing results nobody collects. Their cells are
+            # not saved; running the study again runs them.
+            _terminate_workers(pool)
+            raise
         finally:
-            # On an interrupt (or an early stop of the caller) drop what has not started.
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _terminate_workers(pool: cf.ProcessPoolExecutor) -> None:
+    """Kill the pool's worker processes (``terminate_workers`` from Python 3.14 on; before it, the pool's
+    process table, since ProcessPoolExecutor had no public way to stop work that has started)."""
+    if hasattr(pool, "terminate_workers"):
+        pool.terminate_workers()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
 
 
 class RayExecutor(Executor):

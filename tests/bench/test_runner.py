@@ -316,3 +316,28 @@ def test_policy_hash_is_recorded_and_checked(tmp_path: Path):
     other = BenchSettings(**{**vars(settings), "method_options": {"ppo": {"policy": str(second)}}})
     with pytest.raises(StudySettingsError, match="policy_hashes"):
         run_bench(other, progress=False)
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="process groups are POSIX")
+def test_killing_a_bench_stops_its_worker_processes(tmp_path: Path) -> None:
+    argv = ["--suite", "sklearn/svc", "--split", "test", "--methods", "gp", "--budget", "40", "--seeds", "4"]
+    bench = subprocess.Popen(
+        [sys.executable, "-m", "rl_hpo.cli", "bench", *argv, "--workers", "2", "--out", str(tmp_path / "s")],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(12)  # the workers have started their first cells
+    assert bench.poll() is None
+    os.kill(bench.pid, signal.SIGTERM)
+    assert bench.wait(timeout=30) == 143
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        try:
+            os.killpg(bench.pid, 0)  # any process left in the bench's group (its workers)?
+        except ProcessLookupError:
+            return
+        time.sleep(0.5)
+    os.killpg(bench.pid, signal.SIGKILL)
+    pytest.fail("worker processes kept running after the bench was killed")
