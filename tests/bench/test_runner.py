@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -328,16 +329,19 @@ def test_killing_a_bench_stops_its_worker_processes(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(12)  # the workers have started their first cells
-    assert bench.poll() is None
-    os.kill(bench.pid, signal.SIGTERM)
-    assert bench.wait(timeout=30) == 143
-    deadline = time.time() + 15
-    while time.time() < deadline:
-        try:
-            os.killpg(bench.pid, 0)  # any process left in the bench's group (its workers)?
-        except ProcessLookupError:
-            return
-        time.sleep(0.5)
-    os.killpg(bench.pid, signal.SIGKILL)
-    pytest.fail("worker processes kept running after the bench was killed")
+    try:
+        time.sleep(12)  # the workers have started their first cells
+        assert bench.poll() is None
+        os.kill(bench.pid, signal.SIGTERM)
+        assert bench.wait(timeout=30) == 143
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            try:
+                os.killpg(bench.pid, 0)  # any process left in the bench's group (its workers)?
+            except ProcessLookupError:
+                return
+            time.sleep(0.5)
+        pytest.fail("worker processes kept running after the bench was killed")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(bench.pid, signal.SIGKILL)
