@@ -13,13 +13,20 @@ mixing two runs. A trial that was asked but not finished when the run died is ev
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 import os
+import socket
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 
 from rl_hpo.exceptions import RLHPOError
 from rl_hpo.history import History
@@ -55,18 +62,35 @@ class Journal:
             )
         if self.path.parent and not self.path.parent.exists():
             raise JournalError(f"The journal's folder {str(self.path.parent)!r} does not exist; create it first.")
+        self._lock = _OwnerLock(self.path)
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None)
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("CREATE TABLE IF NOT EXISTS run (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS trials (trial INTEGER PRIMARY KEY, config TEXT NOT NULL, fidelity REAL,"
-                " score REAL, cost REAL NOT NULL, decision_s REAL NOT NULL, budget_fraction REAL NOT NULL,"
-                " error TEXT, info TEXT NOT NULL)"
-            )
-            stored = dict(self._db.execute("SELECT key, value FROM run").fetchall())
+            if not self._lock.acquired:
+                raise JournalError(
+                    f"The journal {str(self.path)!r} is in use by another run ({self._owner()}); wait for it to "
+                    "finish or stop it, then resume."
+                )
+            self.run = self._open(run)
         except sqlite3.DatabaseError as err:
+            self.close()
             raise JournalError(f"{str(self.path)!r} is not a readable rl_hpo journal ({err}).") from None
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, run: Mapping[str, Any]) -> dict[str, Any]:
+        """Create the tables or check the recorded run against ``run``; returns the run's settings."""
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS run (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS trials (trial INTEGER PRIMARY KEY, config TEXT NOT NULL, fidelity REAL,"
+            " score REAL, cost REAL NOT NULL, decision_s REAL NOT NULL, budget_fraction REAL NOT NULL,"
+            " error TEXT, info TEXT NOT NULL)"
+        )
+        self._db.execute("CREATE TABLE IF NOT EXISTS owner (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO owner VALUES (?, ?)", _owner().items())
+        stored = dict(self._db.execute("SELECT key, value FROM run").fetchall())
         expected = {"format": json.dumps(_FORMAT), **{k: json.dumps(v, sort_keys=True) for k, v in run.items()}}
         if stored:
             stored_seed = stored.get("seed")
@@ -79,14 +103,24 @@ class Journal:
         else:
             with self._db:
                 self._db.executemany("INSERT INTO run VALUES (?, ?)", expected.items())
-        self.run = {k: json.loads(v) for k, v in expected.items()}
+        return {k: json.loads(v) for k, v in expected.items()}
+
+    def _owner(self) -> str:
+        """Who holds the journal, as its owner table says."""
+        try:
+            owner = dict(self._db.execute("SELECT key, value FROM owner").fetchall())
+        except sqlite3.DatabaseError:
+            owner = {}
+        return f"process {owner.get('pid', '?')} on {owner.get('host', '?')}, since {owner.get('since', '?')}"
 
     @property
     def seed(self) -> int | None:
         return self.run.get("seed")
 
     def close(self) -> None:
-        self._db.close()
+        if hasattr(self, "_db"):
+            self._db.close()
+        self._lock.release()
 
     def __enter__(self) -> Journal:
         return self
@@ -139,6 +173,38 @@ class Journal:
             optimizer.tell(trial, result)
             history.add(trial, result, decision_s=row["decision_s"], budget_fraction=row["budget_fraction"])
         return history
+
+
+class _OwnerLock:
+    """An exclusive ``flock`` on the journal file for as long as a run uses it, so that a second run on the same
+    journal (two ``--resume`` at once) is refused instead of writing the same trials. The operating system
+    releases it when the process ends, even by ``kill -9``, so it never goes stale. SQLite's own locks are
+    POSIX record locks, independent of this one. Where ``fcntl`` is missing (Windows) there is no lock."""
+
+    def __init__(self, path: Path) -> None:
+        self._fd: int | None = None
+        self.acquired = True
+        if fcntl is None:
+            return
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.acquired = False
+            self.release()
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor releases the lock
+            self._fd = None
+
+
+def _owner() -> dict[str, str]:
+    return {
+        "pid": str(os.getpid()),
+        "host": socket.gethostname(),
+        "since": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }
 
 
 def _fidelity_differs(a: float | None, b: float | None) -> bool:

@@ -157,3 +157,30 @@ def test_the_cli_journals_and_resumes(tmp_path):
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads(resumed.stdout)["trials"] == 8
     assert Path(path).exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the journal lock uses flock")
+def test_two_runs_resuming_one_journal_at_once_the_second_is_refused_naming_the_first(tmp_path):
+    path, running = tmp_path / "run.db", tmp_path / "running"
+    rl_hpo.tune(objective, SPACE, budget=3, seed=0, journal=path)
+    code = f"""
+import pathlib, time, rl_hpo
+def slow(config):
+    pathlib.Path({str(running)!r}).touch()  # the journal is open: trials run inside tune
+    time.sleep(0.5)
+    return config["x"] + 0.1 * config["n"] + (config["kind"] == "b")
+rl_hpo.tune(slow, {SPACE!r}, budget=40, seed=0, journal={str(path)!r}, resume=True)
+"""
+    holder = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        deadline = time.time() + 60
+        while not running.exists() and time.time() < deadline:
+            time.sleep(0.1)
+        with pytest.raises(JournalError, match=rf"in use by another run \(process {holder.pid} on "):
+            rl_hpo.tune(objective, SPACE, budget=8, seed=0, journal=path, resume=True)
+    finally:
+        holder.kill()
+        holder.wait()
+    # the lock dies with its process, even by kill -9: the journal resumes and holds no trial twice
+    history = rl_hpo.tune(objective, SPACE, budget=8, seed=0, journal=path, resume=True)
+    assert [r.trial for r in history.records] == list(range(8))
