@@ -196,6 +196,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue the run recorded in --journal")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--plot", metavar="PNG", help="draw the best score so far against evaluations into this file")
+    p.add_argument(
+        "--plot-bench",
+        metavar="DIR",
+        help="with --plot: also draw each method of this rl-hpo bench study on the same task (mean over its seeds)",
+    )
     _add_data_option(p)
 
     p = sub.add_parser(
@@ -312,6 +318,9 @@ def _cmd_tune(args: argparse.Namespace) -> int:
             )
     if args.resume and not args.journal:
         raise ValueError("--resume needs --journal PATH, the journal of the run to continue.")
+    baselines = _bench_curves(args.plot_bench, task.name, args.budget) if args.plot_bench else {}
+    if args.plot_bench and not args.plot:
+        raise ValueError("--plot-bench goes with --plot PNG, the file to draw into.")
     if args.journal:
         options.update(journal=args.journal, resume=args.resume)
     history = tune(task, budget=args.budget, method=args.method, seed=args.seed, progress=not args.quiet, **options)
@@ -322,6 +331,8 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         policy = str(shipped_policy_for(task.space) if args.policy == "default" else args.policy)
     best = history.best_record()
     assert best is not None  # tune raises AllTrialsFailedError otherwise
+    if args.plot:
+        _plot_run(history, args, baselines)
     if args.json:
         print(
             json.dumps(
@@ -428,6 +439,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"rl-hpo {args.command}: error: {message}", file=sys.stderr)
         # A missing file or data folder is bad input too (a path the user gave); other errors are 1.
         return EXIT_USAGE if isinstance(err, ValueError | KeyError | FileNotFoundError) else EXIT_ERROR
+
+
+def _bench_curves(folder: str, task: str, budget: float) -> dict[str, tuple[Any, Any]]:
+    """Mean best score so far of each method of a bench study on ``task`` (for ``tune --plot-bench``)."""
+    import numpy as np
+
+    from rl_hpo.bench.plots import best_so_far
+    from rl_hpo.bench.report import read_trials
+
+    path = os.path.join(folder, "trials.csv")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{folder!r} holds no trials.csv; give the folder of an rl-hpo bench study.")
+    trials = read_trials(path)
+    trials = trials[trials["task"] == task]
+    if trials.empty:
+        raise ValueError(
+            f"The study in {folder!r} has no trials of {task!r}; bench that task or leave out --plot-bench."
+        )
+    grid = np.arange(1, int(budget) + 1, dtype=float)
+    curves = {}
+    for method, rows in trials.groupby("method", sort=False):
+        runs = [
+            best_so_far(run["budget_used"].to_numpy(), run["score"].to_numpy(dtype=float), grid)
+            for _, run in rows.groupby("seed")
+        ]
+        curves[f"{method} (bench, {len(runs)} seeds)"] = (grid, np.nanmean(runs, axis=0))
+    return curves
+
+
+def _plot_run(history: Any, args: argparse.Namespace, baselines: dict[str, tuple[Any, Any]]) -> None:
+    import numpy as np
+
+    from rl_hpo.bench.plots import best_so_far, plot_best_so_far
+
+    used = np.cumsum([r.budget_fraction for r in history.records])
+    scores = np.array([r.score for r in history.records], dtype=float)
+    grid = np.arange(1, int(np.floor(used[-1] + 1e-9)) + 1, dtype=float)
+    run = f"{args.method} (this run, seed {args.seed})"
+    path = plot_best_so_far({run: (grid, best_so_far(used, scores, grid)), **baselines}, args.plot, title=history.task)
+    print(f"plot:        {path}", file=sys.stderr if args.json else sys.stdout)
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -238,3 +239,21 @@ def test_warnings_are_one_line_and_a_csv_target_with_gaps_drops_those_rows(
     assert err == [
         f"rl-hpo tune: warning: Dropped 1 row(s) of {str(tmp_path / 'data.csv')!r} whose target 'label' is missing."
     ]
+
+
+def test_tune_plots_the_best_score_so_far_beside_a_bench(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rl_hpo.bench.plots import best_so_far
+
+    used, scores = np.array([0.5, 1.0, 2.0, 3.0]), np.array([1.0, np.nan, 0.5, 2.0])
+    assert best_so_far(used, scores, np.array([0.25, 1.0, 2.0, 3.0])).tolist()[1:] == [1.0, 1.0, 2.0]
+    bench = tmp_path / "bench"
+    argv = ["bench", "--suite", "synthetic/branin", "--split", "validation", "--tasks", "64", "--methods", "random"]
+    assert main([*argv, "--seeds", "2", "--budget", "6", "--workers", "1", "--out", str(bench)]) == 0
+    tune = ["tune", "--task", "synthetic/branin/64", "--method", "tpe", "--budget", "6", "--quiet"]
+    assert main([*tune, "--plot", str(tmp_path / "run.png"), "--plot-bench", str(bench)]) == 0
+    assert (tmp_path / "run.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    capsys.readouterr()
+    assert main([*tune[:2], "synthetic/branin/65", *tune[3:], "--plot", "x.png", "--plot-bench", str(bench)]) == 2
+    assert "has no trials of 'synthetic/branin/65'" in capsys.readouterr().err
+    assert main([*tune, "--plot-bench", str(bench)]) == 2
+    assert "--plot-bench goes with --plot" in capsys.readouterr().err

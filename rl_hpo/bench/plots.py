@@ -13,7 +13,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["REGRET_FLOOR", "plot_rank_vs_budget", "plot_regret_vs_evaluations", "plot_regret_vs_time"]
+__all__ = [
+    "REGRET_FLOOR",
+    "best_so_far",
+    "plot_best_so_far",
+    "plot_rank_vs_budget",
+    "plot_regret_vs_evaluations",
+    "plot_regret_vs_time",
+]
 
 #: Regret is drawn on a log axis; means below this (0 = every run found the best) are drawn at it.
 REGRET_FLOOR = 1e-4
@@ -67,6 +74,13 @@ def _regret_axis(ax, values: np.ndarray) -> None:
     ax.grid(True, which="minor", alpha=0.12)
 
 
+def _integer_ticks(ax) -> None:
+    """Evaluation counts are whole numbers: no ticks between them."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
 def _legend(ax, n: int) -> None:
     ax.legend(loc="best", fontsize=8, ncols=2 if n > 5 else 1, framealpha=0.85)
 
@@ -93,6 +107,7 @@ def plot_regret_vs_evaluations(
         _regret_steps(ax, grid, mean[i], sem[i], label=method, style=_style(i, len(methods), grid.size))
     _regret_axis(ax, shown)
     ax.set_xlim(0, float(grid.max()) * 1.01 if grid.size else 1)
+    _integer_ticks(ax)
     ax.set_xlabel("full-fidelity-equivalent evaluations")
     ax.set_ylabel("normalized regret of the best so far")
     ax.set_title(title or "Regret vs evaluations (mean ± s.e.)", fontsize=10)
@@ -159,9 +174,44 @@ def plot_rank_vs_budget(
     ax.set_yticks(np.arange(1, n + 1))
     ax.invert_yaxis()  # the best rank on top
     ax.set_xlim(0, float(grid.max()) * 1.01 if grid.size else 1)
+    _integer_ticks(ax)
     ax.grid(True, alpha=0.35)
     ax.set_xlabel("full-fidelity-equivalent evaluations")
     ax.set_ylabel(f"average rank (1 = best of {n})")
     ax.set_title(title or "Average rank over (task, seed) pairs", fontsize=10)
     _legend(ax, n)
+    return _save(fig, path)
+
+
+def best_so_far(budget_used: np.ndarray, scores: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """The best score (higher is better) among the evaluations done once ``grid[k]`` budget is used; NaN
+    before the first finite score. ``budget_used`` is cumulative and non-decreasing, failed trials are NaN."""
+    best = np.fmax.accumulate(np.where(np.isfinite(scores), scores, np.nan))
+    index = np.searchsorted(np.asarray(budget_used, dtype=float), grid + 1e-9, side="right") - 1
+    return np.where(index >= 0, best[np.clip(index, 0, None)], np.nan) if best.size else np.full(grid.shape, np.nan)
+
+
+def plot_best_so_far(
+    curves: dict[str, tuple[np.ndarray, np.ndarray]],
+    path: str | os.PathLike[str],
+    *,
+    title: str = "",
+) -> Path:
+    """Best score so far against full-fidelity-equivalent evaluations, one line per label.
+
+    Args:
+        curves: label -> (budgets, best score at each budget), e.g. a run and the mean of a benchmark's
+            methods on the same task.
+        path: the PNG to write.
+    """
+    fig, ax = _figure()
+    for i, (label, (x, y)) in enumerate(curves.items()):
+        ax.plot(x, y, label=label, drawstyle="steps-post", **_style(i, len(curves), len(x)))
+    ax.set_xlim(0, max((float(np.max(x)) for x, _ in curves.values() if len(x)), default=1.0) * 1.01)
+    _integer_ticks(ax)
+    ax.grid(True, alpha=0.35)
+    ax.set_xlabel("full-fidelity-equivalent evaluations")
+    ax.set_ylabel("best score so far (higher is better)")
+    ax.set_title(title or "Best score so far", fontsize=10)
+    _legend(ax, len(curves))
     return _save(fig, path)
