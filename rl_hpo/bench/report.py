@@ -25,6 +25,7 @@ import pandas as pd
 
 from rl_hpo.bench import metrics, plots
 from rl_hpo.bench.study import CellKey, Study, atomic_open, atomic_write_text
+from rl_hpo.bench.trials import degenerate_tasks
 
 __all__ = ["PLOT_FILES", "read_trials", "report_command", "write_report"]
 
@@ -254,6 +255,14 @@ def write_report(path: str | os.PathLike[str]) -> Path:
         )
     if trials.empty:
         raise FileNotFoundError(f"{study.path} has no finished cell yet; nothing to report.")
+    bounds = json.loads(study.bounds_json.read_text(encoding="utf-8")) if study.bounds_json.exists() else None
+    degenerate = degenerate_tasks(bounds or {})
+    if degenerate:
+        trials = trials[~trials["task"].isin(list(degenerate))]
+        if trials.empty:
+            raise ValueError(
+                f"Every task of {study.path} has a degenerate score range ({sorted(degenerate)}); no regret to report."
+            )
 
     final = float(settings["budget"]) if "budget" in settings else metrics.final_budget(trials)
     budgets = metrics.summary_budgets(final)
@@ -280,7 +289,6 @@ def write_report(path: str | os.PathLike[str]) -> Path:
     )
 
     at = (10, 100, 500)
-    bounds = json.loads(study.bounds_json.read_text(encoding="utf-8")) if study.bounds_json.exists() else None
     lines = [
         f"# {title}",
         "",
@@ -290,6 +298,13 @@ def write_report(path: str | os.PathLike[str]) -> Path:
     ]
     if coverage:
         lines += [f"**Partial report:** {coverage}", ""]
+    if degenerate:
+        named = ", ".join(f"{t} (span {span:.3g})" for t, span in sorted(degenerate.items()))
+        lines += [
+            f"**Left out:** {len(degenerate)} task(s) whose scores are constant up to round-off, so that their "
+            f"regret would be noise: {named}. Every table and plot below is over the other tasks.",
+            "",
+        ]
     incomplete = int(np.isnan(curves.values[..., -1]).any(axis=0).sum())
     if incomplete:
         lines += [f"**Note:** {incomplete} (task, seed) pairs lack some method; ranks and win rates skip them.", ""]

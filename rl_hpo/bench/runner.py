@@ -39,7 +39,7 @@ from typing import Any
 from rl_hpo.bench import executors as _executors
 from rl_hpo.bench.report import write_report
 from rl_hpo.bench.study import CellKey, Study, atomic_open, atomic_write_text, to_json
-from rl_hpo.bench.trials import StudyBounds, assemble_trials, raise_stored_bounds, study_bounds
+from rl_hpo.bench.trials import StudyBounds, assemble_trials, degenerate_tasks, raise_stored_bounds, study_bounds
 from rl_hpo.exceptions import AllTrialsFailedError, RLHPOError
 from rl_hpo.history import History
 from rl_hpo.optimizer import make_optimizer, optimizer_class
@@ -469,6 +469,12 @@ def assemble_study(
     trials = assemble_trials(cells, bounds)
     with atomic_open(study.trials_csv) as f:
         trials.to_csv(f, index=False)
+    for task, span in degenerate_tasks(bounds).items():
+        warnings.warn(
+            f"The scores of {task} span only {span:.3g} in this study (constant up to round-off): its regret is "
+            "noise, so it is left out of every mean, rank and test of the report.",
+            stacklevel=2,
+        )
     return bounds
 
 

@@ -43,7 +43,12 @@ import pandas as pd
 from rl_hpo.bench.metrics import NO_INCUMBENT_REGRET
 from rl_hpo.tasks.base import ScoreBounds
 
-__all__ = ["BASE_COLUMNS", "StudyBounds", "assemble_trials", "study_bounds"]
+__all__ = ["BASE_COLUMNS", "DEGENERATE_SPAN", "StudyBounds", "assemble_trials", "degenerate_tasks", "study_bounds"]
+
+#: A task whose study bounds span less than this, relative to their magnitude (at least 1), has no usable
+#: regret: its scores are constant up to round-off (some YAHPO instances output a constant metric), so its
+#: "regret" is noise of any size. Such a task is left out of every mean, rank and test.
+DEGENERATE_SPAN = 1e-9
 
 #: The columns of trials.csv before the configuration's ``config.<name>`` columns.
 BASE_COLUMNS = [
@@ -149,6 +154,17 @@ def study_bounds(cells: Iterable[Mapping[str, Any]]) -> dict[str, StudyBounds]:
         else:
             raised = math.isfinite(hi) and hi > sb
             out[task] = StudyBounds(sw, max(sb, hi), sw, sb, "task", raised, run)
+    return out
+
+
+def degenerate_tasks(bounds: Mapping[str, StudyBounds | Mapping[str, Any]]) -> dict[str, float]:
+    """The tasks whose bounds span almost nothing (see ``DEGENERATE_SPAN``), with their span."""
+    out = {}
+    for task, b in bounds.items():
+        worst, best = (b.worst, b.best) if isinstance(b, StudyBounds) else (float(b["worst"]), float(b["best"]))
+        span = best - worst
+        if not span > DEGENERATE_SPAN * max(1.0, abs(best), abs(worst)):
+            out[task] = span
     return out
 
 

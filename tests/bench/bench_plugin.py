@@ -11,6 +11,7 @@ from typing import Any
 
 from rl_hpo.baselines.random_search import RandomSearch
 from rl_hpo.optimizer import register_optimizer
+from rl_hpo.tasks.registry import register_family
 
 __all__ = ["DELAY_ENV", "Broken", "SleepyRandom"]
 
@@ -41,3 +42,32 @@ class Broken(RandomSearch):
 
 register_optimizer("sleepy", SleepyRandom)
 register_optimizer("broken", Broken)
+
+
+# -- a task family for the degenerate-range tests: "flat/bowl/0" varies, "flat/bowl/1" is constant up to 1e-13.
+DESCRIPTION = "test tasks: a bowl (instance 0) and a constant up to round-off (instance 1)"
+
+
+def make_task(scenario: str, instance: str, **options: Any) -> Any:
+    from rl_hpo.space import Float, SearchSpace
+    from rl_hpo.tasks.base import FunctionTask
+
+    scale = 1.0 if instance == "0" else 1e-13
+    return FunctionTask(
+        lambda c: 0.7 - scale * (c["x"] - 0.3) ** 2,
+        SearchSpace({"x": Float(0.0, 1.0)}),
+        name=f"flat/{scenario}/{instance}",
+    )
+
+
+def suite_names(**options: Any) -> list[str]:
+    return ["flat/bowl"]
+
+
+def load_suite(scenario: str, **options: Any) -> Any:
+    from rl_hpo.tasks.registry import Suite
+
+    return Suite("flat/bowl", {"train": (), "validation": (), "test": ("flat/bowl/0", "flat/bowl/1")}, {})
+
+
+register_family("flat", __name__)

@@ -345,3 +345,17 @@ def test_killing_a_bench_stops_its_worker_processes(tmp_path: Path) -> None:
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(bench.pid, signal.SIGKILL)
+
+
+def test_a_task_with_a_degenerate_score_range_is_left_out_and_named(tmp_path: Path):
+    from rl_hpo.bench.trials import StudyBounds, degenerate_tasks
+
+    assert degenerate_tasks({"a": StudyBounds(0.0, 1e-13, 0.0, 1e-13, "task", False, None)}) == {"a": 1e-13}
+    assert degenerate_tasks({"b": {"worst": 5.0, "best": 5.001}}) == {}
+    settings = _settings(tmp_path / "flat", suite="flat/bowl", tasks=None, methods=("random", "qmc"), task_options={})
+    with pytest.warns(UserWarning, match=r"The scores of flat/bowl/1 span only .* left out of every mean"):
+        study = run_bench(settings, progress=False)
+    report = study.report_md.read_text()
+    assert "**Left out:** 1 task(s)" in report and "flat/bowl/1 (span" in report
+    assert "2 methods x 1 tasks x 2 seeds" in report  # every table is over the other task
+    assert set(read_trials(study.trials_csv)["task"]) == {"flat/bowl/0", "flat/bowl/1"}  # trials.csv keeps it
