@@ -246,6 +246,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="M,M",
         help="discard these methods' finished cells and run them again (e.g. ppo after retraining)",
     )
+    p.add_argument(
+        "--allow-mixed-commits",
+        action="store_true",
+        help="continue a study whose finished cells were run at another git commit (refused by default)",
+    )
     _add_data_option(p)
 
     p = sub.add_parser(

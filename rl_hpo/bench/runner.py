@@ -38,7 +38,7 @@ from typing import Any
 
 from rl_hpo.bench import executors as _executors
 from rl_hpo.bench.report import write_report
-from rl_hpo.bench.study import CellKey, Study, atomic_open, atomic_write_text, to_json
+from rl_hpo.bench.study import CellKey, Study, StudySettingsError, atomic_open, atomic_write_text, to_json
 from rl_hpo.bench.trials import StudyBounds, assemble_trials, degenerate_tasks, raise_stored_bounds, study_bounds
 from rl_hpo.exceptions import AllTrialsFailedError, RLHPOError
 from rl_hpo.history import History
@@ -108,6 +108,9 @@ class BenchSettings:
     the other methods' cells stay. Recorded in run.json as the session's ``redone_methods``."""
     plugins: Sequence[str] = ()
     """Modules imported first in every worker (e.g. to register a task family or an optimizer)."""
+    allow_mixed_commits: bool = False
+    """Resume a study whose finished cells were run at another git commit (refused by default: a published
+    study runs at one commit; ``redo`` the methods whose code changed instead)."""
     command: str | None = None
     """The command line recorded in run.json; default this process's arguments."""
 
@@ -373,6 +376,31 @@ def provenance(
     }
 
 
+def _refuse_mixed_commits(study: Study, session: Mapping[str, Any]) -> None:
+    """Raise ``StudySettingsError`` if the study keeps finished cells from a session at another git commit."""
+    commit = session.get("git_commit")
+    run = study.read_run()
+    if commit is None or run is None:
+        return
+    kept = study.cell_commits()
+    if None in kept:  # cells written before cells recorded their commit: the sessions' commits stand in
+        kept = (kept - {None}) | {s.get("git_commit") for s in run.get("sessions", [])}
+    others = sorted(c for c in kept if c not in (None, commit))
+    if others:
+        raise StudySettingsError(
+            f"{study.path} holds cells run at commit(s) {', '.join(c[:10] for c in others)}, not at this checkout's "
+            f"{commit[:10]}: a study's results come from one commit. Re-run the methods whose code changed with "
+            "--redo M,M (or start a new --out); pass --allow-mixed-commits to continue anyway (the report lists "
+            "every session's commit)."
+        )
+    if session.get("git_dirty"):
+        warnings.warn(
+            f"The checkout has uncommitted changes: cells of this session may not be reproducible from commit "
+            f"{commit[:10]} (run.json records it).",
+            stacklevel=3,
+        )
+
+
 def run_bench(settings: BenchSettings, *, progress: bool = True) -> Study:
     """Run (or resume) the study ``settings`` describes and write its trials, summary and report.
 
@@ -398,6 +426,8 @@ def run_bench(settings: BenchSettings, *, progress: bool = True) -> Study:
     redone = study.drop_methods(settings.redo)
     if redone:
         session["redone_methods"] = redone
+    if not settings.allow_mixed_commits:
+        _refuse_mixed_commits(study, session)
     study.open(_identity(settings, resolved, optimizers), session)
     study.remove_temporaries()
 
@@ -412,7 +442,7 @@ def run_bench(settings: BenchSettings, *, progress: bool = True) -> Study:
         for m in resolved.methods
         if CellKey(m, t, s) not in done
     ]
-    failures = _run_cells(study, executor, todo, n_total=len(keys), progress=progress)
+    failures = _run_cells(study, executor, todo, n_total=len(keys), progress=progress, commit=session["git_commit"])
     if failures:
         first_key, first_err = failures[0]
         details = getattr(first_err, "details", "") or ""
@@ -427,7 +457,13 @@ def run_bench(settings: BenchSettings, *, progress: bool = True) -> Study:
 
 
 def _run_cells(
-    study: Study, executor: _executors.Executor, todo: Sequence[CellSpec], *, n_total: int, progress: bool
+    study: Study,
+    executor: _executors.Executor,
+    todo: Sequence[CellSpec],
+    *,
+    n_total: int,
+    progress: bool,
+    commit: str | None = None,
 ) -> list[tuple[CellKey, BaseException]]:
     failures: list[tuple[CellKey, BaseException]] = []
     bar = None
@@ -444,7 +480,7 @@ def _run_cells(
                 if bar is not None:
                     bar.write(f"cell failed: {spec.key}: {outcome}")
             else:
-                study.save_cell(spec.key, outcome)
+                study.save_cell(spec.key, {**outcome, "git_commit": commit})
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix_str(f"{spec.method} {spec.task} s{spec.seed}", refresh=False)
@@ -515,12 +551,13 @@ def bench_command(args: Any = None, /, **options: Any) -> int:
         policy: ``--policy default|DIR``, the policy of the "ppo" and "portfolio_ppo" methods (passed as
             their policy option unless "default").
         redo: ``--redo M,M``, methods whose finished cells are discarded and run again.
+        allow_mixed_commits: ``--allow-mixed-commits``, resume cells run at another git commit.
         progress: show a progress bar on stderr (default True).
         command_line: the command line to record (default this process's arguments).
     """
     given = {**(vars(args) if args is not None else {}), **options}
     known = {"suite", "methods", "out", "split", "budget", "seeds", "tasks", "workers", "executor", "policy"}
-    known |= {"progress", "command_line", "redo"}
+    known |= {"progress", "command_line", "redo", "allow_mixed_commits"}
     unknown = sorted(set(options) - known)
     if unknown:
         raise TypeError(f"bench_command got unknown option(s) {unknown}; it takes {sorted(known)}.")
@@ -541,6 +578,7 @@ def bench_command(args: Any = None, /, **options: Any) -> int:
         executor=given.get("executor") or "local",
         method_options=method_options,
         redo=tuple(m.strip() for m in (given.get("redo") or "").split(",") if m.strip()),
+        allow_mixed_commits=bool(given.get("allow_mixed_commits", False)),
         command=given.get("command_line"),  # a parsed namespace's "command" is the subcommand's name
     )
     study = run_bench(settings, progress=given.get("progress", True))

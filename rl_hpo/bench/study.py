@@ -259,6 +259,16 @@ class Study:
         """Which of ``keys`` have a complete cell file."""
         return {key for key in keys if self._read_cell(key) is not None}
 
+    def cell_commits(self) -> set[str | None]:
+        """The git commits the finished cells were run at (None for a cell that does not say)."""
+        commits: set[str | None] = set()
+        for path in self.cells_dir.glob("*.json"):
+            try:
+                commits.add(json.loads(path.read_text(encoding="utf-8")).get("git_commit"))
+            except (OSError, ValueError):
+                continue  # unreadable: it runs again
+        return commits
+
     def load_cell(self, key: CellKey) -> dict[str, Any]:
         record = self._read_cell(key)
         if record is None:

@@ -359,3 +359,25 @@ def test_a_task_with_a_degenerate_score_range_is_left_out_and_named(tmp_path: Pa
     assert "**Left out:** 1 task(s)" in report and "flat/bowl/1 (span" in report
     assert "2 methods x 1 tasks x 2 seeds" in report  # every table is over the other task
     assert set(read_trials(study.trials_csv)["task"]) == {"flat/bowl/0", "flat/bowl/1"}  # trials.csv keeps it
+
+
+def test_a_study_refuses_to_mix_commits_unless_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from rl_hpo.bench import runner
+
+    checkout = {"rev-parse": "a" * 40, "status": ""}
+    monkeypatch.setattr(runner, "_git", lambda *args: checkout[args[0]])
+    settings = _settings(tmp_path / "s", methods=("random", "qmc"), tasks=TASKS[:1], seeds=1, workers=1)
+    run_bench(settings, progress=False)
+    run_bench(settings, progress=False)  # the same commit resumes
+    checkout["rev-parse"] = "b" * 40
+    with pytest.raises(
+        StudySettingsError, match=r"cells run at commit\(s\) aaaaaaaaaa, not at this checkout's bbbbbbbbbb"
+    ):
+        run_bench(settings, progress=False)
+    run_bench(BenchSettings(**{**settings.__dict__, "allow_mixed_commits": True}), progress=False)
+    checkout["rev-parse"] = "c" * 40
+    fresh = run_bench(BenchSettings(**{**settings.__dict__, "redo": ("random", "qmc")}), progress=False)  # all redone
+    assert fresh.read_run()["sessions"][-1]["git_commit"] == "c" * 40
+    checkout["status"] = " M rl_hpo/space.py"
+    with pytest.warns(UserWarning, match="uncommitted changes"):
+        run_bench(settings, progress=False)
