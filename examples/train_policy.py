@@ -14,7 +14,7 @@ import argparse
 
 import rl_hpo
 from rl_hpo.agents.candidate_training import CandidateTrainConfig, train_candidate_policy
-from rl_hpo.agents.training import evaluate_method
+from rl_hpo.bench.evaluation import evaluate_method
 
 
 def main() -> None:

@@ -33,7 +33,6 @@ Built from random candidates only (``--n-local-rounds 0 --out /tmp/random_only.j
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import shlex
 import sys
@@ -46,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from rl_hpo.baselines.portfolio import Portfolio, build_portfolio, find_portfolio, read_portfolio, write_portfolio
+from rl_hpo.bench.evaluation import regret_at
 from rl_hpo.optimizer import make_optimizer
 from rl_hpo.tasks import load_suite
 from rl_hpo.tasks.base import Task
@@ -149,18 +149,10 @@ def build(cfg: Settings) -> list[Path]:
 
 
 def _run(task: Task, opt: Any, budget: int) -> np.ndarray:
-    """Normalized regret of the best so far after each of ``budget`` trials."""
+    """Normalized regret of the best so far after each of ``budget`` trials (every trial at full fidelity)."""
     assert task.bounds is not None
-    best = -math.inf
-    curve = np.empty(budget)
-    for i in range(budget):
-        trial = opt.ask()
-        result = task.evaluate(trial.config, trial.fidelity)
-        opt.tell(trial, result)
-        if not result.failed:
-            best = max(best, result.score)
-        curve[i] = task.bounds.regret(best) if math.isfinite(best) else 1.0
-    return curve
+    history = opt.optimize(task, budget)
+    return np.asarray(regret_at(history, task.bounds, range(1, budget + 1)))
 
 
 def evaluate(cfg: Settings) -> dict[str, dict[int, float]]:

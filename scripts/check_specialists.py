@@ -5,7 +5,7 @@ A specialist (``rl_hpo/data/policies/<scenario>``) stays shipped only while it b
 cross-validation: per fold, the held-out train datasets and the regret of the fold's specialist (trained on
 the other folds) at 10 / 25 / 50 evaluations. This script runs the current default policy on the same
 held-out datasets with the same seeds and budget, through the same evaluation as that table
-(``rl_hpo.agents.training.evaluate_method``), and applies the rule ``scripts/train_specialist_policy.py``
+(``rl_hpo.bench.evaluation.evaluate_method``), and applies the rule ``scripts/train_specialist_policy.py``
 installs by: the specialist wins when its mean regret over the three budgets is lower. The default never
 trained on any YAHPO dataset, so each fold's held-out datasets are unseen by it as well.
 
@@ -28,7 +28,7 @@ import numpy as np
 
 from rl_hpo.agents.policy_file import default_policy_path, load_policy
 from rl_hpo.agents.policy_optimizer import PolicyOptimizer
-from rl_hpo.agents.training import evaluate_method
+from rl_hpo.bench.evaluation import evaluate_method
 
 BUDGETS = ("10", "25", "50")
 

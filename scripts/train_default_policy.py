@@ -34,7 +34,7 @@ import numpy as np
 from rl_hpo.agents.candidate_policy_optimizer import CandidatePolicyOptimizer
 from rl_hpo.agents.candidate_training import CandidateTrainConfig, train_candidate_policy
 from rl_hpo.agents.policy_file import default_policy_path, load_policy
-from rl_hpo.agents.training import evaluate_method
+from rl_hpo.bench.evaluation import evaluate_method
 from rl_hpo.tasks.registry import load_suite
 
 SELECTION_SUITES = ("prior/gp", "synthetic/mixed")

@@ -204,7 +204,8 @@ def train_candidate_policy(config: CandidateTrainConfig) -> Path:
 
     from rl_hpo.agents.candidate_network import CandidatePolicy
     from rl_hpo.agents.candidate_policy_optimizer import CandidatePolicyOptimizer
-    from rl_hpo.agents.training import _preserved_global_state, _progress_callback, evaluate_method
+    from rl_hpo.agents.training import _preserved_global_state, _progress_callback
+    from rl_hpo.bench.evaluation import evaluate_method
 
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -32,8 +32,8 @@ import random
 import shlex
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +42,9 @@ import torch
 
 from rl_hpo.agents.network import PerDimensionPolicy, TuningNetwork
 from rl_hpo.agents.policy_file import Policy, load_policy
+from rl_hpo.bench.evaluation import EvalResult, evaluate_method
 from rl_hpo.envs.actions import ActionMapping
 from rl_hpo.envs.observation import ObservationLayout
-from rl_hpo.optimizer import Optimizer
-from rl_hpo.space import SearchSpace
 from rl_hpo.tasks.base import Task
 from rl_hpo.tasks.registry import Suite, load_suite, load_task
 
@@ -60,8 +59,6 @@ __all__ = [
     "train_command",
     "validation_tasks",
 ]
-
-_EVAL_BUDGETS = (10, 25)
 
 
 @dataclass
@@ -256,24 +253,6 @@ class TrainConfig:
 
 
 @dataclass
-class EvalResult:
-    """Normalized regret of a policy on tasks (mean over tasks of the mean over seeds).
-
-    Attributes:
-        regret: budget -> mean normalized regret of the best score after that many evaluations.
-        per_task: task name -> (budget -> mean regret over seeds).
-        score: the selection criterion, the mean of ``regret`` over its budgets (lower is better).
-    """
-
-    regret: dict[int, float]
-    per_task: dict[str, dict[int, float]] = field(default_factory=dict)
-
-    @property
-    def score(self) -> float:
-        return float(np.mean(list(self.regret.values())))
-
-
-@dataclass
 class TrainResult:
     """What ``train`` produced."""
 
@@ -314,37 +293,6 @@ def evaluate_policy(
         seeds=seeds,
         budget=budget,
     )
-
-
-def evaluate_method(
-    make: Callable[[SearchSpace, int], Optimizer],
-    tasks: Sequence[Task | str],
-    *,
-    seeds: Sequence[int] = (0, 1, 2),
-    budget: int = 50,
-) -> EvalResult:
-    """Run the optimizer ``make(space, seed)`` on every task and seed and average the normalized regret
-    of its best score at 10, 25 and ``budget`` evaluations (single-fidelity methods).
-
-    Raises:
-        ValueError: if a task has no score bounds.
-    """
-    budgets = sorted({b for b in (*_EVAL_BUDGETS, budget) if b <= budget})
-    per_task: dict[str, dict[int, float]] = {}
-    for item in tasks:
-        task = load_task(item) if isinstance(item, str) else item
-        if task.bounds is None:
-            raise ValueError(f"Task {task.name!r} has no score bounds; normalized regret needs them.")
-        curves = []
-        for seed in seeds:
-            history = make(task.space, int(seed)).optimize(task, budget)
-            scores = np.array([r.score for r in history.records], dtype=float)
-            scores = np.where(np.isfinite(scores), scores, -np.inf)
-            best = np.maximum.accumulate(scores)
-            curves.append([float(task.bounds.regret(best[min(b, len(best)) - 1])) for b in budgets])
-        per_task[task.name] = dict(zip(budgets, np.mean(curves, axis=0).tolist()))
-    regret = {b: float(np.mean([r[b] for r in per_task.values()])) for b in budgets}
-    return EvalResult(regret, per_task)
 
 
 # -- helpers --------------------------------------------------------------------------------------

@@ -37,6 +37,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from rl_hpo.bench.evaluation import NO_INCUMBENT_REGRET
+
 __all__ = [
     "DEFAULT_BUDGETS",
     "NO_INCUMBENT_REGRET",
@@ -59,8 +61,6 @@ __all__ = [
 
 #: Budgets reported beside the final one (BENCHMARK_PROTOCOL.md).
 DEFAULT_BUDGETS: tuple[float, ...] = (10, 25, 50)
-#: The regret of a run that has no incumbent yet (no evaluation, or none at full fidelity).
-NO_INCUMBENT_REGRET = 1.0
 #: Columns that identify one run.
 RUN_KEYS = ["method", "task", "seed"]
 # Budgets are sums of fidelity fractions: compare them with a tolerance for round-off.

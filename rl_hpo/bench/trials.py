@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rl_hpo.bench.metrics import NO_INCUMBENT_REGRET
+from rl_hpo.bench.evaluation import best_so_far_regret
 from rl_hpo.tasks.base import ScoreBounds
 
 __all__ = ["BASE_COLUMNS", "DEGENERATE_SPAN", "StudyBounds", "assemble_trials", "degenerate_tasks", "study_bounds"]
@@ -168,17 +168,6 @@ def degenerate_tasks(bounds: Mapping[str, StudyBounds | Mapping[str, Any]]) -> d
     return out
 
 
-def _run_regret(score: np.ndarray, counted: np.ndarray, bounds: ScoreBounds) -> np.ndarray:
-    """Normalized regret of the best score so far among the ``counted`` successful evaluations."""
-    values = np.where(counted & np.isfinite(score), score, -np.inf)
-    incumbent = np.maximum.accumulate(values) if values.size else values
-    has = np.isfinite(incumbent)
-    regret = np.full(score.shape, NO_INCUMBENT_REGRET)
-    if has.any():
-        regret[has] = bounds.regret(incumbent[has])
-    return regret
-
-
 def assemble_trials(
     cells: Sequence[Mapping[str, Any]], bounds: Mapping[str, StudyBounds] | None = None
 ) -> pd.DataFrame:
@@ -205,8 +194,8 @@ def assemble_trials(
                 "score": score,
                 "cost": np.asarray(rows["cost"], dtype=float),
                 "sim_time": np.asarray(rows["sim_time"], dtype=float),
-                "regret": _run_regret(score, full, b),
-                "regret_any": _run_regret(score, np.ones_like(full), b),
+                "regret": best_so_far_regret(score, b, full),
+                "regret_any": best_so_far_regret(score, b),
                 "decision_s": np.asarray(rows["decision_s"], dtype=float),
                 "budget_used": np.asarray(rows["budget_used"], dtype=float),
                 "error": pd.Series(rows["error"], dtype=object),

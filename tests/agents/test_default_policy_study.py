@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rl_hpo.agents.training import evaluate_method
+from rl_hpo.bench.evaluation import evaluate_method
 from rl_hpo.optimizer import make_optimizer
 from rl_hpo.tasks.registry import load_suite
 

@@ -1,0 +1,111 @@
+"""The evaluation core: normalized regret of the best score so far, at a budget, for one run or many.
+
+Every number the project publishes is computed here or from ``trials.csv`` built with it: studies
+(``rl_hpo.bench.trials`` uses ``best_so_far_regret``), training validation and policy selection
+(``evaluate_method``), specialist cross-validation and portfolio evaluation (the scripts call
+``evaluate_method`` or ``best_so_far_regret``). The definitions are those of ``BENCHMARK_PROTOCOL.md``:
+
+- the regret of a run after evaluation ``i`` is ``(best - incumbent) / (best - worst)`` with the task's
+  bounds, where the incumbent is the best score among the evaluations ``0..i`` that count (successful, and
+  at the highest fidelity); ``NO_INCUMBENT_REGRET`` (1) before the first one;
+- the regret at budget ``b`` is that of the last evaluation with ``budget_used <= b`` (full-fidelity-equivalent
+  evaluations; one per trial for single-fidelity methods).
+
+``evaluate_method`` uses each task's stored bounds as they are; a study (``rl-hpo bench``) raises a stored best
+that one of its runs beat, for every regret of the study (``rl_hpo.bench.trials``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rl_hpo.history import History
+from rl_hpo.optimizer import Optimizer
+from rl_hpo.space import SearchSpace
+from rl_hpo.tasks.base import ScoreBounds, Task
+from rl_hpo.tasks.registry import load_task
+
+__all__ = ["EVAL_BUDGETS", "NO_INCUMBENT_REGRET", "EvalResult", "best_so_far_regret", "evaluate_method", "regret_at"]
+
+#: Regret of a run that has no successful evaluation yet (nothing to recommend).
+NO_INCUMBENT_REGRET = 1.0
+#: The budgets ``evaluate_method`` reports besides the run's own.
+EVAL_BUDGETS = (10, 25)
+
+
+def best_so_far_regret(scores: np.ndarray, bounds: ScoreBounds, counted: np.ndarray | None = None) -> np.ndarray:
+    """Normalized regret of the best score so far after each evaluation.
+
+    Args:
+        scores: the run's scores in order (higher is better; NaN for a failed evaluation).
+        bounds: the task's score bounds.
+        counted: which evaluations may become the incumbent (default: all; e.g. only full-fidelity ones).
+    """
+    scores = np.asarray(scores, dtype=float)
+    counted = np.ones(scores.shape, dtype=bool) if counted is None else np.asarray(counted, dtype=bool)
+    values = np.where(counted & np.isfinite(scores), scores, -np.inf)
+    incumbent = np.maximum.accumulate(values) if values.size else values
+    has = np.isfinite(incumbent)
+    regret = np.full(scores.shape, NO_INCUMBENT_REGRET)
+    if has.any():
+        regret[has] = bounds.regret(incumbent[has])
+    return regret
+
+
+def regret_at(history: History, bounds: ScoreBounds, budgets: Sequence[float]) -> list[float]:
+    """A run's regret at each budget (full-fidelity-equivalent evaluations; see the module docstring).
+
+    Evaluations below the task's highest fidelity count toward the budget but never become the incumbent.
+    """
+    scores = np.array([r.score for r in history.records], dtype=float)
+    full = np.array([r.budget_fraction >= 1.0 - 1e-9 for r in history.records], dtype=bool)
+    regret = best_so_far_regret(scores, bounds, full)
+    used = np.cumsum([r.budget_fraction for r in history.records])
+    last = np.searchsorted(used, np.asarray(budgets, dtype=float) + 1e-9, side="right") - 1
+    return [float(regret[i]) if i >= 0 else NO_INCUMBENT_REGRET for i in last]
+
+
+@dataclass
+class EvalResult:
+    """Normalized regret of a method on tasks (mean over tasks of the mean over seeds).
+
+    Attributes:
+        regret: budget -> mean normalized regret of the best score after that many evaluations.
+        per_task: task name -> (budget -> mean regret over seeds).
+        score: the selection criterion, the mean of ``regret`` over its budgets (lower is better).
+    """
+
+    regret: dict[int, float]
+    per_task: dict[str, dict[int, float]] = field(default_factory=dict)
+
+    @property
+    def score(self) -> float:
+        return float(np.mean(list(self.regret.values())))
+
+
+def evaluate_method(
+    make: Callable[[SearchSpace, int], Optimizer],
+    tasks: Sequence[Task | str],
+    *,
+    seeds: Sequence[int] = (0, 1, 2),
+    budget: int = 50,
+) -> EvalResult:
+    """Run the optimizer ``make(space, seed)`` on every task and seed and average the normalized regret of
+    its best score at 10, 25 and ``budget`` evaluations (with the tasks' stored bounds).
+
+    Raises:
+        ValueError: if a task has no score bounds.
+    """
+    budgets = sorted({b for b in (*EVAL_BUDGETS, budget) if b <= budget})
+    per_task: dict[str, dict[int, float]] = {}
+    for item in tasks:
+        task = load_task(item) if isinstance(item, str) else item
+        if task.bounds is None:
+            raise ValueError(f"Task {task.name!r} has no score bounds; normalized regret needs them.")
+        curves = [regret_at(make(task.space, int(seed)).optimize(task, budget), task.bounds, budgets) for seed in seeds]
+        per_task[task.name] = dict(zip(budgets, np.mean(curves, axis=0).tolist()))
+    regret = {b: float(np.mean([r[b] for r in per_task.values()])) for b in budgets}
+    return EvalResult(regret, per_task)
