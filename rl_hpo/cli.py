@@ -375,32 +375,20 @@ def _cmd_train(args: argparse.Namespace) -> int:
         from rl_hpo.agents.candidate_training import train_command as candidate_train_command
 
         return candidate_train_command(args)
-    try:
-        from rl_hpo.agents.training import train_command
-    except ModuleNotFoundError as err:
-        if err.name and err.name.startswith("rl_hpo"):
-            raise NotImplementedError("'rl-hpo train' is not available in this version of rl_hpo.") from None
-        raise
+    from rl_hpo.agents.training import train_command
+
     return train_command(args)
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    try:
-        from rl_hpo.bench import bench_command
-    except ImportError as err:
-        if getattr(err, "name", None) and str(err.name).startswith("rl_hpo"):
-            raise NotImplementedError("'rl-hpo bench' is not available in this version of rl_hpo.") from None
-        raise
+    from rl_hpo.bench import bench_command
+
     return bench_command(args)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    try:
-        from rl_hpo.bench import report_command
-    except ImportError as err:
-        if getattr(err, "name", None) and str(err.name).startswith("rl_hpo"):
-            raise NotImplementedError("'rl-hpo report' is not available in this version of rl_hpo.") from None
-        raise
+    from rl_hpo.bench import report_command
+
     return report_command(args)
 
 
@@ -434,9 +422,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `rl-hpo tasks --suite S | head`: the reader left, which is fine
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except NotImplementedError as err:
-        print(f"rl-hpo {args.command}: {err}", file=sys.stderr)
-        return EXIT_ERROR
     except (RLHPOError, ValueError, FileNotFoundError, PermissionError) as err:
         if os.environ.get("RL_HPO_DEBUG"):
             raise

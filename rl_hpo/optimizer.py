@@ -270,12 +270,7 @@ def optimizer_class(name: str) -> type[Optimizer]:
     entry = _REGISTRY[name]
     if isinstance(entry, str):
         module, _, attr = entry.partition(":")
-        try:
-            entry = getattr(importlib.import_module(module), attr)
-        except ModuleNotFoundError as err:
-            if err.name is not None and err.name.startswith("rl_hpo"):
-                raise NotImplementedError(f"Method {name!r} is not available in this version of rl_hpo.") from None
-            raise
+        entry = getattr(importlib.import_module(module), attr)
         _REGISTRY[name] = entry
     return entry
 

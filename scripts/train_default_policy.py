@@ -41,7 +41,7 @@ SELECTION_SUITES = ("prior/gp", "synthetic/mixed")
 VARIANTS = {"most likely": {"deterministic": True}, "sampled": {"deterministic": False}}
 
 
-def select(candidates: dict[str, Path], *, seeds: int, max_tasks: int) -> dict:
+def select(candidates: dict[str, Path], *, seeds: int, max_tasks: int, budget: int = 50) -> dict:
     """Every candidate policy with every variant on the selection suites' validation splits."""
     suites = {name: load_suite(name).load("validation")[:max_tasks] for name in SELECTION_SUITES}
     table: dict[str, dict[str, dict]] = {}
@@ -53,6 +53,7 @@ def select(candidates: dict[str, Path], *, seeds: int, max_tasks: int) -> dict:
                     lambda space, seed, o=options, p=policy: CandidatePolicyOptimizer(space, seed=seed, policy=p, **o),
                     tasks,
                     seeds=range(seeds),
+                    budget=budget,
                 ).regret
                 for name, tasks in suites.items()
             }
@@ -137,7 +138,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--install", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--select-seeds", type=int, default=3)
     parser.add_argument("--select-max-tasks", type=int, default=32)
+    parser.add_argument("--select-budget", type=int, default=50, help="evaluations per selection run (default: 50)")
     args = parser.parse_args(argv)
+    if args.install and args.select_budget != 50:
+        parser.error(
+            "--select-budget other than 50 is for quick checks: add --no-install (the README reports 10 / 25 / 50)."
+        )
     command = " ".join(shlex.quote(a) for a in ["python", *sys.argv])
     out = Path(args.out)
     if not args.skip_train:
@@ -148,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     saved = json.loads((out / "config.json").read_text())
     commands = [saved.get("command") or command] + ([command] if args.skip_train else [])
     candidates = {name: out / name for name in ("best", "final") if (out / name / "policy.json").is_file()}
-    selection = select(candidates, seeds=args.select_seeds, max_tasks=args.select_max_tasks)
+    selection = select(candidates, seeds=args.select_seeds, max_tasks=args.select_max_tasks, budget=args.select_budget)
     print(f"selected: {selection['candidate']} ({selection['variant']})")
     if args.install:
         print(f"installed: {install(out, selection, commands)}")

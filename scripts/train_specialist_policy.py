@@ -247,6 +247,7 @@ def main(argv: list[str] | None = None) -> None:
         metavar="DIR",
         help="an earlier --out of fewer --timesteps: its runs are copied into --out and trained on to --timesteps",
     )
+    parser.add_argument("--max-datasets", type=int, help="use only the first N train datasets (a quick smoke run)")
     parser.add_argument("--install", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--force", action="store_true", help="install even if the specialist does not win")
     args = parser.parse_args(argv)
@@ -254,7 +255,7 @@ def main(argv: list[str] | None = None) -> None:
     if os.environ.get("RL_HPO_YAHPO_DATA"):
         command = f"RL_HPO_YAHPO_DATA={shlex.quote(os.environ['RL_HPO_YAHPO_DATA'])} {command}"
     commands = recipe(args, command)
-    names = sorted(load_suite(args.suite).task_names("train"))
+    names = sorted(load_suite(args.suite).task_names("train"))[: args.max_datasets]
     fold_policies, final = train_all(names, args, command)
     cv = cross_validate(names, fold_policies, args)
     wins = np.mean(list(cv["specialist"].values())) < np.mean(list(cv["reference"].values()))

@@ -8,7 +8,7 @@ The test splits are never touched.
 
 Usage::
 
-    RL_HPO_YAHPO_DATA=/path/to/yahpo_data python scripts/compare_policies.py runs/a/best runs/b/final \\
+    RL_HPO_YAHPO_DATA=/path/to/yahpo_data python experiments/compare_per_dimension_policies.py runs/a/best runs/b/final \\
         [--suites yahpo/lcbench,yahpo/rbv2_xgboost,synthetic/mixed,sklearn/all] [--out comparison.json]
 """
 

@@ -30,9 +30,9 @@ Two measurements:
 
 Usage::
 
-    RL_HPO_YAHPO_DATA=/path/to/yahpo_data python benchmarks/naive_ppo_floor.py cv --out runs/naive_floor
+    RL_HPO_YAHPO_DATA=/path/to/yahpo_data python experiments/naive_ppo_floor.py cv --out runs/naive_floor
     benchmarks/lcbench_head_to_head/run.sh      # the study it is compared with, in runs/lcbench_head_to_head
-    RL_HPO_YAHPO_DATA=/path/to/yahpo_data python benchmarks/naive_ppo_floor.py test --out runs/naive_floor \\
+    RL_HPO_YAHPO_DATA=/path/to/yahpo_data python experiments/naive_ppo_floor.py test --out runs/naive_floor \\
         --study runs/lcbench_head_to_head --train-seeds 0,1,2
 
 The trained policies' weights are kept as ``policy.pt`` under ``--out`` (loaded with ``weights_only``), so

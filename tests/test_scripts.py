@@ -1,0 +1,83 @@
+"""Every kept script of scripts/ and benchmarks/ runs: a tiny run each (the long studies stay out of CI).
+
+The tests of scripts/build_portfolios.py, scripts/check_specialists.py, scripts/estimate_yahpo_bounds.py and
+benchmarks/decision_overhead.py live beside the code they exercise; experiments/ is not run (its README).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NEEDS_YAHPO = pytest.mark.skipif(
+    not os.environ.get("RL_HPO_YAHPO_DATA"), reason="needs the YAHPO data ($RL_HPO_YAHPO_DATA)"
+)
+
+
+def _run(script: str, *args: str, timeout: int = 600) -> str:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / script), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def test_every_script_is_smoke_tested_somewhere() -> None:
+    tested = (ROOT / "tests").rglob("*.py")
+    text = "\n".join(p.read_text() for p in tested)
+    for path in [*ROOT.glob("scripts/*.py"), *ROOT.glob("benchmarks/**/*.py")]:
+        assert path.name in text or path.stem in text, f"{path.relative_to(ROOT)} has no test"
+
+
+def test_demo_prints_its_table() -> None:
+    out = _run(
+        "scripts/demo.py", "--task", "synthetic/branin/80", "--budget", "4", "--seeds", "1", "--methods", "random,tpe"
+    )
+    assert "best score (mean ± sd)   regret" in out and "\nrandom " in out and "\ntpe " in out
+
+
+def test_the_unseen_spaces_summary_reads_the_recorded_studies() -> None:
+    out = _run("benchmarks/unseen_spaces/summarize.py")
+    assert out.startswith("| method |") and "ppo / gp regret at 50" in out
+
+
+def test_train_default_policy_selects_among_the_policies_of_a_run(tmp_path: Path) -> None:
+    from rl_hpo.agents.candidate_training import CandidateTrainConfig, train_candidate_policy
+
+    out = tmp_path / "run"
+    config = CandidateTrainConfig(
+        out=str(out), timesteps=128, n_envs=2, vec_env="dummy", n_steps=64, batch_size=64, eval_freq=0,
+        progress=False, torch_threads=1,
+    )  # fmt: skip
+    train_candidate_policy(config)
+    stdout = _run(
+        "scripts/train_default_policy.py", "--out", str(out), "--skip-train", "--no-install",
+        "--select-seeds", "1", "--select-max-tasks", "1", "--select-budget", "12",
+    )  # fmt: skip
+    assert "selected: " in stdout
+
+
+def test_train_specialist_policy_cross_validates_on_a_few_datasets(tmp_path: Path) -> None:
+    stdout = _run(
+        "scripts/train_specialist_policy.py", "--suite", "synthetic/branin", "--out", str(tmp_path / "s"),
+        "--timesteps", "128", "--folds", "2", "--seeds", "1", "--max-datasets", "4", "--no-install",
+    )  # fmt: skip
+    assert "cross-validated regret: specialist" in stdout
+
+
+@NEEDS_YAHPO
+def test_env_throughput_measures_every_setting() -> None:
+    out = _run("benchmarks/env_throughput.py", "--steps", "64", "--repeats", "1", "--n-envs", "2")
+    assert "single" in out and "vec-2" in out
+
+
+@NEEDS_YAHPO
+def test_yahpo_throughput_measures_batches_and_single_calls() -> None:
+    out = _run("benchmarks/yahpo_throughput.py", "--seconds", "0.05")
+    assert "single evaluate(config)" in out
