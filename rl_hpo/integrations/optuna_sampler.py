@@ -130,6 +130,8 @@ class RLSampler(BaseSampler):
         inferred = _inferred_space(completed)
         if inferred.distributions != search_space:  # Optuna passes back what infer_relative_search_space gave
             inferred = _inferred_space(completed, only=search_space)
+        if inferred.space is None:
+            return {}
         seen = study._get_trials(deepcopy=False, states=_SEEN_STATES, use_cache=True)
         key = (study._study_id, study._storage, tuple(inferred.distributions.items()))
         if (
@@ -213,7 +215,7 @@ class _InferredSpace:
     """The relative search space: Optuna's distributions, the rl_hpo space the policy tunes, and the maps."""
 
     distributions: dict[str, BaseDistribution]
-    space: SearchSpace
+    space: SearchSpace | None  # None when no parameter can be modelled (everything is sampled independently)
 
     def config_of(self, params: Mapping[str, Any]) -> dict[str, Any] | None:
         """A trial's parameters as a configuration of ``space`` (None if they are not one)."""
@@ -260,7 +262,7 @@ def _inferred_space(
                 continue
         params.append((name, _param(dist, condition)))
         kept[name] = dist
-    return _InferredSpace(kept, SearchSpace(params))
+    return _InferredSpace(kept, SearchSpace(params) if params else None)
 
 
 def _condition_for(

@@ -163,3 +163,74 @@ def test_two_worker_processes_share_one_study_through_a_storage(tmp_path: Path, 
     assert len(trials) == 40
     assert len({tuple(sorted(t.params.items())) for t in trials}) == 40  # no duplicate trial
     assert study.best_value > trials[0].value
+
+
+# -- what Optuna's own sampler tests expect of every sampler, run against RLSampler ---------------------------
+def _quick() -> RLSampler:
+    return RLSampler(seed=0, n_startup_trials=2)  # the policy decides from the third trial on
+
+
+def test_a_nan_objective_never_becomes_the_best() -> None:
+    study = optuna.create_study(sampler=_quick())
+
+    def run(base: float) -> None:
+        study.optimize(lambda t: t.suggest_float("x", 0.1, 0.2) + base, n_trials=1)
+
+    for base in range(10, 1, -1):
+        run(base)
+    assert int(study.best_value) == 2
+    run(math.nan)  # a failed trial: the best stays
+    assert int(study.best_value) == 2 and study.trials[-1].state == optuna.trial.TrialState.FAIL
+    run(1)
+    assert int(study.best_value) == 1
+
+
+def test_partially_fixed_parameters_are_kept() -> None:
+    study = optuna.create_study(sampler=_quick())
+    objective = lambda t: t.suggest_float("x", -1, 1) + t.suggest_int("y", -1, 1) + t.suggest_float("z", -1, 1)  # noqa: E731
+    study.optimize(objective, n_trials=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        study.sampler = optuna.samplers.PartialFixedSampler({"y": 0}, study.sampler)
+    study.optimize(objective, n_trials=3)
+    assert all(t.params["y"] == 0 for t in study.trials[-3:])
+
+
+def test_single_value_distributions_sample_their_value() -> None:
+    fixed = {
+        "a": CategoricalDistribution([1]),
+        "b": IntDistribution(1, 1),
+        "c": FloatDistribution(1.0, 1.0, log=True),
+        "d": FloatDistribution(1.0, 1.0, step=1.0),
+    }
+    study = optuna.create_study(sampler=_quick())
+    for _ in range(4):
+        trial = study.ask(fixed_distributions=fixed)
+        study.tell(trial, 1.0)
+        assert all(trial.params[name] == 1 for name in fixed)
+
+
+@pytest.mark.parametrize(("low", "high"), [(0, 5), (0, 20), (20, 30)])
+def test_a_range_that_changes_during_the_study_is_sampled_within_the_new_range(low: int, high: int) -> None:
+    def objective(trial: optuna.Trial, lo: int, hi: int) -> float:
+        return trial.suggest_float("x", lo, hi) + trial.suggest_int("y", lo, hi)
+
+    study = optuna.create_study(sampler=_quick())
+    study.optimize(lambda t: objective(t, 0, 10), n_trials=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # x and y go to the independent sampler, said once each
+        study.optimize(lambda t: objective(t, low, high), n_trials=5)
+    assert all(low <= t.params["x"] <= high and low <= t.params["y"] <= high for t in study.trials[5:])
+    assert all(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
+
+
+def test_branches_that_suggest_different_parameters_are_modelled() -> None:
+    def objective(trial: optuna.Trial) -> float:
+        if trial.suggest_categorical("x", [True, False]):
+            return trial.suggest_float("y", 0, 1)
+        return trial.suggest_float("z", 0, 1)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # y and z are conditional on x: no fallback
+        study = _run(_quick(), objective, n_trials=10)
+    assert set(_quick().infer_relative_search_space(study, study.trials[-1])) == {"x", "y", "z"}
