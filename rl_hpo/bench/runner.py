@@ -31,7 +31,7 @@ import sys
 import time
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,7 @@ from typing import Any
 from rl_hpo.bench import executors as _executors
 from rl_hpo.bench.report import write_report
 from rl_hpo.bench.study import CellKey, Study, StudySettingsError, atomic_open, atomic_write_text, to_json
-from rl_hpo.bench.trials import StudyBounds, assemble_trials, degenerate_tasks, raise_stored_bounds, study_bounds
+from rl_hpo.bench.trials import StudyBounds, assemble_trials, degenerate_tasks, study_bounds
 from rl_hpo.exceptions import AllTrialsFailedError, RLHPOError
 from rl_hpo.history import History
 from rl_hpo.optimizer import make_optimizer, optimizer_class
@@ -451,7 +451,7 @@ def run_bench(settings: BenchSettings, *, progress: bool = True) -> Study:
             f"The {len(keys) - len(failures)} finished cells are saved in {study.cells_dir}; fix the cause and "
             "re-run the same command to run the failed ones."
         )
-    assemble_study(study, keys, task_options=settings.task_options)
+    assemble_study(study, keys)
     write_report(study.path)
     return study
 
@@ -490,17 +490,14 @@ def _run_cells(
     return failures
 
 
-def assemble_study(
-    study: Study, keys: Iterable[CellKey], *, task_options: Mapping[str, Any] | None = None
-) -> dict[str, StudyBounds]:
+def assemble_study(study: Study, keys: Iterable[CellKey]) -> dict[str, StudyBounds]:
     """Write ``bounds.json`` and ``trials.csv`` from the finished cells ``keys`` (in that order).
 
-    Bounds that a run beat are raised (in the task family's store too, where it has one) before any
-    regret is computed, so the whole study uses the same, raised bounds.
+    Bounds that a run beat are raised before any regret is computed, so the whole study uses the same,
+    raised bounds (the study's own: bounds.json holds them, nothing is written back to the tasks).
     """
     cells = [study.load_cell(k) for k in keys]
     bounds = study_bounds(cells)
-    raise_stored_bounds(bounds, _bound_store(task_options or {}))
     atomic_write_text(study.bounds_json, to_json({t: b.to_dict() for t, b in bounds.items()}, indent=2) + "\n")
     trials = assemble_trials(cells, bounds)
     with atomic_open(study.trials_csv) as f:
@@ -512,25 +509,6 @@ def assemble_study(
             stacklevel=2,
         )
     return bounds
-
-
-def _bound_store(task_options: Mapping[str, Any]) -> Callable[[str, StudyBounds], None]:
-    """A function that tells a task's own store of bounds about a bound the study raised.
-
-    Tasks that keep bounds across runs (YAHPO: a per-user cache) expose ``update_bounds(score, config=)``;
-    the others (synthetic: exact optima) keep the raised bound in the study's bounds.json only.
-    """
-
-    def store(name: str, bounds: StudyBounds) -> None:
-        update = getattr(_load_task(name, task_options), "update_bounds", None)
-        if not callable(update):
-            return
-        try:
-            update(bounds.best, config=(bounds.best_run or {}).get("config"))
-        except Exception as err:  # the study's own bounds.json still has the raised bound
-            warnings.warn(f"Could not store the raised bound of {name} ({err}); bounds.json has it.", stacklevel=2)
-
-    return store
 
 
 def bench_command(args: Any = None, /, **options: Any) -> int:

@@ -22,8 +22,9 @@ trials):
 
 Bounds: regret is never negative. The study's bounds of a task are its stored bounds (``task.bounds``),
 with the best raised to the best full-fidelity score any run of the study reached: a run that beats the
-stored best shows that the bound was wrong, so the best is raised (and the task's own store of bounds is
-told, where it has one) and every regret of the study is computed with the raised bound. The stored worst
+stored best shows that the bound was wrong, so the best is raised and every regret of the study is computed
+with the raised bound. The raised bound is the study's own (its ``bounds.json``): nothing is written back to
+the task, so no later result depends on this study having run. The stored worst
 stays (an incumbent below it, which only a first evaluation can be, has regret 1), so a run's regret
 depends on the other runs of the study only through a raised best. A task without stored bounds uses the
 worst and best full-fidelity scores the study observed.
@@ -33,7 +34,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -212,14 +213,3 @@ def assemble_trials(
         warnings.simplefilter("ignore", FutureWarning)
         table = pd.concat(frames, ignore_index=True)
     return table[[*BASE_COLUMNS, *(f"config.{n}" for n in config_names)]]
-
-
-def raise_stored_bounds(
-    bounds: Mapping[str, StudyBounds], raiser: Callable[[str, StudyBounds], None] | None
-) -> list[str]:
-    """Tell a task's own store of bounds about the bounds this study raised; returns those tasks."""
-    raised = [task for task, b in bounds.items() if b.raised]
-    if raiser is not None:
-        for task in raised:
-            raiser(task, bounds[task])
-    return raised

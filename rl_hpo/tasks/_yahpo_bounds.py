@@ -1,14 +1,18 @@
-"""Score bounds of YAHPO instances for normalized regret: shipped estimates plus a per-user cache.
+"""Score bounds of YAHPO instances for normalized regret: shipped data, else a deterministic estimate.
 
 Bounds are scores (higher is better, minimized outputs negated) at the highest fidelity, keyed by
-``scenario / objective / instance``. Two JSON files of the same layout hold them:
+``scenario / objective / instance``:
 
-- ``rl_hpo/data/yahpo_bounds.json`` (package data): estimated by ``scripts/estimate_yahpo_bounds.py`` from
-  a large random sample, the corners and edges of the space and long CMA-ES runs.
-- ``<cache>/yahpo_bounds.json`` with ``<cache>`` = ``$RL_HPO_CACHE`` or ``~/.cache/rl_hpo``: bounds computed
-  on first use for what the package file lacks, and bounds raised by ``update_bounds`` when a run beats them.
+- ``rl_hpo/data/yahpo_bounds.json`` (package data, read-only): estimated by ``scripts/estimate_yahpo_bounds.py``
+  from a large random sample, the corners and edges of the space and long CMA-ES runs.
+- For an instance or objective the package file lacks, ``YahpoTask.estimate_bounds`` computes a
+  deterministic estimate (a seeded random sample and the cube's corners). ``<cache>/yahpo_bound_estimates.json``
+  (``<cache>`` = ``$RL_HPO_CACHE`` or ``~/.cache/rl_hpo``) memoizes it under its sample size and seed, so that it
+  is computed once per machine; the memo holds nothing that depends on which runs came before.
 
-The bounds of an instance are the widest of both: the lower worst and the higher best.
+A study that sees a run beat a bound raises it for that study only (``rl_hpo.bench.trials``, recorded in the
+study's ``bounds.json``); nothing is written back here, so a result never depends on what ran before on the
+machine.
 """
 
 from __future__ import annotations
@@ -16,30 +20,30 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-import math
 import os
 import tempfile
 import threading
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from rl_hpo.tasks.base import ScoreBounds
 
-__all__ = ["CACHE_ENV_VAR", "bounds_cache_file", "stored_bounds", "update_bounds"]
+__all__ = ["CACHE_ENV_VAR", "bounds_cache_file", "memoized_estimate", "shipped_bounds"]
 
 CACHE_ENV_VAR = "RL_HPO_CACHE"
 _FILE = "yahpo_bounds.json"
-_MEMO: dict[tuple[str, str, str, str], ScoreBounds | None] = {}
+_ESTIMATES_FILE = "yahpo_bound_estimates.json"
+_MEMO: dict[tuple[str, ...], ScoreBounds] = {}
 _MEMO_LOCK = threading.Lock()
 
 
 def bounds_cache_file() -> Path:
-    """The user cache file of bounds: ``$RL_HPO_CACHE/yahpo_bounds.json`` or ``~/.cache/rl_hpo/...``."""
+    """The memo of estimated bounds: ``$RL_HPO_CACHE/yahpo_bound_estimates.json`` or ``~/.cache/rl_hpo/...``."""
     root = os.environ.get(CACHE_ENV_VAR, "").strip() or "~/.cache/rl_hpo"
-    return Path(root).expanduser() / _FILE
+    return Path(root).expanduser() / _ESTIMATES_FILE
 
 
 @functools.cache
@@ -66,31 +70,38 @@ def _entry(data: Mapping[str, Any], scenario: str, objective: str, instance: str
     return entry if isinstance(entry, Mapping) else None
 
 
-def _merge(*entries: Mapping[str, Any] | None) -> ScoreBounds | None:
-    worst, best = math.inf, -math.inf
-    for e in entries:
-        if e is None:
-            continue
-        worst = min(worst, float(e["worst"]))
-        best = max(best, float(e["best"]))
-    if not (math.isfinite(worst) and math.isfinite(best)):
-        return None
-    return ScoreBounds(worst, best)
+def shipped_bounds(scenario: str, objective: str, instance: str) -> ScoreBounds | None:
+    """The bounds the package ships for an instance and objective, or None."""
+    entry = _entry(_packaged(), scenario, objective, str(instance))
+    return None if entry is None else ScoreBounds(float(entry["worst"]), float(entry["best"]))
 
 
-def stored_bounds(scenario: str, objective: str, instance: str) -> ScoreBounds | None:
-    """The stored bounds of an instance (package file and user cache merged), or None if neither has them."""
+def memoized_estimate(key: tuple[str, ...], estimate: Callable[[], ScoreBounds]) -> ScoreBounds:
+    """``estimate()`` (a deterministic function of ``key``), computed once per machine: read from the memo file
+    when it holds ``key``, else computed and written there (a warning, and no memo, where it cannot be written)."""
     cache = bounds_cache_file()
-    key = (str(cache), scenario, objective, str(instance))
+    name = "/".join(key)
     with _MEMO_LOCK:
-        if key in _MEMO and _MEMO[key] is not None:
-            return _MEMO[key]
-    bounds = _merge(
-        _entry(_packaged(), scenario, objective, str(instance)),
-        _entry(_read(cache), scenario, objective, str(instance)),
-    )
+        if (str(cache), *key) in _MEMO:
+            return _MEMO[(str(cache), *key)]
+    entry = _read(cache).get(name)
+    if isinstance(entry, Mapping) and {"worst", "best"} <= set(entry):
+        bounds = ScoreBounds(float(entry["worst"]), float(entry["best"]))
+    else:
+        bounds = estimate()
+        try:
+            with _locked(cache):
+                data = _read(cache)
+                data[name] = {"worst": bounds.worst, "best": bounds.best}
+                _write_atomic(cache, data)
+        except OSError as err:
+            warnings.warn(
+                f"Cannot write the memo of estimated bounds {str(cache)!r} ({err}); set {CACHE_ENV_VAR} to a writable "
+                "folder to estimate each instance once.",
+                stacklevel=3,
+            )
     with _MEMO_LOCK:
-        _MEMO[key] = bounds
+        _MEMO[(str(cache), *key)] = bounds
     return bounds
 
 
@@ -111,59 +122,6 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def update_bounds(
-    scenario: str,
-    objective: str,
-    instance: str,
-    best: float,
-    worst: float | None = None,
-    *,
-    config: Mapping[str, Any] | None = None,
-) -> ScoreBounds:
-    """Widen the stored bounds of an instance with a score a run reached, writing the user cache.
-
-    A run that beats the best bound shows the bound was wrong (BENCHMARK_PROTOCOL.md): call this with its
-    best score, then recompute regrets with the returned bounds. Scores are the task's (higher is better).
-
-    Args:
-        scenario, objective, instance: the key, e.g. ``("lcbench", "val_accuracy", "167190")``.
-        best: a score that was reached; the best bound becomes at least this.
-        worst: a score that was reached; the worst bound becomes at most this (optional).
-        config: the configuration that reached ``best``, kept beside the bound for reference.
-
-    Returns:
-        The new bounds (package file and user cache merged).
-
-    Raises:
-        ValueError: for a non-finite score.
-    """
-    instance = str(instance)
-    for label, value in (("best", best), ("worst", worst)):
-        if value is not None and not math.isfinite(float(value)):
-            raise ValueError(f"update_bounds needs a finite {label} score, got {label}={value!r}.")
-    cache = bounds_cache_file()
-    with _locked(cache):
-        data = _read(cache)
-        current = _merge(
-            _entry(_packaged(), scenario, objective, instance), _entry(data, scenario, objective, instance)
-        )
-        new_best = float(best) if current is None else max(current.best, float(best))
-        low = float(best) if worst is None else float(worst)
-        new_worst = low if current is None else min(current.worst, low)
-        entry: dict[str, Any] = {"worst": new_worst, "best": new_best}
-        old = _entry(data, scenario, objective, instance) or {}
-        if config is not None and (current is None or float(best) > current.best):
-            entry["best_config"] = dict(config)
-        elif "best_config" in old:
-            entry["best_config"] = old["best_config"]
-        data.setdefault(scenario, {}).setdefault(objective, {})[instance] = entry
-        _write_atomic(cache, data)
-    bounds = ScoreBounds(new_worst, new_best)
-    with _MEMO_LOCK:
-        _MEMO[(str(cache), scenario, objective, instance)] = bounds
-    return bounds
-
-
 def _write_atomic(path: Path, data: Mapping[str, Any]) -> None:
     # A reader in another process must never see a half-written file.
     fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
@@ -180,7 +138,7 @@ def _write_atomic(path: Path, data: Mapping[str, Any]) -> None:
 def _json_default(value: Any) -> Any:
     if hasattr(value, "item"):  # numpy scalars in configurations
         return value.item()
-    raise TypeError(f"Cannot store {value!r} of type {type(value).__name__} in the bounds cache.")
+    raise TypeError(f"Cannot store {value!r} of type {type(value).__name__} in the memo of estimated bounds.")
 
 
 def _forget() -> None:

@@ -15,7 +15,7 @@ from rl_hpo.exceptions import DataNotFoundError, TaskNotFoundError
 from rl_hpo.space import Categorical, Condition
 from rl_hpo.tasks import _yahpo_bounds, _yahpo_data, yahpo
 from rl_hpo.tasks.registry import load_suite, load_task
-from rl_hpo.tasks.yahpo import YahpoTask, make_task, update_bounds
+from rl_hpo.tasks.yahpo import YahpoTask, make_task
 
 # Outputs of yahpo_gym 1.0.2 (BenchmarkSet(scenario).objective_function, multithread=False; numpy 1.26,
 # ConfigSpace 0.6.1, onnxruntime 1.32) on yahpo_data v1.0.2, with the inputs its _config_to_xs built.
@@ -645,29 +645,31 @@ def test_bounds_bracket_random_samples(yahpo_data_dir: Path, scenario: str, inst
     assert np.all(bounds.regret(scores) >= 0) and np.all(bounds.regret(scores) <= 1)
 
 
-def test_bounds_computed_on_first_use_and_cached(yahpo_data_dir: Path, _isolated_cache: Path) -> None:
+def test_bounds_outside_the_shipped_data_are_a_deterministic_estimate_memoized_once(
+    yahpo_data_dir: Path, _isolated_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     task = make_task("lcbench", "167190", data_dir=yahpo_data_dir, objective="val_balanced_accuracy")
-    assert yahpo.stored_bounds("lcbench", "val_balanced_accuracy", "167190") is None
+    assert yahpo.shipped_bounds("lcbench", "val_balanced_accuracy", "167190") is None
     bounds = task.bounds
-    assert bounds.worst < bounds.best
-    cached = json.loads((_isolated_cache / "yahpo_bounds.json").read_text())
-    assert cached["lcbench"]["val_balanced_accuracy"]["167190"]["best"] == bounds.best
+    assert bounds.worst < bounds.best and bounds == task.estimate_bounds()
+    memo = json.loads((_isolated_cache / "yahpo_bound_estimates.json").read_text())
+    assert memo["lcbench/val_balanced_accuracy/167190/n=10000/seed=0"] == {"worst": bounds.worst, "best": bounds.best}
+    # another process reads the memo instead of estimating again, and gets the same bounds
     _yahpo_bounds._forget()
-    assert yahpo.stored_bounds("lcbench", "val_balanced_accuracy", "167190") == bounds
+    monkeypatch.setattr(YahpoTask, "evaluate_unit", lambda *a, **k: pytest.fail("estimated twice"))
+    fresh = make_task("lcbench", "167190", data_dir=yahpo_data_dir, objective="val_balanced_accuracy")
+    assert fresh.bounds == bounds
 
 
-def test_update_bounds_only_raises(yahpo_data_dir: Path, _isolated_cache: Path) -> None:
+def test_shipped_bounds_are_read_only_and_ignore_any_cache(yahpo_data_dir: Path, _isolated_cache: Path) -> None:
+    _isolated_cache.mkdir(parents=True, exist_ok=True)
+    (_isolated_cache / "yahpo_bounds.json").write_text(
+        '{"lcbench": {"val_accuracy": {"167190": {"worst": 0, "best": 1000}}}}'
+    )
     task = make_task("lcbench", "167190", data_dir=yahpo_data_dir)
-    before = task.bounds
-    assert update_bounds("lcbench", "val_accuracy", "167190", before.best - 1.0) == before
-    raised = update_bounds("lcbench", "val_accuracy", "167190", before.best + 0.5, config={"x": 1})
-    assert raised.best == before.best + 0.5 and raised.worst == before.worst
-    assert task.bounds == raised
-    _yahpo_bounds._forget()  # another process reads the cache file
-    assert yahpo.stored_bounds("lcbench", "val_accuracy", "167190") == raised
-    assert task.update_bounds(before.best + 1.0).best == before.best + 1.0
-    with pytest.raises(ValueError, match="finite best score, got best=nan"):
-        update_bounds("lcbench", "val_accuracy", "167190", float("nan"))
+    assert task.bounds == yahpo.shipped_bounds("lcbench", "val_accuracy", "167190")
+    assert task.bounds.best < 1000
+    assert not hasattr(task, "update_bounds")
 
 
 def test_instances_of_one_scenario_are_evaluated_in_one_call(yahpo_data_dir: Path, monkeypatch) -> None:
