@@ -604,50 +604,6 @@ class SearchSpace(Mapping[str, Param]):
             raise ValueError(f"A search-space spec must be a dict of parameter specs, got {type(spec).__name__}.")
         return cls([(name, _param_from_spec(name, value)) for name, value in spec.items()])
 
-    def to_optuna(self) -> dict[str, Any]:
-        """Optuna distributions for every parameter (conditions are dropped; see ``suggest``)."""
-        import optuna.distributions as od
-
-        out: dict[str, Any] = {}
-        for name, p in self._params.items():
-            if isinstance(p, Float):
-                out[name] = od.FloatDistribution(float(p.low), float(p.high), log=p.log)
-            elif isinstance(p, Int):
-                out[name] = od.IntDistribution(int(p.low), int(p.high), log=p.log)
-            else:
-                assert isinstance(p, Categorical)
-                out[name] = od.CategoricalDistribution(list(p.choices))
-        return out
-
-    @classmethod
-    def from_optuna(cls, distributions: Mapping[str, Any]) -> SearchSpace:
-        import optuna.distributions as od
-
-        params: list[tuple[str, Param]] = []
-        for name, d in distributions.items():
-            if isinstance(d, od.FloatDistribution):
-                if d.step is not None:
-                    raise ValueError(f"Parameter {name!r}: stepped float distributions are not supported.")
-                params.append((name, Float(d.low, d.high, log=d.log)))
-            elif isinstance(d, od.IntDistribution):
-                if d.step != 1:
-                    raise ValueError(f"Parameter {name!r}: int distributions with step {d.step} are not supported.")
-                params.append((name, Int(d.low, d.high, log=d.log)))
-            elif isinstance(d, od.CategoricalDistribution):
-                params.append((name, Categorical(d.choices)))
-            else:
-                raise ValueError(f"Parameter {name!r}: unsupported Optuna distribution {d!r}.")
-        return cls(params)
-
-    def suggest(self, trial: Any) -> dict[str, Any]:
-        """Sample a configuration through an Optuna trial, define-by-run, so conditions are respected."""
-        config: dict[str, Any] = {}
-        dists = self.to_optuna()
-        for name in self._names:
-            if self.is_active(name, config):
-                config[name] = trial._suggest(name, dists[name])
-        return config
-
 
 class _Missing:
     def __repr__(self) -> str:

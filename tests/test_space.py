@@ -228,7 +228,9 @@ def test_plain_spec_round_trip():
 
 def test_optuna_round_trip():
     space = SearchSpace({"lr": Float(1e-4, 1.0, log=True), "n": Int(1, 64, log=True), "c": Categorical(["a", "b"])})
-    assert SearchSpace.from_optuna(space.to_optuna()) == space
+    from rl_hpo.optuna_space import from_optuna, to_optuna
+
+    assert from_optuna(to_optuna(space)) == space
 
 
 def test_categorical_values_do_not_match_across_types():

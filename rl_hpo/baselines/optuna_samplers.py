@@ -3,8 +3,8 @@
 The reference implementations beat our own copies for a fair comparison, so each optimizer here drives
 an in-memory Optuna study through Optuna's own ask/tell interface:
 
-- ``ask``: ``study.ask()``, then ``space.suggest(trial)`` (define-by-run, so a conditional parameter is
-  suggested only while it is active and Optuna never sees an inactive value);
+- ``ask``: ``study.ask()``, then ``rl_hpo.optuna_space.suggest(space, trial)`` (define-by-run, so a
+  conditional parameter is suggested only while it is active and Optuna never sees an inactive value);
 - ``tell``: ``study.tell(trial, score)``, or ``study.tell(trial, state=TrialState.FAIL)`` for a failed
   trial.
 
@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from rl_hpo.baselines.initial_design import initial_design
 from rl_hpo.optimizer import Optimizer, Trial
+from rl_hpo.optuna_space import suggest, to_optuna
 from rl_hpo.space import SearchSpace
 from rl_hpo.tasks.base import Fidelity, Result
 
@@ -109,7 +110,7 @@ class OptunaSamplerOptimizer(Optimizer):
     def _ask(self, trial_id: int) -> tuple[dict[str, Any], float | None]:
         with _quiet_optuna():
             trial = self.study_.ask()
-            config = self.space.suggest(trial)
+            config = suggest(self.space, trial)
         self._running[trial_id] = trial
         return config, None
 
@@ -131,7 +132,7 @@ class OptunaSamplerOptimizer(Optimizer):
         import optuna
         from optuna.trial import TrialState
 
-        dists = self.space.to_optuna()
+        dists = to_optuna(self.space)
         params = {name: config[name] for name in self.space.names if name in config}
         frozen = optuna.trial.create_trial(
             params=params,
