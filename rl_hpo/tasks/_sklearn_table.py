@@ -38,9 +38,9 @@ from rl_hpo.space import Categorical, Float, SearchSpace
 from rl_hpo.tasks.base import Fidelity, Result, ScoreBounds, Task
 
 if TYPE_CHECKING:
-    from rl_hpo.tasks._sklearn_data import Dataset
+    pass
 
-__all__ = ["TabulatedSklearnTask", "canonical_unit", "default_cache_dir", "tabulate"]
+__all__ = ["TabulatedSklearnTask", "build_table", "canonical_unit", "check_fidelities", "default_cache_dir"]
 
 _FORMAT = 1
 _log = logging.getLogger("rl_hpo.tasks.sklearn")
@@ -195,65 +195,15 @@ def _save(stem: Path, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> No
             raise
 
 
-def _check_fidelities(fidelities: Sequence[float], kind: str) -> tuple[float, ...]:
+def check_fidelities(fidelities: Sequence[float], kind: str) -> tuple[float, ...]:
     fids = tuple(sorted({float(f) for f in fidelities}))
     if not fids or fids[0] < 0.1 or fids[-1] > 1.0:
         raise ValueError(f"fidelities must be {kind} fractions in [0.1, 1]. Got {list(fidelities)!r} instead.")
     return fids
 
 
-def tabulate(
-    pipeline: str,
-    datasets: str | Sequence[str | Dataset | tuple[Any, Any]],
-    n_configs: int = 256,
-    seed: int = 0,
-    cache_dir: str | Path | None = None,
-    *,
-    cv: int = 3,
-    metric: str | None = None,
-    fidelities: Sequence[float] = (1.0,),
-    n_jobs: int | None = None,
-    progress: bool = False,
-    fidelity: str = "subsample",
-) -> list[TabulatedSklearnTask]:
-    """Evaluate ``n_configs`` random configurations of ``pipeline`` on each dataset once, cache, and serve.
-
-    Args:
-        pipeline: a name in ``PIPELINES``.
-        datasets: built-in dataset names (one name or several), ``Dataset`` objects or ``(X, y)`` pairs.
-        n_configs: configurations per table; the same ones on every dataset of the same task type.
-        seed: seeds the configurations, the folds and the estimators.
-        cache_dir: where tables live (default ``$RL_HPO_CACHE`` or ``~/.cache/rl_hpo``).
-        cv, metric, n_jobs: as for ``SklearnTask``.
-        fidelities: fractions to evaluate at (each configuration once per fraction); with more than one, the
-            served task has a fidelity of kind ``fidelity`` snapped to the nearest tabulated fraction.
-        progress: show a progress bar while evaluating.
-        fidelity: the fidelity kind, "subsample" (default) or "iterations" (as for ``SklearnTask``); tables of
-            different kinds are cached apart.
-
-    Returns:
-        One ``TabulatedSklearnTask`` per dataset, named ``sklearn/<pipeline>/<dataset>``.
-    """
-    from rl_hpo.tasks.sklearn import SklearnTask, _check_fidelity_kind, _check_pipeline, _dataset_of
-
-    _check_pipeline(pipeline)
-    kind = _check_fidelity_kind(pipeline, fidelity).name
-    if isinstance(n_configs, bool) or not isinstance(n_configs, int) or n_configs < 1:
-        raise ValueError(f"The 'n_configs' parameter of tabulate must be an int >= 1. Got {n_configs!r} instead.")
-    fids = _check_fidelities(fidelities, kind)
-    root = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
-    items = [datasets] if isinstance(datasets, str) else list(datasets)
-    tasks = []
-    for i, item in enumerate(items):
-        data = _dataset_of(item, f"data{i}", cv)
-        live = SklearnTask(pipeline, data, metric=metric, cv=cv, seed=seed, n_jobs=n_jobs, fidelity=kind)
-        tasks.append(_tabulate_one(live, n_configs, fids, root, progress))
-    return tasks
-
-
-def _tabulate_one(
-    live: Any, n_configs: int, fids: tuple[float, ...], root: Path, progress: bool
-) -> TabulatedSklearnTask:
+def build_table(live: Any, n_configs: int, fids: tuple[float, ...], root: Path, progress: bool) -> TabulatedSklearnTask:
+    """Evaluate (or finish evaluating) the table of the live ``SklearnTask`` ``live`` and serve it."""
     import sklearn
 
     space: SearchSpace = live.space

@@ -59,7 +59,7 @@ from rl_hpo.tasks._sklearn_pipelines import (
     iteration_pipelines,
     pipeline_space,
 )
-from rl_hpo.tasks._sklearn_table import TabulatedSklearnTask, default_cache_dir, tabulate
+from rl_hpo.tasks._sklearn_table import TabulatedSklearnTask, build_table, check_fidelities, default_cache_dir
 from rl_hpo.tasks.base import Fidelity, Result, Task
 from rl_hpo.tasks.registry import Suite
 
@@ -499,3 +499,50 @@ def _dataset_of(name_or_data: str | Dataset | tuple[Any, Any], label: str, cv: i
     raise ValueError(
         f"A dataset must be a built-in name, a Dataset or an (X, y) pair. Got {type(name_or_data).__name__}."
     )
+
+
+def tabulate(
+    pipeline: str,
+    datasets: str | Sequence[str | Dataset | tuple[Any, Any]],
+    n_configs: int = 256,
+    seed: int = 0,
+    cache_dir: str | Path | None = None,
+    *,
+    cv: int = 3,
+    metric: str | None = None,
+    fidelities: Sequence[float] = (1.0,),
+    n_jobs: int | None = None,
+    progress: bool = False,
+    fidelity: str = "subsample",
+) -> list[TabulatedSklearnTask]:
+    """Evaluate ``n_configs`` random configurations of ``pipeline`` on each dataset once, cache, and serve.
+
+    Args:
+        pipeline: a name in ``PIPELINES``.
+        datasets: built-in dataset names (one name or several), ``Dataset`` objects or ``(X, y)`` pairs.
+        n_configs: configurations per table; the same ones on every dataset of the same task type.
+        seed: seeds the configurations, the folds and the estimators.
+        cache_dir: where tables live (default ``$RL_HPO_CACHE`` or ``~/.cache/rl_hpo``).
+        cv, metric, n_jobs: as for ``SklearnTask``.
+        fidelities: fractions to evaluate at (each configuration once per fraction); with more than one, the
+            served task has a fidelity of kind ``fidelity`` snapped to the nearest tabulated fraction.
+        progress: show a progress bar while evaluating.
+        fidelity: the fidelity kind, "subsample" (default) or "iterations" (as for ``SklearnTask``); tables of
+            different kinds are cached apart.
+
+    Returns:
+        One ``TabulatedSklearnTask`` per dataset, named ``sklearn/<pipeline>/<dataset>``.
+    """
+    _check_pipeline(pipeline)
+    kind = _check_fidelity_kind(pipeline, fidelity).name
+    if isinstance(n_configs, bool) or not isinstance(n_configs, int) or n_configs < 1:
+        raise ValueError(f"The 'n_configs' parameter of tabulate must be an int >= 1. Got {n_configs!r} instead.")
+    fids = check_fidelities(fidelities, kind)
+    root = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+    items = [datasets] if isinstance(datasets, str) else list(datasets)
+    tasks = []
+    for i, item in enumerate(items):
+        data = _dataset_of(item, f"data{i}", cv)
+        live = SklearnTask(pipeline, data, metric=metric, cv=cv, seed=seed, n_jobs=n_jobs, fidelity=kind)
+        tasks.append(build_table(live, n_configs, fids, root, progress))
+    return tasks
