@@ -1,7 +1,7 @@
 """Build the greedy portfolios of rl_hpo/data/portfolios/ from the train split of each suite, or evaluate one.
 
 A portfolio is built from the meta-train tasks only (``--split train``, the default; validation and test tasks
-are never used to build). The method is ``rl_hpo.baselines.portfolio.build_portfolio``: random candidates
+are never used to build). The method is ``rl_hpo.baselines.portfolio_building.build_portfolio``: random candidates
 plus one local-search incumbent per train task, evaluated on every train task at the highest fidelity, then
 greedy forward selection on the mean normalized regret (Feurer et al. 2022, Auto-sklearn 2.0). Each file
 records the exact command that rebuilds it.
@@ -44,7 +44,8 @@ from typing import Any
 
 import numpy as np
 
-from rl_hpo.baselines.portfolio import Portfolio, build_portfolio, find_portfolio, read_portfolio, write_portfolio
+from rl_hpo.baselines.portfolio import Portfolio, find_portfolio, read_portfolio, write_portfolio
+from rl_hpo.baselines.portfolio_building import build_portfolio
 from rl_hpo.bench.evaluation import regret_at
 from rl_hpo.optimizer import make_optimizer
 from rl_hpo.tasks import load_suite

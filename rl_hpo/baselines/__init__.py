@@ -11,12 +11,12 @@ from rl_hpo.baselines.optuna_samplers import CMAES, GP, TPE
 from rl_hpo.baselines.portfolio import (
     Portfolio,
     PortfolioThenPolicy,
-    build_portfolio,
     read_portfolio,
     shipped_portfolio_for,
     stored_portfolios,
     write_portfolio,
 )
+from rl_hpo.baselines.portfolio_building import build_portfolio
 from rl_hpo.baselines.qmc import SobolSearch
 from rl_hpo.baselines.random_search import RandomSearch
 

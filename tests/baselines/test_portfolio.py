@@ -19,13 +19,12 @@ from rl_hpo.baselines.portfolio import (
     FORMAT,
     Portfolio,
     PortfolioThenPolicy,
-    build_portfolio,
     find_portfolio,
-    greedy_selection,
     read_portfolio,
     stored_portfolios,
     write_portfolio,
 )
+from rl_hpo.baselines.portfolio_building import build_portfolio, greedy_selection
 from rl_hpo.baselines.random_search import RandomSearch
 from rl_hpo.optimizer import Optimizer, Trial, make_optimizer
 from rl_hpo.space import Float, SearchSpace
