@@ -190,7 +190,7 @@ def install(source: Path, suite: str, cv: dict, commands: list[str]) -> Path:
         "",
         "### Warm-started by a portfolio",
         "",
-        "A greedy portfolio (`rl_hpo.baselines.build_portfolio`) built on each fold's training datasets, evaluated",
+        "A greedy portfolio (`rl_hpo.baselines.portfolio_building.build_portfolio`) built on each fold's training datasets, evaluated",
         "first, then continued by TPE (method `portfolio`) or by the fold's specialist (method `portfolio_ppo`):",
         "",
         "| fold | portfolio size | portfolio, then TPE @10 / 25 / 50 | portfolio, then the specialist @10 / 25 / 50 |",
