@@ -15,6 +15,8 @@ special.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -37,13 +39,69 @@ __all__ = [
 ]
 
 
-def _masked_pool(h: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+@dataclass(frozen=True)
+class _ArrayOps:
+    """The few array operations of the actor's forward pass, for torch tensors or numpy arrays: the actor is
+    written once (``_encode``, ``_actor_mean``) and runs on either, so training (torch, with gradients) and
+    inference (``NumpyActor``) compute the same function by construction."""
+
+    cat: Callable[[list[Any]], Any]  # concatenate along the last axis
+    tanh: Callable[[Any], Any]
+    rows: Callable[[Any, int], Any]  # (B, K) -> (B, n, K), the same row repeated
+    masked_max: Callable[[Any, Any], Any]  # max over rows (axis 1) where the (B, D, 1) mask is set
+    clamp_min: Callable[[Any, float], Any]
+
+
+_TORCH = _ArrayOps(
+    cat=lambda xs: torch.cat(xs, dim=-1),
+    tanh=torch.tanh,
+    rows=lambda x, n: x.unsqueeze(1).expand(-1, n, -1),
+    masked_max=lambda h, m: h.masked_fill(m == 0, -1e9).amax(dim=1),
+    clamp_min=lambda x, v: x.clamp_min(v),
+)
+_NUMPY = _ArrayOps(
+    cat=lambda xs: np.concatenate(xs, axis=-1),
+    tanh=np.tanh,
+    rows=lambda x, n: np.broadcast_to(x[:, None, :], (x.shape[0], n, x.shape[-1])),
+    masked_max=lambda h, m: np.where(m > 0, h, np.float32(-1e9)).max(axis=1),
+    clamp_min=np.maximum,
+)
+
+#: A dense layer as (weight of shape (in, out), bias): ``x @ weight + bias``.
+Dense = tuple[Any, Any]
+
+
+def _masked_pool(ops: _ArrayOps, h: Any, mask: Any) -> Any:
     """Masked mean and max over the rows of ``h`` (B, D, H) -> (B, 2H)."""
-    m = mask.unsqueeze(-1)
-    count = m.sum(dim=1).clamp_min(1.0)
-    mean = (h * m).sum(dim=1) / count
-    maxed = h.masked_fill(m == 0, -1e9).amax(dim=1)
-    return torch.cat([mean, maxed], dim=-1)
+    m = mask[..., None]
+    count = ops.clamp_min(m.sum(1), 1.0)
+    return ops.cat([(h * m).sum(1) / count, ops.masked_max(h, m)])
+
+
+def _encode(ops: _ArrayOps, layers: Sequence[Dense], per_dim: Any, glob: Any, mask: Any) -> tuple[Any, Any]:
+    """``PerDimensionEncoder``'s forward pass: ``layers`` are its two row layers and its refine layer."""
+    n_rows = per_dim.shape[1]
+    h = ops.cat([per_dim, ops.rows(glob, n_rows)])
+    for weight, bias in layers[:2]:
+        h = ops.tanh(h @ weight + bias)
+    context = _masked_pool(ops, h, mask)
+    weight, bias = layers[2]
+    h = ops.tanh(ops.cat([h, ops.rows(context, n_rows)]) @ weight + bias)
+    return h, _masked_pool(ops, h, mask)
+
+
+def _actor_mean(
+    ops: _ArrayOps, encoder: Sequence[Dense], direction: Dense, scale: Dense, per_dim: Any, glob: Any, mask: Any
+) -> Any:
+    """The mean action (B, max_dim + 1): a direction per real row (0 on padded ones), then the step scale."""
+    h, pooled = _encode(ops, encoder, per_dim, glob, mask)
+    rows = ops.cat([h, ops.rows(pooled, h.shape[1])])
+    moves = (rows @ direction[0] + direction[1])[..., 0] * mask
+    return ops.cat([moves, ops.cat([pooled, glob]) @ scale[0] + scale[1]])
+
+
+def _dense(layer: nn.Linear) -> Dense:
+    return layer.weight.T, layer.bias
 
 
 class PerDimensionEncoder(nn.Module):
@@ -65,16 +123,14 @@ class PerDimensionEncoder(nn.Module):
         )
         self.refine = nn.Sequential(nn.Linear(3 * hidden, hidden), nn.Tanh())
 
+    def layers(self) -> list[Dense]:
+        return [_dense(self.row[0]), _dense(self.row[2]), _dense(self.refine[0])]
+
     def forward(
         self, per_dim: torch.Tensor, glob: torch.Tensor, mask: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Row embeddings (B, D, H) and the pooled context (B, 2H)."""
-        n_rows = per_dim.shape[1]
-        x = torch.cat([per_dim, glob.unsqueeze(1).expand(-1, n_rows, -1)], dim=-1)
-        h = self.row(x)
-        context = _masked_pool(h, mask)
-        h = self.refine(torch.cat([h, context.unsqueeze(1).expand(-1, n_rows, -1)], dim=-1))
-        return h, _masked_pool(h, mask)
+        return _encode(_TORCH, self.layers(), per_dim, glob, mask)
 
 
 class TuningNetwork(nn.Module):
@@ -125,14 +181,10 @@ class TuningNetwork(nn.Module):
             slots), the log standard deviations, and 1/0 weights telling which entries are real.
         """
         per_dim, glob, mask = self._split(obs)
-        h, pooled = self.actor_encoder(per_dim, glob, mask)
-        n_rows = h.shape[1]
-        rows = torch.cat([h, pooled.unsqueeze(1).expand(-1, n_rows, -1)], dim=-1)
-        direction = self.direction_head(rows).squeeze(-1) * mask
-        scale = self.scale_head(torch.cat([pooled, glob], dim=-1))
-        mean = torch.cat([direction, scale], dim=-1)
-        weights = torch.cat([mask, torch.ones_like(scale)], dim=-1)
-        log_std = torch.cat([self.log_std[:1].expand(n_rows), self.log_std[1:]])
+        heads = _dense(self.direction_head), _dense(self.scale_head)
+        mean = _actor_mean(_TORCH, self.actor_encoder.layers(), *heads, per_dim, glob, mask)
+        weights = torch.cat([mask, torch.ones_like(mean[:, -1:])], dim=-1)
+        log_std = torch.cat([self.log_std[:1].expand(per_dim.shape[1]), self.log_std[1:]])
         return mean, log_std.expand_as(mean), weights
 
     def value(self, obs: torch.Tensor) -> torch.Tensor:
@@ -152,22 +204,14 @@ class TuningNetwork(nn.Module):
         return np.clip(a, -1.0, 1.0)
 
 
-def _np_pool(h: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    m = mask[..., None]
-    count = np.maximum(m.sum(axis=1), 1.0)
-    mean = (h * m).sum(axis=1) / count
-    maxed = np.where(m > 0, h, np.float32(-1e9)).max(axis=1)
-    return np.concatenate([mean, maxed], axis=-1)
-
-
 class NumpyActor:
     """The actor of a ``TuningNetwork`` evaluated with numpy, for inference.
 
     ``PolicyOptimizer`` calls the policy once per trial on one observation. Torch runs such tiny
     matrices fastest on one thread but uses its global thread pool, which can stall for milliseconds
     when other processes hold the cores (70 ms per call was measured on a busy 2-core machine against
-    0.8 ms on one thread); changing the pool would change global state. This copy of
-    ``TuningNetwork.actor`` has no such state; tests keep the two equal.
+    0.8 ms on one thread); changing the pool would change global state. This actor runs the very forward
+    pass of ``TuningNetwork.actor`` (``_actor_mean``) on numpy arrays, which have no such state.
 
     Args:
         network: the trained network (its weights are copied).
@@ -175,31 +219,19 @@ class NumpyActor:
 
     def __init__(self, network: TuningNetwork) -> None:
         self.layout = network.layout
-        w = {k: v.detach().cpu().numpy().astype(np.float32) for k, v in network.state_dict().items()}
-        self._row = [(w[f"actor_encoder.row.{i}.weight"].T, w[f"actor_encoder.row.{i}.bias"]) for i in (0, 2)]
-        self._refine = (w["actor_encoder.refine.0.weight"].T, w["actor_encoder.refine.0.bias"])
-        self._direction = (w["direction_head.weight"].T, w["direction_head.bias"])
-        self._scale = (w["scale_head.weight"].T, w["scale_head.bias"])
-        self._log_std = w["log_std"].astype(np.float64)
+
+        def numpy(dense: Dense) -> Dense:
+            return tuple(t.detach().cpu().numpy().astype(np.float32) for t in dense)  # type: ignore[return-value]
+
+        self._encoder = [numpy(d) for d in network.actor_encoder.layers()]
+        self._direction = numpy(_dense(network.direction_head))
+        self._scale = numpy(_dense(network.scale_head))
+        self._log_std = network.log_std.detach().cpu().numpy().astype(np.float64)
 
     def mean(self, obs: np.ndarray) -> np.ndarray:
         """Mean actions (B, max_dim + 1) of observations (B, size), as ``TuningNetwork.actor``."""
         per_dim, glob = self.layout.split(np.asarray(obs, dtype=np.float32))
-        mask = per_dim[..., 0]
-        n_rows = per_dim.shape[-2]
-        glob_rows = np.broadcast_to(glob[:, None, :], (*glob.shape[:1], n_rows, glob.shape[-1]))
-        h = np.concatenate([per_dim, glob_rows], axis=-1)
-        for weight, bias in self._row:
-            h = np.tanh(h @ weight + bias)
-        context = _np_pool(h, mask)
-        context_rows = np.broadcast_to(context[:, None, :], (*context.shape[:1], n_rows, context.shape[-1]))
-        h = np.tanh(np.concatenate([h, context_rows], axis=-1) @ self._refine[0] + self._refine[1])
-        pooled = _np_pool(h, mask)
-        pooled_rows = np.broadcast_to(pooled[:, None, :], (*pooled.shape[:1], n_rows, pooled.shape[-1]))
-        rows = np.concatenate([h, pooled_rows], axis=-1)
-        direction = (rows @ self._direction[0] + self._direction[1])[..., 0] * mask
-        scale = np.concatenate([pooled, glob], axis=-1) @ self._scale[0] + self._scale[1]
-        return np.concatenate([direction, scale], axis=-1)
+        return _actor_mean(_NUMPY, self._encoder, self._direction, self._scale, per_dim, glob, per_dim[..., 0])
 
     def act(self, obs: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
         """As ``TuningNetwork.act``: the mean, or a Gaussian sample drawn with ``rng``; clipped to [-1, 1]."""
