@@ -81,3 +81,17 @@ def test_env_throughput_measures_every_setting() -> None:
 def test_yahpo_throughput_measures_batches_and_single_calls() -> None:
     out = _run("benchmarks/yahpo_throughput.py", "--seconds", "0.05")
     assert "single evaluate(config)" in out
+
+
+@pytest.mark.slow
+@NEEDS_YAHPO
+def test_a_recorded_study_reproduces_exactly_at_its_commit() -> None:
+    done = subprocess.run(
+        ["bash", str(ROOT / "benchmarks" / "reproduce.sh"), "benchmarks/known_spaces/yahpo_lcbench", "--workers", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "reproduced: benchmarks/known_spaces/yahpo_lcbench/summary.csv" in done.stdout
