@@ -31,7 +31,7 @@ Two measurements:
 Usage::
 
     RL_HPO_YAHPO_DATA=/path/to/yahpo_data python experiments/naive_ppo_floor.py cv --out runs/naive_floor
-    benchmarks/lcbench_head_to_head/run.sh      # the study it is compared with, in runs/lcbench_head_to_head
+    benchmarks/head_to_head.sh yahpo/lcbench      # the study it is compared with, in runs/lcbench_head_to_head
     RL_HPO_YAHPO_DATA=/path/to/yahpo_data python experiments/naive_ppo_floor.py test --out runs/naive_floor \\
         --study runs/lcbench_head_to_head --train-seeds 0,1,2
 

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Head to head on a suite's test split (BENCHMARK_PROTOCOL.md): every method, the shipped PPO policy, 10 seeds
+# per dataset, budget 50 full-fidelity-equivalent evaluations.
+#
+#   benchmarks/head_to_head.sh yahpo/lcbench        # -> benchmarks/lcbench_head_to_head/
+#   benchmarks/head_to_head.sh yahpo/rbv2_xgboost   # -> benchmarks/rbv2_xgboost_head_to_head/
+#
+# Needs the YAHPO data folder (RL_HPO_YAHPO_DATA, or pass --yahpo-data PATH). Extra options pass through
+# (e.g. --workers 8, --executor ray); they do not change the results. Raw results (cells/, trials.csv) go to
+# runs/<scenario>_head_to_head/; re-running resumes an interrupted run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+suite=${1:?usage: head_to_head.sh SUITE [rl-hpo bench options]}
+shift
+study=${suite##*/}_head_to_head
+
+rl-hpo bench --suite "$suite" --split test \
+  --methods ppo,portfolio,portfolio_ppo,tpe,gp,cmaes,random,hyperband,bohb --budget 50 --seeds 10 \
+  --out "runs/$study" "$@"
+
+# The recorded result: report, summary, plots, settings/provenance and the bounds behind every regret.
+mkdir -p "benchmarks/$study"
+cp runs/$study/{report.md,summary.csv,run.json,bounds.json,*.png} "benchmarks/$study/"
