@@ -323,26 +323,12 @@ def train_command(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m rl_hpo.agents.candidate_training``: train a candidate policy."""
-    from rl_hpo.agents.training import _field_help
+    from rl_hpo.agents.training import add_config_arguments, config_values
 
     parser = argparse.ArgumentParser(prog="python -m rl_hpo.agents.candidate_training", description=__doc__)
-    helps = _field_help(CandidateTrainConfig)
-    defaults = CandidateTrainConfig()
-    for f in dataclasses.fields(CandidateTrainConfig):
-        if f.name == "command":
-            continue
-        default = getattr(defaults, f.name)
-        flag = "--" + f.name.replace("_", "-")
-        help_text = f"{helps.get(f.name, '')} (default: {default})"
-        if isinstance(default, tuple):
-            parser.add_argument(flag, type=lambda s: tuple(x for x in s.split(",") if x), default=None, help=help_text)
-        elif isinstance(default, bool):
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help_text)
-        else:
-            parser.add_argument(flag, type=type(default), default=None, help=help_text)
+    add_config_arguments(parser, CandidateTrainConfig)
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = parser.parse_args(argv)
-    values = {k: v for k, v in vars(args).items() if v is not None}
+    values = config_values(parser.parse_args(argv), CandidateTrainConfig)
     values["command"] = " ".join(shlex.quote(a) for a in ["python", "-m", "rl_hpo.agents.candidate_training", *argv])
     out = train_candidate_policy(CandidateTrainConfig(**values))
     print(f"best policy: {out / 'best'}")

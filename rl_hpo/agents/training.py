@@ -613,7 +613,9 @@ def train(config: TrainConfig) -> TrainResult:
 
 
 # -- the command line -----------------------------------------------------------------------------
-_CLI_NAMES = {"suites": "suite", "timesteps": "timesteps"}
+_CLI_NAMES = {"suites": "suite"}
+# TrainConfig fields whose None means something (automatic), so "none" is a value of their option.
+_OPTIONAL_INTS = ("n_task_groups", "torch_threads")
 
 
 def _field_help(config_class: type = TrainConfig) -> dict[str, str]:
@@ -630,25 +632,55 @@ def _field_help(config_class: type = TrainConfig) -> dict[str, str]:
     return helps
 
 
-def add_train_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Declare the ``rl-hpo train`` options on ``parser`` (one per ``TrainConfig`` field)."""
-    helps = _field_help()
-    defaults = TrainConfig()
-    for f in dataclasses.fields(TrainConfig):
+def add_config_arguments(
+    parser: argparse.ArgumentParser,
+    config_class: type,
+    *,
+    renames: dict[str, str] | None = None,
+    optional_ints: tuple[str, ...] = (),
+) -> argparse.ArgumentParser:
+    """One option per field of the settings dataclass ``config_class`` (but ``command``), its help the field's
+    docstring: ``--field-name`` (or ``--<renames[field]>``), dest the field's name, default None (unset keeps
+    the dataclass default). Tuple fields repeat or take comma-separated items (``config_values`` joins them);
+    ``optional_ints`` take an int or "none"."""
+    helps = _field_help(config_class)
+    defaults = config_class()
+    for f in dataclasses.fields(config_class):
         if f.name == "command":
             continue
-        flag = "--" + _CLI_NAMES.get(f.name, f.name).replace("_", "-")
+        flag = "--" + (renames or {}).get(f.name, f.name).replace("_", "-")
         default = getattr(defaults, f.name)
         help_text = f"{helps.get(f.name, '')} (default: {default})"
-        if f.name == "suites":
-            parser.add_argument(flag, dest="suites", action="append", help=help_text + "; repeat or comma-separate")
+        if isinstance(default, tuple):
+            parser.add_argument(flag, dest=f.name, action="append", help=help_text + "; repeat or comma-separate")
         elif isinstance(default, bool):
             parser.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=help_text)
-        elif f.name in ("n_task_groups", "torch_threads"):
+        elif f.name in optional_ints:
             parser.add_argument(flag, dest=f.name, type=_optional_int, default=argparse.SUPPRESS, help=help_text)
         else:
             parser.add_argument(flag, dest=f.name, type=type(default), default=None, help=help_text)
     return parser
+
+
+def config_values(args: argparse.Namespace, config_class: type, optional_ints: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The options ``add_config_arguments`` parsed, as keyword arguments of ``config_class`` (unset ones left
+    out, but an ``optional_ints`` field set to "none"; tuple fields joined from their repeated, comma-separated
+    items)."""
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(config_class):
+        if not hasattr(args, f.name) or f.name == "command":
+            continue
+        value = getattr(args, f.name)
+        if isinstance(value, list):
+            value = tuple(s.strip() for item in value for s in str(item).split(",") if s.strip())
+        if value is not None or f.name in optional_ints:
+            values[f.name] = value
+    return values
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Declare the ``rl-hpo train --design per-dimension`` options on ``parser`` (one per ``TrainConfig`` field)."""
+    return add_config_arguments(parser, TrainConfig, renames=_CLI_NAMES, optional_ints=_OPTIONAL_INTS)
 
 
 def _optional_int(text: str) -> int | None:
@@ -661,19 +693,10 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     Accepts the namespace of ``add_train_arguments`` and that of the ``rl-hpo train`` parser in
     ``rl_hpo.cli`` (``suite`` as a list, any subset of the other ``TrainConfig`` field names).
     """
-    values: dict[str, Any] = {}
-    if getattr(args, "suites", None) is None and getattr(args, "suite", None) is not None:
-        values["suites"] = args.suite  # the rl-hpo CLI's own parser names it --suite (dest "suite")
-    for f in dataclasses.fields(TrainConfig):
-        value = getattr(args, f.name, None)
-        if f.name in ("n_task_groups", "torch_threads"):
-            if hasattr(args, f.name):
-                values[f.name] = value
-            continue
-        if value is not None:
-            values[f.name] = value
-    if "suites" in values:
-        values["suites"] = tuple(s.strip() for item in values["suites"] for s in item.split(",") if s.strip())
+    values = config_values(args, TrainConfig, _OPTIONAL_INTS)
+    if "suites" not in values and getattr(args, "suite", None) is not None:
+        # the rl-hpo CLI's own parser names it --suite (dest "suite")
+        values["suites"] = tuple(s.strip() for item in args.suite for s in item.split(",") if s.strip())
     if getattr(args, "command", None):
         values["command"] = args.command
     else:

@@ -252,3 +252,18 @@ def test_ppo_trains_whole_rollouts_and_says_so_once(tmp_path: Path, capsys: pyte
     err = capsys.readouterr().err
     assert err.count(f"PPO trains whole rollouts of {rollout} steps") == 1
     assert "300/300" not in err  # the bar counts the steps trained, not the steps asked for
+
+
+def test_both_trainers_declare_their_options_from_their_settings_with_one_function() -> None:
+    from rl_hpo.agents.candidate_training import CandidateTrainConfig
+    from rl_hpo.agents.training import add_config_arguments, config_values
+
+    parser = add_config_arguments(argparse.ArgumentParser(), CandidateTrainConfig)
+    args = parser.parse_args(
+        ["--suites", "prior/gp,synthetic/mixed", "--suites", "x/y", "--no-progress", "--timesteps", "10"]
+    )
+    values = config_values(args, CandidateTrainConfig)
+    assert values == {"suites": ("prior/gp", "synthetic/mixed", "x/y"), "progress": False, "timesteps": 10}
+    assert CandidateTrainConfig(**values).n_envs == CandidateTrainConfig().n_envs  # unset keeps the default
+    helps = parser.format_help()
+    assert "--ei-temperature" in helps and "(default: 5.0)" in helps
