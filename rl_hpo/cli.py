@@ -92,8 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         help="train a PPO tuning policy on a suite",
         description="Train a PPO tuning policy with stable-baselines3 on the tasks of a suite split.",
-        epilog="Every training setting: python -m rl_hpo.agents.candidate_training --help (the candidate design), "
-        "python -m rl_hpo.agents.training --help (the per-dimension design).",
+        epilog="Any other setting of the design is accepted too (e.g. --ent-coef 0.01); the full lists: python -m "
+        "rl_hpo.agents.candidate_training --help (the candidate design), python -m rl_hpo.agents.training --help "
+        "(the per-dimension design).",
     )
     p.add_argument(
         "--design",
@@ -371,12 +372,24 @@ def _cmd_tune(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    """The options above are the common ones; any other setting of the design's settings dataclass is parsed
+    by the parser ``python -m rl_hpo.agents.<candidate_>training`` uses (``add_config_arguments``)."""
+    from rl_hpo.agents.training import add_config_arguments, add_train_arguments, config_values
+
     if args.design == "candidate":
+        from rl_hpo.agents.candidate_training import CandidateTrainConfig
         from rl_hpo.agents.candidate_training import train_command as candidate_train_command
 
+        settings = argparse.ArgumentParser(prog="rl-hpo train --design candidate")
+        add_config_arguments(settings, CandidateTrainConfig)
+        args.extra_settings = config_values(settings.parse_args(args.settings), CandidateTrainConfig)
         return candidate_train_command(args)
     from rl_hpo.agents.training import train_command
 
+    parsed = add_train_arguments(argparse.ArgumentParser(prog="rl-hpo train --design per-dimension"))
+    for name, value in vars(parsed.parse_args(args.settings)).items():
+        if value is not None and name != "suites":
+            setattr(args, name, value)
     return train_command(args)
 
 
@@ -403,7 +416,10 @@ _COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "train":
+        parser.parse_args(argv)  # argparse's own "unrecognized arguments" error, exit status 2
+    args.settings = extra  # rl-hpo train: any further setting of the chosen design (see _cmd_train)
     if args.version:
         from rl_hpo import __version__
 

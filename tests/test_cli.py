@@ -192,9 +192,16 @@ def test_train_defaults_to_the_candidate_design(tmp_path, capsys: pytest.Capture
 
     out = tmp_path / "run"
     argv = ["train", "--suite", "prior/gp", "--timesteps", "64", "--out", str(out), "--n-envs", "1"]
-    assert main([*argv, "--vec-env", "dummy", "--eval-freq", "0", "--budget", "8"]) == 0
+    extra = ["--n-steps", "32", "--batch-size", "32", "--ent-coef", "0.02"]  # any setting of the design
+    assert main([*argv, "--vec-env", "dummy", "--eval-freq", "0", "--budget", "8", *extra]) == 0
     assert "best policy:" in capsys.readouterr().out
     assert load_policy(out / "best").kind == "candidate"
+    config = json.loads((out / "config.json").read_text())
+    assert (config["n_steps"], config["batch_size"], config["ent_coef"]) == (32, 32, 0.02)
+    with pytest.raises(SystemExit) as exit_status:  # an option neither design has: argparse's one-line error
+        main([*argv, "--no-such-setting", "1"])
+    assert exit_status.value.code == 2
+    assert "unrecognized arguments: --no-such-setting" in capsys.readouterr().err
     # Options of the per-dimension design are refused in one line, not ignored.
     assert main([*argv, "--resume"]) == 2
     assert "--resume: not available for the candidate design" in capsys.readouterr().err
@@ -257,3 +264,13 @@ def test_tune_plots_the_best_score_so_far_beside_a_bench(tmp_path, capsys: pytes
     assert "has no trials of 'synthetic/branin/65'" in capsys.readouterr().err
     assert main([*tune, "--plot-bench", str(bench)]) == 2
     assert "--plot-bench goes with --plot" in capsys.readouterr().err
+
+
+def test_train_takes_any_setting_of_the_per_dimension_design(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "run"
+    argv = ["train", "--design", "per-dimension", "--suite", "synthetic/branin", "--timesteps", "64", "--out", str(out)]
+    extra = ["--n-envs", "2", "--eval-freq", "0", "--hidden", "8", "--n-steps", "32", "--batch-size", "32"]
+    assert main([*argv, *extra, "--torch-threads", "1"]) == 0
+    assert "final policy:" in capsys.readouterr().out
+    config = json.loads((out / "config.json").read_text())
+    assert (config["hidden"], config["n_steps"], config["torch_threads"]) == (8, 32, 1)

@@ -312,6 +312,7 @@ def train_command(args: argparse.Namespace) -> int:
     for name in ("n_envs", "vec_env", "eval_freq"):
         if getattr(args, name) is not None:
             values[name] = getattr(args, name)
+    values.update(getattr(args, "extra_settings", {}))
     start = time.perf_counter()
     out = train_candidate_policy(CandidateTrainConfig(**values))
     steps = json.loads((out / "final" / "policy.json").read_text())["training"]["timesteps"]
