@@ -247,7 +247,7 @@ _REGISTRY: dict[str, str | type[Optimizer]] = {
     "hyperband": "rl_hpo.baselines.hyperband:Hyperband",
     "bohb": "rl_hpo.baselines.bohb:BOHB",
     "portfolio": "rl_hpo.baselines.portfolio:Portfolio",
-    "portfolio_ppo": "rl_hpo.baselines.portfolio:PortfolioThenPolicy",
+    "portfolio_ppo": "rl_hpo.agents.portfolio_policy:PortfolioThenPolicy",
     "ei": "rl_hpo.baselines.expected_improvement:ExpectedImprovement",
     "ppo": "rl_hpo.agents.policy_optimizer:PolicyOptimizer",
 }

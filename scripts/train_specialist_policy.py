@@ -47,8 +47,9 @@ import numpy as np
 
 from rl_hpo.agents.policy_file import default_policy_path, load_policy
 from rl_hpo.agents.policy_optimizer import PolicyOptimizer
+from rl_hpo.agents.portfolio_policy import PortfolioThenPolicy
 from rl_hpo.agents.training import TrainConfig, train
-from rl_hpo.baselines.portfolio import Portfolio, PortfolioThenPolicy
+from rl_hpo.baselines.portfolio import Portfolio
 from rl_hpo.baselines.portfolio_building import build_portfolio
 from rl_hpo.bench.evaluation import evaluate_method
 from rl_hpo.tasks import load_suite, load_task

@@ -80,7 +80,7 @@ class PolicyOptimizer(Optimizer):
         if cls is PolicyOptimizer and portfolio is not None:
             # The portfolio's configurations first, then this very method told their results (the portfolio's
             # continuation passes portfolio=None, so it starts no second one).
-            from rl_hpo.baselines.portfolio import PortfolioThenPolicy
+            from rl_hpo.agents.portfolio_policy import PortfolioThenPolicy
 
             seed, fidelity = options.pop("seed", None), options.pop("fidelity", None)
             return PortfolioThenPolicy(space, seed=seed, fidelity=fidelity, portfolio=portfolio, then_options=options)

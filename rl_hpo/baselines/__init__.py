@@ -10,7 +10,6 @@ from rl_hpo.baselines.initial_design import initial_design, initial_design_rng
 from rl_hpo.baselines.optuna_samplers import CMAES, GP, TPE
 from rl_hpo.baselines.portfolio import (
     Portfolio,
-    PortfolioThenPolicy,
     read_portfolio,
     shipped_portfolio_for,
     stored_portfolios,
@@ -28,7 +27,6 @@ __all__ = [
     "GridSearch",
     "Hyperband",
     "Portfolio",
-    "PortfolioThenPolicy",
     "RandomSearch",
     "SobolSearch",
     "build_portfolio",

@@ -41,7 +41,6 @@ from rl_hpo.tasks.base import Fidelity, Result
 __all__ = [
     "FORMAT",
     "Portfolio",
-    "PortfolioThenPolicy",
     "find_portfolio",
     "read_portfolio",
     "shipped_portfolio_for",
@@ -76,7 +75,8 @@ class Portfolio(Optimizer):
       start-up design where the portfolio is shorter than it). Optuna's CMA-ES learns only from its own
       generations and ignores added trials (a warning says so).
     - ``ppo`` (``PolicyOptimizer``): the portfolio's results fill the policy's history in place of its random
-      initial design, so the policy moves from the portfolio's best configuration (``portfolio_ppo``).
+      initial design, so the policy moves from the portfolio's best configuration (``portfolio_ppo``,
+      ``rl_hpo.agents.PortfolioThenPolicy``).
     - Methods whose proposals never depend on results (``random``, ``qmc``, ``grid``) need nothing.
     - Any other method cannot be told results it did not ask for (``can_observe`` is False) and is refused.
 
@@ -169,20 +169,6 @@ class Portfolio(Optimizer):
     def plan(self, budget: float) -> None:
         """The continuation plans for the whole run's budget (it starts after the portfolio's trials)."""
         self.continuation_.plan(budget)
-
-
-class PortfolioThenPolicy(Portfolio):
-    """The greedy portfolio, then the shipped PPO policy for the space (method ``portfolio_ppo``).
-
-    ``Portfolio`` with ``then="ppo"``: the portfolio's configurations are evaluated first and fill the
-    policy's history, so the policy refines from the portfolio's best configuration instead of a random one.
-    Same arguments as ``Portfolio``; ``then_options`` go to ``PolicyOptimizer`` (e.g. ``{"policy": DIR}``).
-    """
-
-    name = "portfolio_ppo"
-
-    def __init__(self, space: SearchSpace, *, then: str = "ppo", **options: Any) -> None:
-        super().__init__(space, then=then, **options)
 
 
 def _make_continuation(

@@ -228,7 +228,7 @@ def _shipped_portfolio_task(scenario: str) -> tuple[FunctionTask, list[dict]]:
 
 @pytest.mark.parametrize("scenario", ["lcbench", "iaml_glmnet"])
 def test_the_shipped_policy_starts_from_the_shipped_portfolio_of_its_space(scenario: str) -> None:
-    from rl_hpo.baselines.portfolio import PortfolioThenPolicy
+    from rl_hpo.agents.portfolio_policy import PortfolioThenPolicy
 
     task, configs = _shipped_portfolio_task(scenario)
     runs = {
@@ -245,7 +245,8 @@ def test_the_shipped_policy_starts_from_the_shipped_portfolio_of_its_space(scena
 
 def test_a_portfolio_is_used_only_with_the_shipped_policy_or_when_asked(policy_dir: Path) -> None:
     from rl_hpo.agents.policy_file import default_policy_path
-    from rl_hpo.baselines.portfolio import Portfolio, PortfolioThenPolicy
+    from rl_hpo.agents.portfolio_policy import PortfolioThenPolicy
+    from rl_hpo.baselines.portfolio import Portfolio
 
     task, configs = _shipped_portfolio_task("lcbench")
     assert type(make_optimizer("ppo", task.space, seed=0, portfolio=None)) is PolicyOptimizer

@@ -14,11 +14,11 @@ import pytest
 from optuna.trial import TrialState
 
 from rl_hpo import optimizer as optimizer_module
+from rl_hpo.agents.portfolio_policy import PortfolioThenPolicy
 from rl_hpo.baselines.optuna_samplers import TPE
 from rl_hpo.baselines.portfolio import (
     FORMAT,
     Portfolio,
-    PortfolioThenPolicy,
     find_portfolio,
     read_portfolio,
     stored_portfolios,
