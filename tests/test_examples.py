@@ -57,3 +57,10 @@ def test_the_readme_has_python_examples() -> None:
 def test_readme_python_block_runs(index: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     exec(compile(python_blocks()[index], f"README.md python block {index}", "exec"), {"__name__": "readme"})
+
+
+def test_the_readme_says_how_to_use_the_cli_outside_make() -> None:
+    readme = (ROOT / "README.md").read_text()
+    outside = readme.split("Outside `make`", 1)[1].split("```", 2)[1]
+    assert "source .venv/bin/activate" in outside and "export RL_HPO_YAHPO_DATA=" in outside
+    assert "rl-hpo tune --task yahpo/" in outside
