@@ -3,8 +3,8 @@
 Optuna has no sampler for this job, so this is the adapter between its ``BaseSampler`` protocol and
 ``rl_hpo``'s ask/tell optimizers. It is stateless between trials, as Optuna's own model-based samplers
 are: every relative sample rebuilds the policy's history from ``study.get_trials()``, so any storage works
-(in-memory, RDB, journal) with any number of worker processes on one study, and the study's record is
-the only state.
+(in-memory, RDB, journal) with any number of worker processes (or threads) on one study, the study's record
+is the only state, and a trial's proposal depends only on that record, the seed and the trial's number.
 
 What the policy sees:
 
@@ -27,6 +27,7 @@ Fallbacks, each said once by a warning: multi-objective studies are sampled by t
 from __future__ import annotations
 
 import os
+import threading
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ from rl_hpo.tasks.base import Result
 __all__ = ["RLSampler"]
 
 _SEEN_STATES = (TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED)
-# The shipped policies' initial design: completed trials before the policy takes over.
+# The general policy's initial design: completed trials before the policy takes over.
 _DEFAULT_STARTUP = 5
 
 
@@ -67,7 +68,7 @@ class RLSampler(BaseSampler):
         seed: seeds the independent sampler and every policy decision; with a seed, a sequential study is
             reproducible.
         n_startup_trials: completed trials sampled by ``independent_sampler`` before the policy takes over
-            (default: 5, the shipped policies' initial design).
+            (default: 5, the general policy's initial design).
         independent_sampler: samples what the policy does not: the start-up trials, parameters left out of
             the inferred space, multi-objective studies (default: ``optuna.samplers.RandomSampler(seed)``).
         horizon: the number of trials the policy plans for (default: the policy's training budget, 50).
@@ -101,7 +102,7 @@ class RLSampler(BaseSampler):
         self._independent = independent_sampler or RandomSampler(seed=seed)
         self._warned: set[str] = set()
         self._policies: dict[str, Policy] = {}
-        self._last: _LastRun | None = None
+        self._lock = threading.Lock()
 
     # -- the Optuna sampler protocol ------------------------------------------------------------------
     def reseed_rng(self) -> None:
@@ -117,7 +118,7 @@ class RLSampler(BaseSampler):
             )
             return {}
         trials = study._get_trials(deepcopy=False, states=(TrialState.COMPLETE,), use_cache=True)
-        if len(trials) < self._startup(study):
+        if len(trials) < self._startup():
             return {}
         return _inferred_space(trials).distributions
 
@@ -133,19 +134,11 @@ class RLSampler(BaseSampler):
         if inferred.space is None:
             return {}
         seen = study._get_trials(deepcopy=False, states=_SEEN_STATES, use_cache=True)
-        key = (study._study_id, study._storage, tuple(inferred.distributions.items()))
-        if (
-            self._last is not None
-            and self._last.key == key
-            and self._last.told == [t.number for t in seen[: len(self._last.told)]]
-        ):
-            optimizer, told = self._last.optimizer, self._last.told  # only the new trials are left to tell
-        else:
-            optimizer, told = self._optimizer(inferred.space, trial.number, self._startup(study)), []
-        self._last = _LastRun(key, optimizer, told)
+        # A fresh optimizer per trial, told every past trial: what it proposes depends on the study's record,
+        # the seed and the trial's number only, whichever process or thread asks.
+        optimizer = self._optimizer(inferred.space, trial.number, self._startup())
         sign = -1.0 if study.direction == StudyDirection.MINIMIZE else 1.0
-        for past in seen[len(told) :]:
-            told.append(past.number)
+        for past in seen:
             config = inferred.config_of(past.params)
             if config is None:
                 continue  # a failed trial that stopped before suggesting every active parameter
@@ -160,7 +153,7 @@ class RLSampler(BaseSampler):
         self, study: Study, trial: FrozenTrial, param_name: str, param_distribution: BaseDistribution
     ) -> Any:
         completed = len(study._get_trials(deepcopy=False, states=(TrialState.COMPLETE,), use_cache=True))
-        if completed >= self._startup(study) and not study._is_multi_objective():
+        if completed >= self._startup() and not study._is_multi_objective():
             self._warn_once(
                 param_name,
                 f"RLSampler leaves the parameter {param_name!r} to the independent sampler "
@@ -176,7 +169,7 @@ class RLSampler(BaseSampler):
         self._independent.after_trial(study, trial, state, values)
 
     # -- helpers ----------------------------------------------------------------------------------------
-    def _startup(self, study: Study) -> int:
+    def _startup(self) -> int:
         return _DEFAULT_STARTUP if self.n_startup_trials is None else self.n_startup_trials
 
     def _optimizer(self, space: SearchSpace, trial_number: int, n_initial: int) -> Optimizer:
@@ -186,8 +179,9 @@ class RLSampler(BaseSampler):
             None if self.seed is None else int(np.random.SeedSequence([self.seed, trial_number]).generate_state(1)[0])
         )
         path = str(shipped_policy_for(space) if self.policy == "default" else self.policy)
-        if path not in self._policies:
-            self._policies[path] = load_policy(path)
+        with self._lock:  # study.optimize(n_jobs=...) samples from threads
+            if path not in self._policies:
+                self._policies[path] = load_policy(path)
         options: dict[str, Any] = {"policy": self._policies[path], "portfolio": None, "n_initial": n_initial}
         if self.horizon is not None:
             options["horizon"] = self.horizon
@@ -197,16 +191,6 @@ class RLSampler(BaseSampler):
         if self.warn_independent_sampling and key not in self._warned:
             self._warned.add(key)
             warnings.warn(message, UserWarning, stacklevel=3)
-
-
-@dataclass
-class _LastRun:
-    """The optimizer of the last relative sample and the trials it was told, in the study's order: the next
-    sample of the same study and space tells it only the trials since (a cache; the study stays the state)."""
-
-    key: tuple[Any, ...]
-    optimizer: Optimizer
-    told: list[int]
 
 
 # -- Optuna distributions <-> rl_hpo parameters ----------------------------------------------------------

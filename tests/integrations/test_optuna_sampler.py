@@ -234,3 +234,22 @@ def test_branches_that_suggest_different_parameters_are_modelled() -> None:
         warnings.simplefilter("error")  # y and z are conditional on x: no fallback
         study = _run(_quick(), objective, n_trials=10)
     assert set(_quick().infer_relative_search_space(study, study.trials[-1])) == {"x", "y", "z"}
+
+
+def test_a_proposal_depends_on_the_record_the_seed_and_the_trial_number_only() -> None:
+    study = _run(RLSampler(seed=5), n_trials=10)
+    asked = study.ask()  # trial 10, sampled by the study's own sampler, which has sampled trials 5..9 before
+    frozen = study._storage.get_trial(asked._trial_id)
+    space = RLSampler(seed=5).infer_relative_search_space(study, frozen)
+    fresh = RLSampler(seed=5).sample_relative(study, frozen, space)  # a new process resuming the study
+    assert fresh == asked.relative_params
+
+
+def test_a_condition_that_widens_during_the_study_is_followed() -> None:
+    def objective(trial: optuna.Trial) -> float:
+        clf = trial.suggest_categorical("clf", ["a", "b", "c"])
+        x = trial.suggest_float("x", 0, 1) if clf == "a" or (trial.number >= 8 and clf == "b") else 0.5
+        return (x - 0.3) ** 2 + (clf == "c")
+
+    study = _run(_quick(), objective, n_trials=16)  # x first only under "a", later also under "b"
+    assert len(study.trials) == 16 and all(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
