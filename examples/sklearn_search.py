@@ -32,11 +32,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-iter", type=int, default=20)
     args = parser.parse_args()
+    searches = {}
     for search_cv in (RLSearchCV, RandomizedSearchCV):
-        search = search_cv(pipeline, distributions, n_iter=args.n_iter, cv=3, random_state=0).fit(X_train, y_train)
+        search = searches[search_cv] = search_cv(pipeline, distributions, n_iter=args.n_iter, cv=3, random_state=0)
+        search.fit(X_train, y_train)
         test = search.score(X_test, y_test)
         print(f"{search_cv.__name__:>18}: cv accuracy {search.best_score_:.4f}, test accuracy {test:.4f}")
-    results = pd.DataFrame(search.cv_results_)  # the same cv_results_ as any scikit-learn search
+    results = pd.DataFrame(searches[RLSearchCV].cv_results_)  # the same cv_results_ as any scikit-learn search
     print(results[["param_svc__C", "param_svc__gamma", "mean_test_score"]].sort_values("mean_test_score").tail(3))
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -107,19 +108,20 @@ class RLSearchCV(BaseSearchCV):
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         optimizer = make_optimizer("ppo", codec.space, seed=seed, policy=self.policy, portfolio=None)
         optimizer.plan(self.n_iter)
-        key = "mean_test_score" if not isinstance(self.refit, str) else f"mean_test_{self.refit}"
         with _all_failed_only_at_the_end() as fits:
-            self._ask_and_evaluate(optimizer, codec, evaluate_candidates, key)
+            self._ask_and_evaluate(optimizer, codec, evaluate_candidates)
         if fits and all(fit["fit_error"] is not None for fit in fits):
             _validation._warn_or_raise_about_fit_failures(fits, self.error_score)  # raises: every fit failed
 
     def _ask_and_evaluate(
-        self, optimizer: Any, codec: _Codec, evaluate_candidates: Callable[..., dict[str, Any]], key: str
+        self, optimizer: Any, codec: _Codec, evaluate_candidates: Callable[..., dict[str, Any]]
     ) -> None:
         done = 0
         while done < self.n_iter:
             trials = [optimizer.ask() for _ in range(min(self.n_points, self.n_iter - done))]
             results = evaluate_candidates([codec.params_of(t.config) for t in trials])
+            # One metric is "score" whatever refit names; of several, refit names the one to maximize.
+            key = "mean_test_score" if "mean_test_score" in results else f"mean_test_{self.refit}"
             if key not in results:
                 raise ValueError(
                     "With several scoring metrics, refit must name the one RLSearchCV maximizes "
@@ -142,21 +144,41 @@ def _all_failed_only_at_the_end() -> Iterator[list[dict[str, Any]]]:
     search: a failed round is kept (its scores are ``error_score``) with a ``FitFailedWarning``, and
     ``_run_search`` raises scikit-learn's own error when every round failed.
     """
-    original = _search._warn_or_raise_about_fit_failures
     fits: list[dict[str, Any]] = []
-
-    def per_round(results: list[dict[str, Any]], error_score: Any) -> None:
-        fits.extend(results)
-        try:
-            original(results, error_score)
-        except ValueError as err:
-            warnings.warn(str(err), FitFailedWarning, stacklevel=2)
-
-    _search._warn_or_raise_about_fit_failures = per_round
+    with _PATCH_LOCK:
+        if not _ACTIVE:
+            _search._warn_or_raise_about_fit_failures = _per_round
+        _ACTIVE.append(None)
+    previous = getattr(_COLLECTOR, "fits", None)
+    _COLLECTOR.fits = fits  # evaluate_candidates runs in the thread that runs the search
     try:
         yield fits
     finally:
-        _search._warn_or_raise_about_fit_failures = original
+        _COLLECTOR.fits = previous
+        with _PATCH_LOCK:
+            _ACTIVE.pop()
+            if not _ACTIVE:
+                _search._warn_or_raise_about_fit_failures = _ORIGINAL_CHECK
+
+
+# The patch is installed while any RLSearchCV runs (counted in _ACTIVE, for searches in several threads) and
+# acts only in a thread with a running RLSearchCV; any other search meets scikit-learn's own check.
+_ORIGINAL_CHECK = _search._warn_or_raise_about_fit_failures
+_PATCH_LOCK = threading.Lock()
+_ACTIVE: list[None] = []
+_COLLECTOR = threading.local()
+
+
+def _per_round(results: list[dict[str, Any]], error_score: Any) -> None:
+    fits = getattr(_COLLECTOR, "fits", None)
+    if fits is None:
+        _ORIGINAL_CHECK(results, error_score)
+        return
+    fits.extend(results)
+    try:
+        _ORIGINAL_CHECK(results, error_score)
+    except ValueError as err:
+        warnings.warn(str(err), FitFailedWarning, stacklevel=2)
 
 
 class _Codec:

@@ -152,3 +152,21 @@ def test_a_search_whose_every_fit_fails_raises_scikit_learns_error() -> None:
     search = RLSearchCV(LogisticRegression(), {"solver": ["not-a-solver", "nor-this"]}, n_iter=3, cv=2)
     with pytest.warns(FitFailedWarning), pytest.raises(ValueError, match="All the 6 fits failed"):
         search.fit(X, y)
+
+
+def test_refit_may_name_the_single_metric() -> None:
+    X, y = load_iris(return_X_y=True)
+    search = RLSearchCV(
+        LogisticRegression(), {"C": loguniform(1e-2, 1e2)}, n_iter=3, cv=2, scoring="accuracy", refit="accuracy"
+    )
+    assert search.fit(X, y).best_score_ > 0.5
+
+
+def test_the_fit_failure_patch_is_scikit_learns_own_outside_a_search() -> None:
+    from sklearn.model_selection import _search
+
+    from rl_hpo.integrations import sklearn_search
+
+    X, y = load_iris(return_X_y=True)
+    RLSearchCV(LogisticRegression(), {"C": loguniform(1e-2, 1e2)}, n_iter=2, cv=2).fit(X, y)
+    assert _search._warn_or_raise_about_fit_failures is sklearn_search._ORIGINAL_CHECK
