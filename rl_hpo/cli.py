@@ -324,9 +324,11 @@ def _cmd_tune(args: argparse.Namespace) -> int:
             )
     if args.resume and not args.journal:
         raise ValueError("--resume needs --journal PATH, the journal of the run to continue.")
-    baselines = _bench_curves(args.plot_bench, task.name, args.budget) if args.plot_bench else {}
     if args.plot_bench and not args.plot:
         raise ValueError("--plot-bench goes with --plot PNG, the file to draw into.")
+    if args.plot and not os.path.isdir(os.path.dirname(os.path.abspath(args.plot))):
+        raise FileNotFoundError(f"The folder of --plot {args.plot!r} does not exist; create it first.")
+    baselines = _bench_curves(args.plot_bench, task.name, args.budget) if args.plot_bench else {}
     if args.journal:
         options.update(journal=args.journal, resume=args.resume)
     history = tune(task, budget=args.budget, method=args.method, seed=args.seed, progress=not args.quiet, **options)
@@ -451,7 +453,7 @@ def _bench_curves(folder: str, task: str, budget: float) -> dict[str, tuple[Any,
     """Mean best score so far of each method of a bench study on ``task`` (for ``tune --plot-bench``)."""
     import numpy as np
 
-    from rl_hpo.bench.plots import best_so_far
+    from rl_hpo.bench.evaluation import best_score_at
     from rl_hpo.bench.report import read_trials
 
     path = os.path.join(folder, "trials.csv")
@@ -464,10 +466,15 @@ def _bench_curves(folder: str, task: str, budget: float) -> dict[str, tuple[Any,
             f"The study in {folder!r} has no trials of {task!r}; bench that task or leave out --plot-bench."
         )
     grid = np.arange(1, int(budget) + 1, dtype=float)
+    fidelity = trials["fidelity"].to_numpy(dtype=float)
+    full = np.isnan(fidelity) | (fidelity >= np.nanmax(fidelity, initial=-np.inf) * (1 - 1e-9))  # as the study counts
+    trials = trials.assign(full=full)
     curves = {}
     for method, rows in trials.groupby("method", sort=False):
         runs = [
-            best_so_far(run["budget_used"].to_numpy(), run["score"].to_numpy(dtype=float), grid)
+            best_score_at(
+                run["score"].to_numpy(dtype=float), run["budget_used"].to_numpy(), grid, run["full"].to_numpy()
+            )
             for _, run in rows.groupby("seed")
         ]
         curves[f"{method} (bench, {len(runs)} seeds)"] = (grid, np.nanmean(runs, axis=0))
@@ -477,13 +484,16 @@ def _bench_curves(folder: str, task: str, budget: float) -> dict[str, tuple[Any,
 def _plot_run(history: Any, args: argparse.Namespace, baselines: dict[str, tuple[Any, Any]]) -> None:
     import numpy as np
 
-    from rl_hpo.bench.plots import best_so_far, plot_best_so_far
+    from rl_hpo.bench.evaluation import best_score_at
+    from rl_hpo.bench.plots import plot_best_so_far
 
     used = np.cumsum([r.budget_fraction for r in history.records])
     scores = np.array([r.score for r in history.records], dtype=float)
+    full = np.array([r.budget_fraction >= 1.0 - 1e-9 for r in history.records])
     grid = np.arange(1, int(np.floor(used[-1] + 1e-9)) + 1, dtype=float)
     run = f"{args.method} (this run, seed {args.seed})"
-    path = plot_best_so_far({run: (grid, best_so_far(used, scores, grid)), **baselines}, args.plot, title=history.task)
+    curve = best_score_at(scores, used, grid, full)
+    path = plot_best_so_far({run: (grid, curve), **baselines}, args.plot, title=history.task)
     print(f"plot:        {path}", file=sys.stderr if args.json else sys.stdout)
 
 

@@ -19,6 +19,7 @@ import math
 import os
 import socket
 import sqlite3
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -176,22 +177,28 @@ class Journal:
 
 
 class _OwnerLock:
-    """An exclusive ``flock`` on the journal file for as long as a run uses it, so that a second run on the same
-    journal (two ``--resume`` at once) is refused instead of writing the same trials. The operating system
-    releases it when the process ends, even by ``kill -9``, so it never goes stale. SQLite's own locks are
-    POSIX record locks, independent of this one. Where ``fcntl`` is missing (Windows) there is no lock."""
+    """An exclusive ``flock`` on ``<journal>.lock`` for as long as a run uses the journal, so that a second run
+    on the same journal (two ``--resume`` at once) is refused instead of writing the same trials. The operating
+    system releases it when the process ends, even by ``kill -9``, so it never goes stale. A file of its own:
+    closing a descriptor of the journal itself would drop SQLite's POSIX locks on it in this process. Where
+    ``fcntl`` is missing (Windows) there is no lock."""
 
     def __init__(self, path: Path) -> None:
         self._fd: int | None = None
         self.acquired = True
         if fcntl is None:
             return
-        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        self._fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o666)
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self.acquired = False
             self.release()
+        except OSError as err:  # e.g. a file system without locks: run unguarded rather than not at all
+            self.release()
+            warnings.warn(
+                f"Cannot lock the journal {str(path)!r} ({err}); two runs could use it at once.", stacklevel=3
+            )
 
     def release(self) -> None:
         if self._fd is not None:

@@ -9,8 +9,8 @@ held-out datasets with the same seeds and budget, through the same evaluation as
 installs by: the specialist wins when its mean regret over the three budgets is lower. The default never
 trained on any YAHPO dataset, so each fold's held-out datasets are unseen by it as well.
 
-No validation or test dataset is used. Nothing is changed: the script reports, a maintainer removes a
-specialist that loses (``git rm -r rl_hpo/data/policies/<scenario>``).
+No validation or test dataset is used. Nothing is changed: the script reports (exit status 1 when a specialist
+loses), a maintainer removes a specialist that loses (``git rm -r rl_hpo/data/policies/<scenario>``).
 
 Usage::
 
@@ -75,14 +75,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-per-fold", type=int, help="smoke run: this many datasets per fold, one seed")
     args = parser.parse_args(argv)
     table = {"default": args.default, "command": " ".join(["python", *sys.argv])}
+    losing = []
     for folder in specialists(default_policy_path().parent):
         table[folder.name] = row = check(folder, Path(args.default), args.max_per_fold)
         verdict = "stays" if row["specialist_wins"] else "LOSES: remove it"
+        if not row["specialist_wins"] and args.max_per_fold is None:
+            losing.append(folder.name)
         print(f"{folder.name}: specialist {_fmt(row['specialist'])}, default {_fmt(row['default'])}: {verdict}")
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(table, indent=1) + "\n", encoding="utf-8")
-    return 0
+    return 1 if losing else 0  # a specialist to remove fails the check
 
 
 if __name__ == "__main__":

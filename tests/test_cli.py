@@ -249,10 +249,10 @@ def test_warnings_are_one_line_and_a_csv_target_with_gaps_drops_those_rows(
 
 
 def test_tune_plots_the_best_score_so_far_beside_a_bench(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
-    from rl_hpo.bench.plots import best_so_far
+    from rl_hpo.bench.evaluation import best_score_at
 
     used, scores = np.array([0.5, 1.0, 2.0, 3.0]), np.array([1.0, np.nan, 0.5, 2.0])
-    assert best_so_far(used, scores, np.array([0.25, 1.0, 2.0, 3.0])).tolist()[1:] == [1.0, 1.0, 2.0]
+    assert best_score_at(scores, used, np.array([0.25, 1.0, 2.0, 3.0])).tolist()[1:] == [1.0, 1.0, 2.0]
     bench = tmp_path / "bench"
     argv = ["bench", "--suite", "synthetic/branin", "--split", "validation", "--tasks", "64", "--methods", "random"]
     assert main([*argv, "--seeds", "2", "--budget", "6", "--workers", "1", "--out", str(bench)]) == 0

@@ -28,7 +28,15 @@ from rl_hpo.space import SearchSpace
 from rl_hpo.tasks.base import ScoreBounds, Task
 from rl_hpo.tasks.registry import load_task
 
-__all__ = ["EVAL_BUDGETS", "NO_INCUMBENT_REGRET", "EvalResult", "best_so_far_regret", "evaluate_method", "regret_at"]
+__all__ = [
+    "EVAL_BUDGETS",
+    "NO_INCUMBENT_REGRET",
+    "EvalResult",
+    "best_score_at",
+    "best_so_far_regret",
+    "evaluate_method",
+    "regret_at",
+]
 
 #: Regret of a run that has no successful evaluation yet (nothing to recommend).
 NO_INCUMBENT_REGRET = 1.0
@@ -55,6 +63,20 @@ def best_so_far_regret(scores: np.ndarray, bounds: ScoreBounds, counted: np.ndar
     return regret
 
 
+def best_score_at(
+    scores: np.ndarray, budget_used: np.ndarray, budgets: Sequence[float], counted: np.ndarray | None = None
+) -> np.ndarray:
+    """The best score among the ``counted`` successful evaluations done once each budget is used (NaN where
+    there is none yet). ``budget_used`` is the run's cumulative full-fidelity-equivalent budget per evaluation."""
+    scores = np.asarray(scores, dtype=float)
+    counted = np.ones(scores.shape, dtype=bool) if counted is None else np.asarray(counted, dtype=bool)
+    best = np.fmax.accumulate(np.where(counted & np.isfinite(scores), scores, np.nan)) if scores.size else scores
+    last = (
+        np.searchsorted(np.asarray(budget_used, dtype=float), np.asarray(budgets, dtype=float) + 1e-9, side="right") - 1
+    )
+    return np.array([best[i] if i >= 0 else np.nan for i in last], dtype=float)
+
+
 def regret_at(history: History, bounds: ScoreBounds, budgets: Sequence[float]) -> list[float]:
     """A run's regret at each budget (full-fidelity-equivalent evaluations; see the module docstring).
 
@@ -62,10 +84,9 @@ def regret_at(history: History, bounds: ScoreBounds, budgets: Sequence[float]) -
     """
     scores = np.array([r.score for r in history.records], dtype=float)
     full = np.array([r.budget_fraction >= 1.0 - 1e-9 for r in history.records], dtype=bool)
-    regret = best_so_far_regret(scores, bounds, full)
     used = np.cumsum([r.budget_fraction for r in history.records])
-    last = np.searchsorted(used, np.asarray(budgets, dtype=float) + 1e-9, side="right") - 1
-    return [float(regret[i]) if i >= 0 else NO_INCUMBENT_REGRET for i in last]
+    best = best_score_at(scores, used, budgets, full)
+    return [NO_INCUMBENT_REGRET if np.isnan(b) else float(bounds.regret(b)) for b in best]
 
 
 @dataclass

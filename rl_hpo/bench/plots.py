@@ -15,7 +15,6 @@ import numpy as np
 
 __all__ = [
     "REGRET_FLOOR",
-    "best_so_far",
     "plot_best_so_far",
     "plot_rank_vs_budget",
     "plot_regret_vs_evaluations",
@@ -181,14 +180,6 @@ def plot_rank_vs_budget(
     ax.set_title(title or "Average rank over (task, seed) pairs", fontsize=10)
     _legend(ax, n)
     return _save(fig, path)
-
-
-def best_so_far(budget_used: np.ndarray, scores: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """The best score (higher is better) among the evaluations done once ``grid[k]`` budget is used; NaN
-    before the first finite score. ``budget_used`` is cumulative and non-decreasing, failed trials are NaN."""
-    best = np.fmax.accumulate(np.where(np.isfinite(scores), scores, np.nan))
-    index = np.searchsorted(np.asarray(budget_used, dtype=float), grid + 1e-9, side="right") - 1
-    return np.where(index >= 0, best[np.clip(index, 0, None)], np.nan) if best.size else np.full(grid.shape, np.nan)
 
 
 def plot_best_so_far(

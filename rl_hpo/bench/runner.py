@@ -393,12 +393,6 @@ def _refuse_mixed_commits(study: Study, session: Mapping[str, Any]) -> None:
             "--redo M,M (or start a new --out); pass --allow-mixed-commits to continue anyway (the report lists "
             "every session's commit)."
         )
-    if session.get("git_dirty"):
-        warnings.warn(
-            f"The checkout has uncommitted changes: cells of this session may not be reproducible from commit "
-            f"{commit[:10]} (run.json records it).",
-            stacklevel=3,
-        )
 
 
 def run_bench(settings: BenchSettings, *, progress: bool = True) -> Study:
@@ -428,6 +422,12 @@ def run_bench(settings: BenchSettings, *, progress: bool = True) -> Study:
         session["redone_methods"] = redone
     if not settings.allow_mixed_commits:
         _refuse_mixed_commits(study, session)
+    if session.get("git_dirty"):
+        warnings.warn(
+            f"The checkout has uncommitted changes: cells of this session may not be reproducible from commit "
+            f"{str(session['git_commit'])[:10]} (run.json records it).",
+            stacklevel=2,
+        )
     study.open(_identity(settings, resolved, optimizers), session)
     study.remove_temporaries()
 

@@ -59,7 +59,8 @@ def _read(path: Path) -> dict[str, Any]:
         return {}
     except (OSError, ValueError) as err:
         warnings.warn(
-            f"Ignoring the unreadable bounds cache {str(path)!r} ({err}); delete it to rebuild.", stacklevel=3
+            f"Ignoring the unreadable memo of estimated bounds {str(path)!r} ({err}); delete it to rebuild.",
+            stacklevel=3,
         )
         return {}
     return data if isinstance(data, dict) else {}
@@ -136,7 +137,7 @@ def _write_atomic(path: Path, data: Mapping[str, Any]) -> None:
 
 
 def _json_default(value: Any) -> Any:
-    if hasattr(value, "item"):  # numpy scalars in configurations
+    if hasattr(value, "item"):  # numpy scalars
         return value.item()
     raise TypeError(f"Cannot store {value!r} of type {type(value).__name__} in the memo of estimated bounds.")
 

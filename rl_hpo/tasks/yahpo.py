@@ -362,6 +362,8 @@ class YahpoTask(Task):
             corners = rng.integers(0, 2, (1024, self.space.dim)).astype(float)
             scores, _ = self.evaluate_unit(np.vstack([rng.random((n, self.space.dim)), corners]))
             finite = scores[np.isfinite(scores)]
+            if finite.size < 2:
+                raise ValueError(f"{self.name}: the surrogate gave no finite scores to estimate bounds from.")
             return ScoreBounds(float(finite.min()), float(finite.max()))
 
         key = (self.scenario, self.objective, str(self.instance), f"n={n}", f"seed={seed}")

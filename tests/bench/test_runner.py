@@ -381,3 +381,5 @@ def test_a_study_refuses_to_mix_commits_unless_asked(tmp_path: Path, monkeypatch
     checkout["status"] = " M rl_hpo/space.py"
     with pytest.warns(UserWarning, match="uncommitted changes"):
         run_bench(settings, progress=False)
+    with pytest.warns(UserWarning, match="uncommitted changes"):  # a new study too
+        run_bench(BenchSettings(**{**settings.__dict__, "out": tmp_path / "new"}), progress=False)
