@@ -8,8 +8,9 @@ The test splits are never touched.
 
 Usage::
 
-    RL_HPO_YAHPO_DATA=/path/to/yahpo_data python experiments/compare_per_dimension_policies.py runs/a/best runs/b/final \\
-        [--suites yahpo/lcbench,yahpo/rbv2_xgboost,synthetic/mixed,sklearn/all] [--out comparison.json]
+    RL_HPO_YAHPO_DATA=/path/to/yahpo_data python experiments/compare_per_dimension_policies.py \\
+        runs/a/best runs/b/final [--suites yahpo/lcbench,yahpo/rbv2_xgboost,synthetic/mixed,sklearn/all] \\
+        [--out comparison.json]
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from rl_hpo.agents.policy_file import load_policy
-from rl_hpo.agents.training import TrainConfig, evaluate_policy, validation_tasks
+from rl_hpo.agents.train_settings import TrainConfig
+from rl_hpo.agents.training import evaluate_policy, validation_tasks
 
 SUITES = "yahpo/lcbench,yahpo/rbv2_xgboost,synthetic/mixed,sklearn/all"
 

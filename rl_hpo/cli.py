@@ -376,7 +376,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
 def _cmd_train(args: argparse.Namespace) -> int:
     """The options above are the common ones; any other setting of the design's settings dataclass is parsed
     by the parser ``python -m rl_hpo.agents.<candidate_>training`` uses (``add_config_arguments``)."""
-    from rl_hpo.agents.training import add_config_arguments, add_train_arguments, config_values
+    from rl_hpo.agents.train_settings import add_config_arguments, add_train_arguments, config_values
 
     if args.design == "candidate":
         from rl_hpo.agents.candidate_training import CandidateTrainConfig

@@ -48,7 +48,8 @@ import numpy as np
 from rl_hpo.agents.policy_file import default_policy_path, load_policy
 from rl_hpo.agents.policy_optimizer import PolicyOptimizer
 from rl_hpo.agents.portfolio_policy import PortfolioThenPolicy
-from rl_hpo.agents.training import TrainConfig, train
+from rl_hpo.agents.train_settings import TrainConfig
+from rl_hpo.agents.training import train
 from rl_hpo.baselines.portfolio import Portfolio
 from rl_hpo.baselines.portfolio_building import build_portfolio
 from rl_hpo.bench.evaluation import evaluate_method

@@ -178,7 +178,7 @@ def test_tune_with_portfolio_ppo_passes_the_policy_on(tmp_path, capsys: pytest.C
 
 
 def test_train_options_reach_the_training_settings() -> None:
-    from rl_hpo.agents.training import config_from_args
+    from rl_hpo.agents.train_settings import config_from_args
 
     argv = ["train", "--suite", "synthetic/mixed", "--timesteps", "10", "--out", "x", "--vec-env", "subproc"]
     config = config_from_args(build_parser().parse_args([*argv, "--eval-freq", "0", "--checkpoint-freq", "5"]))

@@ -324,7 +324,7 @@ def train_command(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m rl_hpo.agents.candidate_training``: train a candidate policy."""
-    from rl_hpo.agents.training import add_config_arguments, config_values
+    from rl_hpo.agents.train_settings import add_config_arguments, config_values
 
     parser = argparse.ArgumentParser(prog="python -m rl_hpo.agents.candidate_training", description=__doc__)
     add_config_arguments(parser, CandidateTrainConfig)

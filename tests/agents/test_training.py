@@ -15,13 +15,8 @@ import torch
 
 from rl_hpo.agents.network import TuningNetwork
 from rl_hpo.agents.policy_file import Policy, load_policy
-from rl_hpo.agents.training import (
-    TrainConfig,
-    add_train_arguments,
-    config_from_args,
-    evaluate_policy,
-    train,
-)
+from rl_hpo.agents.train_settings import TrainConfig, add_train_arguments, config_from_args
+from rl_hpo.agents.training import evaluate_policy, train
 from rl_hpo.optimizer import make_optimizer
 from rl_hpo.tasks.registry import load_suite, load_task
 from tests.bowl import bowl_task
@@ -256,7 +251,7 @@ def test_ppo_trains_whole_rollouts_and_says_so_once(tmp_path: Path, capsys: pyte
 
 def test_both_trainers_declare_their_options_from_their_settings_with_one_function() -> None:
     from rl_hpo.agents.candidate_training import CandidateTrainConfig
-    from rl_hpo.agents.training import add_config_arguments, config_values
+    from rl_hpo.agents.train_settings import add_config_arguments, config_values
 
     parser = add_config_arguments(argparse.ArgumentParser(), CandidateTrainConfig)
     args = parser.parse_args(

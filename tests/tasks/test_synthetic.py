@@ -308,7 +308,7 @@ def test_tuning_a_synthetic_task_end_to_end():
 
 
 def test_training_on_the_bare_family_name_asks_for_a_suite():
-    from rl_hpo.agents.training import TrainConfig
+    from rl_hpo.agents.train_settings import TrainConfig
     from rl_hpo.envs import TaskPool
 
     ask = r"is not a suite or task name; name a suite as family/scenario, e.g. 'synthetic/mixed'"

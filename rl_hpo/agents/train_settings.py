@@ -1,0 +1,310 @@
+"""The settings of a per-dimension training run (``TrainConfig``) and the command-line options of any
+settings dataclass, generated from its fields and their docstrings (``add_config_arguments``): ``rl-hpo train``
+and both trainers' ``python -m`` entry points parse with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import functools
+import itertools
+import shlex
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from rl_hpo.envs.observation import ObservationLayout
+from rl_hpo.tasks.registry import Suite, load_suite
+
+__all__ = [
+    "TrainConfig",
+    "add_config_arguments",
+    "add_train_arguments",
+    "config_from_args",
+    "config_values",
+]
+
+
+@dataclass
+class TrainConfig:
+    """Settings of a training run (each field's docstring is its ``rl-hpo train`` help)."""
+
+    suites: tuple[str, ...] = ("synthetic/mixed",)
+    """Suites (family/scenario) or task names to train on; an episode draws a suite evenly, then a task."""
+    sklearn_tabulated: bool = True
+    """Serve sklearn suites from cached tables of 256 evaluated configurations (built on first use) instead
+    of training pipelines live at every step."""
+    out: str = "runs/policy"
+    """Output folder (policies, checkpoints, logs)."""
+    split: str = "train"
+    """Split of the suites to train on."""
+    eval_split: str = "validation"
+    """Split of the suites to select the best policy on (never test)."""
+    timesteps: int = 300_000
+    """Total environment steps (evaluations) of training."""
+    seed: int = 0
+    """Seed of everything random in the run; the same seed gives the same policy."""
+    n_envs: int = 16
+    """Parallel environments."""
+    vec_env: str = "batched"
+    """'batched' (one process, evaluations batched per task), 'subproc' (one process per environment) or 'dummy'."""
+    n_task_groups: int | None = 4
+    """With vec_env='batched': distinct tasks tuned at once (environments in a group share a task); None: all differ."""
+    budget: int = 50
+    """Evaluations per episode (initial design included)."""
+    history_len: int = 5
+    """Last points shown in the observation."""
+    max_dim: int = 16
+    """Largest search-space dimension the policy handles."""
+    identity_dim: int = 8
+    """Length of the per-parameter identity code of known search spaces (0: the policy sees types only)."""
+    hide_identity_prob: float = 0.3
+    """Share of training episodes that hide the identity codes (teaches tuning of spaces never seen)."""
+    n_initial: int = 1
+    """Random points at the start of an episode."""
+    min_scale: float = 1e-2
+    """Smallest step scale of the action."""
+    max_scale: float = 1.0
+    """Largest step scale of the action."""
+    hidden: int = 32
+    """Width of the per-dimension network."""
+    log_std_init: float = -0.5
+    """Initial log standard deviation of the action noise."""
+    learning_rate: float = 3e-4
+    """PPO learning rate."""
+    n_steps: int = 256
+    """PPO rollout length per environment (n_steps * n_envs samples per update)."""
+    batch_size: int = 512
+    """PPO minibatch size."""
+    n_epochs: int = 10
+    """PPO epochs per update."""
+    gamma: float = 0.99
+    """Discount factor."""
+    gae_lambda: float = 0.95
+    """GAE lambda."""
+    clip_range: float = 0.2
+    """PPO clip range."""
+    ent_coef: float = 0.0
+    """Entropy bonus."""
+    eval_freq: int = 50_000
+    """Steps between validations (0: no validation; the final policy is then also the best)."""
+    eval_seeds: int = 3
+    """Seeds per validation task."""
+    eval_max_tasks: int = 8
+    """At most this many validation tasks per suite (the first ones of the split)."""
+    checkpoint_freq: int = 50_000
+    """Steps between checkpoints (0: only at the end)."""
+    resume: bool = False
+    """Continue from OUT/checkpoint instead of starting afresh."""
+    torch_threads: int | None = 1
+    """Torch threads during training (None: torch's default); restored afterwards. The networks are small:
+    one thread is fastest, and more stall when other processes hold the cores."""
+    progress: bool = True
+    """Show a progress bar."""
+    command: str = ""
+    """The command line that started the run (recorded in the policy's metadata)."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.suites, str):
+            self.suites = (self.suites,)
+        self.suites = tuple(self.suites)
+        if not self.suites:
+            raise ValueError("The 'suites' parameter must name at least one suite or task. Got () instead.")
+        for name in ("timesteps", "n_envs", "budget", "n_steps", "batch_size", "n_epochs", "hidden", "eval_seeds"):
+            value = getattr(self, name)
+            if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+                raise ValueError(f"The {name!r} parameter of TrainConfig must be an int >= 1. Got {value!r} instead.")
+        if self.vec_env not in ("batched", "subproc", "dummy"):
+            raise ValueError(
+                f"The 'vec_env' parameter must be 'batched', 'subproc' or 'dummy'. Got {self.vec_env!r} instead."
+            )
+        if self.eval_split == "test":
+            raise ValueError("The 'eval_split' parameter must not be 'test': settings are chosen on validation only.")
+        if self.split == "test":
+            raise ValueError("The 'split' parameter must not be 'test': policies are trained on train splits only.")
+
+    @property
+    def layout(self) -> ObservationLayout:
+        return ObservationLayout(max_dim=self.max_dim, history_len=self.history_len, identity_dim=self.identity_dim)
+
+    def task_sources(self) -> list[Suite | str]:
+        """The suites (as ``Suite`` objects carrying their task options) and single task names trained on."""
+        sources: list[Suite | str] = []
+        for item in self.suites:
+            if item.strip("/").count("/") != 1:
+                sources.append(item)
+                continue
+            tabulate = self.sklearn_tabulated and item.strip("/").startswith("sklearn/")
+            sources.append(load_suite(item, **({"tabulated": True} if tabulate else {})))
+        return sources
+
+    @functools.cached_property
+    def training_spaces(self) -> dict[str, tuple[str, int]]:
+        """Fingerprint -> (first task name, number of tasks) of every search space among the training
+        tasks; loads every training task once, then is kept."""
+        from rl_hpo.envs.tuning_env import TaskPool
+
+        pool = TaskPool(self.task_sources(), split=self.split)
+        spaces: dict[str, tuple[str, int]] = {}
+        for name in pool.task_names:
+            fingerprint = pool.get(name).space.fingerprint()
+            first, count = spaces.get(fingerprint, (name, 0))
+            spaces[fingerprint] = (first, count + 1)
+        return spaces
+
+    @property
+    def known_spaces(self) -> dict[str, str]:
+        """Fingerprint -> first task name of every search space shared by at least two training tasks
+        (empty when ``identity_dim`` is 0).
+
+        Identity codes pay off where datasets share a search space (their good regions are alike); a space of
+        a single task (each synthetic function draws its own) would only let the policy memorize that task.
+        """
+        if self.identity_dim == 0:
+            return {}
+        return {f: name for f, (name, count) in self.training_spaces.items() if count >= 2}
+
+    @property
+    def specialty(self) -> dict[str, str] | None:
+        """``{"fingerprint", "example_task"}`` of the one search space every training task shares (the
+        policy is then a specialist of that space); None when the training tasks have several spaces."""
+        if len(self.training_spaces) != 1:
+            return None
+        ((fingerprint, (name, _)),) = self.training_spaces.items()
+        return {"fingerprint": fingerprint, "example_task": name}
+
+    def env_kwargs(self) -> dict[str, Any]:
+        """``TuningEnv`` arguments of the training environments."""
+        return {
+            "known_spaces": sorted(self.known_spaces),
+            "task_sampler": self.task_sources(),
+            "split": self.split,
+            "budget": self.budget,
+            "history_len": self.history_len,
+            "max_dim": self.max_dim,
+            "identity_dim": self.identity_dim,
+            "hide_identity_prob": self.hide_identity_prob,
+            "n_initial": self.n_initial,
+            "min_scale": self.min_scale,
+            "max_scale": self.max_scale,
+            "config_in_info": False,
+        }
+
+    def ppo_kwargs(self) -> dict[str, Any]:
+        return {
+            "learning_rate": self.learning_rate,
+            "n_steps": self.n_steps,
+            "batch_size": self.batch_size,
+            "n_epochs": self.n_epochs,
+            "gamma": self.gamma,
+            "gae_lambda": self.gae_lambda,
+            "clip_range": self.clip_range,
+            "ent_coef": self.ent_coef,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["suites"] = list(self.suites)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ValueError(f"Unknown training settings {unknown}; known ones are {sorted(names)}.")
+        return cls(**{k: tuple(v) if k == "suites" else v for k, v in data.items()})
+
+
+# -- command-line options ------------------------------------------------------------------------
+_CLI_NAMES = {"suites": "suite"}
+# TrainConfig fields whose None means something (automatic), so "none" is a value of their option.
+_OPTIONAL_INTS = ("n_task_groups", "torch_threads")
+
+
+def _field_help(config_class: type = TrainConfig) -> dict[str, str]:
+    """Field docstrings of a settings dataclass, read from its source (the CleanRL convention)."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(config_class))
+    body = tree.body[0].body  # type: ignore[attr-defined]
+    helps: dict[str, str] = {}
+    for node, nxt in itertools.pairwise(body):
+        if isinstance(node, ast.AnnAssign) and isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant):
+            helps[node.target.id] = str(nxt.value.value)  # type: ignore[union-attr]
+    return helps
+
+
+def add_config_arguments(
+    parser: argparse.ArgumentParser,
+    config_class: type,
+    *,
+    renames: dict[str, str] | None = None,
+    optional_ints: tuple[str, ...] = (),
+) -> argparse.ArgumentParser:
+    """One option per field of the settings dataclass ``config_class`` (but ``command``), its help the field's
+    docstring: ``--field-name`` (or ``--<renames[field]>``), dest the field's name, default None (unset keeps
+    the dataclass default). Tuple fields repeat or take comma-separated items (``config_values`` joins them);
+    ``optional_ints`` take an int or "none"."""
+    helps = _field_help(config_class)
+    defaults = config_class()
+    for f in dataclasses.fields(config_class):
+        if f.name == "command":
+            continue
+        flag = "--" + (renames or {}).get(f.name, f.name).replace("_", "-")
+        default = getattr(defaults, f.name)
+        help_text = f"{helps.get(f.name, '')} (default: {default})"
+        if isinstance(default, tuple):
+            parser.add_argument(flag, dest=f.name, action="append", help=help_text + "; repeat or comma-separate")
+        elif isinstance(default, bool):
+            parser.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+        elif f.name in optional_ints:
+            parser.add_argument(flag, dest=f.name, type=_optional_int, default=argparse.SUPPRESS, help=help_text)
+        else:
+            parser.add_argument(flag, dest=f.name, type=type(default), default=None, help=help_text)
+    return parser
+
+
+def config_values(args: argparse.Namespace, config_class: type, optional_ints: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The options ``add_config_arguments`` parsed, as keyword arguments of ``config_class`` (unset ones left
+    out, but an ``optional_ints`` field set to "none"; tuple fields joined from their repeated, comma-separated
+    items)."""
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(config_class):
+        if not hasattr(args, f.name) or f.name == "command":
+            continue
+        value = getattr(args, f.name)
+        if isinstance(value, list):
+            value = tuple(s.strip() for item in value for s in str(item).split(",") if s.strip())
+        if value is not None or f.name in optional_ints:
+            values[f.name] = value
+    return values
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Declare the ``rl-hpo train --design per-dimension`` options on ``parser`` (one per ``TrainConfig`` field)."""
+    return add_config_arguments(parser, TrainConfig, renames=_CLI_NAMES, optional_ints=_OPTIONAL_INTS)
+
+
+def _optional_int(text: str) -> int | None:
+    return None if text.lower() in ("none", "") else int(text)
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """A ``TrainConfig`` from parsed options (unset or None options keep their defaults).
+
+    Accepts the namespace of ``add_train_arguments`` and that of the ``rl-hpo train`` parser in
+    ``rl_hpo.cli`` (``suite`` as a list, any subset of the other ``TrainConfig`` field names).
+    """
+    values = config_values(args, TrainConfig, _OPTIONAL_INTS)
+    if "suites" not in values and getattr(args, "suite", None) is not None:
+        # the rl-hpo CLI's own parser names it --suite (dest "suite")
+        values["suites"] = tuple(s.strip() for item in args.suite for s in item.split(",") if s.strip())
+    if getattr(args, "command", None):
+        values["command"] = args.command
+    else:
+        argv = sys.argv[1:] if sys.argv[1:2] == ["train"] else ["train", *sys.argv[1:]]
+        values["command"] = " ".join(shlex.quote(a) for a in ["rl-hpo", *argv])
+    return TrainConfig(**values)
