@@ -6,6 +6,7 @@ benchmarks/decision_overhead.py live beside the code they exercise; experiments/
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -95,3 +96,16 @@ def test_a_recorded_study_reproduces_exactly_at_its_commit() -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "reproduced: benchmarks/known_spaces/yahpo_lcbench/summary.csv" in done.stdout
+
+
+def test_compare_search_settings_prints_and_writes_each_variant(tmp_path: Path) -> None:
+    out = tmp_path / "table.json"
+    stdout = _run(
+        "scripts/compare_search_settings.py", "--variant", "edges=reflect", "--variant", "edges=clip,n_initial=3",
+        "--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "1", "--budget", "8", "--out", str(out),
+    )  # fmt: skip
+    assert "synthetic/mixed ei edges=reflect:" in stdout and "synthetic/mixed ppo edges=clip,n_initial=3:" in stdout
+    curves = json.loads(out.read_text())["curves"]["synthetic/mixed"]
+    assert set(curves) == {"random", "ei edges=reflect", "ei edges=clip,n_initial=3", "ppo edges=reflect",
+                           "ppo edges=clip,n_initial=3"}  # fmt: skip
+    assert all(len(c) == 8 for c in curves.values())

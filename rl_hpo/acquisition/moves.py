@@ -4,7 +4,8 @@ A candidate is a cube point together with how it was made: its *centre* (the inc
 best points, or none for a point drawn uniformly over the space) and its *radius* (the scale of the move).
 Local moves perturb a random subset of the coordinates (about ``n_perturbed`` of them, all in small
 spaces, as in TuRBO; Eriksson et al., NeurIPS 2019): numeric coordinates by a Gaussian step of standard
-deviation ``radius`` (reflected at the cube's faces), categorical ones by a fresh uniform choice with
+deviation ``radius`` (reflected at the cube's faces, or clipped to them so that a face itself can be
+proposed), categorical ones by a fresh uniform choice with
 probability ``min(1, 2 * radius)``. Nothing here reads what a coordinate means, so the same moves serve
 every search space.
 """
@@ -15,10 +16,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["RADII", "CandidateMoves", "local_moves", "uniform_moves"]
+__all__ = ["EDGES", "RADII", "CandidateMoves", "local_moves", "uniform_moves"]
 
 #: Radii of local moves, in unit-cube coordinates.
 RADII = (0.01, 0.03, 0.1, 0.3)
+#: What a numeric step beyond a face of the cube becomes: mirrored back inside, placed on the face, or
+#: either with equal probability, per move.
+EDGES = ("reflect", "clip", "both")
 
 
 @dataclass
@@ -62,6 +66,7 @@ def local_moves(
     *,
     n_perturbed: float = 8.0,
     refined: bool = False,
+    edges: str = "reflect",
 ) -> CandidateMoves:
     """One move from each centre (rows of ``centres``) at the given ``radius`` per row.
 
@@ -71,6 +76,9 @@ def local_moves(
         radius: per-row radius.
         categorical: boolean mask (d,) of categorical coordinates.
         n_perturbed: expected number of perturbed coordinates (at least one is always perturbed).
+        edges: ``"reflect"`` mirrors a step beyond a face back inside; ``"clip"`` puts it on the face, so a
+            search can reach the bounds of a range, where the best value of a hyperparameter often lies;
+            ``"both"`` does either, per move, with equal probability.
     """
     m, dim = centres.shape
     p = min(1.0, n_perturbed / dim)
@@ -79,8 +87,10 @@ def local_moves(
     mask[np.arange(m), forced] = True
     step = rng.standard_normal((m, dim)) * radius[:, None]
     u = centres + np.where(mask & ~categorical, step, 0.0)
-    u = np.abs(u)  # reflect at 0 and 1
-    u = np.where(u > 1.0, 2.0 - u, u)
+    if edges != "clip":
+        reflected = np.abs(u)
+        reflected = np.where(reflected > 1.0, 2.0 - reflected, reflected)
+        u = reflected if edges == "reflect" else np.where(rng.random((m, 1)) < 0.5, reflected, u)
     u = np.clip(u, 0.0, 1.0)
     if categorical.any():
         flip = mask & categorical & (rng.random((m, dim)) < np.minimum(1.0, 2.0 * radius)[:, None])

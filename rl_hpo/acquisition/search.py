@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rl_hpo.acquisition.gp import GaussianProcess, MixedEncoding, log_expected_improvement, squared_distances
-from rl_hpo.acquisition.moves import RADII, CandidateMoves, local_moves, uniform_moves
+from rl_hpo.acquisition.moves import EDGES, RADII, CandidateMoves, local_moves, uniform_moves
 from rl_hpo.space import SearchSpace
 
 __all__ = ["CANDIDATE_FEATURES", "GLOBAL_FEATURES", "CandidateSearch", "Proposal", "SearchSettings"]
@@ -78,6 +78,10 @@ class SearchSettings:
             ``refit_all_until`` points are known (always before).
         refit_all_until: see ``refit_every``.
         warp: the GP's output warp (``rl_hpo.acquisition.gp.WARPS``).
+        edges: how local moves treat the faces of the cube (``rl_hpo.acquisition.moves.EDGES``). Clipping
+            puts a step beyond a face on it, so the bounds of a range can be proposed; on the validation
+            splits of lcbench, rbv2_xgboost and synthetic/mixed it lowered the regret at 50 of plain EI and
+            of the general policy (``benchmarks/search_settings``).
     """
 
     n_candidates: int = 64
@@ -88,12 +92,15 @@ class SearchSettings:
     refit_every: int = 4
     refit_all_until: int = 12
     warp: str = "none"
+    edges: str = "clip"
 
     def __post_init__(self) -> None:
         from rl_hpo.acquisition.gp import WARPS
 
         if self.warp not in WARPS:
             raise ValueError(f"The 'warp' parameter of SearchSettings must be one of {WARPS}. Got {self.warp!r}.")
+        if self.edges not in EDGES:
+            raise ValueError(f"The 'edges' parameter of SearchSettings must be one of {EDGES}. Got {self.edges!r}.")
         for name in ("n_candidates", "n_uniform", "n_local", "n_refine", "n_centres", "refit_every"):
             value = getattr(self, name)
             if not (isinstance(value, int) and value >= 1):
@@ -192,7 +199,7 @@ class CandidateSearch:
             # Half the local moves start at the incumbent, the rest at the other best points.
             ranks = np.where(self.rng.random(s.n_local) < 0.5, 0, self.rng.integers(len(order), size=s.n_local))
             radius = np.array(RADII)[self.rng.integers(len(RADII), size=s.n_local)]
-            pool.append(local_moves(self.rng, u_seen[order[ranks]], ranks, radius, self._categorical))
+            pool.append(local_moves(self.rng, u_seen[order[ranks]], ranks, radius, self._categorical, edges=s.edges))
         moves = CandidateMoves.concat(pool)
         xn, xc = self._rows(moves.u)
         mean, std = self.gp.predict(xn, xc)
@@ -204,7 +211,13 @@ class CandidateSearch:
             parents = np.repeat(top, per)
             radius = np.maximum(moves.radius[parents] / 3.0, 0.003)
             refined = local_moves(
-                self.rng, moves.u[parents], moves.centre_rank[parents], radius, self._categorical, refined=True
+                self.rng,
+                moves.u[parents],
+                moves.centre_rank[parents],
+                radius,
+                self._categorical,
+                refined=True,
+                edges=s.edges,
             )
             rn, rc = self._rows(refined.u)
             m2, s2 = self.gp.predict(rn, rc)

@@ -153,10 +153,11 @@ class Policy:
 
     @property
     def search_settings(self) -> Any:
-        """The ``SearchSettings`` a candidate policy was trained with (its candidate pool and shortlist)."""
+        """The ``SearchSettings`` a candidate policy runs with (its candidate pool and shortlist). A file
+        that does not name an edge rule predates the choice and was made with reflected moves."""
         from rl_hpo.acquisition.search import SearchSettings
 
-        return SearchSettings(**self.metadata.get("search", {}))
+        return SearchSettings(**{"edges": "reflect", **self.metadata.get("search", {})})
 
     @property
     def mapping(self) -> ActionMapping:

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# How candidate moves treat the edges of the search space: reflected back inside (as the shipped general
+# policy was trained), clipped onto the edge, or either at random, for plain EI and the shipped general
+# policy on the validation splits (BENCHMARK_PROTOCOL.md: settings are chosen on validation, never on test).
+#
+#   benchmarks/search_settings/run.sh        # about 25 minutes on 2 cores
+#
+# Needs the YAHPO data folder (RL_HPO_YAHPO_DATA). Writes benchmarks/search_settings/edges.json (every
+# curve) and edges.txt (the printed table).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+python scripts/compare_search_settings.py --variant edges=reflect --variant edges=clip --variant edges=both \
+  --seeds 10 --max-tasks 16 --out benchmarks/search_settings/edges.json | tee benchmarks/search_settings/edges.txt

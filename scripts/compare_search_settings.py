@@ -1,0 +1,130 @@
+"""Compare settings of the candidate search on validation splits: how candidate moves treat the faces of
+the cube (``SearchSettings.edges``), or any other ``SearchSettings`` field, and ``n_initial``.
+
+Each variant runs plain expected improvement (``ei``) and a candidate policy (``ppo``, its trained weights
+with the variant's search) on the first ``--max-tasks`` validation tasks of each suite, ``--seeds`` seeds
+per task, budget 50, next to random search on the same tasks and seeds. It prints the mean normalized
+regret at 10 / 25 / 50 per suite, method and variant, with the budgets at which the variant is behind
+random search, and writes every curve (budgets 1 to 50) as JSON. The regrets come from the evaluation core
+(``rl_hpo.bench.evaluation.regret_at``) with the tasks' stored bounds. The test splits are never touched.
+
+Usage::
+
+    RL_HPO_YAHPO_DATA=/path/to/yahpo_data python scripts/compare_search_settings.py \\
+        --variant edges=reflect --variant edges=clip --variant edges=clip,n_initial=10 --out table.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rl_hpo.agents.candidate_policy_optimizer import CandidatePolicyOptimizer
+from rl_hpo.agents.policy_file import Policy, load_policy
+from rl_hpo.agents.train_settings import TrainConfig
+from rl_hpo.agents.training import validation_tasks
+from rl_hpo.baselines.expected_improvement import ExpectedImprovement
+from rl_hpo.baselines.random_search import RandomSearch
+from rl_hpo.bench.evaluation import regret_at
+from rl_hpo.optimizer import Optimizer
+from rl_hpo.space import SearchSpace
+from rl_hpo.tasks.base import Task
+
+SUITES = "yahpo/lcbench,yahpo/rbv2_xgboost,synthetic/mixed,prior/gp"
+POLICY = "rl_hpo/data/policies/default"
+REPORTED = (10, 25, 50)
+
+
+def parse_variant(text: str) -> dict[str, Any]:
+    """``"edges=clip,n_initial=10"`` -> ``{"edges": "clip", "n_initial": 10}``."""
+    out: dict[str, Any] = {}
+    for part in text.split(","):
+        key, sep, value = part.partition("=")
+        if not sep:
+            raise SystemExit(f"A variant is key=value[,key=value]; got {text!r}.")
+        out[key.strip()] = int(value) if value.strip().isdigit() else value.strip()
+    return out
+
+
+def make_factory(method: str, variant: dict[str, Any], policy: Policy) -> Callable[[SearchSpace, int], Optimizer]:
+    """``make(space, seed)`` of ``method`` (random, ei or ppo) with the variant's search settings."""
+    options = dict(variant)
+    n_initial = int(options.pop("n_initial", policy.defaults["n_initial"]))
+    settings = dataclasses.replace(policy.search_settings, **options)
+
+    def make(space: SearchSpace, seed: int) -> Optimizer:
+        if method == "random":
+            return RandomSearch(space, seed=seed)
+        if method == "ei":
+            return ExpectedImprovement(space, seed=seed, n_initial=n_initial, settings=settings)
+        optimizer = CandidatePolicyOptimizer(space, seed=seed, policy=policy, n_initial=n_initial)
+        optimizer.search_.settings = settings
+        return optimizer
+
+    return make
+
+
+def mean_curve(
+    make: Callable[[SearchSpace, int], Optimizer], tasks: Sequence[Task], seeds: Sequence[int], budget: int = 50
+) -> np.ndarray:
+    """Normalized regret of the best score so far at budgets 1..``budget``, averaged over seeds then tasks."""
+    budgets = range(1, budget + 1)
+    per_task = [
+        np.mean([regret_at(make(task.space, seed).optimize(task, budget), task.bounds, budgets) for seed in seeds], 0)
+        for task in tasks
+    ]
+    return np.mean(per_task, axis=0)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variant", action="append", required=True, help="key=value[,key=value] (repeatable)")
+    parser.add_argument("--methods", default="ei,ppo", help="comma-separated, of ei and ppo (default: ei,ppo)")
+    parser.add_argument("--policy", default=POLICY, help=f"a candidate policy folder (default: {POLICY})")
+    parser.add_argument("--suites", default=SUITES, help=f"comma-separated suites (default: {SUITES})")
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--max-tasks", type=int, default=16)
+    parser.add_argument("--budget", type=int, default=50)
+    parser.add_argument("--out", help="write every curve as JSON here")
+    args = parser.parse_args(argv)
+    methods = [m.strip() for m in args.methods.split(",")]
+    if not set(methods) <= {"ei", "ppo"}:
+        parser.error(f"--methods takes ei and ppo; got {args.methods!r}.")
+    variants = {text: parse_variant(text) for text in args.variant}
+
+    policy = load_policy(args.policy)
+    tasks = validation_tasks(TrainConfig(suites=tuple(args.suites.split(","))), args.max_tasks)
+    seeds = list(range(args.seeds))
+    reported = [b for b in REPORTED if b <= args.budget]
+    table: dict[str, Any] = {"command": vars(args), "curves": {}}
+    for suite, suite_tasks in tasks.items():
+        start = time.perf_counter()
+        random_curve = mean_curve(make_factory("random", {}, policy), suite_tasks, seeds, args.budget)
+        table["curves"][suite] = {"random": random_curve.tolist()}
+        at = " / ".join(f"{random_curve[b - 1]:.4f}" for b in reported)
+        print(f"{suite} ({len(suite_tasks)} tasks) random: {at}", flush=True)
+        for method in methods:
+            for text, variant in variants.items():
+                curve = mean_curve(make_factory(method, variant, policy), suite_tasks, seeds, args.budget)
+                table["curves"][suite][f"{method} {text}"] = curve.tolist()
+                behind = [b + 1 for b in range(curve.size) if curve[b] > random_curve[b] + 1e-12]
+                print(
+                    f"{suite} {method} {text}: "
+                    + " / ".join(f"{curve[b - 1]:.4f}" for b in reported)
+                    + f"  behind random at {behind or 'no budget'}  ({time.perf_counter() - start:.0f} s)",
+                    flush=True,
+                )
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(table) + "\n")
+
+
+if __name__ == "__main__":
+    main()
