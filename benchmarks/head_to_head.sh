@@ -15,7 +15,7 @@ shift
 study=${suite##*/}_head_to_head
 
 rl-hpo bench --suite "$suite" --split test \
-  --methods ppo,portfolio,portfolio_ppo,tpe,gp,cmaes,random,hyperband,bohb --budget 50 --seeds 10 \
+  --methods ppo,portfolio,tpe,gp,cmaes,random,hyperband,bohb --budget 50 --seeds 10 \
   --out "runs/$study" "$@"
 
 # The recorded result: report, summary, plots, settings/provenance and the bounds behind every regret.
