@@ -1,7 +1,8 @@
 """A ``SearchSpace`` as Optuna distributions and back, and define-by-run sampling through an Optuna trial.
 
-The adapter the Optuna-based baselines (``rl_hpo.baselines.optuna_samplers``) run on; it imports Optuna when
-called, so ``rl_hpo.space`` itself never needs it.
+The adapter the Optuna-based baselines (``rl_hpo.baselines.optuna_samplers``) and the Optuna sampler
+(``rl_hpo.integrations.RLSampler``) run on; it imports Optuna when called, so ``rl_hpo.space`` itself never
+needs it.
 """
 
 from __future__ import annotations
@@ -9,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from rl_hpo.space import Categorical, Float, Int, Param, SearchSpace
+from rl_hpo.space import Categorical, Condition, Float, Int, Param, SearchSpace
 
-__all__ = ["from_optuna", "suggest", "to_optuna"]
+__all__ = ["from_optuna", "param_of", "suggest", "to_optuna", "value_to_optuna", "value_to_space"]
 
 
 def to_optuna(space: SearchSpace) -> dict[str, Any]:
@@ -32,23 +33,57 @@ def to_optuna(space: SearchSpace) -> dict[str, Any]:
 
 def from_optuna(distributions: Mapping[str, Any]) -> SearchSpace:
     """The search space of Optuna distributions (stepped ones are refused: the space has no steps)."""
-    import optuna.distributions as od
-
     params: list[tuple[str, Param]] = []
     for name, d in distributions.items():
-        if isinstance(d, od.FloatDistribution):
-            if d.step is not None:
-                raise ValueError(f"Parameter {name!r}: stepped float distributions are not supported.")
-            params.append((name, Float(d.low, d.high, log=d.log)))
-        elif isinstance(d, od.IntDistribution):
-            if d.step != 1:
-                raise ValueError(f"Parameter {name!r}: int distributions with step {d.step} are not supported.")
-            params.append((name, Int(d.low, d.high, log=d.log)))
-        elif isinstance(d, od.CategoricalDistribution):
-            params.append((name, Categorical(d.choices)))
-        else:
-            raise ValueError(f"Parameter {name!r}: unsupported Optuna distribution {d!r}.")
+        if _stepped(d):
+            raise ValueError(f"Parameter {name!r}: stepped distributions ({d!r}) are not supported.")
+        try:
+            params.append((name, param_of(d)))
+        except ValueError as err:
+            raise ValueError(f"Parameter {name!r}: {err}") from None
     return SearchSpace(params)
+
+
+def param_of(dist: Any, condition: Condition | None = None) -> Param:
+    """The parameter of one Optuna distribution. A stepped distribution becomes the index of its grid
+    point (``Int(0, n_steps)``); ``value_to_space`` and ``value_to_optuna`` map values both ways."""
+    import optuna.distributions as od
+
+    if isinstance(dist, od.CategoricalDistribution):
+        return Categorical(dist.choices, condition=condition)
+    if isinstance(dist, od.IntDistribution):
+        if dist.step != 1:
+            return Int(0, (dist.high - dist.low) // dist.step, condition=condition)
+        return Int(dist.low, dist.high, log=dist.log, condition=condition)
+    if isinstance(dist, od.FloatDistribution):
+        if dist.step is not None:
+            return Int(0, round((dist.high - dist.low) / dist.step), condition=condition)
+        return Float(dist.low, dist.high, log=dist.log, condition=condition)
+    raise ValueError(f"Unsupported Optuna distribution {dist!r}.")
+
+
+def value_to_space(dist: Any, value: Any) -> Any:
+    """An Optuna value of ``dist`` as a value of ``param_of(dist)``."""
+    return round((value - dist.low) / dist.step) if _stepped(dist) else value
+
+
+def value_to_optuna(dist: Any, value: Any) -> Any:
+    """A value of ``param_of(dist)`` as an Optuna value of ``dist``."""
+    import optuna.distributions as od
+
+    if isinstance(dist, od.IntDistribution):
+        return int(dist.low + value * dist.step) if dist.step != 1 else int(value)
+    if isinstance(dist, od.FloatDistribution):
+        return float(min(dist.high, dist.low + value * dist.step)) if dist.step is not None else float(value)
+    return value
+
+
+def _stepped(dist: Any) -> bool:
+    import optuna.distributions as od
+
+    return (isinstance(dist, od.IntDistribution) and dist.step != 1) or (
+        isinstance(dist, od.FloatDistribution) and dist.step is not None
+    )
 
 
 def suggest(space: SearchSpace, trial: Any) -> dict[str, Any]:

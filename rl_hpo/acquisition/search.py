@@ -177,8 +177,16 @@ class CandidateSearch:
             self._since_improvement += 1
 
     # -- a decision -------------------------------------------------------------------------------
-    def propose(self) -> Proposal:
-        """Fit the GP to the history and build the shortlist with its features."""
+    def propose(self, pending: np.ndarray | None = None) -> Proposal:
+        """Fit the GP to the history and build the shortlist with its features.
+
+        Args:
+            pending: cube points (m, d) proposed but not evaluated yet (e.g. running in parallel).
+                Candidates whose configuration is one of theirs (possible where moves land on an edge or
+                on an integer's value) leave the pool, so parallel trials differ, unless fewer than
+                ``n_candidates`` would remain (a small discrete space that is nearly exhausted). An
+                evaluated point is left to the GP, whose expected improvement there is about zero.
+        """
         s = self.settings
         dim = self.space.dim
         u_seen = np.array(self._u).reshape(-1, dim)
@@ -225,6 +233,11 @@ class CandidateSearch:
             xn, xc = np.concatenate([xn, rn]), np.concatenate([xc, rc])
             mean, std = np.concatenate([mean, m2]), np.concatenate([std, s2])
             log_ei = np.concatenate([log_ei, log_expected_improvement(m2, s2, self.gp.y_best)])
+        if pending is not None and len(pending):
+            fresh = ~self._repeats(moves.u, np.asarray(pending, dtype=float).reshape(-1, dim))
+            if fresh.sum() >= s.n_candidates and not fresh.all():
+                moves, xn, xc = moves.take(np.flatnonzero(fresh)), xn[fresh], xc[fresh]
+                mean, std, log_ei = mean[fresh], std[fresh], log_ei[fresh]
         keep = self._shortlist(mean, std, log_ei)
         moves = moves.take(keep)
         mean, std, log_ei = mean[keep], std[keep], log_ei[keep]
@@ -235,6 +248,14 @@ class CandidateSearch:
         """The GP's inputs of cube points (activity of conditional parameters decoded only where any)."""
         active = self.space.decode_numeric(u)[1] if self._conditional else None
         return self.encoding.rows(u, active)
+
+    def _repeats(self, u: np.ndarray, others: np.ndarray) -> np.ndarray:
+        """Which cube points ``u`` decode to the same configuration as one of ``others``."""
+        values, active = self.space.decode_numeric(u)
+        other_values, other_active = self.space.decode_numeric(others)
+        same_activity = active[:, None, :] == other_active[None, :, :]
+        same_value = (values[:, None, :] == other_values[None, :, :]) | ~active[:, None, :]
+        return np.any(np.all(same_activity & same_value, axis=-1), axis=1)
 
     def _shortlist(self, mean: np.ndarray, std: np.ndarray, log_ei: np.ndarray) -> np.ndarray:
         """Indices of the shortlist: best by EI, by mean, by std, then random others."""

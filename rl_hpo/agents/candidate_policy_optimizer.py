@@ -70,6 +70,6 @@ class CandidatePolicyOptimizer(CandidateOptimizer):
         self.deterministic = bool(defaults["deterministic"] if deterministic is None else deterministic)
 
     def _choose(self, search: CandidateSearch) -> np.ndarray:
-        proposal = search.propose()
+        proposal = search.propose(self.pending())
         index = self.policy_.network.choose(proposal.features, None if self.deterministic else search.rng)
         return proposal.u[index]

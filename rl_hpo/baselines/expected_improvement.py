@@ -74,6 +74,10 @@ class CandidateOptimizer(Optimizer):
         """The cube point of the next trial (after the initial design)."""
         raise NotImplementedError
 
+    def pending(self) -> np.ndarray:
+        """Cube points of the trials asked and not told yet, shape (m, d)."""
+        return np.array(list(self._proposals.values()), dtype=float).reshape(-1, self.space.dim)
+
     def _ask(self, trial_id: int) -> tuple[dict[str, Any], float | None]:
         if self._n_design < self.n_initial or self.search_.n_evals == 0:
             self._n_design += 1
@@ -97,5 +101,5 @@ class ExpectedImprovement(CandidateOptimizer):
     name = "ei"
 
     def _choose(self, search: CandidateSearch) -> np.ndarray:
-        proposal = search.propose()
+        proposal = search.propose(self.pending())
         return proposal.u[int(np.argmax(proposal.log_ei))]

@@ -16,7 +16,8 @@ What the policy sees:
   parent exists, or whose distribution changes between trials, is sampled by the independent sampler.
 - **Scores**: the objective value, negated for ``minimize``. Failed trials (state FAIL) and pruned ones
   count as the worst score seen (the policy moves away from them, as in training); running trials are not
-  seen, so workers running at once choose from the same history (sampled choices keep them apart).
+  scored, so workers running at once choose from the same history (sampled choices keep them apart), and a
+  proposal that a running trial already evaluates is replaced by the policy's next one.
 - **Start**: until the study has ``n_startup_trials`` completed trials, parameters come from the independent
   sampler (random search by default), as Optuna's TPE and GP samplers start.
 
@@ -34,14 +35,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
+from optuna.distributions import BaseDistribution, CategoricalDistribution
 from optuna.samplers import BaseSampler, RandomSampler
 from optuna.study import Study, StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
 from rl_hpo.agents.policy_file import Policy, load_policy, shipped_policy_for
 from rl_hpo.optimizer import Optimizer, make_optimizer
-from rl_hpo.space import Categorical, Condition, Float, Int, Param, SearchSpace
+from rl_hpo.optuna_space import param_of, value_to_optuna, value_to_space
+from rl_hpo.space import Condition, Param, SearchSpace
 from rl_hpo.tasks.base import Result
 
 __all__ = ["RLSampler"]
@@ -49,6 +51,9 @@ __all__ = ["RLSampler"]
 _SEEN_STATES = (TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED)
 # The general policy's initial design: completed trials before the policy takes over.
 _DEFAULT_STARTUP = 5
+#: How many times a proposal that another running trial already evaluates is replaced.
+_MAX_REPROPOSALS = 3
+_MISSING = object()
 
 
 class RLSampler(BaseSampler):
@@ -147,7 +152,18 @@ class RLSampler(BaseSampler):
             else:
                 result = Result.failure(past.state.name.lower())
             optimizer.observe(config, result)
-        return inferred.to_optuna(optimizer.ask().config)
+        # Another process may be evaluating what this trial would propose (a candidate on the edge of a range
+        # or on an integer's bin can recur): propose again, the first proposal pending, a few times at most.
+        running = [
+            t.params
+            for t in study._get_trials(deepcopy=False, states=(TrialState.RUNNING,), use_cache=False)
+            if t.number != trial.number
+        ]
+        for _ in range(_MAX_REPROPOSALS + 1):
+            proposal = inferred.to_optuna(optimizer.ask().config)
+            if not any(all(params.get(k, _MISSING) == v for k, v in proposal.items()) for params in running):
+                break
+        return proposal
 
     def sample_independent(
         self, study: Study, trial: FrozenTrial, param_name: str, param_distribution: BaseDistribution
@@ -206,7 +222,7 @@ class _InferredSpace:
         config = {}
         for name, dist in self.distributions.items():
             if name in params:
-                config[name] = _to_rl(dist, params[name])
+                config[name] = value_to_space(dist, params[name])
         config = {n: v for n, v in config.items() if self.space.is_active(n, config)}
         try:
             self.space.validate(config)
@@ -215,7 +231,7 @@ class _InferredSpace:
         return config
 
     def to_optuna(self, config: Mapping[str, Any]) -> dict[str, Any]:
-        return {name: _from_rl(self.distributions[name], value) for name, value in config.items()}
+        return {name: value_to_optuna(self.distributions[name], value) for name, value in config.items()}
 
 
 def _inferred_space(
@@ -244,7 +260,7 @@ def _inferred_space(
             condition = _condition_for(name, trials, kept)
             if condition is None:
                 continue
-        params.append((name, _param(dist, condition)))
+        params.append((name, param_of(dist, condition)))
         kept[name] = dist
     return _InferredSpace(kept, SearchSpace(params) if params else None)
 
@@ -266,35 +282,3 @@ def _condition_for(
             if with_it and not (with_it & without_it):
                 return Condition(parent, [dist.choices[i] for i in sorted(with_it)])
     return None
-
-
-def _param(dist: BaseDistribution, condition: Condition | None) -> Param:
-    if isinstance(dist, CategoricalDistribution):
-        return Categorical(dist.choices, condition=condition)
-    if isinstance(dist, IntDistribution):
-        if dist.step != 1:
-            return Int(0, (dist.high - dist.low) // dist.step, condition=condition)
-        return Int(dist.low, dist.high, log=dist.log, condition=condition)
-    if isinstance(dist, FloatDistribution):
-        if dist.step is not None:
-            return Int(0, round((dist.high - dist.low) / dist.step), condition=condition)
-        return Float(dist.low, dist.high, log=dist.log, condition=condition)
-    raise ValueError(f"Unsupported Optuna distribution {dist!r}.")
-
-
-def _to_rl(dist: BaseDistribution, value: Any) -> Any:
-    if isinstance(dist, IntDistribution) and dist.step != 1:
-        return round((value - dist.low) / dist.step)
-    if isinstance(dist, FloatDistribution) and dist.step is not None:
-        return round((value - dist.low) / dist.step)
-    return value
-
-
-def _from_rl(dist: BaseDistribution, value: Any) -> Any:
-    if isinstance(dist, IntDistribution):
-        return int(dist.low + value * dist.step) if dist.step != 1 else int(value)
-    if isinstance(dist, FloatDistribution):
-        if dist.step is not None:
-            return float(min(dist.high, dist.low + value * dist.step))
-        return float(value)
-    return value

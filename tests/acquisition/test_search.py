@@ -71,3 +71,25 @@ def test_settings_reject_a_shortlist_larger_than_the_pool():
         SearchSettings(n_candidates=500, n_uniform=10, n_local=10, n_refine=10)
     with pytest.raises(ValueError, match="'n_candidates' parameter"):
         SearchSettings(n_candidates=0)
+
+
+def _grid_search_with_history() -> CandidateSearch:
+    space = SearchSpace({"a": Int(0, 9), "b": Int(0, 9)})
+    search = CandidateSearch(space, horizon=50, rng=np.random.default_rng(0))
+    rng = np.random.default_rng(1)
+    for _ in range(8):
+        u = rng.random(2)
+        search.add(u, float(-np.sum((u - 0.3) ** 2)))
+    return search
+
+
+def test_pending_points_leave_the_shortlist():
+    search = _grid_search_with_history()
+    pending = search.propose().u[:20]
+    pending_configs = {tuple(search.space.decode(u).values()) for u in pending}
+
+    def repeated(proposal):
+        return sum(tuple(search.space.decode(u).values()) in pending_configs for u in proposal.u)
+
+    assert repeated(search.propose()) > 0  # on a 10 x 10 grid, the shortlist repeats pending configurations
+    assert repeated(search.propose(pending)) == 0
