@@ -78,6 +78,8 @@ class SearchSettings:
             ``refit_all_until`` points are known (always before).
         refit_all_until: see ``refit_every``.
         warp: the GP's output warp (``rl_hpo.acquisition.gp.WARPS``).
+        n_perturbed: how many coordinates a local move changes, on average (all of them in spaces of at
+            most this many parameters; at least one).
         edges: how local moves treat the faces of the cube (``rl_hpo.acquisition.moves.EDGES``). Clipping
             puts a step beyond a face on it, so the bounds of a range can be proposed; on the validation
             splits of lcbench, rbv2_xgboost and synthetic/mixed it lowered the regret at 50 of plain EI and
@@ -92,6 +94,7 @@ class SearchSettings:
     refit_every: int = 4
     refit_all_until: int = 12
     warp: str = "none"
+    n_perturbed: float = 8.0
     edges: str = "clip"
 
     def __post_init__(self) -> None:
@@ -99,6 +102,8 @@ class SearchSettings:
 
         if self.warp not in WARPS:
             raise ValueError(f"The 'warp' parameter of SearchSettings must be one of {WARPS}. Got {self.warp!r}.")
+        if not (isinstance(self.n_perturbed, int | float) and self.n_perturbed >= 1):
+            raise ValueError(f"The 'n_perturbed' parameter of SearchSettings must be >= 1. Got {self.n_perturbed!r}.")
         if self.edges not in EDGES:
             raise ValueError(f"The 'edges' parameter of SearchSettings must be one of {EDGES}. Got {self.edges!r}.")
         for name in ("n_candidates", "n_uniform", "n_local", "n_refine", "n_centres", "refit_every"):
@@ -207,7 +212,17 @@ class CandidateSearch:
             # Half the local moves start at the incumbent, the rest at the other best points.
             ranks = np.where(self.rng.random(s.n_local) < 0.5, 0, self.rng.integers(len(order), size=s.n_local))
             radius = np.array(RADII)[self.rng.integers(len(RADII), size=s.n_local)]
-            pool.append(local_moves(self.rng, u_seen[order[ranks]], ranks, radius, self._categorical, edges=s.edges))
+            pool.append(
+                local_moves(
+                    self.rng,
+                    u_seen[order[ranks]],
+                    ranks,
+                    radius,
+                    self._categorical,
+                    n_perturbed=s.n_perturbed,
+                    edges=s.edges,
+                )
+            )
         moves = CandidateMoves.concat(pool)
         xn, xc = self._rows(moves.u)
         mean, std = self.gp.predict(xn, xc)
@@ -225,6 +240,7 @@ class CandidateSearch:
                 radius,
                 self._categorical,
                 refined=True,
+                n_perturbed=s.n_perturbed,
                 edges=s.edges,
             )
             rn, rc = self._rows(refined.u)
