@@ -64,9 +64,7 @@ def make_factory(method: str, variant: dict[str, Any], policy: Policy) -> Callab
             return RandomSearch(space, seed=seed)
         if method == "ei":
             return ExpectedImprovement(space, seed=seed, n_initial=n_initial, settings=settings)
-        optimizer = CandidatePolicyOptimizer(space, seed=seed, policy=policy, n_initial=n_initial)
-        optimizer.search_.settings = settings
-        return optimizer
+        return CandidatePolicyOptimizer(space, seed=seed, policy=policy, n_initial=n_initial, settings=settings)
 
     return make
 

@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 
-from rl_hpo.acquisition.search import CandidateSearch
+from rl_hpo.acquisition.search import CandidateSearch, SearchSettings
 from rl_hpo.agents.policy_file import Policy, load_policy
 from rl_hpo.baselines.expected_improvement import CandidateOptimizer
 from rl_hpo.exceptions import PolicyFileError
@@ -33,6 +33,7 @@ class CandidatePolicyOptimizer(CandidateOptimizer):
         deterministic: pick the most likely candidate (default: the policy's setting).
         n_initial: random points before the policy takes over (default: the policy's setting).
         horizon: the budget the policy plans for (``optimize`` sets it to its budget).
+        settings: the candidate search (default: the settings the policy file records).
 
     Raises:
         PolicyFileError: if the policy file is missing, corrupted, or not a candidate policy.
@@ -50,6 +51,7 @@ class CandidatePolicyOptimizer(CandidateOptimizer):
         deterministic: bool | None = None,
         n_initial: int | None = None,
         horizon: int | None = None,
+        settings: SearchSettings | None = None,
     ) -> None:
         policy_ = policy if isinstance(policy, Policy) else load_policy(policy)
         if policy_.kind != "candidate":
@@ -63,7 +65,7 @@ class CandidatePolicyOptimizer(CandidateOptimizer):
             fidelity=fidelity,
             n_initial=int(defaults["n_initial"] if n_initial is None else n_initial),
             horizon=int(defaults["horizon"] if horizon is None else horizon),
-            settings=policy_.search_settings,
+            settings=policy_.search_settings if settings is None else settings,
         )
         self.policy = policy
         self.policy_ = policy_

@@ -72,6 +72,24 @@ def test_a_policy_with_zero_residual_tunes_exactly_as_expected_improvement(tmp_p
     assert [r.config for r in ppo.records] == [r.config for r in ei.records]
 
 
+def test_search_settings_other_than_the_recorded_ones_can_be_given():
+    space = MIXED
+    recorded = CandidatePolicyOptimizer(space, seed=0, policy=_shared_policy())
+    assert recorded.search_.settings == SMALL and recorded.search_.gp.warp == "none"
+    other = SearchSettings(n_candidates=16, n_uniform=32, n_local=32, n_refine=8, warp="copula", edges="reflect")
+    given = make_optimizer("ppo", space, seed=0, policy=_shared_policy(), settings=other)
+    assert given.search_.settings == other and given.search_.gp.warp == "copula"
+
+
+def test_a_policy_file_that_names_no_edge_rule_reflects(tmp_path):
+    folder = _policy(tmp_path)
+    meta = json.loads((folder / "policy.json").read_text())
+    del meta["search"]["edges"]
+    (folder / "policy.json").write_text(json.dumps(meta))
+    assert load_policy(folder).search_settings.edges == "reflect"
+    assert SMALL.edges == "clip"
+
+
 def test_feature_names_that_differ_are_refused(tmp_path):
     folder = _policy(tmp_path)
     meta = json.loads((folder / "policy.json").read_text())
