@@ -194,6 +194,7 @@ def _provenance_section(run: Mapping[str, Any] | None, study: Study) -> list[str
         f"seeds {_seed_list(s.get('seeds', []))}",
         f"- rl_hpo {last.get('rl_hpo_version')}, git commit {', '.join(commits)}"
         + (" (with uncommitted changes)" if any(x.get("git_dirty") for x in sessions) else ""),
+        *_changed_files_lines(sessions),
         f"- Sessions: {len(sessions)}, first started {first.get('started_at')}; executor {last.get('executor')}, "
         f"workers {last.get('workers') or 'all cores'}; Python {last.get('python')} on {last.get('platform')}",
     ]
@@ -396,3 +397,16 @@ def report_command(path: Any) -> int:
     report = write_report(folder)
     print(f"Wrote {report}, {folder / 'summary.csv'} and {', '.join(PLOT_FILES.values())}")
     return 0
+
+
+def _changed_files_lines(sessions: list[dict[str, Any]]) -> list[str]:
+    """One line per session that ran with changed tracked files, naming them."""
+    out = []
+    for x in sessions:
+        changed = x.get("git_changed_files") or []
+        if x.get("git_dirty") and changed:
+            out.append(
+                f"- Session of {x.get('started_at')} at {str(x.get('git_commit'))[:10]}: uncommitted changes to "
+                + ", ".join(f"`{f}`" for f in changed)
+            )
+    return out

@@ -319,6 +319,10 @@ def _probe_optimizers(settings: BenchSettings, resolved: _Resolved) -> dict[str,
     return out
 
 
+#: At most this many changed files are named in a session's provenance.
+_MAX_CHANGED_FILES = 20
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -364,6 +368,10 @@ def provenance(
         "rl_hpo_version": _package_version(),
         "git_commit": commit,
         "git_dirty": bool(status) if status is not None else None,
+        # which tracked files differ from the commit (e.g. only recorded results copied by an earlier study)
+        "git_changed_files": [line.split(maxsplit=1)[-1] for line in status.splitlines()][:_MAX_CHANGED_FILES]
+        if status
+        else [],
         "python": platform.python_version(),
         "platform": platform.platform(),
         "host": socket.gethostname(),

@@ -382,4 +382,6 @@ def test_a_study_refuses_to_mix_commits_unless_asked(tmp_path: Path, monkeypatch
     with pytest.warns(UserWarning, match="uncommitted changes"):
         run_bench(settings, progress=False)
     with pytest.warns(UserWarning, match="uncommitted changes"):  # a new study too
-        run_bench(BenchSettings(**{**settings.__dict__, "out": tmp_path / "new"}), progress=False)
+        new = run_bench(BenchSettings(**{**settings.__dict__, "out": tmp_path / "new"}), progress=False)
+    assert new.read_run()["sessions"][-1]["git_changed_files"] == ["rl_hpo/space.py"]
+    assert "uncommitted changes to `rl_hpo/space.py`" in new.report_md.read_text()
