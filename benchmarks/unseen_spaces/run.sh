@@ -4,8 +4,10 @@
 # the same candidates (its starting rule), Optuna's TPE and GP, and random search. 10 seeds per task,
 # budget 50 (BENCHMARK_PROTOCOL.md).
 #
-#   benchmarks/unseen_spaces/run.sh yahpo/lcbench            # the test split
-#   benchmarks/unseen_spaces/run.sh yahpo/iaml_glmnet all    # a suite without a test split: every task
+#   benchmarks/unseen_spaces/run.sh yahpo/lcbench              # the test split
+#   benchmarks/unseen_spaces/run.sh yahpo/iaml_glmnet all      # a suite without a test split: every task
+#   benchmarks/unseen_spaces/run.sh yahpo/lcbench validation   # -> yahpo_lcbench_validation/, the yardstick
+#                                                              #    for choosing settings (never the test split)
 #
 # Needs the YAHPO data folder (RL_HPO_YAHPO_DATA) for yahpo suites. Extra options after the split pass
 # through to rl-hpo bench (e.g. --workers 2); they do not change the results. Raw results go to
@@ -16,6 +18,7 @@ suite=${1:?usage: run.sh SUITE [SPLIT] [rl-hpo bench options]}
 split=${2:-test}
 shift $(( $# >= 2 ? 2 : 1 ))
 name=${suite//\//_}
+if [[ $split == validation ]]; then name+=_validation; fi
 
 rl-hpo bench --suite "$suite" --split "$split" --methods ppo,ei,tpe,gp,random \
   --policy rl_hpo/data/policies/default --budget 50 --seeds 10 --out "runs/unseen_spaces/$name" "$@"

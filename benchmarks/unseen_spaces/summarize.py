@@ -2,8 +2,9 @@
 
     python benchmarks/unseen_spaces/summarize.py
 
-One row per method, one column per recorded suite: mean normalized regret at 10 / 25 / 50 evaluations
-(the lowest at each budget in bold), then the ppo regret at 50 relative to GP's.
+One row per method, one column per recorded test study (validation studies, ``*_validation``, are left out):
+mean normalized regret at 10 / 25 / 50 evaluations (the lowest at each budget in bold), then the ppo regret at
+50 relative to GP's.
 """
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ def read(folder: Path) -> dict[str, dict[str, float]]:
 
 
 def main() -> None:
-    studies = {p.name: read(p) for p in sorted(HERE.iterdir()) if (p / "summary.csv").is_file()}
+    studies = {
+        p.name: read(p)
+        for p in sorted(HERE.iterdir())
+        if (p / "summary.csv").is_file() and not p.name.endswith("_validation")  # the table is held-out data
+    }
     print("| method | " + " | ".join(studies) + " |")
     print("|---|" + "---|" * len(studies))
     for method in METHODS:
