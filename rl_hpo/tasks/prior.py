@@ -1,4 +1,4 @@
-"""``prior/gp/<seed>``: functions drawn from Gaussian-process priors over random mixed search spaces.
+"""``prior/gp/<seed>`` and ``prior/edges/<seed>``: functions drawn from GP priors over random mixed search spaces.
 
 A policy that must tune search spaces it never saw is trained on a broad prior of functions instead of on
 one benchmark (as MetaBO and PFNs4BO are; see ../shared/FINDINGS.md). Each seed draws:
@@ -10,6 +10,10 @@ one benchmark (as MetaBO and PFNs4BO are; see ../shared/FINDINGS.md). Each seed 
   share of parameters that do not matter at all, and sometimes a smooth bowl around a random optimum;
 - an output warp (none, a saturating one like accuracy, or a skewed one like a loss on a log scale) and
   sometimes a little observation noise.
+
+``prior/edges/<seed>`` is the same function plus a linear trend along a random share of the relevant ordered
+(float and int) parameters, strong enough that their best values lie at an end of the range, as the best
+learning rate, number of units or regularization often does at a bound of a human-chosen range.
 
 A categorical choice acts as a random position on a hidden axis, an int as its bin's centre, and an
 inactive parameter as the middle of its range. Score bounds are the extremes of 1,000 random points,
@@ -29,9 +33,15 @@ from rl_hpo.space import Categorical, Condition, Float, Int, Param, SearchSpace
 from rl_hpo.tasks.base import Result, ScoreBounds, Task
 from rl_hpo.tasks.registry import Suite
 
-__all__ = ["DESCRIPTION", "GPPriorTask", "load_suite", "make_task", "suite_names"]
+__all__ = ["DESCRIPTION", "SCENARIOS", "GPPriorTask", "load_suite", "make_task", "suite_names"]
 
-DESCRIPTION = "functions drawn from GP priors over random mixed search spaces (1-32 parameters), for training"
+DESCRIPTION = (
+    "functions drawn from GP priors over random mixed search spaces (1-32 parameters), for training; "
+    "prior/edges adds trends that put some best values at an end of their range"
+)
+#: ``gp``: the functions below; ``edges``: the same functions plus a monotone trend along some ordered
+#: parameters, whose best values then lie at an end of their range, as they often do in real search spaces.
+SCENARIOS = ("gp", "edges")
 SPLIT_SEEDS = {"train": range(0, 5000), "validation": range(5000, 5064), "test": range(5064, 5128)}
 MAX_DIM = 32
 _N_FEATURES = 256
@@ -47,11 +57,12 @@ class GPPriorTask(Task):
         name: the task's name (default ``prior/gp/<seed>``).
     """
 
-    def __init__(self, seed: int, *, name: str | None = None) -> None:
+    def __init__(self, seed: int, *, edges: bool = False, name: str | None = None) -> None:
         if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
             raise ValueError(f"The 'seed' parameter of GPPriorTask must be an int >= 0. Got {seed!r} instead.")
         self.seed = int(seed)
-        self.name = name or f"prior/gp/{self.seed}"
+        self.edges = bool(edges)
+        self.name = name or f"prior/{'edges' if self.edges else 'gp'}/{self.seed}"
         rng = np.random.default_rng([_STREAM, self.seed])
         self.space, self._levels = _draw_space(rng)
         dim = self.space.dim
@@ -69,6 +80,15 @@ class GPPriorTask(Task):
         self._bowl = float(rng.choice([0.0, rng.uniform(0.5, 3.0)], p=[0.5, 0.5]))
         self._centre = rng.random(dim)
         self._bowl_scale = np.where(relevant, ls.mean() / ls, 0.0) / max(1.0, math.sqrt(relevant.sum()))
+        # prior/edges: the same function plus a monotone trend along some ordered parameters, so that their best
+        # value lies at an end of the range (drawn from a stream of its own: prior/gp/<s> is unchanged).
+        self._trend = np.zeros(dim)
+        if self.edges:
+            trend_rng = np.random.default_rng([_STREAM, self.seed, 2])
+            ordered = relevant & np.array([not isinstance(p, Categorical) for p in self.space.values()])
+            chosen = ordered & (trend_rng.random(dim) < trend_rng.uniform(0.3, 0.8))
+            slope = trend_rng.uniform(2.0, 5.0, dim) * np.where(trend_rng.random(dim) < 0.5, -1.0, 1.0)
+            self._trend = np.where(chosen, slope, 0.0)
         self._warp = str(rng.choice(["none", "saturate", "skew"]))
         self._warp_rate = float(rng.uniform(0.5, 2.0))
         self._noise = float(rng.choice([0.0, rng.uniform(0.005, 0.05)], p=[0.8, 0.2]))
@@ -96,6 +116,8 @@ class GPPriorTask(Task):
         f = np.cos(x @ self._omega.T + self._phase) @ self._weight
         if self._bowl:
             f = f - self._bowl * np.sum(((x - self._centre) * self._bowl_scale) ** 2, axis=1)
+        if self.edges:
+            f = f + (x - 0.5) @ self._trend
         return f
 
     def _value(self, u: np.ndarray) -> np.ndarray:
@@ -162,7 +184,7 @@ def _local_search(value, starts: np.ndarray, rng: np.random.Generator, n_steps: 
 
 
 def make_task(scenario: str, instance: str, **options: Any) -> GPPriorTask:
-    """The task ``prior/gp/<seed>``.
+    """The task ``prior/gp/<seed>`` or ``prior/edges/<seed>``.
 
     Raises:
         TaskNotFoundError: for another scenario or a seed that is not a non-negative integer.
@@ -170,20 +192,22 @@ def make_task(scenario: str, instance: str, **options: Any) -> GPPriorTask:
     """
     if options:
         raise TypeError(f"prior tasks take no options, got {sorted(options)}.")
-    if scenario != "gp":
-        raise TaskNotFoundError(f"Unknown prior scenario {scenario!r}; the family has one: 'gp'.")
+    if scenario not in SCENARIOS:
+        raise TaskNotFoundError(f"Unknown prior scenario {scenario!r}; the family has {list(SCENARIOS)}.")
     if not str(instance).isdigit():
-        raise TaskNotFoundError(f"A prior/gp instance is a seed (an integer >= 0), got {instance!r}.")
-    return GPPriorTask(int(instance))
+        raise TaskNotFoundError(f"A prior/{scenario} instance is a seed (an integer >= 0), got {instance!r}.")
+    return GPPriorTask(int(instance), edges=scenario == "edges")
 
 
 def suite_names(**options: Any) -> list[str]:
-    return ["prior/gp"]
+    return [f"prior/{s}" for s in SCENARIOS]
 
 
 def load_suite(scenario: str, **options: Any) -> Suite:
-    """The suite ``prior/gp``: seeds 0..4999 train, 5000..5063 validation, 5064..5127 test."""
-    if scenario != "gp":
-        raise TaskNotFoundError(f"Unknown prior suite {scenario!r}; the family has one: 'prior/gp'.")
-    splits = {split: tuple(f"prior/gp/{s}" for s in seeds) for split, seeds in SPLIT_SEEDS.items()}
-    return Suite("prior/gp", splits, dict(options))
+    """The suite ``prior/gp`` or ``prior/edges``: seeds 0..4999 train, 5000..5063 validation, 5064..5127 test."""
+    if scenario not in SCENARIOS:
+        raise TaskNotFoundError(
+            f"Unknown prior suite {scenario!r}; the family has {[f'prior/{s}' for s in SCENARIOS]}."
+        )
+    splits = {split: tuple(f"prior/{scenario}/{s}" for s in seeds) for split, seeds in SPLIT_SEEDS.items()}
+    return Suite(f"prior/{scenario}", splits, dict(options))

@@ -38,7 +38,38 @@ def test_suite_splits_are_disjoint_and_names_are_checked():
     suite = load_suite("prior/gp")
     splits = [set(suite.task_names(s)) for s in SPLIT_SEEDS]
     assert not (splits[0] & splits[1]) and not (splits[1] & splits[2])
-    with pytest.raises(TaskNotFoundError, match="one: 'gp'"):
+    with pytest.raises(TaskNotFoundError, match=r"\['gp', 'edges'\]"):
         load_task("prior/other/1")
     with pytest.raises(TaskNotFoundError, match="integer"):
         load_task("prior/gp/x")
+
+
+def test_prior_edges_is_the_same_function_plus_a_trend():
+    for seed in range(8):
+        gp, edges = load_task(f"prior/gp/{seed}"), load_task(f"prior/edges/{seed}")
+        assert edges.name == f"prior/edges/{seed}" and edges.space == gp.space
+        u = np.random.default_rng(seed).random((50, gp.space.dim))
+        trend = (edges._inputs(u) - 0.5) @ edges._trend
+        np.testing.assert_allclose(edges._latent(u), gp._latent(u) + trend)
+        assert not np.any(edges._trend[[k == "categorical" for k in gp.space.kinds()]])
+    assert set(load_suite("prior/edges").task_names("validation")) == {
+        f"prior/edges/{s}" for s in SPLIT_SEEDS["validation"]
+    }
+
+
+def _share_of_best_coordinates_at_an_end(scenario: str) -> float:
+    shares = []
+    for seed in range(40):
+        task = load_task(f"prior/{scenario}/{seed}")
+        u = np.random.default_rng(seed).random((4000, task.space.dim))
+        best = u[np.argmax(task._value(u))]
+        ordered = [k != "categorical" for k in task.space.kinds()]
+        if any(ordered):
+            shares.append(np.mean(np.minimum(best, 1 - best)[ordered] < 0.15))
+    return float(np.mean(shares))
+
+
+def test_prior_edges_puts_best_values_at_the_ends_of_ranges_more_often():
+    # Among 4,000 random points, the best one's ordered coordinates lie in the outer 15% of their range:
+    # about 30% of them for uniform points; more often where trends push the optimum to an end.
+    assert _share_of_best_coordinates_at_an_end("edges") > _share_of_best_coordinates_at_an_end("gp") + 0.1
