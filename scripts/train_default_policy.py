@@ -1,21 +1,22 @@
 """Train the default (general) tuning policy, choose how it is used on validation, install it as package data.
 
 The default policy scores candidate moves (``rl_hpo.envs.CandidateTuningEnv``) and must tune search spaces
-it never saw, so it is trained on the GP prior only (``prior/gp``): every benchmark suite of the project
-(YAHPO, scikit-learn, synthetic/mixed) stays a space it never trained on. Three steps, each reproducible
-from this script alone:
+it never saw, so it is trained on GP-prior functions only (``--suites``, default ``prior/gp``; ``prior/edges``
+adds best values at the ends of ranges): every benchmark suite of the project (YAHPO, scikit-learn,
+synthetic/mixed) stays a space it never trained on. Three steps, each reproducible from this script alone:
 
 1. **train** with PPO (``rl_hpo.agents.candidate_training``), keeping the policy with the lowest regret on
-   the prior's validation split (step 0 is plain expected improvement, the network's starting rule);
-2. **select** on the ``validation`` splits of prior/gp and synthetic/mixed only (no real benchmark is
-   looked at): ``best`` or ``final``, each picking its most likely candidate or sampling one; the lowest
-   mean normalized regret at 10 / 25 / 50, averaged over the two suites, wins;
+   the training suites' validation splits (step 0 is plain expected improvement, the network's starting rule);
+2. **select** on the ``validation`` splits of the training suites and synthetic/mixed only (no real
+   benchmark is looked at): ``best`` or ``final``, each picking its most likely candidate or sampling one;
+   the lowest mean normalized regret at 10 / 25 / 50, averaged over the suites, wins;
 3. **install** the winner into ``rl_hpo/data/policies/default`` with the chosen default in its metadata
    and a README recording the commands and the numbers.
 
 Usage::
 
-    nice python scripts/train_default_policy.py --out runs/default --timesteps 300000 [--skip-train]
+    nice python scripts/train_default_policy.py --out runs/default --timesteps 300000 [--suites prior/gp,prior/edges]
+        [--skip-train]
 """
 
 from __future__ import annotations
@@ -37,13 +38,20 @@ from rl_hpo.agents.policy_file import default_policy_path, load_policy
 from rl_hpo.bench.evaluation import evaluate_method
 from rl_hpo.tasks.registry import load_suite
 
-SELECTION_SUITES = ("prior/gp", "synthetic/mixed")
+#: Selection also runs on this suite, which no policy trains on.
+HELD_OUT_SELECTION_SUITE = "synthetic/mixed"
 VARIANTS = {"most likely": {"deterministic": True}, "sampled": {"deterministic": False}}
 
 
-def select(candidates: dict[str, Path], *, seeds: int, max_tasks: int, budget: int = 50) -> dict:
-    """Every candidate policy with every variant on the selection suites' validation splits."""
-    suites = {name: load_suite(name).load("validation")[:max_tasks] for name in SELECTION_SUITES}
+def selection_suites(train_suites: tuple[str, ...]) -> tuple[str, ...]:
+    return (*train_suites, HELD_OUT_SELECTION_SUITE)
+
+
+def select(
+    candidates: dict[str, Path], *, suites: tuple[str, ...], seeds: int, max_tasks: int, budget: int = 50
+) -> dict:
+    """Every candidate policy with every variant on the ``suites``' validation splits."""
+    suites = {name: load_suite(name).load("validation")[:max_tasks] for name in suites}
     table: dict[str, dict[str, dict]] = {}
     for cand, path in candidates.items():
         policy = load_policy(path)
@@ -65,7 +73,7 @@ def select(candidates: dict[str, Path], *, seeds: int, max_tasks: int, budget: i
     return {"candidate": cand, "variant": variant, "suites": names, "seeds": seeds, "table": table}
 
 
-def install(run: Path, selection: dict, commands: list[str]) -> Path:
+def install(run: Path, selection: dict, commands: list[str], train_suites: tuple[str, ...]) -> Path:
     target = default_policy_path()
     policy = load_policy(run / selection["candidate"])
     variant = selection["variant"]
@@ -80,15 +88,19 @@ def install(run: Path, selection: dict, commands: list[str]) -> Path:
     with open(run / "eval.csv") as f:
         curve = list(csv.DictReader(f))
     chosen = selection["table"][selection["candidate"]][variant]
+    suites = list(selection["suites"])
+    trained = " and ".join(f"`{s}`" for s in train_suites)
+    validated = " and ".join(train_suites)
+    chosen_on = ", ".join(suites)
     lines = [
         "# The default tuning policy",
         "",
         'Loaded by `PolicyOptimizer(space, policy="default")` (method `ppo`) for every search space without a',
         "shipped specialist. It scores candidate moves from statistics of the whole history (an in-episode GP's",
         "mean and uncertainty, expected improvement, ranks, distances; `rl_hpo.acquisition`), so the same weights",
-        "tune a space of any dimension. Trained with PPO on the **train** split of `prior/gp` only (functions drawn",
-        "from GP priors over random mixed spaces): no YAHPO, scikit-learn or synthetic/mixed task was trained on.",
-        "Usage chosen on the **validation** splits of prior/gp and synthetic/mixed; no test split was used.",
+        f"tune a space of any dimension. Trained with PPO on the **train** split of {trained} only (functions",
+        "drawn from GP priors over random mixed spaces): no YAHPO, scikit-learn or synthetic/mixed task was",
+        f"trained on. Usage chosen on the **validation** splits of {chosen_on}; no test split was used.",
         "",
         "## How it was made",
         "",
@@ -96,7 +108,7 @@ def install(run: Path, selection: dict, commands: list[str]) -> Path:
         *commands,
         "```",
         "",
-        "## Validation during training (prior/gp validation; the row at step 0 is plain expected improvement)",
+        f"## Validation during training ({validated} validation; the row at step 0 is plain expected improvement)",
         "",
         "| timesteps | regret@10 | regret@25 | regret@50 | minutes |",
         "|---|---|---|---|---|",
@@ -108,14 +120,12 @@ def install(run: Path, selection: dict, commands: list[str]) -> Path:
         "",
         f"## Selection (seeds 0..{selection['seeds'] - 1}, budget 50, mean normalized regret at 10 / 25 / 50)",
         "",
-        "| policy | use | " + " | ".join(SELECTION_SUITES) + " | score |",
-        "|---|---|" + "---|" * (len(SELECTION_SUITES) + 1),
+        "| policy | use | " + " | ".join(suites) + " | score |",
+        "|---|---|" + "---|" * (len(suites) + 1),
     ]
     for cand, variants in selection["table"].items():
         for name, entry in variants.items():
-            cells = " | ".join(
-                " / ".join(f"{entry['regret'][s][b]:.3f}" for b in (10, 25, 50)) for s in SELECTION_SUITES
-            )
+            cells = " | ".join(" / ".join(f"{entry['regret'][s][b]:.3f}" for b in (10, 25, 50)) for s in suites)
             lines.append(f"| {cand} | {name} | {cells} | {entry['score']:.4f} |")
     lines += [
         "",
@@ -134,6 +144,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default="runs/default")
     parser.add_argument("--timesteps", type=int, default=300_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--suites",
+        default="prior/gp",
+        help="comma-separated training suites (default: prior/gp; --skip-train: the run's)",
+    )
     parser.add_argument("--skip-train", action="store_true", help="reuse the policies already in --out")
     parser.add_argument("--install", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--select-seeds", type=int, default=3)
@@ -145,19 +160,34 @@ def main(argv: list[str] | None = None) -> None:
             "--select-budget other than 50 is for quick checks: add --no-install (the README reports 10 / 25 / 50)."
         )
     command = " ".join(shlex.quote(a) for a in ["python", *sys.argv])
+    train_suites = tuple(s.strip() for s in args.suites.split(",") if s.strip())
     out = Path(args.out)
     if not args.skip_train:
-        config = CandidateTrainConfig(out=str(out), timesteps=args.timesteps, seed=args.seed, command=command)
+        config = CandidateTrainConfig(
+            out=str(out),
+            timesteps=args.timesteps,
+            seed=args.seed,
+            suites=train_suites,
+            validation_suites=train_suites,
+            command=command,
+        )
         start = time.perf_counter()
         train_candidate_policy(config)
         print(f"trained in {(time.perf_counter() - start) / 60:.1f} min", flush=True)
     saved = json.loads((out / "config.json").read_text())
+    train_suites = tuple(saved.get("suites") or train_suites)  # with --skip-train: what the run trained on
     commands = [saved.get("command") or command] + ([command] if args.skip_train else [])
     candidates = {name: out / name for name in ("best", "final") if (out / name / "policy.json").is_file()}
-    selection = select(candidates, seeds=args.select_seeds, max_tasks=args.select_max_tasks, budget=args.select_budget)
+    selection = select(
+        candidates,
+        suites=selection_suites(train_suites),
+        seeds=args.select_seeds,
+        max_tasks=args.select_max_tasks,
+        budget=args.select_budget,
+    )
     print(f"selected: {selection['candidate']} ({selection['variant']})")
     if args.install:
-        print(f"installed: {install(out, selection, commands)}")
+        print(f"installed: {install(out, selection, commands, train_suites)}")
 
 
 if __name__ == "__main__":
