@@ -1,5 +1,6 @@
 """Compare settings of the candidate search on validation splits: how candidate moves treat the faces of
-the cube (``SearchSettings.edges``), or any other ``SearchSettings`` field, and ``n_initial``.
+the cube (``SearchSettings.edges``), or any other ``SearchSettings`` field, ``n_initial`` and, for the
+policy, ``deterministic=true|false``.
 
 Each variant runs plain expected improvement (``ei``) and a candidate policy (``ppo``, its trained weights
 with the variant's search) on the first ``--max-tasks`` validation tasks of each suite, ``--seeds`` seeds
@@ -57,6 +58,7 @@ def make_factory(method: str, variant: dict[str, Any], policy: Policy) -> Callab
     """``make(space, seed)`` of ``method`` (random, ei or ppo) with the variant's search settings."""
     options = dict(variant)
     n_initial = int(options.pop("n_initial", policy.defaults["n_initial"]))
+    deterministic = options.pop("deterministic", None)  # the policy's choice: most likely (true) or sampled
     settings = dataclasses.replace(policy.search_settings, **options)
 
     def make(space: SearchSpace, seed: int) -> Optimizer:
@@ -64,7 +66,14 @@ def make_factory(method: str, variant: dict[str, Any], policy: Policy) -> Callab
             return RandomSearch(space, seed=seed)
         if method == "ei":
             return ExpectedImprovement(space, seed=seed, n_initial=n_initial, settings=settings)
-        return CandidatePolicyOptimizer(space, seed=seed, policy=policy, n_initial=n_initial, settings=settings)
+        return CandidatePolicyOptimizer(
+            space,
+            seed=seed,
+            policy=policy,
+            n_initial=n_initial,
+            settings=settings,
+            deterministic=None if deterministic is None else deterministic == "true",
+        )
 
     return make
 
