@@ -4,10 +4,9 @@ A candidate is a cube point together with how it was made: its *centre* (the inc
 best points, or none for a point drawn uniformly over the space) and its *radius* (the scale of the move).
 Local moves perturb a random subset of the coordinates (about ``n_perturbed`` of them, all in small
 spaces, as in TuRBO; Eriksson et al., NeurIPS 2019): numeric coordinates by a Gaussian step of standard
-deviation ``radius`` (reflected at the cube's faces, or clipped to them so that a face itself can be
-proposed), categorical ones by a fresh uniform choice with
-probability ``min(1, 2 * radius)``. Nothing here reads what a coordinate means, so the same moves serve
-every search space.
+deviation ``radius`` (clipped to the cube's faces, so that a face itself can be proposed, or reflected at
+them), categorical ones by a fresh uniform choice with probability ``min(1, 2 * radius)``. Nothing here
+reads what a coordinate means, so the same moves serve every search space.
 """
 
 from __future__ import annotations
@@ -66,7 +65,7 @@ def local_moves(
     *,
     n_perturbed: float = 8.0,
     refined: bool = False,
-    edges: str = "reflect",
+    edges: str = "clip",
 ) -> CandidateMoves:
     """One move from each centre (rows of ``centres``) at the given ``radius`` per row.
 
