@@ -4,13 +4,15 @@
 - ``executors``: where cells run (a local process pool, Ray, or this process);
 - ``study``: the on-disk layout of a study (run.json, one atomic file per finished cell);
 - ``trials``: the trials table with normalized regret and the study's score bounds;
-- ``metrics``: regret, rank, win rate, Wilcoxon and decision overhead from a trials table alone;
+- ``metrics``: regret, rank, win rate, Wilcoxon, budgets above random search and decision overhead, from a
+  trials table alone;
 - ``report`` and ``plots``: ``report.md``, ``summary.csv`` and the PNG plots (``rl-hpo report``).
 """
 
 from rl_hpo.bench.executors import EXECUTORS, Executor, InlineExecutor, ProcessExecutor, RayExecutor, make_executor
 from rl_hpo.bench.metrics import (
     Curves,
+    above_reference,
     aggregate,
     decision_overhead,
     mean_ranks,
@@ -41,6 +43,7 @@ __all__ = [
     "Study",
     "StudyBounds",
     "StudySettingsError",
+    "above_reference",
     "aggregate",
     "assemble_trials",
     "bench_command",

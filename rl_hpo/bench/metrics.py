@@ -43,6 +43,7 @@ __all__ = [
     "DEFAULT_BUDGETS",
     "NO_INCUMBENT_REGRET",
     "Curves",
+    "above_reference",
     "aggregate",
     "budget_grid",
     "decision_overhead",
@@ -294,18 +295,73 @@ def wilcoxon_pvalue(a: np.ndarray, b: np.ndarray) -> float:
     return float(stats.wilcoxon(diff).pvalue)
 
 
-def wilcoxon_table(curves: Curves, budget: float) -> pd.DataFrame:
-    """Wilcoxon p-values over tasks (per-task mean regrets at ``budget``) for each pair of methods."""
-    at = curves.at(budget)
+def _task_means(at: np.ndarray) -> np.ndarray:
+    """Mean over seeds of values shaped (methods, tasks, seeds), NaN where a task has no seed."""
     with np.errstate(invalid="ignore"):
         n = np.sum(~np.isnan(at), axis=2)
-        task_means = np.where(n > 0, np.nansum(at, axis=2) / np.maximum(n, 1), np.nan)
+        return np.where(n > 0, np.nansum(at, axis=2) / np.maximum(n, 1), np.nan)
+
+
+def wilcoxon_table(curves: Curves, budget: float) -> pd.DataFrame:
+    """Wilcoxon p-values over tasks (per-task mean regrets at ``budget``) for each pair of methods."""
+    task_means = _task_means(curves.at(budget))
     table = pd.DataFrame(np.nan, index=list(curves.methods), columns=list(curves.methods))
     for i, a in enumerate(curves.methods):
         for j, b in enumerate(curves.methods):
             if i != j:
                 table.loc[a, b] = wilcoxon_pvalue(task_means[i], task_means[j])
     return table
+
+
+def above_reference(curves: Curves, reference: str = "random") -> pd.DataFrame:
+    """Where each method's mean regret is higher than ``reference``'s, at every point of the curves' grid.
+
+    A learned optimizer should never do worse than random search; this finds the budgets where it does, and
+    how surely, at the worst of them.
+
+    Returns:
+        One row per method other than ``reference`` (study order) with the columns ``budgets`` (the grid
+        points where the method's mean regret exceeds the reference's, a list), ``n_points`` (the grid's
+        size), ``worst_budget`` and ``excess`` (where the difference of mean regrets is largest, and that
+        difference; NaN when it is never above), and at that budget ``win_rate`` (of the method over the
+        reference on (task, seed) pairs) and ``wilcoxon_p`` (over tasks).
+
+    Raises:
+        ValueError: if ``reference`` is not among the methods.
+    """
+    if reference not in curves.methods:
+        raise ValueError(
+            f"The reference method {reference!r} is not in the study; its methods: {list(curves.methods)}."
+        )
+    mean, _ = aggregate(curves.values)
+    r = curves.methods.index(reference)
+    rows = []
+    for i, method in enumerate(curves.methods):
+        if i == r:
+            continue
+        diff = mean[i] - mean[r]
+        above = np.flatnonzero(diff > _TOL)
+        row: dict[str, object] = {
+            "method": method,
+            "budgets": [_plain_number(b) for b in curves.grid[above]],
+            "n_points": len(curves.grid),
+            "worst_budget": np.nan,
+            "excess": np.nan,
+            "win_rate": np.nan,
+            "wilcoxon_p": np.nan,
+        }
+        if above.size:
+            g = int(above[np.argmax(diff[above])])
+            at = curves.values[..., g]
+            means = _task_means(at)
+            row.update(
+                worst_budget=_plain_number(curves.grid[g]),
+                excess=float(diff[g]),
+                win_rate=win_rate(at[i], at[r]),
+                wilcoxon_p=wilcoxon_pvalue(means[i], means[r]),
+            )
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("method")
 
 
 def decision_overhead(trials: pd.DataFrame, at: Sequence[int] = (10, 100, 500)) -> pd.DataFrame:

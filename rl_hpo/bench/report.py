@@ -4,8 +4,9 @@
 and provenance, when present) and writes:
 
 - ``summary.csv``: ``method,budget,regret_mean,regret_sem,rank_mean`` at budgets 10, 25, 50 and the final one;
-- ``report.md``: regret and rank per budget, win rates and Wilcoxon p-values at the final budget, decision
-  overhead, the score bounds, the run's provenance and how each number is computed;
+- ``report.md``: regret and rank per budget, win rates and Wilcoxon p-values at the final budget, the budgets
+  where a method is above random search, decision overhead, the score bounds, the run's provenance and how
+  each number is computed;
 - ``regret_vs_evaluations.png``, ``regret_vs_time.png``, ``rank_vs_budget.png``.
 
 Where ``trials.csv`` is missing (a study still running or interrupted), the finished cells are assembled
@@ -121,6 +122,49 @@ def _matrix_section(table: pd.DataFrame, fmt) -> str:
     methods = list(table.index)
     rows = [[a, *("·" if a == b else fmt(table.loc[a, b]) for b in methods)] for a in methods]
     return _table(["", *methods], rows)
+
+
+def _above_random_section(curves: metrics.Curves) -> list[str]:
+    if "random" not in curves.methods or len(curves.methods) < 2:
+        return []
+    table = metrics.above_reference(curves, "random")
+    rows = []
+    for method, r in table.iterrows():
+        budgets = r["budgets"]
+        where = _ranges(budgets) if budgets else "none"
+        rows.append(
+            [
+                method,
+                f"{len(budgets)} of {r['n_points']}: {where}",
+                "-" if not budgets else f"{_fmt(r['excess'], 4)} at {_budget_label(r['worst_budget'])}",
+                _fmt(r["win_rate"]),
+                _fmt_p(r["wilcoxon_p"]),
+            ]
+        )
+    return [
+        "## Budgets where a method is above random search",
+        "",
+        "Budgets 1, 2, ... at which the method's mean regret is higher than random search's, the largest such "
+        "difference, and at that budget the method's win rate over random search on (task, seed) pairs and the "
+        "two-sided Wilcoxon p-value over tasks.",
+        "",
+        _table(["method", "budgets above random", "largest excess", "win rate there", "Wilcoxon p there"], rows),
+        "",
+    ]
+
+
+def _ranges(values: Sequence[float]) -> str:
+    """``[6, 12, 13, 14]`` -> ``"6, 12-14"`` (runs of consecutive whole numbers joined)."""
+    parts: list[str] = []
+    start = prev = None
+    for v in [*values, None]:
+        if v is not None and prev is not None and float(prev).is_integer() and v == prev + 1:
+            prev = v
+            continue
+        if start is not None:
+            parts.append(_budget_label(start) if start == prev else f"{_budget_label(start)}-{_budget_label(prev)}")
+        start = prev = v
+    return ", ".join(parts)
 
 
 def _overhead_section(overhead: pd.DataFrame, at: Sequence[int]) -> list[str]:
@@ -340,6 +384,7 @@ def write_report(path: str | os.PathLike[str]) -> Path:
         _matrix_section(metrics.wilcoxon_table(curves, final), _fmt_p),
         "",
     ]
+    lines += _above_random_section(curves)
     lines += _overhead_section(metrics.decision_overhead(trials, at), at)
     lines += [
         "## Plots",

@@ -130,6 +130,31 @@ def test_wilcoxon_table_uses_per_task_means():
     assert table.loc["B", "A"] == pytest.approx(expected)
 
 
+def test_above_reference_by_hand():
+    curves = metrics.regret_curves(_table(RUNS), [1, 2, 3])
+    table = metrics.above_reference(curves, "B")
+    assert list(table.index) == ["A"]
+    row = table.loc["A"]
+    # Means: A 0.65 / 0.325 / 0.2, B 0.5 / 0.375 / 0.225: A is above B at budget 1 only, by 0.15.
+    assert row["budgets"] == [1]
+    assert row["n_points"] == 3
+    assert row["worst_budget"] == 1
+    assert row["excess"] == pytest.approx(0.15)
+    # At 1: t1/0 tie (0.9, 0.9), t1/1 and t2/0 lost, t2/1 won (0.3 < 0.4).
+    assert row["win_rate"] == pytest.approx(1.5 / 4)
+    # Per-task means at 1: A (0.85, 0.45), B (0.7, 0.3).
+    assert row["wilcoxon_p"] == pytest.approx(stats.wilcoxon([0.15, 0.15]).pvalue)
+
+
+def test_above_reference_when_never_above():
+    curves = metrics.regret_curves(_table(RUNS), [2, 3])
+    row = metrics.above_reference(curves, "B").loc["A"]
+    assert row["budgets"] == []
+    assert np.isnan(row["excess"]) and np.isnan(row["wilcoxon_p"])
+    with pytest.raises(ValueError, match="'random' is not in the study"):
+        metrics.above_reference(curves)
+
+
 def test_decision_overhead_at_the_nth_trial():
     out = metrics.decision_overhead(_table(RUNS), at=(2, 3, 500))
     # decision_s = 0.001 * (trial + 1) for A; the 2nd trial has trial id 1

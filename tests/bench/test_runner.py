@@ -72,7 +72,17 @@ def test_quick_study_writes_every_file(quick_study: Study):
     report = quick_study.report_md.read_text()
     for section in ("Normalized regret", "Average rank", "Win rate", "Wilcoxon", "Decision overhead", "Provenance"):
         assert section in report
+    assert "## Budgets where a method is above random search" in report
+    assert "| tpe | " in report.split("above random search")[1].split("## Decision")[0]
     assert "pytest quick bench" in report
+
+
+def test_report_names_budget_runs_compactly():
+    from rl_hpo.bench.report import _ranges
+
+    assert _ranges([6]) == "6"
+    assert _ranges([1, 2, 3, 5, 7, 8]) == "1-3, 5, 7-8"
+    assert _ranges([2.5, 3, 4]) == "2.5, 3-4"
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="file modes are POSIX")
