@@ -98,6 +98,22 @@ def test_a_recorded_study_reproduces_exactly_at_its_commit() -> None:
     assert "reproduced: benchmarks/known_spaces/yahpo_lcbench/summary.csv" in done.stdout
 
 
+@pytest.mark.slow
+@NEEDS_YAHPO
+def test_the_current_code_still_gives_a_published_table() -> None:
+    """A change that moves a method's numbers fails here until the study is recorded again."""
+    study = "benchmarks/unseen_spaces/yahpo_iaml_glmnet"
+    done = subprocess.run(
+        ["bash", str(ROOT / "benchmarks" / "reproduce.sh"), "--here", study, "--workers", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"reproduced: {study}/summary.csv at this checkout" in done.stdout
+
+
 def test_compare_search_settings_prints_and_writes_each_variant(tmp_path: Path) -> None:
     out = tmp_path / "table.json"
     stdout = _run(
