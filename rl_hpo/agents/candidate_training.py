@@ -76,6 +76,9 @@ class CandidateTrainConfig:
     """PPO minibatch size."""
     n_epochs: int = 4
     """PPO epochs per update."""
+    reward: str = "area"
+    """'area' (the best score's gain over the initial design after every step) or 'improvement' (each
+    step's gain: with gamma 1 the return is the final gain); CandidateTuningEnv's Rewards."""
     gamma: float = 0.98
     """Discount factor."""
     gae_lambda: float = 0.95
@@ -111,6 +114,10 @@ class CandidateTrainConfig:
                 raise ValueError(
                     f"The {name!r} parameter of CandidateTrainConfig must be an int >= 1. Got {value!r} instead."
                 )
+        from rl_hpo.envs.candidate_env import REWARDS
+
+        if self.reward not in REWARDS:
+            raise ValueError(f"The 'reward' parameter must be one of {REWARDS}. Got {self.reward!r} instead.")
         if self.vec_env not in ("subproc", "dummy"):
             raise ValueError(f"The 'vec_env' parameter must be 'subproc' or 'dummy'. Got {self.vec_env!r} instead.")
 
@@ -139,7 +146,9 @@ class _EnvFactory:
         threadpool_limits(1)
 
         c = self.config
-        return CandidateTuningEnv(list(c.suites), budget=c.budget, n_initial=c.n_initial, settings=c.settings)
+        return CandidateTuningEnv(
+            list(c.suites), budget=c.budget, n_initial=c.n_initial, settings=c.settings, reward=c.reward
+        )
 
 
 def _make_vec_env(config: CandidateTrainConfig) -> Any:

@@ -13,7 +13,10 @@ from rl_hpo.acquisition.search import FEATURE_BOUND, N_FEATURES, CandidateSearch
 from rl_hpo.envs.tuning_env import TaskPool, TaskSampler, score_span
 from rl_hpo.tasks.base import Task
 
-__all__ = ["CandidateTuningEnv"]
+__all__ = ["REWARDS", "CandidateTuningEnv"]
+
+#: The reward rules of ``CandidateTuningEnv`` (see its Rewards section).
+REWARDS = ("area", "improvement")
 
 
 class CandidateTuningEnv(gym.Env[np.ndarray, np.int64]):
@@ -43,11 +46,16 @@ class CandidateTuningEnv(gym.Env[np.ndarray, np.int64]):
 
     ## Rewards
 
-    ``(best_t - best_0) / span`` after every step: the best score so far above the best of the initial
-    design, divided by the task's score range (its known bounds, else the range of 256 random points).
-    An episode's return is the area between its best-so-far curve and the initial best, so a policy is
-    rewarded for reaching good scores early as well as for the final one. Training only: the span never
-    enters the observation.
+    ``reward="area"`` (the default): ``(best_t - best_0) / span`` after every step, the best score so far
+    above the best of the initial design, divided by the task's score range (its known bounds, else the
+    range of 256 random points). An episode's return is the area between its best-so-far curve and the
+    initial best, so a policy is rewarded for reaching good scores early as well as for the final one.
+
+    ``reward="improvement"``: ``(best_t - best_{t-1}) / span``, what the step added to the best score. The
+    undiscounted return is the final best's gain over the initial design, so with ``gamma = 1`` a policy is
+    rewarded for the score it ends with, not for when it got there.
+
+    Training only: the span never enters the observation.
 
     ## Episode End
 
@@ -71,6 +79,7 @@ class CandidateTuningEnv(gym.Env[np.ndarray, np.int64]):
         n_initial: random points evaluated at reset.
         settings: candidate pool and shortlist sizes (``SearchSettings``).
         task_options: keyword options for loading tasks by name.
+        reward: "area" or "improvement" (see Rewards).
     """
 
     metadata = {"render_modes": []}
@@ -84,8 +93,11 @@ class CandidateTuningEnv(gym.Env[np.ndarray, np.int64]):
         n_initial: int = 5,
         settings: SearchSettings | None = None,
         task_options: dict[str, Any] | None = None,
+        reward: str = "area",
     ) -> None:
         super().__init__()
+        if reward not in REWARDS:
+            raise ValueError(f"The 'reward' parameter of CandidateTuningEnv must be one of {REWARDS}. Got {reward!r}.")
         if not (isinstance(budget, int) and budget >= 2):
             raise ValueError(
                 f"The 'budget' parameter of CandidateTuningEnv must be an int >= 2. Got {budget!r} instead."
@@ -99,6 +111,7 @@ class CandidateTuningEnv(gym.Env[np.ndarray, np.int64]):
         self.pool = TaskPool(task_sampler, split=split, **(task_options or {}))
         self.budget = budget
         self.n_initial = n_initial
+        self.reward = reward
         k = self.settings.n_candidates
         self.observation_space = spaces.Box(-FEATURE_BOUND, FEATURE_BOUND, shape=(k * N_FEATURES,), dtype=np.float32)
         self.action_space = spaces.Discrete(k)
@@ -164,11 +177,17 @@ class CandidateTuningEnv(gym.Env[np.ndarray, np.int64]):
             raise ValueError(f"The action must be a candidate index in [0, {len(proposal.u)}), got {index}.")
         u = proposal.u[index]
         score = float(task.evaluate_unit(u[None, :])[0][0])
+        before = search.best_score
         search.add(u, score)
         best = search.best_score
         if not math.isfinite(self._best0) and math.isfinite(best):
             self._best0 = best  # every initial point failed: measure from the first success
-        reward = (best - self._best0) / self._span if math.isfinite(best) else 0.0
+        if not math.isfinite(best):
+            reward = 0.0
+        elif self.reward == "area":
+            reward = (best - self._best0) / self._span
+        else:
+            reward = (best - max(before, self._best0)) / self._span
         truncated = search.n_evals >= self.budget
         # The last observation is never acted on: skip the GP fit and the candidates.
         obs = np.zeros(self.observation_space.shape, np.float32) if truncated else self._observe()

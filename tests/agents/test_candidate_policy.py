@@ -123,6 +123,8 @@ def test_a_short_training_run_writes_a_policy_that_tunes(tmp_path):
         eval_max_tasks=2,
         budget=12,
         n_candidates=16,
+        reward="improvement",
+        gamma=1.0,
         progress=False,
     )
     out = train_candidate_policy(config)
@@ -131,6 +133,12 @@ def test_a_short_training_run_writes_a_policy_that_tunes(tmp_path):
     assert len(rows) >= 3
     policy = load_policy(out / "best")
     assert policy.metadata["training"]["suites"] == ["prior/gp"]
+    assert policy.metadata["training"]["settings"]["reward"] == "improvement"
     task = bowl_task(3)
     history = CandidatePolicyOptimizer(task.space, seed=0, policy=policy).optimize(task, 14)
     assert history.n_trials == 14
+
+
+def test_an_unknown_reward_is_refused():
+    with pytest.raises(ValueError, match="'reward' parameter must be one of"):
+        CandidateTrainConfig(reward="final")

@@ -50,6 +50,24 @@ def test_rewards_are_the_best_score_above_the_initial_best_over_the_span():
         env.step(0)
 
 
+def test_improvement_rewards_sum_to_the_final_gain():
+    task = bowl_task(2, seed=1)
+    env = CandidateTuningEnv([task], budget=10, n_initial=3, settings=SMALL, reward="improvement")
+    env.reset(seed=1)
+    best0 = env.search.best_score
+    span = task.bounds.best - task.bounds.worst
+    truncated, rewards, best = False, [], best0
+    while not truncated:
+        _, reward, _, truncated, info = env.step(env.action_space.sample())
+        assert reward == pytest.approx((info["best_score"] - best) / span)
+        best = info["best_score"]
+        rewards.append(reward)
+    assert min(rewards) >= 0.0
+    assert sum(rewards) == pytest.approx((best - best0) / span)
+    with pytest.raises(ValueError, match="'reward' parameter"):
+        CandidateTuningEnv([task], reward="final")
+
+
 def test_the_same_seed_gives_the_same_episode():
     def run(seed):
         env = CandidateTuningEnv([bowl_task(4, seed=2)], budget=12, settings=SMALL)
@@ -89,5 +107,10 @@ def test_failed_initial_design_starts_the_reward_at_the_first_success():
     env = CandidateTuningEnv([task], budget=6, n_initial=2, settings=SMALL)
     env.reset(seed=0)
     assert env.search.best_score == -math.inf
+    _, reward, *_ = env.step(0)
+    assert reward == 0.0
+    env = CandidateTuningEnv([task], budget=6, n_initial=2, settings=SMALL, reward="improvement")
+    calls["n"] = 0
+    env.reset(seed=0)
     _, reward, *_ = env.step(0)
     assert reward == 0.0
