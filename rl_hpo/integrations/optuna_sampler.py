@@ -152,18 +152,18 @@ class RLSampler(BaseSampler):
             else:
                 result = Result.failure(past.state.name.lower())
             optimizer.observe(config, result)
-        # Another process may be evaluating what this trial would propose (a candidate on the edge of a range
-        # or on an integer's bin can recur): propose again, the first proposal pending, a few times at most.
-        # The running trials are read after each proposal, so that a process that decided while this one did
-        # is seen too (only proposals made within milliseconds of each other can still coincide).
+        # A candidate on the edge of a range or on an integer's bin can recur: if another trial, finished or
+        # running in another process, already holds this proposal, propose again (the first proposal pending),
+        # a few times at most. The trials are read after each proposal, so that a process that decided while
+        # this one did is seen too (only proposals made within milliseconds of each other can still coincide).
         for _ in range(_MAX_REPROPOSALS + 1):
             proposal = inferred.to_optuna(optimizer.ask().config)
-            running = [
+            taken = [
                 t.params
-                for t in study._get_trials(deepcopy=False, states=(TrialState.RUNNING,), use_cache=False)
+                for t in study._get_trials(deepcopy=False, states=None, use_cache=False)
                 if t.number != trial.number
             ]
-            if not any(all(params.get(k, _MISSING) == v for k, v in proposal.items()) for params in running):
+            if not any(all(params.get(k, _MISSING) == v for k, v in proposal.items()) for params in taken):
                 break
         return proposal
 
