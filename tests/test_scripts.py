@@ -125,3 +125,26 @@ def test_compare_search_settings_prints_and_writes_each_variant(tmp_path: Path) 
     assert set(curves) == {"random", "ei edges=reflect", "ei edges=clip,n_initial=3", "ppo edges=reflect",
                            "ppo edges=clip,n_initial=3"}  # fmt: skip
     assert all(len(c) == 8 for c in curves.values())
+
+
+def test_the_training_reward_study_trains_both_rewards_and_prints_its_table(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        "TIMESTEPS": "64", "SEEDS": "1", "SUITES": "synthetic/mixed",
+        "TRAIN_ARGS": "--n-envs 2 --vec-env dummy --n-steps 32 --batch-size 32 --eval-freq 64 --eval-seeds 1 "
+        "--eval-max-tasks 1",
+        "BENCH_ARGS": "--budget 8 --tasks synthetic/mixed/64 --workers 1",
+        "OUT": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record"),
+    }  # fmt: skip
+    done = subprocess.run(
+        ["bash", str(ROOT / "benchmarks" / "training_reward" / "run.sh")], cwd=ROOT, env=env, capture_output=True,
+        text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    table = done.stdout.splitlines()
+    assert table[0] == "| policy | synthetic_mixed |"
+    assert [line.split(" | ")[0] for line in table[2:5]] == ["| ei", "| area", "| improvement"]
+    assert "improvement: prior/gp validation score" in done.stdout
+    config = json.loads((tmp_path / "record" / "improvement" / "config.json").read_text())
+    assert (config["reward"], config["gamma"]) == ("improvement", 1.0)

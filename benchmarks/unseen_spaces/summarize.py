@@ -9,26 +9,18 @@ mean normalized regret at 10 / 25 / 50 evaluations (the lowest at each budget in
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
+
+from rl_hpo.bench.report import read_summary
 
 HERE = Path(__file__).parent
 METHODS = ("ppo", "ei", "tpe", "gp", "random")
-BUDGETS = ("10", "25", "50")
-
-
-def read(folder: Path) -> dict[str, dict[str, float]]:
-    with open(folder / "summary.csv") as f:
-        rows = list(csv.DictReader(f))
-    out: dict[str, dict[str, float]] = {}
-    for row in rows:
-        out.setdefault(row["method"], {})[str(int(float(row["budget"])))] = float(row["regret_mean"])
-    return out
+BUDGETS = (10, 25, 50)
 
 
 def main() -> None:
     studies = {
-        p.name: read(p)
+        p.name: read_summary(p)
         for p in sorted(HERE.iterdir())
         if (p / "summary.csv").is_file() and not p.name.endswith("_validation")  # the table is held-out data
     }
@@ -44,10 +36,10 @@ def main() -> None:
                 parts.append(f"**{value:.3f}**" if value == best else f"{value:.3f}")
             cells.append(" / ".join(parts))
         print(f"| {method} | " + " | ".join(cells) + " |")
-    ratios = [s["ppo"]["50"] / s["gp"]["50"] for s in studies.values()]
+    ratios = [s["ppo"][50] / s["gp"][50] for s in studies.values()]
     print("\nppo / gp regret at 50: " + ", ".join(f"{n} {r:.2f}" for n, r in zip(studies, ratios)))
-    mean_ppo = sum(s["ppo"]["50"] for s in studies.values()) / len(studies)
-    mean_gp = sum(s["gp"]["50"] for s in studies.values()) / len(studies)
+    mean_ppo = sum(s["ppo"][50] for s in studies.values()) / len(studies)
+    mean_gp = sum(s["gp"][50] for s in studies.values()) / len(studies)
     print(f"mean over the suites at 50: ppo {mean_ppo:.4f}, gp {mean_gp:.4f} ({mean_ppo / mean_gp:.2f}x)")
 
 

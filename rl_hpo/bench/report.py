@@ -28,7 +28,7 @@ from rl_hpo.bench import metrics, plots
 from rl_hpo.bench.study import CellKey, Study, atomic_open, atomic_write_text
 from rl_hpo.bench.trials import degenerate_tasks
 
-__all__ = ["PLOT_FILES", "read_trials", "report_command", "write_report"]
+__all__ = ["PLOT_FILES", "read_summary", "read_trials", "report_command", "write_report"]
 
 #: The plots written beside report.md.
 PLOT_FILES = {
@@ -41,6 +41,15 @@ PLOT_FILES = {
 def read_trials(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a ``trials.csv``; only empty fields are missing values (a method may be called "nan")."""
     return pd.read_csv(path, dtype={"method": str, "task": str, "error": object}, keep_default_na=False, na_values=[""])
+
+
+def read_summary(folder: str | os.PathLike[str]) -> dict[str, dict[int, float]]:
+    """Mean regret by method and budget, from the ``summary.csv`` in ``folder`` (a recorded study)."""
+    summary = pd.read_csv(Path(folder) / "summary.csv", dtype={"method": str}, keep_default_na=False)
+    out: dict[str, dict[int, float]] = {}
+    for row in summary.itertuples(index=False):
+        out.setdefault(row.method, {})[int(row.budget)] = float(row.regret_mean)
+    return out
 
 
 def _fmt(x: float, digits: int = 3) -> str:
