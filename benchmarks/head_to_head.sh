@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Head to head on a suite's test split (BENCHMARK_PROTOCOL.md): every method, the shipped PPO policy, 10 seeds
-# per dataset, budget 50 full-fidelity-equivalent evaluations.
+# Head to head on a suite's test split (BENCHMARK_PROTOCOL.md): every method, 10 seeds per dataset, budget 50
+# full-fidelity-equivalent evaluations. `ppo` runs the suite's shipped specialist alone (rl_hpo/data/policies/
+# <scenario>, given as a folder, so without the portfolio that `--policy default` would evaluate first;
+# benchmarks/known_spaces/ measures that combination).
 #
 #   benchmarks/head_to_head.sh yahpo/lcbench        # -> benchmarks/lcbench_head_to_head/
 #   benchmarks/head_to_head.sh yahpo/rbv2_xgboost   # -> benchmarks/rbv2_xgboost_head_to_head/
@@ -12,11 +14,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 suite=${1:?usage: head_to_head.sh SUITE [rl-hpo bench options]}
 shift
-study=${suite##*/}_head_to_head
+scenario=${suite##*/}
+study=${scenario}_head_to_head
 
 rl-hpo bench --suite "$suite" --split test \
   --methods ppo,portfolio,tpe,gp,cmaes,random,hyperband,bohb --budget 50 --seeds 10 \
-  --out "runs/$study" "$@"
+  --policy "rl_hpo/data/policies/$scenario" --out "runs/$study" "$@"
 
 # The recorded result: report, summary, plots, settings/provenance and the bounds behind every regret.
 mkdir -p "benchmarks/$study"
