@@ -79,6 +79,9 @@ class CandidateTrainConfig:
     reward: str = "area"
     """'area' (the best score's gain over the initial design after every step) or 'improvement' (each
     step's gain: with gamma 1 the return is the final gain); CandidateTuningEnv's Rewards."""
+    reward_baseline: str = "none"
+    """'none' or 'ei': subtract from each reward what plain EI earns at the same step of a shadow run from
+    the same start (CandidateTuningEnv's Rewards); an episode then costs about twice as much."""
     gamma: float = 0.98
     """Discount factor."""
     gae_lambda: float = 0.95
@@ -114,10 +117,15 @@ class CandidateTrainConfig:
                 raise ValueError(
                     f"The {name!r} parameter of CandidateTrainConfig must be an int >= 1. Got {value!r} instead."
                 )
-        from rl_hpo.envs.candidate_env import REWARDS
+        from rl_hpo.envs.candidate_env import REWARD_BASELINES, REWARDS
 
         if self.reward not in REWARDS:
             raise ValueError(f"The 'reward' parameter must be one of {REWARDS}. Got {self.reward!r} instead.")
+        if self.reward_baseline not in REWARD_BASELINES:
+            raise ValueError(
+                f"The 'reward_baseline' parameter must be one of {REWARD_BASELINES}. "
+                f"Got {self.reward_baseline!r} instead."
+            )
         if self.vec_env not in ("subproc", "dummy"):
             raise ValueError(f"The 'vec_env' parameter must be 'subproc' or 'dummy'. Got {self.vec_env!r} instead.")
 
@@ -147,8 +155,9 @@ class _EnvFactory:
 
         c = self.config
         return CandidateTuningEnv(
-            list(c.suites), budget=c.budget, n_initial=c.n_initial, settings=c.settings, reward=c.reward
-        )
+            list(c.suites), budget=c.budget, n_initial=c.n_initial, settings=c.settings, reward=c.reward,
+            reward_baseline=c.reward_baseline,
+        )  # fmt: skip
 
 
 def _make_vec_env(config: CandidateTrainConfig) -> Any:

@@ -13,10 +13,12 @@ from rl_hpo.acquisition.search import FEATURE_BOUND, N_FEATURES, CandidateSearch
 from rl_hpo.envs.tuning_env import TaskPool, TaskSampler, score_span
 from rl_hpo.tasks.base import Task
 
-__all__ = ["REWARDS", "CandidateTuningEnv"]
+__all__ = ["REWARDS", "REWARD_BASELINES", "CandidateTuningEnv"]
 
 #: The reward rules of ``CandidateTuningEnv`` (see its Rewards section).
 REWARDS = ("area", "improvement")
+#: What ``CandidateTuningEnv`` may subtract from each reward (see its Rewards section).
+REWARD_BASELINES = ("none", "ei")
 
 
 class CandidateTuningEnv(gym.Env[np.ndarray, np.int64]):
@@ -55,6 +57,14 @@ class CandidateTuningEnv(gym.Env[np.ndarray, np.int64]):
     undiscounted return is the final best's gain over the initial design, so with ``gamma = 1`` a policy is
     rewarded for the score it ends with, not for when it got there.
 
+    ``reward_baseline="ei"`` subtracts from each step's reward what plain expected improvement earns at the
+    same step of the same episode: at reset, a shadow run of EI (the argmax of expected improvement over the
+    same shortlists) starts from the same initial design with a copy of the episode's random state and spends
+    the whole budget. Which task an episode draws, and how hard it is, then no longer dominates the return,
+    only how the policy does against EI on it (a greedy-rollout baseline, as in self-critical sequence
+    training). The shadow run does not depend on the policy's actions, so the policy gradient's expectation
+    is unchanged; each episode costs about twice the evaluations and GP fits.
+
     Training only: the span never enters the observation.
 
     ## Episode End
@@ -80,6 +90,7 @@ class CandidateTuningEnv(gym.Env[np.ndarray, np.int64]):
         settings: candidate pool and shortlist sizes (``SearchSettings``).
         task_options: keyword options for loading tasks by name.
         reward: "area" or "improvement" (see Rewards).
+        reward_baseline: "none" or "ei" (see Rewards).
     """
 
     metadata = {"render_modes": []}
@@ -94,10 +105,16 @@ class CandidateTuningEnv(gym.Env[np.ndarray, np.int64]):
         settings: SearchSettings | None = None,
         task_options: dict[str, Any] | None = None,
         reward: str = "area",
+        reward_baseline: str = "none",
     ) -> None:
         super().__init__()
         if reward not in REWARDS:
             raise ValueError(f"The 'reward' parameter of CandidateTuningEnv must be one of {REWARDS}. Got {reward!r}.")
+        if reward_baseline not in REWARD_BASELINES:
+            raise ValueError(
+                f"The 'reward_baseline' parameter of CandidateTuningEnv must be one of {REWARD_BASELINES}. "
+                f"Got {reward_baseline!r}."
+            )
         if not (isinstance(budget, int) and budget >= 2):
             raise ValueError(
                 f"The 'budget' parameter of CandidateTuningEnv must be an int >= 2. Got {budget!r} instead."
@@ -112,6 +129,7 @@ class CandidateTuningEnv(gym.Env[np.ndarray, np.int64]):
         self.budget = budget
         self.n_initial = n_initial
         self.reward = reward
+        self.reward_baseline = reward_baseline
         k = self.settings.n_candidates
         self.observation_space = spaces.Box(-FEATURE_BOUND, FEATURE_BOUND, shape=(k * N_FEATURES,), dtype=np.float32)
         self.action_space = spaces.Discrete(k)
@@ -121,6 +139,7 @@ class CandidateTuningEnv(gym.Env[np.ndarray, np.int64]):
         self._spans: dict[int, tuple[Task, float]] = {}
         self._span = 1.0
         self._best0 = 0.0
+        self._baseline_best: np.ndarray | None = None  # EI's best score after n evaluations, by n
 
     def _task_span(self, task: Task) -> float:
         entry = self._spans.get(id(task))
@@ -153,17 +172,46 @@ class CandidateTuningEnv(gym.Env[np.ndarray, np.int64]):
         """
         super().reset(seed=seed)
         rng = self.np_random
+        baseline_rng = None
+        if self.reward_baseline == "ei":  # the same random stream as the episode's, drawn separately
+            baseline_rng = np.random.Generator(type(rng.bit_generator)())
         task = self.pool.get(options["task"]) if options and options.get("task") is not None else self.pool.sample(rng)
         self.task = task
         self._span = self._task_span(task)
         self.search = CandidateSearch(task.space, horizon=self.budget, rng=rng, settings=self.settings)
         design = rng.random((self.n_initial, task.space.dim))
+        if baseline_rng is not None:
+            baseline_rng.bit_generator.state = rng.bit_generator.state
         scores, _ = task.evaluate_unit(design)
         for u, y in zip(design, scores):
             self.search.add(u, float(y))
         best = self.search.best_score
         self._best0 = best if math.isfinite(best) else float("nan")
+        self._baseline_best = None if baseline_rng is None else self._ei_rollout(design, scores, baseline_rng)
         return self._observe(), self._info(design[-1], float(scores[-1]))
+
+    def _ei_rollout(self, design: np.ndarray, scores: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Best score after each number of evaluations of plain EI from this episode's initial design."""
+        assert self.task is not None
+        search = CandidateSearch(self.task.space, horizon=self.budget, rng=rng, settings=self.settings)
+        for u, y in zip(design, scores):
+            search.add(u, float(y))
+        best = np.full(self.budget + 1, np.nan)
+        best[search.n_evals] = search.best_score
+        while search.n_evals < self.budget:
+            proposal = search.propose()
+            u = proposal.u[int(np.argmax(proposal.log_ei))]
+            search.add(u, float(self.task.evaluate_unit(u[None, :])[0][0]))
+            best[search.n_evals] = search.best_score
+        return best
+
+    def _reward(self, best: float, before: float) -> float:
+        """The reward rule applied to a best score after a step and before it."""
+        if not (math.isfinite(best) and math.isfinite(self._best0)):
+            return 0.0
+        if self.reward == "area":
+            return (best - self._best0) / self._span
+        return (best - max(before, self._best0)) / self._span
 
     def step(self, action: int | np.integer | np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
         """Evaluate the chosen candidate."""
@@ -182,12 +230,10 @@ class CandidateTuningEnv(gym.Env[np.ndarray, np.int64]):
         best = search.best_score
         if not math.isfinite(self._best0) and math.isfinite(best):
             self._best0 = best  # every initial point failed: measure from the first success
-        if not math.isfinite(best):
-            reward = 0.0
-        elif self.reward == "area":
-            reward = (best - self._best0) / self._span
-        else:
-            reward = (best - max(before, self._best0)) / self._span
+        reward = self._reward(best, before)
+        if self._baseline_best is not None:
+            n = search.n_evals
+            reward -= self._reward(self._baseline_best[n], self._baseline_best[n - 1])
         truncated = search.n_evals >= self.budget
         # The last observation is never acted on: skip the GP fit and the candidates.
         obs = np.zeros(self.observation_space.shape, np.float32) if truncated else self._observe()

@@ -124,6 +124,7 @@ def test_a_short_training_run_writes_a_policy_that_tunes(tmp_path):
         budget=12,
         n_candidates=16,
         reward="improvement",
+        reward_baseline="ei",
         gamma=1.0,
         progress=False,
     )
@@ -134,6 +135,7 @@ def test_a_short_training_run_writes_a_policy_that_tunes(tmp_path):
     policy = load_policy(out / "best")
     assert policy.metadata["training"]["suites"] == ["prior/gp"]
     assert policy.metadata["training"]["settings"]["reward"] == "improvement"
+    assert policy.metadata["training"]["settings"]["reward_baseline"] == "ei"
     task = bowl_task(3)
     history = CandidatePolicyOptimizer(task.space, seed=0, policy=policy).optimize(task, 14)
     assert history.n_trials == 14
@@ -142,3 +144,5 @@ def test_a_short_training_run_writes_a_policy_that_tunes(tmp_path):
 def test_an_unknown_reward_is_refused():
     with pytest.raises(ValueError, match="'reward' parameter must be one of"):
         CandidateTrainConfig(reward="final")
+    with pytest.raises(ValueError, match="'reward_baseline' parameter must be one of"):
+        CandidateTrainConfig(reward_baseline="tpe")

@@ -68,6 +68,38 @@ def test_improvement_rewards_sum_to_the_final_gain():
         CandidateTuningEnv([task], reward="final")
 
 
+@pytest.mark.parametrize("reward", ["area", "improvement"])
+def test_an_ei_baseline_subtracts_what_plain_ei_earns_at_each_step_of_the_same_episode(reward):
+    def run(baseline, pick):
+        env = CandidateTuningEnv([bowl_task(3, seed=4)], budget=12, n_initial=3, settings=SMALL, reward=reward,
+                                 reward_baseline=baseline)  # fmt: skip
+        obs, _ = env.reset(seed=7)
+        trace, rewards, truncated = [obs], [], False
+        while not truncated:
+            obs, r, _, truncated, _ = env.step(pick(env))
+            trace.append(obs)
+            rewards.append(r)
+        return np.stack(trace), np.array(rewards)
+
+    def ei(env):
+        return int(np.argmax(env._proposal.log_ei))
+
+    actions = iter([0, 5, 2, 9, 1, 3, 4, 8, 6])
+    plain_obs, plain = run("none", lambda env: next(actions))
+    actions = iter([0, 5, 2, 9, 1, 3, 4, 8, 6])
+    based_obs, based = run("ei", lambda env: next(actions))
+    _, ei_rewards = run("none", ei)
+    # The shadow run leaves the episode's random stream alone, and takes off exactly EI's rewards.
+    np.testing.assert_array_equal(plain_obs, based_obs)
+    np.testing.assert_allclose(based, plain - ei_rewards, atol=1e-12)
+    assert np.any(ei_rewards != 0.0)
+    # Plain EI against itself earns nothing: the shadow run sees the very same shortlists.
+    _, ei_against_ei = run("ei", ei)
+    np.testing.assert_allclose(ei_against_ei, 0.0, atol=1e-12)
+    with pytest.raises(ValueError, match="'reward_baseline' parameter"):
+        CandidateTuningEnv([bowl_task(2, seed=0)], reward_baseline="tpe")
+
+
 def test_the_same_seed_gives_the_same_episode():
     def run(seed):
         env = CandidateTuningEnv([bowl_task(4, seed=2)], budget=12, settings=SMALL)
