@@ -129,6 +129,10 @@ class Proposal:
     features: np.ndarray
     log_ei: np.ndarray
 
+    def by_expected_improvement(self) -> np.ndarray:
+        """The candidate plain EI evaluates: the one of largest expected improvement (the first on ties)."""
+        return self.u[int(np.argmax(self.log_ei))]
+
 
 class CandidateSearch:
     """The state of one tuning run for candidate-scoring methods (the PPO policy and plain EI).

@@ -102,4 +102,4 @@ class ExpectedImprovement(CandidateOptimizer):
 
     def _choose(self, search: CandidateSearch) -> np.ndarray:
         proposal = search.propose(self.pending())
-        return proposal.u[int(np.argmax(proposal.log_ei))]
+        return proposal.by_expected_improvement()

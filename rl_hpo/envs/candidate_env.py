@@ -199,8 +199,7 @@ class CandidateTuningEnv(gym.Env[np.ndarray, np.int64]):
         best = np.full(self.budget + 1, np.nan)
         best[search.n_evals] = search.best_score
         while search.n_evals < self.budget:
-            proposal = search.propose()
-            u = proposal.u[int(np.argmax(proposal.log_ei))]
+            u = search.propose().by_expected_improvement()
             search.add(u, float(self.task.evaluate_unit(u[None, :])[0][0]))
             best[search.n_evals] = search.best_score
         return best
