@@ -131,6 +131,8 @@ def test_the_training_reward_study_trains_both_rewards_and_prints_its_table(tmp_
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        # The script calls `python` and `rl-hpo`: those of this interpreter's environment, as when it is active.
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
         "TIMESTEPS": "64", "SEEDS": "1", "SUITES": "synthetic/mixed",
         "TRAIN_ARGS": "--n-envs 2 --vec-env dummy --n-steps 32 --batch-size 32 --eval-freq 64 --eval-seeds 1 "
         "--eval-max-tasks 1",
