@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from rl_hpo.agents.policy_file import load_policy
+from rl_hpo.agents.policy_optimizer import evaluate_policy
 from rl_hpo.agents.train_settings import TrainConfig
-from rl_hpo.agents.training import evaluate_policy, validation_tasks
 
 SUITES = "yahpo/lcbench,yahpo/rbv2_xgboost,synthetic/mixed,sklearn/all"
 
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", help="write the table as JSON here")
     args = parser.parse_args(argv)
 
-    tasks = validation_tasks(TrainConfig(suites=tuple(args.suites.split(","))), args.max_tasks)
+    tasks = TrainConfig(suites=tuple(args.suites.split(","))).validation_tasks(args.max_tasks)
     table = {}
     for folder in args.policies:
         policy = load_policy(folder)

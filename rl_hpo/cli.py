@@ -88,68 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", default="all", help="train, validation, test or all (default: all)")
     _add_data_option(p)
 
-    p = sub.add_parser(
-        "train",
-        help="train a PPO tuning policy on a suite",
-        description="Train a PPO tuning policy with stable-baselines3 on the tasks of a suite split.",
-        epilog="Any other setting of the design is accepted too (e.g. --ent-coef 0.01); the full lists: python -m "
-        "rl_hpo.agents.candidate_training --help (the candidate design), python -m rl_hpo.agents.training --help "
-        "(the per-dimension design).",
-    )
-    p.add_argument(
-        "--design",
-        choices=["candidate", "per-dimension"],
-        default="candidate",
-        help="candidate (default): the policy scores candidate moves from statistics of the whole history and "
-        "tunes spaces of any dimension, as the shipped default does; per-dimension: a direction per coordinate "
-        "with identity codes of known spaces, as the shipped specialists do",
-    )
-    p.add_argument(
-        "--suite", required=True, action="append", metavar="S", help="suite to train on (repeat for several)"
-    )
-    p.add_argument("--split", default="train", help="split to train on (default: train)")
-    p.add_argument("--timesteps", type=_positive_int, required=True, metavar="N", help="environment steps")
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder for the policy, checkpoints and logs")
-    p.add_argument("--seed", type=_non_negative_int, default=0, metavar="K", help="random seed (default: 0)")
-    p.add_argument(
-        "--n-envs",
-        type=_positive_int,
-        default=None,
-        metavar="W",
-        help="parallel environments (default: 16, stepped together in one process)",
-    )
-    p.add_argument(
-        "--vec-env",
-        choices=["batched", "subproc", "dummy"],
-        default=None,
-        help="how the environments run: batched (per-dimension design only and its default; one process, the "
-        "surrogate evaluates every environment's point in one call), subproc (SB3's SubprocVecEnv, one process per "
-        "environment on all cores; the candidate design's default) or dummy",
-    )
-    p.add_argument(
-        "--eval-freq",
-        type=_non_negative_int,
-        default=None,
-        metavar="N",
-        help="steps between validations on the validation split, keeping the best policy (default: 50000; 0: none)",
-    )
-    p.add_argument(
-        "--checkpoint-freq",
-        type=_non_negative_int,
-        default=None,
-        metavar="N",
-        help="per-dimension design: steps between checkpoints for --resume (default: 50000; 0: only at the end)",
-    )
-    p.add_argument(
-        "--budget",
-        type=_positive_int,
-        default=50,
-        metavar="N",
-        help="evaluations per training episode (default: 50)",
-    )
-    p.add_argument(
-        "--resume", action="store_true", help="per-dimension design: continue from the last checkpoint in --out"
-    )
+    # rl-hpo train takes its options from the chosen design's own parser (_cmd_train), the parser of
+    # python -m rl_hpo.agents.candidate_training / rl_hpo.agents.training; --help shows that design's options.
+    p = sub.add_parser("train", help="train a PPO tuning policy on suites' train splits", add_help=False)
+    p.add_argument("--design", choices=list(_TRAIN_DESIGNS), default="candidate", help=_DESIGN_HELP)
     _add_data_option(p)
 
     p = sub.add_parser(
@@ -373,26 +315,39 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     return 0
 
 
+_TRAIN_DESIGNS = {"candidate": "rl_hpo.agents.candidate_training", "per-dimension": "rl_hpo.agents.training"}
+_DESIGN_HELP = (
+    "candidate (default): the policy scores candidate moves from statistics of the whole history and tunes "
+    "spaces of any dimension, as the shipped default does; per-dimension: a direction per coordinate with "
+    "identity codes of known spaces, as the shipped specialists do"
+)
+
+
+def _train_parser(design: str) -> argparse.ArgumentParser:
+    """``rl-hpo train --design D``: the design's own parser, with --design and --yahpo-data shown in its help."""
+    import importlib
+
+    parser = importlib.import_module(_TRAIN_DESIGNS[design]).build_parser(prog="rl-hpo train", parser_class=_Parser)
+    parser.add_argument("--design", choices=list(_TRAIN_DESIGNS), default=design, help=_DESIGN_HELP)
+    _add_data_option(parser)
+    return parser
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
-    """The options above are the common ones; any other setting of the design's settings dataclass is parsed
-    by the parser ``python -m rl_hpo.agents.<candidate_>training`` uses (``add_config_arguments``)."""
-    from rl_hpo.agents.train_settings import add_config_arguments, add_train_arguments, config_values
+    """Parse the options left after --design with that design's parser and train; an option only the other
+    design has is refused in one line."""
+    import importlib
+    import shlex
 
-    if args.design == "candidate":
-        from rl_hpo.agents.candidate_training import CandidateTrainConfig
-        from rl_hpo.agents.candidate_training import train_command as candidate_train_command
-
-        settings = argparse.ArgumentParser(prog="rl-hpo train --design candidate")
-        add_config_arguments(settings, CandidateTrainConfig)
-        args.extra_settings = config_values(settings.parse_args(args.settings), CandidateTrainConfig)
-        return candidate_train_command(args)
-    from rl_hpo.agents.training import train_command
-
-    parsed = add_train_arguments(argparse.ArgumentParser(prog="rl-hpo train --design per-dimension"))
-    for name, value in vars(parsed.parse_args(args.settings)).items():
-        if value is not None and name != "suites":
-            setattr(args, name, value)
-    return train_command(args)
+    parser = _train_parser(args.design)
+    given = {token.split("=", 1)[0] for token in args.settings if token.startswith("--")}
+    (other,) = (d for d in _TRAIN_DESIGNS if d != args.design)
+    foreign = sorted(given & set(_train_parser(other)._option_string_actions) - set(parser._option_string_actions))
+    if foreign:
+        raise ValueError(f"{', '.join(foreign)}: not available for the {args.design} design; add --design {other}.")
+    parsed = parser.parse_args(args.settings)
+    parsed.command = " ".join(shlex.quote(a) for a in ["rl-hpo", *args.argv])
+    return importlib.import_module(_TRAIN_DESIGNS[args.design]).train_command(parsed)
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
@@ -422,6 +377,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if extra and args.command != "train":
         parser.parse_args(argv)  # argparse's own "unrecognized arguments" error, exit status 2
     args.settings = extra  # rl-hpo train: any further setting of the chosen design (see _cmd_train)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     if args.version:
         from rl_hpo import __version__
 

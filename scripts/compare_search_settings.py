@@ -30,7 +30,6 @@ import numpy as np
 from rl_hpo.agents.candidate_policy_optimizer import CandidatePolicyOptimizer
 from rl_hpo.agents.policy_file import Policy, load_policy
 from rl_hpo.agents.train_settings import TrainConfig
-from rl_hpo.agents.training import validation_tasks
 from rl_hpo.baselines.expected_improvement import ExpectedImprovement
 from rl_hpo.baselines.random_search import RandomSearch
 from rl_hpo.bench.evaluation import regret_at
@@ -107,7 +106,7 @@ def main(argv: list[str] | None = None) -> None:
     variants = {text: parse_variant(text) for text in args.variant}
 
     policy = load_policy(args.policy)
-    tasks = validation_tasks(TrainConfig(suites=tuple(args.suites.split(","))), args.max_tasks)
+    tasks = TrainConfig(suites=tuple(args.suites.split(","))).validation_tasks(args.max_tasks)
     seeds = list(range(args.seeds))
     reported = [b for b in REPORTED if b <= args.budget]
     table: dict[str, Any] = {"command": vars(args), "curves": {}}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -177,14 +178,32 @@ def test_tune_with_portfolio_ppo_passes_the_policy_on(tmp_path, capsys: pytest.C
     assert "No policy at" in capsys.readouterr().err
 
 
-def test_train_options_reach_the_training_settings() -> None:
+def test_rl_hpo_train_and_python_m_share_each_designs_parser(capsys: pytest.CaptureFixture[str]) -> None:
+    from rl_hpo.agents import candidate_training, training
     from rl_hpo.agents.train_settings import config_from_args
 
-    argv = ["train", "--suite", "synthetic/mixed", "--timesteps", "10", "--out", "x", "--vec-env", "subproc"]
-    config = config_from_args(build_parser().parse_args([*argv, "--eval-freq", "0", "--checkpoint-freq", "5"]))
+    def options(text: str) -> set[str]:
+        return set(re.findall(r"--[a-z][a-z-]*", text)) - {"--help"}
+
+    for design, module in (("candidate", candidate_training), ("per-dimension", training)):
+        with pytest.raises(SystemExit):
+            main(["train", "--design", design, "--help"])
+        cli_help = capsys.readouterr().out
+        with pytest.raises(SystemExit):
+            module.main(["--help"])
+        # the same options and defaults; rl-hpo adds only its --design and --yahpo-data
+        assert options(cli_help) == options(capsys.readouterr().out) | {"--design", "--yahpo-data"}
+        assert "--suite" in options(cli_help) and "--timesteps" in options(cli_help)
+    argv = ["--suite", "synthetic/mixed", "--timesteps", "10", "--out", "x", "--vec-env", "subproc"]
+    config = config_from_args(training.build_parser().parse_args([*argv, "--eval-freq", "0", "--checkpoint-freq", "5"]))
     assert (config.vec_env, config.eval_freq, config.checkpoint_freq) == ("subproc", 0, 5)
-    default = config_from_args(build_parser().parse_args(argv[:-2]))
+    default = config_from_args(training.build_parser().parse_args(argv[:-2]))
     assert (default.vec_env, default.eval_freq) == ("batched", 50_000)
+    # A run is long: rl-hpo train without --timesteps and --out is refused, not started with defaults.
+    with pytest.raises(SystemExit) as exit_status:
+        main(["train", "--suite", "prior/gp"])
+    assert exit_status.value.code == 2
+    assert "required: --out, --timesteps" in capsys.readouterr().err
 
 
 def test_train_defaults_to_the_candidate_design(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -204,7 +223,8 @@ def test_train_defaults_to_the_candidate_design(tmp_path, capsys: pytest.Capture
     assert "unrecognized arguments: --no-such-setting" in capsys.readouterr().err
     # Options of the per-dimension design are refused in one line, not ignored.
     assert main([*argv, "--resume"]) == 2
-    assert "--resume: not available for the candidate design" in capsys.readouterr().err
+    assert "--resume: not available for the candidate design; add --design per-dimension" in capsys.readouterr().err
+    assert load_policy(out / "best").metadata["training"]["command"].startswith("rl-hpo train --suite prior/gp")
 
 
 def test_tune_help_lists_the_methods(capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,7 +15,8 @@ the validation suites (mean normalized regret of ``CandidatePolicyOptimizer`` ru
 The network starts as expected improvement over the candidates (``rl_hpo.agents.candidate_network``), so
 the validation at step 0 is plain EI's regret and training keeps the best of what it finds.
 
-``python -m rl_hpo.agents.candidate_training --help`` lists the settings.
+``build_parser`` and ``train_command`` are the command line of ``rl-hpo train`` (this is its default design) and
+of ``python -m rl_hpo.agents.candidate_training`` alike; ``--help`` lists the settings.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from rl_hpo.agents.policy_file import Policy
 from rl_hpo.tasks.base import Task
 from rl_hpo.tasks.registry import load_suite, load_task
 
-__all__ = ["CandidateTrainConfig", "main", "train_candidate_policy"]
+__all__ = ["CandidateTrainConfig", "build_parser", "main", "train_candidate_policy", "train_command"]
 
 
 @dataclass
@@ -45,9 +46,11 @@ class CandidateTrainConfig:
     """Settings of a candidate-policy training run."""
 
     suites: tuple[str, ...] = ("prior/gp",)
-    """Suites (family/scenario) to train on; an episode draws a suite evenly, then a task of its train split."""
-    validation_suites: tuple[str, ...] = ("prior/gp",)
-    """Suites whose validation split selects the best policy (never test)."""
+    """Suites (family/scenario) to train on; an episode draws a suite evenly, then a task of its split."""
+    split: str = "train"
+    """Split of the suites to train on (never test)."""
+    validation_suites: tuple[str, ...] = ()
+    """Suites whose validation split selects the best policy (never test); empty: the training suites."""
     out: str = "runs/candidate_policy"
     """Output folder."""
     timesteps: int = 300_000
@@ -111,6 +114,9 @@ class CandidateTrainConfig:
             setattr(self, name, (value,) if isinstance(value, str) else tuple(value))
         if not self.suites:
             raise ValueError("The 'suites' parameter must name at least one suite. Got () instead.")
+        self.validation_suites = self.validation_suites or self.suites
+        if self.split == "test":
+            raise ValueError("The 'split' parameter must not be 'test': policies are trained on train splits only.")
         for name in ("timesteps", "n_envs", "budget", "n_steps", "batch_size", "n_epochs", "hidden"):
             value = getattr(self, name)
             if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
@@ -155,20 +161,9 @@ class _EnvFactory:
 
         c = self.config
         return CandidateTuningEnv(
-            list(c.suites), budget=c.budget, n_initial=c.n_initial, settings=c.settings, reward=c.reward,
+            list(c.suites), split=c.split, budget=c.budget, n_initial=c.n_initial, settings=c.settings, reward=c.reward,
             reward_baseline=c.reward_baseline,
         )  # fmt: skip
-
-
-def _make_vec_env(config: CandidateTrainConfig) -> Any:
-    from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecMonitor
-
-    from rl_hpo.agents.training import budget_end_is_terminal
-
-    fns = [_EnvFactory(config) for _ in range(config.n_envs)]
-    venv: Any = SubprocVecEnv(fns) if config.vec_env == "subproc" else DummyVecEnv(fns)  # type: ignore[arg-type]
-    venv.seed(config.seed)
-    return budget_end_is_terminal(VecMonitor(venv))
 
 
 def validation_tasks(config: CandidateTrainConfig) -> list[Task]:
@@ -198,7 +193,7 @@ def _snapshot(model: Any, config: CandidateTrainConfig, extra: dict[str, Any] | 
         "search": config.settings.to_dict(),
         "training": {
             "suites": list(config.suites),
-            "split": "train",
+            "split": config.split,
             "validation_suites": list(config.validation_suites),
             "timesteps": int(model.num_timesteps),
             "seed": config.seed,
@@ -222,7 +217,7 @@ def train_candidate_policy(config: CandidateTrainConfig) -> Path:
 
     from rl_hpo.agents.candidate_network import CandidatePolicy
     from rl_hpo.agents.candidate_policy_optimizer import CandidatePolicyOptimizer
-    from rl_hpo.agents.training import _preserved_global_state, _progress_callback
+    from rl_hpo.agents.ppo_runtime import make_vec_env, preserved_global_state, progress_callback
     from rl_hpo.bench.evaluation import evaluate_method
 
     out = Path(config.out)
@@ -264,8 +259,8 @@ def train_candidate_policy(config: CandidateTrainConfig) -> Path:
                 self.logger.record("eval/regret", evaluations[-1]["score"])
             return True
 
-    with _preserved_global_state(config.torch_threads):
-        venv = _make_vec_env(config)
+    with preserved_global_state(config.torch_threads):
+        venv = make_vec_env([_EnvFactory(config) for _ in range(config.n_envs)], config.vec_env, config.seed)
         logger = configure(str(out), ["csv"])
         try:
             model = PPO(
@@ -287,7 +282,7 @@ def train_candidate_policy(config: CandidateTrainConfig) -> Path:
             model.set_logger(logger)
             callbacks: list[Any] = [Periodic()]
             if config.progress:
-                callbacks.append(_progress_callback(config.timesteps, 0, config.n_steps * config.n_envs))
+                callbacks.append(progress_callback(config.timesteps, 0, config.n_steps * config.n_envs))
             model.learn(config.timesteps, callback=CallbackList(callbacks))
             if val_tasks and state["last_eval"] != model.num_timesteps:
                 validate(model)
@@ -300,37 +295,31 @@ def train_candidate_policy(config: CandidateTrainConfig) -> Path:
     return out
 
 
+#: Fields every command line must give (a training run is long: no silent default).
+REQUIRED = ("timesteps", "out")
+
+
+def build_parser(
+    prog: str = "python -m rl_hpo.agents.candidate_training",
+    parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser,
+) -> argparse.ArgumentParser:
+    """The candidate design's command line, the same for ``rl-hpo train`` (which passes its ``prog`` and
+    one-line-error parser class) and ``python -m rl_hpo.agents.candidate_training``: one option per
+    ``CandidateTrainConfig`` field."""
+    from rl_hpo.agents.train_settings import add_config_arguments
+
+    description = "Train a candidate-scoring tuning policy with PPO in CandidateTuningEnv (the default design)."
+    return add_config_arguments(
+        parser_class(prog=prog, description=description), CandidateTrainConfig, required=REQUIRED
+    )
+
+
 def train_command(args: argparse.Namespace) -> int:
-    """``rl-hpo train --design candidate``: the common options of ``rl-hpo train`` for the candidate design."""
-    unsupported = [
-        flag
-        for flag, given in (
-            ("--resume", args.resume),
-            ("--checkpoint-freq", args.checkpoint_freq is not None),
-            ("--vec-env batched", args.vec_env == "batched"),
-            (f"--split {args.split}", args.split != "train"),
-        )
-        if given
-    ]
-    if unsupported:
-        raise ValueError(
-            f"{', '.join(unsupported)}: not available for the candidate design; use --design per-dimension, or "
-            "python -m rl_hpo.agents.candidate_training for every candidate setting."
-        )
-    suites = tuple(s.strip() for item in args.suite for s in item.split(",") if s.strip())
-    values: dict[str, Any] = {
-        "suites": suites,
-        "validation_suites": suites,
-        "out": args.out,
-        "timesteps": args.timesteps,
-        "seed": args.seed,
-        "budget": args.budget,
-        "command": " ".join(shlex.quote(a) for a in ["rl-hpo", *sys.argv[1:]]),
-    }
-    for name in ("n_envs", "vec_env", "eval_freq"):
-        if getattr(args, name) is not None:
-            values[name] = getattr(args, name)
-    values.update(getattr(args, "extra_settings", {}))
+    """Train with the options ``build_parser`` parsed (``args.command``: the command line to record)."""
+    from rl_hpo.agents.train_settings import config_values
+
+    values = config_values(args, CandidateTrainConfig)
+    values["command"] = getattr(args, "command", "") or ""
     start = time.perf_counter()
     out = train_candidate_policy(CandidateTrainConfig(**values))
     steps = json.loads((out / "final" / "policy.json").read_text())["training"]["timesteps"]
@@ -341,18 +330,11 @@ def train_command(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m rl_hpo.agents.candidate_training``: train a candidate policy."""
-    from rl_hpo.agents.train_settings import add_config_arguments, config_values
-
-    parser = argparse.ArgumentParser(prog="python -m rl_hpo.agents.candidate_training", description=__doc__)
-    add_config_arguments(parser, CandidateTrainConfig)
+    """``python -m rl_hpo.agents.candidate_training``: the same options as ``rl-hpo train``."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    values = config_values(parser.parse_args(argv), CandidateTrainConfig)
-    values["command"] = " ".join(shlex.quote(a) for a in ["python", "-m", "rl_hpo.agents.candidate_training", *argv])
-    out = train_candidate_policy(CandidateTrainConfig(**values))
-    print(f"best policy: {out / 'best'}")
-    print(f"final policy: {out / 'final'}")
-    return 0
+    args = build_parser().parse_args(argv)
+    args.command = " ".join(shlex.quote(a) for a in ["python", "-m", "rl_hpo.agents.candidate_training", *argv])
+    return train_command(args)
 
 
 if __name__ == "__main__":

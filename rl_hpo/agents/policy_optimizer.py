@@ -11,13 +11,14 @@ import numpy as np
 
 from rl_hpo.agents.policy_file import Policy, load_policy, shipped_policy_for
 from rl_hpo.baselines.initial_design import initial_design_rng
+from rl_hpo.bench.evaluation import EvalResult, evaluate_method
 from rl_hpo.envs.actions import ExplorationFloor
 from rl_hpo.envs.observation import EpisodeHistory, SpaceFeatures
 from rl_hpo.optimizer import Optimizer, Trial
 from rl_hpo.space import SearchSpace
-from rl_hpo.tasks.base import Fidelity, Result
+from rl_hpo.tasks.base import Fidelity, Result, Task
 
-__all__ = ["PolicyOptimizer"]
+__all__ = ["EvalResult", "PolicyOptimizer", "evaluate_policy"]
 
 # Stream key of the optimizer's own generator (action noise, exploration), apart from the design stream.
 _POLICY_STREAM = 0x9E0
@@ -205,3 +206,33 @@ def _warm_start(
 def _resolve_default(policy: str | os.PathLike[str], space: SearchSpace) -> str | os.PathLike[str]:
     """``"default"`` as the shipped policy for ``space`` (its specialist, else the general default)."""
     return shipped_policy_for(space) if isinstance(policy, str) and policy == "default" else policy
+
+
+def evaluate_policy(
+    policy: Policy | str | os.PathLike[str],
+    tasks: Sequence[Task | str],
+    *,
+    seeds: Sequence[int] = (0, 1, 2),
+    budget: int = 50,
+    **optimizer_options: Any,
+) -> EvalResult:
+    """Run ``PolicyOptimizer`` on every task and seed and average the normalized regret (the evaluation core,
+    ``rl_hpo.bench.evaluation.evaluate_method``).
+
+    Args:
+        policy: a ``Policy``, a policy folder or "default".
+        tasks: tasks (or names) with known ``bounds``.
+        seeds: seeds per task.
+        budget: evaluations per run; regret is reported at 10, 25 and ``budget``.
+        **optimizer_options: ``PolicyOptimizer`` options (``deterministic``, ``random_prob``, ...).
+
+    Raises:
+        ValueError: if a task has no score bounds.
+    """
+    policy = policy if isinstance(policy, Policy) else load_policy(policy)
+    return evaluate_method(
+        lambda space, seed: PolicyOptimizer(space, seed=seed, policy=policy, **optimizer_options),
+        tasks,
+        seeds=seeds,
+        budget=budget,
+    )

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from rl_hpo.envs.observation import ObservationLayout
-from rl_hpo.tasks.registry import Suite, load_suite
+from rl_hpo.tasks.base import Task
+from rl_hpo.tasks.registry import Suite, load_suite, load_task
 
 __all__ = [
     "TrainConfig",
@@ -139,6 +140,20 @@ class TrainConfig:
             sources.append(load_suite(item, **({"tabulated": True} if tabulate else {})))
         return sources
 
+    def validation_tasks(self, max_tasks: int | None = None) -> dict[str, list[Task]]:
+        """Suite name -> the first ``max_tasks`` (default ``eval_max_tasks``) tasks of its ``eval_split``,
+        loaded as in training (sklearn suites from their tables); suites without that split and single tasks
+        are left out."""
+        limit = self.eval_max_tasks if max_tasks is None else max_tasks
+        tasks: dict[str, list[Task]] = {}
+        for suite in self.task_sources():
+            if isinstance(suite, str):
+                continue  # single tasks have no validation split
+            names = suite.task_names(self.eval_split)[:limit] if self.eval_split in suite.splits else []
+            if names:
+                tasks[suite.name] = [load_task(name, **suite.options) for name in names]
+        return tasks
+
     @functools.cached_property
     def training_spaces(self) -> dict[str, tuple[str, int]]:
         """Fingerprint -> (first task name, number of tasks) of every search space among the training
@@ -218,9 +233,10 @@ class TrainConfig:
 
 
 # -- command-line options ------------------------------------------------------------------------
-_CLI_NAMES = {"suites": "suite"}
 # TrainConfig fields whose None means something (automatic), so "none" is a value of their option.
 _OPTIONAL_INTS = ("n_task_groups", "torch_threads")
+#: Fields every command line of a design must give (a training run is long: no silent default).
+REQUIRED_PER_DIMENSION = ("suites", "timesteps", "out")
 
 
 def _field_help(config_class: type = TrainConfig) -> dict[str, str]:
@@ -241,29 +257,33 @@ def add_config_arguments(
     parser: argparse.ArgumentParser,
     config_class: type,
     *,
-    renames: dict[str, str] | None = None,
     optional_ints: tuple[str, ...] = (),
+    required: tuple[str, ...] = (),
 ) -> argparse.ArgumentParser:
     """One option per field of the settings dataclass ``config_class`` (but ``command``), its help the field's
-    docstring: ``--field-name`` (or ``--<renames[field]>``), dest the field's name, default None (unset keeps
+    docstring: ``--field-name`` (``suites`` also ``--suite``), dest the field's name, default None (unset keeps
     the dataclass default). Tuple fields repeat or take comma-separated items (``config_values`` joins them);
-    ``optional_ints`` take an int or "none"."""
+    ``optional_ints`` take an int or "none"; ``required`` fields must be given."""
     helps = _field_help(config_class)
     defaults = config_class()
     for f in dataclasses.fields(config_class):
         if f.name == "command":
             continue
-        flag = "--" + (renames or {}).get(f.name, f.name).replace("_", "-")
+        flags = ["--" + f.name.replace("_", "-")] + (["--suite"] if f.name == "suites" else [])
         default = getattr(defaults, f.name)
-        help_text = f"{helps.get(f.name, '')} (default: {default})"
+        needed = f.name in required
+        help_text = helps.get(f.name, "") + (" (required)" if needed else f" (default: {default})")
         if isinstance(default, tuple):
-            parser.add_argument(flag, dest=f.name, action="append", help=help_text + "; repeat or comma-separate")
+            help_text += "; repeat or comma-separate"
+            parser.add_argument(*flags, dest=f.name, action="append", required=needed, help=help_text)
         elif isinstance(default, bool):
-            parser.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+            parser.add_argument(
+                *flags, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=help_text
+            )
         elif f.name in optional_ints:
-            parser.add_argument(flag, dest=f.name, type=_optional_int, default=argparse.SUPPRESS, help=help_text)
+            parser.add_argument(*flags, dest=f.name, type=_optional_int, default=argparse.SUPPRESS, help=help_text)
         else:
-            parser.add_argument(flag, dest=f.name, type=type(default), default=None, help=help_text)
+            parser.add_argument(*flags, dest=f.name, type=type(default), default=None, required=needed, help=help_text)
     return parser
 
 
@@ -284,8 +304,9 @@ def config_values(args: argparse.Namespace, config_class: type, optional_ints: t
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Declare the ``rl-hpo train --design per-dimension`` options on ``parser`` (one per ``TrainConfig`` field)."""
-    return add_config_arguments(parser, TrainConfig, renames=_CLI_NAMES, optional_ints=_OPTIONAL_INTS)
+    """Declare the per-dimension design's options on ``parser`` (one per ``TrainConfig`` field): the options of
+    ``rl-hpo train --design per-dimension`` and ``python -m rl_hpo.agents.training``."""
+    return add_config_arguments(parser, TrainConfig, optional_ints=_OPTIONAL_INTS, required=REQUIRED_PER_DIMENSION)
 
 
 def _optional_int(text: str) -> int | None:
@@ -293,15 +314,9 @@ def _optional_int(text: str) -> int | None:
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
-    """A ``TrainConfig`` from parsed options (unset or None options keep their defaults).
-
-    Accepts the namespace of ``add_train_arguments`` and that of the ``rl-hpo train`` parser in
-    ``rl_hpo.cli`` (``suite`` as a list, any subset of the other ``TrainConfig`` field names).
-    """
+    """A ``TrainConfig`` from options parsed by ``add_train_arguments`` (unset options keep their defaults);
+    ``args.command``, when set, is recorded as the command line, else this process's."""
     values = config_values(args, TrainConfig, _OPTIONAL_INTS)
-    if "suites" not in values and getattr(args, "suite", None) is not None:
-        # the rl-hpo CLI's own parser names it --suite (dest "suite")
-        values["suites"] = tuple(s.strip() for item in args.suite for s in item.split(",") if s.strip())
     if getattr(args, "command", None):
         values["command"] = args.command
     else:

@@ -1,4 +1,4 @@
-"""Training a tuning policy with PPO (stable-baselines3) in ``TuningEnv``, and evaluating it.
+"""Training a per-dimension tuning policy with PPO (stable-baselines3) in ``TuningEnv``.
 
 ``train(TrainConfig(...))`` trains on the ``train`` split of one or more suites, evaluates the policy
 on their ``validation`` split every ``eval_freq`` steps (mean normalized regret of ``PolicyOptimizer``
@@ -14,23 +14,22 @@ from the last one. The output folder::
       progress.csv   SB3's training log
       events.out.tfevents.*  the same log for TensorBoard, when tensorboard is installed
 
-``train_command(args)`` is the ``rl-hpo train --design per-dimension`` entry point; its settings
-(``TrainConfig``) and their options live in ``rl_hpo.agents.train_settings``; ``python -m
-rl_hpo.agents.training --help`` runs it stand-alone.
+Its settings (``TrainConfig``) and their options live in ``rl_hpo.agents.train_settings``, the machinery
+shared with the candidate design around SB3 in ``rl_hpo.agents.ppo_runtime``. ``build_parser`` and
+``train_command`` are the command line of ``rl-hpo train --design per-dimension`` and of ``python -m
+rl_hpo.agents.training`` alike.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import importlib.util
 import json
-import random
 import shlex
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,21 +39,12 @@ import torch
 
 from rl_hpo.agents.network import PerDimensionPolicy, TuningNetwork
 from rl_hpo.agents.policy_file import Policy, load_policy
+from rl_hpo.agents.policy_optimizer import evaluate_policy
+from rl_hpo.agents.ppo_runtime import make_vec_env, monitored, preserved_global_state, progress_callback
 from rl_hpo.agents.train_settings import TrainConfig, add_train_arguments, config_from_args
-from rl_hpo.bench.evaluation import EvalResult, evaluate_method
 from rl_hpo.envs.actions import ActionMapping
-from rl_hpo.tasks.base import Task
-from rl_hpo.tasks.registry import load_task
 
-__all__ = [
-    "EvalResult",
-    "TrainResult",
-    "evaluate_policy",
-    "main",
-    "train",
-    "train_command",
-    "validation_tasks",
-]
+__all__ = ["TrainResult", "build_parser", "main", "train", "train_command"]
 
 
 @dataclass
@@ -69,69 +59,7 @@ class TrainResult:
     seconds: float
 
 
-def evaluate_policy(
-    policy: Policy | str | Path,
-    tasks: Sequence[Task | str],
-    *,
-    seeds: Sequence[int] = (0, 1, 2),
-    budget: int = 50,
-    **optimizer_options: Any,
-) -> EvalResult:
-    """Run ``PolicyOptimizer`` on every task and seed and average the normalized regret.
-
-    Args:
-        policy: a ``Policy``, a policy folder or "default".
-        tasks: tasks (or names) with known ``bounds``.
-        seeds: seeds per task.
-        budget: evaluations per run; regret is reported at 10, 25 and ``budget``.
-        **optimizer_options: ``PolicyOptimizer`` options (``deterministic``, ``random_prob``, ...).
-
-    Raises:
-        ValueError: if a task has no score bounds.
-    """
-    from rl_hpo.agents.policy_optimizer import PolicyOptimizer
-
-    policy = policy if isinstance(policy, Policy) else load_policy(policy)
-    return evaluate_method(
-        lambda space, seed: PolicyOptimizer(space, seed=seed, policy=policy, **optimizer_options),
-        tasks,
-        seeds=seeds,
-        budget=budget,
-    )
-
-
 # -- helpers --------------------------------------------------------------------------------------
-@contextlib.contextmanager
-def _preserved_global_state(torch_threads: int | None) -> Iterator[None]:
-    """SB3 seeds Python's, numpy's and torch's global generators; give the caller theirs back."""
-    py_state, np_state, torch_state = random.getstate(), np.random.get_state(), torch.get_rng_state()  # noqa: NPY002
-    threads = torch.get_num_threads()
-    if torch_threads is not None:
-        torch.set_num_threads(torch_threads)
-    try:
-        yield
-    finally:
-        random.setstate(py_state)
-        np.random.set_state(np_state)  # noqa: NPY002
-        torch.set_rng_state(torch_state)
-        torch.set_num_threads(threads)
-
-
-def validation_tasks(config: TrainConfig, max_tasks: int | None = None) -> dict[str, list[Task]]:
-    """Suite name -> the first ``max_tasks`` (default ``config.eval_max_tasks``) tasks of its
-    ``eval_split``, loaded as in training (sklearn suites from their tables); suites without that split
-    and single tasks are left out."""
-    limit = config.eval_max_tasks if max_tasks is None else max_tasks
-    tasks: dict[str, list[Task]] = {}
-    for suite in config.task_sources():
-        if isinstance(suite, str):
-            continue  # single tasks have no validation split
-        names = suite.task_names(config.eval_split)[:limit] if config.eval_split in suite.splits else []
-        if names:
-            tasks[suite.name] = [load_task(name, **suite.options) for name in names]
-    return tasks
-
-
 def _metadata(config: TrainConfig, timesteps: int, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "known_spaces": config.known_spaces,
@@ -165,40 +93,13 @@ def _snapshot(model: Any, config: TrainConfig, extra: dict[str, Any] | None = No
 
 
 def _make_vec_env(config: TrainConfig, seed: int) -> Any:
-    from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecMonitor
-
-    from rl_hpo.envs.vec_env import TuningVecEnv
-
     kwargs = config.env_kwargs()
     if config.vec_env == "batched":
+        from rl_hpo.envs.vec_env import TuningVecEnv
+
         groups = None if config.n_task_groups is None else min(config.n_task_groups, config.n_envs)
-        venv: Any = TuningVecEnv(config.n_envs, n_task_groups=groups, **kwargs)
-    else:
-        fns = [_EnvFactory(kwargs) for _ in range(config.n_envs)]
-        venv = SubprocVecEnv(fns) if config.vec_env == "subproc" else DummyVecEnv(fns)  # type: ignore[arg-type]
-    venv.seed(seed)
-    return budget_end_is_terminal(VecMonitor(venv))
-
-
-def budget_end_is_terminal(venv: Any) -> Any:
-    """``venv`` with the end of an episode's budget marked terminal, not truncated.
-
-    The budget used is part of the observation, so the end of the budget is a true end of the process:
-    PPO must not bootstrap a value beyond it (SB3 does for truncated episodes).
-    """
-    from stable_baselines3.common.vec_env import VecEnvWrapper
-
-    class BudgetEndIsTerminal(VecEnvWrapper):
-        def reset(self) -> Any:
-            return self.venv.reset()
-
-        def step_wait(self) -> Any:
-            obs, rewards, dones, infos = self.venv.step_wait()
-            for info in infos:
-                info["TimeLimit.truncated"] = False
-            return obs, rewards, dones, infos
-
-    return BudgetEndIsTerminal(venv)
+        return monitored(TuningVecEnv(config.n_envs, n_task_groups=groups, **kwargs), seed)
+    return make_vec_env([_EnvFactory(kwargs) for _ in range(config.n_envs)], config.vec_env, seed)
 
 
 class _EnvFactory:
@@ -213,41 +114,6 @@ class _EnvFactory:
         return TuningEnv(**self.kwargs)
 
 
-def whole_rollouts(steps: int, rollout: int) -> int:
-    """The steps PPO trains when asked for ``steps``: it collects whole rollouts of ``rollout`` steps."""
-    return -(-max(0, steps) // rollout) * rollout
-
-
-def _progress_callback(asked: int, start: int, rollout: int) -> Any:
-    """One progress bar over the steps PPO will train (``asked`` from ``start``, rounded up to whole rollouts;
-    a note says so when that is more than asked). Off when standard error is not a terminal."""
-    from stable_baselines3.common.callbacks import BaseCallback
-    from tqdm.auto import tqdm
-
-    total = start + whole_rollouts(asked - start, rollout)
-
-    class TqdmCallback(BaseCallback):
-        """A tqdm progress bar (SB3's own needs the rich package)."""
-
-        def _on_training_start(self) -> None:
-            self.bar = tqdm(total=total, initial=start, unit="step", desc="train", dynamic_ncols=True, disable=None)
-            if total != asked:
-                note = f"PPO trains whole rollouts of {rollout} steps (n_steps x n_envs): {total} steps, not {asked}."
-                tqdm.write(note, file=sys.stderr)
-
-        def _on_step(self) -> bool:
-            self.bar.n = min(total, self.num_timesteps)
-            if self.n_calls % 64 == 0:
-                self.bar.refresh()
-            return True
-
-        def _on_training_end(self) -> None:
-            self.bar.n = min(total, self.num_timesteps)
-            self.bar.close()
-
-    return TqdmCallback()
-
-
 class _Trainer:
     """Validation, best-model keeping and checkpoints as one SB3 callback."""
 
@@ -255,7 +121,7 @@ class _Trainer:
         self.config = config
         self.out = out
         self.state = state
-        self.val_tasks = [t for ts in validation_tasks(config).values() for t in ts] if config.eval_freq > 0 else []
+        self.val_tasks = [t for ts in config.validation_tasks().values() for t in ts] if config.eval_freq > 0 else []
         self.val_seeds = list(range(config.eval_seeds))
 
     def validate(self, model: Any) -> dict[str, float] | None:
@@ -359,7 +225,7 @@ def train(config: TrainConfig) -> TrainResult:
     out.mkdir(parents=True, exist_ok=True)
     state, checkpoint = _resume_state(config, out)
     (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
-    with _preserved_global_state(config.torch_threads):
+    with preserved_global_state(config.torch_threads):
         done = int(state.get("num_timesteps", 0))
         # A resumed run draws fresh episodes: seed its environments and PPO from (seed, steps done).
         seed = config.seed if done == 0 else int(np.random.SeedSequence([config.seed, done]).generate_state(1)[0] >> 1)
@@ -393,7 +259,7 @@ def train(config: TrainConfig) -> TrainResult:
             trainer = _Trainer(config, out, state)
             callbacks = [trainer.callback()]
             if config.progress:
-                callbacks.append(_progress_callback(config.timesteps, done, config.n_steps * config.n_envs))
+                callbacks.append(progress_callback(config.timesteps, done, config.n_steps * config.n_envs))
             remaining = config.timesteps - done
             if remaining > 0:
                 model.learn(remaining, callback=CallbackList(callbacks), reset_num_timesteps=checkpoint is None)
@@ -418,8 +284,19 @@ def train(config: TrainConfig) -> TrainResult:
 
 
 # -- the command line -----------------------------------------------------------------------------
+def build_parser(
+    prog: str = "python -m rl_hpo.agents.training",
+    parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser,
+) -> argparse.ArgumentParser:
+    """The per-dimension design's command line, the same for ``rl-hpo train --design per-dimension`` (which
+    passes its ``prog`` and one-line-error parser class) and ``python -m rl_hpo.agents.training``."""
+    return add_train_arguments(
+        parser_class(prog=prog, description="Train a per-dimension tuning policy with PPO in TuningEnv.")
+    )
+
+
 def train_command(args: argparse.Namespace) -> int:
-    """Run ``rl-hpo train`` with options parsed by ``add_train_arguments``; prints where the policy is."""
+    """Train with the options ``build_parser`` parsed (``args.command``: the command line to record)."""
     config = config_from_args(args)
     result = train(config)
     best = ""
@@ -433,14 +310,9 @@ def train_command(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m rl_hpo.agents.training``: the same options as ``rl-hpo train``."""
-    parser = add_train_arguments(
-        argparse.ArgumentParser(prog="rl-hpo train", description="Train a tuning policy with PPO.")
-    )
+    """``python -m rl_hpo.agents.training``: the same options as ``rl-hpo train --design per-dimension``."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = parser.parse_args(argv)
-    if args.suites is None:
-        parser.error("--suite is required (e.g. --suite synthetic/mixed)")
+    args = build_parser().parse_args(argv)
     args.command = " ".join(shlex.quote(a) for a in ["python", "-m", "rl_hpo.agents.training", *argv])
     return train_command(args)
 

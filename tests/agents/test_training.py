@@ -15,8 +15,9 @@ import torch
 
 from rl_hpo.agents.network import TuningNetwork
 from rl_hpo.agents.policy_file import Policy, load_policy
+from rl_hpo.agents.policy_optimizer import evaluate_policy
 from rl_hpo.agents.train_settings import TrainConfig, add_train_arguments, config_from_args
-from rl_hpo.agents.training import evaluate_policy, train
+from rl_hpo.agents.training import train
 from rl_hpo.optimizer import make_optimizer
 from rl_hpo.tasks.registry import load_suite, load_task
 from tests.bowl import bowl_task
@@ -206,16 +207,6 @@ def test_small_training_run_learns(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert trained.regret[25] < 0.5 * np.mean(rnd)
 
 
-def test_the_rl_hpo_cli_namespace_maps_to_the_config() -> None:
-    args = argparse.Namespace(
-        suite=["yahpo/lcbench", "synthetic/mixed"], split="train", timesteps=1000, out="x", seed=2, n_envs=None,
-        budget=30, resume=False, yahpo_data=None,
-    )  # fmt: skip
-    config = config_from_args(args)
-    assert config.suites == ("yahpo/lcbench", "synthetic/mixed")
-    assert (config.timesteps, config.seed, config.budget, config.n_envs) == (1000, 2, 30, TrainConfig().n_envs)
-
-
 def test_known_spaces_are_the_spaces_shared_by_several_training_tasks() -> None:
     # Every task of a synthetic family of fixed dimension shares one space; mixed draws a space per task.
     known = TrainConfig(suites=("synthetic/levy-4d", "synthetic/mixed")).known_spaces
@@ -237,7 +228,7 @@ def test_a_policy_of_one_search_space_is_a_specialist() -> None:
 
 
 def test_ppo_trains_whole_rollouts_and_says_so_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from rl_hpo.agents.training import whole_rollouts
+    from rl_hpo.agents.ppo_runtime import whole_rollouts
 
     assert [whole_rollouts(s, 256) for s in (1, 256, 257, 0)] == [256, 256, 512, 0]
     config = _tiny(tmp_path / "run", timesteps=300, progress=True)

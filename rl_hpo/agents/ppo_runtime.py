@@ -1,0 +1,111 @@
+"""What both training designs need around stable-baselines3's PPO.
+
+- ``make_vec_env``: SB3's ``SubprocVecEnv`` or ``DummyVecEnv`` over picklable environment constructors,
+  seeded, with episode statistics (``VecMonitor``) and the end of the budget marked terminal;
+- ``budget_end_is_terminal``: that last wrapper alone (the batched per-dimension environment uses it too);
+- ``preserved_global_state``: SB3 seeds the global random generators; the caller gets its own back;
+- ``progress_callback`` and ``whole_rollouts``: a progress bar over the steps PPO will really train.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+__all__ = ["budget_end_is_terminal", "make_vec_env", "preserved_global_state", "progress_callback", "whole_rollouts"]
+
+
+def make_vec_env(factories: Sequence[Callable[[], Any]], kind: str, seed: int) -> Any:
+    """One environment per constructor, in worker processes (``kind="subproc"``) or in this one ("dummy")."""
+    from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
+
+    fns = list(factories)
+    venv: Any = SubprocVecEnv(fns) if kind == "subproc" else DummyVecEnv(fns)  # type: ignore[arg-type]
+    return monitored(venv, seed)
+
+
+def monitored(venv: Any, seed: int) -> Any:
+    """``venv`` seeded, with episode statistics and the end of the budget marked terminal."""
+    from stable_baselines3.common.vec_env import VecMonitor
+
+    venv.seed(seed)
+    return budget_end_is_terminal(VecMonitor(venv))
+
+
+def budget_end_is_terminal(venv: Any) -> Any:
+    """``venv`` with the end of an episode's budget marked terminal, not truncated.
+
+    The budget used is part of the observation, so the end of the budget is a true end of the process:
+    PPO must not bootstrap a value beyond it (SB3 does for truncated episodes).
+    """
+    from stable_baselines3.common.vec_env import VecEnvWrapper
+
+    class BudgetEndIsTerminal(VecEnvWrapper):
+        def reset(self) -> Any:
+            return self.venv.reset()
+
+        def step_wait(self) -> Any:
+            obs, rewards, dones, infos = self.venv.step_wait()
+            for info in infos:
+                info["TimeLimit.truncated"] = False
+            return obs, rewards, dones, infos
+
+    return BudgetEndIsTerminal(venv)
+
+
+@contextlib.contextmanager
+def preserved_global_state(torch_threads: int | None) -> Iterator[None]:
+    """SB3 seeds Python's, numpy's and torch's global generators; give the caller theirs back (and torch's
+    thread count, set to ``torch_threads`` meanwhile unless None)."""
+    py_state, np_state, torch_state = random.getstate(), np.random.get_state(), torch.get_rng_state()  # noqa: NPY002
+    threads = torch.get_num_threads()
+    if torch_threads is not None:
+        torch.set_num_threads(torch_threads)
+    try:
+        yield
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)  # noqa: NPY002
+        torch.set_rng_state(torch_state)
+        torch.set_num_threads(threads)
+
+
+def whole_rollouts(steps: int, rollout: int) -> int:
+    """The steps PPO trains when asked for ``steps``: it collects whole rollouts of ``rollout`` steps."""
+    return -(-max(0, steps) // rollout) * rollout
+
+
+def progress_callback(asked: int, start: int, rollout: int) -> Any:
+    """One progress bar over the steps PPO will train (``asked`` from ``start``, rounded up to whole rollouts;
+    a note says so when that is more than asked). Off when standard error is not a terminal."""
+    from stable_baselines3.common.callbacks import BaseCallback
+    from tqdm.auto import tqdm
+
+    total = start + whole_rollouts(asked - start, rollout)
+
+    class TqdmCallback(BaseCallback):
+        """A tqdm progress bar (SB3's own needs the rich package)."""
+
+        def _on_training_start(self) -> None:
+            self.bar = tqdm(total=total, initial=start, unit="step", desc="train", dynamic_ncols=True, disable=None)
+            if total != asked:
+                note = f"PPO trains whole rollouts of {rollout} steps (n_steps x n_envs): {total} steps, not {asked}."
+                tqdm.write(note, file=sys.stderr)
+
+        def _on_step(self) -> bool:
+            self.bar.n = min(total, self.num_timesteps)
+            if self.n_calls % 64 == 0:
+                self.bar.refresh()
+            return True
+
+        def _on_training_end(self) -> None:
+            self.bar.n = min(total, self.num_timesteps)
+            self.bar.close()
+
+    return TqdmCallback()
