@@ -17,6 +17,7 @@ that one of its runs beat, for every regret of the study (``rl_hpo.bench.trials`
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -117,16 +118,30 @@ def evaluate_method(
     """Run the optimizer ``make(space, seed)`` on every task and seed and average the normalized regret of
     its best score at 10, 25 and ``budget`` evaluations (with the tasks' stored bounds).
 
+    A task whose bounds are degenerate (``ScoreBounds.degenerate``: constant scores) is left out of the mean,
+    with a warning naming it, as a study leaves it out of every mean and rank.
+
     Raises:
-        ValueError: if a task has no score bounds.
+        ValueError: if a task has no score bounds, or every task's bounds are degenerate.
     """
     budgets = sorted({b for b in (*EVAL_BUDGETS, budget) if b <= budget})
     per_task: dict[str, dict[int, float]] = {}
+    left_out: list[str] = []
     for item in tasks:
         task = load_task(item) if isinstance(item, str) else item
         if task.bounds is None:
             raise ValueError(f"Task {task.name!r} has no score bounds; normalized regret needs them.")
+        if task.bounds.degenerate:
+            warnings.warn(
+                f"Left out {task.name!r}: its score bounds span {task.bounds.best - task.bounds.worst:.3g} "
+                "(constant scores), so it has no usable regret.",
+                stacklevel=2,
+            )
+            left_out.append(task.name)
+            continue
         curves = [regret_at(make(task.space, int(seed)).optimize(task, budget), task.bounds, budgets) for seed in seeds]
         per_task[task.name] = dict(zip(budgets, np.mean(curves, axis=0).tolist()))
+    if not per_task:
+        raise ValueError(f"Every task's score bounds are degenerate ({left_out}); there is no regret to average.")
     regret = {b: float(np.mean([r[b] for r in per_task.values()])) for b in budgets}
     return EvalResult(regret, per_task)

@@ -42,14 +42,10 @@ import numpy as np
 import pandas as pd
 
 from rl_hpo.bench.evaluation import best_so_far_regret
-from rl_hpo.tasks.base import ScoreBounds
+from rl_hpo.tasks.base import DEGENERATE_SPAN, ScoreBounds
 
 __all__ = ["BASE_COLUMNS", "DEGENERATE_SPAN", "StudyBounds", "assemble_trials", "degenerate_tasks", "study_bounds"]
 
-#: A task whose study bounds span less than this, relative to their magnitude (at least 1), has no usable
-#: regret: its scores are constant up to round-off (some YAHPO instances output a constant metric), so its
-#: "regret" is noise of any size. Such a task is left out of every mean, rank and test.
-DEGENERATE_SPAN = 1e-9
 
 #: The columns of trials.csv before the configuration's ``config.<name>`` columns.
 BASE_COLUMNS = [
@@ -163,9 +159,8 @@ def degenerate_tasks(bounds: Mapping[str, StudyBounds | Mapping[str, Any]]) -> d
     out = {}
     for task, b in bounds.items():
         worst, best = (b.worst, b.best) if isinstance(b, StudyBounds) else (float(b["worst"]), float(b["best"]))
-        span = best - worst
-        if not span > DEGENERATE_SPAN * max(1.0, abs(best), abs(worst)):
-            out[task] = span
+        if ScoreBounds(worst, best).degenerate:
+            out[task] = best - worst
     return out
 
 

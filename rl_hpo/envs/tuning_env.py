@@ -14,7 +14,7 @@ from gymnasium import spaces
 from rl_hpo.envs.actions import ActionMapping, ExplorationFloor
 from rl_hpo.envs.observation import EpisodeHistory, ObservationLayout, SpaceFeatures
 from rl_hpo.exceptions import TaskNotFoundError
-from rl_hpo.tasks.base import Task
+from rl_hpo.tasks.base import ScoreBounds, Task
 from rl_hpo.tasks.registry import Suite, load_suite, load_task
 
 __all__ = ["TaskPool", "TaskSampler", "TuningEnv", "score_span"]
@@ -29,17 +29,19 @@ _N_RANGE_SAMPLES = 256
 def score_span(task: Task, *, use_bounds: bool = True) -> float:
     """A task's score range for scaling rewards: its known bounds where ``use_bounds`` and they exist,
     otherwise the range of 256 random evaluations (a fixed generator per task name, so the estimate does
-    not depend on the order of episodes); 1.0 when the scores do not vary."""
+    not depend on the order of episodes); 1.0 when the scores do not vary (up to round-off:
+    ``ScoreBounds.degenerate``)."""
     bounds = task.bounds
     if use_bounds and bounds is not None:
         span = float(bounds.best) - float(bounds.worst)
-        if math.isfinite(span) and span > 0:
+        if math.isfinite(span) and not bounds.degenerate:
             return span
     rng = np.random.default_rng(zlib.crc32(task.name.encode()))
     scores, _ = task.evaluate_unit(rng.random((_N_RANGE_SAMPLES, task.space.dim)))
     finite = scores[np.isfinite(scores)]
-    span = float(finite.max() - finite.min()) if finite.size >= 2 else 0.0
-    return span if span > 0 else 1.0
+    if finite.size < 2 or ScoreBounds(float(finite.min()), float(finite.max())).degenerate:
+        return 1.0  # constant scores up to round-off: dividing by their span would blow noise up
+    return float(finite.max() - finite.min())
 
 
 class TaskPool:

@@ -18,7 +18,7 @@ import numpy as np
 
 from rl_hpo.space import SearchSpace
 
-__all__ = ["Fidelity", "FunctionTask", "Result", "ScoreBounds", "Task", "evaluate_unit_many"]
+__all__ = ["DEGENERATE_SPAN", "Fidelity", "FunctionTask", "Result", "ScoreBounds", "Task", "evaluate_unit_many"]
 
 
 @dataclass(frozen=True)
@@ -70,12 +70,24 @@ class Fidelity:
         return 1.0 if value is None else float(value) / self.high
 
 
+#: Bounds that span less than this, relative to their magnitude (at least 1), are degenerate: every mean,
+#: rank and test leaves such a task out (``ScoreBounds.degenerate``).
+DEGENERATE_SPAN = 1e-9
+
+
 @dataclass(frozen=True)
 class ScoreBounds:
     """The worst and best attainable scores of a task (for normalized regret)."""
 
     worst: float
     best: float
+
+    @property
+    def degenerate(self) -> bool:
+        """Whether the bounds span almost nothing (``DEGENERATE_SPAN``): the scores are constant up to
+        round-off (some YAHPO instances output a constant metric), so a regret would be noise of any size."""
+        span = self.best - self.worst
+        return not span > DEGENERATE_SPAN * max(1.0, abs(self.best), abs(self.worst))
 
     def regret(self, score: float | np.ndarray) -> float | np.ndarray:
         """Normalized regret (best - score) / (best - worst), clipped to [0, 1]."""

@@ -52,3 +52,31 @@ def test_evaluate_method_and_a_study_give_the_same_regret(tmp_path: Path) -> Non
     )
     assert result.regret[10] == summary.loc[10, "regret_mean"]
     assert result.regret[12] == summary.loc[12, "regret_mean"]
+
+
+def test_evaluate_method_leaves_out_a_task_with_degenerate_bounds_and_says_so() -> None:
+    import pytest
+
+    from rl_hpo.envs.tuning_env import score_span
+    from rl_hpo.space import Float, SearchSpace
+    from rl_hpo.tasks.base import FunctionTask
+
+    space = SearchSpace({"x": Float(0.0, 1.0)})
+    bowl = FunctionTask(lambda c: -((c["x"] - 0.3) ** 2), space, name="bowl")
+    flat = FunctionTask(lambda c: 0.7 - 1e-13 * c["x"], space, name="flat")
+    bowl.bounds, flat.bounds = ScoreBounds(-0.49, 0.0), ScoreBounds(0.7 - 1e-13, 0.7)
+    assert flat.bounds.degenerate and not bowl.bounds.degenerate
+    assert ScoreBounds(5.0, 5.001).degenerate is False
+
+    def make(space, seed):
+        return make_optimizer("random", space, seed=seed)
+
+    with pytest.warns(UserWarning, match="Left out 'flat': its score bounds span 1e-13"):
+        both = evaluate_method(make, [bowl, flat], seeds=(0,), budget=12)
+    assert list(both.per_task) == ["bowl"]
+    assert both.regret == evaluate_method(make, [bowl], seeds=(0,), budget=12).regret
+    with pytest.warns(UserWarning), pytest.raises(ValueError, match="Every task's score bounds are degenerate"):
+        evaluate_method(make, [flat], seeds=(0,), budget=12)
+    # Training rewards are not divided by a round-off span either.
+    assert score_span(flat) == 1.0
+    assert score_span(bowl) == pytest.approx(0.49)
