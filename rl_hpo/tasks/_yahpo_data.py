@@ -15,6 +15,7 @@ id being one of the categoricals.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import threading
@@ -269,7 +270,12 @@ class Scenario:
         extra_fidelities: every further fidelity parameter (e.g. ``repl``) -> its parameter, fixed per task.
         y_names, y_minimize, runtime_name: the model's outputs, their directions and the runtime column.
         model_path: the surrogate's ONNX file.
+        model_digest: the sha256 of that file (keys what is computed from the surrogate, e.g. estimated bounds).
     """
+
+    @functools.cached_property
+    def model_digest(self) -> str:
+        return hashlib.sha256(self.model_path.read_bytes()).hexdigest()
 
     def __init__(self, name: str, folder: Path, facts: Mapping[str, Any]) -> None:
         self.name = name

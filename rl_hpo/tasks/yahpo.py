@@ -353,9 +353,10 @@ class YahpoTask(Task):
         return self._bounds
 
     def estimate_bounds(self, n: int = _BOUNDS_SAMPLE, seed: int = 0) -> ScoreBounds:
-        """Estimate the bounds from ``n`` seeded random points and 1,024 cube corners (deterministic in ``n``
-        and ``seed``); the result is memoized per machine (``rl_hpo.tasks._yahpo_bounds``). The best of a
-        random sample underestimates the true best: a study raises it where a run beats it."""
+        """Estimate the bounds from ``n`` seeded random points and 1,024 cube corners (deterministic in ``n``,
+        ``seed`` and the surrogate file); the result is memoized per machine under those keys
+        (``rl_hpo.tasks._yahpo_bounds``), so a memo never outlives the data it came from. The best of a random
+        sample underestimates the true best: a study raises it where a run beats it."""
 
         def estimate() -> ScoreBounds:
             rng = np.random.default_rng(seed)
@@ -366,7 +367,8 @@ class YahpoTask(Task):
                 raise ValueError(f"{self.name}: the surrogate gave no finite scores to estimate bounds from.")
             return ScoreBounds(float(finite.min()), float(finite.max()))
 
-        key = (self.scenario, self.objective, str(self.instance), f"n={n}", f"seed={seed}")
+        model = f"model={self._scenario.model_digest[:16]}"
+        key = (self.scenario, self.objective, str(self.instance), f"n={n}", f"seed={seed}", model)
         return memoized_estimate(key, estimate)
 
     def __repr__(self) -> str:
