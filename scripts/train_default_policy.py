@@ -17,6 +17,7 @@ Usage::
 
     nice python scripts/train_default_policy.py --out runs/default --timesteps 300000 [--suites prior/gp,prior/edges]
         [--skip-train]
+    python scripts/train_default_policy.py --readme      # rewrite the installed README from its policy.json
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import json
 import shlex
 import shutil
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -74,48 +76,69 @@ def select(
 
 
 def install(run: Path, selection: dict, commands: list[str], train_suites: tuple[str, ...]) -> Path:
+    """Install the selected policy of ``run`` as the package's default, its validation curve and selection in
+    its metadata, and write its README from that metadata alone (``write_readme``)."""
     target = default_policy_path()
     policy = load_policy(run / selection["candidate"])
     variant = selection["variant"]
+    with open(run / "eval.csv") as f:
+        curve = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
     meta = dict(policy.metadata)
     meta["defaults"] = {**meta.get("defaults", {}), **VARIANTS[variant]}
     meta["selection"] = {"split": "validation", **selection}
-    meta["training"] = {**meta.get("training", {}), "commands": commands}
+    meta["training"] = {**meta.get("training", {}), "commands": commands, "validation_curve": curve}
     policy.metadata = meta
     if target.exists():
         shutil.rmtree(target)
     policy.save(target)
-    with open(run / "eval.csv") as f:
-        curve = list(csv.DictReader(f))
+    write_readme(target)
+    return target
+
+
+def write_readme(folder: Path) -> Path:
+    """``folder/README.md`` of an installed default policy, from its ``policy.json`` only (so every number in
+    it comes from the committed metadata: ``python scripts/train_default_policy.py --readme`` rewrites it)."""
+    meta = json.loads((folder / "policy.json").read_text())
+    training, selection = meta["training"], meta["selection"]
+    train_suites = training["suites"]
+    variant = selection["variant"]
     chosen = selection["table"][selection["candidate"]][variant]
     suites = list(selection["suites"])
-    trained = " and ".join(f"`{s}`" for s in train_suites)
-    validated = " and ".join(train_suites)
-    chosen_on = ", ".join(suites)
+    trained = _listing([f"`{s}`" for s in train_suites])
+    only_prior = all(s.startswith("prior/") for s in train_suites)
+    intro = (
+        'Loaded by `PolicyOptimizer(space, policy="default")` (method `ppo`) for every search space without a '
+        "shipped specialist. It scores candidate moves from statistics of the whole history (an in-episode GP's "
+        "mean and uncertainty, expected improvement, ranks, distances; `rl_hpo.acquisition`), so the same weights "
+        f"tune a space of any dimension. Trained with PPO on the **train** split of {trained}"
+        + (
+            " only (functions drawn from GP priors over random mixed spaces): no YAHPO, scikit-learn or "
+            "synthetic/mixed task was trained on."
+            if only_prior
+            else "."
+        )
+        + f" Usage chosen on the **validation** splits of {_listing(suites)}; no test split was used."
+    )
     lines = [
         "# The default tuning policy",
         "",
-        'Loaded by `PolicyOptimizer(space, policy="default")` (method `ppo`) for every search space without a',
-        "shipped specialist. It scores candidate moves from statistics of the whole history (an in-episode GP's",
-        "mean and uncertainty, expected improvement, ranks, distances; `rl_hpo.acquisition`), so the same weights",
-        f"tune a space of any dimension. Trained with PPO on the **train** split of {trained} only (functions",
-        "drawn from GP priors over random mixed spaces): no YAHPO, scikit-learn or synthetic/mixed task was",
-        f"trained on. Usage chosen on the **validation** splits of {chosen_on}; no test split was used.",
+        textwrap.fill(intro, 110, break_on_hyphens=False, break_long_words=False),
         "",
         "## How it was made",
         "",
         "```",
-        *commands,
+        *training["commands"],
         "```",
         "",
-        f"## Validation during training ({validated} validation; the row at step 0 is plain expected improvement)",
+        f"## Validation during training ({_listing(training['validation_suites'])} validation; the row at step 0"
+        " is plain expected improvement)",
         "",
         "| timesteps | regret@10 | regret@25 | regret@50 | minutes |",
         "|---|---|---|---|---|",
         *(
-            f"| {int(float(r['timesteps']))} | {float(r['regret@10']):.4f} | {float(r['regret@25']):.4f} | "
-            f"{float(r['regret@50']):.4f} | {float(r['minutes']):.1f} |"
-            for r in curve
+            f"| {int(r['timesteps'])} | {r['regret@10']:.4f} | {r['regret@25']:.4f} | {r['regret@50']:.4f} | "
+            f"{r['minutes']:.1f} |"
+            for r in training.get("validation_curve", [])
         ),
         "",
         f"## Selection (seeds 0..{selection['seeds'] - 1}, budget 50, mean normalized regret at 10 / 25 / 50)",
@@ -125,18 +148,39 @@ def install(run: Path, selection: dict, commands: list[str], train_suites: tuple
     ]
     for cand, variants in selection["table"].items():
         for name, entry in variants.items():
-            cells = " | ".join(" / ".join(f"{entry['regret'][s][b]:.3f}" for b in (10, 25, 50)) for s in suites)
+            cells = " | ".join(" / ".join(f"{entry['regret'][s][b]:.3f}" for b in ("10", "25", "50")) for s in suites)
             lines.append(f"| {cand} | {name} | {cells} | {entry['score']:.4f} |")
+    lines += ["", f"Installed: `{selection['candidate']}`, {variant} candidate (score {chosen['score']:.4f})."]
+    served = meta.get("served")
+    if served:
+        changes = ", ".join(
+            f"`{k}`: {old} in training, {new} when served" for k, (old, new) in served["changed"].items()
+        )
+        lines += [
+            "",
+            "## Served with other candidate settings than in training",
+            "",
+            textwrap.fill(
+                f"{changes} (`search` in `policy.json`), chosen afterwards on validation splits: `{served['study']}`.",
+                110,
+                break_on_hyphens=False,
+                break_long_words=False,
+            ),
+        ]
     lines += [
-        "",
-        f"Installed: `{selection['candidate']}`, {variant} candidate (score {chosen['score']:.4f}).",
         "",
         "Files: `policy.json` (metadata: features, candidate settings, defaults, training settings, versions, the",
         "sha256 of the weights) and `weights.safetensors`; loading never unpickles.",
         "",
     ]
-    (target / "README.md").write_text("\n".join(lines))
-    return target
+    path = folder / "README.md"
+    path.write_text("\n".join(lines))
+    return path
+
+
+def _listing(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -150,6 +194,13 @@ def main(argv: list[str] | None = None) -> None:
         help="comma-separated training suites (default: prior/gp; --skip-train: the run's)",
     )
     parser.add_argument("--skip-train", action="store_true", help="reuse the policies already in --out")
+    parser.add_argument(
+        "--readme",
+        nargs="?",
+        const=str(default_policy_path()),
+        metavar="FOLDER",
+        help="only rewrite a policy folder's README from its policy.json (default folder: the installed default)",
+    )
     parser.add_argument("--install", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--select-seeds", type=int, default=3)
     parser.add_argument("--select-max-tasks", type=int, default=32)
@@ -159,6 +210,9 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(
             "--select-budget other than 50 is for quick checks: add --no-install (the README reports 10 / 25 / 50)."
         )
+    if args.readme:
+        print(f"written: {write_readme(Path(args.readme))}")
+        return
     command = " ".join(shlex.quote(a) for a in ["python", *sys.argv])
     train_suites = tuple(s.strip() for s in args.suites.split(",") if s.strip())
     out = Path(args.out)

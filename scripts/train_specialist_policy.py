@@ -26,7 +26,8 @@ Fold and full runs already in ``--out`` are reused when finished and resumed fro
 interrupted or shorter than ``--timesteps``; ``--continue-from DIR`` starts them from an earlier, shorter
 run's folders (copied, not changed). ``--jobs N`` trains N runs at a time (one core each); the runs do not
 depend on it. ``--out/commands.json`` keeps the commands that made the run (those of the run it continues
-first); the installed README and ``policy.json`` record them.
+first); the installed README and ``policy.json`` record them. ``--readme FOLDER`` only rewrites an installed
+specialist's README from its ``policy.json``.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -161,11 +163,24 @@ def install(source: Path, suite: str, cv: dict, commands: list[str]) -> Path:
     if target.exists():
         shutil.rmtree(target)
     policy.save(target)
+    write_readme(target)
+    return target
+
+
+def write_readme(folder: Path) -> Path:
+    """``folder/README.md`` of an installed specialist, from its ``policy.json`` only (the cross-validation
+    table and the commands are in its metadata: ``--readme FOLDER`` rewrites it)."""
+    meta = json.loads((folder / "policy.json").read_text())
+    cv, commands = _budget_keys(meta["cross_validation"]), meta["training"]["commands"]
+    suites = meta["training"]["suites"]
+    suite = suites[0] if len(suites) == 1 else ", ".join(suites)
+    scenario = folder.name
+    specialty = meta["specialty"]["fingerprint"]
     lines = [
         f"# The {scenario} specialist policy",
         "",
         '`PolicyOptimizer(space, policy="default")` uses this policy instead of the general default when `space`',
-        f"is {suite}'s search space (fingerprint `{policy.specialty}`; `rl_hpo.agents.shipped_policy_for`).",
+        f"is {suite}'s search space (fingerprint `{specialty}`; `rl_hpo.agents.shipped_policy_for`).",
         f"Trained on the **train** split of {suite} only; the test split was not used.",
         "",
         "## How it was made",
@@ -200,14 +215,33 @@ def install(source: Path, suite: str, cv: dict, commands: list[str]) -> Path:
         "|---|---|---|---|",
     ]
     lines += _fold_rows(cv, ("portfolio", "portfolio_ppo"), lambda k, fold: f"{k} | {fold['portfolio_size']}", "mean |")
+    if len(commands) > 1:
+        lines += [
+            "",
+            "## Training length",
+            "",
+            "The commands above continue shorter runs; each length was cross-validated the same way and the longer one",
+            "shipped where its mean over the three budgets was lower. Those comparisons are not kept in a committed",
+            "result file, so their numbers are not shown here.",
+        ]
     lines += [
         "",
         "Files: `policy.json` (metadata, including `specialty` and the cross-validation table) and",
         "`weights.safetensors`; loading never unpickles.",
         "",
     ]
-    (target / "README.md").write_text("\n".join(lines))
-    return target
+    path = folder / "README.md"
+    path.write_text("\n".join(lines))
+    return path
+
+
+def _budget_keys(value: Any) -> Any:
+    """``value`` with the budget keys JSON turned into strings ("10") made ints again."""
+    if isinstance(value, dict):
+        return {int(k) if isinstance(k, str) and k.isdigit() else k: _budget_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_budget_keys(v) for v in value]
+    return value
 
 
 def _fold_rows(cv: dict, keys: tuple[str, ...], first: Callable[[int, dict], str], mean_first: str) -> list[str]:
@@ -254,7 +288,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-datasets", type=int, help="use only the first N train datasets (a quick smoke run)")
     parser.add_argument("--install", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--force", action="store_true", help="install even if the specialist does not win")
+    parser.add_argument(
+        "--readme", metavar="FOLDER", help="only rewrite an installed specialist's README from its policy.json"
+    )
     args = parser.parse_args(argv)
+    if args.readme:
+        print(f"written: {write_readme(Path(args.readme))}")
+        return
     command = " ".join(shlex.quote(a) for a in ["python", *sys.argv])
     if os.environ.get("RL_HPO_YAHPO_DATA"):
         command = f"RL_HPO_YAHPO_DATA={shlex.quote(os.environ['RL_HPO_YAHPO_DATA'])} {command}"
