@@ -10,17 +10,19 @@
 # Needs the YAHPO data folder (RL_HPO_YAHPO_DATA, or pass --yahpo-data PATH). Extra options pass through
 # (e.g. --workers 8, --executor ray); they do not change the results. Raw results (cells/, trials.csv) go to
 # runs/<scenario>_head_to_head/; re-running resumes an interrupted run.
+# RUNS and RECORD (environment) move the raw results and the recorded copy elsewhere (a tiny run for tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 suite=${1:?usage: head_to_head.sh SUITE [rl-hpo bench options]}
 shift
 scenario=${suite##*/}
 study=${scenario}_head_to_head
+runs=${RUNS:-runs} record=${RECORD:-benchmarks}
 
 rl-hpo bench --suite "$suite" --split test \
   --methods ppo,portfolio,tpe,gp,cmaes,random,hyperband,bohb --budget 50 --seeds 10 \
-  --policy "rl_hpo/data/policies/$scenario" --out "runs/$study" "$@"
+  --policy "rl_hpo/data/policies/$scenario" --out "$runs/$study" "$@"
 
 # The recorded result: report, summary, plots, settings/provenance and the bounds behind every regret.
-mkdir -p "benchmarks/$study"
-cp runs/$study/{report.md,summary.csv,run.json,bounds.json,*.png} "benchmarks/$study/"
+mkdir -p "$record/$study"
+cp "$runs/$study"/{report.md,summary.csv,run.json,bounds.json,*.png} "$record/$study/"

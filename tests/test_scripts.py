@@ -1,7 +1,8 @@
 """Every kept script of scripts/ and benchmarks/ runs: a tiny run each (the long studies stay out of CI).
 
-The tests of scripts/build_portfolios.py, scripts/check_specialists.py, scripts/estimate_yahpo_bounds.py and
-benchmarks/decision_overhead.py live beside the code they exercise; experiments/ is not run (its README).
+The tests of scripts/build_portfolios.py and scripts/check_specialists.py live beside the code they exercise;
+scripts/setup_env.sh and scripts/run_tests.sh are the setup and test commands themselves (``make setup``,
+``make test``, CI); experiments/ is not run (its README).
 """
 
 from __future__ import annotations
@@ -20,20 +21,38 @@ NEEDS_YAHPO = pytest.mark.skipif(
 )
 
 
-def _run(script: str, *args: str, timeout: int = 600) -> str:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+def _run(script: str, *args: str, timeout: int = 600, env: dict[str, str] | None = None) -> str:
+    """Run a Python or shell script of the repository from its root, as a user with the environment active
+    would (this interpreter's environment first on PATH: shell scripts call ``python`` and ``rl-hpo``)."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+        **(env or {}),
+    }
+    command = ["bash"] if script.endswith(".sh") else [sys.executable]
     done = subprocess.run(
-        [sys.executable, str(ROOT / script), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+        [*command, str(ROOT / script), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
 
 
+#: Scripts that are not run by a test of their own (see the module docstring).
+NOT_SMOKE_TESTED = {"scripts/setup_env.sh", "scripts/run_tests.sh"}
+
+
 def test_every_script_is_smoke_tested_somewhere() -> None:
-    tested = (ROOT / "tests").rglob("*.py")
-    text = "\n".join(p.read_text() for p in tested)
-    for path in [*ROOT.glob("scripts/*.py"), *ROOT.glob("benchmarks/**/*.py")]:
-        assert path.name in text or path.stem in text, f"{path.relative_to(ROOT)} has no test"
+    """Each script is run by a test: its quoted path is given to ``_run`` here, or a test imports its ``main``
+    (a test that only mentions its name does not count)."""
+    text = "\n".join(p.read_text() for p in (ROOT / "tests").rglob("*.py"))
+    scripts = [*ROOT.glob("scripts/*.py"), *ROOT.glob("scripts/*.sh"), *ROOT.glob("benchmarks/**/*.py")]
+    for path in [*scripts, *ROOT.glob("benchmarks/**/*.sh")]:
+        name = str(path.relative_to(ROOT))
+        if name in NOT_SMOKE_TESTED:
+            continue
+        module = name.removesuffix(".py").replace("/", ".")
+        assert f'"{name}"' in text or f"from {module} import main" in text, f"{name} has no test that runs it"
 
 
 def test_demo_prints_its_table() -> None:
@@ -46,6 +65,23 @@ def test_demo_prints_its_table() -> None:
 def test_the_unseen_spaces_summary_reads_the_recorded_studies() -> None:
     out = _run("benchmarks/unseen_spaces/summarize.py")
     assert out.startswith("| method |") and "ppo / gp regret at 50" in out
+
+
+def test_the_training_reward_summary_reads_the_recorded_study_and_checks_its_bounds(tmp_path: Path) -> None:
+    import shutil
+
+    out = _run("benchmarks/training_reward/summarize.py")
+    assert out.startswith("| policy | synthetic_mixed | yahpo_lcbench | yahpo_rbv2_xgboost |")
+    # rows of one column normalized with other bounds are refused, naming the task
+    record = tmp_path / "record"
+    shutil.copytree(ROOT / "benchmarks" / "training_reward", record)
+    bounds_file = record / "area" / "yahpo_lcbench" / "bounds.json"
+    bounds = json.loads(bounds_file.read_text())
+    task = sorted(bounds)[0]
+    bounds[task]["best"] += 0.5
+    bounds_file.write_text(json.dumps(bounds))
+    with pytest.raises(AssertionError, match=f"normalize {task} with different bounds"):
+        _run("benchmarks/training_reward/summarize.py", str(record))
 
 
 def test_train_default_policy_selects_among_the_policies_of_a_run(tmp_path: Path) -> None:
@@ -62,6 +98,26 @@ def test_train_default_policy_selects_among_the_policies_of_a_run(tmp_path: Path
         "--select-seeds", "1", "--select-max-tasks", "1", "--select-budget", "12",
     )  # fmt: skip
     assert "selected: " in stdout
+
+
+@pytest.mark.parametrize(
+    ("script", "policy"),
+    [
+        ("scripts/train_default_policy.py", "default"),
+        ("scripts/train_specialist_policy.py", "lcbench"),
+        ("scripts/train_specialist_policy.py", "rbv2_xgboost"),
+    ],
+)
+def test_each_shipped_policy_readme_is_written_from_its_metadata(tmp_path: Path, script: str, policy: str) -> None:
+    import shutil
+
+    from rl_hpo.agents.policy_file import default_policy_path
+
+    shipped = default_policy_path().parent / policy
+    shutil.copytree(shipped, tmp_path / policy)
+    (tmp_path / policy / "README.md").unlink()
+    _run(script, "--readme", str(tmp_path / policy))
+    assert (tmp_path / policy / "README.md").read_text() == (shipped / "README.md").read_text()
 
 
 def test_train_specialist_policy_cross_validates_on_a_few_datasets(tmp_path: Path) -> None:
@@ -87,15 +143,8 @@ def test_yahpo_throughput_measures_batches_and_single_calls() -> None:
 @pytest.mark.slow
 @NEEDS_YAHPO
 def test_a_recorded_study_reproduces_exactly_at_its_commit() -> None:
-    done = subprocess.run(
-        ["bash", str(ROOT / "benchmarks" / "reproduce.sh"), "benchmarks/known_spaces/yahpo_lcbench", "--workers", "2"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "reproduced: benchmarks/known_spaces/yahpo_lcbench/summary.csv" in done.stdout
+    stdout = _run("benchmarks/reproduce.sh", "benchmarks/known_spaces/yahpo_lcbench", "--workers", "2", timeout=1200)
+    assert "reproduced: benchmarks/known_spaces/yahpo_lcbench/summary.csv" in stdout
 
 
 @pytest.mark.slow
@@ -103,15 +152,50 @@ def test_a_recorded_study_reproduces_exactly_at_its_commit() -> None:
 def test_the_current_code_still_gives_a_published_table() -> None:
     """A change that moves a method's numbers fails here until the study is recorded again."""
     study = "benchmarks/unseen_spaces/yahpo_iaml_glmnet"
-    done = subprocess.run(
-        ["bash", str(ROOT / "benchmarks" / "reproduce.sh"), "--here", study, "--workers", "2"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=1500,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert f"reproduced: {study}/summary.csv at this checkout" in done.stdout
+    stdout = _run("benchmarks/reproduce.sh", "--here", study, "--workers", "2", timeout=1500)
+    assert f"reproduced: {study}/summary.csv at this checkout" in stdout
+
+
+@NEEDS_YAHPO
+@pytest.mark.parametrize(
+    ("script", "record"),
+    [
+        ("benchmarks/unseen_spaces/run.sh", "yahpo_lcbench"),
+        ("benchmarks/known_spaces/run.sh", "yahpo_lcbench"),
+        ("benchmarks/head_to_head.sh", "lcbench_head_to_head"),
+    ],
+)
+def test_each_study_script_records_a_tiny_run(tmp_path: Path, script: str, record: str) -> None:
+    # bench options may follow the suite directly; the later --methods / --seeds / --budget win
+    tiny = ["--methods", "random,ppo", "--tasks", "146212", "--seeds", "1", "--budget", "3", "--workers", "1"]
+    _run(script, "yahpo/lcbench", *tiny, env={"RUNS": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record")})
+    files = {p.name for p in (tmp_path / "record" / record).iterdir()}
+    assert {"report.md", "summary.csv", "run.json", "bounds.json", "regret_vs_evaluations.png"} <= files
+    run = json.loads((tmp_path / "record" / record / "run.json").read_text())
+    assert run["settings"]["methods"] == ["random", "ppo"] and run["settings"]["split"] == "test"
+
+
+def test_the_edge_rule_study_script_writes_its_table(tmp_path: Path) -> None:
+    args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "1", "--budget", "8"]
+    stdout = _run("benchmarks/search_settings/run.sh", *args, env={"OUT": str(tmp_path)})
+    assert "synthetic/mixed ei edges=clip:" in stdout
+    assert (tmp_path / "edges.txt").read_text() == stdout and (tmp_path / "edges.json").is_file()
+
+
+@NEEDS_YAHPO
+def test_estimate_yahpo_bounds_writes_an_instance_s_bounds(tmp_path: Path) -> None:
+    tiny = ["--n-random", "200", "--max-corners", "8", "--edge-starts", "1", "--edge-points", "8", "--restarts", "1",
+            "--cma-popsize", "4", "--cma-evals", "16", "--global-restarts", "1", "--polish-points", "4"]  # fmt: skip
+    out = tmp_path / "bounds.json"
+    where = ["--scenario", "iaml_glmnet", "--instances", "1067", "--out", str(out)]
+    _run("scripts/estimate_yahpo_bounds.py", *where, *tiny)
+    entry = json.loads(out.read_text())["iaml_glmnet"]["auc"]["1067"]
+    assert entry["worst"] < entry["best"] <= 1.0
+
+
+def test_decision_overhead_prints_a_figure_per_method_and_trial() -> None:
+    out = _run("benchmarks/decision_overhead.py", "--methods", "random,ei", "--checkpoints", "3", "--window", "2")
+    assert "random" in out and "ei" in out
 
 
 def test_compare_search_settings_prints_and_writes_each_variant(tmp_path: Path) -> None:
@@ -129,24 +213,16 @@ def test_compare_search_settings_prints_and_writes_each_variant(tmp_path: Path) 
 
 def test_the_training_reward_study_trains_both_rewards_and_prints_its_table(tmp_path: Path) -> None:
     env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-        # The script calls `python` and `rl-hpo`: those of this interpreter's environment, as when it is active.
-        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
         "TIMESTEPS": "64", "SEEDS": "1", "SUITES": "synthetic/mixed",
         "TRAIN_ARGS": "--n-envs 2 --vec-env dummy --n-steps 32 --batch-size 32 --eval-freq 64 --eval-seeds 1 "
         "--eval-max-tasks 1",
         "BENCH_ARGS": "--budget 8 --tasks synthetic/mixed/64 --workers 1",
         "OUT": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record"),
     }  # fmt: skip
-    done = subprocess.run(
-        ["bash", str(ROOT / "benchmarks" / "training_reward" / "run.sh")], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=600,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    table = done.stdout.splitlines()
+    stdout = _run("benchmarks/training_reward/run.sh", env=env)
+    table = stdout.splitlines()
     assert table[0] == "| policy | synthetic_mixed |"
     assert [line.split(" | ")[0] for line in table[2:5]] == ["| ei", "| area", "| improvement"]
-    assert "improvement: prior/gp validation score" in done.stdout
+    assert "improvement: prior/gp validation score" in stdout
     config = json.loads((tmp_path / "record" / "improvement" / "config.json").read_text())
     assert (config["reward"], config["gamma"]) == ("improvement", 1.0)

@@ -9,15 +9,17 @@
 # Needs the YAHPO data folder (RL_HPO_YAHPO_DATA). Extra options pass through to rl-hpo bench (e.g.
 # --workers 2); they do not change the results. Raw results go to runs/known_spaces/<suite>/; re-running
 # resumes an interrupted run.
+# RUNS and RECORD (environment) move the raw results and the recorded copy elsewhere (a tiny run for tests).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 suite=${1:?usage: run.sh SUITE [rl-hpo bench options]}
 shift
 name=${suite//\//_}
+runs=${RUNS:-runs}/known_spaces record=${RECORD:-benchmarks/known_spaces}
 
 rl-hpo bench --suite "$suite" --split test --methods ppo,portfolio,tpe,random --budget 50 --seeds 10 \
-  --out "runs/known_spaces/$name" "$@"
+  --out "$runs/$name" "$@"
 
 # The recorded result: report, summary, plots, settings/provenance and the bounds behind every regret.
-mkdir -p "benchmarks/known_spaces/$name"
-cp runs/known_spaces/"$name"/{report.md,summary.csv,run.json,bounds.json,*.png} "benchmarks/known_spaces/$name/"
+mkdir -p "$record/$name"
+cp "$runs/$name"/{report.md,summary.csv,run.json,bounds.json,*.png} "$record/$name/"

@@ -6,8 +6,10 @@
 #   benchmarks/search_settings/run.sh        # about 25 minutes on 2 cores
 #
 # Needs the YAHPO data folder (RL_HPO_YAHPO_DATA). Writes benchmarks/search_settings/edges.json (every
-# curve) and edges.txt (the printed table).
+# curve) and edges.txt (the printed table); OUT (environment) writes them elsewhere, and further options pass
+# through to scripts/compare_search_settings.py (a tiny run for tests).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+out=${OUT:-benchmarks/search_settings}
 python scripts/compare_search_settings.py --variant edges=reflect --variant edges=clip --variant edges=both \
-  --seeds 10 --max-tasks 16 --out benchmarks/search_settings/edges.json | tee benchmarks/search_settings/edges.txt
+  --seeds 10 --max-tasks 16 --out "$out/edges.json" "$@" | tee "$out/edges.txt"

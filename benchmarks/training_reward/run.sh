@@ -36,7 +36,7 @@ bench() {  # bench NAME SUITE METHOD [POLICY]
   rl-hpo bench --suite "$2" --split validation --methods "$3" ${4:+--policy "$4"} --budget 50 --seeds "$seeds" \
     ${BENCH_ARGS:-} --out "$out/$dest" > "$out/${dest//\//_}.log" 2>&1
   mkdir -p "$record/$dest"
-  cp "$out/$dest"/{summary.csv,run.json} "$record/$dest/"
+  cp "$out/$dest"/{summary.csv,run.json,bounds.json} "$record/$dest/"
 }
 IFS=, read -ra suite_list <<< "$suites"
 for suite in "${suite_list[@]}"; do

@@ -12,17 +12,20 @@
 # Needs the YAHPO data folder (RL_HPO_YAHPO_DATA) for yahpo suites. Extra options after the split pass
 # through to rl-hpo bench (e.g. --workers 2); they do not change the results. Raw results go to
 # runs/unseen_spaces/<suite>/; re-running resumes an interrupted run.
+# RUNS and RECORD (environment) move the raw results and the recorded copy elsewhere (a tiny run for tests).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 suite=${1:?usage: run.sh SUITE [SPLIT] [rl-hpo bench options]}
-split=${2:-test}
-shift $(( $# >= 2 ? 2 : 1 ))
+shift
+split=test
+if [[ $# -gt 0 && $1 != -* ]]; then split=$1; shift; fi  # options may follow the suite directly
 name=${suite//\//_}
+runs=${RUNS:-runs}/unseen_spaces record=${RECORD:-benchmarks/unseen_spaces}
 if [[ $split == validation ]]; then name+=_validation; fi
 
 rl-hpo bench --suite "$suite" --split "$split" --methods ppo,ei,tpe,gp,random \
-  --policy rl_hpo/data/policies/default --budget 50 --seeds 10 --out "runs/unseen_spaces/$name" "$@"
+  --policy rl_hpo/data/policies/default --budget 50 --seeds 10 --out "$runs/$name" "$@"
 
 # The recorded result: report, summary, plots, settings/provenance and the bounds behind every regret.
-mkdir -p "benchmarks/unseen_spaces/$name"
-cp runs/unseen_spaces/"$name"/{report.md,summary.csv,run.json,bounds.json,*.png} "benchmarks/unseen_spaces/$name/"
+mkdir -p "$record/$name"
+cp "$runs/$name"/{report.md,summary.csv,run.json,bounds.json,*.png} "$record/$name/"

@@ -304,8 +304,9 @@ def test_cli_bench_and_report(tmp_path: Path, capsys):
 
 def test_policy_hash_is_recorded_and_checked(tmp_path: Path):
     """A study of the PPO policy records its policy file's hash; another policy into the same folder is refused."""
-    torch = pytest.importorskip("torch")
-    policy_file = pytest.importorskip("rl_hpo.agents.policy_file")
+    import torch
+
+    from rl_hpo.agents import policy_file
     from rl_hpo.agents.network import TuningNetwork
     from rl_hpo.envs.observation import ObservationLayout
 
