@@ -19,6 +19,7 @@ import statistics
 import time
 
 import rl_hpo
+from rl_hpo.bench.evaluation import regret_at
 from rl_hpo.optimizer import optimizer_class
 from rl_hpo.tasks.base import ScoreBounds
 
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     for method, (runs, elapsed) in results.items():
         scores = [run.best_score for run in runs]
         spread = statistics.stdev(scores) if len(scores) > 1 else 0.0
-        regret = statistics.mean(float(bounds.regret(s)) for s in scores)
+        regret = statistics.mean(regret_at(run, bounds, [args.budget])[0] for run in runs)
         print(f"{method:<10} {statistics.mean(scores):>15.4f} ± {spread:<6.4f} {regret:8.4f} {elapsed:>8.1f}")
         best = best or runs[0]
     print(f"\nregret: mean normalized regret of the best score, against {basis}.")

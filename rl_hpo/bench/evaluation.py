@@ -36,11 +36,14 @@ __all__ = [
     "best_score_at",
     "best_so_far_regret",
     "evaluate_method",
+    "last_within",
     "regret_at",
 ]
 
 #: Regret of a run that has no successful evaluation yet (nothing to recommend).
 NO_INCUMBENT_REGRET = 1.0
+#: Relative tolerance when matching a budget against cumulative budgets (``last_within``).
+BUDGET_TOL = 1e-9
 #: The budgets ``evaluate_method`` reports besides the run's own.
 EVAL_BUDGETS = (10, 25)
 
@@ -64,6 +67,15 @@ def best_so_far_regret(scores: np.ndarray, bounds: ScoreBounds, counted: np.ndar
     return regret
 
 
+def last_within(budget_used: np.ndarray, budgets: Sequence[float] | np.ndarray) -> np.ndarray:
+    """For each budget, the index of a run's last evaluation done within it (-1: none yet). ``budget_used`` is
+    the run's cumulative full-fidelity-equivalent budget per evaluation (non-decreasing); a budget is matched
+    with a relative tolerance of 1e-9, since sums of fractions such as 1/3 land just above a whole number."""
+    budgets = np.asarray(budgets, dtype=float)
+    reach = budgets + BUDGET_TOL * np.maximum(1.0, np.abs(budgets))
+    return np.searchsorted(np.asarray(budget_used, dtype=float), reach, side="right") - 1
+
+
 def best_score_at(
     scores: np.ndarray, budget_used: np.ndarray, budgets: Sequence[float], counted: np.ndarray | None = None
 ) -> np.ndarray:
@@ -72,10 +84,7 @@ def best_score_at(
     scores = np.asarray(scores, dtype=float)
     counted = np.ones(scores.shape, dtype=bool) if counted is None else np.asarray(counted, dtype=bool)
     best = np.fmax.accumulate(np.where(counted & np.isfinite(scores), scores, np.nan)) if scores.size else scores
-    last = (
-        np.searchsorted(np.asarray(budget_used, dtype=float), np.asarray(budgets, dtype=float) + 1e-9, side="right") - 1
-    )
-    return np.array([best[i] if i >= 0 else np.nan for i in last], dtype=float)
+    return np.array([best[i] if i >= 0 else np.nan for i in last_within(budget_used, budgets)], dtype=float)
 
 
 def regret_at(history: History, bounds: ScoreBounds, budgets: Sequence[float]) -> list[float]:

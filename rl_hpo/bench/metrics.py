@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from rl_hpo.bench.evaluation import NO_INCUMBENT_REGRET
+from rl_hpo.bench.evaluation import BUDGET_TOL, NO_INCUMBENT_REGRET, last_within
 
 __all__ = [
     "DEFAULT_BUDGETS",
@@ -65,7 +65,7 @@ DEFAULT_BUDGETS: tuple[float, ...] = (10, 25, 50)
 #: Columns that identify one run.
 RUN_KEYS = ["method", "task", "seed"]
 # Budgets are sums of fidelity fractions: compare them with a tolerance for round-off.
-_TOL = 1e-9
+_TOL = BUDGET_TOL
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def regret_curves(
     for (method, task, seed), run in ordered.groupby(RUN_KEYS, sort=False):
         xs = run[x].to_numpy(dtype=float)
         ys = run[column].to_numpy(dtype=float)
-        last = np.searchsorted(xs, grid + _TOL * np.maximum(1.0, np.abs(grid)), side="right") - 1
+        last = last_within(xs, grid)
         at = np.where(last >= 0, ys[np.maximum(last, 0)], NO_INCUMBENT_REGRET)
         values[m_idx[method], t_idx[task], s_idx[int(seed)]] = at
         ends[m_idx[method], t_idx[task], s_idx[int(seed)]] = xs[-1] if xs.size else np.nan
