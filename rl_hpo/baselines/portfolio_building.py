@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -132,6 +133,16 @@ def build_portfolio(
             raise ValueError(
                 f"Task {task.name!r} has no score bounds; regret needs them: give the task ScoreBounds(worst, best)."
             )
+    flat = [task.name for task in tasks if task.bounds is not None and task.bounds.degenerate]
+    if flat:
+        warnings.warn(
+            f"Left out {flat}: their score bounds span almost nothing (constant scores), so they have no usable "
+            "regret to choose a portfolio by.",
+            stacklevel=2,
+        )
+        tasks = [task for task in tasks if task.name not in flat]
+        if not tasks:
+            raise ValueError("Every task's score bounds are degenerate; there is no regret to build a portfolio from.")
     for key, value, low in (("n_candidates", n_candidates, 1), ("n_local_rounds", n_local_rounds, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ValueError(f"{key} must be an int in [{low}, inf), got {value!r}.")

@@ -298,10 +298,11 @@ def write_report(path: str | os.PathLike[str]) -> Path:
     run = study.read_run()
     settings = (run or {}).get("settings", {})
     coverage = ""
+    partial_bounds = None
     if study.trials_csv.exists():
         trials = read_trials(study.trials_csv)
     elif run is not None:
-        trials, coverage = _partial_trials(study, settings)
+        trials, coverage, partial_bounds = _partial_trials(study, settings)
     else:
         raise FileNotFoundError(
             f"{study.path} has no trials.csv (nor run.json and cells/); point `rl-hpo report` at the --out "
@@ -310,7 +311,7 @@ def write_report(path: str | os.PathLike[str]) -> Path:
     if trials.empty:
         raise FileNotFoundError(f"{study.path} has no finished cell yet; nothing to report.")
     bounds = json.loads(study.bounds_json.read_text(encoding="utf-8")) if study.bounds_json.exists() else None
-    degenerate = degenerate_tasks(bounds or {})
+    degenerate = degenerate_tasks(bounds or partial_bounds or {})
     if degenerate:
         trials = trials[~trials["task"].isin(list(degenerate))]
         if trials.empty:
@@ -419,8 +420,9 @@ def _title(settings: Mapping[str, Any], curves: metrics.Curves) -> str:
     return curves.tasks[0] if len(curves.tasks) == 1 else f"{len(curves.tasks)} tasks"
 
 
-def _partial_trials(study: Study, settings: Mapping[str, Any]) -> tuple[pd.DataFrame, str]:
-    from rl_hpo.bench.trials import assemble_trials
+def _partial_trials(study: Study, settings: Mapping[str, Any]) -> tuple[pd.DataFrame, str, dict[str, Any]]:
+    """The trials of an unfinished study's finished cells, a note saying so, and the bounds they give."""
+    from rl_hpo.bench.trials import assemble_trials, study_bounds
 
     keys = [
         CellKey(m, t, int(s))
@@ -435,7 +437,8 @@ def _partial_trials(study: Study, settings: Mapping[str, Any]) -> tuple[pd.DataF
         f"{len(done)} of {len(keys)} cells are finished; re-run the bench command to complete the study "
         "(regrets use bounds from the finished cells only)."
     )
-    return assemble_trials(cells), note
+    bounds = study_bounds(cells)
+    return assemble_trials(cells, bounds), note, bounds
 
 
 def report_command(path: Any) -> int:

@@ -336,6 +336,10 @@ def test_build_refuses_mixed_spaces_and_tasks_without_bounds():
         build_portfolio([unbounded])
     with pytest.raises(ValueError, match="build_portfolio needs at least one meta-train task"):
         build_portfolio([])
+    flat = FunctionTask(lambda c: 0.5, MIXED, name="flat")
+    flat.bounds = ScoreBounds(0.5, 0.5 + 1e-13)
+    with pytest.warns(UserWarning, match=r"Left out \['flat'\]"), pytest.raises(ValueError, match="Every task's"):
+        build_portfolio([flat])
 
 
 def test_the_build_script_writes_a_portfolio_and_refuses_other_splits(tmp_path: Path):

@@ -370,6 +370,13 @@ def test_a_task_with_a_degenerate_score_range_is_left_out_and_named(tmp_path: Pa
     assert "**Left out:** 1 task(s)" in report and "flat/bowl/1 (span" in report
     assert "2 methods x 1 tasks x 2 seeds" in report  # every table is over the other task
     assert set(read_trials(study.trials_csv)["task"]) == {"flat/bowl/0", "flat/bowl/1"}  # trials.csv keeps it
+    # The report of an unfinished study (cells only, no trials.csv or bounds.json yet) leaves it out too.
+    from rl_hpo.bench.report import write_report
+
+    study.trials_csv.unlink()
+    study.bounds_json.unlink()
+    report = write_report(study.path).read_text()
+    assert "**Left out:** 1 task(s)" in report and "2 methods x 1 tasks x 2 seeds" in report
 
 
 def test_a_study_refuses_to_mix_commits_unless_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
