@@ -197,11 +197,20 @@ class TuningNetwork(nn.Module):
     def act(self, obs: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
         """Actions for observations (B, size): the mean when ``rng`` is None, else a Gaussian sample
         drawn with ``rng``; clipped to [-1, 1] like the environment's action space."""
-        mean, log_std, _ = self.actor(torch.as_tensor(obs, dtype=torch.float32))
-        a = mean.numpy().astype(np.float64)
-        if rng is not None:
-            a = a + np.exp(log_std.numpy()) * rng.standard_normal(a.shape)
-        return np.clip(a, -1.0, 1.0)
+        mean, _, _ = self.actor(torch.as_tensor(obs, dtype=torch.float32))
+        return _action(mean.numpy(), self.log_std.detach().cpu().numpy(), rng)
+
+
+def _action(mean: np.ndarray, log_std: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
+    """The mean actions (B, max_dim + 1), or a Gaussian sample drawn with ``rng`` whose log standard deviation
+    is ``log_std[0]`` for every direction and ``log_std[1]`` for the scale; clipped to [-1, 1] like the
+    environment's action space."""
+    a = np.asarray(mean, dtype=np.float64)
+    if rng is not None:
+        log_std = np.asarray(log_std, dtype=np.float64)
+        std = np.exp(np.concatenate([np.repeat(log_std[:1], a.shape[-1] - 1), log_std[1:]]))
+        a = a + std * rng.standard_normal(a.shape)
+    return np.clip(a, -1.0, 1.0)
 
 
 class NumpyActor:
@@ -235,11 +244,7 @@ class NumpyActor:
 
     def act(self, obs: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
         """As ``TuningNetwork.act``: the mean, or a Gaussian sample drawn with ``rng``; clipped to [-1, 1]."""
-        a = self.mean(obs).astype(np.float64)
-        if rng is not None:
-            std = np.exp(np.concatenate([np.repeat(self._log_std[:1], a.shape[-1] - 1), self._log_std[1:]]))
-            a = a + std * rng.standard_normal(a.shape)
-        return np.clip(a, -1.0, 1.0)
+        return _action(self.mean(obs), self._log_std, rng)
 
 
 class MaskedDiagGaussian(DiagGaussianDistribution):
