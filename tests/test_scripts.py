@@ -156,6 +156,25 @@ def test_the_current_code_still_gives_a_published_table() -> None:
     assert f"reproduced: {study}/summary.csv at this checkout" in stdout
 
 
+def test_the_leave_one_out_study_trains_without_the_held_out_suite_and_measures_on_it(tmp_path: Path) -> None:
+    env = {
+        "SUITES": "synthetic/mixed,synthetic/branin", "TIMESTEPS": "64", "SEEDS": "1",
+        "TRAIN_ARGS": "--n-envs 2 --vec-env dummy --n-steps 32 --batch-size 32 --eval-freq 64 --eval-seeds 1 "
+        "--eval-max-tasks 1",
+        "BENCH_ARGS": "--budget 8 --tasks 64 --workers 1",
+        "OUT": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record"),
+    }  # fmt: skip
+    stdout = _run("benchmarks/leave_one_out/run.sh", "synthetic/branin", env=env)
+    assert "synthetic_branin (validation), the policy trained on synthetic/mixed:" in stdout
+    assert "| left out |" in stdout and "| ei |" in stdout
+    record = tmp_path / "record" / "synthetic_branin"
+    assert json.loads((record / "config.json").read_text())["suites"] == ["synthetic/mixed"]
+    assert json.loads((record / "run.json").read_text())["settings"]["methods"] == ["ppo", "ei"]
+    assert _run("benchmarks/leave_one_out/summarize.py", str(tmp_path / "record")) in stdout
+    with pytest.raises(AssertionError, match="is not among"):
+        _run("benchmarks/leave_one_out/run.sh", "yahpo/lcbench", env=env)
+
+
 @NEEDS_YAHPO
 @pytest.mark.parametrize(
     ("script", "record"),

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import sys
 from pathlib import Path
 
-from rl_hpo.bench.report import read_summary
+from rl_hpo.bench.report import check_same_bounds, read_summary
 
 HERE = Path(__file__).parent
 POLICIES = {"ei": "ei", "area": "ppo", "improvement": "ppo"}  # row -> the method name in its summary
@@ -34,7 +33,10 @@ def main(argv: list[str] | None = None) -> None:
     suites = sorted(p.name for p in (record / "ei").iterdir() if (p / "summary.csv").is_file())
     regret = {row: {s: read_summary(record / row / s)[method] for s in suites} for row, method in POLICIES.items()}
     for suite in suites:
-        check_same_bounds([record / row / suite for row in POLICIES])
+        try:
+            check_same_bounds([record / row / suite for row in POLICIES])
+        except ValueError as err:
+            sys.exit(str(err))
 
     budgets = sorted(regret["ei"][suites[0]])
     print("| policy | " + " | ".join(suites) + " |")
@@ -55,15 +57,6 @@ def main(argv: list[str] | None = None) -> None:
             rows = list(csv.DictReader(f))
         curve = ", ".join(f"{float(r['timesteps']):.0f}: {float(r['score']):.4f}" for r in rows)
         print(f"\n{reward}: prior/gp validation score (mean regret at 10, 25, 50) by timestep: {curve}")
-
-
-def check_same_bounds(studies: list[Path]) -> None:
-    """Exit with an error naming the first task whose worst or best score differs between the studies."""
-    bounds = [json.loads((study / "bounds.json").read_text()) for study in studies]
-    for task in sorted(set().union(*bounds)):
-        values = {(b[task]["worst"], b[task]["best"]) if task in b else None for b in bounds}
-        if len(values) > 1:
-            sys.exit(f"The studies {[str(s) for s in studies]} normalize {task} with different bounds {values}.")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from rl_hpo.bench import metrics, plots
 from rl_hpo.bench.study import CellKey, Study, atomic_open, atomic_write_text
 from rl_hpo.bench.trials import degenerate_tasks
 
-__all__ = ["PLOT_FILES", "read_summary", "read_trials", "report_command", "write_report"]
+__all__ = ["PLOT_FILES", "check_same_bounds", "read_summary", "read_trials", "report_command", "write_report"]
 
 #: The plots written beside report.md.
 PLOT_FILES = {
@@ -50,6 +50,17 @@ def read_summary(folder: str | os.PathLike[str]) -> dict[str, dict[int, float]]:
     for row in summary.itertuples(index=False):
         out.setdefault(row.method, {})[int(row.budget)] = float(row.regret_mean)
     return out
+
+
+def check_same_bounds(folders: Sequence[str | os.PathLike[str]]) -> None:
+    """Raise ``ValueError`` naming the first task whose worst or best score differs between the ``bounds.json``
+    of recorded studies (their regrets are comparable only if they normalized alike)."""
+    bounds = [json.loads((Path(f) / "bounds.json").read_text(encoding="utf-8")) for f in folders]
+    for task in sorted(set().union(*bounds)):
+        values = {(b[task]["worst"], b[task]["best"]) if task in b else None for b in bounds}
+        if len(values) > 1:
+            names = [str(f) for f in folders]
+            raise ValueError(f"The studies {names} normalize {task} with different bounds {sorted(values, key=str)}.")
 
 
 def _fmt(x: float, digits: int = 3) -> str:

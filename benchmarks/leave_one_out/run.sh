@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Leave one search space out: the candidate policy trained on the train splits of every suite but one, then
+# measured on the suite it never saw (its validation split), beside plain expected improvement (`ei`, the
+# policy's starting rule) in the same study. `summarize.py` sets it beside the shipped default (trained on
+# prior/gp only) from benchmarks/unseen_spaces/<suite>_validation. This is how the question "does training
+# on real tables as well as on the prior help on a space never seen?" is answered, on validation splits only.
+#
+#   benchmarks/leave_one_out/run.sh yahpo/rbv2_xgboost       # about 90 min of training and 15 of measuring on 2 cores
+#
+# Settings through the environment (a tiny run for tests): SUITES (every training suite, comma-separated; the
+# held-out one is dropped from it), TIMESTEPS, SEEDS, SPLIT (of the held-out suite, default validation),
+# TRAIN_ARGS (more rl_hpo.agents.candidate_training options), BENCH_ARGS (more rl-hpo bench options), OUT (raw
+# results, default runs/leave_one_out) and RECORD (the recorded copy, default benchmarks/leave_one_out).
+# Needs the YAHPO data folder (RL_HPO_YAHPO_DATA).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+held_out=${1:?usage: run.sh SUITE}
+all=${SUITES:-prior/gp,synthetic/mixed,yahpo/lcbench,yahpo/rbv2_xgboost,yahpo/iaml_glmnet}
+split=${SPLIT:-validation}
+name=${held_out//\//_}
+out=${OUT:-runs/leave_one_out}/$name
+record=${RECORD:-benchmarks/leave_one_out}/$name
+IFS=, read -ra suite_list <<< "$all"
+train=()
+for suite in "${suite_list[@]}"; do [[ $suite == "$held_out" ]] || train+=("$suite"); done
+if (( ${#train[@]} == ${#suite_list[@]} )); then echo "run.sh: $held_out is not among $all" >&2; exit 2; fi
+suites=$(IFS=,; echo "${train[*]}")
+mkdir -p "$out" "$record"
+
+python -m rl_hpo.agents.candidate_training --suites "$suites" --timesteps "${TIMESTEPS:-150000}" \
+  --eval-freq 50000 --n-envs 8 --ei-temperature 5 --no-progress ${TRAIN_ARGS:-} --out "$out/policy" \
+  > "$out/train.log" 2>&1 || { tail -20 "$out/train.log" >&2; exit 1; }
+rl-hpo bench --suite "$held_out" --split "$split" --methods ppo,ei --policy "$out/policy/best" --budget 50 \
+  --seeds "${SEEDS:-10}" ${BENCH_ARGS:-} --out "$out/bench"
+
+cp "$out/bench"/{report.md,summary.csv,run.json,bounds.json} "$record/"
+cp "$out/policy"/{config.json,eval.csv} "$record/"
+python benchmarks/leave_one_out/summarize.py "${RECORD:-benchmarks/leave_one_out}"
