@@ -156,14 +156,19 @@ def test_the_current_code_still_gives_a_published_table() -> None:
     assert f"reproduced: {study}/summary.csv at this checkout" in stdout
 
 
-def test_the_leave_one_out_study_trains_without_the_held_out_suite_and_measures_on_it(tmp_path: Path) -> None:
-    env = {
-        "SUITES": "synthetic/mixed,synthetic/branin", "TIMESTEPS": "64", "SEEDS": "1",
+def _tiny_training_study(tmp_path: Path, *, suites: str, tasks: str) -> dict[str, str]:
+    """The environment of a tiny run of a study script that trains, then benches (64 steps, budget 8)."""
+    return {
+        "SUITES": suites, "TIMESTEPS": "64", "SEEDS": "1",
         "TRAIN_ARGS": "--n-envs 2 --vec-env dummy --n-steps 32 --batch-size 32 --eval-freq 64 --eval-seeds 1 "
         "--eval-max-tasks 1",
-        "BENCH_ARGS": "--budget 8 --tasks 64 --workers 1",
+        "BENCH_ARGS": f"--budget 8 --tasks {tasks} --workers 1",
         "OUT": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record"),
     }  # fmt: skip
+
+
+def test_the_leave_one_out_study_trains_without_the_held_out_suite_and_measures_on_it(tmp_path: Path) -> None:
+    env = _tiny_training_study(tmp_path, suites="synthetic/mixed,synthetic/branin", tasks="64")
     stdout = _run("benchmarks/leave_one_out/run.sh", "synthetic/branin", env=env)
     assert "synthetic_branin (validation), the policy trained on synthetic/mixed:" in stdout
     assert "| left out |" in stdout and "| ei |" in stdout
@@ -231,13 +236,7 @@ def test_compare_search_settings_prints_and_writes_each_variant(tmp_path: Path) 
 
 
 def test_the_training_reward_study_trains_both_rewards_and_prints_its_table(tmp_path: Path) -> None:
-    env = {
-        "TIMESTEPS": "64", "SEEDS": "1", "SUITES": "synthetic/mixed",
-        "TRAIN_ARGS": "--n-envs 2 --vec-env dummy --n-steps 32 --batch-size 32 --eval-freq 64 --eval-seeds 1 "
-        "--eval-max-tasks 1",
-        "BENCH_ARGS": "--budget 8 --tasks synthetic/mixed/64 --workers 1",
-        "OUT": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record"),
-    }  # fmt: skip
+    env = _tiny_training_study(tmp_path, suites="synthetic/mixed", tasks="synthetic/mixed/64")
     stdout = _run("benchmarks/training_reward/run.sh", env=env)
     table = stdout.splitlines()
     assert table[0] == "| policy | synthetic_mixed |"
