@@ -30,15 +30,12 @@ import time
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from rl_hpo.space import Categorical, Float, SearchSpace
 from rl_hpo.tasks.base import Fidelity, Result, ScoreBounds, Task
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["TabulatedSklearnTask", "build_table", "canonical_unit", "check_fidelities", "default_cache_dir"]
 
