@@ -167,6 +167,13 @@ def _tiny_training_study(tmp_path: Path, *, suites: str, tasks: str) -> dict[str
     }  # fmt: skip
 
 
+def test_the_leave_one_out_summary_reads_the_recorded_studies() -> None:
+    out = _run("benchmarks/leave_one_out/summarize.py")
+    assert "yahpo_rbv2_xgboost (validation), the policy trained on prior/gp, synthetic/mixed" in out
+    studies = list((ROOT / "benchmarks" / "leave_one_out").glob("*/run.json"))
+    assert len(studies) >= 2 and out.count("| default (prior/gp only) |") == len(studies)
+
+
 def test_the_leave_one_out_study_trains_without_the_held_out_suite_and_measures_on_it(tmp_path: Path) -> None:
     env = _tiny_training_study(tmp_path, suites="synthetic/mixed,synthetic/branin", tasks="64")
     stdout = _run("benchmarks/leave_one_out/run.sh", "synthetic/branin", env=env)
