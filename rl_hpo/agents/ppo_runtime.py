@@ -2,7 +2,8 @@
 
 - ``make_vec_env``: SB3's ``SubprocVecEnv`` or ``DummyVecEnv`` over picklable environment constructors,
   seeded, with episode statistics (``VecMonitor``) and the end of the budget marked terminal;
-- ``budget_end_is_terminal``: that last wrapper alone (the batched per-dimension environment uses it too);
+- ``monitored``: the same seeding and wrappers around a vector environment built otherwise (the per-dimension
+  design's batched one); ``budget_end_is_terminal``: the last wrapper alone;
 - ``preserved_global_state``: SB3 seeds the global random generators; the caller gets its own back;
 - ``progress_callback`` and ``whole_rollouts``: a progress bar over the steps PPO will really train.
 """
@@ -18,7 +19,14 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["budget_end_is_terminal", "make_vec_env", "preserved_global_state", "progress_callback", "whole_rollouts"]
+__all__ = [
+    "budget_end_is_terminal",
+    "make_vec_env",
+    "monitored",
+    "preserved_global_state",
+    "progress_callback",
+    "whole_rollouts",
+]
 
 
 def make_vec_env(factories: Sequence[Callable[[], Any]], kind: str, seed: int) -> Any:
