@@ -249,6 +249,7 @@ _REGISTRY: dict[str, str | type[Optimizer]] = {
     "portfolio": "rl_hpo.baselines.portfolio:Portfolio",
     "portfolio_ppo": "rl_hpo.agents.portfolio_policy:PortfolioThenPolicy",
     "ei": "rl_hpo.baselines.expected_improvement:ExpectedImprovement",
+    "ei_sampled": "rl_hpo.baselines.expected_improvement:SampledExpectedImprovement",
     "ppo": "rl_hpo.agents.policy_optimizer:PolicyOptimizer",
 }
 

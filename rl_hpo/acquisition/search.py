@@ -31,7 +31,14 @@ from rl_hpo.acquisition.gp import GaussianProcess, MixedEncoding, log_expected_i
 from rl_hpo.acquisition.moves import EDGES, RADII, CandidateMoves, local_moves, uniform_moves
 from rl_hpo.space import SearchSpace
 
-__all__ = ["CANDIDATE_FEATURES", "GLOBAL_FEATURES", "CandidateSearch", "Proposal", "SearchSettings"]
+__all__ = [
+    "CANDIDATE_FEATURES",
+    "EI_TEMPERATURE",
+    "GLOBAL_FEATURES",
+    "CandidateSearch",
+    "Proposal",
+    "SearchSettings",
+]
 
 #: Per-candidate features, in column order.
 CANDIDATE_FEATURES = (
@@ -62,6 +69,9 @@ GLOBAL_FEATURES = (
 N_FEATURES = len(CANDIDATE_FEATURES) + len(GLOBAL_FEATURES)
 #: Every feature lies in [-FEATURE_BOUND, FEATURE_BOUND].
 FEATURE_BOUND = 5.0
+#: The weight of log expected improvement in the logits a candidate policy starts from: sampling from
+#: ``softmax(EI_TEMPERATURE * log EI)`` draws a candidate with probability proportional to ``EI ** 5``.
+EI_TEMPERATURE = 5.0
 
 
 @dataclass(frozen=True)
@@ -132,6 +142,12 @@ class Proposal:
     def by_expected_improvement(self) -> np.ndarray:
         """The candidate plain EI evaluates: the one of largest expected improvement (the first on ties)."""
         return self.u[int(np.argmax(self.log_ei))]
+
+    def sample_by_expected_improvement(self, rng: np.random.Generator, temperature: float = EI_TEMPERATURE) -> np.ndarray:
+        """A candidate drawn with probability proportional to ``EI ** temperature``: what an untrained
+        candidate policy samples (``rl_hpo.agents.candidate_network``), with the same draw from ``rng``."""
+        weights = np.exp(temperature * (self.log_ei - self.log_ei.max()))
+        return self.u[int(rng.choice(weights.size, p=weights / weights.sum()))]
 
 
 class CandidateSearch:

@@ -24,7 +24,7 @@ from stable_baselines3.common.distributions import CategoricalDistribution
 from stable_baselines3.common.type_aliases import Schedule
 from torch import nn
 
-from rl_hpo.acquisition.search import CANDIDATE_FEATURES, N_FEATURES
+from rl_hpo.acquisition.search import CANDIDATE_FEATURES, EI_TEMPERATURE, N_FEATURES
 from rl_hpo.agents.network import NetworkPolicy
 
 __all__ = ["CandidateNetwork", "CandidatePolicy"]
@@ -62,7 +62,7 @@ class CandidateNetwork(nn.Module):
 
     kind = "candidate"
 
-    def __init__(self, n_features: int = N_FEATURES, hidden: int = 32, ei_temperature: float = 5.0) -> None:
+    def __init__(self, n_features: int = N_FEATURES, hidden: int = 32, ei_temperature: float = EI_TEMPERATURE) -> None:
         super().__init__()
         self.n_features = n_features
         self.hidden = hidden
@@ -116,7 +116,7 @@ class CandidatePolicy(NetworkPolicy):
         lr_schedule: Schedule,
         *,
         hidden: int = 32,
-        ei_temperature: float = 5.0,
+        ei_temperature: float = EI_TEMPERATURE,
         **kwargs: Any,
     ) -> None:
         shape = observation_space.shape

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rl_hpo.acquisition.search import SearchSettings
+from rl_hpo.acquisition.search import EI_TEMPERATURE, SearchSettings
 from rl_hpo.agents.policy_file import Policy
 from rl_hpo.tasks.base import Task
 from rl_hpo.tasks.registry import load_suite, load_task
@@ -69,7 +69,7 @@ class CandidateTrainConfig:
     """Candidates shortlisted per step (the number of actions)."""
     hidden: int = 32
     """Width of the row embeddings."""
-    ei_temperature: float = 5.0
+    ei_temperature: float = EI_TEMPERATURE
     """Initial weight of log expected improvement in the logits (the policy starts as EI)."""
     learning_rate: float = 1e-4
     """PPO learning rate."""

@@ -5,6 +5,11 @@
 evaluates the candidate of largest expected improvement (Jones et al., "Efficient Global Optimization of
 Expensive Black-Box Functions", J. Global Optim. 1998). It exists so that a study can show what
 reinforcement learning adds on top of the same candidates and features.
+
+``SampledExpectedImprovement`` (method ``"ei_sampled"``) draws the candidate instead, with probability
+proportional to ``EI ** temperature``: exactly what the candidate policy does before any training when it
+samples (its logits start as ``EI_TEMPERATURE`` times log EI). Set beside a trained policy that samples, it
+separates what the training changed from what sampling alone does.
 """
 
 from __future__ import annotations
@@ -14,13 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from rl_hpo.acquisition.search import CandidateSearch, SearchSettings
+from rl_hpo.acquisition.search import EI_TEMPERATURE, CandidateSearch, SearchSettings
 from rl_hpo.baselines.initial_design import initial_design_rng
 from rl_hpo.optimizer import Optimizer, Trial
 from rl_hpo.space import SearchSpace
 from rl_hpo.tasks.base import Fidelity, Result
 
-__all__ = ["CandidateOptimizer", "ExpectedImprovement"]
+__all__ = ["CandidateOptimizer", "ExpectedImprovement", "SampledExpectedImprovement"]
 
 # Stream key of the candidate moves' generator, apart from the initial design's.
 _MOVES_STREAM = 0xCA9D
@@ -103,3 +108,28 @@ class ExpectedImprovement(CandidateOptimizer):
     def _choose(self, search: CandidateSearch) -> np.ndarray:
         proposal = search.propose(self.pending())
         return proposal.by_expected_improvement()
+
+
+class SampledExpectedImprovement(CandidateOptimizer):
+    """A candidate drawn with probability proportional to ``EI ** temperature`` (method ``"ei_sampled"``).
+
+    Args:
+        temperature: the exponent (> 0); the default is the weight an untrained candidate policy gives log
+            EI, so this method tunes as that policy does when it samples.
+        **options: those of ``CandidateOptimizer``.
+    """
+
+    name = "ei_sampled"
+
+    def __init__(self, space: SearchSpace, *, temperature: float = EI_TEMPERATURE, **options: Any) -> None:
+        if not (isinstance(temperature, int | float) and math.isfinite(temperature) and temperature > 0):
+            raise ValueError(
+                f"The 'temperature' parameter of SampledExpectedImprovement must be a number > 0. Got {temperature!r}."
+            )
+        super().__init__(space, **options)
+        self.temperature = float(temperature)
+
+    def _choose(self, search: CandidateSearch) -> np.ndarray:
+        proposal = search.propose(self.pending())
+        return proposal.sample_by_expected_improvement(search.rng, self.temperature)
+

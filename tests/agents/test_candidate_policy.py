@@ -13,7 +13,7 @@ from rl_hpo.agents.candidate_policy_optimizer import CandidatePolicyOptimizer
 from rl_hpo.agents.candidate_training import CandidateTrainConfig, train_candidate_policy
 from rl_hpo.agents.policy_file import Policy, load_policy
 from rl_hpo.agents.policy_optimizer import PolicyOptimizer
-from rl_hpo.baselines.expected_improvement import ExpectedImprovement
+from rl_hpo.baselines.expected_improvement import ExpectedImprovement, SampledExpectedImprovement
 from rl_hpo.exceptions import PolicyFileError
 from rl_hpo.optimizer import make_optimizer
 from tests.baselines.conformance import MIXED, OptimizerConformance
@@ -70,6 +70,16 @@ def test_a_policy_with_zero_residual_tunes_exactly_as_expected_improvement(tmp_p
     ppo = CandidatePolicyOptimizer(task.space, seed=4, policy=folder).optimize(task, 15)
     ei = ExpectedImprovement(task.space, seed=4, n_initial=3, settings=SMALL).optimize(task, 15)
     assert [r.config for r in ppo.records] == [r.config for r in ei.records]
+
+
+def test_an_untrained_policy_that_samples_tunes_exactly_as_sampled_expected_improvement(tmp_path):
+    folder = _policy(tmp_path, zero_residual=True)
+    task = bowl_task(4, seed=3)
+    ppo = CandidatePolicyOptimizer(task.space, seed=4, policy=folder, deterministic=False).optimize(task, 15)
+    sampled = SampledExpectedImprovement(task.space, seed=4, n_initial=3, settings=SMALL).optimize(task, 15)
+    argmax = ExpectedImprovement(task.space, seed=4, n_initial=3, settings=SMALL).optimize(task, 15)
+    assert [r.config for r in ppo.records] == [r.config for r in sampled.records]
+    assert [r.config for r in sampled.records] != [r.config for r in argmax.records]
 
 
 def test_search_settings_other_than_the_recorded_ones_can_be_given():

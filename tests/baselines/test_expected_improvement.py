@@ -1,4 +1,7 @@
-from rl_hpo.baselines.expected_improvement import ExpectedImprovement
+import numpy as np
+import pytest
+
+from rl_hpo.baselines.expected_improvement import ExpectedImprovement, SampledExpectedImprovement
 from rl_hpo.optimizer import make_optimizer
 from rl_hpo.space import Categorical, Int, SearchSpace
 from rl_hpo.tasks.registry import load_task
@@ -8,6 +11,30 @@ from tests.baselines.conformance import OptimizerConformance
 class TestExpectedImprovement(OptimizerConformance):
     factory = ExpectedImprovement
     n_trials = 12
+
+
+class TestSampledExpectedImprovement(OptimizerConformance):
+    factory = SampledExpectedImprovement
+    n_trials = 12
+
+
+@pytest.mark.parametrize("temperature", [0, -1.0, float("nan"), "5"])
+def test_sampled_ei_refuses_a_bad_temperature(temperature):
+    with pytest.raises(ValueError, match="temperature"):
+        make_optimizer("ei_sampled", SearchSpace({"a": Int(0, 4)}), temperature=temperature)
+
+
+def test_sampled_ei_draws_mostly_but_not_always_the_largest_expected_improvement():
+    from rl_hpo.acquisition.search import Proposal
+
+    log_ei = np.log(np.array([1.0, 0.9, 0.01]))
+    proposal = Proposal(np.arange(3.0)[:, None], np.zeros((3, 1)), log_ei)
+    rng = np.random.default_rng(0)
+    drawn = np.array([proposal.sample_by_expected_improvement(rng)[0] for _ in range(4000)])
+    share = np.bincount(drawn.astype(int), minlength=3) / drawn.size
+    expected = np.exp(5 * log_ei) / np.exp(5 * log_ei).sum()  # EI ** 5, normalized: 0.63, 0.37, 6e-11
+    assert np.allclose(share, expected, atol=0.03)
+    assert share[2] == 0.0
 
 
 def test_ei_beats_random_search_on_a_smooth_function():
