@@ -167,6 +167,13 @@ def _tiny_training_study(tmp_path: Path, *, suites: str, tasks: str) -> dict[str
     }  # fmt: skip
 
 
+def test_the_what_ppo_adds_summary_reads_the_recorded_studies() -> None:
+    out = _run("benchmarks/what_ppo_adds/summarize.py")
+    studies = list((ROOT / "benchmarks" / "what_ppo_adds").glob("*/summary.csv"))
+    assert out.startswith("| study | ppo | ei_sampled | ei |") and len(studies) >= 1
+    assert all(f"| {s.parent.name} |" in out for s in studies)
+
+
 def test_the_leave_one_out_summary_reads_the_recorded_studies() -> None:
     out = _run("benchmarks/leave_one_out/summarize.py")
     assert "yahpo_rbv2_xgboost (validation), the policy trained on prior/gp, synthetic/mixed" in out
@@ -192,6 +199,7 @@ def test_the_leave_one_out_study_trains_without_the_held_out_suite_and_measures_
     ("script", "record"),
     [
         ("benchmarks/unseen_spaces/run.sh", "yahpo_lcbench"),
+        ("benchmarks/what_ppo_adds/run.sh", "yahpo_lcbench"),
         ("benchmarks/known_spaces/run.sh", "yahpo_lcbench"),
         ("benchmarks/head_to_head.sh", "lcbench_head_to_head"),
     ],
