@@ -174,6 +174,30 @@ def test_the_what_ppo_adds_summary_reads_the_recorded_studies() -> None:
     assert all(f"| {s.parent.name} |" in out for s in studies)
 
 
+def test_policy_shift_is_zero_for_an_untrained_policy_and_not_for_a_moved_one(tmp_path: Path) -> None:
+    import torch
+
+    from rl_hpo.agents.candidate_network import CandidateNetwork
+    from rl_hpo.agents.policy_file import Policy
+
+    def shift(moved: bool) -> list[str]:
+        net = CandidateNetwork(hidden=8)
+        with torch.no_grad():
+            net.logit.weight.zero_()
+            net.logit.bias.zero_()
+            if moved:
+                net.log_ei_weight.mul_(0.5)  # EI ** 2.5 instead of EI ** 5
+        meta = {"defaults": {"n_initial": 3, "horizon": 12, "deterministic": False}}
+        folder = Policy(net, meta).save(tmp_path / f"policy_{moved}")
+        out = _run("benchmarks/what_ppo_adds/policy_shift.py", "--policy", str(folder), "--suites", "prior/gp",
+                   "--max-tasks", "1", "--seeds", "1", "--budget", "12")  # fmt: skip
+        return out.splitlines()[-1].strip("| ").split(" | ")
+
+    suite, decisions, mean, largest, same = shift(moved=False)
+    assert (suite, decisions, mean, largest, same) == ("prior/gp", "9", "0.0000", "0.0000", "1.000")
+    assert float(shift(moved=True)[2]) > 0.01
+
+
 def test_the_leave_one_out_summary_reads_the_recorded_studies() -> None:
     out = _run("benchmarks/leave_one_out/summarize.py")
     assert "yahpo_rbv2_xgboost (validation), the policy trained on prior/gp, synthetic/mixed" in out
