@@ -143,7 +143,9 @@ class Proposal:
         """The candidate plain EI evaluates: the one of largest expected improvement (the first on ties)."""
         return self.u[int(np.argmax(self.log_ei))]
 
-    def sample_by_expected_improvement(self, rng: np.random.Generator, temperature: float = EI_TEMPERATURE) -> np.ndarray:
+    def sample_by_expected_improvement(
+        self, rng: np.random.Generator, temperature: float = EI_TEMPERATURE
+    ) -> np.ndarray:
         """A candidate drawn with probability proportional to ``EI ** temperature``: what an untrained
         candidate policy samples (``rl_hpo.agents.candidate_network``), with the same draw from ``rng``."""
         weights = np.exp(temperature * (self.log_ei - self.log_ei.max()))
