@@ -22,11 +22,6 @@ from rl_hpo.agents.train_settings import TrainConfig
 from rl_hpo.baselines.expected_improvement import SampledExpectedImprovement
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    p = np.exp(logits - logits.max())
-    return p / p.sum()
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--policy", default="rl_hpo/data/policies/default", help="a candidate policy folder")
@@ -43,16 +38,18 @@ def main(argv: list[str] | None = None) -> None:
     distances: list[float] = []
     agree: list[bool] = []
 
+    temperature = float(policy.metadata.get("training", {}).get("settings", {}).get("ei_temperature", EI_TEMPERATURE))
+
     class Measured(SampledExpectedImprovement):
+        """The untrained start, measuring the trained policy's distribution over each of its shortlists."""
+
         def _choose(self, search: CandidateSearch) -> np.ndarray:
             proposal = search.propose(self.pending())
+            obs = torch.as_tensor(proposal.features, dtype=torch.float32).reshape(1, -1)
+            distances.append(float(network.shift_from_ei(obs, temperature)[0]))
             with torch.no_grad():
-                obs = torch.as_tensor(proposal.features, dtype=torch.float32).reshape(1, -1)
-                trained = network.logits(obs)[0].double().numpy()
-            untrained = EI_TEMPERATURE * (proposal.log_ei - proposal.log_ei.max())
-            distances.append(0.5 * float(np.abs(_softmax(trained) - _softmax(untrained)).sum()))
-            agree.append(int(np.argmax(trained)) == int(np.argmax(untrained)))
-            return proposal.sample_by_expected_improvement(search.rng)
+                agree.append(int(torch.argmax(network.logits(obs)[0])) == int(np.argmax(proposal.log_ei)))
+            return proposal.sample_by_expected_improvement(search.rng, temperature)
 
     tasks = TrainConfig(suites=tuple(args.suites.split(","))).validation_tasks(args.max_tasks)
     print(f"{args.policy}: total-variation distance from its untrained start, per decision")

@@ -9,11 +9,14 @@ the validation suites (mean normalized regret of ``CandidatePolicyOptimizer`` ru
       best/          the policy with the lowest validation regret (policy.json + weights.safetensors)
       final/         the policy at the end of training
       config.json    the settings of the run
-      eval.csv       one row per validation: timesteps, regret at 10 / 25 / budget, their mean
+      eval.csv       one row per validation: timesteps, regret at 10 / 25 / budget, their mean, and the
+                     policy's shift from its start (mean total-variation distance from sampling by
+                     expected improvement on the last 1024 training states; 0 until PPO moves it)
       progress.csv   SB3's training log
 
 The network starts as expected improvement over the candidates (``rl_hpo.agents.candidate_network``), so
-the validation at step 0 is plain EI's regret and training keeps the best of what it finds.
+the validation at step 0 is plain EI's regret and training keeps the best of what it finds. A run that ends
+with its policy still within a shift of ``STILL_AT_START`` of its start warns: it tunes as ``ei_sampled`` does.
 
 ``build_parser`` and ``train_command`` are the command line of ``rl-hpo train`` (this is its default design) and
 of ``python -m rl_hpo.agents.candidate_training`` alike; ``--help`` lists the settings.
@@ -22,16 +25,20 @@ of ``python -m rl_hpo.agents.candidate_training`` alike; ``--help`` lists the se
 from __future__ import annotations
 
 import argparse
+import collections
 import csv
 import dataclasses
 import json
 import shlex
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from rl_hpo.acquisition.search import EI_TEMPERATURE, SearchSettings
 from rl_hpo.agents.policy_file import Policy
@@ -205,6 +212,23 @@ def _snapshot(model: Any, config: CandidateTrainConfig, extra: dict[str, Any] | 
     return Policy(net, meta)
 
 
+#: A trained policy whose mean total-variation distance from its untrained start is below this has not moved.
+STILL_AT_START = 0.01
+#: How many recent training states the shift is measured on.
+SHIFT_STATES = 1024
+
+
+def _shift_from_start(model: Any, states: Sequence[np.ndarray], config: CandidateTrainConfig) -> float:
+    """Mean total-variation distance between the policy's choices and its untrained start's (sampling by
+    expected improvement at ``config.ei_temperature``) on recent training ``states`` (NaN before any)."""
+    import torch
+
+    if not states:
+        return float("nan")
+    obs = torch.as_tensor(np.concatenate(states), dtype=torch.float32)
+    return float(model.policy.net.shift_from_ei(obs, config.ei_temperature).mean())
+
+
 def train_candidate_policy(config: CandidateTrainConfig) -> Path:
     """Train a candidate policy with PPO; returns the output folder (see the module docstring).
 
@@ -227,6 +251,8 @@ def train_candidate_policy(config: CandidateTrainConfig) -> Path:
     val_seeds = list(range(config.eval_seeds))
     evaluations: list[dict[str, float]] = []
     state: dict[str, Any] = {"best": None, "last_eval": -config.eval_freq}
+    # The observations of the last steps of every environment: where the policy's shift is measured.
+    recent_states: collections.deque[np.ndarray] = collections.deque(maxlen=max(1, SHIFT_STATES // config.n_envs))
     start = time.perf_counter()
 
     def validate(model: Any) -> None:
@@ -239,6 +265,7 @@ def train_candidate_policy(config: CandidateTrainConfig) -> Path:
         )
         row = {"timesteps": float(model.num_timesteps), **{f"regret@{b}": r for b, r in result.regret.items()}}
         row["score"] = result.score
+        row["shift"] = _shift_from_start(model, recent_states, config)
         row["minutes"] = (time.perf_counter() - start) / 60
         evaluations.append(row)
         with open(out / "eval.csv", "w", newline="") as f:
@@ -252,6 +279,7 @@ def train_candidate_policy(config: CandidateTrainConfig) -> Path:
 
     class Periodic(BaseCallback):
         def _on_step(self) -> bool:
+            recent_states.append(np.asarray(self.locals["new_obs"], dtype=np.float32).copy())
             t = self.model.num_timesteps
             if val_tasks and t - state["last_eval"] >= config.eval_freq:
                 state["last_eval"] = t
@@ -289,6 +317,15 @@ def train_candidate_policy(config: CandidateTrainConfig) -> Path:
             _snapshot(model, config).save(out / "final")
             if not (out / "best").is_dir():
                 _snapshot(model, config).save(out / "best")
+            shift = _shift_from_start(model, recent_states, config)
+            if shift < STILL_AT_START:
+                warnings.warn(
+                    f"PPO left the policy where it started: on the last rollout's states its choices are within a "
+                    f"total-variation distance of {shift:.4f} of sampling by expected improvement (the untrained "
+                    f"policy). It tunes as `ei_sampled` does; a larger --learning-rate (now {config.learning_rate}) "
+                    "or more --timesteps may move it.",
+                    stacklevel=2,
+                )
         finally:
             venv.close()
             logger.close()

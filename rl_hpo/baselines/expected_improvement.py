@@ -132,4 +132,3 @@ class SampledExpectedImprovement(CandidateOptimizer):
     def _choose(self, search: CandidateSearch) -> np.ndarray:
         proposal = search.propose(self.pending())
         return proposal.sample_by_expected_improvement(search.rng, self.temperature)
-

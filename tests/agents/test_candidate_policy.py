@@ -1,4 +1,6 @@
+import csv
 import functools
+import io
 import json
 import tempfile
 from pathlib import Path
@@ -7,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from rl_hpo.acquisition.search import SearchSettings
+from rl_hpo.acquisition.search import CANDIDATE_FEATURES, SearchSettings
 from rl_hpo.agents.candidate_network import CandidateNetwork
 from rl_hpo.agents.candidate_policy_optimizer import CandidatePolicyOptimizer
 from rl_hpo.agents.candidate_training import CandidateTrainConfig, train_candidate_policy
@@ -138,10 +140,13 @@ def test_a_short_training_run_writes_a_policy_that_tunes(tmp_path):
         gamma=1.0,
         progress=False,
     )
-    out = train_candidate_policy(config)
+    with pytest.warns(UserWarning, match="PPO left the policy where it started"):  # 256 steps move it little
+        out = train_candidate_policy(config)
     rows = (out / "eval.csv").read_text().splitlines()
-    assert rows[0].startswith("timesteps,regret@10")
+    assert rows[0].startswith("timesteps,regret@10") and "shift" in rows[0].split(",")
     assert len(rows) >= 3
+    shifts = [float(r["shift"]) for r in csv.DictReader(io.StringIO("\n".join(rows)))]
+    assert all(0.0 <= x < 0.01 for x in shifts), shifts
     policy = load_policy(out / "best")
     assert policy.metadata["training"]["suites"] == ["prior/gp"]
     assert policy.metadata["training"]["settings"]["reward"] == "improvement"
@@ -149,6 +154,21 @@ def test_a_short_training_run_writes_a_policy_that_tunes(tmp_path):
     task = bowl_task(3)
     history = CandidatePolicyOptimizer(task.space, seed=0, policy=policy).optimize(task, 14)
     assert history.n_trials == 14
+
+
+def test_shift_from_ei_is_zero_at_the_start_and_grows_as_the_residual_does():
+    net = CandidateNetwork(hidden=8)
+    rng = np.random.default_rng(0)
+    rows = rng.uniform(-1, 1, (5, 16, net.n_features))
+    rows[..., CANDIDATE_FEATURES.index("log_ei_relative")] = rng.uniform(-0.05, 0, (5, 16))  # EI alike: a spread
+    obs = torch.as_tensor(rows.reshape(5, -1), dtype=torch.float32)
+    with torch.no_grad():
+        net.logit.weight.zero_()
+    assert torch.all(net.shift_from_ei(obs) < 1e-6)
+    assert torch.all(net.shift_from_ei(obs, temperature=2.5) > 0.01)  # another temperature is another start
+    with torch.no_grad():
+        net.logit.weight.normal_(0.0, 1.0)
+    assert torch.all(net.shift_from_ei(obs) > 0.01) and torch.all(net.shift_from_ei(obs) <= 1.0)
 
 
 def test_an_unknown_reward_is_refused():
