@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rl_hpo.bench.report import read_summary
+from rl_hpo.bench.report import read_summary, regret_cell
 
 HERE = Path(__file__).parent
 METHODS = ("ppo", "ei", "tpe", "gp", "random")
@@ -27,14 +27,7 @@ def main() -> None:
     print("| method | " + " | ".join(studies) + " |")
     print("|---|" + "---|" * len(studies))
     for method in METHODS:
-        cells = []
-        for summary in studies.values():
-            parts = []
-            for b in BUDGETS:
-                value = summary[method][b]
-                best = min(summary[m][b] for m in METHODS)
-                parts.append(f"**{value:.3f}**" if value == best else f"{value:.3f}")
-            cells.append(" / ".join(parts))
+        cells = [regret_cell({m: summary[m] for m in METHODS}, method, BUDGETS) for summary in studies.values()]
         print(f"| {method} | " + " | ".join(cells) + " |")
     ratios = [s["ppo"][50] / s["gp"][50] for s in studies.values()]
     print("\nppo / gp regret at 50: " + ", ".join(f"{n} {r:.2f}" for n, r in zip(studies, ratios)))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rl_hpo.bench.report import read_summary
+from rl_hpo.bench.report import read_summary, regret_cell
 
 HERE = Path(__file__).parent
 METHODS = ("ppo", "ei_sampled", "ei")
@@ -28,14 +28,7 @@ def main(argv: list[str] | None = None) -> None:
     print("| study | " + " | ".join(METHODS) + " | largest ppo - ei_sampled |")
     print("|---|" + "---|" * (len(METHODS) + 1))
     for name, summary in studies.items():
-        cells = []
-        for method in METHODS:
-            parts = []
-            for b in BUDGETS:
-                value = summary[method][b]
-                best = min(summary[m][b] for m in METHODS)
-                parts.append(f"**{value:.4f}**" if value == best else f"{value:.4f}")
-            cells.append(" / ".join(parts))
+        cells = [regret_cell({m: summary[m] for m in METHODS}, method, BUDGETS, digits=4) for method in METHODS]
         gap = max((summary["ppo"][b] - summary["ei_sampled"][b] for b in BUDGETS), key=abs)
         print(f"| {name} | " + " | ".join(cells) + f" | {gap:+.4f} |")
 

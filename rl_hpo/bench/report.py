@@ -52,6 +52,19 @@ def read_summary(folder: str | os.PathLike[str]) -> dict[str, dict[int, float]]:
     return out
 
 
+def regret_cell(
+    summary: Mapping[str, Mapping[int, float]], method: str, budgets: Sequence[int], digits: int = 3
+) -> str:
+    """``"a / b / c"``: ``method``'s mean regret at each budget (from ``read_summary``), in bold where no method
+    of ``summary`` is lower."""
+    parts = []
+    for b in budgets:
+        value = summary[method][b]
+        text = f"{value:.{digits}f}"
+        parts.append(f"**{text}**" if value == min(s[b] for s in summary.values()) else text)
+    return " / ".join(parts)
+
+
 def check_same_bounds(folders: Sequence[str | os.PathLike[str]]) -> None:
     """Raise ``ValueError`` naming the first task whose worst or best score differs between the ``bounds.json``
     of recorded studies (their regrets are comparable only if they normalized alike)."""
