@@ -2,8 +2,8 @@
 the cube (``SearchSettings.edges``), or any other ``SearchSettings`` field, ``n_initial`` and, for the
 policy, ``deterministic=true|false``.
 
-Each variant runs plain expected improvement (``ei``) and a candidate policy (``ppo``, its trained weights
-with the variant's search) on the first ``--max-tasks`` validation tasks of each suite, ``--seeds`` seeds
+Each variant runs plain expected improvement (``ei``), optionally its sampled form (``ei_sampled``, the
+untrained policy), and a candidate policy (``ppo``, its trained weights with the variant's search) on the first ``--max-tasks`` validation tasks of each suite, ``--seeds`` seeds
 per task, budget 50, next to random search on the same tasks and seeds. It prints the mean normalized
 regret at 10 / 25 / 50 per suite, method and variant, with the budgets at which the variant is behind
 random search, and writes every curve (budgets 1 to 50) as JSON. The regrets come from the evaluation core
@@ -30,7 +30,7 @@ import numpy as np
 from rl_hpo.agents.candidate_policy_optimizer import CandidatePolicyOptimizer
 from rl_hpo.agents.policy_file import Policy, load_policy
 from rl_hpo.agents.train_settings import TrainConfig
-from rl_hpo.baselines.expected_improvement import ExpectedImprovement
+from rl_hpo.baselines.expected_improvement import ExpectedImprovement, SampledExpectedImprovement
 from rl_hpo.baselines.random_search import RandomSearch
 from rl_hpo.bench.evaluation import regret_at
 from rl_hpo.optimizer import Optimizer
@@ -54,7 +54,7 @@ def parse_variant(text: str) -> dict[str, Any]:
 
 
 def make_factory(method: str, variant: dict[str, Any], policy: Policy) -> Callable[[SearchSpace, int], Optimizer]:
-    """``make(space, seed)`` of ``method`` (random, ei or ppo) with the variant's search settings."""
+    """``make(space, seed)`` of ``method`` (random, ei, ei_sampled or ppo) with the variant's search settings."""
     options = dict(variant)
     n_initial = int(options.pop("n_initial", policy.defaults["n_initial"]))
     deterministic = options.pop("deterministic", None)  # the policy's choice: most likely (true) or sampled
@@ -65,6 +65,8 @@ def make_factory(method: str, variant: dict[str, Any], policy: Policy) -> Callab
             return RandomSearch(space, seed=seed)
         if method == "ei":
             return ExpectedImprovement(space, seed=seed, n_initial=n_initial, settings=settings)
+        if method == "ei_sampled":
+            return SampledExpectedImprovement(space, seed=seed, n_initial=n_initial, settings=settings)
         return CandidatePolicyOptimizer(
             space,
             seed=seed,
@@ -92,7 +94,9 @@ def mean_curve(
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variant", action="append", required=True, help="key=value[,key=value] (repeatable)")
-    parser.add_argument("--methods", default="ei,ppo", help="comma-separated, of ei and ppo (default: ei,ppo)")
+    parser.add_argument(
+        "--methods", default="ei,ppo", help="comma-separated, of ei, ei_sampled and ppo (default: ei,ppo)"
+    )
     parser.add_argument("--policy", default=POLICY, help=f"a candidate policy folder (default: {POLICY})")
     parser.add_argument("--suites", default=SUITES, help=f"comma-separated suites (default: {SUITES})")
     parser.add_argument("--seeds", type=int, default=10)
@@ -101,8 +105,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", help="write every curve as JSON here")
     args = parser.parse_args(argv)
     methods = [m.strip() for m in args.methods.split(",")]
-    if not set(methods) <= {"ei", "ppo"}:
-        parser.error(f"--methods takes ei and ppo; got {args.methods!r}.")
+    if not set(methods) <= {"ei", "ei_sampled", "ppo"}:
+        parser.error(f"--methods takes ei, ei_sampled and ppo; got {args.methods!r}.")
     variants = {text: parse_variant(text) for text in args.variant}
 
     policy = load_policy(args.policy)

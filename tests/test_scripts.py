@@ -198,6 +198,20 @@ def test_policy_shift_is_zero_for_an_untrained_policy_and_not_for_a_moved_one(tm
     assert float(shift(moved=True)[2]) > 0.01
 
 
+def test_the_learning_rate_study_records_a_tiny_run(tmp_path: Path) -> None:
+    env = {
+        "TIMESTEPS": "64", "OUT": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record"),
+        "TRAIN_ARGS": "--n-envs 2 --vec-env dummy --n-steps 32 --batch-size 32 --eval-freq 64 --eval-seeds 1 "
+        "--eval-max-tasks 1",
+        "COMPARE_ARGS": "--suites prior/gp --max-tasks 1 --seeds 1 --budget 8",
+        "SHIFT_ARGS": "--suites prior/gp --max-tasks 1 --seeds 1 --budget 8",
+    }  # fmt: skip
+    out = _run("benchmarks/learning_rate/run.sh", "0.01", env=env)
+    assert "prior/gp ei_sampled deterministic=false:" in out and "| prior/gp | 3 |" in out
+    files = {p.name for p in (tmp_path / "record" / "lr0.01").iterdir()}
+    assert files == {"config.json", "eval.csv", "validation.txt", "shift.txt"}
+
+
 def test_the_leave_one_out_summary_reads_the_recorded_studies() -> None:
     out = _run("benchmarks/leave_one_out/summarize.py")
     assert "yahpo_rbv2_xgboost (validation), the policy trained on prior/gp, synthetic/mixed" in out
