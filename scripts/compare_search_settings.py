@@ -3,8 +3,9 @@ the cube (``SearchSettings.edges``), or any other ``SearchSettings`` field, ``n_
 policy, ``deterministic=true|false``.
 
 Each variant runs plain expected improvement (``ei``), optionally its sampled form (``ei_sampled``, the
-untrained policy), and a candidate policy (``ppo``, its trained weights with the variant's search) on the first ``--max-tasks`` validation tasks of each suite, ``--seeds`` seeds
-per task, budget 50, next to random search on the same tasks and seeds. It prints the mean normalized
+untrained policy), and a candidate policy (``ppo``, its trained weights with the variant's search) on the
+first ``--max-tasks`` validation tasks of each suite, ``--seeds`` seeds per task, budget 50, next to random
+search on the same tasks and seeds. It prints the mean normalized
 regret at 10 / 25 / 50 per suite, method and variant, with the budgets at which the variant is behind
 random search, and writes every curve (budgets 1 to 50) as JSON. The regrets come from the evaluation core
 (``rl_hpo.bench.evaluation.regret_at``) with the tasks' stored bounds. The test splits are never touched.
