@@ -320,10 +320,10 @@ def train_candidate_policy(config: CandidateTrainConfig) -> Path:
             shift = _shift_from_start(model, recent_states, config)
             if shift < STILL_AT_START:
                 warnings.warn(
-                    f"PPO left the policy where it started: on the last rollout's states its choices are within a "
-                    f"total-variation distance of {shift:.4f} of sampling by expected improvement (the untrained "
-                    f"policy). It tunes as `ei_sampled` does; a larger --learning-rate (now {config.learning_rate}) "
-                    "or more --timesteps may move it.",
+                    f"PPO left the policy where it started: on its last {SHIFT_STATES} training states its choices "
+                    f"are within a total-variation distance of {shift:.4f} of sampling by expected improvement (the "
+                    f"untrained policy). It tunes as `ei_sampled` does; a larger --learning-rate (now "
+                    f"{config.learning_rate}) or more --timesteps may move it.",
                     stacklevel=2,
                 )
         finally:
