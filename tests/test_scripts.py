@@ -212,6 +212,24 @@ def test_the_learning_rate_study_records_a_tiny_run(tmp_path: Path) -> None:
     assert files == {"config.json", "eval.csv", "validation.txt", "shift.txt"}
 
 
+def test_the_space_specialists_study_trains_and_measures_on_one_suite(tmp_path: Path) -> None:
+    env = {
+        "TIMESTEPS": "64", "OUT": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record"),
+        "TRAIN_ARGS": "--n-envs 2 --vec-env dummy --n-steps 32 --batch-size 32 --eval-freq 64 --eval-seeds 1 "
+        "--eval-max-tasks 1",
+        "COMPARE_ARGS": "--max-tasks 1 --seeds 1 --budget 8",
+        "SHIFT_ARGS": "--max-tasks 1 --seeds 1 --budget 8",
+    }  # fmt: skip
+    out = _run("benchmarks/space_specialists/run.sh", "synthetic/branin", "0.01", env=env)
+    assert "synthetic/branin ppo deterministic=false:" in out and "| synthetic/branin | 3 |" in out
+    assert "prior/gp" not in out
+    files = {p.name for p in (tmp_path / "record" / "synthetic_branin_lr0.01").iterdir()}
+    assert files == {"config.json", "eval.csv", "validation.txt", "shift.txt"}
+    assert json.loads((tmp_path / "record" / "synthetic_branin_lr0.01" / "config.json").read_text())["suites"] == [
+        "synthetic/branin"
+    ]
+
+
 def test_the_leave_one_out_summary_reads_the_recorded_studies() -> None:
     out = _run("benchmarks/leave_one_out/summarize.py")
     assert "yahpo_rbv2_xgboost (validation), the policy trained on prior/gp, synthetic/mixed" in out
