@@ -193,9 +193,13 @@ def test_policy_shift_is_zero_for_an_untrained_policy_and_not_for_a_moved_one(tm
                    "--max-tasks", "1", "--seeds", "1", "--budget", "12")  # fmt: skip
         return out.splitlines()[-1].strip("| ").split(" | ")
 
-    suite, decisions, mean, largest, same = shift(moved=False)
+    suite, decisions, mean, largest, same, std, gap = shift(moved=False)
     assert (suite, decisions, mean, largest, same) == ("prior/gp", "9", "0.0000", "0.0000", "1.000")
-    assert float(shift(moved=True)[2]) > 0.01
+    assert std.split(" / ")[0] == std.split(" / ")[1] and gap.split(" / ")[0] == gap.split(" / ")[1]
+    moved = shift(moved=True)
+    assert float(moved[2]) > 0.01
+    policy_std, start_std = map(float, moved[5].split(" / "))
+    assert policy_std != start_std  # a flatter EI weight draws other candidates
 
 
 def test_the_learning_rate_study_records_a_tiny_run(tmp_path: Path) -> None:

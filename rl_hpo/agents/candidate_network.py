@@ -84,13 +84,18 @@ class CandidateNetwork(nn.Module):
         return self.log_ei_weight * obs[..., _LOG_EI_RELATIVE] + residual
 
     @torch.no_grad()
+    def ei_probabilities(self, obs: torch.Tensor, temperature: float = EI_TEMPERATURE) -> torch.Tensor:
+        """``softmax(temperature * log EI relative)`` over the candidates of each observation (B, K): sampling
+        by expected improvement, which is the untrained network's distribution when ``temperature`` is its
+        starting ``ei_temperature``. ``obs``: flat observations (B, K * n_features)."""
+        return torch.softmax(temperature * _LOG_EI_SCALE * self.rows(obs)[..., _LOG_EI_RELATIVE], dim=-1)
+
+    @torch.no_grad()
     def shift_from_ei(self, obs: torch.Tensor, temperature: float = EI_TEMPERATURE) -> torch.Tensor:
         """How far this network's choices are from sampling by expected improvement, per observation: the
         total-variation distance (0: the same distribution, 1: disjoint) between its softmax over the
-        candidates and ``softmax(temperature * log EI relative)``, which is the untrained network's when
-        ``temperature`` is its starting ``ei_temperature``. ``obs``: flat observations (B, K * n_features)."""
-        start = temperature * _LOG_EI_SCALE * self.rows(obs)[..., _LOG_EI_RELATIVE]
-        return 0.5 * (torch.softmax(self.logits(obs), dim=-1) - torch.softmax(start, dim=-1)).abs().sum(dim=-1)
+        candidates and ``ei_probabilities(obs, temperature)``."""
+        return 0.5 * (torch.softmax(self.logits(obs), dim=-1) - self.ei_probabilities(obs, temperature)).abs().sum(-1)
 
     def value(self, obs: torch.Tensor) -> torch.Tensor:
         return self.value_head(_pool(self.critic(self.rows(obs))))
