@@ -202,14 +202,19 @@ def test_policy_shift_is_zero_for_an_untrained_policy_and_not_for_a_moved_one(tm
     assert policy_std != start_std  # a flatter EI weight draws other candidates
 
 
-def test_the_learning_rate_study_records_a_tiny_run(tmp_path: Path) -> None:
-    env = {
+def _tiny_measured_training(tmp_path: Path, measure_args: str) -> dict[str, str]:
+    """The environment of a tiny run of a study script that trains, then compares with EI and measures the
+    shift (64 steps, budget 8)."""
+    return {
         "TIMESTEPS": "64", "OUT": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record"),
         "TRAIN_ARGS": "--n-envs 2 --vec-env dummy --n-steps 32 --batch-size 32 --eval-freq 64 --eval-seeds 1 "
         "--eval-max-tasks 1",
-        "COMPARE_ARGS": "--suites prior/gp --max-tasks 1 --seeds 1 --budget 8",
-        "SHIFT_ARGS": "--suites prior/gp --max-tasks 1 --seeds 1 --budget 8",
+        "COMPARE_ARGS": measure_args, "SHIFT_ARGS": measure_args,
     }  # fmt: skip
+
+
+def test_the_learning_rate_study_records_a_tiny_run(tmp_path: Path) -> None:
+    env = _tiny_measured_training(tmp_path, "--suites prior/gp --max-tasks 1 --seeds 1 --budget 8")
     out = _run("benchmarks/learning_rate/run.sh", "0.01", env=env)
     assert "prior/gp ei_sampled deterministic=false:" in out and "| prior/gp | 3 |" in out
     files = {p.name for p in (tmp_path / "record" / "lr0.01").iterdir()}
@@ -217,13 +222,7 @@ def test_the_learning_rate_study_records_a_tiny_run(tmp_path: Path) -> None:
 
 
 def test_the_space_specialists_study_trains_and_measures_on_one_suite(tmp_path: Path) -> None:
-    env = {
-        "TIMESTEPS": "64", "OUT": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record"),
-        "TRAIN_ARGS": "--n-envs 2 --vec-env dummy --n-steps 32 --batch-size 32 --eval-freq 64 --eval-seeds 1 "
-        "--eval-max-tasks 1",
-        "COMPARE_ARGS": "--max-tasks 1 --seeds 1 --budget 8",
-        "SHIFT_ARGS": "--max-tasks 1 --seeds 1 --budget 8",
-    }  # fmt: skip
+    env = _tiny_measured_training(tmp_path, "--max-tasks 1 --seeds 1 --budget 8")
     out = _run("benchmarks/space_specialists/run.sh", "synthetic/branin", "0.01", env=env)
     assert "synthetic/branin ppo deterministic=false:" in out and "| synthetic/branin | 3 |" in out
     assert "prior/gp" not in out
