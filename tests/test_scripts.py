@@ -227,7 +227,7 @@ def test_the_space_specialists_study_trains_and_measures_on_one_suite(tmp_path: 
     assert "synthetic/branin ppo deterministic=false:" in out and "| synthetic/branin | 3 |" in out
     assert "prior/gp" not in out
     files = {p.name for p in (tmp_path / "record" / "synthetic_branin_lr0.01").iterdir()}
-    assert files == {"config.json", "eval.csv", "validation.txt", "shift.txt"}
+    assert files == {"config.json", "eval.csv", "progress.csv", "validation.txt", "shift.txt"}
     assert json.loads((tmp_path / "record" / "synthetic_branin_lr0.01" / "config.json").read_text())["suites"] == [
         "synthetic/branin"
     ]

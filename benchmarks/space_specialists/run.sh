@@ -14,7 +14,8 @@
 # run for tests): TIMESTEPS (default 100000), TRAIN_ARGS (more rl_hpo.agents.candidate_training options),
 # COMPARE_ARGS (more scripts/compare_search_settings.py options), SHIFT_ARGS (more policy_shift.py options),
 # OUT (raw results, default runs/space_specialists) and RECORD (the recorded copy, default
-# benchmarks/space_specialists).
+# benchmarks/space_specialists). The recorded copy: the training's config.json, eval.csv (its validations) and
+# progress.csv (PPO's log: approximate KL and clip fraction of every update), validation.txt and shift.txt.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 suite=${1:?usage: run.sh SUITE [LEARNING_RATE]}
@@ -33,5 +34,5 @@ python scripts/compare_search_settings.py --policy "$out/policy/final" --methods
 python benchmarks/what_ppo_adds/policy_shift.py --policy "$out/policy/final" --suites "$suite" ${SHIFT_ARGS:-} \
   > "$out/shift.txt"
 
-cp "$out/policy"/{config.json,eval.csv} "$out"/{validation.txt,shift.txt} "$record/"
+cp "$out/policy"/{config.json,eval.csv,progress.csv} "$out"/{validation.txt,shift.txt} "$record/"
 cat "$record/validation.txt" "$record/shift.txt"
