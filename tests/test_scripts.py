@@ -219,6 +219,12 @@ def test_the_learning_rate_study_records_a_tiny_run(tmp_path: Path) -> None:
     assert "prior/gp ei_sampled deterministic=false:" in out and "| prior/gp | 3 |" in out
     files = {p.name for p in (tmp_path / "record" / "lr0.01").iterdir()}
     assert files == {"config.json", "eval.csv", "validation.txt", "shift.txt"}
+    env.update(SEEDS="1", BUDGET="8", BENCH_ARGS="--tasks 5000 --workers 1")
+    _run("benchmarks/learning_rate/bench_prior.sh", "0.01", env=env)
+    run = json.loads((tmp_path / "record" / "prior_gp_validation_lr0.01" / "run.json").read_text())
+    assert run["settings"]["methods"] == ["ppo", "ei_sampled", "ei"] and run["settings"]["split"] == "validation"
+    sampled = json.loads((tmp_path / "runs" / "lr0.01" / "policy" / "final_sampled" / "policy.json").read_text())
+    assert sampled["defaults"]["deterministic"] is False
 
 
 def test_the_space_specialists_study_trains_and_measures_on_one_suite(tmp_path: Path) -> None:
