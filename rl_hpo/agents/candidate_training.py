@@ -229,11 +229,12 @@ def _shift_from_start(model: Any, states: Sequence[np.ndarray], config: Candidat
     return float(model.policy.net.shift_from_ei(obs, config.ei_temperature).mean())
 
 
-def train_candidate_policy(config: CandidateTrainConfig) -> Path:
+def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any] = ()) -> Path:
     """Train a candidate policy with PPO; returns the output folder (see the module docstring).
 
     PPO collects whole rollouts of ``n_steps * n_envs`` steps, so it trains ``timesteps`` rounded up to a
-    multiple of that; the policies' metadata records the steps trained.
+    multiple of that; the policies' metadata records the steps trained. ``callbacks``: more SB3 callbacks
+    (measurements of the training, e.g. ``benchmarks/what_ppo_adds/gradient_noise.py``).
     """
     from stable_baselines3 import PPO
     from stable_baselines3.common.callbacks import BaseCallback, CallbackList
@@ -308,10 +309,10 @@ def train_candidate_policy(config: CandidateTrainConfig) -> Path:
                 verbose=0,
             )
             model.set_logger(logger)
-            callbacks: list[Any] = [Periodic()]
+            all_callbacks: list[Any] = [Periodic(), *callbacks]
             if config.progress:
-                callbacks.append(progress_callback(config.timesteps, 0, config.n_steps * config.n_envs))
-            model.learn(config.timesteps, callback=CallbackList(callbacks))
+                all_callbacks.append(progress_callback(config.timesteps, 0, config.n_steps * config.n_envs))
+            model.learn(config.timesteps, callback=CallbackList(all_callbacks))
             if val_tasks and state["last_eval"] != model.num_timesteps:
                 validate(model)
             _snapshot(model, config).save(out / "final")
