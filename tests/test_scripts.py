@@ -202,6 +202,19 @@ def test_policy_shift_is_zero_for_an_untrained_policy_and_not_for_a_moved_one(tm
     assert policy_std != start_std  # a flatter EI weight draws other candidates
 
 
+def test_gradient_noise_compares_the_gradients_of_disjoint_rollouts(tmp_path: Path) -> None:
+    out = _run("benchmarks/what_ppo_adds/gradient_noise.py", "--rollouts", "4", "--n-envs", "2", "--n-steps", "16",
+               "--vec-env", "dummy", "--out", str(tmp_path / "run"))  # fmt: skip
+    assert "prior/gp: 4 rollouts of 32 steps, learning rate 0.0001" in out
+    rows = [
+        line.strip("| ").split(" | ")
+        for line in out.splitlines()
+        if line.startswith("| 32 |") or line.startswith("| 64 |")
+    ]
+    assert [r[:2] for r in rows] == [["32", "2"], ["64", "1"]]
+    assert all(-1.0 <= float(r[2]) <= 1.0 for r in rows)
+
+
 def _tiny_measured_training(tmp_path: Path, measure_args: str) -> dict[str, str]:
     """The environment of a tiny run of a study script that trains, then compares with EI and measures the
     shift (64 steps, budget 8)."""
