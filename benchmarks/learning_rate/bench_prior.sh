@@ -14,14 +14,12 @@ record=${RECORD:-benchmarks/learning_rate}/prior_gp_validation_lr$lr
 policy=$out/lr$lr/policy/final
 # A copy of the trained policy that samples its candidate (training saves it picking the most likely one).
 python - "$policy" <<'PY'
-import json, pathlib, shutil, sys
-src = pathlib.Path(sys.argv[1])
-dst = src.with_name("final_sampled")
-dst.mkdir(exist_ok=True)
-shutil.copy(src / "weights.safetensors", dst / "weights.safetensors")
-meta = json.loads((src / "policy.json").read_text())
-meta["defaults"]["deterministic"] = False
-(dst / "policy.json").write_text(json.dumps(meta, indent=2))
+import sys
+from pathlib import Path
+from rl_hpo.agents.policy_file import Policy, load_policy
+src = load_policy(sys.argv[1])  # checks the weights' hash
+metadata = {**src.metadata, "defaults": {**src.defaults, "deterministic": False}}
+Policy(src.network, metadata).save(Path(sys.argv[1]).with_name("final_sampled"))
 PY
 rl-hpo bench --suite prior/gp --split validation --methods ppo,ei_sampled,ei --policy "${policy}_sampled" \
   --budget "${BUDGET:-50}" --seeds "${SEEDS:-10}" --out "$out/prior_gp_validation_lr$lr" ${BENCH_ARGS:-}
