@@ -215,6 +215,17 @@ def test_gradient_noise_compares_the_gradients_of_disjoint_rollouts(tmp_path: Pa
     assert all(-1.0 <= float(r[2]) <= 1.0 for r in rows)
 
 
+def test_gradient_signal_reports_the_critical_batch_of_each_parameterization() -> None:
+    out = _run("benchmarks/what_ppo_adds/gradient_signal.py", "--episodes", "6", "--workers", "1", "--no-progress")
+    assert "prior/gp: 6 episodes of 45 steps, reward baseline none" in out
+    rows = {line.split(" | ")[0].strip("| "): line.strip("| ").split(" | ") for line in out.splitlines()
+            if line.startswith("| ") and not line.startswith("| parameterization")}  # fmt: skip
+    assert [rows[name][1] for name in rows] == ["1", "14", "98", "4866"]
+    for row in rows.values():
+        noise, low, cosine = float(row[3]), float(row[5]), float(row[6])
+        assert noise > 0 and low > 0 and 0.0 < cosine <= 1.0
+
+
 def _tiny_measured_training(tmp_path: Path, measure_args: str) -> dict[str, str]:
     """The environment of a tiny run of a study script that trains, then compares with EI and measures the
     shift (64 steps, budget 8)."""
