@@ -1,6 +1,6 @@
 """Compare settings of the candidate search on validation splits: how candidate moves treat the faces of
-the cube (``SearchSettings.edges``), or any other ``SearchSettings`` field, ``n_initial`` and, for the
-policy, ``deterministic=true|false``.
+the cube (``SearchSettings.edges``), or any other ``SearchSettings`` field, ``n_initial``, for the
+policy ``deterministic=true|false`` and for ``ei_sampled`` its ``temperature`` (the exponent of EI).
 
 Each variant runs plain expected improvement (``ei``), optionally its sampled form (``ei_sampled``, the
 untrained policy), and a candidate policy (``ppo``, its trained weights with the variant's search) on the
@@ -59,6 +59,10 @@ def make_factory(method: str, variant: dict[str, Any], policy: Policy) -> Callab
     options = dict(variant)
     n_initial = int(options.pop("n_initial", policy.defaults["n_initial"]))
     deterministic = options.pop("deterministic", None)  # the policy's choice: most likely (true) or sampled
+    temperature = options.pop("temperature", None)  # ei_sampled's exponent of EI
+    if temperature is not None and method != "ei_sampled":
+        raise SystemExit(f"The variant key 'temperature' applies to ei_sampled only, not to {method!r}.")
+    sampled_options = {} if temperature is None else {"temperature": float(temperature)}
     settings = dataclasses.replace(policy.search_settings, **options)
 
     def make(space: SearchSpace, seed: int) -> Optimizer:
@@ -67,7 +71,9 @@ def make_factory(method: str, variant: dict[str, Any], policy: Policy) -> Callab
         if method == "ei":
             return ExpectedImprovement(space, seed=seed, n_initial=n_initial, settings=settings)
         if method == "ei_sampled":
-            return SampledExpectedImprovement(space, seed=seed, n_initial=n_initial, settings=settings)
+            return SampledExpectedImprovement(
+                space, seed=seed, n_initial=n_initial, settings=settings, **sampled_options
+            )
         return CandidatePolicyOptimizer(
             space,
             seed=seed,

@@ -339,6 +339,33 @@ def test_compare_search_settings_prints_and_writes_each_variant(tmp_path: Path) 
     assert all(len(c) == 8 for c in curves.values())
 
 
+def test_compare_search_settings_varies_the_temperature_of_sampled_ei(tmp_path: Path) -> None:
+    out = tmp_path / "table.json"
+    args = ["--suites", "synthetic/mixed", "--seeds", "2", "--max-tasks", "1", "--budget", "10"]
+    _run("scripts/compare_search_settings.py", "--variant", "temperature=0.5", "--variant", "temperature=50",
+         "--methods", "ei_sampled", *args, "--out", str(out))  # fmt: skip
+    curves = json.loads(out.read_text())["curves"]["synthetic/mixed"]
+    assert set(curves) == {"random", "ei_sampled temperature=0.5", "ei_sampled temperature=50"}
+    assert curves["ei_sampled temperature=0.5"] != curves["ei_sampled temperature=50"]
+    with pytest.raises(AssertionError, match="applies to ei_sampled only"):
+        _run("scripts/compare_search_settings.py", "--variant", "temperature=2", "--methods", "ei", *args)
+
+
+def test_the_ei_temperature_study_records_every_temperature_and_plain_ei(tmp_path: Path) -> None:
+    env = {"OUT": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record")}
+    out = _run("benchmarks/ei_temperature/run.sh", "--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "1",
+               "--budget", "8", env=env)  # fmt: skip
+    for t in ("1", "2", "5", "10", "20"):
+        assert f"synthetic/mixed ei_sampled temperature={t}:" in out
+    assert "synthetic/mixed ei n_initial=5:" in out
+    assert sorted(p.name for p in (tmp_path / "record").iterdir()) == [
+        "greedy.json",
+        "greedy.txt",
+        "sampled.json",
+        "sampled.txt",
+    ]
+
+
 def test_the_training_reward_study_trains_both_rewards_and_prints_its_table(tmp_path: Path) -> None:
     env = _tiny_training_study(tmp_path, suites="synthetic/mixed", tasks="synthetic/mixed/64")
     stdout = _run("benchmarks/training_reward/run.sh", env=env)
