@@ -358,12 +358,14 @@ def test_the_ei_temperature_study_records_every_temperature_and_plain_ei(tmp_pat
     for t in ("1", "2", "5", "10", "20"):
         assert f"synthetic/mixed ei_sampled temperature={t}:" in out
     assert "synthetic/mixed ei n_initial=5:" in out
-    assert sorted(p.name for p in (tmp_path / "record").iterdir()) == [
-        "greedy.json",
-        "greedy.txt",
-        "sampled.json",
-        "sampled.txt",
-    ]
+    record = sorted(p.name for p in (tmp_path / "record").iterdir())
+    assert record == ["greedy.json", "greedy.txt", "sampled.json", "sampled.txt"]
+    table = _run("benchmarks/ei_temperature/summarize.py", str(tmp_path / "record")).splitlines()
+    assert table[0] == "| method | synthetic/mixed | mean |"
+    assert [row.split(" | ")[0] for row in table[2:]] == [
+        "| ei_sampled temperature=1", "| ei_sampled temperature=2", "| ei_sampled temperature=5",
+        "| ei_sampled temperature=10", "| ei_sampled temperature=20", "| ei n_initial=5",
+    ]  # fmt: skip
 
 
 def test_the_training_reward_study_trains_both_rewards_and_prints_its_table(tmp_path: Path) -> None:
