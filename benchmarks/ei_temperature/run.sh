@@ -6,7 +6,7 @@
 # How much a better temperature could gain bounds what a policy that only rescales EI can learn. Validation
 # splits only.
 #
-#   benchmarks/ei_temperature/run.sh        # about 40 min on 2 cores
+#   benchmarks/ei_temperature/run.sh        # about 10 min on 2 cores
 #
 # Options after the script name pass to scripts/compare_search_settings.py (a tiny run for tests); OUT (raw
 # results, default runs/ei_temperature) and RECORD (the recorded copy, default benchmarks/ei_temperature).

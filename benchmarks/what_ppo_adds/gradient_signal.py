@@ -21,7 +21,9 @@ Parameterizations of the logits, all equal to the start at zero residual:
 - linear in the 14 candidate features;
 - the 14 candidate features times (1 and the 6 run features): 98 weights, a rule that can change with the
   budget used, the dimension, the noise...;
-- the shipped network's actor (``CandidateNetwork``, 4,865 weights; its residual starts near zero).
+- the shipped network's actor (``CandidateNetwork``, 4,866 weights with ``log_ei_weight``; its untrained
+  residual moves a logit by at most about 0.003 within a shortlist, so the episodes are drawn from its
+  policy up to that).
 
 ``--reward-baseline ei`` subtracts from each reward what plain EI earns at the same step of a shadow run from
 the same start (``CandidateTuningEnv``'s Rewards): the same expected gradient with less noise, at twice the
@@ -40,7 +42,9 @@ EPISODE_STEPS_OF_A_PPO_UPDATE = 1024  # rl-hpo train: 8 environments x 128 steps
 
 
 def _collect(suite: str, reward_baseline: str, seed: int, episodes: range) -> list[tuple[np.ndarray, ...]]:
-    """Episodes of the untrained policy: per episode its observations (T, K, F) as float16, actions, rewards."""
+    """Episodes of the untrained policy: per episode its observations (T, K, F), actions and rewards. The
+    observations stay float32, as the policy saw them, so that the gradients below are taken at the very
+    probabilities the actions were drawn from."""
     from rl_hpo.acquisition.search import CANDIDATE_FEATURES, EI_TEMPERATURE
     from rl_hpo.envs.candidate_env import CandidateTuningEnv
 
@@ -58,7 +62,7 @@ def _collect(suite: str, reward_baseline: str, seed: int, episodes: range) -> li
             logits = EI_TEMPERATURE * 8.0 * rows[:, lei].astype(np.float64)
             p = np.exp(logits - logits.max())
             action = int(rng.choice(k, p=p / p.sum()))
-            observations.append(rows.astype(np.float16))
+            observations.append(rows.copy())
             actions.append(action)
             obs, reward, _, truncated, _ = env.step(action)
             rewards.append(reward)
@@ -133,7 +137,7 @@ def network_gradients(observations: np.ndarray, actions: np.ndarray, adv: np.nda
     out = np.zeros((len(observations), sum(p.numel() for p in actor)))
     for e in range(len(observations)):
         net.zero_grad()
-        obs = torch.as_tensor(observations[e].astype(np.float32)).flatten(1)
+        obs = torch.as_tensor(observations[e]).flatten(1)
         log_pi = torch.log_softmax(net.logits(obs), -1).gather(1, torch.as_tensor(actions[e])[:, None])[:, 0]
         (torch.as_tensor(adv[e], dtype=torch.float32) * log_pi).sum().backward()
         out[e] = torch.cat([p.grad.flatten() for p in actor]).numpy()
