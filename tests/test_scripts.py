@@ -354,7 +354,7 @@ def test_compare_search_settings_varies_the_temperature_of_sampled_ei(tmp_path: 
 def test_the_ei_temperature_study_records_every_temperature_and_plain_ei(tmp_path: Path) -> None:
     env = {"OUT": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record")}
     out = _run("benchmarks/ei_temperature/run.sh", "--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "1",
-               "--budget", "8", env=env)  # fmt: skip
+               "--budget", "10", env=env)  # fmt: skip
     for t in ("1", "2", "5", "10", "20"):
         assert f"synthetic/mixed ei_sampled temperature={t}:" in out
     assert "synthetic/mixed ei n_initial=5:" in out
@@ -366,6 +366,8 @@ def test_the_ei_temperature_study_records_every_temperature_and_plain_ei(tmp_pat
         "| ei_sampled temperature=1", "| ei_sampled temperature=2", "| ei_sampled temperature=5",
         "| ei_sampled temperature=10", "| ei_sampled temperature=20", "| ei n_initial=5",
     ]  # fmt: skip
+    cells = [row.strip("| ").split(" | ")[1:] for row in table[2:]]
+    assert all(0.0 <= float(cell.strip("*")) <= 1.0 for row in cells for cell in row)  # regret at 10, two columns
 
 
 def test_the_training_reward_study_trains_both_rewards_and_prints_its_table(tmp_path: Path) -> None:

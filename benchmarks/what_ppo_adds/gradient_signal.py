@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import functools
 import time
 
 import numpy as np
@@ -41,14 +42,30 @@ import numpy as np
 EPISODE_STEPS_OF_A_PPO_UPDATE = 1024  # rl-hpo train: 8 environments x 128 steps
 
 
+@functools.cache
+def _start_weight() -> float:
+    """``CandidateNetwork``'s starting weight of the relative log EI in its logits."""
+    from rl_hpo.agents.candidate_network import CandidateNetwork
+
+    return CandidateNetwork().log_ei_weight.item()
+
+
+def start_probabilities(rows: np.ndarray) -> np.ndarray:
+    """The untrained policy's probabilities over the candidates of observation rows (..., K, F), in float64:
+    the softmax of the network's starting weight of log EI times each row's relative log EI."""
+    from rl_hpo.acquisition.search import CANDIDATE_FEATURES
+
+    logits = _start_weight() * rows[..., CANDIDATE_FEATURES.index("log_ei_relative")].astype(np.float64)
+    p = np.exp(logits - logits.max(-1, keepdims=True))
+    return p / p.sum(-1, keepdims=True)
+
+
 def _collect(suite: str, reward_baseline: str, seed: int, episodes: range) -> list[tuple[np.ndarray, ...]]:
     """Episodes of the untrained policy: per episode its observations (T, K, F), actions and rewards. The
     observations stay float32, as the policy saw them, so that the gradients below are taken at the very
     probabilities the actions were drawn from."""
-    from rl_hpo.acquisition.search import CANDIDATE_FEATURES, EI_TEMPERATURE
     from rl_hpo.envs.candidate_env import CandidateTuningEnv
 
-    lei = CANDIDATE_FEATURES.index("log_ei_relative")
     env = CandidateTuningEnv(suite, budget=50, n_initial=5, reward_baseline=reward_baseline)
     k, n_features = env.action_space.n, env.observation_space.shape[0] // env.action_space.n
     out = []
@@ -59,9 +76,7 @@ def _collect(suite: str, reward_baseline: str, seed: int, episodes: range) -> li
         truncated = False
         while not truncated:
             rows = obs.reshape(k, n_features)
-            logits = EI_TEMPERATURE * 8.0 * rows[:, lei].astype(np.float64)
-            p = np.exp(logits - logits.max())
-            action = int(rng.choice(k, p=p / p.sum()))
+            action = int(rng.choice(k, p=start_probabilities(rows)))
             observations.append(rows.copy())
             actions.append(action)
             obs, reward, _, truncated, _ = env.step(action)
@@ -106,15 +121,13 @@ def linear_gradients(features: np.ndarray, actions: np.ndarray, probs: np.ndarra
 def family_gradients(observations: np.ndarray, actions: np.ndarray, adv: np.ndarray) -> dict[str, np.ndarray]:
     """Per-episode gradients of the three linear parameterizations, a few episodes at a time (their inputs
     for every candidate would not fit in memory at once)."""
-    from rl_hpo.acquisition.search import CANDIDATE_FEATURES, EI_TEMPERATURE
+    from rl_hpo.acquisition.search import CANDIDATE_FEATURES
 
     lei, n_candidate = CANDIDATE_FEATURES.index("log_ei_relative"), len(CANDIDATE_FEATURES)
     out: dict[str, list[np.ndarray]] = {}
     for i in range(0, len(observations), 50):
         obs, act, a = observations[i : i + 50].astype(np.float64), actions[i : i + 50], adv[i : i + 50]
-        logits = EI_TEMPERATURE * 8.0 * obs[..., lei]
-        probs = np.exp(logits - logits.max(-1, keepdims=True))
-        probs /= probs.sum(-1, keepdims=True)
+        probs = start_probabilities(obs)
         candidate = obs[..., :n_candidate]
         run = np.concatenate([np.ones((*obs.shape[:2], 1)), obs[:, :, 0, n_candidate:]], -1)
         crossed = (candidate[..., :, None] * run[:, :, None, None, :]).reshape(*obs.shape[:3], -1)
