@@ -28,8 +28,9 @@ def main(argv: list[str] | None = None) -> None:
     for name in ("sampled.json", "greedy.json"):
         for suite, by_method in json.loads((record / name).read_text(encoding="utf-8"))["curves"].items():
             curves.setdefault(suite, {}).update({m: c for m, c in by_method.items() if m != "random"})
-    methods = list(next(iter(curves.values())))
-    budgets = [b for b in BUDGETS if b <= len(next(iter(next(iter(curves.values())).values())))]
+    first = next(iter(curves.values()))
+    methods = list(first)
+    budgets = [b for b in BUDGETS if b <= len(first[methods[0]])]
     columns = {
         suite: {m: {b: c[b - 1] for b in budgets} for m, c in by_method.items()} for suite, by_method in curves.items()
     }

@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> None:
         def _on_rollout_end(self) -> None:
             policy, buffer = self.model.policy, self.model.rollout_buffer
             net = policy.net
-            actor = [*net.actor.parameters(), *net.logit.parameters(), net.log_ei_weight]
+            actor = net.actor_parameters()
             obs = torch.as_tensor(buffer.observations.reshape(-1, buffer.observations.shape[-1]))
             actions = torch.as_tensor(buffer.actions.reshape(-1)).long()
             advantages = torch.as_tensor(buffer.advantages.reshape(-1))

@@ -146,7 +146,7 @@ def network_gradients(observations: np.ndarray, actions: np.ndarray, adv: np.nda
 
     torch.manual_seed(0)
     net = CandidateNetwork(observations.shape[-1])
-    actor = [*net.actor.parameters(), *net.logit.parameters(), net.log_ei_weight]
+    actor = net.actor_parameters()
     out = np.zeros((len(observations), sum(p.numel() for p in actor)))
     for e in range(len(observations)):
         net.zero_grad()

@@ -74,6 +74,10 @@ class CandidateNetwork(nn.Module):
         nn.init.orthogonal_(self.logit.weight, gain=0.01)
         nn.init.zeros_(self.logit.bias)
 
+    def actor_parameters(self) -> list[nn.Parameter]:
+        """The weights of the logits (row encoder, logit layer, weight of log EI), not the critic's."""
+        return [*self.actor.parameters(), *self.logit.parameters(), self.log_ei_weight]
+
     def rows(self, obs: torch.Tensor) -> torch.Tensor:
         """Flat observations (B, K * n_features) as candidate rows (B, K, n_features)."""
         return obs.reshape(obs.shape[0], -1, self.n_features)

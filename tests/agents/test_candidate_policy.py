@@ -176,3 +176,14 @@ def test_an_unknown_reward_is_refused():
         CandidateTrainConfig(reward="final")
     with pytest.raises(ValueError, match="'reward_baseline' parameter must be one of"):
         CandidateTrainConfig(reward_baseline="tpe")
+
+
+def test_actor_parameters_are_exactly_the_weights_of_the_logits() -> None:
+    net = CandidateNetwork(hidden=8)
+    actor = {id(p) for p in net.actor_parameters()}
+    critic = {id(p) for p in [*net.critic.parameters(), *net.value_head.parameters()]}
+    assert actor.isdisjoint(critic) and actor | critic == {id(p) for p in net.parameters()}
+    obs = torch.randn(3, 64 * net.n_features)
+    net.logits(obs).sum().backward()
+    assert all(p.grad is not None for p in net.actor_parameters())
+    assert all(p.grad is None for p in net.critic.parameters())
