@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -224,6 +225,39 @@ def test_gradient_signal_reports_the_critical_batch_of_each_parameterization() -
     for row in rows.values():
         noise, low, cosine = float(row[3]), float(row[5]), float(row[6])
         assert noise > 0 and low > 0 and 0.0 < cosine <= 1.0
+
+
+def test_hindsight_learning_reports_every_rule_on_every_suite() -> None:
+    out = _run("benchmarks/what_ppo_adds/hindsight_learning.py", "--suites", "prior/gp,synthetic/mixed",
+               "--episodes", "10", "--validation-episodes", "2", "--epochs", "1", "--workers", "1")  # fmt: skip
+    rows = [line.strip("| ").split(" | ") for line in out.splitlines() if line.startswith("| ") and "---" not in line]
+    assert [r[0] for r in rows] == ["validation suite", "prior/gp", "synthetic/mixed"]
+    for row in rows[1:]:
+        hindsight = float(row[1])
+        assert hindsight >= 1.0 and 0.0 < float(row[2]) <= hindsight and float(row[6]) > 0
+        for rule in row[3:6]:  # most likely / sampled, never above the best candidate in hindsight
+            assert all(0.0 <= float(v) <= hindsight for v in rule.split(" / "))
+
+
+def test_a_hindsight_rule_learns_a_gain_that_expected_improvement_misses() -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks/what_ppo_adds"))
+    try:
+        from hindsight_learning import fit_rule, mean_gain, reference_gains
+    finally:
+        sys.path.pop(0)
+    from rl_hpo.acquisition.search import CANDIDATE_FEATURES, N_FEATURES
+
+    rng = np.random.default_rng(0)
+    rows = rng.uniform(-1, 1, (2000, 16, N_FEATURES))
+    rows[..., CANDIDATE_FEATURES.index("log_ei_relative")] *= 0.05  # EI of the same order for all
+    cue = rows[..., CANDIDATE_FEATURES.index("dist_nearest")]  # gains follow this feature, not EI
+    states = {"rows": rows.astype(np.float16), "gains": np.maximum(cue, 0).astype(np.float32) ** 2,
+              "episode": np.arange(2000) // 40}  # fmt: skip
+    net = fit_rule(states, epochs=10, seed=0)
+    reference = reference_gains(states)
+    sampled, greedy = mean_gain(net, states)
+    assert greedy > 1.5 * reference["ei"] and sampled > 1.5 * reference["ei_sampled"]
+    assert greedy <= reference["hindsight"] + 1e-6
 
 
 def _tiny_measured_training(tmp_path: Path, measure_args: str) -> dict[str, str]:

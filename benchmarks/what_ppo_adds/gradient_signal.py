@@ -60,28 +60,34 @@ def start_probabilities(rows: np.ndarray) -> np.ndarray:
     return p / p.sum(-1, keepdims=True)
 
 
-def _collect(suite: str, reward_baseline: str, seed: int, episodes: range) -> list[tuple[np.ndarray, ...]]:
-    """Episodes of the untrained policy: per episode its observations (T, K, F), actions and rewards. The
-    observations stay float32, as the policy saw them, so that the gradients below are taken at the very
-    probabilities the actions were drawn from."""
+def collect_episodes(
+    suite: str, reward_baseline: str, seed: int, episodes: range, *, split: str = "train", hindsight: bool = False
+) -> list[tuple[np.ndarray, ...]]:
+    """Episodes of the untrained policy: per episode its observations (T, K, F), actions and rewards, and with
+    ``hindsight`` what every candidate would have added to the best score (T, K;
+    ``CandidateTuningEnv.hindsight_improvements``). The observations stay float32, as the policy saw them, so
+    that the gradients below are taken at the very probabilities the actions were drawn from."""
     from rl_hpo.envs.candidate_env import CandidateTuningEnv
 
-    env = CandidateTuningEnv(suite, budget=50, n_initial=5, reward_baseline=reward_baseline)
+    env = CandidateTuningEnv(suite, split=split, budget=50, n_initial=5, reward_baseline=reward_baseline)
     k, n_features = env.action_space.n, env.observation_space.shape[0] // env.action_space.n
     out = []
     for episode in episodes:
         rng = np.random.default_rng([seed, episode, 1])
         obs, _ = env.reset(seed=int(np.random.default_rng([seed, episode]).integers(2**31)))
-        observations, actions, rewards = [], [], []
+        observations, actions, rewards, gains = [], [], [], []
         truncated = False
         while not truncated:
+            if hindsight:
+                gains.append(env.hindsight_improvements())
             rows = obs.reshape(k, n_features)
             action = int(rng.choice(k, p=start_probabilities(rows)))
             observations.append(rows.copy())
             actions.append(action)
             obs, reward, _, truncated, _ = env.step(action)
             rewards.append(reward)
-        out.append((np.array(observations), np.array(actions), np.array(rewards)))
+        episode_arrays = (np.array(observations), np.array(actions), np.array(rewards))
+        out.append((*episode_arrays, np.array(gains)) if hindsight else episode_arrays)
     return out
 
 
@@ -93,7 +99,7 @@ def collect(args: argparse.Namespace) -> list[tuple[np.ndarray, ...]]:
         concurrent.futures.ProcessPoolExecutor(args.workers) as pool,
         tqdm(total=args.episodes, unit="episode", desc=f"{args.suite} episodes", disable=not args.progress) as bar,
     ):
-        futures = [pool.submit(_collect, args.suite, args.reward_baseline, args.seed, c) for c in chunks]
+        futures = [pool.submit(collect_episodes, args.suite, args.reward_baseline, args.seed, c) for c in chunks]
         for future in concurrent.futures.as_completed(futures):
             bar.update(len(future.result()))
     return [episode for future in futures for episode in future.result()]

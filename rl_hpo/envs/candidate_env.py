@@ -212,6 +212,18 @@ class CandidateTuningEnv(gym.Env[np.ndarray, np.int64]):
             return (best - self._best0) / self._span
         return (best - max(before, self._best0)) / self._span
 
+    def hindsight_improvements(self) -> np.ndarray:
+        """What each candidate of the current shortlist would add to the best score if it were evaluated, over
+        the task's score span (0 where it fails): the one-step ``"improvement"`` reward of every action at
+        once. It evaluates every candidate on the task (``n_candidates`` evaluations, none of them counted in
+        the episode), so it is for studies and full-information training on cheap tasks, not for tuning."""
+        search, proposal, task = self.search, self._proposal, self.task
+        if search is None or proposal is None or task is None:
+            raise RuntimeError("Call reset() before hindsight_improvements().")
+        gain = np.asarray(task.evaluate_unit(proposal.u)[0], dtype=float) - search.best_score
+        # Before any success the reward is 0, as in step(): a first success only starts the measure.
+        return np.where(np.isfinite(gain), np.maximum(gain, 0.0), 0.0) / self._span
+
     def step(self, action: int | np.integer | np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
         """Evaluate the chosen candidate."""
         search, proposal, task = self.search, self._proposal, self.task

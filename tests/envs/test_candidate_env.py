@@ -1,3 +1,4 @@
+import copy
 import itertools
 import math
 import warnings
@@ -98,6 +99,21 @@ def test_an_ei_baseline_subtracts_what_plain_ei_earns_at_each_step_of_the_same_e
     np.testing.assert_allclose(ei_against_ei, 0.0, atol=1e-12)
     with pytest.raises(ValueError, match="'reward_baseline' parameter"):
         CandidateTuningEnv([bowl_task(2, seed=0)], reward_baseline="tpe")
+
+
+def test_hindsight_improvements_are_each_actions_improvement_reward_and_spend_nothing():
+    env = CandidateTuningEnv([bowl_task(3, seed=2)], budget=12, n_initial=3, settings=SMALL, reward="improvement")
+    env.reset(seed=4)
+    env.step(0)
+    gains = env.hindsight_improvements()
+    assert gains.shape == (env.action_space.n,) and gains.min() >= 0.0 and gains.max() > 0.0
+    assert env.search.n_evals == 4
+    for action in (int(np.argmax(gains)), int(np.argmin(gains)), 5):
+        branch = copy.deepcopy(env)
+        _, reward, *_ = branch.step(action)
+        assert reward == pytest.approx(gains[action])
+    with pytest.raises(RuntimeError, match="reset"):
+        CandidateTuningEnv([bowl_task(2, seed=0)]).hindsight_improvements()
 
 
 def test_the_same_seed_gives_the_same_episode():
