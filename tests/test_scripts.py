@@ -231,11 +231,11 @@ def test_hindsight_learning_reports_every_rule_on_every_suite() -> None:
     out = _run("benchmarks/what_ppo_adds/hindsight_learning.py", "--suites", "prior/gp,synthetic/mixed",
                "--episodes", "10", "--validation-episodes", "2", "--epochs", "1", "--workers", "1")  # fmt: skip
     rows = [line.strip("| ").split(" | ") for line in out.splitlines() if line.startswith("| ") and "---" not in line]
-    assert [r[0] for r in rows] == ["validation suite", "prior/gp", "synthetic/mixed"]
+    assert [r[:2] for r in rows[1:]] == [[s, r] for s in ("prior/gp", "synthetic/mixed") for r in ("network", "linear")]
     for row in rows[1:]:
-        hindsight = float(row[1])
-        assert hindsight >= 1.0 and 0.0 < float(row[2]) <= hindsight and float(row[6]) > 0
-        for rule in row[3:6]:  # most likely / sampled, never above the best candidate in hindsight
+        hindsight = float(row[2])
+        assert hindsight >= 1.0 and 0.0 < float(row[3]) <= hindsight and float(row[7]) > 0
+        for rule in row[4:7]:  # most likely / sampled, never above the best candidate in hindsight
             assert all(0.0 <= float(v) <= hindsight for v in rule.split(" / "))
 
 
@@ -253,11 +253,11 @@ def test_a_hindsight_rule_learns_a_gain_that_expected_improvement_misses() -> No
     cue = rows[..., CANDIDATE_FEATURES.index("dist_nearest")]  # gains follow this feature, not EI
     states = {"rows": rows.astype(np.float16), "gains": np.maximum(cue, 0).astype(np.float32) ** 2,
               "episode": np.arange(2000) // 40}  # fmt: skip
-    net = fit_rule(states, epochs=10, seed=0)
     reference = reference_gains(states)
-    sampled, greedy = mean_gain(net, states)
-    assert greedy > 1.5 * reference["ei"] and sampled > 1.5 * reference["ei_sampled"]
-    assert greedy <= reference["hindsight"] + 1e-6
+    for rule in ("network", "linear"):
+        sampled, greedy = mean_gain(fit_rule(states, epochs=10, seed=0, rule=rule), states)
+        assert greedy > 1.5 * reference["ei"] and sampled > 1.5 * reference["ei_sampled"]
+        assert greedy <= reference["hindsight"] + 1e-6
 
 
 def _tiny_measured_training(tmp_path: Path, measure_args: str) -> dict[str, str]:
