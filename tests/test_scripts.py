@@ -239,6 +239,21 @@ def test_hindsight_learning_reports_every_rule_on_every_suite() -> None:
             assert all(0.0 <= float(v) <= hindsight for v in rule.split(" / "))
 
 
+def test_hindsight_runs_record_whole_runs_of_the_rules_beside_ei(tmp_path: Path) -> None:
+    env = {"SUITES": "prior/gp,synthetic/mixed", "OUT": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record"),
+           "HINDSIGHT_ARGS": "--episodes 10 --validation-episodes 2 --epochs 1 --workers 1"}  # fmt: skip
+    out = _run(
+        "benchmarks/what_ppo_adds/hindsight_runs.sh", "--max-tasks", "1", "--seeds", "1", "--budget", "10", env=env
+    )
+    rows = [line.strip("| ").split(" | ") for line in out.splitlines() if line.startswith("| ") and "---" not in line]
+    assert rows[0] == ["validation suite", "ei", "ei_sampled", "rule without its space", "rule of its own space"]
+    assert [r[0] for r in rows[1:]] == ["prior/gp", "synthetic/mixed"]
+    assert all(0.0 <= float(v.strip("*")) <= 1.0 for r in rows[1:] for v in r[1:])
+    policy = json.loads((tmp_path / "runs/rules/without-synthetic_mixed/policy.json").read_text())
+    assert policy["training"]["suites"] == ["prior/gp"] and policy["architecture"]["name"] == "candidate"
+    assert (tmp_path / "record/own-prior_gp.json").is_file()
+
+
 def test_a_hindsight_rule_learns_a_gain_that_expected_improvement_misses() -> None:
     sys.path.insert(0, str(ROOT / "benchmarks/what_ppo_adds"))
     try:

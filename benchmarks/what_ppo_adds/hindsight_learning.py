@@ -2,7 +2,7 @@
 search space it never saw.
 
     python benchmarks/what_ppo_adds/hindsight_learning.py [--suites prior/gp,yahpo/lcbench,...]
-        [--episodes 600] [--validation-episodes 200] [--workers 2]
+        [--episodes 600] [--validation-episodes 200] [--workers 2] [--save DIR]
 
 The policy gradient at the EI start is buried in noise (``gradient_signal.py``): one episode's return says
 little about one decision. This study removes that noise. On training tasks each candidate can be evaluated
@@ -29,7 +29,9 @@ states, the mean one-step gain of:
 - the rule trained on prior/gp alone, as the shipped default is.
 
 Every value is relative to ``ei``'s (1.000 = as EI). One step's gain is myopic: a rule that gains more now
-may explore less, so this measures what a rule can learn, not the return of a whole run. Train and
+may explore less, so this measures what a rule can learn, not the return of a whole run; ``--save DIR``
+writes each fitted network as a candidate policy folder (``DIR/own-<suite>``, ``DIR/without-<suite>``, with
+the shipped default's search settings), so that whole runs can measure it (``hindsight_runs.sh``). Train and
 validation splits only.
 """
 
@@ -37,7 +39,9 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -160,6 +164,18 @@ def _merge(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return merged
 
 
+def save_rule(net: CandidateNetwork, folder: Path, trained_on: list[str], args: argparse.Namespace) -> None:
+    """``net`` as a candidate policy folder, run with the shipped default's search settings and defaults."""
+    from rl_hpo.agents.policy_file import load_policy, save_policy
+
+    default = load_policy("default")
+    training = {"method": "hindsight one-step gain", "suites": trained_on, "split": "train",
+                "episodes_per_suite": args.episodes, "epochs": args.epochs, "seed": args.seed,
+                "command": " ".join(["python", *sys.argv])}  # fmt: skip
+    meta = {"defaults": default.metadata["defaults"], "search": default.metadata["search"], "training": training}
+    save_policy(net, folder, metadata=meta)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suites", default=SUITES, help=f"comma-separated; must include {PRIOR} (default: {SUITES})")
@@ -168,6 +184,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--save", type=Path, help="write the fitted networks here as policy folders")
     args = parser.parse_args(argv)
     suites = args.suites.split(",")
     if PRIOR not in suites or len(suites) < 2:
@@ -185,6 +202,11 @@ def main(argv: list[str] | None = None) -> None:
     own = {(s, r): fit_rule(train[s], args.epochs, args.seed, r) for s in suites for r in RULES}
     others = {(s, r): fit_rule(_merge([train[o] for o in suites if o != s]), args.epochs, args.seed, r)
               for s in suites for r in RULES}  # fmt: skip
+    if args.save:
+        for suite in suites:
+            name = suite.replace("/", "_")
+            save_rule(own[suite, "network"], args.save / f"own-{name}", [suite], args)
+            save_rule(others[suite, "network"], args.save / f"without-{name}", [o for o in suites if o != suite], args)
     print(
         f"# {args.episodes} train and {args.validation_episodes} validation episodes per suite, budget 50, seed "
         f"{args.seed}, {args.epochs} epochs ({time.perf_counter() - start:.0f} s). Mean one-step gain on the "
