@@ -65,7 +65,9 @@ class CandidateTuningEnv(gym.Env[np.ndarray, np.int64]):
     training). The shadow run does not depend on the policy's actions, so the policy gradient's expectation
     is unchanged; each episode costs about twice the evaluations and GP fits.
 
-    Training only: the span never enters the observation.
+    Training only: the span never enters the observation. ``hindsight_improvements()`` returns the
+    ``"improvement"`` reward every candidate of the current shortlist would earn (it evaluates them all, so it
+    is for studies on cheap tasks).
 
     ## Episode End
 
@@ -220,6 +222,8 @@ class CandidateTuningEnv(gym.Env[np.ndarray, np.int64]):
         search, proposal, task = self.search, self._proposal, self.task
         if search is None or proposal is None or task is None:
             raise RuntimeError("Call reset() before hindsight_improvements().")
+        if search.n_evals >= self.budget:
+            raise RuntimeError(f"The episode's budget of {self.budget} evaluations is spent; call reset().")
         gain = np.asarray(task.evaluate_unit(proposal.u)[0], dtype=float) - search.best_score
         # Before any success the reward is 0, as in step(): a first success only starts the measure.
         return np.where(np.isfinite(gain), np.maximum(gain, 0.0), 0.0) / self._span

@@ -114,6 +114,11 @@ def test_hindsight_improvements_are_each_actions_improvement_reward_and_spend_no
         assert reward == pytest.approx(gains[action])
     with pytest.raises(RuntimeError, match="reset"):
         CandidateTuningEnv([bowl_task(2, seed=0)]).hindsight_improvements()
+    truncated = False
+    while not truncated:
+        *_, truncated, _ = env.step(0)
+    with pytest.raises(RuntimeError, match="budget"):
+        env.hindsight_improvements()
 
 
 def test_the_same_seed_gives_the_same_episode():
