@@ -6,8 +6,8 @@
 #
 # Reads the study's run.json (one session at one clean commit), checks that commit out into a temporary
 # worktree, runs the recorded command there with an empty cache (so nothing on this machine enters the
-# result) and an output folder of its own, then diffs summary.csv. Exit status 0 when the tables are
-# identical. With --here the command runs with this checkout's code instead: a published table that the
+# result), an output folder of its own and the study's CPU kernels, then diffs summary.csv. Exit status 0
+# when the tables are identical. With --here the command runs with this checkout's code instead: a published table that the
 # current code no longer produces fails. Needs the data the study needs (RL_HPO_YAHPO_DATA for YAHPO
 # suites) and this repository's environment (.venv); extra options pass through to rl-hpo bench.
 set -euo pipefail
@@ -31,6 +31,32 @@ del argv[out:out + 2]
 print(commits.pop(), shlex.join(argv[2:]))
 PY
 )
+# The CPU kernels the study ran with (run.json's cpu_kernels): numbers agree to the last bit only with the
+# same ones, so they are pinned here where this CPU has their instructions; variables already set win.
+pins=$(python - "$study/run.json" <<'PY'
+import json, os, sys
+kernels = json.load(open(sys.argv[1]))["sessions"][0].get("cpu_kernels")
+if not kernels:
+    sys.exit(print("note: the study does not record its CPU kernels; on a CPU whose BLAS picks others the numbers "
+                   "can differ (set OPENBLAS_CORETYPE, e.g. SkylakeX, and ATEN_CPU_CAPABILITY to the recording "
+                   "machine's)", file=sys.stderr))
+blas = {entry.split()[-1] for entry in kernels.get("blas", [])}
+pins = {"OPENBLAS_CORETYPE": blas.pop()} if len(blas) == 1 else {}
+if kernels.get("torch"):
+    pins["ATEN_CPU_CAPABILITY"] = kernels["torch"].lower()
+try:
+    flags = open("/proc/cpuinfo").read()
+except OSError:
+    flags = ""
+needs_avx512 = pins.get("OPENBLAS_CORETYPE") in {"SkylakeX", "Cooperlake", "SapphireRapids"} or "avx512" in pins.get(
+    "ATEN_CPU_CAPABILITY", "")
+if needs_avx512 and "avx512f" not in flags:
+    sys.exit(print(f"note: the study ran with AVX-512 kernels ({kernels}), which this CPU lacks; numbers can differ",
+                   file=sys.stderr))
+print(" ".join(f"{k}={v}" for k, v in pins.items() if k not in os.environ))
+PY
+)
+if [[ -n $pins ]]; then echo "pinning the study's CPU kernels: $pins"; fi
 work=$(mktemp -d)
 trap 'git worktree remove --force "$work/tree" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 if $here; then
@@ -41,7 +67,7 @@ else
 fi
 mkdir -p "$work/cache"
 # python -m from the tree imports its rl_hpo, not the installed one
-(cd "$tree" && eval "RL_HPO_CACHE='$work/cache' python -m rl_hpo.cli bench $command --out '$work/out' $*")
+(cd "$tree" && eval "$pins RL_HPO_CACHE='$work/cache' python -m rl_hpo.cli bench $command --out '$work/out' $*")
 if diff "$study/summary.csv" "$work/out/summary.csv"; then
   echo "reproduced: $study/summary.csv at $at"
 else

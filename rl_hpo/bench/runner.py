@@ -63,7 +63,7 @@ _RECORDED_VERSIONS = (
 )
 
 #: Environment variables that change what tasks load (recorded with every session).
-_RECORDED_ENVIRONMENT = ("RL_HPO_YAHPO_DATA", "RL_HPO_CACHE")
+_RECORDED_ENVIRONMENT = ("RL_HPO_YAHPO_DATA", "RL_HPO_CACHE", "OPENBLAS_CORETYPE", "ATEN_CPU_CAPABILITY")
 
 
 class BenchError(RLHPOError, RuntimeError):
@@ -350,6 +350,27 @@ def _command_line() -> str:
     return shlex.join([sys.executable, *sys.argv])
 
 
+def cpu_kernels() -> dict[str, Any]:
+    """The CPU kernels the numerical libraries picked on this machine: each OpenBLAS's core type (numpy's and
+    scipy's) and torch's CPU capability. Results depend on them to the last bit, and a tuning run follows its
+    first differing bit elsewhere, so a study reproduces exactly only with the same kernels
+    (``benchmarks/reproduce.sh`` pins them through ``OPENBLAS_CORETYPE`` and ``ATEN_CPU_CAPABILITY``)."""
+    import scipy.linalg  # noqa: F401  # loads scipy's own BLAS, so that it is listed
+    from threadpoolctl import threadpool_info
+
+    blas = {
+        f"{i.get('internal_api')} {i.get('architecture')}" for i in threadpool_info() if i.get("user_api") == "blas"
+    }
+    kernels: dict[str, Any] = {"blas": sorted(blas)}
+    try:
+        import torch
+
+        kernels["torch"] = torch.backends.cpu.get_cpu_capability()
+    except ImportError:  # pragma: no cover - torch is a core dependency
+        pass
+    return kernels
+
+
 def provenance(
     settings: BenchSettings, optimizers: Mapping[str, Mapping[str, Any]], executor: _executors.Executor
 ) -> dict[str, Any]:
@@ -381,6 +402,7 @@ def provenance(
         "environment": {k: os.environ[k] for k in _RECORDED_ENVIRONMENT if k in os.environ},
         "optimizers": {m: o["class"] for m, o in optimizers.items()},
         "versions": versions,
+        "cpu_kernels": cpu_kernels(),
     }
 
 
