@@ -34,6 +34,7 @@ from rl_hpo.agents.train_settings import TrainConfig
 from rl_hpo.baselines.expected_improvement import ExpectedImprovement, SampledExpectedImprovement
 from rl_hpo.baselines.random_search import RandomSearch
 from rl_hpo.bench.evaluation import regret_at
+from rl_hpo.bench.runner import cpu_kernels
 from rl_hpo.optimizer import Optimizer
 from rl_hpo.space import SearchSpace
 from rl_hpo.tasks.base import Task
@@ -120,7 +121,7 @@ def main(argv: list[str] | None = None) -> None:
     tasks = TrainConfig(suites=tuple(args.suites.split(","))).validation_tasks(args.max_tasks)
     seeds = list(range(args.seeds))
     reported = [b for b in REPORTED if b <= args.budget]
-    table: dict[str, Any] = {"command": vars(args), "curves": {}}
+    table: dict[str, Any] = {"command": vars(args), "cpu_kernels": cpu_kernels(), "curves": {}}
     for suite, suite_tasks in tasks.items():
         start = time.perf_counter()
         random_curve = mean_curve(make_factory("random", {}, policy), suite_tasks, seeds, args.budget)

@@ -423,7 +423,9 @@ def test_compare_search_settings_prints_and_writes_each_variant(tmp_path: Path) 
         "--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "1", "--budget", "8", "--out", str(out),
     )  # fmt: skip
     assert "synthetic/mixed ei edges=reflect:" in stdout and "synthetic/mixed ppo edges=clip,n_initial=3:" in stdout
-    curves = json.loads(out.read_text())["curves"]["synthetic/mixed"]
+    table = json.loads(out.read_text())
+    assert table["cpu_kernels"]["blas"]  # the kernels the curves were computed with
+    curves = table["curves"]["synthetic/mixed"]
     assert set(curves) == {"random", "ei edges=reflect", "ei edges=clip,n_initial=3", "ppo edges=reflect",
                            "ppo edges=clip,n_initial=3"}  # fmt: skip
     assert all(len(c) == 8 for c in curves.values())
