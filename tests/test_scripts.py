@@ -23,11 +23,14 @@ NEEDS_YAHPO = pytest.mark.skipif(
 )
 
 
-def _run(script: str, *args: str, timeout: int = 600, env: dict[str, str] | None = None) -> str:
+def _run(
+    script: str, *args: str, timeout: int = 600, env: dict[str, str] | None = None, unset: tuple[str, ...] = ()
+) -> str:
     """Run a Python or shell script of the repository from its root, as a user with the environment active
-    would (this interpreter's environment first on PATH: shell scripts call ``python`` and ``rl-hpo``)."""
+    would (this interpreter's environment first on PATH: shell scripts call ``python`` and ``rl-hpo``), with
+    ``env`` added and the variables ``unset`` removed."""
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k not in unset},
         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
         **(env or {}),
@@ -159,13 +162,10 @@ def test_reproduce_pins_the_cpu_kernels_a_study_records(tmp_path: Path) -> None:
     study = _study_of_this_machine(tmp_path)
     kernels = json.loads((study / "run.json").read_text())["sessions"][0]["cpu_kernels"]
     assert kernels["blas"] and kernels["torch"]
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "ATEN_CPU_CAPABILITY")}
-    done = subprocess.run(["bash", str(ROOT / "benchmarks/reproduce.sh"), "--here", str(study), "--workers", "1"],
-                          cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
-                          timeout=600)  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
+    out = _run("benchmarks/reproduce.sh", "--here", str(study), "--workers", "1",
+               unset=("OPENBLAS_CORETYPE", "ATEN_CPU_CAPABILITY"))  # fmt: skip
     pinned = f"OPENBLAS_CORETYPE={kernels['blas'][0].split()[-1]} ATEN_CPU_CAPABILITY={kernels['torch'].lower()}"
-    assert f"pinning the study's CPU kernels: {pinned}" in done.stdout and "reproduced:" in done.stdout
+    assert f"pinning the study's CPU kernels: {pinned}" in out and "reproduced:" in out
 
 
 #: The CPU kernels of the machine that recorded the studies of benchmarks/known_spaces/ (their run.json
