@@ -36,6 +36,7 @@ import argparse
 import concurrent.futures
 import functools
 import time
+from typing import Any
 
 import numpy as np
 
@@ -91,15 +92,19 @@ def collect_episodes(
     return out
 
 
-def collect(args: argparse.Namespace) -> list[tuple[np.ndarray, ...]]:
+def collect(
+    suite: str, reward_baseline: str, seed: int, episodes: int, workers: int, *, progress: bool = True, **options: Any
+) -> list[tuple[np.ndarray, ...]]:
+    """``collect_episodes`` of ``episodes`` episodes in ``workers`` processes, in order (each episode is seeded by
+    its index, so the result does not depend on the workers); ``options`` pass to ``collect_episodes``."""
     from tqdm.auto import tqdm
 
-    chunks = [range(i, min(i + 10, args.episodes)) for i in range(0, args.episodes, 10)]
+    chunks = [range(i, min(i + 10, episodes)) for i in range(0, episodes, 10)]
     with (
-        concurrent.futures.ProcessPoolExecutor(args.workers) as pool,
-        tqdm(total=args.episodes, unit="episode", desc=f"{args.suite} episodes", disable=not args.progress) as bar,
+        concurrent.futures.ProcessPoolExecutor(workers) as pool,
+        tqdm(total=episodes, unit="episode", desc=f"{suite} episodes", disable=not progress) as bar,
     ):
-        futures = [pool.submit(collect_episodes, args.suite, args.reward_baseline, args.seed, c) for c in chunks]
+        futures = [pool.submit(collect_episodes, suite, reward_baseline, seed, c, **options) for c in chunks]
         for future in concurrent.futures.as_completed(futures):
             bar.update(len(future.result()))
     return [episode for future in futures for episode in future.result()]
@@ -196,7 +201,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--episodes must be at least 4")
 
     start = time.perf_counter()
-    episodes = collect(args)
+    episodes = collect(args.suite, args.reward_baseline, args.seed, args.episodes, args.workers, progress=args.progress)
     observations = np.stack([e[0] for e in episodes])  # (N, T, K, F)
     actions = np.stack([e[1] for e in episodes])
     rewards = np.stack([e[2] for e in episodes])

@@ -38,14 +38,13 @@ validation splits only.
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from gradient_signal import collect_episodes, start_probabilities
+from gradient_signal import collect, start_probabilities
 
 from rl_hpo.acquisition.search import CANDIDATE_FEATURES
 from rl_hpo.agents.candidate_network import CandidateNetwork
@@ -84,10 +83,7 @@ RULES = {"network": (CandidateNetwork, 1e-3), "linear": (LinearRule, 3e-2)}
 def collect_states(suite: str, split: str, episodes: int, seed: int, workers: int) -> dict[str, np.ndarray]:
     """The states of ``episodes`` episodes of the untrained policy on a split: feature rows (N, K, F) as
     float16, every candidate's hindsight gain (N, K) and each state's episode."""
-    chunks = [range(i, min(i + 5, episodes)) for i in range(0, episodes, 5)]
-    with concurrent.futures.ProcessPoolExecutor(workers) as pool:
-        futures = [pool.submit(collect_episodes, suite, "none", seed, c, split=split, hindsight=True) for c in chunks]
-        runs = [episode for future in futures for episode in future.result()]
+    runs = collect(suite, "none", seed, episodes, workers, split=split, hindsight=True)
     return {
         "rows": np.concatenate([run[0] for run in runs]).astype(np.float16),
         "gains": np.concatenate([run[3] for run in runs]).astype(np.float32),
