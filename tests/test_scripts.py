@@ -67,9 +67,11 @@ def test_demo_prints_its_table() -> None:
     assert "best score (mean ± sd)   regret" in out and "\nrandom " in out and "\ntpe " in out
 
 
-def test_the_unseen_spaces_summary_reads_the_recorded_studies() -> None:
+def test_the_unseen_spaces_table_in_the_readme_is_the_recorded_one() -> None:
     out = _run("benchmarks/unseen_spaces/summarize.py")
     assert out.startswith("| method |") and "ppo / gp regret at 50" in out
+    rows = [line for line in out.splitlines() if line.startswith("| ")]
+    assert len(rows) == 6 and all(row in (ROOT / "README.md").read_text() for row in rows)
 
 
 def test_the_training_reward_summary_reads_the_recorded_study_and_checks_its_bounds(tmp_path: Path) -> None:
