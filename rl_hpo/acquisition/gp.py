@@ -6,10 +6,11 @@ ms per suggestion here) and scikit-learn's ``GaussianProcessRegressor`` (no per-
 kernel, no warm-started refits, several ms of Python overhead per fit) do not fit that budget, so this
 module writes the few formulas it needs (Rasmussen & Williams 2006, ch. 2 and 5).
 
-The kernel is Matérn-5/2 with one lengthscale per *parameter* (ARD). A numeric parameter (float, or an
-int snapped to its bin) contributes ``(u - u')^2`` in unit-cube coordinates; a categorical parameter
-contributes 1 when the categories differ (a one-hot embedding scaled by 1/sqrt(2)); an inactive
-conditional parameter counts as a category of its own. Scores are standardized before fitting.
+The kernel is Matérn-5/2 with one lengthscale per *parameter* (ARD). A numeric parameter (float or int;
+an int's cube coordinate is used as it is, not snapped to its value) contributes ``(u - u')^2`` in
+unit-cube coordinates; a categorical parameter contributes 1 when the categories differ (a one-hot
+embedding scaled by 1/sqrt(2)); an inactive conditional parameter counts as a category of its own. Scores
+are standardized before fitting.
 
 Hyperparameters (log lengthscales, log signal and noise variance) maximize the marginal likelihood plus a
 log-normal prior on the lengthscales that grows with the dimension (Hvarfner et al., ICML 2024, "Vanilla
@@ -47,8 +48,8 @@ _LENGTHSCALE_BOUNDS = (math.log(1e-2), math.log(1e2))
 class MixedEncoding:
     """Which cube coordinates are numeric and which categorical (with how many choices).
 
-    ``rows(u, active)`` turns cube points into the GP's inputs: numeric coordinates stay (snapped to the
-    integer's bin for ints), categorical ones become choice indices, and an inactive parameter becomes
+    ``rows(u, active)`` turns cube points into the GP's inputs: numeric coordinates stay as they are (ints
+    too), categorical ones become choice indices, and an inactive parameter becomes
     0.5 (numeric) or the extra index ``n_choices`` (categorical).
     """
 
