@@ -431,6 +431,31 @@ def test_compare_search_settings_prints_and_writes_each_variant(tmp_path: Path) 
     assert set(curves) == {"random", "ei edges=reflect", "ei edges=clip,n_initial=3", "ppo edges=reflect",
                            "ppo edges=clip,n_initial=3"}  # fmt: skip
     assert all(len(c) == 8 for c in curves.values())
+    behind = table["behind_random"]["synthetic/mixed"]
+    assert set(behind) == set(curves) - {"random"} and all(isinstance(b["budgets"], list) for b in behind.values())
+
+
+def test_compare_search_settings_tells_a_tie_with_random_search_from_a_loss() -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from compare_search_settings import behind_random, describe
+    finally:
+        sys.path.pop(0)
+
+    rng = np.random.default_rng(0)
+    random_curves = rng.uniform(0.2, 0.4, (4, 10, 6))  # (tasks, seeds, budgets)
+    noise = rng.normal(0.0, 0.05, random_curves.shape)
+    tie = random_curves + noise - noise.mean(axis=(0, 1))  # mean excess exactly zero at every budget...
+    tie[..., 3] += 0.002  # ...except a small one at budget 4
+    loss = random_curves + 0.03 + 0.001 * noise  # always behind, by much more than the pairs' noise
+    ahead = random_curves - 0.01
+    assert behind_random(ahead, random_curves) == {"budgets": []}
+    assert describe(behind_random(ahead, random_curves)) == "behind random at no budget"
+    small = behind_random(tie, random_curves)
+    assert small["budgets"] == [4] and small["at"] == 4 and abs(small["t"]) < 1.0
+    large = behind_random(loss, random_curves)
+    assert large["budgets"] == [1, 2, 3, 4, 5, 6] and large["t"] > 50
+    assert describe(small).startswith("behind random at [4] (largest +0.0020 at 4, paired t 0.")
 
 
 def test_compare_search_settings_varies_the_temperature_of_sampled_ei(tmp_path: Path) -> None:
