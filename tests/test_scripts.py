@@ -402,6 +402,16 @@ def test_the_edge_rule_study_script_writes_its_table(tmp_path: Path) -> None:
     assert (tmp_path / "edges.txt").read_text() == stdout and (tmp_path / "edges.json").is_file()
 
 
+def test_the_initial_design_study_script_writes_its_table(tmp_path: Path) -> None:
+    args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "1", "--budget", "12", "--methods", "ei"]
+    stdout = _run("benchmarks/search_settings/initial_design.sh", *args, env={"OUT": str(tmp_path)})
+    assert all(f"synthetic/mixed ei n_initial={n}:" in stdout for n in (5, 8, 10))
+    table = json.loads((tmp_path / "initial_design.json").read_text())
+    curves, random_curve = table["curves"]["synthetic/mixed"], table["curves"]["synthetic/mixed"]["random"]
+    assert curves["ei n_initial=10"][:10] == random_curve[:10]  # the design is random search's first points
+    assert (tmp_path / "initial_design.txt").read_text() == stdout
+
+
 @NEEDS_YAHPO
 def test_estimate_yahpo_bounds_writes_an_instance_s_bounds(tmp_path: Path) -> None:
     tiny = ["--n-random", "200", "--max-corners", "8", "--edge-starts", "1", "--edge-points", "8", "--restarts", "1",
