@@ -9,7 +9,8 @@ one benchmark (as MetaBO and PFNs4BO are; see ../shared/FINDINGS.md). Each seed 
   Matérn-5/2 or squared-exponential spectra, one lengthscale per parameter (log-uniform in 0.05..1), a
   share of parameters that do not matter at all, and sometimes a smooth bowl around a random optimum;
 - an output warp (none, a saturating one like accuracy, or a skewed one like a loss on a log scale) and
-  sometimes a little observation noise.
+  sometimes a little observation noise, drawn once per configuration (as a fixed cross-validation split or
+  training seed makes it), so a configuration scores the same in every run whatever ran before it.
 
 ``prior/edges/<seed>`` is the same function plus a linear trend along a random share of the relevant ordered
 (float and int) parameters, strong enough that their best values lie at an end of the range, as the best
@@ -92,7 +93,6 @@ class GPPriorTask(Task):
         self._warp = str(rng.choice(["none", "saturate", "skew"]))
         self._warp_rate = float(rng.uniform(0.5, 2.0))
         self._noise = float(rng.choice([0.0, rng.uniform(0.005, 0.05)], p=[0.8, 0.2]))
-        self._noise_rng = np.random.default_rng([_STREAM, self.seed, 1])
         sample = rng.random((_N_BOUND_SAMPLES, dim))
         raw = self._latent(sample)
         self._shift, self._scale = float(raw.mean()), float(raw.std()) or 1.0
@@ -128,12 +128,21 @@ class GPPriorTask(Task):
             return -np.exp(-self._warp_rate * z)
         return z
 
+    def _standard_noise(self, u: np.ndarray) -> np.ndarray:
+        """One standard normal draw per point, keyed by the task and the point's configuration (its function
+        inputs, rounded so that encoding round-off does not change the draw), so that the same configuration
+        always gets the same noise."""
+        words = np.ascontiguousarray(np.round(self._inputs(u), 9) + 0.0).view(np.uint64)  # + 0.0: no -0.0
+        return np.array(
+            [np.random.default_rng([_STREAM, self.seed, 1, *row.tolist()]).standard_normal() for row in words]
+        )
+
     # -- the Task API -----------------------------------------------------------------------------
     def evaluate_unit(self, u: np.ndarray, fidelity: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         u = np.atleast_2d(np.asarray(u, dtype=float))
         y = self._value(u)
         if self._noise:
-            y = y + self._noise * self._noise_rng.standard_normal(y.shape)
+            y = y + self._noise * self._standard_noise(u)
         return y, np.ones(len(y))
 
     def evaluate(self, config: Mapping[str, Any], fidelity: float | None = None) -> Result:

@@ -34,6 +34,22 @@ def test_bounds_span_random_scores_and_evaluate_agrees_with_evaluate_unit():
     assert task.evaluate(config).score == pytest.approx(task.evaluate_unit(u[None])[0][0])
 
 
+def test_a_noisy_task_scores_a_configuration_the_same_whatever_ran_before():
+    seed = next(s for s in range(100) if GPPriorTask(s)._noise > 0)
+    a, b = GPPriorTask(seed), GPPriorTask(seed)
+    rng = np.random.default_rng(0)
+    u = rng.random((30, a.space.dim))
+    b.evaluate_unit(rng.random((7, a.space.dim)))  # other evaluations first
+    scores = a.evaluate_unit(u)[0]
+    np.testing.assert_allclose(scores, b.evaluate_unit(u[::-1])[0][::-1], rtol=1e-12)
+    noise = scores - a._value(u)
+    assert np.all(noise != 0) and np.std(noise) == pytest.approx(a._noise, rel=0.5)
+    config = a.space.decode(u[0])  # a configuration's score does not depend on how its point was written
+    assert a.evaluate(config).score == pytest.approx(
+        scores[0] - a._value(u[:1])[0] + a._value(a.space.encode(config)[None])[0]
+    )
+
+
 def test_suite_splits_are_disjoint_and_names_are_checked():
     suite = load_suite("prior/gp")
     splits = [set(suite.task_names(s)) for s in SPLIT_SEEDS]
