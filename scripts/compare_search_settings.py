@@ -4,8 +4,9 @@ policy ``deterministic=true|false`` and for ``ei_sampled`` its ``temperature`` (
 
 Each variant runs plain expected improvement (``ei``), optionally its sampled form (``ei_sampled``, the
 untrained policy), and a candidate policy (``ppo``, its trained weights with the variant's search) on the
-first ``--max-tasks`` validation tasks of each suite, ``--seeds`` seeds per task, budget 50, next to random
-search on the same tasks and seeds. It prints the mean normalized
+first ``--max-tasks`` validation tasks of each suite (``--split train``: train tasks, to compare settings
+by cross-validation inside the train split where a suite's validation split is small), ``--seeds`` seeds
+per task, budget 50, next to random search on the same tasks and seeds. It prints the mean normalized
 regret at 10 / 25 / 50 per suite, method and variant, with the budgets at which the variant is behind
 random search (at the largest excess with a paired t statistic over (task, seed) pairs, so that a tie is
 told from a loss), and writes every mean curve (budgets 1 to 50) and those excesses as JSON. The regrets
@@ -141,6 +142,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--suites", default=SUITES, help=f"comma-separated suites (default: {SUITES})")
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--max-tasks", type=int, default=16)
+    parser.add_argument(
+        "--split", choices=("validation", "train"), default="validation", help="the tasks' split (never test)"
+    )
     parser.add_argument("--budget", type=int, default=50)
     parser.add_argument("--out", help="write every curve as JSON here")
     args = parser.parse_args(argv)
@@ -150,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     variants = {text: parse_variant(text) for text in args.variant}
 
     policy = load_policy(args.policy)
-    tasks = TrainConfig(suites=tuple(args.suites.split(","))).validation_tasks(args.max_tasks)
+    tasks = TrainConfig(suites=tuple(args.suites.split(",")), eval_split=args.split).validation_tasks(args.max_tasks)
     seeds = list(range(args.seeds))
     reported = [b for b in REPORTED if b <= args.budget]
     table: dict[str, Any] = {"command": vars(args), "cpu_kernels": cpu_kernels(), "curves": {}, "behind_random": {}}

@@ -445,6 +445,16 @@ def test_compare_search_settings_prints_and_writes_each_variant(tmp_path: Path) 
     assert set(behind) == set(curves) - {"random"} and all(isinstance(b["budgets"], list) for b in behind.values())
 
 
+def test_compare_search_settings_runs_on_train_tasks_but_never_on_test(tmp_path: Path) -> None:
+    out = tmp_path / "table.json"
+    args = ["--variant", "n_initial=3", "--methods", "ei", "--suites", "synthetic/mixed", "--seeds", "1",
+            "--max-tasks", "1", "--budget", "6"]  # fmt: skip
+    stdout = _run("scripts/compare_search_settings.py", *args, "--split", "train", "--out", str(out))
+    assert "synthetic/mixed ei n_initial=3:" in stdout and json.loads(out.read_text())["command"]["split"] == "train"
+    with pytest.raises(AssertionError, match="invalid choice"):
+        _run("scripts/compare_search_settings.py", *args, "--split", "test")
+
+
 def test_compare_search_settings_tells_a_tie_with_random_search_from_a_loss() -> None:
     sys.path.insert(0, str(ROOT / "scripts"))
     try:
