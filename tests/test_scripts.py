@@ -395,6 +395,16 @@ def test_each_study_script_records_a_tiny_run(tmp_path: Path, script: str, recor
     assert run["settings"]["methods"] == ["random", "ppo"] and run["settings"]["split"] == "test"
 
 
+@NEEDS_YAHPO
+def test_the_unseen_spaces_script_records_a_train_split_study_apart_from_the_test_one(tmp_path: Path) -> None:
+    tiny = ["--methods", "random,ei", "--tasks", "3945", "--seeds", "1", "--budget", "3", "--workers", "1"]
+    env = {"RUNS": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record")}
+    _run("benchmarks/unseen_spaces/run.sh", "yahpo/lcbench", "train", *tiny, env=env)
+    assert [p.name for p in (tmp_path / "record").iterdir()] == ["yahpo_lcbench_train"]
+    run = json.loads((tmp_path / "record/yahpo_lcbench_train/run.json").read_text())
+    assert run["settings"]["split"] == "train"
+
+
 def test_the_edge_rule_study_script_writes_its_table(tmp_path: Path) -> None:
     args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "1", "--budget", "8"]
     stdout = _run("benchmarks/search_settings/run.sh", *args, env={"OUT": str(tmp_path)})

@@ -8,6 +8,8 @@
 #   benchmarks/unseen_spaces/run.sh yahpo/iaml_glmnet all      # a suite without a test split: every task
 #   benchmarks/unseen_spaces/run.sh yahpo/lcbench validation   # -> yahpo_lcbench_validation/, the yardstick
 #                                                              #    for choosing settings (never the test split)
+#   benchmarks/unseen_spaces/run.sh yahpo/lcbench train        # -> yahpo_lcbench_train/ (cross-validation
+#                                                              #    inside train where validation is small)
 #
 # Needs the YAHPO data folder (RL_HPO_YAHPO_DATA) for yahpo suites. Extra options after the split pass
 # through to rl-hpo bench (e.g. --workers 2); they do not change the results. Raw results go to
@@ -21,7 +23,7 @@ split=test
 if [[ $# -gt 0 && $1 != -* ]]; then split=$1; shift; fi  # options may follow the suite directly
 name=${suite//\//_}
 runs=${RUNS:-runs}/unseen_spaces record=${RECORD:-benchmarks/unseen_spaces}
-if [[ $split == validation ]]; then name+=_validation; fi
+if [[ $split == validation || $split == train ]]; then name+=_$split; fi
 
 rl-hpo bench --suite "$suite" --split "$split" --methods ppo,ei,tpe,gp,random \
   --policy rl_hpo/data/policies/default --budget 50 --seeds 10 --out "$runs/$name" "$@"

@@ -2,7 +2,8 @@
 
     python benchmarks/unseen_spaces/summarize.py
 
-One row per method, one column per recorded test study (validation studies, ``*_validation``, are left out):
+One row per method, one column per recorded test study (validation and train studies, ``*_validation`` and
+``*_train``, are left out):
 mean normalized regret at 10 / 25 / 50 evaluations (the lowest at each budget in bold), then the ppo regret at
 50 relative to GP's.
 """
@@ -22,7 +23,7 @@ def main() -> None:
     studies = {
         p.name: read_summary(p)
         for p in sorted(HERE.iterdir())
-        if (p / "summary.csv").is_file() and not p.name.endswith("_validation")  # the table is held-out data
+        if (p / "summary.csv").is_file() and not p.name.endswith(("_validation", "_train"))  # held-out data only
     }
     print("| method | " + " | ".join(studies) + " |")
     print("|---|" + "---|" * len(studies))
