@@ -1,5 +1,5 @@
-"""Compare settings of the candidate search on validation splits: how candidate moves treat the faces of
-the cube (``SearchSettings.edges``), or any other ``SearchSettings`` field, ``n_initial``, for the
+"""Compare settings of the candidate search on validation (or train) splits: how candidate moves treat the
+faces of the cube (``SearchSettings.edges``), or any other ``SearchSettings`` field, ``n_initial``, for the
 policy ``deterministic=true|false`` and for ``ei_sampled`` its ``temperature`` (the exponent of EI).
 
 Each variant runs plain expected improvement (``ei``), optionally its sampled form (``ei_sampled``, the
@@ -8,10 +8,10 @@ first ``--max-tasks`` validation tasks of each suite (``--split train``: train t
 by cross-validation inside the train split where a suite's validation split is small), ``--seeds`` seeds
 per task, budget 50, next to random search on the same tasks and seeds. It prints the mean normalized
 regret at 10 / 25 / 50 per suite, method and variant, with the budgets at which the variant is behind
-random search (at the largest excess with a paired t statistic over (task, seed) pairs, so that a tie is
-told from a loss), and writes every mean curve (budgets 1 to 50) and those excesses as JSON. The regrets
-come from the evaluation core (``rl_hpo.bench.evaluation.regret_at``) with the tasks' stored bounds. The
-test splits are never touched.
+random search (at the largest excess with the win rate over random search and a Wilcoxon test over tasks,
+so that a tie is told from a loss), and writes every mean curve (budgets 1 to 50) and those excesses as
+JSON. The regrets come from the evaluation core (``rl_hpo.bench.evaluation.regret_at``) with the tasks'
+stored bounds. The test splits are never touched.
 
 Usage::
 
@@ -36,6 +36,7 @@ from rl_hpo.agents.policy_file import Policy, load_policy
 from rl_hpo.agents.train_settings import TrainConfig
 from rl_hpo.baselines.expected_improvement import ExpectedImprovement, SampledExpectedImprovement
 from rl_hpo.baselines.random_search import RandomSearch
+from rl_hpo.bench import metrics
 from rl_hpo.bench.evaluation import regret_at
 from rl_hpo.bench.runner import cpu_kernels
 from rl_hpo.optimizer import Optimizer
@@ -105,29 +106,41 @@ def run_curves(
 
 
 def behind_random(curves: np.ndarray, random_curves: np.ndarray) -> dict[str, Any]:
-    """The budgets at which the mean curve (over seeds, then tasks) is above random search's, and at the largest
-    excess its size and a paired t statistic: the mean over (task, seed) pairs of the difference to random search
-    on the same task and seed, over its standard error (random search shares the initial design, so the pairs
-    differ only in what the method chose)."""
-    diff = (curves - random_curves).reshape(-1, curves.shape[-1])
-    mean = diff.mean(axis=0)
-    budgets = [b + 1 for b in range(mean.size) if mean[b] > 1e-12]
-    if not budgets:
+    """The budgets at which the mean curve (over seeds, then tasks) is above random search's and, at the largest
+    excess, its size, the win rate over random search on (task, seed) pairs and the Wilcoxon p-value over tasks,
+    as a study's report gives them (``rl_hpo.bench.metrics.above_reference``). Random search shares the initial
+    design, so each pair differs only in what the method chose."""
+    n_tasks, n_seeds, budget = curves.shape
+    study = metrics.Curves(
+        methods=("method", "random"),
+        tasks=tuple(str(t) for t in range(n_tasks)),
+        seeds=tuple(range(n_seeds)),
+        grid=np.arange(1.0, budget + 1),
+        values=np.stack([curves, random_curves]),
+        ends=np.full((2, n_tasks, n_seeds), float(budget)),
+    )
+    row = metrics.above_reference(study).loc["method"]
+    if not row["budgets"]:
         return {"budgets": []}
-    worst = int(np.argmax(mean))
-    se = float(diff[:, worst].std(ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else 0.0
-    t = float(mean[worst] / se) if se > 0 else None  # None: one pair, or every pair the same
-    return {"budgets": budgets, "largest": float(mean[worst]), "at": worst + 1, "t": t}
+    p = float(row["wilcoxon_p"])
+    return {
+        "budgets": [int(b) for b in row["budgets"]],
+        "largest": float(row["excess"]),
+        "at": int(row["worst_budget"]),
+        "win_rate": float(row["win_rate"]),
+        "wilcoxon_p": None if np.isnan(p) else p,  # None: no test possible (JSON has no NaN)
+    }
 
 
 def describe(behind: dict[str, Any]) -> str:
-    """``behind random at [8, 9] (largest +0.0007 at 8, paired t 0.2)`` or ``... at no budget``."""
+    """``behind random at [8, 9] (largest +0.0007 at 8, win rate 0.55, Wilcoxon p 0.80)`` or ``... at no
+    budget``."""
     if not behind["budgets"]:
         return "behind random at no budget"
     return (
-        f"behind random at {behind['budgets']} "
-        f"(largest {behind['largest']:+.4f} at {behind['at']}, paired t "
-        + ("-" if behind["t"] is None else f"{behind['t']:.1f}")
+        f"behind random at {behind['budgets']} (largest {behind['largest']:+.4f} at {behind['at']}, "
+        f"win rate {behind['win_rate']:.2f}, Wilcoxon p "
+        + ("-" if behind["wilcoxon_p"] is None else f"{behind['wilcoxon_p']:.2f}")
         + ")"
     )
 
