@@ -7,12 +7,14 @@ scripts/setup_env.sh and scripts/run_tests.sh are the setup and test commands th
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shlex
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -41,6 +43,17 @@ def _run(
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
+
+
+def _import_from(script: str, *names: str) -> tuple[Any, ...]:
+    """The named objects of a repository script, imported with its folder first on ``sys.path``."""
+    path = ROOT / script
+    sys.path.insert(0, str(path.parent))
+    try:
+        module = importlib.import_module(path.stem)
+    finally:
+        sys.path.pop(0)
+    return tuple(getattr(module, name) for name in names)
 
 
 #: Scripts that are not run by a test of their own (see the module docstring).
@@ -298,11 +311,9 @@ def test_the_hindsight_runs_table_in_the_readme_is_the_recorded_one() -> None:
 
 
 def test_a_hindsight_rule_learns_a_gain_that_expected_improvement_misses() -> None:
-    sys.path.insert(0, str(ROOT / "benchmarks/what_ppo_adds"))
-    try:
-        from hindsight_learning import fit_rule, mean_gain, reference_gains
-    finally:
-        sys.path.pop(0)
+    fit_rule, mean_gain, reference_gains = _import_from(
+        "benchmarks/what_ppo_adds/hindsight_learning.py", "fit_rule", "mean_gain", "reference_gains"
+    )
     from rl_hpo.acquisition.search import CANDIDATE_FEATURES, N_FEATURES
 
     rng = np.random.default_rng(0)
@@ -466,11 +477,7 @@ def test_compare_search_settings_runs_on_train_tasks_but_never_on_test(tmp_path:
 
 
 def test_compare_search_settings_tells_a_tie_with_random_search_from_a_loss() -> None:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        from compare_search_settings import behind_random, describe
-    finally:
-        sys.path.pop(0)
+    behind_random, describe = _import_from("scripts/compare_search_settings.py", "behind_random", "describe")
 
     rng = np.random.default_rng(0)
     random_curves = rng.uniform(0.2, 0.4, (8, 10, 6))  # (tasks, seeds, budgets)
