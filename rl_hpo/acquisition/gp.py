@@ -49,8 +49,8 @@ class MixedEncoding:
     """Which cube coordinates are numeric and which categorical (with how many choices).
 
     ``rows(u, active)`` turns cube points into the GP's inputs: numeric coordinates stay as they are (ints
-    too), categorical ones become choice indices, and an inactive parameter becomes
-    0.5 (numeric) or the extra index ``n_choices`` (categorical).
+    too), categorical ones become choice indices, and an inactive parameter becomes 0.5 (numeric) or the
+    extra index ``n_choices`` (categorical).
     """
 
     numeric: np.ndarray  # coordinate indices
