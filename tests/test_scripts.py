@@ -423,6 +423,15 @@ def test_the_edge_rule_study_script_writes_its_table(tmp_path: Path) -> None:
     assert (tmp_path / "edges.txt").read_text() == stdout and (tmp_path / "edges.json").is_file()
 
 
+def test_the_polishing_study_script_writes_its_tables(tmp_path: Path) -> None:
+    args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "1", "--budget", "8", "--methods", "ei"]
+    _run("benchmarks/search_settings/polish.sh", *args, env={"OUT": str(tmp_path)})
+    for name in ("polish_validation", "polish_train"):
+        text = (tmp_path / f"{name}.txt").read_text()
+        assert "synthetic/mixed ei n_polish=0:" in text and "synthetic/mixed ei n_polish=3:" in text
+        assert (tmp_path / f"{name}.json").is_file()
+
+
 def test_the_initial_design_study_script_writes_its_table(tmp_path: Path) -> None:
     args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "1", "--budget", "12", "--methods", "ei"]
     stdout = _run("benchmarks/search_settings/initial_design.sh", *args, env={"OUT": str(tmp_path)})

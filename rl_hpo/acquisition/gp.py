@@ -216,6 +216,24 @@ class GaussianProcess:
         var = np.maximum(signal - (v * v).sum(0), 1e-12)
         return mean, np.sqrt(var)
 
+    def predict_gradient(self, xn: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``predict`` and its gradient by the numeric inputs: ``(mean, std, d mean / d xn, d std / d xn)``,
+        the gradients of shape ``xn.shape``. Needs at least one conditioned point."""
+        ls_num, _, signal, _ = self._parts()
+        d2 = self._sqdist(xn, xc, self._xn, self._xc)
+        r = np.sqrt(d2)
+        e = np.exp(-_SQRT5 * r)
+        ks = signal * (1.0 + _SQRT5 * r + 5.0 / 3.0 * d2) * e
+        # d ks / d xn_p = slope * (xn_p - X_p) / lengthscale_p^2 (Matérn-5/2 is smooth at r = 0).
+        slope = -signal * (5.0 / 3.0) * (1.0 + _SQRT5 * r) * e
+        dks = slope[:, :, None] * (xn[:, None, :] - self._xn[None, :, :]) / np.square(ls_num)
+        w = cho_solve((self._chol, True), ks.T, check_finite=False).T
+        var = np.maximum(signal - np.einsum("sn,sn->s", ks, w), 1e-12)
+        std = np.sqrt(var)
+        d_mean = np.einsum("snp,n->sp", dks, self._alpha)
+        d_std = -np.einsum("sn,snp->sp", w, dks) / std[:, None]
+        return ks @ self._alpha, std, d_mean, d_std
+
 
 def negative_log_posterior(
     theta: np.ndarray, diff: np.ndarray, z: np.ndarray, prior_mu: float, prior_var: float

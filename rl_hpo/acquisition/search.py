@@ -7,7 +7,8 @@ Each decision:
    the worst score seen), re-estimating its hyperparameters on a schedule;
 2. proposes a pool of moves (``rl_hpo.acquisition.moves``): uniform points over the space and local moves
    at several radii around the incumbent and the other best points, then refines the pool's best
-   expected-improvement candidates with smaller moves around them;
+   expected-improvement candidates with smaller moves around them, and polishes the best few by a few
+   gradient steps on expected improvement (``rl_hpo.acquisition.polish``);
 3. keeps a shortlist of ``n_candidates``: the best by expected improvement, the best by posterior mean
    and by posterior uncertainty, and random others (so a move far from the model's opinion is always on
    offer);
@@ -29,6 +30,7 @@ import numpy as np
 
 from rl_hpo.acquisition.gp import GaussianProcess, MixedEncoding, log_expected_improvement, squared_distances
 from rl_hpo.acquisition.moves import EDGES, RADII, CandidateMoves, local_moves, uniform_moves
+from rl_hpo.acquisition.polish import polish
 from rl_hpo.space import SearchSpace
 
 __all__ = [
@@ -94,6 +96,10 @@ class SearchSettings:
             puts a step beyond a face on it, so the bounds of a range can be proposed; on the validation
             splits of lcbench, rbv2_xgboost and synthetic/mixed it lowered the regret at 50 of plain EI and
             of the general policy (``benchmarks/search_settings``).
+        n_polish: how many of the best candidates by expected improvement are polished by L-BFGS-B on
+            log EI over their numeric coordinates (``rl_hpo.acquisition.polish``); the polished points join
+            the pool as refined moves. 0 turns polishing off.
+        polish_iterations: L-BFGS-B iterations of that polishing.
     """
 
     n_candidates: int = 64
@@ -106,6 +112,8 @@ class SearchSettings:
     warp: str = "none"
     n_perturbed: float = 8.0
     edges: str = "clip"
+    n_polish: int = 3
+    polish_iterations: int = 10
 
     def __post_init__(self) -> None:
         from rl_hpo.acquisition.gp import WARPS
@@ -116,7 +124,10 @@ class SearchSettings:
             raise ValueError(f"The 'n_perturbed' parameter of SearchSettings must be >= 1. Got {self.n_perturbed!r}.")
         if self.edges not in EDGES:
             raise ValueError(f"The 'edges' parameter of SearchSettings must be one of {EDGES}. Got {self.edges!r}.")
-        for name in ("n_candidates", "n_uniform", "n_local", "n_refine", "n_centres", "refit_every"):
+        if not (isinstance(self.n_polish, int) and self.n_polish >= 0):
+            raise ValueError(f"The 'n_polish' parameter of SearchSettings must be an int >= 0. Got {self.n_polish!r}.")
+        names = ("n_candidates", "n_uniform", "n_local", "n_refine", "n_centres", "refit_every", "polish_iterations")
+        for name in names:
             value = getattr(self, name)
             if not (isinstance(value, int) and value >= 1):
                 raise ValueError(f"The {name!r} parameter of SearchSettings must be an int >= 1. Got {value!r}.")
@@ -271,6 +282,14 @@ class CandidateSearch:
             xn, xc = np.concatenate([xn, rn]), np.concatenate([xc, rc])
             mean, std = np.concatenate([mean, m2]), np.concatenate([std, s2])
             log_ei = np.concatenate([log_ei, log_expected_improvement(m2, s2, self.gp.y_best)])
+            if s.n_polish and xn.shape[1]:
+                top = np.argsort(-log_ei, kind="stable")[: s.n_polish]
+                polished, pn, p_log_ei = self._polish(moves.take(top), xn[top], xc[top])
+                pm, ps = self.gp.predict(pn, xc[top])
+                moves = CandidateMoves.concat([moves, polished])
+                xn, xc = np.concatenate([xn, pn]), np.concatenate([xc, xc[top]])
+                mean, std = np.concatenate([mean, pm]), np.concatenate([std, ps])
+                log_ei = np.concatenate([log_ei, p_log_ei])
         if pending is not None and len(pending):
             fresh = ~self._repeats(moves.u, np.asarray(pending, dtype=float).reshape(-1, dim))
             if fresh.sum() >= s.n_candidates and not fresh.all():
@@ -281,6 +300,22 @@ class CandidateSearch:
         mean, std, log_ei = mean[keep], std[keep], log_ei[keep]
         features = self._features(moves, mean, std, log_ei, (xn[keep], xc[keep]), seen_rows, finite)
         return Proposal(moves.u, features, log_ei)
+
+    def _polish(
+        self, starts: CandidateMoves, xn: np.ndarray, xc: np.ndarray
+    ) -> tuple[CandidateMoves, np.ndarray, np.ndarray]:
+        """Polished copies of ``starts`` (refined moves from the same centres): the moves, their numeric GP
+        inputs and their log EI. Only active numeric coordinates move."""
+        numeric = self.encoding.numeric
+        if self._conditional:
+            movable = self.space.decode_numeric(starts.u)[1][:, numeric]
+        else:
+            movable = np.ones(xn.shape, dtype=bool)
+        pn, log_ei = polish(self.gp, xn, xc, movable, iterations=self.settings.polish_iterations)
+        u = starts.u.copy()
+        u[:, numeric] = np.where(movable, pn, u[:, numeric])
+        radius = np.maximum(starts.radius / 3.0, 0.003)
+        return CandidateMoves(u, radius, starts.centre_rank, np.ones(len(starts), dtype=bool)), pn, log_ei
 
     def _rows(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The GP's inputs of cube points (activity of conditional parameters decoded only where any)."""

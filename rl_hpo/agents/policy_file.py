@@ -154,10 +154,11 @@ class Policy:
     @property
     def search_settings(self) -> Any:
         """The ``SearchSettings`` a candidate policy runs with (its candidate pool and shortlist). A file
-        that does not name an edge rule predates the choice and was made with reflected moves."""
+        that does not name an edge rule or a polishing count predates the choice and was made with
+        reflected moves and without polishing."""
         from rl_hpo.acquisition.search import SearchSettings
 
-        return SearchSettings(**{"edges": "reflect", **self.metadata.get("search", {})})
+        return SearchSettings(**{"edges": "reflect", "n_polish": 0, **self.metadata.get("search", {})})
 
     @property
     def mapping(self) -> ActionMapping:

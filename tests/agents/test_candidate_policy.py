@@ -93,13 +93,14 @@ def test_search_settings_other_than_the_recorded_ones_can_be_given():
     assert given.search_.settings == other and given.search_.gp.warp == "copula"
 
 
-def test_a_policy_file_that_names_no_edge_rule_reflects(tmp_path):
+def test_a_policy_file_that_names_no_edge_rule_or_polishing_reflects_and_does_not_polish(tmp_path):
     folder = _policy(tmp_path)
     meta = json.loads((folder / "policy.json").read_text())
-    del meta["search"]["edges"]
+    del meta["search"]["edges"], meta["search"]["n_polish"]
     (folder / "policy.json").write_text(json.dumps(meta))
-    assert load_policy(folder).search_settings.edges == "reflect"
-    assert SMALL.edges == "clip"
+    settings = load_policy(folder).search_settings
+    assert settings.edges == "reflect" and settings.n_polish == 0
+    assert SMALL.edges == "clip" and SMALL.n_polish == 3
 
 
 def test_feature_names_that_differ_are_refused(tmp_path):
