@@ -224,14 +224,18 @@ class GaussianProcess:
         r = np.sqrt(d2)
         e = np.exp(-_SQRT5 * r)
         ks = signal * (1.0 + _SQRT5 * r + 5.0 / 3.0 * d2) * e
-        # d ks / d xn_p = slope * (xn_p - X_p) / lengthscale_p^2 (Matérn-5/2 is smooth at r = 0).
+        # d ks[s, i] / d xn[s, p] = slope[s, i] * (xn[s, p] - X[i, p]) / lengthscale_p^2 (Matérn-5/2 is smooth
+        # at r = 0), so a weighted sum over i of those is (sum_i c_i) xn[s] - c @ X, without an (s, n, p) array.
         slope = -signal * (5.0 / 3.0) * (1.0 + _SQRT5 * r) * e
-        dks = slope[:, :, None] * (xn[:, None, :] - self._xn[None, :, :]) / np.square(ls_num)
-        w = cho_solve((self._chol, True), ks.T, check_finite=False).T
-        var = np.maximum(signal - np.einsum("sn,sn->s", ks, w), 1e-12)
-        std = np.sqrt(var)
-        d_mean = np.einsum("snp,n->sp", dks, self._alpha)
-        d_std = -np.einsum("sn,snp->sp", w, dks) / std[:, None]
+        inv_ls2 = 1.0 / np.square(ls_num)
+
+        def weighted_dks(c: np.ndarray) -> np.ndarray:
+            return (c.sum(1)[:, None] * xn - c @ self._xn) * inv_ls2
+
+        w = cho_solve((self._chol, True), ks.T, check_finite=False).T  # K^-1 ks
+        std = np.sqrt(np.maximum(signal - (ks * w).sum(1), 1e-12))
+        d_mean = weighted_dks(slope * self._alpha)
+        d_std = -weighted_dks(slope * w) / std[:, None]
         return ks @ self._alpha, std, d_mean, d_std
 
 
