@@ -4,14 +4,14 @@ policy ``deterministic=true|false`` and for ``ei_sampled`` its ``temperature`` (
 
 Each variant runs plain expected improvement (``ei``), optionally its sampled form (``ei_sampled``, the
 untrained policy), and a candidate policy (``ppo``, its trained weights with the variant's search) on the
-first ``--max-tasks`` validation tasks of each suite (``--split train``: train tasks, to compare settings
-by cross-validation inside the train split where a suite's validation split is small), ``--seeds`` seeds
-per task, budget 50, next to random search on the same tasks and seeds. It prints the mean normalized
-regret at 10 / 25 / 50 per suite, method and variant, with the budgets at which the variant is behind
-random search (at the largest excess with the win rate over random search and a Wilcoxon test over tasks,
-so that a tie is told from a loss), and writes every mean curve (budgets 1 to 50) and those excesses as
-JSON. The regrets come from the evaluation core (``rl_hpo.bench.evaluation.regret_at``) with the tasks'
-stored bounds. The test splits are never touched.
+first ``--max-tasks`` validation tasks of each suite (``--split train``: train tasks, to compare settings by
+cross-validation inside the train split where a suite's validation split is small), ``--seeds`` seeds per task
+(from ``--first-seed``, so that a choice can be confirmed on fresh seeds), budget 50, next to random search on
+the same tasks and seeds. It prints the mean normalized regret at 10 / 25 / 50 per suite, method and variant,
+with the budgets at which the variant is behind random search (at the largest excess with the win rate over
+random search and a Wilcoxon test over tasks, so that a tie is told from a loss), and writes every mean curve
+(budgets 1 to 50) and those excesses as JSON. The regrets come from the evaluation core
+(``rl_hpo.bench.evaluation.regret_at``) with the tasks' stored bounds. The test splits are never touched.
 
 Usage::
 
@@ -154,6 +154,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--policy", default=POLICY, help=f"a candidate policy folder (default: {POLICY})")
     parser.add_argument("--suites", default=SUITES, help=f"comma-separated suites (default: {SUITES})")
     parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument(
+        "--first-seed", type=int, default=0, help="seeds first-seed .. first-seed + seeds - 1 (fresh seeds to confirm)"
+    )
     parser.add_argument("--max-tasks", type=int, default=16)
     parser.add_argument(
         "--split", choices=("validation", "train"), default="validation", help="the tasks' split (never test)"
@@ -168,7 +171,7 @@ def main(argv: list[str] | None = None) -> None:
 
     policy = load_policy(args.policy)
     tasks = TrainConfig(suites=tuple(args.suites.split(",")), eval_split=args.split).validation_tasks(args.max_tasks)
-    seeds = list(range(args.seeds))
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     reported = [b for b in REPORTED if b <= args.budget]
     table: dict[str, Any] = {"command": vars(args), "cpu_kernels": cpu_kernels(), "curves": {}, "behind_random": {}}
     for suite, suite_tasks in tasks.items():

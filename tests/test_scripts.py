@@ -458,6 +458,18 @@ def test_decision_overhead_prints_a_figure_per_method_and_trial() -> None:
     assert "random" in out and "ei" in out
 
 
+def test_compare_search_settings_runs_the_seeds_it_is_given(tmp_path: Path) -> None:
+    def curve(*seeds: str) -> np.ndarray:
+        out = tmp_path / f"{'_'.join(seeds)}.json"
+        args = ["--variant", "edges=clip", "--methods", "ei", "--suites", "synthetic/mixed", "--max-tasks", "1"]
+        _run("scripts/compare_search_settings.py", *args, "--budget", "8", *seeds, "--out", str(out))
+        return np.array(json.loads(out.read_text())["curves"]["synthetic/mixed"]["ei edges=clip"])
+
+    first, second = curve("--seeds", "1"), curve("--seeds", "1", "--first-seed", "1")
+    assert not np.allclose(first, second)
+    np.testing.assert_allclose(curve("--seeds", "2"), (first + second) / 2)
+
+
 def test_compare_search_settings_prints_and_writes_each_variant(tmp_path: Path) -> None:
     out = tmp_path / "table.json"
     stdout = _run(
