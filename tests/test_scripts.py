@@ -432,6 +432,16 @@ def test_the_polishing_study_script_writes_its_tables(tmp_path: Path) -> None:
         assert (tmp_path / f"{name}.json").is_file()
 
 
+def test_the_policy_polishing_study_script_writes_its_four_tables(tmp_path: Path) -> None:
+    args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "1", "--budget", "8"]
+    _run("benchmarks/search_settings/polish_policy.sh", *args, env={"OUT": str(tmp_path)})
+    for name in ("validation", "train", "validation_fresh", "train_fresh"):
+        table = json.loads((tmp_path / f"polish_policy_{name}.json").read_text())
+        assert "ppo n_polish=3,polish_iterations=5" in table["curves"]["synthetic/mixed"]
+    fresh = json.loads((tmp_path / "polish_policy_validation_fresh.json").read_text())
+    assert fresh["command"]["first_seed"] == 10
+
+
 def test_the_initial_design_study_script_writes_its_table(tmp_path: Path) -> None:
     args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "1", "--budget", "12", "--methods", "ei"]
     stdout = _run("benchmarks/search_settings/initial_design.sh", *args, env={"OUT": str(tmp_path)})
