@@ -9,9 +9,11 @@ cross-validation inside the train split where a suite's validation split is smal
 (from ``--first-seed``, so that a choice can be confirmed on fresh seeds), budget 50, next to random search on
 the same tasks and seeds. It prints the mean normalized regret at 10 / 25 / 50 per suite, method and variant,
 with the budgets at which the variant is behind random search (at the largest excess with the win rate over
-random search and a Wilcoxon test over tasks, so that a tie is told from a loss), and writes every mean curve
-(budgets 1 to 50) and those excesses as JSON. The regrets come from the evaluation core
-(``rl_hpo.bench.evaluation.regret_at``) with the tasks' stored bounds. The test splits are never touched.
+random search and a Wilcoxon test over tasks, so that a tie is told from a loss) and, for each variant after
+the first, its paired difference from the first (win rate, Wilcoxon p over tasks: is a gap more than the noise
+of its seeds?), and writes every mean curve (budgets 1 to 50), those excesses and those pairings as JSON. The
+regrets come from the evaluation core (``rl_hpo.bench.evaluation.regret_at``) with the tasks' stored bounds.
+The test splits are never touched.
 
 Usage::
 
@@ -132,6 +134,33 @@ def behind_random(curves: np.ndarray, random_curves: np.ndarray) -> dict[str, An
     }
 
 
+def against_first(curves: np.ndarray, first: np.ndarray, budgets: Sequence[int]) -> dict[str, dict[str, Any]]:
+    """A variant's runs paired with the first variant's (same tasks and seeds) at each budget: the difference
+    of mean regrets (negative: the variant is ahead), its win rate on (task, seed) pairs and the two-sided
+    Wilcoxon p-value over tasks, as a study's report tests methods (``rl_hpo.bench.metrics``)."""
+    out = {}
+    for b in budgets:
+        a, f = curves[:, :, b - 1], first[:, :, b - 1]
+        p = metrics.wilcoxon_pvalue(a.mean(axis=1), f.mean(axis=1))
+        out[str(b)] = {
+            "difference": float(a.mean() - f.mean()),
+            "win_rate": metrics.win_rate(a, f),
+            "wilcoxon_p": None if np.isnan(p) else p,
+        }
+    return out
+
+
+def describe_pairing(paired: dict[str, dict[str, Any]], first: str) -> str:
+    """``against edges=reflect at 10 / 25 / 50: -0.0021 (win rate 0.58, p 0.31) / ...``."""
+    cells = [
+        f"{c['difference']:+.4f} (win rate {c['win_rate']:.2f}, p "
+        + ("-" if c["wilcoxon_p"] is None else f"{c['wilcoxon_p']:.2f}")
+        + ")"
+        for c in paired.values()
+    ]
+    return f"against {first} at {' / '.join(paired)}: " + " / ".join(cells)
+
+
 def describe(behind: dict[str, Any]) -> str:
     """``behind random at [8, 9] (largest +0.0007 at 8, win rate 0.55, Wilcoxon p 0.80)`` or ``... at no
     budget``."""
@@ -173,16 +202,24 @@ def main(argv: list[str] | None = None) -> None:
     tasks = TrainConfig(suites=tuple(args.suites.split(",")), eval_split=args.split).validation_tasks(args.max_tasks)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     reported = [b for b in REPORTED if b <= args.budget]
-    table: dict[str, Any] = {"command": vars(args), "cpu_kernels": cpu_kernels(), "curves": {}, "behind_random": {}}
+    table: dict[str, Any] = {
+        "command": vars(args),
+        "cpu_kernels": cpu_kernels(),
+        "curves": {},
+        "behind_random": {},
+        "against_first": {},
+    }
     for suite, suite_tasks in tasks.items():
         start = time.perf_counter()
         random_curves = run_curves(make_factory("random", {}, policy), suite_tasks, seeds, args.budget)
         random_curve = random_curves.mean(axis=(0, 1))
         table["curves"][suite] = {"random": random_curve.tolist()}
         table["behind_random"][suite] = {}
+        table["against_first"][suite] = {}
         at = " / ".join(f"{random_curve[b - 1]:.4f}" for b in reported)
         print(f"{suite} ({len(suite_tasks)} tasks) random: {at}", flush=True)
         for method in methods:
+            first_text, first_curves = None, None
             for text, variant in variants.items():
                 curves = run_curves(make_factory(method, variant, policy), suite_tasks, seeds, args.budget)
                 curve = curves.mean(axis=(0, 1))
@@ -195,6 +232,12 @@ def main(argv: list[str] | None = None) -> None:
                     + f"  {describe(behind)}  ({time.perf_counter() - start:.0f} s)",
                     flush=True,
                 )
+                if first_curves is None:
+                    first_text, first_curves = text, curves
+                else:
+                    paired = against_first(curves, first_curves, reported)
+                    table["against_first"][suite][f"{method} {text}"] = paired
+                    print(f"    {describe_pairing(paired, first_text)}", flush=True)
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(table) + "\n")

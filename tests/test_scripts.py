@@ -487,6 +487,7 @@ def test_compare_search_settings_prints_and_writes_each_variant(tmp_path: Path) 
         "--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "1", "--budget", "8", "--out", str(out),
     )  # fmt: skip
     assert "synthetic/mixed ei edges=reflect:" in stdout and "synthetic/mixed ppo edges=clip,n_initial=3:" in stdout
+    assert "against edges=reflect at " in stdout
     table = json.loads(out.read_text())
     assert table["cpu_kernels"]["blas"]  # the kernels the curves were computed with
     curves = table["curves"]["synthetic/mixed"]
@@ -526,6 +527,25 @@ def test_compare_search_settings_tells_a_tie_with_random_search_from_a_loss() ->
     assert large["budgets"] == [1, 2, 3, 4, 5, 6] and large["win_rate"] == 0.0 and large["wilcoxon_p"] < 0.01
     assert describe(small).startswith("behind random at [4] (largest +0.0020 at 4, win rate 0.")
     json.dumps(small)  # the script writes it as JSON
+
+
+def test_compare_search_settings_pairs_each_variant_with_the_first() -> None:
+    against_first, describe_pairing = _import_from(
+        "scripts/compare_search_settings.py", "against_first", "describe_pairing"
+    )
+    rng = np.random.default_rng(1)
+    first = rng.uniform(0.2, 0.4, (12, 10, 50))  # (tasks, seeds, budgets)
+    noise = rng.normal(0.0, 0.1, first.shape)
+    noisy = first + noise - noise.mean(axis=(0, 1))  # the same mean, seed by seed noise
+    better = first - 0.02
+    tie = against_first(noisy, first, [10, 50])
+    assert tie["10"]["difference"] == pytest.approx(0.0, abs=1e-12) and tie["50"]["wilcoxon_p"] > 0.05
+    assert 0.35 < tie["10"]["win_rate"] < 0.65
+    win = against_first(better, first, [25])["25"]
+    assert win["difference"] == pytest.approx(-0.02) and win["win_rate"] == 1.0 and win["wilcoxon_p"] < 0.01
+    text = describe_pairing(against_first(better, first, [10, 50]), "n_polish=0")
+    assert text.startswith("against n_polish=0 at 10 / 50: -0.0200 (win rate 1.00, p 0.00) / -0.0200")
+    json.dumps(tie)  # the script writes it as JSON
 
 
 def test_compare_search_settings_varies_the_temperature_of_sampled_ei(tmp_path: Path) -> None:
