@@ -442,6 +442,14 @@ def test_the_policy_polishing_study_script_writes_its_four_tables(tmp_path: Path
     assert fresh["command"]["first_seed"] == 10
 
 
+def test_the_warp_study_script_pairs_each_warp_with_none(tmp_path: Path) -> None:
+    args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "2", "--budget", "8", "--methods", "ei"]
+    _run("benchmarks/search_settings/warp.sh", *args, env={"OUT": str(tmp_path)})
+    for name in ("warp_validation", "warp_train"):
+        paired = json.loads((tmp_path / f"{name}.json").read_text())["against_first"]["synthetic/mixed"]
+        assert set(paired) == {"ei warp=yeo-johnson", "ei warp=copula"}
+
+
 def test_the_initial_design_study_script_writes_its_table(tmp_path: Path) -> None:
     args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "1", "--budget", "12", "--methods", "ei"]
     stdout = _run("benchmarks/search_settings/initial_design.sh", *args, env={"OUT": str(tmp_path)})
