@@ -46,12 +46,12 @@ def polish(
             log EI separates).
 
     Returns:
-        ``(xn, log_ei)``: the polished numeric coordinates and their log EI. A start the optimizer did not
-        improve comes back unchanged.
+        ``(xn, mean, std)``: the polished numeric coordinates and the GP's prediction there. A start the
+        optimizer did not improve comes back unchanged.
     """
-    start_log_ei = log_expected_improvement(*gp.predict(xn, xc), gp.y_best)
+    start_mean, start_std = gp.predict(xn, xc)
     if not movable.any():
-        return xn, start_log_ei
+        return xn, start_mean, start_std
     shape = xn.shape
     lower = np.where(movable, 0.0, xn).ravel()
     upper = np.where(movable, 1.0, xn).ravel()
@@ -69,6 +69,7 @@ def polish(
         options={"maxiter": iterations},
     )
     polished = np.clip(result.x.reshape(shape), lower.reshape(shape), upper.reshape(shape))
-    log_ei = log_expected_improvement(*gp.predict(polished, xc), gp.y_best)
-    better = np.isfinite(log_ei) & (log_ei > start_log_ei)
-    return np.where(better[:, None], polished, xn), np.where(better, log_ei, start_log_ei)
+    mean, std = gp.predict(polished, xc)
+    log_ei = log_expected_improvement(mean, std, gp.y_best)
+    better = np.isfinite(log_ei) & (log_ei > log_expected_improvement(start_mean, start_std, gp.y_best))
+    return np.where(better[:, None], polished, xn), np.where(better, mean, start_mean), np.where(better, std, start_std)

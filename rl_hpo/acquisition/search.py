@@ -98,10 +98,11 @@ class SearchSettings:
             of the general policy (``benchmarks/search_settings``).
         n_polish: how many of the best candidates by expected improvement are polished by L-BFGS-B on
             log EI over their numeric coordinates (``rl_hpo.acquisition.polish``); the polished points join
-            the pool as refined moves. Off (0) by default: with 3, plain EI and the general policy gained
-            about a quarter at 50 evaluations on lcbench, whose best configurations sit on bounds, and lost
-            a little on synthetic/mixed, and a decision took about 1.5 ms longer
-            (``benchmarks/search_settings/polish.sh``).
+            the pool as refined moves. Off (0) by default: with 3, plain EI and the general policy gained a
+            fifth to a quarter at 50 evaluations on lcbench's train tasks, whose best configurations sit on
+            bounds, but nothing consistent elsewhere (confirmed for the policy on fresh seeds), and a
+            decision took about 1.5 ms longer (``benchmarks/search_settings/polish.sh``,
+            ``polish_policy.sh``).
         polish_iterations: L-BFGS-B iterations of that polishing.
     """
 
@@ -287,12 +288,11 @@ class CandidateSearch:
             log_ei = np.concatenate([log_ei, log_expected_improvement(m2, s2, self.gp.y_best)])
             if s.n_polish and xn.shape[1]:
                 top = np.argsort(-log_ei, kind="stable")[: s.n_polish]
-                polished, pn, p_log_ei = self._polish(moves.take(top), xn[top], xc[top])
-                pm, ps = self.gp.predict(pn, xc[top])
+                polished, pn, pm, ps = self._polish(moves.take(top), xn[top], xc[top])
                 moves = CandidateMoves.concat([moves, polished])
                 xn, xc = np.concatenate([xn, pn]), np.concatenate([xc, xc[top]])
                 mean, std = np.concatenate([mean, pm]), np.concatenate([std, ps])
-                log_ei = np.concatenate([log_ei, p_log_ei])
+                log_ei = np.concatenate([log_ei, log_expected_improvement(pm, ps, self.gp.y_best)])
         if pending is not None and len(pending):
             fresh = ~self._repeats(moves.u, np.asarray(pending, dtype=float).reshape(-1, dim))
             if fresh.sum() >= s.n_candidates and not fresh.all():
@@ -306,19 +306,19 @@ class CandidateSearch:
 
     def _polish(
         self, starts: CandidateMoves, xn: np.ndarray, xc: np.ndarray
-    ) -> tuple[CandidateMoves, np.ndarray, np.ndarray]:
+    ) -> tuple[CandidateMoves, np.ndarray, np.ndarray, np.ndarray]:
         """Polished copies of ``starts`` (refined moves from the same centres): the moves, their numeric GP
-        inputs and their log EI. Only active numeric coordinates move."""
+        inputs and the GP's mean and standard deviation there. Only active numeric coordinates move."""
         numeric = self.encoding.numeric
         if self._conditional:
             movable = self.space.decode_numeric(starts.u)[1][:, numeric]
         else:
             movable = np.ones(xn.shape, dtype=bool)
-        pn, log_ei = polish(self.gp, xn, xc, movable, iterations=self.settings.polish_iterations)
+        pn, mean, std = polish(self.gp, xn, xc, movable, iterations=self.settings.polish_iterations)
         u = starts.u.copy()
         u[:, numeric] = np.where(movable, pn, u[:, numeric])
         radius = np.maximum(starts.radius / 3.0, 0.003)
-        return CandidateMoves(u, radius, starts.centre_rank, np.ones(len(starts), dtype=bool)), pn, log_ei
+        return CandidateMoves(u, radius, starts.centre_rank, np.ones(len(starts), dtype=bool)), pn, mean, std
 
     def _rows(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The GP's inputs of cube points (activity of conditional parameters decoded only where any)."""
