@@ -442,12 +442,18 @@ def test_the_policy_polishing_study_script_writes_its_four_tables(tmp_path: Path
     assert fresh["command"]["first_seed"] == 10
 
 
-def test_the_warp_study_script_pairs_each_warp_with_none(tmp_path: Path) -> None:
-    args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "2", "--budget", "8", "--methods", "ei"]
-    _run("benchmarks/search_settings/warp.sh", *args, env={"OUT": str(tmp_path)})
-    for name in ("warp_validation", "warp_train"):
-        paired = json.loads((tmp_path / f"{name}.json").read_text())["against_first"]["synthetic/mixed"]
-        assert set(paired) == {"ei warp=yeo-johnson", "ei warp=copula"}
+@pytest.mark.parametrize(
+    ("script", "variants"),
+    [("warp", {"ei warp=yeo-johnson", "ei warp=copula"}), ("refit", {"ei refit_every=1"})],
+)
+def test_a_search_setting_study_script_pairs_each_variant_with_the_default(
+    tmp_path: Path, script: str, variants: set[str]
+) -> None:
+    args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "2", "--budget", "14", "--methods", "ei"]
+    _run(f"benchmarks/search_settings/{script}.sh", *args, env={"OUT": str(tmp_path)})
+    for split in ("validation", "train"):
+        paired = json.loads((tmp_path / f"{script}_{split}.json").read_text())["against_first"]["synthetic/mixed"]
+        assert set(paired) == variants
 
 
 def test_the_initial_design_study_script_writes_its_table(tmp_path: Path) -> None:
