@@ -89,7 +89,9 @@ class SearchSettings:
         refit_every: re-estimate the GP's hyperparameters every this many evaluations once more than
             ``refit_all_until`` points are known (always before).
         refit_all_until: see ``refit_every``.
-        warp: the GP's output warp (``rl_hpo.acquisition.gp.WARPS``).
+        warp: the GP's output warp (``rl_hpo.acquisition.gp.WARPS``). None by default: on validation and
+            train splits the copula warp raised the regret almost everywhere and Yeo-Johnson mostly
+            (``benchmarks/search_settings/warp.sh``).
         n_perturbed: how many coordinates a local move changes, on average (all of them in spaces of at
             most this many parameters; at least one).
         edges: how local moves treat the faces of the cube (``rl_hpo.acquisition.moves.EDGES``). Clipping
