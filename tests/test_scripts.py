@@ -444,15 +444,19 @@ def test_the_policy_polishing_study_script_writes_its_four_tables(tmp_path: Path
 
 @pytest.mark.parametrize(
     ("script", "variants"),
-    [("warp", {"ei warp=yeo-johnson", "ei warp=copula"}), ("refit", {"ei refit_every=1"})],
+    [
+        ("benchmarks/search_settings/warp.sh", {"ei warp=yeo-johnson", "ei warp=copula"}),
+        ("benchmarks/search_settings/refit.sh", {"ei refit_every=1"}),
+    ],
 )
 def test_a_search_setting_study_script_pairs_each_variant_with_the_default(
     tmp_path: Path, script: str, variants: set[str]
 ) -> None:
     args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "2", "--budget", "14", "--methods", "ei"]
-    _run(f"benchmarks/search_settings/{script}.sh", *args, env={"OUT": str(tmp_path)})
+    _run(script, *args, env={"OUT": str(tmp_path)})
+    name = Path(script).stem
     for split in ("validation", "train"):
-        paired = json.loads((tmp_path / f"{script}_{split}.json").read_text())["against_first"]["synthetic/mixed"]
+        paired = json.loads((tmp_path / f"{name}_{split}.json").read_text())["against_first"]["synthetic/mixed"]
         assert set(paired) == variants
 
 
