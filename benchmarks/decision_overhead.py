@@ -17,11 +17,13 @@ trajectory, whose cost would be some fifteen minutes of CPU on this 2-core machi
 Run:
     python benchmarks/decision_overhead.py                  # all methods, one seed
     python benchmarks/decision_overhead.py --methods tpe,gp --seeds 3 --gp-500
+    python benchmarks/decision_overhead.py --methods ppo,ei --search n_polish=3   # another candidate search
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import platform
 import statistics
@@ -31,7 +33,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import rl_hpo
-from rl_hpo.agents.policy_file import default_policy_path
+from rl_hpo.acquisition.search import SearchSettings
+from rl_hpo.agents.policy_file import default_policy_path, load_policy
 from rl_hpo.optimizer import make_optimizer
 from rl_hpo.space import Float, Int, SearchSpace
 from rl_hpo.tasks.base import Fidelity
@@ -68,6 +71,8 @@ class Settings:
     """GP runs its own trajectory up to this checkpoint"""
     gp_500: bool = False
     """measure GP at trial 500 after 500 random start-up trials"""
+    search: dict[str, int | str] = field(default_factory=dict)
+    """changes to the candidate search of ppo and ei (``SearchSettings`` fields), e.g. ``{"n_polish": 3}``"""
 
 
 def objective(config: dict, epoch: float | None) -> float:
@@ -80,12 +85,18 @@ def objective(config: dict, epoch: float | None) -> float:
     return value
 
 
-def time_run(method: str, seed: int, n_trials: int, **options) -> tuple[np.ndarray, np.ndarray]:
-    """Seconds of every ask() and tell() of one sequential run of ``n_trials`` trials."""
+def time_run(
+    method: str, seed: int, n_trials: int, search: dict[str, int | str] | None = None, **options
+) -> tuple[np.ndarray, np.ndarray]:
+    """Seconds of every ask() and tell() of one sequential run of ``n_trials`` trials; ``search`` changes the
+    candidate search of ppo (from its policy file's) and ei (from the defaults)."""
     if method in MULTI_FIDELITY:
         options["fidelity"] = EPOCHS
     if method == "ppo":
         options.setdefault("policy", default_policy_path())
+    if search and method in ("ppo", "ei"):
+        base = load_policy(options["policy"]).search_settings if method == "ppo" else SearchSettings()
+        options["settings"] = dataclasses.replace(base, **search)
     opt = make_optimizer(method, LCBENCH_LIKE, seed=seed, **options)
     ask_s, tell_s = np.empty(n_trials), np.empty(n_trials)
     for i in range(n_trials):
@@ -108,7 +119,7 @@ def measure(settings: Settings) -> dict[str, dict[int, tuple[float, float] | Non
         totals: dict[int, list[float]] = {n: [] for n in settings.checkpoints}
         tells: dict[int, list[float]] = {n: [] for n in settings.checkpoints}
         for seed in range(settings.seeds):
-            ask_s, tell_s = time_run(method, seed, last) if reachable else (np.empty(0), np.empty(0))
+            ask_s, tell_s = time_run(method, seed, last, settings.search) if reachable else (np.empty(0), np.empty(0))
             for n in reachable:
                 window = slice(n, n + settings.window)
                 totals[n].extend(ask_s[window] + tell_s[window])
@@ -151,7 +162,16 @@ def parse() -> Settings:
     parser.add_argument("--seeds", type=int, default=defaults.seeds, help="seeds per method")
     parser.add_argument("--gp-max", type=int, default=defaults.gp_max, help="GP's last own-trajectory checkpoint")
     parser.add_argument("--gp-500", action="store_true", help="GP at 500 after 500 random start-up trials")
+    parser.add_argument(
+        "--search", default="", help="key=value[,key=value]: SearchSettings changes for ppo and ei (e.g. n_polish=3)"
+    )
     args = parser.parse_args()
+    search = {}
+    for part in filter(None, args.search.split(",")):
+        key, sep, value = part.partition("=")
+        if not sep:
+            parser.error(f"--search takes key=value[,key=value]; got {args.search!r}.")
+        search[key.strip()] = int(value) if value.strip().isdigit() else value.strip()
     return Settings(
         methods=args.methods.split(","),
         checkpoints=[int(n) for n in args.checkpoints.split(",")],
@@ -159,6 +179,7 @@ def parse() -> Settings:
         seeds=args.seeds,
         gp_max=args.gp_max,
         gp_500=args.gp_500,
+        search=search,
     )
 
 

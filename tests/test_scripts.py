@@ -484,6 +484,28 @@ def test_estimate_yahpo_bounds_writes_an_instance_s_bounds(tmp_path: Path) -> No
 def test_decision_overhead_prints_a_figure_per_method_and_trial() -> None:
     out = _run("benchmarks/decision_overhead.py", "--methods", "random,ei", "--checkpoints", "3", "--window", "2")
     assert "random" in out and "ei" in out
+    args = ["--methods", "ppo,ei", "--checkpoints", "8", "--window", "2", "--search", "n_polish=2"]
+    out = _run("benchmarks/decision_overhead.py", *args)
+    assert "search={'n_polish': 2}" in out and "| ppo |" in out and "| ei |" in out
+
+
+def test_decision_overhead_times_the_candidate_search_it_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    (time_run,) = _import_from("benchmarks/decision_overhead.py", "time_run")
+    import rl_hpo.acquisition.search as search_module
+
+    calls = []
+    original = search_module.polish
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs["iterations"])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(search_module, "polish", counting)
+    time_run("ei", 0, 8, {"n_polish": 2, "polish_iterations": 3})
+    assert calls and set(calls) == {3}
+    calls.clear()
+    time_run("ppo", 0, 8)  # the shipped policy's own search: no polishing
+    assert calls == []
 
 
 def test_compare_search_settings_runs_the_seeds_it_is_given(tmp_path: Path) -> None:
