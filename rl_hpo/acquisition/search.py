@@ -103,7 +103,7 @@ class SearchSettings:
             the pool as refined moves. Off (0) by default: with 3, plain EI and the general policy gained a
             fifth to a quarter at 50 evaluations on lcbench's train tasks, whose best configurations sit on
             bounds, but nothing consistent elsewhere (confirmed for the policy on fresh seeds), and a
-            decision took about 1.5 ms longer (``benchmarks/search_settings/polish.sh``,
+            decision took about 2 ms longer (``benchmarks/search_settings/polish.sh``,
             ``polish_policy.sh``).
         polish_iterations: L-BFGS-B iterations of that polishing.
     """
