@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import rl_hpo
-from rl_hpo.acquisition.search import SearchSettings
+from rl_hpo.acquisition.search import SearchSettings, parse_changes
 from rl_hpo.agents.policy_file import default_policy_path, load_policy
 from rl_hpo.optimizer import make_optimizer
 from rl_hpo.space import Float, Int, SearchSpace
@@ -166,12 +166,10 @@ def parse() -> Settings:
         "--search", default="", help="key=value[,key=value]: SearchSettings changes for ppo and ei (e.g. n_polish=3)"
     )
     args = parser.parse_args()
-    search = {}
-    for part in filter(None, args.search.split(",")):
-        key, sep, value = part.partition("=")
-        if not sep:
-            parser.error(f"--search takes key=value[,key=value]; got {args.search!r}.")
-        search[key.strip()] = int(value) if value.strip().isdigit() else value.strip()
+    try:
+        search = parse_changes(args.search)
+    except ValueError as error:
+        parser.error(str(error))
     return Settings(
         methods=args.methods.split(","),
         checkpoints=[int(n) for n in args.checkpoints.split(",")],

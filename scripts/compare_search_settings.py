@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from rl_hpo.acquisition.search import parse_changes
 from rl_hpo.agents.candidate_policy_optimizer import CandidatePolicyOptimizer
 from rl_hpo.agents.policy_file import Policy, load_policy
 from rl_hpo.agents.train_settings import TrainConfig
@@ -52,13 +53,10 @@ REPORTED = (10, 25, 50)
 
 def parse_variant(text: str) -> dict[str, Any]:
     """``"edges=clip,n_initial=10"`` -> ``{"edges": "clip", "n_initial": 10}``."""
-    out: dict[str, Any] = {}
-    for part in text.split(","):
-        key, sep, value = part.partition("=")
-        if not sep:
-            raise SystemExit(f"A variant is key=value[,key=value]; got {text!r}.")
-        out[key.strip()] = int(value) if value.strip().isdigit() else value.strip()
-    return out
+    try:
+        return dict(parse_changes(text))
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
 
 
 def make_factory(method: str, variant: dict[str, Any], policy: Policy) -> Callable[[SearchSpace, int], Optimizer]:

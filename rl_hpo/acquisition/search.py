@@ -40,6 +40,7 @@ __all__ = [
     "CandidateSearch",
     "Proposal",
     "SearchSettings",
+    "parse_changes",
 ]
 
 #: Per-candidate features, in column order.
@@ -145,6 +146,20 @@ class SearchSettings:
 
     def to_dict(self) -> dict[str, int | str]:
         return dict(self.__dict__)
+
+
+def parse_changes(text: str) -> dict[str, int | str]:
+    """Settings changes as scripts take them on the command line: ``"edges=clip,n_polish=3"`` ->
+    ``{"edges": "clip", "n_polish": 3}`` (a value of digits becomes an int). Raises ``ValueError`` on a part
+    without ``=``."""
+    out: dict[str, int | str] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, value = part.partition("=")
+        if not sep:
+            raise ValueError(f"Settings changes are key=value[,key=value]; got {text!r}.")
+        value = value.strip()
+        out[key.strip()] = int(value) if value.isdigit() else value
+    return out
 
 
 @dataclass

@@ -9,6 +9,7 @@ from rl_hpo.acquisition.search import (
     N_FEATURES,
     CandidateSearch,
     SearchSettings,
+    parse_changes,
 )
 from rl_hpo.space import Categorical, Condition, Float, Int, SearchSpace
 
@@ -93,3 +94,10 @@ def test_pending_points_leave_the_shortlist():
 
     assert repeated(search.propose()) > 0  # on a 10 x 10 grid, the shortlist repeats pending configurations
     assert repeated(search.propose(pending)) == 0
+
+
+def test_settings_changes_are_parsed_from_text():
+    assert parse_changes("edges=clip, n_polish=3") == {"edges": "clip", "n_polish": 3}
+    assert parse_changes("") == {}
+    with pytest.raises(ValueError, match="key=value"):
+        parse_changes("n_polish")
