@@ -423,6 +423,15 @@ def test_the_edge_rule_study_script_writes_its_table(tmp_path: Path) -> None:
     assert (tmp_path / "edges.txt").read_text() == stdout and (tmp_path / "edges.json").is_file()
 
 
+def test_a_comparison_on_both_splits_writes_a_table_per_split(tmp_path: Path) -> None:
+    args = ["--variant", "edges=clip", "--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "1"]
+    _run("benchmarks/search_settings/both_splits.sh", "mine", *args, "--budget", "6", "--methods", "ei",
+         env={"OUT": str(tmp_path)})  # fmt: skip
+    for split in ("validation", "train"):
+        table = json.loads((tmp_path / f"mine_{split}.json").read_text())
+        assert table["command"]["split"] == split and (tmp_path / f"mine_{split}.txt").is_file()
+
+
 def test_the_polishing_study_script_writes_its_tables(tmp_path: Path) -> None:
     args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "1", "--budget", "8", "--methods", "ei"]
     _run("benchmarks/search_settings/polish.sh", *args, env={"OUT": str(tmp_path)})

@@ -4,11 +4,4 @@
 # 10 seeds) and, by cross-validation inside train, on the first 24 train tasks per suite (5 seeds).
 # Extra arguments go to both runs (e.g. --suites, --seeds, --max-tasks for a quick look).
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-out=${OUT:-benchmarks/search_settings}
-mkdir -p "$out"
-variants=(--variant n_polish=0 --variant n_polish=3)
-python scripts/compare_search_settings.py "${variants[@]}" --seeds 10 --max-tasks 16 \
-  --out "$out/polish_validation.json" "$@" | tee "$out/polish_validation.txt"
-python scripts/compare_search_settings.py "${variants[@]}" --split train --seeds 5 --max-tasks 24 \
-  --out "$out/polish_train.json" "$@" | tee "$out/polish_train.txt"
+exec "$(dirname "$0")/both_splits.sh" polish --variant n_polish=0 --variant n_polish=3 "$@"

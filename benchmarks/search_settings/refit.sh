@@ -4,11 +4,4 @@
 # plain EI and the shipped general policy, on the validation splits (16 tasks per suite, 10 seeds) and the
 # first 24 train tasks per suite (5 seeds), each paired with the default. Extra arguments go to both runs.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-out=${OUT:-benchmarks/search_settings}
-mkdir -p "$out"
-variants=(--variant refit_every=4 --variant refit_every=1)
-python scripts/compare_search_settings.py "${variants[@]}" --seeds 10 --max-tasks 16 \
-  --out "$out/refit_validation.json" "$@" | tee "$out/refit_validation.txt"
-python scripts/compare_search_settings.py "${variants[@]}" --split train --seeds 5 --max-tasks 24 \
-  --out "$out/refit_train.json" "$@" | tee "$out/refit_train.txt"
+exec "$(dirname "$0")/both_splits.sh" refit --variant refit_every=4 --variant refit_every=1 "$@"

@@ -5,11 +5,4 @@
 # inside train, on the first 24 train tasks per suite (5 seeds). Each warp is paired with none (win rate,
 # Wilcoxon p over tasks). Extra arguments go to both runs (e.g. --suites, --seeds, --max-tasks).
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-out=${OUT:-benchmarks/search_settings}
-mkdir -p "$out"
-variants=(--variant warp=none --variant warp=yeo-johnson --variant warp=copula)
-python scripts/compare_search_settings.py "${variants[@]}" --seeds 10 --max-tasks 16 \
-  --out "$out/warp_validation.json" "$@" | tee "$out/warp_validation.txt"
-python scripts/compare_search_settings.py "${variants[@]}" --split train --seeds 5 --max-tasks 24 \
-  --out "$out/warp_train.json" "$@" | tee "$out/warp_train.txt"
+exec "$(dirname "$0")/both_splits.sh" warp --variant warp=none --variant warp=yeo-johnson --variant warp=copula "$@"
