@@ -101,3 +101,22 @@ def test_a_search_offers_polished_candidates_and_moves_only_active_numeric_coord
 def test_settings_reject_a_negative_polishing_count():
     with pytest.raises(ValueError, match="'n_polish' parameter"):
         SearchSettings(n_polish=-1)
+
+
+@pytest.mark.parametrize(
+    "space",
+    [
+        SearchSpace({"a": Categorical(["x", "y", "z"]), "b": Categorical(["u", "v"])}),  # nothing numeric
+        SearchSpace({"kind": Categorical(["a", "b"]), "y": Float(0, 1, condition=Condition("kind", "b"))}),
+    ],
+    ids=["categorical-only", "conditional"],
+)
+def test_polishing_leaves_spaces_without_movable_coordinates_working(space):
+    search = CandidateSearch(space, horizon=20, rng=np.random.default_rng(0), settings=SearchSettings(n_polish=3))
+    rng = np.random.default_rng(1)
+    for _ in range(6):
+        u = rng.random(space.dim)
+        search.add(u, float(-np.sum((u - 0.4) ** 2)))
+    pending = search.propose().u[:3]  # as if three trials were running
+    proposal = search.propose(pending)
+    assert np.isfinite(proposal.log_ei).all() and np.all((proposal.u >= 0) & (proposal.u <= 1))
