@@ -54,7 +54,7 @@ REPORTED = (10, 25, 50)
 def parse_variant(text: str) -> dict[str, Any]:
     """``"edges=clip,n_initial=10"`` -> ``{"edges": "clip", "n_initial": 10}``."""
     try:
-        return dict(parse_changes(text))
+        return parse_changes(text)
     except ValueError as error:
         raise SystemExit(str(error)) from None
 
@@ -148,13 +148,15 @@ def against_first(curves: np.ndarray, first: np.ndarray, budgets: Sequence[int])
     return out
 
 
+def _p_value(p: float | None) -> str:
+    """A Wilcoxon p-value as printed: two decimals, ``-`` where no test was possible."""
+    return "-" if p is None else f"{p:.2f}"
+
+
 def describe_pairing(paired: dict[str, dict[str, Any]], first: str) -> str:
     """``against edges=reflect at 10 / 25 / 50: -0.0021 (win rate 0.58, p 0.31) / ...``."""
     cells = [
-        f"{c['difference']:+.4f} (win rate {c['win_rate']:.2f}, p "
-        + ("-" if c["wilcoxon_p"] is None else f"{c['wilcoxon_p']:.2f}")
-        + ")"
-        for c in paired.values()
+        f"{c['difference']:+.4f} (win rate {c['win_rate']:.2f}, p {_p_value(c['wilcoxon_p'])})" for c in paired.values()
     ]
     return f"against {first} at {' / '.join(paired)}: " + " / ".join(cells)
 
@@ -166,9 +168,7 @@ def describe(behind: dict[str, Any]) -> str:
         return "behind random at no budget"
     return (
         f"behind random at {behind['budgets']} (largest {behind['largest']:+.4f} at {behind['at']}, "
-        f"win rate {behind['win_rate']:.2f}, Wilcoxon p "
-        + ("-" if behind["wilcoxon_p"] is None else f"{behind['wilcoxon_p']:.2f}")
-        + ")"
+        f"win rate {behind['win_rate']:.2f}, Wilcoxon p {_p_value(behind['wilcoxon_p'])})"
     )
 
 
