@@ -136,6 +136,7 @@ class GaussianProcess:
         self._xc = np.empty((0, encoding.categorical.size), dtype=int)
         self._alpha = np.empty(0)
         self._chol = np.empty((0, 0))
+        self._k_inv: np.ndarray | None = None  # K^-1, computed on demand by predict_gradient
         self.y_mean = 0.0
         self.y_std = 1.0
         self.y_best = 0.0
@@ -179,6 +180,7 @@ class GaussianProcess:
         k = self._gram(xn, xc)
         self._chol = _cholesky(k)
         self._alpha = cho_solve((self._chol, True), z, check_finite=False)
+        self._k_inv = None
 
     def _gram(self, xn: np.ndarray, xc: np.ndarray) -> np.ndarray:
         _, _, signal, noise = self._parts()
@@ -232,7 +234,10 @@ class GaussianProcess:
         def weighted_dks(c: np.ndarray) -> np.ndarray:
             return (c.sum(1)[:, None] * xn - c @ self._xn) * inv_ls2
 
-        w = cho_solve((self._chol, True), ks.T, check_finite=False).T  # K^-1 ks
+        if self._k_inv is None:
+            # Polishing calls this a dozen times per fit on a few points: one inverse, then products.
+            self._k_inv = cho_solve((self._chol, True), np.eye(self.n), check_finite=False)
+        w = ks @ self._k_inv  # (K^-1 ks^T)^T, K symmetric
         std = np.sqrt(np.maximum(signal - (ks * w).sum(1), 1e-12))
         d_mean = weighted_dks(slope * self._alpha)
         d_std = -weighted_dks(slope * w) / std[:, None]
@@ -330,8 +335,10 @@ def log_expected_improvement(mean: np.ndarray, std: np.ndarray, best: float) -> 
     from scipy.special import ndtr
 
     z = (mean - best) / std
-    out = np.empty_like(z)
     hi = z > -5.0  # z Phi(z) + phi(z) >= 5e-8 there: computed directly
+    if hi.all():  # the common case, without masked copies (polishing calls this on a few points at a time)
+        return np.log(z * ndtr(z) + np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)) + np.log(std)
+    out = np.empty_like(z)
     zh = z[hi]
     out[hi] = np.log(zh * ndtr(zh) + np.exp(-0.5 * zh * zh) / math.sqrt(2 * math.pi))
     # Below: z Phi(z) + phi(z) = phi(z) (1 - t R(t)) with t = -z and Mills ratio R(t) ~ 1/t - 1/t^3 + 3/t^5 - ...
