@@ -11,9 +11,9 @@ the same tasks and seeds. It prints the mean normalized regret at 10 / 25 / 50 p
 with the budgets at which the variant is behind random search (at the largest excess with the win rate over
 random search and a Wilcoxon test over tasks, so that a tie is told from a loss) and, for each variant after
 the first, its paired difference from the first (win rate, Wilcoxon p over tasks: is a gap more than the noise
-of its seeds?), and writes every mean curve (budgets 1 to 50), those excesses and those pairings as JSON. The
-regrets come from the evaluation core (``rl_hpo.bench.evaluation.regret_at``) with the tasks' stored bounds.
-The test splits are never touched.
+of its seeds?), and writes every mean curve (budgets 1 to 50), each task's mean regret at 10 / 25 / 50, those
+excesses and those pairings as JSON. The regrets come from the evaluation core
+(``rl_hpo.bench.evaluation.regret_at``) with the tasks' stored bounds. The test splits are never touched.
 
 Usage::
 
@@ -206,6 +206,7 @@ def main(argv: list[str] | None = None) -> None:
         "curves": {},
         "behind_random": {},
         "against_first": {},
+        "task_means": {},
     }
     for suite, suite_tasks in tasks.items():
         start = time.perf_counter()
@@ -214,6 +215,7 @@ def main(argv: list[str] | None = None) -> None:
         table["curves"][suite] = {"random": random_curve.tolist()}
         table["behind_random"][suite] = {}
         table["against_first"][suite] = {}
+        table["task_means"][suite] = {}
         at = " / ".join(f"{random_curve[b - 1]:.4f}" for b in reported)
         print(f"{suite} ({len(suite_tasks)} tasks) random: {at}", flush=True)
         for method in methods:
@@ -224,6 +226,10 @@ def main(argv: list[str] | None = None) -> None:
                 behind = behind_random(curves, random_curves)
                 table["curves"][suite][f"{method} {text}"] = curve.tolist()
                 table["behind_random"][suite][f"{method} {text}"] = behind
+                # Each task's mean over seeds at the reported budgets, for tests pooled over suites.
+                table["task_means"][suite][f"{method} {text}"] = {
+                    str(b): curves[:, :, b - 1].mean(axis=1).tolist() for b in reported
+                }
                 print(
                     f"{suite} {method} {text}: "
                     + " / ".join(f"{curve[b - 1]:.4f}" for b in reported)

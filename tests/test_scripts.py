@@ -451,6 +451,49 @@ def test_the_policy_polishing_study_script_writes_its_four_tables(tmp_path: Path
     assert fresh["command"]["first_seed"] == 10
 
 
+def test_the_polishing_confirmation_runs_both_splits_on_fresh_seeds_and_decides(tmp_path: Path) -> None:
+    args = ["--suites", "synthetic/mixed", "--seeds", "2", "--max-tasks", "2", "--methods", "ei"]
+    stdout = _run("benchmarks/search_settings/polish_confirm.sh", *args, env={"OUT": str(tmp_path)})
+    for split in ("validation", "train"):
+        table = json.loads((tmp_path / f"polish_confirm_{split}.json").read_text())
+        assert table["command"]["split"] == split and table["command"]["first_seed"] == 100
+        means = table["task_means"]["synthetic/mixed"]["ei n_polish=3,polish_iterations=5"]
+        assert set(means) == {"10", "25", "50"} and all(len(m) == 2 for m in means.values())
+    decision = (tmp_path / "polish_confirm_decision.txt").read_text()
+    assert decision in stdout and decision.startswith("ei n_polish=3,polish_iterations=5 against n_polish=0 over 4 ")
+
+
+def _settings_run(split: str, diffs: dict[str, np.ndarray], p50: dict[str, float]) -> dict:
+    """A compare_search_settings.py JSON with two variants of ei, per-task regrets first + diff."""
+    rng = np.random.default_rng(len(diffs))
+    means, pairs = {}, {}
+    for suite, d in diffs.items():
+        first = rng.uniform(0.1, 0.3, d.size)
+        means[suite] = {
+            "ei a=0": {"25": first.tolist(), "50": first.tolist()},
+            "ei a=1": {"25": first.tolist(), "50": (first + d).tolist()},
+        }
+        pairs[suite] = {"ei a=1": {"50": {"difference": float(d.mean()), "wilcoxon_p": p50[suite]}}}
+    command = {"variant": ["a=0", "a=1"], "methods": "ei", "split": split}
+    return {"command": command, "task_means": means, "against_first": pairs}
+
+
+def test_the_pooled_decision_adopts_a_variant_only_when_it_is_ahead_over_all_tasks_and_behind_nowhere() -> None:
+    (decide,) = _import_from("benchmarks/search_settings/pooled_decision.py", "decide")
+    rng = np.random.default_rng(3)
+    ahead = {"s1": -0.01 + 0.002 * rng.standard_normal(20), "s2": 0.001 * rng.standard_normal(30)}
+    verdict = decide([_settings_run("validation", ahead, {"s1": 0.001, "s2": 0.8})])[0]
+    assert verdict["adopt"] and verdict["tasks"] == 50 and verdict["p_50"] < 0.05
+    assert verdict["difference_50"] == pytest.approx(np.concatenate(list(ahead.values())).mean())
+    # The same gain on s1, but s2 significantly behind: not adopted.
+    losing = dict(ahead, s2=0.01 + 0.001 * rng.standard_normal(30))
+    lost = decide([_settings_run("train", losing, {"s1": 0.001, "s2": 0.001})])[0]
+    assert lost["significant_losses_50"] == ["train s2"] and not lost["adopt"]
+    # Pure noise: not adopted.
+    noise = {"s1": 0.01 * rng.standard_normal(40)}
+    assert not decide([_settings_run("validation", noise, {"s1": 0.5})])[0]["adopt"]
+
+
 @pytest.mark.parametrize(
     ("script", "variants"),
     [
