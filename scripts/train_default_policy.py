@@ -161,7 +161,8 @@ def write_readme(folder: Path) -> Path:
             "## Served with other candidate settings than in training",
             "",
             textwrap.fill(
-                f"{changes} (`search` in `policy.json`), chosen afterwards on validation splits: `{served['study']}`.",
+                f"{changes} (`search` in `policy.json`), chosen afterwards on validation splits and by "
+                f"cross-validation inside train splits, never on a test split: `{served['study']}`.",
                 110,
                 break_on_hyphens=False,
                 break_long_words=False,
