@@ -17,7 +17,7 @@ trajectory, whose cost would be some fifteen minutes of CPU on this 2-core machi
 Run:
     python benchmarks/decision_overhead.py                  # all methods, one seed
     python benchmarks/decision_overhead.py --methods tpe,gp --seeds 3 --gp-500
-    python benchmarks/decision_overhead.py --methods ppo,ei --search n_polish=3   # another candidate search
+    python benchmarks/decision_overhead.py --methods ppo,ei --search n_polish=0   # without polishing
 """
 
 from __future__ import annotations
