@@ -59,7 +59,8 @@ def decide(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 for suite, pairs in run["against_first"].items()
                 if other in pairs
                 and pairs[other]["50"]["difference"] > 0
-                and (pairs[other]["50"]["wilcoxon_p"] or 1.0) < ALPHA
+                and pairs[other]["50"]["wilcoxon_p"] is not None  # None: no test was possible
+                and pairs[other]["50"]["wilcoxon_p"] < ALPHA
             ]
             adopt = d50 < 0 and p50 < ALPHA and not (d25 > 0 and p25 < ALPHA) and not losses
             verdicts.append(

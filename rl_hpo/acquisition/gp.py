@@ -334,13 +334,15 @@ def log_expected_improvement(mean: np.ndarray, std: np.ndarray, best: float) -> 
     """``log EI``, accurate far into the tail where EI itself underflows (Ament et al., NeurIPS 2023)."""
     from scipy.special import ndtr
 
+    def log_h(z: np.ndarray) -> np.ndarray:  # log(z Phi(z) + phi(z)), directly
+        return np.log(z * ndtr(z) + np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi))
+
     z = (mean - best) / std
     hi = z > -5.0  # z Phi(z) + phi(z) >= 5e-8 there: computed directly
     if hi.all():  # the common case, without masked copies (polishing calls this on a few points at a time)
-        return np.log(z * ndtr(z) + np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)) + np.log(std)
+        return log_h(z) + np.log(std)
     out = np.empty_like(z)
-    zh = z[hi]
-    out[hi] = np.log(zh * ndtr(zh) + np.exp(-0.5 * zh * zh) / math.sqrt(2 * math.pi))
+    out[hi] = log_h(z[hi])
     # Below: z Phi(z) + phi(z) = phi(z) (1 - t R(t)) with t = -z and Mills ratio R(t) ~ 1/t - 1/t^3 + 3/t^5 - ...
     t = -z[~hi]
     log_phi = -0.5 * t * t - 0.5 * math.log(2 * math.pi)
