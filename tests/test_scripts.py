@@ -463,6 +463,18 @@ def test_the_polishing_confirmation_runs_both_splits_on_fresh_seeds_and_decides(
     assert decision in stdout and decision.startswith("ei n_polish=3,polish_iterations=5 against n_polish=0 over 4 ")
 
 
+def test_a_confirmation_of_the_policy_s_choice_writes_both_splits_and_the_decision(tmp_path: Path) -> None:
+    args = ["most_likely", "--variant", "deterministic=false", "--variant", "deterministic=true", "--first-seed", "7"]
+    args += ["--methods", "ppo", "--suites", "synthetic/mixed", "--seeds", "2", "--max-tasks", "2"]
+    stdout = _run("benchmarks/search_settings/confirm.sh", *args, env={"OUT": str(tmp_path)})
+    for split in ("validation", "train"):
+        table = json.loads((tmp_path / f"most_likely_{split}.json").read_text())
+        assert table["command"]["split"] == split and table["command"]["first_seed"] == 7
+        assert set(table["task_means"]["synthetic/mixed"]) == {"ppo deterministic=false", "ppo deterministic=true"}
+    decision = (tmp_path / "most_likely_decision.txt").read_text()
+    assert decision in stdout and decision.startswith("ppo deterministic=true against deterministic=false over 4 ")
+
+
 def _settings_run(split: str, diffs: dict[str, np.ndarray], p50: dict[str, float]) -> dict:
     """A compare_search_settings.py JSON with two variants of ei, per-task regrets first + diff."""
     rng = np.random.default_rng(len(diffs))
