@@ -475,6 +475,21 @@ def test_a_confirmation_of_the_policy_s_choice_writes_both_splits_and_the_decisi
     assert decision in stdout and decision.startswith("ppo deterministic=true against deterministic=false over 4 ")
 
 
+def test_the_training_time_study_times_the_default_s_own_command_and_its_selection(tmp_path: Path) -> None:
+    args = ["--timesteps", "32", "--n-envs", "2", "--n-steps", "16", "--batch-size", "16", "--eval-freq", "16"]
+    args += ["--eval-max-tasks", "1", "--eval-seeds", "1", "--vec-env", "dummy"]
+    select = "--select-seeds 1 --select-max-tasks 1 --select-budget 8"
+    env = {"RUNS": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record"), "SELECT_OPTIONS": select}
+    _run("benchmarks/training_time/run.sh", *args, env=env)
+    shipped = json.loads((ROOT / "rl_hpo/data/policies/default/policy.json").read_text())["training"]["command"]
+    times = (tmp_path / "record" / "time.txt").read_text()
+    assert f"training command: {shipped} --out " in times
+    assert all(f"{step}: " in times for step in ("training", "selection", "total"))
+    config = json.loads((tmp_path / "record" / "config.json").read_text())
+    assert config["timesteps"] == 32 and config["ei_temperature"] == 5.0
+    assert "selected: " in (tmp_path / "record" / "selection.txt").read_text()
+
+
 def _settings_run(split: str, diffs: dict[str, np.ndarray], p50: dict[str, float]) -> dict:
     """A compare_search_settings.py JSON with two variants of ei, per-task regrets first + diff."""
     rng = np.random.default_rng(len(diffs))
