@@ -16,7 +16,7 @@ command=$(python -c 'import json; print(json.load(open("rl_hpo/data/policies/def
 rm -rf "$runs"
 mkdir -p "$runs" "$record"
 start=$(date +%s)
-eval "$command --out \"\$runs\" $(printf ' %q' "$@")"
+eval "$command --out \"\$runs\" \"\$@\""
 trained=$(date +%s)
 # shellcheck disable=SC2086  # SELECT_OPTIONS is a list of options
 python scripts/train_default_policy.py --out "$runs" --skip-train --no-install ${SELECT_OPTIONS:-} | tee "$runs/selection.txt"
@@ -24,7 +24,7 @@ selected=$(date +%s)
 cp "$runs"/{config.json,eval.csv,selection.txt} "$record/"
 {
   echo "commit: $(git rev-parse HEAD)$(git diff --quiet HEAD -- . ':!benchmarks/training_time' || echo ' (modified)')"
-  echo "training command: $command --out $runs$(printf ' %q' "$@")"
+  echo "training command: $command --out $runs${*:+ $*}"
   echo "cores: $(nproc --all); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "training: $(((trained - start) / 60)) min $(((trained - start) % 60)) s"
   echo "selection: $(((selected - trained) / 60)) min $(((selected - trained) % 60)) s"
