@@ -64,6 +64,8 @@ def make_factory(method: str, variant: dict[str, Any], policy: Policy) -> Callab
     options = dict(variant)
     n_initial = int(options.pop("n_initial", policy.defaults["n_initial"]))
     deterministic = options.pop("deterministic", None)  # the policy's choice: most likely (true) or sampled
+    if deterministic not in (None, "true", "false"):
+        raise SystemExit(f"The variant key 'deterministic' takes true or false; got {deterministic!r}.")
     temperature = options.pop("temperature", None)  # ei_sampled's exponent of EI
     if temperature is not None and method != "ei_sampled":
         raise SystemExit(f"The variant key 'temperature' applies to ei_sampled only, not to {method!r}.")

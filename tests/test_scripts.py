@@ -679,6 +679,12 @@ def test_compare_search_settings_varies_the_temperature_of_sampled_ei(tmp_path: 
         _run("scripts/compare_search_settings.py", "--variant", "temperature=2", "--methods", "ei", *args)
 
 
+def test_compare_search_settings_takes_true_or_false_for_the_policy_s_choice_and_nothing_else() -> None:
+    args = ["--methods", "ppo", "--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "1", "--budget", "6"]
+    with pytest.raises(AssertionError, match="'deterministic' takes true or false; got 'True'"):
+        _run("scripts/compare_search_settings.py", "--variant", "deterministic=True", *args)
+
+
 def test_the_ei_temperature_study_records_every_temperature_and_plain_ei(tmp_path: Path) -> None:
     env = {"OUT": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record")}
     out = _run("benchmarks/ei_temperature/run.sh", "--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "1",
