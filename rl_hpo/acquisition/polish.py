@@ -35,7 +35,7 @@ def log_expected_improvement_gradient(
 
 def polish(
     gp: GaussianProcess, xn: np.ndarray, xc: np.ndarray, movable: np.ndarray, *, iterations: int = 10
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Climb log EI from each start (rows of ``xn``, with categorical rows ``xc``) within the unit cube.
 
     Args:
