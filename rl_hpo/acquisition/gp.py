@@ -172,8 +172,8 @@ class GaussianProcess:
         self.y_std = std if std > 1e-12 else 1.0
         z = warp_scores((y - self.y_mean) / self.y_std, self.warp)
         if refit and y.size >= 2:
-            keep = _keep(z, self.max_fit_points) if y.size > self.max_fit_points else slice(None)
-            self._optimize(xn[keep], xc[keep], z[keep])
+            fit_rows = _keep(z, self.max_fit_points) if y.size > self.max_fit_points else slice(None)
+            self._optimize(xn[fit_rows], xc[fit_rows], z[fit_rows])
         self._xn, self._xc = xn, xc
         self.n = int(y.size)
         self.y_best = float(z.max()) if z.size else 0.0
