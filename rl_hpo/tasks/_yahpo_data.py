@@ -335,9 +335,13 @@ class Scenario:
         params: list[tuple[str, Param]] = []
         for n in _parents_first(list(tunable), conditions):
             p = tunable[n]
-            cond = conditions.get(n)
-            if cond is not None:
-                p = Categorical(p.choices, condition=cond) if isinstance(p, Categorical) else _with_condition(p, cond)
+            condition = conditions.get(n)
+            if condition is not None:
+                p = (
+                    Categorical(p.choices, condition=condition)
+                    if isinstance(p, Categorical)
+                    else _with_condition(p, condition)
+                )
             params.append((n, p))
         self.space = SearchSpace(params)
 
