@@ -179,7 +179,8 @@ def _save(stem: Path, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> No
     """Write the ``.npz`` and then the ``.json`` atomically (a reader never sees half a file)."""
     stem.parent.mkdir(parents=True, exist_ok=True)
     for suffix, write in (
-        (".npz", lambda f: np.savez(f, **arrays)),
+        # numpy's stub lets a ** splat fill savez's allow_pickle flag; these arrays never take that name.
+        (".npz", lambda f: np.savez(f, **arrays)),  # type: ignore[arg-type]
         (".json", lambda f: f.write(json.dumps(meta, indent=1, sort_keys=True).encode())),
     ):
         fd, tmp = tempfile.mkstemp(dir=stem.parent, prefix=stem.name, suffix=suffix + ".tmp")
