@@ -111,7 +111,7 @@ class BOHB(Hyperband):
                 out[j] = param.index(config[name]) if isinstance(param, Categorical) else param.to_unit(config[name])
         return out
 
-    def _observe(self, config: dict[str, Any], level: int, result: Result) -> None:
+    def _observe_at_level(self, config: dict[str, Any], level: int, result: Result) -> None:
         if self.models_ and max(self.models_) > level:
             return
         loss = math.inf if result.failed else -float(result.score)

@@ -9,7 +9,7 @@ halving: rung ``i`` evaluates ``floor(n eta^-i)`` configurations at ``r eta^i`` 
 new bracket ``s_max`` until the budget ends.
 
 BOHB (``rl_hpo.baselines.bohb``) reuses this schedule and replaces only how new configurations are
-sampled (``Hyperband._sample_config``) and what is learned from results (``Hyperband._observe``).
+sampled (``Hyperband._sample_config``) and what is learned from results (``Hyperband._observe_at_level``).
 """
 
 from __future__ import annotations
@@ -184,7 +184,7 @@ class Hyperband(Optimizer):
         """A new configuration for a bracket whose first rung is at budget ``level``."""
         return self.space.decode(self._design_rng.random(self.space.dim))
 
-    def _observe(self, config: dict[str, Any], level: int, result: Result) -> None:
+    def _observe_at_level(self, config: dict[str, Any], level: int, result: Result) -> None:
         """Learn from a result at budget ``level`` (Hyperband learns nothing)."""
 
     # -- the schedule -----------------------------------------------------------------------------
@@ -212,7 +212,7 @@ class Hyperband(Optimizer):
     def _tell(self, trial: Trial, result: Result) -> None:
         bracket, slot = self._slots.pop(trial.id)
         bracket.scores[slot] = math.nan if result.failed else float(result.score)
-        self._observe(bracket.configs[slot], bracket.level, result)
+        self._observe_at_level(bracket.configs[slot], bracket.level, result)
         if len(bracket.scores) == bracket.rung_size:
             self._promote(bracket)
 
