@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -40,8 +40,11 @@ def _style(i: int, n: int, n_points: int) -> dict[str, object]:
     """Colour, dashes and hollow markers per method; markers staggered so that lines that coincide
     (e.g. methods sharing their initial design) stay distinguishable."""
     from matplotlib import colormaps
+    from matplotlib.colors import ListedColormap
 
-    colors = colormaps["tab10"].colors
+    # tab10 is a ListedColormap holding a sequence of colours; the stubs type the registry's entries as the
+    # Colormap base (which has no colours) and a ListedColormap's colours as any array-like.
+    colors = cast(Sequence[Any], cast(ListedColormap, colormaps["tab10"]).colors)
     step = max(1, n_points // 8)
     return {
         "color": colors[i % len(colors)],
