@@ -133,7 +133,9 @@ class CandidateTuningEnv(gym.Env[np.ndarray, np.int64]):
         self.reward = reward
         self.reward_baseline = reward_baseline
         k = self.settings.n_candidates
-        self.observation_space = spaces.Box(-FEATURE_BOUND, FEATURE_BOUND, shape=(k * N_FEATURES,), dtype=np.float32)
+        self.observation_space: spaces.Box = spaces.Box(
+            -FEATURE_BOUND, FEATURE_BOUND, shape=(k * N_FEATURES,), dtype=np.float32
+        )
         self.action_space = spaces.Discrete(k)
         self.task: Task | None = None
         self.search: CandidateSearch | None = None
