@@ -229,7 +229,8 @@ class TrainConfig:
         unknown = sorted(set(data) - names)
         if unknown:
             raise ValueError(f"Unknown training settings {unknown}; known ones are {sorted(names)}.")
-        return cls(**{k: tuple(v) if k == "suites" else v for k, v in data.items()})
+        values: dict[str, Any] = {k: tuple(v) if k == "suites" else v for k, v in data.items()}
+        return cls(**values)
 
 
 # -- command-line options ------------------------------------------------------------------------
