@@ -195,6 +195,7 @@ def _ranges(values: Sequence[float]) -> str:
             prev = v
             continue
         if start is not None:
+            assert prev is not None  # start and prev are set together, and prev only ever to a value
             parts.append(_budget_label(start) if start == prev else f"{_budget_label(start)}-{_budget_label(prev)}")
         start = prev = v
     return ", ".join(parts)
