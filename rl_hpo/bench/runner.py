@@ -246,11 +246,9 @@ def _resolve(settings: BenchSettings) -> _Resolved:
         raise ValueError(f"The 'budget' parameter must be a number > 0. Got {budget!r} instead.")
 
     seeds_opt = settings.seeds
-    if isinstance(seeds_opt, int) and not isinstance(seeds_opt, bool):
-        if seeds_opt < 1:
-            raise ValueError(
-                f"The 'seeds' parameter must be an int >= 1 or a list of seeds. Got {seeds_opt!r} instead."
-            )
+    if isinstance(seeds_opt, bool) or (isinstance(seeds_opt, int) and seeds_opt < 1):
+        raise ValueError(f"The 'seeds' parameter must be an int >= 1 or a list of seeds. Got {seeds_opt!r} instead.")
+    if isinstance(seeds_opt, int):
         seeds = list(range(seeds_opt))
     else:
         seeds = [int(s) for s in _split_list([str(s) for s in seeds_opt], "seeds")]

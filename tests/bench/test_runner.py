@@ -211,6 +211,10 @@ def test_settings_errors_name_the_value(tmp_path: Path):
         run_bench(_settings(tmp_path / "x", methods=("random", "nope")), progress=False)
     with pytest.raises(ValueError, match=r"'budget' parameter .* Got 0 instead"):
         run_bench(_settings(tmp_path / "x", budget=0), progress=False)
+    with pytest.raises(ValueError, match=r"'seeds' parameter .* Got True instead"):
+        run_bench(_settings(tmp_path / "x", seeds=True), progress=False)
+    with pytest.raises(ValueError, match=r"'seeds' parameter .* Got 0 instead"):
+        run_bench(_settings(tmp_path / "x", seeds=0), progress=False)
     with pytest.raises(ValueError, match=r"'synthetic/branin/3' is not in the 'test' split .*'train' split"):
         run_bench(_settings(tmp_path / "x", tasks=("3",)), progress=False)
     with pytest.raises(ValueError, match="multi-fidelity method"):
