@@ -99,7 +99,7 @@ class TuningVecEnv(DummyVecEnv):
         scores = np.empty(self.num_envs)
         for members, group_scores in zip(groups.values(), evaluate_unit_many(tasks, points)):  # type: ignore[arg-type]
             scores[members] = group_scores
-        obs_buf = self.buf_obs[None]
+        obs_buf = self.buf_obs[None]  # type: ignore[index]  # SB3 keys a Box space's buffer by None, typed str
         for i, env in enumerate(envs):
             u, code = proposals[i]
             obs, reward, terminated, truncated, info = env.record(u, code, float(scores[i]))
