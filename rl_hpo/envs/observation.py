@@ -35,11 +35,14 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from rl_hpo.space import Categorical, Int, SearchSpace
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = [
     "DIM_FEATURES",
@@ -59,6 +62,9 @@ DIM_FEATURES = ("mask", "is_float", "is_int", "is_categorical", "granularity", "
 DIM_FEATURES_TAIL = ("score_correlation",)
 #: Global features besides the per-point ones.
 GLOBAL_FEATURES_FIXED = ("budget_used", "incumbent_score", "since_improvement", "inverse_dim")
+
+#: Observations as ``ObservationLayout.split`` takes them: numpy arrays (inference) or torch tensors (training).
+_Array = TypeVar("_Array", np.ndarray, "torch.Tensor")
 
 # Column indices of the per-dimension block.
 _C_MASK, _C_KIND, _C_GRAN, _C_ACTIVE, _C_INC, _C_DELTA = 0, 1, 4, 5, 6, 7
@@ -136,8 +142,9 @@ class ObservationLayout:
             *(f"scale_{i}" for i in k),
         ]
 
-    def split(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Split flat observations ``(..., size)`` into ``(..., max_dim, n_dim_features)`` and globals."""
+    def split(self, obs: _Array) -> tuple[_Array, _Array]:
+        """Split flat observations ``(..., size)`` into ``(..., max_dim, n_dim_features)`` and globals (numpy
+        arrays or torch tensors)."""
         n = self.max_dim * self.n_dim_features
         per_dim = obs[..., :n].reshape(*obs.shape[:-1], self.max_dim, self.n_dim_features)
         return per_dim, obs[..., n:]
