@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -100,7 +100,8 @@ def _actor_mean(
     return ops.cat([moves, ops.cat([pooled, glob]) @ scale[0] + scale[1]])
 
 
-def _dense(layer: nn.Linear) -> Dense:
+def _dense(layer: nn.Module) -> Dense:
+    assert isinstance(layer, nn.Linear), layer  # a head, or an encoder's Sequential slot that holds a Linear
     return layer.weight.T, layer.bias
 
 
@@ -280,16 +281,18 @@ class NetworkPolicy(ActorCriticPolicy):
         actions = distribution.get_actions(deterministic=deterministic)
         return actions, self.net.value(obs.float()), distribution.log_prob(actions)
 
-    def evaluate_actions(
+    # The three entry points below take a Tensor only: these policies are built for Box observations, never
+    # for the dict observations that ActorCriticPolicy's signatures also admit.
+    def evaluate_actions(  # type: ignore[override]
         self, obs: torch.Tensor, actions: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         distribution = self._distribution(obs)
         return self.net.value(obs.float()), distribution.log_prob(actions), distribution.entropy()
 
-    def get_distribution(self, obs: torch.Tensor) -> Any:
+    def get_distribution(self, obs: torch.Tensor) -> Any:  # type: ignore[override]
         return self._distribution(obs)
 
-    def predict_values(self, obs: torch.Tensor) -> torch.Tensor:
+    def predict_values(self, obs: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
         return self.net.value(obs.float())
 
 
@@ -308,6 +311,8 @@ class PerDimensionPolicy(NetworkPolicy):
         log_std_init: initial log standard deviation.
         **kwargs: other ``ActorCriticPolicy`` options (optimizer, ortho_init).
     """
+
+    action_dist: MaskedDiagGaussian  # set by _build
 
     def __init__(
         self,
@@ -343,8 +348,12 @@ class PerDimensionPolicy(NetworkPolicy):
         self.net = TuningNetwork(self.layout, hidden=self.hidden, log_std_init=self.log_std_init)
         if self.ortho_init:
             self.net.orthogonal_init()
-        self.action_dist = MaskedDiagGaussian(int(self.action_space.shape[0]))
-        self.optimizer = self.optimizer_class(self.parameters(), lr=lr_schedule(1), **self.optimizer_kwargs)
+        shape = self.action_space.shape
+        assert shape is not None  # __init__ checked that it is (max_dim + 1,)
+        self.action_dist = MaskedDiagGaussian(int(shape[0]))
+        # SB3 types optimizer_class as the Optimizer base class; it holds a subclass whose constructor takes lr.
+        make_optimizer = cast(Callable[..., torch.optim.Optimizer], self.optimizer_class)
+        self.optimizer = make_optimizer(self.parameters(), lr=lr_schedule(1), **self.optimizer_kwargs)
 
     def _get_constructor_parameters(self) -> dict[str, Any]:
         data = super()._get_constructor_parameters()
