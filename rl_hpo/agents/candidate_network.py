@@ -15,7 +15,8 @@ ICLR 2020).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -127,6 +128,8 @@ class CandidatePolicy(NetworkPolicy):
         **kwargs: other ``ActorCriticPolicy`` options (optimizer).
     """
 
+    action_dist: CategoricalDistribution  # set by _build
+
     def __init__(
         self,
         observation_space: spaces.Space,
@@ -156,7 +159,9 @@ class CandidatePolicy(NetworkPolicy):
     def _build(self, lr_schedule: Schedule) -> None:
         self.net = CandidateNetwork(N_FEATURES, hidden=self.hidden, ei_temperature=self.ei_temperature)
         self.action_dist = CategoricalDistribution(int(self.action_space.n))  # type: ignore[attr-defined]
-        self.optimizer = self.optimizer_class(self.parameters(), lr=lr_schedule(1), **self.optimizer_kwargs)
+        # SB3 types optimizer_class as the Optimizer base class; it holds a subclass whose constructor takes lr.
+        make_optimizer = cast(Callable[..., torch.optim.Optimizer], self.optimizer_class)
+        self.optimizer = make_optimizer(self.parameters(), lr=lr_schedule(1), **self.optimizer_kwargs)
 
     def _get_constructor_parameters(self) -> dict[str, Any]:
         data = super()._get_constructor_parameters()
