@@ -77,7 +77,10 @@ def last_within(budget_used: np.ndarray, budgets: Sequence[float] | np.ndarray) 
 
 
 def best_score_at(
-    scores: np.ndarray, budget_used: np.ndarray, budgets: Sequence[float], counted: np.ndarray | None = None
+    scores: np.ndarray,
+    budget_used: np.ndarray,
+    budgets: Sequence[float] | np.ndarray,
+    counted: np.ndarray | None = None,
 ) -> np.ndarray:
     """The best score among the ``counted`` successful evaluations done once each budget is used (NaN where
     there is none yet). ``budget_used`` is the run's cumulative full-fidelity-equivalent budget per evaluation."""
