@@ -148,7 +148,9 @@ class RLSampler(BaseSampler):
             if config is None:
                 continue  # a failed trial that stopped before suggesting every active parameter
             if past.state == TrialState.COMPLETE:
-                result = Result(score=sign * float(past.value))
+                value = past.value
+                assert value is not None  # a complete trial of a single-objective study (study.direction) has one
+                result = Result(score=sign * float(value))
             else:
                 result = Result.failure(past.state.name.lower())
             optimizer.observe(config, result)
@@ -221,13 +223,15 @@ class _InferredSpace:
 
     def config_of(self, params: Mapping[str, Any]) -> dict[str, Any] | None:
         """A trial's parameters as a configuration of ``space`` (None if they are not one)."""
+        space = self.space
+        assert space is not None  # callers map trials only where some parameter is modelled
         config = {}
         for name, dist in self.distributions.items():
             if name in params:
                 config[name] = value_to_space(dist, params[name])
-        config = {n: v for n, v in config.items() if self.space.is_active(n, config)}
+        config = {n: v for n, v in config.items() if space.is_active(n, config)}
         try:
-            self.space.validate(config)
+            space.validate(config)
         except ValueError:
             return None
         return config
@@ -249,21 +253,22 @@ def _inferred_space(
                 dists[name] = None  # the distribution changes between trials: left to the independent sampler
             else:
                 dists.setdefault(name, dist)
-    names = [n for n in sorted(counts, key=lambda n: -counts[n]) if dists[n] is not None and not dists[n].single()]
+    modelled = {n for n, d in dists.items() if d is not None and not d.single()}
+    names = [n for n in sorted(counts, key=lambda n: -counts[n]) if n in modelled]
     if only is not None:
         names = [n for n in names if n in only]
     params: list[tuple[str, Param]] = []
     kept: dict[str, BaseDistribution] = {}
     for name in names:
-        dist = dists[name]
-        assert dist is not None
+        kept_dist = dists[name]
+        assert kept_dist is not None
         condition = None
         if counts[name] < len(trials):
             condition = _condition_for(name, trials, kept)
             if condition is None:
                 continue
-        params.append((name, param_of(dist, condition)))
-        kept[name] = dist
+        params.append((name, param_of(kept_dist, condition)))
+        kept[name] = kept_dist
     return _InferredSpace(kept, SearchSpace(params) if params else None)
 
 
@@ -274,10 +279,13 @@ def _condition_for(
     for parent, dist in parents.items():
         if not isinstance(dist, CategoricalDistribution):
             continue
-        with_it, without_it = set(), set()
+        with_it: set[int] = set()  # indices of the parent's choices
+        without_it: set[int] = set()
         for t in trials:
             if parent in t.params:
-                (with_it if name in t.params else without_it).add(dist.to_internal_repr(t.params[parent]))
+                # to_internal_repr is typed float; for a categorical distribution it returns the choice's index
+                index = int(dist.to_internal_repr(t.params[parent]))
+                (with_it if name in t.params else without_it).add(index)
             elif name in t.params:
                 break  # the parameter occurs without this parent
         else:
