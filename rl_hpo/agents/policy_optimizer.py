@@ -74,6 +74,7 @@ class PolicyOptimizer(Optimizer):
 
     name = "ppo"
     can_observe = True
+    _loaded: Policy  # set by __new__ where it loads the policy file; __init__ takes it instead of reading it again
 
     def __new__(cls, space: SearchSpace, **options: Any) -> Any:
         policy = options.get("policy", "default")
