@@ -252,8 +252,10 @@ def train(config: TrainConfig) -> TrainResult:
             model.set_logger(logger)
             if checkpoint is not None:
                 weights = load_policy(checkpoint).network.state_dict()
-                model.policy.net.load_state_dict(weights)
-                model.policy.optimizer.load_state_dict(torch.load(checkpoint / "optimizer.pt", weights_only=True))
+                policy = model.policy
+                assert isinstance(policy, PerDimensionPolicy)  # the policy class PPO was given above
+                policy.net.load_state_dict(weights)
+                policy.optimizer.load_state_dict(torch.load(checkpoint / "optimizer.pt", weights_only=True))
                 model.num_timesteps = done
                 model._n_updates = int(state.get("n_updates", 0))
             trainer = _Trainer(config, out, state)
