@@ -21,7 +21,7 @@ test: setup-dev
 	@RL_HPO_YAHPO_DATA="$(YAHPO_DATA)" scripts/run_tests.sh $(PYTEST_ARGS)
 
 lint: setup-dev
-	@$(VENV)/bin/ruff check rl_hpo tests scripts benchmarks && $(VENV)/bin/ruff format --check rl_hpo tests scripts benchmarks
+	@$(VENV)/bin/ruff check rl_hpo tests scripts benchmarks && $(VENV)/bin/ruff format --check rl_hpo tests scripts benchmarks && $(VENV)/bin/mypy rl_hpo
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
