@@ -24,4 +24,4 @@ lint: setup-dev
 	@$(VENV)/bin/ruff check rl_hpo tests scripts benchmarks && $(VENV)/bin/ruff format --check rl_hpo tests scripts benchmarks && $(VENV)/bin/mypy rl_hpo
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache
