@@ -7,6 +7,7 @@ import subprocess
 import sys
 import warnings
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import optuna
@@ -163,6 +164,38 @@ def test_two_worker_processes_share_one_study_through_a_storage(tmp_path: Path, 
     assert len(trials) == 40
     assert len({tuple(sorted(t.params.items())) for t in trials}) == 40  # no duplicate trial
     assert study.best_value > trials[0].value
+
+
+def test_a_proposal_that_another_trial_holds_is_replaced_a_few_times_at_most(monkeypatch) -> None:
+    def objective(trial: optuna.Trial) -> float:
+        return trial.suggest_float("x", 0.0, 1.0) + trial.suggest_int("k", 0, 3)
+
+    study = _run(_quick(), objective=objective, n_trials=4)
+    held = {"x": 0.25, "k": 2}
+    study.enqueue_trial(held)
+    objective(study.ask())  # another worker's trial, still running (never told), holds `held`
+    frozen = study._storage.get_trial(study.ask()._trial_id)  # the trial to sample
+    sampler = _quick()
+    space = sampler.infer_relative_search_space(study, frozen)
+
+    def sample(*proposals: dict) -> tuple[dict, int]:
+        """What sample_relative returns when the policy proposes ``proposals`` in turn, and how many it asked."""
+        asked = []
+
+        class Proposer:
+            def observe(self, config: dict, result: object) -> None:
+                pass
+
+            def ask(self) -> SimpleNamespace:
+                asked.append(proposals[len(asked)])
+                return SimpleNamespace(config=asked[-1])
+
+        monkeypatch.setattr(sampler, "_optimizer", lambda *args: Proposer())
+        return sampler.sample_relative(study, frozen, space), len(asked)
+
+    assert sample(held, held, {"x": 0.75, "k": 1}) == ({"x": 0.75, "k": 1}, 3)
+    assert sample({"x": 0.5, "k": 0}) == ({"x": 0.5, "k": 0}, 1)
+    assert sample(*[held] * 10) == (held, 4)  # the first proposal and three replacements, then it gives up
 
 
 # -- what Optuna's own sampler tests expect of every sampler, run against RLSampler ---------------------------
