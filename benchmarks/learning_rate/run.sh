@@ -9,13 +9,14 @@
 #
 # Settings through the environment (a tiny run for tests): TIMESTEPS, TRAIN_ARGS (more
 # rl_hpo.agents.candidate_training options), COMPARE_ARGS (more scripts/compare_search_settings.py options),
-# SHIFT_ARGS (more policy_shift.py options), OUT (raw results, default runs/learning_rate) and RECORD (the
-# recorded copy, default benchmarks/learning_rate).
+# SHIFT_ARGS (more policy_shift.py options), NAME (the run's folder name, default lr<LR>), OUT (raw results,
+# default runs/learning_rate) and RECORD (the recorded copy, default benchmarks/learning_rate).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 lr=${1:?usage: run.sh LEARNING_RATE}
-out=${OUT:-runs/learning_rate}/lr$lr
-record=${RECORD:-benchmarks/learning_rate}/lr$lr
+name=${NAME:-lr$lr}
+out=${OUT:-runs/learning_rate}/$name
+record=${RECORD:-benchmarks/learning_rate}/$name
 mkdir -p "$out" "$record"
 
 python -m rl_hpo.agents.candidate_training --suites prior/gp --timesteps "${TIMESTEPS:-150000}" --eval-freq 25000 \
