@@ -231,7 +231,7 @@ class NumpyActor:
         self.layout = network.layout
 
         def numpy(dense: Dense) -> Dense:
-            return tuple(t.detach().cpu().numpy().astype(np.float32) for t in dense)  # type: ignore[return-value]
+            return tuple(t.detach().cpu().numpy().astype(np.float32) for t in dense)
 
         self._encoder = [numpy(d) for d in network.actor_encoder.layers()]
         self._direction = numpy(_dense(network.direction_head))
@@ -251,7 +251,7 @@ class NumpyActor:
 class MaskedDiagGaussian(DiagGaussianDistribution):
     """A diagonal Gaussian whose log-probability and entropy count only the weighted (real) entries."""
 
-    def proba_distribution(  # type: ignore[override]
+    def proba_distribution(
         self, mean_actions: torch.Tensor, log_std: torch.Tensor, weights: torch.Tensor | None = None
     ) -> MaskedDiagGaussian:
         super().proba_distribution(mean_actions, log_std)

@@ -34,7 +34,7 @@ def make_vec_env(factories: Sequence[Callable[[], Any]], kind: str, seed: int) -
     from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
 
     fns = list(factories)
-    venv: Any = SubprocVecEnv(fns) if kind == "subproc" else DummyVecEnv(fns)  # type: ignore[arg-type]
+    venv: Any = SubprocVecEnv(fns) if kind == "subproc" else DummyVecEnv(fns)
     return monitored(venv, seed)
 
 
