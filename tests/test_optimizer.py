@@ -53,6 +53,13 @@ def test_a_run_where_every_trial_fails_ends_with_a_clear_error():
         rl_hpo.tune(objective, SPACE, budget=5, seed=0)
 
 
+@pytest.mark.parametrize("returned", ["0.5", b"0.5", None, True, [0.5], {"score": 0.5}])
+def test_an_objective_that_returns_no_number_fails_its_trials_with_a_clear_error(returned):
+    message = "TypeError: the objective returned .*; it must return one number"
+    with pytest.raises(AllTrialsFailedError, match=message):
+        rl_hpo.tune(lambda config: returned, SPACE, budget=3, seed=0)
+
+
 @pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), "10"])
 def test_budget_must_be_positive(bad):
     with pytest.raises(ValueError, match="The 'budget' parameter must be a number > 0"):

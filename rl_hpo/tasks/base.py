@@ -230,7 +230,7 @@ class FunctionTask(Task):
 
 def _as_score(value: Any) -> float:
     """Convert an objective's return value to a float, rejecting what is not one number."""
-    if isinstance(value, bool) or value is None:
+    if isinstance(value, bool | str | bytes) or value is None:  # float() would accept "0.5" and True
         raise TypeError(f"the objective returned {value!r}; it must return one number.")
     if isinstance(value, np.ndarray) and value.size == 1:
         value = value.item()
