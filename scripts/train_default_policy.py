@@ -11,12 +11,13 @@ synthetic/mixed) stays a space it never trained on. Three steps, each reproducib
    benchmark is looked at): ``best`` or ``final``, each picking its most likely candidate or sampling one;
    the lowest mean normalized regret at 10 / 25 / 50, averaged over the suites, wins;
 3. **install** the winner into ``rl_hpo/data/policies/default`` with the chosen default in its metadata
-   and a README recording the commands and the numbers.
+   and a README recording the commands and the numbers (``--install-to FOLDER``: into FOLDER, without the
+   README, for a study that makes a policy the way the default is made).
 
 Usage::
 
     nice python scripts/train_default_policy.py --out runs/default --timesteps 300000 [--suites prior/gp,prior/edges]
-        [--skip-train]
+        [--skip-train] [--install-to FOLDER]
     python scripts/train_default_policy.py --readme      # rewrite the installed README from its policy.json
 """
 
@@ -75,10 +76,14 @@ def select(
     return {"candidate": cand, "variant": variant, "suites": names, "seeds": seeds, "table": table}
 
 
-def install(run: Path, selection: dict, commands: list[str], train_suites: tuple[str, ...]) -> Path:
-    """Install the selected policy of ``run`` as the package's default, its validation curve and selection in
-    its metadata, and write its README from that metadata alone (``write_readme``)."""
-    target = default_policy_path()
+def install(
+    run: Path, selection: dict, commands: list[str], train_suites: tuple[str, ...], target: Path | None = None
+) -> Path:
+    """Install the selected policy of ``run`` as the package's default (or into ``target``), its validation
+    curve and selection in its metadata; the package's default also gets its README, written from that metadata
+    alone (``write_readme``). Another ``target`` is a policy made the way the default is, for a study."""
+    default = target is None
+    target = default_policy_path() if target is None else target
     policy = load_policy(run / selection["candidate"])
     variant = selection["variant"]
     with open(run / "eval.csv") as f:
@@ -91,7 +96,8 @@ def install(run: Path, selection: dict, commands: list[str], train_suites: tuple
     if target.exists():
         shutil.rmtree(target)
     policy.save(target)
-    write_readme(target)
+    if default:
+        write_readme(target)
     return target
 
 
@@ -203,13 +209,19 @@ def main(argv: list[str] | None = None) -> None:
         help="only rewrite a policy folder's README from its policy.json (default folder: the installed default)",
     )
     parser.add_argument("--install", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument(
+        "--install-to",
+        metavar="FOLDER",
+        help="install the selected policy into FOLDER instead of the package's default (for studies)",
+    )
     parser.add_argument("--select-seeds", type=int, default=3)
     parser.add_argument("--select-max-tasks", type=int, default=32)
     parser.add_argument("--select-budget", type=int, default=50, help="evaluations per selection run (default: 50)")
     args = parser.parse_args(argv)
-    if args.install and args.select_budget != 50:
+    if args.install and not args.install_to and args.select_budget != 50:
         parser.error(
-            "--select-budget other than 50 is for quick checks: add --no-install (the README reports 10 / 25 / 50)."
+            "--select-budget other than 50 is for quick checks: add --no-install or --install-to FOLDER (the default's "
+            "README reports 10 / 25 / 50)."
         )
     if args.readme:
         print(f"written: {write_readme(Path(args.readme))}")
@@ -242,7 +254,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(f"selected: {selection['candidate']} ({selection['variant']})")
     if args.install:
-        print(f"installed: {install(out, selection, commands, train_suites)}")
+        target = Path(args.install_to) if args.install_to else None
+        print(f"installed: {install(out, selection, commands, train_suites, target)}")
 
 
 if __name__ == "__main__":

@@ -375,12 +375,20 @@ def test_the_leave_one_out_summary_reads_the_recorded_studies() -> None:
 
 def test_the_leave_one_out_study_trains_without_the_held_out_suite_and_measures_on_it(tmp_path: Path) -> None:
     env = _tiny_training_study(tmp_path, suites="synthetic/mixed,synthetic/branin", tasks="64")
+    env["SELECT_ARGS"] = "--select-seeds 1 --select-max-tasks 1 --select-budget 8"
     stdout = _run("benchmarks/leave_one_out/run.sh", "synthetic/branin", env=env)
     assert "synthetic_branin (validation), the policy trained on synthetic/mixed:" in stdout
-    assert "| left out |" in stdout and "| ei |" in stdout
+    assert "| left out (" in stdout and "| ei_sampled |" in stdout and "| default (prior/gp only) |" in stdout
     record = tmp_path / "record" / "synthetic_branin"
     assert json.loads((record / "config.json").read_text())["suites"] == ["synthetic/mixed"]
-    assert json.loads((record / "run.json").read_text())["settings"]["methods"] == ["ppo", "ei"]
+    assert json.loads((record / "run.json").read_text())["settings"]["methods"] == ["ppo", "ei", "ei_sampled"]
+    selected = json.loads((record / "selected_policy.json").read_text())
+    # Chosen the way the default is: on the training suites' validation splits, never the held-out suite's.
+    assert set(selected["selection"]["suites"]) == {"synthetic/mixed"}
+    assert selected["defaults"]["deterministic"] is (selected["selection"]["variant"] == "most likely")
+    default_run = json.loads((record / "default" / "run.json").read_text())
+    assert default_run["settings"]["methods"] == ["ppo"]
+    assert default_run["settings"]["method_options"]["ppo"]["policy"] == "rl_hpo/data/policies/default"
     assert _run("benchmarks/leave_one_out/summarize.py", str(tmp_path / "record")) in stdout
     with pytest.raises(AssertionError, match="is not among"):
         _run("benchmarks/leave_one_out/run.sh", "yahpo/lcbench", env=env)

@@ -2,11 +2,12 @@
 
     python benchmarks/leave_one_out/summarize.py [RECORD]
 
-For each held-out suite: the policy trained on every other suite (``left out``), plain expected improvement
-(``ei``) from the same study, and the shipped default (trained on prior/gp only) from the unseen-spaces study
-of that suite's validation split, where one is recorded; mean normalized regret at 10 / 25 / 50, the lowest
-in bold. The default's row comes from another study, so the script first checks that both studies normalized
-with the same bounds and stops, naming the task, where they differ.
+For each held-out suite: the policy trained on every other suite and chosen as the default is (``left out``,
+with the form the choice took; ``selected_policy.json`` has the choice's table), plain expected improvement
+(``ei``) and its sampled form (``ei_sampled``, the policy's untrained start) from the same bench run, and the
+shipped default (trained on prior/gp only) from the study's second run (``default/``); mean normalized regret
+at 10 / 25 / 50, the lowest in bold. The script first checks that both runs normalized with the same bounds
+and stops, naming the task, where they differ.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from pathlib import Path
 from rl_hpo.bench.report import check_same_bounds, read_summary
 
 HERE = Path(__file__).parent
-UNSEEN = HERE.parent / "unseen_spaces"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -29,15 +29,18 @@ def main(argv: list[str] | None = None) -> None:
     for study in sorted(p for p in record.iterdir() if (p / "summary.csv").is_file()):
         config = json.loads((study / "config.json").read_text())
         split = json.loads((study / "run.json").read_text())["settings"]["split"]
+        selected = json.loads((study / "selected_policy.json").read_text())["selection"]
+        try:
+            check_same_bounds([study, study / "default"])
+        except ValueError as err:
+            sys.exit(str(err))
         summary = read_summary(study)
-        rows = {"left out": summary["ppo"], "ei": summary["ei"]}
-        default = UNSEEN / f"{study.name}_{split}"
-        if (default / "summary.csv").is_file():
-            try:
-                check_same_bounds([study, default])
-            except ValueError as err:
-                sys.exit(str(err))
-            rows["default (prior/gp only)"] = read_summary(default)["ppo"]
+        rows = {
+            f"left out ({selected['candidate']}, {selected['variant']})": summary["ppo"],
+            "ei_sampled": summary["ei_sampled"],
+            "ei": summary["ei"],
+            "default (prior/gp only)": read_summary(study / "default")["ppo"],
+        }
         budgets = sorted(rows["ei"])
         print(f"\n{study.name} ({split}), the policy trained on {', '.join(config['suites'])}:\n")
         print("| policy | " + " | ".join(f"@{b}" for b in budgets) + " |")
