@@ -53,8 +53,10 @@ def selection_suites(train_suites: tuple[str, ...]) -> tuple[str, ...]:
 def select(
     candidates: dict[str, Path], *, suites: tuple[str, ...], seeds: int, max_tasks: int, budget: int = 50
 ) -> dict:
-    """Every candidate policy with every variant on the ``suites``' validation splits."""
+    """Every candidate policy with every variant on the ``suites``' validation splits (a suite without a
+    validation split, such as yahpo/iaml_glmnet, adds none)."""
     suites = {name: load_suite(name).load("validation")[:max_tasks] for name in suites}
+    suites = {name: tasks for name, tasks in suites.items() if tasks}
     table: dict[str, dict[str, dict]] = {}
     for cand, path in candidates.items():
         policy = load_policy(path)

@@ -120,6 +120,18 @@ def test_train_default_policy_selects_among_the_policies_of_a_run(tmp_path: Path
     assert "selected: " in stdout
 
 
+@NEEDS_YAHPO
+def test_default_policy_selection_skips_a_training_suite_without_a_validation_split() -> None:
+    from rl_hpo.agents.policy_file import default_policy_path
+
+    (select,) = _import_from("scripts/train_default_policy.py", "select")
+    chosen = select(
+        {"best": default_policy_path()}, suites=("yahpo/iaml_glmnet", "synthetic/branin"), seeds=1, max_tasks=1,
+        budget=12,
+    )  # fmt: skip
+    assert list(chosen["suites"]) == ["synthetic/branin"]  # iaml_glmnet has no validation split
+
+
 @pytest.mark.parametrize(
     ("script", "policy"),
     [

@@ -15,6 +15,7 @@
 # TRAIN_ARGS (more rl_hpo.agents.candidate_training options), SELECT_ARGS (more train_default_policy.py
 # options), BENCH_ARGS (more rl-hpo bench options), OUT (raw results, default runs/leave_one_out) and RECORD
 # (the recorded copy, default benchmarks/leave_one_out). Needs the YAHPO data folder (RL_HPO_YAHPO_DATA).
+# Re-running keeps a finished training (OUT/SUITE/policy/final) and continues the bench runs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 held_out=${1:?usage: run.sh SUITE}
@@ -30,9 +31,11 @@ if (( ${#train[@]} == ${#suite_list[@]} )); then echo "run.sh: $held_out is not 
 suites=$(IFS=,; echo "${train[*]}")
 mkdir -p "$out" "$record"
 
-python -m rl_hpo.agents.candidate_training --suites "$suites" --timesteps "${TIMESTEPS:-150000}" \
-  --eval-freq 50000 --n-envs 8 --ei-temperature 5 --no-progress ${TRAIN_ARGS:-} --out "$out/policy" \
-  > "$out/train.log" 2>&1 || { tail -20 "$out/train.log" >&2; exit 1; }
+if [[ ! -f $out/policy/final/policy.json ]]; then  # re-running keeps a finished training
+  python -m rl_hpo.agents.candidate_training --suites "$suites" --timesteps "${TIMESTEPS:-150000}" \
+    --eval-freq 50000 --n-envs 8 --ei-temperature 5 --no-progress ${TRAIN_ARGS:-} --out "$out/policy" \
+    > "$out/train.log" 2>&1 || { tail -20 "$out/train.log" >&2; exit 1; }
+fi
 python scripts/train_default_policy.py --skip-train --out "$out/policy" --install-to "$out/selected" \
   ${SELECT_ARGS:-} > "$out/select.log" 2>&1 || { tail -20 "$out/select.log" >&2; exit 1; }
 bench() {
