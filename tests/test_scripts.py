@@ -396,6 +396,7 @@ def test_the_leave_one_out_study_trains_without_the_held_out_suite_and_measures_
     record = tmp_path / "record" / "synthetic_branin"
     assert json.loads((record / "config.json").read_text())["suites"] == ["synthetic/mixed"]
     assert json.loads((record / "run.json").read_text())["settings"]["methods"] == ["ppo", "ei", "ei_sampled"]
+    assert (record / "progress.csv").is_file()
     selected = json.loads((record / "selected_policy.json").read_text())
     # Chosen the way the default is: on the training suites' validation splits, never the held-out suite's.
     assert set(selected["selection"]["suites"]) == {"synthetic/mixed"}

@@ -45,7 +45,7 @@ bench --methods ppo,ei,ei_sampled --policy "$out/selected" --out "$out/bench"
 bench --methods ppo --policy rl_hpo/data/policies/default --out "$out/default"
 
 cp "$out/bench"/{report.md,summary.csv,run.json,bounds.json} "$record/"
-cp "$out/policy"/{config.json,eval.csv} "$out/select.log" "$record/"
+cp "$out/policy"/{config.json,eval.csv,progress.csv} "$out/select.log" "$record/"
 cp "$out/selected/policy.json" "$record/selected_policy.json"  # its metadata: the choice and its table
 mkdir -p "$record/default"
 cp "$out/default"/{report.md,summary.csv,run.json,bounds.json} "$record/default/"
