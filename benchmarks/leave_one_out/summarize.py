@@ -29,25 +29,20 @@ def main(argv: list[str] | None = None) -> None:
     for study in sorted(p for p in record.iterdir() if (p / "summary.csv").is_file()):
         config = json.loads((study / "config.json").read_text())
         split = json.loads((study / "run.json").read_text())["settings"]["split"]
+        selected = json.loads((study / "selected_policy.json").read_text())["selection"]
+        try:
+            check_same_bounds([study, study / "default"])
+        except ValueError as err:
+            sys.exit(str(err))
         summary = read_summary(study)
-        if not (study / "default").is_dir():  # recorded before the study chose and ran policies as below
-            note = " (an older record: its policy picks its most likely candidate, and no other run was made)"
-            rows = {"left out (best, most likely)": summary["ppo"], "ei": summary["ei"]}
-        else:
-            note = ""
-            selected = json.loads((study / "selected_policy.json").read_text())["selection"]
-            try:
-                check_same_bounds([study, study / "default"])
-            except ValueError as err:
-                sys.exit(str(err))
-            rows = {
-                f"left out ({selected['candidate']}, {selected['variant']})": summary["ppo"],
-                "ei_sampled": summary["ei_sampled"],
-                "ei": summary["ei"],
-                "default (prior/gp only)": read_summary(study / "default")["ppo"],
-            }
+        rows = {
+            f"left out ({selected['candidate']}, {selected['variant']})": summary["ppo"],
+            "ei_sampled": summary["ei_sampled"],
+            "ei": summary["ei"],
+            "default (prior/gp only)": read_summary(study / "default")["ppo"],
+        }
         budgets = sorted(rows["ei"])
-        print(f"\n{study.name} ({split}), the policy trained on {', '.join(config['suites'])}{note}:\n")
+        print(f"\n{study.name} ({split}), the policy trained on {', '.join(config['suites'])}:\n")
         print("| policy | " + " | ".join(f"@{b}" for b in budgets) + " |")
         print("|---|" + "---|" * len(budgets))
         for name, regret in rows.items():
