@@ -96,7 +96,7 @@ def install(
     meta["training"] = {**meta.get("training", {}), "commands": commands, "validation_curve": curve}
     policy.metadata = meta
     if target.exists():
-        shutil.rmtree(target)
+        shutil.rmtree(target)  # the policy installed there before (main checks an --install-to folder)
     policy.save(target)
     if default:
         write_readme(target)
@@ -225,6 +225,8 @@ def main(argv: list[str] | None = None) -> None:
             "--select-budget other than 50 is for quick checks: add --no-install or --install-to FOLDER (the default's "
             "README reports 10 / 25 / 50)."
         )
+    if args.install_to and Path(args.install_to).exists() and not (Path(args.install_to) / "policy.json").is_file():
+        parser.error(f"{args.install_to} exists and is not a policy folder; choose a new folder to install into.")
     if args.readme:
         print(f"written: {write_readme(Path(args.readme))}")
         return

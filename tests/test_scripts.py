@@ -118,6 +118,15 @@ def test_train_default_policy_selects_among_the_policies_of_a_run(tmp_path: Path
         "--select-seeds", "1", "--select-max-tasks", "1", "--select-budget", "12",
     )  # fmt: skip
     assert "selected: " in stdout
+    keep = tmp_path / "not_a_policy"
+    (keep / "notes.txt").parent.mkdir()
+    (keep / "notes.txt").write_text("mine")
+    with pytest.raises(AssertionError, match="is not a policy folder"):
+        _run(
+            "scripts/train_default_policy.py", "--out", str(out), "--skip-train", "--install-to", str(keep),
+            "--select-seeds", "1", "--select-max-tasks", "1", "--select-budget", "12",
+        )  # fmt: skip
+    assert (keep / "notes.txt").read_text() == "mine"
 
 
 @NEEDS_YAHPO
