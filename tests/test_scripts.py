@@ -119,7 +119,7 @@ def test_train_default_policy_selects_among_the_policies_of_a_run(tmp_path: Path
     )  # fmt: skip
     assert "selected: " in stdout
     keep = tmp_path / "not_a_policy"
-    (keep / "notes.txt").parent.mkdir()
+    keep.mkdir()
     (keep / "notes.txt").write_text("mine")
     with pytest.raises(AssertionError, match="is not a policy folder"):
         _run(
