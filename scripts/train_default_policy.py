@@ -85,7 +85,7 @@ def install(
     curve and selection in its metadata; the package's default also gets its README, written from that metadata
     alone (``write_readme``). Another ``target`` is a policy made the way the default is, for a study."""
     default = target is None
-    target = default_policy_path() if target is None else target
+    target = target or default_policy_path()
     policy = load_policy(run / selection["candidate"])
     variant = selection["variant"]
     with open(run / "eval.csv") as f:
@@ -213,6 +213,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--install", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument(
         "--install-to",
+        type=Path,
         metavar="FOLDER",
         help="install the selected policy into FOLDER instead of the package's default (for studies)",
     )
@@ -225,7 +226,7 @@ def main(argv: list[str] | None = None) -> None:
             "--select-budget other than 50 is for quick checks: add --no-install or --install-to FOLDER (the default's "
             "README reports 10 / 25 / 50)."
         )
-    if args.install_to and Path(args.install_to).exists() and not (Path(args.install_to) / "policy.json").is_file():
+    if args.install_to and args.install_to.exists() and not (args.install_to / "policy.json").is_file():
         parser.error(f"{args.install_to} exists and is not a policy folder; choose a new folder to install into.")
     if args.readme:
         print(f"written: {write_readme(Path(args.readme))}")
@@ -258,8 +259,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(f"selected: {selection['candidate']} ({selection['variant']})")
     if args.install:
-        target = Path(args.install_to) if args.install_to else None
-        print(f"installed: {install(out, selection, commands, train_suites, target)}")
+        print(f"installed: {install(out, selection, commands, train_suites, args.install_to)}")
 
 
 if __name__ == "__main__":
