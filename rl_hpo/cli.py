@@ -289,7 +289,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
                 {
                     "task": task.name,
                     "method": args.method,
-                    "seed": args.seed,
+                    "seed": history.seed,  # a journaled run records the seed it drew
                     **({"policy": policy} if policy else {}),
                     "trials": history.n_trials,
                     "failed": history.n_failed,
@@ -301,7 +301,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         )
         return 0
     print(f"task:        {task.name}")
-    print(f"method:      {args.method} (seed {args.seed})")
+    print(f"method:      {args.method} (seed {history.seed})")
     if policy:
         print(f"policy:      {policy}")
     print(f"trials:      {history.n_trials} ({history.n_failed} failed)")

@@ -17,6 +17,7 @@ import datetime
 import json
 import math
 import os
+import secrets
 import socket
 import sqlite3
 import warnings
@@ -102,6 +103,8 @@ class Journal:
                 details = "; ".join(f"{k}: journal has {stored.get(k)}, this run has {expected.get(k)}" for k in diff)
                 raise JournalError(f"The journal {str(self.path)!r} records another run ({details}).")
         else:
+            if "seed" in run and run["seed"] is None:  # a journaled run always has a seed, for resuming to replay
+                expected["seed"] = json.dumps(secrets.randbelow(2**31))
             with self._db:
                 self._db.executemany("INSERT INTO run VALUES (?, ?)", expected.items())
         return {k: json.loads(v) for k, v in expected.items()}

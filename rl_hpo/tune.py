@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -82,8 +81,7 @@ def tune(
         # a function's name may change between a crash and the resume; a built-in task's may not
         "task": "<function>" if isinstance(task, FunctionTask) else task.name,
         "method": method,
-        # a journaled run always has a seed, so that resuming can replay it
-        "seed": seed if seed is not None else (None if resume else secrets.randbelow(2**31)),
+        "seed": seed,  # None: the journal draws one for a new run and keeps the recorded one on resume
         "direction": getattr(task, "direction", "maximize"),
         "space": task.space.to_dict(),
         "options": {k: str(v) for k, v in sorted(options.items())},

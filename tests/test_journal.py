@@ -64,6 +64,16 @@ def test_a_run_without_seed_records_the_seed_it_drew(tmp_path):
     assert [r.config for r in resumed.records[:3]] == [r.config for r in first.records]
 
 
+def test_resume_on_a_new_journal_without_seed_starts_a_run_that_can_be_resumed(tmp_path):
+    # the same command for the first start and after a crash: resume=True on a path that has no journal yet
+    path = tmp_path / "run.db"
+    first = rl_hpo.tune(objective, SPACE, budget=3, journal=path, resume=True)
+    assert first.seed is not None
+    resumed = rl_hpo.tune(objective, SPACE, budget=6, journal=path, resume=True)
+    assert resumed.seed == first.seed
+    assert [r.config for r in resumed.records[:3]] == [r.config for r in first.records]
+
+
 def test_a_file_that_is_not_a_journal_is_a_clear_error(tmp_path):
     path = tmp_path / "run.db"
     path.write_bytes(b"not a database at all" * 100)
@@ -184,3 +194,15 @@ rl_hpo.tune(slow, {SPACE!r}, budget=40, seed=0, journal={str(path)!r}, resume=Tr
     # the lock dies with its process, even by kill -9: the journal resumes and holds no trial twice
     history = rl_hpo.tune(objective, SPACE, budget=8, seed=0, journal=path, resume=True)
     assert [r.trial for r in history.records] == list(range(8))
+
+
+def test_the_cli_prints_the_seed_a_journaled_run_drew(tmp_path):
+    command = [sys.executable, "-m", "rl_hpo.cli", "tune", "--task", "synthetic/branin/0", "--budget", "3"]
+    command += ["--quiet", "--json", "--journal", str(tmp_path / "cli.db"), "--resume"]
+    first = subprocess.run(command, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    seed = json.loads(first.stdout)["seed"]
+    assert isinstance(seed, int)
+    resumed = subprocess.run([("5" if arg == "3" else arg) for arg in command], capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads(resumed.stdout)["seed"] == seed
