@@ -94,6 +94,14 @@ def test_budget_counts_full_fidelity_equivalents():
     assert history.budget_used == pytest.approx(3.0)
 
 
+def test_a_method_without_fidelities_evaluates_a_fidelity_task_at_its_highest():
+    fidelity = Fidelity("epochs", 1, 27, integer=True)
+    task = FunctionTask(lambda c, f: c["x"] * f / 27, SPACE, fidelity=fidelity)
+    history = make_optimizer("random", SPACE, seed=0).optimize(task, 3)
+    assert history.n_failed == 0
+    assert [r.score for r in history.records] == pytest.approx([r.config["x"] for r in history.records])
+
+
 def test_minimize_reports_the_objective_in_its_own_sign():
     history = rl_hpo.tune(lambda c: (c["x"] - 1) ** 2, SPACE, budget=30, seed=0, direction="minimize")
     assert history.best_score >= 0

@@ -180,7 +180,8 @@ class FunctionTask(Task):
         direction: "maximize" (default) or "minimize"; scores are negated for minimization so that every
             optimizer maximizes.
         name: shown in histories and reports.
-        fidelity: an optional fidelity dimension passed to the objective as its second argument.
+        fidelity: an optional fidelity dimension passed to the objective as its second argument (its
+            ``high`` when the method does not choose one).
         timeout: seconds per evaluation; the objective then runs in a worker process that is killed when a
             trial runs past it (the trial fails and the run goes on). See ``rl_hpo.tasks.timeout``.
 
@@ -216,7 +217,10 @@ class FunctionTask(Task):
 
     def evaluate(self, config: Mapping[str, Any], fidelity: float | None = None) -> Result:
         start = time.perf_counter()
-        value = self._call(dict(config)) if self.fidelity is None else self._call(dict(config), fidelity)
+        if self.fidelity is None:
+            value = self._call(dict(config))
+        else:  # None, from a method that does not use fidelities, is the highest
+            value = self._call(dict(config), self.fidelity.high if fidelity is None else fidelity)
         elapsed = time.perf_counter() - start
         if isinstance(value, Result):
             score, cost, info = value.score, value.cost or elapsed, dict(value.info)
