@@ -25,6 +25,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 try:
     import fcntl
 except ImportError:  # Windows
@@ -62,6 +64,13 @@ class Journal:
                 f"The journal {str(self.path)!r} exists already; pass resume=True (--resume) to continue that run, "
                 "or choose another path."
             )
+        try:
+            expected = {"format": json.dumps(_FORMAT), **{k: _dumps(v, sort_keys=True) for k, v in run.items()}}
+        except TypeError as err:
+            raise JournalError(
+                f"This run cannot be journaled: a journal stores its settings and configurations as JSON, and {err} "
+                "(is a categorical choice something other than a number, string, bool, None or a list of them?)."
+            ) from None
         if self.path.parent and not self.path.parent.exists():
             raise JournalError(f"The journal's folder {str(self.path.parent)!r} does not exist; create it first.")
         self._lock = _OwnerLock(self.path)
@@ -72,7 +81,7 @@ class Journal:
                     f"The journal {str(self.path)!r} is in use by another run ({self._owner()}); wait for it to "
                     "finish or stop it, then resume."
                 )
-            self.run = self._open(run)
+            self.run = self._open(run, expected)
         except sqlite3.DatabaseError as err:
             self.close()
             raise JournalError(f"{str(self.path)!r} is not a readable rl_hpo journal ({err}).") from None
@@ -80,8 +89,9 @@ class Journal:
             self.close()
             raise
 
-    def _open(self, run: Mapping[str, Any]) -> dict[str, Any]:
-        """Create the tables or check the recorded run against ``run``; returns the run's settings."""
+    def _open(self, run: Mapping[str, Any], expected: dict[str, str]) -> dict[str, Any]:
+        """Create the tables or check the recorded run against ``expected`` (``run`` as JSON); returns the
+        run's settings."""
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("CREATE TABLE IF NOT EXISTS run (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self._db.execute(
@@ -93,7 +103,6 @@ class Journal:
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO owner VALUES (?, ?)", _owner().items())
         stored = dict(self._db.execute("SELECT key, value FROM run").fetchall())
-        expected = {"format": json.dumps(_FORMAT), **{k: json.dumps(v, sort_keys=True) for k, v in run.items()}}
         if stored:
             stored_seed = stored.get("seed")
             if run.get("seed") is None and stored_seed is not None:
@@ -141,7 +150,7 @@ class Journal:
                 "INSERT INTO trials VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     r.trial,
-                    json.dumps(r.config),
+                    _dumps(r.config),
                     r.fidelity,
                     None if r.failed else r.score,
                     r.cost,
@@ -163,7 +172,8 @@ class Journal:
         for row in self.rows():
             trial = optimizer.ask()
             config = json.loads(row["config"])
-            if trial.id != row["trial"] or trial.config != config or _fidelity_differs(trial.fidelity, row["fidelity"]):
+            proposed = json.loads(_dumps(trial.config))  # as JSON stores it: tuples as lists, numpy as plain numbers
+            if trial.id != row["trial"] or proposed != config or _fidelity_differs(trial.fidelity, row["fidelity"]):
                 raise JournalError(
                     f"Resuming {str(self.path)!r} diverged at trial {row['trial']}: the method proposed "
                     f"{trial.config} where the journal has {config}. The method or its settings changed since the "
@@ -215,6 +225,17 @@ def _owner() -> dict[str, str]:
         "host": socket.gethostname(),
         "since": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
+
+
+def _dumps(value: Any, **kwargs: Any) -> str:
+    """``value`` as JSON, numpy scalars and arrays as plain numbers and lists."""
+    return json.dumps(value, default=_plain, **kwargs)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic | np.ndarray):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} {value!r} is not JSON serializable")
 
 
 def _fidelity_differs(a: float | None, b: float | None) -> bool:

@@ -11,6 +11,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import rl_hpo
@@ -72,6 +73,34 @@ def test_resume_on_a_new_journal_without_seed_starts_a_run_that_can_be_resumed(t
     resumed = rl_hpo.tune(objective, SPACE, budget=6, journal=path, resume=True)
     assert resumed.seed == first.seed
     assert [r.config for r in resumed.records[:3]] == [r.config for r in first.records]
+
+
+def test_tuple_and_numpy_choices_and_a_numpy_seed_resume(tmp_path):
+    # JSON stores tuples as lists and numpy values as plain numbers; replaying compares them as stored
+    space = rl_hpo.SearchSpace(
+        {
+            "shape": rl_hpo.Categorical([(16,), (32, 32)]),
+            "k": rl_hpo.Categorical(list(np.arange(4))),
+            "x": rl_hpo.Float(0, 1),
+        }
+    )
+
+    def score(config):
+        return config["x"] + len(config["shape"]) + float(config["k"])
+
+    path = tmp_path / "run.db"
+    first = rl_hpo.tune(score, space, budget=4, seed=np.int64(3), journal=path)
+    resumed = rl_hpo.tune(score, space, budget=8, seed=np.int64(3), journal=path, resume=True)
+    assert resumed.seed == 3
+    assert [r.config for r in resumed.records[:4]] == [r.config for r in first.records]
+
+
+def test_a_choice_json_cannot_store_is_refused_before_the_journal_is_created(tmp_path):
+    path = tmp_path / "run.db"
+    space = rl_hpo.SearchSpace({"model": rl_hpo.Categorical([object(), None])})
+    with pytest.raises(JournalError, match=r"cannot be journaled.*object"):
+        rl_hpo.tune(lambda c: 0.0, space, budget=2, seed=0, journal=path)
+    assert not path.exists()
 
 
 def test_a_file_that_is_not_a_journal_is_a_clear_error(tmp_path):
