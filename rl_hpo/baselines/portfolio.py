@@ -83,6 +83,9 @@ class Portfolio(Optimizer):
     Seeds: the portfolio and its order are fixed (they were learned once); ``seed`` seeds only the
     continuation. Runs with different seeds therefore share their first ``K`` trials.
 
+    Results evaluated elsewhere (``observe``, a warm start) go to the continuation as well; the portfolio's
+    own configurations are still evaluated first.
+
     Failed trials: a failed portfolio configuration is not retried; the continuation is told it as failed
     (Optuna methods leave FAIL trials out of their models) and the portfolio goes on with its next
     configuration. Trials asked before earlier ones are told work as usual; a portfolio result that arrives
@@ -114,6 +117,8 @@ class Portfolio(Optimizer):
     """
 
     name = "portfolio"
+    #: Results it did not ask for go to the continuation, which can take them (``_make_continuation``).
+    can_observe = True
 
     def __init__(
         self,
@@ -160,6 +165,9 @@ class Portfolio(Optimizer):
             self.continuation_.observe(trial.config, result)  # _make_continuation admitted only can_observe
         else:
             self.continuation_.tell(self._continuation_trials.pop(trial.id), result)
+
+    def _observe(self, config: dict[str, Any], result: Result) -> None:
+        self.continuation_.observe(config, result)
 
     @property
     def policy_hash(self) -> str | None:

@@ -243,6 +243,20 @@ def test_the_shipped_policy_starts_from_the_shipped_portfolio_of_its_space(scena
     assert not isinstance(make_optimizer("ppo", task.space, seed=3).continuation_, PortfolioThenPolicy)
 
 
+@pytest.mark.parametrize("scenario", ["lcbench", "iaml_glmnet"])  # a specialist continues; the general policy
+def test_the_shipped_policy_on_a_portfolio_space_takes_a_warm_start(scenario: str) -> None:
+    task, configs = _shipped_portfolio_task(scenario)
+    rng = np.random.default_rng(1)
+    elsewhere = [task.space.decode(rng.random(task.space.dim)) for _ in range(3)]
+    warm = make_optimizer("ppo", task.space, seed=0)
+    for config in elsewhere:
+        warm.observe(config, task.evaluate(config))
+    cold = make_optimizer("ppo", task.space, seed=0)
+    runs = [opt.optimize(task, len(configs) + 2).records for opt in (warm, cold)]
+    assert [r.config for r in runs[0][: len(configs)]] == [r.config for r in runs[1][: len(configs)]] == configs
+    assert [r.config for r in runs[0][len(configs) :]] != [r.config for r in runs[1][len(configs) :]]
+
+
 def test_a_portfolio_is_used_only_with_the_shipped_policy_or_when_asked(policy_dir: Path) -> None:
     from rl_hpo.agents.policy_file import default_policy_path
     from rl_hpo.agents.portfolio_policy import PortfolioThenPolicy
