@@ -67,6 +67,10 @@ def tune(
         raise TypeError(f"objective must be a function, a Task or a task name, got {type(objective).__name__}.")
     if space is not None and isinstance(objective, Task | str):
         raise ValueError("Do not pass a space with a task: a task brings its own search space.")
+    if direction not in ("maximize", "minimize"):
+        raise ValueError(f"direction must be 'maximize' or 'minimize', got {direction!r}.")
+    if direction != "maximize" and not isinstance(task, FunctionTask):
+        raise ValueError("direction= applies to a function objective; a built-in task has its own direction.")
     if timeout is not None and not isinstance(task, FunctionTask):
         raise ValueError("timeout= applies to a function objective; built-in tasks have their own costs.")
     if resume and journal is None:

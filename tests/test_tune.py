@@ -40,6 +40,20 @@ def test_tune_rejects_a_bad_objective_type():
         rl_hpo.tune(42, {"x": (0.0, 1.0)})
 
 
+@pytest.mark.parametrize(
+    ("objective", "direction", "message"),
+    [
+        ("synthetic/branin/0", "minimize", "a built-in task has its own direction"),
+        ("synthetic/branin/0", "down", "must be 'maximize' or 'minimize'"),
+        (lambda c: c["x"], "down", "must be 'maximize' or 'minimize'"),
+    ],
+)
+def test_tune_refuses_a_direction_it_would_not_follow(objective, direction, message):
+    space = None if isinstance(objective, str) else {"x": (0.0, 1.0)}
+    with pytest.raises(ValueError, match=message):
+        rl_hpo.tune(objective, space, budget=2, direction=direction)
+
+
 def test_history_without_success_says_so():
     history = rl_hpo.History(task="t")
     with pytest.raises(ValueError, match="No successful trial yet"):
