@@ -220,13 +220,18 @@ def _param_of(name: str, dist: Any) -> tuple[Param, Callable[[Any], Any]]:
         )
     kind = dist.dist.name
     low, high = (float(b) for b in dist.support())
+    discrete = hasattr(dist.dist, "pmf")
+    if math.isnan(low) or math.isnan(high):
+        raise ValueError(f"{name!r}: the distribution {kind}{dist.args} has invalid parameters (its support is NaN).")
+    if low == high:  # a single value (randint(5, 6)), which RandomizedSearchCV accepts too
+        value = int(low) if discrete else low
+        return Categorical([value]), lambda v: v
     if kind == "uniform":
         return Float(low, high), float
     if kind in ("loguniform", "reciprocal") and low > 0:
         return Float(low, high, log=True), float
     if kind == "randint":
         return Int(int(low), int(high)), int
-    discrete = hasattr(dist.dist, "pmf")
 
     def from_quantile(q: float) -> Any:
         value = dist.ppf(q)

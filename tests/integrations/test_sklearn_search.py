@@ -101,6 +101,14 @@ def test_every_kind_of_distribution_maps_into_its_range() -> None:
     assert codec.space["log"].log and not codec.space["u"].log
 
 
+def test_a_distribution_of_one_value_is_that_value() -> None:
+    codec = _Codec({"int": randint(5, 6), "x": uniform(0.0, 1.0)})
+    params = [codec.params_of(c) for c in codec.space.sample(5, seed=0)]
+    assert all(p["int"] == 5 and isinstance(p["int"], int) for p in params)
+    with pytest.raises(ValueError, match="'u': the distribution uniform"):
+        _Codec({"u": uniform(3.0, -1.0)})
+
+
 def test_failing_fits_score_error_score_and_the_search_goes_on() -> None:
     X, y = load_iris(return_X_y=True)
     search = RLSearchCV(
