@@ -16,7 +16,8 @@ the validation suites (mean normalized regret of ``CandidatePolicyOptimizer`` ru
 
 The network starts as expected improvement over the candidates (``rl_hpo.agents.candidate_network``), so
 the validation at step 0 is plain EI's regret and training keeps the best of what it finds. A run that ends
-with its policy still within a shift of ``STILL_AT_START`` of its start warns: it tunes as ``ei_sampled`` does.
+with its policy still within a shift of ``STILL_AT_START`` of its start warns: it tunes as ``ei`` does (as
+``ei_sampled`` with ``deterministic=False``).
 
 ``build_parser`` and ``train_command`` are the command line of ``rl-hpo train`` (this is its default design) and
 of ``python -m rl_hpo.agents.candidate_training`` alike; ``--help`` lists the settings.
@@ -323,7 +324,8 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
                 warnings.warn(
                     f"PPO left the policy where it started: on its last {SHIFT_STATES} training states its choices "
                     f"are within a total-variation distance of {shift:.4f} of sampling by expected improvement (the "
-                    f"untrained policy). It tunes as `ei_sampled` does; a larger --learning-rate (now "
+                    f"untrained policy). It tunes as `{'ei' if config.deterministic else 'ei_sampled'}` does "
+                    f"(--deterministic {config.deterministic}); a larger --learning-rate (now "
                     f"{config.learning_rate}) or more --timesteps may move it.",
                     stacklevel=2,
                 )
