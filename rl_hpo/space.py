@@ -380,8 +380,8 @@ class SearchSpace(Mapping[str, Param]):
     """An ordered set of named hyperparameters with a bijection-like map onto the unit cube.
 
     Args:
-        params: parameter name -> ``Float`` / ``Int`` / ``Categorical``, or a plain spec accepted by
-            ``SearchSpace.from_dict``. A conditional parameter must come after its parent.
+        params: parameter name -> ``Float`` / ``Int`` / ``Categorical`` (a dict or a sequence of pairs;
+            ``SearchSpace.from_dict`` reads plain specs). A conditional parameter must come after its parent.
 
     Raises:
         ValueError: for an invalid definition, naming the parameter and the offending value.

@@ -236,6 +236,15 @@ def test_tune_help_lists_the_methods(capsys: pytest.CaptureFixture[str]) -> None
     assert "--methods" not in help_text
 
 
+def test_train_help_shows_each_settings_own_default(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "train on; an episode draws a suite evenly, then a task of its split. (default: prior/gp)" in help_text
+    # not the training suites filled in by CandidateTrainConfig.__post_init__
+    assert "empty: the training suites. (default: unset)" in help_text
+
+
 def test_a_missing_csv_or_yahpo_folder_is_bad_input(
     tmp_path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

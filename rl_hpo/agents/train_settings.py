@@ -272,8 +272,12 @@ def add_config_arguments(
             continue
         flags = ["--" + f.name.replace("_", "-")] + (["--suite"] if f.name == "suites" else [])
         default = getattr(defaults, f.name)
+        # the field's own default, not one __post_init__ derived from others (validation_suites: the suites)
+        declared = f.default if f.default is not dataclasses.MISSING else default
+        if isinstance(declared, tuple):
+            declared = ",".join(map(str, declared)) or "unset"
         needed = f.name in required
-        help_text = helps.get(f.name, "") + (" (required)" if needed else f" (default: {default})")
+        help_text = helps.get(f.name, "") + (" (required)" if needed else f" (default: {declared})")
         if isinstance(default, tuple):
             help_text += "; repeat or comma-separate"
             parser.add_argument(*flags, dest=f.name, action="append", required=needed, help=help_text)
