@@ -4,7 +4,7 @@
 network call per trial; named explicitly, since ``policy="default"`` would pick the lcbench specialist for
 this very space) and ``ei`` plain expected improvement over the same candidates.
 
-The benchmark protocol (shared/BENCHMARK_PROTOCOL.md) reports each method's own decision time, which also
+The benchmark protocol (benchmarks/README.md) reports each method's own decision time, which also
 enters its simulated wall-clock time. Every method tunes an lcbench-like 7-dimensional space (the YAHPO
 lcbench search space, epochs 1..52 as the fidelity of Hyperband and BOHB) on a cheap synthetic objective,
 sequentially, along its own trajectory; the time of trials n .. n + window - 1 (0-based ids) is the figure

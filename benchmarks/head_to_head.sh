@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Head to head on a suite's test split (BENCHMARK_PROTOCOL.md): every method, 10 seeds per dataset, budget 50
+# Head to head on a suite's test split (benchmarks/README.md): every method, 10 seeds per dataset, budget 50
 # full-fidelity-equivalent evaluations. `ppo` runs the suite's shipped specialist alone (rl_hpo/data/policies/
 # <scenario>, given as a folder, so without the portfolio that `--policy default` would evaluate first;
 # benchmarks/known_spaces/ measures that combination).

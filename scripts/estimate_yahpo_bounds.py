@@ -2,7 +2,7 @@
 
 A random sample alone underestimates the best score: the best lcbench configurations lie on edges of the
 space, and optimizers find configurations better than the best of 100,000 random ones
-(BENCHMARK_PROTOCOL.md). Per instance, at the highest fidelity, this script therefore takes the best over
+(benchmarks/README.md). Per instance, at the highest fidelity, this script therefore takes the best over
 all of the following, and the worst over the first two (the space-filling ones):
 
 1. a uniform random sample of the unit cube (``--n-random``; 100,000 by default, 50,000 for rbv2_*);

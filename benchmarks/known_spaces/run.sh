@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Known search spaces: `ppo` with everything the package ships for the space (its greedy portfolio, built on
 # the suite's train split, then its specialist policy, trained on the same split) against the portfolio
-# continued by TPE, TPE and random search. Test split, 10 seeds per task, budget 50 (BENCHMARK_PROTOCOL.md).
+# continued by TPE, TPE and random search. Test split, 10 seeds per task, budget 50 (benchmarks/README.md).
 #
 #   benchmarks/known_spaces/run.sh yahpo/lcbench
 #   benchmarks/known_spaces/run.sh yahpo/rbv2_xgboost

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # How many random points before the candidates take over: 5 (the shipped default), 8 or 10 (Optuna's TPE
 # and GP start with 10), for plain EI and the shipped general policy on the validation splits
-# (BENCHMARK_PROTOCOL.md: settings are chosen on validation, never on test). Every variant shares its first
+# (benchmarks/README.md: settings are chosen on validation, never on test). Every variant shares its first
 # points with random search, so a larger design is never behind random search before it ends; the study
 # measures what that costs afterwards.
 #

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # How candidate moves treat the edges of the search space: reflected back inside (as the shipped general
 # policy was trained), clipped onto the edge, or either at random, for plain EI and the shipped general
-# policy on the validation splits (BENCHMARK_PROTOCOL.md: settings are chosen on validation, never on test).
+# policy on the validation splits (benchmarks/README.md: settings are chosen on validation, never on test).
 #
 #   benchmarks/search_settings/run.sh        # about 25 minutes on 2 cores
 #

@@ -2,7 +2,7 @@
 # Unseen search spaces: the shipped general policy (rl_hpo/data/policies/default, trained on the prior/gp
 # suite only, so every benchmark space here is one it never saw) against plain expected improvement over
 # the same candidates (its starting rule), Optuna's TPE and GP, and random search. 10 seeds per task,
-# budget 50 (BENCHMARK_PROTOCOL.md).
+# budget 50 (benchmarks/README.md).
 #
 #   benchmarks/unseen_spaces/run.sh yahpo/lcbench              # the test split
 #   benchmarks/unseen_spaces/run.sh yahpo/iaml_glmnet all      # a suite without a test split: every task

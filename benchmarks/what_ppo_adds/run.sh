@@ -2,7 +2,7 @@
 # What PPO adds: the shipped general policy (rl_hpo/data/policies/default, which samples its candidate)
 # beside its untrained start (`ei_sampled`: a candidate drawn with probability proportional to EI^5, what the
 # policy's network does before any training) and plain expected improvement (`ei`: the candidate of largest
-# EI), on the same tasks, seeds and candidates. 10 seeds per task, budget 50 (BENCHMARK_PROTOCOL.md).
+# EI), on the same tasks, seeds and candidates. 10 seeds per task, budget 50 (benchmarks/README.md).
 # `ppo` against `ei_sampled` is what the training changed; `ei_sampled` against `ei` is what sampling does.
 #
 #   benchmarks/what_ppo_adds/run.sh yahpo/lcbench validation   # -> yahpo_lcbench_validation/

@@ -3,7 +3,7 @@
 Every number the project publishes is computed here or from ``trials.csv`` built with it: studies
 (``rl_hpo.bench.trials`` uses ``best_so_far_regret``), training validation and policy selection
 (``evaluate_method``), specialist cross-validation and portfolio evaluation (the scripts call
-``evaluate_method`` or ``best_so_far_regret``). The definitions are those of ``BENCHMARK_PROTOCOL.md``:
+``evaluate_method`` or ``best_so_far_regret``). The definitions are the benchmark protocol's (``benchmarks/README.md``):
 
 - the regret of a run after evaluation ``i`` is ``(best - incumbent) / (best - worst)`` with the task's
   bounds, where the incumbent is the best score among the evaluations ``0..i`` that count (successful, and

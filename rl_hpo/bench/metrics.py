@@ -1,6 +1,6 @@
 """Head-to-head metrics computed from a trials table alone (``trials.csv`` of a study).
 
-The definitions follow ``BENCHMARK_PROTOCOL.md``:
+The definitions follow the benchmark protocol (``benchmarks/README.md``):
 
 - **Regret at a budget.** A run's regret at budget ``b`` is the ``regret`` column (the normalized regret
   of the best score so far, see ``rl_hpo.bench.trials``) of its last evaluation with ``budget_used <= b``.
@@ -60,7 +60,7 @@ __all__ = [
     "win_rate_table",
 ]
 
-#: Budgets reported beside the final one (BENCHMARK_PROTOCOL.md).
+#: Budgets reported beside the final one (benchmarks/README.md).
 DEFAULT_BUDGETS: tuple[float, ...] = (10, 25, 50)
 #: Columns that identify one run.
 RUN_KEYS = ["method", "task", "seed"]

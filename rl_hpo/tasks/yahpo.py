@@ -70,7 +70,7 @@ _BOUNDS_SAMPLE = 10_000
 
 
 def default_objective(scenario: str) -> str:
-    """The objective of a scenario per BENCHMARK_PROTOCOL.md.
+    """The objective of a scenario per the benchmark protocol (benchmarks/README.md).
 
     lcbench: ``val_accuracy``; rbv2_* and iaml_*: ``auc``; any other scenario: its first output that is not
     the runtime.
