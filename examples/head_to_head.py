@@ -2,7 +2,8 @@
 
     python examples/head_to_head.py [--seeds 5] [--budget 30] [--out runs/example_bench]
 
-The same study as `rl-hpo bench --suite synthetic/mixed --split validation --methods ppo,tpe,random`.
+The same study as `rl-hpo bench --suite synthetic/mixed --split validation --methods ppo,tpe,random
+--tasks 64,65,66,67 --budget 30 --seeds 5 --workers 2` (with the defaults above).
 Re-running continues an interrupted study.
 """
 
