@@ -49,8 +49,8 @@ class Condition:
     values: tuple[Any, ...]
 
     def __init__(self, parent: str, values: Iterable[Any]) -> None:
-        if isinstance(values, str | int | float | bool):
-            values = (values,)
+        if values is None or isinstance(values, str | bytes) or not isinstance(values, Iterable):
+            values = (values,)  # one value, e.g. Condition("booster", "dart") or Condition("kind", None)
         object.__setattr__(self, "parent", parent)
         object.__setattr__(self, "values", tuple(values))
 

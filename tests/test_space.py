@@ -174,6 +174,15 @@ def test_invalid_definitions_name_the_parameter_and_value(spec, match):
         SearchSpace.from_dict(spec)
 
 
+def test_a_condition_on_one_value_of_any_kind() -> None:
+    assert Condition("kind", None).values == (None,)
+    assert Condition("n", 3).values == (3,) and Condition("kind", "a").values == ("a",)
+    space = SearchSpace(
+        {"kind": Categorical([None, "l2"]), "alpha": Float(0.0, 1.0, condition=Condition("kind", None))}
+    )
+    assert "alpha" in space.decode([0.0, 0.5]) and "alpha" not in space.decode([0.9, 0.5])
+
+
 def test_a_space_names_the_parameter_of_an_invalid_definition():
     with pytest.raises(ValueError, match=r"Parameter 'x' must be a Float, Int or Categorical"):
         SearchSpace({"x": 3})
