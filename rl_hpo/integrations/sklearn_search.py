@@ -104,6 +104,12 @@ class RLSearchCV(BaseSearchCV):
                 raise ValueError(
                     f"The '{name}' parameter of RLSearchCV must be an int >= {low}. Got {value!r} instead."
                 )
+        several = isinstance(self.scoring, list | tuple | set | dict) and len(self.scoring) > 1
+        if several and not isinstance(self.refit, str):  # before any fit (a callable scoring is checked after one)
+            raise ValueError(
+                f"With several scoring metrics, refit must name the one RLSearchCV maximizes (one of "
+                f"{sorted(self.scoring)}). Got refit={self.refit!r} instead."
+            )
         codec = _Codec(self.param_distributions)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         optimizer = make_optimizer("ppo", codec.space, seed=seed, policy=self.policy, portfolio=None)
