@@ -63,8 +63,8 @@ class CandidatePolicyOptimizer(CandidateOptimizer):
             space,
             seed=seed,
             fidelity=fidelity,
-            n_initial=int(defaults["n_initial"] if n_initial is None else n_initial),
-            horizon=int(defaults["horizon"] if horizon is None else horizon),
+            n_initial=int(defaults["n_initial"]) if n_initial is None else n_initial,  # CandidateOptimizer checks
+            horizon=int(defaults["horizon"]) if horizon is None else horizon,
             settings=policy_.search_settings if settings is None else settings,
         )
         self.policy = policy

@@ -60,10 +60,11 @@ class CandidateOptimizer(Optimizer):
         settings: SearchSettings | None = None,
     ) -> None:
         super().__init__(space, seed=seed, fidelity=fidelity)
-        if not (isinstance(n_initial, int) and n_initial >= 1):
-            raise ValueError(
-                f"The 'n_initial' parameter of {type(self).__name__} must be an int >= 1. Got {n_initial!r} instead."
-            )
+        for name, value in (("n_initial", n_initial), ("horizon", horizon)):
+            if not (isinstance(value, int | np.integer) and not isinstance(value, bool) and value >= 1):
+                raise ValueError(
+                    f"The {name!r} parameter of {type(self).__name__} must be an int >= 1. Got {value!r} instead."
+                )
         self.n_initial = n_initial
         self._design_rng = initial_design_rng(seed)
         moves_rng = np.random.default_rng(None if seed is None else [_MOVES_STREAM, int(seed)])

@@ -146,6 +146,13 @@ def test_unknown_options_and_bad_values(policy_dir: Path) -> None:
         PolicyOptimizer(space, policy=policy_dir, horizon=0)
 
 
+@pytest.mark.parametrize("method", ["ppo", "ei"])
+@pytest.mark.parametrize("option", [{"n_initial": 2.7}, {"n_initial": True}, {"horizon": 30.5}, {"horizon": 0}])
+def test_candidate_methods_refuse_counts_that_are_not_ints(method: str, option: dict) -> None:
+    with pytest.raises(ValueError, match=rf"'{next(iter(option))}' parameter of .* must be an int >= 1"):
+        make_optimizer(method, bowl_task(2).space, seed=0, **option)
+
+
 def test_the_exploration_floor_inserts_random_points(policy_dir: Path) -> None:
     task = bowl_task(3)
     opt = PolicyOptimizer(task.space, seed=0, policy=policy_dir, random_prob=1.0)
