@@ -81,7 +81,7 @@ class Journal:
                     f"The journal {str(self.path)!r} is in use by another run ({self._owner()}); wait for it to "
                     "finish or stop it, then resume."
                 )
-            self.run = self._open(run, expected)
+            self.run = self._open(expected)
         except sqlite3.DatabaseError as err:
             self.close()
             raise JournalError(f"{str(self.path)!r} is not a readable rl_hpo journal ({err}).") from None
@@ -89,9 +89,9 @@ class Journal:
             self.close()
             raise
 
-    def _open(self, run: Mapping[str, Any], expected: dict[str, str]) -> dict[str, Any]:
-        """Create the tables or check the recorded run against ``expected`` (``run`` as JSON); returns the
-        run's settings."""
+    def _open(self, expected: dict[str, str]) -> dict[str, Any]:
+        """Create the tables or check the recorded run against ``expected`` (the run's settings as JSON);
+        returns the run's settings."""
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("CREATE TABLE IF NOT EXISTS run (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self._db.execute(
@@ -105,14 +105,14 @@ class Journal:
         stored = dict(self._db.execute("SELECT key, value FROM run").fetchall())
         if stored:
             stored_seed = stored.get("seed")
-            if run.get("seed") is None and stored_seed is not None:
+            if expected.get("seed") == "null" and stored_seed is not None:
                 expected["seed"] = stored_seed  # a resumed run without a seed takes the recorded one
             diff = sorted(k for k in expected.keys() | stored.keys() if expected.get(k) != stored.get(k))
             if diff:
                 details = "; ".join(f"{k}: journal has {stored.get(k)}, this run has {expected.get(k)}" for k in diff)
                 raise JournalError(f"The journal {str(self.path)!r} records another run ({details}).")
         else:
-            if "seed" in run and run["seed"] is None:  # a journaled run always has a seed, for resuming to replay
+            if expected.get("seed") == "null":  # a journaled run always has a seed, for resuming to replay
                 expected["seed"] = json.dumps(secrets.randbelow(2**31))
             with self._db:
                 self._db.executemany("INSERT INTO run VALUES (?, ?)", expected.items())

@@ -126,7 +126,7 @@ class PolicyOptimizer(Optimizer):
         defaults = policy_.defaults
         self.deterministic = bool(defaults["deterministic"] if deterministic is None else deterministic)
         self.n_initial = int(defaults["n_initial"]) if n_initial is None else n_initial
-        if not (isinstance(self.n_initial, int) and not isinstance(self.n_initial, bool) and self.n_initial >= 1):
+        if isinstance(self.n_initial, bool) or not isinstance(self.n_initial, int | np.integer) or self.n_initial < 1:
             raise ValueError(
                 f"The 'n_initial' parameter of PolicyOptimizer must be an int >= 1. Got {n_initial!r} instead."
             )
