@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import importlib
 import importlib.metadata
 import os
@@ -326,7 +327,21 @@ def _now() -> str:
 
 
 def _git(*args: str) -> str | None:
+    """``git args`` in the checkout this package runs from; None when it runs from none of its own."""
+    root = _checkout()
+    return None if root is None else _run_git(root, *args)
+
+
+@functools.cache
+def _checkout() -> Path | None:
+    """The package's own git checkout: the folder above ``rl_hpo/`` where that is a repository's top, not an
+    installed copy that merely sits inside some other repository (a virtual environment in a project)."""
     root = Path(__file__).resolve().parents[2]
+    top = _run_git(root, "rev-parse", "--show-toplevel")
+    return root if top is not None and Path(top).resolve() == root else None
+
+
+def _run_git(root: Path, *args: str) -> str | None:
     try:
         done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10, check=True)
     except (OSError, subprocess.SubprocessError):
@@ -418,8 +433,8 @@ def _refuse_mixed_commits(study: Study, session: Mapping[str, Any]) -> None:
         raise StudySettingsError(
             f"{study.path} holds cells run at commit(s) {', '.join(c[:10] for c in others)}, not at this checkout's "
             f"{commit[:10]}: a study's results come from one commit. Re-run the methods whose code changed with "
-            "--redo M,M (or start a new --out); pass --allow-mixed-commits to continue anyway (the report lists "
-            "every session's commit)."
+            "--redo M,M (the other methods' cells stand), or start a new --out; pass --allow-mixed-commits to "
+            "continue anyway (the report lists every session's commit)."
         )
 
 
@@ -441,25 +456,34 @@ def run_bench(settings: BenchSettings, *, progress: bool = True) -> Study:
     executor = _executors.make_executor(settings.executor, settings.workers, settings.plugins)
     optimizers = _probe_optimizers(settings, resolved)
     study = Study(settings.out)
+    if study.path.exists() and not study.path.is_dir():
+        raise ValueError(f"--out {str(study.path)!r} is a file; pass a folder for the study.")
     session = provenance(settings, optimizers, executor)
     unknown = sorted(set(settings.redo) - set(resolved.methods))
     if unknown:
         raise ValueError(f"--redo names {unknown}, which are not among the methods {resolved.methods}.")
-    redone = study.drop_methods(settings.redo)
-    if redone:
-        session["redone_methods"] = redone
-    if not settings.allow_mixed_commits:
-        _refuse_mixed_commits(study, session)
-    if session.get("git_dirty"):
-        warnings.warn(
-            f"The checkout has uncommitted changes: cells of this session may not be reproducible from commit "
-            f"{str(session['git_commit'])[:10]} (run.json records it).",
-            stacklevel=2,
-        )
-    study.open(_identity(settings, resolved, optimizers), session)
+    identity = _identity(settings, resolved, optimizers)
+    study.check(identity, redo=settings.redo)  # every refusal comes before --redo discards anything
+    keys = [CellKey(m, t, s) for m in resolved.methods for t in resolved.tasks for s in resolved.seeds]
+    if settings.redo or not study.finished(keys) >= set(keys):  # a finished study is only reported again
+        # New cells must not join cells of another commit unless asked; --redo says that the methods whose
+        # code changed run again and that the other methods' cells stand.
+        if not (settings.redo or settings.allow_mixed_commits):
+            _refuse_mixed_commits(study, session)
+        redone = study.drop_methods(settings.redo)
+        if redone:
+            session["redone_methods"] = redone
+        if session.get("git_dirty"):
+            warnings.warn(
+                f"The checkout has uncommitted changes: cells of this session may not be reproducible from commit "
+                f"{str(session['git_commit'])[:10]} (run.json records it).",
+                stacklevel=2,
+            )
+        study.open(identity, session)  # a session is recorded when it runs cells
+        for stale in (study.trials_csv, study.summary_csv):  # rebuilt at the end; until then the cells are the study
+            stale.unlink(missing_ok=True)
     study.remove_temporaries()
 
-    keys = [CellKey(m, t, s) for m in resolved.methods for t in resolved.tasks for s in resolved.seeds]
     done = study.finished(keys)
     # Task by task, then seed by seed, so that workers reuse loaded tasks and an interrupted study holds
     # complete (task, seed) pairs of every method.
@@ -477,7 +501,7 @@ def run_bench(settings: BenchSettings, *, progress: bool = True) -> Study:
         raise BenchError(
             f"{len(failures)} of {len(keys)} cells failed; the first: {first_key}: {first_err}\n{details}"
             f"The {len(keys) - len(failures)} finished cells are saved in {study.cells_dir}; fix the cause and "
-            "re-run the same command to run the failed ones."
+            f"re-run the same command{' without --redo' if settings.redo else ''} to run the failed ones."
         )
     assemble_study(study, keys)
     write_report(study.path)

@@ -180,10 +180,31 @@ class Study:
 
     # -- settings and provenance ------------------------------------------------------------------
     def read_run(self) -> dict[str, Any] | None:
-        """The contents of ``run.json``, or None when the folder holds no study yet."""
+        """The contents of ``run.json``, or None when the folder holds no study yet.
+
+        Raises:
+            StudySettingsError: if ``run.json`` is not readable JSON.
+        """
         if not self.run_json.exists():
             return None
-        return json.loads(self.run_json.read_text(encoding="utf-8"))
+        try:
+            return json.loads(self.run_json.read_text(encoding="utf-8"))
+        except ValueError as err:
+            raise StudySettingsError(
+                f"{self.run_json} is not readable ({err}); restore it, or pass a new --out directory."
+            ) from None
+
+    def check(self, settings: Mapping[str, Any], *, redo: Iterable[str] = ()) -> None:
+        """Raise ``StudySettingsError`` if ``open(settings)`` would refuse the study once the methods of
+        ``redo`` are dropped; changes nothing."""
+        run = self.read_run()
+        if run is None:
+            self._refuse_cells_without_run()
+            return
+        old = _without_methods(run.get("settings") or {}, set(redo))
+        new = normalize(dict(settings))
+        if old != new and not _adds_methods(old, new):
+            raise StudySettingsError(self._mismatch_message(old, new))
 
     def open(self, settings: Mapping[str, Any], session: Mapping[str, Any]) -> dict[str, Any]:
         """Start or resume the study with ``settings``; record ``session`` (provenance) in run.json.
@@ -195,24 +216,29 @@ class Study:
         settings = normalize(dict(settings))
         run = self.read_run()
         if run is None:
-            if self.cells_dir.exists() and any(self.cells_dir.glob("*.json")):
-                raise StudySettingsError(
-                    f"{self.path} holds cells/ but no run.json, so its settings are unknown; "
-                    "pass a new --out directory (or restore run.json)."
-                )
+            self._refuse_cells_without_run()
             run = {"format": RUN_FORMAT, "settings": settings, "sessions": []}
         elif run.get("settings") != settings:
             old = run.get("settings") or {}
             if not _adds_methods(old, settings):
                 raise StudySettingsError(self._mismatch_message(old, settings))
             # the same study with more methods: the finished cells stay valid, only the new methods' run
-            added = [m for m in settings["methods"] if m not in old["methods"]]
-            session = {**session, "added_methods": added}
+            redone = session.get("redone_methods") or []
+            added = [m for m in settings["methods"] if m not in old["methods"] and m not in redone]
+            if added:
+                session = {**session, "added_methods": added}
             run["settings"] = settings
         run["sessions"] = [*run.get("sessions", []), normalize(dict(session))]
         self.path.mkdir(parents=True, exist_ok=True)
         atomic_write_text(self.run_json, to_json(run, indent=2) + "\n")
         return run
+
+    def _refuse_cells_without_run(self) -> None:
+        if self.cells_dir.exists() and any(self.cells_dir.glob("*.json")):
+            raise StudySettingsError(
+                f"{self.path} holds cells/ but no run.json, so its settings are unknown; "
+                "pass a new --out directory (or restore run.json)."
+            )
 
     def drop_methods(self, methods: Iterable[str]) -> list[str]:
         """Discard the finished cells of ``methods`` and their settings, so that they run again.
@@ -230,9 +256,7 @@ class Study:
         for method in dropped:
             for cell in self.cells_dir.glob(f"{quote(method, safe='')}__*.json"):
                 cell.unlink()
-            for key in ("method_options", "policy_hashes"):
-                (settings.get(key) or {}).pop(method, None)
-        settings["methods"] = [m for m in settings["methods"] if m not in dropped]
+        run["settings"] = _without_methods(settings, set(dropped))
         atomic_write_text(self.run_json, to_json(run, indent=2) + "\n")
         return dropped
 
@@ -296,6 +320,17 @@ class Study:
             if folder.exists():
                 for tmp in folder.glob(".*.tmp"):
                     tmp.unlink(missing_ok=True)
+
+
+def _without_methods(settings: Mapping[str, Any], methods: set[str]) -> dict[str, Any]:
+    """Study settings with ``methods`` (and their options and policy hashes) taken out."""
+    out = dict(settings)
+    if "methods" in out:
+        out["methods"] = [m for m in out["methods"] if m not in methods]
+    for key in ("method_options", "policy_hashes"):
+        if isinstance(out.get(key), Mapping):
+            out[key] = {m: v for m, v in out[key].items() if m not in methods}
+    return out
 
 
 def _adds_methods(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:

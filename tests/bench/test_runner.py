@@ -148,7 +148,7 @@ def test_rerun_skips_finished_cells(quick_study: Study):
     after = {p.name: p.stat().st_mtime_ns for p in quick_study.cells_dir.glob("*.json")}
     assert before == after
     assert quick_study.trials_csv.read_text() == trials_before
-    assert len(json.loads(quick_study.run_json.read_text())["sessions"]) == 2
+    assert len(json.loads(quick_study.run_json.read_text())["sessions"]) == 1  # a session records cells it ran
 
 
 def test_other_settings_into_the_same_folder_are_refused(quick_study: Study):
@@ -188,6 +188,18 @@ def test_redo_runs_one_method_again_and_keeps_the_others(tmp_path: Path):
     assert run["sessions"][-1]["redone_methods"] == ["qmc"]
     with pytest.raises(ValueError, match=r"--redo names \['tpe'\]"):
         run_bench(_settings(out, methods=("random", "qmc"), redo=("tpe",)), progress=False)
+    assert "added_methods" not in run["sessions"][-1]
+
+
+def test_a_refused_redo_discards_nothing(tmp_path: Path):
+    out = tmp_path / "redo"
+    first = run_bench(_settings(out, methods=("random", "qmc"), executor="inline"), progress=False)
+    cells = sorted(p.name for p in first.cells_dir.glob("*.json"))
+    run_before = first.run_json.read_text()
+    with pytest.raises(StudySettingsError, match="budget"):
+        run_bench(_settings(out, methods=("random", "qmc"), budget=20, redo=("qmc",)), progress=False)
+    assert sorted(p.name for p in first.cells_dir.glob("*.json")) == cells
+    assert first.run_json.read_text() == run_before
 
 
 def test_same_results_in_this_process_and_in_a_pool(quick_study: Study, tmp_path: Path):
@@ -222,6 +234,13 @@ def test_settings_errors_name_the_value(tmp_path: Path):
     with pytest.raises(ValueError, match="lists random more than once"):
         run_bench(_settings(tmp_path / "x", methods="random,random"), progress=False)
     assert not (tmp_path / "x").exists()
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ValueError, match="is a file; pass a folder"):
+        run_bench(_settings(tmp_path / "file"), progress=False)
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "run.json").write_text("{not json")
+    with pytest.raises(StudySettingsError, match=r"broken/run.json is not readable"):
+        run_bench(_settings(tmp_path / "broken"), progress=False)
 
 
 def test_missing_ray_gives_the_install_hint(tmp_path: Path, monkeypatch):
@@ -389,18 +408,28 @@ def test_a_study_refuses_to_mix_commits_unless_asked(tmp_path: Path, monkeypatch
     checkout = {"rev-parse": "a" * 40, "status": ""}
     monkeypatch.setattr(runner, "_git", lambda *args: checkout[args[0]])
     settings = _settings(tmp_path / "s", methods=("random", "qmc"), tasks=TASKS[:1], seeds=1, workers=1)
-    run_bench(settings, progress=False)
+    study = run_bench(settings, progress=False)
+    qmc_cell = next(study.cells_dir.glob("qmc__*.json"))
+    qmc_cell.unlink()
     run_bench(settings, progress=False)  # the same commit resumes
     checkout["rev-parse"] = "b" * 40
+    run_bench(settings, progress=False)  # a finished study is reported again: nothing runs, nothing mixes
+    assert [s["git_commit"] for s in study.read_run()["sessions"]] == ["a" * 40] * 2
+    qmc_cell.unlink()
     with pytest.raises(
         StudySettingsError, match=r"cells run at commit\(s\) aaaaaaaaaa, not at this checkout's bbbbbbbbbb"
     ):
         run_bench(settings, progress=False)
     run_bench(BenchSettings(**{**settings.__dict__, "allow_mixed_commits": True}), progress=False)
     checkout["rev-parse"] = "c" * 40
+    redone = run_bench(BenchSettings(**{**settings.__dict__, "redo": ("qmc",)}), progress=False)  # random's stand
+    assert json.loads(qmc_cell.read_text())["git_commit"] == "c" * 40
+    assert json.loads(next(redone.cells_dir.glob("random__*.json")).read_text())["git_commit"] == "a" * 40
     fresh = run_bench(BenchSettings(**{**settings.__dict__, "redo": ("random", "qmc")}), progress=False)  # all redone
     assert fresh.read_run()["sessions"][-1]["git_commit"] == "c" * 40
+    assert {json.loads(p.read_text())["git_commit"] for p in fresh.cells_dir.glob("*.json")} == {"c" * 40}
     checkout["status"] = " M rl_hpo/space.py"
+    qmc_cell.unlink()
     with pytest.warns(UserWarning, match="uncommitted changes"):
         run_bench(settings, progress=False)
     with pytest.warns(UserWarning, match="uncommitted changes"):  # a new study too
