@@ -3,7 +3,8 @@
 ``rl-hpo report DIR`` (``report_command``) reads ``DIR/trials.csv`` (and ``DIR/run.json`` for the budget
 and provenance, when present) and writes:
 
-- ``summary.csv``: ``method,budget,regret_mean,regret_sem,rank_mean`` at budgets 10, 25, 50 and the final one;
+- ``summary.csv``: ``method,budget,regret_mean,regret_sem,rank_mean`` at budgets 10, 25 and 50 where they are
+  below the final one, and at the final one;
 - ``report.md``: regret and rank per budget, win rates and Wilcoxon p-values at the final budget, the budgets
   where a method is above random search, decision overhead, the score bounds, the run's provenance and how
   each number is computed;
