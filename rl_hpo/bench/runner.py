@@ -465,7 +465,8 @@ def run_bench(settings: BenchSettings, *, progress: bool = True) -> Study:
     identity = _identity(settings, resolved, optimizers)
     study.check(identity, redo=settings.redo)  # every refusal comes before --redo discards anything
     keys = [CellKey(m, t, s) for m in resolved.methods for t in resolved.tasks for s in resolved.seeds]
-    if settings.redo or not study.finished(keys) >= set(keys):  # a finished study is only reported again
+    done = {key for key in study.finished(keys) if key.method not in settings.redo}
+    if len(done) < len(keys):  # a finished study is only reported again
         # New cells must not join cells of another commit unless asked; --redo says that the methods whose
         # code changed run again and that the other methods' cells stand.
         if not (settings.redo or settings.allow_mixed_commits):
@@ -484,7 +485,6 @@ def run_bench(settings: BenchSettings, *, progress: bool = True) -> Study:
             stale.unlink(missing_ok=True)
     study.remove_temporaries()
 
-    done = study.finished(keys)
     # Task by task, then seed by seed, so that workers reuse loaded tasks and an interrupted study holds
     # complete (task, seed) pairs of every method.
     todo = [
