@@ -192,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--allow-mixed-commits",
         action="store_true",
-        help="continue a study whose finished cells were run at another git commit (refused by default)",
+        help="run a method's new cells beside its cells run at another git commit (refused by default)",
     )
     _add_data_option(p)
 

@@ -26,7 +26,7 @@ from rl_hpo.bench.metrics import (
 )
 from rl_hpo.bench.report import read_trials, report_command, write_report
 from rl_hpo.bench.runner import BenchError, BenchSettings, CellSpec, bench_command, run_bench, run_cell
-from rl_hpo.bench.study import CellKey, Study, StudySettingsError
+from rl_hpo.bench.study import CellKey, Study, StudyBusyError, StudySettingsError
 from rl_hpo.bench.trials import StudyBounds, assemble_trials, study_bounds
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "RayExecutor",
     "Study",
     "StudyBounds",
+    "StudyBusyError",
     "StudySettingsError",
     "above_reference",
     "aggregate",

@@ -110,8 +110,8 @@ class BenchSettings:
     plugins: Sequence[str] = ()
     """Modules imported first in every worker (e.g. to register a task family or an optimizer)."""
     allow_mixed_commits: bool = False
-    """Resume a study whose finished cells were run at another git commit (refused by default: a published
-    study runs at one commit; ``redo`` the methods whose code changed instead)."""
+    """Run a method's new cells beside its finished cells of another git commit (refused by default: each
+    method's cells come from one commit; ``redo`` the methods whose code changed instead)."""
     command: str | None = None
     """The command line recorded in run.json; default this process's arguments."""
 
@@ -419,22 +419,34 @@ def provenance(
     }
 
 
-def _refuse_mixed_commits(study: Study, session: Mapping[str, Any]) -> None:
-    """Raise ``StudySettingsError`` if the study keeps finished cells from a session at another git commit."""
+def _refuse_mixed_commits(study: Study, session: Mapping[str, Any], methods: Iterable[str]) -> None:
+    """Raise ``StudySettingsError`` if new cells of ``methods`` would join cells of the same method that were
+    run at another git commit.
+
+    Each method's cells come from one commit: a method whose code changed runs again whole (``--redo``),
+    while the cells of the methods that did not change stand, and a method added later runs at the
+    commit it is added at. Every session records its commit, so the report says which is which.
+    """
     commit = session.get("git_commit")
     run = study.read_run()
     if commit is None or run is None:
         return
-    kept = study.cell_commits()
-    if None in kept:  # cells written before cells recorded their commit: the sessions' commits stand in
-        kept = (kept - {None}) | {s.get("git_commit") for s in run.get("sessions", [])}
-    others = sorted(c for c in kept if c not in (None, commit))
-    if others:
+    session_commits = {s.get("git_commit") for s in run.get("sessions", [])}
+    mixed = {}
+    for method in methods:
+        kept = study.cell_commits(method)
+        if None in kept:  # cells written before cells recorded their commit: the sessions' commits stand in
+            kept = (kept - {None}) | session_commits
+        others = sorted(c[:10] for c in kept if c not in (None, commit))
+        if others:
+            mixed[method] = others
+    if mixed:
+        named = "; ".join(f"{m} at {', '.join(c)}" for m, c in mixed.items())
         raise StudySettingsError(
-            f"{study.path} holds cells run at commit(s) {', '.join(c[:10] for c in others)}, not at this checkout's "
-            f"{commit[:10]}: a study's results come from one commit. Re-run the methods whose code changed with "
-            "--redo M,M (the other methods' cells stand), or start a new --out; pass --allow-mixed-commits to "
-            "continue anyway (the report lists every session's commit)."
+            f"{study.path} holds finished cells run at other commits than this checkout's {commit[:10]} ({named}): "
+            f"each method's cells come from one commit. Re-run the methods whose code changed with --redo "
+            f"{','.join(mixed)} (their cells run again here, the others' stand), or start a new --out; pass "
+            "--allow-mixed-commits to continue anyway (the report lists every session's commit)."
         )
 
 
@@ -447,6 +459,7 @@ def run_bench(settings: BenchSettings, *, progress: bool = True) -> Study:
     Raises:
         ValueError: for bad settings (the message names the value and the fix).
         StudySettingsError: if ``settings.out`` holds a study with other settings.
+        StudyBusyError: if another bench process is running into ``settings.out``.
         BenchError: if some cells failed (the others are saved; re-running retries the failed ones).
         ImportError: for ``executor="ray"`` without Ray installed.
     """
@@ -463,14 +476,30 @@ def run_bench(settings: BenchSettings, *, progress: bool = True) -> Study:
     if unknown:
         raise ValueError(f"--redo names {unknown}, which are not among the methods {resolved.methods}.")
     identity = _identity(settings, resolved, optimizers)
+    with study.lock():
+        _run_study(study, settings, resolved, identity, session, executor, progress=progress)
+    return study
+
+
+def _run_study(
+    study: Study,
+    settings: BenchSettings,
+    resolved: _Resolved,
+    identity: Mapping[str, Any],
+    session: dict[str, Any],
+    executor: _executors.Executor,
+    *,
+    progress: bool,
+) -> None:
+    """``run_bench``'s work once the folder is locked: check, run the missing cells, assemble and report."""
     study.check(identity, redo=settings.redo)  # every refusal comes before --redo discards anything
     keys = [CellKey(m, t, s) for m in resolved.methods for t in resolved.tasks for s in resolved.seeds]
     done = {key for key in study.finished(keys) if key.method not in settings.redo}
     if len(done) < len(keys):  # a finished study is only reported again
-        # New cells must not join cells of another commit unless asked; --redo says that the methods whose
-        # code changed run again and that the other methods' cells stand.
-        if not (settings.redo or settings.allow_mixed_commits):
-            _refuse_mixed_commits(study, session)
+        if not settings.allow_mixed_commits:
+            # the redone methods' cells are discarded, so only the others' can mix
+            to_run = dict.fromkeys(k.method for k in keys if k not in done and k.method not in settings.redo)
+            _refuse_mixed_commits(study, session, to_run)
         redone = study.drop_methods(settings.redo)
         if redone:
             session["redone_methods"] = redone
@@ -478,7 +507,7 @@ def run_bench(settings: BenchSettings, *, progress: bool = True) -> Study:
             warnings.warn(
                 f"The checkout has uncommitted changes: cells of this session may not be reproducible from commit "
                 f"{str(session['git_commit'])[:10]} (run.json records it).",
-                stacklevel=2,
+                stacklevel=3,
             )
         study.open(identity, session)  # a session is recorded when it runs cells
         for stale in (study.trials_csv, study.summary_csv):  # rebuilt at the end; until then the cells are the study
@@ -505,7 +534,6 @@ def run_bench(settings: BenchSettings, *, progress: bool = True) -> Study:
         )
     assemble_study(study, keys)
     write_report(study.path)
-    return study
 
 
 def _run_cells(
@@ -581,7 +609,7 @@ def bench_command(args: Any = None, /, **options: Any) -> int:
         policy: ``--policy default|DIR``, the policy of the "ppo" and "portfolio_ppo" methods (passed as
             their policy option unless "default").
         redo: ``--redo M,M``, methods whose finished cells are discarded and run again.
-        allow_mixed_commits: ``--allow-mixed-commits``, resume cells run at another git commit.
+        allow_mixed_commits: ``--allow-mixed-commits``, run a method's cells beside its cells of another commit.
         progress: show a progress bar on stderr (default True).
         command_line: the command line to record (default this process's arguments).
     """

@@ -13,7 +13,8 @@
 Every file is written to a temporary name in the same folder and moved into place with ``os.replace``
 (atomic on POSIX and Windows), so a killed run leaves either the whole file or none of it. A cell is one
 file named after its key, so re-running can neither duplicate nor lose one: finished cells are skipped,
-unfinished ones run again. One bench process per folder at a time.
+unfinished ones run again. One bench process per folder at a time: ``Study.lock`` holds ``DIR/.lock`` while a
+bench runs, and a second one is refused (``StudyBusyError``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import contextlib
 import json
 import os
 import secrets
+import socket
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +32,11 @@ from urllib.parse import quote
 
 import numpy as np
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory locks there, one process per folder is on the user
+    fcntl = None  # type: ignore[assignment]
+
 from rl_hpo.exceptions import RLHPOError
 
 __all__ = [
@@ -37,6 +44,7 @@ __all__ = [
     "RUN_FORMAT",
     "CellKey",
     "Study",
+    "StudyBusyError",
     "StudySettingsError",
     "atomic_open",
     "atomic_path",
@@ -51,6 +59,10 @@ RUN_FORMAT = "rl_hpo.bench.run/1"
 
 class StudySettingsError(RLHPOError, ValueError):
     """A study folder that already holds a run with other settings (or is not a study folder)."""
+
+
+class StudyBusyError(RLHPOError, RuntimeError):
+    """Another bench process is running into the same study folder."""
 
 
 @dataclass(frozen=True, order=True)
@@ -178,6 +190,43 @@ class Study:
     def report_md(self) -> Path:
         return self.path / "report.md"
 
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the folder's lock for the block: a second process that asks for it meanwhile is refused.
+
+        Two bench processes on one folder would run the same cells twice and write run.json over each
+        other. The lock is an advisory ``flock`` on ``DIR/.lock``, released by the operating system when
+        the process ends, however it ends, so a killed run never leaves the folder locked. A folder that
+        the block created and left empty is removed again (a refused command leaves nothing behind).
+
+        Raises:
+            StudyBusyError: if another process holds the lock.
+        """
+        created = not self.path.exists()
+        self.path.mkdir(parents=True, exist_ok=True)
+        lock_file = self.path / ".lock"
+        try:
+            with open(lock_file, "a+", encoding="utf-8") as f:
+                if fcntl is not None:
+                    try:
+                        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    except BlockingIOError:
+                        f.seek(0)
+                        holder = f.read().strip() or "another process"
+                        raise StudyBusyError(
+                            f"{self.path} is in use by another rl-hpo bench ({holder}); wait for it to end, "
+                            "or pass another --out."
+                        ) from None
+                f.seek(0)
+                f.truncate()
+                f.write(f"pid {os.getpid()} on {socket.gethostname()}\n")
+                f.flush()
+                yield
+        finally:
+            if created and not any(p.name != ".lock" for p in self.path.iterdir()):
+                lock_file.unlink(missing_ok=True)
+                self.path.rmdir()
+
     # -- settings and provenance ------------------------------------------------------------------
     def read_run(self) -> dict[str, Any] | None:
         """The contents of ``run.json``, or None when the folder holds no study yet.
@@ -283,10 +332,12 @@ class Study:
         """Which of ``keys`` have a complete cell file."""
         return {key for key in keys if self._read_cell(key) is not None}
 
-    def cell_commits(self) -> set[str | None]:
-        """The git commits the finished cells were run at (None for a cell that does not say)."""
+    def cell_commits(self, method: str | None = None) -> set[str | None]:
+        """The git commits the finished cells (of ``method``, or of all) were run at (None for a cell that
+        does not say)."""
         commits: set[str | None] = set()
-        for path in self.cells_dir.glob("*.json"):
+        pattern = "*.json" if method is None else f"{quote(method, safe='')}__*.json"
+        for path in self.cells_dir.glob(pattern):
             try:
                 commits.add(json.loads(path.read_text(encoding="utf-8")).get("git_commit"))
             except (OSError, ValueError):

@@ -381,6 +381,25 @@ def test_killing_a_bench_stops_its_worker_processes(tmp_path: Path) -> None:
             os.killpg(bench.pid, signal.SIGKILL)
 
 
+def test_a_second_bench_into_the_same_folder_is_refused_while_the_first_runs(tmp_path: Path) -> None:
+    out = tmp_path / "busy"
+    with Study(out).lock():
+        argv = ["--suite", "synthetic/branin", "--tasks", "80", "--methods", "random", "--budget", "5", "--seeds", "1"]
+        done = subprocess.run(
+            [sys.executable, "-m", "rl_hpo.cli", "bench", *argv, "--out", str(out)], capture_output=True, text=True
+        )
+        assert done.returncode == 1, done.stderr
+        assert f"{out} is in use by another rl-hpo bench (pid {os.getpid()} on" in done.stderr
+        assert not (out / "run.json").exists()
+    study = run_bench(_settings(out, methods=("random",), tasks=TASKS[:1], seeds=1), progress=False)  # free again
+    assert study.trials_csv.exists()
+    with pytest.raises(ValueError, match="budget"):  # a refused command leaves no folder behind
+        run_bench(_settings(tmp_path / "never", budget=-1), progress=False)
+    with pytest.raises(StudySettingsError), Study(tmp_path / "never").lock():
+        raise StudySettingsError("refused")
+    assert not (tmp_path / "never").exists()
+
+
 def test_a_task_with_a_degenerate_score_range_is_left_out_and_named(tmp_path: Path):
     from rl_hpo.bench.trials import StudyBounds, degenerate_tasks
 
@@ -407,7 +426,7 @@ def test_a_study_refuses_to_mix_commits_unless_asked(tmp_path: Path, monkeypatch
 
     checkout = {"rev-parse": "a" * 40, "status": ""}
     monkeypatch.setattr(runner, "_git", lambda *args: checkout[args[0]])
-    settings = _settings(tmp_path / "s", methods=("random", "qmc"), tasks=TASKS[:1], seeds=1, workers=1)
+    settings = _settings(tmp_path / "s", methods=("random", "qmc"), tasks=TASKS[:1], seeds=2, workers=1)
     study = run_bench(settings, progress=False)
     qmc_cell = next(study.cells_dir.glob("qmc__*.json"))
     qmc_cell.unlink()
@@ -417,7 +436,7 @@ def test_a_study_refuses_to_mix_commits_unless_asked(tmp_path: Path, monkeypatch
     assert [s["git_commit"] for s in study.read_run()["sessions"]] == ["a" * 40] * 2
     qmc_cell.unlink()
     with pytest.raises(
-        StudySettingsError, match=r"cells run at commit\(s\) aaaaaaaaaa, not at this checkout's bbbbbbbbbb"
+        StudySettingsError, match=r"other commits than this checkout's bbbbbbbbbb \(qmc at aaaaaaaaaa\)"
     ):
         run_bench(settings, progress=False)
     run_bench(BenchSettings(**{**settings.__dict__, "allow_mixed_commits": True}), progress=False)
@@ -425,6 +444,14 @@ def test_a_study_refuses_to_mix_commits_unless_asked(tmp_path: Path, monkeypatch
     redone = run_bench(BenchSettings(**{**settings.__dict__, "redo": ("qmc",)}), progress=False)  # random's stand
     assert json.loads(qmc_cell.read_text())["git_commit"] == "c" * 40
     assert json.loads(next(redone.cells_dir.glob("random__*.json")).read_text())["git_commit"] == "a" * 40
+    # A redo that stopped halfway resumes without --redo: qmc's cells all come from c, random's all from a.
+    qmc_cell.unlink()
+    run_bench(settings, progress=False)
+    assert json.loads(qmc_cell.read_text())["git_commit"] == "c" * 40
+    random_cell = next(redone.cells_dir.glob("random__*.json"))
+    random_cell.unlink()  # but a new random cell would join random's cells of a
+    with pytest.raises(StudySettingsError, match=r"\(random at aaaaaaaaaa\): each method's cells come from one"):
+        run_bench(settings, progress=False)
     fresh = run_bench(BenchSettings(**{**settings.__dict__, "redo": ("random", "qmc")}), progress=False)  # all redone
     assert fresh.read_run()["sessions"][-1]["git_commit"] == "c" * 40
     assert {json.loads(p.read_text())["git_commit"] for p in fresh.cells_dir.glob("*.json")} == {"c" * 40}
@@ -436,3 +463,6 @@ def test_a_study_refuses_to_mix_commits_unless_asked(tmp_path: Path, monkeypatch
         new = run_bench(BenchSettings(**{**settings.__dict__, "out": tmp_path / "new"}), progress=False)
     assert new.read_run()["sessions"][-1]["git_changed_files"] == ["rl_hpo/space.py"]
     assert "uncommitted changes to `rl_hpo/space.py`" in new.report_md.read_text()
+    checkout.update({"rev-parse": "d" * 40, "status": ""})  # a method added later runs at the commit it is added at
+    grown = run_bench(BenchSettings(**{**settings.__dict__, "methods": ("random", "qmc", "grid")}), progress=False)
+    assert json.loads(next(grown.cells_dir.glob("grid__*.json")).read_text())["git_commit"] == "d" * 40
