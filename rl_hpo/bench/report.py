@@ -10,8 +10,9 @@ and provenance, when present) and writes:
   each number is computed;
 - ``regret_vs_evaluations.png``, ``regret_vs_time.png``, ``rank_vs_budget.png``.
 
-Where ``trials.csv`` is missing (a study still running or interrupted), the finished cells are assembled
-first and the report says how many cells it covers.
+Where ``trials.csv`` is missing (a study still running or interrupted), the finished cells of the (task, seed)
+pairs that every method finished are assembled first, so that every method is measured on the same runs, and
+the report says how many cells it covers.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import pandas as pd
 
 from rl_hpo.bench import metrics, plots
 from rl_hpo.bench.study import CellKey, Study, atomic_open, atomic_write_text
-from rl_hpo.bench.trials import degenerate_tasks
+from rl_hpo.bench.trials import left_out_tasks
 
 __all__ = ["PLOT_FILES", "check_same_bounds", "read_summary", "read_trials", "report_command", "write_report"]
 
@@ -337,13 +338,12 @@ def write_report(path: str | os.PathLike[str]) -> Path:
     if trials.empty:
         raise FileNotFoundError(f"{study.path} has no finished cell yet; nothing to report.")
     bounds = json.loads(study.bounds_json.read_text(encoding="utf-8")) if study.bounds_json.exists() else None
-    degenerate = degenerate_tasks(bounds or partial_bounds or {})
-    if degenerate:
-        trials = trials[~trials["task"].isin(list(degenerate))]
+    left_out = left_out_tasks(bounds or partial_bounds or {})
+    if left_out:
+        trials = trials[~trials["task"].isin(list(left_out))]
         if trials.empty:
-            raise ValueError(
-                f"Every task of {study.path} has a degenerate score range ({sorted(degenerate)}); no regret to report."
-            )
+            named = "; ".join(f"{t}: {why}" for t, why in sorted(left_out.items()))
+            raise ValueError(f"No task of {study.path} has a meaningful regret ({named}); nothing to report.")
 
     final = float(settings["budget"]) if "budget" in settings else metrics.final_budget(trials)
     budgets = metrics.summary_budgets(final)
@@ -379,11 +379,11 @@ def write_report(path: str | os.PathLike[str]) -> Path:
     ]
     if coverage:
         lines += [f"**Partial report:** {coverage}", ""]
-    if degenerate:
-        named = ", ".join(f"{t} (span {span:.3g})" for t, span in sorted(degenerate.items()))
+    if left_out:
+        named = "; ".join(f"{t} ({why})" for t, why in sorted(left_out.items()))
         lines += [
-            f"**Left out:** {len(degenerate)} task(s) whose scores are constant up to round-off, so that their "
-            f"regret would be noise: {named}. Every table and plot below is over the other tasks.",
+            f"**Left out:** {len(left_out)} task(s) without a meaningful regret: {named}. Every table and plot "
+            "below is over the other tasks.",
             "",
         ]
     incomplete = int(np.isnan(curves.values[..., -1]).any(axis=0).sum())
@@ -457,12 +457,22 @@ def _partial_trials(study: Study, settings: Mapping[str, Any]) -> tuple[pd.DataF
         for s in settings.get("seeds", [])
     ]
     finished = study.finished(keys)
-    done = [k for k in keys if k in finished]
-    cells = [study.load_cell(k) for k in done]
+    methods = list(settings.get("methods", []))
+    # Only the (task, seed) pairs that every method finished: a mean over other runs for each method would
+    # compare methods on different tasks (the bench runs pair by pair, so few cells wait outside them).
+    pairs = {(k.task, k.seed) for k in finished}
+    complete = {p for p in pairs if all(CellKey(m, *p) in finished for m in methods)}
+    cells = [study.load_cell(k) for k in keys if (k.task, k.seed) in complete]
     note = (
-        f"{len(done)} of {len(keys)} cells are finished; re-run the bench command to complete the study "
-        "(regrets use bounds from the finished cells only)."
+        f"{len(finished)} of {len(keys)} cells are finished; every table and plot is over the {len(complete)} "
+        f"(task, seed) pairs that all {len(methods)} methods finished, with bounds from their cells only. Re-run "
+        "the bench command to complete the study."
     )
+    if not cells:
+        raise FileNotFoundError(
+            f"{study.path} has {len(finished)} of {len(keys)} cells finished, but no (task, seed) pair that every "
+            "method finished yet; nothing to compare. Re-run the bench command to complete the study."
+        )
     bounds = study_bounds(cells)
     return assemble_trials(cells, bounds), note, bounds
 

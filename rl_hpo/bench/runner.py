@@ -40,7 +40,7 @@ from typing import Any
 from rl_hpo.bench import executors as _executors
 from rl_hpo.bench.report import write_report
 from rl_hpo.bench.study import CellKey, Study, StudySettingsError, atomic_open, atomic_write_text, to_json
-from rl_hpo.bench.trials import StudyBounds, assemble_trials, degenerate_tasks, study_bounds
+from rl_hpo.bench.trials import StudyBounds, assemble_trials, left_out_tasks, study_bounds
 from rl_hpo.exceptions import AllTrialsFailedError, RLHPOError
 from rl_hpo.history import History
 from rl_hpo.optimizer import make_optimizer, optimizer_class
@@ -91,7 +91,7 @@ class BenchSettings:
     tasks: str | Sequence[str] | None = None
     """Only these tasks: full names ("yahpo/lcbench/167190") or instances of the suite ("167190")."""
     budget: float = 50
-    """Full-fidelity-equivalent evaluations per run."""
+    """Full-fidelity-equivalent evaluations per run (a whole number)."""
     seeds: int | Sequence[int] = 10
     """Seeds per task and method: a count K (seeds 0..K-1) or the seeds themselves."""
     workers: int | None = None
@@ -243,8 +243,10 @@ def _resolve(settings: BenchSettings) -> _Resolved:
         optimizer_class(method)  # unknown or unavailable methods fail here, before any cell runs
 
     budget = settings.budget
-    if isinstance(budget, bool) or not isinstance(budget, int | float) or not budget > 0 or budget == float("inf"):
-        raise ValueError(f"The 'budget' parameter must be a number > 0. Got {budget!r} instead.")
+    # A whole number: with 10.5, a single-fidelity method would pay for 11 evaluations and the report would
+    # read regret at 10.5, that is after 10 of them.
+    if isinstance(budget, bool) or not isinstance(budget, int | float) or not (budget >= 1 and budget % 1 == 0):
+        raise ValueError(f"The 'budget' parameter must be a whole number of evaluations >= 1. Got {budget!r} instead.")
 
     seeds_opt = settings.seeds
     if isinstance(seeds_opt, bool) or (isinstance(seeds_opt, int) and seeds_opt < 1):
@@ -582,10 +584,10 @@ def assemble_study(study: Study, keys: Iterable[CellKey]) -> dict[str, StudyBoun
     trials = assemble_trials(cells, bounds)
     with atomic_open(study.trials_csv) as f:
         trials.to_csv(f, index=False)
-    for task, span in degenerate_tasks(bounds).items():
+    for task, why in left_out_tasks(bounds).items():
         warnings.warn(
-            f"The scores of {task} span only {span:.3g} in this study (constant up to round-off): its regret is "
-            "noise, so it is left out of every mean, rank and test of the report.",
+            f"{task} has no meaningful regret in this study ({why}), so it is left out of every mean, rank and "
+            "test of the report.",
             stacklevel=2,
         )
     return bounds
@@ -622,6 +624,11 @@ def bench_command(args: Any = None, /, **options: Any) -> int:
     method_options: dict[str, dict[str, Any]] = {}
     policy = given.get("policy")
     if policy not in (None, "default"):
+        if not set(_split_list(given["methods"], "methods")) & {"ppo", "portfolio_ppo"}:
+            raise ValueError(
+                f"--policy {policy} is the policy of the ppo and portfolio_ppo methods, and --methods names "
+                "neither; add one of them, or leave --policy out."
+            )
         method_options["ppo"] = {"policy": str(policy)}
         method_options["portfolio_ppo"] = {"then_options": {"policy": str(policy)}}
     settings = BenchSettings(

@@ -315,6 +315,9 @@ class Study:
             for key in sorted(set(old) | set(new))
             if old.get(key) != new.get(key)
         ]
+        old_methods, new_methods = old.get("methods") or [], new.get("methods") or []
+        if old_methods != new_methods and sorted(old_methods) == sorted(new_methods):
+            diffs.append(f"the same methods in another order: list them as --methods {','.join(old_methods)}")
         return (
             f"{self.path} already holds a study with other settings ({'; '.join(diffs)}). Re-run with the "
             "settings of its run.json to resume it, or pass a new --out directory for a new study."

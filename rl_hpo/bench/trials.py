@@ -44,10 +44,19 @@ import pandas as pd
 from rl_hpo.bench.evaluation import best_so_far_regret
 from rl_hpo.tasks.base import DEGENERATE_SPAN, ScoreBounds
 
-__all__ = ["BASE_COLUMNS", "DEGENERATE_SPAN", "StudyBounds", "assemble_trials", "degenerate_tasks", "study_bounds"]
+__all__ = [
+    "BASE_COLUMNS",
+    "DEGENERATE_SPAN",
+    "StudyBounds",
+    "assemble_trials",
+    "degenerate_tasks",
+    "left_out_tasks",
+    "study_bounds",
+]
 
 
-#: The columns of trials.csv before the configuration's ``config.<name>`` columns.
+#: The columns of trials.csv before the configuration's ``config.<name>`` columns: the ten the study contract
+#: names first, in its order, then the others.
 BASE_COLUMNS = [
     "method",
     "task",
@@ -58,8 +67,8 @@ BASE_COLUMNS = [
     "cost",
     "sim_time",
     "regret",
-    "regret_any",
     "decision_s",
+    "regret_any",
     "budget_used",
     "error",
 ]
@@ -161,6 +170,23 @@ def degenerate_tasks(bounds: Mapping[str, StudyBounds | Mapping[str, Any]]) -> d
         worst, best = (b.worst, b.best) if isinstance(b, StudyBounds) else (float(b["worst"]), float(b["best"]))
         if ScoreBounds(worst, best).degenerate:
             out[task] = best - worst
+    return out
+
+
+def left_out_tasks(bounds: Mapping[str, StudyBounds | Mapping[str, Any]]) -> dict[str, str]:
+    """The tasks every mean, rank and test of a study leaves out, each with why: bounds that span almost
+    nothing, either because the scores are constant up to round-off or because no run scored the task at
+    all (every evaluation failed, and the task stores no bounds)."""
+    out = {}
+    for task, span in degenerate_tasks(bounds).items():
+        b = bounds[task]
+        source, best_run = (
+            (b.source, b.best_run) if isinstance(b, StudyBounds) else (b.get("source"), b.get("best_run"))
+        )
+        if source == "observed" and best_run is None:
+            out[task] = "no run scored it: every evaluation failed"
+        else:
+            out[task] = f"its scores span only {span:.3g}, constant up to round-off"
     return out
 
 

@@ -45,7 +45,7 @@ register_optimizer("broken", Broken)
 
 
 # -- a task family for the degenerate-range tests: "flat/bowl/0" varies, "flat/bowl/1" is constant up to 1e-13.
-DESCRIPTION = "test tasks: a bowl (instance 0) and a constant up to round-off (instance 1)"
+DESCRIPTION = "test tasks: a bowl (instance 0), a constant up to round-off (1) and an objective that always fails (2)"
 
 
 def make_task(scenario: str, instance: str, **options: Any) -> Any:
@@ -53,8 +53,14 @@ def make_task(scenario: str, instance: str, **options: Any) -> Any:
     from rl_hpo.tasks.base import FunctionTask
 
     scale = 1.0 if instance == "0" else 1e-13
+
+    def objective(c: dict[str, Any]) -> float:
+        if instance == "2":
+            raise RuntimeError("this objective always fails")
+        return 0.7 - scale * (c["x"] - 0.3) ** 2
+
     return FunctionTask(
-        lambda c: 0.7 - scale * (c["x"] - 0.3) ** 2,
+        objective,
         SearchSpace({"x": Float(0.0, 1.0)}),
         name=f"flat/{scenario}/{instance}",
     )

@@ -97,7 +97,7 @@ def test_files_follow_the_umask(quick_study: Study):
 def test_trials_table_contract(quick_study: Study):
     trials = read_trials(quick_study.trials_csv)
     required = ["method", "task", "seed", "trial", "fidelity", "score", "cost", "sim_time", "regret", "decision_s"]
-    assert set(required) <= set(trials.columns)
+    assert list(trials.columns[: len(required)]) == required
     assert {"config.x0", "config.x1", "budget_used", "regret_any"} <= set(trials.columns)
     assert not trials.duplicated(["method", "task", "seed", "trial"]).any()
     assert len(trials.groupby(["method", "task", "seed"])) == 12
@@ -156,6 +156,10 @@ def test_other_settings_into_the_same_folder_are_refused(quick_study: Study):
         run_bench(_settings(quick_study.path, budget=20), progress=False)
     with pytest.raises(StudySettingsError, match="methods"):
         run_bench(_settings(quick_study.path, methods=("random",)), progress=False)
+    with pytest.raises(
+        StudySettingsError, match="the same methods in another order: list them as --methods random,tpe,"
+    ):
+        run_bench(_settings(quick_study.path, methods=("tpe", "random", "hyperband")), progress=False)
 
 
 def test_a_study_can_gain_methods_without_rerunning_finished_cells(tmp_path: Path):
@@ -202,6 +206,27 @@ def test_a_refused_redo_discards_nothing(tmp_path: Path):
     assert first.run_json.read_text() == run_before
 
 
+def test_a_partial_report_compares_methods_on_the_same_runs(quick_study: Study, tmp_path: Path):
+    import shutil
+
+    partial = Study(shutil.copytree(quick_study.path, tmp_path / "partial"))
+    for name in ("trials.csv", "bounds.json", "summary.csv"):
+        (partial.path / name).unlink()
+    # random lacks (task 81, seed 1) and tpe (task 81, seed 0): 3 methods share only task 80's two seeds.
+    partial.cell_path(CellKey("random", "synthetic/branin/81", 1)).unlink()
+    partial.cell_path(CellKey("tpe", "synthetic/branin/81", 0)).unlink()
+    report = write_report(partial.path).read_text()
+    assert "10 of 12 cells are finished; every table and plot is over the 2 (task, seed) pairs" in report
+    assert "3 methods x 1 tasks x 2 seeds" in report
+    summary = pd.read_csv(partial.summary_csv)
+    full = summary_table(read_trials(quick_study.trials_csv).query("task == 'synthetic/branin/80'"), [10])
+    assert summary["regret_mean"].to_numpy() == pytest.approx(full["regret_mean"].to_numpy())
+    for key in [CellKey(m, "synthetic/branin/80", s) for m in ("random", "hyperband") for s in (0, 1)]:
+        partial.cell_path(key).unlink()
+    with pytest.raises(FileNotFoundError, match=r"no \(task, seed\) pair that every method finished"):
+        write_report(partial.path)
+
+
 def test_same_results_in_this_process_and_in_a_pool(quick_study: Study, tmp_path: Path):
     inline = run_bench(_settings(tmp_path / "inline", executor="inline"), progress=False)
     a, b = read_trials(quick_study.trials_csv), read_trials(inline.trials_csv)
@@ -223,6 +248,8 @@ def test_settings_errors_name_the_value(tmp_path: Path):
         run_bench(_settings(tmp_path / "x", methods=("random", "nope")), progress=False)
     with pytest.raises(ValueError, match=r"'budget' parameter .* Got 0 instead"):
         run_bench(_settings(tmp_path / "x", budget=0), progress=False)
+    with pytest.raises(ValueError, match=r"'budget' parameter must be a whole number .* Got 10.5 instead"):
+        run_bench(_settings(tmp_path / "x", budget=10.5), progress=False)
     with pytest.raises(ValueError, match=r"'seeds' parameter .* Got True instead"):
         run_bench(_settings(tmp_path / "x", seeds=True), progress=False)
     with pytest.raises(ValueError, match=r"'seeds' parameter .* Got 0 instead"):
@@ -323,6 +350,8 @@ def test_cli_bench_and_report(tmp_path: Path, capsys):
     assert run["sessions"][0]["command"] != "bench"  # the command line, not the subcommand's name
     assert main([*argv[:-2], "--budget", "6", "--out", str(out)]) == 2  # other settings: refused
     assert "other settings" in capsys.readouterr().err
+    assert main([*argv, "--policy", "runs/policy"]) == 2  # a policy, but no method that takes one
+    assert "--methods names neither" in capsys.readouterr().err
 
 
 def test_policy_hash_is_recorded_and_checked(tmp_path: Path):
@@ -406,10 +435,10 @@ def test_a_task_with_a_degenerate_score_range_is_left_out_and_named(tmp_path: Pa
     assert degenerate_tasks({"a": StudyBounds(0.0, 1e-13, 0.0, 1e-13, "task", False, None)}) == {"a": 1e-13}
     assert degenerate_tasks({"b": {"worst": 5.0, "best": 5.001}}) == {}
     settings = _settings(tmp_path / "flat", suite="flat/bowl", tasks=None, methods=("random", "qmc"), task_options={})
-    with pytest.warns(UserWarning, match=r"The scores of flat/bowl/1 span only .* left out of every mean"):
+    with pytest.warns(UserWarning, match=r"flat/bowl/1 has .*its scores span only .* left out of every mean"):
         study = run_bench(settings, progress=False)
     report = study.report_md.read_text()
-    assert "**Left out:** 1 task(s)" in report and "flat/bowl/1 (span" in report
+    assert "**Left out:** 1 task(s)" in report and "flat/bowl/1 (its scores span only" in report
     assert "2 methods x 1 tasks x 2 seeds" in report  # every table is over the other task
     assert set(read_trials(study.trials_csv)["task"]) == {"flat/bowl/0", "flat/bowl/1"}  # trials.csv keeps it
     # The report of an unfinished study (cells only, no trials.csv or bounds.json yet) leaves it out too.
@@ -419,6 +448,14 @@ def test_a_task_with_a_degenerate_score_range_is_left_out_and_named(tmp_path: Pa
     study.bounds_json.unlink()
     report = write_report(study.path).read_text()
     assert "**Left out:** 1 task(s)" in report and "2 methods x 1 tasks x 2 seeds" in report
+
+
+def test_a_task_that_no_run_scored_is_left_out_as_such(tmp_path: Path):
+    settings = _settings(tmp_path / "failing", suite=None, tasks=("flat/bowl/0", "flat/bowl/2"), methods=("random",))
+    with pytest.warns(UserWarning, match=r"flat/bowl/2 has no meaningful regret .*no run scored it"):
+        study = run_bench(BenchSettings(**{**settings.__dict__, "task_options": {}}), progress=False)
+    report = study.report_md.read_text()
+    assert "flat/bowl/2 (no run scored it: every evaluation failed)" in report and "span" not in report
 
 
 def test_a_study_refuses_to_mix_commits_unless_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
