@@ -22,11 +22,12 @@ How ``param_distributions`` become a search space the policy tunes (``rl_hpo.Sea
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import os
 import threading
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -55,7 +56,8 @@ class RLSearchCV(BaseSearchCV):
         n_iter: candidates to evaluate.
         policy: ``"default"`` (the shipped policy for the space) or a policy folder.
         scoring, n_jobs, refit, cv, verbose, pre_dispatch, error_score, return_train_score: as for
-            ``RandomizedSearchCV``. With several metrics, ``refit`` names the one the policy maximizes.
+            ``RandomizedSearchCV``. With several metrics, the policy maximizes the one ``refit`` names, or
+            the first when ``refit`` is False or a callable.
         random_state: seeds the policy (an int, a ``RandomState`` or None).
         n_points: candidates asked of the policy per round (evaluated in parallel with ``n_jobs``).
 
@@ -104,39 +106,82 @@ class RLSearchCV(BaseSearchCV):
                 raise ValueError(
                     f"The '{name}' parameter of RLSearchCV must be an int >= {low}. Got {value!r} instead."
                 )
-        several = isinstance(self.scoring, list | tuple | set | dict) and len(self.scoring) > 1
-        if several and not isinstance(self.refit, str):  # before any fit (a callable scoring is checked after one)
-            raise ValueError(
-                f"With several scoring metrics, refit must name the one RLSearchCV maximizes (one of "
-                f"{sorted(self.scoring)}). Got refit={self.refit!r} instead."
-            )
         codec = _Codec(self.param_distributions)
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        random_state = check_random_state(self.random_state)
+        seed = int(random_state.randint(np.iinfo(np.int32).max))
+        n_iter = int(self.n_iter)
+        if codec.grid_size is not None and codec.grid_size < n_iter:  # as RandomizedSearchCV does
+            warnings.warn(
+                f"The total space of parameters {codec.grid_size} is smaller than n_iter={n_iter}. Running "
+                f"{codec.grid_size} iterations. For exhaustive searches, use GridSearchCV.",
+                UserWarning,
+                stacklevel=3,
+            )
+            n_iter = codec.grid_size
         optimizer = make_optimizer("ppo", codec.space, seed=seed, policy=self.policy, portfolio=None)
-        optimizer.plan(self.n_iter)
+        optimizer.plan(n_iter)
         with _all_failed_only_at_the_end() as fits:
-            self._ask_and_evaluate(optimizer, codec, evaluate_candidates)
+            self._ask_and_evaluate(optimizer, codec, evaluate_candidates, n_iter, np.random.default_rng(seed))
         if fits and all(fit["fit_error"] is not None for fit in fits):
             _validation._warn_or_raise_about_fit_failures(fits, self.error_score)  # raises: every fit failed
 
     def _ask_and_evaluate(
-        self, optimizer: Any, codec: _Codec, evaluate_candidates: Callable[..., dict[str, Any]]
+        self,
+        optimizer: Any,
+        codec: _Codec,
+        evaluate_candidates: Callable[..., dict[str, Any]],
+        n_iter: int,
+        rng: np.random.Generator,
     ) -> None:
+        """Evaluate ``n_iter`` distinct candidates, round by round, each round's chosen after the last.
+
+        A candidate is cross-validated once, as ``RandomizedSearchCV`` samples a list-only grid without
+        replacement: a candidate the policy asks for again gets its known score told back without a fit, and
+        a random candidate not yet evaluated is cross-validated in its place (the policy observes it). The
+        search ends early only when every candidate of a finite grid has been evaluated.
+        """
+        scores: dict[tuple[Any, ...], float] = {}
         done = 0
-        while done < self.n_iter:
-            trials = [optimizer.ask() for _ in range(min(self.n_points, self.n_iter - done))]
-            results = evaluate_candidates([codec.params_of(t.config) for t in trials])
-            # One metric is "score" whatever refit names; of several, refit names the one to maximize.
-            key = "mean_test_score" if "mean_test_score" in results else f"mean_test_{self.refit}"
-            if key not in results:
-                raise ValueError(
-                    "With several scoring metrics, refit must name the one RLSearchCV maximizes "
-                    f"(one of {sorted(k.removeprefix('mean_test_') for k in results if k.startswith('mean_test_'))})."
-                )
-            for trial, score in zip(trials, results[key][-len(trials) :]):
-                score = float(score)
-                optimizer.tell(trial, Result(score) if math.isfinite(score) else Result.failure("error_score"))
-            done += len(trials)
+        while done < n_iter:
+            wanted = min(self.n_points, n_iter - done)
+            batch: dict[tuple[Any, ...], dict[str, Any]] = {}  # the round's distinct new candidates
+            asked, observed = [], []
+            for trial in (optimizer.ask() for _ in range(wanted)):
+                key = codec.key(trial.config)
+                if key in scores:
+                    optimizer.tell(trial, _result(scores[key]))
+                else:
+                    asked.append((trial, key))
+                    if key not in batch:
+                        batch[key] = trial.config
+                        continue
+                substitute = codec.unseen(rng, scores.keys() | batch.keys())
+                if substitute is not None:
+                    batch[codec.key(substitute)] = substitute
+                    observed.append(substitute)
+            if not batch:
+                return  # a finite grid with every candidate evaluated
+            results = evaluate_candidates([codec.params_of(config) for config in batch.values()])
+            metric = self._steering_metric(results)
+            scores.update(zip(batch, map(float, results[metric][-len(batch) :]), strict=True))
+            for trial, key in asked:
+                optimizer.tell(trial, _result(scores[key]))
+            for config in observed:
+                optimizer.observe(config, _result(scores[codec.key(config)]))
+            done += len(batch)
+
+    def _steering_metric(self, results: Mapping[str, Any]) -> str:
+        """The ``cv_results_`` column the policy maximizes: the one metric ("score", whatever refit names),
+        or of several the one ``refit`` names, or the first when refit is False or a callable."""
+        if "mean_test_score" in results:
+            return "mean_test_score"
+        if isinstance(self.refit, str):
+            return f"mean_test_{self.refit}"  # BaseSearchCV has checked that refit names one of the metrics
+        return next(k for k in results if k.startswith("mean_test_"))
+
+
+def _result(score: float) -> Result:
+    return Result(score) if math.isfinite(score) else Result.failure("error_score")
 
 
 @contextlib.contextmanager
@@ -208,6 +253,36 @@ class _Codec:
 
     def params_of(self, config: Mapping[str, Any]) -> dict[str, Any]:
         return {name: self._decoders[name](value) for name, value in config.items()}
+
+    def key(self, config: Mapping[str, Any]) -> tuple[Any, ...]:
+        """What tells two candidates apart (their values in the space's order)."""
+        return tuple(config.get(name) for name in self.space.names)
+
+    @property
+    def grid_size(self) -> int | None:
+        """The number of distinct candidates when every parameter is a list of values, else None."""
+        params = [self.space[name] for name in self.space.names]
+        if not all(isinstance(p, Categorical) for p in params):
+            return None
+        return math.prod(len(p.choices) for p in params)
+
+    def unseen(self, rng: np.random.Generator, seen: Collection[tuple[Any, ...]]) -> dict[str, Any] | None:
+        """A random candidate whose key is not in ``seen``, or None when a finite grid has none left."""
+        size = self.grid_size
+        if size is not None and len(seen) >= size:
+            return None
+        for _ in range(1000):  # rejection: even a grid that is 99.9% seen yields a new point within 1000 tries
+            config = self.space.sample(seed=rng)
+            if self.key(config) not in seen:
+                return config
+        if size is None:
+            return None  # a space this crowded with evaluated points (only a tiny discrete one can be)
+        names = self.space.names
+        for values in itertools.product(*(self.space[n].choices for n in names)):  # the last few of a grid
+            config = dict(zip(names, values, strict=True))
+            if self.key(config) not in seen:
+                return config
+        return None
 
 
 def _param_of(name: str, dist: Any) -> tuple[Param, Callable[[Any], Any]]:

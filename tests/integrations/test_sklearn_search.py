@@ -142,23 +142,45 @@ def test_bad_settings_are_clear_errors(distributions, options, match: str) -> No
         RLSearchCV(LogisticRegression(), distributions, cv=2, **options).fit(X, y)
 
 
-def test_several_metrics_need_refit_to_name_the_one_to_maximize() -> None:
+def test_several_metrics_take_refit_as_randomized_search_does() -> None:
     X, y = load_iris(return_X_y=True)
     scoring = ["accuracy", "f1_macro"]
-    search = RLSearchCV(
-        LogisticRegression(), {"C": loguniform(1e-2, 1e2)}, n_iter=3, cv=2, scoring=scoring, refit="f1_macro"
-    )
+    space = {"C": loguniform(1e-2, 1e2)}
+    search = RLSearchCV(LogisticRegression(), space, n_iter=3, cv=2, scoring=scoring, refit="f1_macro")
     assert search.fit(X, y).best_params_
-    with pytest.raises(ValueError, match=r"refit must name the one RLSearchCV maximizes .*Got refit=False"):
-        RLSearchCV(
-            LogisticRegression(), {"C": loguniform(1e-2, 1e2)}, n_iter=2, cv=2, scoring=scoring, refit=False
-        ).fit(X, y)
+    unrefitted = RLSearchCV(LogisticRegression(), space, n_iter=3, cv=2, scoring=scoring, refit=False).fit(X, y)
+    assert len(unrefitted.cv_results_["mean_test_f1_macro"]) == 3 and not hasattr(unrefitted, "best_params_")
+
+    def last(results):
+        return len(results["params"]) - 1
+
+    chosen = RLSearchCV(LogisticRegression(), space, n_iter=3, cv=2, scoring=scoring, refit=last).fit(X, y)
+    assert chosen.best_index_ == 2 and chosen.best_params_ == chosen.cv_results_["params"][2]
+    with pytest.raises(ValueError, match="refit must be set to a scorer key or a callable"):  # scikit-learn's own
+        RLSearchCV(LogisticRegression(), space, n_iter=2, cv=2, scoring=scoring, refit="nope").fit(X, y)
+
+
+def test_each_candidate_is_cross_validated_once() -> None:
+    X, y = load_iris(return_X_y=True)
+    grid = {"C": [0.1, 1.0], "solver": ["lbfgs", "liblinear"]}
+    for seed in range(3):  # the policy asks for some candidates again: they are not fitted twice
+        search = RLSearchCV(LogisticRegression(max_iter=300), grid, n_iter=4, cv=2, random_state=seed).fit(X, y)
+        assert sorted(map(str, search.cv_results_["params"])) == sorted(
+            str({"C": c, "solver": s}) for c in grid["C"] for s in grid["solver"]
+        )
+    with pytest.warns(UserWarning, match="The total space of parameters 4 is smaller than n_iter=10. Running 4"):
+        search = RLSearchCV(LogisticRegression(max_iter=300), grid, n_iter=10, cv=2, random_state=0).fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
+    mixed = {"C": loguniform(1e-2, 1e2), "solver": ["lbfgs", "liblinear"]}
+    search = RLSearchCV(LogisticRegression(max_iter=300), mixed, n_iter=12, cv=2, n_points=3, random_state=0)
+    params = search.fit(X, y).cv_results_["params"]
+    assert len(params) == 12 and len({str(p) for p in params}) == 12
 
 
 def test_a_search_whose_every_fit_fails_raises_scikit_learns_error() -> None:
     X, y = load_iris(return_X_y=True)
-    search = RLSearchCV(LogisticRegression(), {"solver": ["not-a-solver", "nor-this"]}, n_iter=3, cv=2)
-    with pytest.warns(FitFailedWarning), pytest.raises(ValueError, match="All the 6 fits failed"):
+    search = RLSearchCV(LogisticRegression(), {"solver": ["not-a-solver", "nor-this"]}, n_iter=2, cv=2)
+    with pytest.warns(FitFailedWarning), pytest.raises(ValueError, match="All the 4 fits failed"):
         search.fit(X, y)
 
 
