@@ -346,15 +346,23 @@ class YahpoTask(Task):
         """Worst and best scores at the highest fidelity, for normalized regret.
 
         The package's bounds (``rl_hpo/data/yahpo_bounds.json``) where it ships them for this instance and
-        objective, else ``estimate_bounds()``: both are fixed, so they never depend on what ran before.
+        objective, at the fixed fidelities they were estimated at (each at its highest, e.g. ``repl=10``); else
+        ``estimate_bounds()``: both are fixed, so they never depend on what ran before.
         """
         if self._bounds is None:
-            self._bounds = shipped_bounds(self.scenario, self.objective, self.instance) or self.estimate_bounds()
+            shipped = shipped_bounds(self.scenario, self.objective, self.instance) if self._fixed_at_highest else None
+            self._bounds = shipped or self.estimate_bounds()
         return self._bounds
+
+    @property
+    def _fixed_at_highest(self) -> bool:
+        """Whether every fixed fidelity (``repl``) is at its highest value, as the shipped bounds assume."""
+        extra = self._scenario.extra_fidelities
+        return all(value == extra[name].high for name, value in self.fixed_fidelities.items())
 
     def estimate_bounds(self, n: int = _BOUNDS_SAMPLE, seed: int = 0) -> ScoreBounds:
         """Estimate the bounds from ``n`` seeded random points and 1,024 cube corners (deterministic in ``n``,
-        ``seed`` and the surrogate file); the result is memoized per machine under those keys
+        ``seed``, the fixed fidelities and the surrogate file); the result is memoized per machine under those keys
         (``rl_hpo.tasks._yahpo_bounds``), so a memo never outlives the data it came from. The best of a random
         sample underestimates the true best: a study raises it where a run beats it."""
 
@@ -369,6 +377,8 @@ class YahpoTask(Task):
 
         model = f"model={self._scenario.model_digest[:16]}"
         key = (self.scenario, self.objective, str(self.instance), f"n={n}", f"seed={seed}", model)
+        if not self._fixed_at_highest:  # other fixed fidelities, other scores (keys at the highest stay as they were)
+            key += tuple(f"{name}={value}" for name, value in sorted(self.fixed_fidelities.items()))
         return memoized_estimate(key, estimate)
 
     def __repr__(self) -> str:

@@ -665,6 +665,18 @@ def test_bounds_outside_the_shipped_data_are_a_deterministic_estimate_memoized_o
     assert fresh.bounds == bounds
 
 
+def test_bounds_at_another_repl_are_estimated_at_that_repl(yahpo_data_dir: Path, _isolated_cache: Path) -> None:
+    at_10 = make_task("rbv2_xgboost", "1040", data_dir=yahpo_data_dir, objective="logloss")
+    at_1 = make_task("rbv2_xgboost", "1040", data_dir=yahpo_data_dir, objective="logloss", repl=1)
+    assert at_10.bounds != at_1.bounds  # whichever is computed first
+    assert at_1.bounds == make_task("rbv2_xgboost", "1040", data_dir=yahpo_data_dir, objective="logloss", repl=1).bounds
+    memo = json.loads((_isolated_cache / "yahpo_bound_estimates.json").read_text())
+    assert sorted(k.endswith("/repl=1") for k in memo) == [False, True]  # one estimate per repl
+    shipped = yahpo.shipped_bounds("rbv2_xgboost", "auc", "1040")
+    assert make_task("rbv2_xgboost", "1040", data_dir=yahpo_data_dir).bounds == shipped  # estimated at repl 10
+    assert make_task("rbv2_xgboost", "1040", data_dir=yahpo_data_dir, repl=1).bounds != shipped
+
+
 def test_shipped_bounds_are_read_only_and_ignore_any_cache(yahpo_data_dir: Path, _isolated_cache: Path) -> None:
     _isolated_cache.mkdir(parents=True, exist_ok=True)
     (_isolated_cache / "yahpo_bounds.json").write_text(
