@@ -77,6 +77,24 @@ def tune(
         raise ValueError("resume=True needs journal=PATH, the journal of the run to continue.")
     if progress is None:
         progress = sys.stderr.isatty()
+    try:
+        return _run(task, method, budget, seed, options, journal, resume, progress)
+    finally:
+        if isinstance(task, FunctionTask) and task is not objective:  # made here: its timeout worker ends here
+            task.close()
+
+
+def _run(
+    task: Task,
+    method: str,
+    budget: float,
+    seed: int | None,
+    options: dict[str, Any],
+    journal: str | os.PathLike[str] | None,
+    resume: bool,
+    progress: bool,
+) -> History:
+    """``tune``'s run once its arguments are checked: plain, or journaled and resumed."""
     if journal is None:
         optimizer = make_optimizer(method, task.space, seed=seed, fidelity=task.fidelity, **options)
         return optimizer.optimize(task, budget, progress=progress)

@@ -231,6 +231,12 @@ class FunctionTask(Task):
             score = -score
         return Result(score, cost, info)
 
+    def close(self) -> None:
+        """Stop the worker process of a task with a ``timeout`` (a later evaluation starts a new one)."""
+        close = getattr(self._call, "close", None)
+        if close is not None:
+            close()
+
 
 def _as_score(value: Any) -> float:
     """Convert an objective's return value to a float, rejecting what is not one number."""

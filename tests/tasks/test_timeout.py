@@ -63,3 +63,21 @@ def test_errors_inside_the_worker_are_reported_and_the_worker_is_reused():
 def test_timeout_must_be_positive(bad):
     with pytest.raises(ValueError, match="The 'timeout' parameter must be a number of seconds > 0"):
         TimedObjective(lambda: 0, bad)
+
+
+def test_no_worker_outlives_a_tune_call_even_while_something_holds_its_task(monkeypatch):
+    import multiprocessing
+
+    from rl_hpo.tasks import base
+
+    kept = []  # a frame or traceback that pins the task (Optuna's lazy imports can) keeps its worker alive
+    original = base.FunctionTask.__init__
+
+    def remember(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        kept.append(self)
+
+    monkeypatch.setattr(base.FunctionTask, "__init__", remember)
+    rl_hpo.tune(fails_when_small, {"x": (0.0, 1.0)}, budget=3, seed=0, timeout=5)
+    assert kept and kept[0]._call._process is None
+    assert not multiprocessing.active_children()
