@@ -208,6 +208,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _apply_data_option(args: argparse.Namespace) -> None:
     path = getattr(args, "yahpo_data", None)
     if path:
+        if not os.path.isdir(path):  # a folder given on the command line is meant to be used: never skip it
+            from rl_hpo.tasks._yahpo_data import resolve_data_dir
+
+            resolve_data_dir(path)  # raises DataNotFoundError, naming the folder and the fix
         os.environ["RL_HPO_YAHPO_DATA"] = os.path.abspath(path)
 
 
@@ -386,8 +390,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    _apply_data_option(args)
     try:
+        _apply_data_option(args)
         with _one_line_warnings(f"rl-hpo {args.command}"), _sigterm_unwinds():
             return _COMMANDS[args.command](args)
     except KeyboardInterrupt:

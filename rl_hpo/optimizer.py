@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from rl_hpo.exceptions import AllTrialsFailedError
+from rl_hpo.exceptions import AllTrialsFailedError, DataNotFoundError
 from rl_hpo.history import History
 from rl_hpo.space import SearchSpace
 from rl_hpo.tasks.base import Fidelity, Result, Task
@@ -207,6 +207,8 @@ def evaluate_safely(task: Task, trial: Trial) -> Result:
     start = time.perf_counter()
     try:
         result = task.evaluate(trial.config, trial.fidelity)
+    except DataNotFoundError:
+        raise  # missing or unreadable benchmark data fails every trial alike: say so once and stop
     except Exception as err:  # a failing objective must not end the run: record it and go on
         return Result.failure(f"{type(err).__name__}: {err}", time.perf_counter() - start)
     if not isinstance(result, Result):

@@ -254,6 +254,9 @@ def test_a_missing_csv_or_yahpo_folder_is_bad_input(
     monkeypatch.setenv("RL_HPO_YAHPO_DATA", str(tmp_path / "nothing"))
     assert main(["tune", "--task", "yahpo/lcbench/167152", "--quiet"]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    # A folder named on the command line is checked even where no YAHPO task is asked for.
+    assert main(["tasks", "--yahpo-data", str(tmp_path / "nowhere")]) == 2
+    assert "nowhere' does not exist" in capsys.readouterr().err
 
 
 def test_a_policy_given_to_a_method_without_one_is_refused(capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,8 +3,8 @@
 A scenario folder holds ``config_space.json`` (a ConfigSpace JSON export), ``encoding.json`` (the integer
 code of every categorical value the surrogate was trained on) and ``model.onnx`` (the surrogate). The facts
 that yahpo_gym keeps in Python (input column order, output names, fidelity parameters, ...) ship with
-rl_hpo as ``rl_hpo/data/yahpo_scenarios.json``, so any scenario folder of that layout works without the
-``yahpo-gym`` package (which pins numpy<2).
+rl_hpo as ``rl_hpo/data/yahpo_scenarios.json``, so the folder of any of its 16 v1 scenarios works without the
+``yahpo-gym`` package (which pins numpy<2); a folder under another name is refused, as its facts are unknown.
 
 The model's inputs are built as yahpo_gym's ``BenchmarkSet._config_to_xs`` builds them: ``x_cont`` holds
 the raw values of ``cont_names`` in that order (0 for inactive or missing parameters) as float32, ``x_cat``
@@ -282,8 +282,8 @@ class Scenario:
         self.folder = folder
         self.facts = dict(facts)
         self.model_path = folder / _model_file(facts)
-        cs = json.loads((folder / "config_space.json").read_text(encoding="utf-8"))
-        self.encoding: dict[str, dict[str, int]] = json.loads((folder / "encoding.json").read_text(encoding="utf-8"))
+        cs = _read_json(folder / "config_space.json")
+        self.encoding: dict[str, dict[str, int]] = _read_json(folder / "encoding.json")
 
         self.y_names: list[str] = list(facts["y_names"])
         # taskset lists more directions than outputs in yahpo_gym; only the first len(y_names) count.
@@ -464,7 +464,20 @@ def _load_scenario(root: str, scenario: str) -> Scenario:
         raise DataNotFoundError(
             f"The YAHPO scenario folder {str(folder)!r} is incomplete (missing {', '.join(missing)}): {_HOW_TO_FIX}."
         )
-    return Scenario(scenario, folder, facts)
+    try:
+        return Scenario(scenario, folder, facts)
+    except (KeyError, TypeError, ValueError) as err:  # a file of another layout: name it, not a raw traceback
+        raise DataNotFoundError(
+            f"The YAHPO scenario folder {str(folder)!r} does not match YAHPO v1's {scenario} "
+            f"(config_space.json or encoding.json: {type(err).__name__}: {err}): {_HOW_TO_FIX}."
+        ) from err
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise DataNotFoundError(f"Cannot read {str(path)!r} ({err}): {_HOW_TO_FIX}.") from err
 
 
 @dataclass(frozen=True)

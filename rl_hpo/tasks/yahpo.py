@@ -4,7 +4,8 @@ YAHPO Gym (Pfisterer et al., "YAHPO Gym - An Efficient Multi-Objective Multi-Fid
 Hyperparameter Optimization", AutoML Conf 2022) replaces real training runs by neural-network surrogates
 fitted on large tables of results. This module runs the surrogates through onnxruntime directly; it needs
 a YAHPO data folder (yahpo_data v1.0.2) given as ``data_dir=`` or by the environment variable
-``RL_HPO_YAHPO_DATA``, and works with any YAHPO v1 scenario folder of that layout.
+``RL_HPO_YAHPO_DATA``, and works with the folder of any of YAHPO Gym v1's 16 scenarios (a folder under another
+name is not loaded: the facts of its model's inputs and outputs are not in the folder).
 
 - Search space: the scenario's config_space.json minus the instance id and the fidelity parameters,
   conditions included (rbv2_xgboost: ``eta``, ``max_depth``, ... only for the tree boosters).

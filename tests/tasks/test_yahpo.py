@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import rl_hpo
 from rl_hpo.exceptions import DataNotFoundError, TaskNotFoundError
 from rl_hpo.space import Categorical, Condition
 from rl_hpo.tasks import _yahpo_bounds, _yahpo_data, yahpo
@@ -252,6 +253,36 @@ def test_incomplete_scenario_folder_names_the_missing_file(yahpo_data_dir: Path,
     with pytest.raises(DataNotFoundError, match="no scenario folder 'rbv2_xgboost'"):
         make_task("rbv2_xgboost", "6", data_dir=tmp_path)
     assert yahpo.suite_names(data_dir=tmp_path) == []
+
+
+def test_a_scenario_folder_of_another_layout_is_one_clear_error(yahpo_data_dir: Path, tmp_path: Path) -> None:
+    def folder(name: str, edit=None, model: bytes | None = None) -> Path:
+        root = tmp_path / name
+        (root / "lcbench").mkdir(parents=True)
+        for file in ("config_space.json", "encoding.json"):
+            text = (yahpo_data_dir / "lcbench" / file).read_text()
+            (root / "lcbench" / file).write_text(edit(file, text) if edit else text)
+        if model is None:
+            (root / "lcbench" / "model.onnx").symlink_to(yahpo_data_dir / "lcbench" / "model.onnx")
+        else:
+            (root / "lcbench" / "model.onnx").write_bytes(model)
+        return root
+
+    def no_lower(file: str, text: str) -> str:
+        if file != "config_space.json":
+            return text
+        spec = json.loads(text)
+        next(hp for hp in spec["hyperparameters"] if "lower" in hp).pop("lower")
+        return json.dumps(spec)
+
+    with pytest.raises(DataNotFoundError, match=r"does not match YAHPO v1's lcbench \(config_space.json or"):
+        make_task("lcbench", "167190", data_dir=folder("no_lower", no_lower))
+    with pytest.raises(DataNotFoundError, match=r"Cannot read '.*bad_json/lcbench/encoding.json' \(Unterminated"):
+        make_task("lcbench", "167190", data_dir=folder("bad_json", lambda f, t: t[:-20] if f == "encoding.json" else t))
+    # A model that cannot be loaded fails when the first trial evaluates: once, as an error, not as a failed trial.
+    task = make_task("lcbench", "167190", data_dir=folder("bad_model", model=b"not an onnx file"))
+    with pytest.raises(DataNotFoundError, match="Cannot load the YAHPO surrogate"):
+        rl_hpo.tune(task, budget=3, method="random", seed=0)
 
 
 def test_unknown_scenario_instance_and_objective(yahpo_data_dir: Path) -> None:
