@@ -625,9 +625,11 @@ def bench_command(args: Any = None, /, **options: Any) -> int:
     policy = given.get("policy")
     if policy not in (None, "default"):
         if not set(_split_list(given["methods"], "methods")) & {"ppo", "portfolio_ppo"}:
-            raise ValueError(
+            # a warning, not an error: a study script may pass its policy whatever methods it is given
+            warnings.warn(
                 f"--policy {policy} is the policy of the ppo and portfolio_ppo methods, and --methods names "
-                "neither; add one of them, or leave --policy out."
+                "neither: it is not used.",
+                stacklevel=2,
             )
         method_options["ppo"] = {"policy": str(policy)}
         method_options["portfolio_ppo"] = {"then_options": {"policy": str(policy)}}

@@ -350,8 +350,8 @@ def test_cli_bench_and_report(tmp_path: Path, capsys):
     assert run["sessions"][0]["command"] != "bench"  # the command line, not the subcommand's name
     assert main([*argv[:-2], "--budget", "6", "--out", str(out)]) == 2  # other settings: refused
     assert "other settings" in capsys.readouterr().err
-    assert main([*argv, "--policy", "runs/policy"]) == 2  # a policy, but no method that takes one
-    assert "--methods names neither" in capsys.readouterr().err
+    assert main([*argv, "--policy", "runs/policy"]) == 0  # a policy, but no method that takes one
+    assert "--methods names neither: it is not used" in capsys.readouterr().err
 
 
 def test_policy_hash_is_recorded_and_checked(tmp_path: Path):
