@@ -31,7 +31,6 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import _search, _validation
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state
@@ -122,8 +121,8 @@ class RLSearchCV(BaseSearchCV):
         optimizer.plan(n_iter)
         with _all_failed_only_at_the_end() as fits:
             self._ask_and_evaluate(optimizer, codec, evaluate_candidates, n_iter, np.random.default_rng(seed))
-        if fits and all(fit["fit_error"] is not None for fit in fits):
-            _validation._warn_or_raise_about_fit_failures(fits, self.error_score)  # raises: every fit failed
+        if fits:  # one summary of every round, as RandomizedSearchCV gives: a warning, or the error if all failed
+            _validation._warn_or_raise_about_fit_failures(fits, self.error_score)
 
     def _ask_and_evaluate(
         self,
@@ -186,14 +185,15 @@ def _result(score: float) -> Result:
 
 @contextlib.contextmanager
 def _all_failed_only_at_the_end() -> Iterator[list[dict[str, Any]]]:
-    """Let a round whose fits all failed warn instead of raise, collecting every round's fit results.
+    """Collect every round's fit results instead of checking them round by round.
 
-    ``BaseSearchCV`` raises "All the N fits failed" when every fit of one ``evaluate_candidates`` call failed,
-    and drops that call's results. ``RandomizedSearchCV`` makes one call, so it raises only when every
-    candidate failed; a sequential search makes one call per round, so one failing candidate would end it.
-    scikit-learn has no option for this, hence the patch of its module-level check for the duration of the
-    search: a failed round is kept (its scores are ``error_score``) with a ``FitFailedWarning``, and
-    ``_run_search`` raises scikit-learn's own error when every round failed.
+    ``BaseSearchCV`` checks the fits of each ``evaluate_candidates`` call: it raises "All the N fits failed"
+    when every fit of the call failed (dropping its results) and warns when some did. ``RandomizedSearchCV``
+    makes one call, so it raises only when every candidate failed and warns once; a sequential search makes
+    one call per round, so one failing candidate would end it, and each round would warn. scikit-learn has no
+    option for this, hence the patch of its module-level check for the duration of the search: a round's fits
+    are kept (failed ones score ``error_score``), and ``_run_search`` runs scikit-learn's own check once over
+    all of them.
     """
     fits: list[dict[str, Any]] = []
     with _PATCH_LOCK:
@@ -226,10 +226,6 @@ def _per_round(results: list[dict[str, Any]], error_score: Any) -> None:
         _ORIGINAL_CHECK(results, error_score)
         return
     fits.extend(results)
-    try:
-        _ORIGINAL_CHECK(results, error_score)
-    except ValueError as err:
-        warnings.warn(str(err), FitFailedWarning, stacklevel=2)
 
 
 class _Codec:
