@@ -397,7 +397,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rl-hpo: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # e.g. `rl-hpo tasks --suite S | head`: the reader left, which is fine
+    except BrokenPipeError as err:
+        if not _stdout_reader_left():  # another pipe broke, e.g. to a training worker that died
+            print(
+                f"rl-hpo {args.command}: error: {err} (a worker process ended; see the messages above)", file=sys.stderr
+            )
+            return EXIT_ERROR
+        # e.g. `rl-hpo tasks --suite S | head`: the reader of the output left, which is fine
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except (RLHPOError, ValueError, FileNotFoundError, PermissionError) as err:
@@ -407,6 +413,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"rl-hpo {args.command}: error: {message}", file=sys.stderr)
         # A missing file or data folder is bad input too (a path the user gave); other errors are 1.
         return EXIT_USAGE if isinstance(err, ValueError | KeyError | FileNotFoundError) else EXIT_ERROR
+
+
+def _stdout_reader_left() -> bool:
+    """Whether standard output is a pipe whose reader has closed it (poll reports an error on it)."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll (Windows) or no real stdout: assume the reader left
+        return True
 
 
 def _bench_curves(folder: str, task: str, budget: float) -> dict[str, tuple[Any, Any]]:

@@ -48,6 +48,19 @@ def test_each_subcommand_describes_its_options(command, capsys):
         (["tune", "--task", "synthetic/branin/0", "--seed", "x"], "expected an integer >= 0, got 'x'"),
         (["tune"], "one of the arguments --task --csv is required"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
+        # training settings that stable-baselines3, torch or a worker process would only refuse mid-run
+        (["train", "--out", "x", "--timesteps", "8", "--torch-threads", "0"], "'torch_threads' parameter"),
+        (["train", "--out", "x", "--timesteps", "8", "--batch-size", "1"], "'batch_size' parameter"),
+        (["train", "--out", "x", "--timesteps", "8", "--n-steps", "1", "--n-envs", "1"], "n_steps * n_envs >= 2"),
+        (["train", "--out", "x", "--timesteps", "8", "--eval-seeds", "0"], "'eval_seeds' parameter"),
+        (["train", "--out", "x", "--timesteps", "8", "--eval-max-tasks", "-1"], "'eval_max_tasks' parameter"),
+        (["train", "--out", "x", "--timesteps", "8", "--n-initial", "60"], "'n_initial' parameter"),
+        (["train", "--out", "README.md/x", "--timesteps", "8"], "'README.md' is a file"),
+        (
+            ["train", "--design", "per-dimension", "--suite", "synthetic/mixed", "--out", "x", "--timesteps", "8"]
+            + ["--eval-split", "valdation"],
+            "'eval_split' parameter must be 'validation' or 'train'",
+        ),
         (
             ["bench", "--suite", "yahpo/lcbench", "--out", "x", "--executor", "slurm"],
             "invalid choice: 'slurm'",
@@ -306,3 +319,21 @@ def test_train_takes_any_setting_of_the_per_dimension_design(tmp_path, capsys: p
     assert "final policy:" in capsys.readouterr().out
     config = json.loads((out / "config.json").read_text())
     assert (config["hidden"], config["n_steps"], config["torch_threads"]) == (8, 32, 1)
+
+
+def test_a_broken_pipe_other_than_standard_output_is_an_error() -> None:
+    # e.g. a training worker that died: the command failed, although nobody closed its output
+    code = (
+        "import sys, rl_hpo.cli as cli\n"
+        "def broken(args):\n"
+        "    raise BrokenPipeError(32, 'Broken pipe')\n"
+        "cli._COMMANDS['tasks'] = broken\n"
+        "sys.exit(cli.main(['tasks']))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "rl-hpo tasks: error: [Errno 32] Broken pipe (a worker process ended" in result.stderr
+    # the reader of the output leaving is not an error
+    shell = f"{sys.executable} -m rl_hpo.cli tasks --suite synthetic/mixed | head -1"
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.startswith("synthetic/mixed") and not done.stderr

@@ -43,6 +43,7 @@ import numpy as np
 
 from rl_hpo.acquisition.search import EI_TEMPERATURE, SearchSettings
 from rl_hpo.agents.policy_file import Policy
+from rl_hpo.agents.train_settings import check_ppo_settings
 from rl_hpo.tasks.base import Task
 from rl_hpo.tasks.registry import load_suite, load_task
 
@@ -142,6 +143,7 @@ class CandidateTrainConfig:
             )
         if self.vec_env not in ("subproc", "dummy"):
             raise ValueError(f"The 'vec_env' parameter must be 'subproc' or 'dummy'. Got {self.vec_env!r} instead.")
+        check_ppo_settings(self)
 
     @property
     def settings(self) -> SearchSettings:

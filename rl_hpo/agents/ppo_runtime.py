@@ -34,6 +34,14 @@ def make_vec_env(factories: Sequence[Callable[[], Any]], kind: str, seed: int) -
     from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
 
     fns = list(factories)
+    if kind == "subproc" and fns:
+        # Build and reset one environment here first: bad settings or missing data then fail once, in this
+        # process, as a clear error, instead of once per worker with a broken pipe after it.
+        probe = fns[0]()
+        try:
+            probe.reset(seed=seed)
+        finally:
+            probe.close()
     venv: Any = SubprocVecEnv(fns) if kind == "subproc" else DummyVecEnv(fns)
     return monitored(venv, seed)
 

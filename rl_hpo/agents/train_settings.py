@@ -19,6 +19,7 @@ from rl_hpo.tasks.base import Task
 from rl_hpo.tasks.registry import Suite, load_suite, load_task
 
 __all__ = [
+    "check_ppo_settings",
     "TrainConfig",
     "add_config_arguments",
     "add_train_arguments",
@@ -122,8 +123,13 @@ class TrainConfig:
             )
         if self.eval_split == "test":
             raise ValueError("The 'eval_split' parameter must not be 'test': settings are chosen on validation only.")
+        if self.eval_split not in ("train", "validation"):
+            raise ValueError(
+                f"The 'eval_split' parameter must be 'validation' or 'train'. Got {self.eval_split!r} instead."
+            )
         if self.split == "test":
             raise ValueError("The 'split' parameter must not be 'test': policies are trained on train splits only.")
+        check_ppo_settings(self)
 
     @property
     def layout(self) -> ObservationLayout:
@@ -231,6 +237,38 @@ class TrainConfig:
             raise ValueError(f"Unknown training settings {unknown}; known ones are {sorted(names)}.")
         values: dict[str, Any] = {k: tuple(v) if k == "suites" else v for k, v in data.items()}
         return cls(**values)
+
+
+def check_ppo_settings(config: Any) -> None:
+    """Checks shared by both designs' settings, so that a bad value is refused before anything starts rather
+    than by stable-baselines3 or torch in the middle of a run (``n_steps``, ``batch_size`` and the others
+    are already ints >= 1 here).
+
+    Raises:
+        ValueError: naming the setting and the value.
+    """
+    name = type(config).__name__
+    checks = [
+        ("batch_size", config.batch_size >= 2, "an int >= 2 (PPO normalizes advantages over a minibatch)"),
+        ("n_steps", config.n_steps * config.n_envs >= 2, "such that n_steps * n_envs >= 2"),
+        ("eval_freq", config.eval_freq >= 0, "an int >= 0 (0: no validation)"),
+        ("eval_seeds", config.eval_seeds >= 1, "an int >= 1"),
+        ("eval_max_tasks", config.eval_max_tasks >= 1, "an int >= 1"),
+        ("budget", config.budget >= 2, "an int >= 2 (an initial design and at least one decision)"),
+        ("n_initial", 1 <= config.n_initial < config.budget, "an int in [1, budget - 1]"),
+    ]
+    threads = config.torch_threads
+    checks.append(("torch_threads", threads is None or (not isinstance(threads, bool) and threads >= 1), "an int >= 1"))
+    for field_name, ok, what in checks:
+        if not ok:
+            value = getattr(config, field_name)
+            raise ValueError(f"The {field_name!r} parameter of {name} must be {what}. Got {value!r} instead.")
+    from pathlib import Path
+
+    out = Path(config.out)
+    blocker = next((p for p in (out, *out.parents) if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise ValueError(f"The 'out' parameter of {name} must be a folder; {str(blocker)!r} is a file.")
 
 
 # -- command-line options ------------------------------------------------------------------------
