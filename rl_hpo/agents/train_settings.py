@@ -19,10 +19,10 @@ from rl_hpo.tasks.base import Task
 from rl_hpo.tasks.registry import Suite, load_suite, load_task
 
 __all__ = [
-    "check_ppo_settings",
     "TrainConfig",
     "add_config_arguments",
     "add_train_arguments",
+    "check_ppo_settings",
     "config_from_args",
     "config_values",
 ]
