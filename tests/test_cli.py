@@ -57,7 +57,8 @@ def test_each_subcommand_describes_its_options(command, capsys):
         (["train", "--out", "x", "--timesteps", "8", "--n-initial", "60"], "'n_initial' parameter"),
         (["train", "--out", "README.md/x", "--timesteps", "8"], "'README.md' is a file"),
         (
-            ["train", "--design", "per-dimension", "--suite", "synthetic/mixed", "--out", "x", "--timesteps", "8", "--eval-split", "valdation"],
+            ["train", "--design", "per-dimension", "--suite", "synthetic/mixed", "--out", "x", "--timesteps", "8"]
+            + ["--eval-split", "valdation"],  # a typo
             "'eval_split' parameter must be 'validation' or 'train'",
         ),
         (
