@@ -19,6 +19,9 @@ from rl_hpo.cli import build_parser, main
 SUBCOMMANDS = ["tasks", "train", "tune", "bench", "report"]
 
 
+PER_DIMENSION = ["train", "--design", "per-dimension", "--suite", "synthetic/mixed", "--out", "x", "--timesteps", "8"]
+
+
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "rl_hpo.cli", *args], capture_output=True, text=True, timeout=120)
 
@@ -57,8 +60,7 @@ def test_each_subcommand_describes_its_options(command, capsys):
         (["train", "--out", "x", "--timesteps", "8", "--n-initial", "60"], "'n_initial' parameter"),
         (["train", "--out", "README.md/x", "--timesteps", "8"], "'README.md' is a file"),
         (
-            ["train", "--design", "per-dimension", "--suite", "synthetic/mixed", "--out", "x", "--timesteps", "8"]
-            + ["--eval-split", "valdation"],  # a typo
+            [*PER_DIMENSION, "--eval-split", "valdation"],  # a typo
             "'eval_split' parameter must be 'validation' or 'train'",
         ),
         (

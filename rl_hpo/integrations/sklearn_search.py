@@ -255,12 +255,20 @@ class _Codec:
         return tuple(config.get(name) for name in self.space.names)
 
     @property
-    def grid_size(self) -> int | None:
-        """The number of distinct candidates when every parameter is a list of values, else None."""
+    def grid(self) -> list[Categorical] | None:
+        """The parameters when every one is a list of values (a finite grid), else None."""
         params = [self.space[name] for name in self.space.names]
-        if not all(isinstance(p, Categorical) for p in params):
-            return None
-        return math.prod(len(p.choices) for p in params)
+        return (
+            [p for p in params if isinstance(p, Categorical)]
+            if all(isinstance(p, Categorical) for p in params)
+            else None
+        )
+
+    @property
+    def grid_size(self) -> int | None:
+        """The number of distinct candidates of a finite grid, else None."""
+        grid = self.grid
+        return None if grid is None else math.prod([len(p.choices) for p in grid])
 
     def unseen(self, rng: np.random.Generator, seen: Collection[tuple[Any, ...]]) -> dict[str, Any] | None:
         """A random candidate whose key is not in ``seen``, or None when a finite grid has none left."""
@@ -271,10 +279,11 @@ class _Codec:
             config = self.space.sample(seed=rng)
             if self.key(config) not in seen:
                 return config
-        if size is None:
+        grid = self.grid
+        if grid is None:
             return None  # a space this crowded with evaluated points (only a tiny discrete one can be)
         names = self.space.names
-        for values in itertools.product(*(self.space[n].choices for n in names)):  # the last few of a grid
+        for values in itertools.product(*(p.choices for p in grid)):  # the last few candidates of a grid
             config = dict(zip(names, values, strict=True))
             if self.key(config) not in seen:
                 return config

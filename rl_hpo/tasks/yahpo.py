@@ -359,7 +359,7 @@ class YahpoTask(Task):
     def _fixed_at_highest(self) -> bool:
         """Whether every fixed fidelity (``repl``) is at its highest value, as the shipped bounds assume."""
         extra = self._scenario.extra_fidelities
-        return all(value == extra[name].high for name, value in self.fixed_fidelities.items())
+        return all(value == getattr(extra[name], "high", None) for name, value in self.fixed_fidelities.items())
 
     def estimate_bounds(self, n: int = _BOUNDS_SAMPLE, seed: int = 0) -> ScoreBounds:
         """Estimate the bounds from ``n`` seeded random points and 1,024 cube corners (deterministic in ``n``,
@@ -377,7 +377,7 @@ class YahpoTask(Task):
             return ScoreBounds(float(finite.min()), float(finite.max()))
 
         model = f"model={self._scenario.model_digest[:16]}"
-        key = (self.scenario, self.objective, str(self.instance), f"n={n}", f"seed={seed}", model)
+        key: tuple[str, ...] = (self.scenario, self.objective, str(self.instance), f"n={n}", f"seed={seed}", model)
         if not self._fixed_at_highest:  # other fixed fidelities, other scores (keys at the highest stay as they were)
             key += tuple(f"{name}={value}" for name, value in sorted(self.fixed_fidelities.items()))
         return memoized_estimate(key, estimate)
