@@ -69,6 +69,9 @@ METADATA_FILE = "policy.json"
 WEIGHTS_FILE = "weights.safetensors"
 _MAX_METADATA_BYTES = 1 << 20
 _MAX_WEIGHTS_BYTES = 256 << 20
+# Widths above this would need more float32 weights than the weights file may hold (a layer alone has
+# hidden**2 of them), so the network is never built for a file that could not fit it.
+_MAX_HIDDEN = int(math.isqrt(_MAX_WEIGHTS_BYTES // 4))
 
 #: How ``PolicyOptimizer`` uses a policy when the file does not say otherwise.
 DEFAULTS: dict[str, Any] = {
@@ -283,7 +286,10 @@ def _read_limited(file: Path, limit: int, what: str) -> bytes:
         raise PolicyFileError(f"Cannot read the policy's {what} {file}: {err}.") from None
     if size > limit:
         raise PolicyFileError(f"The policy's {what} {file} has {size} bytes, more than the limit of {limit}.")
-    return file.read_bytes()
+    try:
+        return file.read_bytes()
+    except OSError as err:  # e.g. a folder where the file should be
+        raise PolicyFileError(f"Cannot read the policy's {what} {file}: {err}.") from None
 
 
 def _resolve(path: str | os.PathLike[str]) -> Path:
@@ -334,11 +340,11 @@ def load_policy(path: str | os.PathLike[str] = "default") -> Policy:
         raise PolicyFileError(f"{folder} is not a policy folder: it has no {METADATA_FILE}.")
     try:
         meta = json.loads(_read_limited(meta_file, _MAX_METADATA_BYTES, "metadata").decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise PolicyFileError(f"{meta_file} is not valid JSON ({err}); the file is corrupted.") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        raise PolicyFileError(f"{meta_file} is not valid JSON ({type(err).__name__}); the file is corrupted.") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise PolicyFileError(f"{meta_file} is not an rl_hpo policy (its 'format' is not {FORMAT!r}).")
-    if meta.get("format_version") != FORMAT_VERSION:
+    if not _is_int(meta.get("format_version")) or meta.get("format_version") != FORMAT_VERSION:
         raise PolicyFileError(
             f"{meta_file} has format_version {meta.get('format_version')!r}; this rl_hpo reads version "
             f"{FORMAT_VERSION}. Retrain the policy or upgrade rl_hpo."
@@ -363,12 +369,17 @@ def load_policy(path: str | os.PathLike[str] = "default") -> Policy:
         tensors = load(data)
     except (SafetensorError, ValueError, RuntimeError) as err:
         raise PolicyFileError(f"{folder / WEIGHTS_FILE} is not a valid safetensors file: {err}.") from None
-    network = _build_network(arch, observation, meta_file)
-    mismatch = _state_mismatch(network.state_dict(), tensors)
+    other = sorted({str(t.dtype).removeprefix("torch.") for t in tensors.values()} - {"float32"})
+    if other:
+        raise PolicyFileError(f"{folder / WEIGHTS_FILE} holds {', '.join(other)} tensors; a policy's are float32.")
+    with torch.device("meta"):  # shapes only, no memory: a width the weights do not fit is never allocated
+        shapes = _build_network(arch, observation, meta_file).state_dict()
+    mismatch = _state_mismatch(shapes, tensors)
     if mismatch:
         raise PolicyFileError(
             f"{folder / WEIGHTS_FILE} does not fit the network described in {METADATA_FILE}: {mismatch}."
         )
+    network = _build_network(arch, observation, meta_file)
     network.load_state_dict(tensors, strict=True)
     if not all(torch.isfinite(t).all() for t in tensors.values()):
         raise PolicyFileError(f"{folder / WEIGHTS_FILE} holds non-finite weights; the policy is corrupted.")
@@ -380,12 +391,16 @@ def load_policy(path: str | os.PathLike[str] = "default") -> Policy:
         else:
             _ = policy.search_settings
         defaults = policy.defaults
-        if not (isinstance(defaults["horizon"], int) and defaults["horizon"] >= 1):
+        if not (_is_int(defaults["horizon"]) and defaults["horizon"] >= 1):
             raise ValueError(f"horizon {defaults['horizon']!r}")
-        if not (isinstance(defaults["n_initial"], int) and defaults["n_initial"] >= 1):
+        if not (_is_int(defaults["n_initial"]) and defaults["n_initial"] >= 1):
             raise ValueError(f"n_initial {defaults['n_initial']!r}")
-        if not (isinstance(defaults["random_prob"], int | float) and math.isfinite(defaults["random_prob"])):
+        if not (_is_number(defaults["random_prob"]) and 0 <= defaults["random_prob"] <= 1):
             raise ValueError(f"random_prob {defaults['random_prob']!r}")
+        if not isinstance(defaults["deterministic"], bool):  # "false" must not read as true
+            raise ValueError(f"deterministic {defaults['deterministic']!r}")
+        if not (defaults["patience"] is None or (_is_int(defaults["patience"]) and defaults["patience"] >= 1)):
+            raise ValueError(f"patience {defaults['patience']!r}")
         known = meta.get("known_spaces", {})
         if not (isinstance(known, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in known.items())):
             raise ValueError(f"known_spaces {known!r}")
@@ -397,6 +412,14 @@ def load_policy(path: str | os.PathLike[str] = "default") -> Policy:
             f"{meta_file}: malformed action, defaults, known_spaces or specialty entry ({err})."
         ) from None
     return policy
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _state_mismatch(expected: Mapping[str, Any], found: Mapping[str, Any]) -> str:
@@ -421,8 +444,11 @@ def _state_mismatch(expected: Mapping[str, Any], found: Mapping[str, Any]) -> st
 def _build_network(arch: dict[str, Any], observation: dict[str, Any], meta_file: Path) -> torch.nn.Module:
     """The network named by the metadata's architecture, before its weights are loaded."""
     hidden = arch.get("hidden")
-    if not (isinstance(hidden, int) and hidden >= 1):
-        raise PolicyFileError(f"{meta_file}: the architecture's hidden width is missing or malformed ({arch!r}).")
+    if not (_is_int(hidden) and 1 <= hidden <= _MAX_HIDDEN):
+        raise PolicyFileError(
+            f"{meta_file}: the architecture's hidden width is missing or malformed ({arch!r}; an int in "
+            f"[1, {_MAX_HIDDEN}])."
+        )
     if arch.get("name") == "candidate":
         from rl_hpo.acquisition.search import CANDIDATE_FEATURES, GLOBAL_FEATURES
         from rl_hpo.agents.candidate_network import CandidateNetwork

@@ -120,6 +120,13 @@ def test_weights_of_another_network_are_refused(saved: Path, tmp_path: Path) -> 
         (lambda m: m["weights"].update(file="../../etc/passwd"), "weights file must be"),
         (lambda m: m["observation"].update(max_dim="x"), "observation layout is malformed"),
         (lambda m: m["defaults"].update(horizon=-1), "malformed action, defaults"),
+        (lambda m: m.update(format_version=True), "format_version True"),
+        (lambda m: m["architecture"].update(hidden=True), "hidden width is missing or malformed"),
+        (lambda m: m["architecture"].update(hidden=200_000), r"hidden width .*an int in \[1, 8192\]"),
+        (lambda m: m["architecture"].update(hidden=4096), "does not fit the network"),  # checked before it is built
+        (lambda m: m["defaults"].update(horizon=True), r"defaults.*\(horizon True\)"),
+        (lambda m: m["defaults"].update(deterministic="false"), r"\(deterministic 'false'\)"),
+        (lambda m: m["defaults"].update(random_prob=2.0), r"\(random_prob 2.0\)"),
     ],
 )
 def test_malformed_metadata_is_refused(saved: Path, edit, message: str) -> None:
@@ -139,6 +146,31 @@ def test_invalid_json_and_missing_files(saved: Path, tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(PolicyFileError, match=r"has no policy\.json"):
         load_policy(tmp_path / "empty")
+
+
+def _rehash(folder: Path, data: bytes) -> None:
+    (folder / WEIGHTS_FILE).write_bytes(data)
+    meta = json.loads((folder / METADATA_FILE).read_text())
+    meta["weights"]["sha256"] = hashlib.sha256(data).hexdigest()
+    (folder / METADATA_FILE).write_text(json.dumps(meta))
+
+
+def test_deep_json_a_folder_for_weights_and_weights_of_another_dtype_are_refused(saved: Path) -> None:
+    from safetensors.torch import load, save
+
+    tensors = load((saved / WEIGHTS_FILE).read_bytes())
+    meta_text = (saved / METADATA_FILE).read_text()
+    _rehash(saved, save({k: v.to(torch.float16) for k, v in tensors.items()}))
+    with pytest.raises(PolicyFileError, match="holds float16 tensors; a policy's are float32"):
+        load_policy(saved)
+    (saved / WEIGHTS_FILE).unlink()
+    (saved / WEIGHTS_FILE).mkdir()
+    (saved / METADATA_FILE).write_text(meta_text)
+    with pytest.raises(PolicyFileError, match="Cannot read the policy's weights file"):
+        load_policy(saved)
+    (saved / METADATA_FILE).write_text("[" * 200_000 + "]" * 200_000)
+    with pytest.raises(PolicyFileError, match="not valid JSON"):
+        load_policy(saved)
 
 
 class _Payload:
