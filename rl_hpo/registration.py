@@ -10,7 +10,8 @@ the environments' modules; ``gymnasium.make`` imports the environment when it is
 
 Keyword arguments of ``gymnasium.make`` go to the environment's constructor (``rl_hpo.envs.TuningEnv`` and
 ``rl_hpo.envs.CandidateTuningEnv`` document them): ``task_sampler`` (a suite such as ``"synthetic/mixed"``, a
-task, a list of tasks or a ``TaskPool``), ``split``, ``budget``, ``seed`` and each design's own options.
+task name, a ``Task`` or a list of these), ``split``, ``budget`` and each design's own options. The seed is
+gymnasium's: ``env.reset(seed=0)``.
 """
 
 from __future__ import annotations
