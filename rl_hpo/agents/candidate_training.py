@@ -327,8 +327,8 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
                     f"PPO left the policy where it started: on its last {SHIFT_STATES} training states its choices "
                     f"are within a total-variation distance of {shift:.4f} of sampling by expected improvement (the "
                     f"untrained policy). It tunes as `{'ei' if config.deterministic else 'ei_sampled'}` does "
-                    f"({'--deterministic' if config.deterministic else '--no-deterministic'}); a larger --learning-rate (now "
-                    f"{config.learning_rate}) or more --timesteps may move it.",
+                    f"({'--deterministic' if config.deterministic else '--no-deterministic'}); a larger "
+                    f"--learning-rate (now {config.learning_rate}) or more --timesteps may move it.",
                     stacklevel=2,
                 )
         finally:

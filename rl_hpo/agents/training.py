@@ -9,6 +9,7 @@ from the last one. The output folder::
       best/          the policy with the lowest validation regret (policy.json + weights.safetensors)
       final/         the policy at the end of training
       checkpoint/    the last checkpoint: a policy folder plus optimizer.pt and state.json (for --resume)
+      progress_until_<steps>.csv   the training log before a --resume at <steps> (progress.csv goes on after it)
       config.json    the settings of the run
       eval.csv       one row per validation: timesteps, regret at 10 / 25 / budget, their mean
       progress.csv   SB3's training log
@@ -27,6 +28,7 @@ import csv
 import importlib.util
 import json
 import shlex
+import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -145,11 +147,20 @@ class _Trainer:
         return row
 
     def checkpoint(self, model: Any) -> None:
-        folder = self.out / "checkpoint"
-        _snapshot(model, self.config).save(folder)
-        torch.save(model.policy.optimizer.state_dict(), folder / "optimizer.pt")
+        """Write the checkpoint whole into a staging folder, then swap it in: a run killed at any moment
+        leaves the previous checkpoint or the new one (``_checkpoint_folder`` finds it), never a mix."""
+        staging, previous = self.out / ".checkpoint.new", self.out / ".checkpoint.old"
+        shutil.rmtree(staging, ignore_errors=True)
+        _snapshot(model, self.config).save(staging)
+        torch.save(model.policy.optimizer.state_dict(), staging / "optimizer.pt")
         state = {**self.state, "num_timesteps": int(model.num_timesteps), "n_updates": int(model._n_updates)}
-        (folder / "state.json").write_text(json.dumps(state, indent=2) + "\n")
+        (staging / "state.json").write_text(json.dumps(state, indent=2) + "\n")
+        folder = self.out / "checkpoint"
+        shutil.rmtree(previous, ignore_errors=True)
+        if folder.exists():
+            folder.rename(previous)
+        staging.rename(folder)
+        shutil.rmtree(previous, ignore_errors=True)
 
     def callback(self) -> Any:
         from stable_baselines3.common.callbacks import BaseCallback
@@ -174,8 +185,16 @@ class _Trainer:
         return Periodic()
 
 
-def _resume_state(config: TrainConfig, out: Path) -> tuple[dict[str, Any], Path | None]:
+def _checkpoint_folder(out: Path) -> Path:
+    """The run's checkpoint: ``checkpoint/``, or the previous one where a kill came between the two renames
+    of ``Trainer.checkpoint``."""
     folder = out / "checkpoint"
+    previous = out / ".checkpoint.old"
+    return previous if not folder.exists() and (previous / "state.json").is_file() else folder
+
+
+def _resume_state(config: TrainConfig, out: Path) -> tuple[dict[str, Any], Path | None]:
+    folder = _checkpoint_folder(out)
     if not config.resume:
         return {"evaluations": [], "last_eval": 0, "last_checkpoint": 0, "best_score": None}, None
     if not (folder / "state.json").is_file():
@@ -204,7 +223,10 @@ def _resume_state(config: TrainConfig, out: Path) -> tuple[dict[str, Any], Path 
             f"--resume: the settings {changed} differ from the checkpoint's ({[saved.get(k) for k in changed]}); "
             "resume with the same settings or start a new run in another folder."
         )
-    return json.loads((folder / "state.json").read_text()), folder
+    try:
+        return json.loads((folder / "state.json").read_text()), folder
+    except ValueError as err:
+        raise ValueError(f"--resume: the checkpoint's {folder / 'state.json'} is damaged ({err}).") from None
 
 
 def train(config: TrainConfig) -> TrainResult:
@@ -248,6 +270,9 @@ def train(config: TrainConfig) -> TrainResult:
                 **config.ppo_kwargs(),
             )
             formats = ["csv"] + (["tensorboard"] if importlib.util.find_spec("tensorboard") is not None else [])
+            if checkpoint is not None and (out / "progress.csv").is_file():
+                # SB3's logger starts progress.csv afresh: keep the log of the steps before the resume beside it
+                (out / "progress.csv").replace(out / f"progress_until_{done}.csv")
             logger = configure(str(out), formats)
             model.set_logger(logger)
             if checkpoint is not None:
@@ -255,7 +280,13 @@ def train(config: TrainConfig) -> TrainResult:
                 policy = model.policy
                 assert isinstance(policy, PerDimensionPolicy)  # the policy class PPO was given above
                 policy.net.load_state_dict(weights)
-                policy.optimizer.load_state_dict(torch.load(checkpoint / "optimizer.pt", weights_only=True))
+                try:
+                    optimizer_state = torch.load(checkpoint / "optimizer.pt", weights_only=True)
+                except (OSError, RuntimeError, EOFError) as err:
+                    raise ValueError(
+                        f"--resume: the checkpoint's {checkpoint / 'optimizer.pt'} is damaged ({err})."
+                    ) from None
+                policy.optimizer.load_state_dict(optimizer_state)
                 model.num_timesteps = done
                 model._n_updates = int(state.get("n_updates", 0))
             trainer = _Trainer(config, out, state)

@@ -91,10 +91,19 @@ def test_checkpoint_and_resume(tmp_path: Path) -> None:
     first = train(_tiny(out, timesteps=512, checkpoint_freq=256))
     assert first.timesteps == 512
     assert (out / "checkpoint" / "optimizer.pt").is_file()
+    before = (out / "progress.csv").read_text()
+    assert not list(out.glob(".checkpoint.*")), "the checkpoint was swapped in whole"
     resumed = train(_tiny(out, timesteps=1024, resume=True))
     assert resumed.timesteps == 1024
     meta = load_policy(resumed.final).metadata
     assert meta["training"]["timesteps"] == 1024
+    assert (out / "progress_until_512.csv").read_text() == before  # the log before the resume is kept
+    # A kill between the two renames of a checkpoint leaves the previous one, which a resume finds.
+    (out / "checkpoint").rename(out / ".checkpoint.old")
+    assert train(_tiny(out, timesteps=1024, resume=True)).timesteps == 1024
+    (out / "checkpoint" / "state.json").write_text('{"num_timesteps": ')
+    with pytest.raises(ValueError, match=r"--resume: the checkpoint's .*state.json is damaged"):
+        train(_tiny(out, timesteps=2048, resume=True))
     with pytest.raises(ValueError, match=r"the settings \['hidden'\] differ from the checkpoint's"):
         train(_tiny(out, timesteps=2048, resume=True, hidden=16))
     with pytest.raises(FileNotFoundError, match="no checkpoint in"):
