@@ -93,6 +93,19 @@ def _train(suites: tuple[str, ...], out: Path, args: argparse.Namespace, command
     return final
 
 
+def _refuse_another_run(suites: tuple[str, ...], out: Path, seed: int) -> None:
+    """Exit if ``out`` holds a run of other datasets or another seed: it is not this one's to reuse or resume."""
+    saved = out / "config.json"
+    if not saved.is_file():
+        return
+    config = json.loads(saved.read_text())
+    if (tuple(config.get("suites") or ()), config.get("seed")) != (suites, seed):
+        raise SystemExit(
+            f"{out} holds a run with other settings ({len(config.get('suites') or ())} datasets, seed "
+            f"{config.get('seed')}) than this one ({len(suites)} datasets, seed {seed}); pass another --out."
+        )
+
+
 def train_all(names: list[str], args: argparse.Namespace, command: str) -> tuple[list[Path], Path]:
     """The fold specialists and the full one, ``--jobs`` at a time; returns their ``final`` folders."""
     out = Path(args.out)
@@ -107,6 +120,8 @@ def train_all(names: list[str], args: argparse.Namespace, command: str) -> tuple
             if not folder.exists() and source.is_dir():
                 shutil.copytree(source, folder)
                 print(f"continuing {source} in {folder}", flush=True)
+    for suites, folder in runs:  # here, before any worker starts
+        _refuse_another_run(suites, folder, args.seed)
     # multiprocessing.Pool, not ProcessPoolExecutor: leaving the block (an error, Ctrl-C, or SIGTERM, turned into
     # SystemExit below) terminates the workers instead of leaving them training; checkpoints make a rerun resume.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

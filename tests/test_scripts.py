@@ -167,6 +167,12 @@ def test_train_specialist_policy_cross_validates_on_a_few_datasets(tmp_path: Pat
         "--timesteps", "128", "--folds", "2", "--seeds", "1", "--max-datasets", "4", "--no-install",
     )  # fmt: skip
     assert "cross-validated regret: specialist" in stdout
+    # Another seed into the same folder is refused: its finished runs are not this one's to reuse.
+    again = [sys.executable, "scripts/train_specialist_policy.py", "--suite", "synthetic/branin", "--out"]
+    again += [str(tmp_path / "s"), "--timesteps", "128", "--folds", "2", "--seeds", "1", "--max-datasets", "4"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([*again, "--no-install", "--seed", "3"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode != 0 and "holds a run with other settings (2 datasets, seed 0)" in done.stderr
 
 
 @NEEDS_YAHPO
