@@ -245,11 +245,11 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
 
     from rl_hpo.agents.candidate_network import CandidatePolicy
     from rl_hpo.agents.candidate_policy_optimizer import CandidatePolicyOptimizer
-    from rl_hpo.agents.ppo_runtime import make_vec_env, preserved_global_state, progress_callback
+    from rl_hpo.agents.ppo_runtime import claim_output_folder, make_vec_env, preserved_global_state, progress_callback
     from rl_hpo.bench.evaluation import evaluate_method
 
     out = Path(config.out)
-    out.mkdir(parents=True, exist_ok=True)
+    claim_output_folder(out)
     (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
     val_tasks = validation_tasks(config) if config.eval_freq > 0 else []
     val_seeds = list(range(config.eval_seeds))

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import random
+import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,12 +23,37 @@ import torch
 
 __all__ = [
     "budget_end_is_terminal",
+    "claim_output_folder",
     "make_vec_env",
     "monitored",
     "preserved_global_state",
     "progress_callback",
     "whole_rollouts",
 ]
+
+
+def claim_output_folder(out: Path, *, resume: bool = False) -> None:
+    """Create ``out`` for a new training run, refusing to replace a finished run or a resumable checkpoint.
+
+    What an unfinished run left (``best/``, ``eval.csv``) is removed, so that nothing of it passes for the
+    new run's; with ``resume`` the folder is the run to continue and is kept as it is.
+
+    Raises:
+        ValueError: if ``out`` holds a finished run (``final/``) or, without ``resume``, a checkpoint.
+    """
+    if not resume:
+        if (out / "final" / "policy.json").is_file():
+            raise ValueError(
+                f"{out} holds a finished training (final/); pass another --out, or delete the folder to train "
+                "there again."
+            )
+        if (out / "checkpoint" / "state.json").is_file():
+            raise ValueError(
+                f"{out} holds the checkpoint of an unfinished training; pass --resume to continue it, or another --out."
+            )
+        shutil.rmtree(out / "best", ignore_errors=True)
+        (out / "eval.csv").unlink(missing_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
 
 
 def make_vec_env(factories: Sequence[Callable[[], Any]], kind: str, seed: int) -> Any:

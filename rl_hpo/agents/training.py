@@ -42,7 +42,13 @@ import torch
 from rl_hpo.agents.network import PerDimensionPolicy, TuningNetwork
 from rl_hpo.agents.policy_file import Policy, load_policy
 from rl_hpo.agents.policy_optimizer import evaluate_policy
-from rl_hpo.agents.ppo_runtime import make_vec_env, monitored, preserved_global_state, progress_callback
+from rl_hpo.agents.ppo_runtime import (
+    claim_output_folder,
+    make_vec_env,
+    monitored,
+    preserved_global_state,
+    progress_callback,
+)
 from rl_hpo.agents.train_settings import TrainConfig, add_train_arguments, config_from_args
 from rl_hpo.envs.actions import ActionMapping
 
@@ -244,8 +250,8 @@ def train(config: TrainConfig) -> TrainResult:
 
     start_time = time.perf_counter()
     out = Path(config.out)
-    out.mkdir(parents=True, exist_ok=True)
-    state, checkpoint = _resume_state(config, out)
+    state, checkpoint = _resume_state(config, out)  # with --resume, the run to continue must be there
+    claim_output_folder(out, resume=config.resume)
     (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
     with preserved_global_state(config.torch_threads):
         done = int(state.get("num_timesteps", 0))

@@ -159,6 +159,10 @@ def test_a_short_training_run_writes_a_policy_that_tunes(tmp_path):
     task = bowl_task(3)
     history = CandidatePolicyOptimizer(task.space, seed=0, policy=policy).optimize(task, 14)
     assert history.n_trials == 14
+    # The folder now holds a finished run: a second training there is refused, and the first stays whole.
+    with pytest.raises(ValueError, match=r"holds a finished training \(final/\); pass another --out"):
+        train_candidate_policy(config)
+    assert load_policy(out / "best").metadata == policy.metadata and (out / "eval.csv").read_text().splitlines() == rows
 
 
 def test_shift_from_ei_is_zero_at_the_start_and_grows_as_the_residual_does():

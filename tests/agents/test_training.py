@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import random
+import shutil
 import sys
 import types
 from pathlib import Path
@@ -91,6 +92,11 @@ def test_checkpoint_and_resume(tmp_path: Path) -> None:
     first = train(_tiny(out, timesteps=512, checkpoint_freq=256))
     assert first.timesteps == 512
     assert (out / "checkpoint" / "optimizer.pt").is_file()
+    with pytest.raises(ValueError, match=r"holds a finished training \(final/\)"):  # without --resume
+        train(_tiny(out, timesteps=1024))
+    shutil.rmtree(out / "final")  # as a run killed before its end leaves it
+    with pytest.raises(ValueError, match="holds the checkpoint of an unfinished training; pass --resume"):
+        train(_tiny(out, timesteps=1024))
     before = (out / "progress.csv").read_text()
     assert not list(out.glob(".checkpoint.*")), "the checkpoint was swapped in whole"
     resumed = train(_tiny(out, timesteps=1024, resume=True))
