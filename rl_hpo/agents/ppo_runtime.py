@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import random
 import shutil
+import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -69,8 +70,24 @@ def make_vec_env(factories: Sequence[Callable[[], Any]], kind: str, seed: int) -
             probe.reset(seed=seed)
         finally:
             probe.close()
-    venv: Any = SubprocVecEnv(fns) if kind == "subproc" else DummyVecEnv(fns)
+    venv: Any = SubprocVecEnv([_InterruptibleByParentOnly(fn) for fn in fns]) if kind == "subproc" else DummyVecEnv(fns)
     return monitored(venv, seed)
+
+
+class _InterruptibleByParentOnly:
+    """An environment constructor that makes its worker process ignore Ctrl-C (SIGINT).
+
+    A terminal sends SIGINT to the whole process group: the workers would each die with a traceback while the
+    training process is still talking to them. Ignoring it there leaves the interruption to the training
+    process, which closes its environments (and so its workers) on the way out.
+    """
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        self.factory = factory
+
+    def __call__(self) -> Any:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        return self.factory()
 
 
 def monitored(venv: Any, seed: int) -> Any:

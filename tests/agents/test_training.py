@@ -268,3 +268,19 @@ def test_both_trainers_declare_their_options_from_their_settings_with_one_functi
     assert CandidateTrainConfig(**values).n_envs == CandidateTrainConfig().n_envs  # unset keeps the default
     helps = parser.format_help()
     assert "--ei-temperature" in helps and "(default: 5.0)" in helps
+
+
+def test_environment_workers_leave_ctrl_c_to_the_training_process() -> None:
+    import signal
+
+    from signal_env import SignalEnv  # beside this file, on the path pytest gives the tests (and the workers)
+
+    from rl_hpo.agents.ppo_runtime import make_vec_env
+
+    venv = make_vec_env([SignalEnv, SignalEnv], "subproc", seed=0)
+    try:
+        venv.reset()
+        assert [info["ignores_sigint"] for info in venv.venv.venv.reset_infos] == [True, True]
+    finally:
+        venv.close()
+    assert signal.getsignal(signal.SIGINT) != signal.SIG_IGN  # this process still takes Ctrl-C
