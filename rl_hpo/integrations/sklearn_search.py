@@ -106,8 +106,7 @@ class RLSearchCV(BaseSearchCV):
                     f"The '{name}' parameter of RLSearchCV must be an int >= {low}. Got {value!r} instead."
                 )
         codec = _Codec(self.param_distributions)
-        random_state = check_random_state(self.random_state)
-        seed = int(random_state.randint(np.iinfo(np.int32).max))
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         n_iter = int(self.n_iter)
         if codec.grid_size is not None and codec.grid_size < n_iter:  # as RandomizedSearchCV does
             warnings.warn(
