@@ -19,9 +19,6 @@ from rl_hpo.cli import build_parser, main
 SUBCOMMANDS = ["tasks", "train", "tune", "bench", "report"]
 
 
-PER_DIMENSION = ["train", "--design", "per-dimension", "--suite", "synthetic/mixed", "--out", "x", "--timesteps", "8"]
-
-
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "rl_hpo.cli", *args], capture_output=True, text=True, timeout=120)
 
@@ -51,18 +48,6 @@ def test_each_subcommand_describes_its_options(command, capsys):
         (["tune", "--task", "synthetic/branin/0", "--seed", "x"], "expected an integer >= 0, got 'x'"),
         (["tune"], "one of the arguments --task --csv is required"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
-        # training settings that stable-baselines3, torch or a worker process would only refuse mid-run
-        (["train", "--out", "x", "--timesteps", "8", "--torch-threads", "0"], "'torch_threads' parameter"),
-        (["train", "--out", "x", "--timesteps", "8", "--batch-size", "1"], "'batch_size' parameter"),
-        (["train", "--out", "x", "--timesteps", "8", "--n-steps", "1", "--n-envs", "1"], "n_steps * n_envs >= 2"),
-        (["train", "--out", "x", "--timesteps", "8", "--eval-seeds", "0"], "'eval_seeds' parameter"),
-        (["train", "--out", "x", "--timesteps", "8", "--eval-max-tasks", "-1"], "'eval_max_tasks' parameter"),
-        (["train", "--out", "x", "--timesteps", "8", "--n-initial", "60"], "'n_initial' parameter"),
-        (["train", "--out", "README.md/x", "--timesteps", "8"], "'README.md' is a file"),
-        (
-            [*PER_DIMENSION, "--eval-split", "valdation"],  # a typo
-            "'eval_split' parameter must be 'validation' or 'train'",
-        ),
         (
             ["bench", "--suite", "yahpo/lcbench", "--out", "x", "--executor", "slurm"],
             "invalid choice: 'slurm'",
@@ -75,6 +60,29 @@ def test_bad_options_give_one_line_and_exit_2(argv, message):
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--torch-threads", "0"], "'torch_threads' parameter"),
+        (["--batch-size", "1"], "'batch_size' parameter"),
+        (["--n-steps", "1", "--n-envs", "1"], "n_steps * n_envs >= 2"),
+        (["--eval-seeds", "0"], "'eval_seeds' parameter"),
+        (["--eval-max-tasks", "-1"], "'eval_max_tasks' parameter"),
+        (["--n-initial", "60"], "'n_initial' parameter"),
+        (["--out", "README.md/x"], "'README.md' is a file"),
+        (
+            ["--design", "per-dimension", "--suite", "synthetic/mixed", "--eval-split", "valdation"],
+            "'validation' or 'train'",
+        ),
+    ],
+)
+def test_training_settings_are_refused_before_the_run(argv, message, capsys: pytest.CaptureFixture[str]) -> None:
+    """Settings that stable-baselines3, torch or a worker process would only refuse mid-run."""
+    assert main(["train", "--out", "x", "--timesteps", "8", *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize(

@@ -463,7 +463,7 @@ def test_a_study_refuses_to_mix_commits_unless_asked(tmp_path: Path, monkeypatch
 
     checkout = {"rev-parse": "a" * 40, "status": ""}
     monkeypatch.setattr(runner, "_git", lambda *args: checkout[args[0]])
-    settings = _settings(tmp_path / "s", methods=("random", "qmc"), tasks=TASKS[:1], seeds=2, workers=1)
+    settings = _settings(tmp_path / "s", methods=("random", "qmc"), tasks=TASKS[:1], seeds=2, executor="inline")
     study = run_bench(settings, progress=False)
     qmc_cell = next(study.cells_dir.glob("qmc__*.json"))
     qmc_cell.unlink()
