@@ -42,7 +42,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 import torch
@@ -414,7 +414,7 @@ def load_policy(path: str | os.PathLike[str] = "default") -> Policy:
     return policy
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -444,7 +444,7 @@ def _state_mismatch(expected: Mapping[str, Any], found: Mapping[str, Any]) -> st
 def _build_network(arch: dict[str, Any], observation: dict[str, Any], meta_file: Path) -> torch.nn.Module:
     """The network named by the metadata's architecture, before its weights are loaded."""
     hidden = arch.get("hidden")
-    if not (isinstance(hidden, int) and not isinstance(hidden, bool) and 1 <= hidden <= _MAX_HIDDEN):
+    if not (_is_int(hidden) and 1 <= hidden <= _MAX_HIDDEN):
         raise PolicyFileError(
             f"{meta_file}: the architecture's hidden width is missing or malformed ({arch!r}; an int in "
             f"[1, {_MAX_HIDDEN}])."
