@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,22 +15,45 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
-from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.estimator_checks import estimator_checks_generator
 
 from rl_hpo import Float
 from rl_hpo.integrations import RLSearchCV
 from rl_hpo.integrations.sklearn_search import _Codec
 
 
-@parametrize_with_checks(
+def _expected_failed_checks(search: RLSearchCV) -> dict[str, str]:
+    # Ridge takes a 2-d y without a warning; RandomizedSearchCV(Ridge()) fails this check the same way.
+    return {"check_supervised_y_2d": "Ridge accepts 2-d targets"} if isinstance(search.estimator, Ridge) else {}
+
+
+def _check_id(value: object) -> str:
+    """Test ids that name a search by its estimator's class, not by its repr (which holds a scipy distribution's
+    memory address): pytest-xdist's workers must collect the same ids."""
+    if isinstance(value, RLSearchCV):
+        return f"RLSearchCV({type(value.estimator).__name__})"
+    func = value.func if isinstance(value, functools.partial) else value
+    keywords = getattr(value, "keywords", {})
+    arguments = ",".join(f"{k}={v}" for k, v in sorted(keywords.items()))
+    return f"{getattr(func, '__name__', 'check')}({arguments})" if arguments else getattr(func, "__name__", "check")
+
+
+_SEARCHES = [
+    RLSearchCV(LogisticRegression(), {"C": loguniform(1e-2, 1e2)}, n_iter=2, cv=2, random_state=0),
+    RLSearchCV(Ridge(), {"alpha": loguniform(1e-2, 1e2)}, n_iter=2, cv=2, random_state=0),
+]
+
+
+@pytest.mark.parametrize(
+    "estimator, check",
     [
-        RLSearchCV(LogisticRegression(), {"C": loguniform(1e-2, 1e2)}, n_iter=2, cv=2, random_state=0),
-        RLSearchCV(Ridge(), {"alpha": loguniform(1e-2, 1e2)}, n_iter=2, cv=2, random_state=0),
+        case
+        for search in _SEARCHES
+        for case in estimator_checks_generator(
+            search, expected_failed_checks=_expected_failed_checks(search), mark="xfail"
+        )
     ],
-    expected_failed_checks=lambda est: (
-        # Ridge takes a 2-d y without a warning; RandomizedSearchCV(Ridge()) fails this check the same way.
-        {"check_supervised_y_2d": "Ridge accepts 2-d targets"} if isinstance(est.estimator, Ridge) else {}
-    ),
+    ids=_check_id,
 )
 def test_scikit_learn_estimator_checks(estimator, check) -> None:
     check(estimator)
