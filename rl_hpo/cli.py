@@ -351,7 +351,17 @@ def _cmd_train(args: argparse.Namespace) -> int:
         raise ValueError(f"{', '.join(foreign)}: not available for the {args.design} design; add --design {other}.")
     parsed = parser.parse_args(args.settings)
     parsed.command = " ".join(shlex.quote(a) for a in ["rl-hpo", *args.argv])
-    return importlib.import_module(_TRAIN_DESIGNS[args.design]).train_command(parsed)
+    try:
+        return importlib.import_module(_TRAIN_DESIGNS[args.design]).train_command(parsed)
+    except KeyboardInterrupt:
+        import pathlib
+
+        from rl_hpo.agents.checkpoints import checkpoint_folder
+
+        checkpoint = checkpoint_folder(pathlib.Path(parsed.out))
+        if (checkpoint / "state.json").is_file():
+            print(f"rl-hpo train: the last checkpoint is in {checkpoint}; add --resume to continue.", file=sys.stderr)
+        raise
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:

@@ -17,7 +17,7 @@ synthetic/mixed) stays a space it never trained on. Three steps, each reproducib
 Usage::
 
     nice python scripts/train_default_policy.py --out runs/default --timesteps 300000 [--suites prior/gp,prior/edges]
-        [--skip-train] [--install-to FOLDER]
+        [--skip-train | --resume] [--install-to FOLDER]
     python scripts/train_default_policy.py --readme      # rewrite the installed README from its policy.json
 """
 
@@ -204,6 +204,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--skip-train", action="store_true", help="reuse the policies already in --out")
     parser.add_argument(
+        "--resume", action="store_true", help="continue the interrupted training in --out from its last checkpoint"
+    )
+    parser.add_argument(
         "--readme",
         nargs="?",
         const=str(default_policy_path()),
@@ -242,6 +245,7 @@ def main(argv: list[str] | None = None) -> None:
             suites=train_suites,
             validation_suites=train_suites,
             command=command,
+            resume=args.resume,
         )
         start = time.perf_counter()
         train_candidate_policy(config)

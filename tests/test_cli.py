@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -245,9 +246,23 @@ def test_train_defaults_to_the_candidate_design(tmp_path, capsys: pytest.Capture
     assert exit_status.value.code == 2
     assert "unrecognized arguments: --no-such-setting" in capsys.readouterr().err
     # Options of the per-dimension design are refused in one line, not ignored.
-    assert main([*argv, "--resume"]) == 2
-    assert "--resume: not available for the candidate design; add --design per-dimension" in capsys.readouterr().err
+    assert main([*argv, "--max-dim", "8"]) == 2
+    assert "--max-dim: not available for the candidate design; add --design per-dimension" in capsys.readouterr().err
     assert load_policy(out / "best").metadata["training"]["command"].startswith("rl-hpo train --suite prior/gp")
+
+
+def test_an_interrupted_training_says_how_to_resume(tmp_path, monkeypatch, capsys) -> None:
+    import rl_hpo.agents.candidate_training as candidate_training
+
+    def interrupted(args):
+        (Path(args.out) / "checkpoint").mkdir(parents=True)
+        (Path(args.out) / "checkpoint" / "state.json").write_text("{}")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(candidate_training, "train_command", interrupted)
+    out = tmp_path / "run"
+    assert main(["train", "--suite", "prior/gp", "--timesteps", "64", "--out", str(out)]) == 130
+    assert f"the last checkpoint is in {out / 'checkpoint'}; add --resume to continue" in capsys.readouterr().err
 
 
 def test_tune_help_lists_the_methods(capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,11 +8,15 @@ the validation suites (mean normalized regret of ``CandidatePolicyOptimizer`` ru
     OUT/
       best/          the policy with the lowest validation regret (policy.json + weights.safetensors)
       final/         the policy at the end of training
+      checkpoint/    the last checkpoint, every ``checkpoint_freq`` steps and at the end (``--resume``
+                     continues from it; ``rl_hpo.agents.checkpoints``)
       config.json    the settings of the run
-      eval.csv       one row per validation: timesteps, regret at 10 / 25 / budget, their mean, and the
+      eval.csv       one row per validation: timesteps, regret at 10 / 25 / budget, their mean, the
                      policy's shift from its start (mean total-variation distance from sampling by
-                     expected improvement on the last 1024 training states; 0 until PPO moves it)
-      progress.csv   SB3's training log
+                     expected improvement on the last 1024 training states; 0 until PPO moves it) and
+                     the minutes of training so far
+      progress.csv   SB3's training log (after a ``--resume`` at <steps>, the log before it is
+                     ``progress_until_<steps>.csv``)
 
 The network starts as expected improvement over the candidates (``rl_hpo.agents.candidate_network``), so
 the validation at step 0 is plain EI's regret and training keeps the best of what it finds. A run that ends
@@ -108,6 +112,11 @@ class CandidateTrainConfig:
     """Seeds per validation task."""
     eval_max_tasks: int = 16
     """At most this many validation tasks per suite."""
+    checkpoint_freq: int = 50_000
+    """Steps between checkpoints (0: only at the end)."""
+    resume: bool = False
+    """Continue from OUT/checkpoint instead of starting afresh (the settings that shape the policy, its data and
+    its validation must be the run's own)."""
     deterministic: bool = True
     """Whether the saved policy picks its most likely candidate at tuning time (sampling otherwise)."""
     torch_threads: int = 2
@@ -228,8 +237,27 @@ def _shift_from_start(model: Any, states: Sequence[np.ndarray], config: Candidat
 
     if not states:
         return float("nan")
-    obs = torch.as_tensor(np.concatenate(states), dtype=torch.float32)
+    obs = torch.as_tensor(np.stack(states), dtype=torch.float32)
     return float(model.policy.net.shift_from_ei(obs, config.ei_temperature).mean())
+
+
+#: Settings a resumed run must share with the run it continues: what shapes the policy, the episodes it
+#: trains on and the validation that picks the best policy.
+_FIXED_ON_RESUME = (
+    "suites",
+    "split",
+    "validation_suites",
+    "budget",
+    "n_initial",
+    "n_candidates",
+    "hidden",
+    "ei_temperature",
+    "reward",
+    "reward_baseline",
+    "seed",
+    "eval_seeds",
+    "eval_max_tasks",
+)
 
 
 def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any] = ()) -> Path:
@@ -238,6 +266,11 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
     PPO collects whole rollouts of ``n_steps * n_envs`` steps, so it trains ``timesteps`` rounded up to a
     multiple of that; the policies' metadata records the steps trained. ``callbacks``: more SB3 callbacks
     (measurements of the training, e.g. ``benchmarks/what_ppo_adds/gradient_noise.py``).
+
+    Raises:
+        FileNotFoundError: with ``resume=True`` and no checkpoint in ``out``.
+        ValueError: for invalid settings, an ``out`` that holds another run, resume settings that differ from
+            the checkpoint's, or a damaged checkpoint.
     """
     from stable_baselines3 import PPO
     from stable_baselines3.common.callbacks import BaseCallback, CallbackList
@@ -245,19 +278,41 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
 
     from rl_hpo.agents.candidate_network import CandidatePolicy
     from rl_hpo.agents.candidate_policy_optimizer import CandidatePolicyOptimizer
+    from rl_hpo.agents.checkpoints import (
+        keep_progress_log,
+        read_array,
+        read_checkpoint,
+        restore,
+        resumed_seed,
+        write_checkpoint,
+    )
     from rl_hpo.agents.ppo_runtime import claim_output_folder, make_vec_env, preserved_global_state, progress_callback
     from rl_hpo.bench.evaluation import evaluate_method
 
     out = Path(config.out)
-    claim_output_folder(out)
+    state: dict[str, Any] = {
+        "evaluations": [],
+        "best_score": None,
+        "last_eval": -config.eval_freq,
+        "last_checkpoint": 0,
+    }
+    checkpoint: Path | None = None
+    if config.resume:  # the run to continue must be there
+        state, checkpoint = read_checkpoint(out, config.to_dict(), _FIXED_ON_RESUME)
+    claim_output_folder(out, resume=config.resume)
     (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
     val_tasks = validation_tasks(config) if config.eval_freq > 0 else []
     val_seeds = list(range(config.eval_seeds))
-    evaluations: list[dict[str, float]] = []
-    state: dict[str, Any] = {"best": None, "last_eval": -config.eval_freq}
-    # The observations of the last steps of every environment: where the policy's shift is measured.
-    recent_states: collections.deque[np.ndarray] = collections.deque(maxlen=max(1, SHIFT_STATES // config.n_envs))
-    start = time.perf_counter()
+    # The last training observations (one row per environment and step): where the policy's shift is measured.
+    recent_states: collections.deque[np.ndarray] = collections.deque(maxlen=SHIFT_STATES)
+    saved_states = read_array(checkpoint, "recent_states") if checkpoint is not None else None
+    if saved_states is not None:
+        recent_states.extend(saved_states.astype(np.float32))
+    done = int(state.get("num_timesteps", 0))
+    minutes_before, start = float(state.get("minutes", 0.0)), time.perf_counter()
+
+    def minutes() -> float:
+        return minutes_before + (time.perf_counter() - start) / 60
 
     def validate(model: Any) -> None:
         policy = _snapshot(model, config)
@@ -270,29 +325,43 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
         row = {"timesteps": float(model.num_timesteps), **{f"regret@{b}": r for b, r in result.regret.items()}}
         row["score"] = result.score
         row["shift"] = _shift_from_start(model, recent_states, config)
-        row["minutes"] = (time.perf_counter() - start) / 60
-        evaluations.append(row)
+        row["minutes"] = minutes()
+        state["evaluations"].append(row)
         with open(out / "eval.csv", "w", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=list(row))
             writer.writeheader()
-            writer.writerows(evaluations)
-        if state["best"] is None or result.score < state["best"]:
-            state["best"] = result.score
+            writer.writerows(state["evaluations"])
+        if state["best_score"] is None or result.score < state["best_score"]:
+            state["best_score"] = result.score
             validation = {"tasks": [t.name for t in val_tasks], "seeds": val_seeds, "regret": result.regret}
             _snapshot(model, config, {"validation": validation}).save(out / "best")
 
+    def save_checkpoint(model: Any) -> None:
+        arrays = {"recent_states": np.stack(recent_states)} if recent_states else {}
+        write_checkpoint(out, _snapshot(model, config), model, {**state, "minutes": minutes()}, arrays)
+
     class Periodic(BaseCallback):
         def _on_step(self) -> bool:
-            recent_states.append(np.asarray(self.locals["new_obs"], dtype=np.float32).copy())
+            recent_states.extend(np.asarray(self.locals["new_obs"], dtype=np.float32).copy())
             t = self.model.num_timesteps
             if val_tasks and t - state["last_eval"] >= config.eval_freq:
                 state["last_eval"] = t
                 validate(self.model)
-                self.logger.record("eval/regret", evaluations[-1]["score"])
+                self.logger.record("eval/regret", state["evaluations"][-1]["score"])
             return True
 
+        def _on_rollout_start(self) -> None:
+            # Between rollouts every step counted has been trained on: a resume loses no experience.
+            t = self.model.num_timesteps
+            if config.checkpoint_freq > 0 and t - state["last_checkpoint"] >= config.checkpoint_freq:
+                state["last_checkpoint"] = t
+                save_checkpoint(self.model)
+
     with preserved_global_state(config.torch_threads):
-        venv = make_vec_env([_EnvFactory(config) for _ in range(config.n_envs)], config.vec_env, config.seed)
+        seed = resumed_seed(config.seed, done)
+        venv = make_vec_env([_EnvFactory(config) for _ in range(config.n_envs)], config.vec_env, seed)
+        if checkpoint is not None:
+            keep_progress_log(out, done)
         logger = configure(str(out), ["csv"])
         try:
             model = PPO(
@@ -307,17 +376,26 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
                 gae_lambda=config.gae_lambda,
                 clip_range=config.clip_range,
                 ent_coef=config.ent_coef,
-                seed=config.seed,
+                seed=seed,
                 device="cpu",
                 verbose=0,
             )
             model.set_logger(logger)
+            if checkpoint is not None:
+                restore(model, checkpoint, state)
             all_callbacks: list[Any] = [Periodic(), *callbacks]
             if config.progress:
-                all_callbacks.append(progress_callback(config.timesteps, 0, config.n_steps * config.n_envs))
-            model.learn(config.timesteps, callback=CallbackList(all_callbacks))
+                all_callbacks.append(progress_callback(config.timesteps, done, config.n_steps * config.n_envs))
+            if config.timesteps > done:
+                model.learn(
+                    config.timesteps - done,
+                    callback=CallbackList(all_callbacks),
+                    reset_num_timesteps=checkpoint is None,
+                )
             if val_tasks and state["last_eval"] != model.num_timesteps:
+                state["last_eval"] = model.num_timesteps
                 validate(model)
+            save_checkpoint(model)
             _snapshot(model, config).save(out / "final")
             if not (out / "best").is_dir():
                 _snapshot(model, config).save(out / "best")

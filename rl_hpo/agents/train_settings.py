@@ -252,6 +252,7 @@ def check_ppo_settings(config: Any) -> None:
         ("batch_size", config.batch_size >= 2, "an int >= 2 (PPO normalizes advantages over a minibatch)"),
         ("n_steps", config.n_steps * config.n_envs >= 2, "such that n_steps * n_envs >= 2"),
         ("eval_freq", config.eval_freq >= 0, "an int >= 0 (0: no validation)"),
+        ("checkpoint_freq", config.checkpoint_freq >= 0, "an int >= 0 (0: only at the end)"),
         ("eval_seeds", config.eval_seeds >= 1, "an int >= 1"),
         ("eval_max_tasks", config.eval_max_tasks >= 1, "an int >= 1"),
         ("budget", config.budget >= 2, "an int >= 2 (an initial design and at least one decision)"),

@@ -28,7 +28,6 @@ import csv
 import importlib.util
 import json
 import shlex
-import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -36,11 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import torch
-
+from rl_hpo.agents.checkpoints import keep_progress_log, read_checkpoint, restore, resumed_seed, write_checkpoint
 from rl_hpo.agents.network import PerDimensionPolicy, TuningNetwork
-from rl_hpo.agents.policy_file import Policy, load_policy
+from rl_hpo.agents.policy_file import Policy
 from rl_hpo.agents.policy_optimizer import evaluate_policy
 from rl_hpo.agents.ppo_runtime import (
     claim_output_folder,
@@ -153,20 +150,7 @@ class _Trainer:
         return row
 
     def checkpoint(self, model: Any) -> None:
-        """Write the checkpoint whole into a staging folder, then swap it in: a run killed at any moment
-        leaves the previous checkpoint or the new one (``_checkpoint_folder`` finds it), never a mix."""
-        staging, previous = self.out / ".checkpoint.new", self.out / ".checkpoint.old"
-        shutil.rmtree(staging, ignore_errors=True)
-        _snapshot(model, self.config).save(staging)
-        torch.save(model.policy.optimizer.state_dict(), staging / "optimizer.pt")
-        state = {**self.state, "num_timesteps": int(model.num_timesteps), "n_updates": int(model._n_updates)}
-        (staging / "state.json").write_text(json.dumps(state, indent=2) + "\n")
-        folder = self.out / "checkpoint"
-        shutil.rmtree(previous, ignore_errors=True)
-        if folder.exists():
-            folder.rename(previous)
-        staging.rename(folder)
-        shutil.rmtree(previous, ignore_errors=True)
+        write_checkpoint(self.out, _snapshot(model, self.config), model, self.state)
 
     def callback(self) -> Any:
         from stable_baselines3.common.callbacks import BaseCallback
@@ -183,56 +167,39 @@ class _Trainer:
                     row = trainer.validate(model)
                     if row is not None:
                         self.logger.record("eval/regret", row["score"])
+                return True
+
+            def _on_rollout_start(self) -> None:
+                # Between rollouts every step counted has been trained on: a resume loses no experience.
+                t = self.model.num_timesteps
                 if config.checkpoint_freq > 0 and t - trainer.state["last_checkpoint"] >= config.checkpoint_freq:
                     trainer.state["last_checkpoint"] = t
-                    trainer.checkpoint(model)
-                return True
+                    trainer.checkpoint(self.model)
 
         return Periodic()
 
 
-def _checkpoint_folder(out: Path) -> Path:
-    """The run's checkpoint: ``checkpoint/``, or the previous one where a kill came between the two renames
-    of ``Trainer.checkpoint``."""
-    folder = out / "checkpoint"
-    previous = out / ".checkpoint.old"
-    return previous if not folder.exists() and (previous / "state.json").is_file() else folder
+#: Settings a resumed run must share with the run it continues.
+_FIXED_ON_RESUME = (
+    "suites",
+    "split",
+    "budget",
+    "history_len",
+    "max_dim",
+    "identity_dim",
+    "sklearn_tabulated",
+    "n_initial",
+    "hidden",
+    "min_scale",
+    "max_scale",
+    "seed",
+)
 
 
 def _resume_state(config: TrainConfig, out: Path) -> tuple[dict[str, Any], Path | None]:
-    folder = _checkpoint_folder(out)
     if not config.resume:
         return {"evaluations": [], "last_eval": 0, "last_checkpoint": 0, "best_score": None}, None
-    if not (folder / "state.json").is_file():
-        raise FileNotFoundError(
-            f"--resume: no checkpoint in {folder}; start without --resume or point --out at a previous run."
-        )
-    saved = json.loads((out / "config.json").read_text())
-    mine = config.to_dict()
-    fixed = (
-        "suites",
-        "split",
-        "budget",
-        "history_len",
-        "max_dim",
-        "identity_dim",
-        "sklearn_tabulated",
-        "n_initial",
-        "hidden",
-        "min_scale",
-        "max_scale",
-        "seed",
-    )
-    changed = [k for k in fixed if saved.get(k) != mine.get(k)]
-    if changed:
-        raise ValueError(
-            f"--resume: the settings {changed} differ from the checkpoint's ({[saved.get(k) for k in changed]}); "
-            "resume with the same settings or start a new run in another folder."
-        )
-    try:
-        return json.loads((folder / "state.json").read_text()), folder
-    except ValueError as err:
-        raise ValueError(f"--resume: the checkpoint's {folder / 'state.json'} is damaged ({err}).") from None
+    return read_checkpoint(out, config.to_dict(), _FIXED_ON_RESUME)
 
 
 def train(config: TrainConfig) -> TrainResult:
@@ -255,8 +222,7 @@ def train(config: TrainConfig) -> TrainResult:
     (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
     with preserved_global_state(config.torch_threads):
         done = int(state.get("num_timesteps", 0))
-        # A resumed run draws fresh episodes: seed its environments and PPO from (seed, steps done).
-        seed = config.seed if done == 0 else int(np.random.SeedSequence([config.seed, done]).generate_state(1)[0] >> 1)
+        seed = resumed_seed(config.seed, done)
         venv = _make_vec_env(config, seed)
         logger = None
         try:
@@ -276,25 +242,12 @@ def train(config: TrainConfig) -> TrainResult:
                 **config.ppo_kwargs(),
             )
             formats = ["csv"] + (["tensorboard"] if importlib.util.find_spec("tensorboard") is not None else [])
-            if checkpoint is not None and (out / "progress.csv").is_file():
-                # SB3's logger starts progress.csv afresh: keep the log of the steps before the resume beside it
-                (out / "progress.csv").replace(out / f"progress_until_{done}.csv")
+            if checkpoint is not None:
+                keep_progress_log(out, done)
             logger = configure(str(out), formats)
             model.set_logger(logger)
             if checkpoint is not None:
-                weights = load_policy(checkpoint).network.state_dict()
-                policy = model.policy
-                assert isinstance(policy, PerDimensionPolicy)  # the policy class PPO was given above
-                policy.net.load_state_dict(weights)
-                try:
-                    optimizer_state = torch.load(checkpoint / "optimizer.pt", weights_only=True)
-                except (OSError, RuntimeError, EOFError) as err:
-                    raise ValueError(
-                        f"--resume: the checkpoint's {checkpoint / 'optimizer.pt'} is damaged ({err})."
-                    ) from None
-                policy.optimizer.load_state_dict(optimizer_state)
-                model.num_timesteps = done
-                model._n_updates = int(state.get("n_updates", 0))
+                restore(model, checkpoint, state)
             trainer = _Trainer(config, out, state)
             callbacks = [trainer.callback()]
             if config.progress:
@@ -303,6 +256,7 @@ def train(config: TrainConfig) -> TrainResult:
             if remaining > 0:
                 model.learn(remaining, callback=CallbackList(callbacks), reset_num_timesteps=checkpoint is None)
             if config.eval_freq > 0 and state["last_eval"] != model.num_timesteps:
+                state["last_eval"] = model.num_timesteps
                 trainer.validate(model)
             trainer.checkpoint(model)
             final = _snapshot(model, config).save(out / "final")

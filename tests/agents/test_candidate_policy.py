@@ -1,13 +1,16 @@
 import csv
 import functools
 import io
+import itertools
 import json
+import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from stable_baselines3.common.callbacks import BaseCallback
 
 from rl_hpo.acquisition.search import CANDIDATE_FEATURES, SearchSettings
 from rl_hpo.agents.candidate_network import CandidateNetwork
@@ -163,6 +166,78 @@ def test_a_short_training_run_writes_a_policy_that_tunes(tmp_path):
     with pytest.raises(ValueError, match=r"holds a finished training \(final/\); pass another --out"):
         train_candidate_policy(config)
     assert load_policy(out / "best").metadata == policy.metadata and (out / "eval.csv").read_text().splitlines() == rows
+
+
+def _tiny_candidate_training(out: Path, **changes) -> CandidateTrainConfig:
+    settings = {
+        "suites": ("prior/gp",),
+        "out": str(out),
+        "n_envs": 2,
+        "vec_env": "dummy",
+        "n_steps": 32,
+        "batch_size": 64,
+        "n_epochs": 1,
+        "eval_freq": 64,
+        "eval_seeds": 1,
+        "eval_max_tasks": 1,
+        "checkpoint_freq": 64,
+        "budget": 12,
+        "n_candidates": 16,
+        "progress": False,
+        **changes,
+    }
+    return CandidateTrainConfig(**settings)
+
+
+class _InterruptAt(BaseCallback):
+    """Ctrl-C in the middle of a training run, once it has trained ``steps`` steps."""
+
+    def __init__(self, steps: int) -> None:
+        super().__init__()
+        self.steps = steps
+
+    def _on_step(self) -> bool:
+        if self.num_timesteps >= self.steps:
+            raise KeyboardInterrupt
+        return True
+
+
+@pytest.mark.filterwarnings("ignore:PPO left the policy where it started")
+def test_an_interrupted_training_resumes_from_its_last_checkpoint(tmp_path):
+    out = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        train_candidate_policy(_tiny_candidate_training(out, timesteps=256), callbacks=[_InterruptAt(100)])
+    assert not (out / "final").exists() and not list(out.glob(".checkpoint.*")), "the checkpoint was swapped in whole"
+    state = json.loads((out / "checkpoint" / "state.json").read_text())
+    assert state["num_timesteps"] == 64 and [row["timesteps"] for row in state["evaluations"]] == [2.0]
+    assert state["n_updates"] == 1, "a checkpoint comes between rollouts: after the update on every step counted"
+    saved_states = np.load(out / "checkpoint" / "recent_states.npy")
+    assert len(saved_states) == 64, "the last training states, one row per environment and step"
+    with pytest.raises(ValueError, match="holds the checkpoint of an unfinished training; pass --resume"):
+        train_candidate_policy(_tiny_candidate_training(out, timesteps=256))
+    with pytest.raises(ValueError, match=r"the settings \['n_candidates'\] differ from the checkpoint's"):
+        train_candidate_policy(_tiny_candidate_training(out, timesteps=256, resume=True, n_candidates=8))
+    # Resuming with nothing left to train restores the checkpoint's network exactly.
+    checkpointed = load_policy(out / "checkpoint").network
+    train_candidate_policy(_tiny_candidate_training(out, timesteps=64, resume=True))
+    final = load_policy(out / "final").network
+    assert all(torch.equal(a, b) for a, b in zip(checkpointed.state_dict().values(), final.state_dict().values()))
+    shutil.rmtree(out / "final")
+    before = (out / "progress.csv").read_text()
+    train_candidate_policy(_tiny_candidate_training(out, timesteps=256, resume=True))
+    assert load_policy(out / "final").metadata["training"]["timesteps"] == 256
+    assert (out / "progress_until_64.csv").read_text() == before, "the log before the resume is kept"
+    with open(out / "eval.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    # The validations up to the checkpoint, then the resumed runs' (the one of the lost steps after it is gone).
+    assert [float(r["timesteps"]) for r in rows] == [2.0, 64.0, 128.0, 192.0, 256.0]
+    assert all(float(a["minutes"]) <= float(b["minutes"]) for a, b in itertools.pairwise(rows))
+    (out / "checkpoint" / "optimizer.pt").write_bytes(b"not a torch file")
+    shutil.rmtree(out / "final")
+    with pytest.raises(ValueError, match=r"--resume: the checkpoint's .*optimizer.pt is damaged"):
+        train_candidate_policy(_tiny_candidate_training(out, timesteps=512, resume=True))
+    with pytest.raises(FileNotFoundError, match="no checkpoint in"):
+        train_candidate_policy(_tiny_candidate_training(tmp_path / "fresh", timesteps=64, resume=True))
 
 
 def test_shift_from_ei_is_zero_at_the_start_and_grows_as_the_residual_does():

@@ -107,6 +107,9 @@ def test_checkpoint_and_resume(tmp_path: Path) -> None:
     # A kill between the two renames of a checkpoint leaves the previous one, which a resume finds.
     (out / "checkpoint").rename(out / ".checkpoint.old")
     assert train(_tiny(out, timesteps=1024, resume=True)).timesteps == 1024
+    (out / "checkpoint" / "optimizer.pt").write_bytes(b"not a torch file")
+    with pytest.raises(ValueError, match=r"--resume: the checkpoint's .*optimizer.pt is damaged"):
+        train(_tiny(out, timesteps=2048, resume=True))
     (out / "checkpoint" / "state.json").write_text('{"num_timesteps": ')
     with pytest.raises(ValueError, match=r"--resume: the checkpoint's .*state.json is damaged"):
         train(_tiny(out, timesteps=2048, resume=True))

@@ -1,0 +1,149 @@
+"""Checkpoints of a PPO training run, and resuming from one; shared by both training designs.
+
+A checkpoint is a folder ``OUT/checkpoint/``: the policy at that step (``policy.json`` +
+``weights.safetensors``, loaded without unpickling), the optimizer's state (``optimizer.pt``, read by torch
+with ``weights_only=True``), the trainer's bookkeeping (``state.json``: validations so far, the best score,
+steps done) and any arrays the trainer keeps (``<name>.npy``, read without pickles). It is written whole into
+a staging folder and then swapped in, so a run killed at any moment leaves the previous checkpoint or the new
+one, never a mix.
+
+A resumed run continues with the checkpoint's weights, optimizer state and step count; its environments and
+PPO draw fresh episodes, seeded from (seed, steps done), so a resumed run is reproducible but not the
+run that was interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle  # only for its exception: torch.load(weights_only=True) raises UnpicklingError
+import shutil
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rl_hpo.agents.policy_file import Policy, load_policy
+
+__all__ = [
+    "checkpoint_folder",
+    "keep_progress_log",
+    "read_array",
+    "read_checkpoint",
+    "restore",
+    "resumed_seed",
+    "write_checkpoint",
+]
+
+_STAGING, _PREVIOUS = ".checkpoint.new", ".checkpoint.old"
+
+
+def write_checkpoint(
+    out: Path, policy: Policy, model: Any, state: Mapping[str, Any], arrays: Mapping[str, np.ndarray] | None = None
+) -> None:
+    """Write ``OUT/checkpoint``: ``policy`` (the model's network as a policy file), the model's optimizer state
+    and step counters, the JSON-able ``state`` and ``arrays``; staged, then swapped in."""
+    import torch
+
+    staging, previous = out / _STAGING, out / _PREVIOUS
+    shutil.rmtree(staging, ignore_errors=True)
+    policy.save(staging)
+    torch.save(model.policy.optimizer.state_dict(), staging / "optimizer.pt")
+    for name, array in (arrays or {}).items():
+        np.save(staging / f"{name}.npy", np.asarray(array), allow_pickle=False)
+    counters = {"num_timesteps": int(model.num_timesteps), "n_updates": int(model._n_updates)}
+    (staging / "state.json").write_text(json.dumps({**state, **counters}, indent=2) + "\n")
+    folder = out / "checkpoint"
+    shutil.rmtree(previous, ignore_errors=True)
+    if folder.exists():
+        folder.rename(previous)
+    staging.rename(folder)
+    shutil.rmtree(previous, ignore_errors=True)
+
+
+def checkpoint_folder(out: Path) -> Path:
+    """The run's checkpoint: ``checkpoint/``, or the previous one where a kill came between the two renames
+    of ``write_checkpoint``."""
+    folder = out / "checkpoint"
+    previous = out / _PREVIOUS
+    return previous if not folder.exists() and (previous / "state.json").is_file() else folder
+
+
+def read_checkpoint(out: Path, settings: Mapping[str, Any], fixed: Sequence[str]) -> tuple[dict[str, Any], Path]:
+    """The state of the checkpoint in ``out`` and its folder, for a run resumed with ``settings`` (a
+    ``to_dict()`` of its config); the ``fixed`` settings must be those the run started with (``OUT/config.json``).
+
+    Raises:
+        FileNotFoundError: if ``out`` holds no checkpoint.
+        ValueError: if a fixed setting differs, or the checkpoint's ``state.json`` or ``config.json`` is damaged.
+    """
+    folder = checkpoint_folder(out)
+    if not (folder / "state.json").is_file():
+        raise FileNotFoundError(
+            f"--resume: no checkpoint in {folder}; start without --resume or point --out at a previous run."
+        )
+    saved = _read_json(out / "config.json")
+    changed = [k for k in fixed if saved.get(k) != settings.get(k)]
+    if changed:
+        raise ValueError(
+            f"--resume: the settings {changed} differ from the checkpoint's ({[saved.get(k) for k in changed]}); "
+            "resume with the same settings or start a new run in another folder."
+        )
+    return _read_json(folder / "state.json"), folder
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as err:
+        raise ValueError(f"--resume: the checkpoint's {path} is damaged or missing ({err}).") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"--resume: the checkpoint's {path} is damaged (not a JSON object).")
+    return data
+
+
+def restore(model: Any, folder: Path, state: Mapping[str, Any]) -> None:
+    """Load the checkpoint in ``folder`` into ``model``: network weights, optimizer state and step counters.
+
+    Raises:
+        PolicyFileError: if the checkpoint's policy files are damaged or do not fit the network.
+        ValueError: if its ``optimizer.pt`` is damaged.
+    """
+    import torch
+
+    model.policy.net.load_state_dict(load_policy(folder).network.state_dict())
+    try:
+        optimizer_state = torch.load(folder / "optimizer.pt", weights_only=True)
+        model.policy.optimizer.load_state_dict(optimizer_state)
+    except (OSError, RuntimeError, EOFError, ValueError, KeyError, pickle.UnpicklingError) as err:
+        raise ValueError(f"--resume: the checkpoint's {folder / 'optimizer.pt'} is damaged ({err}).") from None
+    model.num_timesteps = int(state.get("num_timesteps", 0))
+    model._n_updates = int(state.get("n_updates", 0))
+
+
+def read_array(folder: Path, name: str) -> np.ndarray | None:
+    """The array ``name`` a checkpoint holds (None if it holds none).
+
+    Raises:
+        ValueError: if the file is damaged.
+    """
+    path = folder / f"{name}.npy"
+    if not path.is_file():
+        return None
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as err:
+        raise ValueError(f"--resume: the checkpoint's {path} is damaged ({err}).") from None
+
+
+def resumed_seed(seed: int, done: int) -> int:
+    """The seed of a run's environments and PPO after ``done`` steps: ``seed`` itself at the start, else one
+    drawn from (seed, done), so that a resumed run draws fresh episodes."""
+    return seed if done == 0 else int(np.random.SeedSequence([seed, done]).generate_state(1)[0] >> 1)
+
+
+def keep_progress_log(out: Path, done: int) -> None:
+    """SB3's logger starts ``progress.csv`` afresh: keep the log of the ``done`` steps before a resume beside it,
+    as ``progress_until_<done>.csv``."""
+    if (out / "progress.csv").is_file():
+        (out / "progress.csv").replace(out / f"progress_until_{done}.csv")
