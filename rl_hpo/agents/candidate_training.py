@@ -337,8 +337,13 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
             _snapshot(model, config, {"validation": validation}).save(out / "best")
 
     def save_checkpoint(model: Any) -> None:
-        arrays = {"recent_states": np.stack(recent_states)} if recent_states else {}
-        write_checkpoint(out, _snapshot(model, config), model, {**state, "minutes": minutes()}, arrays)
+        import torch
+
+        # Building the snapshot's network draws from torch's generator: fork it, so that a run trains exactly
+        # the same with checkpoints as without.
+        with torch.random.fork_rng(devices=[]):
+            arrays = {"recent_states": np.stack(recent_states)} if recent_states else {}
+            write_checkpoint(out, _snapshot(model, config), model, {**state, "minutes": minutes()}, arrays)
 
     class Periodic(BaseCallback):
         def _on_step(self) -> bool:

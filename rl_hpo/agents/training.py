@@ -167,14 +167,12 @@ class _Trainer:
                     row = trainer.validate(model)
                     if row is not None:
                         self.logger.record("eval/regret", row["score"])
-                return True
-
-            def _on_rollout_start(self) -> None:
-                # Between rollouts every step counted has been trained on: a resume loses no experience.
-                t = self.model.num_timesteps
+                # Mid-rollout, as the shipped specialists were trained (moving it would change their training's
+                # random stream): after a resume, the steps of the unfinished rollout count but were not trained on.
                 if config.checkpoint_freq > 0 and t - trainer.state["last_checkpoint"] >= config.checkpoint_freq:
                     trainer.state["last_checkpoint"] = t
-                    trainer.checkpoint(self.model)
+                    trainer.checkpoint(model)
+                return True
 
         return Periodic()
 

@@ -240,6 +240,17 @@ def test_an_interrupted_training_resumes_from_its_last_checkpoint(tmp_path):
         train_candidate_policy(_tiny_candidate_training(tmp_path / "fresh", timesteps=64, resume=True))
 
 
+@pytest.mark.filterwarnings("ignore:PPO left the policy where it started")
+def test_checkpoints_leave_the_training_unchanged(tmp_path):
+    """A checkpoint builds a network, which draws from torch's generator: the run must not notice."""
+    weights = []
+    for freq in (0, 64):
+        out = tmp_path / str(freq)
+        config = _tiny_candidate_training(out, timesteps=192, eval_freq=0, checkpoint_freq=freq, learning_rate=3e-3)
+        weights.append(load_policy(train_candidate_policy(config) / "final").network.state_dict())
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
+
+
 def test_shift_from_ei_is_zero_at_the_start_and_grows_as_the_residual_does():
     net = CandidateNetwork(hidden=8)
     rng = np.random.default_rng(0)
