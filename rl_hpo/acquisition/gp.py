@@ -9,7 +9,8 @@ module writes the few formulas it needs (Rasmussen & Williams 2006, ch. 2 and 5)
 The kernel is Matérn-5/2 with one lengthscale per *parameter* (ARD). A numeric parameter (float or int;
 an int's cube coordinate is used as it is, not snapped to its value) contributes ``(u - u')^2`` in
 unit-cube coordinates; a categorical parameter contributes 1 when the categories differ (a one-hot
-embedding scaled by 1/sqrt(2)); an inactive conditional parameter counts as a category of its own. Scores
+embedding scaled by 1/sqrt(2)). An inactive conditional parameter takes a fixed value: the middle of the
+cube for a numeric one, a category of its own for a categorical one (its parent differs anyway). Scores
 are standardized before fitting.
 
 Hyperparameters (log lengthscales, log signal and noise variance) maximize the marginal likelihood plus a
@@ -168,8 +169,13 @@ class GaussianProcess:
             keep = _keep(y, self.max_points)
             xn, xc, y = xn[keep], xc[keep], y[keep]
         self.y_mean = float(y.mean())
-        std = float(y.std())
-        self.y_std = std if std > 1e-12 else 1.0
+        scale = float(np.abs(y).max()) if y.size else 0.0
+        with np.errstate(over="ignore"):
+            std = float(y.std())
+        if not math.isfinite(std):  # scores near the float range: their squares overflow
+            std = float((y / scale).std()) * scale
+        # Constant up to round-off, relative to the scores' magnitude (1e-14-sized scores are not constant).
+        self.y_std = std if std > 1e-12 * scale else 1.0
         z = warp_scores((y - self.y_mean) / self.y_std, self.warp)
         if refit and y.size >= 2:
             fit_rows = _keep(z, self.max_fit_points) if y.size > self.max_fit_points else slice(None)
