@@ -499,6 +499,16 @@ def test_the_polishing_confirmation_runs_both_splits_on_fresh_seeds_and_decides(
     assert decision in stdout and decision.startswith("ei n_polish=3,polish_iterations=5 against n_polish=0 over 4 ")
 
 
+def test_the_repeats_confirmation_decides_by_the_no_worse_rule(tmp_path: Path) -> None:
+    args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "2", "--methods", "ei"]
+    stdout = _run("benchmarks/search_settings/repeats_confirm.sh", *args, env={"OUT": str(tmp_path)})
+    table = json.loads((tmp_path / "repeats_confirm_validation.json").read_text())
+    assert table["command"]["first_seed"] == 300 and "ei repeats=avoid" in table["task_means"]["synthetic/mixed"]
+    decision = (tmp_path / "repeats_confirm_decision.txt").read_text()
+    assert decision in stdout and decision.startswith("ei repeats=avoid against repeats=allow over 4 tasks: ")
+    assert " at 10 (p " in decision  # the no-worse rule reads 10, 25 and 50
+
+
 def test_a_confirmation_of_the_policy_s_choice_writes_both_splits_and_the_decision(tmp_path: Path) -> None:
     args = ["most_likely", "--variant", "deterministic=false", "--variant", "deterministic=true", "--first-seed", "7"]
     args += ["--methods", "ppo", "--suites", "synthetic/mixed", "--seeds", "2", "--max-tasks", "2"]
@@ -533,8 +543,8 @@ def _settings_run(split: str, diffs: dict[str, np.ndarray], p50: dict[str, float
     for suite, d in diffs.items():
         first = rng.uniform(0.1, 0.3, d.size)
         means[suite] = {
-            "ei a=0": {"25": first.tolist(), "50": first.tolist()},
-            "ei a=1": {"25": first.tolist(), "50": (first + d).tolist()},
+            "ei a=0": {"10": first.tolist(), "25": first.tolist(), "50": first.tolist()},
+            "ei a=1": {"10": first.tolist(), "25": (first + d / 2).tolist(), "50": (first + d).tolist()},
         }
         pairs[suite] = {"ei a=1": {"50": {"difference": float(d.mean()), "wilcoxon_p": p50[suite]}}}
     command = {"variant": ["a=0", "a=1"], "methods": "ei", "split": split}
@@ -555,6 +565,17 @@ def test_the_pooled_decision_adopts_a_variant_only_when_it_is_ahead_over_all_tas
     # Pure noise: not adopted.
     noise = {"s1": 0.01 * rng.standard_normal(40)}
     assert not decide([_settings_run("validation", noise, {"s1": 0.5})])[0]["adopt"]
+
+
+def test_the_no_worse_rule_adopts_a_mend_unless_it_does_harm() -> None:
+    (decide,) = _import_from("benchmarks/search_settings/pooled_decision.py", "decide")
+    rng = np.random.default_rng(4)
+    noise = {"s1": 0.01 * rng.standard_normal(40)}
+    assert decide([_settings_run("validation", noise, {"s1": 0.5})], "no-worse")[0]["adopt"]
+    assert not decide([_settings_run("validation", noise, {"s1": 0.5})], "better")[0]["adopt"]
+    behind = {"s1": 0.01 + 0.001 * rng.standard_normal(40)}  # significantly higher at 25 and 50
+    verdict = decide([_settings_run("validation", behind, {"s1": 0.5})], "no-worse")[0]
+    assert verdict["p_25"] < 0.05 and not verdict["adopt"]
 
 
 @pytest.mark.parametrize(

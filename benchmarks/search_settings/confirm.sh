@@ -4,7 +4,8 @@
 # each), then the pooled decision. Writes NAME_validation.{json,txt}, NAME_train.{json,txt} and
 # NAME_decision.txt under OUT (default: this folder). Give fresh seeds with --first-seed (a seed range no
 # earlier comparison of the same question used); other options go to both runs (e.g. --methods, or --suites,
-# --max-tasks, --seeds for a quick look: later options win).
+# --max-tasks, --seeds for a quick look: later options win). RULE=no-worse decides by that rule of
+# pooled_decision.py (default: better).
 #
 #   benchmarks/search_settings/confirm.sh NAME --variant a=1 --variant a=2 --first-seed S [options]
 set -euo pipefail
@@ -23,5 +24,6 @@ validation=$!
 run train --split train --seeds 5 --max-tasks 95 "$@"
 wait "$validation"
 cat "$out/${name}_validation.txt" "$out/${name}_train.txt"
-python benchmarks/search_settings/pooled_decision.py "$out/${name}_validation.json" "$out/${name}_train.json" \
+python benchmarks/search_settings/pooled_decision.py --rule "${RULE:-better}" \
+  "$out/${name}_validation.json" "$out/${name}_train.json" \
   | tee "$out/${name}_decision.txt"

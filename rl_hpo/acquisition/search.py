@@ -72,6 +72,9 @@ GLOBAL_FEATURES = (
 N_FEATURES = len(CANDIDATE_FEATURES) + len(GLOBAL_FEATURES)
 #: Every feature lies in [-FEATURE_BOUND, FEATURE_BOUND].
 FEATURE_BOUND = 5.0
+#: What a decision may do with a candidate whose configuration was evaluated already (``SearchSettings.repeats``).
+REPEATS = ("allow", "avoid")
+
 #: The weight of log expected improvement in the logits a candidate policy starts from: sampling from
 #: ``softmax(EI_TEMPERATURE * log EI)`` draws a candidate with probability proportional to ``EI ** 5``.
 EI_TEMPERATURE = 5.0
@@ -106,6 +109,10 @@ class SearchSettings:
             general policy (Wilcoxon p 0.003 and 0.009), with no suite-split significantly worse at 50
             (``benchmarks/search_settings/polish_confirm.sh``); it adds about 1.4 ms to a decision.
         polish_iterations: L-BFGS-B iterations of that polishing.
+        repeats: what a decision does with candidates whose configuration was evaluated already (moves land
+            on one where they reach an edge, an integer's value or a category): ``"avoid"`` leaves them out
+            of the shortlist until the space is exhausted (``CandidateSearch.propose``); ``"allow"`` keeps
+            them, as policy files made before the setting do.
     """
 
     n_candidates: int = 64
@@ -120,6 +127,7 @@ class SearchSettings:
     edges: str = "clip"
     n_polish: int = 3
     polish_iterations: int = 5
+    repeats: str = "allow"
 
     def __post_init__(self) -> None:
         from rl_hpo.acquisition.gp import WARPS
@@ -128,6 +136,10 @@ class SearchSettings:
             raise ValueError(f"The 'warp' parameter of SearchSettings must be one of {WARPS}. Got {self.warp!r}.")
         if not (isinstance(self.n_perturbed, int | float) and self.n_perturbed >= 1):
             raise ValueError(f"The 'n_perturbed' parameter of SearchSettings must be >= 1. Got {self.n_perturbed!r}.")
+        if self.repeats not in REPEATS:
+            raise ValueError(
+                f"The 'repeats' parameter of SearchSettings must be one of {REPEATS}. Got {self.repeats!r}."
+            )
         if self.edges not in EDGES:
             raise ValueError(f"The 'edges' parameter of SearchSettings must be one of {EDGES}. Got {self.edges!r}.")
         if not (isinstance(self.n_polish, int) and self.n_polish >= 0):
@@ -214,6 +226,7 @@ class CandidateSearch:
         self._best = -math.inf
         self._since_improvement = 0
         self._last_refit = 0
+        self._evaluated: set[bytes] = set()  # the configurations evaluated so far (``_configurations``)
 
     # -- the history ------------------------------------------------------------------------------
     @property
@@ -227,6 +240,7 @@ class CandidateSearch:
     def add(self, u: np.ndarray, score: float) -> None:
         """Record an evaluated cube point; a non-finite score marks a failed evaluation."""
         self._u.append(np.asarray(u, dtype=float))
+        self._evaluated.update(self._configurations(self._u[-1].reshape(1, -1)))
         self._y.append(float(score))
         if math.isfinite(score) and score > self._best:
             self._best = float(score)
@@ -240,10 +254,15 @@ class CandidateSearch:
 
         Args:
             pending: cube points (m, d) proposed but not evaluated yet (e.g. running in parallel).
-                Candidates whose configuration is one of theirs (possible where moves land on an edge or
-                on an integer's value) leave the pool, so parallel trials differ, unless fewer than
-                ``n_candidates`` would remain (a small discrete space that is nearly exhausted). An
-                evaluated point is left to the GP, whose expected improvement there is about zero.
+
+        A candidate whose configuration is pending leaves the pool, and with ``settings.repeats == "avoid"``
+        so does one whose configuration was evaluated already (moves land on the same configuration where
+        they reach an edge, an integer's value or a category): on a deterministic objective a repeat only
+        spends budget, and the GP's expected improvement at an evaluated point is not zero (its noise and
+        the other integer or categorical values within a lengthscale keep it up). Where fewer than
+        ``n_candidates`` new configurations remain (a small discrete space nearly exhausted), they fill the
+        shortlist in turn; where none remains, the pool stays whole. With ``"allow"`` (policy files made
+        before the setting), pending configurations leave only while ``n_candidates`` others remain.
         """
         s = self.settings
         dim = self.space.dim
@@ -309,11 +328,10 @@ class CandidateSearch:
                 xn, xc = np.concatenate([xn, pn]), np.concatenate([xc, xc[top]])
                 mean, std = np.concatenate([mean, pm]), np.concatenate([std, ps])
                 log_ei = np.concatenate([log_ei, log_expected_improvement(pm, ps, self.gp.y_best)])
-        if pending is not None and len(pending):
-            fresh = ~self._repeats(moves.u, np.asarray(pending, dtype=float).reshape(-1, dim))
-            if fresh.sum() >= s.n_candidates and not fresh.all():
-                moves, xn, xc = moves.take(np.flatnonzero(fresh)), xn[fresh], xc[fresh]
-                mean, std, log_ei = mean[fresh], std[fresh], log_ei[fresh]
+        unseen = self._without_repeats(moves.u, pending)
+        if unseen is not None:
+            moves, xn, xc = moves.take(unseen), xn[unseen], xc[unseen]
+            mean, std, log_ei = mean[unseen], std[unseen], log_ei[unseen]
         keep = self._shortlist(mean, std, log_ei)
         moves = moves.take(keep)
         mean, std, log_ei = mean[keep], std[keep], log_ei[keep]
@@ -341,13 +359,26 @@ class CandidateSearch:
         active = self.space.decode_numeric(u)[1] if self._conditional else None
         return self.encoding.rows(u, active)
 
-    def _repeats(self, u: np.ndarray, others: np.ndarray) -> np.ndarray:
-        """Which cube points ``u`` decode to the same configuration as one of ``others``."""
+    def _configurations(self, u: np.ndarray) -> list[bytes]:
+        """One key per cube point, equal where two points decode to the same configuration."""
         values, active = self.space.decode_numeric(u)
-        other_values, other_active = self.space.decode_numeric(others)
-        same_activity = active[:, None, :] == other_active[None, :, :]
-        same_value = (values[:, None, :] == other_values[None, :, :]) | ~active[:, None, :]
-        return np.any(np.all(same_activity & same_value, axis=-1), axis=1)
+        rows = np.concatenate([np.where(active, values, 0.0) + 0.0, active], axis=1)  # + 0.0: no -0.0
+        return [row.tobytes() for row in np.ascontiguousarray(rows, dtype=float)]
+
+    def _without_repeats(self, u: np.ndarray, pending: np.ndarray | None) -> np.ndarray | None:
+        """Indices of the pool's points ``u`` to shortlist from (see ``propose``); None for the whole pool as
+        it is."""
+        k, avoid = self.settings.n_candidates, self.settings.repeats == "avoid"
+        taken = set(self._evaluated) if avoid else set()
+        if pending is not None and len(pending):
+            taken.update(self._configurations(np.asarray(pending, dtype=float).reshape(-1, self.space.dim)))
+        new = np.array([key not in taken for key in self._configurations(u)]) if taken else np.ones(len(u), bool)
+        if not avoid:
+            return np.flatnonzero(new) if k <= new.sum() < new.size else None
+        if new.all() and len(u) >= k:
+            return None
+        index = np.flatnonzero(new) if new.any() else np.arange(len(u))
+        return np.resize(index, max(index.size, k))
 
     def _shortlist(self, mean: np.ndarray, std: np.ndarray, log_ei: np.ndarray) -> np.ndarray:
         """Indices of the shortlist: best by EI, by mean, by std, then random others."""

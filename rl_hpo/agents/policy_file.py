@@ -157,11 +157,12 @@ class Policy:
     @property
     def search_settings(self) -> Any:
         """The ``SearchSettings`` a candidate policy runs with (its candidate pool and shortlist). A file
-        that does not name an edge rule or a polishing count predates the choice and was made with
-        reflected moves and without polishing."""
+        that does not name an edge rule, a polishing count or a rule for repeats predates the choice and was
+        made with reflected moves, without polishing and with repeats allowed."""
         from rl_hpo.acquisition.search import SearchSettings
 
-        return SearchSettings(**{"edges": "reflect", "n_polish": 0, **self.metadata.get("search", {})})
+        legacy = {"edges": "reflect", "n_polish": 0, "repeats": "allow"}
+        return SearchSettings(**{**legacy, **self.metadata.get("search", {})})
 
     @property
     def mapping(self) -> ActionMapping:

@@ -74,9 +74,9 @@ def test_settings_reject_a_shortlist_larger_than_the_pool():
         SearchSettings(n_candidates=0)
 
 
-def _grid_search_with_history() -> CandidateSearch:
+def _grid_search_with_history(settings: SearchSettings | None = None) -> CandidateSearch:
     space = SearchSpace({"a": Int(0, 9), "b": Int(0, 9)})
-    search = CandidateSearch(space, horizon=50, rng=np.random.default_rng(0))
+    search = CandidateSearch(space, horizon=50, rng=np.random.default_rng(0), settings=settings)
     rng = np.random.default_rng(1)
     for _ in range(8):
         u = rng.random(2)
@@ -101,3 +101,49 @@ def test_settings_changes_are_parsed_from_text():
     assert parse_changes("") == {}
     with pytest.raises(ValueError, match="key=value"):
         parse_changes("n_polish")
+
+
+def test_evaluated_configurations_leave_the_shortlist_when_repeats_are_avoided():
+    for repeats, expected in (("avoid", False), ("allow", True)):
+        search = _grid_search_with_history(SearchSettings(repeats=repeats))
+        evaluated = {tuple(search.space.decode(u).values()) for u in search._u}
+        proposed = [tuple(search.space.decode(u).values()) for u in search.propose().u]
+        assert any(config in evaluated for config in proposed) == expected, repeats
+
+
+@pytest.mark.parametrize("method", ["ei", "ppo"])
+def test_a_small_discrete_space_is_covered_before_any_configuration_repeats(method):
+    options = {"settings": SearchSettings(repeats="avoid")}
+    """3 x 3 x 3 categorical configurations, and the integers 1..20: every one once before any twice (after the
+    initial design)."""
+    import rl_hpo
+
+    for space in (
+        SearchSpace({name: Categorical(["a", "b", "c"]) for name in ("p", "q", "r")}),
+        SearchSpace({"n": Int(1, 20)}),
+    ):
+        size = 27 if space.dim == 3 else 20
+
+        def objective(config):
+            return -sum(ord(str(v)[-1]) % 7 for v in config.values())
+
+        history = rl_hpo.tune(objective, space, method=method, budget=size + 3, seed=2, **options)
+        seen: set[tuple] = set()
+        for trial, record in enumerate(history.records):
+            config = tuple(sorted(record.config.items()))
+            if trial >= 5 and len(seen) < size:  # after the initial design (random points, which may repeat)
+                assert config not in seen, f"trial {trial} repeats {config} with {size - len(seen)} left unseen"
+            seen.add(config)
+        assert len(seen) == size and history.n_trials == size + 3  # an exhausted space goes on, repeating
+
+
+def test_near_constant_scores_are_standardized_relative_to_their_size():
+    """Scores 1e-14 apart are not constant when they are 1e-14 in size; nor do 1e170-sized scores overflow."""
+    for scale in (1e-15, 1.0, 1e170):
+        search = CandidateSearch(SPACES["one"], horizon=20, rng=np.random.default_rng(0))
+        for x in np.linspace(0.05, 0.95, 6):
+            search.add(np.array([x]), -scale * (x - 0.7) ** 2)
+        proposal = search.propose()
+        assert np.all(np.isfinite(proposal.features)) and search.gp.y_std != 1.0
+        best = proposal.u[np.argmax(proposal.log_ei)]
+        assert abs(best[0] - 0.7) < 0.2, (scale, best)
