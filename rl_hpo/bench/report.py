@@ -18,6 +18,7 @@ the report says how many cells it covers.
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -47,7 +48,7 @@ def read_trials(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 def read_summary(folder: str | os.PathLike[str]) -> dict[str, dict[int, float]]:
     """Mean regret by method and budget, from the ``summary.csv`` in ``folder`` (a recorded study)."""
-    summary = pd.read_csv(Path(folder) / "summary.csv", dtype={"method": str}, keep_default_na=False)
+    summary = pd.read_csv(Path(folder) / "summary.csv", dtype={"method": str}, keep_default_na=False, na_values=[""])
     out: dict[str, dict[int, float]] = {}
     for row in summary.itertuples(index=False):
         out.setdefault(row.method, {})[int(row.budget)] = float(row.regret_mean)
@@ -58,12 +59,17 @@ def regret_cell(
     summary: Mapping[str, Mapping[int, float]], method: str, budgets: Sequence[int], digits: int = 3
 ) -> str:
     """``"a / b / c"``: ``method``'s mean regret at each budget (from ``read_summary``), in bold where no method
-    of ``summary`` is lower."""
+    of ``summary`` is lower at the digits shown (methods that tie there are all bold; a missing value is "-")."""
+
+    def shown(x: float) -> float:
+        return round(x, digits) if math.isfinite(x) else math.inf
+
     parts = []
     for b in budgets:
         value = summary[method][b]
-        text = f"{value:.{digits}f}"
-        parts.append(f"**{text}**" if value == min(s[b] for s in summary.values()) else text)
+        text = f"{value:.{digits}f}" if math.isfinite(value) else "-"
+        best = min(shown(s[b]) for s in summary.values())
+        parts.append(f"**{text}**" if math.isfinite(value) and shown(value) == best else text)
     return " / ".join(parts)
 
 
@@ -129,8 +135,9 @@ def _summary_section(summary: pd.DataFrame, methods: Sequence[str], budgets: Seq
         means = at["regret_mean"].to_numpy(dtype=float)
         sems = at["regret_sem"].to_numpy(dtype=float)
         ranks = at["rank_mean"].to_numpy(dtype=float)
-        reg = _bold_best([f"{_fmt(m)} ± {_fmt(s)}" for m, s in zip(means, sems)], means)
-        rk = _bold_best([_fmt(r, 2) for r in ranks], ranks)
+        # Bold by the digits shown, so that values equal there are all bold.
+        reg = _bold_best([f"{_fmt(m)} ± {_fmt(s)}" for m, s in zip(means, sems)], np.round(means, 3))
+        rk = _bold_best([_fmt(r, 2) for r in ranks], np.round(ranks, 2))
         for i in range(len(methods)):
             regret_rows[i].append(reg[i])
             rank_rows[i].append(rk[i])

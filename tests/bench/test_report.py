@@ -1,6 +1,27 @@
+import numpy as np
+
+
 def test_regret_cell_bolds_the_lowest_mean_at_each_budget():
     from rl_hpo.bench.report import regret_cell
 
     summary = {"a": {10: 0.5, 50: 0.1}, "b": {10: 0.4, 50: 0.1}}
     assert regret_cell(summary, "a", (10, 50)) == "0.500 / **0.100**"
     assert regret_cell(summary, "b", (10, 50), digits=2) == "**0.40** / **0.10**"
+
+
+def test_regret_cell_bolds_every_value_that_ties_at_the_digits_shown_and_skips_missing_ones():
+    from rl_hpo.bench.report import regret_cell
+
+    summary = {"ppo": {10: 0.0240228}, "ei": {10: 0.0239302}, "gone": {10: float("nan")}}
+    assert regret_cell(summary, "ppo", (10,)) == "**0.024**" and regret_cell(summary, "ei", (10,)) == "**0.024**"
+    assert regret_cell(summary, "ppo", (10,), digits=4) == "0.0240"  # apart at four digits
+    assert regret_cell(summary, "gone", (10,)) == "-"
+    assert regret_cell({"gone": {10: float("nan")}, "ppo": {10: 0.1}}, "ppo", (10,)) == "**0.100**"
+
+
+def test_read_summary_reads_a_missing_mean_as_nan(tmp_path):
+    from rl_hpo.bench.report import read_summary
+
+    (tmp_path / "summary.csv").write_text("method,budget,regret_mean,regret_sem,rank_mean\nnan,10,,,\nppo,10,0.1,,1\n")
+    summary = read_summary(tmp_path)
+    assert set(summary) == {"nan", "ppo"} and np.isnan(summary["nan"][10]) and summary["ppo"][10] == 0.1
