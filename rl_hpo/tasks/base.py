@@ -62,8 +62,10 @@ class Fidelity:
             raise ValueError(f"Fidelity {self.name!r} needs 0 < low < high, got low={self.low}, high={self.high}.")
 
     def clip(self, value: float) -> float:
+        """``value`` within [low, high], an integer fidelity rounded half up (Python's ``round`` would take
+        2.5 to 2 and 3.5 to 4)."""
         v = min(self.high, max(self.low, float(value)))
-        return float(round(v)) if self.integer else v
+        return float(min(self.high, math.floor(v + 0.5))) if self.integer else v
 
     def fraction(self, value: float | None) -> float:
         """Cost of an evaluation at ``value`` in full-fidelity evaluations."""

@@ -67,6 +67,13 @@ def test_fidelities_are_the_ladder_of_the_task():
     assert [opt.fidelity_of(level) for level in range(4)] == pytest.approx([1 / 27, 1 / 9, 1 / 3, 1.0])
 
 
+def test_an_integer_fidelity_rounds_half_up():
+    fidelity = Fidelity("epoch", 1, 5, integer=True)
+    assert [fidelity.clip(v) for v in (1.25, 2.5, 3.5, 4.49, 9.0)] == [1.0, 3.0, 4.0, 4.0, 5.0]
+    opt = Hyperband(LINE, seed=0, fidelity=fidelity, eta=2)  # R = 5: 5 / 2 = 2.5 is 3 epochs, not 2
+    assert [opt.fidelity_of(level) for level in range(3)] == [1.0, 3.0, 5.0]
+
+
 def test_first_configurations_are_the_shared_initial_design():
     opt = Hyperband(MIXED, seed=5, fidelity=FIDELITY)
     random = RandomSearch(MIXED, seed=5)
