@@ -21,17 +21,18 @@ class BOHB(Hyperband):
     References:
         Falkner, Klein and Hutter, "BOHB: Robust and Efficient Hyperparameter Optimization at Scale",
         ICML 2018; the reference implementation HpBandSter (``hpbandster/optimizers/config_generators/
-        bohb.py``), whose rules this class follows.
+        bohb.py``), whose model rules this class follows.
 
-    The schedule is Hyperband's (``rl_hpo.baselines.hyperband``, same ``eta``, brackets and asynchronous
-    behaviour). Each new configuration is, with probability ``random_fraction`` or while there is no model
-    yet, a uniform random draw (continuing the shared initial design of ``seed``, so the first bracket
-    starts like Hyperband's and random search's); otherwise it is the best of ``num_samples`` candidates
-    under the ratio ``g(x) / l(x)`` of two kernel density estimates fitted on the largest budget that has
-    a model: ``l`` on the best ``top_n_percent`` of that budget's configurations, ``g`` on the rest.
-    Candidates are drawn around random points of ``l``, with its continuous bandwidths widened by
-    ``bandwidth_factor`` (truncated normals in the unit cube) and each categorical kept with probability
-    ``1 - lambda`` or else redrawn uniformly.
+    The schedule is Hyperband's (``rl_hpo.baselines.hyperband``, same ``eta``, brackets and asynchronous behaviour):
+    a bracket's first rung has ``ceil((s_max + 1) / (s + 1) * eta**s)`` configurations, as in the Hyperband paper,
+    where HpBandSter takes ``floor((s_max + 1) / (s + 1)) * eta**s`` (81 / 34 / 15 / 8 / 5 against 81 / 27 / 9 / 6 /
+    5 for 81 budget units and eta 3). Each new configuration is, with probability ``random_fraction`` or while there
+    is no model yet, a uniform random draw (continuing the shared initial design of ``seed``, so the first bracket
+    starts like Hyperband's and random search's); otherwise it is the best of ``num_samples`` candidates under the
+    ratio ``g(x) / l(x)`` of two kernel density estimates fitted on the largest budget that has a model: ``l`` on
+    the best ``top_n_percent`` of that budget's configurations, ``g`` on the rest. Candidates are drawn around
+    random points of ``l``, with its continuous bandwidths widened by ``bandwidth_factor`` (truncated normals in the
+    unit cube) and each categorical kept with probability ``1 - lambda`` or else redrawn uniformly.
 
     The model of a budget, as in HpBandSter: with N results on that budget, ``n_good =
     max(min_points_in_model, floor(top_n_percent * N / 100))`` best configurations make ``l`` and the next
