@@ -144,6 +144,7 @@ class CandidateTuningEnv(gym.Env[np.ndarray, np.int64]):
         self._span = 1.0
         self._best0 = 0.0
         self._baseline_best: np.ndarray | None = None  # EI's best score after n evaluations, by n
+        self._baseline_best0 = float("nan")  # what the shadow run's rewards are measured from
 
     def _task_span(self, task: Task) -> float:
         entry = self._spans.get(id(task))
@@ -192,6 +193,10 @@ class CandidateTuningEnv(gym.Env[np.ndarray, np.int64]):
         best = self.search.best_score
         self._best0 = best if math.isfinite(best) else float("nan")
         self._baseline_best = None if baseline_rng is None else self._ei_rollout(design, scores, baseline_rng)
+        # The shadow run measures from its own first success where the whole design failed, so that what it
+        # subtracts never depends on the policy's actions.
+        finite = [] if self._baseline_best is None else self._baseline_best[np.isfinite(self._baseline_best)]
+        self._baseline_best0 = self._best0 if math.isfinite(self._best0) or not len(finite) else float(finite[0])
         return self._observe(), self._info(design[-1], float(scores[-1]))
 
     def _ei_rollout(self, design: np.ndarray, scores: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -208,13 +213,13 @@ class CandidateTuningEnv(gym.Env[np.ndarray, np.int64]):
             best[search.n_evals] = search.best_score
         return best
 
-    def _reward(self, best: float, before: float) -> float:
-        """The reward rule applied to a best score after a step and before it."""
-        if not (math.isfinite(best) and math.isfinite(self._best0)):
+    def _reward(self, best: float, before: float, best0: float) -> float:
+        """The reward rule applied to a best score after a step and before it, measured from ``best0``."""
+        if not (math.isfinite(best) and math.isfinite(best0)):
             return 0.0
         if self.reward == "area":
-            return (best - self._best0) / self._span
-        return (best - max(before, self._best0)) / self._span
+            return (best - best0) / self._span
+        return (best - max(before, best0)) / self._span
 
     def hindsight_improvements(self) -> np.ndarray:
         """What each candidate of the current shortlist would add to the best score if it were evaluated, over
@@ -247,10 +252,10 @@ class CandidateTuningEnv(gym.Env[np.ndarray, np.int64]):
         best = search.best_score
         if not math.isfinite(self._best0) and math.isfinite(best):
             self._best0 = best  # every initial point failed: measure from the first success
-        reward = self._reward(best, before)
+        reward = self._reward(best, before, self._best0)
         if self._baseline_best is not None:
             n = search.n_evals
-            reward -= self._reward(self._baseline_best[n], self._baseline_best[n - 1])
+            reward -= self._reward(self._baseline_best[n], self._baseline_best[n - 1], self._baseline_best0)
         truncated = search.n_evals >= self.budget
         # The last observation is never acted on: skip the GP fit and the candidates.
         obs = np.zeros(self.observation_space.shape, np.float32) if truncated else self._observe()

@@ -167,3 +167,24 @@ def test_failed_initial_design_starts_the_reward_at_the_first_success():
     env.reset(seed=0)
     _, reward, *_ = env.step(0)
     assert reward == 0.0
+
+
+def test_the_ei_baseline_does_not_depend_on_the_policy_s_actions_when_the_initial_design_fails():
+    def run(baseline, actions):
+        task = bowl_task(2, seed=0)
+        calls = {"n": 0}
+        evaluate_unit = task.evaluate_unit
+
+        def design_fails(u, fidelity=None):  # the first call is the initial design
+            calls["n"] += 1
+            scores, costs = evaluate_unit(u, fidelity)
+            return (np.full_like(scores, math.nan) if calls["n"] == 1 else scores), costs
+
+        task.evaluate_unit = design_fails
+        env = CandidateTuningEnv([task], budget=8, n_initial=2, settings=SMALL, reward_baseline=baseline)
+        env.reset(seed=0)
+        return np.array([env.step(a)[1] for a in actions])
+
+    subtracted = [run("none", actions) - run("ei", actions) for actions in ([0, 1, 2, 3, 4, 5], [15, 3, 9, 0, 7, 2])]
+    assert np.any(subtracted[0] != 0.0)
+    np.testing.assert_allclose(subtracted[0], subtracted[1], atol=1e-12)
