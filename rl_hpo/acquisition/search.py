@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -360,19 +361,22 @@ class CandidateSearch:
         return self.encoding.rows(u, active)
 
     def _configurations(self, u: np.ndarray) -> list[bytes]:
-        """One key per cube point, equal where two points decode to the same configuration."""
+        """One key per cube point, equal exactly where two points decode to the same configuration: the bytes of
+        its decoded values (inactive ones zeroed) and activity, cut row by row from one array in C."""
         values, active = self.space.decode_numeric(u)
         rows = np.concatenate([np.where(active, values, 0.0) + 0.0, active], axis=1)  # + 0.0: no -0.0
-        return [row.tobytes() for row in np.ascontiguousarray(rows, dtype=float)]
+        rows = np.ascontiguousarray(rows, dtype=np.float64)
+        return cast(list[bytes], rows.view(np.dtype((np.void, rows.shape[1] * rows.itemsize))).ravel().tolist())
 
     def _without_repeats(self, u: np.ndarray, pending: np.ndarray | None) -> np.ndarray | None:
         """Indices of the pool's points ``u`` to shortlist from (see ``propose``); None for the whole pool as
         it is."""
         k, avoid = self.settings.n_candidates, self.settings.repeats == "avoid"
-        taken = set(self._evaluated) if avoid else set()
+        taken = self._evaluated if avoid else set()
         if pending is not None and len(pending):
-            taken.update(self._configurations(np.asarray(pending, dtype=float).reshape(-1, self.space.dim)))
-        new = np.array([key not in taken for key in self._configurations(u)]) if taken else np.ones(len(u), bool)
+            taken = taken | set(self._configurations(np.asarray(pending, dtype=float).reshape(-1, self.space.dim)))
+        keys = self._configurations(u) if taken else []
+        new = np.fromiter((key not in taken for key in keys), bool, len(keys)) if taken else np.ones(len(u), bool)
         if not avoid:
             return np.flatnonzero(new) if k <= new.sum() < new.size else None
         if new.all() and len(u) >= k:
