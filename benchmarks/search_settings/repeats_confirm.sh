@@ -2,8 +2,8 @@
 # Confirms or rejects leaving configurations already evaluated out of the shortlist (repeats=avoid) for plain EI
 # and the general policy, by the no-worse rule of pooled_decision.py, fixed before this ran: the setting mends a
 # defect (on discrete spaces the GP's expected improvement at an evaluated point can stay above that of unseen
-# ones, so runs re-evaluated configurations over and over; on iaml_glmnet's train tasks about 5 of 50 evaluations
-# were repeats), so it is adopted unless it does harm on the four suites (confirm.sh: every validation task, up to
+# ones, so runs re-evaluated configurations over and over, and in continuous spaces moves that reach a bound
+# repeat too), so it is adopted unless it does harm on the four suites (confirm.sh: every validation task, up to
 # 95 train tasks per suite), on seeds from 300 on, which no earlier comparison used. Extra arguments go to both
 # runs (e.g. --suites, --max-tasks, --seeds for a quick look).
 set -euo pipefail
