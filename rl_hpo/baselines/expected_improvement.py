@@ -24,6 +24,7 @@ from rl_hpo.baselines.initial_design import initial_design_rng
 from rl_hpo.optimizer import Optimizer, Trial
 from rl_hpo.space import SearchSpace
 from rl_hpo.tasks.base import Fidelity, Result
+from rl_hpo.threads import single_threaded
 
 __all__ = ["CandidateOptimizer", "ExpectedImprovement", "SampledExpectedImprovement"]
 
@@ -89,7 +90,8 @@ class CandidateOptimizer(Optimizer):
             self._n_design += 1
             u = self._design_rng.random(self.space.dim)
         else:
-            u = self._choose(self.search_)
+            with single_threaded():  # small matrices: more threads only contend
+                u = self._choose(self.search_)
         self._proposals[trial_id] = u
         return self.space.decode(u), None
 

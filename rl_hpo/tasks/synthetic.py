@@ -53,7 +53,6 @@ dimension (2..12 where the function allows it) from each seed and always has mix
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 import re
@@ -68,6 +67,7 @@ from rl_hpo.exceptions import TaskNotFoundError
 from rl_hpo.space import Categorical, Float, Int, Param, SearchSpace
 from rl_hpo.tasks.base import Fidelity, Result, ScoreBounds, Task
 from rl_hpo.tasks.registry import Suite
+from rl_hpo.threads import single_threaded
 
 __all__ = [
     "DESCRIPTION",
@@ -231,7 +231,7 @@ def _polished_minimizers(name: str, dim: int) -> np.ndarray:
         points[2, 0] = 3 * math.pi
         return points
     low, high = spec.domain(dim)
-    with _single_threaded_blas():
+    with single_threaded():
         polished = [_polish(spec, x0, low, high) for x0 in points]
     return np.array(polished)
 
@@ -248,15 +248,6 @@ def _polish(spec: SyntheticFunction, x0: np.ndarray, low: np.ndarray, high: np.n
     )
     better = float(spec.fn(res.x[None, :])[0]) < float(spec.fn(x0[None, :])[0])
     return res.x if better else x0
-
-
-def _single_threaded_blas() -> contextlib.AbstractContextManager[Any]:
-    """Limit BLAS to one thread for the duration of a block (restored afterwards)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # threadpoolctl comes with scikit-learn; without it, just run slower
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 # -- one randomized instance ----------------------------------------------------------------------
@@ -588,7 +579,7 @@ def _minimize_mixture(inst: _Instance, sample_z: np.ndarray) -> np.ndarray:
     sample_f = _mixture_value(inst, sample_z)
     starts = [snap(c.copy()) for c in inst.centres] + [sample_z[i].copy() for i in np.argsort(sample_f)[:16]]
     # Many tiny L-BFGS-B problems: BLAS threads only contend (10x slower on a busy 2-core machine).
-    with _single_threaded_blas():
+    with single_threaded():
         # one cheap round from every start, then only the most promising basins to convergence
         first = sorted((refine(z, 1) for z in starts), key=lambda r: r[0])
         best_f, best_z = min((refine(z, 10) for _, z in first[:8]), key=lambda r: r[0])
