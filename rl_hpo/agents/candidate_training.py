@@ -283,6 +283,7 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
         read_array,
         read_checkpoint,
         restore,
+        restore_best,
         resumed_seed,
         write_checkpoint,
     )
@@ -300,6 +301,8 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
     if config.resume:  # the run to continue must be there
         state, checkpoint = read_checkpoint(out, config.to_dict(), _FIXED_ON_RESUME)
     claim_output_folder(out, resume=config.resume)
+    if checkpoint is not None:
+        restore_best(out, checkpoint, state)
     (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
     val_tasks = validation_tasks(config) if config.eval_freq > 0 else []
     val_seeds = list(range(config.eval_seeds))

@@ -31,6 +31,7 @@ __all__ = [
     "read_array",
     "read_checkpoint",
     "restore",
+    "restore_best",
     "resumed_seed",
     "write_checkpoint",
 ]
@@ -42,7 +43,8 @@ def write_checkpoint(
     out: Path, policy: Policy, model: Any, state: Mapping[str, Any], arrays: Mapping[str, np.ndarray] | None = None
 ) -> None:
     """Write ``OUT/checkpoint``: ``policy`` (the model's network as a policy file), the model's optimizer state
-    and step counters, the JSON-able ``state`` and ``arrays``; staged, then swapped in."""
+    and step counters, the JSON-able ``state``, ``arrays`` and a copy of the best policy so far (``OUT/best``);
+    staged, then swapped in."""
     import torch
 
     staging, previous = out / _STAGING, out / _PREVIOUS
@@ -51,7 +53,10 @@ def write_checkpoint(
     torch.save(model.policy.optimizer.state_dict(), staging / "optimizer.pt")
     for name, array in (arrays or {}).items():
         np.save(staging / f"{name}.npy", np.asarray(array), allow_pickle=False)
-    counters = {"num_timesteps": int(model.num_timesteps), "n_updates": int(model._n_updates)}
+    best = (out / "best" / "policy.json").is_file()
+    if best:
+        shutil.copytree(out / "best", staging / "best")
+    counters = {"num_timesteps": int(model.num_timesteps), "n_updates": int(model._n_updates), "has_best": best}
     (staging / "state.json").write_text(json.dumps({**state, **counters}, indent=2) + "\n")
     folder = out / "checkpoint"
     shutil.rmtree(previous, ignore_errors=True)
@@ -119,6 +124,17 @@ def restore(model: Any, folder: Path, state: Mapping[str, Any]) -> None:
         raise ValueError(f"--resume: the checkpoint's {folder / 'optimizer.pt'} is damaged ({err}).") from None
     model.num_timesteps = int(state.get("num_timesteps", 0))
     model._n_updates = int(state.get("n_updates", 0))
+
+
+def restore_best(out: Path, folder: Path, state: Mapping[str, Any]) -> None:
+    """Put the best policy of the checkpoint in ``folder`` back as ``OUT/best``: one validated after the checkpoint
+    belongs to steps the resumed run trains anew. A checkpoint written before checkpoints kept the best policy
+    (no ``has_best`` in its state) leaves ``OUT/best`` as it is."""
+    if "has_best" not in state:
+        return
+    shutil.rmtree(out / "best", ignore_errors=True)
+    if state["has_best"]:
+        shutil.copytree(folder / "best", out / "best")
 
 
 def read_array(folder: Path, name: str) -> np.ndarray | None:

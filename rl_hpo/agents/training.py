@@ -35,7 +35,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rl_hpo.agents.checkpoints import keep_progress_log, read_checkpoint, restore, resumed_seed, write_checkpoint
+from rl_hpo.agents.checkpoints import (
+    keep_progress_log,
+    read_checkpoint,
+    restore,
+    restore_best,
+    resumed_seed,
+    write_checkpoint,
+)
 from rl_hpo.agents.network import PerDimensionPolicy, TuningNetwork
 from rl_hpo.agents.policy_file import Policy
 from rl_hpo.agents.policy_optimizer import evaluate_policy
@@ -217,6 +224,8 @@ def train(config: TrainConfig) -> TrainResult:
     out = Path(config.out)
     state, checkpoint = _resume_state(config, out)  # with --resume, the run to continue must be there
     claim_output_folder(out, resume=config.resume)
+    if checkpoint is not None:
+        restore_best(out, checkpoint, state)
     (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
     with preserved_global_state(config.torch_threads):
         done = int(state.get("num_timesteps", 0))

@@ -217,9 +217,13 @@ def test_an_interrupted_training_resumes_from_its_last_checkpoint(tmp_path):
         train_candidate_policy(_tiny_candidate_training(out, timesteps=256))
     with pytest.raises(ValueError, match=r"the settings \['n_candidates'\] differ from the checkpoint's"):
         train_candidate_policy(_tiny_candidate_training(out, timesteps=256, resume=True, n_candidates=8))
-    # Resuming with nothing left to train restores the checkpoint's network exactly.
+    # Resuming with nothing left to train restores the checkpoint's network exactly, and its best policy: one
+    # validated after the checkpoint belongs to steps the resumed run trains anew.
     checkpointed = load_policy(out / "checkpoint").network
-    train_candidate_policy(_tiny_candidate_training(out, timesteps=64, resume=True))
+    best_at_checkpoint = (out / "checkpoint" / "best" / "policy.json").read_text()
+    (out / "best" / "policy.json").write_text("{}")
+    train_candidate_policy(_tiny_candidate_training(out, timesteps=64, resume=True, eval_freq=0))
+    assert (out / "best" / "policy.json").read_text() == best_at_checkpoint
     final = load_policy(out / "final").network
     assert all(torch.equal(a, b) for a, b in zip(checkpointed.state_dict().values(), final.state_dict().values()))
     shutil.rmtree(out / "final")
@@ -230,7 +234,7 @@ def test_an_interrupted_training_resumes_from_its_last_checkpoint(tmp_path):
     with open(out / "eval.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     # The validations up to the checkpoint, then the resumed runs' (the one of the lost steps after it is gone).
-    assert [float(r["timesteps"]) for r in rows] == [2.0, 64.0, 128.0, 192.0, 256.0]
+    assert [float(r["timesteps"]) for r in rows] == [2.0, 66.0, 130.0, 194.0, 256.0]
     assert all(float(a["minutes"]) <= float(b["minutes"]) for a, b in itertools.pairwise(rows))
     (out / "checkpoint" / "optimizer.pt").write_bytes(b"not a torch file")
     shutil.rmtree(out / "final")
