@@ -281,9 +281,8 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
     from rl_hpo.agents.checkpoints import (
         keep_progress_log,
         read_array,
-        read_checkpoint,
         restore,
-        restore_best,
+        resume_from,
         resumed_seed,
         write_checkpoint,
     )
@@ -299,10 +298,8 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
     }
     checkpoint: Path | None = None
     if config.resume:  # the run to continue must be there
-        state, checkpoint = read_checkpoint(out, config.to_dict(), _FIXED_ON_RESUME)
+        state, checkpoint = resume_from(out, config.to_dict(), _FIXED_ON_RESUME)
     claim_output_folder(out, resume=config.resume)
-    if checkpoint is not None:
-        restore_best(out, checkpoint, state)
     (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
     val_tasks = validation_tasks(config) if config.eval_freq > 0 else []
     val_seeds = list(range(config.eval_seeds))

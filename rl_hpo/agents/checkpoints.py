@@ -29,9 +29,8 @@ __all__ = [
     "checkpoint_folder",
     "keep_progress_log",
     "read_array",
-    "read_checkpoint",
     "restore",
-    "restore_best",
+    "resume_from",
     "resumed_seed",
     "write_checkpoint",
 ]
@@ -74,9 +73,12 @@ def checkpoint_folder(out: Path) -> Path:
     return previous if not folder.exists() and (previous / "state.json").is_file() else folder
 
 
-def read_checkpoint(out: Path, settings: Mapping[str, Any], fixed: Sequence[str]) -> tuple[dict[str, Any], Path]:
-    """The state of the checkpoint in ``out`` and its folder, for a run resumed with ``settings`` (a
-    ``to_dict()`` of its config); the ``fixed`` settings must be those the run started with (``OUT/config.json``).
+def resume_from(out: Path, settings: Mapping[str, Any], fixed: Sequence[str]) -> tuple[dict[str, Any], Path]:
+    """Prepare ``out`` for a run resumed with ``settings`` (a ``to_dict()`` of its config) and return the state
+    of its checkpoint and the checkpoint's folder. The ``fixed`` settings must be those the run started with
+    (``OUT/config.json``). The checkpoint's best policy is put back as ``OUT/best``: one validated after the
+    checkpoint belongs to steps the resumed run trains anew (a checkpoint written before checkpoints kept the
+    best policy, without ``has_best`` in its state, leaves ``OUT/best`` as it is).
 
     Raises:
         FileNotFoundError: if ``out`` holds no checkpoint.
@@ -94,7 +96,12 @@ def read_checkpoint(out: Path, settings: Mapping[str, Any], fixed: Sequence[str]
             f"--resume: the settings {changed} differ from the checkpoint's ({[saved.get(k) for k in changed]}); "
             "resume with the same settings or start a new run in another folder."
         )
-    return _read_json(folder / "state.json"), folder
+    state = _read_json(folder / "state.json")
+    if "has_best" in state:
+        shutil.rmtree(out / "best", ignore_errors=True)
+        if state["has_best"]:
+            shutil.copytree(folder / "best", out / "best")
+    return state, folder
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -124,17 +131,6 @@ def restore(model: Any, folder: Path, state: Mapping[str, Any]) -> None:
         raise ValueError(f"--resume: the checkpoint's {folder / 'optimizer.pt'} is damaged ({err}).") from None
     model.num_timesteps = int(state.get("num_timesteps", 0))
     model._n_updates = int(state.get("n_updates", 0))
-
-
-def restore_best(out: Path, folder: Path, state: Mapping[str, Any]) -> None:
-    """Put the best policy of the checkpoint in ``folder`` back as ``OUT/best``: one validated after the checkpoint
-    belongs to steps the resumed run trains anew. A checkpoint written before checkpoints kept the best policy
-    (no ``has_best`` in its state) leaves ``OUT/best`` as it is."""
-    if "has_best" not in state:
-        return
-    shutil.rmtree(out / "best", ignore_errors=True)
-    if state["has_best"]:
-        shutil.copytree(folder / "best", out / "best")
 
 
 def read_array(folder: Path, name: str) -> np.ndarray | None:

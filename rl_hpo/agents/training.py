@@ -37,9 +37,8 @@ from typing import Any
 
 from rl_hpo.agents.checkpoints import (
     keep_progress_log,
-    read_checkpoint,
     restore,
-    restore_best,
+    resume_from,
     resumed_seed,
     write_checkpoint,
 )
@@ -204,7 +203,7 @@ _FIXED_ON_RESUME = (
 def _resume_state(config: TrainConfig, out: Path) -> tuple[dict[str, Any], Path | None]:
     if not config.resume:
         return {"evaluations": [], "last_eval": 0, "last_checkpoint": 0, "best_score": None}, None
-    return read_checkpoint(out, config.to_dict(), _FIXED_ON_RESUME)
+    return resume_from(out, config.to_dict(), _FIXED_ON_RESUME)
 
 
 def train(config: TrainConfig) -> TrainResult:
@@ -224,8 +223,6 @@ def train(config: TrainConfig) -> TrainResult:
     out = Path(config.out)
     state, checkpoint = _resume_state(config, out)  # with --resume, the run to continue must be there
     claim_output_folder(out, resume=config.resume)
-    if checkpoint is not None:
-        restore_best(out, checkpoint, state)
     (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
     with preserved_global_state(config.torch_threads):
         done = int(state.get("num_timesteps", 0))
