@@ -229,7 +229,7 @@ class CandidateSearch:
         self._best = -math.inf
         self._since_improvement = 0
         self._last_refit = 0
-        self._evaluated: set[bytes] = set()  # the configurations evaluated so far (``_configurations``)
+        self._evaluated: set[bytes] = set()  # with repeats="avoid": the configurations evaluated so far
 
     # -- the history ------------------------------------------------------------------------------
     @property
@@ -243,7 +243,8 @@ class CandidateSearch:
     def add(self, u: np.ndarray, score: float) -> None:
         """Record an evaluated cube point; a non-finite score marks a failed evaluation."""
         self._u.append(np.asarray(u, dtype=float))
-        self._evaluated.update(self._configurations(self._u[-1].reshape(1, -1)))
+        if self.settings.repeats == "avoid":  # the only reader of ``_evaluated``
+            self._evaluated.update(self._configurations(self._u[-1].reshape(1, -1)))
         self._y.append(float(score))
         if math.isfinite(score) and score > self._best:
             self._best = float(score)
