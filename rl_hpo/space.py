@@ -375,6 +375,18 @@ class _ColumnMaps:
             x[..., j] = p.from_unit(u[..., j])
         return x
 
+    def snap_integers(self, u: np.ndarray) -> np.ndarray:
+        """``u`` with every integer coordinate moved to the cube coordinate of the value it decodes to (what
+        ``Int.to_unit`` gives that value: the middle of its cell, on the log scale for a log-uniform one)."""
+        out = np.array(u, dtype=float)
+        if self.rint.size:
+            j = self.rint
+            x = self.from_unit(out)[..., j]
+            logs = np.isin(j, self.log)
+            x[..., logs] = np.log(x[..., logs])
+            out[..., j] = np.minimum(np.maximum((x - self.start[j]) / self.width[j], 0.0), 1.0)
+        return out
+
 
 class SearchSpace(Mapping[str, Param]):
     """An ordered set of named hyperparameters with a bijection-like map onto the unit cube.
@@ -497,6 +509,15 @@ class SearchSpace(Mapping[str, Param]):
         for j, p, allowed in self._conditions:  # parents come first, so their activity is already known
             active[..., j] = active[..., p] & np.isin(values[..., p], allowed)
         return values, active
+
+    def snap_integers(self, u: np.ndarray) -> np.ndarray:
+        """Cube points ``u`` (n, d) or (d,) with each integer coordinate moved to the cube coordinate of the
+        value it decodes to (``Int.to_unit`` of that value), so that points decoding to the same integers
+        coincide; other coordinates are unchanged. Decoding the result gives the same configurations."""
+        u = np.asarray(u, dtype=float)
+        if u.shape[-1] != self.dim:
+            raise ValueError(f"Expected cube points with {self.dim} coordinates, got shape {u.shape}.")
+        return self._columns.snap_integers(u)
 
     def decode(self, u: Sequence[float] | np.ndarray) -> dict[str, Any]:
         """The configuration at cube point ``u`` (inactive conditional parameters left out)."""

@@ -264,3 +264,20 @@ def test_vectorized_decoding_equals_each_parameters_own_map() -> None:
     expected = np.stack([p.from_unit(u[:, j]) for j, p in enumerate(space.values())], axis=1)
     np.testing.assert_array_equal(values, expected)
     np.testing.assert_array_equal(space.decode_numeric(u[7])[0], expected[7])
+
+
+@settings(max_examples=300, deadline=None)
+@given(space=spaces(), rng=unit_points)
+def test_snapping_integers_keeps_the_configuration_and_puts_each_integer_on_its_encoding(space, rng):
+    u = rng.random((20, space.dim))
+    snapped = space.snap_integers(u)
+    assert space.decode_batch(snapped) == space.decode_batch(u)
+    ints = [j for j, kind in enumerate(space.kinds()) if kind == "int"]
+    others = [j for j in range(space.dim) if j not in ints]
+    np.testing.assert_array_equal(snapped[:, others], u[:, others])
+    params = list(space.values())
+    values, _ = space.decode_numeric(u)
+    for j in ints:
+        expected = [params[j].to_unit(int(v)) for v in values[:, j]]
+        np.testing.assert_allclose(snapped[:, j], expected, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(space.snap_integers(snapped), snapped, rtol=0, atol=1e-12)

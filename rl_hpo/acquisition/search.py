@@ -75,6 +75,8 @@ N_FEATURES = len(CANDIDATE_FEATURES) + len(GLOBAL_FEATURES)
 FEATURE_BOUND = 5.0
 #: What a decision may do with a candidate whose configuration was evaluated already (``SearchSettings.repeats``).
 REPEATS = ("allow", "avoid")
+#: What the GP sees of an integer parameter (``SearchSettings.integers``).
+INTEGERS = ("as-is", "snap")
 
 #: The weight of log expected improvement in the logits a candidate policy starts from: sampling from
 #: ``softmax(EI_TEMPERATURE * log EI)`` draws a candidate with probability proportional to ``EI ** 5``.
@@ -116,6 +118,11 @@ class SearchSettings:
             ``"allow"`` keeps them, as policy files made before the setting do. Adopted by a no-harm rule
             fixed before its confirmation over 374 validation and train tasks of four suites
             (``benchmarks/search_settings/repeats_confirm.sh``).
+        integers: what the GP sees of an integer parameter's coordinate. ``"snap"``: the cube coordinate of
+            the value it decodes to (``SearchSpace.snap_integers``), so that points with the same integers are
+            one point to the GP, as they are to the objective, and polishing leaves integers where they are;
+            ``"as-is"``: the coordinate itself, as policy files made before the setting do, so that the GP
+            models a function that varies inside an integer's cell, where the objective is constant.
     """
 
     n_candidates: int = 64
@@ -131,6 +138,7 @@ class SearchSettings:
     n_polish: int = 3
     polish_iterations: int = 5
     repeats: str = "avoid"
+    integers: str = "as-is"
 
     def __post_init__(self) -> None:
         from rl_hpo.acquisition.gp import WARPS
@@ -142,6 +150,10 @@ class SearchSettings:
         if self.repeats not in REPEATS:
             raise ValueError(
                 f"The 'repeats' parameter of SearchSettings must be one of {REPEATS}. Got {self.repeats!r}."
+            )
+        if self.integers not in INTEGERS:
+            raise ValueError(
+                f"The 'integers' parameter of SearchSettings must be one of {INTEGERS}. Got {self.integers!r}."
             )
         if self.edges not in EDGES:
             raise ValueError(f"The 'edges' parameter of SearchSettings must be one of {EDGES}. Got {self.edges!r}.")
@@ -223,6 +235,9 @@ class CandidateSearch:
         self.encoding = MixedEncoding.of(space)
         self.gp = GaussianProcess(self.encoding, warp=self.settings.warp)
         self._categorical = np.array([k == "categorical" for k in space.kinds()])
+        self._snap = self.settings.integers == "snap" and "int" in space.kinds()
+        # Numeric GP inputs that polishing may move: not integers the GP sees snapped.
+        self._polishable = np.array([not (self._snap and space.kinds()[j] == "int") for j in self.encoding.numeric])
         self._conditional = space.has_conditions
         self._u: list[np.ndarray] = []
         self._y: list[float] = []
@@ -349,9 +364,9 @@ class CandidateSearch:
         inputs and the GP's mean and standard deviation there. Only active numeric coordinates move."""
         numeric = self.encoding.numeric
         if self._conditional:
-            movable = self.space.decode_numeric(starts.u)[1][:, numeric]
+            movable = self.space.decode_numeric(starts.u)[1][:, numeric] & self._polishable
         else:
-            movable = np.ones(xn.shape, dtype=bool)
+            movable = np.broadcast_to(self._polishable, xn.shape)
         pn, mean, std = polish(self.gp, xn, xc, movable, iterations=self.settings.polish_iterations)
         u = starts.u.copy()
         u[:, numeric] = np.where(movable, pn, u[:, numeric])
@@ -360,6 +375,8 @@ class CandidateSearch:
 
     def _rows(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The GP's inputs of cube points (activity of conditional parameters decoded only where any)."""
+        if self._snap:
+            u = self.space.snap_integers(u)
         active = self.space.decode_numeric(u)[1] if self._conditional else None
         return self.encoding.rows(u, active)
 

@@ -3,6 +3,7 @@ import math
 import numpy as np
 import pytest
 
+from rl_hpo.acquisition.moves import CandidateMoves
 from rl_hpo.acquisition.search import (
     CANDIDATE_FEATURES,
     FEATURE_BOUND,
@@ -147,3 +148,33 @@ def test_near_constant_scores_are_standardized_relative_to_their_size():
         assert np.all(np.isfinite(proposal.features)) and search.gp.y_std != 1.0
         best = proposal.u[np.argmax(proposal.log_ei)]
         assert abs(best[0] - 0.7) < 0.2, (scale, best)
+
+
+def test_snapped_integers_make_points_of_the_same_configuration_one_point_to_the_gp():
+    space = SearchSpace({"layers": Int(1, 5), "units": Int(16, 1024, log=True), "lr": Float(0.0, 1.0)})
+    rng = np.random.default_rng(0)
+    history = rng.random((12, 3))
+    # Two points inside the same integer cells (layers 3, units 128), at the same lr.
+    same = np.array([space.encode({"layers": 3, "units": 128, "lr": 0.4})] * 2)
+    same[0, :2] -= [0.08, 0.0008]
+    same[1, :2] += [0.08, 0.0008]
+    assert space.decode(same[0]) == space.decode(same[1])
+    for integers, equal in (("snap", True), ("as-is", False)):
+        search = CandidateSearch(
+            space, horizon=30, rng=np.random.default_rng(1), settings=SearchSettings(integers=integers)
+        )
+        for u in history:
+            search.add(u, float(np.sin(7 * u[0]) + u[1] - (u[2] - 0.3) ** 2))
+        search.propose()
+        mean, std = search.gp.predict(*search._rows(same))
+        assert (np.allclose(mean[0], mean[1]) and np.allclose(std[0], std[1])) == equal, integers
+        # Polishing moves the float; with snapping, it leaves the integers where they are.
+        starts = CandidateMoves(history[:4], np.full(4, 0.1), np.zeros(4, int), np.zeros(4, bool))
+        polished = search._polish(starts, *search._rows(starts.u))[0].u
+        assert not np.allclose(polished[:, 2], starts.u[:, 2])
+        assert np.array_equal(polished[:, :2], starts.u[:, :2]) == equal, integers
+
+
+def test_settings_reject_an_unknown_rule_for_integers():
+    with pytest.raises(ValueError, match="'integers' parameter"):
+        SearchSettings(integers="round")
