@@ -6,12 +6,12 @@ ms per suggestion here) and scikit-learn's ``GaussianProcessRegressor`` (no per-
 kernel, no warm-started refits, several ms of Python overhead per fit) do not fit that budget, so this
 module writes the few formulas it needs (Rasmussen & Williams 2006, ch. 2 and 5).
 
-The kernel is Matérn-5/2 with one lengthscale per *parameter* (ARD). A numeric parameter (float or int;
-an int's cube coordinate is used as it is, not snapped to its value) contributes ``(u - u')^2`` in
-unit-cube coordinates; a categorical parameter contributes 1 when the categories differ (a one-hot
-embedding scaled by 1/sqrt(2)). An inactive conditional parameter takes a fixed value: the middle of the
-cube for a numeric one, a category of its own for a categorical one (its parent differs anyway). Scores
-are standardized before fitting.
+The kernel is Matérn-5/2 with one lengthscale per *parameter* (ARD). A numeric parameter (float or int; an
+int's cube coordinate as the caller gives it: ``CandidateSearch`` gives the coordinate of its value by
+default, ``SearchSettings.integers``) contributes ``(u - u')^2`` in unit-cube coordinates; a categorical
+parameter contributes 1 when the categories differ (a one-hot embedding scaled by 1/sqrt(2)). An inactive
+conditional parameter takes a fixed value: the middle of the cube for a numeric one, a category of its own
+for a categorical one (its parent differs anyway). Scores are standardized before fitting.
 
 Hyperparameters (log lengthscales, log signal and noise variance) maximize the marginal likelihood plus a
 log-normal prior on the lengthscales that grows with the dimension (Hvarfner et al., ICML 2024, "Vanilla
