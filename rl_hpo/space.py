@@ -354,6 +354,7 @@ class _ColumnMaps:
         # Column indices rather than boolean masks: integer indexing of a few columns is faster.
         self.log = np.flatnonzero([isinstance(p, Float | Int) and p.log for p in params])
         self.rint = np.flatnonzero([isinstance(p, Int) for p in params])
+        self.rint_log = np.flatnonzero([p.log for p in params if isinstance(p, Int)])  # positions within rint
         self.floor = np.flatnonzero([isinstance(p, Categorical) for p in params])
         self.other = [(j, p) for j, p in enumerate(params) if not isinstance(p, Float | Int | Categorical)]
 
@@ -380,10 +381,13 @@ class _ColumnMaps:
         ``Int.to_unit`` gives that value: the middle of its cell, on the log scale for a log-uniform one)."""
         out = np.array(u, dtype=float)
         if self.rint.size:
-            j = self.rint
-            x = self.from_unit(out)[..., j]
-            logs = np.isin(j, self.log)
-            x[..., logs] = np.log(x[..., logs])
+            j, logs = self.rint, self.rint_log
+            x = np.minimum(np.maximum(out[..., j], 0.0), 1.0) * self.width[j] + self.start[j]
+            if logs.size:
+                x[..., logs] = np.exp(x[..., logs])
+            x = np.minimum(np.maximum(np.rint(x), self.low[j]), self.high[j])  # the value, as from_unit gives it
+            if logs.size:
+                x[..., logs] = np.log(x[..., logs])
             out[..., j] = np.minimum(np.maximum((x - self.start[j]) / self.width[j], 0.0), 1.0)
         return out
 
