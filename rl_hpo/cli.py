@@ -438,7 +438,9 @@ def _stdout_reader_left() -> bool:
 
 
 def _bench_curves(folder: str, task: str, budget: float) -> dict[str, tuple[Any, Any]]:
-    """Mean best score so far of each method of a bench study on ``task`` (for ``tune --plot-bench``)."""
+    """Mean best score so far of each method of a bench study on ``task`` (for ``tune --plot-bench``), over its
+    seeds; a budget at which some seed has no full-fidelity score yet has no mean (a mean of the other seeds
+    alone would favour the method there)."""
     import numpy as np
 
     from rl_hpo.bench.evaluation import best_score_at
@@ -465,7 +467,7 @@ def _bench_curves(folder: str, task: str, budget: float) -> dict[str, tuple[Any,
             )
             for _, run in rows.groupby("seed")
         ]
-        curves[f"{method} (bench, {len(runs)} seeds)"] = (grid, np.nanmean(runs, axis=0))
+        curves[f"{method} (bench, {len(runs)} seeds)"] = (grid, np.mean(runs, axis=0))
     return curves
 
 

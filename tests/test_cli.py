@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -362,3 +363,20 @@ def test_a_broken_pipe_other_than_standard_output_is_an_error() -> None:
     shell = f"{sys.executable} -m rl_hpo.cli tasks --suite synthetic/mixed | head -1"
     done = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.startswith("synthetic/mixed") and not done.stderr
+
+
+def test_a_bench_curve_has_no_mean_where_a_seed_has_no_score_yet(tmp_path) -> None:
+    from rl_hpo.bench.trials import BASE_COLUMNS
+    from rl_hpo.cli import _bench_curves
+
+    # Seed 0 succeeds from its first evaluation, seed 1 fails its first two.
+    rows = [
+        {"method": "m", "task": "t", "seed": seed, "trial": i, "score": score, "budget_used": i + 1.0}
+        for seed, scores in ((0, [0.1, 0.2, 0.3]), (1, [None, None, 0.9]))
+        for i, score in enumerate(scores)
+    ]
+    frame = pd.DataFrame(rows).reindex(columns=BASE_COLUMNS)
+    frame.to_csv(tmp_path / "trials.csv", index=False)
+    grid, mean = _bench_curves(str(tmp_path), "t", 3)["m (bench, 2 seeds)"]
+    assert grid.tolist() == [1.0, 2.0, 3.0]
+    assert np.isnan(mean[:2]).all() and mean[2] == pytest.approx(0.6)
