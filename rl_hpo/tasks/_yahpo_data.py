@@ -286,7 +286,8 @@ class Scenario:
         self.encoding: dict[str, dict[str, int]] = _read_json(folder / "encoding.json")
 
         self.y_names: list[str] = list(facts["y_names"])
-        # taskset lists more directions than outputs in yahpo_gym; only the first len(y_names) count.
+        # yahpo_gym's taskset lists more directions than outputs (the packaged facts mend it); a list that is
+        # too long counts only its first len(y_names).
         self.y_minimize: list[bool] = [bool(m) for m in facts["y_minimize"]][: len(self.y_names)]
         self.runtime_name: str | None = facts.get("runtime_name") or None
         self.instance_param: str | None = facts.get("instance_names")

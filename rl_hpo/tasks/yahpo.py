@@ -12,7 +12,8 @@ name is not loaded: the facts of its model's inputs and outputs are not in the f
 - Fidelity: the first fidelity parameter (lcbench: ``epoch`` 1..52; rbv2_* and iaml_*: ``trainsize``
   0.03..1); further ones (``repl``) are fixed per task, ``repl=10`` by default.
 - Score: the objective output (lcbench ``val_accuracy``; rbv2_* / iaml_* ``auc``; otherwise the first
-  output that is not the runtime), negated where YAHPO minimizes it; ``Result.info`` holds every output.
+  validation output, else the first that is not the runtime), negated where YAHPO minimizes it;
+  ``Result.info`` holds every output.
 - Cost: the predicted runtime in seconds, clipped at 0.
 - Bounds: shipped estimates (see ``rl_hpo.tasks._yahpo_bounds``), else a deterministic estimate (``estimate_bounds``).
 
@@ -73,8 +74,9 @@ _BOUNDS_SAMPLE = 10_000
 def default_objective(scenario: str) -> str:
     """The objective of a scenario per the benchmark protocol (benchmarks/README.md).
 
-    lcbench: ``val_accuracy``; rbv2_* and iaml_*: ``auc``; any other scenario: its first output that is not
-    the runtime.
+    lcbench: ``val_accuracy``; rbv2_* and iaml_*: ``auc``; any other scenario: its first validation output
+    (named ``val*``: nb301 ``val_accuracy``, fcnet ``valid_loss``, taskset ``valid1``), else its first output
+    that is not the runtime.
     """
     facts = scenario_facts().get(scenario)
     if facts is None:
@@ -86,7 +88,8 @@ def default_objective(scenario: str) -> str:
         return "val_accuracy"
     if scenario.startswith(("rbv2_", "iaml_")) and "auc" in y_names:
         return "auc"
-    return next(y for y in y_names if y != facts.get("runtime_name"))
+    validation = [y for y in y_names if y.startswith("val")]
+    return validation[0] if validation else next(y for y in y_names if y != facts.get("runtime_name"))
 
 
 def _test_counterpart(objective: str, y_names: Sequence[str]) -> str | None:

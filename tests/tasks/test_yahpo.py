@@ -17,7 +17,7 @@ from rl_hpo.exceptions import DataNotFoundError, TaskNotFoundError
 from rl_hpo.space import Categorical, Condition
 from rl_hpo.tasks import _yahpo_bounds, _yahpo_data, yahpo
 from rl_hpo.tasks.registry import load_suite, load_task
-from rl_hpo.tasks.yahpo import YahpoTask, make_task
+from rl_hpo.tasks.yahpo import YahpoTask, default_objective, make_task
 
 # Outputs of yahpo_gym 1.0.2 (BenchmarkSet(scenario).objective_function, multithread=False; numpy 1.26,
 # ConfigSpace 0.6.1, onnxruntime 1.32) on yahpo_data v1.0.2, with the inputs its _config_to_xs built.
@@ -738,3 +738,16 @@ def test_instances_of_one_scenario_are_evaluated_in_one_call(yahpo_data_dir: Pat
     assert sorted(calls) == [2, 6]  # one call for the three lcbench datasets, one for rbv2_xgboost
     for g, e in zip(got, expected):
         np.testing.assert_allclose(g, e, rtol=1e-6)
+
+
+def test_every_scenario_has_one_direction_per_output_and_a_validation_objective_by_default() -> None:
+    facts = _yahpo_data.scenario_facts()
+    assert len(facts) == 16
+    for scenario, f in facts.items():
+        assert len(f["y_minimize"]) == len(f["y_names"]), scenario
+        assert default_objective(scenario) in f["y_names"], scenario
+    # TaskSet's outputs are losses; yahpo_gym's config gives two of them lcbench's "maximize".
+    assert facts["taskset"]["y_minimize"] == [True, True, True, True]
+    expected = {"taskset": "valid1", "fcnet": "valid_loss", "nb301": "val_accuracy", "lcbench": "val_accuracy"}
+    assert {s: default_objective(s) for s in expected} == expected
+    assert {default_objective(s) for s in facts if s.startswith(("rbv2_", "iaml_"))} == {"auc"}
