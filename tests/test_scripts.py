@@ -509,6 +509,16 @@ def test_the_repeats_confirmation_decides_by_the_no_worse_rule(tmp_path: Path) -
     assert " at 10 (p " in decision  # the no-worse rule reads 10, 25 and 50
 
 
+def test_the_integers_confirmation_decides_by_the_no_worse_rule_on_fresh_seeds(tmp_path: Path) -> None:
+    args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "2", "--methods", "ei"]
+    stdout = _run("benchmarks/search_settings/integers_confirm.sh", *args, env={"OUT": str(tmp_path)})
+    table = json.loads((tmp_path / "integers_confirm_train.json").read_text())
+    assert table["command"]["first_seed"] == 400 and "ei integers=snap" in table["task_means"]["synthetic/mixed"]
+    decision = (tmp_path / "integers_confirm_decision.txt").read_text()
+    assert decision in stdout and decision.startswith("ei integers=snap against integers=as-is over 4 tasks: ")
+    assert " at 10 (p " in decision  # the no-worse rule
+
+
 def test_a_confirmation_of_the_policy_s_choice_writes_both_splits_and_the_decision(tmp_path: Path) -> None:
     args = ["most_likely", "--variant", "deterministic=false", "--variant", "deterministic=true", "--first-seed", "7"]
     args += ["--methods", "ppo", "--suites", "synthetic/mixed", "--seeds", "2", "--max-tasks", "2"]

@@ -102,11 +102,12 @@ def test_a_policy_file_that_names_no_edge_rule_or_polishing_reflects_and_does_no
     meta["search"]["n_polish"] = 3
     (folder / "policy.json").write_text(json.dumps(meta))
     assert load_policy(folder).search_settings.n_polish == 3
-    del meta["search"]["edges"], meta["search"]["n_polish"]
+    del meta["search"]["edges"], meta["search"]["n_polish"], meta["search"]["repeats"], meta["search"]["integers"]
     (folder / "policy.json").write_text(json.dumps(meta))
     settings = load_policy(folder).search_settings
     assert settings.edges == "reflect" and settings.n_polish == 0
-    assert SMALL.edges == "clip"
+    assert settings.repeats == "allow" and settings.integers == "as-is"
+    assert (SMALL.edges, SMALL.repeats, SMALL.integers) == ("clip", "avoid", "snap")
 
 
 def test_feature_names_that_differ_are_refused(tmp_path):
