@@ -499,24 +499,21 @@ def test_the_polishing_confirmation_runs_both_splits_on_fresh_seeds_and_decides(
     assert decision in stdout and decision.startswith("ei n_polish=3,polish_iterations=5 against n_polish=0 over 4 ")
 
 
-def test_the_repeats_confirmation_decides_by_the_no_worse_rule(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("name", "first_seed", "old", "new"),
+    [("repeats", 300, "repeats=allow", "repeats=avoid"), ("integers", 400, "integers=as-is", "integers=snap")],
+)
+def test_a_defect_s_confirmation_decides_by_the_no_worse_rule_on_its_own_seeds(
+    tmp_path: Path, name: str, first_seed: int, old: str, new: str
+) -> None:
     args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "2", "--methods", "ei"]
-    stdout = _run("benchmarks/search_settings/repeats_confirm.sh", *args, env={"OUT": str(tmp_path)})
-    table = json.loads((tmp_path / "repeats_confirm_validation.json").read_text())
-    assert table["command"]["first_seed"] == 300 and "ei repeats=avoid" in table["task_means"]["synthetic/mixed"]
-    decision = (tmp_path / "repeats_confirm_decision.txt").read_text()
-    assert decision in stdout and decision.startswith("ei repeats=avoid against repeats=allow over 4 tasks: ")
+    stdout = _run(f"benchmarks/search_settings/{name}_confirm.sh", *args, env={"OUT": str(tmp_path)})
+    for split in ("validation", "train"):
+        table = json.loads((tmp_path / f"{name}_confirm_{split}.json").read_text())
+        assert table["command"]["first_seed"] == first_seed and f"ei {new}" in table["task_means"]["synthetic/mixed"]
+    decision = (tmp_path / f"{name}_confirm_decision.txt").read_text()
+    assert decision in stdout and decision.startswith(f"ei {new} against {old} over 4 tasks: ")
     assert " at 10 (p " in decision  # the no-worse rule reads 10, 25 and 50
-
-
-def test_the_integers_confirmation_decides_by_the_no_worse_rule_on_fresh_seeds(tmp_path: Path) -> None:
-    args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "2", "--methods", "ei"]
-    stdout = _run("benchmarks/search_settings/integers_confirm.sh", *args, env={"OUT": str(tmp_path)})
-    table = json.loads((tmp_path / "integers_confirm_train.json").read_text())
-    assert table["command"]["first_seed"] == 400 and "ei integers=snap" in table["task_means"]["synthetic/mixed"]
-    decision = (tmp_path / "integers_confirm_decision.txt").read_text()
-    assert decision in stdout and decision.startswith("ei integers=snap against integers=as-is over 4 tasks: ")
-    assert " at 10 (p " in decision  # the no-worse rule
 
 
 def test_a_confirmation_of_the_policy_s_choice_writes_both_splits_and_the_decision(tmp_path: Path) -> None:
