@@ -237,10 +237,11 @@ class CandidateSearch:
         self.settings = settings or SearchSettings()
         self.encoding = MixedEncoding.of(space)
         self.gp = GaussianProcess(self.encoding, warp=self.settings.warp)
-        self._categorical = np.array([k == "categorical" for k in space.kinds()])
-        self._snap = self.settings.integers == "snap" and "int" in space.kinds()
+        kinds = space.kinds()
+        self._categorical = np.array([k == "categorical" for k in kinds])
+        self._snap = self.settings.integers == "snap" and "int" in kinds
         # Numeric GP inputs that polishing may move: not integers the GP sees snapped.
-        self._polishable = np.array([not (self._snap and space.kinds()[j] == "int") for j in self.encoding.numeric])
+        self._polishable = np.array([not (self._snap and kinds[j] == "int") for j in self.encoding.numeric])
         self._conditional = space.has_conditions
         self._u: list[np.ndarray] = []
         self._y: list[float] = []
