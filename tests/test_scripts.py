@@ -500,14 +500,18 @@ def test_the_polishing_confirmation_runs_both_splits_on_fresh_seeds_and_decides(
 
 
 @pytest.mark.parametrize(
-    ("name", "first_seed", "old", "new"),
-    [("repeats", 300, "repeats=allow", "repeats=avoid"), ("integers", 400, "integers=as-is", "integers=snap")],
+    ("script", "first_seed", "old", "new"),
+    [
+        ("benchmarks/search_settings/repeats_confirm.sh", 300, "repeats=allow", "repeats=avoid"),
+        ("benchmarks/search_settings/integers_confirm.sh", 400, "integers=as-is", "integers=snap"),
+    ],
 )
 def test_a_defect_s_confirmation_decides_by_the_no_worse_rule_on_its_own_seeds(
-    tmp_path: Path, name: str, first_seed: int, old: str, new: str
+    tmp_path: Path, script: str, first_seed: int, old: str, new: str
 ) -> None:
     args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "2", "--methods", "ei"]
-    stdout = _run(f"benchmarks/search_settings/{name}_confirm.sh", *args, env={"OUT": str(tmp_path)})
+    stdout = _run(script, *args, env={"OUT": str(tmp_path)})
+    name = Path(script).stem.removesuffix("_confirm")
     for split in ("validation", "train"):
         table = json.loads((tmp_path / f"{name}_confirm_{split}.json").read_text())
         assert table["command"]["first_seed"] == first_seed and f"ei {new}" in table["task_means"]["synthetic/mixed"]
