@@ -487,16 +487,26 @@ def test_the_policy_polishing_study_script_writes_its_four_tables(tmp_path: Path
     assert fresh["command"]["first_seed"] == 10
 
 
-def test_the_polishing_confirmation_runs_both_splits_on_fresh_seeds_and_decides(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("script", "first_seed", "old", "new"),
+    [
+        ("benchmarks/search_settings/polish_confirm.sh", 100, "n_polish=0", "n_polish=3,polish_iterations=5"),
+        ("benchmarks/search_settings/discrete_confirm.sh", 500, "discrete=keep", "discrete=search"),
+    ],
+)
+def test_a_setting_s_confirmation_runs_both_splits_on_its_own_seeds_and_decides(
+    tmp_path: Path, script: str, first_seed: int, old: str, new: str
+) -> None:
     args = ["--suites", "synthetic/mixed", "--seeds", "2", "--max-tasks", "2", "--methods", "ei"]
-    stdout = _run("benchmarks/search_settings/polish_confirm.sh", *args, env={"OUT": str(tmp_path)})
+    stdout = _run(script, *args, env={"OUT": str(tmp_path)})
+    name = Path(script).stem
     for split in ("validation", "train"):
-        table = json.loads((tmp_path / f"polish_confirm_{split}.json").read_text())
-        assert table["command"]["split"] == split and table["command"]["first_seed"] == 100
-        means = table["task_means"]["synthetic/mixed"]["ei n_polish=3,polish_iterations=5"]
+        table = json.loads((tmp_path / f"{name}_{split}.json").read_text())
+        assert table["command"]["split"] == split and table["command"]["first_seed"] == first_seed
+        means = table["task_means"]["synthetic/mixed"][f"ei {new}"]
         assert set(means) == {"10", "25", "50"} and all(len(m) == 2 for m in means.values())
-    decision = (tmp_path / "polish_confirm_decision.txt").read_text()
-    assert decision in stdout and decision.startswith("ei n_polish=3,polish_iterations=5 against n_polish=0 over 4 ")
+    decision = (tmp_path / f"{name}_decision.txt").read_text()
+    assert decision in stdout and decision.startswith(f"ei {new} against {old} over 4 ")
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,7 @@ import numpy as np
 
 from rl_hpo.acquisition.gp import GaussianProcess, MixedEncoding, log_expected_improvement, squared_distances
 from rl_hpo.acquisition.moves import EDGES, RADII, CandidateMoves, local_moves, uniform_moves
-from rl_hpo.acquisition.polish import polish
+from rl_hpo.acquisition.polish import DiscreteLevels, discrete_search, polish
 from rl_hpo.space import SearchSpace
 
 __all__ = [
@@ -77,6 +77,8 @@ FEATURE_BOUND = 5.0
 REPEATS = ("allow", "avoid")
 #: What the GP sees of an integer parameter (``SearchSettings.integers``).
 INTEGERS = ("as-is", "snap")
+#: What polishing does with discrete coordinates (``SearchSettings.discrete``).
+DISCRETE = ("keep", "search")
 
 #: The weight of log expected improvement in the logits a candidate policy starts from: sampling from
 #: ``softmax(EI_TEMPERATURE * log EI)`` draws a candidate with probability proportional to ``EI ** 5``.
@@ -126,6 +128,11 @@ class SearchSettings:
             Adopted by a no-harm rule fixed before its confirmation over 374 validation and train tasks of
             four suites, where it lowered the pooled regret at 50 of plain EI and of the general policy
             (Wilcoxon p 0.005 and 0.001; ``benchmarks/search_settings/integers_confirm.sh``).
+        discrete: what polishing does with the discrete coordinates of the points it polishes (categories,
+            and integers where ``integers`` is ``"snap"``). ``"keep"``: they stay where they are, as in policy
+            files made before the setting; ``"search"``: after the gradient steps, two sweeps of coordinate
+            search move them to the values of largest expected improvement
+            (``rl_hpo.acquisition.polish.discrete_search``).
     """
 
     n_candidates: int = 64
@@ -142,6 +149,7 @@ class SearchSettings:
     polish_iterations: int = 5
     repeats: str = "avoid"
     integers: str = "snap"
+    discrete: str = "keep"
 
     def __post_init__(self) -> None:
         from rl_hpo.acquisition.gp import WARPS
@@ -157,6 +165,10 @@ class SearchSettings:
         if self.integers not in INTEGERS:
             raise ValueError(
                 f"The 'integers' parameter of SearchSettings must be one of {INTEGERS}. Got {self.integers!r}."
+            )
+        if self.discrete not in DISCRETE:
+            raise ValueError(
+                f"The 'discrete' parameter of SearchSettings must be one of {DISCRETE}. Got {self.discrete!r}."
             )
         if self.edges not in EDGES:
             raise ValueError(f"The 'edges' parameter of SearchSettings must be one of {EDGES}. Got {self.edges!r}.")
@@ -243,6 +255,7 @@ class CandidateSearch:
         # Numeric GP inputs that polishing may move: not integers the GP sees snapped.
         self._polishable = np.array([not (self._snap and kinds[j] == "int") for j in self.encoding.numeric])
         self._conditional = space.has_conditions
+        self._levels = DiscreteLevels(space, integers=self._snap) if self.settings.discrete == "search" else None
         self._u: list[np.ndarray] = []
         self._y: list[float] = []
         self._best = -math.inf
@@ -344,11 +357,11 @@ class CandidateSearch:
             xn, xc = np.concatenate([xn, rn]), np.concatenate([xc, rc])
             mean, std = np.concatenate([mean, m2]), np.concatenate([std, s2])
             log_ei = np.concatenate([log_ei, log_expected_improvement(m2, s2, self.gp.y_best)])
-            if s.n_polish and xn.shape[1]:
+            if s.n_polish and (xn.shape[1] or self._levels):
                 top = np.argsort(-log_ei, kind="stable")[: s.n_polish]
-                polished, pn, pm, ps = self._polish(moves.take(top), xn[top], xc[top])
+                polished, pn, pc, pm, ps = self._polish(moves.take(top), xn[top], xc[top])
                 moves = CandidateMoves.concat([moves, polished])
-                xn, xc = np.concatenate([xn, pn]), np.concatenate([xc, xc[top]])
+                xn, xc = np.concatenate([xn, pn]), np.concatenate([xc, pc])
                 mean, std = np.concatenate([mean, pm]), np.concatenate([std, ps])
                 log_ei = np.concatenate([log_ei, log_expected_improvement(pm, ps, self.gp.y_best)])
         unseen = self._without_repeats(moves.u, pending)
@@ -363,9 +376,11 @@ class CandidateSearch:
 
     def _polish(
         self, starts: CandidateMoves, xn: np.ndarray, xc: np.ndarray
-    ) -> tuple[CandidateMoves, np.ndarray, np.ndarray, np.ndarray]:
-        """Polished copies of ``starts`` (refined moves from the same centres): the moves, their numeric GP
-        inputs and the GP's mean and standard deviation there. Only active numeric coordinates move."""
+    ) -> tuple[CandidateMoves, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Polished copies of ``starts`` (refined moves from the same centres): the moves, their GP inputs
+        (numeric, categorical) and the GP's mean and standard deviation there. Gradient steps move the active
+        numeric coordinates; with ``settings.discrete == "search"`` a coordinate search then moves the
+        discrete ones."""
         numeric = self.encoding.numeric
         if self._conditional:
             movable = self.space.decode_numeric(starts.u)[1][:, numeric] & self._polishable
@@ -374,8 +389,20 @@ class CandidateSearch:
         pn, mean, std = polish(self.gp, xn, xc, movable, iterations=self.settings.polish_iterations)
         u = starts.u.copy()
         u[:, numeric] = np.where(movable, pn, u[:, numeric])
+        if self._levels:
+            gp = self.gp
+
+            def score(points: np.ndarray) -> np.ndarray:
+                return log_expected_improvement(*gp.predict(*self._rows(points)), gp.y_best)
+
+            searched, _ = discrete_search(score, u, log_expected_improvement(mean, std, gp.y_best), self._levels)
+            if (searched != u).any():
+                u = searched
+                pn, xc = self._rows(u)
+                mean, std = gp.predict(pn, xc)
         radius = np.maximum(starts.radius / 3.0, 0.003)
-        return CandidateMoves(u, radius, starts.centre_rank, np.ones(len(starts), dtype=bool)), pn, mean, std
+        polished = CandidateMoves(u, radius, starts.centre_rank, np.ones(len(starts), dtype=bool))
+        return polished, pn, xc, mean, std
 
     def _rows(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The GP's inputs of cube points (activity of conditional parameters decoded only where any)."""

@@ -162,7 +162,7 @@ class Policy:
         they are."""
         from rl_hpo.acquisition.search import SearchSettings
 
-        legacy = {"edges": "reflect", "n_polish": 0, "repeats": "allow", "integers": "as-is"}
+        legacy = {"edges": "reflect", "n_polish": 0, "repeats": "allow", "integers": "as-is", "discrete": "keep"}
         return SearchSettings(**{**legacy, **self.metadata.get("search", {})})
 
     @property

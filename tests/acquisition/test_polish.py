@@ -3,9 +3,16 @@ import pytest
 
 from rl_hpo.acquisition.gp import GaussianProcess, MixedEncoding, log_expected_improvement
 from rl_hpo.acquisition.moves import CandidateMoves
-from rl_hpo.acquisition.polish import log_expected_improvement_gradient, polish
+from rl_hpo.acquisition.polish import (
+    MAX_EXHAUSTIVE,
+    NEIGHBOUR_STEPS,
+    DiscreteLevels,
+    discrete_search,
+    log_expected_improvement_gradient,
+    polish,
+)
 from rl_hpo.acquisition.search import CandidateSearch, SearchSettings
-from rl_hpo.space import Categorical, Condition, Float, SearchSpace
+from rl_hpo.space import Categorical, Condition, Float, Int, SearchSpace
 
 SPACE = SearchSpace({"a": Float(0, 1), "b": Float(0, 1), "c": Categorical(["x", "y", "z"])})
 
@@ -89,13 +96,91 @@ def test_a_search_offers_polished_candidates_and_moves_only_active_numeric_coord
     starts = np.array([[0.2, 0.5, 0.3], [0.8, 0.5, 0.3]])  # kind "a" (y inactive), kind "b"
     start_moves = CandidateMoves(starts, np.full(2, 0.1), np.zeros(2, dtype=int), np.zeros(2, dtype=bool))
     xn, xc = search._rows(starts)
-    polished, _, mean, std = search._polish(start_moves, xn, xc)
+    polished, _, _, mean, std = search._polish(start_moves, xn, xc)
     assert polished.refined.all()
     np.testing.assert_array_equal(polished.u[:, 0], starts[:, 0])  # categorical: unchanged
     assert polished.u[0, 2] == starts[0, 2]  # inactive: unchanged
     assert polished.u[0, 1] != starts[0, 1] and polished.u[1, 1] != starts[1, 1]
     polished_log_ei = log_expected_improvement(mean, std, search.gp.y_best)
     assert np.all(polished_log_ei >= log_expected_improvement(*search.gp.predict(xn, xc), search.gp.y_best))
+
+
+MIXED = SearchSpace(
+    {
+        "c": Categorical(["x", "y", "z"]),
+        "few": Int(1, 5),
+        "many": Int(1, 2000, log=True),
+        "f": Float(0, 1),
+        "one": Categorical(["only"]),
+    }
+)
+
+
+def test_discrete_levels_are_every_category_and_value_or_a_spread_with_neighbours():
+    levels = DiscreteLevels(MIXED, integers=True)
+    u = np.array([[0.5, 0.5, MIXED["many"].to_unit(100), 0.5, 0.5]])
+    values = levels.levels(u)[0]
+    by_column = {j: values[levels.columns == j] for j in range(MIXED.dim)}
+    np.testing.assert_allclose(by_column[0], [1 / 6, 1 / 2, 5 / 6])  # every category, at its middle
+    np.testing.assert_allclose(by_column[1], [MIXED["few"].to_unit(v) for v in range(1, 6)])
+    assert by_column[3].size == 0 and by_column[4].size == 0  # a float, a single category: nothing to try
+    many = MIXED["many"]
+    decoded = many.from_unit(by_column[2])
+    # a spread of MAX_EXHAUSTIVE cube points (log-uniform: two of the smallest round to one value) + neighbours
+    assert MAX_EXHAUSTIVE - 2 <= by_column[2].size - len(NEIGHBOUR_STEPS) <= MAX_EXHAUSTIVE
+    assert {98, 99, 101, 102} <= set(decoded.tolist()) and decoded.min() < 5 and decoded.max() > 1000
+    np.testing.assert_allclose(by_column[2], [many.to_unit(v) for v in decoded])  # snapped to their values
+    without_integers = DiscreteLevels(MIXED, integers=False)
+    assert set(without_integers.columns.tolist()) == {0}
+    assert not DiscreteLevels(SearchSpace({"f": Float(0, 1)}), integers=True)
+
+
+def test_discrete_search_moves_each_point_to_its_best_values_and_keeps_points_it_cannot_improve():
+    levels = DiscreteLevels(MIXED, integers=True)
+    target = np.array([5 / 6, MIXED["few"].to_unit(4), MIXED["many"].to_unit(300)])
+
+    def score(u):  # best at category z, few = 4, many = 300; separable, so two sweeps reach it from anywhere
+        return -np.abs(u[:, :3] - target).sum(axis=1)
+
+    start = np.array([[1 / 6, MIXED["few"].to_unit(1), MIXED["many"].to_unit(2), 0.3, 0.5], [*target, 0.7, 0.5]])
+    found, log_ei = discrete_search(score, start, score(start), levels, sweeps=2)
+    np.testing.assert_allclose(found[0, :2], target[:2])  # category and small integer: their best values
+    assert abs(found[0, 2] - target[2]) < abs(start[0, 2] - target[2])  # the large one: nearer
+    np.testing.assert_array_equal(found[1], start[1])  # already best
+    np.testing.assert_array_equal(found[:, 3:], start[:, 3:])  # other coordinates stay
+    np.testing.assert_allclose(log_ei, score(found))
+    assert log_ei[0] > score(start)[0]
+
+
+def test_a_search_with_discrete_search_moves_a_category_to_its_best_by_expected_improvement():
+    space = SearchSpace({"c": Categorical(["a", "b", "c", "d"]), "x": Float(0, 1)})
+    rng = np.random.default_rng(0)
+    history = [(u, float(-((u[1] - 0.6) ** 2) + 1.0 * (u[0] >= 0.75))) for u in rng.random((12, 2))]
+    starts = np.array([[0.1, 0.6], [0.4, 0.6], [0.9, 0.2]])
+
+    def polished_from(discrete):
+        settings = SearchSettings(discrete=discrete)
+        search = CandidateSearch(space, horizon=30, rng=np.random.default_rng(1), settings=settings)
+        for u, y in history:
+            search.add(u, y)
+        search.propose()  # fits the GP
+        moves = CandidateMoves(starts, np.full(3, 0.1), np.zeros(3, dtype=int), np.zeros(3, dtype=bool))
+        polished, _, _, mean, std = search._polish(moves, *search._rows(starts))
+        np.testing.assert_allclose(np.stack([mean, std]), np.stack(search.gp.predict(*search._rows(polished.u))))
+        return search, polished.u
+
+    np.testing.assert_array_equal(polished_from("keep")[1][:, 0], starts[:, 0])
+    search, found = polished_from("search")
+    for point in found:  # its category is the one of largest EI at its x
+        every = np.column_stack([(np.arange(4) + 0.5) / 4, np.full(4, point[1])])
+        log_ei = log_expected_improvement(*search.gp.predict(*search._rows(every)), search.gp.y_best)
+        assert int(point[0] * 4) == int(np.argmax(log_ei))
+    assert (np.floor(found[:, 0] * 4) != np.floor(starts[:, 0] * 4)).any()
+
+
+def test_settings_reject_an_unknown_rule_for_discrete_coordinates():
+    with pytest.raises(ValueError, match="'discrete' parameter"):
+        SearchSettings(discrete="sometimes")
 
 
 def test_settings_reject_a_negative_polishing_count():
@@ -111,8 +196,10 @@ def test_settings_reject_a_negative_polishing_count():
     ],
     ids=["categorical-only", "conditional"],
 )
-def test_polishing_leaves_spaces_without_movable_coordinates_working(space):
-    search = CandidateSearch(space, horizon=20, rng=np.random.default_rng(0), settings=SearchSettings(n_polish=3))
+@pytest.mark.parametrize("discrete", ["keep", "search"])
+def test_polishing_leaves_spaces_without_movable_coordinates_working(space, discrete):
+    settings = SearchSettings(n_polish=3, discrete=discrete)
+    search = CandidateSearch(space, horizon=20, rng=np.random.default_rng(0), settings=settings)
     rng = np.random.default_rng(1)
     for _ in range(6):
         u = rng.random(space.dim)
