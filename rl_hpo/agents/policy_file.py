@@ -157,9 +157,9 @@ class Policy:
     @property
     def search_settings(self) -> Any:
         """The ``SearchSettings`` a candidate policy runs with (its candidate pool and shortlist). A file
-        that does not name an edge rule, a polishing count, a rule for repeats or for integers predates the
-        choice and was made with reflected moves, without polishing, with repeats allowed and with integers as
-        they are."""
+        that does not name an edge rule, a polishing count, or a rule for repeats, integers or discrete
+        coordinates predates the choice and was made with reflected moves, without polishing, with repeats
+        allowed, with integers as they are and with polishing keeping discrete coordinates."""
         from rl_hpo.acquisition.search import SearchSettings
 
         legacy = {"edges": "reflect", "n_polish": 0, "repeats": "allow", "integers": "as-is", "discrete": "keep"}

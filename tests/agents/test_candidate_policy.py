@@ -102,11 +102,12 @@ def test_a_policy_file_that_names_no_edge_rule_or_polishing_reflects_and_does_no
     meta["search"]["n_polish"] = 3
     (folder / "policy.json").write_text(json.dumps(meta))
     assert load_policy(folder).search_settings.n_polish == 3
-    del meta["search"]["edges"], meta["search"]["n_polish"], meta["search"]["repeats"], meta["search"]["integers"]
+    for key in ("edges", "n_polish", "repeats", "integers", "discrete"):
+        meta["search"].pop(key, None)
     (folder / "policy.json").write_text(json.dumps(meta))
     settings = load_policy(folder).search_settings
     assert settings.edges == "reflect" and settings.n_polish == 0
-    assert settings.repeats == "allow" and settings.integers == "as-is"
+    assert settings.repeats == "allow" and settings.integers == "as-is" and settings.discrete == "keep"
     assert (SMALL.edges, SMALL.repeats, SMALL.integers) == ("clip", "avoid", "snap")
 
 
