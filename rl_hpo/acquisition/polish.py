@@ -94,14 +94,15 @@ class DiscreteLevels:
     """The cube coordinates that ``discrete_search`` tries for each discrete coordinate of a space: every
     category of a categorical parameter; every value of an integer with at most ``MAX_EXHAUSTIVE`` values,
     else ``MAX_EXHAUSTIVE`` values spread evenly over its cube range plus the values ``NEIGHBOUR_STEPS`` away
-    from its current one. Integers are included only when ``integers`` is true (the GP sees them snapped)."""
+    from its current one. Integers are included only when ``integers`` is true (the GP sees them snapped),
+    categories only when ``categories`` is."""
 
-    def __init__(self, space: SearchSpace, *, integers: bool) -> None:
+    def __init__(self, space: SearchSpace, *, integers: bool, categories: bool = True) -> None:
         fixed_columns: list[int] = []
         fixed_levels: list[float] = []
         self.stepped: list[tuple[int, Int]] = []  # integers whose neighbours depend on the current value
         for j, p in enumerate(space.values()):
-            if isinstance(p, Categorical):
+            if categories and isinstance(p, Categorical):
                 n = len(p.choices)
                 values = (np.arange(n) + 0.5) / n if n > 1 else np.empty(0)
             elif integers and isinstance(p, Int):

@@ -78,7 +78,7 @@ REPEATS = ("allow", "avoid")
 #: What the GP sees of an integer parameter (``SearchSettings.integers``).
 INTEGERS = ("as-is", "snap")
 #: What polishing does with discrete coordinates (``SearchSettings.discrete``).
-DISCRETE = ("keep", "search")
+DISCRETE = ("keep", "search", "integers")
 
 #: The weight of log expected improvement in the logits a candidate policy starts from: sampling from
 #: ``softmax(EI_TEMPERATURE * log EI)`` draws a candidate with probability proportional to ``EI ** 5``.
@@ -132,10 +132,12 @@ class SearchSettings:
             and integers where ``integers`` is ``"snap"``). ``"keep"``: they stay where they are, as in policy
             files made before the setting; ``"search"``: after the gradient steps, two sweeps of coordinate
             search move them to the values of largest expected improvement
-            (``rl_hpo.acquisition.polish.discrete_search``), as Optuna's GP does. Not the default: over 374
-            validation and train tasks of four suites, on fresh seeds, it lowered the pooled regret at 50 of
-            neither plain EI nor the general policy, and more than doubled plain EI's time
-            (``benchmarks/search_settings/discrete_confirm.sh``).
+            (``rl_hpo.acquisition.polish.discrete_search``), as Optuna's GP does; ``"integers"``: the same
+            for snapped integers alone (ordered values, which the GP models as smoothly as the numeric ones),
+            while categories (unordered, each as far from the others to the GP) are left to the moves.
+            ``"search"`` is not the default: over 374 validation and train tasks of four suites, on fresh
+            seeds, it lowered the pooled regret at 50 of neither plain EI nor the general policy, and more than
+            doubled plain EI's time (``benchmarks/search_settings/discrete_confirm.sh``).
     """
 
     n_candidates: int = 64
@@ -258,7 +260,10 @@ class CandidateSearch:
         # Numeric GP inputs that polishing may move: not integers the GP sees snapped.
         self._polishable = np.array([not (self._snap and kinds[j] == "int") for j in self.encoding.numeric])
         self._conditional = space.has_conditions
-        self._levels = DiscreteLevels(space, integers=self._snap) if self.settings.discrete == "search" else None
+        discrete = self.settings.discrete
+        self._levels = (
+            DiscreteLevels(space, integers=self._snap, categories=discrete == "search") if discrete != "keep" else None
+        )
         self._u: list[np.ndarray] = []
         self._y: list[float] = []
         self._best = -math.inf
@@ -382,8 +387,8 @@ class CandidateSearch:
     ) -> tuple[CandidateMoves, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Polished copies of ``starts`` (refined moves from the same centres): the moves, their GP inputs
         (numeric, categorical) and the GP's mean and standard deviation there. Gradient steps move the active
-        numeric coordinates; with ``settings.discrete == "search"`` a coordinate search then moves the
-        discrete ones."""
+        numeric coordinates; with ``settings.discrete`` other than ``"keep"`` a coordinate search then moves the
+        discrete ones it names."""
         numeric = self.encoding.numeric
         if self._conditional:
             movable = self.space.decode_numeric(starts.u)[1][:, numeric] & self._polishable

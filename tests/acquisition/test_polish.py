@@ -132,6 +132,7 @@ def test_discrete_levels_are_every_category_and_value_or_a_spread_with_neighbour
     np.testing.assert_allclose(by_column[2], [many.to_unit(v) for v in decoded])  # snapped to their values
     without_integers = DiscreteLevels(MIXED, integers=False)
     assert set(without_integers.columns.tolist()) == {0}
+    assert set(DiscreteLevels(MIXED, integers=True, categories=False).columns.tolist()) == {1, 2}
     assert not DiscreteLevels(SearchSpace({"f": Float(0, 1)}), integers=True)
 
 
@@ -170,6 +171,7 @@ def test_a_search_with_discrete_search_moves_a_category_to_its_best_by_expected_
         return search, polished.u
 
     np.testing.assert_array_equal(polished_from("keep")[1][:, 0], starts[:, 0])
+    np.testing.assert_array_equal(polished_from("integers")[1][:, 0], starts[:, 0])  # categories: left alone
     search, found = polished_from("search")
     for point in found:  # its category is the one of largest EI at its x
         every = np.column_stack([(np.arange(4) + 0.5) / 4, np.full(4, point[1])])
