@@ -135,8 +135,8 @@ class SearchSettings:
             (``rl_hpo.acquisition.polish.discrete_search``), as Optuna's GP does; ``"integers"``: the same
             for snapped integers alone (ordered values, which the GP models as smoothly as the numeric ones),
             while categories (unordered, each as far from the others to the GP) are left to the moves.
-            Neither is the default: over 374 validation and train tasks of four suites, on fresh seeds, each
-            lowered the pooled regret at 50 of neither plain EI nor the general policy, and ``"search"`` more
+            Neither is the default: over 374 validation and train tasks of four suites, on fresh seeds,
+            neither lowered the pooled regret at 50 of plain EI or of the general policy, and ``"search"`` more
             than doubled plain EI's time (``benchmarks/search_settings/discrete_confirm.sh`` and
             ``discrete_integers_confirm.sh``).
     """
