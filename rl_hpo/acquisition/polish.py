@@ -116,11 +116,9 @@ class DiscreteLevels:
                 continue
             fixed_columns += [j] * values.size
             fixed_levels += values.tolist()
-        self.fixed_columns = np.array(fixed_columns, dtype=int)
         self.fixed_levels = np.array(fixed_levels, dtype=float)
-        self.columns = np.concatenate(
-            [self.fixed_columns, np.repeat([j for j, _ in self.stepped], len(NEIGHBOUR_STEPS)).astype(int)]
-        )
+        stepped_columns = np.repeat([j for j, _ in self.stepped], len(NEIGHBOUR_STEPS))
+        self.columns = np.concatenate([fixed_columns, stepped_columns]).astype(int)
         #: Each discrete coordinate with the positions of its levels in ``columns``.
         self.groups = [(int(j), np.flatnonzero(self.columns == j)) for j in np.unique(self.columns)]
 
