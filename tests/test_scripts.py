@@ -792,3 +792,27 @@ def test_the_training_reward_study_trains_both_rewards_and_prints_its_table(tmp_
     assert "improvement: prior/gp validation score" in stdout
     config = json.loads((tmp_path / "record" / "improvement" / "config.json").read_text())
     assert (config["reward"], config["gamma"]) == ("improvement", 1.0)
+
+
+def test_expected_best_of_draws_matches_a_monte_carlo_estimate() -> None:
+    (expected_best_of,) = _import_from("benchmarks/early_phase/expected_gain.py", "expected_best_of")
+    regrets = np.array([0.9, 0.1, 0.5, 0.3, 0.7])
+    ks = np.array([1, 2, 5])
+    exact = expected_best_of(regrets, 0.6, ks)
+    assert exact[0] == pytest.approx(np.minimum(regrets, 0.6).mean())  # one draw: the mean, capped by the start
+    draws = np.random.default_rng(0).choice(regrets, size=(200_000, 5))
+    for k, value in zip(ks, exact, strict=True):
+        assert value == pytest.approx(np.minimum(draws[:, :k].min(axis=1), 0.6).mean(), abs=2e-3)
+    assert np.all(np.diff(exact) < 0) and expected_best_of(regrets, 0.05, ks) == pytest.approx([0.05] * 3)
+
+
+def test_early_phase_study_reports_expected_gains_and_curves(tmp_path: Path) -> None:
+    out = _run("benchmarks/early_phase/expected_gain.py", "--suites", "prior/gp", "--seeds", "1", "--max-tasks", "2",
+               "--evals", "8", "--draws", "32", "--out", str(tmp_path / "gain.json"))  # fmt: skip
+    rows = json.loads((tmp_path / "gain.json").read_text())["suites"]["prior/gp"]
+    assert [r["evaluation"] for r in rows] == [6, 7, 8] and "| 6 |" in out
+    for r in rows:
+        assert 0.0 <= r["uniform"] <= 1.0 and 0.0 <= r["policy"] <= 1.0 and 0.0 <= r["p_improve_uniform"] <= 1.0
+        assert 0.0 <= r["regret_random_expected"] <= 1.0
+    # Random search's expected curve never rises.
+    assert rows[0]["regret_random_expected"] >= rows[1]["regret_random_expected"] >= rows[2]["regret_random_expected"]
