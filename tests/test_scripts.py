@@ -809,8 +809,11 @@ def test_expected_best_of_draws_matches_a_monte_carlo_estimate() -> None:
 def test_early_phase_study_reports_expected_gains_and_curves(tmp_path: Path) -> None:
     out = _run("benchmarks/early_phase/expected_gain.py", "--suites", "prior/gp", "--seeds", "1", "--max-tasks", "2",
                "--evals", "8", "--draws", "32", "--out", str(tmp_path / "gain.json"))  # fmt: skip
-    rows = json.loads((tmp_path / "gain.json").read_text())["suites"]["prior/gp"]
+    suite = json.loads((tmp_path / "gain.json").read_text())["suites"]["prior/gp"]
+    rows, worst = suite["evaluations"], suite["largest_shortfalls"]
     assert [r["evaluation"] for r in rows] == [6, 7, 8] and "| 6 |" in out
+    shortfall = [run["policy"] - run["uniform"] for run in worst]
+    assert len(worst) == 2 and shortfall == sorted(shortfall) and f"seed {worst[0]['seed']}:" in out
     for r in rows:
         assert 0.0 <= r["uniform"] <= 1.0 and 0.0 <= r["policy"] <= 1.0 and 0.0 <= r["p_improve_uniform"] <= 1.0
         assert 0.0 <= r["regret_random_expected"] <= 1.0

@@ -16,8 +16,9 @@ expectations instead, from the states of the shipped policy's own runs:
 Gain is the fall in normalized regret (the task's bounds). It also reports, per evaluation, the policy's
 realized mean regret, random search's realized mean regret on the same seeds, and random search's expected
 regret given the same initial design, computed from ``--draws`` uniform points per run by order statistics
-(the expected best of k draws with replacement from their empirical distribution). No choice is made here;
-train and validation splits only.
+(the expected best of k draws with replacement from their empirical distribution), and the runs in which a
+uniform draw would have gained most over the policy. No choice is made here; train and validation splits
+only.
 """
 
 from __future__ import annotations
@@ -130,6 +131,17 @@ def summarize(results: list[dict[str, np.ndarray]], n_initial: int, evals: int) 
     return rows
 
 
+def shortfalls(results: list[dict[str, np.ndarray]], names: list[str], seeds: list[int], n: int = 3) -> list[dict]:
+    """The ``n`` runs in which a uniform draw would have gained most over the policy, on average over the
+    evaluations studied: where a suite's mean comes from."""
+    runs = [
+        {"task": name, "seed": seed, "policy": float(g[:, 0].mean()), "uniform": float(g[:, 2].mean())}
+        for name, r in zip(names, results, strict=True)
+        for seed, g in zip(seeds, r["gains"], strict=True)
+    ]
+    return sorted(runs, key=lambda run: run["policy"] - run["uniform"])[:n]
+
+
 def format_rows(rows: list[dict[str, float]]) -> str:
     lines = [
         "| evaluation | gain: policy | ei | uniform draw | p | P(improve): policy / uniform "
@@ -169,12 +181,16 @@ def main(argv: list[str] | None = None) -> None:
         start = time.perf_counter()
         results = [run_task(load_task(n), policy, seeds, args.evals, args.draws, n_initial) for n in names]
         rows = summarize(results, n_initial, args.evals)
-        table["suites"][suite] = rows
+        worst = shortfalls(results, names, seeds)
+        table["suites"][suite] = {"evaluations": rows, "largest_shortfalls": worst}
         print(
             f"\n{suite} {args.split}: {len(names)} tasks x {len(seeds)} seeds "
             f"({time.perf_counter() - start:.0f} s)\n{format_rows(rows)}",
             flush=True,
         )
+        print("Runs where a uniform draw would gain most over the policy (mean gain over the evaluations):")
+        for run in worst:
+            print(f"  {run['task']} seed {run['seed']}: policy {run['policy']:.4f}, uniform draw {run['uniform']:.4f}")
     if args.out:
         args.out.write_text(json.dumps(table, indent=1) + "\n")
 
