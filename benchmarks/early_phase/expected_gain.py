@@ -30,11 +30,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from scipy import stats
 
+from rl_hpo.acquisition.search import CandidateSearch
 from rl_hpo.agents.candidate_policy_optimizer import CandidatePolicyOptimizer
-from rl_hpo.agents.policy_file import load_policy
+from rl_hpo.agents.policy_file import Policy, load_policy
 from rl_hpo.baselines.random_search import RandomSearch
+from rl_hpo.bench import metrics
 from rl_hpo.bench.evaluation import regret_at
 from rl_hpo.tasks.base import ScoreBounds, Task
 from rl_hpo.tasks.registry import load_suite, load_task
@@ -52,7 +53,7 @@ class RecordingPolicyOptimizer(CandidatePolicyOptimizer):
     draw_rng: np.random.Generator
     rows: list[list[float]]
 
-    def _choose(self, search):
+    def _choose(self, search: CandidateSearch) -> np.ndarray:
         proposal = search.propose(self.pending())
         features = torch.as_tensor(proposal.features, dtype=torch.float32).reshape(1, -1)
         with torch.no_grad():
@@ -93,7 +94,9 @@ def expected_best_of(regrets: np.ndarray, start: float, ks: np.ndarray) -> np.nd
     return (upper - lower) @ r
 
 
-def run_task(task: Task, policy, seeds: list[int], evals: int, draws: int, n_initial: int) -> dict[str, np.ndarray]:
+def run_task(
+    task: Task, policy: Policy, seeds: list[int], evals: int, draws: int, n_initial: int
+) -> dict[str, np.ndarray]:
     """Per seed: the recorded gains (evaluations n_initial + 1 .. evals) and the three regret curves."""
     budgets = list(range(1, evals + 1))
     out: dict[str, list] = {"gains": [], "policy": [], "random": [], "random_expected": []}
@@ -121,10 +124,8 @@ def summarize(results: list[dict[str, np.ndarray]], n_initial: int, evals: int) 
     rows = []
     for step, evaluation in enumerate(range(n_initial + 1, evals + 1)):
         g = per_task["gains"][:, step, :]  # (tasks, columns)
-        diff = g[:, 0] - g[:, 2]
-        p = stats.wilcoxon(diff).pvalue if np.any(diff != 0) and diff.size > 1 else float("nan")
         row = {"evaluation": evaluation, **{c: float(g[:, i].mean()) for i, c in enumerate(COLUMNS)}}
-        row["wilcoxon_p"] = float(p)
+        row["wilcoxon_p"] = metrics.wilcoxon_pvalue(g[:, 0], g[:, 2])
         for key in ("policy", "random", "random_expected"):
             row[f"regret_{key}"] = float(per_task[key][:, evaluation - 1].mean())
         rows.append(row)
