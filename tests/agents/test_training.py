@@ -280,10 +280,15 @@ def test_environment_workers_leave_ctrl_c_to_the_training_process() -> None:
 
     from rl_hpo.agents.ppo_runtime import make_vec_env
 
-    venv = make_vec_env([SignalEnv, SignalEnv], "subproc", seed=0)
+    # A process started in the background may inherit an ignored SIGINT: start from Python's own handler.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        venv.reset()
-        assert [info["ignores_sigint"] for info in venv.venv.venv.reset_infos] == [True, True]
+        venv = make_vec_env([SignalEnv, SignalEnv], "subproc", seed=0)
+        try:
+            venv.reset()
+            assert [info["ignores_sigint"] for info in venv.venv.venv.reset_infos] == [True, True]
+        finally:
+            venv.close()
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # this process still takes Ctrl-C
     finally:
-        venv.close()
-    assert signal.getsignal(signal.SIGINT) != signal.SIG_IGN  # this process still takes Ctrl-C
+        signal.signal(signal.SIGINT, previous)
