@@ -36,6 +36,7 @@ __all__ = [
     "best_score_at",
     "best_so_far_regret",
     "evaluate_method",
+    "incumbent_values",
     "last_within",
     "regret_at",
 ]
@@ -65,6 +66,20 @@ def best_so_far_regret(scores: np.ndarray, bounds: ScoreBounds, counted: np.ndar
     if has.any():
         regret[has] = bounds.regret(incumbent[has])
     return regret
+
+
+def incumbent_values(scores: np.ndarray, values: np.ndarray, counted: np.ndarray | None = None) -> np.ndarray:
+    """After each evaluation, ``values`` at the incumbent: the evaluation of the best score so far among the
+    ``counted`` successful ones (the first of equal scores), as in ``best_so_far_regret``; NaN before any.
+    E.g. the test-side score of the configuration a run would recommend."""
+    scores = np.asarray(scores, dtype=float)
+    if scores.size == 0:
+        return np.empty(0)
+    counted = np.ones(scores.shape, dtype=bool) if counted is None else np.asarray(counted, dtype=bool)
+    candidates = np.where(counted & np.isfinite(scores), scores, -np.inf)
+    best_before = np.concatenate([[-np.inf], np.maximum.accumulate(candidates)[:-1]])
+    index = np.maximum.accumulate(np.where(candidates > best_before, np.arange(scores.size), -1))
+    return np.where(index >= 0, np.asarray(values, dtype=float)[np.maximum(index, 0)], np.nan)
 
 
 def last_within(budget_used: np.ndarray, budgets: Sequence[float] | np.ndarray) -> np.ndarray:

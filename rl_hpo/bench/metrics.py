@@ -104,7 +104,12 @@ def _check_columns(trials: pd.DataFrame, *columns: str) -> None:
 
 
 def regret_curves(
-    trials: pd.DataFrame, grid: Sequence[float] | np.ndarray, *, x: str = "budget_used", column: str = "regret"
+    trials: pd.DataFrame,
+    grid: Sequence[float] | np.ndarray,
+    *,
+    x: str = "budget_used",
+    column: str = "regret",
+    before: float = NO_INCUMBENT_REGRET,
 ) -> Curves:
     """Read every run's ``column`` (a best-so-far regret) at the grid points of ``x``.
 
@@ -112,7 +117,9 @@ def regret_curves(
         trials: the trials table (one row per evaluation).
         grid: increasing values of ``x`` at which to read the regret.
         x: a cumulative column: ``"budget_used"`` or ``"sim_time"``.
-        column: ``"regret"`` (full-fidelity incumbent) or ``"regret_any"`` (incumbent at any fidelity).
+        column: ``"regret"`` (full-fidelity incumbent), ``"regret_any"`` (incumbent at any fidelity), or
+            another column of the incumbent, e.g. ``"incumbent_test_score"``.
+        before: the value at a grid point before the run's first evaluation (NaN for a score).
     """
     _check_columns(trials, x, column)
     grid = np.asarray(grid, dtype=float)
@@ -129,7 +136,7 @@ def regret_curves(
         xs = run[x].to_numpy(dtype=float)
         ys = run[column].to_numpy(dtype=float)
         last = last_within(xs, grid)
-        at = np.where(last >= 0, ys[np.maximum(last, 0)], NO_INCUMBENT_REGRET)
+        at = np.where(last >= 0, ys[np.maximum(last, 0)], before)
         values[m_idx[method], t_idx[task], s_idx[int(seed)]] = at
         ends[m_idx[method], t_idx[task], s_idx[int(seed)]] = xs[-1] if xs.size else np.nan
     return Curves(methods, tasks, seeds, grid, values, ends)

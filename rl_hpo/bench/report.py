@@ -160,6 +160,36 @@ def _summary_section(summary: pd.DataFrame, methods: Sequence[str], budgets: Seq
     return out
 
 
+def _test_score_section(trials: pd.DataFrame, methods: Sequence[str], budgets: Sequence[float]) -> list[str]:
+    """The test-side score of each method's incumbent at the summary budgets, where the tasks report one
+    (trials.csv of older studies has no such column)."""
+    column = "incumbent_test_score"
+    if column not in trials.columns or not np.isfinite(trials[column].to_numpy(dtype=float)).any():
+        return []
+    curves = metrics.regret_curves(trials, budgets, column=column, before=np.nan)
+    mean, sem = metrics.aggregate(curves.values)
+    order = [curves.methods.index(m) for m in methods]
+    mean, sem = mean[order], sem[order]
+    # Bold by the digits shown, per budget, as in the regret table.
+    columns = [
+        _bold_best([f"{_fmt(m, 4)} ± {_fmt(s, 4)}" for m, s in zip(mean[:, j], sem[:, j])],
+                   np.round(mean[:, j], 4), lower_is_better=False)
+        for j in range(len(budgets))
+    ]  # fmt: skip
+    rows = [[m, *(col[i] for col in columns)] for i, m in enumerate(methods)]
+    return [
+        "## Test-side score of the incumbent",
+        "",
+        "The task's test-side score (for YAHPO, the `test_*` output paired with the objective, with the score's "
+        "sign) of the configuration with the best full-fidelity score so far, at each budget: mean ± standard "
+        "error over seeds, then over tasks, in the task's own units (higher is better). The objective is what "
+        "every method optimizes; this shows how its incumbent does on held-out data.",
+        "",
+        _table(["method", *(f"@{_budget_label(b)}" for b in budgets)], rows),
+        "",
+    ]
+
+
 def _matrix_section(table: pd.DataFrame, fmt) -> str:
     methods = list(table.index)
     rows = [[a, *("·" if a == b else fmt(table.loc[a, b]) for b in methods)] for a in methods]
@@ -411,6 +441,7 @@ def write_report(path: str | os.PathLike[str]) -> Path:
             ),
             "",
         ]
+    lines += _test_score_section(trials, methods, budgets)
     n_tasks = len(curves.tasks)
     lines += [
         f"## Win rate at budget {_budget_label(final)}",

@@ -155,8 +155,10 @@ def run_cell(spec: CellSpec) -> dict[str, Any]:
 
     The record has the cell's key, the task's stored bounds and highest fidelity, the optimizer's class and
     policy hash, the wall time, and ``rows``: per evaluation ``trial, fidelity, score, cost, decision_s,
-    budget_used, sim_time, error`` and ``config`` (per parameter, None where inactive). ``score`` is the
-    task's score (higher is better) and NaN for a failed evaluation.
+    budget_used, sim_time, error, test_score`` and ``config`` (per parameter, None where inactive). ``score`` is
+    the task's score (higher is better) and NaN for a failed evaluation; ``test_score`` its test-side
+    counterpart where the task reports one (``Result.info["test_score"]``, e.g. a YAHPO ``test_*`` output),
+    else None.
     """
     task = _load_task(spec.task, spec.task_options)
     start = time.perf_counter()
@@ -197,6 +199,7 @@ def run_cell(spec: CellSpec) -> dict[str, Any]:
             "budget_used": budget_used,
             "sim_time": sim_time,
             "error": [r.error for r in records],
+            "test_score": [r.info.get("test_score") for r in records],
             "config": {n: [r.config.get(n) for r in records] for n in names},
         },
     }

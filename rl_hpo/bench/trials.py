@@ -17,8 +17,12 @@ trials):
   a result a user could take away.
 - ``regret_any``: the same with the best score so far at *any* fidelity (equal to ``regret`` for tasks
   without a fidelity); it shows how early multi-fidelity methods see good configurations.
-- ``error``, then the configuration as ``config.<name>`` (empty where a parameter is inactive or belongs
-  to another task's space).
+- ``error``; ``test_score``: the evaluation's test-side score where the task reports one (a YAHPO
+  ``test_*`` output paired with the objective, with the score's sign), else empty; ``incumbent_test_score``:
+  the test-side score of the run's full-fidelity incumbent (the evaluation ``regret`` is computed from),
+  empty before one or where the task reports none. The benchmark protocol reports it beside the objective.
+- then the configuration as ``config.<name>`` (empty where a parameter is inactive or belongs to another
+  task's space).
 
 Bounds: regret is never negative. The study's bounds of a task are its stored bounds (``task.bounds``),
 with the best raised to the best full-fidelity score any run of the study reached: a run that beats the
@@ -41,7 +45,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rl_hpo.bench.evaluation import best_so_far_regret
+from rl_hpo.bench.evaluation import best_so_far_regret, incumbent_values
 from rl_hpo.tasks.base import DEGENERATE_SPAN, ScoreBounds
 
 __all__ = [
@@ -71,6 +75,8 @@ BASE_COLUMNS = [
     "regret_any",
     "budget_used",
     "error",
+    "test_score",
+    "incumbent_test_score",
 ]
 
 
@@ -206,6 +212,8 @@ def assemble_trials(
         rows = cell["rows"]
         score, full = _cell_arrays(cell)
         b = bounds[cell["task"]].bounds
+        # Cells recorded before the column existed have no test-side scores.
+        test = np.array([np.nan if t is None else t for t in rows.get("test_score", [None] * score.size)], dtype=float)
         frame = pd.DataFrame(
             {
                 "method": cell["method"],
@@ -221,6 +229,8 @@ def assemble_trials(
                 "decision_s": np.asarray(rows["decision_s"], dtype=float),
                 "budget_used": np.asarray(rows["budget_used"], dtype=float),
                 "error": pd.Series(rows["error"], dtype=object),
+                "test_score": test,
+                "incumbent_test_score": incumbent_values(score, test, full),
             }
         )
         for name, values in rows["config"].items():

@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 
 from rl_hpo.bench import BenchSettings, run_bench
-from rl_hpo.bench.evaluation import NO_INCUMBENT_REGRET, best_so_far_regret, evaluate_method, regret_at
+from rl_hpo.bench.evaluation import (
+    NO_INCUMBENT_REGRET,
+    best_so_far_regret,
+    evaluate_method,
+    incumbent_values,
+    regret_at,
+)
 from rl_hpo.history import History
 from rl_hpo.optimizer import Trial, make_optimizer
 from rl_hpo.tasks.base import Result, ScoreBounds
@@ -20,6 +26,16 @@ def test_best_so_far_regret_skips_failures_and_uncounted_evaluations() -> None:
     assert best_so_far_regret(scores, bounds).tolist() == [NO_INCUMBENT_REGRET, 0.8, 0.1, 0.1, 0.0]
     counted = np.array([True, True, False, True, True])  # e.g. trial 2 ran at a lower fidelity
     assert best_so_far_regret(scores, bounds, counted).tolist() == [1.0, 0.8, 0.8, 0.5, 0.0]
+
+
+def test_incumbent_values_follow_the_evaluation_that_sets_the_regret() -> None:
+    scores = np.array([np.nan, 2.0, 9.0, 5.0, 9.0, 10.0])
+    values = np.array([0.0, 0.2, 0.9, 0.5, 0.95, 1.0])  # e.g. each evaluation's test-side score
+    out = incumbent_values(scores, values)
+    assert np.isnan(out[0]) and out[1:].tolist() == [0.2, 0.9, 0.9, 0.9, 1.0]  # the first of equal scores stays
+    counted = np.array([True, True, False, True, True, True])  # trial 2 ran at a lower fidelity
+    assert incumbent_values(scores, values, counted)[1:].tolist() == [0.2, 0.2, 0.5, 0.95, 1.0]
+    assert incumbent_values(np.empty(0), np.empty(0)).size == 0
 
 
 def test_regret_at_counts_full_fidelity_equivalent_evaluations() -> None:

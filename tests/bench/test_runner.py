@@ -77,6 +77,27 @@ def test_quick_study_writes_every_file(quick_study: Study):
     assert "pytest quick bench" in report
 
 
+def test_a_task_without_test_side_scores_reports_none(quick_study: Study):
+    trials = read_trials(quick_study.trials_csv)
+    assert trials["test_score"].isna().all() and trials["incumbent_test_score"].isna().all()
+    assert "Test-side score" not in quick_study.report_md.read_text()
+
+
+@pytest.mark.skipif(not os.environ.get("RL_HPO_YAHPO_DATA"), reason="needs the YAHPO data ($RL_HPO_YAHPO_DATA)")
+def test_the_test_side_score_of_the_incumbent_is_recorded_and_reported(tmp_path: Path):
+    settings = _settings(tmp_path / "lcbench", suite="yahpo/lcbench", split="validation", tasks=("167152",),
+                         methods=("random", "hyperband"), budget=4, seeds=1, workers=1, task_options={},
+                         plugins=())  # fmt: skip
+    study = run_bench(settings, progress=False)
+    trials = read_trials(study.trials_csv)
+    assert trials["test_score"].notna().all()  # lcbench's test_balanced_accuracy, for every evaluation
+    for _, run in trials.groupby("method"):
+        full = run[run["fidelity"].isna() | (run["fidelity"] >= 52)]
+        best = full.loc[full["score"].idxmax()]
+        assert run["incumbent_test_score"].iloc[-1] == pytest.approx(best["test_score"])
+    assert "## Test-side score of the incumbent" in study.report_md.read_text()
+
+
 def test_report_names_budget_runs_compactly():
     from rl_hpo.bench.report import _ranges
 

@@ -39,6 +39,17 @@ def test_regret_of_the_best_so_far():
     assert table["error"].tolist()[2] == "failed"
 
 
+def test_test_side_scores_and_the_incumbents_one():
+    cell = _cell("a", "t", 0, [0.2, 0.6, 0.4, 0.9], fidelity=[1.0, 1.0, 1.0, 0.5], max_fidelity=1.0)
+    cell["rows"]["test_score"] = [0.3, 0.5, None, 0.8]
+    old = _cell("a", "t", 1, [0.2, 0.6])  # a cell recorded before test-side scores were
+    table = assemble_trials([cell, old])
+    assert table["test_score"].tolist()[:2] == [0.3, 0.5] and np.isnan(table["test_score"].tolist()[2])
+    # the low-fidelity 0.9 never becomes the incumbent, so the test-side score stays the 0.6's
+    assert table["incumbent_test_score"].tolist()[:4] == [0.3, 0.5, 0.5, 0.5]
+    assert table["test_score"][4:].isna().all() and table["incumbent_test_score"][4:].isna().all()
+
+
 def test_a_run_that_beats_the_stored_best_raises_it_for_the_whole_study():
     cells = [
         _cell("a", "t", 0, [0.5, 0.8], bounds=(0.0, 1.0)),
