@@ -182,8 +182,9 @@ def _test_score_section(trials: pd.DataFrame, methods: Sequence[str], budgets: S
         "",
         "The task's test-side score (for YAHPO, the `test_*` output paired with the objective, with the score's "
         "sign) of the configuration with the best full-fidelity score so far, at each budget: mean ± standard "
-        "error over seeds, then over tasks, in the task's own units (higher is better). The objective is what "
-        "every method optimizes; this shows how its incumbent does on held-out data.",
+        "error over seeds, then over tasks, in the task's own units (higher is better), over the runs that have "
+        "a full-fidelity incumbent by then. The objective is what every method optimizes; this shows how its "
+        "incumbent does on held-out data.",
         "",
         _table(["method", *(f"@{_budget_label(b)}" for b in budgets)], rows),
         "",
