@@ -58,9 +58,7 @@ def best_so_far_regret(scores: np.ndarray, bounds: ScoreBounds, counted: np.ndar
         counted: which evaluations may become the incumbent (default: all; e.g. only full-fidelity ones).
     """
     scores = np.asarray(scores, dtype=float)
-    counted = np.ones(scores.shape, dtype=bool) if counted is None else np.asarray(counted, dtype=bool)
-    values = np.where(counted & np.isfinite(scores), scores, -np.inf)
-    incumbent = np.maximum.accumulate(values) if values.size else values
+    incumbent = incumbent_values(scores, scores, counted)
     has = np.isfinite(incumbent)
     regret = np.full(scores.shape, NO_INCUMBENT_REGRET)
     if has.any():
