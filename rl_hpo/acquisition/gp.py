@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize
-from scipy.linalg import cho_solve, solve_triangular
+from scipy.linalg import cho_solve, lapack
 
 __all__ = [
     "GaussianProcess",
@@ -38,6 +38,11 @@ __all__ = [
 ]
 
 _SQRT5 = math.sqrt(5.0)
+#: ``predict`` works through its points in blocks of about this many kernel entries (64 KB of floats). Whole
+#: (points x history) arrays run to several hundred KB each; glibc's allocator returns such memory to the
+#: system when they are freed and faults it back in on the next call, some 500 page faults per decision at
+#: 200 conditioned points, which cost more than the arithmetic (benchmarks/decision_overhead.py).
+_BLOCK = 8192
 #: Output warps of ``GaussianProcess`` (see ``warp_scores``).
 WARPS = ("none", "yeo-johnson", "copula")
 _NOISE_BOUNDS = (math.log(1e-6), math.log(0.5))
@@ -137,7 +142,6 @@ class GaussianProcess:
         self._xc = np.empty((0, encoding.categorical.size), dtype=int)
         self._alpha = np.empty(0)
         self._chol = np.empty((0, 0))
-        self._k_inv: np.ndarray | None = None  # K^-1, computed on demand by predict_gradient
         self.y_mean = 0.0
         self.y_std = 1.0
         self.y_best = 0.0
@@ -186,7 +190,6 @@ class GaussianProcess:
         k = self._gram(xn, xc)
         self._chol = _cholesky(k)
         self._alpha = cho_solve((self._chol, True), z, check_finite=False)
-        self._k_inv = None
 
     def _gram(self, xn: np.ndarray, xc: np.ndarray) -> np.ndarray:
         _, _, signal, noise = self._parts()
@@ -218,11 +221,17 @@ class GaussianProcess:
         if self.n == 0:
             m = xn.shape[0]
             return np.zeros(m), np.full(m, math.sqrt(signal))
-        ks = signal * _matern52(np.sqrt(self._sqdist(xn, xc, self._xn, self._xc)))
-        mean = ks @ self._alpha
-        v = solve_triangular(self._chol, ks.T, lower=True, check_finite=False)
-        var = np.maximum(signal - (v * v).sum(0), 1e-12)
-        return mean, np.sqrt(var)
+        m = xn.shape[0]
+        mean, var = np.empty(m), np.empty(m)
+        step = max(8, _BLOCK // self.n)
+        for start in range(0, m, step):
+            block = slice(start, start + step)
+            ks = signal * _matern52(np.sqrt(self._sqdist(xn[block], xc[block], self._xn, self._xc)))
+            mean[block] = ks @ self._alpha
+            # L v = ks^T by LAPACK's trtrs on the transposed factor (Fortran order, so nothing is copied).
+            v = lapack.dtrtrs(self._chol.T, ks.T, lower=0, trans=1)[0]
+            var[block] = signal - (v * v).sum(0)
+        return mean, np.sqrt(np.maximum(var, 1e-12))
 
     def predict_gradient(self, xn: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``predict`` and its gradient by the numeric inputs: ``(mean, std, d mean / d xn, d std / d xn)``,
@@ -240,10 +249,10 @@ class GaussianProcess:
         def weighted_dks(c: np.ndarray) -> np.ndarray:
             return (c.sum(1)[:, None] * xn - c @ self._xn) * inv_ls2
 
-        if self._k_inv is None:
-            # Polishing calls this a dozen times per fit on a few points: one inverse, then products.
-            self._k_inv = cho_solve((self._chol, True), np.eye(self.n), check_finite=False)
-        w = ks @ self._k_inv  # (K^-1 ks^T)^T, K symmetric
+        # (K^-1 ks^T)^T by LAPACK's potrs on the Cholesky factor (its transpose is the upper factor, in Fortran
+        # order, so nothing is copied). Polishing calls this about eight times per fit on three points: at 50
+        # and 200 points, those solves cost a half and a quarter of forming K^-1 once.
+        w = lapack.dpotrs(self._chol.T, ks.T, lower=0)[0].T
         std = np.sqrt(np.maximum(signal - (ks * w).sum(1), 1e-12))
         d_mean = weighted_dks(slope * self._alpha)
         d_std = -weighted_dks(slope * w) / std[:, None]

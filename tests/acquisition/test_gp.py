@@ -80,3 +80,30 @@ def test_fit_keeps_the_best_and_latest_points_beyond_max_points():
     gp = GaussianProcess(enc, max_points=40, max_fit_points=20)
     gp.fit(xn, np.empty((60, 0), dtype=int), xn.sum(1))
     assert gp.n == 40
+
+
+def test_predict_in_blocks_matches_the_dense_posterior():
+    """``predict`` works through many points in blocks: each point's mean and std are the closed-form
+    posterior's, whichever block it falls in."""
+    space = SearchSpace({"a": Float(0, 1), "b": Float(0, 1), "c": Categorical(["x", "y", "z"])})
+    enc = MixedEncoding.of(space)
+    rng = np.random.default_rng(3)
+    xn, xc = enc.rows(rng.random((150, 3)))
+    gp = GaussianProcess(enc)
+    gp.fit(xn, xc, np.sin(5 * xn[:, 0]) * xn[:, 1] + 0.3 * xc[:, 0])
+    qn, qc = enc.rows(rng.random((500, 3)))  # more than one block at 150 points
+    mean, std = gp.predict(qn, qc)
+    ls = gp.lengthscales
+    signal, noise = math.exp(gp.theta[-2]), math.exp(gp.theta[-1])
+
+    def kernel(an, ac, bn, bc):
+        r = np.sqrt(squared_distances(an, ac, bn, bc, ls[:2], ls[2:]))
+        return signal * (1 + math.sqrt(5) * r + 5 / 3 * r**2) * np.exp(-math.sqrt(5) * r)
+
+    k = kernel(xn, xc, xn, xc) + (noise + 1e-8) * np.eye(len(xn))
+    ks = kernel(qn, qc, xn, xc)
+    z = k @ gp._alpha  # the standardized scores the GP conditioned on
+    np.testing.assert_allclose(mean, ks @ np.linalg.solve(k, z), atol=1e-8)
+    np.testing.assert_allclose(std**2, signal - np.einsum("ij,ji->i", ks, np.linalg.solve(k, ks.T)), atol=1e-8)
+    single = [gp.predict(qn[i : i + 1], qc[i : i + 1]) for i in (0, 77, 499)]
+    np.testing.assert_allclose([m[0] for m, _ in single], mean[[0, 77, 499]], rtol=1e-9)
