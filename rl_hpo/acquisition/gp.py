@@ -205,11 +205,17 @@ class GaussianProcess:
             diff[:n_num] = (xn.T[:, :, None] - xn.T[:, None, :]) ** 2
         if xc.shape[1]:
             diff[n_num:] = xc.T[:, :, None] != xc.T[:, None, :]
-        bounds = [_LENGTHSCALE_BOUNDS] * self.encoding.n_params + [_SIGNAL_BOUNDS, _NOISE_BOUNDS]
-        x0 = np.clip(self.theta, [b[0] for b in bounds], [b[1] for b in bounds])
+        lower, upper = np.array([_LENGTHSCALE_BOUNDS] * self.encoding.n_params + [_SIGNAL_BOUNDS, _NOISE_BOUNDS]).T
+        x0 = np.clip(self.theta, lower, upper)
         args = (diff, z, self._prior_mu, self._prior_var)
         result = optimize.minimize(
-            negative_log_posterior, x0, args=args, jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 30}
+            negative_log_posterior,
+            x0,
+            args=args,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=optimize.Bounds(lower, upper),
+            options={"maxiter": 30},
         )
         if np.all(np.isfinite(result.x)) and result.fun < 1e9:
             self.theta = result.x

@@ -38,9 +38,14 @@ def log_expected_improvement_gradient(
     gp: GaussianProcess, xn: np.ndarray, xc: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """``log EI`` at the points and its gradient by their numeric coordinates (shape ``xn.shape``)."""
-    mean, std, d_mean, d_std = gp.predict_gradient(xn, xc)
-    log_ei = log_expected_improvement(mean, std, gp.y_best)
-    z = (mean - gp.y_best) / std
+    return _log_ei_and_gradient(*gp.predict_gradient(xn, xc), gp.y_best)
+
+
+def _log_ei_and_gradient(
+    mean: np.ndarray, std: np.ndarray, d_mean: np.ndarray, d_std: np.ndarray, best: float
+) -> tuple[np.ndarray, np.ndarray]:
+    log_ei = log_expected_improvement(mean, std, best)
+    z = (mean - best) / std
     # EI = std * h(z) with h(z) = z Phi(z) + phi(z) and h'(z) = Phi(z), so
     # d log EI = d std / std + Phi(z) / h(z) * dz, with dz = (d mean - z d std) / std; Phi / h in logs.
     phi_over_h = np.exp(log_ndtr(z) - (log_ei - np.log(std)))
@@ -49,7 +54,13 @@ def log_expected_improvement_gradient(
 
 
 def polish(
-    gp: GaussianProcess, xn: np.ndarray, xc: np.ndarray, movable: np.ndarray, *, iterations: int = 10
+    gp: GaussianProcess,
+    xn: np.ndarray,
+    xc: np.ndarray,
+    movable: np.ndarray,
+    *,
+    iterations: int = 10,
+    start: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Climb log EI from each start (rows of ``xn``, with categorical rows ``xc``) within the unit cube.
 
@@ -59,20 +70,24 @@ def polish(
         movable: boolean mask (s, p) of the numeric coordinates that may move.
         iterations: L-BFGS-B iterations (one joint problem: the starts do not interact, so the sum of their
             log EI separates).
+        start: the GP's ``(mean, std)`` at the starts, where the caller has it already.
 
     Returns:
         ``(xn, mean, std)``: the polished numeric coordinates and the GP's prediction there. A start the
         optimizer did not improve comes back unchanged.
     """
-    start_mean, start_std = gp.predict(xn, xc)
+    start_mean, start_std = gp.predict(xn, xc) if start is None else start
     if not movable.any():
         return xn, start_mean, start_std
     shape = xn.shape
     lower = np.where(movable, 0.0, xn).ravel()
     upper = np.where(movable, 1.0, xn).ravel()
+    last: dict[str, np.ndarray] = {}  # the latest point evaluated, with the GP's mean and std there
 
     def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
-        value, grad = log_expected_improvement_gradient(gp, flat.reshape(shape), xc)
+        mean, std, d_mean, d_std = gp.predict_gradient(flat.reshape(shape), xc)
+        last.update(x=flat.copy(), mean=mean, std=std)
+        value, grad = _log_ei_and_gradient(mean, std, d_mean, d_std, gp.y_best)
         return -float(value.sum()), -np.where(movable, grad, 0.0).ravel()
 
     result = optimize.minimize(
@@ -80,11 +95,15 @@ def polish(
         xn.ravel(),
         jac=True,
         method="L-BFGS-B",
-        bounds=list(zip(lower, upper, strict=True)),
+        bounds=optimize.Bounds(lower, upper),
         options={"maxiter": iterations},
     )
-    polished = np.clip(result.x.reshape(shape), lower.reshape(shape), upper.reshape(shape))
-    mean, std = gp.predict(polished, xc)
+    polished = np.clip(result.x, lower, upper)
+    if "x" in last and np.array_equal(polished, last["x"]):  # L-BFGS-B ends on its latest evaluation
+        mean, std = last["mean"], last["std"]
+    else:
+        mean, std = gp.predict(polished.reshape(shape), xc)
+    polished = polished.reshape(shape)
     log_ei = log_expected_improvement(mean, std, gp.y_best)
     better = np.isfinite(log_ei) & (log_ei > log_expected_improvement(start_mean, start_std, gp.y_best))
     return np.where(better[:, None], polished, xn), np.where(better, mean, start_mean), np.where(better, std, start_std)

@@ -368,7 +368,7 @@ class CandidateSearch:
             log_ei = np.concatenate([log_ei, log_expected_improvement(m2, s2, self.gp.y_best)])
             if s.n_polish and (xn.shape[1] or self._levels):
                 top = np.argsort(-log_ei, kind="stable")[: s.n_polish]
-                polished, pn, pc, pm, ps = self._polish(moves.take(top), xn[top], xc[top])
+                polished, pn, pc, pm, ps = self._polish(moves.take(top), xn[top], xc[top], (mean[top], std[top]))
                 moves = CandidateMoves.concat([moves, polished])
                 xn, xc = np.concatenate([xn, pn]), np.concatenate([xc, pc])
                 mean, std = np.concatenate([mean, pm]), np.concatenate([std, ps])
@@ -384,10 +384,15 @@ class CandidateSearch:
         return Proposal(moves.u, features, log_ei)
 
     def _polish(
-        self, starts: CandidateMoves, xn: np.ndarray, xc: np.ndarray
+        self,
+        starts: CandidateMoves,
+        xn: np.ndarray,
+        xc: np.ndarray,
+        start: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> tuple[CandidateMoves, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Polished copies of ``starts`` (refined moves from the same centres): the moves, their GP inputs
-        (numeric, categorical) and the GP's mean and standard deviation there. Gradient steps move the active
+        """Polished copies of ``starts`` (refined moves from the same centres; ``start``: the GP's mean and
+        standard deviation at them, if known): the moves, their GP inputs (numeric, categorical) and the GP's mean and
+        standard deviation there. Gradient steps move the active
         numeric coordinates; with ``settings.discrete`` other than ``"keep"`` a coordinate search then moves the
         discrete ones it names."""
         numeric = self.encoding.numeric
@@ -395,7 +400,7 @@ class CandidateSearch:
             movable = self.space.decode_numeric(starts.u)[1][:, numeric] & self._polishable
         else:
             movable = np.broadcast_to(self._polishable, xn.shape)
-        pn, mean, std = polish(self.gp, xn, xc, movable, iterations=self.settings.polish_iterations)
+        pn, mean, std = polish(self.gp, xn, xc, movable, iterations=self.settings.polish_iterations, start=start)
         u = starts.u.copy()
         u[:, numeric] = np.where(movable, pn, u[:, numeric])
         if self._levels:
