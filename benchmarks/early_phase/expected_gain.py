@@ -72,7 +72,7 @@ class RecordingPolicyOptimizer(CandidatePolicyOptimizer):
                 improves.mean(),
             ]
         )
-        index = self.policy_.network.choose(proposal.features, None if self.deterministic else search.rng)
+        index = self.policy_.choose(proposal.features, None if self.deterministic else search.rng)
         return proposal.u[index]
 
 

@@ -26,30 +26,47 @@ from stable_baselines3.common.type_aliases import Schedule
 from torch import nn
 
 from rl_hpo.acquisition.search import CANDIDATE_FEATURES, EI_TEMPERATURE, N_FEATURES
-from rl_hpo.agents.network import NetworkPolicy
+from rl_hpo.agents.network import _NUMPY, _TORCH, Dense, NetworkPolicy, _ArrayOps, _dense
 
-__all__ = ["CandidateNetwork", "CandidatePolicy"]
+__all__ = ["CandidateActor", "CandidateNetwork", "CandidatePolicy"]
 
 _LOG_EI_RELATIVE = CANDIDATE_FEATURES.index("log_ei_relative")
 _LOG_EI_SCALE = 8.0  # the feature is (log EI - max log EI) / 8
 
 
-def _pool(h: torch.Tensor) -> torch.Tensor:
-    return torch.cat([h.mean(dim=1), h.amax(dim=1)], dim=-1)
-
-
 class _RowEncoder(nn.Module):
-    """A shared MLP over rows, then each row refined with the pooled context of all rows."""
+    """A shared MLP over rows, then each row refined with the pooled context of all rows (the layers;
+    ``_logits`` is the forward pass)."""
 
     def __init__(self, n_features: int, hidden: int) -> None:
         super().__init__()
         self.row = nn.Sequential(nn.Linear(n_features, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh())
         self.refine = nn.Sequential(nn.Linear(3 * hidden, hidden), nn.Tanh())
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.row(x)
-        context = _pool(h).unsqueeze(1).expand(-1, h.shape[1], -1)
-        return self.refine(torch.cat([h, context], dim=-1))
+    def layers(self) -> list[Dense]:
+        """The two row layers and the refine layer."""
+        return [_dense(self.row[0]), _dense(self.row[2]), _dense(self.refine[0])]
+
+
+def _logits(ops: _ArrayOps, encoder: list[Dense], logit: Dense, log_ei_weight: Any, rows: Any) -> Any:
+    """The actor's logits (B, K) of candidate rows (B, K, n_features), written once for torch (training)
+    and numpy (``CandidateActor``): the row MLP, each row refined with the mean and max of all rows, one
+    residual per row, plus the weighted relative log EI."""
+    h = rows
+    for weight, bias in encoder[:2]:
+        h = ops.tanh(h @ weight + bias)
+    refine_weight, refine_bias = encoder[2]
+    h = ops.tanh(ops.cat([h, ops.rows(ops.mean_max(h), h.shape[1])]) @ refine_weight + refine_bias)
+    return log_ei_weight * rows[..., _LOG_EI_RELATIVE] + (h @ logit[0] + logit[1])[..., 0]
+
+
+def _pick(logits: np.ndarray, rng: np.random.Generator | None) -> int:
+    """The most likely candidate when ``rng`` is None, else one drawn from the softmax of ``logits``."""
+    logits = np.asarray(logits, dtype=np.float64)
+    if rng is None:
+        return int(np.argmax(logits))
+    p = np.exp(logits - logits.max())
+    return int(rng.choice(p.size, p=p / p.sum()))
 
 
 class CandidateNetwork(nn.Module):
@@ -84,9 +101,7 @@ class CandidateNetwork(nn.Module):
         return obs.reshape(obs.shape[0], -1, self.n_features)
 
     def logits(self, obs: torch.Tensor) -> torch.Tensor:
-        obs = self.rows(obs)
-        residual = self.logit(self.actor(obs)).squeeze(-1)
-        return self.log_ei_weight * obs[..., _LOG_EI_RELATIVE] + residual
+        return _logits(_TORCH, self.actor.layers(), _dense(self.logit), self.log_ei_weight, self.rows(obs))
 
     @torch.no_grad()
     def ei_probabilities(self, obs: torch.Tensor, temperature: float = EI_TEMPERATURE) -> torch.Tensor:
@@ -103,17 +118,45 @@ class CandidateNetwork(nn.Module):
         return 0.5 * (torch.softmax(self.logits(obs), dim=-1) - self.ei_probabilities(obs, temperature)).abs().sum(-1)
 
     def value(self, obs: torch.Tensor) -> torch.Tensor:
-        return self.value_head(_pool(self.critic(self.rows(obs))))
+        return self.value_head(_TORCH.mean_max(self.critic(self.rows(obs))))
 
     @torch.no_grad()
     def choose(self, features: np.ndarray, rng: np.random.Generator | None = None) -> int:
-        """The candidate to evaluate: the most likely one when ``rng`` is None, else a sample drawn with
-        ``rng``."""
-        logits = self.logits(torch.as_tensor(features, dtype=torch.float32).reshape(1, -1))[0].double().numpy()
-        if rng is None:
-            return int(np.argmax(logits))
-        p = np.exp(logits - logits.max())
-        return int(rng.choice(p.size, p=p / p.sum()))
+        """The candidate to evaluate among the rows of ``features`` (K, n_features): the most likely one when
+        ``rng`` is None, else a sample drawn with ``rng``."""
+        return _pick(self.logits(torch.as_tensor(features, dtype=torch.float32).reshape(1, -1))[0].numpy(), rng)
+
+
+class CandidateActor:
+    """The actor of a ``CandidateNetwork`` evaluated with numpy, for inference.
+
+    A candidate policy scores one shortlist per trial. Torch spends some 0.1 to 0.2 ms of per-operation
+    overhead on such a call, more than the arithmetic, and runs it on its global thread pool, which can
+    stall for milliseconds when other processes hold the cores (``NumpyActor`` says the same of the
+    per-dimension network). This actor runs the very forward pass of ``CandidateNetwork.logits``
+    (``_logits``) on float32 numpy copies of the weights.
+
+    Args:
+        network: the trained network (its weights are copied).
+    """
+
+    def __init__(self, network: CandidateNetwork) -> None:
+        def numpy(dense: Dense) -> Dense:
+            return tuple(t.detach().cpu().numpy().astype(np.float32) for t in dense)
+
+        self.n_features = network.n_features
+        self._encoder = [numpy(d) for d in network.actor.layers()]
+        self._logit = numpy(_dense(network.logit))
+        self._log_ei_weight = np.float32(network.log_ei_weight.item())
+
+    def logits(self, features: np.ndarray) -> np.ndarray:
+        """The logits (K,) of the candidate rows ``features`` (K, n_features), as ``CandidateNetwork.logits``."""
+        rows = np.asarray(features, dtype=np.float32).reshape(1, -1, self.n_features)
+        return _logits(_NUMPY, self._encoder, self._logit, self._log_ei_weight, rows)[0]
+
+    def choose(self, features: np.ndarray, rng: np.random.Generator | None = None) -> int:
+        """As ``CandidateNetwork.choose``."""
+        return _pick(self.logits(features), rng)
 
 
 class CandidatePolicy(NetworkPolicy):

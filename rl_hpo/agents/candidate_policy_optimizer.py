@@ -73,5 +73,5 @@ class CandidatePolicyOptimizer(CandidateOptimizer):
 
     def _choose(self, search: CandidateSearch) -> np.ndarray:
         proposal = search.propose(self.pending())
-        index = self.policy_.network.choose(proposal.features, None if self.deterministic else search.rng)
+        index = self.policy_.choose(proposal.features, None if self.deterministic else search.rng)
         return proposal.u[index]

@@ -50,6 +50,7 @@ class _ArrayOps:
     rows: Callable[[Any, int], Any]  # (B, K) -> (B, n, K), the same row repeated
     masked_max: Callable[[Any, Any], Any]  # max over rows (axis 1) where the (B, D, 1) mask is set
     clamp_min: Callable[[Any, float], Any]
+    mean_max: Callable[[Any], Any]  # (B, D, H) -> (B, 2H): mean and max over the rows (axis 1), unmasked
 
 
 _TORCH = _ArrayOps(
@@ -58,6 +59,7 @@ _TORCH = _ArrayOps(
     rows=lambda x, n: x.unsqueeze(1).expand(-1, n, -1),
     masked_max=lambda h, m: h.masked_fill(m == 0, -1e9).amax(dim=1),
     clamp_min=lambda x, v: x.clamp_min(v),
+    mean_max=lambda h: torch.cat([h.mean(dim=1), h.amax(dim=1)], dim=-1),
 )
 _NUMPY = _ArrayOps(
     cat=lambda xs: np.concatenate(xs, axis=-1),
@@ -65,6 +67,7 @@ _NUMPY = _ArrayOps(
     rows=lambda x, n: np.broadcast_to(x[:, None, :], (x.shape[0], n, x.shape[-1])),
     masked_max=lambda h, m: np.where(m > 0, h, np.float32(-1e9)).max(axis=1),
     clamp_min=np.maximum,
+    mean_max=lambda h: np.concatenate([h.mean(axis=1), h.max(axis=1)], axis=-1),
 )
 
 #: A dense layer as (weight of shape (in, out), bias): ``x @ weight + bias``.

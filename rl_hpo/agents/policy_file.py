@@ -199,13 +199,28 @@ class Policy:
         return self.metadata.get("weights", {}).get("sha256")
 
     def act(self, obs: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
-        """Actions for observations of shape (B, size): the mean when ``rng`` is None, else a Gaussian
-        sample drawn with ``rng``; clipped to [-1, 1]. Computed with numpy (see ``NumpyActor``)."""
-        if self._actor is None:
-            from rl_hpo.agents.network import NumpyActor
+        """Actions for observations of shape (B, size) of a per-dimension policy: the mean when ``rng`` is None,
+        else a Gaussian sample drawn with ``rng``; clipped to [-1, 1]. Computed with numpy (see ``NumpyActor``)."""
+        return self._numpy_actor().act(obs, rng)
 
-            self._actor = NumpyActor(self.network)
-        return self._actor.act(obs, rng)
+    def choose(self, features: np.ndarray, rng: np.random.Generator | None = None) -> int:
+        """The candidate a candidate policy evaluates among the rows of ``features`` (K, n_features): the most
+        likely one when ``rng`` is None, else a sample drawn with ``rng``. Computed with numpy (see
+        ``CandidateActor``)."""
+        return self._numpy_actor().choose(features, rng)
+
+    def _numpy_actor(self) -> Any:
+        """The network's actor with numpy, made on first use (the network of a loaded policy does not train)."""
+        if self._actor is None:
+            if self.kind == "candidate":
+                from rl_hpo.agents.candidate_network import CandidateActor
+
+                self._actor = CandidateActor(self.network)
+            else:
+                from rl_hpo.agents.network import NumpyActor
+
+                self._actor = NumpyActor(self.network)
+        return self._actor
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the policy to the folder ``path`` (see ``save_policy``)."""

@@ -13,7 +13,7 @@ import torch
 from stable_baselines3.common.callbacks import BaseCallback
 
 from rl_hpo.acquisition.search import CANDIDATE_FEATURES, SearchSettings
-from rl_hpo.agents.candidate_network import CandidateNetwork
+from rl_hpo.agents.candidate_network import CandidateActor, CandidateNetwork
 from rl_hpo.agents.candidate_policy_optimizer import CandidatePolicyOptimizer
 from rl_hpo.agents.candidate_training import CandidateTrainConfig, train_candidate_policy
 from rl_hpo.agents.policy_file import Policy, load_policy
@@ -65,8 +65,24 @@ def test_save_and_load_round_trip(tmp_path):
     meta = json.loads((folder / "policy.json").read_text())
     assert meta["architecture"]["name"] == "candidate"
     features = np.random.default_rng(0).standard_normal((16, policy.network.n_features))
-    first = policy.network.choose(features)
-    assert policy.network.choose(features) == first
+    first = policy.choose(features)
+    assert policy.choose(features) == first == policy.network.choose(features)
+
+
+def test_the_numpy_actor_equals_the_torch_network() -> None:
+    net = CandidateNetwork(hidden=8)
+    with torch.no_grad():
+        net.logit.weight.normal_(0.0, 1.0)  # a residual that matters, as after training
+    rng = np.random.default_rng(1)
+    features = rng.uniform(-3, 3, (20, 64, net.n_features))
+    actor = CandidateActor(net)
+    for rows in features:
+        with torch.no_grad():
+            logits = net.logits(torch.as_tensor(rows.reshape(1, -1), dtype=torch.float32))[0].numpy()
+        np.testing.assert_allclose(actor.logits(rows), logits, rtol=1e-5, atol=1e-5)
+        assert actor.choose(rows) == net.choose(rows) == int(np.argmax(logits))
+    draws = [[a.choose(rows, np.random.default_rng(i)) for rows in features for i in range(5)] for a in (actor, net)]
+    assert draws[0] == draws[1] and len(set(draws[0])) > 20  # the same samples, and samples indeed
 
 
 def test_a_policy_with_zero_residual_tunes_exactly_as_expected_improvement(tmp_path):
