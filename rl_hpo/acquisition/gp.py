@@ -326,9 +326,10 @@ def warp_scores(z: np.ndarray, warp: str) -> np.ndarray:
 
 def _keep(y: np.ndarray, m: int) -> np.ndarray:
     """Indices of at most ``m`` points: the best half of ``m`` and the most recent others, in order."""
-    n = y.size
     best = np.argsort(-y, kind="stable")[: m // 2]
-    rest = np.setdiff1d(np.arange(n), best)[-(m - best.size) :]
+    others = np.ones(y.size, dtype=bool)
+    others[best] = False
+    rest = np.flatnonzero(others)[-(m - best.size) :]
     return np.sort(np.concatenate([best, rest]))
 
 
