@@ -10,6 +10,11 @@ lcbench search space, epochs 1..52 as the fidelity of Hyperband and BOHB) on a c
 sequentially, along its own trajectory; the time of trials n .. n + window - 1 (0-based ids) is the figure
 at trial n. Trial 10 is the first model-based trial of TPE and GP (10 start-up trials).
 
+The second table counts the minor page faults of each ask() and tell(): memory the allocator gave back to the
+system and that the next call faults in again, a cost that wall-clock time alone does not explain (the GP
+predicts in blocks for that reason: ``rl_hpo.acquisition.gp``). Where the ``resource`` module is missing
+(Windows) the table is left out.
+
 GP's cost grows steeply with the trials: by default it runs to 100 only. With ``--gp-500`` its figure at
 500 is measured after 500 start-up trials (``n_startup_trials=500``: a random history, not GP's own
 trajectory, whose cost would be some fifteen minutes of CPU on this 2-core machine).
@@ -29,6 +34,11 @@ import platform
 import statistics
 import time
 from dataclasses import dataclass, field
+
+try:
+    import resource
+except ImportError:  # Windows
+    resource = None  # type: ignore[assignment]
 
 import numpy as np
 
@@ -85,11 +95,16 @@ def objective(config: dict, epoch: float | None) -> float:
     return value
 
 
+def _minor_faults() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt if resource is not None else 0
+
+
 def time_run(
     method: str, seed: int, n_trials: int, search: dict[str, int | str] | None = None, **options
-) -> tuple[np.ndarray, np.ndarray]:
-    """Seconds of every ask() and tell() of one sequential run of ``n_trials`` trials; ``search`` changes the
-    candidate search of ppo (from its policy file's) and ei (from the defaults)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seconds of every ask() and tell() of one sequential run of ``n_trials`` trials, and the minor page faults
+    of each trial's ask() and tell() together; ``search`` changes the candidate search of ppo (from its policy
+    file's) and ei (from the defaults)."""
     if method in MULTI_FIDELITY:
         options["fidelity"] = EPOCHS
     if method == "ppo":
@@ -98,58 +113,68 @@ def time_run(
         base = load_policy(options["policy"]).search_settings if method == "ppo" else SearchSettings()
         options["settings"] = dataclasses.replace(base, **search)
     opt = make_optimizer(method, LCBENCH_LIKE, seed=seed, **options)
-    ask_s, tell_s = np.empty(n_trials), np.empty(n_trials)
+    ask_s, tell_s, faults = np.empty(n_trials), np.empty(n_trials), np.empty(n_trials)
     for i in range(n_trials):
+        before = _minor_faults()
         start = time.perf_counter()
         trial = opt.ask()
         ask_s[i] = time.perf_counter() - start
+        faults[i] = _minor_faults() - before
         score = objective(trial.config, trial.fidelity)
+        before = _minor_faults()
         start = time.perf_counter()
         opt.tell(trial, score)
         tell_s[i] = time.perf_counter() - start
-    return ask_s, tell_s
+        faults[i] += _minor_faults() - before
+    return ask_s, tell_s, faults
 
 
-def measure(settings: Settings) -> dict[str, dict[int, tuple[float, float] | None]]:
-    """method -> checkpoint -> (median ask + tell seconds, median tell seconds), None where not run."""
-    table: dict[str, dict[int, tuple[float, float] | None]] = {}
+#: One figure of the tables: median seconds per ask() + tell(), median seconds per tell(), median page faults.
+Figure = tuple[float, float, float]
+
+
+def measure(settings: Settings) -> dict[str, dict[int, Figure | None]]:
+    """method -> checkpoint -> its ``Figure``, None where not run."""
+    table: dict[str, dict[int, Figure | None]] = {}
     for method in settings.methods:
         reachable = [n for n in settings.checkpoints if method != "gp" or n <= settings.gp_max]
         last = max(reachable, default=0) + settings.window
-        totals: dict[int, list[float]] = {n: [] for n in settings.checkpoints}
-        tells: dict[int, list[float]] = {n: [] for n in settings.checkpoints}
+        timed: dict[int, list[np.ndarray]] = {n: [] for n in settings.checkpoints}  # (3, window) per seed
         for seed in range(settings.seeds):
-            ask_s, tell_s = time_run(method, seed, last, settings.search) if reachable else (np.empty(0), np.empty(0))
-            for n in reachable:
-                window = slice(n, n + settings.window)
-                totals[n].extend(ask_s[window] + tell_s[window])
-                tells[n].extend(tell_s[window])
+            if reachable:
+                run = np.stack(time_run(method, seed, last, settings.search))
+                for n in reachable:
+                    timed[n].append(run[:, n : n + settings.window])
             if method == "gp" and settings.gp_500 and 500 in settings.checkpoints and 500 not in reachable:
-                ask_s, tell_s = time_run(method, seed, 500 + settings.window, n_startup_trials=500)
-                window = slice(500, 500 + settings.window)
-                totals[500].extend(ask_s[window] + tell_s[window])
-                tells[500].extend(tell_s[window])
-        table[method] = {
-            n: (statistics.median(totals[n]), statistics.median(tells[n])) if totals[n] else None
-            for n in settings.checkpoints
-        }
+                run = np.stack(time_run(method, seed, 500 + settings.window, n_startup_trials=500))
+                timed[500].append(run[:, 500 : 500 + settings.window])
+        table[method] = {}
+        for n, runs in timed.items():
+            if runs:
+                ask_s, tell_s, faults = np.concatenate(runs, axis=1)
+                table[method][n] = (
+                    statistics.median(ask_s + tell_s),
+                    statistics.median(tell_s),
+                    statistics.median(faults),
+                )
+            else:
+                table[method][n] = None
         print(f"  {method}: done", flush=True)
     return table
 
 
-def format_table(table: dict[str, dict[int, tuple[float, float] | None]], checkpoints: list[int]) -> str:
-    def cell(value: tuple[float, float] | None, index: int) -> str:
-        return "-" if value is None else f"{value[index] * 1e3:.2f}"
-
+def format_table(table: dict[str, dict[int, Figure | None]], checkpoints: list[int]) -> str:
     head = " | ".join(f"trial {n}" for n in checkpoints)
-    lines = [
-        "Median milliseconds per ask() + tell() (tell alone in brackets)",
-        f"| method | {head} |",
-        "|---" * (len(checkpoints) + 1) + "|",
-    ]
+    rule = "|---" * (len(checkpoints) + 1) + "|"
+    lines = ["Median milliseconds per ask() + tell() (tell alone in brackets)", f"| method | {head} |", rule]
     for method, row in table.items():
-        cells = " | ".join(f"{cell(row[n], 0)} ({cell(row[n], 1)})" for n in checkpoints)
-        lines.append(f"| {method} | {cells} |")
+        cells = (f"{f[0] * 1e3:.2f} ({f[1] * 1e3:.2f})" if f else "-" for f in (row[n] for n in checkpoints))
+        lines.append(f"| {method} | {' | '.join(cells)} |")
+    if resource is not None:
+        lines += ["", "Median minor page faults per ask() + tell()", f"| method | {head} |", rule]
+        for method, row in table.items():
+            cells = (f"{f[2]:.0f}" if f else "-" for f in (row[n] for n in checkpoints))
+            lines.append(f"| {method} | {' | '.join(cells)} |")
     return "\n".join(lines)
 
 
