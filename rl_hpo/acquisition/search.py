@@ -455,23 +455,19 @@ class CandidateSearch:
         m = log_ei.size
         n_mean = n_std = max(1, k // 16)
         n_random = max(1, k // 4)
-        chosen: list[int] = []
+        chosen: list[np.ndarray] = []
         taken = np.zeros(m, dtype=bool)
 
         def add(order: np.ndarray, count: int) -> None:
-            for i in order:
-                if count == 0:
-                    break
-                if not taken[i]:
-                    taken[i] = True
-                    chosen.append(int(i))
-                    count -= 1
+            picked = order[~taken[order]][:count]  # the first ``count`` of ``order`` not taken yet
+            taken[picked] = True
+            chosen.append(picked)
 
         add(np.argsort(-log_ei, kind="stable"), k - n_mean - n_std - n_random)
         add(np.argsort(-mean, kind="stable"), n_mean)
         add(np.argsort(-std, kind="stable"), n_std)
-        add(self.rng.permutation(m), k - len(chosen))
-        return np.array(chosen, dtype=int)
+        add(self.rng.permutation(m), k - int(taken.sum()))
+        return np.concatenate(chosen).astype(int)
 
     def _features(
         self,
