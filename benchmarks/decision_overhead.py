@@ -10,6 +10,11 @@ lcbench search space, epochs 1..52 as the fidelity of Hyperband and BOHB) on a c
 sequentially, along its own trajectory; the time of trials n .. n + window - 1 (0-based ids) is the figure
 at trial n. Trial 10 is the first model-based trial of TPE and GP (10 start-up trials).
 
+With ``--history random`` the trials before each checkpoint n are not the method's own: it observes n random
+configurations (``Optimizer.observe``) and then runs the window, so that two versions of the code decide
+from the same states, which the method's own trajectories do not give once round-off sets them apart (for
+comparing versions; methods that cannot observe are refused).
+
 The second table counts the minor page faults of each ask() and tell(): memory the allocator gave back to the
 system and that the next call faults in again, a cost that wall-clock time alone does not explain (the GP
 predicts in blocks for that reason: ``rl_hpo.acquisition.gp``). Where the ``resource`` module is missing
@@ -23,6 +28,7 @@ Run:
     python benchmarks/decision_overhead.py                  # all methods, one seed
     python benchmarks/decision_overhead.py --methods tpe,gp --seeds 3 --gp-500
     python benchmarks/decision_overhead.py --methods ppo,ei --search n_polish=0   # without polishing
+    python benchmarks/decision_overhead.py --methods ppo,ei --checkpoints 50,500 --seeds 5 --history random
 """
 
 from __future__ import annotations
@@ -83,6 +89,8 @@ class Settings:
     """measure GP at trial 500 after 500 random start-up trials"""
     search: dict[str, int | str] = field(default_factory=dict)
     """changes to the candidate search of ppo and ei (``SearchSettings`` fields), e.g. ``{"n_polish": 3}``"""
+    history: str = "own"
+    """the trials before a checkpoint: the method's own ("own") or observed random configurations ("random")"""
 
 
 def objective(config: dict, epoch: float | None) -> float:
@@ -100,11 +108,17 @@ def _minor_faults() -> int:
 
 
 def time_run(
-    method: str, seed: int, n_trials: int, search: dict[str, int | str] | None = None, **options
+    method: str,
+    seed: int,
+    n_trials: int,
+    search: dict[str, int | str] | None = None,
+    observed: int = 0,
+    **options,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Seconds of every ask() and tell() of one sequential run of ``n_trials`` trials, and the minor page faults
     of each trial's ask() and tell() together; ``search`` changes the candidate search of ppo (from its policy
-    file's) and ei (from the defaults)."""
+    file's) and ei (from the defaults). The method first observes ``observed`` random configurations (drawn
+    from ``seed`` alone, so the same at any commit), untimed."""
     if method in MULTI_FIDELITY:
         options["fidelity"] = EPOCHS
     if method == "ppo":
@@ -113,6 +127,12 @@ def time_run(
         base = load_policy(options["policy"]).search_settings if method == "ppo" else SearchSettings()
         options["settings"] = dataclasses.replace(base, **search)
     opt = make_optimizer(method, LCBENCH_LIKE, seed=seed, **options)
+    if observed:
+        if not opt.can_observe:
+            raise SystemExit(f"--history random: {method!r} cannot observe configurations it did not ask for.")
+        for u in np.random.default_rng([seed, observed]).random((observed, LCBENCH_LIKE.dim)):
+            config = LCBENCH_LIKE.decode(u)
+            opt.observe(config, objective(config, None))
     ask_s, tell_s, faults = np.empty(n_trials), np.empty(n_trials), np.empty(n_trials)
     for i in range(n_trials):
         before = _minor_faults()
@@ -141,7 +161,10 @@ def measure(settings: Settings) -> dict[str, dict[int, Figure | None]]:
         last = max(reachable, default=0) + settings.window
         timed: dict[int, list[np.ndarray]] = {n: [] for n in settings.checkpoints}  # (3, window) per seed
         for seed in range(settings.seeds):
-            if reachable:
+            if settings.history == "random":
+                for n in reachable:
+                    timed[n].append(np.stack(time_run(method, seed, settings.window, settings.search, observed=n)))
+            elif reachable:
                 run = np.stack(time_run(method, seed, last, settings.search))
                 for n in reachable:
                     timed[n].append(run[:, n : n + settings.window])
@@ -188,6 +211,12 @@ def parse() -> Settings:
     parser.add_argument("--gp-max", type=int, default=defaults.gp_max, help="GP's last own-trajectory checkpoint")
     parser.add_argument("--gp-500", action="store_true", help="GP at 500 after 500 random start-up trials")
     parser.add_argument(
+        "--history",
+        choices=("own", "random"),
+        default=defaults.history,
+        help="the trials before each checkpoint: the method's own, or observed random configurations",
+    )
+    parser.add_argument(
         "--search", default="", help="key=value[,key=value]: SearchSettings changes for ppo and ei (e.g. n_polish=3)"
     )
     args = parser.parse_args()
@@ -202,6 +231,7 @@ def parse() -> Settings:
         seeds=args.seeds,
         gp_max=args.gp_max,
         gp_500=args.gp_500,
+        history=args.history,
         search=search,
     )
 

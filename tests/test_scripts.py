@@ -668,6 +668,31 @@ def test_decision_overhead_times_the_candidate_search_it_is_given(monkeypatch: p
     assert calls and set(calls) == {5}
 
 
+def test_decision_overhead_with_a_random_history_decides_from_the_observed_configurations(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (time_run,) = _import_from("benchmarks/decision_overhead.py", "time_run")
+    import rl_hpo.acquisition.search as search_module
+
+    seen = []
+    original = search_module.CandidateSearch.propose
+
+    def recording(self, *args, **kwargs):
+        seen.append(np.array(self._u))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(search_module.CandidateSearch, "propose", recording)
+    ask_s, tell_s, faults = time_run("ei", 3, 2, observed=12)
+    assert ask_s.shape == tell_s.shape == faults.shape == (2,)
+    # Two decisions: from the 12 observed points, then from those and the first decision's trial; the
+    # observed points are the same in another run (drawn from the seed alone).
+    assert [len(u) for u in seen] == [12, 13]
+    time_run("ei", 3, 1, observed=12)
+    np.testing.assert_array_equal(seen[2], seen[0])
+    with pytest.raises(SystemExit, match="cannot observe"):
+        time_run("hyperband", 0, 1, observed=5)
+
+
 def test_compare_search_settings_runs_the_seeds_it_is_given(tmp_path: Path) -> None:
     def curve(*seeds: str) -> np.ndarray:
         out = tmp_path / f"{'_'.join(seeds)}.json"
