@@ -391,10 +391,9 @@ class CandidateSearch:
         start: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> tuple[CandidateMoves, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Polished copies of ``starts`` (refined moves from the same centres; ``start``: the GP's mean and
-        standard deviation at them, if known): the moves, their GP inputs (numeric, categorical) and the GP's mean and
-        standard deviation there. Gradient steps move the active
-        numeric coordinates; with ``settings.discrete`` other than ``"keep"`` a coordinate search then moves the
-        discrete ones it names."""
+        standard deviation at them, if known): the moves, their GP inputs (numeric, categorical) and the GP's
+        mean and standard deviation there. Gradient steps move the active numeric coordinates; with
+        ``settings.discrete`` other than ``"keep"`` a coordinate search then moves the discrete ones it names."""
         numeric = self.encoding.numeric
         if self._conditional:
             movable = self.space.decode_numeric(starts.u)[1][:, numeric] & self._polishable

@@ -26,7 +26,7 @@ from stable_baselines3.common.type_aliases import Schedule
 from torch import nn
 
 from rl_hpo.acquisition.search import CANDIDATE_FEATURES, EI_TEMPERATURE, N_FEATURES
-from rl_hpo.agents.network import _NUMPY, _TORCH, Dense, NetworkPolicy, _ArrayOps, _dense
+from rl_hpo.agents.network import NUMPY_OPS, TORCH_OPS, ArrayOps, Dense, NetworkPolicy, as_dense
 
 __all__ = ["CandidateActor", "CandidateNetwork", "CandidatePolicy"]
 
@@ -45,10 +45,10 @@ class _RowEncoder(nn.Module):
 
     def layers(self) -> list[Dense]:
         """The two row layers and the refine layer."""
-        return [_dense(self.row[0]), _dense(self.row[2]), _dense(self.refine[0])]
+        return [as_dense(self.row[0]), as_dense(self.row[2]), as_dense(self.refine[0])]
 
 
-def _logits(ops: _ArrayOps, encoder: list[Dense], logit: Dense, log_ei_weight: Any, rows: Any) -> Any:
+def _logits(ops: ArrayOps, encoder: list[Dense], logit: Dense, log_ei_weight: Any, rows: Any) -> Any:
     """The actor's logits (B, K) of candidate rows (B, K, n_features), written once for torch (training)
     and numpy (``CandidateActor``): the row MLP, each row refined with the mean and max of all rows, one
     residual per row, plus the weighted relative log EI."""
@@ -101,7 +101,7 @@ class CandidateNetwork(nn.Module):
         return obs.reshape(obs.shape[0], -1, self.n_features)
 
     def logits(self, obs: torch.Tensor) -> torch.Tensor:
-        return _logits(_TORCH, self.actor.layers(), _dense(self.logit), self.log_ei_weight, self.rows(obs))
+        return _logits(TORCH_OPS, self.actor.layers(), as_dense(self.logit), self.log_ei_weight, self.rows(obs))
 
     @torch.no_grad()
     def ei_probabilities(self, obs: torch.Tensor, temperature: float = EI_TEMPERATURE) -> torch.Tensor:
@@ -118,7 +118,7 @@ class CandidateNetwork(nn.Module):
         return 0.5 * (torch.softmax(self.logits(obs), dim=-1) - self.ei_probabilities(obs, temperature)).abs().sum(-1)
 
     def value(self, obs: torch.Tensor) -> torch.Tensor:
-        return self.value_head(_TORCH.mean_max(self.critic(self.rows(obs))))
+        return self.value_head(TORCH_OPS.mean_max(self.critic(self.rows(obs))))
 
     @torch.no_grad()
     def choose(self, features: np.ndarray, rng: np.random.Generator | None = None) -> int:
@@ -146,13 +146,13 @@ class CandidateActor:
 
         self.n_features = network.n_features
         self._encoder = [numpy(d) for d in network.actor.layers()]
-        self._logit = numpy(_dense(network.logit))
+        self._logit = numpy(as_dense(network.logit))
         self._log_ei_weight = np.float32(network.log_ei_weight.item())
 
     def logits(self, features: np.ndarray) -> np.ndarray:
         """The logits (K,) of the candidate rows ``features`` (K, n_features), as ``CandidateNetwork.logits``."""
         rows = np.asarray(features, dtype=np.float32).reshape(1, -1, self.n_features)
-        return _logits(_NUMPY, self._encoder, self._logit, self._log_ei_weight, rows)[0]
+        return _logits(NUMPY_OPS, self._encoder, self._logit, self._log_ei_weight, rows)[0]
 
     def choose(self, features: np.ndarray, rng: np.random.Generator | None = None) -> int:
         """As ``CandidateNetwork.choose``."""

@@ -40,7 +40,7 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class _ArrayOps:
+class ArrayOps:
     """The few array operations of the actor's forward pass, for torch tensors or numpy arrays: the actor is
     written once (``_encode``, ``_actor_mean``) and runs on either, so training (torch, with gradients) and
     inference (``NumpyActor``) compute the same function by construction."""
@@ -53,7 +53,7 @@ class _ArrayOps:
     mean_max: Callable[[Any], Any]  # (B, D, H) -> (B, 2H): mean and max over the rows (axis 1), unmasked
 
 
-_TORCH = _ArrayOps(
+TORCH_OPS = ArrayOps(
     cat=lambda xs: torch.cat(xs, dim=-1),
     tanh=torch.tanh,
     rows=lambda x, n: x.unsqueeze(1).expand(-1, n, -1),
@@ -61,7 +61,7 @@ _TORCH = _ArrayOps(
     clamp_min=lambda x, v: x.clamp_min(v),
     mean_max=lambda h: torch.cat([h.mean(dim=1), h.amax(dim=1)], dim=-1),
 )
-_NUMPY = _ArrayOps(
+NUMPY_OPS = ArrayOps(
     cat=lambda xs: np.concatenate(xs, axis=-1),
     tanh=np.tanh,
     rows=lambda x, n: np.broadcast_to(x[:, None, :], (x.shape[0], n, x.shape[-1])),
@@ -74,14 +74,14 @@ _NUMPY = _ArrayOps(
 Dense = tuple[Any, Any]
 
 
-def _masked_pool(ops: _ArrayOps, h: Any, mask: Any) -> Any:
+def _masked_pool(ops: ArrayOps, h: Any, mask: Any) -> Any:
     """Masked mean and max over the rows of ``h`` (B, D, H) -> (B, 2H)."""
     m = mask[..., None]
     count = ops.clamp_min(m.sum(1), 1.0)
     return ops.cat([(h * m).sum(1) / count, ops.masked_max(h, m)])
 
 
-def _encode(ops: _ArrayOps, layers: Sequence[Dense], per_dim: Any, glob: Any, mask: Any) -> tuple[Any, Any]:
+def _encode(ops: ArrayOps, layers: Sequence[Dense], per_dim: Any, glob: Any, mask: Any) -> tuple[Any, Any]:
     """``PerDimensionEncoder``'s forward pass: ``layers`` are its two row layers and its refine layer."""
     n_rows = per_dim.shape[1]
     h = ops.cat([per_dim, ops.rows(glob, n_rows)])
@@ -94,7 +94,7 @@ def _encode(ops: _ArrayOps, layers: Sequence[Dense], per_dim: Any, glob: Any, ma
 
 
 def _actor_mean(
-    ops: _ArrayOps, encoder: Sequence[Dense], direction: Dense, scale: Dense, per_dim: Any, glob: Any, mask: Any
+    ops: ArrayOps, encoder: Sequence[Dense], direction: Dense, scale: Dense, per_dim: Any, glob: Any, mask: Any
 ) -> Any:
     """The mean action (B, max_dim + 1): a direction per real row (0 on padded ones), then the step scale."""
     h, pooled = _encode(ops, encoder, per_dim, glob, mask)
@@ -103,7 +103,7 @@ def _actor_mean(
     return ops.cat([moves, ops.cat([pooled, glob]) @ scale[0] + scale[1]])
 
 
-def _dense(layer: nn.Module) -> Dense:
+def as_dense(layer: nn.Module) -> Dense:
     assert isinstance(layer, nn.Linear), layer  # a head, or an encoder's Sequential slot that holds a Linear
     return layer.weight.T, layer.bias
 
@@ -128,13 +128,13 @@ class PerDimensionEncoder(nn.Module):
         self.refine = nn.Sequential(nn.Linear(3 * hidden, hidden), nn.Tanh())
 
     def layers(self) -> list[Dense]:
-        return [_dense(self.row[0]), _dense(self.row[2]), _dense(self.refine[0])]
+        return [as_dense(self.row[0]), as_dense(self.row[2]), as_dense(self.refine[0])]
 
     def forward(
         self, per_dim: torch.Tensor, glob: torch.Tensor, mask: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Row embeddings (B, D, H) and the pooled context (B, 2H)."""
-        return _encode(_TORCH, self.layers(), per_dim, glob, mask)
+        return _encode(TORCH_OPS, self.layers(), per_dim, glob, mask)
 
 
 class TuningNetwork(nn.Module):
@@ -185,8 +185,8 @@ class TuningNetwork(nn.Module):
             slots), the log standard deviations, and 1/0 weights telling which entries are real.
         """
         per_dim, glob, mask = self._split(obs)
-        heads = _dense(self.direction_head), _dense(self.scale_head)
-        mean = _actor_mean(_TORCH, self.actor_encoder.layers(), *heads, per_dim, glob, mask)
+        heads = as_dense(self.direction_head), as_dense(self.scale_head)
+        mean = _actor_mean(TORCH_OPS, self.actor_encoder.layers(), *heads, per_dim, glob, mask)
         weights = torch.cat([mask, torch.ones_like(mean[:, -1:])], dim=-1)
         log_std = torch.cat([self.log_std[:1].expand(per_dim.shape[1]), self.log_std[1:]])
         return mean, log_std.expand_as(mean), weights
@@ -237,14 +237,14 @@ class NumpyActor:
             return tuple(t.detach().cpu().numpy().astype(np.float32) for t in dense)
 
         self._encoder = [numpy(d) for d in network.actor_encoder.layers()]
-        self._direction = numpy(_dense(network.direction_head))
-        self._scale = numpy(_dense(network.scale_head))
+        self._direction = numpy(as_dense(network.direction_head))
+        self._scale = numpy(as_dense(network.scale_head))
         self._log_std = network.log_std.detach().cpu().numpy().astype(np.float64)
 
     def mean(self, obs: np.ndarray) -> np.ndarray:
         """Mean actions (B, max_dim + 1) of observations (B, size), as ``TuningNetwork.actor``."""
         per_dim, glob = self.layout.split(np.asarray(obs, dtype=np.float32))
-        return _actor_mean(_NUMPY, self._encoder, self._direction, self._scale, per_dim, glob, per_dim[..., 0])
+        return _actor_mean(NUMPY_OPS, self._encoder, self._direction, self._scale, per_dim, glob, per_dim[..., 0])
 
     def act(self, obs: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
         """As ``TuningNetwork.act``: the mean, or a Gaussian sample drawn with ``rng``; clipped to [-1, 1]."""
