@@ -26,7 +26,7 @@ from stable_baselines3.common.type_aliases import Schedule
 from torch import nn
 
 from rl_hpo.acquisition.search import CANDIDATE_FEATURES, EI_TEMPERATURE, N_FEATURES
-from rl_hpo.agents.network import NUMPY_OPS, TORCH_OPS, ArrayOps, Dense, NetworkPolicy, as_dense
+from rl_hpo.agents.network import NUMPY_OPS, TORCH_OPS, ArrayOps, Dense, NetworkPolicy, as_dense, numpy_dense
 
 __all__ = ["CandidateActor", "CandidateNetwork", "CandidatePolicy"]
 
@@ -141,12 +141,9 @@ class CandidateActor:
     """
 
     def __init__(self, network: CandidateNetwork) -> None:
-        def numpy(dense: Dense) -> Dense:
-            return tuple(t.detach().cpu().numpy().astype(np.float32) for t in dense)
-
         self.n_features = network.n_features
-        self._encoder = [numpy(d) for d in network.actor.layers()]
-        self._logit = numpy(as_dense(network.logit))
+        self._encoder = [numpy_dense(d) for d in network.actor.layers()]
+        self._logit = numpy_dense(as_dense(network.logit))
         self._log_ei_weight = np.float32(network.log_ei_weight.item())
 
     def logits(self, features: np.ndarray) -> np.ndarray:

@@ -108,6 +108,11 @@ def as_dense(layer: nn.Module) -> Dense:
     return layer.weight.T, layer.bias
 
 
+def numpy_dense(dense: Dense) -> Dense:
+    """A float32 numpy copy of a dense layer's torch tensors, for the numpy actors."""
+    return tuple(t.detach().cpu().numpy().astype(np.float32) for t in dense)
+
+
 class PerDimensionEncoder(nn.Module):
     """One shared MLP over the rows of the per-dimension block, a pooled context, and a second layer.
 
@@ -233,12 +238,9 @@ class NumpyActor:
     def __init__(self, network: TuningNetwork) -> None:
         self.layout = network.layout
 
-        def numpy(dense: Dense) -> Dense:
-            return tuple(t.detach().cpu().numpy().astype(np.float32) for t in dense)
-
-        self._encoder = [numpy(d) for d in network.actor_encoder.layers()]
-        self._direction = numpy(as_dense(network.direction_head))
-        self._scale = numpy(as_dense(network.scale_head))
+        self._encoder = [numpy_dense(d) for d in network.actor_encoder.layers()]
+        self._direction = numpy_dense(as_dense(network.direction_head))
+        self._scale = numpy_dense(as_dense(network.scale_head))
         self._log_std = network.log_std.detach().cpu().numpy().astype(np.float64)
 
     def mean(self, obs: np.ndarray) -> np.ndarray:
