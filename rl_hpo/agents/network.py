@@ -237,7 +237,6 @@ class NumpyActor:
 
     def __init__(self, network: TuningNetwork) -> None:
         self.layout = network.layout
-
         self._encoder = [numpy_dense(d) for d in network.actor_encoder.layers()]
         self._direction = numpy_dense(as_dense(network.direction_head))
         self._scale = numpy_dense(as_dense(network.scale_head))
