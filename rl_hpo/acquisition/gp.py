@@ -44,7 +44,7 @@ _SQRT5 = math.sqrt(5.0)
 #: 200 conditioned points, which cost more than the arithmetic (benchmarks/decision_overhead.py).
 _BLOCK = 8192
 #: Output warps of ``GaussianProcess`` (see ``warp_scores``).
-WARPS = ("none", "yeo-johnson", "copula")
+WARPS = ("none", "yeo-johnson", "copula", "half-rank", "outliers")
 _NOISE_BOUNDS = (math.log(1e-6), math.log(0.5))
 _SIGNAL_BOUNDS = (math.log(0.05), math.log(20.0))
 _LENGTHSCALE_BOUNDS = (math.log(1e-2), math.log(1e2))
@@ -308,7 +308,9 @@ def negative_log_posterior(
 def warp_scores(z: np.ndarray, warp: str) -> np.ndarray:
     """Standardized scores made closer to Gaussian before the GP sees them (a monotone map, so the best
     stays the best): ``"none"``; ``"yeo-johnson"`` (a power transform fitted by maximum likelihood, as
-    HEBO does; Cowen-Rivers et al., JAIR 2022); ``"copula"`` (ranks to normal quantiles)."""
+    HEBO does; Cowen-Rivers et al., JAIR 2022); ``"copula"`` (ranks to normal quantiles); ``"half-rank"``
+    (the bad half's ranks to normal quantiles, the good half as it is: ``_half_rank``); ``"outliers"`` (only
+    scores far below the others pulled in, on a log scale: ``_tame_outliers``)."""
     if warp == "none" or z.size < 3 or np.ptp(z) < 1e-12:
         return z
     if warp == "copula":
@@ -316,12 +318,67 @@ def warp_scores(z: np.ndarray, warp: str) -> np.ndarray:
 
         ranks = np.argsort(np.argsort(z, kind="stable"), kind="stable")
         w = ndtri((ranks + 0.5) / z.size)
+    elif warp == "half-rank":
+        w = _half_rank(z)
+    elif warp == "outliers":
+        w = _tame_outliers(z)
     else:
         from scipy.stats import yeojohnson
 
         w = yeojohnson(z)[0]
     std = float(w.std())
     return (w - w.mean()) / std if std > 1e-12 else z
+
+
+def _half_rank(z: np.ndarray) -> np.ndarray:
+    """Vizier's half-rank warp (Song et al., "The Vizier Gaussian Process Bandit Algorithm", 2024): scores at
+    or above the median stay as they are; each score below it becomes a normal quantile of its rank among the
+    distinct scores below the median, scaled by the good half's spread about the median. However far below the
+    others a diverged or failed configuration scores, it then sits about two to three spreads under the
+    median, so it no longer squeezes the good half into a sliver of the standardized range, while the good
+    half keeps the differences between its scores that expected improvement weighs (which the copula warp
+    discards). Written here because Vizier's is part of its JAX designer."""
+    from scipy.special import ndtri
+
+    median = float(np.median(z))
+    unique = np.unique(z)
+    good = unique[unique >= median]
+    spread = math.sqrt(float(np.mean((good - median) ** 2)))
+    if spread <= 0.0:
+        spread = math.sqrt(float(np.mean((unique - median) ** 2)))
+    below = int(np.searchsorted(unique, median, side="left"))  # distinct scores below the median
+    denominator = below + 0.5 * (below < unique.size and unique[below] == median)
+    bad = z < median
+    rank = np.searchsorted(unique, z[bad], side="left") + 1  # 1 for the worst distinct score
+    w = z.copy()
+    w[bad] = median + spread * ndtri(0.5 * (rank - 0.5) / denominator)
+    return w
+
+
+#: ``_tame_outliers``: a score is an outlier this many times (best - median) below the median.
+OUTLIER_REACH = 3.0
+
+
+def _tame_outliers(z: np.ndarray) -> np.ndarray:
+    """Scores far below the others pulled in, every other score as it is.
+
+    A diverged training run or a loss on its own scale (a mean squared error of 1e6 beside ones of 0.1) puts a
+    few scores so far below the rest that, once standardized, every other score sits in a sliver of the
+    range and the GP sees the good region as flat. Like Vizier's outlier detection (Song et al., "The Vizier
+    Gaussian Process Bandit Algorithm", 2024: below the median by six standard deviations, estimated as
+    (best - median) / 2 for 15 to 69 points), a score counts as an outlier below ``median - OUTLIER_REACH *
+    (best - median)``; where Vizier then sets every outlier to one value below the rest, this keeps their
+    order, mapping a distance ``d`` below that threshold to ``reach * log1p(d / reach)`` with ``reach = best -
+    median``. Scores that spread evenly (accuracies, AUCs) have no outliers, and the map leaves them alone."""
+    median = float(np.median(z))
+    reach = float(z.max()) - median
+    threshold = median - OUTLIER_REACH * reach
+    far = z < threshold
+    if reach <= 0.0 or not far.any():
+        return z
+    w = z.copy()
+    w[far] = threshold - reach * np.log1p((threshold - z[far]) / reach)
+    return w
 
 
 def _keep(y: np.ndarray, m: int) -> np.ndarray:

@@ -100,7 +100,8 @@ class SearchSettings:
         refit_all_until: see ``refit_every``.
         warp: the GP's output warp (``rl_hpo.acquisition.gp.WARPS``). None by default: on validation and
             train splits the copula warp raised the regret almost everywhere and Yeo-Johnson mostly
-            (``benchmarks/search_settings/warp.sh``).
+            (``benchmarks/search_settings/warp.sh``). ``"outliers"`` and ``"half-rank"`` are for scores with
+            a heavy bad tail (a loss on its own scale, diverged runs): ``benchmarks/heavy_tails/``.
         n_perturbed: how many coordinates a local move changes, on average (all of them in spaces of at
             most this many parameters; at least one).
         edges: how local moves treat the faces of the cube (``rl_hpo.acquisition.moves.EDGES``). Clipping

@@ -3,14 +3,20 @@ import math
 import numpy as np
 import pytest
 from scipy.optimize import approx_fprime
+from scipy.special import ndtri
 
 from rl_hpo.acquisition.gp import (
+    OUTLIER_REACH,
+    WARPS,
     GaussianProcess,
     MixedEncoding,
+    _half_rank,
+    _tame_outliers,
     expected_improvement,
     log_expected_improvement,
     negative_log_posterior,
     squared_distances,
+    warp_scores,
 )
 from rl_hpo.space import Categorical, Float, Int, SearchSpace
 
@@ -107,3 +113,37 @@ def test_predict_in_blocks_matches_the_dense_posterior():
     np.testing.assert_allclose(std**2, signal - np.einsum("ij,ji->i", ks, np.linalg.solve(k, ks.T)), atol=1e-8)
     single = [gp.predict(qn[i : i + 1], qc[i : i + 1]) for i in (0, 77, 499)]
     np.testing.assert_allclose([m[0] for m, _ in single], mean[[0, 77, 499]], rtol=1e-9)
+
+
+@pytest.mark.parametrize("warp", WARPS)
+def test_every_warp_keeps_the_order_of_the_scores(warp):
+    rng = np.random.default_rng(3)
+    z = np.concatenate([rng.normal(size=30), [-1e4, -50.0, -50.0]])  # outliers and a tie
+    z = (z - z.mean()) / z.std()
+    w = warp_scores(z, warp)
+    order = np.argsort(z, kind="stable")
+    assert np.all(np.diff(w[order]) >= 0.0)
+    assert np.argmax(w) == np.argmax(z)
+
+
+def test_half_rank_keeps_the_good_half_and_maps_the_bad_half_to_normal_quantiles():
+    z = np.array([3.0, 2.0, 1.0, 0.0, -1.0, -2.0, -1000.0])
+    w = _half_rank(z)
+    assert np.array_equal(w[:4], z[:4])  # the median, 0, and above: unchanged
+    spread = math.sqrt(np.mean(np.array([3.0, 2.0, 1.0, 0.0]) ** 2))
+    # 3 distinct scores below the median, which is a score itself: quantiles 0.5 * (rank - 0.5) / 3.5
+    expected = spread * ndtri(0.5 * (np.array([3, 2, 1]) - 0.5) / 3.5)
+    np.testing.assert_allclose(w[4:], expected)
+
+
+def test_tame_outliers_moves_only_scores_far_below_the_median():
+    z = np.array([1.0, 0.5, 0.0, -0.5, -1.0, -2.9, -50.0, -5000.0])
+    w = _tame_outliers(z)
+    threshold = np.median(z) - OUTLIER_REACH * (1.0 - np.median(z))
+    near = z >= threshold
+    assert np.array_equal(w[near], z[near])
+    assert np.all(w[~near] < threshold) and w[-1] < w[-2]
+    reach = 1.0 - np.median(z)
+    assert w[-1] > threshold - 10.0 * reach  # 5000 below the median, now 8 reaches below the threshold
+    spread_evenly = np.random.default_rng(0).uniform(size=50)
+    assert np.array_equal(_tame_outliers(spread_evenly), spread_evenly)
