@@ -15,6 +15,11 @@ of its seeds?), and writes every mean curve (budgets 1 to 50), each task's mean 
 excesses and those pairings as JSON. The regrets come from the evaluation core
 (``rl_hpo.bench.evaluation.regret_at``) with the tasks' stored bounds. The test splits are never touched.
 
+``--references tpe,gp`` also runs those methods (as ``make_optimizer`` builds them) once per suite and pairs
+every variant with them. ``--heavy-tail K`` tells every method the scores through a loss spanning ``e**K``
+(``rl_hpo.tasks.heavy_tail``), a monotone map that leaves the ranking, and so random search and TPE, as they
+were, while the regret is still measured on each task's own scale.
+
 Usage::
 
     RL_HPO_YAHPO_DATA=/path/to/yahpo_data python scripts/compare_search_settings.py \\
@@ -42,11 +47,14 @@ from rl_hpo.baselines.random_search import RandomSearch
 from rl_hpo.bench import metrics
 from rl_hpo.bench.evaluation import regret_at
 from rl_hpo.bench.runner import cpu_kernels
-from rl_hpo.optimizer import Optimizer
+from rl_hpo.optimizer import Optimizer, make_optimizer
 from rl_hpo.space import SearchSpace
 from rl_hpo.tasks.base import Task
+from rl_hpo.tasks.heavy_tail import HeavyTailedTask, as_is
 
 SUITES = "yahpo/lcbench,yahpo/rbv2_xgboost,synthetic/mixed,prior/gp"
+#: Methods that can run beside the variants (``--references``), each as ``make_optimizer`` builds it.
+REFERENCES = ("tpe", "gp")
 POLICY = "rl_hpo/data/policies/default"
 REPORTED = (10, 25, 50)
 
@@ -75,6 +83,8 @@ def make_factory(method: str, variant: dict[str, Any], policy: Policy) -> Callab
     def make(space: SearchSpace, seed: int) -> Optimizer:
         if method == "random":
             return RandomSearch(space, seed=seed)
+        if method in REFERENCES:
+            return make_optimizer(method, space, seed=seed)
         if method == "ei":
             return ExpectedImprovement(space, seed=seed, n_initial=n_initial, settings=settings)
         if method == "ei_sampled":
@@ -94,17 +104,24 @@ def make_factory(method: str, variant: dict[str, Any], policy: Policy) -> Callab
 
 
 def run_curves(
-    make: Callable[[SearchSpace, int], Optimizer], tasks: Sequence[Task], seeds: Sequence[int], budget: int = 50
+    make: Callable[[SearchSpace, int], Optimizer],
+    tasks: Sequence[Task],
+    seeds: Sequence[int],
+    budget: int = 50,
+    heavy_tail: float = 0.0,
 ) -> np.ndarray:
     """Normalized regret of the best score so far at budgets 1..``budget`` of every run, shape
-    (tasks, seeds, budget)."""
+    (tasks, seeds, budget). With ``heavy_tail`` k > 0 the optimizers are told each score through the
+    heavy-tailed loss of ``rl_hpo.tasks.heavy_tail`` and the regret is measured on the task's own scale."""
     budgets = range(1, budget + 1)
-    return np.array(
-        [
-            [regret_at(make(task.space, seed).optimize(task, budget), task.bounds, budgets) for seed in seeds]
-            for task in tasks
-        ]
-    )
+
+    def regrets(task: Task, seed: int) -> list[float]:
+        if not heavy_tail:
+            return regret_at(make(task.space, seed).optimize(task, budget), task.bounds, budgets)
+        history = make(task.space, seed).optimize(HeavyTailedTask(task, heavy_tail), budget)
+        return regret_at(as_is(history), task.bounds, budgets)
+
+    return np.array([[regrets(task, seed) for seed in seeds] for task in tasks])
 
 
 def behind_random(curves: np.ndarray, random_curves: np.ndarray) -> dict[str, Any]:
@@ -191,12 +208,29 @@ def main(argv: list[str] | None = None) -> None:
         "--split", choices=("validation", "train"), default="validation", help="the tasks' split (never test)"
     )
     parser.add_argument("--budget", type=int, default=50)
+    parser.add_argument(
+        "--heavy-tail",
+        type=float,
+        default=0.0,
+        metavar="K",
+        help="tell every method the scores through the loss -expm1(K * regret) (rl_hpo.tasks.heavy_tail), "
+        "regret measured on the tasks' own scale (default 0: the scores as they are)",
+    )
+    parser.add_argument(
+        "--references",
+        default="",
+        help=f"comma-separated methods run once beside the variants, of {', '.join(REFERENCES)}; each variant "
+        "is paired with them as with the first variant",
+    )
     parser.add_argument("--out", help="write every curve as JSON here")
     args = parser.parse_args(argv)
     methods = [m.strip() for m in args.methods.split(",")]
     if not set(methods) <= {"ei", "ei_sampled", "ppo"}:
         parser.error(f"--methods takes ei, ei_sampled and ppo; got {args.methods!r}.")
     variants = {text: parse_variant(text) for text in args.variant}
+    references = [m.strip() for m in args.references.split(",") if m.strip()]
+    if not set(references) <= set(REFERENCES):
+        parser.error(f"--references takes {', '.join(REFERENCES)}; got {args.references!r}.")
 
     policy = load_policy(args.policy)
     tasks = TrainConfig(suites=tuple(args.suites.split(",")), eval_split=args.split).validation_tasks(args.max_tasks)
@@ -209,21 +243,36 @@ def main(argv: list[str] | None = None) -> None:
         "behind_random": {},
         "against_first": {},
         "task_means": {},
+        "against_references": {},
     }
     for suite, suite_tasks in tasks.items():
         start = time.perf_counter()
-        random_curves = run_curves(make_factory("random", {}, policy), suite_tasks, seeds, args.budget)
+        random_curves = run_curves(make_factory("random", {}, policy), suite_tasks, seeds, args.budget, args.heavy_tail)
         random_curve = random_curves.mean(axis=(0, 1))
         table["curves"][suite] = {"random": random_curve.tolist()}
         table["behind_random"][suite] = {}
         table["against_first"][suite] = {}
         table["task_means"][suite] = {}
+        table["against_references"][suite] = {}
         at = " / ".join(f"{random_curve[b - 1]:.4f}" for b in reported)
         print(f"{suite} ({len(suite_tasks)} tasks) random: {at}", flush=True)
+        reference_curves = {}
+        for reference in references:
+            curves = run_curves(make_factory(reference, {}, policy), suite_tasks, seeds, args.budget, args.heavy_tail)
+            reference_curves[reference] = curves
+            curve = curves.mean(axis=(0, 1))
+            table["curves"][suite][reference] = curve.tolist()
+            table["task_means"][suite][reference] = {
+                str(b): curves[:, :, b - 1].mean(axis=1).tolist() for b in reported
+            }
+            at = " / ".join(f"{curve[b - 1]:.4f}" for b in reported)
+            print(f"{suite} {reference}: {at}  ({time.perf_counter() - start:.0f} s)", flush=True)
         for method in methods:
             first_text, first_curves = None, None
             for text, variant in variants.items():
-                curves = run_curves(make_factory(method, variant, policy), suite_tasks, seeds, args.budget)
+                curves = run_curves(
+                    make_factory(method, variant, policy), suite_tasks, seeds, args.budget, args.heavy_tail
+                )
                 curve = curves.mean(axis=(0, 1))
                 behind = behind_random(curves, random_curves)
                 table["curves"][suite][f"{method} {text}"] = curve.tolist()
@@ -238,6 +287,10 @@ def main(argv: list[str] | None = None) -> None:
                     + f"  {describe(behind)}  ({time.perf_counter() - start:.0f} s)",
                     flush=True,
                 )
+                for reference, reference_curve in reference_curves.items():
+                    paired = against_first(curves, reference_curve, reported)
+                    table["against_references"][suite][f"{method} {text} | {reference}"] = paired
+                    print(f"    {describe_pairing(paired, reference)}", flush=True)
                 if first_curves is None:
                     first_text, first_curves = text, curves
                 else:

@@ -723,6 +723,28 @@ def test_compare_search_settings_prints_and_writes_each_variant(tmp_path: Path) 
     assert set(behind) == set(curves) - {"random"} and all(isinstance(b["budgets"], list) for b in behind.values())
 
 
+def test_compare_search_settings_runs_references_and_heavy_tails(tmp_path: Path) -> None:
+    def table(*extra: str) -> dict:
+        out = tmp_path / f"{len(extra)}.json"
+        args = ["--variant", "warp=none", "--variant", "warp=outliers", "--methods", "ei", "--split", "train",
+                "--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "2", "--budget", "12"]  # fmt: skip
+        stdout = _run("scripts/compare_search_settings.py", *args, *extra, "--out", str(out))
+        assert "synthetic/mixed ei warp=outliers:" in stdout
+        return json.loads(out.read_text())
+
+    plain = table()
+    heavy = table("--heavy-tail", "10", "--references", "tpe")
+    curves = heavy["curves"]["synthetic/mixed"]
+    assert set(curves) == {"random", "tpe", "ei warp=none", "ei warp=outliers"}
+    assert set(heavy["against_references"]["synthetic/mixed"]) == {"ei warp=none | tpe", "ei warp=outliers | tpe"}
+    # Random search only ranks what it is told: the same curve on the task's own scale with or without a heavy
+    # tail (regret measured on that scale either way); the GP sees the tail, so its runs differ.
+    np.testing.assert_allclose(curves["random"], plain["curves"]["synthetic/mixed"]["random"])
+    assert curves["ei warp=none"] != plain["curves"]["synthetic/mixed"]["ei warp=none"]
+    with pytest.raises(AssertionError, match="--references takes"):
+        _run("scripts/compare_search_settings.py", "--variant", "warp=none", "--references", "cmaes")
+
+
 def test_compare_search_settings_runs_on_train_tasks_but_never_on_test(tmp_path: Path) -> None:
     out = tmp_path / "table.json"
     args = ["--variant", "n_initial=3", "--methods", "ei", "--suites", "synthetic/mixed", "--seeds", "1",
