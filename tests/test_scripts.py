@@ -618,6 +618,19 @@ def test_a_search_setting_study_script_pairs_each_variant_with_the_default(
         assert set(paired) == variants
 
 
+def test_the_heavy_tail_study_writes_both_splits_a_decision_and_its_tables(tmp_path: Path) -> None:
+    args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "2", "--budget", "50", "--methods", "ei"]
+    stdout = _run("benchmarks/heavy_tails/run.sh", *args, env={"OUT": str(tmp_path)})
+    assert "ei warp=outliers against warp=none over 4 tasks" in stdout  # two tasks on each split, pooled
+    runs = [tmp_path / f"heavy_tail_{split}.json" for split in ("validation", "train")]
+    for run in runs:
+        table = json.loads(run.read_text())
+        assert table["command"]["heavy_tail"] == 10.0 and "tpe" in table["curves"]["synthetic/mixed"]
+        assert set(table["against_first"]["synthetic/mixed"]) == {"ei warp=outliers", "ei warp=half-rank"}
+    summary = _run("benchmarks/heavy_tails/summarize.py", *map(str, runs))
+    assert "| synthetic/mixed, validation |" in summary and "ei warp=half-rank against tpe over 4 tasks" in summary
+
+
 def test_the_initial_design_study_script_writes_its_table(tmp_path: Path) -> None:
     args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "1", "--budget", "12", "--methods", "ei"]
     stdout = _run("benchmarks/search_settings/initial_design.sh", *args, env={"OUT": str(tmp_path)})
