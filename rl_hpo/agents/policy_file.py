@@ -157,12 +157,20 @@ class Policy:
     @property
     def search_settings(self) -> Any:
         """The ``SearchSettings`` a candidate policy runs with (its candidate pool and shortlist). A file
-        that does not name an edge rule, a polishing count, or a rule for repeats, integers or discrete
-        coordinates predates the choice and was made with reflected moves, without polishing, with repeats
-        allowed, with integers as they are and with polishing keeping discrete coordinates."""
+        that does not name an edge rule, a polishing count, a rule for repeats, integers or discrete
+        coordinates, or an output warp predates the choice and was made with reflected moves, without
+        polishing, with repeats allowed, with integers as they are, with polishing keeping discrete coordinates
+        and with the GP's scores as they are."""
         from rl_hpo.acquisition.search import SearchSettings
 
-        legacy = {"edges": "reflect", "n_polish": 0, "repeats": "allow", "integers": "as-is", "discrete": "keep"}
+        legacy = {
+            "edges": "reflect",
+            "n_polish": 0,
+            "repeats": "allow",
+            "integers": "as-is",
+            "discrete": "keep",
+            "warp": "none",
+        }
         return SearchSettings(**{**legacy, **self.metadata.get("search", {})})
 
     @property

@@ -106,25 +106,27 @@ def test_an_untrained_policy_that_samples_tunes_exactly_as_sampled_expected_impr
 def test_search_settings_other_than_the_recorded_ones_can_be_given():
     space = MIXED
     recorded = CandidatePolicyOptimizer(space, seed=0, policy=_shared_policy())
-    assert recorded.search_.settings == SMALL and recorded.search_.gp.warp == "none"
+    assert recorded.search_.settings == SMALL and recorded.search_.gp.warp == "outliers"
     other = SearchSettings(n_candidates=16, n_uniform=32, n_local=32, n_refine=8, warp="copula", edges="reflect")
     given = make_optimizer("ppo", space, seed=0, policy=_shared_policy(), settings=other)
     assert given.search_.settings == other and given.search_.gp.warp == "copula"
 
 
 def test_a_policy_file_that_names_no_edge_rule_or_polishing_reflects_and_does_not_polish(tmp_path):
+    # nor a warp: the GP sees the scores as they are
     folder = _policy(tmp_path)
     meta = json.loads((folder / "policy.json").read_text())
     meta["search"]["n_polish"] = 3
     (folder / "policy.json").write_text(json.dumps(meta))
     assert load_policy(folder).search_settings.n_polish == 3
-    for key in ("edges", "n_polish", "repeats", "integers", "discrete"):
+    for key in ("edges", "n_polish", "repeats", "integers", "discrete", "warp"):
         meta["search"].pop(key, None)
     (folder / "policy.json").write_text(json.dumps(meta))
     settings = load_policy(folder).search_settings
     assert settings.edges == "reflect" and settings.n_polish == 0
     assert settings.repeats == "allow" and settings.integers == "as-is" and settings.discrete == "keep"
-    assert (SMALL.edges, SMALL.repeats, SMALL.integers) == ("clip", "avoid", "snap")
+    assert settings.warp == "none"
+    assert (SMALL.edges, SMALL.repeats, SMALL.integers, SMALL.warp) == ("clip", "avoid", "snap", "outliers")
 
 
 def test_feature_names_that_differ_are_refused(tmp_path):
