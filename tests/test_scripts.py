@@ -515,6 +515,7 @@ def test_a_setting_s_confirmation_runs_both_splits_on_its_own_seeds_and_decides(
     [
         ("benchmarks/search_settings/repeats_confirm.sh", 300, "repeats=allow", "repeats=avoid"),
         ("benchmarks/search_settings/integers_confirm.sh", 400, "integers=as-is", "integers=snap"),
+        ("benchmarks/search_settings/outliers_confirm.sh", 900, "warp=none", "warp=outliers"),
     ],
 )
 def test_a_defect_s_confirmation_decides_by_the_no_worse_rule_on_its_own_seeds(
