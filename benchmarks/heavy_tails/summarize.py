@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     runs = [json.loads(Path(f).read_text()) for f in files]
     pooled = _pooled()
     budgets = [b for b in BUDGETS if b <= min(run["command"]["budget"] for run in runs)]
-    rows = [k for k in runs[0]["curves"][next(iter(runs[0]["curves"]))]]
+    rows = list(next(iter(runs[0]["curves"].values())))
     print("| suite, split | " + " | ".join(rows) + " |")
     print("|---" * (len(rows) + 1) + "|")
     for run in runs:
