@@ -26,13 +26,15 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize
-from scipy.linalg import cho_solve, lapack
+from scipy.linalg import lapack
+from scipy.special import ndtr, ndtri
 
 __all__ = [
     "GaussianProcess",
     "MixedEncoding",
     "expected_improvement",
     "log_expected_improvement",
+    "log_expected_improvement_terms",
     "negative_log_posterior",
     "squared_distances",
 ]
@@ -99,8 +101,16 @@ def squared_distances(
 ) -> np.ndarray:
     """Squared distances between points a and b (numeric rows, categorical index rows), each parameter
     divided by its lengthscale; a differing category counts 1. Shape (len(a), len(b))."""
-    sa, sb = an / ls_num, bn / ls_num
-    d2 = (sa * sa).sum(1)[:, None] + (sb * sb).sum(1)[None, :] - 2.0 * sa @ sb.T
+    sb = bn / ls_num
+    return _scaled_squared_distances(an / ls_num, ac, sb, (sb * sb).sum(1), bc, ls_cat)
+
+
+def _scaled_squared_distances(
+    sa: np.ndarray, ac: np.ndarray, sb: np.ndarray, sb_norms: np.ndarray, bc: np.ndarray, ls_cat: np.ndarray | float
+) -> np.ndarray:
+    """``squared_distances`` from numeric rows already divided by their lengthscales, b's with their squared
+    norms (which a GP keeps for the points it conditions on)."""
+    d2 = (sa * sa).sum(1)[:, None] + sb_norms[None, :] - 2.0 * sa @ sb.T
     if ac.shape[1]:
         d2 = d2 + ((ac[:, None, :] != bc[None, :, :]) / np.square(ls_cat)).sum(-1)
     return np.maximum(d2, 0.0)
@@ -140,6 +150,10 @@ class GaussianProcess:
         self.theta = np.concatenate([np.full(p, self._prior_mu - self._prior_var), [0.0, math.log(1e-3)]])
         self._xn = np.empty((0, encoding.numeric.size))
         self._xc = np.empty((0, encoding.categorical.size), dtype=int)
+        self._kernel = self._parts()
+        self._scaled_xn = self._xn
+        self._scaled_norms = np.empty(0)
+        self._inv_ls2 = 1.0 / np.square(self._kernel[0])
         self._alpha = np.empty(0)
         self._chol = np.empty((0, 0))
         self.y_mean = 0.0
@@ -153,13 +167,16 @@ class GaussianProcess:
         return np.exp(self.theta[:-2])
 
     def _parts(self) -> tuple[np.ndarray, np.ndarray, float, float]:
+        """``theta`` as (numeric lengthscales, categorical lengthscales, signal variance, noise variance)."""
         ls = np.exp(self.theta[:-2])
         n_num = self.encoding.numeric.size
         return ls[:n_num], ls[n_num:], float(np.exp(self.theta[-2])), float(np.exp(self.theta[-1]))
 
-    def _sqdist(self, an: np.ndarray, ac: np.ndarray, bn: np.ndarray, bc: np.ndarray) -> np.ndarray:
-        ls_num, ls_cat, _, _ = self._parts()
-        return squared_distances(an, ac, bn, bc, ls_num, ls_cat)
+    def _sqdist_to_conditioned(self, xn: np.ndarray, xc: np.ndarray) -> np.ndarray:
+        """Squared scaled distances from points to the conditioned ones (``squared_distances``, with the
+        conditioned points' scaled rows and norms kept from ``fit``: the posterior's hot path)."""
+        ls_num, ls_cat, _, _ = self._kernel
+        return _scaled_squared_distances(xn / ls_num, xc, self._scaled_xn, self._scaled_norms, self._xc, ls_cat)
 
     # -- fitting ----------------------------------------------------------------------------------
     def fit(self, xn: np.ndarray, xc: np.ndarray, y: np.ndarray, *, refit: bool = True) -> None:
@@ -184,18 +201,18 @@ class GaussianProcess:
         if refit and y.size >= 2:
             fit_rows = _keep(z, self.max_fit_points) if y.size > self.max_fit_points else slice(None)
             self._optimize(xn[fit_rows], xc[fit_rows], z[fit_rows])
+        # The kernel's parts and the conditioned points' scaled rows, fixed until the next fit.
+        self._kernel = ls_num, _, signal, noise = self._parts()
         self._xn, self._xc = xn, xc
+        self._scaled_xn = xn / ls_num
+        self._scaled_norms = (self._scaled_xn * self._scaled_xn).sum(1)
+        self._inv_ls2 = 1.0 / np.square(ls_num)
         self.n = int(y.size)
         self.y_best = float(z.max()) if z.size else 0.0
-        k = self._gram(xn, xc)
-        self._chol = _cholesky(k)
-        self._alpha = cho_solve((self._chol, True), z, check_finite=False)
-
-    def _gram(self, xn: np.ndarray, xc: np.ndarray) -> np.ndarray:
-        _, _, signal, noise = self._parts()
-        k = signal * _matern52(np.sqrt(self._sqdist(xn, xc, xn, xc)))
+        k = signal * _matern52(np.sqrt(self._sqdist_to_conditioned(xn, xc)))
         k[np.diag_indices_from(k)] += noise + 1e-8
-        return k
+        self._chol = _cholesky(k)
+        self._alpha = _cho_solve(self._chol, z)
 
     def _optimize(self, xn: np.ndarray, xc: np.ndarray, z: np.ndarray) -> None:
         n, n_num = z.size, xn.shape[1]
@@ -223,7 +240,7 @@ class GaussianProcess:
     # -- prediction -------------------------------------------------------------------------------
     def predict(self, xn: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and standard deviation (of the latent function) in standardized-score units."""
-        _, _, signal, _ = self._parts()
+        signal = self._kernel[2]
         if self.n == 0:
             m = xn.shape[0]
             return np.zeros(m), np.full(m, math.sqrt(signal))
@@ -232,7 +249,7 @@ class GaussianProcess:
         step = max(8, _BLOCK // self.n)
         for start in range(0, m, step):
             block = slice(start, start + step)
-            ks = signal * _matern52(np.sqrt(self._sqdist(xn[block], xc[block], self._xn, self._xc)))
+            ks = signal * _matern52(np.sqrt(self._sqdist_to_conditioned(xn[block], xc[block])))
             mean[block] = ks @ self._alpha
             # L v = ks^T by LAPACK's trtrs on the transposed factor (Fortran order, so nothing is copied).
             v = lapack.dtrtrs(self._chol.T, ks.T, lower=0, trans=1)[0]
@@ -242,18 +259,17 @@ class GaussianProcess:
     def predict_gradient(self, xn: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``predict`` and its gradient by the numeric inputs: ``(mean, std, d mean / d xn, d std / d xn)``,
         the gradients of shape ``xn.shape``. Needs at least one conditioned point."""
-        ls_num, _, signal, _ = self._parts()
-        d2 = self._sqdist(xn, xc, self._xn, self._xc)
-        r = np.sqrt(d2)
-        e = np.exp(-_SQRT5 * r)
-        ks = signal * (1.0 + _SQRT5 * r + 5.0 / 3.0 * d2) * e
+        signal = self._kernel[2]
+        d2 = self._sqdist_to_conditioned(xn, xc)
+        sr = _SQRT5 * np.sqrt(d2)
+        e = np.exp(-sr)
+        ks = signal * (1.0 + sr + 5.0 / 3.0 * d2) * e
         # d ks[s, i] / d xn[s, p] = slope[s, i] * (xn[s, p] - X[i, p]) / lengthscale_p^2 (Matérn-5/2 is smooth
         # at r = 0), so a weighted sum over i of those is (sum_i c_i) xn[s] - c @ X, without an (s, n, p) array.
-        slope = -signal * (5.0 / 3.0) * (1.0 + _SQRT5 * r) * e
-        inv_ls2 = 1.0 / np.square(ls_num)
+        slope = -signal * (5.0 / 3.0) * (1.0 + sr) * e
 
         def weighted_dks(c: np.ndarray) -> np.ndarray:
-            return (c.sum(1)[:, None] * xn - c @ self._xn) * inv_ls2
+            return (c.sum(1)[:, None] * xn - c @ self._xn) * self._inv_ls2
 
         # (K^-1 ks^T)^T by LAPACK's potrs on the Cholesky factor (its transpose is the upper factor, in Fortran
         # order, so nothing is copied). Polishing calls this about eight times per fit on three points: at 50
@@ -289,9 +305,9 @@ def negative_log_posterior(
         chol = np.linalg.cholesky(k)
     except np.linalg.LinAlgError:
         return 1e10, np.zeros_like(theta)
-    alpha = cho_solve((chol, True), z, check_finite=False)
+    alpha = _cho_solve(chol, z)
     nll = 0.5 * z @ alpha + np.log(np.diag(chol)).sum() + 0.5 * n * math.log(2 * math.pi)
-    k_inv = cho_solve((chol, True), eye, check_finite=False)
+    k_inv = _cho_solve(chol, eye)
     w = np.outer(alpha, alpha) - k_inv  # twice the derivative of the log likelihood by K
     common = signal * (5.0 / 3.0) * (1.0 + _SQRT5 * r) * e  # dK/dlog(lengthscale_p) = common * diff_p / ls_p^2
     grad_ls = -0.5 * np.einsum("ij,pij->p", w * common, diff) / ls2
@@ -314,8 +330,6 @@ def warp_scores(z: np.ndarray, warp: str) -> np.ndarray:
     if warp == "none" or z.size < 3 or np.ptp(z) < 1e-12:
         return z
     if warp == "copula":
-        from scipy.special import ndtri
-
         ranks = np.argsort(np.argsort(z, kind="stable"), kind="stable")
         w = ndtri((ranks + 0.5) / z.size)
     elif warp == "half-rank":
@@ -338,8 +352,6 @@ def _half_rank(z: np.ndarray) -> np.ndarray:
     median, so it no longer squeezes the good half into a sliver of the standardized range, while the good
     half keeps the differences between its scores that expected improvement weighs (which the copula warp
     discards). Written here because Vizier's is part of its JAX designer."""
-    from scipy.special import ndtri
-
     median = float(np.median(z))
     unique = np.unique(z)
     good = unique[unique >= median]
@@ -370,7 +382,7 @@ def _tame_outliers(z: np.ndarray) -> np.ndarray:
     (best - median)``; where Vizier then sets every outlier to one value below the rest, this keeps their
     order, mapping a distance ``d`` below that threshold to ``reach * log1p(d / reach)`` with ``reach = best -
     median``. Scores that spread evenly (accuracies, AUCs) have no outliers, and the map leaves them alone."""
-    median = float(np.median(z))
+    median = _median(z)
     reach = float(z.max()) - median
     threshold = median - OUTLIER_REACH * reach
     far = z < threshold
@@ -381,6 +393,14 @@ def _tame_outliers(z: np.ndarray) -> np.ndarray:
     return w
 
 
+def _median(z: np.ndarray) -> float:
+    """``np.median`` of a 1-d array of finite numbers, the same number, without its overhead (half of what the
+    outliers warp cost a decision): the two middle values of one partition, averaged as ``np.median`` does."""
+    middle = ((z.size - 1) // 2, z.size // 2)
+    low, high = np.partition(z, middle)[list(middle)]
+    return float((low + high) / 2.0)
+
+
 def _keep(y: np.ndarray, m: int) -> np.ndarray:
     """Indices of at most ``m`` points: the best half of ``m`` and the most recent others, in order."""
     best = np.argsort(-y, kind="stable")[: m // 2]
@@ -388,6 +408,15 @@ def _keep(y: np.ndarray, m: int) -> np.ndarray:
     others[best] = False
     rest = np.flatnonzero(others)[-(m - best.size) :]
     return np.sort(np.concatenate([best, rest]))
+
+
+def _cho_solve(chol: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``K^-1 b`` from the lower Cholesky factor of ``K``: the LAPACK call of ``scipy.linalg.cho_solve(..., check_finite
+    =False)``, the same numbers, without its checks (a third of a decision's GP fit at 50 points)."""
+    x, info = lapack.dpotrs(chol, b, lower=1)
+    if info != 0:
+        raise ValueError(f"illegal value in argument {-info} of LAPACK's potrs")
+    return x
 
 
 def _cholesky(k: np.ndarray) -> np.ndarray:
@@ -403,27 +432,33 @@ def _cholesky(k: np.ndarray) -> np.ndarray:
 
 def expected_improvement(mean: np.ndarray, std: np.ndarray, best: float) -> np.ndarray:
     """EI of maximization: ``E[max(f - best, 0)]`` under ``N(mean, std^2)``."""
-    from scipy.special import ndtr
-
     z = (mean - best) / std
     return std * (z * ndtr(z) + np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi))
 
 
 def log_expected_improvement(mean: np.ndarray, std: np.ndarray, best: float) -> np.ndarray:
     """``log EI``, accurate far into the tail where EI itself underflows (Ament et al., NeurIPS 2023)."""
-    from scipy.special import ndtr
+    return log_expected_improvement_terms(mean, std, best)[0]
+
+
+def log_expected_improvement_terms(
+    mean: np.ndarray, std: np.ndarray, best: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(log EI, z, log std)`` with ``z = (mean - best) / std``: the terms that the gradient of log EI reuses
+    (``rl_hpo.acquisition.polish``)."""
 
     def log_h(z: np.ndarray) -> np.ndarray:  # log(z Phi(z) + phi(z)), directly
         return np.log(z * ndtr(z) + np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi))
 
     z = (mean - best) / std
+    log_std = np.log(std)
     hi = z > -5.0  # z Phi(z) + phi(z) >= 5e-8 there: computed directly
     if hi.all():  # the common case, without masked copies (polishing calls this on a few points at a time)
-        return log_h(z) + np.log(std)
+        return log_h(z) + log_std, z, log_std
     out = np.empty_like(z)
     out[hi] = log_h(z[hi])
     # Below: z Phi(z) + phi(z) = phi(z) (1 - t R(t)) with t = -z and Mills ratio R(t) ~ 1/t - 1/t^3 + 3/t^5 - ...
     t = -z[~hi]
     log_phi = -0.5 * t * t - 0.5 * math.log(2 * math.pi)
     out[~hi] = log_phi + np.log(1.0 / t**2 - 3.0 / t**4 + 15.0 / t**6)
-    return out + np.log(std)
+    return out + log_std, z, log_std

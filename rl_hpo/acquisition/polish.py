@@ -23,7 +23,7 @@ import numpy as np
 from scipy import optimize
 from scipy.special import log_ndtr
 
-from rl_hpo.acquisition.gp import GaussianProcess, log_expected_improvement
+from rl_hpo.acquisition.gp import GaussianProcess, log_expected_improvement, log_expected_improvement_terms
 from rl_hpo.space import Categorical, Int, SearchSpace
 
 __all__ = ["DiscreteLevels", "discrete_search", "log_expected_improvement_gradient", "polish"]
@@ -44,11 +44,10 @@ def log_expected_improvement_gradient(
 def _log_ei_and_gradient(
     mean: np.ndarray, std: np.ndarray, d_mean: np.ndarray, d_std: np.ndarray, best: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    log_ei = log_expected_improvement(mean, std, best)
-    z = (mean - best) / std
+    log_ei, z, log_std = log_expected_improvement_terms(mean, std, best)
     # EI = std * h(z) with h(z) = z Phi(z) + phi(z) and h'(z) = Phi(z), so
     # d log EI = d std / std + Phi(z) / h(z) * dz, with dz = (d mean - z d std) / std; Phi / h in logs.
-    phi_over_h = np.exp(log_ndtr(z) - (log_ei - np.log(std)))
+    phi_over_h = np.exp(log_ndtr(z) - (log_ei - log_std))
     dz = (d_mean - z[:, None] * d_std) / std[:, None]
     return log_ei, d_std / std[:, None] + phi_over_h[:, None] * dz
 

@@ -447,7 +447,10 @@ class CandidateSearch:
         if pending is not None and len(pending):
             taken = taken | set(self._configurations(np.asarray(pending, dtype=float).reshape(-1, self.space.dim)))
         keys = self._configurations(u) if taken else []
-        new = np.fromiter((key not in taken for key in keys), bool, len(keys)) if taken else np.ones(len(u), bool)
+        if taken.isdisjoint(keys):  # the common case, tested in C
+            new = np.ones(len(u), bool)
+        else:
+            new = np.fromiter((key not in taken for key in keys), bool, len(keys))
         if not avoid:
             return np.flatnonzero(new) if k <= new.sum() < new.size else None
         if new.all() and len(u) >= k:

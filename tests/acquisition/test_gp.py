@@ -2,6 +2,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy.linalg import cho_solve
 from scipy.optimize import approx_fprime
 from scipy.special import ndtri
 
@@ -10,10 +11,13 @@ from rl_hpo.acquisition.gp import (
     WARPS,
     GaussianProcess,
     MixedEncoding,
+    _cho_solve,
     _half_rank,
+    _median,
     _tame_outliers,
     expected_improvement,
     log_expected_improvement,
+    log_expected_improvement_terms,
     negative_log_posterior,
     squared_distances,
     warp_scores,
@@ -147,3 +151,51 @@ def test_tame_outliers_moves_only_scores_far_below_the_median():
     assert w[-1] > threshold - 10.0 * reach  # 5000 below the median, now 8 reaches below the threshold
     spread_evenly = np.random.default_rng(0).uniform(size=50)
     assert np.array_equal(_tame_outliers(spread_evenly), spread_evenly)
+
+
+def test_median_is_numpys_median_bit_for_bit():
+    """The outliers warp's median is ``np.median``'s number exactly (decisions must not move), for odd and
+    even sizes, ties and magnitudes far apart."""
+    rng = np.random.default_rng(0)
+    for n in range(1, 80):
+        for scale in (1e-12, 1.0, 1e12):
+            z = rng.standard_normal(n) * scale
+            assert _median(z) == float(np.median(z))
+            ties = np.round(z / scale, 1) * scale
+            assert _median(ties) == float(np.median(ties))
+
+
+def test_cho_solve_is_scipys_bit_for_bit():
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((30, 30))
+    chol = np.linalg.cholesky(a @ a.T + 30 * np.eye(30))
+    for b in (rng.standard_normal(30), rng.standard_normal((30, 4)), np.eye(30)):
+        np.testing.assert_array_equal(_cho_solve(chol, b), cho_solve((chol, True), b, check_finite=False))
+
+
+def test_log_ei_terms_are_log_ei_with_its_z_and_log_std():
+    mean = np.array([-30.0, -2.0, 0.0, 0.5, 3.0])
+    std = np.array([1.0, 0.5, 1e-3, 2.0, 0.1])
+    log_ei, z, log_std = log_expected_improvement_terms(mean, std, 0.2)
+    np.testing.assert_array_equal(log_ei, log_expected_improvement(mean, std, 0.2))
+    np.testing.assert_array_equal(z, (mean - 0.2) / std)
+    np.testing.assert_array_equal(log_std, np.log(std))
+
+
+def test_predictions_use_the_kernel_of_the_latest_fit():
+    """The posterior keeps the kernel it was fitted with: ``predict`` and ``predict_gradient`` agree with each
+    other and with a refit=False fit on the same points."""
+    space = SearchSpace({"a": Float(0, 1), "b": Int(1, 9), "c": Categorical(["x", "y"])})
+    enc = MixedEncoding.of(space)
+    rng = np.random.default_rng(4)
+    xn, xc = enc.rows(rng.random((40, 3)))
+    y = np.cos(4 * xn[:, 0]) + xn[:, 1] - 0.5 * xc[:, 0]
+    gp = GaussianProcess(enc)
+    gp.fit(xn, xc, y)
+    qn, qc = enc.rows(rng.random((7, 3)))
+    mean, std = gp.predict(qn, qc)
+    g_mean, g_std, _, _ = gp.predict_gradient(qn, qc)
+    np.testing.assert_allclose(g_mean, mean, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(g_std, std, rtol=1e-6)  # two solves of a small variance: round-off apart
+    gp.fit(xn, xc, y, refit=False)
+    np.testing.assert_array_equal(gp.predict(qn, qc)[0], mean)
