@@ -26,11 +26,16 @@ NEEDS_YAHPO = pytest.mark.skipif(
 
 
 def _run(
-    script: str, *args: str, timeout: int = 600, env: dict[str, str] | None = None, unset: tuple[str, ...] = ()
+    script: str,
+    *args: str,
+    timeout: int = 600,
+    env: dict[str, str] | None = None,
+    unset: tuple[str, ...] = (),
+    status: int = 0,
 ) -> str:
     """Run a Python or shell script of the repository from its root, as a user with the environment active
     would (this interpreter's environment first on PATH: shell scripts call ``python`` and ``rl-hpo``), with
-    ``env`` added and the variables ``unset`` removed."""
+    ``env`` added and the variables ``unset`` removed; it must exit with ``status``."""
     env = {
         **{k: v for k, v in os.environ.items() if k not in unset},
         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
@@ -41,7 +46,7 @@ def _run(
     done = subprocess.run(
         [*command, str(ROOT / script), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )
-    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.returncode == status, done.stderr[-3000:]
     return done.stdout
 
 
@@ -882,3 +887,19 @@ def test_early_phase_study_reports_expected_gains_and_curves(tmp_path: Path) -> 
         assert 0.0 <= r["regret_random_expected"] <= 1.0
     # Random search's expected curve never rises.
     assert rows[0]["regret_random_expected"] >= rows[1]["regret_random_expected"] >= rows[2]["regret_random_expected"]
+
+
+def test_same_decisions_finds_identical_runs_the_same_and_names_the_first_difference(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    where = ["--tasks", "synthetic/branin/0@12", "--methods", "ei", "--seeds", "1"]
+    _run("benchmarks/same_decisions.py", *where, "--out", str(first))
+    out = _run("benchmarks/same_decisions.py", *where, "--out", str(second), "--compare", str(first))
+    assert "the same decisions" in out
+    runs = json.loads(first.read_text())
+    runs["synthetic/branin/0|ei|0"][11]["score"] += 1e-12  # the last digit of the last trial
+    first.write_text(json.dumps(runs))
+    out = _run("benchmarks/same_decisions.py", *where, "--out", str(second), "--compare", str(first), status=1)
+    assert "NOT the same decisions: synthetic/branin/0|ei|0: trial 11 differs" in out
+    (parse_task,) = _import_from("benchmarks/same_decisions.py", "parse_task")
+    assert parse_task("heavy:yahpo/lcbench/3945@30") == ("heavy:yahpo/lcbench/3945", 30)
+    assert parse_task("synthetic/branin/0") == ("synthetic/branin/0", 100)
