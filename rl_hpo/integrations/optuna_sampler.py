@@ -78,6 +78,10 @@ class RLSampler(BaseSampler):
             the inferred space, multi-objective studies (default: ``optuna.samplers.RandomSampler(seed)``).
         horizon: the number of trials the policy plans for (default: the policy's training budget, 50).
         warn_independent_sampling: warn (once per parameter) when a parameter is left to the independent sampler.
+
+    Raises:
+        PolicyFileError: if ``policy`` is a folder without a readable policy (when the sampler is made, before
+            any trial runs).
     """
 
     def __init__(
@@ -107,6 +111,8 @@ class RLSampler(BaseSampler):
         self._independent = independent_sampler or RandomSampler(seed=seed)
         self._warned: set[str] = set()
         self._policies: dict[str, Policy] = {}
+        if policy != "default":  # a missing or corrupt policy fails here, not after the start-up trials
+            self._policies[str(policy)] = load_policy(policy)
         self._lock = threading.Lock()
 
     # -- the Optuna sampler protocol ------------------------------------------------------------------

@@ -294,3 +294,16 @@ def test_a_condition_that_widens_during_the_study_is_followed() -> None:
 
     study = _run(_quick(), objective, n_trials=16)  # x first only under "a", later also under "b"
     assert len(study.trials) == 16 and all(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
+
+
+def test_a_missing_or_corrupt_policy_fails_when_the_sampler_is_made(tmp_path: Path) -> None:
+    """Not after the start-up trials: an Optuna study may have spent hours on them."""
+    from rl_hpo.exceptions import PolicyFileError
+
+    with pytest.raises(PolicyFileError, match="No policy"):
+        RLSampler(policy=tmp_path / "missing")
+    corrupt = tmp_path / "corrupt"
+    corrupt.mkdir()
+    (corrupt / "policy.json").write_text("{not json")
+    with pytest.raises(PolicyFileError):
+        RLSampler(policy=corrupt)
