@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -144,6 +145,15 @@ class PolicyOptimizer(Optimizer):
             raise ValueError(
                 f"The search space has {space.dim} dimensions but the policy handles at most max_dim="
                 f"{layout.max_dim}; train a policy with --max-dim {space.dim} or more, or use another method."
+            )
+        if policy_.specialty is not None and policy_.specialty != space.fingerprint():
+            example = policy_.metadata["specialty"].get("example_task", "another space")
+            warnings.warn(
+                f"The policy at {policy_.path} is a specialist, trained on one search space only (that of "
+                f"{example}), and this search space is another. It was not made for it: policy='default' "
+                "(the CLI's default) tunes any space with the policy the package ships for it.",
+                UserWarning,
+                stacklevel=3,
             )
         self.policy_ = policy_
         self.mapping_ = policy_.mapping

@@ -208,6 +208,8 @@ def test_the_default_is_a_shipped_specialist_of_the_very_space(tmp_path: Path, m
     assert PolicyOptimizer(task.space, seed=0).policy_.path == specialist
     assert PolicyOptimizer(other.space, seed=0).policy_.path == general
     assert PolicyOptimizer(task.space, seed=0, policy=str(general)).policy_.path == general
+    with pytest.warns(UserWarning, match=f"specialist, trained on one search space only \\(that of {task.name}"):
+        PolicyOptimizer(other.space, seed=0, policy=str(specialist))
 
 
 def test_a_malformed_specialty_is_refused(tmp_path: Path) -> None:
