@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -39,7 +40,8 @@ def tune(
         space: the search space (required for a function, taken from the task otherwise).
         budget: full-fidelity-equivalent evaluations.
         method: any name of ``rl_hpo.available_optimizers()``.
-        seed: seeds the method; the same seed gives the same trials.
+        seed: seeds the method; the same seed gives the same trials. None draws one, which the returned
+            ``History.seed`` records (as a journal does), so that any run can be repeated.
         direction: "maximize" (default) or "minimize" for a function objective.
         timeout: seconds per evaluation of a function objective; a trial past it is stopped and fails.
         journal: an SQLite file recording every finished trial (see ``rl_hpo.journal``).
@@ -96,6 +98,8 @@ def _run(
 ) -> History:
     """``tune``'s run once its arguments are checked: plain, or journaled and resumed."""
     if journal is None:
+        if seed is None:  # a run always has a seed, which its History records, so that it can be run again
+            seed = secrets.randbelow(2**31)
         optimizer = make_optimizer(method, task.space, seed=seed, fidelity=task.fidelity, **options)
         return optimizer.optimize(task, budget, progress=progress)
 

@@ -78,3 +78,10 @@ def test_progress_is_shown_by_default_only_on_a_terminal(
     monkeypatch.setattr(sys, "stderr", Stream())
     rl_hpo.tune(lambda c: -((c["x"] - 1) ** 2), {"x": rl_hpo.Float(-5.0, 5.0)}, budget=3, seed=0)
     assert bool(bars) is shown
+
+
+def test_a_run_without_a_seed_records_the_one_it_drew_and_repeats_with_it() -> None:
+    first = rl_hpo.tune("synthetic/branin/0", budget=12, method="tpe")
+    assert isinstance(first.seed, int)
+    again = rl_hpo.tune("synthetic/branin/0", budget=12, method="tpe", seed=first.seed)
+    assert [r["score"] for r in again.to_records()] == [r["score"] for r in first.to_records()]
