@@ -293,6 +293,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
                 {
                     "task": task.name,
                     "method": args.method,
+                    "run_as": history.method,
                     "seed": history.seed,  # a journaled run records the seed it drew
                     **({"policy": policy} if policy else {}),
                     "trials": history.n_trials,
@@ -305,7 +306,8 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         )
         return 0
     print(f"task:        {task.name}")
-    print(f"method:      {args.method} (seed {history.seed})")
+    run_as = f"run as {history.method}, " if history.method != args.method else ""  # ppo with a portfolio first
+    print(f"method:      {args.method} ({run_as}seed {history.seed})")
     if policy:
         print(f"policy:      {policy}")
     print(f"trials:      {history.n_trials} ({history.n_failed} failed)")

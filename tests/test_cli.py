@@ -201,6 +201,9 @@ def test_tune_with_portfolio_ppo_passes_the_policy_on(tmp_path, capsys: pytest.C
     # A policy folder that does not exist is one clear line, not a traceback.
     assert main([*argv[:-1], str(tmp_path / "missing"), "--budget", "20", "--quiet"]) != 0
     assert "No policy at" in capsys.readouterr().err
+    # ppo on a space with a shipped portfolio runs the portfolio first, and says so.
+    assert main(["tune", "--task", "yahpo/lcbench/167152", "--method", "ppo", "--budget", "3", "--quiet"]) == 0
+    assert "method:      ppo (run as portfolio_ppo, seed " in capsys.readouterr().out
 
 
 def test_rl_hpo_train_and_python_m_share_each_designs_parser(capsys: pytest.CaptureFixture[str]) -> None:
