@@ -1,9 +1,10 @@
 """Run a head-to-head benchmark from Python and read its summary (the benchmark reader's path).
 
-    python examples/head_to_head.py [--seeds 5] [--budget 30] [--out runs/example_bench]
+    python examples/head_to_head.py [--tasks 4] [--seeds 5] [--budget 30] [--out runs/example_bench]
 
-The same study as `rl-hpo bench --suite synthetic/mixed --split validation --methods ppo,tpe,random
---tasks 64,65,66,67 --budget 30 --seeds 5 --workers 2` (with the defaults above).
+``--tasks N`` takes the first N tasks of the split. With the defaults above, the same study as `rl-hpo bench
+--suite synthetic/mixed --split validation --methods ppo,tpe,random --tasks 64,65,66,67 --budget 30 --seeds 5
+--workers 2` (whose ``--tasks`` lists the instances).
 Re-running continues an interrupted study.
 """
 
