@@ -52,8 +52,9 @@ class Journal:
     Args:
         path: the SQLite file.
         run: what identifies the run (task, method, seed, space, direction); resuming checks it.
-        resume: continue the run recorded at ``path``. Without it, an existing journal is an error, so a
-            finished run is never overwritten by accident.
+        resume: continue the run recorded at ``path``; where there is no journal yet, a new run starts there,
+            with a warning (so one command both starts a run and resumes it, and a mistyped path is noticed).
+            Without it, an existing journal is an error, so a finished run is never overwritten by accident.
     """
 
     def __init__(self, path: str | os.PathLike[str], run: Mapping[str, Any], *, resume: bool = False) -> None:
@@ -64,6 +65,8 @@ class Journal:
                 f"The journal {str(self.path)!r} exists already; pass resume=True (--resume) to continue that run, "
                 "or choose another path."
             )
+        if resume and not exists:
+            warnings.warn(f"There is no journal at {str(self.path)!r} to resume: a new run starts there.", stacklevel=3)
         try:
             expected = {"format": json.dumps(_FORMAT), **{k: _dumps(v, sort_keys=True) for k, v in run.items()}}
         except TypeError as err:

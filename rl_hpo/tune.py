@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -116,6 +117,12 @@ def _run(
         optimizer = make_optimizer(method, task.space, seed=log.seed, fidelity=task.fidelity, **options)
         history = History.for_task(task, method=method, seed=log.seed)
         log.replay(optimizer, task, history)
+        if history.budget_used > budget + 1e-9:
+            warnings.warn(
+                f"The journal {str(journal)!r} holds a run past this budget ({history.budget_used:g} evaluations "
+                f"used, budget {budget:g}); it is returned whole.",
+                stacklevel=3,
+            )
         if history.budget_used >= budget - 1e-9:
             return history
         return optimizer.optimize(task, budget, history=history, callback=log.record, progress=progress)

@@ -68,11 +68,15 @@ def test_a_run_without_seed_records_the_seed_it_drew(tmp_path):
 def test_resume_on_a_new_journal_without_seed_starts_a_run_that_can_be_resumed(tmp_path):
     # the same command for the first start and after a crash: resume=True on a path that has no journal yet
     path = tmp_path / "run.db"
-    first = rl_hpo.tune(objective, SPACE, budget=3, journal=path, resume=True)
+    with pytest.warns(UserWarning, match="no journal at .* to resume: a new run starts there"):
+        first = rl_hpo.tune(objective, SPACE, budget=3, journal=path, resume=True)
     assert first.seed is not None
     resumed = rl_hpo.tune(objective, SPACE, budget=6, journal=path, resume=True)
     assert resumed.seed == first.seed
     assert [r.config for r in resumed.records[:3]] == [r.config for r in first.records]
+    with pytest.warns(UserWarning, match="holds a run past this budget"):
+        smaller = rl_hpo.tune(objective, SPACE, budget=2, journal=path, resume=True)
+    assert smaller.n_trials == 6
 
 
 def test_tuple_and_numpy_choices_and_a_numpy_seed_resume(tmp_path):
