@@ -91,7 +91,7 @@ def test_training_settings_are_refused_before_the_run(argv, message, capsys: pyt
     ("task", "message"),
     [
         ("nope/x/1", "Unknown task family 'nope'"),
-        ("branin", "'branin' is not a task name; write it as 'family/scenario/instance"),
+        ("branin", "'branin' is not a task name; write it as family/scenario/instance, e.g. 'synthetic/branin/0'."),
     ],
 )
 def test_bad_task_names_give_one_line(task, message):

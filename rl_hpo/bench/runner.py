@@ -280,7 +280,12 @@ def _resolve_tasks(settings: BenchSettings) -> list[str]:
     in_split = suite.task_names(settings.split)
     if not wanted:
         if not in_split:
-            raise ValueError(f"Split {settings.split!r} of suite {settings.suite!r} has no task.")
+            counts = {split: len(suite.task_names(split)) for split in ("train", "validation", "test")}
+            where = ", ".join(f"{split} {n}" for split, n in counts.items() if n)
+            raise ValueError(
+                f"Split {settings.split!r} of suite {settings.suite!r} has no task (tasks per split: {where}); "
+                "choose another --split."
+            )
         return in_split
     out = []
     for name in wanted:

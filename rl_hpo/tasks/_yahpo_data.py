@@ -459,6 +459,11 @@ def _load_scenario(root: str, scenario: str) -> Scenario:
     facts = scenario_facts()[scenario]
     folder = Path(root) / scenario
     if not folder.is_dir():
+        if (Path(root) / "config_space.json").is_file():  # a scenario folder given in place of the data folder
+            raise DataNotFoundError(
+                f"{root!r} is a YAHPO scenario folder; give its parent, the data folder that holds one folder per "
+                f"scenario ({scenario!r} among them)."
+            )
         raise DataNotFoundError(f"The YAHPO data folder {root!r} has no scenario folder {scenario!r}: {_HOW_TO_FIX}.")
     missing = _missing_files(folder, facts)
     if missing:

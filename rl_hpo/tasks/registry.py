@@ -82,12 +82,12 @@ def _family(name: str) -> ModuleType:
     return importlib.import_module(_FAMILIES[name])
 
 
-def _split_name(name: str, parts: int, what: str, example: str) -> list[str]:
+def _split_name(name: str, parts: int, what: str, form: str, example: str) -> list[str]:
     if not isinstance(name, str):
         raise TaskNotFoundError(f"A {what} name must be a string like {example!r}, got {name!r}.")
     pieces = name.strip("/").split("/")
     if len(pieces) != parts or not all(pieces):
-        raise TaskNotFoundError(f"{name!r} is not a {what} name; write it as {example!r}.")
+        raise TaskNotFoundError(f"{name!r} is not a {what} name; write it as {form}, e.g. {example!r}.")
     return pieces
 
 
@@ -97,13 +97,13 @@ def load_task(name: str, **options: Any) -> Task:
     Raises:
         TaskNotFoundError: for an unknown family, scenario or instance (the message lists the choices).
     """
-    family, scenario, instance = _split_name(name, 3, "task", "family/scenario/instance, e.g. synthetic/branin/0")
+    family, scenario, instance = _split_name(name, 3, "task", "family/scenario/instance", "synthetic/branin/0")
     return _family(family).make_task(scenario, instance, **options)
 
 
 def load_suite(name: str, **options: Any) -> Suite:
     """The suite named ``family/scenario``, e.g. ``"yahpo/lcbench"``."""
-    family, scenario = _split_name(name, 2, "suite", "family/scenario, e.g. yahpo/lcbench")
+    family, scenario = _split_name(name, 2, "suite", "family/scenario", "yahpo/lcbench")
     return _family(family).load_suite(scenario, **options)
 
 

@@ -524,3 +524,10 @@ def test_a_study_refuses_to_mix_commits_unless_asked(tmp_path: Path, monkeypatch
     checkout.update({"rev-parse": "d" * 40, "status": ""})  # a method added later runs at the commit it is added at
     grown = run_bench(BenchSettings(**{**settings.__dict__, "methods": ("random", "qmc", "grid")}), progress=False)
     assert json.loads(next(grown.cells_dir.glob("grid__*.json")).read_text())["git_commit"] == "d" * 40
+
+
+@pytest.mark.skipif(not os.environ.get("RL_HPO_YAHPO_DATA"), reason="needs the YAHPO data ($RL_HPO_YAHPO_DATA)")
+def test_a_split_without_tasks_names_the_splits_that_have_some(tmp_path: Path) -> None:
+    settings = _settings(tmp_path / "out", suite="yahpo/iaml_glmnet", tasks=(), split="test", task_options={})
+    with pytest.raises(ValueError, match=r"no task \(tasks per split: train 4\); choose another --split"):
+        run_bench(settings, progress=False)

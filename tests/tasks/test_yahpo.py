@@ -252,6 +252,8 @@ def test_incomplete_scenario_folder_names_the_missing_file(yahpo_data_dir: Path,
         make_task("lcbench", "167190", data_dir=tmp_path)
     with pytest.raises(DataNotFoundError, match="no scenario folder 'rbv2_xgboost'"):
         make_task("rbv2_xgboost", "6", data_dir=tmp_path)
+    with pytest.raises(DataNotFoundError, match="is a YAHPO scenario folder; give its parent"):
+        make_task("lcbench", "167190", data_dir=tmp_path / "lcbench")
     assert yahpo.suite_names(data_dir=tmp_path) == []
 
 
