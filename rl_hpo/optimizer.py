@@ -71,8 +71,9 @@ class Optimizer(ABC):
             )
         if self.multi_fidelity and fidelity is None:
             raise ValueError(
-                f"{self.name} is a multi-fidelity method and needs a task with a fidelity "
-                "(e.g. epochs or a train-set fraction); this task has none. Use a single-fidelity method such as tpe."
+                f"{self.name} is a multi-fidelity method and needs a fidelity (e.g. epochs or a train-set fraction): "
+                "a task that has one, or fidelity= (a Fidelity) for ask/tell. Use a single-fidelity method such as tpe "
+                "otherwise."
             )
         self.space = space
         self.seed = seed

@@ -289,7 +289,7 @@ def find_portfolio(space: SearchSpace) -> Path:
     listing = ", ".join(f"{name} ({doc.get('suite') or 'no suite'})" for name, doc in docs.items()) or "none"
     raise ValueError(
         f"No stored portfolio matches this search space (parameters {list(space.names)}); stored: {listing}. "
-        "Pass portfolio=<path to a portfolio JSON file> or a list of configurations, or build one from the "
+        "In Python, pass portfolio=<path to a portfolio JSON file> or a list of configurations; or build one from the "
         "meta-train tasks of your suite: python scripts/build_portfolios.py --suite FAMILY/SCENARIO --out "
         "FILE (or rl_hpo.baselines.portfolio_building.build_portfolio)."
     )

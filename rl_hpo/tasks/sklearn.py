@@ -130,7 +130,7 @@ def _check_fidelity_kind(pipeline: str, fidelity: Any) -> Fidelity:
     if fidelity == ITERATIONS.name and PIPELINES[pipeline].iterations is None:
         raise ValueError(
             f"Pipeline {pipeline!r} has no iteration count, so no 'iterations' fidelity; it suits "
-            f"{', '.join(iteration_pipelines())}. Use fidelity='subsample' for {pipeline!r}."
+            f"{', '.join(iteration_pipelines())}. Use fidelity='subsample' (--fidelity subsample) for {pipeline!r}."
         )
     return FIDELITIES[fidelity]
 

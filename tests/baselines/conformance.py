@@ -181,5 +181,5 @@ class OptimizerConformance:
             opt = type(self).factory(MIXED, seed=0, fidelity=FIDELITY)
             assert opt.ask().fidelity is None
         else:
-            with pytest.raises(ValueError, match="multi-fidelity method and needs a task with a fidelity"):
+            with pytest.raises(ValueError, match="multi-fidelity method and needs a fidelity"):
                 type(self).factory(MIXED, seed=0)
