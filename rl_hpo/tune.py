@@ -81,10 +81,17 @@ def tune(
     if progress is None:
         progress = sys.stderr.isatty()
     try:
-        return _run(task, method, budget, seed, options, journal, resume, progress)
+        history = _run(task, method, budget, seed, options, journal, resume, progress)
     finally:
         if isinstance(task, FunctionTask) and task is not objective:  # made here: its timeout worker ends here
             task.close()
+    if history.n_failed:
+        warnings.warn(
+            f"{history.n_failed} of {history.n_trials} trials failed (the first: {history.first_error()}); a failed "
+            "trial counts as the worst score seen, and History.to_dataframe() gives each one's error.",
+            stacklevel=2,
+        )
+    return history
 
 
 def _run(

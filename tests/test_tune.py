@@ -85,3 +85,14 @@ def test_a_run_without_a_seed_records_the_one_it_drew_and_repeats_with_it() -> N
     assert isinstance(first.seed, int)
     again = rl_hpo.tune("synthetic/branin/0", budget=12, method="tpe", seed=first.seed)
     assert [r["score"] for r in again.to_records()] == [r["score"] for r in first.to_records()]
+
+
+def test_failed_trials_are_summed_up_in_a_warning() -> None:
+    def objective(config):
+        if config["x"] > 0.5:
+            raise ValueError("boom")
+        return config["x"]
+
+    with pytest.warns(UserWarning, match=r"of 10 trials failed \(the first: ValueError: boom\)"):
+        history = rl_hpo.tune(objective, {"x": rl_hpo.Float(0.0, 1.0)}, budget=10, seed=0)
+    assert history.n_failed > 0
