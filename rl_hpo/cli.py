@@ -272,6 +272,8 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         raise ValueError("--resume needs --journal PATH, the journal of the run to continue.")
     if args.plot_bench and not args.plot:
         raise ValueError("--plot-bench goes with --plot PNG, the file to draw into.")
+    if args.plot and not args.plot.lower().endswith(".png"):
+        raise ValueError(f"--plot draws a PNG image; give a file name ending in .png, not {args.plot!r}.")
     if args.plot and not os.path.isdir(os.path.dirname(os.path.abspath(args.plot))):
         raise FileNotFoundError(f"The folder of --plot {args.plot!r} does not exist; create it first.")
     baselines = _bench_curves(args.plot_bench, task.name, args.budget) if args.plot_bench else {}

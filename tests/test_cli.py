@@ -338,6 +338,9 @@ def test_tune_plots_the_best_score_so_far_beside_a_bench(tmp_path, capsys: pytes
     assert "has no trials of 'synthetic/branin/65'" in capsys.readouterr().err
     assert main([*tune, "--plot-bench", str(bench)]) == 2
     assert "--plot-bench goes with --plot" in capsys.readouterr().err
+    assert main([*tune, "--plot", str(tmp_path / "run.txt")]) == 2
+    assert "give a file name ending in .png, not" in capsys.readouterr().err
+    assert not (tmp_path / "run.txt").exists()
 
 
 def test_train_takes_any_setting_of_the_per_dimension_design(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
