@@ -51,6 +51,7 @@ import numpy as np
 import rl_hpo
 from rl_hpo.acquisition.search import SearchSettings, parse_changes
 from rl_hpo.agents.policy_file import default_policy_path, load_policy
+from rl_hpo.bench.runner import cpu_kernels
 from rl_hpo.optimizer import make_optimizer
 from rl_hpo.space import Float, Int, SearchSpace
 from rl_hpo.tasks.base import Fidelity
@@ -101,6 +102,18 @@ def objective(config: dict, epoch: float | None) -> float:
     if epoch is not None:
         value *= 1.0 - np.exp(-epoch / 10.0)
     return value
+
+
+def cpu_model() -> str:
+    """The CPU's model name, as Linux's /proc/cpuinfo gives it (else what ``platform`` knows)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
 
 
 def _minor_faults() -> int:
@@ -241,6 +254,8 @@ def main() -> None:
     # Other processes on a shared machine inflate wall-clock timings: record the load beside them.
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"rl_hpo {rl_hpo.__version__}, Python {platform.python_version()}, {os.cpu_count()} CPUs, load {load}")
+    # Timings differ from machine to machine, and with the kernels the numerical libraries pick.
+    print(f"CPU {cpu_model()}, kernels {cpu_kernels()}")
     print(settings)
     table = measure(settings)
     print(format_table(table, settings.checkpoints))
