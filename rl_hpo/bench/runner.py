@@ -5,9 +5,9 @@ A study is a grid of cells ``(method, task, seed)``. A cell builds
 loop (``Optimizer.optimize``) until ``budget`` full-fidelity-equivalent evaluations are spent (a
 multi-fidelity method pays fidelity / f_max per evaluation). Each finished cell is written atomically to
 ``DIR/cells/``; running the same command again skips finished cells, so an interrupted study resumes where
-it stopped, and running it with other settings into the same folder is refused. When every cell is done,
-the runner assembles ``trials.csv`` (raising score bounds that a run beat and recomputing every regret,
-see ``rl_hpo.bench.trials``), then writes ``summary.csv``, ``report.md`` and the plots.
+it stopped; more methods or seeds run only their new cells, and other settings in the same folder are refused.
+When every cell is done, the runner assembles ``trials.csv`` (raising score bounds that a run beat and
+recomputing every regret, see ``rl_hpo.bench.trials``), then writes ``summary.csv``, ``report.md`` and the plots.
 
 Example:
     >>> from rl_hpo.bench import BenchSettings, run_bench

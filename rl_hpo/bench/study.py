@@ -252,7 +252,7 @@ class Study:
             return
         old = _without_methods(run.get("settings") or {}, set(redo))
         new = normalize(dict(settings))
-        if old != new and not _adds_methods(old, new):
+        if old != new and not _extends(old, new):
             raise StudySettingsError(self._mismatch_message(old, new))
 
     def open(self, settings: Mapping[str, Any], session: Mapping[str, Any]) -> dict[str, Any]:
@@ -260,7 +260,8 @@ class Study:
 
         Raises:
             StudySettingsError: if the folder holds a study with other settings, or cells without run.json.
-                Adding methods to a study is allowed: its finished cells stay, the new methods' cells run.
+                Adding methods or seeds to a study is allowed: its finished cells stay, the new cells run (every
+                method at the new seeds, the new methods at every seed).
         """
         settings = normalize(dict(settings))
         run = self.read_run()
@@ -269,13 +270,16 @@ class Study:
             run = {"format": RUN_FORMAT, "settings": settings, "sessions": []}
         elif run.get("settings") != settings:
             old = run.get("settings") or {}
-            if not _adds_methods(old, settings):
+            if not _extends(old, settings):
                 raise StudySettingsError(self._mismatch_message(old, settings))
-            # the same study with more methods: the finished cells stay valid, only the new methods' run
+            # the same study with more methods or seeds: the finished cells stay valid, only the new ones run
             redone = session.get("redone_methods") or []
             added = [m for m in settings["methods"] if m not in old["methods"] and m not in redone]
             if added:
                 session = {**session, "added_methods": added}
+            added_seeds = [k for k in settings["seeds"] if k not in old["seeds"]]
+            if added_seeds:
+                session = {**session, "added_seeds": added_seeds}
             run["settings"] = settings
         run["sessions"] = [*run.get("sessions", []), normalize(dict(session))]
         self.path.mkdir(parents=True, exist_ok=True)
@@ -387,13 +391,16 @@ def _without_methods(settings: Mapping[str, Any], methods: set[str]) -> dict[str
     return out
 
 
-def _adds_methods(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
-    """Whether ``new`` is the study ``old`` with more methods (all else, per old method too, unchanged)."""
+def _extends(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """Whether ``new`` is the study ``old`` with more methods, more seeds or both (all else, per old method
+    too, unchanged), so that every finished cell of ``old`` is a cell of ``new``."""
     per_method = ("methods", "method_options", "policy_hashes")
-    if any(old.get(k) != new.get(k) for k in set(old) | set(new) if k not in per_method):
+    if any(old.get(k) != new.get(k) for k in set(old) | set(new) if k not in (*per_method, "seeds")):
         return False
-    old_methods, new_methods = old.get("methods") or [], new.get("methods") or []
-    if not set(old_methods) < set(new_methods):
+    old_methods, new_methods = set(old.get("methods") or []), set(new.get("methods") or [])
+    old_seeds, new_seeds = set(old.get("seeds") or []), set(new.get("seeds") or [])
+    grows = old_methods <= new_methods and old_seeds <= new_seeds
+    if not grows or (old_methods, old_seeds) == (new_methods, new_seeds):
         return False
     return all(
         (old.get(key) or {}).get(m) == (new.get(key) or {}).get(m) for key in per_method[1:] for m in old_methods

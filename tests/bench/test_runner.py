@@ -199,6 +199,25 @@ def test_a_study_can_gain_methods_without_rerunning_finished_cells(tmp_path: Pat
         run_bench(_settings(out, methods=("random", "qmc", "grid"), budget=20, executor="inline"), progress=False)
 
 
+def test_a_study_can_gain_seeds_without_rerunning_finished_cells(tmp_path: Path):
+    out = tmp_path / "seeds"
+    first = run_bench(_settings(out, methods=("random", "qmc"), seeds=2, executor="inline"), progress=False)
+    before = {p.name: p.stat().st_mtime_ns for p in first.cells_dir.glob("*.json")}
+    grown = run_bench(_settings(out, methods=("random", "qmc"), seeds=3, executor="inline"), progress=False)
+    after = {p.name: p.stat().st_mtime_ns for p in grown.cells_dir.glob("*.json")}
+    assert {k: after[k] for k in before} == before  # the first two seeds' cells were kept as they were
+    assert len(after) == len(before) * 3 // 2  # every method at the new seed
+    assert sorted(set(read_trials(grown.trials_csv)["seed"])) == [0, 1, 2]
+    run = json.loads(grown.run_json.read_text())
+    assert run["settings"]["seeds"] == [0, 1, 2]
+    assert run["sessions"][-1]["added_seeds"] == [2]
+    both = run_bench(_settings(out, methods=("random", "qmc", "grid"), seeds=4, executor="inline"), progress=False)
+    assert json.loads(both.run_json.read_text())["sessions"][-1]["added_seeds"] == [3]
+    assert len(list(both.cells_dir.glob("*.json"))) == 3 * 4 * len(TASKS)
+    with pytest.raises(StudySettingsError, match="seeds"):  # fewer seeds is another study
+        run_bench(_settings(out, methods=("random", "qmc", "grid"), seeds=2, executor="inline"), progress=False)
+
+
 def test_redo_runs_one_method_again_and_keeps_the_others(tmp_path: Path):
     out = tmp_path / "redo"
     first = run_bench(_settings(out, methods=("random", "qmc"), executor="inline"), progress=False)
