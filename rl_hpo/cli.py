@@ -128,6 +128,13 @@ def build_parser() -> argparse.ArgumentParser:
         "where one ships, which ppo starts from the space's shipped portfolio where one ships)",
     )
     p.add_argument(
+        "--portfolio",
+        default="auto",
+        metavar="auto|none|FILE",
+        help="configurations evaluated first by --method portfolio, portfolio_ppo or ppo: a portfolio JSON file "
+        "(scripts/build_portfolios.py), none (ppo only), or auto (default: the space's shipped portfolio, if any)",
+    )
+    p.add_argument(
         "--budget",
         type=_positive_float,
         default=50,
@@ -248,6 +255,12 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         options["policy"] = args.policy
     elif args.method == "portfolio_ppo":
         options["then_options"] = {"policy": args.policy}
+    if args.portfolio != "auto":
+        if args.method not in ("portfolio", "portfolio_ppo", "ppo"):
+            raise ValueError(f"--portfolio applies to --method portfolio, portfolio_ppo or ppo, not {args.method!r}.")
+        if args.portfolio == "none" and args.method != "ppo":
+            raise ValueError(f"--method {args.method} evaluates a portfolio first; --portfolio none goes with ppo.")
+        options["portfolio"] = None if args.portfolio == "none" else args.portfolio
     if args.csv:
         if not args.target:
             raise ValueError("--csv needs --target COLUMN, the column to predict.")

@@ -386,3 +386,21 @@ def test_a_bench_curve_has_no_mean_where_a_seed_has_no_score_yet(tmp_path) -> No
     grid, mean = _bench_curves(str(tmp_path), "t", 3)["m (bench, 2 seeds)"]
     assert grid.tolist() == [1.0, 2.0, 3.0]
     assert np.isnan(mean[:2]).all() and mean[2] == pytest.approx(0.6)
+
+
+def test_tune_takes_a_portfolio_file_for_the_portfolio_methods(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rl_hpo.baselines.portfolio import FORMAT, write_portfolio
+    from rl_hpo.tasks.registry import load_task
+
+    space = load_task("synthetic/branin/0").space
+    configs = [space.decode([0.5, 0.5]), space.decode([0.1, 0.9])]
+    path = write_portfolio({"format": FORMAT, "space": space.to_dict(), "configs": configs}, tmp_path / "p.json")
+    tune = ["tune", "--task", "synthetic/branin/0", "--budget", "4", "--seed", "0", "--quiet", "--json"]
+    assert main([*tune, "--method", "portfolio", "--portfolio", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out)["trials"] == 4
+    assert main([*tune, "--method", "tpe", "--portfolio", str(path)]) == 2
+    assert "--portfolio applies to --method portfolio, portfolio_ppo or ppo" in capsys.readouterr().err
+    assert main([*tune, "--method", "portfolio", "--portfolio", "none"]) == 2
+    assert "--portfolio none goes with ppo" in capsys.readouterr().err
+    assert main([*tune, "--method", "portfolio"]) == 2  # no stored portfolio for branin: the error names the option
+    assert "(--portfolio FILE)" in capsys.readouterr().err
