@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="tune one task and print the best configuration",
         description="Tune a task (or a CSV data set) with one method and print the best configuration and score.",
     )
-    src = p.add_mutually_exclusive_group(required=True)
+    src = p.add_mutually_exclusive_group()  # one of them is required: _cmd_tune says so after unknown options
     src.add_argument("--task", metavar="T", help="task name family/scenario/instance, e.g. synthetic/branin/0")
     src.add_argument("--csv", metavar="PATH", help="tune a scikit-learn pipeline on a CSV file (needs --target)")
     p.add_argument("--target", metavar="COLUMN", help="target column of --csv")
@@ -248,6 +248,8 @@ def _cmd_tasks(args: argparse.Namespace) -> int:
 def _cmd_tune(args: argparse.Namespace) -> int:
     from rl_hpo.tune import tune
 
+    if not (args.task or args.csv):
+        raise ValueError("one of the arguments --task --csv is required (see 'rl-hpo tune --help')")
     options: dict[str, Any] = {}
     if args.policy != "default" and args.method not in ("ppo", "portfolio_ppo"):
         raise ValueError(f"--policy applies to --method ppo or portfolio_ppo, not {args.method!r}.")

@@ -404,3 +404,12 @@ def test_tune_takes_a_portfolio_file_for_the_portfolio_methods(tmp_path, capsys:
     assert "--portfolio none goes with ppo" in capsys.readouterr().err
     assert main([*tune, "--method", "portfolio"]) == 2  # no stored portfolio for branin: the error names the option
     assert "(--portfolio FILE)" in capsys.readouterr().err
+
+
+def test_tune_names_an_unknown_option_before_the_missing_task(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:  # argparse's own error
+        main(["tune", "--tsk", "synthetic/branin/0"])
+    assert exit_info.value.code == 2
+    assert "unrecognized arguments: --tsk synthetic/branin/0" in capsys.readouterr().err
+    assert main(["tune", "--budget", "3"]) == 2
+    assert "one of the arguments --task --csv is required" in capsys.readouterr().err
