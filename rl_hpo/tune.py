@@ -87,8 +87,9 @@ def tune(
             task.close()
     if history.n_failed:
         warnings.warn(
-            f"{history.n_failed} of {history.n_trials} trials failed (the first: {history.first_error()}); a failed "
-            "trial counts as the worst score seen, and History.to_dataframe() gives each one's error.",
+            f"{history.n_failed} of {history.n_trials} trials failed (the first: {history.first_error()}); each method "
+            "treats a failed trial its own way (README, 'On failure and interruption'), and "
+            "History.to_dataframe() gives each one's error.",
             stacklevel=2,
         )
     return history
@@ -122,9 +123,11 @@ def _run(
     }
     with Journal(journal, run, resume=resume) as log:
         optimizer = make_optimizer(method, task.space, seed=log.seed, fidelity=task.fidelity, **options)
-        history = History.for_task(task, method=method, seed=log.seed)
+        history = History.for_task(task, method=optimizer.name, seed=log.seed)
         log.replay(optimizer, task, history)
-        if history.budget_used > budget + 1e-9:
+        last = history.records[-1].budget_fraction if history.records else 0.0
+        # past the budget before its last trial (the last one may overshoot a fractional budget by itself)
+        if history.budget_used - last >= budget - 1e-9 and history.budget_used > budget + 1e-9:
             warnings.warn(
                 f"The journal {str(journal)!r} holds a run past this budget ({history.budget_used:g} evaluations "
                 f"used, budget {budget:g}); it is returned whole.",
