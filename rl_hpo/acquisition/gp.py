@@ -131,7 +131,8 @@ class GaussianProcess:
         max_points: at most this many points enter the posterior (the best and the most recent ones).
 
     Usage: ``fit(xn, xc, y, refit=True)``, then ``predict(xn_new, xc_new) -> (mean, std)`` in units of the
-    standardized scores; ``y_best`` is the best standardized score.
+    standardized scores; ``y_best`` is the best standardized score. The hyperparameters ``theta`` are read by
+    ``fit``: a value set by hand takes effect at the next fit (``refit=False`` keeps it as it is).
     """
 
     def __init__(
@@ -189,12 +190,14 @@ class GaussianProcess:
         if y.size > self.max_points:
             keep = _keep(y, self.max_points)
             xn, xc, y = xn[keep], xc[keep], y[keep]
-        self.y_mean = float(y.mean())
-        scale = float(np.abs(y).max()) if y.size else 0.0
-        with np.errstate(over="ignore"):
-            std = float(y.std())
-        if not math.isfinite(std):  # scores near the float range: their squares overflow
-            std = float((y / scale).std()) * scale
+        self.y_mean, scale, std = 0.0, 0.0, 0.0  # no points: the prior
+        if y.size:
+            self.y_mean = float(y.mean())
+            scale = float(np.abs(y).max())
+            with np.errstate(over="ignore"):
+                std = float(y.std())
+            if not math.isfinite(std):  # scores near the float range: their squares overflow
+                std = float((y / scale).std()) * scale
         # Constant up to round-off, relative to the scores' magnitude (1e-14-sized scores are not constant).
         self.y_std = std if std > 1e-12 * scale else 1.0
         z = warp_scores((y - self.y_mean) / self.y_std, self.warp)
@@ -413,6 +416,8 @@ def _keep(y: np.ndarray, m: int) -> np.ndarray:
 def _cho_solve(chol: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``K^-1 b`` from the lower Cholesky factor of ``K``: the LAPACK call of ``scipy.linalg.cho_solve(..., check_finite
     =False)``, the same numbers, without its checks (a third of a decision's GP fit at 50 points)."""
+    if b.shape[0] == 0:  # no conditioned points (potrs refuses empty arrays)
+        return np.empty_like(b, dtype=float)
     x, info = lapack.dpotrs(chol, b, lower=1)
     if info != 0:
         raise ValueError(f"illegal value in argument {-info} of LAPACK's potrs")

@@ -90,7 +90,7 @@ def local_moves(
         reflected = np.abs(u)
         reflected = np.where(reflected > 1.0, 2.0 - reflected, reflected)
         u = reflected if edges == "reflect" else np.where(rng.random((m, 1)) < 0.5, reflected, u)
-    u = np.minimum(np.maximum(u, 0.0), 1.0)  # np.clip's result, without its Python-level wrapper
+    u = np.minimum(np.maximum(u, 0.0), 1.0)  # np.clip's values (up to a zero's sign), without its Python-level wrapper
     if categorical.any():
         flip = mask & categorical & (rng.random((m, dim)) < np.minimum(1.0, 2.0 * radius)[:, None])
         u = np.where(flip, rng.random((m, dim)), u)

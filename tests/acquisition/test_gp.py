@@ -199,3 +199,30 @@ def test_predictions_use_the_kernel_of_the_latest_fit():
     np.testing.assert_allclose(g_std, std, rtol=1e-6)  # two solves of a small variance: round-off apart
     gp.fit(xn, xc, y, refit=False)
     np.testing.assert_array_equal(gp.predict(qn, qc)[0], mean)
+
+
+def test_a_fit_on_no_points_predicts_the_prior(recwarn):
+    """Conditioning on nothing is the prior: mean 0 and the signal's standard deviation, without warnings."""
+    enc = MixedEncoding.of(SearchSpace({"a": Float(0, 1), "c": Categorical(["x", "y"])}))
+    gp = GaussianProcess(enc)
+    gp.fit(np.empty((0, 1)), np.empty((0, 1), dtype=int), np.empty(0))
+    mean, std = gp.predict(*enc.rows(np.full((3, 2), 0.5)))
+    np.testing.assert_array_equal(mean, 0.0)
+    np.testing.assert_allclose(std, math.sqrt(gp._kernel[2]))
+    assert (gp.n, gp.y_mean, gp.y_std, gp.y_best) == (0, 0.0, 1.0, 0.0)
+    assert not recwarn.list
+
+
+def test_theta_set_by_hand_takes_effect_at_the_next_fit():
+    enc = MixedEncoding.of(SearchSpace({"a": Float(0, 1)}))
+    xn, xc = enc.rows(np.linspace(0, 1, 6)[:, None])
+    y = np.sin(5 * xn[:, 0])
+    gp = GaussianProcess(enc)
+    gp.fit(xn, xc, y, refit=False)
+    query = enc.rows(np.array([[0.33]]))
+    before = gp.predict(*query)
+    gp.theta = gp.theta.copy()
+    gp.theta[0] += 1.0
+    np.testing.assert_array_equal(gp.predict(*query)[0], before[0])
+    gp.fit(xn, xc, y, refit=False)
+    assert gp.predict(*query)[0][0] != before[0][0]
