@@ -153,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --plot: also draw each method of this rl-hpo bench study on the same task (mean over its seeds)",
     )
     _add_data_option(p)
+    # The usage line shows the source as required, which the group leaves to _cmd_tune.
+    usage = p.format_usage().removeprefix("usage: ").removeprefix(p.prog)
+    p.usage = "%(prog)s" + usage.replace("[--task T | --csv PATH]", "(--task T | --csv PATH)")
 
     p = sub.add_parser(
         "bench",

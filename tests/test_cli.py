@@ -406,6 +406,39 @@ def test_tune_takes_a_portfolio_file_for_the_portfolio_methods(tmp_path, capsys:
     assert "(--portfolio FILE)" in capsys.readouterr().err
 
 
+def test_tune_ppo_takes_a_portfolio_file_or_none_and_a_journal_keeps_what_ran(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rl_hpo.baselines.portfolio import FORMAT, write_portfolio
+    from rl_hpo.tasks.registry import load_task
+
+    space = load_task("synthetic/branin/0").space
+    configs = [space.decode([0.5, 0.5]), space.decode([0.1, 0.9])]
+    path = write_portfolio({"format": FORMAT, "space": space.to_dict(), "configs": configs}, tmp_path / "p.json")
+    journal = tmp_path / "run.db"
+    tune = ["tune", "--task", "synthetic/branin/0", "--method", "ppo", "--seed", "0", "--quiet", "--json"]
+    assert main([*tune, "--budget", "3", "--portfolio", str(path), "--journal", str(journal)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["method"], out["run_as"], out["trials"]) == ("ppo", "portfolio_ppo", 3)
+    # Resumed, the run is still the portfolio's, and the text output says so.
+    argv = [*tune[:-1], "--budget", "5", "--portfolio", str(path), "--journal", str(journal), "--resume"]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "method:      ppo (run as portfolio_ppo, seed 0)" in text and "trials:      5 (0 failed)" in text
+    # --portfolio none: the policy alone, from its own initial design.
+    assert main([*tune, "--budget", "3", "--portfolio", "none"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["method"], out["run_as"]) == ("ppo", "ppo")
+    assert main([*tune, "--budget", "3", "--portfolio", str(tmp_path / "missing.json")]) != 0
+    assert "missing.json" in capsys.readouterr().err
+
+
+def test_tune_usage_shows_that_a_task_or_csv_is_required(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["tune", "--help"])
+    assert "(--task T | --csv PATH)" in capsys.readouterr().out
+
+
 def test_tune_names_an_unknown_option_before_the_missing_task(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:  # argparse's own error
         main(["tune", "--tsk", "synthetic/branin/0"])
