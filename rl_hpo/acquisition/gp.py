@@ -15,8 +15,8 @@ for a categorical one (its parent differs anyway). Scores are standardized befor
 
 Hyperparameters (log lengthscales, log signal and noise variance) maximize the marginal likelihood plus a
 log-normal prior on the lengthscales that grows with the dimension (Hvarfner et al., ICML 2024, "Vanilla
-Bayesian Optimization Performs Great in High Dimensions"), by L-BFGS with analytic gradients, warm-started
-from the previous fit.
+Bayesian Optimization Performs Great in High Dimensions"), by L-BFGS-B with analytic gradients
+(``rl_hpo.acquisition.lbfgsb``), warm-started from the previous fit.
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
 from scipy.linalg import lapack
 from scipy.special import ndtr, ndtri
+
+from rl_hpo.acquisition.lbfgsb import minimize_lbfgsb
 
 __all__ = [
     "GaussianProcess",
@@ -227,18 +228,15 @@ class GaussianProcess:
             diff[n_num:] = xc.T[:, :, None] != xc.T[:, None, :]
         lower, upper = np.array([_LENGTHSCALE_BOUNDS] * self.encoding.n_params + [_SIGNAL_BOUNDS, _NOISE_BOUNDS]).T
         x0 = np.clip(self.theta, lower, upper)
-        args = (diff, z, self._prior_mu, self._prior_var)
-        result = optimize.minimize(
-            negative_log_posterior,
+        theta, value = minimize_lbfgsb(
+            lambda theta: negative_log_posterior(theta, diff, z, self._prior_mu, self._prior_var),
             x0,
-            args=args,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=optimize.Bounds(lower, upper),
-            options={"maxiter": 30},
+            lower,
+            upper,
+            maxiter=30,
         )
-        if np.all(np.isfinite(result.x)) and result.fun < 1e9:
-            self.theta = result.x
+        if np.all(np.isfinite(theta)) and value < 1e9:
+            self.theta = theta
 
     # -- prediction -------------------------------------------------------------------------------
     def predict(self, xn: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -3,9 +3,10 @@
 Random moves land near a maximum of expected improvement, not on it; where the best configurations lie in a
 narrow region or on a bound of a range, the last digits matter. Optuna's ``GPSampler`` refines its best
 candidates the same way, but its optimizer is an internal, torch-based part of Optuna, so this module writes
-the gradient of log EI for the in-episode GP (``GaussianProcess.predict_gradient``) and hands it to scipy.
-Categorical coordinates, and numeric ones a condition switches off, stay where they are (moving a numeric
-coordinate never changes which parameters are active: conditions hang on categorical parents only).
+the gradient of log EI for the in-episode GP (``GaussianProcess.predict_gradient``) and hands it to scipy's
+L-BFGS-B (``rl_hpo.acquisition.lbfgsb``). Categorical coordinates, and numeric ones a condition switches off,
+stay where they are (moving a numeric coordinate never changes which parameters are active: conditions hang
+on categorical parents only).
 
 Discrete coordinates (categories, and integers where the GP sees them at their values) have no gradient:
 ``discrete_search`` moves them one at a time to the value of largest expected improvement, as Optuna's mixed
@@ -20,10 +21,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy import optimize
 from scipy.special import log_ndtr
 
 from rl_hpo.acquisition.gp import GaussianProcess, log_expected_improvement, log_expected_improvement_terms
+from rl_hpo.acquisition.lbfgsb import minimize_lbfgsb
 from rl_hpo.space import Categorical, Int, SearchSpace
 
 __all__ = ["DiscreteLevels", "discrete_search", "log_expected_improvement_gradient", "polish"]
@@ -89,15 +90,8 @@ def polish(
         value, grad = _log_ei_and_gradient(mean, std, d_mean, d_std, gp.y_best)
         return -float(value.sum()), -np.where(movable, grad, 0.0).ravel()
 
-    result = optimize.minimize(
-        objective,
-        xn.ravel(),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=optimize.Bounds(lower, upper),
-        options={"maxiter": iterations},
-    )
-    polished = np.clip(result.x, lower, upper)
+    polished, _ = minimize_lbfgsb(objective, xn.ravel(), lower, upper, maxiter=iterations)
+    polished = np.clip(polished, lower, upper)
     if "x" in last and np.array_equal(polished, last["x"]):  # L-BFGS-B ends on its latest evaluation
         mean, std = last["mean"], last["std"]
     else:
