@@ -11,6 +11,7 @@ from rl_hpo.exceptions import (
     PolicyFileError,
     RLHPOError,
     TaskNotFoundError,
+    TuningInterrupted,
 )
 from rl_hpo.history import History
 from rl_hpo.optimizer import Optimizer, Trial, available_optimizers, make_optimizer, register_optimizer
@@ -43,6 +44,7 @@ __all__ = [
     "Task",
     "TaskNotFoundError",
     "Trial",
+    "TuningInterrupted",
     "__version__",
     "available_optimizers",
     "load_suite",

@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from rl_hpo.exceptions import RLHPOError
+from rl_hpo.exceptions import RLHPOError, TuningInterrupted
 from rl_hpo.optimizer import available_optimizers
 
 __all__ = ["build_parser", "main"]
@@ -297,7 +297,11 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     baselines = _bench_curves(args.plot_bench, task.name, args.budget) if args.plot_bench else {}
     if args.journal:
         options.update(journal=args.journal, resume=args.resume)
-    history = tune(task, budget=args.budget, method=args.method, seed=args.seed, progress=not args.quiet, **options)
+    try:
+        history = tune(task, budget=args.budget, method=args.method, seed=args.seed, progress=not args.quiet, **options)
+    except TuningInterrupted as interrupt:
+        _report_interrupted(interrupt.history, args)
+        return 130
     policy = None
     if args.method in ("ppo", "portfolio_ppo"):
         from rl_hpo.agents.policy_file import shipped_policy_for
@@ -357,6 +361,21 @@ def _train_parser(design: str) -> argparse.ArgumentParser:
     parser.add_argument("--design", choices=list(_TRAIN_DESIGNS), default=design, help=_DESIGN_HELP)
     _add_data_option(parser)
     return parser
+
+
+def _report_interrupted(history: Any, args: argparse.Namespace) -> None:
+    """On Ctrl-C: the best of the finished trials, and how to keep or continue them."""
+    best = history.best_score_or_none()
+    found = (
+        f"the best of them: {best:.6g} at {json.dumps(history.best_config, default=str)}"
+        if best is not None
+        else "none succeeded"
+    )
+    if args.journal:
+        hint = f"they are in the journal; add --resume to continue: --journal {args.journal} --resume"
+    else:
+        hint = "--journal PATH keeps every finished trial, and --resume continues an interrupted run"
+    print(f"rl-hpo tune: interrupted after {history.n_trials} finished trials; {found}. ({hint})", file=sys.stderr)
 
 
 def _cmd_train(args: argparse.Namespace) -> int:

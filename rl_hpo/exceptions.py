@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-__all__ = ["AllTrialsFailedError", "DataNotFoundError", "PolicyFileError", "RLHPOError", "TaskNotFoundError"]
+from typing import Any
+
+__all__ = [
+    "AllTrialsFailedError",
+    "DataNotFoundError",
+    "PolicyFileError",
+    "RLHPOError",
+    "TaskNotFoundError",
+    "TuningInterrupted",
+]
 
 
 class RLHPOError(Exception):
@@ -26,3 +35,12 @@ class PolicyFileError(RLHPOError, ValueError):
 
 class AllTrialsFailedError(RLHPOError, RuntimeError):
     """Every trial of a run failed, so there is no best configuration to return."""
+
+
+class TuningInterrupted(KeyboardInterrupt):
+    """A run stopped by Ctrl-C (or SIGTERM where the CLI turns it into one): a ``KeyboardInterrupt`` that keeps
+    the trials finished before it as ``history``."""
+
+    def __init__(self, history: Any) -> None:
+        super().__init__(f"interrupted after {history.n_trials} finished trials")
+        self.history = history

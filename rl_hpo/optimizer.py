@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from rl_hpo.exceptions import AllTrialsFailedError, DataNotFoundError
+from rl_hpo.exceptions import AllTrialsFailedError, DataNotFoundError, TuningInterrupted
 from rl_hpo.history import History
 from rl_hpo.space import SearchSpace
 from rl_hpo.tasks.base import Fidelity, Result, Task
@@ -31,6 +31,7 @@ __all__ = [
     "Optimizer",
     "Trial",
     "available_optimizers",
+    "check_budget",
     "evaluate_safely",
     "make_optimizer",
     "register_optimizer",
@@ -162,9 +163,9 @@ class Optimizer(ABC):
 
         Raises:
             AllTrialsFailedError: if every trial failed.
+            TuningInterrupted: on Ctrl-C, with the trials finished before it as its ``history``.
         """
-        if not (isinstance(budget, int | float) and math.isfinite(budget) and budget > 0):
-            raise ValueError(f"The 'budget' parameter must be a number > 0. Got {budget!r} instead.")
+        check_budget(budget)
         history = history if history is not None else History.for_task(task, method=self.name, seed=self.seed)
         self.plan(budget)
         bar = _progress_bar(budget, f"{self.name} on {task.name}") if progress else None
@@ -184,6 +185,10 @@ class Optimizer(ABC):
                     bar.n = min(budget, round(history.budget_used, 3))
                     best = history.best_score_or_none()
                     bar.set_postfix_str(f"best={best:.5g}" if best is not None else "no success yet")
+        except KeyboardInterrupt as interrupt:
+            if isinstance(interrupt, TuningInterrupted):
+                raise
+            raise TuningInterrupted(history) from interrupt
         finally:
             if bar is not None:
                 bar.close()
@@ -192,6 +197,12 @@ class Optimizer(ABC):
                 f"All {history.n_trials} trials failed; the first error was: {history.first_error()}"
             )
         return history
+
+
+def check_budget(budget: float) -> None:
+    """Refuse a budget that is not a finite number > 0."""
+    if not (isinstance(budget, int | float) and math.isfinite(budget) and budget > 0):
+        raise ValueError(f"The 'budget' parameter must be a number > 0. Got {budget!r} instead.")
 
 
 def _as_result(result: Result | float) -> Result:

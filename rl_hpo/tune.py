@@ -9,14 +9,18 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from rl_hpo.exceptions import AllTrialsFailedError
 from rl_hpo.history import History
 from rl_hpo.journal import Journal
-from rl_hpo.optimizer import make_optimizer
+from rl_hpo.optimizer import Trial, check_budget, make_optimizer
 from rl_hpo.space import SearchSpace
-from rl_hpo.tasks.base import FunctionTask, Task
+from rl_hpo.tasks.base import FunctionTask, Result, Task
 from rl_hpo.tasks.registry import load_task
 
-__all__ = ["tune"]
+__all__ = ["FAIL_FAST", "tune"]
+
+#: ``tune`` stops a run whose first this many trials all failed (its ``fail_fast``).
+FAIL_FAST = 10
 
 
 def tune(
@@ -31,6 +35,7 @@ def tune(
     journal: str | os.PathLike[str] | None = None,
     resume: bool = False,
     progress: bool | None = None,
+    fail_fast: int | None = FAIL_FAST,
     **options: Any,
 ) -> History:
     """Tune ``objective`` over ``space`` and return the ``History`` of the run.
@@ -44,11 +49,16 @@ def tune(
         seed: seeds the method; the same seed gives the same trials. None draws one, which the returned
             ``History.seed`` records (as a journal does), so that any run can be repeated.
         direction: "maximize" (default) or "minimize" for a function objective.
-        timeout: seconds per evaluation of a function objective; a trial past it is stopped and fails.
+        timeout: seconds per evaluation of a function objective; a trial past it is stopped and fails. The
+            objective then runs in a worker process (``rl_hpo.tasks.timeout``), so what it changes outside
+            itself (a list it appends to, a global) does not reach the calling process: return it instead.
         journal: an SQLite file recording every finished trial (see ``rl_hpo.journal``).
         resume: continue the run recorded in ``journal`` instead of starting a new one; finished trials
             are not evaluated again.
         progress: show a progress bar (None, the default: when standard error is a terminal).
+        fail_fast: stop with ``AllTrialsFailedError`` as soon as the first ``fail_fast`` trials have all
+            failed (an objective that cannot run, rather than one that fails somewhere in the space), instead
+            of spending the rest of the budget; None runs the whole budget whatever fails.
         **options: options of the method (e.g. ``policy=`` for "ppo").
 
     Example:
@@ -57,6 +67,11 @@ def tune(
         >>> history = rl_hpo.tune(lambda c: -(c["x"] - 1) ** 2, space, budget=20, seed=0)
         >>> round(history.best_config["x"])
         1
+
+    Raises:
+        AllTrialsFailedError: every trial failed, or the first ``fail_fast`` ones did.
+        TuningInterrupted: on Ctrl-C (a ``KeyboardInterrupt``), with the trials finished before it as its
+            ``history``; with a journal, ``resume=True`` continues the run.
     """
     if isinstance(objective, str):
         task = load_task(objective)
@@ -78,10 +93,13 @@ def tune(
         raise ValueError("timeout= applies to a function objective; built-in tasks have their own costs.")
     if resume and journal is None:
         raise ValueError("resume=True needs journal=PATH, the journal of the run to continue.")
+    check_budget(budget)
+    if fail_fast is not None and not (isinstance(fail_fast, int) and fail_fast >= 1):
+        raise ValueError(f"fail_fast must be a whole number >= 1 or None, got {fail_fast!r}.")
     if progress is None:
         progress = sys.stderr.isatty()
     try:
-        history = _run(task, method, budget, seed, options, journal, resume, progress)
+        history = _run(task, method, budget, seed, options, journal, resume, progress, fail_fast)
     finally:
         if isinstance(task, FunctionTask) and task is not objective:  # made here: its timeout worker ends here
             task.close()
@@ -104,13 +122,15 @@ def _run(
     journal: str | os.PathLike[str] | None,
     resume: bool,
     progress: bool,
+    fail_fast: int | None,
 ) -> History:
     """``tune``'s run once its arguments are checked: plain, or journaled and resumed."""
+    check = _FailFast(fail_fast, budget)
     if journal is None:
         if seed is None:  # a run always has a seed, which its History records, so that it can be run again
             seed = secrets.randbelow(2**31)
         optimizer = make_optimizer(method, task.space, seed=seed, fidelity=task.fidelity, **options)
-        return optimizer.optimize(task, budget, progress=progress)
+        return optimizer.optimize(task, budget, progress=progress, callback=check)
 
     run = {
         # a function's name may change between a crash and the resume; a built-in task's may not
@@ -135,4 +155,24 @@ def _run(
             )
         if history.budget_used >= budget - 1e-9:
             return history
-        return optimizer.optimize(task, budget, history=history, callback=log.record, progress=progress)
+
+        def record_then_check(history: History, trial: Trial, result: Result) -> None:
+            log.record(history, trial, result)
+            check(history, trial, result)
+
+        return optimizer.optimize(task, budget, history=history, callback=record_then_check, progress=progress)
+
+
+class _FailFast:
+    """A callback that stops a run whose first ``n`` trials all failed."""
+
+    def __init__(self, n: int | None, budget: float) -> None:
+        self.n, self.budget = n, budget
+
+    def __call__(self, history: History, trial: Trial, result: Result) -> None:
+        if self.n is not None and history.n_trials == self.n and history.n_failed == self.n:
+            raise AllTrialsFailedError(
+                f"The first {self.n} trials all failed, so the run stopped before spending the rest of its budget "
+                f"({self.budget:g}); the first error was: {history.first_error()} (tune(..., fail_fast=None) runs "
+                "the whole budget whatever fails)"
+            )

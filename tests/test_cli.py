@@ -433,6 +433,34 @@ def test_tune_ppo_takes_a_portfolio_file_or_none_and_a_journal_keeps_what_ran(
     assert "missing.json" in capsys.readouterr().err
 
 
+def test_tune_interrupted_shows_the_best_finished_trial_and_how_to_continue(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import rl_hpo.optimizer
+
+    evaluate = rl_hpo.optimizer.evaluate_safely
+    calls: list = []
+
+    def interrupted_at_the_fourth(task, trial):
+        calls.append(trial)
+        if len(calls) % 4 == 0:
+            raise KeyboardInterrupt
+        return evaluate(task, trial)
+
+    monkeypatch.setattr(rl_hpo.optimizer, "evaluate_safely", interrupted_at_the_fourth)
+    tune = ["tune", "--task", "synthetic/branin/0", "--budget", "10", "--seed", "0", "--quiet"]
+    assert main(tune) == 130
+    err = capsys.readouterr().err
+    assert "rl-hpo tune: interrupted after 3 finished trials; the best of them: " in err
+    assert "--journal PATH keeps every finished trial" in err
+    journal = str(tmp_path / "run.db")
+    assert main([*tune, "--journal", journal]) == 130
+    assert f"add --resume to continue: --journal {journal} --resume" in capsys.readouterr().err
+    monkeypatch.setattr(rl_hpo.optimizer, "evaluate_safely", evaluate)
+    assert main([*tune, "--journal", journal, "--resume", "--json"]) == 0  # 3 replayed, 7 more
+    assert json.loads(capsys.readouterr().out)["trials"] == 10
+
+
 def test_tune_usage_shows_that_a_task_or_csv_is_required(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["tune", "--help"])

@@ -53,6 +53,63 @@ def test_a_run_where_every_trial_fails_ends_with_a_clear_error():
         rl_hpo.tune(objective, SPACE, budget=5, seed=0)
 
 
+def test_a_run_whose_first_trials_all_fail_stops_early_unless_told_not_to():
+    calls = []
+
+    def objective(config):
+        calls.append(config)
+        raise KeyError("undefined_key")
+
+    with pytest.raises(AllTrialsFailedError, match="The first 10 trials all failed, so the run stopped .* KeyError"):
+        rl_hpo.tune(objective, SPACE, budget=30, seed=0, method="ppo")
+    assert len(calls) == 10
+    calls.clear()
+    with pytest.raises(AllTrialsFailedError, match="All 30 trials failed"):
+        rl_hpo.tune(objective, SPACE, budget=30, seed=0, fail_fast=None)
+    assert len(calls) == 30
+    with pytest.raises(ValueError, match="fail_fast must be a whole number >= 1 or None"):
+        rl_hpo.tune(objective, SPACE, budget=30, fail_fast=0)
+
+
+def test_a_run_that_fails_only_at_first_is_not_stopped():
+    def objective(config):
+        if len(seen) < 9:
+            seen.append(config)
+            raise ValueError("warming up")
+        return config["x"]
+
+    seen: list = []
+    with pytest.warns(UserWarning, match="9 of 12 trials failed"):
+        assert rl_hpo.tune(objective, SPACE, budget=12, seed=0).n_trials == 12
+
+
+def test_ctrl_c_keeps_the_finished_trials(monkeypatch):
+    import rl_hpo.optimizer
+
+    evaluate = rl_hpo.optimizer.evaluate_safely
+    calls = []
+
+    def interrupted_at_the_fourth(task, trial):
+        calls.append(trial)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return evaluate(task, trial)
+
+    monkeypatch.setattr(rl_hpo.optimizer, "evaluate_safely", interrupted_at_the_fourth)
+    with pytest.raises(rl_hpo.TuningInterrupted) as caught:
+        rl_hpo.tune(lambda c: c["x"], SPACE, budget=10, seed=0)
+    assert isinstance(caught.value, KeyboardInterrupt)
+    assert caught.value.history.n_trials == 3
+    assert caught.value.history.best_score == max(r.score for r in caught.value.history.records)
+
+
+def test_a_bad_budget_is_refused_before_a_journal_is_made(tmp_path):
+    for bad in (0, -3):
+        with pytest.raises(ValueError, match="The 'budget' parameter must be a number > 0"):
+            rl_hpo.tune(lambda c: 0.0, SPACE, budget=bad, journal=tmp_path / "run.db")
+    assert not list(tmp_path.iterdir())
+
+
 @pytest.mark.parametrize("returned", ["0.5", b"0.5", None, True, [0.5], {"score": 0.5}])
 def test_an_objective_that_returns_no_number_fails_its_trials_with_a_clear_error(returned):
     message = "TypeError: the objective returned .*; it must return one number"
