@@ -103,9 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--task", metavar="T", help="task name family/scenario/instance, e.g. synthetic/branin/0")
     src.add_argument("--csv", metavar="PATH", help="tune a scikit-learn pipeline on a CSV file (needs --target)")
     p.add_argument("--target", metavar="COLUMN", help="target column of --csv")
-    p.add_argument(
-        "--pipeline", default="random_forest", help="scikit-learn pipeline for --csv (default: random_forest)"
-    )
+    p.add_argument("--pipeline", help="scikit-learn pipeline for --csv (default: random_forest)")
     p.add_argument(
         "--fidelity",
         choices=["subsample", "iterations"],
@@ -235,6 +233,8 @@ def _cmd_tasks(args: argparse.Namespace) -> int:
         for name in names:
             print(f"  {name:<40} {suite.split_of(name) or '-'}")
         return 0
+    if args.split != "all":
+        raise ValueError(f"--split {args.split} lists a suite's split; add --suite SUITE (e.g. --suite yahpo/lcbench).")
     for name, module in families().items():
         print(f"{name:<10} {getattr(module, 'DESCRIPTION', '')}")
         try:
@@ -271,10 +271,15 @@ def _cmd_tune(args: argparse.Namespace) -> int:
             raise ValueError("--csv needs --target COLUMN, the column to predict.")
         from rl_hpo.tasks.sklearn import load_csv_task
 
-        task: Any = load_csv_task(args.csv, args.target, pipeline=args.pipeline, fidelity=args.fidelity or "subsample")
+        pipeline = args.pipeline or "random_forest"
+        task: Any = load_csv_task(args.csv, args.target, pipeline=pipeline, fidelity=args.fidelity or "subsample")
     else:
         if args.target:
             raise ValueError("--target only goes with --csv.")
+        if args.pipeline:
+            raise ValueError(
+                "--pipeline only goes with --csv; a task's name says its pipeline (e.g. sklearn/svc/digits)."
+            )
         from rl_hpo.tasks.registry import load_task
 
         if args.fidelity is None:
@@ -335,6 +340,8 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     if policy:
         print(f"policy:      {policy}")
     print(f"trials:      {history.n_trials} ({history.n_failed} failed)")
+    if hasattr(task, "task_type") and hasattr(task, "metric"):  # a scikit-learn task: say what the score is
+        print(f"score:       {task.metric}, {task.cv}-fold cross-validation ({task.task_type})")
     print(
         f"best score:  {history.best_score:.6g}"
         + (f"   (normalized regret {task.bounds.regret(best.score):.4f})" if task.bounds else "")

@@ -181,6 +181,21 @@ def test_csv_with_the_iterations_fidelity(tmp_path, capsys):
     assert '"task": "sklearn/random_forest/d"' in capsys.readouterr().out
 
 
+def test_tune_says_what_a_csv_tasks_score_is_and_pipeline_goes_with_csv_only(tmp_path, capsys):
+    rows = ["a,b,y"] + [f"{i % 7},{(i * 3) % 5},{0.5 * (i % 7) - (i * 3) % 5}" for i in range(40)]
+    (tmp_path / "r.csv").write_text("\n".join(rows) + "\n")
+    argv = ["tune", "--csv", str(tmp_path / "r.csv"), "--target", "y", "--pipeline", "svc", "--budget", "2", "--quiet"]
+    assert main(argv) == 0
+    assert "score:       r2, 3-fold cross-validation (regression)" in capsys.readouterr().out
+    assert main(["tune", "--task", "synthetic/branin/0", "--pipeline", "svc"]) == 2
+    assert "--pipeline only goes with --csv" in capsys.readouterr().err
+
+
+def test_tasks_split_needs_a_suite(capsys):
+    assert main(["tasks", "--split", "bogus"]) == 2
+    assert "--split bogus lists a suite's split; add --suite SUITE" in capsys.readouterr().err
+
+
 def test_tune_with_ppo_names_the_policy_it_used(capsys: pytest.CaptureFixture[str]) -> None:
     from rl_hpo.agents.policy_file import default_policy_path
 

@@ -60,7 +60,7 @@ def test_a_run_whose_first_trials_all_fail_stops_early_unless_told_not_to():
         calls.append(config)
         raise KeyError("undefined_key")
 
-    with pytest.raises(AllTrialsFailedError, match="The first 10 trials all failed, so the run stopped .* KeyError"):
+    with pytest.raises(AllTrialsFailedError, match=r"The first 10 trials all failed, so the run stopped .* KeyError"):
         rl_hpo.tune(objective, SPACE, budget=30, seed=0, method="ppo")
     assert len(calls) == 10
     calls.clear()

@@ -235,6 +235,8 @@ class GaussianProcess:
             upper,
             maxiter=30,
         )
+        # value: the last one the routine was given (scipy's result.fun), 1e10 where a kernel was not positive
+        # definite; after a failed line search it may be another point's.
         if np.all(np.isfinite(theta)) and value < 1e9:
             self.theta = theta
 
