@@ -254,23 +254,28 @@ class _Codec:
         return tuple(config.get(name) for name in self.space.names)
 
     @property
-    def grid(self) -> list[Categorical] | None:
-        """The parameters when every one is a list of values (a finite grid), else None."""
-        params = [self.space[name] for name in self.space.names]
-        return (
-            [p for p in params if isinstance(p, Categorical)]
-            if all(isinstance(p, Categorical) for p in params)
-            else None
-        )
+    def grid(self) -> list[list[Any]] | None:
+        """Each parameter's values when every one has finitely many (lists, and integer distributions such as
+        ``randint``), else None."""
+        values: list[list[Any]] = []
+        for name in self.space.names:
+            param = self.space[name]
+            if isinstance(param, Categorical):
+                values.append(list(param.choices))
+            elif isinstance(param, Int):
+                values.append(list(range(param.low, param.high + 1)))
+            else:
+                return None
+        return values
 
     @property
     def grid_size(self) -> int | None:
-        """The number of distinct candidates of a finite grid, else None."""
+        """The number of distinct candidates of a finite space, else None."""
         grid = self.grid
-        return None if grid is None else math.prod([len(p.choices) for p in grid])
+        return None if grid is None else math.prod(len(values) for values in grid)
 
     def unseen(self, rng: np.random.Generator, seen: Collection[tuple[Any, ...]]) -> dict[str, Any] | None:
-        """A random candidate whose key is not in ``seen``, or None when a finite grid has none left."""
+        """A random candidate whose key is not in ``seen``, or None when a finite space has none left."""
         size = self.grid_size
         if size is not None and len(seen) >= size:
             return None
@@ -282,7 +287,7 @@ class _Codec:
         if grid is None:
             return None  # a space this crowded with evaluated points (only a tiny discrete one can be)
         names = self.space.names
-        for values in itertools.product(*(p.choices for p in grid)):  # the last few candidates of a grid
+        for values in itertools.product(*grid):  # the last few candidates of a finite space
             config = dict(zip(names, values, strict=True))
             if self.key(config) not in seen:
                 return config

@@ -199,6 +199,10 @@ def test_each_candidate_is_cross_validated_once() -> None:
     with pytest.warns(UserWarning, match="The total space of parameters 4 is smaller than n_iter=10. Running 4"):
         search = RLSearchCV(LogisticRegression(max_iter=300), grid, n_iter=10, cv=2, random_state=0).fit(X, y)
     assert len(search.cv_results_["params"]) == 4
+    integers = {"C": [0.1, 1.0], "max_iter": randint(300, 303)}  # an integer distribution has finitely many values
+    with pytest.warns(UserWarning, match="The total space of parameters 6 is smaller than n_iter=10. Running 6"):
+        search = RLSearchCV(LogisticRegression(), integers, n_iter=10, cv=2, n_points=4, random_state=0).fit(X, y)
+    assert len({str(p) for p in search.cv_results_["params"]}) == 6
     mixed = {"C": loguniform(1e-2, 1e2), "solver": ["lbfgs", "liblinear"]}
     search = RLSearchCV(LogisticRegression(max_iter=300), mixed, n_iter=12, cv=2, n_points=3, random_state=0)
     params = search.fit(X, y).cv_results_["params"]
