@@ -94,7 +94,9 @@ def tune(
     if resume and journal is None:
         raise ValueError("resume=True needs journal=PATH, the journal of the run to continue.")
     check_budget(budget)
-    if fail_fast is not None and not (isinstance(fail_fast, int) and fail_fast >= 1):
+    if fail_fast is not None and not (
+        isinstance(fail_fast, int) and not isinstance(fail_fast, bool) and fail_fast >= 1
+    ):
         raise ValueError(f"fail_fast must be a whole number >= 1 or None, got {fail_fast!r}.")
     if progress is None:
         progress = sys.stderr.isatty()
@@ -173,6 +175,6 @@ class _FailFast:
         if self.n is not None and history.n_trials == self.n and history.n_failed == self.n:
             raise AllTrialsFailedError(
                 f"The first {self.n} trials all failed, so the run stopped before spending the rest of its budget "
-                f"({self.budget:g}); the first error was: {history.first_error()} (tune(..., fail_fast=None) runs "
-                "the whole budget whatever fails)"
+                f"({self.budget:g}); the first error was: {history.first_error()} (in Python, "
+                "tune(..., fail_fast=None) runs the whole budget whatever fails)"
             )

@@ -67,8 +67,9 @@ def test_a_run_whose_first_trials_all_fail_stops_early_unless_told_not_to():
     with pytest.raises(AllTrialsFailedError, match="All 30 trials failed"):
         rl_hpo.tune(objective, SPACE, budget=30, seed=0, fail_fast=None)
     assert len(calls) == 30
-    with pytest.raises(ValueError, match="fail_fast must be a whole number >= 1 or None"):
-        rl_hpo.tune(objective, SPACE, budget=30, fail_fast=0)
+    for bad in (0, True, 2.5):
+        with pytest.raises(ValueError, match="fail_fast must be a whole number >= 1 or None"):
+            rl_hpo.tune(objective, SPACE, budget=30, fail_fast=bad)
 
 
 def test_a_run_that_fails_only_at_first_is_not_stopped():
