@@ -15,10 +15,13 @@ import sys
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rl_hpo.exceptions import RLHPOError, TuningInterrupted
 from rl_hpo.optimizer import available_optimizers
+
+if TYPE_CHECKING:
+    from rl_hpo.history import History
 
 __all__ = ["build_parser", "main"]
 
@@ -370,7 +373,7 @@ def _train_parser(design: str) -> argparse.ArgumentParser:
     return parser
 
 
-def _report_interrupted(history: Any, args: argparse.Namespace) -> None:
+def _report_interrupted(history: History, args: argparse.Namespace) -> None:
     """On Ctrl-C: the best of the finished trials, and how to keep or continue them."""
     best = history.best_score_or_none()
     found = (

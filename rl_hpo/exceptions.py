@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rl_hpo.history import History
 
 __all__ = [
     "AllTrialsFailedError",
@@ -41,6 +44,6 @@ class TuningInterrupted(KeyboardInterrupt):
     """A run stopped by Ctrl-C (or SIGTERM where the CLI turns it into one): a ``KeyboardInterrupt`` that keeps
     the trials finished before it as ``history``."""
 
-    def __init__(self, history: Any) -> None:
+    def __init__(self, history: History) -> None:
         super().__init__(f"interrupted after {history.n_trials} finished trials")
         self.history = history
