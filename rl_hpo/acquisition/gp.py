@@ -15,8 +15,8 @@ for a categorical one (its parent differs anyway). Scores are standardized befor
 
 Hyperparameters (log lengthscales, log signal and noise variance) maximize the marginal likelihood plus a
 log-normal prior on the lengthscales that grows with the dimension (Hvarfner et al., ICML 2024, "Vanilla
-Bayesian Optimization Performs Great in High Dimensions"), by L-BFGS-B with analytic gradients
-(``rl_hpo.acquisition.lbfgsb``), warm-started from the previous fit.
+Bayesian Optimization Performs Great in High Dimensions"; ``lengthscale_prior="unit"`` puts Optuna's in its
+place), by L-BFGS-B with analytic gradients (``rl_hpo.acquisition.lbfgsb``), warm-started from the previous fit.
 """
 
 from __future__ import annotations
@@ -48,6 +48,10 @@ _SQRT5 = math.sqrt(5.0)
 _BLOCK = 8192
 #: Output warps of ``GaussianProcess`` (see ``warp_scores``).
 WARPS = ("none", "yeo-johnson", "copula", "half-rank", "outliers")
+#: Lengthscale priors of ``GaussianProcess``: ``"dimension"``, a log-normal whose median grows with the square
+#: root of the number of parameters (Hvarfner et al. 2024); ``"unit"``, Optuna's GPSampler's prior on the inverse
+#: squared lengthscale ``q``, ``exp(-0.1 / q - 0.1 q)``, whose mode is a lengthscale of 1 in any dimension.
+LENGTHSCALE_PRIORS = ("dimension", "unit")
 _NOISE_BOUNDS = (math.log(1e-6), math.log(0.5))
 _SIGNAL_BOUNDS = (math.log(0.05), math.log(20.0))
 _LENGTHSCALE_BOUNDS = (math.log(1e-2), math.log(1e2))
@@ -137,11 +141,23 @@ class GaussianProcess:
     """
 
     def __init__(
-        self, encoding: MixedEncoding, *, max_fit_points: int = 60, max_points: int = 200, warp: str = "none"
+        self,
+        encoding: MixedEncoding,
+        *,
+        max_fit_points: int = 60,
+        max_points: int = 200,
+        warp: str = "none",
+        lengthscale_prior: str = "dimension",
     ) -> None:
         if warp not in WARPS:
             raise ValueError(f"The 'warp' parameter of GaussianProcess must be one of {WARPS}. Got {warp!r} instead.")
+        if lengthscale_prior not in LENGTHSCALE_PRIORS:
+            raise ValueError(
+                f"The 'lengthscale_prior' parameter of GaussianProcess must be one of {LENGTHSCALE_PRIORS}. "
+                f"Got {lengthscale_prior!r} instead."
+            )
         self.warp = warp
+        self.lengthscale_prior = lengthscale_prior
         self.encoding = encoding
         self.max_fit_points = max_fit_points
         self.max_points = max_points
@@ -149,7 +165,8 @@ class GaussianProcess:
         self._prior_mu = math.sqrt(2.0) + 0.5 * math.log(max(p, 1))
         self._prior_var = 3.0
         # log lengthscales, log signal variance, log noise variance
-        self.theta = np.concatenate([np.full(p, self._prior_mu - self._prior_var), [0.0, math.log(1e-3)]])
+        start = self._prior_mu - self._prior_var if lengthscale_prior == "dimension" else 0.0
+        self.theta = np.concatenate([np.full(p, start), [0.0, math.log(1e-3)]])
         self._xn = np.empty((0, encoding.numeric.size))
         self._xc = np.empty((0, encoding.categorical.size), dtype=int)
         self._kernel = self._parts()
@@ -229,7 +246,9 @@ class GaussianProcess:
         lower, upper = np.array([_LENGTHSCALE_BOUNDS] * self.encoding.n_params + [_SIGNAL_BOUNDS, _NOISE_BOUNDS]).T
         x0 = np.clip(self.theta, lower, upper)
         theta, value = minimize_lbfgsb(
-            lambda theta: negative_log_posterior(theta, diff, z, self._prior_mu, self._prior_var),
+            lambda theta: negative_log_posterior(
+                theta, diff, z, self._prior_mu, self._prior_var, lengthscale_prior=self.lengthscale_prior
+            ),
             x0,
             lower,
             upper,
@@ -285,7 +304,13 @@ class GaussianProcess:
 
 
 def negative_log_posterior(
-    theta: np.ndarray, diff: np.ndarray, z: np.ndarray, prior_mu: float, prior_var: float
+    theta: np.ndarray,
+    diff: np.ndarray,
+    z: np.ndarray,
+    prior_mu: float,
+    prior_var: float,
+    *,
+    lengthscale_prior: str = "dimension",
 ) -> tuple[float, np.ndarray]:
     """The negative log marginal likelihood plus hyperprior of ``theta`` and its gradient.
 
@@ -293,7 +318,8 @@ def negative_log_posterior(
         theta: log lengthscales (one per parameter), log signal variance, log noise variance.
         diff: per-parameter squared differences between the points, shape (n_params, n, n).
         z: standardized scores.
-        prior_mu, prior_var: the log-normal lengthscale prior.
+        prior_mu, prior_var: the log-normal lengthscale prior (``lengthscale_prior="dimension"``).
+        lengthscale_prior: one of ``LENGTHSCALE_PRIORS``.
     """
     n = z.size
     eye = np.eye(n)
@@ -318,9 +344,15 @@ def negative_log_posterior(
     grad_noise = -0.5 * noise * np.trace(w)
     # A log-normal prior density on each lengthscale (its mode at exp(mu - var)), a weak normal one on the
     # log signal variance.
-    dev = theta[:-2] - prior_mu
-    nll += 0.5 * np.sum(dev * dev) / prior_var + np.sum(theta[:-2]) + 0.5 * theta[-2] ** 2
-    grad = np.concatenate([grad_ls + dev / prior_var + 1.0, [grad_signal + theta[-2], grad_noise]])
+    if lengthscale_prior == "dimension":
+        dev = theta[:-2] - prior_mu
+        nll += 0.5 * np.sum(dev * dev) / prior_var + np.sum(theta[:-2]) + 0.5 * theta[-2] ** 2
+        grad_ls = grad_ls + dev / prior_var + 1.0
+    else:  # "unit": 0.1 / q + 0.1 q with q = 1 / lengthscale^2 = exp(-2 log lengthscale)
+        up, down = np.exp(2.0 * theta[:-2]), np.exp(-2.0 * theta[:-2])
+        nll += 0.1 * np.sum(up + down) + 0.5 * theta[-2] ** 2
+        grad_ls = grad_ls + 0.2 * (up - down)
+    grad = np.concatenate([grad_ls, [grad_signal + theta[-2], grad_noise]])
     return float(nll), grad
 
 

@@ -146,6 +146,11 @@ class SearchSettings:
             neither lowered the pooled regret at 50 of plain EI or of the general policy, and ``"search"`` more
             than doubled plain EI's time (``benchmarks/search_settings/discrete_confirm.sh`` and
             ``discrete_integers_confirm.sh``).
+        lengthscale_prior: the GP's prior on its lengthscales (``rl_hpo.acquisition.gp.LENGTHSCALE_PRIORS``).
+            ``"dimension"`` (the default): a log-normal that grows with the number of parameters (Hvarfner et
+            al. 2024); ``"unit"``: Optuna's GPSampler's, which holds every lengthscale near 1 in any dimension.
+            In 20 dimensions ``"unit"`` raised plain EI's regret at 50 on four synthetic families with 5
+            initial points and was mixed with 10 (``benchmarks/high_dimensions/lengthscale_prior.txt``).
     """
 
     n_candidates: int = 64
@@ -163,9 +168,10 @@ class SearchSettings:
     repeats: str = "avoid"
     integers: str = "snap"
     discrete: str = "keep"
+    lengthscale_prior: str = "dimension"
 
     def __post_init__(self) -> None:
-        from rl_hpo.acquisition.gp import WARPS
+        from rl_hpo.acquisition.gp import LENGTHSCALE_PRIORS, WARPS
 
         if self.warp not in WARPS:
             raise ValueError(f"The 'warp' parameter of SearchSettings must be one of {WARPS}. Got {self.warp!r}.")
@@ -182,6 +188,11 @@ class SearchSettings:
         if self.discrete not in DISCRETE:
             raise ValueError(
                 f"The 'discrete' parameter of SearchSettings must be one of {DISCRETE}. Got {self.discrete!r}."
+            )
+        if self.lengthscale_prior not in LENGTHSCALE_PRIORS:
+            raise ValueError(
+                f"The 'lengthscale_prior' parameter of SearchSettings must be one of {LENGTHSCALE_PRIORS}. "
+                f"Got {self.lengthscale_prior!r}."
             )
         if self.edges not in EDGES:
             raise ValueError(f"The 'edges' parameter of SearchSettings must be one of {EDGES}. Got {self.edges!r}.")
@@ -261,7 +272,9 @@ class CandidateSearch:
         self.rng = rng
         self.settings = settings or SearchSettings()
         self.encoding = MixedEncoding.of(space)
-        self.gp = GaussianProcess(self.encoding, warp=self.settings.warp)
+        self.gp = GaussianProcess(
+            self.encoding, warp=self.settings.warp, lengthscale_prior=self.settings.lengthscale_prior
+        )
         kinds = space.kinds()
         self._categorical = np.array([k == "categorical" for k in kinds])
         self._snap = self.settings.integers == "snap" and "int" in kinds

@@ -7,6 +7,7 @@ from scipy.optimize import approx_fprime
 from scipy.special import ndtri
 
 from rl_hpo.acquisition.gp import (
+    LENGTHSCALE_PRIORS,
     OUTLIER_REACH,
     WARPS,
     GaussianProcess,
@@ -31,14 +32,40 @@ def _diff(xn, xc):
     return np.concatenate([num, cat])
 
 
-def test_gradient_matches_finite_differences():
+@pytest.mark.parametrize("prior", LENGTHSCALE_PRIORS)
+def test_gradient_matches_finite_differences(prior):
     rng = np.random.default_rng(0)
     xn, xc = rng.random((12, 3)), rng.integers(3, size=(12, 2))
     diff, z = _diff(xn, xc), rng.standard_normal(12)
     theta = np.concatenate([rng.normal(-1.0, 0.3, 5), [0.2, math.log(0.01)]])
-    _value, grad = negative_log_posterior(theta, diff, z, 1.5, 3.0)
-    numeric = approx_fprime(theta, lambda t: negative_log_posterior(t, diff, z, 1.5, 3.0)[0], 1e-6)
+
+    def posterior(t):
+        return negative_log_posterior(t, diff, z, 1.5, 3.0, lengthscale_prior=prior)
+
+    _value, grad = posterior(theta)
+    numeric = approx_fprime(theta, lambda t: posterior(t)[0], 1e-6)
     np.testing.assert_allclose(grad, numeric, rtol=1e-4, atol=1e-4)
+
+
+def test_unit_prior_keeps_lengthscales_near_one_where_the_data_say_little():
+    # Five points in 20 dimensions: the likelihood barely constrains 20 lengthscales, so the prior decides.
+    space = SearchSpace({f"x{i}": Float(0.0, 1.0) for i in range(20)})
+    rng = np.random.default_rng(3)
+    xn = rng.random((5, 20))
+    y = -np.sum((xn - 0.5) ** 2, axis=1)
+    spread = {}
+    for prior in LENGTHSCALE_PRIORS:
+        gp = GaussianProcess(MixedEncoding.of(space), lengthscale_prior=prior)
+        gp.fit(xn, np.zeros((5, 0), dtype=int), y)
+        spread[prior] = np.abs(np.log(gp.lengthscales)).max()
+    assert spread["unit"] < 2.0
+    assert spread["unit"] < spread["dimension"]
+
+
+def test_unknown_lengthscale_prior_is_refused():
+    space = SearchSpace({"x": Float(0.0, 1.0)})
+    with pytest.raises(ValueError, match="lengthscale_prior"):
+        GaussianProcess(MixedEncoding.of(space), lengthscale_prior="flat")
 
 
 def test_log_ei_matches_ei_and_stays_finite_in_the_tail():

@@ -178,3 +178,12 @@ def test_snapped_integers_make_points_of_the_same_configuration_one_point_to_the
 def test_settings_reject_an_unknown_rule_for_integers():
     with pytest.raises(ValueError, match="'integers' parameter"):
         SearchSettings(integers="round")
+
+
+def test_settings_reach_the_gp_and_reject_an_unknown_lengthscale_prior():
+    search = CandidateSearch(
+        SPACES["mixed"], horizon=20, rng=np.random.default_rng(0), settings=SearchSettings(lengthscale_prior="unit")
+    )
+    assert search.gp.lengthscale_prior == "unit"
+    with pytest.raises(ValueError, match="'lengthscale_prior' parameter"):
+        SearchSettings(lengthscale_prior="flat")
