@@ -498,6 +498,7 @@ def test_the_policy_polishing_study_script_writes_its_four_tables(tmp_path: Path
         ("benchmarks/search_settings/polish_confirm.sh", 100, "n_polish=0", "n_polish=3,polish_iterations=5"),
         ("benchmarks/search_settings/discrete_confirm.sh", 500, "discrete=keep", "discrete=search"),
         ("benchmarks/search_settings/discrete_integers_confirm.sh", 600, "discrete=keep", "discrete=integers"),
+        ("benchmarks/search_settings/perturbed_confirm.sh", 1000, "n_perturbed=8", "n_perturbed=20"),
     ],
 )
 def test_a_setting_s_confirmation_runs_both_splits_on_its_own_seeds_and_decides(
