@@ -109,7 +109,8 @@ class SearchSettings:
             on the suites as they are the copula warp raised the regret almost everywhere and Yeo-Johnson
             mostly (``benchmarks/search_settings/warp.sh``).
         n_perturbed: how many coordinates a local move changes, on average (all of them in spaces of at
-            most this many parameters; at least one).
+            most this many parameters; at least one). 20 (TuRBO's rule) gave no pooled gain over 374 validation
+            and train tasks of four suites (``benchmarks/search_settings/perturbed_confirm.sh``).
         edges: how local moves treat the faces of the cube (``rl_hpo.acquisition.moves.EDGES``). Clipping
             puts a step beyond a face on it, so the bounds of a range can be proposed; on the validation
             splits of lcbench, rbv2_xgboost and synthetic/mixed it lowered the regret at 50 of plain EI and
