@@ -9,8 +9,10 @@ an in-memory Optuna study through Optuna's own ask/tell interface:
   trial.
 
 The shared initial design: every sampler's random start-up trials are replaced by the first
-``n_startup_trials`` configurations of ``initial_design(space, n, seed)``, enqueued with
-``study.enqueue_trial``, so TPE, GP, CMA-ES and random search share their first trials per seed.
+``n_startup_trials`` configurations of ``initial_design(space, n, seed)``, each enqueued with
+``study.enqueue_trial`` just before the ``ask`` that takes it, so TPE, GP, CMA-ES and random search share
+their first trials per seed. Trials told with ``observe`` take the places of start-up trials: a study that
+holds ``n_startup_trials`` trials already (observed ones included) asks no more of the design.
 
 Logging: Optuna announces every new study at INFO level. The calls into Optuna run with Optuna's
 verbosity raised to WARNING and restored afterwards, so the user's setting survives (not thread-safe:
@@ -62,6 +64,7 @@ class OptunaSamplerOptimizer(Optimizer):
         n_startup_trials: how many trials come from the shared initial design before the sampler's model
             takes over; passed to the sampler as its own ``n_startup_trials``. If some of them fail, the
             sampler keeps sampling at random (from its own seeded generator) until that many succeeded.
+            Observed trials (``observe``) count among them, so a warm start shortens the design.
         **sampler_options: further keyword options of the Optuna sampler (e.g. ``n_ei_candidates`` for
             TPE), for studies that depart from the defaults.
 
@@ -98,8 +101,8 @@ class OptunaSamplerOptimizer(Optimizer):
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             sampler = self._make_sampler(seed, n_startup_trials, self.sampler_options)
             self.study_: optuna.Study = optuna.create_study(direction="maximize", sampler=sampler)
-            for u in initial_design(space, n_startup_trials, seed):
-                self.study_.enqueue_trial(space.decode(u))
+        self._design = [space.decode(u) for u in initial_design(space, n_startup_trials, seed)]
+        self._n_design_asked = 0
         self._running: dict[int, optuna.Trial] = {}
 
     def _make_sampler(
@@ -109,6 +112,10 @@ class OptunaSamplerOptimizer(Optimizer):
 
     def _ask(self, trial_id: int) -> tuple[dict[str, Any], float | None]:
         with _quiet_optuna():
+            n_trials = len(self.study_.get_trials(deepcopy=False))  # asked and observed
+            if n_trials < self.n_startup_trials and self._n_design_asked < len(self._design):
+                self.study_.enqueue_trial(self._design[self._n_design_asked])
+                self._n_design_asked += 1
             trial = self.study_.ask()
             config = suggest(self.space, trial)
         self._running[trial_id] = trial

@@ -8,9 +8,11 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
+from rl_hpo.baselines.initial_design import initial_design
 from rl_hpo.baselines.optuna_samplers import CMAES, GP, TPE
 from rl_hpo.baselines.random_search import RandomSearch
 from rl_hpo.optimizer import make_optimizer
+from rl_hpo.space import Float, SearchSpace
 from tests.baselines.conformance import CONDITIONAL, MIXED, OptimizerConformance, synthetic_objective
 
 
@@ -104,6 +106,22 @@ def test_sampler_options_reach_the_sampler_and_unknown_ones_are_named():
 def test_n_startup_trials_is_validated(bad):
     with pytest.raises(ValueError, match=r"The 'n_startup_trials' parameter of TPE must be an int in \[0, inf\)"):
         TPE(MIXED, n_startup_trials=bad)
+
+
+@pytest.mark.parametrize("cls", [TPE, GP])
+def test_observed_trials_take_the_places_of_start_up_trials(cls):
+    space = SearchSpace({"x": Float(0.0, 1.0), "y": Float(0.0, 1.0)})
+    design = [space.decode(u) for u in initial_design(space, 10, 0)]
+    warm = cls(space, seed=0)
+    for config in space.sample(3, seed=5):
+        warm.observe(config, -abs(config["x"] - 0.3))
+    asked = [warm.ask() for _ in range(8)]
+    assert [t.config for t in asked[:7]] == design[:7]  # 3 observed + 7 of the design = the 10 start-up trials
+    assert asked[7].config != design[7]  # then the sampler's own model
+    full = cls(space, seed=0)
+    for config in space.sample(12, seed=5):
+        full.observe(config, -abs(config["x"] - 0.3))
+    assert full.ask().config not in design  # a study past its start-up asks nothing of the design
 
 
 def test_observe_adds_finished_trials_with_only_the_active_parameters():
