@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from rl_hpo.baselines.optuna_samplers import CMAES, OptunaSamplerOptimizer
+from rl_hpo.baselines.optuna_samplers import CMAES
 from rl_hpo.optimizer import Optimizer, Trial, make_optimizer, optimizer_class
 from rl_hpo.space import SearchSpace
 from rl_hpo.tasks.base import Fidelity, Result
@@ -69,11 +69,10 @@ class Portfolio(Optimizer):
 
     - Optuna-based methods (``tpe``, ``gp``, ``cmaes``): each portfolio trial is added to the method's
       Optuna study as a finished trial (``study.add_trial(optuna.trial.create_trial(...))``, only the
-      configuration's active parameters), a failed one with state FAIL. The portfolio takes the place of
-      the method's random start-up trials: unless ``then_options`` sets ``n_startup_trials``, it is lowered
-      to ``max(0, default - K)``, so TPE and GP model from trial ``K`` on (or after the rest of their
-      start-up design where the portfolio is shorter than it). Optuna's CMA-ES learns only from its own
-      generations and ignores added trials (a warning says so).
+      configuration's active parameters), a failed one with state FAIL. Observed trials take the places of
+      the method's start-up trials (``rl_hpo.baselines.optuna_samplers``), so TPE and GP model from trial
+      ``K`` on (or after the rest of their start-up design where the portfolio is shorter than it). Optuna's
+      CMA-ES learns only from its own generations and ignores added trials (a warning says so).
     - ``ppo`` (``PolicyOptimizer``): the portfolio's results fill the policy's history in place of its random
       initial design, so the policy moves from the portfolio's best configuration (``portfolio_ppo``,
       ``rl_hpo.agents.PortfolioThenPolicy``).
@@ -150,7 +149,7 @@ class Portfolio(Optimizer):
         self.then = then
         self.then_options = dict(then_options or {})
         self.n_configs = n_configs
-        self.continuation_ = _make_continuation(space, then, self.then_options, seed, fidelity, len(configs))
+        self.continuation_ = _make_continuation(space, then, self.then_options, seed, fidelity)
         self._continuation_trials: dict[int, Trial] = {}
 
     def _ask(self, trial_id: int) -> tuple[dict[str, Any], float | None]:
@@ -185,7 +184,6 @@ def _make_continuation(
     options: dict[str, Any],
     seed: int | None,
     fidelity: Fidelity | None,
-    n_portfolio: int,
 ) -> Optimizer:
     if not isinstance(then, str) or then == Portfolio.name:
         raise ValueError(
@@ -210,9 +208,6 @@ def _make_continuation(
     if then == "ppo":
         # The portfolio has been evaluated: the policy must not start the shipped portfolio again.
         options = {"portfolio": None, **options}
-    if issubclass(cls, OptunaSamplerOptimizer) and "n_startup_trials" not in options:
-        # The portfolio is the start-up design: random start-up trials after it would waste the budget.
-        options = {**options, "n_startup_trials": max(0, cls.default_n_startup_trials - n_portfolio)}
     inner = make_optimizer(then, space, seed=seed, fidelity=fidelity, **options)
     if isinstance(inner, CMAES):
         warnings.warn(

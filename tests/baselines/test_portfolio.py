@@ -15,6 +15,7 @@ from optuna.trial import TrialState
 
 from rl_hpo import optimizer as optimizer_module
 from rl_hpo.agents.portfolio_policy import PortfolioThenPolicy
+from rl_hpo.baselines.initial_design import initial_design
 from rl_hpo.baselines.optuna_samplers import TPE
 from rl_hpo.baselines.portfolio import (
     FORMAT,
@@ -119,9 +120,8 @@ def test_the_continuation_takes_over_after_the_portfolio():
     configs = MIXED.sample(3, seed=11)
     opt = Portfolio(MIXED, seed=5, portfolio=configs)
     trials = _score_all(opt, 12)
-    # TPE's start-up design is shortened by the portfolio's length: 10 - 3 random trials of the shared
-    # initial design (the same as random search's for the seed), then the model.
-    assert opt.continuation_.n_startup_trials == 7
+    # The portfolio's observed trials take the places of TPE's start-up trials: 10 - 3 random trials of the
+    # shared initial design (the same as random search's for the seed), then the model.
     random = RandomSearch(MIXED, seed=5)
     assert [t.config for t in trials[3:10]] == [random.ask().config for _ in range(7)]
     assert opt.continuation_._n_asked == 9
@@ -129,10 +129,13 @@ def test_the_continuation_takes_over_after_the_portfolio():
 
 
 def test_a_long_portfolio_replaces_the_start_up_design():
-    opt = Portfolio(MIXED, seed=0, portfolio=MIXED.sample(12, seed=1))
-    assert opt.continuation_.n_startup_trials == 0
+    configs = MIXED.sample(12, seed=1)
+    opt = Portfolio(MIXED, seed=0, portfolio=configs)
+    trials = _score_all(opt, 14)
+    design = {tuple(MIXED.decode(u).values()) for u in initial_design(MIXED, 10, 0)}
+    assert not any(tuple(t.config.values()) in design for t in trials[12:])  # the model from trial 12 on
     assert not opt.continuation_.study_.get_trials(states=(TrialState.WAITING,))
-    options = Portfolio(MIXED, seed=0, portfolio=MIXED.sample(12, seed=1), then_options={"n_startup_trials": 4})
+    options = Portfolio(MIXED, seed=0, portfolio=configs, then_options={"n_startup_trials": 4})
     assert options.continuation_.n_startup_trials == 4
 
 
@@ -194,7 +197,10 @@ def test_n_configs_uses_a_prefix():
     configs = MIXED.sample(5, seed=1)
     opt = Portfolio(MIXED, seed=0, portfolio=configs, n_configs=2)
     assert opt.configs_ == configs[:2]
-    assert opt.continuation_.n_startup_trials == 8
+    trials = _score_all(opt, 5)
+    assert [t.config for t in trials[:2]] == configs[:2]
+    random = RandomSearch(MIXED, seed=0)  # then 8 of TPE's 10 start-up trials: the shared design
+    assert [t.config for t in trials[2:]] == [random.ask().config for _ in range(3)]
 
 
 def test_then_random_needs_no_results():
