@@ -37,7 +37,12 @@ class PolicyFileError(RLHPOError, ValueError):
 
 
 class AllTrialsFailedError(RLHPOError, RuntimeError):
-    """Every trial of a run failed, so there is no best configuration to return."""
+    """Every trial of a run failed, so there is no best configuration to return. ``history`` holds the
+    failed trials (each one's error in ``History.to_dataframe()``), where the run gave it."""
+
+    def __init__(self, message: str, history: History | None = None) -> None:
+        super().__init__(message)
+        self.history = history
 
 
 class TuningInterrupted(KeyboardInterrupt):

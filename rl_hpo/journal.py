@@ -59,6 +59,11 @@ class Journal:
 
     def __init__(self, path: str | os.PathLike[str], run: Mapping[str, Any], *, resume: bool = False) -> None:
         self.path = Path(path)
+        if self.path.is_dir():
+            raise JournalError(
+                f"The journal path {str(self.path)!r} is a folder; a journal is a file (e.g. "
+                f"{str(self.path / 'run.db')!r})."
+            )
         exists = self.path.exists() and self.path.stat().st_size > 0
         if exists and not resume:
             raise JournalError(
@@ -66,7 +71,8 @@ class Journal:
                 "or choose another path."
             )
         if resume and not exists:
-            warnings.warn(f"There is no journal at {str(self.path)!r} to resume: a new run starts there.", stacklevel=3)
+            # stacklevel 4: the caller of rl_hpo.tune (tune -> _run -> Journal)
+            warnings.warn(f"There is no journal at {str(self.path)!r} to resume: a new run starts there.", stacklevel=4)
         try:
             expected = {"format": json.dumps(_FORMAT), **{k: _dumps(v, sort_keys=True) for k, v in run.items()}}
         except TypeError as err:

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import importlib
 import math
+import numbers
 import time
+import traceback
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +28,10 @@ from rl_hpo.exceptions import AllTrialsFailedError, DataNotFoundError, TuningInt
 from rl_hpo.history import History
 from rl_hpo.space import SearchSpace
 from rl_hpo.tasks.base import Fidelity, Result, Task
+from rl_hpo.tasks.timeout import ObjectiveError
+
+#: How many of its last frames a failed trial's traceback keeps (``Result.info["traceback"]``).
+_TRACEBACK_FRAMES = 5
 
 __all__ = [
     "Optimizer",
@@ -193,15 +199,13 @@ class Optimizer(ABC):
             if bar is not None:
                 bar.close()
         if history.n_trials and history.n_failed == history.n_trials:
-            raise AllTrialsFailedError(
-                f"All {history.n_trials} trials failed; the first error was: {history.first_error()}"
-            )
+            raise all_failed_error(f"All {history.n_trials} trials failed", history)
         return history
 
 
 def check_budget(budget: float) -> None:
     """Refuse a budget that is not a finite number > 0."""
-    if not (isinstance(budget, int | float) and math.isfinite(budget) and budget > 0):
+    if not (isinstance(budget, numbers.Real) and not isinstance(budget, bool) and math.isfinite(budget) and budget > 0):
         raise ValueError(f"The 'budget' parameter must be a number > 0. Got {budget!r} instead.")
 
 
@@ -222,12 +226,30 @@ def evaluate_safely(task: Task, trial: Trial) -> Result:
     except DataNotFoundError:
         raise  # missing or unreadable benchmark data fails every trial alike: say so once and stop
     except Exception as err:  # a failing objective must not end the run: record it and go on
-        return Result.failure(f"{type(err).__name__}: {err}", time.perf_counter() - start)
+        cost = time.perf_counter() - start
+        if isinstance(err, ObjectiveError):  # raised in a timeout's worker: its message names the original
+            return Result.failure(str(err), cost, traceback=err.worker_traceback or "")
+        return Result.failure(f"{type(err).__name__}: {err}", cost, traceback=_last_frames(err))
     if not isinstance(result, Result):
         return Result.failure(f"evaluate returned {type(result).__name__}, not a Result", time.perf_counter() - start)
     if not math.isfinite(result.score):
         return Result(float("nan"), result.cost, {**result.info, "error": f"non-finite score {result.score}"})
     return result
+
+
+def _last_frames(err: BaseException) -> str:
+    """The exception's traceback as text, its last few frames (the objective's own, where it raised)."""
+    return "".join(traceback.format_exception(err, limit=-_TRACEBACK_FRAMES))
+
+
+def all_failed_error(summary: str, history: History) -> AllTrialsFailedError:
+    """``AllTrialsFailedError`` for a run whose trials all failed: ``summary``, then the first error and where it
+    was raised, with ``history`` attached."""
+    first = next((r for r in history.records if r.error), None)
+    message = f"{summary}; the first error was: {history.first_error()}"
+    if first is not None and first.info.get("traceback"):
+        message += f"\n\nIts traceback (the last frames):\n{first.info['traceback'].rstrip()}"
+    return AllTrialsFailedError(message, history)
 
 
 def _to_float(value: Any) -> float:

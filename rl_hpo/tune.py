@@ -9,10 +9,9 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from rl_hpo.exceptions import AllTrialsFailedError
 from rl_hpo.history import History
 from rl_hpo.journal import Journal
-from rl_hpo.optimizer import Trial, check_budget, make_optimizer
+from rl_hpo.optimizer import Trial, all_failed_error, check_budget, make_optimizer
 from rl_hpo.space import SearchSpace
 from rl_hpo.tasks.base import FunctionTask, Result, Task
 from rl_hpo.tasks.registry import load_task
@@ -87,10 +86,17 @@ def tune(
         raise ValueError("Do not pass a space with a task: a task brings its own search space.")
     if direction not in ("maximize", "minimize"):
         raise ValueError(f"direction must be 'maximize' or 'minimize', got {direction!r}.")
-    if direction != "maximize" and not isinstance(task, FunctionTask):
-        raise ValueError("direction= applies to a function objective; a built-in task has its own direction.")
-    if timeout is not None and not isinstance(task, FunctionTask):
-        raise ValueError("timeout= applies to a function objective; built-in tasks have their own costs.")
+    wraps_function = not isinstance(objective, Task | str)  # tune makes the task, with these two options
+    if direction != "maximize" and not wraps_function:
+        raise ValueError(
+            "direction= applies to a function objective; a task has its own direction "
+            "(FunctionTask(..., direction='minimize') for your own)."
+        )
+    if timeout is not None and not wraps_function:
+        raise ValueError(
+            "timeout= applies to a function objective; a task has its own (FunctionTask(..., timeout=SECONDS) "
+            "for your own)."
+        )
     if resume and journal is None:
         raise ValueError("resume=True needs journal=PATH, the journal of the run to continue.")
     check_budget(budget)
@@ -173,8 +179,8 @@ class _FailFast:
 
     def __call__(self, history: History, trial: Trial, result: Result) -> None:
         if self.n is not None and history.n_trials == self.n and history.n_failed == self.n:
-            raise AllTrialsFailedError(
+            raise all_failed_error(
                 f"The first {self.n} trials all failed, so the run stopped before spending the rest of its budget "
-                f"({self.budget:g}); the first error was: {history.first_error()} (in Python, "
-                "tune(..., fail_fast=None) runs the whole budget whatever fails)"
+                f"({self.budget:g}; in Python, tune(..., fail_fast=None) runs the whole budget whatever fails)",
+                history,
             )

@@ -114,6 +114,11 @@ def test_a_file_that_is_not_a_journal_is_a_clear_error(tmp_path):
         rl_hpo.tune(objective, SPACE, budget=2, seed=0, journal=path, resume=True)
 
 
+def test_a_folder_for_a_journal_is_a_clear_error(tmp_path):
+    with pytest.raises(JournalError, match="is a folder; a journal is a file"):
+        rl_hpo.tune(objective, SPACE, budget=2, seed=0, journal=tmp_path, resume=True)
+
+
 def test_resume_needs_a_journal():
     with pytest.raises(ValueError, match="resume=True needs journal=PATH"):
         rl_hpo.tune(objective, SPACE, budget=2, resume=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+import numpy as np
 import pytest
 
 import rl_hpo
@@ -40,18 +41,47 @@ def test_tune_rejects_a_bad_objective_type():
         rl_hpo.tune(42, {"x": (0.0, 1.0)})
 
 
+_OWN_TASK = rl_hpo.FunctionTask(lambda c: c["x"], {"x": rl_hpo.Float(0.0, 1.0)}, name="mine")
+
+
 @pytest.mark.parametrize(
     ("objective", "direction", "message"),
     [
-        ("synthetic/branin/0", "minimize", "a built-in task has its own direction"),
+        ("synthetic/branin/0", "minimize", "a task has its own direction"),
+        (_OWN_TASK, "minimize", r"FunctionTask\(\.\.\., direction='minimize'\) for your own"),
         ("synthetic/branin/0", "down", "must be 'maximize' or 'minimize'"),
         (lambda c: c["x"], "down", "must be 'maximize' or 'minimize'"),
     ],
 )
 def test_tune_refuses_a_direction_it_would_not_follow(objective, direction, message):
-    space = None if isinstance(objective, str) else {"x": (0.0, 1.0)}
+    space = {"x": (0.0, 1.0)} if callable(objective) and not isinstance(objective, rl_hpo.Task) else None
     with pytest.raises(ValueError, match=message):
         rl_hpo.tune(objective, space, budget=2, direction=direction)
+
+
+@pytest.mark.parametrize("objective", ["synthetic/branin/0", _OWN_TASK])
+def test_tune_refuses_a_timeout_it_would_not_apply(objective):
+    with pytest.raises(ValueError, match="timeout= applies to a function objective"):
+        rl_hpo.tune(objective, budget=2, timeout=1.0)
+
+
+def test_tune_takes_a_numpy_budget_and_refuses_a_bool():
+    history = rl_hpo.tune(lambda c: c["x"], {"x": (0.0, 1.0)}, budget=np.int64(3), seed=0)
+    assert history.n_trials == 3
+    with pytest.raises(ValueError, match="'budget' parameter must be a number > 0"):
+        rl_hpo.tune(lambda c: c["x"], {"x": (0.0, 1.0)}, budget=True)
+
+
+def test_a_run_whose_trials_all_fail_says_where_the_first_failed_and_keeps_its_trials():
+    def helper(config):
+        return config["learning_rate"]  # the space calls it "lr"
+
+    with pytest.raises(rl_hpo.AllTrialsFailedError) as caught:
+        rl_hpo.tune(lambda c: helper(c), {"lr": (0.0, 1.0)}, budget=12, seed=0)
+    message = str(caught.value)
+    assert "the first error was: KeyError: 'learning_rate'" in message
+    assert "in helper" in message and 'return config["learning_rate"]' in message
+    assert caught.value.history.n_trials == 10 and caught.value.history.n_failed == 10
 
 
 def test_history_without_success_says_so():

@@ -25,7 +25,12 @@ class ObjectiveTimeout(Exception):
 
 
 class ObjectiveError(Exception):
-    """The objective raised inside the worker; the message carries the original type and text."""
+    """The objective raised inside the worker; the message carries the original type and text, and
+    ``worker_traceback`` the worker's traceback as text."""
+
+    def __init__(self, message: str, worker_traceback: str | None = None) -> None:
+        super().__init__(message)
+        self.worker_traceback = worker_traceback
 
 
 def _worker(objective: Callable[..., Any], conn: Any) -> None:
@@ -37,7 +42,7 @@ def _worker(objective: Callable[..., Any], conn: Any) -> None:
         try:
             conn.send(("ok", objective(*args)))
         except BaseException as err:  # report everything, including SystemExit from user code
-            conn.send(("error", f"{type(err).__name__}: {err}", traceback.format_exc(limit=5)))
+            conn.send(("error", f"{type(err).__name__}: {err}", "".join(traceback.format_exception(err, limit=-5))))
 
 
 class TimedObjective:
@@ -79,7 +84,7 @@ class TimedObjective:
             self.close()
             raise ObjectiveError(f"the objective's worker process died (exit code {code})") from None
         if message[0] == "error":
-            raise ObjectiveError(message[1])
+            raise ObjectiveError(message[1], message[2])
         return message[1]
 
     def close(self) -> None:

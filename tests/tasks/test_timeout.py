@@ -56,7 +56,12 @@ def test_errors_inside_the_worker_are_reported_and_the_worker_is_reused():
     timed.close()
     history = rl_hpo.tune(fails_when_small, {"x": (0.0, 1.0)}, budget=6, seed=0, timeout=5)
     assert {r.failed for r in history.records} == {True, False}
-    assert all("RuntimeError: diverged" in r.error for r in history.records if r.failed)
+    failed = [r for r in history.records if r.failed]
+    # the same error text as without a timeout, and the worker's traceback down to the raise
+    assert all(r.error == "RuntimeError: diverged" for r in failed)
+    assert all("in fails_when_small" in r.info["traceback"] for r in failed)
+    plain = rl_hpo.tune(fails_when_small, {"x": (0.0, 1.0)}, budget=6, seed=0)
+    assert [r.error for r in plain.records] == [r.error for r in history.records]
 
 
 @pytest.mark.parametrize("bad", [0, -1, "5"])
