@@ -114,6 +114,23 @@ def test_a_file_that_is_not_a_journal_is_a_clear_error(tmp_path):
         rl_hpo.tune(objective, SPACE, budget=2, seed=0, journal=path, resume=True)
 
 
+def test_resuming_on_other_data_under_the_same_task_name_is_refused(tmp_path):
+    from sklearn.datasets import load_iris
+
+    from rl_hpo.tasks.sklearn import make_sklearn_task
+
+    X, y = load_iris(return_X_y=True)
+    path = tmp_path / "run.db"
+
+    def task(rows):
+        return make_sklearn_task("logistic_regression", X[rows], y[rows], name="sklearn/logistic_regression/mine")
+
+    rl_hpo.tune(task(slice(None)), budget=2, seed=0, journal=path)
+    with pytest.raises(JournalError, match="records another run .*task_fingerprint"):
+        rl_hpo.tune(task(slice(0, None, 2)), budget=4, journal=path, resume=True)
+    assert rl_hpo.tune(task(slice(None)), budget=3, journal=path, resume=True).n_trials == 3
+
+
 def test_a_folder_for_a_journal_is_a_clear_error(tmp_path):
     with pytest.raises(JournalError, match="is a folder; a journal is a file"):
         rl_hpo.tune(objective, SPACE, budget=2, seed=0, journal=tmp_path, resume=True)

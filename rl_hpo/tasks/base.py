@@ -145,6 +145,12 @@ class Task(ABC):
         """
         return [task.evaluate_unit(u)[0] for task, u in zip(tasks, points)]
 
+    def fingerprint(self) -> str | None:
+        """A short hash of what, beside ``name`` and ``space``, decides this task's scores (a live task's data
+        and settings), or None where the name says it all (the default). A journal refuses to resume its run
+        on a task of another fingerprint."""
+        return None
+
     def budget_fraction(self, fidelity: float | None) -> float:
         """The share of one full-fidelity evaluation that an evaluation at ``fidelity`` costs."""
         return 1.0 if self.fidelity is None else self.fidelity.fraction(fidelity)

@@ -191,6 +191,13 @@ class SklearnTask(Task):
         self.bounds = None
         self._folds = self._make_folds()
 
+    def fingerprint(self) -> str:
+        """The data's fingerprint with the settings that decide a score (pipeline, metric, folds, seed, fidelity)."""
+        import hashlib
+
+        settings = (self.data.fingerprint(), self.pipeline, self.metric, self.cv, self.seed, self.fidelity.name)
+        return hashlib.sha256(repr(settings).encode()).hexdigest()[:16]
+
     def _make_folds(self) -> list[tuple[np.ndarray, list[np.ndarray]]]:
         """Each fold's test rows and its training rows in a seeded order per class (nested subsamples)."""
         from sklearn.model_selection import KFold, StratifiedKFold
