@@ -126,7 +126,7 @@ def test_resuming_on_other_data_under_the_same_task_name_is_refused(tmp_path):
         return make_sklearn_task("logistic_regression", X[rows], y[rows], name="sklearn/logistic_regression/mine")
 
     rl_hpo.tune(task(slice(None)), budget=2, seed=0, journal=path)
-    with pytest.raises(JournalError, match="records another run .*task_fingerprint"):
+    with pytest.raises(JournalError, match=r"records another run .*task_fingerprint"):
         rl_hpo.tune(task(slice(0, None, 2)), budget=4, journal=path, resume=True)
     assert rl_hpo.tune(task(slice(None)), budget=3, journal=path, resume=True).n_trials == 3
 
