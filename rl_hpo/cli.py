@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rl_hpo.exceptions import RLHPOError, TuningInterrupted
-from rl_hpo.optimizer import available_optimizers
+from rl_hpo.optimizer import available_optimizers, optimizer_class
 
 if TYPE_CHECKING:
     from rl_hpo.history import History
@@ -269,6 +269,10 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         if args.portfolio == "none" and args.method != "ppo":
             raise ValueError(f"--method {args.method} evaluates a portfolio first; --portfolio none goes with ppo.")
         options["portfolio"] = None if args.portfolio == "none" else args.portfolio
+        if args.portfolio != "none" and not os.path.isfile(args.portfolio):
+            raise FileNotFoundError(
+                f"--portfolio {args.portfolio!r} is not a file; give a portfolio JSON file, auto or none."
+            )
     if args.csv:
         if not args.target:
             raise ValueError("--csv needs --target COLUMN, the column to predict.")
@@ -296,6 +300,11 @@ def _cmd_tune(args: argparse.Namespace) -> int:
             )
     if args.resume and not args.journal:
         raise ValueError("--resume needs --journal PATH, the journal of the run to continue.")
+    if optimizer_class(args.method).multi_fidelity and task.fidelity is None:
+        raise ValueError(
+            f"--method {args.method} is a multi-fidelity method, and {task.name} has no fidelity (epochs, a train-set "
+            "fraction); use a single-fidelity method such as tpe, or a task with a fidelity (e.g. yahpo/lcbench/...)."
+        )
     if args.plot_bench and not args.plot:
         raise ValueError("--plot-bench goes with --plot PNG, the file to draw into.")
     if args.plot and not args.plot.lower().endswith(".png"):
@@ -456,7 +465,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _one_line_warnings(f"rl-hpo {args.command}"), _sigterm_unwinds():
             return _COMMANDS[args.command](args)
     except KeyboardInterrupt:
-        print("rl-hpo: interrupted", file=sys.stderr)
+        if args.command == "bench":
+            print(
+                f"rl-hpo bench: interrupted; the finished cells are kept in {args.out}, and the same command runs "
+                "only the missing ones",
+                file=sys.stderr,
+            )
+        else:
+            print("rl-hpo: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError as err:
         if not _stdout_reader_left():  # another pipe broke, e.g. to a training worker that died

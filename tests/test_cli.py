@@ -489,3 +489,33 @@ def test_tune_names_an_unknown_option_before_the_missing_task(capsys: pytest.Cap
     assert "unrecognized arguments: --tsk synthetic/branin/0" in capsys.readouterr().err
     assert main(["tune", "--budget", "3"]) == 2
     assert "one of the arguments --task --csv is required" in capsys.readouterr().err
+
+
+def test_tune_names_cli_flags_for_a_missing_portfolio_and_a_method_without_fidelity(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = str(tmp_path / "nope.json")
+    tune = ["tune", "--task", "synthetic/branin/0", "--budget", "3", "--quiet"]
+    assert main([*tune, "--method", "ppo", "--portfolio", missing]) == 2
+    assert (
+        f"--portfolio {missing!r} is not a file; give a portfolio JSON file, auto or none." in capsys.readouterr().err
+    )
+    assert main([*tune, "--method", "hyperband"]) == 2
+    err = capsys.readouterr().err
+    assert "--method hyperband is a multi-fidelity method, and synthetic/branin/0 has no fidelity" in err
+    assert "fidelity=" not in err
+
+
+def test_an_interrupted_bench_says_that_the_same_command_continues(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import rl_hpo.bench
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rl_hpo.bench, "bench_command", interrupted)
+    out = str(tmp_path / "study")
+    assert main(["bench", "--suite", "synthetic/branin", "--methods", "random", "--out", out]) == 130
+    err = capsys.readouterr().err
+    assert f"rl-hpo bench: interrupted; the finished cells are kept in {out}, and the same command runs" in err

@@ -267,6 +267,10 @@ def _resolve(settings: BenchSettings) -> _Resolved:
 
 def _resolve_tasks(settings: BenchSettings) -> list[str]:
     wanted = _split_list(settings.tasks, "tasks")
+    if isinstance(settings.tasks, str) and not wanted:  # e.g. --tasks "" from a script's empty variable
+        raise ValueError(
+            f"The 'tasks' parameter names no task. Got {settings.tasks!r}; leave it out for the whole split."
+        )
     if settings.suite is None:
         if not wanted:
             raise ValueError(
@@ -322,6 +326,11 @@ def _probe_optimizers(settings: BenchSettings, resolved: _Resolved) -> dict[str,
     task = _load_task(resolved.tasks[0], settings.task_options)
     out = {}
     for method in resolved.methods:
+        if optimizer_class(method).multi_fidelity and task.fidelity is None:
+            raise ValueError(
+                f"{method} is a multi-fidelity method, and {task.name} has no fidelity (epochs, a train-set fraction); "
+                "benchmark it on a suite with one (e.g. yahpo/lcbench), or use single-fidelity methods here."
+            )
         options = settings.method_options.get(method, {})
         optimizer = make_optimizer(method, task.space, seed=0, fidelity=task.fidelity, **options)
         out[method] = _optimizer_info(optimizer)

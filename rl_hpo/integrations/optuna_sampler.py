@@ -99,6 +99,8 @@ class RLSampler(BaseSampler):
                 f"The 'n_startup_trials' parameter of RLSampler must be an int >= 1 or None. Got {n_startup_trials!r} "
                 "instead."
             )
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0):
+            raise ValueError(f"The 'seed' parameter of RLSampler must be an int >= 0 or None. Got {seed!r} instead.")
         if horizon is not None and (not isinstance(horizon, int) or horizon < 1):
             raise ValueError(
                 f"The 'horizon' parameter of RLSampler must be an int >= 1 or None. Got {horizon!r} instead."

@@ -210,6 +210,8 @@ def prepare_data(X: Any, y: Any, *, name: str, task_type: str | None = None, cv:
 
     if task_type is not None and task_type not in TASK_TYPES:
         raise ValueError(f"task_type must be 'classification', 'regression' or None. Got {task_type!r} instead.")
+    if len(X) == 0:
+        raise ValueError("X has no rows (a CSV file with a header and no data?); give the data to tune on.")
     matrix, names = _as_matrix(X)
     target = y.to_numpy() if isinstance(y, pd.Series | pd.DataFrame) else np.asarray(y)
     if target.ndim == 2 and target.shape[1] == 1:

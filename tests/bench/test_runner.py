@@ -296,8 +296,10 @@ def test_settings_errors_name_the_value(tmp_path: Path):
         run_bench(_settings(tmp_path / "x", seeds=0), progress=False)
     with pytest.raises(ValueError, match=r"'synthetic/branin/3' is not in the 'test' split .*'train' split"):
         run_bench(_settings(tmp_path / "x", tasks=("3",)), progress=False)
-    with pytest.raises(ValueError, match="multi-fidelity method"):
+    with pytest.raises(ValueError, match=r"multi-fidelity method, and synthetic/branin/\d+ has no fidelity"):
         run_bench(_settings(tmp_path / "x", task_options={}), progress=False)
+    with pytest.raises(ValueError, match="'tasks' parameter names no task"):
+        run_bench(_settings(tmp_path / "x", tasks=" , "), progress=False)
     with pytest.raises(ValueError, match="lists random more than once"):
         run_bench(_settings(tmp_path / "x", methods="random,random"), progress=False)
     assert not (tmp_path / "x").exists()

@@ -139,6 +139,10 @@ def test_bad_options_are_refused() -> None:
         RLSampler(n_startup_trials=0)
     with pytest.raises(ValueError, match="'horizon' parameter of RLSampler"):
         RLSampler(horizon=-1)
+    for seed in ("x", 1.5, -1, True):
+        with pytest.raises(ValueError, match="'seed' parameter of RLSampler must be an int >= 0 or None"):
+            RLSampler(seed=seed)
+    assert RLSampler(seed=np.int64(3)).seed == 3
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "journal"])

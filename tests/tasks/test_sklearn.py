@@ -237,6 +237,9 @@ def test_csv_files(tmp_path):
     (tmp_path / "empty.csv").write_text("")
     with pytest.raises(ValueError, match="is empty"):
         load_csv_task(tmp_path / "empty.csv", "label")
+    (tmp_path / "header.csv").write_text("num,colour,label\n")
+    with pytest.raises(ValueError, match="X has no rows"):
+        load_csv_task(tmp_path / "header.csv", "label")
 
 
 def test_select_fraction_keeps_the_informative_features():
