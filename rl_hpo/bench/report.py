@@ -262,15 +262,19 @@ def _bounds_section(bounds: Mapping[str, Any] | None) -> list[str]:
     n = len(bounds)
     stored = sum(b.get("source") == "task" for b in bounds.values())
     raised = {t: b for t, b in bounds.items() if b.get("raised")}
-    out = [
-        "## Score bounds",
-        "",
-        f"{stored} of {n} tasks use their stored bounds; {n - stored} have none and use the worst and best "
-        "full-fidelity scores the study observed. "
-        f"Runs of this study beat the stored best of {len(raised)} task(s); those bounds were raised to the "
-        "score reached and every regret was computed with the raised bounds (bounds.json has them all).",
-        "",
-    ]
+    observed = "the worst and best full-fidelity scores the study observed"
+    if stored == n:
+        parts = ["Every task uses its stored bounds." if n > 1 else "The task uses its stored bounds."]
+    elif stored == 0:
+        parts = [f"No task has stored bounds; {'each uses' if n > 1 else 'it uses'} {observed}."]
+    else:
+        parts = [f"{stored} of {n} tasks use their stored bounds; the other {n - stored} use {observed}."]
+    if raised:
+        parts.append(
+            f"Runs of this study beat the stored best of {_count(len(raised), 'task')}; those bounds were raised to "
+            "the score reached and every regret was computed with the raised bounds."
+        )
+    out = ["## Score bounds", "", " ".join(parts) + " bounds.json has them all.", ""]
     if raised:
         rows = []
         for task, b in list(raised.items())[:20]:
@@ -328,6 +332,11 @@ def _provenance_section(run: Mapping[str, Any] | None, study: Study) -> list[str
         out.append("- Libraries: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
     out += [f"- Rebuild this report: `rl-hpo report {study.path}`", ""]
     return out
+
+
+def _count(n: int, noun: str) -> str:
+    """``"1 task"``, ``"3 tasks"``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _seed_list(seeds: Sequence[int]) -> str:

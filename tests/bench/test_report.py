@@ -25,3 +25,21 @@ def test_read_summary_reads_a_missing_mean_as_nan(tmp_path):
     (tmp_path / "summary.csv").write_text("method,budget,regret_mean,regret_sem,rank_mean\nnan,10,,,\nppo,10,0.1,,1\n")
     summary = read_summary(tmp_path)
     assert set(summary) == {"nan", "ppo"} and np.isnan(summary["nan"][10]) and summary["ppo"][10] == 0.1
+
+
+def test_the_bounds_paragraph_says_only_what_applies() -> None:
+    from rl_hpo.bench.report import _bounds_section
+
+    def text(bounds):
+        return _bounds_section(bounds)[2]
+
+    stored = {"source": "task"}
+    observed = {"source": "observed"}
+    assert text({"a": observed}) == (
+        "No task has stored bounds; it uses the worst and best full-fidelity scores the study observed. "
+        "bounds.json has them all."
+    )
+    assert text({"a": stored, "b": stored}) == "Every task uses its stored bounds. bounds.json has them all."
+    mixed = text({"a": stored, "b": observed, "c": observed})
+    assert mixed.startswith("1 of 3 tasks use their stored bounds; the other 2 use the worst and best")
+    assert "beat the stored best" not in mixed
