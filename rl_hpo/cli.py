@@ -318,6 +318,8 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         history = tune(task, budget=args.budget, method=args.method, seed=args.seed, progress=not args.quiet, **options)
     except TuningInterrupted as interrupt:
         _report_interrupted(interrupt.history, args)
+        if args.json:  # a script reading the JSON line still gets one, marked as interrupted
+            print(json.dumps({**_run_summary(task.name, args, interrupt.history), "interrupted": True}, default=str))
         return 130
     policy = None
     if args.method in ("ppo", "portfolio_ppo"):
@@ -329,22 +331,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     if args.plot:
         _plot_run(history, args, baselines)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "task": task.name,
-                    "method": args.method,
-                    "run_as": history.method,
-                    "seed": history.seed,  # a journaled run records the seed it drew
-                    **({"policy": policy} if policy else {}),
-                    "trials": history.n_trials,
-                    "failed": history.n_failed,
-                    "best_score": history.best_score,
-                    "best_config": history.best_config,
-                },
-                default=str,
-            )
-        )
+        print(json.dumps(_run_summary(task.name, args, history, policy), default=str))
         return 0
     print(f"task:        {task.name}")
     run_as = f"run as {history.method}, " if history.method != args.method else ""  # ppo with a portfolio first
@@ -380,6 +367,22 @@ def _train_parser(design: str) -> argparse.ArgumentParser:
     parser.add_argument("--design", choices=list(_TRAIN_DESIGNS), default=design, help=_DESIGN_HELP)
     _add_data_option(parser)
     return parser
+
+
+def _run_summary(task_name: str, args: argparse.Namespace, history: History, policy: str | None = None) -> dict:
+    """``rl-hpo tune --json``'s line: the run and its best trial (None where no trial succeeded)."""
+    best = history.best_record()
+    return {
+        "task": task_name,
+        "method": args.method,
+        "run_as": history.method,
+        "seed": history.seed,  # a journaled run records the seed it drew
+        **({"policy": policy} if policy else {}),
+        "trials": history.n_trials,
+        "failed": history.n_failed,
+        "best_score": history.best_score_or_none(),
+        "best_config": best.config if best is not None else None,
+    }
 
 
 def _report_interrupted(history: History, args: argparse.Namespace) -> None:

@@ -253,6 +253,8 @@ def all_failed_error(summary: str, history: History) -> AllTrialsFailedError:
 
 
 def _to_float(value: Any) -> float:
+    if isinstance(value, str | bytes):  # float("0.9") would pass: a score as text is a mistake upstream
+        raise TypeError(f"A result must be a Result or a number, got {type(value).__name__} {value!r}.")
     try:
         return float(value)
     except (TypeError, ValueError):

@@ -471,6 +471,9 @@ def test_tune_interrupted_shows_the_best_finished_trial_and_how_to_continue(
     journal = str(tmp_path / "run.db")
     assert main([*tune, "--journal", journal]) == 130
     assert f"add --resume to continue: --journal {journal} --resume" in capsys.readouterr().err
+    assert main([*tune, "--json"]) == 130
+    line = json.loads(capsys.readouterr().out)
+    assert line["interrupted"] is True and line["trials"] == 3 and line["best_config"] is not None
     monkeypatch.setattr(rl_hpo.optimizer, "evaluate_safely", evaluate)
     assert main([*tune, "--journal", journal, "--resume", "--json"]) == 0  # 3 replayed, 7 more
     assert json.loads(capsys.readouterr().out)["trials"] == 10

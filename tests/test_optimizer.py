@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 import rl_hpo
@@ -25,6 +26,9 @@ def test_tell_checks_the_contract():
         opt.tell(trial, 2.0)
     with pytest.raises(TypeError, match="must be a Result or a number"):
         opt.tell(opt.ask(), "good")
+    with pytest.raises(TypeError, match=r"must be a Result or a number, got str '0\.5'"):
+        opt.tell(opt.ask(), "0.5")  # as tune refuses an objective that returns it
+    opt.tell(opt.ask(), np.float32(0.5))
 
 
 def test_optimize_keeps_going_after_failures_and_records_them():
