@@ -6,7 +6,7 @@ small, scipy's driver costs more than the optimizer: each call builds a ``Scalar
 ``MemoizeJac``, checks its bounds twice and returns an inverse-Hessian operator nobody reads
 (``benchmarks/README.md``, "Decision time", has the measurements). ``minimize_lbfgsb`` runs the same compiled
 routine (``scipy.optimize._lbfgsb.setulb``) in the same loop as scipy's ``_minimize_lbfgsb`` (scipy 1.15 to
-1.17): the same iterates, bit for bit, and the objective evaluated at the same points in the same order (but
+1.18): the same iterates, bit for bit, and the objective evaluated at the same points in the same order (but
 once, not twice, at a point with a NaN coordinate, where scipy's memo never matches). That routine is private
 to scipy and checks none of its arrays' sizes, so the loop runs only where it is known to be scipy's: a
 scipy of those versions whose routine has the expected signature, after a check against
@@ -36,8 +36,23 @@ _MAXCOR, _FTOL, _GTOL, _MAXFUN, _MAXLS = 10, 2.2204460492503131e-09, 1e-5, 15000
 # setulb's task codes (scipy/optimize/__lbfgsb.h): evaluate f and g; a new iterate; stop, with a reason.
 _FG, _NEW_X, _STOP, _STOP_MAXITER, _STOP_MAXFUN = 3, 1, 5, 504, 502
 #: The scipy versions whose routine and loop ``_setulb_loop`` follows, and the routine's signature there.
-_SCIPY_VERSIONS = ((1, 15), (1, 18))
+_SCIPY_VERSIONS = ((1, 15), (1, 19))
 _SETULB_SIGNATURE = "setulb(m,x,l,u,nbd,f,g,factr,pgtol,wa,iwa,task,lsave,isave,dsave,maxls,ln_task)"
+
+
+def _setulb_signature() -> str | None:
+    """The first line of the routine's docstring without spaces (1.18 spaces its arguments and documents them)."""
+    from scipy.optimize import _lbfgsb
+
+    doc = getattr(getattr(_lbfgsb, "setulb", None), "__doc__", None)
+    return doc.split("\n", 1)[0].replace(" ", "") if isinstance(doc, str) else None
+
+
+def _int_dtype() -> type[np.signedinteger]:
+    """The routine's integer type: 64-bit where scipy's LAPACK is (scipy 1.18's ``HAS_ILP64``), else 32-bit."""
+    from scipy.optimize import _lbfgsb_py
+
+    return np.int64 if getattr(_lbfgsb_py, "HAS_ILP64", False) else np.int32
 
 
 def minimize_lbfgsb(
@@ -73,7 +88,7 @@ def _scipy_minimize(
 def _setulb_loop(
     fun: Objective, x0: np.ndarray, lower: np.ndarray, upper: np.ndarray, maxiter: int
 ) -> tuple[np.ndarray, float]:
-    """scipy's ``_minimize_lbfgsb`` loop (1.15 to 1.17), without its wrappers: as its ``ScalarFunction`` does, the
+    """scipy's ``_minimize_lbfgsb`` loop (1.15 to 1.18), without its wrappers: as its ``ScalarFunction`` does, the
     objective is evaluated at the start, then wherever the routine asks at a point other than the last one
     (value as a scalar, gradient at least 1-d); the routine stops after ``maxiter`` new iterates or ``_MAXFUN``
     evaluations."""
@@ -83,15 +98,16 @@ def _setulb_loop(
     x = np.clip(x0, lower, upper)
     finite_low, finite_up = np.isfinite(lower), np.isfinite(upper)
     # 0: unbounded, 1: lower only, 2: both, 3: upper only
-    nbd = np.where(finite_low, np.where(finite_up, 2, 1), np.where(finite_up, 3, 0)).astype(np.int32)
+    int_dtype = _int_dtype()
+    nbd = np.where(finite_low, np.where(finite_up, 2, 1), np.where(finite_up, 3, 0)).astype(int_dtype)
     low_bnd, upper_bnd = np.where(finite_low, lower, 0.0), np.where(finite_up, upper, 0.0)
     factr = _FTOL / np.finfo(float).eps
     f: float | np.ndarray = np.array(0.0, dtype=np.float64)
     g = np.zeros(n, dtype=np.float64)
     wa = np.zeros(2 * m * n + 5 * n + 11 * m * m + 8 * m, dtype=np.float64)
-    iwa = np.zeros(3 * n, dtype=np.int32)
-    task, ln_task = np.zeros(2, dtype=np.int32), np.zeros(2, dtype=np.int32)
-    lsave, isave, dsave = np.zeros(4, dtype=np.int32), np.zeros(44, dtype=np.int32), np.zeros(29, dtype=np.float64)
+    iwa = np.zeros(3 * n, dtype=int_dtype)
+    task, ln_task = np.zeros(2, dtype=int_dtype), np.zeros(2, dtype=int_dtype)
+    lsave, isave, dsave = np.zeros(4, dtype=int_dtype), np.zeros(44, dtype=int_dtype), np.zeros(29, dtype=np.float64)
 
     def evaluate(point: np.ndarray) -> tuple[Any, np.ndarray]:  # the value as the objective gives it, if a scalar
         value, grad = fun(np.copy(point))
@@ -128,12 +144,10 @@ def _own_loop_matches_scipy() -> bool:
     """Whether ``_setulb_loop`` may run: a scipy of ``_SCIPY_VERSIONS`` whose routine has ``_SETULB_SIGNATURE``,
     and whose ``minimize`` gives the loop's iterates, values and evaluated points on a problem with every kind of
     bound (none, lower or upper only, both, fixed), stopped before and after it converges."""
-    from scipy.optimize import _lbfgsb
-
     version = tuple(int(part) for part in scipy.__version__.split(".")[:2])
     if not _SCIPY_VERSIONS[0] <= version < _SCIPY_VERSIONS[1]:
         return False
-    if getattr(getattr(_lbfgsb, "setulb", None), "__doc__", None) != _SETULB_SIGNATURE:
+    if _setulb_signature() != _SETULB_SIGNATURE:
         return False
     rng = np.random.default_rng(0)
     a = rng.normal(size=(8, 8))
