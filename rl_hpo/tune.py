@@ -110,7 +110,7 @@ def tune(
         history = _run(task, method, budget, seed, options, journal, resume, progress, fail_fast)
     finally:
         if isinstance(task, FunctionTask) and task is not objective:  # made here: its timeout worker ends here
-            task.close()
+            _close(task)
     if history.n_failed:
         warnings.warn(
             f"{history.n_failed} of {history.n_trials} trials failed (the first: {history.first_error()}); each method "
@@ -171,6 +171,15 @@ def _run(
             check(history, trial, result)
 
         return optimizer.optimize(task, budget, history=history, callback=record_then_check, progress=progress)
+
+
+def _close(task: FunctionTask) -> None:
+    """Stop the task's timeout worker, also through a second Ctrl-C while it stops: the first one's
+    ``TuningInterrupted``, with the finished trials, is the exception that goes on."""
+    try:
+        task.close()
+    except KeyboardInterrupt:
+        task.close()
 
 
 class _FailFast:

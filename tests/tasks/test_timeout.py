@@ -87,3 +87,31 @@ def test_no_worker_outlives_a_tune_call_even_while_something_holds_its_task(monk
     assert kept and kept[0]._call._process is None
     # (other tests' process pools may still be alive; no objective worker is)
     assert not [p for p in multiprocessing.active_children() if getattr(p, "_target", None) is timeout._worker]
+
+
+def test_a_second_ctrl_c_while_the_worker_stops_keeps_the_first_ones_trials(monkeypatch):
+    import rl_hpo.optimizer
+    from rl_hpo.tasks.base import FunctionTask
+
+    evaluate, calls, closes = rl_hpo.optimizer.evaluate_safely, [], []
+
+    def interrupted_at_the_third(task, trial):
+        calls.append(trial)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return evaluate(task, trial)
+
+    close = FunctionTask.close
+
+    def interrupted_close(self):
+        closes.append(self)
+        if len(closes) == 1:
+            raise KeyboardInterrupt  # the second Ctrl-C, during the first close
+        close(self)
+
+    monkeypatch.setattr(rl_hpo.optimizer, "evaluate_safely", interrupted_at_the_third)
+    monkeypatch.setattr(FunctionTask, "close", interrupted_close)
+    with pytest.raises(rl_hpo.TuningInterrupted) as caught:
+        rl_hpo.tune(lambda c: c["x"], {"x": (0.0, 1.0)}, budget=6, seed=0, timeout=5)
+    assert caught.value.history.n_trials == 2
+    assert len(closes) == 2
