@@ -257,6 +257,14 @@ _FIXED_ON_RESUME = (
     "seed",
     "eval_seeds",
     "eval_max_tasks",
+    "learning_rate",
+    "n_steps",
+    "batch_size",
+    "n_epochs",
+    "gamma",
+    "gae_lambda",
+    "clip_range",
+    "ent_coef",
 )
 
 

@@ -97,11 +97,27 @@ def resume_from(out: Path, settings: Mapping[str, Any], fixed: Sequence[str]) ->
             "resume with the same settings or start a new run in another folder."
         )
     state = _read_json(folder / "state.json")
+    trained = _finished_steps(out)
+    if trained is not None and trained >= int(settings.get("timesteps", 0)):
+        raise ValueError(
+            f"--resume: the training in {out} is finished: final/ holds its policy of {trained} steps, as many as "
+            f"--timesteps {settings.get('timesteps')}; nothing to resume. Give a larger --timesteps to train on from "
+            "its last checkpoint."
+        )
     if "has_best" in state:
         shutil.rmtree(out / "best", ignore_errors=True)
         if state["has_best"]:
             shutil.copytree(folder / "best", out / "best")
     return state, folder
+
+
+def _finished_steps(out: Path) -> int | None:
+    """The steps the finished policy in ``out/final`` was trained for (None: no readable one)."""
+    try:
+        steps = json.loads((out / "final" / "policy.json").read_text())["training"]["timesteps"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return steps if isinstance(steps, int) else None
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -156,6 +172,10 @@ def resumed_seed(seed: int, done: int) -> int:
 
 def keep_progress_log(out: Path, done: int) -> None:
     """SB3's logger starts ``progress.csv`` afresh: keep the log of the ``done`` steps before a resume beside it,
-    as ``progress_until_<done>.csv``."""
-    if (out / "progress.csv").is_file():
-        (out / "progress.csv").replace(out / f"progress_until_{done}.csv")
+    as ``progress_until_<done>.csv`` (``progress_until_<done>_<n>.csv`` where that is taken)."""
+    log = out / "progress.csv"
+    if log.is_file() and log.stat().st_size > 0:
+        kept, n = out / f"progress_until_{done}.csv", 1
+        while kept.exists():  # resumed from the same checkpoint before: keep that log too
+            kept, n = out / f"progress_until_{done}_{n}.csv", n + 1
+        log.replace(kept)

@@ -197,6 +197,14 @@ _FIXED_ON_RESUME = (
     "min_scale",
     "max_scale",
     "seed",
+    "learning_rate",
+    "n_steps",
+    "batch_size",
+    "n_epochs",
+    "gamma",
+    "gae_lambda",
+    "clip_range",
+    "ent_coef",
 )
 
 

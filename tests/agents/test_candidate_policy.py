@@ -239,6 +239,7 @@ def test_an_interrupted_training_resumes_from_its_last_checkpoint(tmp_path):
         train_candidate_policy(_tiny_candidate_training(out, timesteps=256, resume=True, n_candidates=8))
     # Resuming with nothing left to train restores the checkpoint's network exactly, and its best policy: one
     # validated after the checkpoint belongs to steps the resumed run trains anew.
+    original_log = (out / "progress.csv").read_text()
     checkpointed = load_policy(out / "checkpoint").network
     best_at_checkpoint = (out / "checkpoint" / "best" / "policy.json").read_text()
     (out / "best" / "policy.json").write_text("{}")
@@ -247,10 +248,17 @@ def test_an_interrupted_training_resumes_from_its_last_checkpoint(tmp_path):
     final = load_policy(out / "final").network
     assert all(torch.equal(a, b) for a, b in zip(checkpointed.state_dict().values(), final.state_dict().values()))
     shutil.rmtree(out / "final")
-    before = (out / "progress.csv").read_text()
     train_candidate_policy(_tiny_candidate_training(out, timesteps=256, resume=True))
     assert load_policy(out / "final").metadata["training"]["timesteps"] == 256
-    assert (out / "progress_until_64.csv").read_text() == before, "the log before the resume is kept"
+    # The log before the first resume is kept, through the second resume from the same checkpoint.
+    assert original_log.count("\n") == 2 and (out / "progress_until_64.csv").read_text() == original_log
+    # A finished run is left alone: resuming it is refused, its logs and policy untouched.
+    files = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    with pytest.raises(ValueError, match="is finished: final/ holds its policy of 256 steps"):
+        train_candidate_policy(_tiny_candidate_training(out, timesteps=256, resume=True))
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == files
+    with pytest.raises(ValueError, match=r"the settings \['learning_rate'\] differ"):
+        train_candidate_policy(_tiny_candidate_training(out, timesteps=512, resume=True, learning_rate=0.003))
     with open(out / "eval.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     # The validations up to the checkpoint, then the resumed runs' (the one of the lost steps after it is gone).

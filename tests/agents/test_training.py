@@ -106,6 +106,9 @@ def test_checkpoint_and_resume(tmp_path: Path) -> None:
     assert (out / "progress_until_512.csv").read_text() == before  # the log before the resume is kept
     # A kill between the two renames of a checkpoint leaves the previous one, which a resume finds.
     (out / "checkpoint").rename(out / ".checkpoint.old")
+    with pytest.raises(ValueError, match="is finished: final/ holds its policy of 1024 steps"):
+        train(_tiny(out, timesteps=1024, resume=True))  # nothing to resume: final/ is left alone
+    shutil.rmtree(out / "final")  # as the killed run left it
     assert train(_tiny(out, timesteps=1024, resume=True)).timesteps == 1024
     (out / "checkpoint" / "optimizer.pt").write_bytes(b"not a torch file")
     with pytest.raises(ValueError, match=r"--resume: the checkpoint's .*optimizer.pt is damaged"):
@@ -115,6 +118,8 @@ def test_checkpoint_and_resume(tmp_path: Path) -> None:
         train(_tiny(out, timesteps=2048, resume=True))
     with pytest.raises(ValueError, match=r"the settings \['hidden'\] differ from the checkpoint's"):
         train(_tiny(out, timesteps=2048, resume=True, hidden=16))
+    with pytest.raises(ValueError, match=r"the settings \['learning_rate'\] differ from the checkpoint's"):
+        train(_tiny(out, timesteps=2048, resume=True, learning_rate=0.01))
     with pytest.raises(FileNotFoundError, match="no checkpoint in"):
         train(_tiny(tmp_path / "fresh", resume=True))
 
