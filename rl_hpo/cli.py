@@ -341,10 +341,17 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     print(f"trials:      {history.n_trials} ({history.n_failed} failed)")
     if hasattr(task, "task_type") and hasattr(task, "metric"):  # a scikit-learn task: say what the score is
         print(f"score:       {task.metric}, {task.cv}-fold cross-validation ({task.task_type})")
-    print(
-        f"best score:  {history.best_score:.6g}"
-        + (f"   (normalized regret {task.bounds.regret(best.score):.4f})" if task.bounds else "")
-    )
+    full = best.fidelity is None or task.fidelity is None or best.fidelity >= task.fidelity.high
+    if full:
+        print(
+            f"best score:  {history.best_score:.6g}"
+            + (f"   (normalized regret {task.bounds.regret(best.score):.4f})" if task.bounds else "")
+        )
+    else:  # no trial reached the highest fidelity: the score is of a cheaper evaluation, not comparable
+        print(
+            f"best score:  {history.best_score:.6g}   (at {task.fidelity.name} {best.fidelity:g} of "
+            f"{task.fidelity.high:g}: no trial reached the highest fidelity; a larger --budget lets one)"
+        )
     print("best config:")
     for key, value in history.best_config.items():
         print(f"  {key} = {value}")
@@ -382,6 +389,7 @@ def _run_summary(task_name: str, args: argparse.Namespace, history: History, pol
         "failed": history.n_failed,
         "best_score": history.best_score_or_none(),
         "best_config": best.config if best is not None else None,
+        "best_fidelity": best.fidelity if best is not None else None,  # None: a single-fidelity task
     }
 
 

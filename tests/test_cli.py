@@ -522,3 +522,13 @@ def test_an_interrupted_bench_says_that_the_same_command_continues(
     assert main(["bench", "--suite", "synthetic/branin", "--methods", "random", "--out", out]) == 130
     err = capsys.readouterr().err
     assert f"rl-hpo bench: interrupted; the finished cells are kept in {out}, and the same command runs" in err
+
+
+@pytest.mark.skipif(not os.environ.get("RL_HPO_YAHPO_DATA"), reason="needs the YAHPO data ($RL_HPO_YAHPO_DATA)")
+def test_tune_says_when_its_best_score_is_of_a_lower_fidelity(capsys: pytest.CaptureFixture[str]) -> None:
+    tune = ["tune", "--task", "yahpo/lcbench/167190", "--method", "bohb", "--budget", "2", "--seed", "0", "--quiet"]
+    assert main(tune) == 0
+    out = capsys.readouterr().out
+    assert "(at epoch 6 of 52: no trial reached the highest fidelity" in out and "regret" not in out
+    assert main([*tune, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["best_fidelity"] == 6.0

@@ -292,6 +292,16 @@ class Study:
                 f"{self.path} holds cells/ but no run.json, so its settings are unknown; "
                 "pass a new --out directory (or restore run.json)."
             )
+        others = (
+            sorted(p.name for p in self.path.iterdir() if p.name not in (".lock", "cells"))
+            if self.path.is_dir()
+            else []
+        )
+        if others:  # a study writes its files over these: another tool's output, notes, a training folder
+            shown = ", ".join(others[:4]) + (", ..." if len(others) > 4 else "")
+            raise StudySettingsError(
+                f"{self.path} holds other files ({shown}) and no study (run.json); pass a new or empty --out directory."
+            )
 
     def drop_methods(self, methods: Iterable[str]) -> list[str]:
         """Discard the finished cells of ``methods`` and their settings, so that they run again.
@@ -322,10 +332,16 @@ class Study:
         old_methods, new_methods = old.get("methods") or [], new.get("methods") or []
         if old_methods != new_methods and sorted(old_methods) == sorted(new_methods):
             diffs.append(f"the same methods in another order: list them as --methods {','.join(old_methods)}")
-        return (
-            f"{self.path} already holds a study with other settings ({'; '.join(diffs)}). Re-run with the "
-            "settings of its run.json to resume it, or pass a new --out directory for a new study."
-        )
+        hints = [
+            "Re-run with the settings of its run.json to resume it, or pass a new --out directory for a new study."
+        ]
+        if {"policy_hashes", "method_options"} & {k for k in set(old) | set(new) if old.get(k) != new.get(k)}:
+            hints.append(
+                "After retraining a policy or changing a method's options, --redo METHOD runs that method again."
+            )
+        if not any(self.cells_dir.glob("*.json")):
+            hints.append("No cell of it has finished: deleting the folder loses nothing.")
+        return f"{self.path} already holds a study with other settings ({'; '.join(diffs)}). " + " ".join(hints)
 
     # -- cells --------------------------------------------------------------------------------------
     def cell_path(self, key: CellKey) -> Path:

@@ -181,6 +181,25 @@ def test_other_settings_into_the_same_folder_are_refused(quick_study: Study):
         StudySettingsError, match="the same methods in another order: list them as --methods random,tpe,"
     ):
         run_bench(_settings(quick_study.path, methods=("tpe", "random", "hyperband")), progress=False)
+    other = {"tpe": {"n_startup_trials": 3}}
+    with pytest.raises(StudySettingsError, match=r"--redo METHOD runs that method again"):
+        run_bench(_settings(quick_study.path, method_options=other), progress=False)
+
+
+def test_a_folder_that_holds_no_study_is_not_written_into(tmp_path: Path):
+    notes = tmp_path / "mine"
+    notes.mkdir()
+    (notes / "report.md").write_text("my notes")
+    with pytest.raises(StudySettingsError, match=r"holds other files \(report.md\) and no study"):
+        run_bench(_settings(notes, executor="inline"), progress=False)
+    assert (notes / "report.md").read_text() == "my notes"
+
+
+def test_settings_of_a_study_without_a_finished_cell_can_be_dropped_with_it(tmp_path: Path):
+    study = Study(tmp_path / "typo")
+    study.open({"budget": 40.0}, {})
+    with pytest.raises(StudySettingsError, match="No cell of it has finished: deleting the folder loses nothing"):
+        study.open({"budget": 20.0}, {})
 
 
 def test_a_study_can_gain_methods_without_rerunning_finished_cells(tmp_path: Path):
