@@ -14,8 +14,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 here=false
 if [[ ${1:-} == --here ]]; then here=true; shift; fi
-study=${1:?usage: reproduce.sh [--here] STUDY_DIR [rl-hpo bench options]}
+usage="usage: benchmarks/reproduce.sh [--here] STUDY_DIR [rl-hpo bench options]"
+study=${1:?$usage}
 shift
+if [[ $study == -h || $study == --help ]]; then echo "$usage"; exit 0; fi
+if [[ ! -f $study/run.json ]]; then
+  echo "reproduce.sh: no run.json in $study: give a recorded study's folder, e.g. benchmarks/known_spaces/yahpo_lcbench" >&2
+  exit 2
+fi
 read -r commit command < <(python - "$study/run.json" <<'PY'
 import json, shlex, sys
 run = json.load(open(sys.argv[1]))

@@ -67,8 +67,8 @@ class Journal:
         exists = self.path.exists() and self.path.stat().st_size > 0
         if exists and not resume:
             raise JournalError(
-                f"The journal {str(self.path)!r} exists already; pass resume=True (--resume) to continue that run, "
-                "or choose another path."
+                f"The journal {str(self.path)!r} exists already; resume it to continue that run (--resume; in "
+                "Python, resume=True), or choose another path."
             )
         if resume and not exists:
             # stacklevel 4: the caller of rl_hpo.tune (tune -> _run -> Journal)

@@ -532,3 +532,9 @@ def test_tune_says_when_its_best_score_is_of_a_lower_fidelity(capsys: pytest.Cap
     assert "(at epoch 6 of 52: no trial reached the highest fidelity" in out and "regret" not in out
     assert main([*tune, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["best_fidelity"] == 6.0
+
+
+@pytest.mark.skipif(not os.environ.get("RL_HPO_YAHPO_DATA"), reason="needs the YAHPO data ($RL_HPO_YAHPO_DATA)")
+def test_tasks_names_the_splits_that_have_tasks(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tasks", "--suite", "yahpo/iaml_glmnet", "--split", "test"]) == 2
+    assert "The test split of yahpo/iaml_glmnet has no task (tasks per split: train 4)." in capsys.readouterr().err

@@ -44,7 +44,7 @@ def test_resume_continues_the_same_run(tmp_path):
 def test_an_existing_journal_is_never_overwritten(tmp_path):
     path = tmp_path / "run.db"
     rl_hpo.tune(objective, SPACE, budget=2, seed=0, journal=path)
-    with pytest.raises(JournalError, match="exists already; pass resume=True"):
+    with pytest.raises(JournalError, match=r"exists already; resume it to continue that run \(--resume; in Python"):
         rl_hpo.tune(objective, SPACE, budget=2, seed=0, journal=path)
 
 

@@ -904,3 +904,8 @@ def test_same_decisions_finds_identical_runs_the_same_and_names_the_first_differ
     (parse_task,) = _import_from("benchmarks/same_decisions.py", "parse_task")
     assert parse_task("heavy:yahpo/lcbench/3945@30") == ("heavy:yahpo/lcbench/3945", 30)
     assert parse_task("synthetic/branin/0") == ("synthetic/branin/0", 100)
+
+
+def test_the_reproduce_script_gives_its_usage_and_names_a_folder_without_a_study(tmp_path: Path) -> None:
+    assert _run("benchmarks/reproduce.sh", "--help").startswith("usage: benchmarks/reproduce.sh [--here] STUDY_DIR")
+    _run("benchmarks/reproduce.sh", str(tmp_path), status=2)

@@ -297,9 +297,10 @@ def _resolve_tasks(settings: BenchSettings) -> list[str]:
         if full not in in_split:
             other = suite.split_of(full)
             where = f"it is in the {other!r} split" if other else "the suite has no such task"
+            hint = " or pass --split all" if other else f"; rl-hpo tasks --suite {settings.suite} lists them"
             raise ValueError(
                 f"Task {full!r} is not in the {settings.split!r} split of {settings.suite!r} ({where}); "
-                f"choose among {', '.join(in_split[:5])}{', ...' if len(in_split) > 5 else ''} or pass --split all."
+                f"choose among {', '.join(in_split[:5])}{', ...' if len(in_split) > 5 else ''}{hint}."
             )
         out.append(full)
     return out
