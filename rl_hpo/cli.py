@@ -549,7 +549,7 @@ def _bench_curves(folder: str, task: str, budget: float) -> dict[str, tuple[Any,
             )
             for _, run in rows.groupby("seed")
         ]
-        curves[f"{method} (bench, {len(runs)} seeds)"] = (grid, np.mean(runs, axis=0))
+        curves[f"{method} (bench, {len(runs)} seed{'' if len(runs) == 1 else 's'})"] = (grid, np.mean(runs, axis=0))
     return curves
 
 

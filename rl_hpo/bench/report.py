@@ -417,10 +417,15 @@ def write_report(path: str | os.PathLike[str]) -> Path:
     )
 
     at = (10, 100, 500)
+    missing = np.isnan(curves.values[..., -1])  # (method, task, seed): no run there
+    absent = missing.all(axis=0)  # pairs no method ran (a partial report leaves out unfinished pairs)
+    grid = f"{_count(len(curves.tasks), 'task')} x {_count(len(curves.seeds), 'seed')}"
+    if absent.any():
+        grid = f"{_count(int((~absent).sum()), '(task, seed) pair')} of {grid}"
     lines = [
         f"# {title}",
         "",
-        f"{len(methods)} methods x {len(curves.tasks)} tasks x {len(curves.seeds)} seeds, "
+        f"{_count(len(methods), 'method')} x {grid}, "
         f"budget {_budget_label(final)} full-fidelity-equivalent evaluations per run.",
         "",
     ]
@@ -433,9 +438,13 @@ def write_report(path: str | os.PathLike[str]) -> Path:
             "below is over the other tasks.",
             "",
         ]
-    incomplete = int(np.isnan(curves.values[..., -1]).any(axis=0).sum())
+    incomplete = int((missing.any(axis=0) & ~absent).sum())
     if incomplete:
-        lines += [f"**Note:** {incomplete} (task, seed) pairs lack some method; ranks and win rates skip them.", ""]
+        lines += [
+            f"**Note:** {_count(incomplete, '(task, seed) pair')} {'lacks' if incomplete == 1 else 'lack'} some "
+            "method; ranks and win rates skip them.",
+            "",
+        ]
     lines += _summary_section(summary, methods, budgets)
     if not np.allclose(trials["regret"], trials["regret_any"], equal_nan=True):
         any_summary = metrics.summary_table(trials, budgets, column="regret_any")
@@ -462,8 +471,8 @@ def write_report(path: str | os.PathLike[str]) -> Path:
         "",
         f"## Wilcoxon signed-rank test at budget {_budget_label(final)}",
         "",
-        f"Two-sided p-values over the {n_tasks} tasks, on the per-task mean regrets of the row and column methods"
-        + (" (with fewer than 6 tasks no p-value can fall below 0.05)." if n_tasks < 6 else "."),
+        f"Two-sided p-values over the {_count(n_tasks, 'task')}, on the per-task mean regrets of the row and column "
+        "methods" + (" (with fewer than 6 tasks no p-value can fall below 0.05)." if n_tasks < 6 else "."),
         "",
         _matrix_section(metrics.wilcoxon_table(curves, final), _fmt_p),
         "",
@@ -512,9 +521,9 @@ def _partial_trials(study: Study, settings: Mapping[str, Any]) -> tuple[pd.DataF
     complete = {p for p in pairs if all(CellKey(m, *p) in finished for m in methods)}
     cells = [study.load_cell(k) for k in keys if (k.task, k.seed) in complete]
     note = (
-        f"{len(finished)} of {len(keys)} cells are finished; every table and plot is over the {len(complete)} "
-        f"(task, seed) pairs that all {len(methods)} methods finished, with bounds from their cells only. Re-run "
-        "the bench command to complete the study."
+        f"{len(finished)} of {len(keys)} cells are finished; every table and plot is over the "
+        f"{_count(len(complete), '(task, seed) pair')} that every method finished, with bounds from their cells only. "
+        "Re-run the bench command to complete the study."
     )
     if not cells:
         raise FileNotFoundError(

@@ -276,7 +276,14 @@ def test_a_partial_report_compares_methods_on_the_same_runs(quick_study: Study, 
     partial.cell_path(CellKey("tpe", "synthetic/branin/81", 0)).unlink()
     report = write_report(partial.path).read_text()
     assert "10 of 12 cells are finished; every table and plot is over the 2 (task, seed) pairs" in report
-    assert "3 methods x 1 tasks x 2 seeds" in report
+    assert "3 methods x 1 task x 2 seeds" in report
+    # Three of the four pairs complete: the header counts them, and no note calls the fourth incomplete.
+    three = Study(shutil.copytree(quick_study.path, tmp_path / "three"))
+    for name in ("trials.csv", "bounds.json", "summary.csv"):
+        (three.path / name).unlink()
+    three.cell_path(CellKey("random", "synthetic/branin/81", 1)).unlink()
+    report = write_report(three.path).read_text()
+    assert "3 methods x 3 (task, seed) pairs of 2 tasks x 2 seeds" in report and "**Note:**" not in report
     summary = pd.read_csv(partial.summary_csv)
     full = summary_table(read_trials(quick_study.trials_csv).query("task == 'synthetic/branin/80'"), [10])
     assert summary["regret_mean"].to_numpy() == pytest.approx(full["regret_mean"].to_numpy())
@@ -500,7 +507,7 @@ def test_a_task_with_a_degenerate_score_range_is_left_out_and_named(tmp_path: Pa
         study = run_bench(settings, progress=False)
     report = study.report_md.read_text()
     assert "**Left out:** 1 task(s)" in report and "flat/bowl/1 (its scores span only" in report
-    assert "2 methods x 1 tasks x 2 seeds" in report  # every table is over the other task
+    assert "2 methods x 1 task x 2 seeds" in report  # every table is over the other task
     assert set(read_trials(study.trials_csv)["task"]) == {"flat/bowl/0", "flat/bowl/1"}  # trials.csv keeps it
     # The report of an unfinished study (cells only, no trials.csv or bounds.json yet) leaves it out too.
     from rl_hpo.bench.report import write_report
@@ -508,7 +515,7 @@ def test_a_task_with_a_degenerate_score_range_is_left_out_and_named(tmp_path: Pa
     study.trials_csv.unlink()
     study.bounds_json.unlink()
     report = write_report(study.path).read_text()
-    assert "**Left out:** 1 task(s)" in report and "2 methods x 1 tasks x 2 seeds" in report
+    assert "**Left out:** 1 task(s)" in report and "2 methods x 1 task x 2 seeds" in report
 
 
 def test_a_task_that_no_run_scored_is_left_out_as_such(tmp_path: Path):
