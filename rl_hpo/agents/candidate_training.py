@@ -310,6 +310,12 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
     claim_output_folder(out, resume=config.resume)
     (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
     val_tasks = validation_tasks(config) if config.eval_freq > 0 else []
+    if config.eval_freq > 0 and not val_tasks:
+        warnings.warn(
+            f"No validation task in {', '.join(config.validation_suites)} (a suite without a validation split, or "
+            "single tasks): nothing is validated, and best/ is the final policy.",
+            stacklevel=2,
+        )
     val_seeds = list(range(config.eval_seeds))
     # The last training observations (one row per environment and step): where the policy's shift is measured.
     recent_states: collections.deque[np.ndarray] = collections.deque(maxlen=SHIFT_STATES)
@@ -415,9 +421,9 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
             shift = _shift_from_start(model, recent_states, config)
             if shift < STILL_AT_START:
                 warnings.warn(
-                    f"PPO left the policy where it started: on its last {SHIFT_STATES} training states its choices "
-                    f"are within a total-variation distance of {shift:.4f} of sampling by expected improvement (the "
-                    f"untrained policy). It tunes as `{'ei' if config.deterministic else 'ei_sampled'}` does "
+                    f"PPO left the policy where it started: on its last {len(recent_states)} training states its "
+                    f"choices are within a total-variation distance of {shift:.4f} of sampling by expected improvement "
+                    f"(the untrained policy). It tunes as `{'ei' if config.deterministic else 'ei_sampled'}` does "
                     f"({'--deterministic' if config.deterministic else '--no-deterministic'}); a larger "
                     f"--learning-rate (now {config.learning_rate}) or more --timesteps may move it.",
                     stacklevel=2,

@@ -314,3 +314,10 @@ def test_actor_parameters_are_exactly_the_weights_of_the_logits() -> None:
     net.logits(obs).sum().backward()
     assert all(p.grad is not None for p in net.actor_parameters())
     assert all(p.grad is None for p in net.critic.parameters())
+
+
+def test_a_training_without_validation_tasks_says_that_best_is_final(tmp_path):
+    config = _tiny_candidate_training(tmp_path / "run", timesteps=64, suites=("synthetic/branin/0",))
+    with pytest.warns(UserWarning, match="No validation task in synthetic/branin/0 .* best/ is the final policy"):
+        train_candidate_policy(config)
+    assert not (tmp_path / "run" / "eval.csv").exists()
