@@ -139,7 +139,10 @@ class ProcessExecutor(Executor):
         if not items:
             return
         pool = cf.ProcessPoolExecutor(
-            max_workers=min(self.workers, len(items)), mp_context=multiprocessing.get_context("spawn")
+            max_workers=min(self.workers, len(items)),
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_end_with_parent,
+            initargs=(os.getpid(),),
         )
         try:
             futures = {pool.submit(_call_in_worker, fn, item, self.plugins): item for item in items}
@@ -157,6 +160,22 @@ class ProcessExecutor(Executor):
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _end_with_parent(parent: int) -> None:
+    """A pool worker's initializer: on Linux, the worker gets SIGTERM when the bench process dies, also by
+    ``kill -9``, which gives that process no chance to stop its workers (they would compute on, unseen)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # no prctl in this C library: the workers end with their last cell
+        return
+    if os.getppid() != parent:  # the bench process died before the call above
+        os._exit(1)
 
 
 def _terminate_workers(pool: cf.ProcessPoolExecutor) -> None:

@@ -451,7 +451,15 @@ def test_policy_hash_is_recorded_and_checked(tmp_path: Path):
 
 
 @pytest.mark.skipif(not hasattr(os, "killpg"), reason="process groups are POSIX")
-def test_killing_a_bench_stops_its_worker_processes(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("how", "status"),
+    [
+        (signal.SIGTERM, 143),
+        # kill -9 gives the bench no chance to stop its workers: they end with it (Linux's parent-death signal)
+        pytest.param(signal.SIGKILL, -9, marks=pytest.mark.skipif(sys.platform != "linux", reason="Linux only")),
+    ],
+)
+def test_killing_a_bench_stops_its_worker_processes(tmp_path: Path, how: int, status: int) -> None:
     argv = ["--suite", "sklearn/svc", "--split", "test", "--methods", "gp", "--budget", "40", "--seeds", "4"]
     bench = subprocess.Popen(
         [sys.executable, "-m", "rl_hpo.cli", "bench", *argv, "--workers", "2", "--out", str(tmp_path / "s")],
@@ -463,8 +471,8 @@ def test_killing_a_bench_stops_its_worker_processes(tmp_path: Path) -> None:
     try:
         time.sleep(12)  # the workers have started their first cells
         assert bench.poll() is None
-        os.kill(bench.pid, signal.SIGTERM)
-        assert bench.wait(timeout=30) == 143
+        os.kill(bench.pid, how)
+        assert bench.wait(timeout=30) == status
         deadline = time.time() + 15
         while time.time() < deadline:
             try:
