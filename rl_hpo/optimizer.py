@@ -246,7 +246,7 @@ def all_failed_error(summary: str, history: History) -> AllTrialsFailedError:
     """``AllTrialsFailedError`` for a run whose trials all failed: ``summary``, then the first error and where it
     was raised, with ``history`` attached."""
     first = next((r for r in history.records if r.error), None)
-    message = f"{summary}; the first error was: {history.first_error()}"
+    message = f"{summary}; the first error was: {first.error if first is not None else None}"
     if first is not None and first.info.get("traceback"):
         message += f"\n\nIts traceback (the last frames):\n{first.info['traceback'].rstrip()}"
     return AllTrialsFailedError(message, history)

@@ -149,8 +149,9 @@ def _run(
         "space": task.space.to_dict(),
         "options": {k: str(v) for k, v in sorted(options.items())},
     }
-    if task.fingerprint() is not None:  # e.g. a CSV's data: the same name may hold other data on resume
-        run["task_fingerprint"] = task.fingerprint()
+    fingerprint = task.fingerprint()
+    if fingerprint is not None:  # e.g. a CSV's data: the same name may hold other data on resume
+        run["task_fingerprint"] = fingerprint
     with Journal(journal, run, resume=resume) as log:
         optimizer = make_optimizer(method, task.space, seed=log.seed, fidelity=task.fidelity, **options)
         history = History.for_task(task, method=optimizer.name, seed=log.seed)

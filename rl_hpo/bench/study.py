@@ -248,7 +248,7 @@ class Study:
         ``redo`` are dropped; changes nothing."""
         run = self.read_run()
         if run is None:
-            self._refuse_cells_without_run()
+            self._refuse_a_folder_without_a_study()
             return
         old = _without_methods(run.get("settings") or {}, set(redo))
         new = normalize(dict(settings))
@@ -266,7 +266,7 @@ class Study:
         settings = normalize(dict(settings))
         run = self.read_run()
         if run is None:
-            self._refuse_cells_without_run()
+            self._refuse_a_folder_without_a_study()
             run = {"format": RUN_FORMAT, "settings": settings, "sessions": []}
         elif run.get("settings") != settings:
             old = run.get("settings") or {}
@@ -286,7 +286,7 @@ class Study:
         atomic_write_text(self.run_json, to_json(run, indent=2) + "\n")
         return run
 
-    def _refuse_cells_without_run(self) -> None:
+    def _refuse_a_folder_without_a_study(self) -> None:
         if self.cells_dir.exists() and any(self.cells_dir.glob("*.json")):
             raise StudySettingsError(
                 f"{self.path} holds cells/ but no run.json, so its settings are unknown; "
