@@ -419,13 +419,13 @@ def write_report(path: str | os.PathLike[str]) -> Path:
     at = (10, 100, 500)
     missing = np.isnan(curves.values[..., -1])  # (method, task, seed): no run there
     absent = missing.all(axis=0)  # pairs no method ran (a partial report leaves out unfinished pairs)
-    grid = f"{_count(len(curves.tasks), 'task')} x {_count(len(curves.seeds), 'seed')}"
+    runs = f"{_count(len(curves.tasks), 'task')} x {_count(len(curves.seeds), 'seed')}"
     if absent.any():
-        grid = f"{_count(int((~absent).sum()), '(task, seed) pair')} of {grid}"
+        runs = f"{_count(int((~absent).sum()), '(task, seed) pair')} of {runs}"
     lines = [
         f"# {title}",
         "",
-        f"{_count(len(methods), 'method')} x {grid}, "
+        f"{_count(len(methods), 'method')} x {runs}, "
         f"budget {_budget_label(final)} full-fidelity-equivalent evaluations per run.",
         "",
     ]
