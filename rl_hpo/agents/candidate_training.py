@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from rl_hpo.acquisition.search import EI_TEMPERATURE, SearchSettings
+from rl_hpo.agents.checkpoints import PPO_SETTINGS
 from rl_hpo.agents.policy_file import Policy
 from rl_hpo.agents.train_settings import check_ppo_settings
 from rl_hpo.tasks.base import Task
@@ -257,14 +258,7 @@ _FIXED_ON_RESUME = (
     "seed",
     "eval_seeds",
     "eval_max_tasks",
-    "learning_rate",
-    "n_steps",
-    "batch_size",
-    "n_epochs",
-    "gamma",
-    "gae_lambda",
-    "clip_range",
-    "ent_coef",
+    *PPO_SETTINGS,
 )
 
 

@@ -26,6 +26,7 @@ import numpy as np
 from rl_hpo.agents.policy_file import Policy, load_policy
 
 __all__ = [
+    "PPO_SETTINGS",
     "checkpoint_folder",
     "keep_progress_log",
     "read_array",
@@ -71,6 +72,10 @@ def checkpoint_folder(out: Path) -> Path:
     folder = out / "checkpoint"
     previous = out / _PREVIOUS
     return previous if not folder.exists() and (previous / "state.json").is_file() else folder
+
+
+#: PPO's hyperparameters: a resumed run must keep them (each design's fixed settings include them).
+PPO_SETTINGS = ("learning_rate", "n_steps", "batch_size", "n_epochs", "gamma", "gae_lambda", "clip_range", "ent_coef")
 
 
 def resume_from(out: Path, settings: Mapping[str, Any], fixed: Sequence[str]) -> tuple[dict[str, Any], Path]:

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from rl_hpo.agents.checkpoints import (
+    PPO_SETTINGS,
     keep_progress_log,
     restore,
     resume_from,
@@ -197,14 +198,7 @@ _FIXED_ON_RESUME = (
     "min_scale",
     "max_scale",
     "seed",
-    "learning_rate",
-    "n_steps",
-    "batch_size",
-    "n_epochs",
-    "gamma",
-    "gae_lambda",
-    "clip_range",
-    "ent_coef",
+    *PPO_SETTINGS,
 )
 
 
