@@ -335,7 +335,33 @@ def _probe_optimizers(settings: BenchSettings, resolved: _Resolved) -> dict[str,
         options = settings.method_options.get(method, {})
         optimizer = make_optimizer(method, task.space, seed=0, fidelity=task.fidelity, **options)
         out[method] = _optimizer_info(optimizer)
+        seen = sorted(set(resolved.tasks) & _tasks_built_on(optimizer))
+        if seen:
+            warnings.warn(
+                f"{method}'s portfolio or policy was built on {len(seen)} of this study's {len(resolved.tasks)} tasks "
+                f"({', '.join(seen[:3])}{', ...' if len(seen) > 3 else ''}): its results there are not held out. "
+                "Compare methods on a split it never saw (--split test).",
+                stacklevel=2,
+            )
     return out
+
+
+def _tasks_built_on(optimizer: Any) -> set[str]:
+    """The tasks a method's stored portfolio or trained policy was built on (none for other methods): the
+    portfolio file's ``tasks``, and every task of the splits named in the policy's training metadata."""
+    from rl_hpo.baselines.portfolio import read_portfolio
+
+    seen: set[str] = set()
+    source = getattr(optimizer, "source_", None)
+    if isinstance(source, str) and Path(source).is_file():
+        seen.update(read_portfolio(source).get("tasks") or [])
+    for holder in (optimizer, getattr(optimizer, "continuation_", None)):
+        training = getattr(getattr(holder, "policy_", None), "metadata", {}).get("training") or {}
+        for suite in training.get("suites") or []:
+            if isinstance(suite, str) and suite.strip("/").count("/") == 1:  # a suite, not one task
+                with contextlib.suppress(RLHPOError, ValueError):  # a suite this machine cannot load
+                    seen.update(registry.load_suite(suite).task_names(training.get("split", "train")))
+    return seen
 
 
 #: At most this many changed files are named in a session's provenance.

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import bench_plugin  # registers the fake optimizers in this process
@@ -586,3 +587,13 @@ def test_a_split_without_tasks_names_the_splits_that_have_some(tmp_path: Path) -
     settings = _settings(tmp_path / "out", suite="yahpo/iaml_glmnet", tasks=(), split="test", task_options={})
     with pytest.raises(ValueError, match=r"no task \(tasks per split: train 4\); choose another --split"):
         run_bench(settings, progress=False)
+
+
+def test_a_method_benchmarked_on_tasks_its_policy_was_trained_on_is_flagged(tmp_path: Path):
+    common = {"suite": "prior/gp", "methods": ("ppo",), "budget": 3, "seeds": 1, "task_options": {}}
+    common["executor"] = "inline"
+    with pytest.warns(UserWarning, match=r"ppo's portfolio or policy was built on 1 of this study's 1 tasks"):
+        run_bench(_settings(tmp_path / "train", split="train", tasks=("0",), **common), progress=False)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*was built on")
+        run_bench(_settings(tmp_path / "val", split="validation", tasks=("5000",), **common), progress=False)
