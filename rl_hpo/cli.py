@@ -233,9 +233,9 @@ def _cmd_tasks(args: argparse.Namespace) -> int:
         suite = load_suite(args.suite)
         names = suite.task_names(args.split)
         if not names and args.split != "all":
-            counts = {split: len(suite.task_names(split)) for split in ("train", "validation", "test")}
-            where = ", ".join(f"{split} {n}" for split, n in counts.items() if n)
-            raise ValueError(f"The {args.split} split of {suite.name} has no task (tasks per split: {where}).")
+            raise ValueError(
+                f"The {args.split} split of {suite.name} has no task (tasks per split: {suite.split_sizes()})."
+            )
         print(f"{suite.name}: {len(names)} tasks" + (f" ({args.split} split)" if args.split != "all" else ""))
         for name in names:
             print(f"  {name:<40} {suite.split_of(name) or '-'}")

@@ -284,10 +284,9 @@ def _resolve_tasks(settings: BenchSettings) -> list[str]:
     in_split = suite.task_names(settings.split)
     if not wanted:
         if not in_split:
-            counts = {split: len(suite.task_names(split)) for split in ("train", "validation", "test")}
-            where = ", ".join(f"{split} {n}" for split, n in counts.items() if n)
             raise ValueError(
-                f"Split {settings.split!r} of suite {settings.suite!r} has no task (tasks per split: {where}); "
+                f"Split {settings.split!r} of suite {settings.suite!r} has no task (tasks per split: "
+                f"{suite.split_sizes()}); "
                 "choose another --split."
             )
         return in_split

@@ -60,6 +60,10 @@ class Suite:
             )
         return list(self.splits[split])
 
+    def split_sizes(self) -> str:
+        """How many tasks each non-empty split holds, e.g. ``"train 4"`` (for messages about an empty split)."""
+        return ", ".join(f"{split} {len(names)}" for split, names in self.splits.items() if names)
+
     def split_of(self, task_name: str) -> str | None:
         return next((s for s, names in self.splits.items() if task_name in names), None)
 
