@@ -149,6 +149,8 @@ def _summary_section(summary: pd.DataFrame, methods: Sequence[str], budgets: Seq
         _table(header, regret_rows),
         "",
     ]
+    if len(methods) < 2:  # ranks among one method say nothing
+        return out
     out += ["## Average rank", ""]
     out += [
         f"Rank of each method among the {len(methods)} on every (task, seed) pair (1 = lowest regret, ties share "
@@ -323,6 +325,12 @@ def _provenance_section(run: Mapping[str, Any] | None, study: Study) -> list[str
     hashes = s.get("policy_hashes") or {}
     if hashes:
         out.append("- Policy files: " + ", ".join(f"{m} sha256 `{h}`" for m, h in hashes.items()))
+    runs_as = last.get("runs_as") or {}
+    if runs_as and tasks:
+        out.append(
+            f"- What ran, as built on the first task ({tasks[0]}): "
+            + "; ".join(f"{m}: {how}" for m, how in runs_as.items())
+        )
     for method, options in (s.get("method_options") or {}).items():
         out.append(f"- Options of {method}: `{json.dumps(options)}`")
     if s.get("task_options"):
@@ -407,7 +415,12 @@ def write_report(path: str | os.PathLike[str]) -> Path:
     plots.plot_regret_vs_evaluations(
         methods, grid, mean, sem, study.path / PLOT_FILES["evaluations"], title=f"{title}: regret vs evaluations"
     )
-    plots.plot_rank_vs_budget(methods, grid, ranks, study.path / PLOT_FILES["rank"], title=f"{title}: average rank")
+    compared = len(methods) > 1  # ranks, win rates and tests compare methods: none for a study of one
+    rank_plot = study.path / PLOT_FILES["rank"]
+    if compared:
+        plots.plot_rank_vs_budget(methods, grid, ranks, rank_plot, title=f"{title}: average rank")
+    else:
+        rank_plot.unlink(missing_ok=True)  # from an earlier report of this folder with more methods
     tgrid = metrics.time_grid(trials)
     tcurves = metrics.regret_curves(trials, tgrid, x="sim_time")
     tmean, tsem = metrics.aggregate(tcurves.values)
@@ -461,8 +474,35 @@ def write_report(path: str | os.PathLike[str]) -> Path:
             "",
         ]
     lines += _test_score_section(trials, methods, budgets)
-    n_tasks = len(curves.tasks)
+    lines += _comparison_sections(curves, final) if compared else [
+        "One method: no ranks, win rates or Wilcoxon tests (they compare methods; `rl-hpo bench --methods` names "
+        "more).",
+        "",
+    ]
+    lines += _above_random_section(curves)
+    lines += _overhead_section(metrics.decision_overhead(trials, at), at)
     lines += [
+        "## Plots",
+        "",
+        f"Regret is drawn on a log axis: a mean below {plots.REGRET_FLOOR:g} (0 when every run found the best "
+        f"score) is drawn at {plots.REGRET_FLOOR:g}.",
+        "",
+        f"![Regret vs evaluations]({PLOT_FILES['evaluations']})",
+        "",
+        f"![Regret vs simulated time]({PLOT_FILES['time']})",
+        "",
+        *([f"![Average rank vs budget]({PLOT_FILES['rank']})", ""] if compared else []),
+    ]
+    lines += _bounds_section(bounds)
+    lines += _provenance_section(run, study)
+    lines += [_METHOD_NOTES, ""]
+    atomic_write_text(study.report_md, "\n".join(lines))
+    return study.report_md
+
+
+def _comparison_sections(curves: metrics.Curves, final: float) -> list[str]:
+    n_tasks = len(curves.tasks)
+    return [
         f"## Win rate at budget {_budget_label(final)}",
         "",
         "Share of (task, seed) pairs on which the row method has a lower regret than the column method (ties count ½).",
@@ -477,23 +517,6 @@ def write_report(path: str | os.PathLike[str]) -> Path:
         _matrix_section(metrics.wilcoxon_table(curves, final), _fmt_p),
         "",
     ]
-    lines += _above_random_section(curves)
-    lines += _overhead_section(metrics.decision_overhead(trials, at), at)
-    lines += [
-        "## Plots",
-        "",
-        f"![Regret vs evaluations]({PLOT_FILES['evaluations']})",
-        "",
-        f"![Regret vs simulated time]({PLOT_FILES['time']})",
-        "",
-        f"![Average rank vs budget]({PLOT_FILES['rank']})",
-        "",
-    ]
-    lines += _bounds_section(bounds)
-    lines += _provenance_section(run, study)
-    lines += [_METHOD_NOTES, ""]
-    atomic_write_text(study.report_md, "\n".join(lines))
-    return study.report_md
 
 
 def _title(settings: Mapping[str, Any], curves: metrics.Curves) -> str:

@@ -215,7 +215,39 @@ def _optimizer_info(optimizer: Any) -> dict[str, Any]:
     policy_hash = getattr(optimizer, "policy_hash", None)
     if policy_hash is None:
         policy_hash = getattr(getattr(optimizer, "policy_", None), "sha256", None)
-    return {"class": f"{cls.__module__}:{cls.__qualname__}", "policy_hash": policy_hash}
+    return {
+        "class": f"{cls.__module__}:{cls.__qualname__}",
+        "policy_hash": policy_hash,
+        "runs_as": _runs_as(optimizer),
+    }
+
+
+def _runs_as(optimizer: Any) -> str | None:
+    """What a method with a stored portfolio or trained policy evaluates, in words (None for other methods):
+    ``ppo`` with the shipped policy may run as a space's portfolio, then its specialist."""
+    steps = []
+    configs = getattr(optimizer, "configs_", None)
+    if configs is not None:
+        source = getattr(optimizer, "source_", None)
+        where = _package_relative(source) if isinstance(source, str) and source != "list" else "given as a list"
+        steps.append(f"the portfolio {where} ({len(configs)} configurations)")
+    holder = getattr(optimizer, "continuation_", optimizer)
+    policy = getattr(holder, "policy_", None)
+    if policy is not None:
+        kind = "a specialist of this space" if policy.specialty else "a general policy"
+        where = _package_relative(policy.path) if policy.path is not None else "in memory"
+        steps.append(f"the policy {where} ({kind})")
+    elif steps:
+        steps.append(type(holder).__name__)
+    return ", then ".join(steps) or None
+
+
+def _package_relative(path: str | os.PathLike[str]) -> str:
+    """``path`` relative to the folder holding the rl_hpo package when it lies inside it (shipped data)."""
+    root = Path(__file__).resolve().parents[2]
+    with contextlib.suppress(ValueError):
+        return str(Path(path).resolve().relative_to(root))
+    return str(path)
 
 
 # -- the study ------------------------------------------------------------------------------------
@@ -459,6 +491,8 @@ def provenance(
         "plugins": list(settings.plugins),
         "environment": {k: os.environ[k] for k in _RECORDED_ENVIRONMENT if k in os.environ},
         "optimizers": {m: o["class"] for m, o in optimizers.items()},
+        # built on the first task: ppo with the shipped policy may run as the space's portfolio, then a specialist
+        "runs_as": {m: o["runs_as"] for m, o in optimizers.items() if o.get("runs_as")},
         "versions": versions,
         "cpu_kernels": cpu_kernels(),
     }

@@ -19,6 +19,7 @@ import pytest
 
 from rl_hpo.bench import BenchError, BenchSettings, Study, StudySettingsError, read_trials, run_bench, write_report
 from rl_hpo.bench.metrics import summary_table
+from rl_hpo.bench.report import PLOT_FILES
 from rl_hpo.bench.study import CellKey
 
 HERE = Path(__file__).resolve().parent
@@ -206,8 +207,15 @@ def test_settings_of_a_study_without_a_finished_cell_can_be_dropped_with_it(tmp_
 def test_a_study_can_gain_methods_without_rerunning_finished_cells(tmp_path: Path):
     out = tmp_path / "grow"
     first = run_bench(_settings(out, methods=("random",), executor="inline"), progress=False)
+    report = first.report_md.read_text()  # one method: nothing to compare it with
+    assert "One method: no ranks, win rates or Wilcoxon tests" in report
+    assert "## Win rate" not in report and "## Average rank" not in report
+    assert not (out / PLOT_FILES["rank"]).exists() and PLOT_FILES["rank"] not in report
     before = {p.name: p.stat().st_mtime_ns for p in first.cells_dir.glob("*.json")}
     grown = run_bench(_settings(out, methods=("random", "qmc"), executor="inline"), progress=False)
+    report = grown.report_md.read_text()
+    assert "## Win rate" in report and "## Average rank" in report and (out / PLOT_FILES["rank"]).exists()
+    assert "a mean below 0.0001 (0 when every run found the best score) is drawn at 0.0001" in report
     after = {p.name: p.stat().st_mtime_ns for p in grown.cells_dir.glob("*.json")}
     assert {k: after[k] for k in before} == before  # random's cells were kept as they were
     assert len(after) == 2 * len(before)
@@ -596,4 +604,17 @@ def test_a_method_benchmarked_on_tasks_its_policy_was_trained_on_is_flagged(tmp_
         run_bench(_settings(tmp_path / "train", split="train", tasks=("0",), **common), progress=False)
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=".*was built on")
-        run_bench(_settings(tmp_path / "val", split="validation", tasks=("5000",), **common), progress=False)
+        study = run_bench(_settings(tmp_path / "val", split="validation", tasks=("5000",), **common), progress=False)
+    assert "ppo: the policy rl_hpo/data/policies/default (a general policy)" in study.report_md.read_text()
+
+
+@pytest.mark.skipif(not os.environ.get("RL_HPO_YAHPO_DATA"), reason="needs the YAHPO data ($RL_HPO_YAHPO_DATA)")
+def test_the_report_says_when_ppo_runs_as_a_portfolio_then_a_specialist(tmp_path: Path):
+    settings = _settings(tmp_path / "lcbench", suite="yahpo/lcbench", split="validation", tasks=("167152",),
+                         methods=("ppo", "random"), budget=2, seeds=1, executor="inline", task_options={})  # fmt: skip
+    report = run_bench(settings, progress=False).report_md.read_text()
+    assert (
+        "What ran, as built on the first task (yahpo/lcbench/167152): ppo: the portfolio "
+        "rl_hpo/data/portfolios/lcbench.json (17 configurations), then the policy rl_hpo/data/policies/lcbench "
+        "(a specialist of this space)"
+    ) in report
