@@ -205,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run a method's new cells beside its cells run at another git commit (refused by default)",
     )
+    p.add_argument("--quiet", action="store_true", help="no progress bar (failed cells are still reported)")
     _add_data_option(p)
 
     p = sub.add_parser(

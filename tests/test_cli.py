@@ -344,7 +344,10 @@ def test_tune_plots_the_best_score_so_far_beside_a_bench(tmp_path, capsys: pytes
     assert best_score_at(scores, used, np.array([0.25, 1.0, 2.0, 3.0])).tolist()[1:] == [1.0, 1.0, 2.0]
     bench = tmp_path / "bench"
     argv = ["bench", "--suite", "synthetic/branin", "--split", "validation", "--tasks", "64", "--methods", "random"]
+    assert main([*argv, "--seeds", "2", "--budget", "6", "--workers", "1", "--out", str(bench), "--quiet"]) == 0
+    assert "bench bench:" not in capsys.readouterr().err  # --quiet: no progress bar
     assert main([*argv, "--seeds", "2", "--budget", "6", "--workers", "1", "--out", str(bench)]) == 0
+    assert "bench bench: 100%" in capsys.readouterr().err  # finished already: the bar is full at once
     tune = ["tune", "--task", "synthetic/branin/64", "--method", "tpe", "--budget", "6", "--quiet"]
     assert main([*tune, "--plot", str(tmp_path / "run.png"), "--plot-bench", str(bench)]) == 0
     assert (tmp_path / "run.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

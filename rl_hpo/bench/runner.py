@@ -690,11 +690,12 @@ def bench_command(args: Any = None, /, **options: Any) -> int:
         redo: ``--redo M,M``, methods whose finished cells are discarded and run again.
         allow_mixed_commits: ``--allow-mixed-commits``, run a method's cells beside its cells of another commit.
         progress: show a progress bar on stderr (default True).
+        quiet: ``--quiet``, no progress bar (failed cells are still reported at the end).
         command_line: the command line to record (default this process's arguments).
     """
     given = {**(vars(args) if args is not None else {}), **options}
     known = {"suite", "methods", "out", "split", "budget", "seeds", "tasks", "workers", "executor", "policy"}
-    known |= {"progress", "command_line", "redo", "allow_mixed_commits"}
+    known |= {"progress", "quiet", "command_line", "redo", "allow_mixed_commits"}
     unknown = sorted(set(options) - known)
     if unknown:
         raise TypeError(f"bench_command got unknown option(s) {unknown}; it takes {sorted(known)}.")
@@ -725,6 +726,6 @@ def bench_command(args: Any = None, /, **options: Any) -> int:
         allow_mixed_commits=bool(given.get("allow_mixed_commits", False)),
         command=given.get("command_line"),  # a parsed namespace's "command" is the subcommand's name
     )
-    study = run_bench(settings, progress=given.get("progress", True))
+    study = run_bench(settings, progress=given.get("progress", True) and not given.get("quiet", False))
     print(f"Wrote {study.report_md}, {study.summary_csv.name}, {study.trials_csv.name} and the plots in {study.path}")
     return 0
