@@ -461,11 +461,19 @@ _COMMANDS = {
 }
 
 
+def _command_parser(parser: argparse.ArgumentParser, command: str | None) -> argparse.ArgumentParser:
+    """The parser of ``command`` (``rl-hpo bench``'s errors then begin "rl-hpo bench:"), else ``parser``."""
+    for action in parser._actions:  # argparse keeps the subcommands' parsers in their action's choices
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            return action.choices[command]
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    if extra and args.command != "train":
-        parser.parse_args(argv)  # argparse's own "unrecognized arguments" error, exit status 2
+    if extra and args.command != "train":  # argparse's own error, from the subcommand's parser; exit status 2
+        _command_parser(parser, args.command).error(f"unrecognized arguments: {' '.join(extra)}")
     args.settings = extra  # rl-hpo train: any further setting of the chosen design (see _cmd_train)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     if args.version:

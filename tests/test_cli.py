@@ -492,7 +492,14 @@ def test_tune_names_an_unknown_option_before_the_missing_task(capsys: pytest.Cap
     with pytest.raises(SystemExit) as exit_info:  # argparse's own error
         main(["tune", "--tsk", "synthetic/branin/0"])
     assert exit_info.value.code == 2
-    assert "unrecognized arguments: --tsk synthetic/branin/0" in capsys.readouterr().err
+    assert "rl-hpo tune: error: unrecognized arguments: --tsk synthetic/branin/0" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:  # each subcommand names itself
+        main(["bench", "--suite", "synthetic/branin", "--out", "x", "--qiuet"])
+    assert exit_info.value.code == 2
+    assert "rl-hpo bench: error: unrecognized arguments: --qiuet (see 'rl-hpo bench --help')" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--verison"])
+    assert "rl-hpo: error: unrecognized arguments: --verison" in capsys.readouterr().err
     assert main(["tune", "--budget", "3"]) == 2
     assert "one of the arguments --task --csv is required" in capsys.readouterr().err
 
