@@ -17,7 +17,7 @@ synthetic/mixed) stays a space it never trained on. Three steps, each reproducib
 Usage::
 
     nice python scripts/train_default_policy.py --out runs/default --timesteps 300000 [--suites prior/gp,prior/edges]
-        [--skip-train | --resume] [--install-to FOLDER]
+        [--skip-train | --resume] [--install-to FOLDER] [--select-workers 2] [--against rl_hpo/data/policies/default]
     python scripts/train_default_policy.py --readme      # rewrite the installed README from its policy.json
 """
 
@@ -39,11 +39,14 @@ from rl_hpo.agents.candidate_policy_optimizer import CandidatePolicyOptimizer
 from rl_hpo.agents.candidate_training import CandidateTrainConfig, train_candidate_policy
 from rl_hpo.agents.policy_file import default_policy_path, load_policy
 from rl_hpo.bench.evaluation import evaluate_method
+from rl_hpo.bench.executors import InlineExecutor, ProcessExecutor
 from rl_hpo.tasks.registry import load_suite
 
 #: Selection also runs on this suite, which no policy trains on.
 HELD_OUT_SELECTION_SUITE = "synthetic/mixed"
 VARIANTS = {"most likely": {"deterministic": True}, "sampled": {"deterministic": False}}
+#: The selection table's name for the policy given with ``--against``.
+AGAINST = "against"
 
 
 def selection_suites(train_suites: tuple[str, ...]) -> tuple[str, ...]:
@@ -51,31 +54,52 @@ def selection_suites(train_suites: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def select(
-    candidates: dict[str, Path], *, suites: tuple[str, ...], seeds: int, max_tasks: int, budget: int = 50
+    candidates: dict[str, Path],
+    *,
+    suites: tuple[str, ...],
+    seeds: int,
+    max_tasks: int,
+    budget: int = 50,
+    workers: int = 1,
 ) -> dict:
     """Every candidate policy with every variant on the ``suites``' validation splits (a suite without a
-    validation split, such as yahpo/iaml_glmnet, adds none)."""
-    suites = {name: load_suite(name).load("validation")[:max_tasks] for name in suites}
-    suites = {name: tasks for name, tasks in suites.items() if tasks}
+    validation split, such as yahpo/iaml_glmnet, adds none); ``workers`` processes score (candidate, variant,
+    suite) triples side by side, each with the same seeds as alone."""
+    names = {name: [t.name for t in load_suite(name).load("validation")[:max_tasks]] for name in suites}
+    names = {name: tasks for name, tasks in names.items() if tasks}
+    jobs = [
+        (cand, str(path), variant, suite, seeds, max_tasks, budget)
+        for cand, path in candidates.items()
+        for variant in VARIANTS
+        for suite in names
+    ]
+    executor = InlineExecutor() if workers == 1 else ProcessExecutor(workers)
+    regret: dict[tuple[str, str, str], dict] = {}
+    for job, result in executor.imap_unordered(_score, jobs):
+        if isinstance(result, BaseException):
+            raise result
+        regret[job[0], job[2], job[3]] = result
     table: dict[str, dict[str, dict]] = {}
-    for cand, path in candidates.items():
-        policy = load_policy(path)
-        for variant, options in VARIANTS.items():
-            per_suite = {
-                name: evaluate_method(
-                    lambda space, seed, o=options, p=policy: CandidatePolicyOptimizer(space, seed=seed, policy=p, **o),
-                    tasks,
-                    seeds=range(seeds),
-                    budget=budget,
-                ).regret
-                for name, tasks in suites.items()
-            }
+    for cand in candidates:
+        for variant in VARIANTS:
+            per_suite = {suite: regret[cand, variant, suite] for suite in names}
             score = float(np.mean([np.mean(list(r.values())) for r in per_suite.values()]))
             table.setdefault(cand, {})[variant] = {"score": score, "regret": per_suite}
             print(f"{cand:>6} {variant:>12}: score {score:.4f}", flush=True)
     cand, variant = min(((c, v) for c in table for v in table[c]), key=lambda cv: table[cv[0]][cv[1]]["score"])
-    names = {suite: [t.name for t in tasks] for suite, tasks in suites.items()}
     return {"candidate": cand, "variant": variant, "suites": names, "seeds": seeds, "table": table}
+
+
+def _score(job: tuple[str, str, str, str, int, int, int]) -> dict:
+    """One candidate policy in one variant on one suite's validation tasks: regret at 10 / 25 / budget."""
+    _, path, variant, suite, seeds, max_tasks, budget = job
+    policy, options = load_policy(path), VARIANTS[variant]
+    return evaluate_method(
+        lambda space, seed: CandidatePolicyOptimizer(space, seed=seed, policy=policy, **options),
+        load_suite(suite).load("validation")[:max_tasks],
+        seeds=range(seeds),
+        budget=budget,
+    ).regret
 
 
 def install(
@@ -223,6 +247,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--select-seeds", type=int, default=3)
     parser.add_argument("--select-max-tasks", type=int, default=32)
     parser.add_argument("--select-budget", type=int, default=50, help="evaluations per selection run (default: 50)")
+    parser.add_argument(
+        "--select-workers", type=int, default=1, help="processes scoring the candidates side by side (default: 1)"
+    )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        metavar="FOLDER",
+        help="score this policy (e.g. rl_hpo/data/policies/default) beside the run's in the selection; when one of "
+        "its forms scores lowest, nothing is installed",
+    )
     args = parser.parse_args(argv)
     if args.install and not args.install_to and args.select_budget != 50:
         parser.error(
@@ -254,15 +288,20 @@ def main(argv: list[str] | None = None) -> None:
     train_suites = tuple(saved.get("suites") or train_suites)  # with --skip-train: what the run trained on
     commands = [saved.get("command") or command] + ([command] if args.skip_train else [])
     candidates = {name: out / name for name in ("best", "final") if (out / name / "policy.json").is_file()}
+    if args.against:
+        candidates[AGAINST] = args.against
     selection = select(
         candidates,
         suites=selection_suites(train_suites),
         seeds=args.select_seeds,
         max_tasks=args.select_max_tasks,
         budget=args.select_budget,
+        workers=args.select_workers,
     )
     print(f"selected: {selection['candidate']} ({selection['variant']})")
-    if args.install:
+    if selection["candidate"] == AGAINST:
+        print(f"{args.against} scores lowest: nothing installed")
+    elif args.install:
         print(f"installed: {install(out, selection, commands, train_suites, args.install_to)}")
 
 

@@ -134,6 +134,27 @@ def test_train_default_policy_selects_among_the_policies_of_a_run(tmp_path: Path
     assert (keep / "notes.txt").read_text() == "mine"
 
 
+def test_default_policy_selection_scores_alike_in_worker_processes_and_can_keep_the_policy_it_is_against(
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    from rl_hpo.agents.policy_file import default_policy_path
+
+    out = tmp_path / "run"  # a run whose final policy is the shipped default, selected against itself
+    shutil.copytree(default_policy_path(), out / "final")
+    (out / "config.json").write_text(json.dumps({"suites": ["synthetic/branin"]}))
+    (out / "eval.csv").write_text("timesteps,regret@10,regret@25,regret@50,score,shift,minutes\n")
+    argv = ["scripts/train_default_policy.py", "--out", str(out), "--skip-train", "--select-seeds", "1",
+            "--select-max-tasks", "1", "--select-budget", "8", "--against", str(default_policy_path())]  # fmt: skip
+    alone = _run(*argv, "--no-install")
+    side_by_side = _run(*argv, "--select-workers", "2", "--install-to", str(tmp_path / "kept"))
+    scores = [line for line in alone.splitlines() if ": score " in line]
+    assert len(scores) == 4 and scores == [line for line in side_by_side.splitlines() if ": score " in line]
+    assert scores[0].replace(" final", "against") == scores[2]  # the same policy scores the same
+    assert "selected: final" in side_by_side and "installed:" in side_by_side  # a tie goes to the run's own
+
+
 @NEEDS_YAHPO
 def test_default_policy_selection_skips_a_training_suite_without_a_validation_split() -> None:
     from rl_hpo.agents.policy_file import default_policy_path
