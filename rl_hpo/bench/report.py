@@ -318,6 +318,7 @@ def _provenance_section(run: Mapping[str, Any] | None, study: Study) -> list[str
         f"seeds {_seed_list(s.get('seeds', []))}",
         f"- rl_hpo {last.get('rl_hpo_version')}, git commit {', '.join(commits)}"
         + (" (with uncommitted changes)" if any(x.get("git_dirty") for x in sessions) else ""),
+        *_method_commit_lines(study, s.get("methods", []), commits),
         *_changed_files_lines(sessions),
         f"- Sessions: {len(sessions)}, first started {first.get('started_at')}; executor {last.get('executor')}, "
         f"workers {last.get('workers') or 'all cores'}; Python {last.get('python')} on {last.get('platform')}",
@@ -340,6 +341,14 @@ def _provenance_section(run: Mapping[str, Any] | None, study: Study) -> list[str
         out.append("- Libraries: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
     out += [f"- Rebuild this report: `rl-hpo report {study.path}`", ""]
     return out
+
+
+def _method_commit_lines(study: Study, methods: Sequence[str], commits: Sequence[str]) -> list[str]:
+    """With sessions at more than one commit: the commit each method's cells ran at (from the cells)."""
+    if len(commits) < 2:
+        return []
+    per_method = {m: sorted(str(c or "unknown")[:10] for c in study.cell_commits(m)) for m in methods}
+    return ["- Cells run at: " + "; ".join(f"{m} {', '.join(c) or 'none yet'}" for m, c in per_method.items())]
 
 
 def _count(n: int, noun: str) -> str:

@@ -566,6 +566,7 @@ def test_a_study_refuses_to_mix_commits_unless_asked(tmp_path: Path, monkeypatch
     redone = run_bench(BenchSettings(**{**settings.__dict__, "redo": ("qmc",)}), progress=False)  # random's stand
     assert json.loads(qmc_cell.read_text())["git_commit"] == "c" * 40
     assert json.loads(next(redone.cells_dir.glob("random__*.json")).read_text())["git_commit"] == "a" * 40
+    assert "- Cells run at: random aaaaaaaaaa; qmc cccccccccc" in redone.report_md.read_text()
     # A redo that stopped halfway resumes without --redo: qmc's cells all come from c, random's all from a.
     qmc_cell.unlink()
     run_bench(settings, progress=False)
@@ -588,6 +589,7 @@ def test_a_study_refuses_to_mix_commits_unless_asked(tmp_path: Path, monkeypatch
     checkout.update({"rev-parse": "d" * 40, "status": ""})  # a method added later runs at the commit it is added at
     grown = run_bench(BenchSettings(**{**settings.__dict__, "methods": ("random", "qmc", "grid")}), progress=False)
     assert json.loads(next(grown.cells_dir.glob("grid__*.json")).read_text())["git_commit"] == "d" * 40
+    assert "- Cells run at: random cccccccccc; qmc cccccccccc; grid dddddddddd" in grown.report_md.read_text()
 
 
 @pytest.mark.skipif(not os.environ.get("RL_HPO_YAHPO_DATA"), reason="needs the YAHPO data ($RL_HPO_YAHPO_DATA)")
