@@ -17,7 +17,8 @@ synthetic/mixed) stays a space it never trained on. Three steps, each reproducib
 Usage::
 
     nice python scripts/train_default_policy.py --out runs/default --timesteps 300000 [--suites prior/gp,prior/edges]
-        [--skip-train | --resume] [--install-to FOLDER] [--select-workers 2] [--against rl_hpo/data/policies/default]
+        [--skip-train | --resume] [--install-to FOLDER] [--select-workers 2]
+        [--against rl_hpo/data/policies/default] [--variant sampled]
     python scripts/train_default_policy.py --readme      # rewrite the installed README from its policy.json
 """
 
@@ -61,16 +62,17 @@ def select(
     max_tasks: int,
     budget: int = 50,
     workers: int = 1,
+    variants: tuple[str, ...] = tuple(VARIANTS),
 ) -> dict:
-    """Every candidate policy with every variant on the ``suites``' validation splits (a suite without a
-    validation split, such as yahpo/iaml_glmnet, adds none); ``workers`` processes score (candidate, variant,
+    """Every candidate policy in every one of ``variants`` on the ``suites``' validation splits (a suite without
+    a validation split, such as yahpo/iaml_glmnet, adds none); ``workers`` processes score (candidate, variant,
     suite) triples side by side, each with the same seeds as alone."""
     names = {name: [t.name for t in load_suite(name).load("validation")[:max_tasks]] for name in suites}
     names = {name: tasks for name, tasks in names.items() if tasks}
     jobs = [
         (cand, str(path), variant, suite, seeds, max_tasks, budget)
         for cand, path in candidates.items()
-        for variant in VARIANTS
+        for variant in variants
         for suite in names
     ]
     executor = InlineExecutor() if workers == 1 else ProcessExecutor(workers)
@@ -81,7 +83,7 @@ def select(
         regret[job[0], job[2], job[3]] = result
     table: dict[str, dict[str, dict]] = {}
     for cand in candidates:
-        for variant in VARIANTS:
+        for variant in variants:
             per_suite = {suite: regret[cand, variant, suite] for suite in names}
             score = float(np.mean([np.mean(list(r.values())) for r in per_suite.values()]))
             table.setdefault(cand, {})[variant] = {"score": score, "regret": per_suite}
@@ -257,6 +259,12 @@ def main(argv: list[str] | None = None) -> None:
         help="score this policy (e.g. rl_hpo/data/policies/default) beside the run's in the selection; when one of "
         "its forms scores lowest, nothing is installed",
     )
+    parser.add_argument(
+        "--variant",
+        choices=list(VARIANTS),
+        help="score only this form of every policy (default: both; the form of the installed default was decided "
+        "on 374 tasks: sampled)",
+    )
     args = parser.parse_args(argv)
     if args.install and not args.install_to and args.select_budget != 50:
         parser.error(
@@ -297,6 +305,7 @@ def main(argv: list[str] | None = None) -> None:
         max_tasks=args.select_max_tasks,
         budget=args.select_budget,
         workers=args.select_workers,
+        variants=(args.variant,) if args.variant else tuple(VARIANTS),
     )
     print(f"selected: {selection['candidate']} ({selection['variant']})")
     if selection["candidate"] == AGAINST:

@@ -153,6 +153,8 @@ def test_default_policy_selection_scores_alike_in_worker_processes_and_can_keep_
     assert len(scores) == 4 and scores == [line for line in side_by_side.splitlines() if ": score " in line]
     assert scores[0].replace(" final", "against") == scores[2]  # the same policy scores the same
     assert "selected: final" in side_by_side and "installed:" in side_by_side  # a tie goes to the run's own
+    sampled = _run(*argv, "--no-install", "--variant", "sampled")
+    assert [line for line in sampled.splitlines() if ": score " in line] == [scores[1], scores[3]]
 
 
 @NEEDS_YAHPO
