@@ -118,7 +118,13 @@ class RLSearchCV(BaseSearchCV):
             n_iter = codec.grid_size
         optimizer = make_optimizer("ppo", codec.space, seed=seed, policy=self.policy, portfolio=None)
         optimizer.plan(n_iter)
-        with _all_failed_only_at_the_end() as fits:
+        if self.verbose > 0:  # RandomizedSearchCV's one line for the whole search, not one per round
+            n_splits = int(self.n_splits_)
+            print(
+                f"Fitting {n_splits} folds for each of {n_iter} candidates, chosen round by round, totalling "
+                f"{n_splits * n_iter} fits"
+            )
+        with _all_failed_only_at_the_end() as fits, _without_round_headers(self):
             self._ask_and_evaluate(optimizer, codec, evaluate_candidates, n_iter, np.random.default_rng(seed))
         if fits:  # one summary of every round, as RandomizedSearchCV gives: a warning, or the error if all failed
             _validation._warn_or_raise_about_fit_failures(fits, self.error_score)
@@ -180,6 +186,19 @@ class RLSearchCV(BaseSearchCV):
 
 def _result(score: float) -> Result:
     return Result(score) if math.isfinite(score) else Result.failure("error_score")
+
+
+@contextlib.contextmanager
+def _without_round_headers(search: BaseSearchCV) -> Iterator[None]:
+    """``verbose`` 0 while the rounds run, so that ``evaluate_candidates`` does not print its "Fitting N folds"
+    line for every round: it reads ``verbose`` at each call for that line only (the per-fit messages of
+    ``verbose`` > 1 took their level before the search began and stay)."""
+    verbose = search.verbose
+    search.verbose = 0
+    try:
+        yield
+    finally:
+        search.verbose = verbose
 
 
 @contextlib.contextmanager

@@ -232,3 +232,14 @@ def test_the_fit_failure_patch_is_scikit_learns_own_outside_a_search() -> None:
     X, y = load_iris(return_X_y=True)
     RLSearchCV(LogisticRegression(), {"C": loguniform(1e-2, 1e2)}, n_iter=2, cv=2).fit(X, y)
     assert _search._warn_or_raise_about_fit_failures is sklearn_search._ORIGINAL_CHECK
+
+
+def test_verbose_announces_the_search_once_as_randomized_search_does(capsys: pytest.CaptureFixture[str]) -> None:
+    X, y = load_iris(return_X_y=True)
+    search = RLSearchCV(SVC(), {"C": loguniform(1e-2, 1e2)}, n_iter=3, cv=2, verbose=1, random_state=0).fit(X, y)
+    out = capsys.readouterr().out
+    assert out.count("Fitting") == 1  # not one line per round
+    assert "Fitting 2 folds for each of 3 candidates, chosen round by round, totalling 6 fits" in out
+    assert search.verbose == 1 and len(search.cv_results_["params"]) == 3
+    RLSearchCV(SVC(), {"C": loguniform(1e-2, 1e2)}, n_iter=2, cv=2, verbose=2, random_state=0).fit(X, y)
+    assert capsys.readouterr().out.count("[CV] END") == 4  # every fit's own line stays with verbose > 1
