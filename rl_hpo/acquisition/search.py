@@ -85,6 +85,14 @@ DISCRETE = ("keep", "search", "integers")
 EI_TEMPERATURE = 5.0
 
 
+#: Most points scored per decision (the default pool is 416): beyond this, memory and time grow without a
+#: measured gain (a larger pool did not help in 20 dimensions: benchmarks/high_dimensions/).
+MAX_POOL = 16_384
+#: Most local-move centres and L-BFGS-B iterations per polished candidate.
+MAX_CENTRES = 1_024
+MAX_POLISH_ITERATIONS = 1_000
+
+
 @dataclass(frozen=True)
 class SearchSettings:
     """How many candidates a decision considers, and how often the GP's hyperparameters are refitted.
@@ -209,6 +217,20 @@ class SearchSettings:
                 f"n_candidates={self.n_candidates} exceeds the pool (n_uniform + n_local + n_refine = "
                 f"{self.n_uniform + self.n_local + self.n_refine})."
             )
+        # Upper bounds, so that settings read from a policy file cannot ask for unbounded memory or time.
+        pool = self.n_uniform + self.n_local + self.n_refine
+        if pool > MAX_POOL:
+            raise ValueError(
+                f"The pool of SearchSettings (n_uniform + n_local + n_refine = {pool}) must be at most {MAX_POOL}."
+            )
+        for name, value, most in (
+            ("n_polish", self.n_polish, self.n_candidates),
+            ("n_centres", self.n_centres, MAX_CENTRES),
+            ("polish_iterations", self.polish_iterations, MAX_POLISH_ITERATIONS),
+        ):
+            if value > most:
+                bound = f"{most} (n_candidates)" if name == "n_polish" else f"{most}"
+                raise ValueError(f"The {name!r} parameter of SearchSettings must be at most {bound}. Got {value!r}.")
 
     def to_dict(self) -> dict[str, int | str]:
         return dict(self.__dict__)

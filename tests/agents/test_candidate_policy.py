@@ -3,6 +3,7 @@ import functools
 import io
 import itertools
 import json
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -138,13 +139,25 @@ def test_feature_names_that_differ_are_refused(tmp_path):
         load_policy(folder)
 
 
-def test_bad_search_settings_are_refused(tmp_path):
+@pytest.mark.parametrize(
+    ("search", "message"),
+    [
+        ({"n_candidates": 0}, "must be an int >= 1"),
+        # settings that would ask for unbounded memory or time are refused before any decision
+        ({"n_local": 10**8}, r"pool of SearchSettings \(n_uniform \+ n_local \+ n_refine = 1000\d{5}\) must be at most"),
+        ({"polish_iterations": 10**6}, "'polish_iterations' parameter of SearchSettings must be at most 1000"),
+        ({"n_polish": 10**6}, r"'n_polish' parameter of SearchSettings must be at most \d+ \(n_candidates\)"),
+        ({"n_centres": 10**5}, "'n_centres' parameter of SearchSettings must be at most 1024"),
+    ],
+)
+def test_bad_search_settings_are_refused(tmp_path, search: dict, message: str):
     folder = _policy(tmp_path)
     meta = json.loads((folder / "policy.json").read_text())
-    meta["search"] = {"n_candidates": 0}
+    meta["search"] = {**meta.get("search", {}), **search}
     (folder / "policy.json").write_text(json.dumps(meta))
-    with pytest.raises(PolicyFileError, match="malformed"):
+    with pytest.raises(PolicyFileError, match="malformed") as refused:
         load_policy(folder)
+    assert re.search(message, str(refused.value))
 
 
 def test_a_short_training_run_writes_a_policy_that_tunes(tmp_path):
