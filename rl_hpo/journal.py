@@ -21,7 +21,7 @@ import secrets
 import socket
 import sqlite3
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,12 +52,21 @@ class Journal:
     Args:
         path: the SQLite file.
         run: what identifies the run (task, method, seed, space, direction); resuming checks it.
+        equivalent: for a key of ``run``, other values that identify the same run when a journal records them
+            (e.g. the spelling of options that earlier versions recorded); a new journal records ``run``'s.
         resume: continue the run recorded at ``path``; where there is no journal yet, a new run starts there,
             with a warning (so one command both starts a run and resumes it, and a mistyped path is noticed).
             Without it, an existing journal is an error, so a finished run is never overwritten by accident.
     """
 
-    def __init__(self, path: str | os.PathLike[str], run: Mapping[str, Any], *, resume: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        run: Mapping[str, Any],
+        *,
+        resume: bool = False,
+        equivalent: Mapping[str, Sequence[Any]] | None = None,
+    ) -> None:
         self.path = Path(path)
         if self.path.is_dir():
             raise JournalError(
@@ -75,6 +84,7 @@ class Journal:
             warnings.warn(f"There is no journal at {str(self.path)!r} to resume: a new run starts there.", stacklevel=4)
         try:
             expected = {"format": json.dumps(_FORMAT), **{k: _dumps(v, sort_keys=True) for k, v in run.items()}}
+            self._equivalent = {k: {_dumps(v, sort_keys=True) for v in vs} for k, vs in (equivalent or {}).items()}
         except TypeError as err:
             raise JournalError(
                 f"This run cannot be journaled: a journal stores its settings and configurations as JSON, and {err} "
@@ -116,6 +126,9 @@ class Journal:
             stored_seed = stored.get("seed")
             if expected.get("seed") == "null" and stored_seed is not None:
                 expected["seed"] = stored_seed  # a resumed run without a seed takes the recorded one
+            for key, values in self._equivalent.items():
+                if stored.get(key) in values:
+                    expected[key] = stored[key]  # recorded in another spelling of the same run
             diff = sorted(k for k in expected.keys() | stored.keys() if expected.get(k) != stored.get(k))
             if diff:
                 details = "; ".join(f"{k}: journal has {stored.get(k)}, this run has {expected.get(k)}" for k in diff)

@@ -7,6 +7,7 @@ import secrets
 import sys
 import warnings
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from rl_hpo.history import History
@@ -121,6 +122,36 @@ def tune(
     return history
 
 
+#: The options ``rl-hpo tune`` passes for the default policy, which ``tune`` called from Python need not.
+_CLI_DEFAULT_POLICY: dict[str, dict[str, Any]] = {
+    "ppo": {"policy": "default"},
+    "portfolio_ppo": {"then_options": {"policy": "default"}},
+}
+
+
+def _journaled_options(options: Mapping[str, Any]) -> dict[str, str]:
+    """The options that identify a journaled run, each choice spelled one way: the default policy is no
+    option (``rl-hpo tune`` passes it, ``tune`` need not), a policy folder is its absolute path, and a loaded
+    policy is its folder or the hash of its weights (not the text of its network)."""
+    out = {}
+    for key, value in sorted(options.items()):
+        if key == "then_options" and isinstance(value, Mapping):  # the continuation's options, e.g. its policy
+            value = _journaled_options(value)
+            if not value:
+                continue
+        elif key == "policy":
+            if isinstance(value, str) and value == "default":
+                continue
+            if isinstance(value, str | os.PathLike):
+                value = Path(value).resolve()
+            elif getattr(value, "path", None) is not None:
+                value = Path(value.path).resolve()
+            elif getattr(value, "sha256", None) is not None:
+                value = f"weights sha256 {value.sha256}"
+        out[key] = str(value)
+    return out
+
+
 def _run(
     task: Task,
     method: str,
@@ -147,12 +178,16 @@ def _run(
         "seed": seed,  # None: the journal draws one for a new run and keeps the recorded one on resume
         "direction": getattr(task, "direction", "maximize"),
         "space": task.space.to_dict(),
-        "options": {k: str(v) for k, v in sorted(options.items())},
+        "options": _journaled_options(options),
     }
     fingerprint = task.fingerprint()
     if fingerprint is not None:  # e.g. a CSV's data: the same name may hold other data on resume
         run["task_fingerprint"] = fingerprint
-    with Journal(journal, run, resume=resume) as log:
+    # Journals of earlier versions recorded every option as its text, as spelled, and rl-hpo tune's spelled
+    # the default policy out: those spellings are this run's too.
+    spelled = [options, {**_CLI_DEFAULT_POLICY.get(method, {}), **options}]
+    legacy = {"options": [{k: str(v) for k, v in sorted(o.items())} for o in spelled]}
+    with Journal(journal, run, resume=resume, equivalent=legacy) as log:
         optimizer = make_optimizer(method, task.space, seed=log.seed, fidelity=task.fidelity, **options)
         history = History.for_task(task, method=optimizer.name, seed=log.seed)
         log.replay(optimizer, task, history)

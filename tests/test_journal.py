@@ -261,3 +261,32 @@ def test_the_cli_prints_the_seed_a_journaled_run_drew(tmp_path):
     resumed = subprocess.run([("5" if arg == "3" else arg) for arg in command], capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads(resumed.stdout)["seed"] == seed
+
+
+def test_a_run_resumes_whichever_way_its_policy_is_spelled(tmp_path, monkeypatch):
+    from rl_hpo.agents.policy_file import default_policy_path, load_policy
+    from rl_hpo.cli import main
+
+    task = ["tune", "--task", "synthetic/branin/0", "--method", "ppo", "--seed", "0", "--quiet"]
+    # Python starts the run with the default policy, the CLI (which spells it out) resumes it, and back
+    rl_hpo.tune("synthetic/branin/0", budget=6, seed=0, method="ppo", journal=tmp_path / "a.db")
+    assert main([*task, "--budget", "7", "--journal", str(tmp_path / "a.db"), "--resume"]) == 0
+    assert len(rl_hpo.tune("synthetic/branin/0", budget=8, seed=0, method="ppo", journal=tmp_path / "a.db",
+                           resume=True)) == 8  # fmt: skip
+    # a policy folder: its relative and absolute paths, with or without a trailing slash, or the loaded policy
+    folder = Path(os.path.relpath(default_policy_path()))
+    spellings = [str(folder), str(folder.resolve()) + "/", load_policy(folder)]
+    for budget, policy in enumerate(spellings, start=6):
+        history = rl_hpo.tune("synthetic/branin/0", budget=budget, seed=0, method="ppo", policy=policy,
+                              journal=tmp_path / "b.db", resume=budget > 6)  # fmt: skip
+        assert len(history) == budget
+    # a journal of an earlier version, which recorded the options as spelled: "default" spelled out by the CLI
+    tune_module = sys.modules["rl_hpo.tune"]  # the package's attribute of that name is the function
+    monkeypatch.setattr(tune_module, "_journaled_options", lambda options: {k: str(v) for k, v in options.items()})
+    assert main([*task, "--budget", "6", "--journal", str(tmp_path / "c.db")]) == 0
+    monkeypatch.undo()
+    assert len(rl_hpo.tune("synthetic/branin/0", budget=8, seed=0, method="ppo", journal=tmp_path / "c.db",
+                           resume=True)) == 8  # fmt: skip
+    with pytest.raises(JournalError, match="records another run"):  # another policy is another run
+        rl_hpo.tune("synthetic/branin/0", budget=9, seed=0, method="ppo", journal=tmp_path / "c.db", resume=True,
+                    policy=Path(__file__).parents[1] / "benchmarks" / "every_train_split" / "final")  # fmt: skip
