@@ -79,8 +79,11 @@ class TimedObjective:
             raise ObjectiveTimeout(f"the objective ran past its timeout of {self.timeout:g} s and was stopped")
         try:
             message = self._conn.recv()
-        except EOFError:
-            code = self._process.exitcode if self._process is not None else None
+        except EOFError:  # the pipe closed as the worker ended: wait for it, so that its exit code is known
+            code = None
+            if self._process is not None:
+                self._process.join(timeout=5)
+                code = self._process.exitcode
             self.close()
             raise ObjectiveError(f"the objective's worker process died (exit code {code})") from None
         if message[0] == "error":

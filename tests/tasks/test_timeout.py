@@ -40,6 +40,20 @@ def test_the_worker_is_killed_and_reaped():
         os.kill(pid, 0)
 
 
+def exits_when_large(config):
+    if config["x"] > 0.5:
+        os._exit(3)  # e.g. a native library that ends the process
+    return config["x"]
+
+
+def test_a_worker_that_dies_is_reported_with_its_exit_code_and_replaced():
+    timed = TimedObjective(exits_when_large, timeout=5)
+    with pytest.raises(Exception, match=r"the objective's worker process died \(exit code 3\)"):
+        timed({"x": 0.9})
+    assert timed({"x": 0.2}) == 0.2  # a new worker takes the next trial
+    timed.close()
+
+
 def fails_when_small(config):
     if config["x"] < 0.5:
         raise RuntimeError("diverged")
