@@ -30,6 +30,7 @@ from __future__ import annotations
 import os
 import threading
 import warnings
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -70,8 +71,9 @@ class RLSampler(BaseSampler):
     Args:
         policy: ``"default"`` (the policy the package ships for the inferred space: the general policy, or a
             specialist trained on that very space) or a policy folder.
-        seed: seeds the independent sampler and every policy decision; with a seed, a sequential study is
-            reproducible.
+        seed: seeds every start-up draw and policy decision; with a seed, a sequential study is reproducible,
+            and each draw depends on the seed and the trial's number, so that processes sharing a study with
+            the same seed draw different trials.
         n_startup_trials: completed trials sampled by ``independent_sampler`` before the policy takes over
             (default: 5, the general policy's initial design).
         independent_sampler: samples what the policy does not: the start-up trials, parameters left out of
@@ -111,6 +113,9 @@ class RLSampler(BaseSampler):
         self.horizon = horizon
         self.warn_independent_sampling = warn_independent_sampling
         self._independent = independent_sampler or RandomSampler(seed=seed)
+        # With a seed and the default independent sampler, a start-up trial's draws depend on the seed and the
+        # trial's number, as the policy's proposals do: processes sharing a study then draw different trials.
+        self._draws_per_trial = independent_sampler is None
         self._warned: set[str] = set()
         self._policies: dict[str, Policy] = {}
         if policy != "default":  # a missing or corrupt policy fails here, not after the start-up trials
@@ -188,7 +193,10 @@ class RLSampler(BaseSampler):
                 f"({type(self._independent).__name__}): its distribution varies between trials, or it appears in "
                 "only some trials without a categorical parameter that decides when.",
             )
-        return self._independent.sample_independent(study, trial, param_name, param_distribution)
+        sampler = self._independent
+        if self._draws_per_trial and self.seed is not None:
+            sampler = RandomSampler(seed=_trial_seed(self.seed, trial.number, param_name))
+        return sampler.sample_independent(study, trial, param_name, param_distribution)
 
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
         self._independent.before_trial(study, trial)
@@ -300,3 +308,9 @@ def _condition_for(
             if with_it and not (with_it & without_it):
                 return Condition(parent, [dist.choices[i] for i in sorted(with_it)])
     return None
+
+
+def _trial_seed(seed: int, number: int, param_name: str) -> int:
+    """The seed of one start-up draw: the sampler's seed, the trial's number and the parameter's name."""
+    name = zlib.crc32(param_name.encode("utf-8"))
+    return int(np.random.SeedSequence([int(seed), int(number), name]).generate_state(1)[0])

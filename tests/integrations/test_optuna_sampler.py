@@ -50,8 +50,10 @@ def test_every_sample_lies_in_its_distribution_and_the_policy_decides_after_the_
             return params
 
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # no fallback warning on a space the policy can model
-        study = _run(Counting(seed=0))
+        # no fallback warning on a space the policy can model (seed 1: the start-up trials draw kind "a", so
+        # that a_only and its condition are known before the policy takes over)
+        warnings.simplefilter("error")
+        study = _run(Counting(seed=1))
     for trial in study.trials:
         for name, value in trial.params.items():
             assert trial.distributions[name]._contains(trial.distributions[name].to_internal_repr(value))
@@ -279,6 +281,20 @@ def test_branches_that_suggest_different_parameters_are_modelled() -> None:
         warnings.simplefilter("error")  # y and z are conditional on x: no fallback
         study = _run(_quick(), objective, n_trials=10)
     assert set(_quick().infer_relative_search_space(study, study.trials[-1])) == {"x", "y", "z"}
+
+
+def test_processes_sharing_a_study_with_one_seed_draw_different_start_up_trials() -> None:
+    storage = optuna.storages.InMemoryStorage()
+    first = optuna.create_study(study_name="shared", storage=storage, sampler=RLSampler(seed=0))
+    second = optuna.load_study(study_name="shared", storage=storage, sampler=RLSampler(seed=0))  # another process
+    for _ in range(3):  # they take turns through the start-up phase
+        for study in (first, second):
+            study.optimize(lambda t: t.suggest_float("x", 0, 1) + len(t.suggest_categorical("k", ["a", "bb"])), 1)
+    params = [tuple(sorted(t.params.items())) for t in first.trials]
+    assert len(params) == 6 and len(set(params)) == 6
+    again = optuna.create_study(sampler=RLSampler(seed=0))  # and a trial's draws are the seed's and its number's
+    again.optimize(lambda t: t.suggest_float("x", 0, 1) + len(t.suggest_categorical("k", ["a", "bb"])), 6)
+    assert [tuple(sorted(t.params.items())) for t in again.trials] == params
 
 
 def test_a_proposal_depends_on_the_record_the_seed_and_the_trial_number_only() -> None:
