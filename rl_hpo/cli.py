@@ -108,6 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target", metavar="COLUMN", help="target column of --csv")
     p.add_argument("--pipeline", help="scikit-learn pipeline for --csv (default: random_forest)")
     p.add_argument(
+        "--task-type",
+        choices=["classification", "regression"],
+        help="what --target is (default: inferred; whole numbers with at most 20 values are classes)",
+    )
+    p.add_argument("--cv", type=_positive_int, default=3, metavar="K", help="cross-validation folds for --csv (default: 3)")
+    p.add_argument("--drop", metavar="COLUMN,COLUMN", help="columns of --csv that are not features (e.g. identifiers)")
+    p.add_argument(
         "--fidelity",
         choices=["subsample", "iterations"],
         default=None,
@@ -284,10 +291,24 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         from rl_hpo.tasks.sklearn import load_csv_task
 
         pipeline = args.pipeline or "random_forest"
-        task: Any = load_csv_task(args.csv, args.target, pipeline=pipeline, fidelity=args.fidelity or "subsample")
+        if args.cv < 2:
+            raise ValueError(f"--cv {args.cv}: cross-validation needs at least 2 folds.")
+        drop = [c.strip() for c in (args.drop or "").split(",") if c.strip()]
+        task: Any = load_csv_task(
+            args.csv,
+            args.target,
+            pipeline=pipeline,
+            fidelity=args.fidelity or "subsample",
+            task_type=args.task_type,
+            cv=args.cv,
+            drop=drop,
+        )
     else:
-        if args.target:
-            raise ValueError("--target only goes with --csv.")
+        for flag, given in (("--target", args.target), ("--task-type", args.task_type), ("--drop", args.drop)):
+            if given:
+                raise ValueError(f"{flag} only goes with --csv.")
+        if args.cv != 3:
+            raise ValueError("--cv only goes with --csv; a task's name fixes its folds.")
         if args.pipeline:
             raise ValueError(
                 "--pipeline only goes with --csv; a task's name says its pipeline (e.g. sklearn/svc/digits)."

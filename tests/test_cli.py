@@ -191,6 +191,30 @@ def test_tune_says_what_a_csv_tasks_score_is_and_pipeline_goes_with_csv_only(tmp
     assert "--pipeline only goes with --csv" in capsys.readouterr().err
 
 
+def test_a_csv_target_of_whole_numbers_can_be_a_regression_target_with_other_folds_and_columns_left_out(
+    tmp_path, capsys
+):
+    # a whole-number target with few values reads as classes; one with a class of 2 rows cannot be stratified
+    rows = ["a,b,id,y"] + [f"{i % 7},{(i * 3) % 5},row{i},{i % 9 if i < 58 else 9}" for i in range(60)]
+    (tmp_path / "n.csv").write_text("\n".join(rows) + "\n")
+    argv = ["tune", "--csv", str(tmp_path / "n.csv"), "--target", "y", "--budget", "2", "--seed", "0", "--quiet"]
+    assert main([*argv, "--drop", "id"]) == 2
+    assert "Class 9 has 2 row(s); cv=3 stratified folds need at least 3" in capsys.readouterr().err
+    assert main([*argv, "--task-type", "regression"]) == 2  # an identifier column is not a feature
+    assert "Column 'id' is non-numeric with 60 distinct values" in capsys.readouterr().err
+    assert main([*argv, "--task-type", "regression", "--drop", "id", "--cv", "4"]) == 0
+    assert "score:       r2, 4-fold cross-validation (regression)" in capsys.readouterr().out
+    assert main([*argv, "--task-type", "regression", "--drop", "id,nope"]) == 2
+    assert "has no column 'nope'" in capsys.readouterr().err
+    assert main([*argv, "--drop", "y"]) == 2
+    assert "The target column 'y' cannot be dropped" in capsys.readouterr().err
+    assert main([*argv, "--cv", "1"]) == 2
+    assert "--cv 1: cross-validation needs at least 2 folds" in capsys.readouterr().err
+    for flag in (["--task-type", "regression"], ["--drop", "a"], ["--cv", "5"]):
+        assert main(["tune", "--task", "synthetic/branin/0", *flag]) == 2
+        assert "only goes with --csv" in capsys.readouterr().err
+
+
 def test_tasks_split_needs_a_suite(capsys):
     assert main(["tasks", "--split", "bogus"]) == 2
     assert "--split bogus lists a suite's split; add --suite SUITE" in capsys.readouterr().err

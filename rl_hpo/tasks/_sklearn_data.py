@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -264,12 +264,14 @@ def prepare_data(X: Any, y: Any, *, name: str, task_type: str | None = None, cv:
     return Dataset(name, matrix, target, task_type, names)
 
 
-def read_csv(path: str | Path, target: str) -> tuple[Any, Any]:
-    """Read a CSV file into (features DataFrame, target Series); rows without a target are dropped.
+def read_csv(path: str | Path, target: str, drop: Sequence[str] = ()) -> tuple[Any, Any]:
+    """Read a CSV file into (features DataFrame, target Series); rows without a target are dropped, and so
+    are the columns named in ``drop`` (e.g. identifiers).
 
     Raises:
         DataNotFoundError: if the file does not exist.
-        ValueError: if the target column is missing (the message lists the columns) or the file is empty.
+        ValueError: if the target column or a column to drop is missing (the message lists the columns), or the
+            file is empty.
     """
     import pandas as pd
 
@@ -280,12 +282,16 @@ def read_csv(path: str | Path, target: str) -> tuple[Any, Any]:
         frame = pd.read_csv(path)
     except pd.errors.EmptyDataError:
         raise ValueError(f"The CSV file {str(path)!r} is empty.") from None
-    if target not in frame.columns:
-        close = [c for c in frame.columns if str(c).strip().lower() == target.strip().lower()]
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        columns = ", ".join(repr(str(c)) for c in frame.columns[:30])
-        more = f" (and {len(frame.columns) - 30} more)" if len(frame.columns) > 30 else ""
-        raise ValueError(f"The CSV file {str(path)!r} has no column {target!r}.{hint} Its columns: {columns}{more}.")
+    for column in (target, *drop):
+        if column not in frame.columns:
+            close = [c for c in frame.columns if str(c).strip().lower() == column.strip().lower()]
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            columns = ", ".join(repr(str(c)) for c in frame.columns[:30])
+            more = f" (and {len(frame.columns) - 30} more)" if len(frame.columns) > 30 else ""
+            raise ValueError(f"The CSV file {str(path)!r} has no column {column!r}.{hint} Its columns: {columns}{more}.")
+    if target in drop:
+        raise ValueError(f"The target column {target!r} cannot be dropped.")
+    frame = frame.drop(columns=list(drop))
     missing = frame[target].isna()
     if missing.any():
         warnings.warn(

@@ -390,11 +390,12 @@ def load_csv_task(
     seed: int = 0,
     n_jobs: int | None = None,
     fidelity: str = "subsample",
+    drop: Sequence[str] = (),
 ) -> SklearnTask:
     """A task that tunes ``pipeline`` on a CSV file's data, predicting column ``target``.
 
-    Rows without a target are dropped (with a warning); the other columns are features (see
-    ``make_sklearn_task``). The default name is ``sklearn/<pipeline>/<file stem>``. ``fidelity`` is
+    Rows without a target are dropped (with a warning); the other columns but those named in ``drop`` are
+    features (see ``make_sklearn_task``). The default name is ``sklearn/<pipeline>/<file stem>``. ``fidelity`` is
     "subsample" (default) or "iterations", as for ``SklearnTask``.
 
     Raises:
@@ -404,7 +405,7 @@ def load_csv_task(
     """
     _check_pipeline(pipeline)
     _check_fidelity_kind(pipeline, fidelity)
-    X, y = read_csv(path, target)
+    X, y = read_csv(path, target, drop)
     return make_sklearn_task(
         pipeline,
         X,
