@@ -14,6 +14,7 @@ from rl_hpo.exceptions import (
     TuningInterrupted,
 )
 from rl_hpo.history import History
+from rl_hpo.journal import JournalError
 from rl_hpo.optimizer import Optimizer, Trial, available_optimizers, make_optimizer, register_optimizer
 from rl_hpo.registration import register_environments
 from rl_hpo.space import Categorical, Condition, Float, Int, SearchSpace
@@ -34,6 +35,7 @@ __all__ = [
     "FunctionTask",
     "History",
     "Int",
+    "JournalError",
     "Optimizer",
     "PolicyFileError",
     "RLHPOError",

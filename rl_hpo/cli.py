@@ -112,7 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["classification", "regression"],
         help="what --target is (default: inferred; whole numbers with at most 20 values are classes)",
     )
-    p.add_argument("--cv", type=_positive_int, default=3, metavar="K", help="cross-validation folds for --csv (default: 3)")
+    p.add_argument(
+        "--cv", type=_positive_int, default=3, metavar="K", help="cross-validation folds for --csv (default: 3)"
+    )
     p.add_argument("--drop", metavar="COLUMN,COLUMN", help="columns of --csv that are not features (e.g. identifiers)")
     p.add_argument(
         "--fidelity",

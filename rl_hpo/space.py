@@ -412,6 +412,11 @@ class SearchSpace(Mapping[str, Param]):
         items = list(params.items()) if isinstance(params, Mapping) else list(params)
         if not items:
             raise ValueError("A SearchSpace needs at least one parameter, got none.")
+        if not all(isinstance(item, tuple) and len(item) == 2 for item in items):
+            raise ValueError(
+                "A SearchSpace takes a dict {name: Float | Int | Categorical} (or (name, parameter) pairs), e.g. "
+                f"SearchSpace({{'x': Float(0, 1)}}); got {params!r}."
+            )
         names: list[str] = []
         for name, param in items:
             if not isinstance(name, str) or not name:

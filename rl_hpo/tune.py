@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from rl_hpo.history import History
 from rl_hpo.journal import Journal
 from rl_hpo.optimizer import Trial, all_failed_error, check_budget, make_optimizer
@@ -100,11 +102,14 @@ def tune(
         )
     if resume and journal is None:
         raise ValueError("resume=True needs journal=PATH, the journal of the run to continue.")
+    if journal is not None and not isinstance(journal, str | os.PathLike):
+        raise TypeError(f"journal must be a file path (a str or a Path) or None, got {type(journal).__name__}.")
     check_budget(budget)
     if fail_fast is not None and not (
-        isinstance(fail_fast, int) and not isinstance(fail_fast, bool) and fail_fast >= 1
+        isinstance(fail_fast, int | np.integer) and not isinstance(fail_fast, bool) and fail_fast >= 1
     ):
         raise ValueError(f"fail_fast must be a whole number >= 1 or None, got {fail_fast!r}.")
+    fail_fast = None if fail_fast is None else int(fail_fast)
     if progress is None:
         progress = sys.stderr.isatty()
     try:

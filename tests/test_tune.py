@@ -72,6 +72,21 @@ def test_tune_takes_a_numpy_budget_and_refuses_a_bool():
         rl_hpo.tune(lambda c: c["x"], {"x": (0.0, 1.0)}, budget=True)
 
 
+def test_arguments_of_the_wrong_type_get_a_sentence_not_a_deep_type_error():
+    def tune(**kwargs):
+        return rl_hpo.tune(lambda c: c["x"], {"x": (0.0, 1.0)}, budget=3, seed=0, **kwargs)
+
+    with pytest.raises(TypeError, match="journal must be a file path .* got int"):
+        tune(journal=5)
+    for policy in (None, 123):
+        with pytest.raises(TypeError, match=f"A policy is 'default', a policy folder .* got {policy}"):
+            tune(method="ppo", policy=policy)
+    assert tune(fail_fast=np.int64(3)).n_trials == 3  # numpy integers count, as for seed and budget
+    with pytest.raises(ValueError, match=r"A SearchSpace takes a dict \{name: Float \| Int \| Categorical\}"):
+        rl_hpo.SearchSpace([rl_hpo.Float(0, 1)])
+    assert issubclass(rl_hpo.JournalError, rl_hpo.RLHPOError)  # every error a user meets is exported
+
+
 def test_a_run_whose_trials_all_fail_says_where_the_first_failed_and_keeps_its_trials():
     def helper(config):
         return config["learning_rate"]  # the space calls it "lr"

@@ -318,6 +318,8 @@ def _read_limited(file: Path, limit: int, what: str) -> bytes:
 
 
 def _resolve(path: str | os.PathLike[str]) -> Path:
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"A policy is 'default', a policy folder (a str or a Path) or a loaded Policy, got {path!r}.")
     if isinstance(path, str) and path == "default":
         folder = default_policy_path()
         if not (folder / METADATA_FILE).is_file():

@@ -483,11 +483,11 @@ def write_report(path: str | os.PathLike[str]) -> Path:
             "",
         ]
     lines += _test_score_section(trials, methods, budgets)
-    lines += _comparison_sections(curves, final) if compared else [
-        "One method: no ranks, win rates or Wilcoxon tests (they compare methods; `rl-hpo bench --methods` names "
-        "more).",
-        "",
-    ]
+    if compared:
+        lines += _comparison_sections(curves, final)
+    else:
+        lines += ["One method: no ranks, win rates or Wilcoxon tests (they compare methods; `rl-hpo bench --methods` "
+                  "names more).", ""]  # fmt: skip
     lines += _above_random_section(curves)
     lines += _overhead_section(metrics.decision_overhead(trials, at), at)
     lines += [

@@ -288,7 +288,9 @@ def read_csv(path: str | Path, target: str, drop: Sequence[str] = ()) -> tuple[A
             hint = f" Did you mean {close[0]!r}?" if close else ""
             columns = ", ".join(repr(str(c)) for c in frame.columns[:30])
             more = f" (and {len(frame.columns) - 30} more)" if len(frame.columns) > 30 else ""
-            raise ValueError(f"The CSV file {str(path)!r} has no column {column!r}.{hint} Its columns: {columns}{more}.")
+            raise ValueError(
+                f"The CSV file {str(path)!r} has no column {column!r}.{hint} Its columns: {columns}{more}."
+            )
     if target in drop:
         raise ValueError(f"The target column {target!r} cannot be dropped.")
     frame = frame.drop(columns=list(drop))

@@ -144,7 +144,10 @@ def test_feature_names_that_differ_are_refused(tmp_path):
     [
         ({"n_candidates": 0}, "must be an int >= 1"),
         # settings that would ask for unbounded memory or time are refused before any decision
-        ({"n_local": 10**8}, r"pool of SearchSettings \(n_uniform \+ n_local \+ n_refine = 1000\d{5}\) must be at most"),
+        (
+            {"n_local": 10**8},
+            r"pool of SearchSettings \(n_uniform \+ n_local \+ n_refine = 1000\d{5}\) must be at most",
+        ),
         ({"polish_iterations": 10**6}, "'polish_iterations' parameter of SearchSettings must be at most 1000"),
         ({"n_polish": 10**6}, r"'n_polish' parameter of SearchSettings must be at most \d+ \(n_candidates\)"),
         ({"n_centres": 10**5}, "'n_centres' parameter of SearchSettings must be at most 1024"),
