@@ -76,10 +76,10 @@ def test_arguments_of_the_wrong_type_get_a_sentence_not_a_deep_type_error():
     def tune(**kwargs):
         return rl_hpo.tune(lambda c: c["x"], {"x": (0.0, 1.0)}, budget=3, seed=0, **kwargs)
 
-    with pytest.raises(TypeError, match="journal must be a file path .* got int"):
+    with pytest.raises(TypeError, match=r"journal must be a file path .* got int"):
         tune(journal=5)
     for policy in (None, 123):
-        with pytest.raises(TypeError, match=f"A policy is 'default', a policy folder .* got {policy}"):
+        with pytest.raises(TypeError, match=rf"A policy is .default., a policy folder .* got {policy}"):
             tune(method="ppo", policy=policy)
     assert tune(fail_fast=np.int64(3)).n_trials == 3  # numpy integers count, as for seed and budget
     with pytest.raises(ValueError, match=r"A SearchSpace takes a dict \{name: Float \| Int \| Categorical\}"):
