@@ -170,6 +170,8 @@ class Optimizer(ABC):
         Raises:
             AllTrialsFailedError: if every trial failed.
             TuningInterrupted: on Ctrl-C, with the trials finished before it as its ``history``.
+
+        A ``SystemExit`` (``sys.exit()`` in the objective) goes on, with the finished trials as its ``history``.
         """
         check_budget(budget)
         history = history if history is not None else History.for_task(task, method=self.name, seed=self.seed)
@@ -195,6 +197,10 @@ class Optimizer(ABC):
             if isinstance(interrupt, TuningInterrupted):
                 raise
             raise TuningInterrupted(history) from interrupt
+        except SystemExit as stop:  # e.g. sys.exit() in the objective: the program ends, the trials go with it
+            if not hasattr(stop, "history"):
+                stop.history = history  # type: ignore[attr-defined]
+            raise
         finally:
             if bar is not None:
                 bar.close()

@@ -73,7 +73,8 @@ def tune(
     Raises:
         AllTrialsFailedError: every trial failed, or the first ``fail_fast`` ones did.
         TuningInterrupted: on Ctrl-C (a ``KeyboardInterrupt``), with the trials finished before it as its
-            ``history``; with a journal, ``resume=True`` continues the run.
+            ``history``; with a journal, ``resume=True`` continues the run. A ``SystemExit`` raised by the
+            objective goes on, with the finished trials as its ``history`` too.
     """
     if isinstance(objective, str):
         task = load_task(objective)

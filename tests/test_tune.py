@@ -87,6 +87,17 @@ def test_arguments_of_the_wrong_type_get_a_sentence_not_a_deep_type_error():
     assert issubclass(rl_hpo.JournalError, rl_hpo.RLHPOError)  # every error a user meets is exported
 
 
+def test_sys_exit_in_the_objective_ends_the_run_and_keeps_its_finished_trials():
+    def objective(config):
+        if config["x"] > 0.9:
+            sys.exit("stopped by the objective")
+        return config["x"]
+
+    with pytest.raises(SystemExit, match="stopped by the objective") as stop:
+        rl_hpo.tune(objective, {"x": (0.0, 1.0)}, budget=200, seed=0)
+    assert stop.value.history.n_trials >= 1 and stop.value.history.best_score <= 0.9
+
+
 def test_a_run_whose_trials_all_fail_says_where_the_first_failed_and_keeps_its_trials():
     def helper(config):
         return config["learning_rate"]  # the space calls it "lr"
