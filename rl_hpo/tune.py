@@ -170,7 +170,7 @@ def _run(
     fail_fast: int | None,
 ) -> History:
     """``tune``'s run once its arguments are checked: plain, or journaled and resumed."""
-    check = _FailFast(fail_fast, budget)
+    check = _FailFast(fail_fast, budget, journal)
     if journal is None:
         if seed is None:  # a run always has a seed, which its History records, so that it can be run again
             seed = secrets.randbelow(2**31)
@@ -227,13 +227,19 @@ def _close(task: FunctionTask) -> None:
 class _FailFast:
     """A callback that stops a run whose first ``n`` trials all failed."""
 
-    def __init__(self, n: int | None, budget: float) -> None:
-        self.n, self.budget = n, budget
+    def __init__(self, n: int | None, budget: float, journal: str | os.PathLike[str] | None = None) -> None:
+        self.n, self.budget, self.journal = n, budget, journal
 
     def __call__(self, history: History, trial: Trial, result: Result) -> None:
         if self.n is not None and history.n_trials == self.n and history.n_failed == self.n:
             raise all_failed_error(
                 f"The first {self.n} trials all failed, so the run stopped before spending the rest of its budget "
-                f"({self.budget:g}; in Python, tune(..., fail_fast=None) runs the whole budget whatever fails)",
+                f"({self.budget:g}; in Python, tune(..., fail_fast=None) runs the whole budget whatever fails)"
+                + (
+                    f". The journal {str(self.journal)!r} keeps these failed trials: once the objective is fixed, "
+                    "start a new journal, since resuming this one counts them toward the budget"
+                    if self.journal is not None
+                    else ""
+                ),
                 history,
             )

@@ -76,6 +76,14 @@ def test_a_run_whose_first_trials_all_fail_stops_early_unless_told_not_to():
             rl_hpo.tune(objective, SPACE, budget=30, fail_fast=bad)
 
 
+def test_a_journaled_run_that_stops_early_says_to_start_a_new_journal(tmp_path):
+    def objective(config):
+        raise KeyError("undefined_key")
+
+    with pytest.raises(AllTrialsFailedError, match="keeps these failed trials: once the objective is fixed, start a"):
+        rl_hpo.tune(objective, SPACE, budget=30, seed=0, journal=tmp_path / "run.db")
+
+
 def test_a_run_that_fails_only_at_first_is_not_stopped():
     def objective(config):
         if len(seen) < 9:
