@@ -13,6 +13,7 @@ mixing two runs. A trial that was asked but not finished when the run died is ev
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import math
@@ -103,6 +104,7 @@ class Journal:
             self.run = self._open(expected)
         except sqlite3.DatabaseError as err:
             self.close()
+            self._lock.discard()  # a file that is no journal keeps no lock file beside it
             raise JournalError(f"{str(self.path)!r} is not a readable rl_hpo journal ({err}).") from None
         except BaseException:
             self.close()
@@ -221,9 +223,12 @@ class _OwnerLock:
     def __init__(self, path: Path) -> None:
         self._fd: int | None = None
         self.acquired = True
+        self._path = path.with_name(path.name + ".lock")
+        self._created = False
         if fcntl is None:
             return
-        self._fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o666)
+        self._created = not self._path.exists()
+        self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o666)
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -239,6 +244,13 @@ class _OwnerLock:
         if self._fd is not None:
             os.close(self._fd)  # closing the descriptor releases the lock
             self._fd = None
+
+    def discard(self) -> None:
+        """Remove the lock file this lock created (after ``release``), for a file that is no journal."""
+        if self._created:
+            with contextlib.suppress(OSError):
+                self._path.unlink()
+            self._created = False
 
 
 def _owner() -> dict[str, str]:

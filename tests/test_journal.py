@@ -112,6 +112,8 @@ def test_a_file_that_is_not_a_journal_is_a_clear_error(tmp_path):
     path.write_bytes(b"not a database at all" * 100)
     with pytest.raises(JournalError, match="is not a readable rl_hpo journal"):
         rl_hpo.tune(objective, SPACE, budget=2, seed=0, journal=path, resume=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.db"]  # untouched, and no lock file beside it
+    assert path.read_bytes() == b"not a database at all" * 100
 
 
 def test_resuming_on_other_data_under_the_same_task_name_is_refused(tmp_path):
