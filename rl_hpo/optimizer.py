@@ -87,7 +87,7 @@ class Optimizer(ABC):
         self.fidelity = fidelity
         self._n_asked = 0
         self._pending: dict[int, Trial] = {}
-        self._told: set[int] = set()
+        self._told: dict[int, Trial] = {}
 
     # -- the contract -----------------------------------------------------------------------------
     def ask(self) -> Trial:
@@ -105,13 +105,13 @@ class Optimizer(ABC):
         Raises:
             ValueError: if the trial was not asked by this optimizer or was already told.
         """
-        if trial.id in self._told:
+        if self._told.get(trial.id) == trial:
             raise ValueError(f"Trial {trial.id} was already told; each trial is told once.")
         if self._pending.get(trial.id) != trial:
             raise ValueError(f"Trial {trial.id} was not asked by this optimizer; tell only trials from its ask().")
         result = _as_result(result)
         del self._pending[trial.id]
-        self._told.add(trial.id)
+        self._told[trial.id] = trial
         self._tell(trial, result)
 
     def observe(self, config: Mapping[str, Any], result: Result | float) -> None:

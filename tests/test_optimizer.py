@@ -24,6 +24,8 @@ def test_tell_checks_the_contract():
     opt.tell(trial, 1.0)
     with pytest.raises(ValueError, match="already told"):
         opt.tell(trial, 2.0)
+    with pytest.raises(ValueError, match="Trial 0 was not asked by this optimizer"):  # another's trial 0
+        opt.tell(other, 2.0)
     with pytest.raises(TypeError, match="must be a Result or a number"):
         opt.tell(opt.ask(), "good")
     with pytest.raises(TypeError, match=r"must be a Result or a number, got str '0\.5'"):
