@@ -53,11 +53,11 @@ class Journal:
     Args:
         path: the SQLite file.
         run: what identifies the run (task, method, seed, space, direction); resuming checks it.
-        equivalent: for a key of ``run``, other values that identify the same run when a journal records them
-            (e.g. the spelling of options that earlier versions recorded); a new journal records ``run``'s.
         resume: continue the run recorded at ``path``; where there is no journal yet, a new run starts there,
             with a warning (so one command both starts a run and resumes it, and a mistyped path is noticed).
             Without it, an existing journal is an error, so a finished run is never overwritten by accident.
+        equivalent: for a key of ``run``, other values that identify the same run when a journal records them
+            (e.g. the spelling of options that earlier versions recorded); a new journal records ``run``'s.
     """
 
     def __init__(
