@@ -211,23 +211,30 @@ def _all_failed_only_at_the_end() -> Iterator[list[dict[str, Any]]]:
     one call per round, so one failing candidate would end it, and each round would warn. scikit-learn has no
     option for this, hence the patch of its module-level check for the duration of the search: a round's fits
     are kept (failed ones score ``error_score``), and ``_run_search`` runs scikit-learn's own check once over
-    all of them.
+    all of them. Likewise every round re-formats all results so far and would repeat the warning that some
+    mean score is non-finite: the search keeps the last one (it covers every candidate) and gives it once, at
+    its end.
     """
     fits: list[dict[str, Any]] = []
+    non_finite: list[tuple[str, type[Warning]]] = []
     with _PATCH_LOCK:
         if not _ACTIVE:
             _search._warn_or_raise_about_fit_failures = _per_round
+            _search.warnings = _ROUND_WARNINGS
         _ACTIVE.append(None)
-    previous = getattr(_COLLECTOR, "fits", None)
-    _COLLECTOR.fits = fits  # evaluate_candidates runs in the thread that runs the search
+    previous = getattr(_COLLECTOR, "fits", None), getattr(_COLLECTOR, "non_finite", None)
+    _COLLECTOR.fits, _COLLECTOR.non_finite = fits, non_finite  # evaluate_candidates runs in the search's thread
     try:
         yield fits
     finally:
-        _COLLECTOR.fits = previous
+        _COLLECTOR.fits, _COLLECTOR.non_finite = previous
         with _PATCH_LOCK:
             _ACTIVE.pop()
             if not _ACTIVE:
                 _search._warn_or_raise_about_fit_failures = _ORIGINAL_CHECK
+                _search.warnings = warnings
+    if non_finite:  # the search ended normally: its one warning, as RandomizedSearchCV gives
+        warnings.warn(non_finite[-1][0], non_finite[-1][1], stacklevel=4)
 
 
 # The patch is installed while any RLSearchCV runs (counted in _ACTIVE, for searches in several threads) and
@@ -236,6 +243,24 @@ _ORIGINAL_CHECK = _search._warn_or_raise_about_fit_failures
 _PATCH_LOCK = threading.Lock()
 _ACTIVE: list[None] = []
 _COLLECTOR = threading.local()
+
+
+class _RoundWarnings:
+    """The ``warnings`` module as scikit-learn's search module sees it while an RLSearchCV runs: in a thread
+    with a running search, the non-finite-score warning is kept for the search's end; all else is as is."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(warnings, name)
+
+    def warn(self, message: Any, category: Any = None, stacklevel: int = 1, **kwargs: Any) -> None:
+        kept = getattr(_COLLECTOR, "non_finite", None)
+        if kept is not None and isinstance(message, str) and "scores are non-finite" in message:
+            kept.append((message, category or UserWarning))
+            return
+        warnings.warn(message, category, stacklevel + 1, **kwargs)
+
+
+_ROUND_WARNINGS = _RoundWarnings()
 
 
 def _per_round(results: list[dict[str, Any]], error_score: Any) -> None:

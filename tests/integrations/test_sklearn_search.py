@@ -147,6 +147,10 @@ def test_failing_fits_score_error_score_and_the_search_goes_on() -> None:
         search.fit(X, y)
     failed = [w for w in caught if issubclass(w.category, FitFailedWarning)]
     assert len(failed) == 1, "one summary of the whole search, as RandomizedSearchCV gives"
+    non_finite = [str(w.message) for w in caught if "scores are non-finite" in str(w.message)]
+    assert len(non_finite) == 1 and non_finite[0].count("nan") == int(
+        np.isnan(search.cv_results_["mean_test_score"]).sum()
+    )
     scores = search.cv_results_["mean_test_score"]
     assert f"{2 * int(np.isnan(scores).sum())} fits failed out of a total of 16" in str(failed[0].message)
     assert np.isnan(scores).any() and np.isfinite(scores).any()
