@@ -41,7 +41,7 @@ from rl_hpo.agents.candidate_training import CandidateTrainConfig, train_candida
 from rl_hpo.agents.policy_file import default_policy_path, load_policy
 from rl_hpo.bench.evaluation import evaluate_method
 from rl_hpo.bench.executors import InlineExecutor, ProcessExecutor
-from rl_hpo.tasks.registry import load_suite
+from rl_hpo.tasks.registry import load_suite, load_task
 
 #: Selection also runs on this suite, which no policy trains on.
 HELD_OUT_SELECTION_SUITE = "synthetic/mixed"
@@ -67,10 +67,10 @@ def select(
     """Every candidate policy in every one of ``variants`` on the ``suites``' validation splits (a suite without
     a validation split, such as yahpo/iaml_glmnet, adds none); ``workers`` processes score (candidate, variant,
     suite) triples side by side, each with the same seeds as alone."""
-    names = {name: [t.name for t in load_suite(name).load("validation")[:max_tasks]] for name in suites}
+    names = {name: load_suite(name).task_names("validation")[:max_tasks] for name in suites}
     names = {name: tasks for name, tasks in names.items() if tasks}
     jobs = [
-        (cand, str(path), variant, suite, seeds, max_tasks, budget)
+        (cand, str(path), variant, suite, tuple(names[suite]), seeds, budget)
         for cand, path in candidates.items()
         for variant in variants
         for suite in names
@@ -92,13 +92,13 @@ def select(
     return {"candidate": cand, "variant": variant, "suites": names, "seeds": seeds, "table": table}
 
 
-def _score(job: tuple[str, str, str, str, int, int, int]) -> dict:
-    """One candidate policy in one variant on one suite's validation tasks: regret at 10 / 25 / budget."""
-    _, path, variant, suite, seeds, max_tasks, budget = job
-    policy, options = load_policy(path), VARIANTS[variant]
+def _score(job: tuple[str, str, str, str, tuple[str, ...], int, int]) -> dict:
+    """One candidate policy in one variant on a suite's validation tasks (named): regret at 10 / 25 / budget."""
+    _, path, variant, suite, task_names, seeds, budget = job
+    policy, options, options_of_suite = load_policy(path), VARIANTS[variant], load_suite(suite).options
     return evaluate_method(
         lambda space, seed: CandidatePolicyOptimizer(space, seed=seed, policy=policy, **options),
-        load_suite(suite).load("validation")[:max_tasks],
+        [load_task(name, **options_of_suite) for name in task_names],
         seeds=range(seeds),
         budget=budget,
     ).regret
