@@ -17,6 +17,8 @@ Hyperparameters (log lengthscales, log signal and noise variance) maximize the m
 log-normal prior on the lengthscales that grows with the dimension (Hvarfner et al., ICML 2024, "Vanilla
 Bayesian Optimization Performs Great in High Dimensions"; ``lengthscale_prior="unit"`` puts Optuna's in its
 place), by L-BFGS-B with analytic gradients (``rl_hpo.acquisition.lbfgsb``), warm-started from the previous fit.
+With ``lengthscale_spread`` the prior also pools the log lengthscales around their mean (a hierarchical prior
+whose mean is fitted with them), so that parameters share one lengthscale unless the points say otherwise.
 """
 
 from __future__ import annotations
@@ -148,6 +150,7 @@ class GaussianProcess:
         max_points: int = 200,
         warp: str = "none",
         lengthscale_prior: str = "dimension",
+        lengthscale_spread: float | None = None,
     ) -> None:
         if warp not in WARPS:
             raise ValueError(f"The 'warp' parameter of GaussianProcess must be one of {WARPS}. Got {warp!r} instead.")
@@ -156,8 +159,10 @@ class GaussianProcess:
                 f"The 'lengthscale_prior' parameter of GaussianProcess must be one of {LENGTHSCALE_PRIORS}. "
                 f"Got {lengthscale_prior!r} instead."
             )
+        check_lengthscale_spread(lengthscale_spread, "GaussianProcess")
         self.warp = warp
         self.lengthscale_prior = lengthscale_prior
+        self.lengthscale_spread = lengthscale_spread
         self.encoding = encoding
         self.max_fit_points = max_fit_points
         self.max_points = max_points
@@ -247,7 +252,13 @@ class GaussianProcess:
         x0 = np.clip(self.theta, lower, upper)
         theta, value = minimize_lbfgsb(
             lambda theta: negative_log_posterior(
-                theta, diff, z, self._prior_mu, self._prior_var, lengthscale_prior=self.lengthscale_prior
+                theta,
+                diff,
+                z,
+                self._prior_mu,
+                self._prior_var,
+                lengthscale_prior=self.lengthscale_prior,
+                lengthscale_spread=self.lengthscale_spread,
             ),
             x0,
             lower,
@@ -311,6 +322,7 @@ def negative_log_posterior(
     prior_var: float,
     *,
     lengthscale_prior: str = "dimension",
+    lengthscale_spread: float | None = None,
 ) -> tuple[float, np.ndarray]:
     """The negative log marginal likelihood plus hyperprior of ``theta`` and its gradient.
 
@@ -320,6 +332,8 @@ def negative_log_posterior(
         z: standardized scores.
         prior_mu, prior_var: the log-normal lengthscale prior (``lengthscale_prior="dimension"``).
         lengthscale_prior: one of ``LENGTHSCALE_PRIORS``.
+        lengthscale_spread: the standard deviation of a normal prior on each log lengthscale around the mean of
+            them all, which pools them (None: no such term).
     """
     n = z.size
     eye = np.eye(n)
@@ -352,8 +366,22 @@ def negative_log_posterior(
         up, down = np.exp(2.0 * theta[:-2]), np.exp(-2.0 * theta[:-2])
         nll += 0.1 * np.sum(up + down) + 0.5 * theta[-2] ** 2
         grad_ls = grad_ls + 0.2 * (up - down)
+    if lengthscale_spread is not None:
+        # Each log lengthscale about their mean; the deviations sum to zero, so each one's gradient is its own.
+        spread = theta[:-2] - theta[:-2].mean()
+        nll += 0.5 * np.sum(spread * spread) / lengthscale_spread**2
+        grad_ls = grad_ls + spread / lengthscale_spread**2
     grad = np.concatenate([grad_ls, [grad_signal + theta[-2], grad_noise]])
     return float(nll), grad
+
+
+def check_lengthscale_spread(value: object, owner: str) -> None:
+    """Raise ``ValueError`` unless ``value`` is None or a positive finite number (``owner`` names the class)."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+    if not (value is None or ok):
+        raise ValueError(
+            f"The 'lengthscale_spread' parameter of {owner} must be None or a positive number. Got {value!r} instead."
+        )
 
 
 def warp_scores(z: np.ndarray, warp: str) -> np.ndarray:

@@ -160,6 +160,10 @@ class SearchSettings:
             al. 2024); ``"unit"``: Optuna's GPSampler's, which holds every lengthscale near 1 in any dimension.
             In 20 dimensions ``"unit"`` raised plain EI's regret at 50 on four synthetic families with 5
             initial points and was mixed with 10 (``benchmarks/high_dimensions/lengthscale_prior.txt``).
+        lengthscale_spread: None (the default), or the standard deviation of a further prior on each log
+            lengthscale around the mean of them all (``rl_hpo.acquisition.gp.negative_log_posterior``): the
+            parameters then share one lengthscale unless the points say otherwise, which a GP with one
+            lengthscale per parameter cannot learn from a few points in many dimensions.
     """
 
     n_candidates: int = 64
@@ -178,10 +182,12 @@ class SearchSettings:
     integers: str = "snap"
     discrete: str = "keep"
     lengthscale_prior: str = "dimension"
+    lengthscale_spread: float | None = None
 
     def __post_init__(self) -> None:
-        from rl_hpo.acquisition.gp import LENGTHSCALE_PRIORS, WARPS
+        from rl_hpo.acquisition.gp import LENGTHSCALE_PRIORS, WARPS, check_lengthscale_spread
 
+        check_lengthscale_spread(self.lengthscale_spread, "SearchSettings")
         if self.warp not in WARPS:
             raise ValueError(f"The 'warp' parameter of SearchSettings must be one of {WARPS}. Got {self.warp!r}.")
         if not (isinstance(self.n_perturbed, int | float) and self.n_perturbed >= 1):
@@ -236,18 +242,28 @@ class SearchSettings:
         return dict(self.__dict__)
 
 
-def parse_changes(text: str) -> dict[str, int | str]:
+def parse_changes(text: str) -> dict[str, int | float | str | None]:
     """Settings changes as scripts take them on the command line: ``"edges=clip,n_polish=3"`` ->
-    ``{"edges": "clip", "n_polish": 3}`` (a value of digits becomes an int). Raises ``ValueError`` on a part
-    without ``=``."""
-    out: dict[str, int | str] = {}
+    ``{"edges": "clip", "n_polish": 3}`` (a value of digits becomes an int, a decimal number a float, ``null``
+    None, as in JSON). Raises ``ValueError`` on a part without ``=``."""
+    out: dict[str, int | float | str | None] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
         key, sep, value = part.partition("=")
         if not sep:
             raise ValueError(f"Settings changes are key=value[,key=value]; got {text!r}.")
-        value = value.strip()
-        out[key.strip()] = int(value) if value.isdigit() else value
+        out[key.strip()] = _setting_value(value.strip())
     return out
+
+
+def _setting_value(text: str) -> int | float | str | None:
+    if text.isdigit():
+        return int(text)
+    if text == "null":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 @dataclass
@@ -296,7 +312,10 @@ class CandidateSearch:
         self.settings = settings or SearchSettings()
         self.encoding = MixedEncoding.of(space)
         self.gp = GaussianProcess(
-            self.encoding, warp=self.settings.warp, lengthscale_prior=self.settings.lengthscale_prior
+            self.encoding,
+            warp=self.settings.warp,
+            lengthscale_prior=self.settings.lengthscale_prior,
+            lengthscale_spread=self.settings.lengthscale_spread,
         )
         kinds = space.kinds()
         self._categorical = np.array([k == "categorical" for k in kinds])

@@ -32,15 +32,16 @@ def _diff(xn, xc):
     return np.concatenate([num, cat])
 
 
+@pytest.mark.parametrize("spread", [None, 0.5])
 @pytest.mark.parametrize("prior", LENGTHSCALE_PRIORS)
-def test_gradient_matches_finite_differences(prior):
+def test_gradient_matches_finite_differences(prior, spread):
     rng = np.random.default_rng(0)
     xn, xc = rng.random((12, 3)), rng.integers(3, size=(12, 2))
     diff, z = _diff(xn, xc), rng.standard_normal(12)
     theta = np.concatenate([rng.normal(-1.0, 0.3, 5), [0.2, math.log(0.01)]])
 
     def posterior(t):
-        return negative_log_posterior(t, diff, z, 1.5, 3.0, lengthscale_prior=prior)
+        return negative_log_posterior(t, diff, z, 1.5, 3.0, lengthscale_prior=prior, lengthscale_spread=spread)
 
     _value, grad = posterior(theta)
     numeric = approx_fprime(theta, lambda t: posterior(t)[0], 1e-6)
@@ -60,6 +61,30 @@ def test_unit_prior_keeps_lengthscales_near_one_where_the_data_say_little():
         spread[prior] = np.abs(np.log(gp.lengthscales)).max()
     assert spread["unit"] < 2.0
     assert spread["unit"] < spread["dimension"]
+
+
+def test_lengthscale_spread_pools_the_lengthscales_and_leaves_the_fit_alone_without_it():
+    space = SearchSpace({f"x{i}": Float(0.0, 1.0) for i in range(20)})
+    rng = np.random.default_rng(3)
+    xn = rng.random((8, 20))
+    y = -np.sum((xn - 0.5) ** 2, axis=1)
+    cat = np.zeros((8, 0), dtype=int)
+    log_ls = {}
+    for spread in (None, 0.3):
+        gp = GaussianProcess(MixedEncoding.of(space), lengthscale_spread=spread)
+        gp.fit(xn, cat, y)
+        log_ls[spread] = np.log(gp.lengthscales)
+    assert log_ls[0.3].std() < 0.5 * log_ls[None].std()
+    plain = GaussianProcess(MixedEncoding.of(space))
+    plain.fit(xn, cat, y)
+    np.testing.assert_array_equal(np.log(plain.lengthscales), log_ls[None])
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, float("nan"), float("inf"), "0.5", True])
+def test_invalid_lengthscale_spread_is_refused(bad):
+    space = SearchSpace({"x": Float(0.0, 1.0)})
+    with pytest.raises(ValueError, match="'lengthscale_spread' parameter of GaussianProcess must be None or a posi"):
+        GaussianProcess(MixedEncoding.of(space), lengthscale_spread=bad)
 
 
 def test_unknown_lengthscale_prior_is_refused():

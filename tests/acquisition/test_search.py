@@ -100,6 +100,8 @@ def test_pending_points_leave_the_shortlist():
 def test_settings_changes_are_parsed_from_text():
     assert parse_changes("edges=clip, n_polish=3") == {"edges": "clip", "n_polish": 3}
     assert parse_changes("") == {}
+    assert parse_changes("lengthscale_spread=0.7,warp=none") == {"lengthscale_spread": 0.7, "warp": "none"}
+    assert parse_changes("lengthscale_spread=null") == {"lengthscale_spread": None}
     with pytest.raises(ValueError, match="key=value"):
         parse_changes("n_polish")
 
@@ -185,5 +187,12 @@ def test_settings_reach_the_gp_and_reject_an_unknown_lengthscale_prior():
         SPACES["mixed"], horizon=20, rng=np.random.default_rng(0), settings=SearchSettings(lengthscale_prior="unit")
     )
     assert search.gp.lengthscale_prior == "unit"
+    assert search.gp.lengthscale_spread is None
     with pytest.raises(ValueError, match="'lengthscale_prior' parameter"):
         SearchSettings(lengthscale_prior="flat")
+    pooled = CandidateSearch(
+        SPACES["mixed"], horizon=20, rng=np.random.default_rng(0), settings=SearchSettings(lengthscale_spread=0.7)
+    )
+    assert pooled.gp.lengthscale_spread == 0.7
+    with pytest.raises(ValueError, match="'lengthscale_spread' parameter of SearchSettings"):
+        SearchSettings(lengthscale_spread=-0.7)
