@@ -3,8 +3,8 @@
 # 0.5 on each log lengthscale around their mean) for plain EI and the general policy, by the "better" rule of
 # pooled_decision.py, fixed before this ran (confirm.sh: every validation task, up to 95 train tasks per suite),
 # on seeds from 3000 on, which no earlier comparison used. The value 0.5 was chosen among standard deviations
-# 0.32, 0.5, 0.71 and 1 on validation splits (three seeds; the 20-parameter synthetic families and the four
-# suites; benchmarks/high_dimensions/README.md). Extra arguments go to both runs (e.g. --suites, --max-tasks,
+# 0.32, 0.5, 0.71 and 1 on validation splits (the 20-parameter synthetic families with 5 seeds, the four suites
+# with 3; benchmarks/high_dimensions/README.md). Extra arguments go to both runs (e.g. --suites, --max-tasks,
 # --seeds for a quick look).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
