@@ -104,7 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     src = p.add_mutually_exclusive_group()  # one of them is required: _cmd_tune says so after unknown options
     src.add_argument("--task", metavar="T", help="task name family/scenario/instance, e.g. synthetic/branin/0")
-    src.add_argument("--csv", metavar="PATH", help="tune a scikit-learn pipeline on a CSV file (needs --target)")
+    src.add_argument(
+        "--csv",
+        metavar="PATH",
+        help="tune a scikit-learn pipeline on a CSV file (UTF-8; commas, semicolons or tabs; needs --target)",
+    )
     p.add_argument("--target", metavar="COLUMN", help="target column of --csv")
     p.add_argument("--pipeline", help="scikit-learn pipeline for --csv (default: random_forest)")
     p.add_argument(

@@ -135,6 +135,7 @@ def _encode_frame(frame: Any) -> tuple[np.ndarray, tuple[str, ...]]:
             continue
         levels = pd.unique(series.dropna())
         if len(levels) > MAX_CATEGORIES:
+            _refuse_numbers_with_markers(col, series)
             example = ", ".join(repr(v) for v in levels[:3])
             raise ValueError(
                 f"Column {col!r} is non-numeric with {len(levels)} distinct values (e.g. {example}); it looks like "
@@ -154,6 +155,23 @@ def _encode_frame(frame: Any) -> tuple[np.ndarray, tuple[str, ...]]:
     if not blocks:
         raise ValueError("X has no columns; give at least one feature.")
     return np.hstack(blocks), tuple(names)
+
+
+def _refuse_numbers_with_markers(col: Any, series: Any) -> None:
+    """Raise the ``ValueError`` for a column of numbers with a few text markers (``?``, ``n.a.``, ...) among them,
+    which would otherwise read as free text; return if it is not such a column."""
+    import pandas as pd
+
+    present = series.dropna()
+    numbers = pd.to_numeric(present, errors="coerce")
+    markers = present[numbers.isna()]
+    if len(markers) == 0 or len(markers) > 0.2 * len(present):
+        return
+    shown = ", ".join(repr(v) for v in pd.unique(markers)[:3])
+    raise ValueError(
+        f"Column {col!r} holds numbers but for {len(markers)} value(s) like {shown}; mark those as missing "
+        "(empty cells, or NaN in a DataFrame) and it is read as numbers, or drop the column."
+    )
 
 
 def _as_matrix(X: Any) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -208,6 +226,7 @@ def prepare_data(X: Any, y: Any, *, name: str, task_type: str | None = None, cv:
     """
     import pandas as pd
 
+    label = f"The target {y.name!r}" if isinstance(y, pd.Series) and y.name is not None else "y"
     if task_type is not None and task_type not in TASK_TYPES:
         raise ValueError(f"task_type must be 'classification', 'regression' or None. Got {task_type!r} instead.")
     if len(X) == 0:
@@ -224,7 +243,7 @@ def prepare_data(X: Any, y: Any, *, name: str, task_type: str | None = None, cv:
     if missing.any():
         rows = np.flatnonzero(missing)
         raise ValueError(
-            f"y has {rows.size} missing value(s) (rows {rows[:5].tolist()}{'...' if rows.size > 5 else ''}); "
+            f"{label} has {rows.size} missing value(s) (rows {rows[:5].tolist()}{'...' if rows.size > 5 else ''}); "
             "drop those rows first."
         )
     if np.isinf(matrix).any():
@@ -232,20 +251,31 @@ def prepare_data(X: Any, y: Any, *, name: str, task_type: str | None = None, cv:
         raise ValueError(f"X has infinite values in column {names[col]!r}; replace them by NaN (missing) or numbers.")
     if np.isnan(matrix).all(axis=0).all():
         raise ValueError("Every column of X is missing in every row; there is nothing to learn from.")
-    min_rows = max(MIN_ROWS, 2 * cv)
-    if len(matrix) < min_rows:
-        raise ValueError(f"The data has {len(matrix)} rows; cross-validation with cv={cv} needs at least {min_rows}.")
+    if len(matrix) < MIN_ROWS:
+        raise ValueError(f"The data has {len(matrix)} rows; tuning needs at least {MIN_ROWS}.")
+    if len(matrix) < 2 * cv:
+        raise ValueError(
+            f"The data has {len(matrix)} rows; cv={cv} needs at least {2 * cv} (2 per fold). Use a smaller cv."
+        )
+    inferred = task_type is None
     task_type = task_type or infer_task_type(target)
     if task_type == CLASSIFICATION:
         classes, counts = np.unique(target.astype(str) if target.dtype.kind == "O" else target, return_counts=True)
         labels = classes.tolist()  # Python scalars: messages show 1.0, not np.float64(1.0)
+        # Whole numbers were taken for class labels: say so, since a count or a rating may be a quantity.
+        taken = (
+            f" {label} was taken for class labels ({classes.size} whole-number values); if it is a quantity, "
+            "pass task_type='regression' (--task-type regression on the command line)."
+            if inferred and target.dtype.kind in "biuf"
+            else ""
+        )
         if classes.size < 2:
-            raise ValueError(f"y has a single class ({labels[0]!r}); classification needs at least two.")
+            raise ValueError(f"{label} has a single class ({labels[0]!r}); classification needs at least two.")
         if counts.min() < cv:
             small = labels[int(np.argmin(counts))]
             raise ValueError(
                 f"Class {small!r} has {counts.min()} row(s); cv={cv} stratified folds need at least {cv} per class. "
-                "Use a smaller cv, merge or drop rare classes."
+                f"Use a smaller cv, merge or drop rare classes.{taken}"
             )
         if target.dtype.kind == "O":
             target = target.astype(str)
@@ -258,20 +288,33 @@ def prepare_data(X: Any, y: Any, *, name: str, task_type: str | None = None, cv:
                 "use task_type='classification' for labels."
             ) from None
         if not np.all(np.isfinite(target)):
-            raise ValueError("y has infinite values; a regression target must be finite.")
+            raise ValueError(f"{label} has infinite values; a regression target must be finite.")
         if np.ptp(target) == 0:
-            raise ValueError(f"y is constant ({target[0]}); there is nothing to predict.")
+            raise ValueError(f"{label} is constant ({target[0]}); there is nothing to predict.")
     return Dataset(name, matrix, target, task_type, names)
+
+
+#: Column separators a CSV file may use; its header line decides (the most frequent one, commas on a tie).
+SEPARATORS = (",", ";", "\t")
+
+
+def _separator(path: Path) -> str:
+    """The separator of a CSV file, from its first non-empty line: a comma unless that line holds more
+    semicolons or tabs (files written with a decimal comma often separate by semicolons)."""
+    with path.open(encoding="utf-8", errors="replace") as lines:
+        header = next((line for line in lines if line.strip()), "")
+    return max(SEPARATORS, key=header.count)
 
 
 def read_csv(path: str | Path, target: str, drop: Sequence[str] = ()) -> tuple[Any, Any]:
     """Read a CSV file into (features DataFrame, target Series); rows without a target are dropped, and so
-    are the columns named in ``drop`` (e.g. identifiers).
+    are the columns named in ``drop`` (e.g. identifiers). Columns are separated by commas, semicolons or tabs,
+    whichever the header line holds most of; the text is UTF-8.
 
     Raises:
         DataNotFoundError: if the file does not exist.
-        ValueError: if the target column or a column to drop is missing (the message lists the columns), or the
-            file is empty.
+        ValueError: if the target column or a column to drop is missing (the message lists the columns), the
+            file is empty, is not UTF-8 or cannot be parsed (the message names the file).
     """
     import pandas as pd
 
@@ -279,9 +322,16 @@ def read_csv(path: str | Path, target: str, drop: Sequence[str] = ()) -> tuple[A
     if not path.is_file():
         raise DataNotFoundError(f"No CSV file at {str(path)!r}; check the path.")
     try:
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(path, sep=_separator(path))
     except pd.errors.EmptyDataError:
         raise ValueError(f"The CSV file {str(path)!r} is empty.") from None
+    except UnicodeDecodeError as err:
+        raise ValueError(
+            f"The CSV file {str(path)!r} is not UTF-8 text (it holds the byte {err.object[err.start]:#04x}, which "
+            "UTF-8 does not allow there); save it as UTF-8."
+        ) from None
+    except pd.errors.ParserError as err:
+        raise ValueError(f"The CSV file {str(path)!r} could not be read as CSV: {err}") from None
     for column in (target, *drop):
         if column not in frame.columns:
             close = [c for c in frame.columns if str(c).strip().lower() == column.strip().lower()]

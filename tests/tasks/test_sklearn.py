@@ -187,7 +187,7 @@ def test_task_type_is_inferred_and_can_be_forced():
     "X, y, match",
     [
         (np.zeros((30, 2)), np.zeros(30), r"single class \(0.0\)"),
-        (np.zeros((8, 2)), np.arange(8) % 2, "8 rows; cross-validation with cv=3 needs at least 10"),
+        (np.zeros((8, 2)), np.arange(8) % 2, "8 rows; tuning needs at least 10"),
         (np.zeros((30, 2)), np.zeros(29), "X has 30 rows but y has 29"),
         (
             np.zeros((30, 2)),
@@ -201,11 +201,31 @@ def test_task_type_is_inferred_and_can_be_forced():
         (np.zeros((30, 2)), np.full(30, 2.5), r"y is constant \(2.5\)"),
         (pd.DataFrame({"id": [f"p{i}" for i in range(60)]}), np.arange(60) % 2, "Column 'id' is non-numeric with 60"),
         (pd.DataFrame({"t": pd.date_range("2024-01-01", periods=30)}), np.arange(30) % 2, "Column 't' holds dates"),
+        (
+            pd.DataFrame({"q": [f"{i / 7:.3f}" if i % 17 else "?" for i in range(120)]}),
+            np.arange(120) % 2,
+            r"Column 'q' holds numbers but for 8 value\(s\) like '\?'; mark those as missing",
+        ),
+        (
+            np.zeros((30, 2)),
+            np.r_[np.arange(29) % 5, 12],
+            r"Class 12 has 1 row.*y was taken for class labels \(6 whole-number values\); if it is a quantity, "
+            r"pass task_type='regression' \(--task-type regression",
+        ),
     ],
 )
 def test_unusable_data_is_refused_with_the_reason(X, y, match):
     with pytest.raises(ValueError, match=match):
         make_sklearn_task("svc", X, y)
+
+
+def test_rows_are_counted_against_the_folds_and_labels_given_as_such_get_no_hint():
+    with pytest.raises(
+        ValueError, match=r"The data has 12 rows; cv=10 needs at least 20 \(2 per fold\). Use a smaller"
+    ):
+        make_sklearn_task("svc", np.zeros((12, 2)), np.arange(12) % 2, cv=10)
+    with pytest.raises(ValueError, match=r"merge or drop rare classes.$"):
+        make_sklearn_task("svc", np.zeros((30, 2)), np.r_[np.arange(29) % 5, 12], task_type="classification")
 
 
 def test_bad_task_arguments():
@@ -240,6 +260,28 @@ def test_csv_files(tmp_path):
     (tmp_path / "header.csv").write_text("num,colour,label\n")
     with pytest.raises(ValueError, match="X has no rows"):
         load_csv_task(tmp_path / "header.csv", "label")
+    (tmp_path / "one.csv").write_text("a,colour\n" + "".join(f"{i},red\n" for i in range(20)))
+    with pytest.raises(ValueError, match=r"The target 'colour' has a single class \('red'\)"):
+        load_csv_task(tmp_path / "one.csv", "colour")
+
+
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_csv_files_separated_by_semicolons_or_tabs_are_read(tmp_path, sep):
+    X, y = frame(60)
+    X.assign(label=y).to_csv(tmp_path / "data.csv", index=False, sep=sep)
+    task = load_csv_task(tmp_path / "data.csv", "label", pipeline="logistic_regression")
+    assert task.data.feature_names[0] == "num" and task.data.n_rows == 60
+
+
+def test_csv_files_that_are_not_utf8_or_not_csv_are_named_in_the_error(tmp_path):
+    (tmp_path / "latin1.csv").write_bytes(
+        b"a,cat,y\n" + "".join(f"{i},café,{i % 2}\n" for i in range(20)).encode("latin-1")
+    )
+    with pytest.raises(ValueError, match=r"The CSV file '.*latin1.csv' is not UTF-8 text \(it holds the byte 0xe9"):
+        load_csv_task(tmp_path / "latin1.csv", "y")
+    (tmp_path / "ragged.csv").write_text("a,b,y\n" + "1,2,0\n" * 10 + "1,2,3,4\n")
+    with pytest.raises(ValueError, match=r"The CSV file '.*ragged.csv' could not be read as CSV: .*Expected 3 fields"):
+        load_csv_task(tmp_path / "ragged.csv", "y")
 
 
 def test_select_fraction_keeps_the_informative_features():
