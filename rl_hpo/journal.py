@@ -47,6 +47,35 @@ class JournalError(RLHPOError, ValueError):
     """A journal that cannot be used for this run (exists already, other settings, diverging replay)."""
 
 
+#: What a difference in a run's key means, where its values alone do not say (a hash).
+_MEANING = {
+    "task_fingerprint": "the task's data or a setting that decides its scores differs; for a CSV file: its "
+    "contents, the columns dropped, the folds, the task type or the fidelity",
+}
+
+
+def _difference(key: str, stored: str | None, expected: str | None) -> str:
+    """One run setting's difference between the journal and this run, for the refusal's message: the two
+    values, or for two JSON objects (a search space, options) the names of the entries that differ."""
+    text = f"{key}: journal has {stored}, this run has {expected}"
+    try:
+        old, new = json.loads(stored or "null"), json.loads(expected or "null")
+    except ValueError:
+        old = new = None
+    if isinstance(old, dict) and isinstance(new, dict):
+        parts = [
+            f"{what} {', '.join(map(repr, sorted(names)[:8]))}{' ...' if len(names) > 8 else ''}"
+            for what, names in (
+                ("only in the journal:", old.keys() - new.keys()),
+                ("only in this run:", new.keys() - old.keys()),
+                ("different:", {k for k in old.keys() & new.keys() if old[k] != new[k]}),
+            )
+            if names
+        ]
+        text = f"{key} differs, {'; '.join(parts)}"
+    return f"{text} ({_MEANING[key]})" if key in _MEANING else text
+
+
 class Journal:
     """An append-only record of one tuning run.
 
@@ -133,7 +162,7 @@ class Journal:
                     expected[key] = stored[key]  # recorded in another spelling of the same run
             diff = sorted(k for k in expected.keys() | stored.keys() if expected.get(k) != stored.get(k))
             if diff:
-                details = "; ".join(f"{k}: journal has {stored.get(k)}, this run has {expected.get(k)}" for k in diff)
+                details = "; ".join(_difference(k, stored.get(k), expected.get(k)) for k in diff)
                 raise JournalError(f"The journal {str(self.path)!r} records another run ({details}).")
         else:
             if expected.get("seed") == "null":  # a journaled run always has a seed, for resuming to replay

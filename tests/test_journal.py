@@ -55,6 +55,10 @@ def test_resuming_another_run_is_refused(tmp_path):
         rl_hpo.tune(objective, SPACE, budget=2, seed=0, method="qmc", journal=path, resume=True)
     with pytest.raises(JournalError, match="seed: journal has 0, this run has 1"):
         rl_hpo.tune(objective, SPACE, budget=2, seed=1, journal=path, resume=True)
+    other_space = {**SPACE, "extra": (0.0, 1.0)}
+    other_space.pop(next(iter(SPACE)))
+    with pytest.raises(JournalError, match=r"space differs, only in the journal: '.+'; only in this run: 'extra'\)"):
+        rl_hpo.tune(objective, other_space, budget=2, seed=0, journal=path, resume=True)
 
 
 def test_a_run_without_seed_records_the_seed_it_drew(tmp_path):
@@ -128,7 +132,7 @@ def test_resuming_on_other_data_under_the_same_task_name_is_refused(tmp_path):
         return make_sklearn_task("logistic_regression", X[rows], y[rows], name="sklearn/logistic_regression/mine")
 
     rl_hpo.tune(task(slice(None)), budget=2, seed=0, journal=path)
-    with pytest.raises(JournalError, match=r"records another run .*task_fingerprint"):
+    with pytest.raises(JournalError, match=r"records another run .*task_fingerprint.*for a CSV file: its contents"):
         rl_hpo.tune(task(slice(0, None, 2)), budget=4, journal=path, resume=True)
     assert rl_hpo.tune(task(slice(None)), budget=3, journal=path, resume=True).n_trials == 3
 
