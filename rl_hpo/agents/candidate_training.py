@@ -262,6 +262,21 @@ _FIXED_ON_RESUME = (
 )
 
 
+def _warn_of_live_tasks(config: CandidateTrainConfig) -> None:
+    """Warn that scikit-learn suites train on live fits: this design evaluates them as they are (the
+    per-dimension design tabulates them first), so a run is slow, and Ctrl-C waits for the fit under way."""
+    live = [s for s in config.suites if s.strip("/").startswith("sklearn/")]
+    if live:
+        warnings.warn(
+            f"{', '.join(live)}: live scikit-learn tasks. Every evaluation fits a pipeline with cross-validation "
+            "(seconds, minutes for some configurations), and before its first episode each task evaluates "
+            "random configurations to scale its rewards, so the first steps take long; Ctrl-C takes effect once the "
+            "fit under way ends. The per-dimension design (--design per-dimension) tabulates these tasks first.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any] = ()) -> Path:
     """Train a candidate policy with PPO; returns the output folder (see the module docstring).
 
@@ -291,6 +306,7 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
     from rl_hpo.agents.ppo_runtime import claim_output_folder, make_vec_env, preserved_global_state, progress_callback
     from rl_hpo.bench.evaluation import evaluate_method
 
+    _warn_of_live_tasks(config)
     out = Path(config.out)
     state: dict[str, Any] = {
         "evaluations": [],
@@ -456,7 +472,8 @@ def train_command(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     out = train_candidate_policy(CandidateTrainConfig(**values))
     steps = json.loads((out / "final" / "policy.json").read_text())["training"]["timesteps"]
-    print(f"trained {steps} steps (whole PPO rollouts) in {(time.perf_counter() - start) / 60:.1f} min")
+    minutes = (time.perf_counter() - start) / 60
+    print(f"trained to {steps} steps (whole PPO rollouts); this session took {minutes:.1f} min")
     print(f"best policy: {out / 'best'}")
     print(f"final policy: {out / 'final'}")
     return 0

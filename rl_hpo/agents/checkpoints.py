@@ -105,7 +105,8 @@ def resume_from(out: Path, settings: Mapping[str, Any], fixed: Sequence[str]) ->
     trained = _finished_steps(out)
     if trained is not None and trained >= int(settings.get("timesteps", 0)):
         raise ValueError(
-            f"--resume: the training in {out} is finished: final/ holds its policy of {trained} steps, as many as "
+            f"--resume: the training in {out} is finished: final/ holds its policy of {trained} steps, "
+            f"{'as many as' if trained == int(settings.get('timesteps', 0)) else 'more than'} "
             f"--timesteps {settings.get('timesteps')}; nothing to resume. Give a larger --timesteps to train on from "
             "its last checkpoint."
         )

@@ -412,32 +412,35 @@ def load_policy(path: str | os.PathLike[str] = "default") -> Policy:
         raise PolicyFileError(f"{folder / WEIGHTS_FILE} holds non-finite weights; the policy is corrupted.")
     network.eval()
     policy = Policy(network, meta, folder)
+    entry = "action" if policy.kind == "per_dimension" else "search"  # the entry being checked, for the message
     try:
         if policy.kind == "per_dimension":
             _ = policy.mapping
         else:
             _ = policy.search_settings
+        entry = "defaults"
         defaults = policy.defaults
         if not (_is_int(defaults["horizon"]) and defaults["horizon"] >= 1):
             raise ValueError(f"horizon {defaults['horizon']!r}")
-        if not (_is_int(defaults["n_initial"]) and defaults["n_initial"] >= 1):
-            raise ValueError(f"n_initial {defaults['n_initial']!r}")
+        if not (_is_int(defaults["n_initial"]) and 1 <= defaults["n_initial"] <= defaults["horizon"]):
+            # more random points than the budget the policy was made for would leave it unused
+            raise ValueError(f"n_initial {defaults['n_initial']!r}, which must lie in [1, horizon]")
         if not (_is_number(defaults["random_prob"]) and 0 <= defaults["random_prob"] <= 1):
             raise ValueError(f"random_prob {defaults['random_prob']!r}")
         if not isinstance(defaults["deterministic"], bool):  # "false" must not read as true
             raise ValueError(f"deterministic {defaults['deterministic']!r}")
         if not (defaults["patience"] is None or (_is_int(defaults["patience"]) and defaults["patience"] >= 1)):
             raise ValueError(f"patience {defaults['patience']!r}")
+        entry = "known_spaces"
         known = meta.get("known_spaces", {})
         if not (isinstance(known, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in known.items())):
             raise ValueError(f"known_spaces {known!r}")
+        entry = "specialty"
         specialty = meta.get("specialty", {"fingerprint": ""})
         if not (isinstance(specialty, dict) and isinstance(specialty.get("fingerprint"), str)):
             raise ValueError(f"specialty {specialty!r}")
     except (TypeError, ValueError) as err:
-        raise PolicyFileError(
-            f"{meta_file}: malformed action, defaults, known_spaces or specialty entry ({err})."
-        ) from None
+        raise PolicyFileError(f"{meta_file}: malformed {entry} entry ({err}).") from None
     return policy
 
 

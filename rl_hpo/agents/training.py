@@ -302,7 +302,7 @@ def train_command(args: argparse.Namespace) -> int:
     if result.evaluations:
         row = min(result.evaluations, key=lambda r: r["score"])
         best = f" (validation regret {row['score']:.4f} at {int(row['timesteps'])} steps)"
-    print(f"trained {result.timesteps} steps (whole PPO rollouts) in {result.seconds / 60:.1f} min")
+    print(f"trained to {result.timesteps} steps (whole PPO rollouts); this session took {result.seconds / 60:.1f} min")
     print(f"best policy: {result.best}{best}")
     print(f"final policy: {result.final}")
     return 0

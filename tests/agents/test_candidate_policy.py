@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -158,9 +159,19 @@ def test_bad_search_settings_are_refused(tmp_path, search: dict, message: str):
     meta = json.loads((folder / "policy.json").read_text())
     meta["search"] = {**meta.get("search", {}), **search}
     (folder / "policy.json").write_text(json.dumps(meta))
-    with pytest.raises(PolicyFileError, match="malformed") as refused:
+    with pytest.raises(PolicyFileError, match="malformed search entry") as refused:
         load_policy(folder)
     assert re.search(message, str(refused.value))
+
+
+def test_training_on_live_scikit_learn_tasks_warns_that_it_is_slow(tmp_path):
+    from rl_hpo.agents.candidate_training import _warn_of_live_tasks
+
+    with pytest.warns(UserWarning, match=r"sklearn/svc: live scikit-learn tasks\. .*Ctrl-C takes effect once"):
+        _warn_of_live_tasks(CandidateTrainConfig(suites=("prior/gp", "sklearn/svc"), out=str(tmp_path / "run")))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _warn_of_live_tasks(CandidateTrainConfig(suites=("prior/gp",), out=str(tmp_path / "run")))
 
 
 def test_a_short_training_run_writes_a_policy_that_tunes(tmp_path):

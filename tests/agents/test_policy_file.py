@@ -119,7 +119,15 @@ def test_weights_of_another_network_are_refused(saved: Path, tmp_path: Path) -> 
         (lambda m: m.pop("architecture"), "'architecture' is missing or malformed"),
         (lambda m: m["weights"].update(file="../../etc/passwd"), "weights file must be"),
         (lambda m: m["observation"].update(max_dim="x"), "observation layout is malformed"),
-        (lambda m: m["defaults"].update(horizon=-1), "malformed action, defaults"),
+        (lambda m: m["defaults"].update(horizon=-1), r"malformed defaults entry \(horizon -1\)"),
+        (
+            lambda m: m["defaults"].update(n_initial=10**9),
+            r"\(n_initial 1000000000, which must lie in \[1, horizon\]\)",
+        ),
+        (
+            lambda m: m["known_spaces"].update(x=3) if "known_spaces" in m else m.update(known_spaces=[]),
+            "malformed known_spaces entry",
+        ),
         (lambda m: m.update(format_version=True), "format_version True"),
         (lambda m: m["architecture"].update(hidden=True), "hidden width is missing or malformed"),
         (lambda m: m["architecture"].update(hidden=200_000), r"hidden width .*an int in \[1, 8192\]"),

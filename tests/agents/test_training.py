@@ -106,8 +106,10 @@ def test_checkpoint_and_resume(tmp_path: Path) -> None:
     assert (out / "progress_until_512.csv").read_text() == before  # the log before the resume is kept
     # A kill between the two renames of a checkpoint leaves the previous one, which a resume finds.
     (out / "checkpoint").rename(out / ".checkpoint.old")
-    with pytest.raises(ValueError, match="is finished: final/ holds its policy of 1024 steps"):
+    with pytest.raises(ValueError, match="is finished: final/ holds its policy of 1024 steps, as many as --timest"):
         train(_tiny(out, timesteps=1024, resume=True))  # nothing to resume: final/ is left alone
+    with pytest.raises(ValueError, match="holds its policy of 1024 steps, more than --timesteps 1000; nothing to"):
+        train(_tiny(out, timesteps=1000, resume=True))
     shutil.rmtree(out / "final")  # as the killed run left it
     assert train(_tiny(out, timesteps=1024, resume=True)).timesteps == 1024
     (out / "checkpoint" / "optimizer.pt").write_bytes(b"not a torch file")
