@@ -490,7 +490,13 @@ def _build_network(arch: dict[str, Any], observation: dict[str, Any], meta_file:
                 f"computes {list(CANDIDATE_FEATURES)!r} and {list(GLOBAL_FEATURES)!r}; retrain the policy or "
                 "use the rl_hpo version it names."
             )
-        return CandidateNetwork(len(CANDIDATE_FEATURES) + len(GLOBAL_FEATURES), hidden=hidden)
+        n_features = len(CANDIDATE_FEATURES) + len(GLOBAL_FEATURES)
+        if arch.get("n_features", n_features) != n_features:
+            raise PolicyFileError(
+                f"{meta_file}: the architecture's n_features {arch['n_features']!r} does not match its {n_features} "
+                "candidate and global features."
+            )
+        return CandidateNetwork(n_features, hidden=hidden)
     if arch.get("name") != "per_dimension":
         raise PolicyFileError(
             f"{meta_file}: unknown architecture {arch!r}; expected 'candidate' or 'per_dimension' with a hidden width."

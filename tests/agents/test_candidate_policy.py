@@ -133,10 +133,16 @@ def test_a_policy_file_that_names_no_edge_rule_or_polishing_reflects_and_does_no
 
 def test_feature_names_that_differ_are_refused(tmp_path):
     folder = _policy(tmp_path)
-    meta = json.loads((folder / "policy.json").read_text())
+    original = (folder / "policy.json").read_text()
+    meta = json.loads(original)
     meta["observation"]["candidate_features"] = ["something", "else"]
     (folder / "policy.json").write_text(json.dumps(meta))
     with pytest.raises(PolicyFileError, match="trained on candidate features"):
+        load_policy(folder)
+    meta = json.loads(original)
+    meta["architecture"]["n_features"] += 1
+    (folder / "policy.json").write_text(json.dumps(meta))
+    with pytest.raises(PolicyFileError, match=r"the architecture's n_features \d+ does not match its \d+ candidate"):
         load_policy(folder)
 
 
