@@ -48,9 +48,9 @@ import numpy as np
 from rl_hpo.acquisition.search import EI_TEMPERATURE, SearchSettings
 from rl_hpo.agents.checkpoints import PPO_SETTINGS
 from rl_hpo.agents.policy_file import Policy
-from rl_hpo.agents.train_settings import check_ppo_settings
+from rl_hpo.agents.train_settings import check_ppo_settings, task_sources
 from rl_hpo.tasks.base import Task
-from rl_hpo.tasks.registry import load_suite, load_task
+from rl_hpo.tasks.registry import Suite, load_task
 
 __all__ = ["CandidateTrainConfig", "build_parser", "main", "train_candidate_policy", "train_command"]
 
@@ -61,6 +61,9 @@ class CandidateTrainConfig:
 
     suites: tuple[str, ...] = ("prior/gp",)
     """Suites (family/scenario) to train on; an episode draws a suite evenly, then a task of its split."""
+    sklearn_tabulated: bool = True
+    """Serve sklearn suites from cached tables of 256 evaluated configurations (built before training, once)
+    instead of fitting pipelines live at every step."""
     split: str = "train"
     """Split of the suites to train on (never test)."""
     validation_suites: tuple[str, ...] = ()
@@ -159,6 +162,11 @@ class CandidateTrainConfig:
     def settings(self) -> SearchSettings:
         return SearchSettings(n_candidates=self.n_candidates)
 
+    def task_sources(self, suites: Sequence[str] | None = None) -> list[Suite | str]:
+        """``suites`` (default: the training suites) as the task pool takes them, scikit-learn suites from
+        their tables when ``sklearn_tabulated``."""
+        return task_sources(self.suites if suites is None else suites, sklearn_tabulated=self.sklearn_tabulated)
+
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["suites"], data["validation_suites"] = list(self.suites), list(self.validation_suites)
@@ -181,8 +189,8 @@ class _EnvFactory:
 
         c = self.config
         return CandidateTuningEnv(
-            list(c.suites), split=c.split, budget=c.budget, n_initial=c.n_initial, settings=c.settings, reward=c.reward,
-            reward_baseline=c.reward_baseline,
+            c.task_sources(), split=c.split, budget=c.budget, n_initial=c.n_initial, settings=c.settings,
+            reward=c.reward, reward_baseline=c.reward_baseline,
         )  # fmt: skip
 
 
@@ -190,10 +198,9 @@ def validation_tasks(config: CandidateTrainConfig) -> list[Task]:
     """The first ``eval_max_tasks`` validation tasks of every validation suite (a suite without a
     validation split adds none)."""
     tasks: list[Task] = []
-    for name in config.validation_suites:
-        if name.strip("/").count("/") != 1:
+    for suite in config.task_sources(config.validation_suites):
+        if isinstance(suite, str):
             continue  # a single task name trains but does not validate
-        suite = load_suite(name)
         tasks.extend(load_task(n, **suite.options) for n in suite.task_names("validation")[: config.eval_max_tasks])
     return tasks
 
@@ -262,19 +269,39 @@ _FIXED_ON_RESUME = (
 )
 
 
+def _sklearn_suites(names: Sequence[str]) -> list[str]:
+    return [s for s in names if s.strip("/").startswith("sklearn/")]
+
+
 def _warn_of_live_tasks(config: CandidateTrainConfig) -> None:
-    """Warn that scikit-learn suites train on live fits: this design evaluates them as they are (the
-    per-dimension design tabulates them first), so a run is slow, and Ctrl-C waits for the fit under way."""
-    live = [s for s in config.suites if s.strip("/").startswith("sklearn/")]
+    """Warn that scikit-learn suites served live (``sklearn_tabulated=False``) make a run slow, and that
+    Ctrl-C waits for the fit under way."""
+    live = _sklearn_suites(config.suites) if not config.sklearn_tabulated else []
     if live:
         warnings.warn(
             f"{', '.join(live)}: live scikit-learn tasks. Every evaluation fits a pipeline with cross-validation "
             "(seconds, minutes for some configurations), and before its first episode each task evaluates "
             "random configurations to scale its rewards, so the first steps take long; Ctrl-C takes effect once the "
-            "fit under way ends. The per-dimension design (--design per-dimension) tabulates these tasks first.",
+            "fit under way ends. --sklearn-tabulated (the default) serves them from tables built once.",
             UserWarning,
             stacklevel=3,
         )
+
+
+def _build_tables(config: CandidateTrainConfig) -> None:
+    """Build (or find in the cache) the tables of the scikit-learn training and validation tasks here, once,
+    with a progress bar, before the environments' processes start: each would otherwise build the same tables
+    at its first episode."""
+    if not config.sklearn_tabulated:
+        return
+    for names, split, limit in (
+        (config.suites, config.split, None),
+        (config.validation_suites if config.eval_freq > 0 else (), "validation", config.eval_max_tasks),
+    ):
+        for suite in config.task_sources(_sklearn_suites(names)):
+            assert not isinstance(suite, str)
+            for name in suite.task_names(split)[:limit]:
+                load_task(name, **suite.options, progress=config.progress)
 
 
 def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any] = ()) -> Path:
@@ -316,9 +343,12 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
     }
     checkpoint: Path | None = None
     if config.resume:  # the run to continue must be there
-        state, checkpoint = resume_from(out, config.to_dict(), _FIXED_ON_RESUME)
+        # how scikit-learn suites are served matters only to a run that has them (older runs lack the setting)
+        fixed = (*_FIXED_ON_RESUME, "sklearn_tabulated") if _sklearn_suites(config.suites) else _FIXED_ON_RESUME
+        state, checkpoint = resume_from(out, config.to_dict(), fixed)
     claim_output_folder(out, resume=config.resume)
     (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
+    _build_tables(config)
     val_tasks = validation_tasks(config) if config.eval_freq > 0 else []
     if config.eval_freq > 0 and not val_tasks:
         warnings.warn(

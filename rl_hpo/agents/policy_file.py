@@ -156,22 +156,9 @@ class Policy:
 
     @property
     def search_settings(self) -> Any:
-        """The ``SearchSettings`` a candidate policy runs with (its candidate pool and shortlist). A file
-        that does not name an edge rule, a polishing count, a rule for repeats, integers or discrete
-        coordinates, or an output warp predates the choice and was made with reflected moves, without
-        polishing, with repeats allowed, with integers as they are, with polishing keeping discrete coordinates
-        and with the GP's scores as they are."""
-        from rl_hpo.acquisition.search import SearchSettings
-
-        legacy = {
-            "edges": "reflect",
-            "n_polish": 0,
-            "repeats": "allow",
-            "integers": "as-is",
-            "discrete": "keep",
-            "warp": "none",
-        }
-        return SearchSettings(**{**legacy, **self.metadata.get("search", {})})
+        """The ``SearchSettings`` a candidate policy runs with (its candidate pool and shortlist; see
+        ``_search_settings``)."""
+        return _search_settings(self.metadata)
 
     @property
     def mapping(self) -> ActionMapping:
@@ -255,8 +242,9 @@ def save_policy(
         network: the network to save.
         path: the folder; created if needed; its ``policy.json`` and ``weights.safetensors`` are replaced.
         mapping: the action mapping the policy was trained with (default: the metadata's or 10^-2..10^0).
-        metadata: extra metadata (``defaults``, ``training``, ...); the format, architecture,
-            observation, versions and weights entries are filled in here.
+        metadata: extra metadata (``defaults``, ``search``, ``training``, ...); the format, architecture,
+            observation, versions and weights entries are filled in here, and ``defaults`` and a candidate
+            policy's ``search`` completed.
 
     Returns:
         The folder.
@@ -273,6 +261,7 @@ def save_policy(
 
         architecture = {"name": "candidate", "hidden": int(network.hidden), "n_features": int(network.n_features)}
         observation = {"candidate_features": list(CANDIDATE_FEATURES), "global_features": list(GLOBAL_FEATURES)}
+        meta["search"] = _search_settings(meta).to_dict()  # every setting named: the file says what it runs with
         meta.pop("action", None)
     else:
         architecture = {"name": "per_dimension", "hidden": int(network.hidden)}
@@ -290,6 +279,24 @@ def save_policy(
     _atomic_write(folder / WEIGHTS_FILE, data)
     _atomic_write(folder / METADATA_FILE, (json.dumps(meta, indent=2, sort_keys=True) + "\n").encode())
     return folder
+
+
+def _search_settings(meta: dict[str, Any]) -> Any:
+    """The ``SearchSettings`` of a candidate policy's metadata. A ``search`` entry that does not name an edge
+    rule, a polishing count, a rule for repeats, integers or discrete coordinates, or an output warp predates
+    the choice and was made with reflected moves, without polishing, with repeats allowed, with integers as
+    they are, with polishing keeping discrete coordinates and with the GP's scores as they are."""
+    from rl_hpo.acquisition.search import SearchSettings
+
+    legacy = {
+        "edges": "reflect",
+        "n_polish": 0,
+        "repeats": "allow",
+        "integers": "as-is",
+        "discrete": "keep",
+        "warp": "none",
+    }
+    return SearchSettings(**{**legacy, **meta.get("search", {})})
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
@@ -355,8 +362,9 @@ def load_policy(path: str | os.PathLike[str] = "default") -> Policy:
         path: a policy folder, its ``policy.json``, or ``"default"`` for the shipped policy.
 
     Raises:
-        PolicyFileError: if the folder is missing, not a policy, of an unknown format version, or its
-            weights are truncated, corrupted, tampered with (hash mismatch) or do not fit the network.
+        PolicyFileError: if the folder is missing, not a policy, of an unknown format version, lacks or
+            malforms an entry every policy file has, or its weights are truncated, corrupted, tampered with
+            (hash mismatch) or do not fit the network.
     """
     from safetensors import SafetensorError
     from safetensors.torch import load
@@ -413,6 +421,8 @@ def load_policy(path: str | os.PathLike[str] = "default") -> Policy:
     network.eval()
     policy = Policy(network, meta, folder)
     entry = "action" if policy.kind == "per_dimension" else "search"  # the entry being checked, for the message
+    for required in (entry, "defaults"):  # save_policy always writes both: without them the file was cut or edited
+        _expect(meta, required, dict, meta_file)
     try:
         if policy.kind == "per_dimension":
             _ = policy.mapping

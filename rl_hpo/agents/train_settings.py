@@ -11,6 +11,7 @@ import functools
 import itertools
 import shlex
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,7 @@ __all__ = [
     "check_ppo_settings",
     "config_from_args",
     "config_values",
+    "task_sources",
 ]
 
 
@@ -137,14 +139,7 @@ class TrainConfig:
 
     def task_sources(self) -> list[Suite | str]:
         """The suites (as ``Suite`` objects carrying their task options) and single task names trained on."""
-        sources: list[Suite | str] = []
-        for item in self.suites:
-            if item.strip("/").count("/") != 1:
-                sources.append(item)
-                continue
-            tabulate = self.sklearn_tabulated and item.strip("/").startswith("sklearn/")
-            sources.append(load_suite(item, **({"tabulated": True} if tabulate else {})))
-        return sources
+        return task_sources(self.suites, sklearn_tabulated=self.sklearn_tabulated)
 
     def validation_tasks(self, max_tasks: int | None = None) -> dict[str, list[Task]]:
         """Suite name -> the first ``max_tasks`` (default ``eval_max_tasks``) tasks of its ``eval_split``,
@@ -237,6 +232,20 @@ class TrainConfig:
             raise ValueError(f"Unknown training settings {unknown}; known ones are {sorted(names)}.")
         values: dict[str, Any] = {k: tuple(v) if k == "suites" else v for k, v in data.items()}
         return cls(**values)
+
+
+def task_sources(suites: Sequence[str], *, sklearn_tabulated: bool) -> list[Suite | str]:
+    """``suites`` as a trainer's task pool takes them: suite names as ``Suite`` objects carrying their task
+    options (scikit-learn suites served from their cached tables when ``sklearn_tabulated``), task names as
+    they are."""
+    sources: list[Suite | str] = []
+    for item in suites:
+        if item.strip("/").count("/") != 1:
+            sources.append(item)
+            continue
+        tabulate = sklearn_tabulated and item.strip("/").startswith("sklearn/")
+        sources.append(load_suite(item, **({"tabulated": True} if tabulate else {})))
+    return sources
 
 
 def check_ppo_settings(config: Any) -> None:

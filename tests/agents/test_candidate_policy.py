@@ -1,4 +1,5 @@
 import csv
+import dataclasses
 import functools
 import io
 import itertools
@@ -170,14 +171,52 @@ def test_bad_search_settings_are_refused(tmp_path, search: dict, message: str):
     assert re.search(message, str(refused.value))
 
 
+def test_a_saved_candidate_policy_names_every_search_setting(tmp_path):
+    folder = Policy(CandidateNetwork(hidden=8), {"search": {"n_candidates": 16}}).save(tmp_path / "policy")
+    search = json.loads((folder / "policy.json").read_text())["search"]
+    assert set(search) == set(SearchSettings().to_dict()) and search["n_candidates"] == 16
+    assert load_policy(folder).search_settings.to_dict() == search
+
+
+def test_a_candidate_policy_without_its_search_entry_is_refused(tmp_path):
+    # loading it with the settings of the oldest files would run the policy on a pool it was not trained with
+    folder = _policy(tmp_path)
+    meta = json.loads((folder / "policy.json").read_text())
+    del meta["search"]
+    (folder / "policy.json").write_text(json.dumps(meta))
+    with pytest.raises(PolicyFileError, match="the entry 'search' is missing or malformed"):
+        load_policy(folder)
+
+
 def test_training_on_live_scikit_learn_tasks_warns_that_it_is_slow(tmp_path):
     from rl_hpo.agents.candidate_training import _warn_of_live_tasks
 
+    live = CandidateTrainConfig(suites=("prior/gp", "sklearn/svc"), sklearn_tabulated=False, out=str(tmp_path / "run"))
     with pytest.warns(UserWarning, match=r"sklearn/svc: live scikit-learn tasks\. .*Ctrl-C takes effect once"):
-        _warn_of_live_tasks(CandidateTrainConfig(suites=("prior/gp", "sklearn/svc"), out=str(tmp_path / "run")))
+        _warn_of_live_tasks(live)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _warn_of_live_tasks(CandidateTrainConfig(suites=("prior/gp",), out=str(tmp_path / "run")))
+        _warn_of_live_tasks(CandidateTrainConfig(suites=("sklearn/svc",), out=str(tmp_path / "run")))  # tabulated
+
+
+def test_scikit_learn_suites_train_on_tables_built_before_the_environments_start(tmp_path, monkeypatch):
+    from rl_hpo.agents import candidate_training
+
+    built: list[tuple[str, dict]] = []
+    monkeypatch.setattr(candidate_training, "load_task", lambda name, **options: built.append((name, options)))
+    config = CandidateTrainConfig(suites=("prior/gp", "sklearn/svc"), eval_max_tasks=1, progress=False)
+    candidate_training._build_tables(config)
+    table = {"tabulated": True, "progress": False}
+    train = [(f"sklearn/svc/{d}", table) for d in ("iris", "wine", "breast_cancer")]
+    assert built == [*train, ("sklearn/svc/diabetes", table)]  # the training split, then validation's first task
+    assert [getattr(s, "options", s) for s in config.task_sources()] == [{}, {"tabulated": True}]
+    env = candidate_training._EnvFactory(config)()
+    assert env.pool._suite_options["sklearn/svc/iris"] == {"tabulated": True}  # what the environments draw from
+    built.clear()
+    candidate_training._build_tables(dataclasses.replace(config, sklearn_tabulated=False))
+    candidate_training._build_tables(dataclasses.replace(config, suites=("prior/gp",), validation_suites=("prior/gp",)))
+    assert built == []
 
 
 def test_a_short_training_run_writes_a_policy_that_tunes(tmp_path):

@@ -135,6 +135,8 @@ def test_weights_of_another_network_are_refused(saved: Path, tmp_path: Path) -> 
         (lambda m: m["defaults"].update(horizon=True), r"defaults.*\(horizon True\)"),
         (lambda m: m["defaults"].update(deterministic="false"), r"\(deterministic 'false'\)"),
         (lambda m: m["defaults"].update(random_prob=2.0), r"\(random_prob 2.0\)"),
+        (lambda m: m.pop("defaults"), "'defaults' is missing or malformed"),  # not silently the package's own
+        (lambda m: m.pop("action"), "'action' is missing or malformed"),
     ],
 )
 def test_malformed_metadata_is_refused(saved: Path, edit, message: str) -> None:
