@@ -5,7 +5,7 @@ The instance of a task name is its seed; each seed gives a different, reproducib
 
 Functions (minimized in their standard domain, Surjanovic & Bingham's "Virtual Library of Simulation
 Experiments"): ``branin`` (2-d), ``hartmann3``, ``hartmann6``, and ``rosenbrock``, ``levy``, ``ackley`` in any
-dimension 2..20 (``rosenbrock-5d``; the plain name is 2-d). ``mixture`` is a random mixture of Gaussian bumps
+dimension 2..64 (``rosenbrock-5d``; the plain name is 2-d). ``mixture`` is a random mixture of Gaussian bumps
 on a gentle bowl over the unit cube, any dimension (``mixture-8d``); its optimum is found numerically.
 
 Randomization per seed, all of it preserving the optimum value of the function:
@@ -82,7 +82,7 @@ __all__ = [
 ]
 
 MIN_DIM = 2
-MAX_DIM = 20
+MAX_DIM = 64
 
 DESCRIPTION = (
     "cheap randomized test functions with known optima; rosenbrock, levy, ackley and mixture take any dimension "
@@ -166,7 +166,7 @@ class SyntheticFunction:
 
     Attributes:
         name: e.g. "branin".
-        dim: its fixed dimension, or None for any dimension 2..20.
+        dim: its fixed dimension, or None for any dimension 2..64.
         low, high: the standard domain's bounds (the same for every coordinate where scalar).
         minimizers: global minimizers, shape (m, d) for fixed dimensions; for any dimension a scalar that
             every coordinate of the one minimizer takes.
@@ -616,7 +616,7 @@ class SyntheticTask(Task):
         function: one of ``branin``, ``hartmann3``, ``hartmann6``, ``rosenbrock``, ``levy``, ``ackley``,
             ``mixture``.
         seed: the instance: fixes the sub-box, rotation, permutation, flips and (with ``mixed``) the types.
-        dim: the dimension (2..20) of ``rosenbrock``, ``levy``, ``ackley`` and ``mixture`` (default 2); the
+        dim: the dimension (2..64) of ``rosenbrock``, ``levy``, ``ackley`` and ``mixture`` (default 2); the
             other functions have a fixed dimension and take None (or their own dimension).
         mixed: give about half of the coordinates Int or Categorical types.
         noise: standard deviation of Gaussian noise added to scores (score units), 0 for none.
@@ -817,7 +817,7 @@ def make_task(scenario: str, instance: str, **options: Any) -> SyntheticTask:
 def suite_names(**options: Any) -> list[str]:
     """The listed suites: every fixed-dimension function, the others at 2, 5 and 10 dimensions, and mixed.
 
-    Any other dimension 2..20 loads too (``synthetic/levy-7d``); ``DESCRIPTION`` says so in ``rl-hpo tasks``.
+    Any other dimension 2..64 loads too (``synthetic/levy-7d``); ``DESCRIPTION`` says so in ``rl-hpo tasks``.
     """
     names = []
     for function in _FUNCTION_NAMES:

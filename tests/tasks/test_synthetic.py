@@ -198,8 +198,8 @@ def test_constructor_errors():
         SyntheticTask("sphere")
     with pytest.raises(ValueError, match="branin is 2-dimensional; got dim=3"):
         SyntheticTask("branin", dim=3)
-    with pytest.raises(ValueError, match=r"must be in \[2, 20\]. Got 21"):
-        SyntheticTask("levy", dim=21)
+    with pytest.raises(ValueError, match=r"must be in \[2, 64\]. Got 65"):
+        SyntheticTask("levy", dim=65)
     with pytest.raises(ValueError, match=r"'seed' .* Got -1"):
         SyntheticTask("levy", -1)
     with pytest.raises(ValueError, match=r"'noise' .* Got -0.1"):
@@ -225,7 +225,7 @@ def test_names_load_through_the_registry():
     [
         ("synthetic/sphere/0", "Unknown synthetic scenario 'sphere'; choose one of: branin, hartmann3"),
         ("synthetic/branin-3d/0", "branin takes no dimension"),
-        ("synthetic/levy-40d/0", r"dimension must be in 2..20, got 40"),
+        ("synthetic/levy-80d/0", r"dimension must be in 2..64, got 80"),
         ("synthetic/levy/abc", r"an instance is a seed, an integer in 0\.\.99"),
         ("synthetic/levy/-3", "an instance is a seed"),
         (
@@ -250,8 +250,8 @@ def test_task_names_take_the_seeds_of_the_splits():
 
 
 def test_the_listing_says_every_dimension_loads():
-    assert "rosenbrock, levy, ackley and mixture take any dimension 2..20, not only those listed" in DESCRIPTION
-    assert "synthetic/ackley-20d" in DESCRIPTION and "\n" not in DESCRIPTION
+    assert "rosenbrock, levy, ackley and mixture take any dimension 2..64, not only those listed" in DESCRIPTION
+    assert "synthetic/ackley-64d" in DESCRIPTION and "\n" not in DESCRIPTION
     assert "synthetic/ackley-20d" not in suite_names()
     for function in ("rosenbrock", "levy", "ackley", "mixture"):
         assert load_suite(f"synthetic/{function}-20d").task_names("test")[0] == f"synthetic/{function}-20d/80"
