@@ -12,6 +12,10 @@ one benchmark (as MetaBO and PFNs4BO are; see ../shared/FINDINGS.md). Each seed 
   sometimes a little observation noise, drawn once per configuration (as a fixed cross-validation split or
   training seed makes it), so a configuration scores the same in every run whatever ran before it.
 
+``prior/gp-<D>d/<seed>`` (and ``prior/edges-<D>d/<seed>``) draws the same way over a space of exactly ``D``
+parameters, 1..``MAX_FIXED_DIM``: a function of many parameters of which a share does not matter, for studies
+beyond the 32 parameters the training prior reaches (``prior/gp-50d``).
+
 ``prior/edges/<seed>`` is the same function plus a linear trend along a random share of the relevant ordered
 (float and int) parameters, strong enough that their best values lie at an end of the range, as the best
 learning rate, number of units or regularization often does at a bound of a human-chosen range.
@@ -34,17 +38,20 @@ from rl_hpo.space import Categorical, Condition, Float, Int, Param, SearchSpace
 from rl_hpo.tasks.base import Result, ScoreBounds, Task
 from rl_hpo.tasks.registry import Suite
 
-__all__ = ["DESCRIPTION", "SCENARIOS", "GPPriorTask", "load_suite", "make_task", "suite_names"]
+__all__ = ["DESCRIPTION", "MAX_FIXED_DIM", "SCENARIOS", "GPPriorTask", "load_suite", "make_task", "suite_names"]
 
 DESCRIPTION = (
     "functions drawn from GP priors over random mixed search spaces (1-32 parameters), for training; "
-    "prior/edges adds trends that put some best values at an end of their range"
+    "prior/edges adds trends that put some best values at an end of their range; prior/gp-50d (any 1..64) "
+    "fixes the number of parameters"
 )
 #: ``gp``: the functions below; ``edges``: the same functions plus a monotone trend along some ordered
 #: parameters, whose best values then lie at an end of their range, as they often do in real search spaces.
 SCENARIOS = ("gp", "edges")
 SPLIT_SEEDS = {"train": range(0, 5000), "validation": range(5000, 5064), "test": range(5064, 5128)}
 MAX_DIM = 32
+#: The most parameters a fixed-dimension scenario (``gp-<D>d``) takes.
+MAX_FIXED_DIM = 64
 _N_FEATURES = 256
 _N_BOUND_SAMPLES = 1000
 _STREAM = 0x6F9
@@ -55,17 +62,23 @@ class GPPriorTask(Task):
 
     Args:
         seed: the draw (space, function, warp, noise).
-        name: the task's name (default ``prior/gp/<seed>``).
+        edges: add the trends of ``prior/edges``.
+        dim: the number of parameters, 1..``MAX_FIXED_DIM`` (default: drawn, 1..``MAX_DIM``).
+        name: the task's name (default ``prior/gp/<seed>``, ``prior/gp-<dim>d/<seed>`` with ``dim``).
     """
 
-    def __init__(self, seed: int, *, edges: bool = False, name: str | None = None) -> None:
+    def __init__(self, seed: int, *, edges: bool = False, dim: int | None = None, name: str | None = None) -> None:
         if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
             raise ValueError(f"The 'seed' parameter of GPPriorTask must be an int >= 0. Got {seed!r} instead.")
+        if dim is not None and (
+            isinstance(dim, bool) or not isinstance(dim, int | np.integer) or not 1 <= dim <= MAX_FIXED_DIM
+        ):
+            raise ValueError(f"The 'dim' parameter of GPPriorTask must be an int in [1, {MAX_FIXED_DIM}]. Got {dim!r}.")
         self.seed = int(seed)
         self.edges = bool(edges)
-        self.name = name or f"prior/{'edges' if self.edges else 'gp'}/{self.seed}"
+        self.name = name or f"prior/{_scenario_name(self.edges, dim)}/{self.seed}"
         rng = np.random.default_rng([_STREAM, self.seed])
-        self.space, self._levels = _draw_space(rng)
+        self.space, self._levels = _draw_space(rng, dim)
         dim = self.space.dim
         self._cat_pos = [rng.random(int(n)) for n in self._levels]  # hidden axis position per category
         ls = np.exp(rng.uniform(math.log(0.05), math.log(1.0), dim))
@@ -150,9 +163,9 @@ class GPPriorTask(Task):
         return Result(float(scores[0]), float(costs[0]))
 
 
-def _draw_space(rng: np.random.Generator) -> tuple[SearchSpace, list[int]]:
-    dim = int(np.exp(rng.uniform(0.0, math.log(MAX_DIM + 1))))
-    dim = min(MAX_DIM, max(1, dim))
+def _draw_space(rng: np.random.Generator, fixed_dim: int | None = None) -> tuple[SearchSpace, list[int]]:
+    dim = int(np.exp(rng.uniform(0.0, math.log(MAX_DIM + 1))))  # drawn either way: the stream stays aligned
+    dim = min(MAX_DIM, max(1, dim)) if fixed_dim is None else int(fixed_dim)
     share_int, share_cat = rng.uniform(0.0, 0.4, 2)
     params: list[tuple[str, Param]] = []
     levels: list[int] = []
@@ -192,8 +205,29 @@ def _local_search(value, starts: np.ndarray, rng: np.random.Generator, n_steps: 
     return u
 
 
+def _scenario_name(edges: bool, dim: int | None) -> str:
+    return ("edges" if edges else "gp") + ("" if dim is None else f"-{int(dim)}d")
+
+
+def _parse_scenario(scenario: str) -> tuple[bool, int | None]:
+    """``gp``, ``edges``, ``gp-<D>d`` or ``edges-<D>d`` -> (edges, D or None)."""
+    base, _, rest = scenario.partition("-")
+    if base in SCENARIOS and (not rest or (rest.endswith("d") and rest[:-1].isdigit())):
+        dim = int(rest[:-1]) if rest else None
+        if dim is None or 1 <= dim <= MAX_FIXED_DIM:
+            return base == "edges", dim
+        raise TaskNotFoundError(
+            f"Prior scenario {scenario!r}: the number of parameters must be in 1..{MAX_FIXED_DIM}, got {dim}."
+        )
+    raise TaskNotFoundError(
+        f"Unknown prior scenario {scenario!r}; the family has {list(SCENARIOS)}, and 'gp-<D>d' or 'edges-<D>d' "
+        f"for exactly D parameters (1..{MAX_FIXED_DIM}, e.g. 'gp-50d')."
+    )
+
+
 def make_task(scenario: str, instance: str, **options: Any) -> GPPriorTask:
-    """The task ``prior/gp/<seed>`` or ``prior/edges/<seed>``.
+    """The task ``prior/gp/<seed>``, ``prior/edges/<seed>`` or, with a fixed number of parameters,
+    ``prior/gp-<D>d/<seed>`` / ``prior/edges-<D>d/<seed>``.
 
     Raises:
         TaskNotFoundError: for another scenario or a seed that is not a non-negative integer.
@@ -201,11 +235,10 @@ def make_task(scenario: str, instance: str, **options: Any) -> GPPriorTask:
     """
     if options:
         raise TypeError(f"prior tasks take no options, got {sorted(options)}.")
-    if scenario not in SCENARIOS:
-        raise TaskNotFoundError(f"Unknown prior scenario {scenario!r}; the family has {list(SCENARIOS)}.")
+    edges, dim = _parse_scenario(scenario)
     if not str(instance).isdigit():
         raise TaskNotFoundError(f"A prior/{scenario} instance is a seed (an integer >= 0), got {instance!r}.")
-    return GPPriorTask(int(instance), edges=scenario == "edges")
+    return GPPriorTask(int(instance), edges=edges, dim=dim)
 
 
 def suite_names(**options: Any) -> list[str]:
@@ -213,10 +246,8 @@ def suite_names(**options: Any) -> list[str]:
 
 
 def load_suite(scenario: str, **options: Any) -> Suite:
-    """The suite ``prior/gp`` or ``prior/edges``: seeds 0..4999 train, 5000..5063 validation, 5064..5127 test."""
-    if scenario not in SCENARIOS:
-        raise TaskNotFoundError(
-            f"Unknown prior suite {scenario!r}; the family has {[f'prior/{s}' for s in SCENARIOS]}."
-        )
+    """The suite ``prior/gp`` or ``prior/edges`` (or ``prior/gp-<D>d``, ``prior/edges-<D>d``): seeds 0..4999
+    train, 5000..5063 validation, 5064..5127 test."""
+    _parse_scenario(scenario)
     splits = {split: tuple(f"prior/{scenario}/{s}" for s in seeds) for split, seeds in SPLIT_SEEDS.items()}
     return Suite(f"prior/{scenario}", splits, dict(options))

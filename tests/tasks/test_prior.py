@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from rl_hpo.exceptions import TaskNotFoundError
-from rl_hpo.tasks.prior import MAX_DIM, SPLIT_SEEDS, GPPriorTask
+from rl_hpo.tasks.prior import MAX_DIM, MAX_FIXED_DIM, SPLIT_SEEDS, GPPriorTask
 from rl_hpo.tasks.registry import load_suite, load_task
 
 
@@ -89,3 +89,32 @@ def test_prior_edges_puts_best_values_at_the_ends_of_ranges_more_often():
     # Among 4,000 random points, the best one's ordered coordinates lie in the outer 15% of their range:
     # about 30% of them for uniform points; more often where trends push the optimum to an end.
     assert _share_of_best_coordinates_at_an_end("edges") > _share_of_best_coordinates_at_an_end("gp") + 0.1
+
+
+def test_a_fixed_number_of_parameters_draws_the_same_kind_of_function_over_that_many():
+    tasks = [load_task(f"prior/gp-50d/{seed}") for seed in range(6)]
+    assert all(t.space.dim == 50 and t.name == f"prior/gp-50d/{i}" for i, t in enumerate(tasks))
+    assert {k for t in tasks for k in t.space.kinds()} == {"float", "int", "categorical"}
+    # a share of the parameters does not matter, as in prior/gp: their columns of the spectrum are zero
+    assert all(0 < np.sum(~t._omega.any(axis=0)) < 50 for t in tasks)
+    assert all(t.bounds.best > t.bounds.worst for t in tasks)
+    edges = load_task("prior/edges-40d/3")
+    assert edges.space.dim == 40 and edges.space == GPPriorTask(3, dim=40).space and edges._trend.any()
+    assert load_suite("prior/gp-50d").task_names("test")[0] == f"prior/gp-50d/{SPLIT_SEEDS['test'][0]}"
+    assert load_task("prior/gp-7d/5").space == GPPriorTask(5, dim=7, name="x").space
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("prior/gp-0d/1", r"must be in 1\.\.64, got 0"),
+        (f"prior/gp-{MAX_FIXED_DIM + 1}d/1", r"must be in 1\.\.64, got 65"),
+        ("prior/gp-5/1", r"'gp-<D>d' or 'edges-<D>d'"),
+        ("prior/gpx-5d/1", "Unknown prior scenario 'gpx-5d'"),
+    ],
+)
+def test_fixed_dimension_names_are_checked(name: str, message: str):
+    with pytest.raises(TaskNotFoundError, match=message):
+        load_task(name)
+    with pytest.raises(ValueError, match=r"'dim' parameter of GPPriorTask must be an int in \[1, 64\]"):
+        GPPriorTask(1, dim=0)
