@@ -523,6 +523,7 @@ def test_the_policy_polishing_study_script_writes_its_four_tables(tmp_path: Path
         ("benchmarks/search_settings/discrete_integers_confirm.sh", 600, "discrete=keep", "discrete=integers"),
         ("benchmarks/search_settings/perturbed_confirm.sh", 1000, "n_perturbed=8", "n_perturbed=20"),
         ("benchmarks/search_settings/spread_confirm.sh", 3000, "lengthscale_spread=null", "lengthscale_spread=0.5"),
+        ("benchmarks/high_dimensions/initial_design_confirm.sh", 4000, "n_initial=5", "n_initial=10"),
     ],
 )
 def test_a_setting_s_confirmation_runs_both_splits_on_its_own_seeds_and_decides(
