@@ -70,7 +70,8 @@ def parse_variant(text: str) -> dict[str, Any]:
 def make_factory(method: str, variant: dict[str, Any], policy: Policy) -> Callable[[SearchSpace, int], Optimizer]:
     """``make(space, seed)`` of ``method`` (random, ei, ei_sampled or ppo) with the variant's search settings."""
     options = dict(variant)
-    n_initial = int(options.pop("n_initial", policy.defaults["n_initial"]))
+    given = options.pop("n_initial", None)  # not given: each method's own (initial_design_size)
+    n_initial = None if given is None else int(given)
     deterministic = options.pop("deterministic", None)  # the policy's choice: most likely (true) or sampled
     if deterministic not in (None, "true", "false"):
         raise SystemExit(f"The variant key 'deterministic' takes true or false; got {deterministic!r}.")

@@ -9,6 +9,7 @@ import numpy as np
 from rl_hpo.acquisition.search import CandidateSearch, SearchSettings
 from rl_hpo.agents.policy_file import Policy, load_policy
 from rl_hpo.baselines.expected_improvement import CandidateOptimizer
+from rl_hpo.baselines.initial_design import initial_design_size
 from rl_hpo.exceptions import PolicyFileError
 from rl_hpo.space import SearchSpace
 from rl_hpo.tasks.base import Fidelity
@@ -31,7 +32,8 @@ class CandidatePolicyOptimizer(CandidateOptimizer):
         fidelity: ignored (the policy evaluates at the highest fidelity).
         policy: a policy folder or a loaded ``Policy`` of the ``candidate`` kind.
         deterministic: pick the most likely candidate (default: the policy's setting).
-        n_initial: random points before the policy takes over (default: the policy's setting).
+        n_initial: random points before the policy takes over (default: the policy's setting, and at least 10
+            on a space of more than 32 parameters; ``initial_design_size``).
         horizon: the budget the policy plans for (``optimize`` sets it to its budget).
         settings: the candidate search (default: the settings the policy file records).
 
@@ -63,7 +65,8 @@ class CandidatePolicyOptimizer(CandidateOptimizer):
             space,
             seed=seed,
             fidelity=fidelity,
-            n_initial=int(defaults["n_initial"]) if n_initial is None else n_initial,  # CandidateOptimizer checks
+            # CandidateOptimizer checks an n_initial given
+            n_initial=initial_design_size(space, int(defaults["n_initial"])) if n_initial is None else n_initial,
             horizon=int(defaults["horizon"]) if horizon is None else horizon,
             settings=policy_.search_settings if settings is None else settings,
         )

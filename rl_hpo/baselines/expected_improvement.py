@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from rl_hpo.acquisition.search import EI_TEMPERATURE, CandidateSearch, SearchSettings
-from rl_hpo.baselines.initial_design import initial_design_rng
+from rl_hpo.baselines.initial_design import initial_design_rng, initial_design_size
 from rl_hpo.optimizer import Optimizer, Trial
 from rl_hpo.space import SearchSpace
 from rl_hpo.tasks.base import Fidelity, Result
@@ -30,6 +30,8 @@ __all__ = ["CandidateOptimizer", "ExpectedImprovement", "SampledExpectedImprovem
 
 # Stream key of the candidate moves' generator, apart from the initial design's.
 _MOVES_STREAM = 0xCA9D
+#: Random points before the candidates take over, on a space of at most ``MANY_PARAMETERS`` parameters.
+DEFAULT_INITIAL = 5
 
 
 class CandidateOptimizer(Optimizer):
@@ -43,7 +45,8 @@ class CandidateOptimizer(Optimizer):
         space: the search space.
         seed: seeds the initial design and the candidate moves.
         fidelity: ignored (single-fidelity method).
-        n_initial: random points before the candidates take over.
+        n_initial: random points before the candidates take over (default: 5, and 10 on a space of more than
+            32 parameters; ``initial_design_size``).
         horizon: the budget the run plans for (``optimize`` sets it to its budget).
         settings: the candidate pool's sizes.
     """
@@ -56,11 +59,12 @@ class CandidateOptimizer(Optimizer):
         *,
         seed: int | None = None,
         fidelity: Fidelity | None = None,
-        n_initial: int = 5,
+        n_initial: int | None = None,
         horizon: int = 50,
         settings: SearchSettings | None = None,
     ) -> None:
         super().__init__(space, seed=seed, fidelity=fidelity)
+        n_initial = initial_design_size(space, DEFAULT_INITIAL) if n_initial is None else n_initial
         for name, value in (("n_initial", n_initial), ("horizon", horizon)):
             if not (isinstance(value, int | np.integer) and not isinstance(value, bool) and value >= 1):
                 raise ValueError(

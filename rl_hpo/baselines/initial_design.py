@@ -11,10 +11,21 @@ import numpy as np
 
 from rl_hpo.space import SearchSpace
 
-__all__ = ["initial_design", "initial_design_rng"]
+__all__ = ["MANY_PARAMETERS", "initial_design", "initial_design_rng", "initial_design_size"]
 
 # A fixed stream key so that the design stream is independent of any other use of the seed.
 _DESIGN_STREAM = 0x5EED
+#: Beyond this many parameters (the training prior's largest spaces) the candidate methods start from at least
+#: ``MANY_PARAMETER_INITIAL`` random points (benchmarks/high_dimensions/README.md, "A rule for many parameters").
+MANY_PARAMETERS = 32
+MANY_PARAMETER_INITIAL = 10
+
+
+def initial_design_size(space: SearchSpace, n_initial: int) -> int:
+    """How many random points ``ei`` and ``ppo`` start from on ``space`` when not told: ``n_initial``, and at
+    least 10 on a space of more than 32 parameters, where a model fitted to 5 points in so many dimensions
+    chose worse than random search at its first choices."""
+    return max(n_initial, MANY_PARAMETER_INITIAL) if space.dim > MANY_PARAMETERS else n_initial
 
 
 def initial_design_rng(seed: int | None) -> np.random.Generator:

@@ -42,6 +42,7 @@ from optuna.study import Study, StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
 from rl_hpo.agents.policy_file import Policy, load_policy, shipped_policy_for
+from rl_hpo.baselines.initial_design import initial_design_size
 from rl_hpo.optimizer import Optimizer, make_optimizer
 from rl_hpo.optuna_space import param_of, value_to_optuna, value_to_space
 from rl_hpo.space import Condition, Param, SearchSpace
@@ -75,7 +76,7 @@ class RLSampler(BaseSampler):
             and each draw depends on the seed and the trial's number, so that processes sharing a study with
             the same seed draw different trials.
         n_startup_trials: completed trials sampled by ``independent_sampler`` before the policy takes over
-            (default: 5, the general policy's initial design).
+            (default: 5, the general policy's initial design, and 10 on a space of more than 32 parameters).
         independent_sampler: samples what the policy does not: the start-up trials, parameters left out of
             the inferred space, multi-objective studies (default: ``optuna.samplers.RandomSampler(seed)``).
         horizon: the number of trials the policy plans for (default: the policy's training budget, 50).
@@ -138,7 +139,10 @@ class RLSampler(BaseSampler):
         trials = study._get_trials(deepcopy=False, states=(TrialState.COMPLETE,), use_cache=True)
         if len(trials) < self._startup():
             return {}
-        return _inferred_space(trials).distributions
+        inferred = _inferred_space(trials)
+        if inferred.space is not None and len(trials) < self._startup(inferred.space):
+            return {}  # a space of many parameters starts from more random trials
+        return inferred.distributions
 
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
@@ -154,7 +158,7 @@ class RLSampler(BaseSampler):
         seen = study._get_trials(deepcopy=False, states=_SEEN_STATES, use_cache=True)
         # A fresh optimizer per trial, told every past trial: what it proposes depends on the study's record,
         # the seed and the trial's number only, whichever process or thread asks.
-        optimizer = self._optimizer(inferred.space, trial.number, self._startup())
+        optimizer = self._optimizer(inferred.space, trial.number, self._startup(inferred.space))
         sign = -1.0 if study.direction == StudyDirection.MINIMIZE else 1.0
         for past in seen:
             config = inferred.config_of(past.params)
@@ -185,8 +189,12 @@ class RLSampler(BaseSampler):
     def sample_independent(
         self, study: Study, trial: FrozenTrial, param_name: str, param_distribution: BaseDistribution
     ) -> Any:
-        completed = len(study._get_trials(deepcopy=False, states=(TrialState.COMPLETE,), use_cache=True))
-        if completed >= self._startup() and not study._is_multi_objective():
+        completed = study._get_trials(deepcopy=False, states=(TrialState.COMPLETE,), use_cache=True)
+        if (
+            len(completed) >= self._startup()
+            and not study._is_multi_objective()
+            and len(completed) >= self._startup(_inferred_space(completed).space)  # past the start-up trials
+        ):
             self._warn_once(
                 param_name,
                 f"RLSampler leaves the parameter {param_name!r} to the independent sampler "
@@ -205,8 +213,12 @@ class RLSampler(BaseSampler):
         self._independent.after_trial(study, trial, state, values)
 
     # -- helpers ----------------------------------------------------------------------------------------
-    def _startup(self) -> int:
-        return _DEFAULT_STARTUP if self.n_startup_trials is None else self.n_startup_trials
+    def _startup(self, space: SearchSpace | None = None) -> int:
+        """The start-up trials: ``n_startup_trials`` if given, else 5, or as many as ``initial_design_size`` asks
+        on ``space`` (10 beyond 32 parameters)."""
+        if self.n_startup_trials is not None:
+            return self.n_startup_trials
+        return _DEFAULT_STARTUP if space is None else initial_design_size(space, _DEFAULT_STARTUP)
 
     def _optimizer(self, space: SearchSpace, trial_number: int, n_initial: int) -> Optimizer:
         """The policy's optimizer for one trial: seeded by the sampler's seed and the trial number, with an

@@ -54,3 +54,30 @@ def test_trials_asked_together_propose_different_configurations():
         optimizer.tell(trial, float(trial.config["a"]))
     batch = [optimizer.ask() for _ in range(4)]
     assert len({tuple(sorted(t.config.items())) for t in batch}) == 4
+
+
+def test_a_space_of_more_than_32_parameters_starts_from_10_random_points():
+    from rl_hpo.agents.candidate_policy_optimizer import CandidatePolicyOptimizer
+    from rl_hpo.baselines.initial_design import MANY_PARAMETERS, initial_design_size
+    from rl_hpo.space import Float
+
+    def space(d: int) -> SearchSpace:
+        return SearchSpace({f"x{i}": Float(0.0, 1.0) for i in range(d)})
+
+    wide, narrow = space(MANY_PARAMETERS + 1), space(MANY_PARAMETERS)
+    assert (initial_design_size(wide, 5), initial_design_size(narrow, 5), initial_design_size(wide, 12)) == (10, 5, 12)
+    assert make_optimizer("ei", wide, seed=0).n_initial == 10 and make_optimizer("ei", narrow, seed=0).n_initial == 5
+    assert make_optimizer("ei", wide, seed=0, n_initial=5).n_initial == 5  # one given is kept
+    assert CandidatePolicyOptimizer(wide, seed=0, policy="default").n_initial == 10
+    assert CandidatePolicyOptimizer(narrow, seed=0, policy="default").n_initial == 5
+    # the first 10 trials on the wide space are the shared random design, the 11th the model's choice
+    from rl_hpo.baselines.initial_design import initial_design
+
+    optimizer, design = make_optimizer("ei", wide, seed=0), initial_design(wide, 11, seed=0)
+    points = []
+    for _ in range(11):
+        trial = optimizer.ask()
+        points.append(wide.encode(trial.config))
+        optimizer.tell(trial, float(-np.sum((points[-1] - 0.3) ** 2)))
+    np.testing.assert_allclose(points[:10], design[:10])
+    assert not np.allclose(points[10], design[10])

@@ -68,6 +68,27 @@ def test_every_sample_lies_in_its_distribution_and_the_policy_decides_after_the_
     assert study.best_value < min(t.value for t in study.trials[:5])
 
 
+def test_a_study_of_more_than_32_parameters_starts_from_10_random_trials() -> None:
+    class Counting(RLSampler):
+        relative: list[int] = []
+
+        def sample_relative(self, study, trial, search_space):
+            params = super().sample_relative(study, trial, search_space)
+            self.relative.append(len(params))
+            return params
+
+    def wide(trial: optuna.Trial) -> float:
+        return -sum((trial.suggest_float(f"x{i}", 0.0, 1.0) - 0.3) ** 2 for i in range(33))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the start-up trials' parameters are no fallback
+        _run(Counting(seed=0), wide, n_trials=12)
+    assert Counting.relative == [0] * 10 + [33, 33]
+    Counting.relative = []
+    _run(Counting(seed=0, n_startup_trials=5), wide, n_trials=7)  # a number given is kept
+    assert Counting.relative == [0] * 5 + [33, 33]
+
+
 def test_the_same_seed_gives_the_same_study_and_another_seed_another() -> None:
     first, again, other = (_run(RLSampler(seed=s), n_trials=12) for s in (3, 3, 4))
     assert [t.params for t in first.trials] == [t.params for t in again.trials]
