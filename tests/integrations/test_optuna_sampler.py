@@ -40,20 +40,26 @@ def _run(sampler: optuna.samplers.BaseSampler, objective=mixed_objective, n_tria
     return s
 
 
+class Counting(RLSampler):
+    """RLSampler that records how many parameters each relative sample proposes."""
+
+    def __init__(self, **options) -> None:
+        super().__init__(**options)
+        self.relative: list[int] = []
+
+    def sample_relative(self, study, trial, search_space):
+        params = super().sample_relative(study, trial, search_space)
+        self.relative.append(len(params))
+        return params
+
+
 def test_every_sample_lies_in_its_distribution_and_the_policy_decides_after_the_start() -> None:
-    class Counting(RLSampler):
-        relative: list[int] = []
-
-        def sample_relative(self, study, trial, search_space):
-            params = super().sample_relative(study, trial, search_space)
-            self.relative.append(len(params))
-            return params
-
     with warnings.catch_warnings():
         # no fallback warning on a space the policy can model (seed 1: the start-up trials draw kind "a", so
         # that a_only and its condition are known before the policy takes over)
         warnings.simplefilter("error")
-        study = _run(Counting(seed=1))
+        counting = Counting(seed=1)
+        study = _run(counting)
     for trial in study.trials:
         for name, value in trial.params.items():
             assert trial.distributions[name]._contains(trial.distributions[name].to_internal_repr(value))
@@ -63,30 +69,23 @@ def test_every_sample_lies_in_its_distribution_and_the_policy_decides_after_the_
     assert isinstance(space["k"], IntDistribution) and space["k"].step == 2
     assert isinstance(space["kind"], CategoricalDistribution)
     # The 5 start-up trials are random; from then on the policy proposes every active parameter at once.
-    assert Counting.relative[:5] == [0] * 5
-    assert all(n >= 6 for n in Counting.relative[5:]) and len(Counting.relative) == 30
+    assert counting.relative[:5] == [0] * 5
+    assert all(n >= 6 for n in counting.relative[5:]) and len(counting.relative) == 30
     assert study.best_value < min(t.value for t in study.trials[:5])
 
 
 def test_a_study_of_more_than_32_parameters_starts_from_10_random_trials() -> None:
-    class Counting(RLSampler):
-        relative: list[int] = []
-
-        def sample_relative(self, study, trial, search_space):
-            params = super().sample_relative(study, trial, search_space)
-            self.relative.append(len(params))
-            return params
-
     def wide(trial: optuna.Trial) -> float:
         return -sum((trial.suggest_float(f"x{i}", 0.0, 1.0) - 0.3) ** 2 for i in range(33))
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the start-up trials' parameters are no fallback
-        _run(Counting(seed=0), wide, n_trials=12)
-    assert Counting.relative == [0] * 10 + [33, 33]
-    Counting.relative = []
-    _run(Counting(seed=0, n_startup_trials=5), wide, n_trials=7)  # a number given is kept
-    assert Counting.relative == [0] * 5 + [33, 33]
+        counting = Counting(seed=0)
+        _run(counting, wide, n_trials=12)
+    assert counting.relative == [0] * 10 + [33, 33]
+    counting = Counting(seed=0, n_startup_trials=5)
+    _run(counting, wide, n_trials=7)  # a number given is kept
+    assert counting.relative == [0] * 5 + [33, 33]
 
 
 def test_the_same_seed_gives_the_same_study_and_another_seed_another() -> None:
