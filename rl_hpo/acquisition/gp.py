@@ -19,6 +19,11 @@ Bayesian Optimization Performs Great in High Dimensions"; ``lengthscale_prior="u
 place), by L-BFGS-B with analytic gradients (``rl_hpo.acquisition.lbfgsb``), warm-started from the previous fit.
 With ``lengthscale_spread`` the prior also pools the log lengthscales around their mean (a hierarchical prior
 whose mean is fitted with them), so that parameters share one lengthscale unless the points say otherwise.
+With ``lengthscale_choice="prequential"`` the GP runs a free and a pooled fit side by side and predicts with
+the one whose predictions of each new point, made before the point was seen, have the higher summed log
+likelihood (Dawid's prequential principle): pooling where every parameter matters alike, free lengthscales
+where some do not matter. (Leave-one-out likelihood would cost nothing extra, but with hyperparameters fitted
+to every point it favoured the free fit even where the pooled one predicted held-out points better.)
 """
 
 from __future__ import annotations
@@ -54,6 +59,26 @@ WARPS = ("none", "yeo-johnson", "copula", "half-rank", "outliers")
 #: root of the number of parameters (Hvarfner et al. 2024); ``"unit"``, Optuna's GPSampler's prior on the inverse
 #: squared lengthscale ``q``, ``exp(-0.1 / q - 0.1 q)``, whose mode is a lengthscale of 1 in any dimension.
 LENGTHSCALE_PRIORS = ("dimension", "unit")
+#: How ``GaussianProcess`` uses ``lengthscale_spread``: ``"fixed"``, the prior as given (pooled when a spread is
+#: set); ``"prequential"``, a free and a pooled fit side by side, predicting with the one whose predictions of
+#: the points as they came were better.
+LENGTHSCALE_CHOICES = ("fixed", "prequential")
+#: What a fitted ``GaussianProcess`` predicts from: a prequential choice takes it from the chosen fit.
+_FITTED_STATE = (
+    "theta",
+    "_kernel",
+    "_xn",
+    "_xc",
+    "_scaled_xn",
+    "_scaled_norms",
+    "_inv_ls2",
+    "_alpha",
+    "_chol",
+    "y_mean",
+    "y_std",
+    "y_best",
+    "n",
+)
 _NOISE_BOUNDS = (math.log(1e-6), math.log(0.5))
 _SIGNAL_BOUNDS = (math.log(0.05), math.log(20.0))
 _LENGTHSCALE_BOUNDS = (math.log(1e-2), math.log(1e2))
@@ -151,6 +176,7 @@ class GaussianProcess:
         warp: str = "none",
         lengthscale_prior: str = "dimension",
         lengthscale_spread: float | None = None,
+        lengthscale_choice: str = "fixed",
     ) -> None:
         if warp not in WARPS:
             raise ValueError(f"The 'warp' parameter of GaussianProcess must be one of {WARPS}. Got {warp!r} instead.")
@@ -160,9 +186,11 @@ class GaussianProcess:
                 f"Got {lengthscale_prior!r} instead."
             )
         check_lengthscale_spread(lengthscale_spread, "GaussianProcess")
+        check_lengthscale_choice(lengthscale_choice, lengthscale_spread, "GaussianProcess")
         self.warp = warp
         self.lengthscale_prior = lengthscale_prior
         self.lengthscale_spread = lengthscale_spread
+        self.lengthscale_choice = lengthscale_choice
         self.encoding = encoding
         self.max_fit_points = max_fit_points
         self.max_points = max_points
@@ -184,6 +212,24 @@ class GaussianProcess:
         self.y_std = 1.0
         self.y_best = 0.0
         self.n = 0
+        #: With ``lengthscale_choice="prequential"``: the free and the pooled fit (keyed by their spread, None for
+        #: the free one), each one's summed log likelihood of the points as they came, and the spread in use.
+        self.rivals: dict[float | None, GaussianProcess] = {}
+        self.prequential_scores: dict[float | None, float] = {}
+        self.spread_in_use = lengthscale_spread
+        if lengthscale_choice == "prequential":
+            for spread in (None, lengthscale_spread):
+                self.rivals[spread] = GaussianProcess(
+                    encoding,
+                    max_fit_points=max_fit_points,
+                    max_points=max_points,
+                    warp=warp,
+                    lengthscale_prior=lengthscale_prior,
+                    lengthscale_spread=spread,
+                )
+                self.prequential_scores[spread] = 0.0
+            self.spread_in_use = None
+            self._adopt(self.rivals[None])
 
     # -- kernels ----------------------------------------------------------------------------------
     @property
@@ -209,6 +255,9 @@ class GaussianProcess:
         Args:
             refit: re-estimate the hyperparameters (warm-started); otherwise keep the previous ones.
         """
+        if self.rivals:
+            self._fit_rivals(xn, xc, np.asarray(y, dtype=float), refit)
+            return
         y = np.asarray(y, dtype=float)
         if y.size > self.max_points:
             keep = _keep(y, self.max_points)
@@ -239,6 +288,33 @@ class GaussianProcess:
         k[np.diag_indices_from(k)] += noise + 1e-8
         self._chol = _cholesky(k)
         self._alpha = _cho_solve(self._chol, z)
+
+    def _fit_rivals(self, xn: np.ndarray, xc: np.ndarray, y: np.ndarray, refit: bool) -> None:
+        """The prequential choice: score the points the rivals have not seen (when ``y`` extends what they were
+        fitted to, within ``max_points``) by each one's predictive density, fit both, predict with the better."""
+        for spread, rival in self.rivals.items():
+            if 0 < rival.n < y.size <= self.max_points:
+                self.prequential_scores[spread] += rival.predictive_log_likelihood(
+                    xn[rival.n :], xc[rival.n :], y[rival.n :]
+                )
+            rival.fit(xn, xc, y, refit=refit)
+        best = max(self.prequential_scores.values())
+        # Ties (no evidence yet) keep the free fit, the GP's default.
+        self.spread_in_use = next(spread for spread, score in self.prequential_scores.items() if score == best)
+        self._adopt(self.rivals[self.spread_in_use])
+
+    def _adopt(self, other: GaussianProcess) -> None:
+        """Predict from ``other``'s fit (its arrays are shared, not copied: a fit replaces them, never edits them)."""
+        for name in _FITTED_STATE:
+            setattr(self, name, getattr(other, name))
+
+    def predictive_log_likelihood(self, xn: np.ndarray, xc: np.ndarray, y: np.ndarray) -> float:
+        """The summed log density of scores ``y`` at points ``(xn, xc)`` under the fit's predictive distribution
+        (latent variance plus noise), with the scores standardized as the fit's own were."""
+        mean, std = self.predict(xn, xc)
+        var = std * std + self._kernel[3]
+        z = (y - self.y_mean) / self.y_std
+        return float(np.sum(-0.5 * np.log(2 * math.pi * var) - 0.5 * (z - mean) ** 2 / var))
 
     def _optimize(self, xn: np.ndarray, xc: np.ndarray, z: np.ndarray) -> None:
         n, n_num = z.size, xn.shape[1]
@@ -373,6 +449,20 @@ def negative_log_posterior(
         grad_ls = grad_ls + spread / lengthscale_spread**2
     grad = np.concatenate([grad_ls, [grad_signal + theta[-2], grad_noise]])
     return float(nll), grad
+
+
+def check_lengthscale_choice(value: object, spread: float | None, owner: str) -> None:
+    """Raise ``ValueError`` unless ``value`` is one of ``LENGTHSCALE_CHOICES`` and, for ``"prequential"``, a spread
+    is set (``owner`` names the class)."""
+    if value not in LENGTHSCALE_CHOICES:
+        raise ValueError(
+            f"The 'lengthscale_choice' parameter of {owner} must be one of {LENGTHSCALE_CHOICES}. Got {value!r}."
+        )
+    if value == "prequential" and spread is None:
+        raise ValueError(
+            f"lengthscale_choice='prequential' of {owner} chooses between free and pooled lengthscales: it needs "
+            "a lengthscale_spread (for example 0.5)."
+        )
 
 
 def check_lengthscale_spread(value: object, owner: str) -> None:

@@ -166,6 +166,11 @@ class SearchSettings:
             EI's regret at 50 on four 20-parameter synthetic families below Optuna's GP's, but gave no pooled gain
             over 374 validation and train tasks of four suites, where it cost on prior/gp
             (``benchmarks/search_settings/spread_confirm.sh``), so it is not the default.
+        lengthscale_choice: ``"fixed"`` (the default): the GP's prior as ``lengthscale_spread`` sets it;
+            ``"prequential"`` (with a spread): the GP is fitted with free and with pooled lengthscales side by side
+            and predicts with the fit whose predictions of each new point, made before it was evaluated, were the
+            better so far (``rl_hpo.acquisition.gp``): pooled where the points say the parameters matter alike.
+            It doubles the cost of a fit.
     """
 
     n_candidates: int = 64
@@ -185,11 +190,13 @@ class SearchSettings:
     discrete: str = "keep"
     lengthscale_prior: str = "dimension"
     lengthscale_spread: float | None = None
+    lengthscale_choice: str = "fixed"
 
     def __post_init__(self) -> None:
-        from rl_hpo.acquisition.gp import LENGTHSCALE_PRIORS, WARPS, check_lengthscale_spread
+        from rl_hpo.acquisition.gp import LENGTHSCALE_PRIORS, WARPS, check_lengthscale_choice, check_lengthscale_spread
 
         check_lengthscale_spread(self.lengthscale_spread, "SearchSettings")
+        check_lengthscale_choice(self.lengthscale_choice, self.lengthscale_spread, "SearchSettings")
         if self.warp not in WARPS:
             raise ValueError(f"The 'warp' parameter of SearchSettings must be one of {WARPS}. Got {self.warp!r}.")
         if not (isinstance(self.n_perturbed, int | float) and self.n_perturbed >= 1):
@@ -318,6 +325,7 @@ class CandidateSearch:
             warp=self.settings.warp,
             lengthscale_prior=self.settings.lengthscale_prior,
             lengthscale_spread=self.settings.lengthscale_spread,
+            lengthscale_choice=self.settings.lengthscale_choice,
         )
         kinds = space.kinds()
         self._categorical = np.array([k == "categorical" for k in kinds])

@@ -80,6 +80,77 @@ def test_lengthscale_spread_pools_the_lengthscales_and_leaves_the_fit_alone_with
     np.testing.assert_array_equal(np.log(plain.lengthscales), log_ls[None])
 
 
+def _rotated_and_sparse_functions(rng, d):
+    rotation = np.linalg.qr(rng.standard_normal((d, d)))[0]
+    return {
+        "every parameter": lambda x: np.cos(3.0 * (x - 0.3) @ rotation).sum(1),
+        "two parameters": lambda x: -np.sum((x[:, :2] - 0.3) ** 2, axis=1),
+    }
+
+
+def test_prequential_choice_pools_where_every_parameter_matters_and_frees_where_two_do():
+    d = 12
+    space = SearchSpace({f"x{i}": Float(0.0, 1.0) for i in range(d)})
+    chosen = {}
+    for seed in range(2):
+        rng = np.random.default_rng(seed)
+        x, cat = rng.random((36, d)), np.zeros((36, 0), dtype=int)
+        for name, f in _rotated_and_sparse_functions(rng, d).items():
+            y = f(x)
+            gp = GaussianProcess(MixedEncoding.of(space), lengthscale_spread=0.5, lengthscale_choice="prequential")
+            for n in range(5, 37):
+                gp.fit(x[:n], cat[:n], y[:n], refit=n <= 12 or n % 4 == 0)
+            chosen[name, seed] = gp.spread_in_use
+            # It predicts from the chosen rival's fit.
+            rival = gp.rivals[gp.spread_in_use]
+            np.testing.assert_array_equal(gp.theta, rival.theta)
+            np.testing.assert_array_equal(gp.predict(x[:3], cat[:3])[0], rival.predict(x[:3], cat[:3])[0])
+    assert chosen == {
+        ("every parameter", 0): 0.5,
+        ("every parameter", 1): 0.5,
+        ("two parameters", 0): None,
+        ("two parameters", 1): None,
+    }
+
+
+def test_prequential_choice_starts_as_the_free_fit_and_scores_each_new_point_once():
+    space = SearchSpace({"x": Float(0.0, 1.0), "k": Categorical(["a", "b"])})
+    rng = np.random.default_rng(2)
+    xn, xc = rng.random((10, 1)), rng.integers(2, size=(10, 1))
+    y = np.sin(5 * xn[:, 0]) + xc[:, 0]
+    chooser = GaussianProcess(MixedEncoding.of(space), lengthscale_spread=0.5, lengthscale_choice="prequential")
+    free = GaussianProcess(MixedEncoding.of(space))
+    chooser.fit(xn[:6], xc[:6], y[:6])
+    free.fit(xn[:6], xc[:6], y[:6])
+    assert chooser.spread_in_use is None and chooser.prequential_scores == {None: 0.0, 0.5: 0.0}
+    np.testing.assert_array_equal(chooser.predict(xn, xc)[1], free.predict(xn, xc)[1])
+    expected = {s: r.predictive_log_likelihood(xn[6:], xc[6:], y[6:]) for s, r in chooser.rivals.items()}
+    chooser.fit(xn, xc, y)
+    chooser.fit(xn, xc, y)  # the same points again: nothing new to score
+    assert chooser.prequential_scores == pytest.approx(expected)
+
+
+def test_predictive_log_likelihood_is_the_normal_density_of_the_standardized_scores():
+    space = SearchSpace({"x": Float(0.0, 1.0)})
+    x = np.linspace(0, 1, 7)[:, None]
+    y = np.cos(4 * x[:, 0]) * 10 + 3
+    gp = GaussianProcess(MixedEncoding.of(space))
+    gp.fit(x[:5], np.zeros((5, 0), dtype=int), y[:5])
+    mean, std = gp.predict(x[5:], np.zeros((2, 0), dtype=int))
+    var = std**2 + math.exp(gp.theta[-1])
+    z = (y[5:] - gp.y_mean) / gp.y_std
+    expected = np.sum(-0.5 * np.log(2 * np.pi * var) - 0.5 * (z - mean) ** 2 / var)
+    assert gp.predictive_log_likelihood(x[5:], np.zeros((2, 0), dtype=int), y[5:]) == pytest.approx(expected)
+
+
+def test_prequential_choice_needs_a_spread_and_a_known_name():
+    encoding = MixedEncoding.of(SearchSpace({"x": Float(0.0, 1.0)}))
+    with pytest.raises(ValueError, match="needs a lengthscale_spread"):
+        GaussianProcess(encoding, lengthscale_choice="prequential")
+    with pytest.raises(ValueError, match="'lengthscale_choice' parameter of GaussianProcess must be one of"):
+        GaussianProcess(encoding, lengthscale_spread=0.5, lengthscale_choice="evidence")
+
+
 @pytest.mark.parametrize("bad", [0, -1.0, float("nan"), float("inf"), "0.5", True])
 def test_invalid_lengthscale_spread_is_refused(bad):
     space = SearchSpace({"x": Float(0.0, 1.0)})

@@ -196,3 +196,12 @@ def test_settings_reach_the_gp_and_reject_an_unknown_lengthscale_prior():
     assert pooled.gp.lengthscale_spread == 0.7
     with pytest.raises(ValueError, match="'lengthscale_spread' parameter of SearchSettings"):
         SearchSettings(lengthscale_spread=-0.7)
+    chooser = CandidateSearch(
+        SPACES["mixed"],
+        horizon=20,
+        rng=np.random.default_rng(0),
+        settings=SearchSettings(lengthscale_spread=0.5, lengthscale_choice="prequential"),
+    )
+    assert set(chooser.gp.rivals) == {None, 0.5}
+    with pytest.raises(ValueError, match="needs a lengthscale_spread"):
+        SearchSettings(lengthscale_choice="prequential")
