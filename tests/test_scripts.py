@@ -524,6 +524,12 @@ def test_the_policy_polishing_study_script_writes_its_four_tables(tmp_path: Path
         ("benchmarks/search_settings/perturbed_confirm.sh", 1000, "n_perturbed=8", "n_perturbed=20"),
         ("benchmarks/search_settings/spread_confirm.sh", 3000, "lengthscale_spread=null", "lengthscale_spread=0.5"),
         ("benchmarks/high_dimensions/initial_design_confirm.sh", 4000, "n_initial=5", "n_initial=10"),
+        (
+            "benchmarks/search_settings/prequential_confirm.sh",
+            6000,
+            "lengthscale_spread=null",
+            "lengthscale_spread=0.5,lengthscale_choice=prequential",
+        ),
     ],
 )
 def test_a_setting_s_confirmation_runs_both_splits_on_its_own_seeds_and_decides(
@@ -934,3 +940,12 @@ def test_same_decisions_finds_identical_runs_the_same_and_names_the_first_differ
 def test_the_reproduce_script_gives_its_usage_and_names_a_folder_without_a_study(tmp_path: Path) -> None:
     assert _run("benchmarks/reproduce.sh", "--help").startswith("usage: benchmarks/reproduce.sh [--here] STUDY_DIR")
     _run("benchmarks/reproduce.sh", str(tmp_path), status=2)
+
+
+def test_the_prequential_in_use_script_reports_each_run_s_share_of_pooled_decisions() -> None:
+    args = ["--suite", "synthetic/mixed", "--max-tasks", "1", "--seeds", "2", "--budget", "9"]
+    out = _run("benchmarks/search_settings/prequential_in_use.py", *args)
+    rows = [line.split("  ") for line in out.splitlines()[1:]]
+    assert [row[:3] for row in rows] == [["synthetic/mixed/64", "5", "0"], ["synthetic/mixed/64", "5", "1"]]
+    for row in rows:
+        assert 0.0 <= float(row[5]) <= 1.0 and (row[6] == "-") == (float(row[5]) == 0.0)
