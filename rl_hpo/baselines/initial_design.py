@@ -11,7 +11,7 @@ import numpy as np
 
 from rl_hpo.space import SearchSpace
 
-__all__ = ["MANY_PARAMETERS", "initial_design", "initial_design_rng", "initial_design_size"]
+__all__ = ["MANY_PARAMETERS", "MANY_PARAMETER_INITIAL", "initial_design", "initial_design_rng", "initial_design_size"]
 
 # A fixed stream key so that the design stream is independent of any other use of the seed.
 _DESIGN_STREAM = 0x5EED
