@@ -310,7 +310,7 @@ class GaussianProcess:
 
     def predictive_log_likelihood(self, xn: np.ndarray, xc: np.ndarray, y: np.ndarray) -> float:
         """The summed log density of scores ``y`` at points ``(xn, xc)`` under the fit's predictive distribution
-        (latent variance plus noise), with the scores standardized as the fit's own were."""
+        (latent variance plus noise), with the scores standardized as the fit's own were (before its output warp)."""
         mean, std = self.predict(xn, xc)
         var = std * std + self._kernel[3]
         z = (y - self.y_mean) / self.y_std

@@ -170,7 +170,9 @@ class SearchSettings:
             ``"prequential"`` (with a spread): the GP is fitted with free and with pooled lengthscales side by side
             and predicts with the fit whose predictions of each new point, made before it was evaluated, were the
             better so far (``rl_hpo.acquisition.gp``): pooled where the points say the parameters matter alike.
-            It doubles the cost of a fit.
+            It doubles the cost of a fit. Not the default: over 374 validation and train tasks of four suites,
+            on fresh seeds, it gave no pooled gain at 50 for plain EI and a loss for the general policy, and was
+            behind on prior/gp (``benchmarks/search_settings/prequential_confirm.sh``).
     """
 
     n_candidates: int = 64
