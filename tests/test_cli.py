@@ -6,6 +6,7 @@ import importlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -67,12 +68,15 @@ def test_bad_options_give_one_line_and_exit_2(argv, message):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--torch-threads", "0"], "'torch_threads' parameter"),
-        (["--batch-size", "1"], "'batch_size' parameter"),
+        (["--torch-threads", "0"], "error: --torch-threads must be"),
+        (["--batch-size", "1"], "error: --batch-size must be"),
         (["--n-steps", "1", "--n-envs", "1"], "n_steps * n_envs >= 2"),
-        (["--eval-seeds", "0"], "'eval_seeds' parameter"),
-        (["--eval-max-tasks", "-1"], "'eval_max_tasks' parameter"),
-        (["--n-initial", "60"], "'n_initial' parameter"),
+        (["--eval-seeds", "0"], "error: --eval-seeds must be"),
+        (["--eval-max-tasks", "-1"], "error: --eval-max-tasks must be"),
+        (["--n-initial", "60"], "error: --n-initial must be"),
+        (["--timesteps", "0"], "error: --timesteps must be an int >= 1"),
+        (["--vec-env", "batched"], "--vec-env must be 'subproc' or 'dummy' ('batched' is the per-dimension design's)"),
+        (["--suite", "nosuch"], "'nosuch' is not a suite or task name"),
         (["--out", "README.md/x"], "'README.md' is a file"),
         (
             ["--design", "per-dimension", "--suite", "synthetic/mixed", "--eval-split", "valdation"],
@@ -80,11 +84,29 @@ def test_bad_options_give_one_line_and_exit_2(argv, message):
         ),
     ],
 )
-def test_training_settings_are_refused_before_the_run(argv, message, capsys: pytest.CaptureFixture[str]) -> None:
-    """Settings that stable-baselines3, torch or a worker process would only refuse mid-run."""
-    assert main(["train", "--out", "x", "--timesteps", "8", *argv]) == 2
+def test_training_settings_are_refused_before_the_run(
+    argv, message, tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Settings that stable-baselines3, torch or a worker process would only refuse mid-run, in one line that
+    names the option, and nothing written."""
+    out = tmp_path / "run"
+    assert main(["train", "--out", str(out), "--timesteps", "8", *argv]) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("design", ["candidate", "per-dimension"])
+def test_training_into_a_policy_s_folder_is_refused(design, tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rl_hpo.agents.policy_file import default_policy_path
+
+    shutil.copytree(default_policy_path(), tmp_path / "default")
+    before = sorted(p.name for p in (tmp_path / "default").iterdir())
+    argv = ["train", "--design", design, "--suite", "synthetic/mixed", "--out", str(tmp_path / "default")]
+    assert main([*argv, "--timesteps", "8", "--n-envs", "2", "--n-steps", "4", "--batch-size", "8"]) == 2
+    err = capsys.readouterr().err
+    assert "is a policy's folder (it holds policy.json)" in err and len(err.strip().splitlines()) == 1
+    assert sorted(p.name for p in (tmp_path / "default").iterdir()) == before
 
 
 @pytest.mark.parametrize(

@@ -155,7 +155,10 @@ class CandidateTrainConfig:
                 f"Got {self.reward_baseline!r} instead."
             )
         if self.vec_env not in ("subproc", "dummy"):
-            raise ValueError(f"The 'vec_env' parameter must be 'subproc' or 'dummy'. Got {self.vec_env!r} instead.")
+            batched = " ('batched' is the per-dimension design's)" if self.vec_env == "batched" else ""
+            raise ValueError(
+                f"The 'vec_env' parameter must be 'subproc' or 'dummy'{batched}. Got {self.vec_env!r} instead."
+            )
         check_ppo_settings(self)
 
     @property
@@ -346,6 +349,9 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
         # how scikit-learn suites are served matters only to a run that has them (older runs lack the setting)
         fixed = (*_FIXED_ON_RESUME, "sklearn_tabulated") if _sklearn_suites(config.suites) else _FIXED_ON_RESUME
         state, checkpoint = resume_from(out, config.to_dict(), fixed)
+    from rl_hpo.envs.tuning_env import TaskPool
+
+    TaskPool(config.task_sources(), split=config.split)  # an unknown suite or task fails here, before any writing
     claim_output_folder(out, resume=config.resume)
     (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
     _build_tables(config)
@@ -495,12 +501,12 @@ def build_parser(
 
 def train_command(args: argparse.Namespace) -> int:
     """Train with the options ``build_parser`` parsed (``args.command``: the command line to record)."""
-    from rl_hpo.agents.train_settings import config_values
+    from rl_hpo.agents.train_settings import build_config, config_values
 
     values = config_values(args, CandidateTrainConfig)
     values["command"] = getattr(args, "command", "") or ""
     start = time.perf_counter()
-    out = train_candidate_policy(CandidateTrainConfig(**values))
+    out = train_candidate_policy(build_config(CandidateTrainConfig, values))
     steps = json.loads((out / "final" / "policy.json").read_text())["training"]["timesteps"]
     minutes = (time.perf_counter() - start) / 60
     print(f"trained to {steps} steps (whole PPO rollouts); this session took {minutes:.1f} min")

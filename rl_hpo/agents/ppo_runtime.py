@@ -40,8 +40,14 @@ def claim_output_folder(out: Path, *, resume: bool = False) -> None:
     new run's; with ``resume`` the folder is the run to continue and is kept as it is.
 
     Raises:
-        ValueError: if ``out`` holds a finished run (``final/``) or, without ``resume``, a checkpoint.
+        ValueError: if ``out`` is a policy's folder (``policy.json``: the shipped default's, say), or holds a
+            finished run (``final/``) or, without ``resume``, a checkpoint.
     """
+    if (out / "policy.json").is_file():
+        raise ValueError(
+            f"{out} is a policy's folder (it holds policy.json); a training run writes best/, final/ and its logs "
+            "into --out: pass a new folder."
+        )
     if not resume:
         if (out / "final" / "policy.json").is_file():
             raise ValueError(

@@ -9,11 +9,12 @@ import argparse
 import dataclasses
 import functools
 import itertools
+import re
 import shlex
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from rl_hpo.envs.observation import ObservationLayout
 from rl_hpo.tasks.base import Task
@@ -23,6 +24,7 @@ __all__ = [
     "TrainConfig",
     "add_config_arguments",
     "add_train_arguments",
+    "build_config",
     "check_ppo_settings",
     "config_from_args",
     "config_values",
@@ -375,4 +377,19 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     else:
         argv = sys.argv[1:] if sys.argv[1:2] == ["train"] else ["train", *sys.argv[1:]]
         values["command"] = " ".join(shlex.quote(a) for a in ["rl-hpo", *argv])
-    return TrainConfig(**values)
+    return build_config(TrainConfig, values)
+
+
+_Config = TypeVar("_Config")
+#: How a config class names a field in its errors; the command line names the option instead.
+_FIELD_IN_ERROR = re.compile(r"The '(\w+)' parameter(?: of \w+)?")
+
+
+def build_config(config_class: type[_Config], values: dict[str, Any]) -> _Config:
+    """``config_class(**values)`` from command-line options: an invalid value's error names its option
+    (``--timesteps must be ...``), not the class's field."""
+    try:
+        return config_class(**values)
+    except ValueError as error:
+        message = _FIELD_IN_ERROR.sub(lambda m: "--" + m.group(1).replace("_", "-"), str(error))
+        raise ValueError(message) from None
