@@ -104,6 +104,10 @@ class Journal:
                 f"{str(self.path / 'run.db')!r})."
             )
         exists = self.path.exists() and self.path.stat().st_size > 0
+        if exists and not _is_sqlite(self.path):
+            raise JournalError(
+                f"{str(self.path)!r} exists and is not an rl_hpo journal (not an SQLite file); choose another path."
+            )
         if exists and not resume:
             raise JournalError(
                 f"The journal {str(self.path)!r} exists already; resume it to continue that run (--resume; in "
@@ -305,3 +309,9 @@ def _fidelity_differs(a: float | None, b: float | None) -> bool:
     if a is None or b is None:
         return (a is None) != (b is None)
     return not math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+
+
+def _is_sqlite(path: Path) -> bool:
+    """Whether ``path`` begins with SQLite's file header (every SQLite database does, journals among them)."""
+    with open(path, "rb") as f:
+        return f.read(16) == b"SQLite format 3\x00"

@@ -111,13 +111,24 @@ def test_a_choice_json_cannot_store_is_refused_before_the_journal_is_created(tmp
     assert not path.exists()
 
 
-def test_a_file_that_is_not_a_journal_is_a_clear_error(tmp_path):
+@pytest.mark.parametrize("resume", [True, False])
+def test_a_file_that_is_not_a_journal_is_a_clear_error(tmp_path, resume):
     path = tmp_path / "run.db"
     path.write_bytes(b"not a database at all" * 100)
-    with pytest.raises(JournalError, match="is not a readable rl_hpo journal"):
-        rl_hpo.tune(objective, SPACE, budget=2, seed=0, journal=path, resume=True)
+    with pytest.raises(JournalError, match=r"exists and is not an rl_hpo journal \(not an SQLite file\)"):
+        rl_hpo.tune(objective, SPACE, budget=2, seed=0, journal=path, resume=resume)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.db"]  # untouched, and no lock file beside it
     assert path.read_bytes() == b"not a database at all" * 100
+
+
+def test_a_damaged_sqlite_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "run.db"
+    damaged = b"SQLite format 3\x00" + b"\xff" * 4000
+    path.write_bytes(damaged)
+    with pytest.raises(JournalError, match="is not a readable rl_hpo journal"):
+        rl_hpo.tune(objective, SPACE, budget=2, seed=0, journal=path, resume=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.db"]
+    assert path.read_bytes() == damaged
 
 
 def test_resuming_on_other_data_under_the_same_task_name_is_refused(tmp_path):
