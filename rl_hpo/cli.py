@@ -437,7 +437,8 @@ def _report_interrupted(history: History, args: argparse.Namespace) -> None:
         hint = f"they are in the journal; add --resume to continue: --journal {args.journal} --resume"
     else:
         hint = "--journal PATH keeps every finished trial, and --resume continues an interrupted run"
-    print(f"rl-hpo tune: interrupted after {history.n_trials} finished trials; {found}. ({hint})", file=sys.stderr)
+    trials = f"{history.n_trials} finished trial{'' if history.n_trials == 1 else 's'}"
+    print(f"rl-hpo tune: interrupted after {trials}; {found}. ({hint})", file=sys.stderr)
 
 
 def _cmd_train(args: argparse.Namespace) -> int:

@@ -50,5 +50,5 @@ class TuningInterrupted(KeyboardInterrupt):
     the trials finished before it as ``history``."""
 
     def __init__(self, history: History) -> None:
-        super().__init__(f"interrupted after {history.n_trials} finished trials")
+        super().__init__(f"interrupted after {history.n_trials} finished trial{'' if history.n_trials == 1 else 's'}")
         self.history = history

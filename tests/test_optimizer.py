@@ -116,6 +116,10 @@ def test_ctrl_c_keeps_the_finished_trials(monkeypatch):
     assert isinstance(caught.value, KeyboardInterrupt)
     assert caught.value.history.n_trials == 3
     assert caught.value.history.best_score == max(r.score for r in caught.value.history.records)
+    assert str(caught.value) == "interrupted after 3 finished trials"
+    one = rl_hpo.History()
+    one.records.append(caught.value.history.records[0])
+    assert str(rl_hpo.TuningInterrupted(one)) == "interrupted after 1 finished trial"
 
 
 def test_a_bad_budget_is_refused_before_a_journal_is_made(tmp_path):
