@@ -13,8 +13,10 @@ does with it; the run goes on.
 from __future__ import annotations
 
 import importlib
+import inspect
 import math
 import numbers
+import re
 import time
 import traceback
 from abc import ABC, abstractmethod
@@ -339,6 +341,24 @@ def make_optimizer(
     try:
         return cls(space, seed=seed, **options)
     except TypeError as err:
-        if "unexpected keyword argument" in str(err):
-            raise ValueError(f"Method {name!r} does not take that option: {err}.") from None
+        unexpected = re.search(r"unexpected keyword argument '(\w+)'", str(err))
+        if unexpected:
+            listed = _options_of(cls)
+            raise ValueError(
+                f"Method {name!r} takes no option {unexpected.group(1)!r}"
+                + (f"; its options: {listed}." if listed else ".")
+            ) from None
         raise
+
+
+def _options_of(cls: type) -> str:
+    """The keyword options of an optimizer class, as an error lists them (``seed`` among them); empty where the
+    class passes every option on (its signature alone does not tell them)."""
+    kept = [
+        p
+        for p in inspect.signature(cls).parameters.values()
+        if p.name != "space" and p.kind is not inspect.Parameter.VAR_POSITIONAL
+    ]
+    if all(p.kind is inspect.Parameter.VAR_KEYWORD for p in kept):
+        return ""
+    return ", ".join(f"**{p.name}" if p.kind is inspect.Parameter.VAR_KEYWORD else p.name for p in kept)

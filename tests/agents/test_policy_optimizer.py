@@ -140,8 +140,12 @@ def test_too_many_dimensions_is_a_clear_error(policy_dir: Path) -> None:
 
 def test_unknown_options_and_bad_values(policy_dir: Path) -> None:
     space = bowl_task(2).space
-    with pytest.raises(ValueError, match="does not take that option"):
+    with pytest.raises(ValueError, match=r"^Method 'ppo' takes no option 'temperature'\.$"):
         make_optimizer("ppo", space, policy=str(policy_dir), temperature=2.0)
+    with pytest.raises(
+        ValueError, match=r"^Method 'random' takes no option 'n_trials'; its options: seed, fidelity\.$"
+    ):
+        make_optimizer("random", space, n_trials=5)
     with pytest.raises(ValueError, match=r"'horizon' parameter of PolicyOptimizer must be an int >= 1\. Got 0"):
         PolicyOptimizer(space, policy=policy_dir, horizon=0)
 
