@@ -345,6 +345,8 @@ def read_csv(path: str | Path, target: str, drop: Sequence[str] = ()) -> tuple[A
         raise ValueError(f"The target column {target!r} cannot be dropped.")
     frame = frame.drop(columns=list(drop))
     missing = frame[target].isna()
+    if len(frame) and missing.all():
+        raise ValueError(f"The target column {target!r} of the CSV file {str(path)!r} is missing in every row.")
     if missing.any():
         warnings.warn(
             f"Dropped {int(missing.sum())} row(s) of {str(path)!r} whose target {target!r} is missing.",

@@ -254,6 +254,9 @@ def test_csv_files(tmp_path):
         load_csv_task(path, "Label")
     with pytest.raises(DataNotFoundError, match="No CSV file at"):
         load_csv_task(tmp_path / "missing.csv", "label")
+    data.assign(label=None).to_csv(tmp_path / "unlabelled.csv", index=False)
+    with pytest.raises(ValueError, match=r"The target column 'label' of the CSV file .* is missing in every row\."):
+        load_csv_task(tmp_path / "unlabelled.csv", "label")
     (tmp_path / "empty.csv").write_text("")
     with pytest.raises(ValueError, match="is empty"):
         load_csv_task(tmp_path / "empty.csv", "label")
