@@ -22,8 +22,8 @@ whose mean is fitted with them), so that parameters share one lengthscale unless
 With ``lengthscale_choice="prequential"`` the GP runs a free and a pooled fit side by side and predicts with
 the one whose predictions of each new point, made before the point was seen, have the higher summed log
 likelihood (Dawid's prequential principle): pooling where every parameter matters alike, free lengthscales
-where some do not matter. (Leave-one-out likelihood would cost nothing extra, but with hyperparameters fitted
-to every point it favoured the free fit even where the pooled one predicted held-out points better.)
+where some do not matter. (A leave-one-out likelihood would cost nothing extra, but it scores each point with
+hyperparameters fitted to that point too, which favours the more flexible free fit.)
 """
 
 from __future__ import annotations
