@@ -349,7 +349,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     try:
         history = tune(task, budget=args.budget, method=args.method, seed=args.seed, progress=not args.quiet, **options)
     except TuningInterrupted as interrupt:
-        _report_interrupted(interrupt.history, args)
+        _report_interrupted(interrupt, args)
         if args.json:  # a script reading the JSON line still gets one, marked as interrupted
             print(json.dumps({**_run_summary(task.name, args, interrupt.history), "interrupted": True}, default=str))
         return 130
@@ -425,8 +425,9 @@ def _run_summary(task_name: str, args: argparse.Namespace, history: History, pol
     }
 
 
-def _report_interrupted(history: History, args: argparse.Namespace) -> None:
+def _report_interrupted(interrupt: TuningInterrupted, args: argparse.Namespace) -> None:
     """On Ctrl-C: the best of the finished trials, and how to keep or continue them."""
+    history = interrupt.history
     best = history.best_score_or_none()
     found = (
         f"the best of them: {best:.6g} at {json.dumps(history.best_config, default=str)}"
@@ -437,8 +438,7 @@ def _report_interrupted(history: History, args: argparse.Namespace) -> None:
         hint = f"they are in the journal; add --resume to continue: --journal {args.journal} --resume"
     else:
         hint = "--journal PATH keeps every finished trial, and --resume continues an interrupted run"
-    trials = f"{history.n_trials} finished trial{'' if history.n_trials == 1 else 's'}"
-    print(f"rl-hpo tune: interrupted after {trials}; {found}. ({hint})", file=sys.stderr)
+    print(f"rl-hpo tune: {interrupt}; {found}. ({hint})", file=sys.stderr)
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
