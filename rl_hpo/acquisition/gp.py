@@ -24,6 +24,11 @@ the one whose predictions of each new point, made before the point was seen, hav
 likelihood (Dawid's prequential principle): pooling where every parameter matters alike, free lengthscales
 where some do not matter. (A leave-one-out likelihood would cost nothing extra, but it scores each point with
 hyperparameters fitted to that point too, which favours the more flexible free fit.)
+With ``input_warp="kumaraswamy"`` each numeric input first passes through a Kumaraswamy CDF ``1 - (1 - x**a)**b``
+whose two shapes per parameter are fitted with the other hyperparameters, under a log-normal prior centred on
+the identity (Snoek et al., ICML 2014, "Input Warping for Bayesian Optimization of Non-stationary Functions";
+BoTorch's ``Warp`` input transform uses the same CDF and prior): a parameter whose effect is concentrated near
+one end of its range, such as a learning rate on a linear scale, becomes stationary to the kernel.
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ __all__ = [
     "GaussianProcess",
     "MixedEncoding",
     "expected_improvement",
+    "kumaraswamy",
+    "kumaraswamy_shape_derivatives",
     "log_expected_improvement",
     "log_expected_improvement_terms",
     "negative_log_posterior",
@@ -63,6 +70,15 @@ LENGTHSCALE_PRIORS = ("dimension", "unit")
 #: set); ``"prequential"``, a free and a pooled fit side by side, predicting with the one whose predictions of
 #: the points as they came were better.
 LENGTHSCALE_CHOICES = ("fixed", "prequential")
+#: Input warps of ``GaussianProcess``: ``"none"``, or ``"kumaraswamy"``, each numeric input through a fitted
+#: Kumaraswamy CDF (``kumaraswamy``).
+INPUT_WARPS = ("none", "kumaraswamy")
+#: Bounds of the warp's log shapes, and the variance of their normal prior (BoTorch's ``Warp``: a log-normal
+#: prior of variance 0.75 on each shape).
+_WARP_SHAPE_BOUNDS = (math.log(0.1), math.log(10.0))
+_WARP_SHAPE_PRIOR_VAR = 0.75
+#: The warp reads inputs clipped to [eps, 1 - eps], where its derivatives are finite.
+_WARP_EPS = 1e-6
 #: What a fitted ``GaussianProcess`` predicts from: a prequential choice takes it from the chosen fit.
 _FITTED_STATE = (
     "theta",
@@ -74,6 +90,7 @@ _FITTED_STATE = (
     "_inv_ls2",
     "_alpha",
     "_chol",
+    "warp_shapes",
     "y_mean",
     "y_std",
     "y_best",
@@ -177,6 +194,7 @@ class GaussianProcess:
         lengthscale_prior: str = "dimension",
         lengthscale_spread: float | None = None,
         lengthscale_choice: str = "fixed",
+        input_warp: str = "none",
     ) -> None:
         if warp not in WARPS:
             raise ValueError(f"The 'warp' parameter of GaussianProcess must be one of {WARPS}. Got {warp!r} instead.")
@@ -187,7 +205,9 @@ class GaussianProcess:
             )
         check_lengthscale_spread(lengthscale_spread, "GaussianProcess")
         check_lengthscale_choice(lengthscale_choice, lengthscale_spread, "GaussianProcess")
+        check_input_warp(input_warp, "GaussianProcess")
         self.warp = warp
+        self.input_warp = input_warp
         self.lengthscale_prior = lengthscale_prior
         self.lengthscale_spread = lengthscale_spread
         self.lengthscale_choice = lengthscale_choice
@@ -200,6 +220,9 @@ class GaussianProcess:
         # log lengthscales, log signal variance, log noise variance
         start = self._prior_mu - self._prior_var if lengthscale_prior == "dimension" else 0.0
         self.theta = np.concatenate([np.full(p, start), [0.0, math.log(1e-3)]])
+        #: With ``input_warp="kumaraswamy"``: each numeric parameter's log shapes ``(log a, log b)``, shape (2, p_num);
+        #: zeros are the identity.
+        self.warp_shapes = np.zeros((2, encoding.numeric.size))
         self._xn = np.empty((0, encoding.numeric.size))
         self._xc = np.empty((0, encoding.categorical.size), dtype=int)
         self._kernel = self._parts()
@@ -226,6 +249,7 @@ class GaussianProcess:
                     warp=warp,
                     lengthscale_prior=lengthscale_prior,
                     lengthscale_spread=spread,
+                    input_warp=input_warp,
                 )
                 self.prequential_scores[spread] = 0.0
             self.spread_in_use = None
@@ -242,11 +266,16 @@ class GaussianProcess:
         n_num = self.encoding.numeric.size
         return ls[:n_num], ls[n_num:], float(np.exp(self.theta[-2])), float(np.exp(self.theta[-1]))
 
-    def _sqdist_to_conditioned(self, xn: np.ndarray, xc: np.ndarray) -> np.ndarray:
-        """Squared scaled distances from points to the conditioned ones (``squared_distances``, with the
-        conditioned points' scaled rows and norms kept from ``fit``: the posterior's hot path)."""
+    def _warped(self, xn: np.ndarray) -> np.ndarray:
+        """Numeric inputs as the kernel sees them: through the fitted input warp, if any."""
+        return kumaraswamy(xn, self.warp_shapes) if self.input_warp == "kumaraswamy" else xn
+
+    def _sqdist_to_conditioned(self, wn: np.ndarray, xc: np.ndarray) -> np.ndarray:
+        """Squared scaled distances from points (numeric rows already warped) to the conditioned ones
+        (``squared_distances``, with the conditioned points' scaled rows and norms kept from ``fit``: the
+        posterior's hot path)."""
         ls_num, ls_cat, _, _ = self._kernel
-        return _scaled_squared_distances(xn / ls_num, xc, self._scaled_xn, self._scaled_norms, self._xc, ls_cat)
+        return _scaled_squared_distances(wn / ls_num, xc, self._scaled_xn, self._scaled_norms, self._xc, ls_cat)
 
     # -- fitting ----------------------------------------------------------------------------------
     def fit(self, xn: np.ndarray, xc: np.ndarray, y: np.ndarray, *, refit: bool = True) -> None:
@@ -276,15 +305,16 @@ class GaussianProcess:
         if refit and y.size >= 2:
             fit_rows = _keep(z, self.max_fit_points) if y.size > self.max_fit_points else slice(None)
             self._optimize(xn[fit_rows], xc[fit_rows], z[fit_rows])
-        # The kernel's parts and the conditioned points' scaled rows, fixed until the next fit.
+        # The kernel's parts and the conditioned points' (warped) scaled rows, fixed until the next fit.
         self._kernel = ls_num, _, signal, noise = self._parts()
-        self._xn, self._xc = xn, xc
-        self._scaled_xn = xn / ls_num
+        wn = self._warped(xn)
+        self._xn, self._xc = wn, xc
+        self._scaled_xn = wn / ls_num
         self._scaled_norms = (self._scaled_xn * self._scaled_xn).sum(1)
         self._inv_ls2 = 1.0 / np.square(ls_num)
         self.n = int(y.size)
         self.y_best = float(z.max()) if z.size else 0.0
-        k = signal * _matern52(np.sqrt(self._sqdist_to_conditioned(xn, xc)))
+        k = signal * _matern52(np.sqrt(self._sqdist_to_conditioned(wn, xc)))
         k[np.diag_indices_from(k)] += noise + 1e-8
         self._chol = _cholesky(k)
         self._alpha = _cho_solve(self._chol, z)
@@ -318,33 +348,39 @@ class GaussianProcess:
 
     def _optimize(self, xn: np.ndarray, xc: np.ndarray, z: np.ndarray) -> None:
         n, n_num = z.size, xn.shape[1]
-        # Per-parameter squared differences, computed once per fit.
+        # Per-parameter squared differences, computed once per fit (the numeric ones at each step with an input warp).
         diff = np.empty((self.encoding.n_params, n, n))
         if n_num:
             diff[:n_num] = (xn.T[:, :, None] - xn.T[:, None, :]) ** 2
         if xc.shape[1]:
             diff[n_num:] = xc.T[:, :, None] != xc.T[:, None, :]
-        lower, upper = np.array([_LENGTHSCALE_BOUNDS] * self.encoding.n_params + [_SIGNAL_BOUNDS, _NOISE_BOUNDS]).T
-        x0 = np.clip(self.theta, lower, upper)
-        theta, value = minimize_lbfgsb(
-            lambda theta: negative_log_posterior(
-                theta,
+        bounds = [_LENGTHSCALE_BOUNDS] * self.encoding.n_params + [_SIGNAL_BOUNDS, _NOISE_BOUNDS]
+        warped = self.input_warp == "kumaraswamy" and n_num > 0
+        if warped:
+            bounds += [_WARP_SHAPE_BOUNDS] * (2 * n_num)
+        lower, upper = np.array(bounds).T
+        k = self.theta.size
+
+        def objective(params: np.ndarray) -> tuple[float, np.ndarray]:
+            return negative_log_posterior(
+                params,
                 diff,
                 z,
                 self._prior_mu,
                 self._prior_var,
                 lengthscale_prior=self.lengthscale_prior,
                 lengthscale_spread=self.lengthscale_spread,
-            ),
-            x0,
-            lower,
-            upper,
-            maxiter=30,
-        )
+                warp_inputs=xn if warped else None,
+            )
+
+        x0 = np.clip(np.concatenate([self.theta, self.warp_shapes.ravel()]) if warped else self.theta, lower, upper)
+        params, value = minimize_lbfgsb(objective, x0, lower, upper, maxiter=30)
         # value: the last one the routine was given (scipy's result.fun), 1e10 where a kernel was not positive
         # definite; after a failed line search it may be another point's.
-        if np.all(np.isfinite(theta)) and value < 1e9:
-            self.theta = theta
+        if np.all(np.isfinite(params)) and value < 1e9:
+            self.theta = params[:k]
+            if warped:
+                self.warp_shapes = params[k:].reshape(2, n_num)
 
     # -- prediction -------------------------------------------------------------------------------
     def predict(self, xn: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -354,6 +390,7 @@ class GaussianProcess:
             m = xn.shape[0]
             return np.zeros(m), np.full(m, math.sqrt(signal))
         m = xn.shape[0]
+        xn = self._warped(xn)
         mean, var = np.empty(m), np.empty(m)
         step = max(8, _BLOCK // self.n)
         for start in range(0, m, step):
@@ -369,16 +406,20 @@ class GaussianProcess:
         """``predict`` and its gradient by the numeric inputs: ``(mean, std, d mean / d xn, d std / d xn)``,
         the gradients of shape ``xn.shape``. Needs at least one conditioned point."""
         signal = self._kernel[2]
-        d2 = self._sqdist_to_conditioned(xn, xc)
+        wn = self._warped(xn)
+        d2 = self._sqdist_to_conditioned(wn, xc)
         sr = _SQRT5 * np.sqrt(d2)
         e = np.exp(-sr)
         ks = signal * (1.0 + sr + 5.0 / 3.0 * d2) * e
         # d ks[s, i] / d xn[s, p] = slope[s, i] * (xn[s, p] - X[i, p]) / lengthscale_p^2 (Matérn-5/2 is smooth
         # at r = 0), so a weighted sum over i of those is (sum_i c_i) xn[s] - c @ X, without an (s, n, p) array.
         slope = -signal * (5.0 / 3.0) * (1.0 + sr) * e
+        inv_ls2 = self._inv_ls2
+        if self.input_warp == "kumaraswamy":  # by the warped inputs, then by xn (the chain rule)
+            inv_ls2 = inv_ls2 * _kumaraswamy_slope(xn, self.warp_shapes)
 
         def weighted_dks(c: np.ndarray) -> np.ndarray:
-            return (c.sum(1)[:, None] * xn - c @ self._xn) * self._inv_ls2
+            return (c.sum(1)[:, None] * wn - c @ self._xn) * inv_ls2
 
         # (K^-1 ks^T)^T by LAPACK's potrs on the Cholesky factor (its transpose is the upper factor, in Fortran
         # order, so nothing is copied). Polishing calls this about eight times per fit on three points: at 50
@@ -391,7 +432,7 @@ class GaussianProcess:
 
 
 def negative_log_posterior(
-    theta: np.ndarray,
+    params: np.ndarray,
     diff: np.ndarray,
     z: np.ndarray,
     prior_mu: float,
@@ -399,18 +440,59 @@ def negative_log_posterior(
     *,
     lengthscale_prior: str = "dimension",
     lengthscale_spread: float | None = None,
+    warp_inputs: np.ndarray | None = None,
 ) -> tuple[float, np.ndarray]:
-    """The negative log marginal likelihood plus hyperprior of ``theta`` and its gradient.
+    """The negative log marginal likelihood plus hyperprior of the GP's hyperparameters and its gradient.
 
     Args:
-        theta: log lengthscales (one per parameter), log signal variance, log noise variance.
-        diff: per-parameter squared differences between the points, shape (n_params, n, n).
+        params: log lengthscales (one per parameter), log signal variance, log noise variance; with
+            ``warp_inputs``, then the numeric parameters' log warp shapes (all ``log a``, then all ``log b``).
+        diff: per-parameter squared differences between the points, shape (n_params, n, n). With
+            ``warp_inputs``, its numeric rows are overwritten with those of the warped inputs.
         z: standardized scores.
         prior_mu, prior_var: the log-normal lengthscale prior (``lengthscale_prior="dimension"``).
         lengthscale_prior: one of ``LENGTHSCALE_PRIORS``.
         lengthscale_spread: the standard deviation of a normal prior on each log lengthscale around the mean of
             them all, which pools them (None: no such term).
+        warp_inputs: the points' numeric inputs (n, p_num), to be warped by ``kumaraswamy`` with the shapes in
+            ``params`` (None: no input warp).
     """
+    if warp_inputs is None:
+        value, grad, _ = _negative_log_posterior_terms(
+            params, diff, z, prior_mu, prior_var, lengthscale_prior, lengthscale_spread
+        )
+        return value, grad
+    n_num = warp_inputs.shape[1]
+    k = diff.shape[0] + 2
+    shapes = params[k:].reshape(2, n_num)
+    w, by_shape = kumaraswamy_shape_derivatives(warp_inputs, shapes)
+    diff[:n_num] = (w.T[:, :, None] - w.T[:, None, :]) ** 2
+    value, grad, weights = _negative_log_posterior_terms(
+        params[:k], diff, z, prior_mu, prior_var, lengthscale_prior, lengthscale_spread
+    )
+    if weights is None:  # not positive definite
+        return value, np.zeros_like(params)
+    # A shape of parameter p moves each warped input w_ip by g_ip (its derivative), so d K_ik = -common_ik
+    # (w_ip - w_kp)(g_ip - g_kp) / lengthscale_p^2; summed against -(alpha alpha^T - K^-1) / 2 and with
+    # M = weights (symmetric), that is sum_i g_ip (rowsum(M)_i w_ip - (M w)_ip) / lengthscale_p^2.
+    h = (weights.sum(1)[:, None] * w - weights @ w) * np.exp(-2.0 * params[:n_num])
+    grad_shapes = np.stack([(h * g).sum(0) for g in by_shape]) + shapes / _WARP_SHAPE_PRIOR_VAR
+    value += 0.5 * float(np.sum(shapes * shapes)) / _WARP_SHAPE_PRIOR_VAR
+    return value, np.concatenate([grad, grad_shapes.ravel()])
+
+
+def _negative_log_posterior_terms(
+    theta: np.ndarray,
+    diff: np.ndarray,
+    z: np.ndarray,
+    prior_mu: float,
+    prior_var: float,
+    lengthscale_prior: str,
+    lengthscale_spread: float | None,
+) -> tuple[float, np.ndarray, np.ndarray | None]:
+    """``negative_log_posterior`` and the matrix ``(alpha alpha^T - K^-1) * common`` (None where the kernel is
+    not positive definite), through which the gradient by the inputs' warp runs: ``d K_ik / d d2_ik`` is
+    ``-common_ik / 2``, ``d2`` being the squared scaled distance."""
     n = z.size
     eye = np.eye(n)
     ls2 = np.exp(2.0 * theta[:-2])
@@ -423,13 +505,14 @@ def negative_log_posterior(
     try:
         chol = np.linalg.cholesky(k)
     except np.linalg.LinAlgError:
-        return 1e10, np.zeros_like(theta)
+        return 1e10, np.zeros_like(theta), None
     alpha = _cho_solve(chol, z)
     nll = 0.5 * z @ alpha + np.log(np.diag(chol)).sum() + 0.5 * n * math.log(2 * math.pi)
     k_inv = _cho_solve(chol, eye)
     w = np.outer(alpha, alpha) - k_inv  # twice the derivative of the log likelihood by K
     common = signal * (5.0 / 3.0) * (1.0 + _SQRT5 * r) * e  # dK/dlog(lengthscale_p) = common * diff_p / ls_p^2
-    grad_ls = -0.5 * np.einsum("ij,pij->p", w * common, diff) / ls2
+    weights = w * common
+    grad_ls = -0.5 * np.einsum("ij,pij->p", weights, diff) / ls2
     grad_signal = -0.5 * np.sum(w * kf)
     grad_noise = -0.5 * noise * np.trace(w)
     # A log-normal prior density on each lengthscale (its mode at exp(mu - var)), a weak normal one on the
@@ -448,7 +531,7 @@ def negative_log_posterior(
         nll += 0.5 * np.sum(spread * spread) / lengthscale_spread**2
         grad_ls = grad_ls + spread / lengthscale_spread**2
     grad = np.concatenate([grad_ls, [grad_signal + theta[-2], grad_noise]])
-    return float(nll), grad
+    return float(nll), grad, weights
 
 
 def check_lengthscale_choice(value: object, spread: float | None, owner: str) -> None:
@@ -463,6 +546,42 @@ def check_lengthscale_choice(value: object, spread: float | None, owner: str) ->
             f"lengthscale_choice='prequential' of {owner} chooses between free and pooled lengthscales: it needs "
             "a lengthscale_spread (for example 0.5)."
         )
+
+
+def check_input_warp(value: object, owner: str) -> None:
+    """Raise ``ValueError`` unless ``value`` is one of ``INPUT_WARPS`` (``owner`` names the class)."""
+    if value not in INPUT_WARPS:
+        raise ValueError(f"The 'input_warp' parameter of {owner} must be one of {INPUT_WARPS}. Got {value!r}.")
+
+
+def kumaraswamy(x: np.ndarray, log_shapes: np.ndarray) -> np.ndarray:
+    """The Kumaraswamy CDF ``1 - (1 - x**a)**b`` of each column of ``x`` (clipped to [eps, 1 - eps]) with its
+    column's shapes, ``log_shapes = (log a, log b)`` of shape (2, columns): an increasing map of [0, 1] into
+    itself, the identity at ``a = b = 1``."""
+    a, b = np.exp(log_shapes)
+    return 1.0 - (1.0 - np.clip(x, _WARP_EPS, 1.0 - _WARP_EPS) ** a) ** b
+
+
+def kumaraswamy_shape_derivatives(x: np.ndarray, log_shapes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``kumaraswamy(x, log_shapes)`` and its derivatives by ``log a`` and ``log b``, stacked (2, *x.shape)."""
+    a, b = np.exp(log_shapes)
+    x = np.clip(x, _WARP_EPS, 1.0 - _WARP_EPS)
+    s = x**a
+    t = 1.0 - s
+    u = t**b
+    by_log_a = a * b * (u / t) * s * np.log(x)
+    by_log_b = -b * u * np.log(t)
+    return 1.0 - u, np.stack([by_log_a, by_log_b])
+
+
+def _kumaraswamy_slope(x: np.ndarray, log_shapes: np.ndarray) -> np.ndarray:
+    """d kumaraswamy / d x (0 where ``x`` lies outside [eps, 1 - eps], where the warp reads its clipped value)."""
+    a, b = np.exp(log_shapes)
+    inside = (x >= _WARP_EPS) & (x <= 1.0 - _WARP_EPS)
+    x = np.clip(x, _WARP_EPS, 1.0 - _WARP_EPS)
+    s = x**a
+    t = 1.0 - s
+    return np.where(inside, a * b * t ** (b - 1.0) * s / x, 0.0)
 
 
 def check_lengthscale_spread(value: object, owner: str) -> None:

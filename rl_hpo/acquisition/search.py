@@ -173,6 +173,8 @@ class SearchSettings:
             It doubles the cost of a fit. Not the default: over 374 validation and train tasks of four suites,
             on fresh seeds, it gave no pooled gain at 50 for plain EI and a loss for the general policy, and was
             behind on prior/gp (``benchmarks/search_settings/prequential_confirm.sh``).
+        input_warp: ``"none"`` (the default) or ``"kumaraswamy"``: each numeric input of the GP through a
+            Kumaraswamy CDF whose shapes are fitted with its other hyperparameters (``rl_hpo.acquisition.gp``).
     """
 
     n_candidates: int = 64
@@ -193,12 +195,20 @@ class SearchSettings:
     lengthscale_prior: str = "dimension"
     lengthscale_spread: float | None = None
     lengthscale_choice: str = "fixed"
+    input_warp: str = "none"
 
     def __post_init__(self) -> None:
-        from rl_hpo.acquisition.gp import LENGTHSCALE_PRIORS, WARPS, check_lengthscale_choice, check_lengthscale_spread
+        from rl_hpo.acquisition.gp import (
+            LENGTHSCALE_PRIORS,
+            WARPS,
+            check_input_warp,
+            check_lengthscale_choice,
+            check_lengthscale_spread,
+        )
 
         check_lengthscale_spread(self.lengthscale_spread, "SearchSettings")
         check_lengthscale_choice(self.lengthscale_choice, self.lengthscale_spread, "SearchSettings")
+        check_input_warp(self.input_warp, "SearchSettings")
         if self.warp not in WARPS:
             raise ValueError(f"The 'warp' parameter of SearchSettings must be one of {WARPS}. Got {self.warp!r}.")
         if not (isinstance(self.n_perturbed, int | float) and self.n_perturbed >= 1):
@@ -328,6 +338,7 @@ class CandidateSearch:
             lengthscale_prior=self.settings.lengthscale_prior,
             lengthscale_spread=self.settings.lengthscale_spread,
             lengthscale_choice=self.settings.lengthscale_choice,
+            input_warp=self.settings.input_warp,
         )
         kinds = space.kinds()
         self._categorical = np.array([k == "categorical" for k in kinds])

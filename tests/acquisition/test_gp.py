@@ -7,6 +7,7 @@ from scipy.optimize import approx_fprime
 from scipy.special import ndtri
 
 from rl_hpo.acquisition.gp import (
+    INPUT_WARPS,
     LENGTHSCALE_PRIORS,
     OUTLIER_REACH,
     WARPS,
@@ -17,6 +18,8 @@ from rl_hpo.acquisition.gp import (
     _median,
     _tame_outliers,
     expected_improvement,
+    kumaraswamy,
+    kumaraswamy_shape_derivatives,
     log_expected_improvement,
     log_expected_improvement_terms,
     negative_log_posterior,
@@ -46,6 +49,71 @@ def test_gradient_matches_finite_differences(prior, spread):
     _value, grad = posterior(theta)
     numeric = approx_fprime(theta, lambda t: posterior(t)[0], 1e-6)
     np.testing.assert_allclose(grad, numeric, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("spread", [None, 0.5])
+def test_gradient_by_the_input_warps_shapes_matches_finite_differences(spread):
+    rng = np.random.default_rng(4)
+    xn, xc = rng.random((12, 3)), rng.integers(3, size=(12, 2))
+    diff, z = _diff(xn, xc), rng.standard_normal(12)
+    params = np.concatenate([rng.normal(-1.0, 0.3, 5), [0.2, math.log(0.01)], rng.normal(0.0, 0.5, 6)])
+
+    def posterior(t):
+        return negative_log_posterior(t, diff, z, 1.5, 3.0, lengthscale_spread=spread, warp_inputs=xn)
+
+    _value, grad = posterior(params)
+    numeric = approx_fprime(params, lambda t: posterior(t)[0], 1e-6)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-4, atol=1e-4)
+    # With identity shapes and no prior cost, the lengthscales' part is the unwarped posterior's.
+    params[7:] = 0.0
+    unwarped = negative_log_posterior(params[:7], _diff(xn, xc), z, 1.5, 3.0, lengthscale_spread=spread)
+    np.testing.assert_allclose(posterior(params)[1][:7], unwarped[1], rtol=1e-6, atol=1e-4)
+
+
+def test_kumaraswamy_maps_the_unit_interval_into_itself_in_order():
+    x = np.linspace(0.0, 1.0, 101)[:, None].repeat(3, axis=1)
+    shapes = np.array([[0.0, -1.5, 1.0], [0.0, 0.7, -2.0]])
+    w = kumaraswamy(x, shapes)
+    np.testing.assert_allclose(w[:, 0], x[:, 0], atol=2e-6)  # zero log shapes: the identity (clipped at 1e-6)
+    assert np.all(np.diff(w, axis=0) > 0)
+    assert np.all((w >= 0.0) & (w <= 1.0))
+    value, by_shape = kumaraswamy_shape_derivatives(x[1:-1], shapes)
+    np.testing.assert_allclose(value, w[1:-1])
+    for i in range(2):
+        step = np.zeros_like(shapes)
+        step[i] = 1e-6
+        numeric = (kumaraswamy(x[1:-1], shapes + step) - kumaraswamy(x[1:-1], shapes - step)) / 2e-6
+        np.testing.assert_allclose(by_shape[i], numeric, rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_input_warp_makes_a_parameter_on_the_wrong_scale_stationary(seed):
+    # A learning rate given on a linear scale: its effect is all near 0. The fitted warp stretches that end
+    # (a < 1) and predicts held-out points far better; the parameter that acts linearly keeps the identity.
+    space = SearchSpace({"lr": Float(0.0, 1.0), "other": Float(0.0, 1.0)})
+    enc = MixedEncoding.of(space)
+    rng = np.random.default_rng(seed)
+
+    def f(x):
+        return np.log10(x[:, 0] + 1e-4) + 0.3 * x[:, 1]
+
+    xn, xc = enc.rows(rng.random((25, 2)))
+    tn, tc = enc.rows(rng.random((400, 2)))
+    errors = {}
+    for warp in INPUT_WARPS:
+        gp = GaussianProcess(enc, input_warp=warp)
+        gp.fit(xn, xc, f(xn))
+        mean, _ = gp.predict(tn, tc)
+        errors[warp] = np.sqrt(np.mean((mean * gp.y_std + gp.y_mean - f(tn)) ** 2))
+    a, b = np.exp(gp.warp_shapes)
+    assert a[0] < 0.3 and abs(np.log(a[1])) < 0.2 and abs(np.log(b[1])) < 0.2
+    assert errors["kumaraswamy"] < 0.5 * errors["none"]
+
+
+def test_unknown_input_warp_is_refused():
+    space = SearchSpace({"a": Float(0.0, 1.0)})
+    with pytest.raises(ValueError, match="'input_warp' parameter of GaussianProcess must be one of"):
+        GaussianProcess(MixedEncoding.of(space), input_warp="beta")
 
 
 def test_unit_prior_keeps_lengthscales_near_one_where_the_data_say_little():

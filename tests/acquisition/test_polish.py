@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from rl_hpo.acquisition.gp import GaussianProcess, MixedEncoding, log_expected_improvement
+from rl_hpo.acquisition.gp import INPUT_WARPS, GaussianProcess, MixedEncoding, log_expected_improvement
 from rl_hpo.acquisition.moves import CandidateMoves
 from rl_hpo.acquisition.polish import (
     MAX_EXHAUSTIVE,
@@ -17,17 +17,21 @@ from rl_hpo.space import Categorical, Condition, Float, Int, SearchSpace
 SPACE = SearchSpace({"a": Float(0, 1), "b": Float(0, 1), "c": Categorical(["x", "y", "z"])})
 
 
-def _fitted_gp(seed: int = 0) -> tuple[GaussianProcess, MixedEncoding]:
+def _fitted_gp(seed: int = 0, input_warp: str = "none") -> tuple[GaussianProcess, MixedEncoding]:
     enc = MixedEncoding.of(SPACE)
     rng = np.random.default_rng(seed)
     xn, xc = enc.rows(rng.random((15, 3)))
-    gp = GaussianProcess(enc)
-    gp.fit(xn, xc, -np.sum((xn - 0.3) ** 2, axis=1) + 0.1 * xc[:, 0])
+    gp = GaussianProcess(enc, input_warp=input_warp)
+    refit = input_warp == "none"
+    if not refit:  # shapes away from the identity, so that the warp's chain rule is tested
+        gp.warp_shapes = np.array([[-0.5, 0.4], [0.3, -0.2]])
+    gp.fit(xn, xc, -np.sum((xn - 0.3) ** 2, axis=1) + 0.1 * xc[:, 0], refit=refit)
     return gp, enc
 
 
-def test_mean_and_std_gradients_match_finite_differences():
-    gp, enc = _fitted_gp()
+@pytest.mark.parametrize("input_warp", INPUT_WARPS)
+def test_mean_and_std_gradients_match_finite_differences(input_warp):
+    gp, enc = _fitted_gp(input_warp=input_warp)
     xn, xc = enc.rows(np.random.default_rng(1).random((5, 3)))
     mean, std, d_mean, d_std = gp.predict_gradient(xn, xc)
     np.testing.assert_allclose(np.stack(gp.predict(xn, xc)), np.stack([mean, std]))
@@ -40,8 +44,9 @@ def test_mean_and_std_gradients_match_finite_differences():
         np.testing.assert_allclose(d_std[:, p], (up[1] - down[1]) / (2 * h), rtol=1e-4, atol=1e-6)
 
 
-def test_log_ei_gradient_matches_finite_differences():
-    gp, enc = _fitted_gp()
+@pytest.mark.parametrize("input_warp", INPUT_WARPS)
+def test_log_ei_gradient_matches_finite_differences(input_warp):
+    gp, enc = _fitted_gp(input_warp=input_warp)
     # Points near the data, where log EI is moderate (far in the tail finite differences lose digits).
     xn, xc = enc.rows(np.random.default_rng(2).random((6, 3)) * 0.6)
     # Below z = -5 log EI is an asymptotic series, accurate to about 1e-3 relative: hence rtol.

@@ -205,3 +205,19 @@ def test_settings_reach_the_gp_and_reject_an_unknown_lengthscale_prior():
     assert set(chooser.gp.rivals) == {None, 0.5}
     with pytest.raises(ValueError, match="needs a lengthscale_spread"):
         SearchSettings(lengthscale_choice="prequential")
+
+
+def test_input_warp_reaches_the_gp_and_a_run_warps_with_fitted_shapes():
+    search = CandidateSearch(
+        SPACES["mixed"], horizon=20, rng=np.random.default_rng(0), settings=SearchSettings(input_warp="kumaraswamy")
+    )
+    assert search.gp.input_warp == "kumaraswamy"
+    rng = np.random.default_rng(1)
+    for _ in range(14):
+        u = search.propose().by_expected_improvement() if search.n_evals >= 4 else rng.random(SPACES["mixed"].dim)
+        search.add(u, float(-np.sum((u - 0.2) ** 2)))
+    assert search.gp.warp_shapes.shape == (2, search.encoding.numeric.size)
+    assert np.any(search.gp.warp_shapes != 0.0)
+    assert CandidateSearch(SPACES["mixed"], horizon=20, rng=rng).gp.input_warp == "none"  # the default
+    with pytest.raises(ValueError, match="'input_warp' parameter of SearchSettings"):
+        SearchSettings(input_warp="beta")
