@@ -18,7 +18,8 @@ excesses and those pairings as JSON. The regrets come from the evaluation core
 ``--references tpe,gp`` also runs those methods (as ``make_optimizer`` builds them) once per suite and pairs
 every variant with them. ``--heavy-tail K`` tells every method the scores through a loss spanning ``e**K``
 (``rl_hpo.tasks.heavy_tail``), a monotone map that leaves the ranking, and so random search and TPE, as they
-were, while the regret is still measured on each task's own scale.
+were, while the regret is still measured on each task's own scale. ``--linear-scale`` declares every log-scaled
+parameter on a linear scale (``rl_hpo.tasks.linear_scale``), as a user might by mistake, for every method.
 
 Usage::
 
@@ -51,6 +52,7 @@ from rl_hpo.optimizer import Optimizer, make_optimizer
 from rl_hpo.space import SearchSpace
 from rl_hpo.tasks.base import Task
 from rl_hpo.tasks.heavy_tail import HeavyTailedTask, as_is
+from rl_hpo.tasks.linear_scale import LinearScaleTask
 
 SUITES = "yahpo/lcbench,yahpo/rbv2_xgboost,synthetic/mixed,prior/gp"
 #: Methods that can run beside the variants (``--references``), each as ``make_optimizer`` builds it.
@@ -110,11 +112,15 @@ def run_curves(
     seeds: Sequence[int],
     budget: int = 50,
     heavy_tail: float = 0.0,
+    linear_scale: bool = False,
 ) -> np.ndarray:
     """Normalized regret of the best score so far at budgets 1..``budget`` of every run, shape
     (tasks, seeds, budget). With ``heavy_tail`` k > 0 the optimizers are told each score through the
-    heavy-tailed loss of ``rl_hpo.tasks.heavy_tail`` and the regret is measured on the task's own scale."""
+    heavy-tailed loss of ``rl_hpo.tasks.heavy_tail`` and the regret is measured on the task's own scale; with
+    ``linear_scale`` they search the task's space with its log-scaled parameters on a linear scale."""
     budgets = range(1, budget + 1)
+    if linear_scale:
+        tasks = [LinearScaleTask(task) for task in tasks]
 
     def regrets(task: Task, seed: int) -> list[float]:
         if not heavy_tail:
@@ -218,6 +224,11 @@ def main(argv: list[str] | None = None) -> None:
         "regret measured on the tasks' own scale (default 0: the scores as they are)",
     )
     parser.add_argument(
+        "--linear-scale",
+        action="store_true",
+        help="declare every log-scaled parameter on a linear scale, for every method (rl_hpo.tasks.linear_scale)",
+    )
+    parser.add_argument(
         "--references",
         default="",
         help=f"comma-separated methods run once beside the variants, of {', '.join(REFERENCES)}; each variant "
@@ -248,7 +259,9 @@ def main(argv: list[str] | None = None) -> None:
     }
     for suite, suite_tasks in tasks.items():
         start = time.perf_counter()
-        random_curves = run_curves(make_factory("random", {}, policy), suite_tasks, seeds, args.budget, args.heavy_tail)
+        random_curves = run_curves(
+            make_factory("random", {}, policy), suite_tasks, seeds, args.budget, args.heavy_tail, args.linear_scale
+        )
         random_curve = random_curves.mean(axis=(0, 1))
         table["curves"][suite] = {"random": random_curve.tolist()}
         table["behind_random"][suite] = {}
@@ -259,7 +272,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{suite} ({len(suite_tasks)} tasks) random: {at}", flush=True)
         reference_curves = {}
         for reference in references:
-            curves = run_curves(make_factory(reference, {}, policy), suite_tasks, seeds, args.budget, args.heavy_tail)
+            curves = run_curves(
+                make_factory(reference, {}, policy), suite_tasks, seeds, args.budget, args.heavy_tail, args.linear_scale
+            )
             reference_curves[reference] = curves
             curve = curves.mean(axis=(0, 1))
             table["curves"][suite][reference] = curve.tolist()
@@ -272,7 +287,12 @@ def main(argv: list[str] | None = None) -> None:
             first_text, first_curves = None, None
             for text, variant in variants.items():
                 curves = run_curves(
-                    make_factory(method, variant, policy), suite_tasks, seeds, args.budget, args.heavy_tail
+                    make_factory(method, variant, policy),
+                    suite_tasks,
+                    seeds,
+                    args.budget,
+                    args.heavy_tail,
+                    args.linear_scale,
                 )
                 curve = curves.mean(axis=(0, 1))
                 behind = behind_random(curves, random_curves)

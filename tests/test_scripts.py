@@ -548,6 +548,22 @@ def test_a_setting_s_confirmation_runs_both_splits_on_its_own_seeds_and_decides(
     assert decision in stdout and decision.startswith(f"ei {new} against {old} over 4 ")
 
 
+@NEEDS_YAHPO
+def test_the_input_warp_study_runs_each_space_linear_and_as_declared(tmp_path: Path) -> None:
+    args = ["--suites", "yahpo/lcbench", "--seeds", "1", "--max-tasks", "1", "--budget", "12"]
+    stdout = _run("benchmarks/search_settings/input_warp_linear_scale.sh", *args, env={"OUT": str(tmp_path)})
+    curves = {}
+    for name, linear in (("linear_scale", True), ("as_declared", False)):
+        table = json.loads((tmp_path / f"input_warp_{name}.json").read_text())
+        assert table["command"]["linear_scale"] is linear
+        curves[name] = table["curves"]["yahpo/lcbench"]
+        assert {"tpe", "ei input_warp=none", "ei input_warp=kumaraswamy"} <= set(curves[name])
+        assert (tmp_path / f"input_warp_{name}.txt").read_text() in stdout
+    # Random search draws the same cube points in both runs; lcbench's three log-scaled parameters make them
+    # other configurations.
+    assert curves["linear_scale"]["random"] != curves["as_declared"]["random"]
+
+
 @pytest.mark.parametrize(
     ("script", "first_seed", "old", "new"),
     [
