@@ -499,6 +499,16 @@ class SearchSpace(Mapping[str, Param]):
         """The kind of every coordinate: "float", "int" or "categorical"."""
         return [p.kind for p in self._params.values()]
 
+    def wide_linear_ranges(self, orders: float = 3.0) -> dict[str, float]:
+        """Numeric parameters on a linear scale whose range, all above zero, spans at least ``orders`` orders of
+        magnitude, with how many it spans: ``{"lr": 4.0}`` for ``Float(1e-5, 1e-1)``. Uniform over such a range,
+        nine draws in ten fall in its top order of magnitude, which is rarely what was meant."""
+        return {
+            name: math.log10(p.high / p.low)
+            for name, p in self._params.items()
+            if isinstance(p, Float | Int) and not p.log and p.low > 0 and p.high / p.low >= 10.0**orders
+        }
+
     # -- the unit-cube map ------------------------------------------------------------------------
     def decode_numeric(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Vectorized decoding of cube points.

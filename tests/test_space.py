@@ -281,3 +281,20 @@ def test_snapping_integers_keeps_the_configuration_and_puts_each_integer_on_its_
         expected = [params[j].to_unit(int(v)) for v in values[:, j]]
         np.testing.assert_allclose(snapped[:, j], expected, rtol=0, atol=1e-12)
     np.testing.assert_allclose(space.snap_integers(snapped), snapped, rtol=0, atol=1e-12)
+
+
+def test_wide_linear_ranges_are_positive_linear_ranges_over_orders_of_magnitude() -> None:
+    space = SearchSpace(
+        {
+            "lr": Float(1e-5, 1e-1),
+            "lr_log": Float(1e-5, 1e-1, log=True),
+            "trees": Int(1, 1000),
+            "depth": Int(2, 100),
+            "shift": Float(-1e-3, 10.0),
+            "kind": Categorical(["a", "b"]),
+        }
+    )
+    wide = space.wide_linear_ranges()
+    assert set(wide) == {"lr", "trees"}
+    assert wide["lr"] == pytest.approx(4.0) and wide["trees"] == pytest.approx(3.0)
+    assert set(space.wide_linear_ranges(orders=1.5)) == {"lr", "trees", "depth"}

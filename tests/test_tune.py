@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -152,3 +153,14 @@ def test_failed_trials_are_summed_up_in_a_warning() -> None:
     with pytest.warns(UserWarning, match=r"of 10 trials failed \(the first: ValueError: boom\)"):
         history = rl_hpo.tune(objective, {"x": rl_hpo.Float(0.0, 1.0)}, budget=10, seed=0)
     assert history.n_failed > 0
+
+
+def test_tune_warns_of_a_linear_range_over_orders_of_magnitude_in_a_users_space():
+    def objective(config):
+        return -abs(np.log10(config["lr"]) + 3.0)
+
+    with pytest.warns(UserWarning, match=r"'lr' \(4\.0 orders of magnitude\) on a linear scale.*log=True"):
+        rl_hpo.tune(objective, {"lr": rl_hpo.Float(1e-5, 1e-1)}, budget=3, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rl_hpo.tune(objective, {"lr": rl_hpo.Float(1e-5, 1e-1, log=True)}, budget=3, seed=0)
