@@ -506,7 +506,8 @@ class SearchSpace(Mapping[str, Param]):
         return {
             name: math.log10(p.high / p.low)
             for name, p in self._params.items()
-            if isinstance(p, Float | Int) and not p.log and p.low > 0 and p.high / p.low >= 10.0**orders
+            # A tolerance on the logarithm: 1e-2 / 1e-5 is 999.9999999999999 in floating point.
+            if isinstance(p, Float | Int) and not p.log and p.low > 0 and math.log10(p.high / p.low) >= orders - 1e-9
         }
 
     # -- the unit-cube map ------------------------------------------------------------------------

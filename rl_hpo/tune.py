@@ -101,8 +101,6 @@ def tune(
             "timeout= applies to a function objective; a task has its own (FunctionTask(..., timeout=SECONDS) "
             "for your own)."
         )
-    if wraps_function:
-        _warn_of_wide_linear_ranges(task.space)
     if resume and journal is None:
         raise ValueError("resume=True needs journal=PATH, the journal of the run to continue.")
     if journal is not None and not isinstance(journal, str | os.PathLike):
@@ -116,6 +114,8 @@ def tune(
     if progress is None:
         progress = sys.stderr.isatty()
     try:
+        if wraps_function:  # inside: a warning raised as an error still closes the task made above
+            _warn_of_wide_linear_ranges(task.space)
         history = _run(task, method, budget, seed, options, journal, resume, progress, fail_fast)
     finally:
         if isinstance(task, FunctionTask) and task is not objective:  # made here: its timeout worker ends here

@@ -531,6 +531,7 @@ def test_the_policy_polishing_study_script_writes_its_four_tables(tmp_path: Path
             "lengthscale_spread=0.5,lengthscale_choice=prequential",
         ),
         ("benchmarks/search_settings/input_warp_confirm.sh", 7000, "input_warp=none", "input_warp=kumaraswamy"),
+        ("benchmarks/search_settings/input_warp_reconfirm.sh", 8000, "input_warp=none", "input_warp=kumaraswamy"),
     ],
 )
 def test_a_setting_s_confirmation_runs_both_splits_on_its_own_seeds_and_decides(

@@ -298,3 +298,5 @@ def test_wide_linear_ranges_are_positive_linear_ranges_over_orders_of_magnitude(
     assert set(wide) == {"lr", "trees"}
     assert wide["lr"] == pytest.approx(4.0) and wide["trees"] == pytest.approx(3.0)
     assert set(space.wide_linear_ranges(orders=1.5)) == {"lr", "trees", "depth"}
+    # Three orders exactly, whatever the floating-point quotient of the bounds (1e-2 / 1e-5 < 1000).
+    assert set(SearchSpace({"a": Float(1e-5, 1e-2), "b": Float(1e-9, 1e-6)}).wide_linear_ranges()) == {"a", "b"}

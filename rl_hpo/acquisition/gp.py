@@ -27,9 +27,9 @@ hyperparameters fitted to that point too, which favours the more flexible free f
 With ``input_warp="kumaraswamy"`` each numeric input first passes through a Kumaraswamy CDF ``1 - (1 - x**a)**b``
 whose two shapes per parameter are fitted with the other hyperparameters, under a log-normal prior centred on
 the identity (Snoek et al., ICML 2014, "Input Warping for Bayesian Optimization of Non-stationary Functions";
-BoTorch's ``Warp`` input transform uses the same CDF, and its prior in one dimension, narrowed as the dimension
-grows): a parameter whose effect is concentrated near one end of its range, such as a learning rate on a linear
-scale, becomes stationary to the kernel.
+BoTorch's ``Warp`` input transform uses the same CDF; the prior is BoTorch's with its variance divided by the number
+of numeric parameters): a parameter whose effect is concentrated near one end of its range, such as a learning
+rate on a linear scale, becomes stationary to the kernel.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ INPUT_WARPS = ("none", "kumaraswamy")
 #: Gaussians rose by a fifth (``benchmarks/search_settings/input_warp_explore_20d.txt``).
 _WARP_SHAPE_BOUNDS = (math.log(0.1), math.log(10.0))
 _WARP_SHAPE_PRIOR_VAR = 0.75
-#: The warp reads inputs clipped to [eps, 1 - eps], where its derivatives are finite.
+#: The warp squeezes [0, 1] onto [eps, 1 - eps], where its derivatives are finite.
 _WARP_EPS = 1e-6
 #: What a fitted ``GaussianProcess`` predicts from: a prequential choice takes it from the chosen fit.
 _FITTED_STATE = (
@@ -313,7 +313,7 @@ class GaussianProcess:
         # The kernel's parts and the conditioned points' (warped) scaled rows, fixed until the next fit.
         self._kernel = ls_num, _, signal, noise = self._parts()
         wn = self._warped(xn)
-        self._xn, self._xc = wn, xc
+        self._xn, self._xc = wn, xc  # the numeric rows as the kernel sees them (warped, with an input warp)
         self._scaled_xn = wn / ls_num
         self._scaled_norms = (self._scaled_xn * self._scaled_xn).sum(1)
         self._inv_ls2 = 1.0 / np.square(ls_num)
@@ -416,8 +416,9 @@ class GaussianProcess:
         sr = _SQRT5 * np.sqrt(d2)
         e = np.exp(-sr)
         ks = signal * (1.0 + sr + 5.0 / 3.0 * d2) * e
-        # d ks[s, i] / d xn[s, p] = slope[s, i] * (xn[s, p] - X[i, p]) / lengthscale_p^2 (Matérn-5/2 is smooth
-        # at r = 0), so a weighted sum over i of those is (sum_i c_i) xn[s] - c @ X, without an (s, n, p) array.
+        # d ks[s, i] / d wn[s, p] = slope[s, i] * (wn[s, p] - W[i, p]) / lengthscale_p^2 for the (warped) rows wn
+        # and the conditioned ones W (Matérn-5/2 is smooth at r = 0), so a weighted sum over i of those is
+        # (sum_i c_i) wn[s] - c @ W, without an (s, n, p) array; the warp's slope then takes it to xn.
         slope = -signal * (5.0 / 3.0) * (1.0 + sr) * e
         inv_ls2 = self._inv_ls2
         if self.input_warp == "kumaraswamy":  # by the warped inputs, then by xn (the chain rule)
@@ -453,7 +454,7 @@ def negative_log_posterior(
         params: log lengthscales (one per parameter), log signal variance, log noise variance; with
             ``warp_inputs``, then the numeric parameters' log warp shapes (all ``log a``, then all ``log b``).
         diff: per-parameter squared differences between the points, shape (n_params, n, n). With
-            ``warp_inputs``, its numeric rows are overwritten with those of the warped inputs.
+            ``warp_inputs``, only its categorical rows are read (the numeric ones come from the warped inputs).
         z: standardized scores.
         prior_mu, prior_var: the log-normal lengthscale prior (``lengthscale_prior="dimension"``).
         lengthscale_prior: one of ``LENGTHSCALE_PRIORS``.
@@ -471,7 +472,7 @@ def negative_log_posterior(
     k = diff.shape[0] + 2
     shapes = params[k:].reshape(2, n_num)
     w, by_shape = kumaraswamy_shape_derivatives(warp_inputs, shapes)
-    diff[:n_num] = (w.T[:, :, None] - w.T[:, None, :]) ** 2
+    diff = np.concatenate([(w.T[:, :, None] - w.T[:, None, :]) ** 2, diff[n_num:]])
     value, grad, weights = _negative_log_posterior_terms(
         params[:k], diff, z, prior_mu, prior_var, lengthscale_prior, lengthscale_spread
     )
@@ -561,33 +562,36 @@ def check_input_warp(value: object, owner: str) -> None:
 
 
 def kumaraswamy(x: np.ndarray, log_shapes: np.ndarray) -> np.ndarray:
-    """The Kumaraswamy CDF ``1 - (1 - x**a)**b`` of each column of ``x`` (clipped to [eps, 1 - eps]) with its
-    column's shapes, ``log_shapes = (log a, log b)`` of shape (2, columns): an increasing map of [0, 1] into
-    itself, the identity at ``a = b = 1``."""
-    a, b = np.exp(log_shapes)
-    return 1.0 - (1.0 - np.clip(x, _WARP_EPS, 1.0 - _WARP_EPS) ** a) ** b
+    """The Kumaraswamy CDF ``1 - (1 - x**a)**b`` of each column of ``x`` with its column's shapes, ``log_shapes =
+    (log a, log b)`` of shape (2, columns), after squeezing [0, 1] onto [eps, 1 - eps] (as BoTorch's ``Warp``
+    does), where the CDF and its derivatives are finite: an increasing map of [0, 1] into itself, within eps of
+    the identity at ``a = b = 1``."""
+    return 1.0 - _kumaraswamy_terms(x, log_shapes)[5]
 
 
 def kumaraswamy_shape_derivatives(x: np.ndarray, log_shapes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``kumaraswamy(x, log_shapes)`` and its derivatives by ``log a`` and ``log b``, stacked (2, *x.shape)."""
-    a, b = np.exp(log_shapes)
-    x = np.clip(x, _WARP_EPS, 1.0 - _WARP_EPS)
-    s = x**a
-    t = 1.0 - s
-    u = t**b
+    a, b, x, s, t, u = _kumaraswamy_terms(x, log_shapes)
     by_log_a = a * b * (u / t) * s * np.log(x)
     by_log_b = -b * u * np.log(t)
     return 1.0 - u, np.stack([by_log_a, by_log_b])
 
 
 def _kumaraswamy_slope(x: np.ndarray, log_shapes: np.ndarray) -> np.ndarray:
-    """d kumaraswamy / d x (0 where ``x`` lies outside [eps, 1 - eps], where the warp reads its clipped value)."""
+    """d kumaraswamy / d x, finite on all of [0, 1] (the faces of the cube included, where polishing starts)."""
+    a, b, x, s, t, u = _kumaraswamy_terms(x, log_shapes)
+    return a * b * (u / t) * (s / x) * (1.0 - 2.0 * _WARP_EPS)
+
+
+def _kumaraswamy_terms(
+    x: np.ndarray, log_shapes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(a, b, x', x'**a, 1 - x'**a, (1 - x'**a)**b)`` with ``x' = eps + (1 - 2 eps) x``."""
     a, b = np.exp(log_shapes)
-    inside = (x >= _WARP_EPS) & (x <= 1.0 - _WARP_EPS)
-    x = np.clip(x, _WARP_EPS, 1.0 - _WARP_EPS)
+    x = _WARP_EPS + (1.0 - 2.0 * _WARP_EPS) * np.clip(x, 0.0, 1.0)
     s = x**a
     t = 1.0 - s
-    return np.where(inside, a * b * t ** (b - 1.0) * s / x, 0.0)
+    return a, b, x, s, t, t**b
 
 
 def check_lengthscale_spread(value: object, owner: str) -> None:

@@ -44,6 +44,9 @@ class LinearScaleTask(Task):
     def evaluate(self, config: Mapping[str, Any], fidelity: float | None = None) -> Result:
         return self.task.evaluate(config, fidelity)
 
+    def fingerprint(self) -> str | None:
+        return self.task.fingerprint()
+
     def close(self) -> None:
         close = getattr(self.task, "close", None)
         if close is not None:

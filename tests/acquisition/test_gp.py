@@ -110,6 +110,25 @@ def test_input_warp_makes_a_parameter_on_the_wrong_scale_stationary(seed):
     assert errors["kumaraswamy"] < 0.5 * errors["none"]
 
 
+def test_a_prequential_choice_predicts_with_the_warp_of_the_fit_it_chose():
+    space = SearchSpace({f"x{i}": Float(0.0, 1.0) for i in range(3)})
+    enc = MixedEncoding.of(space)
+    gp = GaussianProcess(enc, lengthscale_spread=0.5, lengthscale_choice="prequential", input_warp="kumaraswamy")
+    rng = np.random.default_rng(5)
+    u = rng.random((16, 3))
+    y = np.log10(u[:, 0] + 1e-3) + u[:, 1]
+    for n in range(4, 17, 4):
+        gp.fit(u[:n], np.zeros((n, 0), dtype=int), y[:n])
+    chosen = gp.rivals[gp.spread_in_use]
+    assert all(np.any(rival.warp_shapes != 0.0) for rival in gp.rivals.values())
+    np.testing.assert_array_equal(gp.warp_shapes, chosen.warp_shapes)
+    q = rng.random((5, 3))
+    for ours, theirs in zip(
+        gp.predict_gradient(q, np.zeros((5, 0), dtype=int)), chosen.predict_gradient(q, np.zeros((5, 0), dtype=int))
+    ):
+        np.testing.assert_array_equal(ours, theirs)
+
+
 def test_unknown_input_warp_is_refused():
     space = SearchSpace({"a": Float(0.0, 1.0)})
     with pytest.raises(ValueError, match="'input_warp' parameter of GaussianProcess must be one of"):

@@ -44,6 +44,22 @@ def test_mean_and_std_gradients_match_finite_differences(input_warp):
         np.testing.assert_allclose(d_std[:, p], (up[1] - down[1]) / (2 * h), rtol=1e-4, atol=1e-6)
 
 
+def test_an_identity_warp_keeps_the_gradient_on_the_faces_of_the_cube():
+    # Polishing starts on faces (edges="clip" puts moves there): the warp must not zero the gradient there.
+    plain, enc = _fitted_gp()
+    warped = GaussianProcess(enc, input_warp="kumaraswamy")
+    warped.theta = plain.theta.copy()
+    rng = np.random.default_rng(0)
+    xn, xc = enc.rows(rng.random((15, 3)))
+    warped.fit(xn, xc, -np.sum((xn - 0.3) ** 2, axis=1) + 0.1 * xc[:, 0], refit=False)
+    faces = np.array([[0.0, 1.0], [1.0, 0.0], [0.0, 0.5]])
+    codes = np.zeros((3, 1), dtype=int)
+    expected, got = plain.predict_gradient(faces, codes), warped.predict_gradient(faces, codes)
+    assert np.all(np.abs(expected[2]) > 1e-3)
+    for e, g in zip(expected, got):
+        np.testing.assert_allclose(g, e, rtol=1e-4, atol=1e-6)
+
+
 @pytest.mark.parametrize("input_warp", INPUT_WARPS)
 def test_log_ei_gradient_matches_finite_differences(input_warp):
     gp, enc = _fitted_gp(input_warp=input_warp)
