@@ -77,9 +77,8 @@ INPUT_WARPS = ("none", "kumaraswamy")
 #: Bounds of the warp's log shapes, and the variance of their normal prior in a space of one numeric parameter
 #: (BoTorch's ``Warp``: a log-normal prior of variance 0.75 on each shape). With p numeric parameters each log shape
 #: has variance 0.75 / p, so that the warps of all of them together vary as much as one warp does in any dimension:
-#: where 50 points fall in 20 dimensions the variance of BoTorch's prior let the 40 shapes bend distances to fit
-#: noise (and undo the lengthscale prior's smoothness), and plain EI's regret at 50 on a 20-parameter mixture of
-#: Gaussians rose by a fifth (``benchmarks/search_settings/input_warp_explore_20d.txt``).
+#: with 50 points in 20 dimensions and BoTorch's variance for each of the 40 shapes, plain EI's regret at 50 on a
+#: 20-parameter mixture of Gaussians rose by a fifth (``benchmarks/search_settings/input_warp_explore_20d.txt``).
 _WARP_SHAPE_BOUNDS = (math.log(0.1), math.log(10.0))
 _WARP_SHAPE_PRIOR_VAR = 0.75
 #: The warp squeezes [0, 1] onto [eps, 1 - eps], where its derivatives are finite.
