@@ -176,7 +176,8 @@ class SearchSettings:
         input_warp: ``"none"`` (the default) or ``"kumaraswamy"``: each numeric input of the GP through a
             Kumaraswamy CDF whose shapes are fitted with its other hyperparameters (``rl_hpo.acquisition.gp``).
             Not the default: over 374 validation and train tasks of four suites, on fresh seeds, it gave no pooled
-            gain at 50 for plain EI or the general policy (``benchmarks/search_settings/input_warp_confirm.sh``).
+            gain at 50 for plain EI or the general policy, and a loss on prior/gp train for plain EI
+            (``benchmarks/search_settings/input_warp_reconfirm.sh``).
     """
 
     n_candidates: int = 64
