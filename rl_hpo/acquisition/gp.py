@@ -352,14 +352,15 @@ class GaussianProcess:
 
     def _optimize(self, xn: np.ndarray, xc: np.ndarray, z: np.ndarray) -> None:
         n, n_num = z.size, xn.shape[1]
-        # Per-parameter squared differences, computed once per fit (the numeric ones at each step with an input warp).
+        warped = self.input_warp == "kumaraswamy" and n_num > 0
+        # Per-parameter squared differences, computed once per fit (with an input warp, the numeric ones are the
+        # warped inputs', computed at each step by negative_log_posterior).
         diff = np.empty((self.encoding.n_params, n, n))
-        if n_num:
+        if n_num and not warped:
             diff[:n_num] = (xn.T[:, :, None] - xn.T[:, None, :]) ** 2
         if xc.shape[1]:
             diff[n_num:] = xc.T[:, :, None] != xc.T[:, None, :]
         bounds = [_LENGTHSCALE_BOUNDS] * self.encoding.n_params + [_SIGNAL_BOUNDS, _NOISE_BOUNDS]
-        warped = self.input_warp == "kumaraswamy" and n_num > 0
         if warped:
             bounds += [_WARP_SHAPE_BOUNDS] * (2 * n_num)
         lower, upper = np.array(bounds).T
