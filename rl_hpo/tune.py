@@ -15,7 +15,7 @@ import numpy as np
 from rl_hpo.history import History
 from rl_hpo.journal import Journal
 from rl_hpo.optimizer import Trial, all_failed_error, check_budget, make_optimizer
-from rl_hpo.space import SearchSpace
+from rl_hpo.space import SearchSpace, warn_of_wide_linear_ranges
 from rl_hpo.tasks.base import FunctionTask, Result, Task
 from rl_hpo.tasks.registry import load_task
 
@@ -115,7 +115,7 @@ def tune(
         progress = sys.stderr.isatty()
     try:
         if wraps_function:  # inside: a warning raised as an error still closes the task made above
-            _warn_of_wide_linear_ranges(task.space)
+            warn_of_wide_linear_ranges(task.space, stacklevel=2)
         history = _run(task, method, budget, seed, options, journal, resume, progress, fail_fast)
     finally:
         if isinstance(task, FunctionTask) and task is not objective:  # made here: its timeout worker ends here
@@ -128,21 +128,6 @@ def tune(
             stacklevel=2,
         )
     return history
-
-
-def _warn_of_wide_linear_ranges(space: SearchSpace) -> None:
-    """Warn of parameters that a user's own space puts on a linear scale over orders of magnitude: declared so,
-    a learning rate's good values get a sliver of the range, which costs every method (on rbv2_xgboost's
-    validation datasets, declaring its log-scaled parameters linear raised the regret at 50 of plain EI from
-    0.127 to 0.193 and of TPE from 0.161 to 0.232: ``benchmarks/search_settings/input_warp_linear_scale.sh``)."""
-    wide = space.wide_linear_ranges()
-    if wide:
-        names = ", ".join(f"{name!r} ({orders:.1f} orders of magnitude)" for name, orders in wide.items())
-        warnings.warn(
-            f"The search space puts {names} on a linear scale, where nine draws in ten fall in the top order of "
-            "magnitude; if every order matters alike, declare it with log=True.",
-            stacklevel=3,
-        )
 
 
 #: The options ``rl-hpo tune`` passes for the default policy, which ``tune`` called from Python need not.

@@ -159,8 +159,9 @@ def test_tune_warns_of_a_linear_range_over_orders_of_magnitude_in_a_users_space(
     def objective(config):
         return -abs(np.log10(config["lr"]) + 3.0)
 
-    with pytest.warns(UserWarning, match=r"'lr' \(4\.0 orders of magnitude\) on a linear scale.*log=True"):
+    with pytest.warns(UserWarning, match=r"'lr' \(4\.0 orders of magnitude\) on a linear scale.*log=True") as caught:
         rl_hpo.tune(objective, {"lr": rl_hpo.Float(1e-5, 1e-1)}, budget=3, seed=0)
+    assert [w.filename for w in caught] == [__file__]  # the caller's line
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         rl_hpo.tune(objective, {"lr": rl_hpo.Float(1e-5, 1e-1, log=True)}, budget=3, seed=0)

@@ -36,7 +36,7 @@ from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state
 
 from rl_hpo.optimizer import make_optimizer
-from rl_hpo.space import Categorical, Float, Int, Param, SearchSpace
+from rl_hpo.space import Categorical, Float, Int, Param, SearchSpace, warn_of_wide_linear_ranges
 from rl_hpo.tasks.base import Result
 
 __all__ = ["RLSearchCV"]
@@ -106,6 +106,8 @@ class RLSearchCV(BaseSearchCV):
                     f"The '{name}' parameter of RLSearchCV must be an int >= {low}. Got {value!r} instead."
                 )
         codec = _Codec(self.param_distributions)
+        # The caller of fit: fit, then the wrapper scikit-learn puts around it, then this.
+        warn_of_wide_linear_ranges(codec.space, stacklevel=4)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         n_iter = int(self.n_iter)
         if codec.grid_size is not None and codec.grid_size < n_iter:  # as RandomizedSearchCV does

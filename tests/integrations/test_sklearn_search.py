@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -247,3 +248,14 @@ def test_verbose_announces_the_search_once_as_randomized_search_does(capsys: pyt
     assert search.verbose == 1 and len(search.cv_results_["params"]) == 3
     RLSearchCV(SVC(), {"C": loguniform(1e-2, 1e2)}, n_iter=2, cv=2, verbose=2, random_state=0).fit(X, y)
     assert capsys.readouterr().out.count("[CV] END") == 4  # every fit's own line stays with verbose > 1
+
+
+def test_a_linear_range_over_orders_of_magnitude_is_warned_of_at_the_callers_line() -> None:
+    X, y = load_iris(return_X_y=True)
+    search = RLSearchCV(LogisticRegression(max_iter=300), {"C": uniform(1e-3, 100.0)}, n_iter=2, cv=2, random_state=0)
+    with pytest.warns(UserWarning, match=r"'C' \(5\.0 orders of magnitude\) on a linear scale") as caught:
+        search.fit(X, y)
+    assert [w.filename for w in caught if "orders of magnitude" in str(w.message)] == [__file__]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        RLSearchCV(LogisticRegression(max_iter=300), {"C": loguniform(1e-3, 1e2)}, n_iter=2, cv=2).fit(X, y)
