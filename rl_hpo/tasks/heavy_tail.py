@@ -55,6 +55,9 @@ class HeavyTailedTask(Task):
         result = self.task.evaluate(config, fidelity)
         return Result(self.told(result.score), result.cost, {**result.info, SCORE_AS_IS: result.score})
 
+    def fingerprint(self) -> str | None:
+        return self.task.fingerprint()
+
     def close(self) -> None:
         close = getattr(self.task, "close", None)
         if close is not None:

@@ -39,3 +39,15 @@ def test_the_task_scores_each_configuration_as_the_task_does():
     scores, _ = view.evaluate_unit(u)
     expected = [task.evaluate(c).score for c in view.space.decode_batch(u)]
     np.testing.assert_array_equal(scores, expected)
+
+
+def test_wrapped_tasks_keep_the_fingerprint_a_journal_checks():
+    from rl_hpo.tasks.heavy_tail import HeavyTailedTask
+
+    class Live(FunctionTask):
+        def fingerprint(self) -> str | None:
+            return "data-1234"
+
+    task = Live(lambda c: -c["momentum"], SPACE, name="live")
+    task.bounds = ScoreBounds(worst=-1.0, best=0.0)
+    assert LinearScaleTask(task).fingerprint() == HeavyTailedTask(task, 10.0).fingerprint() == "data-1234"
