@@ -18,7 +18,16 @@ import numpy as np
 
 from rl_hpo.space import SearchSpace
 
-__all__ = ["DEGENERATE_SPAN", "Fidelity", "FunctionTask", "Result", "ScoreBounds", "Task", "evaluate_unit_many"]
+__all__ = [
+    "DEGENERATE_SPAN",
+    "Fidelity",
+    "FunctionTask",
+    "Result",
+    "ScoreBounds",
+    "Task",
+    "TaskView",
+    "evaluate_unit_many",
+]
 
 
 @dataclass(frozen=True)
@@ -176,6 +185,27 @@ def evaluate_unit_many(tasks: Sequence[Task], points: Sequence[np.ndarray]) -> l
         for i, s in zip(members, scores):
             out[i] = s
     return out  # type: ignore[return-value]
+
+
+class TaskView(Task):
+    """Another task seen another way (its scores told differently, its space declared differently): a subclass
+    sets what it changes and implements ``evaluate``; name, space, fidelity and bounds start as the wrapped task's,
+    and what a journal checks (``fingerprint``) and ``close`` go to it."""
+
+    def __init__(self, task: Task) -> None:
+        self.task = task
+        self.name = task.name
+        self.space = task.space
+        self.fidelity = task.fidelity
+        self.bounds = task.bounds
+
+    def fingerprint(self) -> str | None:
+        return self.task.fingerprint()
+
+    def close(self) -> None:
+        close = getattr(self.task, "close", None)
+        if close is not None:
+            close()
 
 
 class FunctionTask(Task):

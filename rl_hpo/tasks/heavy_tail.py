@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rl_hpo.history import History
-from rl_hpo.tasks.base import Result, ScoreBounds, Task
+from rl_hpo.tasks.base import Result, ScoreBounds, Task, TaskView
 
 __all__ = ["HeavyTailedTask", "as_is"]
 
@@ -29,7 +29,7 @@ SCORE_AS_IS = "score_as_is"
 MAX_EXPONENT = 700.0
 
 
-class HeavyTailedTask(Task):
+class HeavyTailedTask(TaskView):
     """``task`` with its scores told as ``-expm1(k * r)`` (see the module docstring); ``task`` needs bounds."""
 
     def __init__(self, task: Task, k: float) -> None:
@@ -37,11 +37,8 @@ class HeavyTailedTask(Task):
             raise ValueError(f"A heavy-tailed view needs a task with score bounds; {task.name!r} has none.")
         if not (math.isfinite(k) and k > 0.0):
             raise ValueError(f"The tail exponent k must be a positive number; got {k!r}.")
-        self.task = task
+        super().__init__(task)
         self.k = float(k)
-        self.name = task.name
-        self.space = task.space
-        self.fidelity = task.fidelity
         self.bounds = ScoreBounds(worst=-math.expm1(self.k), best=0.0)
 
     def told(self, score: float) -> float:
@@ -54,14 +51,6 @@ class HeavyTailedTask(Task):
     def evaluate(self, config: Mapping[str, Any], fidelity: float | None = None) -> Result:
         result = self.task.evaluate(config, fidelity)
         return Result(self.told(result.score), result.cost, {**result.info, SCORE_AS_IS: result.score})
-
-    def fingerprint(self) -> str | None:
-        return self.task.fingerprint()
-
-    def close(self) -> None:
-        close = getattr(self.task, "close", None)
-        if close is not None:
-            close()
 
 
 def as_is(history: History) -> History:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rl_hpo.space import Float, Int, SearchSpace
-from rl_hpo.tasks.base import Result, Task
+from rl_hpo.tasks.base import Result, Task, TaskView
 
 __all__ = ["LinearScaleTask", "linear_scale"]
 
@@ -31,23 +31,12 @@ def linear_scale(space: SearchSpace) -> SearchSpace:
     )
 
 
-class LinearScaleTask(Task):
+class LinearScaleTask(TaskView):
     """``task`` over ``linear_scale(task.space)`` (see the module docstring)."""
 
     def __init__(self, task: Task) -> None:
-        self.task = task
-        self.name = task.name
+        super().__init__(task)
         self.space = linear_scale(task.space)
-        self.fidelity = task.fidelity
-        self.bounds = task.bounds
 
     def evaluate(self, config: Mapping[str, Any], fidelity: float | None = None) -> Result:
         return self.task.evaluate(config, fidelity)
-
-    def fingerprint(self) -> str | None:
-        return self.task.fingerprint()
-
-    def close(self) -> None:
-        close = getattr(self.task, "close", None)
-        if close is not None:
-            close()
