@@ -18,7 +18,8 @@ realized mean regret, random search's realized mean regret on the same seeds, an
 regret given the same initial design, computed from ``--draws`` uniform points per run by order statistics
 (the expected best of k draws with replacement from their empirical distribution), and the runs in which a
 uniform draw would have gained most over the policy. No choice is made here; train and validation splits
-only.
+only. Scikit-learn suites are served from their cached tables (256 configurations per dataset, built once on
+first use), as in training: every candidate of every state is evaluated, which live fits would make slow.
 """
 
 from __future__ import annotations
@@ -34,11 +35,11 @@ import torch
 from rl_hpo.acquisition.search import CandidateSearch
 from rl_hpo.agents.candidate_policy_optimizer import CandidatePolicyOptimizer
 from rl_hpo.agents.policy_file import Policy, load_policy
+from rl_hpo.agents.train_settings import TrainConfig
 from rl_hpo.baselines.random_search import RandomSearch
 from rl_hpo.bench import metrics
 from rl_hpo.bench.evaluation import regret_at
 from rl_hpo.tasks.base import ScoreBounds, Task
-from rl_hpo.tasks.registry import load_suite, load_task
 
 SUITES = "yahpo/lcbench,yahpo/rbv2_xgboost,synthetic/mixed,prior/gp"
 POLICY = "rl_hpo/data/policies/default"
@@ -177,10 +178,12 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"--evals must exceed the initial design ({n_initial} points).")
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     table = {"settings": {k: str(v) for k, v in vars(args).items()}, "suites": {}}
-    for suite in args.suites.split(","):
-        names = load_suite(suite).splits[args.split][: args.max_tasks]
+    # As training and compare_search_settings.py load them: scikit-learn suites from their cached tables.
+    tasks = TrainConfig(suites=tuple(args.suites.split(",")), eval_split=args.split).validation_tasks(args.max_tasks)
+    for suite, suite_tasks in tasks.items():
+        names = [task.name for task in suite_tasks]
         start = time.perf_counter()
-        results = [run_task(load_task(n), policy, seeds, args.evals, args.draws, n_initial) for n in names]
+        results = [run_task(task, policy, seeds, args.evals, args.draws, n_initial) for task in suite_tasks]
         rows = summarize(results, n_initial, args.evals)
         worst = shortfalls(results, names, seeds)
         table["suites"][suite] = {"evaluations": rows, "largest_shortfalls": worst}
