@@ -939,6 +939,27 @@ def test_early_phase_study_reports_expected_gains_and_curves(tmp_path: Path) -> 
     assert rows[0]["regret_random_expected"] >= rows[1]["regret_random_expected"] >= rows[2]["regret_random_expected"]
 
 
+def test_early_phase_study_with_sampled_candidates_evaluates_those_alone() -> None:
+    from rl_hpo.agents.policy_file import load_policy
+    from rl_hpo.tasks.registry import load_task
+
+    (run_task,) = _import_from("benchmarks/early_phase/expected_gain.py", "run_task")
+    task = load_task("synthetic/branin/0")
+    batches: list[int] = []
+    evaluate_unit = task.evaluate_unit
+
+    def counted(u: np.ndarray, fidelity: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        batches.append(len(np.atleast_2d(u)))
+        return evaluate_unit(u, fidelity)
+
+    task.evaluate_unit = counted  # type: ignore[method-assign]
+    result = run_task(task, load_policy("default"), [0], evals=8, draws=2, n_initial=5, candidates=3)
+    gains = result["gains"][0]
+    assert gains.shape == (3, 5) and np.all((gains >= 0.0) & (gains <= 1.0))
+    # Three draws from the policy and EI's argmax at most, never the whole shortlist of 64.
+    assert max(batches) <= 4 and batches.count(2) >= 3
+
+
 def test_same_decisions_finds_identical_runs_the_same_and_names_the_first_difference(tmp_path: Path) -> None:
     first, second = tmp_path / "a.json", tmp_path / "b.json"
     where = ["--tasks", "synthetic/branin/0@12", "--methods", "ei", "--seeds", "1"]

@@ -40,6 +40,7 @@ from rl_hpo.baselines.random_search import RandomSearch
 from rl_hpo.bench import metrics
 from rl_hpo.bench.evaluation import regret_at
 from rl_hpo.tasks.base import ScoreBounds, Task
+from rl_hpo.tasks.registry import load_task
 
 SUITES = "yahpo/lcbench,yahpo/rbv2_xgboost,synthetic/mixed,prior/gp"
 POLICY = "rl_hpo/data/policies/default"
@@ -51,6 +52,7 @@ class RecordingPolicyOptimizer(CandidatePolicyOptimizer):
 
     task: Task
     draws: int
+    candidates: int
     draw_rng: np.random.Generator
     rows: list[list[float]]
 
@@ -60,19 +62,22 @@ class RecordingPolicyOptimizer(CandidatePolicyOptimizer):
         with torch.no_grad():
             p = torch.softmax(self.policy_.network.logits(features)[0].double(), dim=0).numpy()
         bounds, best = self.task.bounds, search.best_score
-        shortlist = gains(bounds, best, self.task.evaluate_unit(proposal.u)[0])
+        largest_ei = int(np.argmax(proposal.log_ei))
+        if self.candidates:
+            # ``candidates`` draws from the policy's softmax (and EI's argmax) are evaluated, not the whole
+            # shortlist: the mean of their gains estimates the policy's expected gain without bias.
+            picks = self.draw_rng.choice(p.size, size=self.candidates, p=p)
+            evaluated = np.unique(np.append(picks, largest_ei))
+            shortlist = np.zeros(p.size)
+            shortlist[evaluated] = gains(bounds, best, self.task.evaluate_unit(proposal.u[evaluated])[0])
+            expected, improves_policy = shortlist[picks].mean(), (shortlist[picks] > 0).mean()
+        else:
+            shortlist = gains(bounds, best, self.task.evaluate_unit(proposal.u)[0])
+            expected, improves_policy = p @ shortlist, p @ (shortlist > 0)
         draws = self.task.evaluate_unit(self.draw_rng.random((self.draws, self.space.dim)))[0]
         uniform = gains(bounds, best, draws)
         improves = np.isfinite(draws) & (draws > best)
-        self.rows.append(
-            [
-                p @ shortlist,
-                shortlist[np.argmax(proposal.log_ei)],
-                uniform.mean(),
-                p @ (shortlist > 0),
-                improves.mean(),
-            ]
-        )
+        self.rows.append([expected, shortlist[largest_ei], uniform.mean(), improves_policy, improves.mean()])
         index = self.policy_.choose(proposal.features, None if self.deterministic else search.rng)
         return proposal.u[index]
 
@@ -96,14 +101,15 @@ def expected_best_of(regrets: np.ndarray, start: float, ks: np.ndarray) -> np.nd
 
 
 def run_task(
-    task: Task, policy: Policy, seeds: list[int], evals: int, draws: int, n_initial: int
+    task: Task, policy: Policy, seeds: list[int], evals: int, draws: int, n_initial: int, candidates: int = 0
 ) -> dict[str, np.ndarray]:
     """Per seed: the recorded gains (evaluations n_initial + 1 .. evals) and the three regret curves."""
     budgets = list(range(1, evals + 1))
     out: dict[str, list] = {"gains": [], "policy": [], "random": [], "random_expected": []}
     for seed in seeds:
         opt = RecordingPolicyOptimizer(task.space, seed=seed, policy=policy)
-        opt.task, opt.draws, opt.draw_rng, opt.rows = task, draws, np.random.default_rng([seed, 2]), []
+        opt.task, opt.draws, opt.candidates, opt.rows = task, draws, candidates, []
+        opt.draw_rng = np.random.default_rng([seed, 2])
         curve = regret_at(opt.optimize(task, evals), task.bounds, budgets)
         out["gains"].append(opt.rows)
         out["policy"].append(curve)
@@ -168,6 +174,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-tasks", type=int, default=64, help="the first this many tasks of each suite")
     parser.add_argument("--evals", type=int, default=15, help="the last evaluation studied")
     parser.add_argument("--draws", type=int, default=256, help="uniform points per state and per run")
+    parser.add_argument(
+        "--candidates",
+        type=int,
+        default=0,
+        help="evaluate this many draws from the policy's softmax per state instead of its whole shortlist (0)",
+    )
+    parser.add_argument(
+        "--sklearn-live",
+        action="store_true",
+        help="fit scikit-learn pipelines live (regret normalized by the bounds of their tables) instead of "
+        "serving them from their tables",
+    )
     parser.add_argument("--policy", default=POLICY)
     parser.add_argument("--out", type=Path, help="write the tables as JSON here")
     args = parser.parse_args(argv)
@@ -178,12 +196,21 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"--evals must exceed the initial design ({n_initial} points).")
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     table = {"settings": {k: str(v) for k, v in vars(args).items()}, "suites": {}}
-    # As training and compare_search_settings.py load them: scikit-learn suites from their cached tables.
-    tasks = TrainConfig(suites=tuple(args.suites.split(",")), eval_split=args.split).validation_tasks(args.max_tasks)
+    # As training and compare_search_settings.py load them: scikit-learn suites from their cached tables, unless
+    # --sklearn-live.
+    config = TrainConfig(
+        suites=tuple(args.suites.split(",")), eval_split=args.split, sklearn_tabulated=not args.sklearn_live
+    )
+    tasks = config.validation_tasks(args.max_tasks)
     for suite, suite_tasks in tasks.items():
         names = [task.name for task in suite_tasks]
+        for task in suite_tasks:
+            if task.bounds is None and task.name.startswith("sklearn/"):
+                task.bounds = load_task(task.name, tabulated=True).bounds
         start = time.perf_counter()
-        results = [run_task(task, policy, seeds, args.evals, args.draws, n_initial) for task in suite_tasks]
+        results = [
+            run_task(task, policy, seeds, args.evals, args.draws, n_initial, args.candidates) for task in suite_tasks
+        ]
         rows = summarize(results, n_initial, args.evals)
         worst = shortfalls(results, names, seeds)
         table["suites"][suite] = {"evaluations": rows, "largest_shortfalls": worst}
