@@ -960,6 +960,19 @@ def test_early_phase_study_with_sampled_candidates_evaluates_those_alone() -> No
     assert max(batches) <= 4 and batches.count(2) >= 3
 
 
+def test_table_repeats_counts_choices_on_entries_evaluated_already(tmp_path: Path) -> None:
+    where = ["--suites", "sklearn/svc", "--max-tasks", "1", "--seeds", "1", "--methods", "ei,random"]
+    out = _run("benchmarks/early_phase/table_repeats.py", *where, "--out", str(tmp_path / "repeats.json"),
+               env={"RL_HPO_CACHE": str(tmp_path)})  # fmt: skip
+    shares = json.loads((tmp_path / "repeats.json").read_text())["shares"]["sklearn/svc"]
+    assert "sklearn/svc train (1 tasks x 1 seeds) random: 6-10:" in out
+    for method in ("ei", "random"):
+        assert len(shares[method]) == 50 and shares[method][0] == 0.0 and set(shares[method]) <= {0.0, 1.0}
+    # 50 choices among the table's 256 entries: uniform draws meet an entry again now and then.
+    assert 0 < sum(shares["random"]) < 25
+    _run("benchmarks/early_phase/table_repeats.py", "--suites", "prior/gp", "--max-tasks", "1", status=2)
+
+
 def test_same_decisions_finds_identical_runs_the_same_and_names_the_first_difference(tmp_path: Path) -> None:
     first, second = tmp_path / "a.json", tmp_path / "b.json"
     where = ["--tasks", "synthetic/branin/0@12", "--methods", "ei", "--seeds", "1"]
