@@ -74,6 +74,10 @@ LENGTHSCALE_CHOICES = ("fixed", "prequential")
 #: Input warps of ``GaussianProcess``: ``"none"``, or ``"kumaraswamy"``, each numeric input through a fitted
 #: Kumaraswamy CDF (``kumaraswamy``).
 INPUT_WARPS = ("none", "kumaraswamy")
+#: Where a hyperparameter fit of ``GaussianProcess`` starts L-BFGS-B: ``"warm"``, from the previous fit's
+#: hyperparameters alone; ``"warm+prior"``, from those and from the prior's mode (the first fit's start), keeping
+#: the fit of lower negative log posterior. A fit warm-started from fewer points can stay in their optimum.
+FIT_STARTS = ("warm", "warm+prior")
 #: Bounds of the warp's log shapes, and the variance of their normal prior in a space of one numeric parameter
 #: (BoTorch's ``Warp``: a log-normal prior of variance 0.75 on each shape). With p numeric parameters each log shape
 #: has variance 0.75 / p, so that the warps of all of them together vary as much as one warp does in any dimension:
@@ -199,6 +203,7 @@ class GaussianProcess:
         lengthscale_spread: float | None = None,
         lengthscale_choice: str = "fixed",
         input_warp: str = "none",
+        fit_starts: str = "warm",
     ) -> None:
         if warp not in WARPS:
             raise ValueError(f"The 'warp' parameter of GaussianProcess must be one of {WARPS}. Got {warp!r} instead.")
@@ -210,8 +215,10 @@ class GaussianProcess:
         check_lengthscale_spread(lengthscale_spread, "GaussianProcess")
         check_lengthscale_choice(lengthscale_choice, lengthscale_spread, "GaussianProcess")
         check_input_warp(input_warp, "GaussianProcess")
+        check_fit_starts(fit_starts, "GaussianProcess")
         self.warp = warp
         self.input_warp = input_warp
+        self.fit_starts = fit_starts
         self.lengthscale_prior = lengthscale_prior
         self.lengthscale_spread = lengthscale_spread
         self.lengthscale_choice = lengthscale_choice
@@ -224,6 +231,7 @@ class GaussianProcess:
         # log lengthscales, log signal variance, log noise variance
         start = self._prior_mu - self._prior_var if lengthscale_prior == "dimension" else 0.0
         self.theta = np.concatenate([np.full(p, start), [0.0, math.log(1e-3)]])
+        self._prior_theta = self.theta.copy()
         #: With ``input_warp="kumaraswamy"``: each numeric parameter's log shapes ``(log a, log b)``, shape (2, p_num);
         #: zeros are the identity.
         self.warp_shapes = np.zeros((2, encoding.numeric.size))
@@ -254,6 +262,7 @@ class GaussianProcess:
                     lengthscale_prior=lengthscale_prior,
                     lengthscale_spread=spread,
                     input_warp=input_warp,
+                    fit_starts=fit_starts,
                 )
                 self.prequential_scores[spread] = 0.0
             self.spread_in_use = None
@@ -380,6 +389,14 @@ class GaussianProcess:
 
         x0 = np.clip(np.concatenate([self.theta, self.warp_shapes.ravel()]) if warped else self.theta, lower, upper)
         params, value = minimize_lbfgsb(objective, x0, lower, upper, maxiter=30)
+        prior = np.concatenate([self._prior_theta, np.zeros(2 * n_num)]) if warped else self._prior_theta
+        prior = np.clip(prior, lower, upper)
+        if self.fit_starts == "warm+prior" and not np.array_equal(prior, x0):
+            other, _ = minimize_lbfgsb(objective, prior, lower, upper, maxiter=30)
+            # Each end point's own value: after a failed line search the routine's may be another point's.
+            ends = [(objective(x)[0], i, x) for i, x in enumerate((params, other)) if np.all(np.isfinite(x))]
+            if ends:
+                value, _, params = min(ends, key=lambda end: (end[0], end[1]))
         # value: the last one the routine was given (scipy's result.fun), 1e10 where a kernel was not positive
         # definite; after a failed line search it may be another point's.
         if np.all(np.isfinite(params)) and value < 1e9:
@@ -553,6 +570,12 @@ def check_lengthscale_choice(value: object, spread: float | None, owner: str) ->
             f"lengthscale_choice='prequential' of {owner} chooses between free and pooled lengthscales: it needs "
             "a lengthscale_spread (for example 0.5)."
         )
+
+
+def check_fit_starts(value: object, owner: str) -> None:
+    """Raise ``ValueError`` unless ``value`` is one of ``FIT_STARTS`` (``owner`` names the class)."""
+    if value not in FIT_STARTS:
+        raise ValueError(f"The 'fit_starts' parameter of {owner} must be one of {FIT_STARTS}. Got {value!r}.")
 
 
 def check_input_warp(value: object, owner: str) -> None:

@@ -178,6 +178,9 @@ class SearchSettings:
             Not the default: over 374 validation and train tasks of four suites, on fresh seeds, it gave no pooled
             gain at 50 for plain EI or the general policy, and a loss on prior/gp train for plain EI
             (``benchmarks/search_settings/input_warp_reconfirm.sh``).
+        fit_starts: where each fit of the GP's hyperparameters starts (``rl_hpo.acquisition.gp.FIT_STARTS``):
+            ``"warm"`` (the default), from the previous fit's; ``"warm+prior"``, from the prior's mode too,
+            keeping the better posterior (a fit costs about twice as much).
     """
 
     n_candidates: int = 64
@@ -199,11 +202,13 @@ class SearchSettings:
     lengthscale_spread: float | None = None
     lengthscale_choice: str = "fixed"
     input_warp: str = "none"
+    fit_starts: str = "warm"
 
     def __post_init__(self) -> None:
         from rl_hpo.acquisition.gp import (
             LENGTHSCALE_PRIORS,
             WARPS,
+            check_fit_starts,
             check_input_warp,
             check_lengthscale_choice,
             check_lengthscale_spread,
@@ -212,6 +217,7 @@ class SearchSettings:
         check_lengthscale_spread(self.lengthscale_spread, "SearchSettings")
         check_lengthscale_choice(self.lengthscale_choice, self.lengthscale_spread, "SearchSettings")
         check_input_warp(self.input_warp, "SearchSettings")
+        check_fit_starts(self.fit_starts, "SearchSettings")
         if self.warp not in WARPS:
             raise ValueError(f"The 'warp' parameter of SearchSettings must be one of {WARPS}. Got {self.warp!r}.")
         if not (isinstance(self.n_perturbed, int | float) and self.n_perturbed >= 1):
@@ -342,6 +348,7 @@ class CandidateSearch:
             lengthscale_spread=self.settings.lengthscale_spread,
             lengthscale_choice=self.settings.lengthscale_choice,
             input_warp=self.settings.input_warp,
+            fit_starts=self.settings.fit_starts,
         )
         kinds = space.kinds()
         self._categorical = np.array([k == "categorical" for k in kinds])

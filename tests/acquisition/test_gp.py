@@ -7,6 +7,7 @@ from scipy.optimize import approx_fprime
 from scipy.special import ndtri
 
 from rl_hpo.acquisition.gp import (
+    FIT_STARTS,
     INPUT_WARPS,
     LENGTHSCALE_PRIORS,
     OUTLIER_REACH,
@@ -26,6 +27,7 @@ from rl_hpo.acquisition.gp import (
     squared_distances,
     warp_scores,
 )
+from rl_hpo.acquisition.search import SearchSettings
 from rl_hpo.space import Categorical, Float, Int, SearchSpace
 
 
@@ -127,6 +129,49 @@ def test_a_prequential_choice_predicts_with_the_warp_of_the_fit_it_chose():
         gp.predict_gradient(q, np.zeros((5, 0), dtype=int)), chosen.predict_gradient(q, np.zeros((5, 0), dtype=int))
     ):
         np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("fit_starts", FIT_STARTS)
+def test_a_refit_from_the_prior_too_keeps_the_better_posterior(monkeypatch, fit_starts):
+    import rl_hpo.acquisition.gp as gp_module
+
+    calls = []
+    minimize = gp_module.minimize_lbfgsb
+
+    def recorded(objective, x0, lower, upper, maxiter):
+        params, value = minimize(objective, x0, lower, upper, maxiter=maxiter)
+        calls.append((x0.copy(), params, objective(params)[0]))
+        return params, value
+
+    monkeypatch.setattr(gp_module, "minimize_lbfgsb", recorded)
+    space = SearchSpace({f"x{i}": Float(0.0, 1.0) for i in range(4)})
+    enc = MixedEncoding.of(space)
+    gp = GaussianProcess(enc, fit_starts=fit_starts)
+    prior = gp.theta.copy()
+    rng = np.random.default_rng(3)
+    u = rng.random((30, 4))
+    y = np.sin(6 * u[:, 0]) * u[:, 1] + 0.1 * u[:, 2]
+    gp.fit(u[:5], np.zeros((5, 0), dtype=int), y[:5])
+    assert len(calls) == 1  # the first fit starts from the prior's mode already
+    gp.fit(u, np.zeros((30, 0), dtype=int), y)
+    refit = calls[1:]
+    np.testing.assert_array_equal(refit[0][0], calls[0][1])  # warm: from the previous fit
+    if fit_starts == "warm":
+        assert len(refit) == 1
+        np.testing.assert_array_equal(gp.theta, refit[0][1])
+    else:
+        assert len(refit) == 2
+        np.testing.assert_array_equal(refit[1][0], prior)
+        best = min(refit, key=lambda call: call[2])
+        np.testing.assert_array_equal(gp.theta, best[1])
+
+
+def test_unknown_fit_starts_are_refused():
+    space = SearchSpace({"a": Float(0.0, 1.0)})
+    with pytest.raises(ValueError, match="'fit_starts' parameter of GaussianProcess must be one of"):
+        GaussianProcess(MixedEncoding.of(space), fit_starts="cold")
+    with pytest.raises(ValueError, match="'fit_starts' parameter of SearchSettings must be one of"):
+        SearchSettings(fit_starts="cold")
 
 
 def test_unknown_input_warp_is_refused():
