@@ -18,8 +18,14 @@ realized mean regret, random search's realized mean regret on the same seeds, an
 regret given the same initial design, computed from ``--draws`` uniform points per run by order statistics
 (the expected best of k draws with replacement from their empirical distribution), and the runs in which a
 uniform draw would have gained most over the policy. No choice is made here; train and validation splits
-only. Scikit-learn suites are served from their cached tables (256 configurations per dataset, built once on
-first use), as in training: every candidate of every state is evaluated, which live fits would make slow.
+only.
+
+Scikit-learn suites are served from their cached tables (256 configurations per dataset, built once on first
+use), as in training; a table returns an evaluated point's score for a move near it, which understates what
+local moves gain (``table_repeats.py``). ``--sklearn-live`` fits the pipelines instead, with regret normalized
+by their tables' bounds; with ``--candidates K`` each state then evaluates K draws from the policy's softmax
+(an estimate of its expected gain without bias) and EI's argmax rather than the whole shortlist, which live
+fits would make slow.
 """
 
 from __future__ import annotations
