@@ -180,9 +180,9 @@ class SearchSettings:
             (``benchmarks/search_settings/input_warp_reconfirm.sh``).
         fit_starts: where each fit of the GP's hyperparameters starts (``rl_hpo.acquisition.gp.FIT_STARTS``):
             ``"warm"`` (the default), from the previous fit's; ``"warm+prior"``, from the prior's mode too,
-            keeping the better posterior (a fit costs about twice as much). Not the default: on the validation
-            splits it raised plain EI's regret at 50 on four 20-parameter families and on three of four suites
-            (``benchmarks/search_settings/README.md``, "Where a fit starts").
+            keeping the better posterior (a fit costs about twice as much). Not the default: over 374 validation
+            and train tasks of four suites, on fresh seeds, it gave no pooled gain at 50 for plain EI or the general
+            policy (``benchmarks/search_settings/fit_starts_confirm.sh``).
     """
 
     n_candidates: int = 64
