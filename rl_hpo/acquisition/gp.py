@@ -389,14 +389,15 @@ class GaussianProcess:
 
         x0 = np.clip(np.concatenate([self.theta, self.warp_shapes.ravel()]) if warped else self.theta, lower, upper)
         params, value = minimize_lbfgsb(objective, x0, lower, upper, maxiter=30)
-        prior = np.concatenate([self._prior_theta, np.zeros(2 * n_num)]) if warped else self._prior_theta
-        prior = np.clip(prior, lower, upper)
-        if self.fit_starts == "warm+prior" and not np.array_equal(prior, x0):
-            other, _ = minimize_lbfgsb(objective, prior, lower, upper, maxiter=30)
-            # Each end point's own value: after a failed line search the routine's may be another point's.
-            ends = [(objective(x)[0], i, x) for i, x in enumerate((params, other)) if np.all(np.isfinite(x))]
-            if ends:
-                value, _, params = min(ends, key=lambda end: (end[0], end[1]))
+        if self.fit_starts == "warm+prior":
+            prior = np.concatenate([self._prior_theta, np.zeros(2 * n_num)]) if warped else self._prior_theta
+            prior = np.clip(prior, lower, upper)
+            if not np.array_equal(prior, x0):
+                other, _ = minimize_lbfgsb(objective, prior, lower, upper, maxiter=30)
+                # Each end point's own value: after a failed line search the routine's may be another point's.
+                ends = [(objective(x)[0], i, x) for i, x in enumerate((params, other)) if np.all(np.isfinite(x))]
+                if ends:
+                    value, _, params = min(ends, key=lambda end: (end[0], end[1]))
         # value: the last one the routine was given (scipy's result.fun), 1e10 where a kernel was not positive
         # definite; after a failed line search it may be another point's.
         if np.all(np.isfinite(params)) and value < 1e9:
