@@ -183,6 +183,9 @@ class SearchSettings:
             keeping the better posterior (a fit costs about twice as much). Not the default: over 374 validation
             and train tasks of four suites, on fresh seeds, it gave no pooled gain at 50 for plain EI or the general
             policy (``benchmarks/search_settings/fit_starts_confirm.sh``).
+        uniform_share: the probability that a decision after the initial design evaluates a uniform point of the
+            cube instead of the method's choice (``CandidateSearch.uniform_turn``), so that a run whose design fell
+            in a poor region leaves it sooner; 0 (the default) never does.
     """
 
     n_candidates: int = 64
@@ -205,6 +208,7 @@ class SearchSettings:
     lengthscale_choice: str = "fixed"
     input_warp: str = "none"
     fit_starts: str = "warm"
+    uniform_share: float = 0.0
 
     def __post_init__(self) -> None:
         from rl_hpo.acquisition.gp import (
@@ -224,6 +228,9 @@ class SearchSettings:
             raise ValueError(f"The 'warp' parameter of SearchSettings must be one of {WARPS}. Got {self.warp!r}.")
         if not (isinstance(self.n_perturbed, int | float) and self.n_perturbed >= 1):
             raise ValueError(f"The 'n_perturbed' parameter of SearchSettings must be >= 1. Got {self.n_perturbed!r}.")
+        share = self.uniform_share
+        if isinstance(share, bool) or not (isinstance(share, int | float) and 0.0 <= share < 1.0):
+            raise ValueError(f"The 'uniform_share' parameter of SearchSettings must be in [0, 1). Got {share!r}.")
         if self.repeats not in REPEATS:
             raise ValueError(
                 f"The 'repeats' parameter of SearchSettings must be one of {REPEATS}. Got {self.repeats!r}."
@@ -391,6 +398,14 @@ class CandidateSearch:
             self._since_improvement += 1
 
     # -- a decision -------------------------------------------------------------------------------
+    def uniform_turn(self) -> np.ndarray | None:
+        """With probability ``settings.uniform_share``, a uniform point of the cube to evaluate in place of this
+        decision's choice; otherwise None (and no random number is drawn when the share is 0)."""
+        share = self.settings.uniform_share
+        if share and self.rng.random() < share:
+            return self.rng.random(self.space.dim)
+        return None
+
     def propose(self, pending: np.ndarray | None = None) -> Proposal:
         """Fit the GP to the history and build the shortlist with its features.
 

@@ -94,8 +94,12 @@ class CandidateOptimizer(Optimizer):
             self._n_design += 1
             u = self._design_rng.random(self.space.dim)
         else:
-            with single_threaded():  # small matrices: more threads only contend
-                u = self._choose(self.search_)
+            turn = self.search_.uniform_turn()
+            if turn is not None:
+                u = turn
+            else:
+                with single_threaded():  # small matrices: more threads only contend
+                    u = self._choose(self.search_)
         self._proposals[trial_id] = u
         return self.space.decode(u), None
 

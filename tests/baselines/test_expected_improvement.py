@@ -81,3 +81,29 @@ def test_a_space_of_more_than_32_parameters_starts_from_10_random_points():
         optimizer.tell(trial, float(-np.sum((points[-1] - 0.3) ** 2)))
     np.testing.assert_allclose(points[:10], design[:10])
     assert not np.allclose(points[10], design[10])
+
+
+@pytest.mark.parametrize("share", [0.0, 0.5])
+def test_a_uniform_share_of_decisions_skips_the_choice(share):
+    from rl_hpo.acquisition.search import SearchSettings
+
+    class Counted(ExpectedImprovement):
+        choices = 0
+
+        def _choose(self, search):
+            self.choices += 1
+            return super()._choose(search)
+
+    task = load_task("synthetic/branin/0")
+    opt = Counted(task.space, seed=3, settings=SearchSettings(uniform_share=share))
+    opt.optimize(task, 45)
+    # 40 decisions after the 5-point design: all chosen without a share, about half with one.
+    assert opt.choices == 40 if share == 0.0 else 10 <= opt.choices <= 30
+
+
+@pytest.mark.parametrize("share", [-0.1, 1.0, True, "0.1"])
+def test_a_uniform_share_outside_zero_to_one_is_refused(share):
+    from rl_hpo.acquisition.search import SearchSettings
+
+    with pytest.raises(ValueError, match="'uniform_share' parameter of SearchSettings must be in"):
+        SearchSettings(uniform_share=share)
