@@ -533,6 +533,7 @@ def test_the_policy_polishing_study_script_writes_its_four_tables(tmp_path: Path
         ("benchmarks/search_settings/input_warp_confirm.sh", 7000, "input_warp=none", "input_warp=kumaraswamy"),
         ("benchmarks/search_settings/input_warp_reconfirm.sh", 8000, "input_warp=none", "input_warp=kumaraswamy"),
         ("benchmarks/search_settings/fit_starts_confirm.sh", 9000, "fit_starts=warm", "fit_starts=warm+prior"),
+        ("benchmarks/search_settings/uniform_share_confirm.sh", 10000, "uniform_share=0", "uniform_share=0.1"),
     ],
 )
 def test_a_setting_s_confirmation_runs_both_splits_on_its_own_seeds_and_decides(
