@@ -32,7 +32,7 @@ def repeat_shares(task: TabulatedSklearnTask, method: str, seeds: list[int], bud
     repeats = np.zeros(budget)
     for seed in seeds:
         history = make_optimizer(method, task.space, seed=seed).optimize(task, budget)
-        entries, _ = task.lookup(np.array([task.space.encode(record.config) for record in history.records]))
+        entries, _ = task.lookup(task.space.encode_batch(record.config for record in history.records))
         seen: set[int] = set()
         for i, entry in enumerate(entries):
             repeats[i] += int(entry) in seen
