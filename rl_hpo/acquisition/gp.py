@@ -30,11 +30,21 @@ the identity (Snoek et al., ICML 2014, "Input Warping for Bayesian Optimization 
 BoTorch's ``Warp`` input transform uses the same CDF; the prior is BoTorch's with its variance divided by the number
 of numeric parameters): a parameter whose effect is concentrated near one end of its range, such as a learning
 rate on a linear scale, becomes stationary to the kernel.
+With ``lengthscale_integration="laplace"`` the GP predicts from its lengthscales' posterior rather than from its mode
+alone, along the one direction a handful of points leaves most uncertain, the scale of every lengthscale at once:
+a Laplace approximation of the log posterior along that direction (its curvature from the analytic gradient)
+integrated by three-point Gauss-Hermite quadrature, the three GPs' predictions matched to one Gaussian by their
+first two moments. Marginalizing the hyperparameters instead of fixing them at their mode is what Spearmint's
+integrated acquisition does (Snoek et al., NeurIPS 2012, "Practical Bayesian Optimization of Machine Learning
+Algorithms"), with slice-sampled hyperparameters; a line and three nodes keep it within a decision's budget, and
+once the points pin the scale down (its posterior standard deviation below ``_MIN_SCALE_SD``) the mode alone predicts.
 """
 
 from __future__ import annotations
 
+import copy
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,6 +88,19 @@ INPUT_WARPS = ("none", "kumaraswamy")
 #: hyperparameters alone; ``"warm+prior"``, from those and from the prior's mode (the first fit's start), keeping
 #: the fit of lower negative log posterior. A fit warm-started from fewer points can stay in their optimum.
 FIT_STARTS = ("warm", "warm+prior")
+#: How ``GaussianProcess`` treats the uncertainty of its lengthscales: ``"none"``, it predicts from their fitted
+#: values (the posterior's mode); ``"laplace"``, from their posterior along the direction that scales them all.
+LENGTHSCALE_INTEGRATIONS = ("none", "laplace")
+#: Three-point Gauss-Hermite quadrature of a standard normal: nodes -sqrt(3), 0, sqrt(3) and their weights.
+_QUADRATURE_NODES = np.array([-math.sqrt(3.0), 0.0, math.sqrt(3.0)])
+_QUADRATURE_WEIGHTS = np.array([1.0, 4.0, 1.0]) / 6.0
+#: With ``lengthscale_integration="laplace"``: the posterior standard deviation of the common log lengthscale
+#: shift below which the mode alone predicts (the outer nodes then scale the lengthscales by less than 9%), and the
+#: largest one used (where the log posterior is flat or not convex along the line; nodes at factors of 1/5.7 and 5.7).
+_MIN_SCALE_SD = 0.05
+_MAX_SCALE_SD = 1.0
+#: The step of the central difference that gives the log posterior's curvature along that direction.
+_CURVATURE_STEP = 0.05
 #: Bounds of the warp's log shapes, and the variance of their normal prior in a space of one numeric parameter
 #: (BoTorch's ``Warp``: a log-normal prior of variance 0.75 on each shape). With p numeric parameters each log shape
 #: has variance 0.75 / p, so that the warps of all of them together vary as much as one warp does in any dimension:
@@ -103,6 +126,8 @@ _FITTED_STATE = (
     "y_std",
     "y_best",
     "n",
+    "scale_sd",
+    "_components",
 )
 _NOISE_BOUNDS = (math.log(1e-6), math.log(0.5))
 _SIGNAL_BOUNDS = (math.log(0.05), math.log(20.0))
@@ -204,6 +229,7 @@ class GaussianProcess:
         lengthscale_choice: str = "fixed",
         input_warp: str = "none",
         fit_starts: str = "warm",
+        lengthscale_integration: str = "none",
     ) -> None:
         if warp not in WARPS:
             raise ValueError(f"The 'warp' parameter of GaussianProcess must be one of {WARPS}. Got {warp!r} instead.")
@@ -216,7 +242,9 @@ class GaussianProcess:
         check_lengthscale_choice(lengthscale_choice, lengthscale_spread, "GaussianProcess")
         check_input_warp(input_warp, "GaussianProcess")
         check_fit_starts(fit_starts, "GaussianProcess")
+        check_lengthscale_integration(lengthscale_integration, "GaussianProcess")
         self.warp = warp
+        self.lengthscale_integration = lengthscale_integration
         self.input_warp = input_warp
         self.fit_starts = fit_starts
         self.lengthscale_prior = lengthscale_prior
@@ -247,6 +275,11 @@ class GaussianProcess:
         self.y_std = 1.0
         self.y_best = 0.0
         self.n = 0
+        #: With ``lengthscale_integration="laplace"``: the posterior standard deviation of a common shift of the log
+        #: lengthscales (from the last refit), and the GPs at the quadrature's outer nodes, which predict with this
+        #: one (none while ``scale_sd`` is below ``_MIN_SCALE_SD``).
+        self.scale_sd = 0.0
+        self._components: tuple[GaussianProcess, ...] = ()
         #: With ``lengthscale_choice="prequential"``: the free and the pooled fit (keyed by their spread, None for
         #: the free one), each one's summed log likelihood of the points as they came, and the spread in use.
         self.rivals: dict[float | None, GaussianProcess] = {}
@@ -263,6 +296,7 @@ class GaussianProcess:
                     lengthscale_spread=spread,
                     input_warp=input_warp,
                     fit_starts=fit_starts,
+                    lengthscale_integration=lengthscale_integration,
                 )
                 self.prequential_scores[spread] = 0.0
             self.spread_in_use = None
@@ -318,6 +352,27 @@ class GaussianProcess:
         if refit and y.size >= 2:
             fit_rows = _keep(z, self.max_fit_points) if y.size > self.max_fit_points else slice(None)
             self._optimize(xn[fit_rows], xc[fit_rows], z[fit_rows])
+        self._condition(xn, xc, z)
+        self._components = ()
+        if self.lengthscale_integration == "laplace" and self.scale_sd >= _MIN_SCALE_SD and y.size:
+            self._components = tuple(
+                self._shifted(float(node) * self.scale_sd, xn, xc, z) for node in _QUADRATURE_NODES
+            )
+
+    def _shifted(self, shift: float, xn: np.ndarray, xc: np.ndarray, z: np.ndarray) -> GaussianProcess:
+        """This GP with every log lengthscale moved by ``shift`` (within bounds), conditioned on the same points."""
+        if shift == 0.0:
+            return self
+        other = copy.copy(self)
+        other.rivals, other._components = {}, ()
+        other.theta = self.theta.copy()
+        p = self.encoding.n_params
+        other.theta[:p] = np.clip(self.theta[:p] + shift, *_LENGTHSCALE_BOUNDS)
+        other._condition(xn, xc, z)
+        return other
+
+    def _condition(self, xn: np.ndarray, xc: np.ndarray, z: np.ndarray) -> None:
+        """Condition on points ``(xn, xc)`` with warped standardized scores ``z``, with the hyperparameters as set."""
         # The kernel's parts and the conditioned points' (warped) scaled rows, fixed until the next fit.
         self._kernel = ls_num, _, signal, noise = self._parts()
         wn = self._warped(xn)
@@ -325,7 +380,7 @@ class GaussianProcess:
         self._scaled_xn = wn / ls_num
         self._scaled_norms = (self._scaled_xn * self._scaled_xn).sum(1)
         self._inv_ls2 = 1.0 / np.square(ls_num)
-        self.n = int(y.size)
+        self.n = int(z.size)
         self.y_best = float(z.max()) if z.size else 0.0
         k = signal * _matern52(np.sqrt(self._sqdist_to_conditioned(wn, xc)))
         k[np.diag_indices_from(k)] += noise + 1e-8
@@ -404,10 +459,20 @@ class GaussianProcess:
             self.theta = params[:k]
             if warped:
                 self.warp_shapes = params[k:].reshape(2, n_num)
+        if self.lengthscale_integration == "laplace":
+            fitted = np.concatenate([self.theta, self.warp_shapes.ravel()]) if warped else self.theta
+            self.scale_sd = _scale_sd(objective, fitted, self.encoding.n_params)
 
     # -- prediction -------------------------------------------------------------------------------
     def predict(self, xn: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and standard deviation (of the latent function) in standardized-score units."""
+        if not self._components:
+            return self._predict(xn, xc)
+        means, stds = zip(*(gp._predict(xn, xc) for gp in self._components), strict=True)
+        return _matched_moments(np.array(means), np.array(stds))
+
+    def _predict(self, xn: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``predict`` with this GP's hyperparameters alone."""
         signal = self._kernel[2]
         if self.n == 0:
             m = xn.shape[0]
@@ -428,6 +493,25 @@ class GaussianProcess:
     def predict_gradient(self, xn: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``predict`` and its gradient by the numeric inputs: ``(mean, std, d mean / d xn, d std / d xn)``,
         the gradients of shape ``xn.shape``. Needs at least one conditioned point."""
+        if not self._components:
+            return self._predict_gradient(xn, xc)
+        parts = [
+            np.array(part) for part in zip(*(gp._predict_gradient(xn, xc) for gp in self._components), strict=True)
+        ]
+        means, stds, d_means, d_stds = parts
+        mean, std = _matched_moments(means, stds)
+        w = _QUADRATURE_WEIGHTS[:, None, None]
+        d_mean = (w * d_means).sum(0)
+        # var = sum_i w_i (std_i^2 + mean_i^2) - mean^2, so d std = (sum_i w_i (std_i d std_i + mean_i d mean_i)
+        # - mean d mean) / std.
+        d_second = (w * (stds[:, :, None] * d_stds + means[:, :, None] * d_means)).sum(0)
+        d_std = (d_second - mean[:, None] * d_mean) / std[:, None]
+        return mean, std, d_mean, d_std
+
+    def _predict_gradient(
+        self, xn: np.ndarray, xc: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``predict_gradient`` with this GP's hyperparameters alone."""
         signal = self._kernel[2]
         wn = self._warped(xn)
         d2 = self._sqdist_to_conditioned(wn, xc)
@@ -570,6 +654,41 @@ def check_lengthscale_choice(value: object, spread: float | None, owner: str) ->
         raise ValueError(
             f"lengthscale_choice='prequential' of {owner} chooses between free and pooled lengthscales: it needs "
             "a lengthscale_spread (for example 0.5)."
+        )
+
+
+def _scale_sd(
+    objective: Callable[[np.ndarray], tuple[float, np.ndarray]], params: np.ndarray, n_lengthscales: int
+) -> float:
+    """The posterior standard deviation of a common shift of the log lengthscales at ``params`` by a Laplace
+    approximation along that line: one over the square root of the negative log posterior's curvature there, from
+    a central difference of its analytic gradient, within ``[0, _MAX_SCALE_SD]`` (the largest where the curvature
+    is not positive or not finite)."""
+    direction = np.zeros(params.size)
+    direction[:n_lengthscales] = 1.0
+    up = objective(params + _CURVATURE_STEP * direction)[1] @ direction
+    down = objective(params - _CURVATURE_STEP * direction)[1] @ direction
+    curvature = (up - down) / (2.0 * _CURVATURE_STEP)
+    if not (math.isfinite(curvature) and curvature > 0.0):
+        return _MAX_SCALE_SD
+    return min(_MAX_SCALE_SD, 1.0 / math.sqrt(curvature))
+
+
+def _matched_moments(means: np.ndarray, stds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The mean and standard deviation of the quadrature's mixture of Gaussians, rows ``(means[i], stds[i])``
+    weighted by ``_QUADRATURE_WEIGHTS``."""
+    w = _QUADRATURE_WEIGHTS[:, None]
+    mean = (w * means).sum(0)
+    second = (w * (stds * stds + means * means)).sum(0)
+    return mean, np.sqrt(np.maximum(second - mean * mean, 1e-12))
+
+
+def check_lengthscale_integration(value: object, owner: str) -> None:
+    """Raise ``ValueError`` unless ``value`` is one of ``LENGTHSCALE_INTEGRATIONS`` (``owner`` names the class)."""
+    if value not in LENGTHSCALE_INTEGRATIONS:
+        raise ValueError(
+            f"The 'lengthscale_integration' parameter of {owner} must be one of {LENGTHSCALE_INTEGRATIONS}. "
+            f"Got {value!r}."
         )
 
 

@@ -188,6 +188,11 @@ class SearchSettings:
             in a poor region leaves it sooner; 0 (the default) never does. Not the default: over 374 validation
             and train tasks of four suites, on fresh seeds, 0.1 gave no pooled gain at 50 for plain EI or the
             general policy, and the policy was behind at 25 (``benchmarks/search_settings/uniform_share_confirm.sh``).
+        lengthscale_integration: how the GP treats the uncertainty of its lengthscales
+            (``rl_hpo.acquisition.gp.LENGTHSCALE_INTEGRATIONS``): ``"none"`` (the default) predicts from their fitted
+            values; ``"laplace"`` from their posterior along the direction that scales them all (three GPs, their
+            predictions matched to one Gaussian), so that while a few points leave the lengthscales' scale open, the
+            surrogate's uncertainty away from the points includes that of shorter lengthscales.
     """
 
     n_candidates: int = 64
@@ -211,6 +216,7 @@ class SearchSettings:
     input_warp: str = "none"
     fit_starts: str = "warm"
     uniform_share: float = 0.0
+    lengthscale_integration: str = "none"
 
     def __post_init__(self) -> None:
         from rl_hpo.acquisition.gp import (
@@ -219,6 +225,7 @@ class SearchSettings:
             check_fit_starts,
             check_input_warp,
             check_lengthscale_choice,
+            check_lengthscale_integration,
             check_lengthscale_spread,
         )
 
@@ -226,6 +233,7 @@ class SearchSettings:
         check_lengthscale_choice(self.lengthscale_choice, self.lengthscale_spread, "SearchSettings")
         check_input_warp(self.input_warp, "SearchSettings")
         check_fit_starts(self.fit_starts, "SearchSettings")
+        check_lengthscale_integration(self.lengthscale_integration, "SearchSettings")
         if self.warp not in WARPS:
             raise ValueError(f"The 'warp' parameter of SearchSettings must be one of {WARPS}. Got {self.warp!r}.")
         if not (isinstance(self.n_perturbed, int | float) and self.n_perturbed >= 1):
@@ -360,6 +368,7 @@ class CandidateSearch:
             lengthscale_choice=self.settings.lengthscale_choice,
             input_warp=self.settings.input_warp,
             fit_starts=self.settings.fit_starts,
+            lengthscale_integration=self.settings.lengthscale_integration,
         )
         kinds = space.kinds()
         self._categorical = np.array([k == "categorical" for k in kinds])

@@ -166,6 +166,57 @@ def test_a_refit_from_the_prior_too_keeps_the_better_posterior(monkeypatch, fit_
         np.testing.assert_array_equal(gp.theta, best[1])
 
 
+def test_integrated_lengthscales_predict_the_moments_of_three_shifted_gps():
+    space = SearchSpace({"x0": Float(0.0, 1.0), "x1": Float(0.0, 1.0), "c": Categorical(["a", "b"])})
+    enc = MixedEncoding.of(space)
+    rng = np.random.default_rng(5)
+    u = rng.random((60, 3))
+    xn, xc = enc.rows(u)
+    y = np.sin(5 * xn[:, 0]) + xn[:, 1] - 0.3 * xc[:, 0]
+    gp = GaussianProcess(enc, lengthscale_integration="laplace")
+    plain = GaussianProcess(enc)
+    gp.fit(xn[:6], xc[:6], y[:6])
+    plain.fit(xn[:6], xc[:6], y[:6])
+    np.testing.assert_array_equal(gp.theta, plain.theta)  # the mode is fitted as before
+    assert 0.05 <= gp.scale_sd <= 1.0
+    qn, qc = enc.rows(rng.random((7, 3)))
+    means, stds = [], []
+    for node in (-math.sqrt(3.0), 0.0, math.sqrt(3.0)):
+        shifted = GaussianProcess(enc)
+        shifted.theta = plain.theta.copy()
+        shifted.theta[:3] += node * gp.scale_sd
+        shifted.fit(xn[:6], xc[:6], y[:6], refit=False)
+        m, s = shifted.predict(qn, qc)
+        means.append(m)
+        stds.append(s)
+    w = np.array([1.0, 4.0, 1.0])[:, None] / 6.0
+    mean = (w * np.array(means)).sum(0)
+    var = (w * (np.array(stds) ** 2 + np.array(means) ** 2)).sum(0) - mean**2
+    got_mean, got_std = gp.predict(qn, qc)
+    np.testing.assert_allclose(got_mean, mean, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(got_std, np.sqrt(var), rtol=1e-10, atol=1e-12)
+    # Points pin the scale down: its posterior narrows, and past _MIN_SCALE_SD the mode alone predicts.
+    sds = []
+    for n in (12, 30, 60):
+        gp.fit(xn[:n], xc[:n], y[:n])
+        sds.append(gp.scale_sd)
+    assert sds[0] > sds[-1]
+    gp.scale_sd = 0.01
+    gp.fit(xn, xc, y, refit=False)
+    plain.fit(xn, xc, y)
+    gp.theta = plain.theta.copy()
+    gp.fit(xn, xc, y, refit=False)
+    np.testing.assert_array_equal(np.stack(gp.predict(qn, qc)), np.stack(plain.predict(qn, qc)))
+
+
+def test_unknown_lengthscale_integration_is_refused():
+    space = SearchSpace({"a": Float(0.0, 1.0)})
+    with pytest.raises(ValueError, match="'lengthscale_integration' parameter of GaussianProcess must be one of"):
+        GaussianProcess(MixedEncoding.of(space), lengthscale_integration="mcmc")
+    with pytest.raises(ValueError, match="'lengthscale_integration' parameter of SearchSettings must be one of"):
+        SearchSettings(lengthscale_integration="mcmc")
+
+
 def test_unknown_fit_starts_are_refused():
     space = SearchSpace({"a": Float(0.0, 1.0)})
     with pytest.raises(ValueError, match="'fit_starts' parameter of GaussianProcess must be one of"):
