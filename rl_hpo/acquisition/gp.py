@@ -307,6 +307,11 @@ class GaussianProcess:
     def lengthscales(self) -> np.ndarray:
         return np.exp(self.theta[:-2])
 
+    @property
+    def numeric_lengthscales(self) -> np.ndarray:
+        """The lengthscales of the numeric inputs the posterior uses (those of the mode, where it integrates them)."""
+        return self._kernel[0]
+
     def _parts(self) -> tuple[np.ndarray, np.ndarray, float, float]:
         """``theta`` as (numeric lengthscales, categorical lengthscales, signal variance, noise variance)."""
         ls = np.exp(self.theta[:-2])

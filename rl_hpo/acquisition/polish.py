@@ -61,6 +61,7 @@ def polish(
     *,
     iterations: int = 10,
     start: tuple[np.ndarray, np.ndarray] | None = None,
+    scale: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Climb log EI from each start (rows of ``xn``, with categorical rows ``xc``) within the unit cube.
 
@@ -71,6 +72,10 @@ def polish(
         iterations: L-BFGS-B iterations (one joint problem: the starts do not interact, so the sum of their
             log EI separates).
         start: the GP's ``(mean, std)`` at the starts, where the caller has it already.
+        scale: one positive scale per numeric coordinate (p,), for instance the GP's lengthscales: L-BFGS-B then
+            climbs in ``xn / scale``, where a coordinate of short lengthscale is as long as one of a long one and
+            the problem is better conditioned (Optuna's ``optim_mixed`` preconditions its local search so). None:
+            in the cube's own coordinates.
 
     Returns:
         ``(xn, mean, std)``: the polished numeric coordinates and the GP's prediction there. A start the
@@ -80,18 +85,21 @@ def polish(
     if not movable.any():
         return xn, start_mean, start_std
     shape = xn.shape
-    lower = np.where(movable, 0.0, xn).ravel()
-    upper = np.where(movable, 1.0, xn).ravel()
+    unit = np.broadcast_to(np.ones(shape[1]) if scale is None else scale, shape).ravel()
+    lower = np.where(movable, 0.0, xn).ravel() / unit
+    upper = np.where(movable, 1.0, xn).ravel() / unit
     last: dict[str, np.ndarray] = {}  # the latest point evaluated, with the GP's mean and std there
 
     def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
-        mean, std, d_mean, d_std = gp.predict_gradient(flat.reshape(shape), xc)
-        last.update(x=flat.copy(), mean=mean, std=std)
+        x = flat * unit
+        mean, std, d_mean, d_std = gp.predict_gradient(x.reshape(shape), xc)
+        last.update(x=x, mean=mean, std=std)
         value, grad = _log_ei_and_gradient(mean, std, d_mean, d_std, gp.y_best)
-        return -float(value.sum()), -np.where(movable, grad, 0.0).ravel()
+        return -float(value.sum()), -np.where(movable, grad, 0.0).ravel() * unit
 
-    polished, _ = minimize_lbfgsb(objective, xn.ravel(), lower, upper, maxiter=iterations)
-    polished = np.clip(polished, lower, upper)
+    polished, _ = minimize_lbfgsb(objective, xn.ravel() / unit, lower, upper, maxiter=iterations)
+    # Back to the cube: clipped into it, against round-off, and the fixed coordinates exactly as they were.
+    polished = np.where(movable.ravel(), np.clip(np.clip(polished, lower, upper) * unit, 0.0, 1.0), xn.ravel())
     if "x" in last and np.array_equal(polished, last["x"]):  # L-BFGS-B ends on its latest evaluation
         mean, std = last["mean"], last["std"]
     else:

@@ -79,6 +79,9 @@ REPEATS = ("allow", "avoid")
 INTEGERS = ("as-is", "snap")
 #: What polishing does with discrete coordinates (``SearchSettings.discrete``).
 DISCRETE = ("keep", "search", "integers")
+#: The coordinates polishing climbs in (``SearchSettings.polish_scale``): the cube's, or the cube's divided by the
+#: GP's lengthscales.
+POLISH_SCALES = ("cube", "lengthscales")
 
 #: The weight of log expected improvement in the logits a candidate policy starts from: sampling from
 #: ``softmax(EI_TEMPERATURE * log EI)`` draws a candidate with probability proportional to ``EI ** 5``.
@@ -130,6 +133,10 @@ class SearchSettings:
             general policy (Wilcoxon p 0.003 and 0.009), with no suite-split significantly worse at 50
             (``benchmarks/search_settings/polish_confirm.sh``); it adds about 1.4 ms to a decision.
         polish_iterations: L-BFGS-B iterations of that polishing.
+        polish_scale: the coordinates polishing climbs in (``POLISH_SCALES``): ``"cube"`` (the default), the unit
+            cube's; ``"lengthscales"``, each numeric coordinate divided by the GP's lengthscale for it, which makes
+            log EI about equally curved along every coordinate, so that each iteration goes further where the
+            lengthscales differ (``rl_hpo.acquisition.polish.polish``).
         repeats: what a decision does with candidates whose configuration was evaluated already (moves land
             on one where they reach an edge, an integer's value or a category): ``"avoid"`` (the default)
             leaves them out of the shortlist until the space is exhausted (``CandidateSearch.propose``);
@@ -207,6 +214,7 @@ class SearchSettings:
     edges: str = "clip"
     n_polish: int = 3
     polish_iterations: int = 5
+    polish_scale: str = "cube"
     repeats: str = "avoid"
     integers: str = "snap"
     discrete: str = "keep"
@@ -241,6 +249,11 @@ class SearchSettings:
         share = self.uniform_share
         if isinstance(share, bool) or not (isinstance(share, int | float) and 0.0 <= share < 1.0):
             raise ValueError(f"The 'uniform_share' parameter of SearchSettings must be in [0, 1). Got {share!r}.")
+        if self.polish_scale not in POLISH_SCALES:
+            raise ValueError(
+                f"The 'polish_scale' parameter of SearchSettings must be one of {POLISH_SCALES}. "
+                f"Got {self.polish_scale!r}."
+            )
         if self.repeats not in REPEATS:
             raise ValueError(
                 f"The 'repeats' parameter of SearchSettings must be one of {REPEATS}. Got {self.repeats!r}."
@@ -522,7 +535,10 @@ class CandidateSearch:
             movable = self.space.decode_numeric(starts.u)[1][:, numeric] & self._polishable
         else:
             movable = np.broadcast_to(self._polishable, xn.shape)
-        pn, mean, std = polish(self.gp, xn, xc, movable, iterations=self.settings.polish_iterations, start=start)
+        scale = self.gp.numeric_lengthscales if self.settings.polish_scale == "lengthscales" else None
+        pn, mean, std = polish(
+            self.gp, xn, xc, movable, iterations=self.settings.polish_iterations, start=start, scale=scale
+        )
         u = starts.u.copy()
         u[:, numeric] = np.where(movable, pn, u[:, numeric])
         if self._levels:

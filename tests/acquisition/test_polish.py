@@ -95,13 +95,15 @@ def test_log_ei_gradient_matches_finite_differences(input_warp):
         np.testing.assert_allclose(grad[:, p], (up - down) / (2 * h), rtol=1e-2, atol=1e-4)
 
 
-def test_polish_raises_log_ei_stays_in_the_cube_and_leaves_fixed_coordinates():
+@pytest.mark.parametrize("scaled", [False, True])
+def test_polish_raises_log_ei_stays_in_the_cube_and_leaves_fixed_coordinates(scaled):
     gp, enc = _fitted_gp()
     xn, xc = enc.rows(np.random.default_rng(3).random((4, 3)))
     start = log_expected_improvement(*gp.predict(xn, xc), gp.y_best)
     movable = np.ones_like(xn, dtype=bool)
     movable[0, 1] = False
-    polished, mean, std = polish(gp, xn, xc, movable)
+    scale = gp.numeric_lengthscales if scaled else None
+    polished, mean, std = polish(gp, xn, xc, movable, scale=scale)
     log_ei = log_expected_improvement(mean, std, gp.y_best)
     assert np.all(log_ei >= start) and np.any(log_ei > start + 1e-3)
     assert np.all((polished >= 0) & (polished <= 1))
@@ -223,6 +225,19 @@ def test_a_search_with_discrete_search_moves_a_category_to_its_best_by_expected_
 def test_settings_reject_an_unknown_rule_for_discrete_coordinates():
     with pytest.raises(ValueError, match="'discrete' parameter"):
         SearchSettings(discrete="sometimes")
+
+
+def test_polishing_in_unit_scales_is_polishing_in_the_cube():
+    gp, enc = _fitted_gp()
+    xn, xc = enc.rows(np.random.default_rng(3).random((4, 3)))
+    movable = np.ones_like(xn, dtype=bool)
+    for ours, theirs in zip(polish(gp, xn, xc, movable), polish(gp, xn, xc, movable, scale=np.ones(xn.shape[1]))):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_settings_reject_an_unknown_polishing_scale():
+    with pytest.raises(ValueError, match="'polish_scale' parameter of SearchSettings must be one of"):
+        SearchSettings(polish_scale="inputs")
 
 
 def test_settings_reject_a_negative_polishing_count():
