@@ -534,6 +534,7 @@ def test_the_policy_polishing_study_script_writes_its_four_tables(tmp_path: Path
         ("benchmarks/search_settings/input_warp_reconfirm.sh", 8000, "input_warp=none", "input_warp=kumaraswamy"),
         ("benchmarks/search_settings/fit_starts_confirm.sh", 9000, "fit_starts=warm", "fit_starts=warm+prior"),
         ("benchmarks/search_settings/uniform_share_confirm.sh", 10000, "uniform_share=0", "uniform_share=0.1"),
+        ("benchmarks/high_dimensions/polish_scale_confirm.sh", 12000, "polish_scale=cube", "polish_scale=lengthscales"),
     ],
 )
 def test_a_setting_s_confirmation_runs_both_splits_on_its_own_seeds_and_decides(
@@ -573,6 +574,7 @@ def test_the_input_warp_study_runs_each_space_linear_and_as_declared(tmp_path: P
         ("benchmarks/search_settings/repeats_confirm.sh", 300, "repeats=allow", "repeats=avoid"),
         ("benchmarks/search_settings/integers_confirm.sh", 400, "integers=as-is", "integers=snap"),
         ("benchmarks/search_settings/outliers_confirm.sh", 900, "warp=none", "warp=outliers"),
+        ("benchmarks/search_settings/polish_scale_confirm.sh", 11000, "polish_scale=cube", "polish_scale=lengthscales"),
     ],
 )
 def test_a_defect_s_confirmation_decides_by_the_no_worse_rule_on_its_own_seeds(
