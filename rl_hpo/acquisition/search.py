@@ -136,7 +136,10 @@ class SearchSettings:
         polish_scale: the coordinates polishing climbs in (``POLISH_SCALES``): ``"cube"`` (the default), the unit
             cube's; ``"lengthscales"``, each numeric coordinate divided by the GP's lengthscale for it, which makes
             log EI about equally curved along every coordinate, so that each iteration goes further where the
-            lengthscales differ (``rl_hpo.acquisition.polish.polish``).
+            lengthscales differ (``rl_hpo.acquisition.polish.polish``). Not the default: it lowered the regret at 50
+            on rotated functions of 40 and 56 parameters, where every parameter matters, and raised it for plain EI
+            on GP-prior functions of as many parameters, where some do not
+            (``benchmarks/high_dimensions/polish_scale_confirm.sh``).
         repeats: what a decision does with candidates whose configuration was evaluated already (moves land
             on one where they reach an edge, an integer's value or a category): ``"avoid"`` (the default)
             leaves them out of the shortlist until the space is exhausted (``CandidateSearch.propose``);
