@@ -202,7 +202,9 @@ class SearchSettings:
             (``rl_hpo.acquisition.gp.LENGTHSCALE_INTEGRATIONS``): ``"none"`` (the default) predicts from their fitted
             values; ``"laplace"`` from their posterior along the direction that scales them all (three GPs, their
             predictions matched to one Gaussian), so that while a few points leave the lengthscales' scale open, the
-            surrogate's uncertainty away from the points includes that of shorter lengthscales.
+            surrogate's uncertainty away from the points includes that of shorter lengthscales. Not the default:
+            explored on validation splits, it gave the general policy no lead and took about twice the decision
+            time (``benchmarks/search_settings/README.md``, "Integrated lengthscales").
     """
 
     n_candidates: int = 64
