@@ -32,7 +32,10 @@ def _fitted_gp(seed: int = 0, input_warp: str = "none") -> tuple[GaussianProcess
 @pytest.mark.parametrize("input_warp", INPUT_WARPS)
 def test_mean_and_std_gradients_match_finite_differences(input_warp):
     gp, enc = _fitted_gp(input_warp=input_warp)
-    xn, xc = enc.rows(np.random.default_rng(1).random((5, 3)))
+    _assert_gradients_match_finite_differences(gp, *enc.rows(np.random.default_rng(1).random((5, 3))))
+
+
+def _assert_gradients_match_finite_differences(gp: GaussianProcess, xn: np.ndarray, xc: np.ndarray) -> None:
     mean, std, d_mean, d_std = gp.predict_gradient(xn, xc)
     np.testing.assert_allclose(np.stack(gp.predict(xn, xc)), np.stack([mean, std]))
     h = 1e-6
@@ -51,16 +54,7 @@ def test_gradients_of_the_integrated_lengthscales_match_finite_differences():
     gp = GaussianProcess(enc, lengthscale_integration="laplace")
     gp.fit(xn, xc, -np.sum((xn - 0.3) ** 2, axis=1) + 0.1 * xc[:, 0])
     assert len(gp._components) == 3  # six points leave the lengthscales' scale open
-    qn, qc = enc.rows(rng.random((5, 3)))
-    mean, std, d_mean, d_std = gp.predict_gradient(qn, qc)
-    np.testing.assert_allclose(np.stack(gp.predict(qn, qc)), np.stack([mean, std]))
-    h = 1e-6
-    for p in range(qn.shape[1]):
-        step = np.zeros_like(qn)
-        step[:, p] = h
-        up, down = gp.predict(qn + step, qc), gp.predict(qn - step, qc)
-        np.testing.assert_allclose(d_mean[:, p], (up[0] - down[0]) / (2 * h), rtol=1e-4, atol=1e-6)
-        np.testing.assert_allclose(d_std[:, p], (up[1] - down[1]) / (2 * h), rtol=1e-4, atol=1e-6)
+    _assert_gradients_match_finite_differences(gp, *enc.rows(rng.random((5, 3))))
 
 
 def test_an_identity_warp_keeps_the_gradient_on_the_faces_of_the_cube():
