@@ -977,6 +977,18 @@ def test_table_repeats_counts_choices_on_entries_evaluated_already(tmp_path: Pat
     _run("benchmarks/early_phase/table_repeats.py", "--suites", "prior/gp", "--max-tasks", "1", status=2)
 
 
+def test_polish_moves_records_how_far_each_kind_of_parameter_moves(tmp_path: Path) -> None:
+    args = ["--suite", "prior/gp", "--max-tasks", "1", "--seeds", "1", "--budget", "12"]
+    out = _run("benchmarks/high_dimensions/polish_moves.py", *args, "--out", str(tmp_path / "moves.json"))
+    moves = json.loads((tmp_path / "moves.json").read_text())["moves"]
+    assert set(moves) == {"cube", "lengthscales"}
+    for scale, kinds in moves.items():
+        assert kinds["relevant"]["move"], scale  # every GP-prior task has a parameter that matters
+        assert all(0.0 <= m <= 1.0 for kind in kinds.values() for m in kind["move"])
+        assert f"polish_scale={scale} relevant: mean move " in out
+    _run("benchmarks/high_dimensions/polish_moves.py", "--suite", "synthetic/mixed", status=2)
+
+
 def test_same_decisions_finds_identical_runs_the_same_and_names_the_first_difference(tmp_path: Path) -> None:
     first, second = tmp_path / "a.json", tmp_path / "b.json"
     where = ["--tasks", "synthetic/branin/0@12", "--methods", "ei", "--seeds", "1"]

@@ -84,6 +84,8 @@ class GPPriorTask(Task):
         ls = np.exp(rng.uniform(math.log(0.05), math.log(1.0), dim))
         relevant = rng.random(dim) >= rng.uniform(0.0, 0.5)
         relevant[rng.integers(dim)] = True
+        #: Which parameters the function depends on (one flag per parameter; the others it ignores).
+        self.relevant = relevant.copy()
         nu = rng.choice([1.5, 2.5, math.inf])
         omega = rng.standard_normal((_N_FEATURES, dim))
         if math.isfinite(nu):  # a Matérn spectrum is a multivariate t with 2 nu degrees of freedom
