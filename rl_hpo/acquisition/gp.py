@@ -231,18 +231,13 @@ class GaussianProcess:
         fit_starts: str = "warm",
         lengthscale_integration: str = "none",
     ) -> None:
-        if warp not in WARPS:
-            raise ValueError(f"The 'warp' parameter of GaussianProcess must be one of {WARPS}. Got {warp!r} instead.")
-        if lengthscale_prior not in LENGTHSCALE_PRIORS:
-            raise ValueError(
-                f"The 'lengthscale_prior' parameter of GaussianProcess must be one of {LENGTHSCALE_PRIORS}. "
-                f"Got {lengthscale_prior!r} instead."
-            )
+        check_one_of("warp", warp, WARPS, "GaussianProcess")
+        check_one_of("lengthscale_prior", lengthscale_prior, LENGTHSCALE_PRIORS, "GaussianProcess")
         check_lengthscale_spread(lengthscale_spread, "GaussianProcess")
         check_lengthscale_choice(lengthscale_choice, lengthscale_spread, "GaussianProcess")
-        check_input_warp(input_warp, "GaussianProcess")
-        check_fit_starts(fit_starts, "GaussianProcess")
-        check_lengthscale_integration(lengthscale_integration, "GaussianProcess")
+        check_one_of("input_warp", input_warp, INPUT_WARPS, "GaussianProcess")
+        check_one_of("fit_starts", fit_starts, FIT_STARTS, "GaussianProcess")
+        check_one_of("lengthscale_integration", lengthscale_integration, LENGTHSCALE_INTEGRATIONS, "GaussianProcess")
         self.warp = warp
         self.lengthscale_integration = lengthscale_integration
         self.input_warp = input_warp
@@ -648,13 +643,16 @@ def _negative_log_posterior_terms(
     return float(nll), grad, weights
 
 
+def check_one_of(name: str, value: object, choices: tuple[str, ...], owner: str) -> None:
+    """Raise ``ValueError`` unless ``value``, the ``name`` parameter of ``owner`` (a class), is one of ``choices``."""
+    if value not in choices:
+        raise ValueError(f"The {name!r} parameter of {owner} must be one of {choices}. Got {value!r} instead.")
+
+
 def check_lengthscale_choice(value: object, spread: float | None, owner: str) -> None:
     """Raise ``ValueError`` unless ``value`` is one of ``LENGTHSCALE_CHOICES`` and, for ``"prequential"``, a spread
     is set (``owner`` names the class)."""
-    if value not in LENGTHSCALE_CHOICES:
-        raise ValueError(
-            f"The 'lengthscale_choice' parameter of {owner} must be one of {LENGTHSCALE_CHOICES}. Got {value!r}."
-        )
+    check_one_of("lengthscale_choice", value, LENGTHSCALE_CHOICES, owner)
     if value == "prequential" and spread is None:
         raise ValueError(
             f"lengthscale_choice='prequential' of {owner} chooses between free and pooled lengthscales: it needs "
@@ -686,27 +684,6 @@ def _matched_moments(means: np.ndarray, stds: np.ndarray) -> tuple[np.ndarray, n
     mean = (w * means).sum(0)
     second = (w * (stds * stds + means * means)).sum(0)
     return mean, np.sqrt(np.maximum(second - mean * mean, 1e-12))
-
-
-def check_lengthscale_integration(value: object, owner: str) -> None:
-    """Raise ``ValueError`` unless ``value`` is one of ``LENGTHSCALE_INTEGRATIONS`` (``owner`` names the class)."""
-    if value not in LENGTHSCALE_INTEGRATIONS:
-        raise ValueError(
-            f"The 'lengthscale_integration' parameter of {owner} must be one of {LENGTHSCALE_INTEGRATIONS}. "
-            f"Got {value!r}."
-        )
-
-
-def check_fit_starts(value: object, owner: str) -> None:
-    """Raise ``ValueError`` unless ``value`` is one of ``FIT_STARTS`` (``owner`` names the class)."""
-    if value not in FIT_STARTS:
-        raise ValueError(f"The 'fit_starts' parameter of {owner} must be one of {FIT_STARTS}. Got {value!r}.")
-
-
-def check_input_warp(value: object, owner: str) -> None:
-    """Raise ``ValueError`` unless ``value`` is one of ``INPUT_WARPS`` (``owner`` names the class)."""
-    if value not in INPUT_WARPS:
-        raise ValueError(f"The 'input_warp' parameter of {owner} must be one of {INPUT_WARPS}. Got {value!r}.")
 
 
 def kumaraswamy(x: np.ndarray, log_shapes: np.ndarray) -> np.ndarray:

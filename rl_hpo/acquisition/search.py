@@ -233,51 +233,37 @@ class SearchSettings:
 
     def __post_init__(self) -> None:
         from rl_hpo.acquisition.gp import (
+            FIT_STARTS,
+            INPUT_WARPS,
+            LENGTHSCALE_INTEGRATIONS,
             LENGTHSCALE_PRIORS,
             WARPS,
-            check_fit_starts,
-            check_input_warp,
             check_lengthscale_choice,
-            check_lengthscale_integration,
             check_lengthscale_spread,
+            check_one_of,
         )
 
         check_lengthscale_spread(self.lengthscale_spread, "SearchSettings")
         check_lengthscale_choice(self.lengthscale_choice, self.lengthscale_spread, "SearchSettings")
-        check_input_warp(self.input_warp, "SearchSettings")
-        check_fit_starts(self.fit_starts, "SearchSettings")
-        check_lengthscale_integration(self.lengthscale_integration, "SearchSettings")
-        if self.warp not in WARPS:
-            raise ValueError(f"The 'warp' parameter of SearchSettings must be one of {WARPS}. Got {self.warp!r}.")
+        choices = {
+            "warp": WARPS,
+            "lengthscale_prior": LENGTHSCALE_PRIORS,
+            "input_warp": INPUT_WARPS,
+            "fit_starts": FIT_STARTS,
+            "lengthscale_integration": LENGTHSCALE_INTEGRATIONS,
+            "polish_scale": POLISH_SCALES,
+            "repeats": REPEATS,
+            "integers": INTEGERS,
+            "discrete": DISCRETE,
+            "edges": EDGES,
+        }
+        for name, allowed in choices.items():
+            check_one_of(name, getattr(self, name), allowed, "SearchSettings")
         if not (isinstance(self.n_perturbed, int | float) and self.n_perturbed >= 1):
             raise ValueError(f"The 'n_perturbed' parameter of SearchSettings must be >= 1. Got {self.n_perturbed!r}.")
         share = self.uniform_share
         if isinstance(share, bool) or not (isinstance(share, int | float) and 0.0 <= share < 1.0):
             raise ValueError(f"The 'uniform_share' parameter of SearchSettings must be in [0, 1). Got {share!r}.")
-        if self.polish_scale not in POLISH_SCALES:
-            raise ValueError(
-                f"The 'polish_scale' parameter of SearchSettings must be one of {POLISH_SCALES}. "
-                f"Got {self.polish_scale!r}."
-            )
-        if self.repeats not in REPEATS:
-            raise ValueError(
-                f"The 'repeats' parameter of SearchSettings must be one of {REPEATS}. Got {self.repeats!r}."
-            )
-        if self.integers not in INTEGERS:
-            raise ValueError(
-                f"The 'integers' parameter of SearchSettings must be one of {INTEGERS}. Got {self.integers!r}."
-            )
-        if self.discrete not in DISCRETE:
-            raise ValueError(
-                f"The 'discrete' parameter of SearchSettings must be one of {DISCRETE}. Got {self.discrete!r}."
-            )
-        if self.lengthscale_prior not in LENGTHSCALE_PRIORS:
-            raise ValueError(
-                f"The 'lengthscale_prior' parameter of SearchSettings must be one of {LENGTHSCALE_PRIORS}. "
-                f"Got {self.lengthscale_prior!r}."
-            )
-        if self.edges not in EDGES:
-            raise ValueError(f"The 'edges' parameter of SearchSettings must be one of {EDGES}. Got {self.edges!r}.")
         if not (isinstance(self.n_polish, int) and self.n_polish >= 0):
             raise ValueError(f"The 'n_polish' parameter of SearchSettings must be an int >= 0. Got {self.n_polish!r}.")
         names = ("n_candidates", "n_uniform", "n_local", "n_refine", "n_centres", "refit_every", "polish_iterations")
