@@ -209,26 +209,19 @@ def test_integrated_lengthscales_predict_the_moments_of_three_shifted_gps():
     np.testing.assert_array_equal(np.stack(gp.predict(qn, qc)), np.stack(plain.predict(qn, qc)))
 
 
-def test_unknown_lengthscale_integration_is_refused():
-    space = SearchSpace({"a": Float(0.0, 1.0)})
-    with pytest.raises(ValueError, match="'lengthscale_integration' parameter of GaussianProcess must be one of"):
-        GaussianProcess(MixedEncoding.of(space), lengthscale_integration="mcmc")
-    with pytest.raises(ValueError, match="'lengthscale_integration' parameter of SearchSettings must be one of"):
-        SearchSettings(lengthscale_integration="mcmc")
-
-
-def test_unknown_fit_starts_are_refused():
-    space = SearchSpace({"a": Float(0.0, 1.0)})
-    with pytest.raises(ValueError, match="'fit_starts' parameter of GaussianProcess must be one of"):
-        GaussianProcess(MixedEncoding.of(space), fit_starts="cold")
-    with pytest.raises(ValueError, match="'fit_starts' parameter of SearchSettings must be one of"):
-        SearchSettings(fit_starts="cold")
-
-
-def test_unknown_input_warp_is_refused():
-    space = SearchSpace({"a": Float(0.0, 1.0)})
-    with pytest.raises(ValueError, match="'input_warp' parameter of GaussianProcess must be one of"):
-        GaussianProcess(MixedEncoding.of(space), input_warp="beta")
+@pytest.mark.parametrize(
+    ("name", "bad", "owners"),
+    [
+        ("lengthscale_integration", "mcmc", (GaussianProcess, SearchSettings)),
+        ("fit_starts", "cold", (GaussianProcess, SearchSettings)),
+        ("input_warp", "beta", (GaussianProcess,)),
+    ],
+)
+def test_an_unknown_choice_is_refused(name, bad, owners):
+    encoding = MixedEncoding.of(SearchSpace({"a": Float(0.0, 1.0)}))
+    for owner in owners:
+        with pytest.raises(ValueError, match=f"'{name}' parameter of {owner.__name__} must be one of"):
+            owner(encoding, **{name: bad}) if owner is GaussianProcess else owner(**{name: bad})
 
 
 def test_unit_prior_keeps_lengthscales_near_one_where_the_data_say_little():
