@@ -63,6 +63,7 @@ __all__ = [
     "log_expected_improvement_terms",
     "negative_log_posterior",
     "squared_distances",
+    "warp_new_scores",
 ]
 
 _SQRT5 = math.sqrt(5.0)
@@ -125,6 +126,7 @@ _FITTED_STATE = (
     "y_mean",
     "y_std",
     "y_best",
+    "_fit_z",
     "n",
     "scale_sd",
     "_components",
@@ -269,7 +271,11 @@ class GaussianProcess:
         self.y_mean = 0.0
         self.y_std = 1.0
         self.y_best = 0.0
+        self._fit_z = np.empty(0)  # the conditioned scores, standardized (before the output warp)
         self.n = 0
+        #: Every predicted standard deviation (and its gradient) is multiplied by this (1: the posterior's own), as a
+        #: recalibration of the posterior's uncertainty sets it (``rl_hpo.acquisition.search``, ``calibration``).
+        self.std_scale = 1.0
         #: With ``lengthscale_integration="laplace"``: the posterior standard deviation of a common shift of the log
         #: lengthscales (from the last refit), and the GPs at the quadrature's outer nodes, which predict with this
         #: one (none while ``scale_sd`` is below ``_MIN_SCALE_SD``).
@@ -348,7 +354,8 @@ class GaussianProcess:
                 std = float((y / scale).std()) * scale
         # Constant up to round-off, relative to the scores' magnitude (1e-14-sized scores are not constant).
         self.y_std = std if std > 1e-12 * scale else 1.0
-        z = warp_scores((y - self.y_mean) / self.y_std, self.warp)
+        self._fit_z = (y - self.y_mean) / self.y_std
+        z = warp_scores(self._fit_z, self.warp)
         if refit and y.size >= 2:
             fit_rows = _keep(z, self.max_fit_points) if y.size > self.max_fit_points else slice(None)
             self._optimize(xn[fit_rows], xc[fit_rows], z[fit_rows])
@@ -414,6 +421,17 @@ class GaussianProcess:
         z = (y - self.y_mean) / self.y_std
         return float(np.sum(-0.5 * np.log(2 * math.pi * var) - 0.5 * (z - mean) ** 2 / var))
 
+    def standardized(self, y: np.ndarray) -> np.ndarray:
+        """Scores ``y`` in the units the fit predicts in: standardized and warped by the very map the fit's own
+        scores went through (``warp_new_scores``), so that a prediction made before a score was known can be set
+        against it."""
+        return warp_new_scores(self._fit_z, (np.asarray(y, dtype=float) - self.y_mean) / self.y_std, self.warp)
+
+    @property
+    def noise_variance(self) -> float:
+        """The fitted observation noise's variance, in standardized-score units."""
+        return self._kernel[3]
+
     def _optimize(self, xn: np.ndarray, xc: np.ndarray, z: np.ndarray) -> None:
         n, n_num = z.size, xn.shape[1]
         warped = self.input_warp == "kumaraswamy" and n_num > 0
@@ -465,11 +483,14 @@ class GaussianProcess:
 
     # -- prediction -------------------------------------------------------------------------------
     def predict(self, xn: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Posterior mean and standard deviation (of the latent function) in standardized-score units."""
+        """Posterior mean and standard deviation (of the latent function) in standardized-score units, the
+        standard deviation times ``std_scale``."""
         if not self._components:
-            return self._predict(xn, xc)
-        means, stds = zip(*(gp._predict(xn, xc) for gp in self._components), strict=True)
-        return _matched_moments(np.array(means), np.array(stds))
+            mean, std = self._predict(xn, xc)
+        else:
+            means, stds = zip(*(gp._predict(xn, xc) for gp in self._components), strict=True)
+            mean, std = _matched_moments(np.array(means), np.array(stds))
+        return mean, std if self.std_scale == 1.0 else std * self.std_scale
 
     def _predict(self, xn: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``predict`` with this GP's hyperparameters alone."""
@@ -492,20 +513,24 @@ class GaussianProcess:
 
     def predict_gradient(self, xn: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``predict`` and its gradient by the numeric inputs: ``(mean, std, d mean / d xn, d std / d xn)``,
-        the gradients of shape ``xn.shape``. Needs at least one conditioned point."""
+        the gradients of shape ``xn.shape`` (the standard deviation and its gradient times ``std_scale``). Needs
+        at least one conditioned point."""
         if not self._components:
-            return self._predict_gradient(xn, xc)
-        parts = [
-            np.array(part) for part in zip(*(gp._predict_gradient(xn, xc) for gp in self._components), strict=True)
-        ]
-        means, stds, d_means, d_stds = parts
-        mean, std = _matched_moments(means, stds)
-        w = _QUADRATURE_WEIGHTS[:, None, None]
-        d_mean = (w * d_means).sum(0)
-        # var = sum_i w_i (std_i^2 + mean_i^2) - mean^2, so d std = (sum_i w_i (std_i d std_i + mean_i d mean_i)
-        # - mean d mean) / std.
-        d_second = (w * (stds[:, :, None] * d_stds + means[:, :, None] * d_means)).sum(0)
-        d_std = (d_second - mean[:, None] * d_mean) / std[:, None]
+            mean, std, d_mean, d_std = self._predict_gradient(xn, xc)
+        else:
+            parts = [
+                np.array(part) for part in zip(*(gp._predict_gradient(xn, xc) for gp in self._components), strict=True)
+            ]
+            means, stds, d_means, d_stds = parts
+            mean, std = _matched_moments(means, stds)
+            w = _QUADRATURE_WEIGHTS[:, None, None]
+            d_mean = (w * d_means).sum(0)
+            # var = sum_i w_i (std_i^2 + mean_i^2) - mean^2, so d std = (sum_i w_i (std_i d std_i + mean_i d mean_i)
+            # - mean d mean) / std.
+            d_second = (w * (stds[:, :, None] * d_stds + means[:, :, None] * d_means)).sum(0)
+            d_std = (d_second - mean[:, None] * d_mean) / std[:, None]
+        if self.std_scale != 1.0:
+            std, d_std = std * self.std_scale, d_std * self.std_scale
         return mean, std, d_mean, d_std
 
     def _predict_gradient(
@@ -778,8 +803,28 @@ def _half_rank(z: np.ndarray) -> np.ndarray:
 OUTLIER_REACH = 3.0
 
 
-def _tame_outliers(z: np.ndarray) -> np.ndarray:
-    """Scores far below the others pulled in, every other score as it is.
+def warp_new_scores(fitted: np.ndarray, new: np.ndarray, warp: str) -> np.ndarray:
+    """Standardized scores ``new`` through the map that ``warp_scores(fitted, warp)`` took ``fitted`` through, its
+    parameters (where scores count as outliers, and the standardization after the warp) taken from ``fitted`` alone,
+    so that ``warp_new_scores(fitted, fitted, warp)`` equals ``warp_scores(fitted, warp)``.
+
+    Raises:
+        ValueError: for ``"yeo-johnson"``, ``"copula"`` and ``"half-rank"``, whose maps are fitted to the scores'
+            shape or ranks and have no form to carry to other scores here.
+    """
+    new = np.asarray(new, dtype=float)
+    if warp == "none" or fitted.size < 3 or np.ptp(fitted) < 1e-12:
+        return new
+    if warp != "outliers":
+        raise ValueError(f"Scores can be carried through the warps 'none' and 'outliers' only, not {warp!r}.")
+    w = _tame_outliers(fitted)
+    std = float(w.std())
+    return (_tame_outliers(new, reference=fitted) - w.mean()) / std if std > 1e-12 else new
+
+
+def _tame_outliers(z: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
+    """Scores far below the others pulled in, every other score as it is (where a score is far below, and how
+    far it is pulled in, is read from ``reference``: ``z`` itself by default).
 
     A diverged training run or a loss on its own scale (a mean squared error of 1e6 beside ones of 0.1) puts a
     few scores so far below the rest that, once standardized, every other score sits in a sliver of the
@@ -789,8 +834,9 @@ def _tame_outliers(z: np.ndarray) -> np.ndarray:
     (best - median)``; where Vizier then sets every outlier to one value below the rest, this keeps their
     order, mapping a distance ``d`` below that threshold to ``reach * log1p(d / reach)`` with ``reach = best -
     median``. Scores that spread evenly (accuracies, AUCs) have no outliers, and the map leaves them alone."""
-    median = _median(z)
-    reach = float(z.max()) - median
+    reference = z if reference is None else reference
+    median = _median(reference)
+    reach = float(reference.max()) - median
     threshold = median - OUTLIER_REACH * reach
     far = z < threshold
     if reach <= 0.0 or not far.any():

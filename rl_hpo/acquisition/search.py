@@ -35,12 +35,14 @@ from rl_hpo.acquisition.polish import DiscreteLevels, discrete_search, polish
 from rl_hpo.space import SearchSpace
 
 __all__ = [
+    "CALIBRATIONS",
     "CANDIDATE_FEATURES",
     "EI_TEMPERATURE",
     "GLOBAL_FEATURES",
     "CandidateSearch",
     "Proposal",
     "SearchSettings",
+    "calibration_scale",
     "parse_changes",
 ]
 
@@ -82,6 +84,15 @@ DISCRETE = ("keep", "search", "integers")
 #: The coordinates polishing climbs in (``SearchSettings.polish_scale``): the cube's, or the cube's divided by the
 #: GP's lengthscales.
 POLISH_SCALES = ("cube", "lengthscales")
+#: How the GP's predicted uncertainty is recalibrated during a run (``SearchSettings.calibration``): not at all, or
+#: by the scale of its own prediction errors so far (``calibration_scale``).
+CALIBRATIONS = ("none", "prequential")
+#: Prediction errors a prequential recalibration waits for before it scales the GP's uncertainty.
+CALIBRATION_MIN_ERRORS = 5
+#: Bounds of that scale. It only widens the GP's uncertainty: once a run closes in on an optimum, the points it
+#: picks lie close to others, where the GP predicts well, and their small errors say nothing of its confidence far
+#: from the points. The upper bound guards against a run of enormous errors.
+CALIBRATION_BOUNDS = (1.0, 16.0)
 
 #: The weight of log expected improvement in the logits a candidate policy starts from: sampling from
 #: ``softmax(EI_TEMPERATURE * log EI)`` draws a candidate with probability proportional to ``EI ** 5``.
@@ -230,6 +241,7 @@ class SearchSettings:
     fit_starts: str = "warm"
     uniform_share: float = 0.0
     lengthscale_integration: str = "none"
+    calibration: str = "none"
 
     def __post_init__(self) -> None:
         from rl_hpo.acquisition.gp import (
@@ -252,6 +264,7 @@ class SearchSettings:
             "fit_starts": FIT_STARTS,
             "lengthscale_integration": LENGTHSCALE_INTEGRATIONS,
             "polish_scale": POLISH_SCALES,
+            "calibration": CALIBRATIONS,
             "repeats": REPEATS,
             "integers": INTEGERS,
             "discrete": DISCRETE,
@@ -259,6 +272,11 @@ class SearchSettings:
         }
         for name, allowed in choices.items():
             check_one_of(name, getattr(self, name), allowed, "SearchSettings")
+        if self.calibration != "none" and self.warp not in ("none", "outliers"):
+            raise ValueError(
+                f"SearchSettings(calibration={self.calibration!r}) needs the warp 'none' or 'outliers', whose map "
+                f"carries to new scores; got warp={self.warp!r}."
+            )
         if not (isinstance(self.n_perturbed, int | float) and self.n_perturbed >= 1):
             raise ValueError(f"The 'n_perturbed' parameter of SearchSettings must be >= 1. Got {self.n_perturbed!r}.")
         share = self.uniform_share
@@ -390,6 +408,9 @@ class CandidateSearch:
         self._since_improvement = 0
         self._last_refit = 0
         self._evaluated: set[bytes] = set()  # with repeats="avoid": the configurations evaluated so far
+        #: With ``settings.calibration="prequential"``: each point's standardized prediction error, made by the GP
+        #: before the point was known (the points told after the GP's first fit).
+        self.prediction_errors: list[float] = []
 
     # -- the history ------------------------------------------------------------------------------
     @property
@@ -402,6 +423,8 @@ class CandidateSearch:
 
     def add(self, u: np.ndarray, score: float) -> None:
         """Record an evaluated cube point; a non-finite score marks a failed evaluation."""
+        if self.settings.calibration == "prequential" and self.gp.n and math.isfinite(score):
+            self.prediction_errors.append(self._prediction_error(np.asarray(u, dtype=float), float(score)))
         self._u.append(np.asarray(u, dtype=float))
         if self.settings.repeats == "avoid":  # the only reader of ``_evaluated``
             self._evaluated.update(self._configurations(self._u[-1].reshape(1, -1)))
@@ -411,6 +434,14 @@ class CandidateSearch:
             self._since_improvement = 0
         else:
             self._since_improvement += 1
+
+    def _prediction_error(self, u: np.ndarray, score: float) -> float:
+        """``score``'s distance from the GP's prediction at ``u`` (made before the score was known), in predictive
+        standard deviations of the posterior as fitted (latent and noise, without any recalibration)."""
+        mean, std = self.gp.predict(*self._rows(u.reshape(1, -1)))
+        latent = float(std[0]) / self.gp.std_scale
+        observed = float(self.gp.standardized(np.array([score]))[0])
+        return (observed - float(mean[0])) / math.sqrt(latent * latent + self.gp.noise_variance)
 
     # -- a decision -------------------------------------------------------------------------------
     def uniform_turn(self) -> np.ndarray | None:
@@ -450,6 +481,8 @@ class CandidateSearch:
             if refit:
                 self._last_refit = n
             self.gp.fit(*seen_rows, y, refit=refit)
+            if s.calibration == "prequential":
+                self.gp.std_scale = calibration_scale(self.prediction_errors)
         pool = [uniform_moves(self.rng, s.n_uniform, dim)]
         if n_ok:
             order = np.argsort(-y, kind="stable")[: s.n_centres]
@@ -651,3 +684,22 @@ def _ranks(values: np.ndarray) -> np.ndarray:
     ranks = np.empty(values.size)
     ranks[np.argsort(values, kind="stable")] = np.arange(values.size)
     return ranks
+
+
+def calibration_scale(errors: list[float] | np.ndarray) -> float:
+    """The factor that makes a GP's predictive uncertainty match the prediction errors it made during the run: the
+    errors' median absolute value over that of a standard normal (0.6745), a scale estimate that a few enormous
+    errors (a diverged configuration) do not sway; 1 while fewer than ``CALIBRATION_MIN_ERRORS`` errors are known,
+    and within ``CALIBRATION_BOUNDS`` (never below 1).
+
+    ``errors`` are standardized prediction errors, each made before its point was evaluated: of a calibrated GP
+    they are standard normal, and the factor is about 1. A GP whose lengthscales were fitted to a few points in
+    many dimensions predicts far from its points more confidently than it should, and the points a search picks
+    (those with the largest expected improvement) are where its optimism shows most; recalibrating its uncertainty
+    by its own errors (Kuleshov et al., ICML 2018; Deshpande and Kuleshov, "Calibrated Uncertainty Estimation
+    Improves Bayesian Optimization", 2021, do it by a fitted map of quantiles) widens its uncertainty there.
+    """
+    errors = np.asarray(errors, dtype=float)
+    if errors.size < CALIBRATION_MIN_ERRORS:
+        return 1.0
+    return float(np.clip(np.median(np.abs(errors)) / 0.6744897501960817, *CALIBRATION_BOUNDS))

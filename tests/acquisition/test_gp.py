@@ -25,6 +25,7 @@ from rl_hpo.acquisition.gp import (
     log_expected_improvement_terms,
     negative_log_posterior,
     squared_distances,
+    warp_new_scores,
     warp_scores,
 )
 from rl_hpo.acquisition.search import SearchSettings
@@ -525,3 +526,51 @@ def test_theta_set_by_hand_takes_effect_at_the_next_fit():
     np.testing.assert_array_equal(gp.predict(*query)[0], before[0])
     gp.fit(xn, xc, y, refit=False)
     assert gp.predict(*query)[0][0] != before[0][0]
+
+
+@pytest.mark.parametrize("warp", ["none", "outliers"])
+def test_new_scores_go_through_the_map_the_fitted_scores_went_through(warp):
+    rng = np.random.default_rng(4)
+    fitted = np.concatenate([rng.normal(size=30), [-40.0, -90.0]])  # two outliers to pull in
+    np.testing.assert_allclose(warp_new_scores(fitted, fitted, warp), warp_scores(fitted, warp))
+    # One score at a time lands where it would among the fitted ones, and the map stays monotone.
+    one_by_one = np.array([warp_new_scores(fitted, np.array([z]), warp)[0] for z in fitted])
+    np.testing.assert_allclose(one_by_one, warp_scores(fitted, warp))
+    grid = np.linspace(-200.0, 5.0, 101)
+    assert np.all(np.diff(warp_new_scores(fitted, grid, warp)) > 0)
+
+
+def test_new_scores_are_refused_for_warps_fitted_to_ranks_or_shape():
+    with pytest.raises(ValueError, match="'none' and 'outliers' only"):
+        warp_new_scores(np.arange(5.0), np.zeros(1), "copula")
+
+
+def test_a_fit_predicts_new_scores_in_its_own_units():
+    space = SearchSpace({"a": Float(0.0, 1.0), "b": Float(0.0, 1.0)})
+    rng = np.random.default_rng(5)
+    xn = rng.random((12, 2))
+    y = 3.0 + 10.0 * xn.sum(1)
+    gp = GaussianProcess(MixedEncoding.of(space))
+    gp.fit(xn, np.zeros((12, 0), dtype=int), y)
+    np.testing.assert_allclose(gp.standardized(y), warp_scores((y - y.mean()) / y.std(), "outliers"))
+    assert gp.noise_variance == pytest.approx(gp._kernel[3])
+
+
+def test_std_scale_widens_the_predicted_uncertainty_and_its_gradient_alone():
+    space = SearchSpace({"a": Float(0.0, 1.0), "c": Categorical(["x", "y", "z"])})
+    encoding = MixedEncoding.of(space)
+    rng = np.random.default_rng(6)
+    xn, xc = rng.random((10, 1)), rng.integers(3, size=(10, 1))
+    gp = GaussianProcess(encoding)
+    gp.fit(xn, xc, np.sin(6 * xn[:, 0]) + xc[:, 0])
+    qn, qc = rng.random((7, 1)), rng.integers(3, size=(7, 1))
+    plain, plain_gradient = gp.predict(qn, qc), gp.predict_gradient(qn, qc)
+    gp.std_scale = 2.5
+    mean, std = gp.predict(qn, qc)
+    g_mean, g_std, d_mean, d_std = gp.predict_gradient(qn, qc)
+    np.testing.assert_allclose(g_mean, mean)
+    np.testing.assert_array_equal(mean, plain[0])
+    np.testing.assert_allclose(std, 2.5 * plain[1])
+    np.testing.assert_array_equal(d_mean, plain_gradient[2])
+    np.testing.assert_allclose(d_std, 2.5 * plain_gradient[3])
+    np.testing.assert_allclose(g_std, std)

@@ -5,11 +5,14 @@ import pytest
 
 from rl_hpo.acquisition.moves import CandidateMoves
 from rl_hpo.acquisition.search import (
+    CALIBRATION_BOUNDS,
+    CALIBRATION_MIN_ERRORS,
     CANDIDATE_FEATURES,
     FEATURE_BOUND,
     N_FEATURES,
     CandidateSearch,
     SearchSettings,
+    calibration_scale,
     parse_changes,
 )
 from rl_hpo.space import Categorical, Condition, Float, Int, SearchSpace
@@ -221,3 +224,70 @@ def test_input_warp_reaches_the_gp_and_a_run_warps_with_fitted_shapes():
     assert CandidateSearch(SPACES["mixed"], horizon=20, rng=rng).gp.input_warp == "none"  # the default
     with pytest.raises(ValueError, match="'input_warp' parameter of SearchSettings"):
         SearchSettings(input_warp="beta")
+
+
+def test_calibration_scale_is_the_errors_robust_scale_within_its_bounds():
+    rng = np.random.default_rng(0)
+    normal = rng.standard_normal(4000)
+    assert calibration_scale(normal[: CALIBRATION_MIN_ERRORS - 1] * 10) == 1.0  # too few errors yet
+    assert calibration_scale(normal) == pytest.approx(1.0, abs=0.05)
+    assert calibration_scale(3.0 * normal) == pytest.approx(3.0, rel=0.05)
+    # A few enormous errors (diverged configurations) barely move it.
+    assert calibration_scale(np.concatenate([3.0 * normal, [1e6] * 40])) == pytest.approx(3.0, rel=0.06)
+    assert calibration_scale(np.zeros(20)) == CALIBRATION_BOUNDS[0] == 1.0  # never narrows the uncertainty
+    assert calibration_scale(np.full(20, 1e9)) == CALIBRATION_BOUNDS[1]
+
+
+def test_prequential_calibration_scores_each_point_told_after_the_first_fit_before_it_is_known():
+    space = SPACES["mixed"]
+    search = CandidateSearch(
+        space, horizon=40, rng=np.random.default_rng(0), settings=SearchSettings(calibration="prequential")
+    )
+    rng = np.random.default_rng(1)
+
+    def score(u: np.ndarray) -> float:
+        return float(np.sin(9 * u).sum())
+
+    for _ in range(5):  # the initial design: no fit yet, nothing to score
+        u = rng.random(space.dim)
+        search.add(u, score(u))
+    assert search.prediction_errors == []
+    for _ in range(8):
+        proposal = search.propose()
+        u = proposal.by_expected_improvement()
+        expected_scale = calibration_scale(search.prediction_errors)
+        assert search.gp.std_scale == expected_scale
+        mean, std = search.gp.predict(*search._rows(u[None]))
+        observed = search.gp.standardized(np.array([score(u)]))[0]
+        predictive = math.sqrt((std[0] / expected_scale) ** 2 + search.gp.noise_variance)
+        search.add(u, score(u))
+        assert search.prediction_errors[-1] == pytest.approx((observed - mean[0]) / predictive)
+    search.add(rng.random(space.dim), math.nan)  # a failed evaluation has no error
+    assert len(search.prediction_errors) == 8
+
+
+def test_a_gp_that_errs_more_than_it_says_predicts_with_wider_uncertainty():
+    space = SearchSpace({"x": Float(0, 1), "y": Float(0, 1)})
+    rng = np.random.default_rng(2)
+    searches = {
+        c: CandidateSearch(space, horizon=40, rng=np.random.default_rng(3), settings=SearchSettings(calibration=c))
+        for c in ("none", "prequential")
+    }
+    for search in searches.values():
+        design = np.random.default_rng(4).random((5, 2))
+        for u in design:
+            search.add(u, float(np.cos(3 * u).sum()))
+        for _ in range(12):  # told scores the smooth design did not foretell: noise far beyond the GP's
+            u = rng.random(2)
+            search.propose()
+            search.add(u, float(np.cos(3 * u).sum() + rng.normal(scale=3.0)))
+        search.propose()
+    assert searches["none"].prediction_errors == [] and searches["none"].gp.std_scale == 1.0
+    assert searches["prequential"].gp.std_scale > 1.5
+
+
+def test_prequential_calibration_needs_a_warp_that_carries_to_new_scores():
+    with pytest.raises(ValueError, match="needs the warp 'none' or 'outliers'"):
+        SearchSettings(calibration="prequential", warp="half-rank")
+    with pytest.raises(ValueError, match="'calibration' parameter of SearchSettings must be one of"):
+        SearchSettings(calibration="quantile")
