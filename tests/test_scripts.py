@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 import os
 import shlex
 import subprocess
@@ -987,6 +988,16 @@ def test_polish_moves_records_how_far_each_kind_of_parameter_moves(tmp_path: Pat
         assert all(0.0 <= m <= 1.0 for kind in kinds.values() for m in kind["move"])
         assert f"polish_scale={scale} relevant: mean move " in out
     _run("benchmarks/high_dimensions/polish_moves.py", "--suite", "synthetic/mixed", status=2)
+
+
+def test_prediction_errors_records_one_error_per_point_told_after_the_first_fit(tmp_path: Path) -> None:
+    args = ["--suites", "synthetic/branin", "--max-tasks", "1", "--seeds", "1", "--budget", "12"]
+    out = _run("benchmarks/search_settings/prediction_errors.py", *args, "--out", str(tmp_path / "errors.json"))
+    pairs = json.loads((tmp_path / "errors.json").read_text())["errors"]["synthetic/branin"]
+    # 5 design points, then 7 picks, each told after a fit.
+    assert [n for n, _ in pairs] == list(range(5, 12))
+    assert all(math.isfinite(e) for _, e in pairs)
+    assert "every point:          mean " in out
 
 
 def test_same_decisions_finds_identical_runs_the_same_and_names_the_first_difference(tmp_path: Path) -> None:
