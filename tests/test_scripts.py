@@ -997,7 +997,23 @@ def test_prediction_errors_records_one_error_per_point_told_after_the_first_fit(
     # 5 design points, then 7 picks, each told after a fit.
     assert [n for n, _ in pairs] == list(range(5, 12))
     assert all(math.isfinite(e) for _, e in pairs)
-    assert "every point:          mean " in out
+    assert "every point:          median " in out
+
+
+def test_same_state_picks_sets_two_settings_side_by_side_from_the_same_states(tmp_path: Path) -> None:
+    args = ["--suites", "synthetic/branin", "--max-tasks", "1", "--seeds", "1", "--budget", "9"]
+    variants = ["--variant", "n_polish=3", "--variant", "n_polish=0"]
+    out = _run("benchmarks/search_settings/same_state_picks.py", *args, *variants, "--out", str(tmp_path / "p.json"))
+    decisions = json.loads((tmp_path / "p.json").read_text())["decisions"]["synthetic/branin"]
+    assert [d["known"] for d in decisions] == [5, 6, 7, 8]
+    assert all(len(d["picks"]) == 2 and all(0.0 <= p["regret"] <= 1.0 for p in d["picks"]) for d in decisions)
+    assert "synthetic/branin validation (1 tasks x 1 seeds): 4 decisions" in out
+    # The same settings twice pick the same points.
+    same = _run(
+        "benchmarks/search_settings/same_state_picks.py", *args, "--variant", "n_polish=3", "--variant", "n_polish=3"
+    )
+    assert "the picks never differ" in same
+    _run("benchmarks/search_settings/same_state_picks.py", *args, "--variant", "n_polish=3", status=2)
 
 
 def test_same_decisions_finds_identical_runs_the_same_and_names_the_first_difference(tmp_path: Path) -> None:

@@ -1,0 +1,115 @@
+"""Two settings of the candidate search set side by side from the same states: what each would pick next, and how
+good that pick is.
+
+    python benchmarks/search_settings/same_state_picks.py --suites prior/gp-50d --max-tasks 8 --seeds 3 \\
+        --variant polish_scale=cube --variant polish_scale=lengthscales
+
+Plain EI runs each task for 50 evaluations with the first variant's settings. At every decision after the initial
+design, a copy of its state (the points, the GP, the generator of the candidate moves) is made under each variant, and
+each copy picks its candidate of largest expected improvement; both picks are evaluated on the task (not told to the
+run, which goes on with the first variant's pick). From the same generator state the two pools are the same up to what
+the variants change, so the difference between the picks is the variant's alone.
+
+Per suite the script prints: the share of decisions where the picks differ; among those, the mean difference (second
+minus first) of the picked point's normalized regret (its own score's, not the best so far) and the share where the
+second's pick scores higher; the mean difference of the picks' log expected improvement; and the share where the GP
+ordered the two picks (by posterior mean) as their scores do. This is one step: it says nothing of what a pick teaches
+the GP for later decisions. Validation and train splits only; it makes no choice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rl_hpo.acquisition.search import SearchSettings, parse_changes
+from rl_hpo.baselines.expected_improvement import ExpectedImprovement
+from rl_hpo.tasks.registry import load_suite, load_task
+
+
+def same_state_picks(task_name: str, seeds: list[int], variants: list[SearchSettings], budget: int) -> list[dict]:
+    """One record per decision of every seed's run: per variant, the pick's normalized regret, log EI and GP mean."""
+    task = load_task(task_name)
+    bounds = task.bounds
+    if bounds is None or bounds.degenerate:
+        raise SystemExit(f"{task_name}: the script needs score bounds that span a range.")
+    span = bounds.best - bounds.worst
+    records: list[dict] = []
+    for seed in seeds:
+        optimizer = ExpectedImprovement(task.space, seed=seed, settings=variants[0])
+        optimizer.plan(budget)
+        for _ in range(budget):
+            search = optimizer.search_
+            if search.n_evals >= optimizer.n_initial:
+                record: dict[str, Any] = {"task": task_name, "seed": seed, "known": search.n_evals, "picks": []}
+                points = []
+                for settings in variants:
+                    fork = copy.deepcopy(search)
+                    fork.settings = settings
+                    proposal = fork.propose(optimizer.pending())
+                    best = int(np.argmax(proposal.log_ei))
+                    u = proposal.u[best]
+                    score = float(task.evaluate_unit(u[None])[0][0])
+                    mean = float(fork.gp.predict(*fork._rows(u[None]))[0][0])
+                    record["picks"].append(
+                        {"regret": (bounds.best - score) / span, "log_ei": float(proposal.log_ei[best]), "mean": mean}
+                    )
+                    points.append(u)
+                record["differ"] = bool(np.any(points[0] != points[1]))
+                records.append(record)
+            trial = optimizer.ask()
+            optimizer.tell(trial, task.evaluate(trial.config).score)
+    return records
+
+
+def summary(records: list[dict]) -> str:
+    differ = [r for r in records if r["differ"]]
+    if not differ:
+        return f"{len(records)} decisions, the picks never differ"
+    first = np.array([[p["regret"], p["log_ei"], p["mean"]] for r in differ for p in r["picks"][:1]])
+    second = np.array([[p["regret"], p["log_ei"], p["mean"]] for r in differ for p in r["picks"][1:2]])
+    regret = second[:, 0] - first[:, 0]
+    predicted = np.sign(second[:, 2] - first[:, 2])
+    agree = np.mean(predicted[regret != 0] == np.sign(-regret[regret != 0])) if np.any(regret != 0) else float("nan")
+    log_ei = np.mean(second[:, 1] - first[:, 1])
+    return (
+        f"{len(records)} decisions, picks differ in {len(differ) / len(records):.2f}; there: regret of the pick "
+        f"{regret.mean():+.4f} (second's higher-scoring in {np.mean(regret < 0):.2f}), log EI {log_ei:+.3f}, "
+        f"GP's order right in {agree:.2f}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--suites", required=True, help="comma-separated suites")
+    parser.add_argument("--split", default="validation", choices=("validation", "train"))
+    parser.add_argument("--max-tasks", type=int, default=4)
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--budget", type=int, default=50)
+    parser.add_argument("--variant", action="append", required=True, help="settings changes; give exactly two")
+    parser.add_argument("--out", type=Path, help="write every decision's record here (JSON)")
+    args = parser.parse_args()
+    if len(args.variant) != 2:
+        parser.error("give exactly two --variant options (the run follows the first)")
+    variants = [dataclasses.replace(SearchSettings(), **parse_changes(v)) for v in args.variant]
+    record: dict[str, Any] = {"command": {k: str(v) for k, v in vars(args).items()}, "decisions": {}}
+    print(f"first: {args.variant[0]}; second: {args.variant[1]}")
+    for suite in args.suites.split(","):
+        names = load_suite(suite).task_names(args.split)[: args.max_tasks]
+        decisions = [
+            d for name in names for d in same_state_picks(name, list(range(args.seeds)), variants, args.budget)
+        ]
+        record["decisions"][suite] = decisions
+        print(f"{suite} {args.split} ({len(names)} tasks x {args.seeds} seeds): {summary(decisions)}", flush=True)
+    if args.out:
+        args.out.write_text(json.dumps(record) + "\n")
+
+
+if __name__ == "__main__":
+    main()
