@@ -220,9 +220,8 @@ class SearchSettings:
             multiplies every predicted standard deviation by ``calibration_scale`` of the GP's prediction errors so
             far, each made before its point was evaluated, so that a GP whose picks score further from its
             predictions than it said predicts with wider uncertainty. Not the default: explored on validation splits,
-            it made expected improvement explore more and raised the regret at 50 on every 50-parameter family, and
-            for the general policy on prior/gp (``benchmarks/search_settings/README.md``, "Recalibrated
-            uncertainty").
+            it raised plain EI's regret at 50 on every 50-parameter family, and the general policy's on prior/gp
+            (``benchmarks/search_settings/README.md``, "Recalibrated uncertainty").
     """
 
     n_candidates: int = 64
@@ -694,17 +693,19 @@ def _ranks(values: np.ndarray) -> np.ndarray:
 
 
 def calibration_scale(errors: list[float] | np.ndarray) -> float:
-    """The factor that makes a GP's predictive uncertainty match the prediction errors it made during the run: the
-    errors' median absolute value over that of a standard normal (0.6745), a scale estimate that a few enormous
+    """The factor by which a prequential recalibration widens a GP's latent standard deviation (the fitted noise
+    stays), from the prediction errors it made during the run: the errors' median absolute value over that of a
+    standard normal (0.6745), a scale estimate that a few enormous
     errors (a diverged configuration) do not sway; 1 while fewer than ``CALIBRATION_MIN_ERRORS`` errors are known,
     and within ``CALIBRATION_BOUNDS`` (never below 1).
 
     ``errors`` are standardized prediction errors, each made before its point was evaluated: of a calibrated GP
-    they are standard normal, and the factor is about 1. A GP whose lengthscales were fitted to a few points in
-    many dimensions predicts far from its points more confidently than it should, and the points a search picks
-    (those with the largest expected improvement) are where its optimism shows most; recalibrating its uncertainty
-    by its own errors (Kuleshov et al., ICML 2018; Deshpande and Kuleshov, "Calibrated Uncertainty Estimation
-    Improves Bayesian Optimization", 2021, do it by a fitted map of quantiles) widens its uncertainty there.
+    they are standard normal, and the factor is about 1. A GP whose hyperparameters were fitted to a few points can
+    predict more confidently than it should, and the points a search picks (those with the largest expected
+    improvement) are where its optimism shows (``benchmarks/search_settings/prediction_errors.py``); recalibrating
+    its uncertainty by its own errors (Kuleshov et al., ICML 2018; Deshpande and Kuleshov, "Calibrated Uncertainty
+    Estimation Improves Bayesian Optimization", 2021, do it by a fitted map of quantiles) widens it everywhere by
+    one factor.
     """
     errors = np.asarray(errors, dtype=float)
     if errors.size < CALIBRATION_MIN_ERRORS:
