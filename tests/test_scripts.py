@@ -1007,6 +1007,7 @@ def test_same_state_picks_sets_two_settings_side_by_side_from_the_same_states(tm
     decisions = json.loads((tmp_path / "p.json").read_text())["decisions"]["synthetic/branin"]
     assert [d["known"] for d in decisions] == [5, 6, 7, 8]
     assert all(len(d["picks"]) == 2 and all(0.0 <= p["regret"] <= 1.0 for p in d["picks"]) for d in decisions)
+    assert all(0.0 <= p["gain"] <= 1.0 for d in decisions for p in d["picks"])
     assert "synthetic/branin validation (1 tasks x 1 seeds): 4 decisions" in out
     # The same settings twice pick the same points.
     same = _run(

@@ -12,8 +12,10 @@ the variants change, so the difference between the picks is the variant's alone.
 
 Per suite the script prints: the share of decisions where the picks differ; among those, the mean difference (second
 minus first) of the picked point's normalized regret (its own score's, not the best so far) and the share where the
-second's pick scores higher; the mean difference of the picks' log expected improvement; and the share where the GP
-ordered the two picks (by posterior mean) as their scores do. This is one step: it says nothing of what a pick teaches
+second's pick scores higher; the mean difference of the picks' log expected improvement; the share where the GP
+ordered the two picks (by posterior mean) as their scores do; and each pick's mean improvement on the best score so
+far (normalized; 0 where it does not improve, the quantity expected improvement forecasts) with the share of picks
+that improve. This is one step: it says nothing of what a pick teaches
 the GP for later decisions. Validation and train splits only; it makes no choice.
 """
 
@@ -58,7 +60,12 @@ def same_state_picks(task_name: str, seeds: list[int], variants: list[SearchSett
                     score = float(task.evaluate_unit(u[None])[0][0])
                     mean = float(fork.gp.predict(*fork._rows(u[None]))[0][0])
                     record["picks"].append(
-                        {"regret": (bounds.best - score) / span, "log_ei": float(proposal.log_ei[best]), "mean": mean}
+                        {
+                            "regret": (bounds.best - score) / span,
+                            "gain": max(0.0, score - search.best_score) / span,
+                            "log_ei": float(proposal.log_ei[best]),
+                            "mean": mean,
+                        }
                     )
                     points.append(u)
                 record["differ"] = bool(np.any(points[0] != points[1]))
@@ -72,8 +79,9 @@ def summary(records: list[dict]) -> str:
     differ = [r for r in records if r["differ"]]
     if not differ:
         return f"{len(records)} decisions, the picks never differ"
-    first = np.array([[p["regret"], p["log_ei"], p["mean"]] for r in differ for p in r["picks"][:1]])
-    second = np.array([[p["regret"], p["log_ei"], p["mean"]] for r in differ for p in r["picks"][1:2]])
+    keys = ("regret", "log_ei", "mean", "gain")
+    first = np.array([[p[k] for k in keys] for r in differ for p in r["picks"][:1]])
+    second = np.array([[p[k] for k in keys] for r in differ for p in r["picks"][1:2]])
     regret = second[:, 0] - first[:, 0]
     predicted = np.sign(second[:, 2] - first[:, 2])
     agree = np.mean(predicted[regret != 0] == np.sign(-regret[regret != 0])) if np.any(regret != 0) else float("nan")
@@ -81,7 +89,8 @@ def summary(records: list[dict]) -> str:
     return (
         f"{len(records)} decisions, picks differ in {len(differ) / len(records):.2f}; there: regret of the pick "
         f"{regret.mean():+.4f} (second's higher-scoring in {np.mean(regret < 0):.2f}), log EI {log_ei:+.3f}, "
-        f"GP's order right in {agree:.2f}"
+        f"GP's order right in {agree:.2f}; improvement on the best so far {first[:, 3].mean():.5f} and "
+        f"{second[:, 3].mean():.5f} (improving in {np.mean(first[:, 3] > 0):.2f} and {np.mean(second[:, 3] > 0):.2f})"
     )
 
 
