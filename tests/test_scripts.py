@@ -1015,6 +1015,16 @@ def test_same_state_picks_sets_two_settings_side_by_side_from_the_same_states(tm
     )
     assert "the picks never differ" in same
     _run("benchmarks/search_settings/same_state_picks.py", *args, "--variant", "n_polish=3", status=2)
+    # With a rollout of 2 at every other decision: only the one at 5 known points leaves room within the budget of 9
+    # (5 + 1 + 2 <= 9; at 7, 7 + 1 + 2 > 9).
+    rolled = ["--rollout", "2", "--every", "2", "--out", str(tmp_path / "r.json")]
+    out = _run("benchmarks/search_settings/same_state_picks.py", *args, *variants, *rolled)
+    decisions = json.loads((tmp_path / "r.json").read_text())["decisions"]["synthetic/branin"]
+    assert [d["known"] for d in decisions] == [5]
+    picks = decisions[0]["picks"]
+    # The best after the rollout is at least as good as the pick itself.
+    assert all(0.0 <= p["regret_after"] <= p["regret"] for p in picks)
+    assert "more evaluations by the first setting: regret" in out or "never differ" in out
 
 
 def test_same_decisions_finds_identical_runs_the_same_and_names_the_first_difference(tmp_path: Path) -> None:
