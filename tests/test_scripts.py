@@ -604,6 +604,17 @@ def test_a_confirmation_of_the_policy_s_choice_writes_both_splits_and_the_decisi
     assert decision in stdout and decision.startswith("ppo deterministic=true against deterministic=false over 4 ")
 
 
+def test_the_policy_s_most_likely_candidate_on_many_parameters_is_confirmed_on_its_own_seeds(tmp_path: Path) -> None:
+    args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "2"]
+    stdout = _run("benchmarks/high_dimensions/most_likely_many_confirm.sh", *args, env={"OUT": str(tmp_path)})
+    for split in ("validation", "train"):
+        table = json.loads((tmp_path / f"most_likely_many_confirm_{split}.json").read_text())
+        assert table["command"]["split"] == split and table["command"]["first_seed"] == 13000
+        assert set(table["task_means"]["synthetic/mixed"]) == {"ppo deterministic=false", "ppo deterministic=true"}
+    decision = (tmp_path / "most_likely_many_confirm_decision.txt").read_text()
+    assert decision in stdout and decision.startswith("ppo deterministic=true against deterministic=false over 4 ")
+
+
 def test_the_training_time_study_times_the_default_s_own_command_and_its_selection(tmp_path: Path) -> None:
     args = ["--timesteps", "32", "--n-envs", "2", "--n-steps", "16", "--batch-size", "16", "--eval-freq", "16"]
     args += ["--eval-max-tasks", "1", "--eval-seeds", "1", "--vec-env", "dummy"]
