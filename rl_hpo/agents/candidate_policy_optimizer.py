@@ -9,7 +9,7 @@ import numpy as np
 from rl_hpo.acquisition.search import CandidateSearch, SearchSettings
 from rl_hpo.agents.policy_file import Policy, load_policy
 from rl_hpo.baselines.expected_improvement import CandidateOptimizer
-from rl_hpo.baselines.initial_design import initial_design_size
+from rl_hpo.baselines.initial_design import MANY_PARAMETERS, initial_design_size
 from rl_hpo.exceptions import PolicyFileError
 from rl_hpo.space import SearchSpace
 from rl_hpo.tasks.base import Fidelity
@@ -31,7 +31,9 @@ class CandidatePolicyOptimizer(CandidateOptimizer):
         seed: seeds the initial design, the candidate moves and any sampled choice.
         fidelity: ignored (the policy evaluates at the highest fidelity).
         policy: a policy folder or a loaded ``Policy`` of the ``candidate`` kind.
-        deterministic: pick the most likely candidate (default: the policy's setting).
+        deterministic: pick the most likely candidate (default: the policy's setting, and the most likely candidate
+            on a space of more than 32 parameters, beyond the training prior's largest spaces, where sampling cost
+            against it: benchmarks/high_dimensions/README.md, "The most likely candidate beyond 32 parameters").
         n_initial: random points before the policy takes over (default: the policy's setting, and at least 10
             on a space of more than 32 parameters; ``initial_design_size``).
         horizon: the budget the policy plans for (``optimize`` sets it to its budget).
@@ -72,7 +74,9 @@ class CandidatePolicyOptimizer(CandidateOptimizer):
         )
         self.policy = policy
         self.policy_ = policy_
-        self.deterministic = bool(defaults["deterministic"] if deterministic is None else deterministic)
+        if deterministic is None:
+            deterministic = bool(defaults["deterministic"]) or space.dim > MANY_PARAMETERS
+        self.deterministic = bool(deterministic)
 
     def _choose(self, search: CandidateSearch) -> np.ndarray:
         proposal = search.propose(self.pending())

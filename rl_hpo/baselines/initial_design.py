@@ -16,7 +16,8 @@ __all__ = ["MANY_PARAMETERS", "MANY_PARAMETER_INITIAL", "initial_design", "initi
 # A fixed stream key so that the design stream is independent of any other use of the seed.
 _DESIGN_STREAM = 0x5EED
 #: Beyond this many parameters (the training prior's largest spaces) the candidate methods start from at least
-#: ``MANY_PARAMETER_INITIAL`` random points (benchmarks/high_dimensions/README.md, "A rule for many parameters").
+#: ``MANY_PARAMETER_INITIAL`` random points (benchmarks/high_dimensions/README.md, "A rule for many parameters"), and
+#: the candidate policy takes its most likely candidate instead of sampling one (``CandidatePolicyOptimizer``).
 MANY_PARAMETERS = 32
 MANY_PARAMETER_INITIAL = 10
 

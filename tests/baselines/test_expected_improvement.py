@@ -56,7 +56,7 @@ def test_trials_asked_together_propose_different_configurations():
     assert len({tuple(sorted(t.config.items())) for t in batch}) == 4
 
 
-def test_a_space_of_more_than_32_parameters_starts_from_10_random_points():
+def test_a_space_of_more_than_32_parameters_starts_from_10_random_points_and_the_policy_s_most_likely_choice():
     from rl_hpo.agents.candidate_policy_optimizer import CandidatePolicyOptimizer
     from rl_hpo.baselines.initial_design import MANY_PARAMETERS, initial_design_size
     from rl_hpo.space import Float
@@ -70,6 +70,10 @@ def test_a_space_of_more_than_32_parameters_starts_from_10_random_points():
     assert make_optimizer("ei", wide, seed=0, n_initial=5).n_initial == 5  # one given is kept
     assert CandidatePolicyOptimizer(wide, seed=0, policy="default").n_initial == 10
     assert CandidatePolicyOptimizer(narrow, seed=0, policy="default").n_initial == 5
+    # ... and the policy, which samples its candidate on the narrow space, takes its most likely one on the wide
+    assert CandidatePolicyOptimizer(wide, seed=0, policy="default").deterministic
+    assert not CandidatePolicyOptimizer(narrow, seed=0, policy="default").deterministic
+    assert not CandidatePolicyOptimizer(wide, seed=0, policy="default", deterministic=False).deterministic  # kept
     # the first 10 trials on the wide space are the shared random design, the 11th the model's choice
     from rl_hpo.baselines.initial_design import initial_design
 
