@@ -74,6 +74,7 @@ def test_a_space_of_more_than_32_parameters_starts_from_10_random_points_and_the
     assert CandidatePolicyOptimizer(wide, seed=0, policy="default").deterministic
     assert not CandidatePolicyOptimizer(narrow, seed=0, policy="default").deterministic
     assert not CandidatePolicyOptimizer(wide, seed=0, policy="default", deterministic=False).deterministic  # kept
+    assert CandidatePolicyOptimizer(narrow, seed=0, policy="default", deterministic=True).deterministic
     # the first 10 trials on the wide space are the shared random design, the 11th the model's choice
     from rl_hpo.baselines.initial_design import initial_design
 
