@@ -592,26 +592,28 @@ def test_a_defect_s_confirmation_decides_by_the_no_worse_rule_on_its_own_seeds(
     assert " at 10 (p " in decision  # the no-worse rule reads 10, 25 and 50
 
 
-def test_a_confirmation_of_the_policy_s_choice_writes_both_splits_and_the_decision(tmp_path: Path) -> None:
-    args = ["most_likely", "--variant", "deterministic=false", "--variant", "deterministic=true", "--first-seed", "7"]
-    args += ["--methods", "ppo", "--suites", "synthetic/mixed", "--seeds", "2", "--max-tasks", "2"]
-    stdout = _run("benchmarks/search_settings/confirm.sh", *args, env={"OUT": str(tmp_path)})
+@pytest.mark.parametrize(
+    ("script", "options", "name", "first_seed"),
+    [
+        (
+            "benchmarks/search_settings/confirm.sh",
+            ["most_likely", "--variant", "deterministic=false", "--variant", "deterministic=true", "--first-seed", "7"],
+            "most_likely",
+            7,
+        ),
+        ("benchmarks/high_dimensions/most_likely_many_confirm.sh", [], "most_likely_many_confirm", 13000),
+    ],
+)
+def test_a_confirmation_of_the_policy_s_choice_writes_both_splits_and_the_decision(
+    tmp_path: Path, script: str, options: list[str], name: str, first_seed: int
+) -> None:
+    args = [*options, "--methods", "ppo", "--suites", "synthetic/mixed", "--seeds", "2", "--max-tasks", "2"]
+    stdout = _run(script, *args, env={"OUT": str(tmp_path)})
     for split in ("validation", "train"):
-        table = json.loads((tmp_path / f"most_likely_{split}.json").read_text())
-        assert table["command"]["split"] == split and table["command"]["first_seed"] == 7
+        table = json.loads((tmp_path / f"{name}_{split}.json").read_text())
+        assert table["command"]["split"] == split and table["command"]["first_seed"] == first_seed
         assert set(table["task_means"]["synthetic/mixed"]) == {"ppo deterministic=false", "ppo deterministic=true"}
-    decision = (tmp_path / "most_likely_decision.txt").read_text()
-    assert decision in stdout and decision.startswith("ppo deterministic=true against deterministic=false over 4 ")
-
-
-def test_the_policy_s_most_likely_candidate_on_many_parameters_is_confirmed_on_its_own_seeds(tmp_path: Path) -> None:
-    args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "2"]
-    stdout = _run("benchmarks/high_dimensions/most_likely_many_confirm.sh", *args, env={"OUT": str(tmp_path)})
-    for split in ("validation", "train"):
-        table = json.loads((tmp_path / f"most_likely_many_confirm_{split}.json").read_text())
-        assert table["command"]["split"] == split and table["command"]["first_seed"] == 13000
-        assert set(table["task_means"]["synthetic/mixed"]) == {"ppo deterministic=false", "ppo deterministic=true"}
-    decision = (tmp_path / "most_likely_many_confirm_decision.txt").read_text()
+    decision = (tmp_path / f"{name}_decision.txt").read_text()
     assert decision in stdout and decision.startswith("ppo deterministic=true against deterministic=false over 4 ")
 
 
