@@ -695,9 +695,8 @@ def _ranks(values: np.ndarray) -> np.ndarray:
 def calibration_scale(errors: list[float] | np.ndarray) -> float:
     """The factor by which a prequential recalibration widens a GP's latent standard deviation (the fitted noise
     stays), from the prediction errors it made during the run: the errors' median absolute value over that of a
-    standard normal (0.6745), a scale estimate that a few enormous
-    errors (a diverged configuration) do not sway; 1 while fewer than ``CALIBRATION_MIN_ERRORS`` errors are known,
-    and within ``CALIBRATION_BOUNDS`` (never below 1).
+    standard normal (0.6745), a scale estimate that a few enormous errors (a diverged configuration) do not sway; 1
+    while fewer than ``CALIBRATION_MIN_ERRORS`` errors are known, and within ``CALIBRATION_BOUNDS`` (never below 1).
 
     ``errors`` are standardized prediction errors, each made before its point was evaluated: of a calibrated GP
     they are standard normal, and the factor is about 1. A GP whose hyperparameters were fitted to a few points can
