@@ -536,6 +536,12 @@ def test_the_policy_polishing_study_script_writes_its_four_tables(tmp_path: Path
         ("benchmarks/search_settings/fit_starts_confirm.sh", 9000, "fit_starts=warm", "fit_starts=warm+prior"),
         ("benchmarks/search_settings/uniform_share_confirm.sh", 10000, "uniform_share=0", "uniform_share=0.1"),
         ("benchmarks/high_dimensions/polish_scale_confirm.sh", 12000, "polish_scale=cube", "polish_scale=lengthscales"),
+        (
+            "benchmarks/high_dimensions/polish_iterations_many_confirm.sh",
+            14000,
+            "polish_iterations=5",
+            "polish_iterations=30",
+        ),
     ],
 )
 def test_a_setting_s_confirmation_runs_both_splits_on_its_own_seeds_and_decides(
