@@ -608,6 +608,7 @@ def test_a_defect_s_confirmation_decides_by_the_no_worse_rule_on_its_own_seeds(
             7,
         ),
         ("benchmarks/high_dimensions/most_likely_many_confirm.sh", [], "most_likely_many_confirm", 13000),
+        ("benchmarks/search_settings/most_likely_reconfirm.sh", [], "most_likely_reconfirm", 15000),
     ],
 )
 def test_a_confirmation_of_the_policy_s_choice_writes_both_splits_and_the_decision(
@@ -660,6 +661,8 @@ def test_the_pooled_decision_adopts_a_variant_only_when_it_is_ahead_over_all_tas
     verdict = decide([_settings_run("validation", ahead, {"s1": 0.001, "s2": 0.8})])[0]
     assert verdict["adopt"] and verdict["tasks"] == 50 and verdict["p_50"] < 0.05
     assert verdict["difference_50"] == pytest.approx(np.concatenate(list(ahead.values())).mean())
+    # A second look asks for a lower p at 50; the same data then falls short of it.
+    assert not decide([_settings_run("validation", ahead, {"s1": 0.001, "s2": 0.8})], adopt_alpha=1e-12)[0]["adopt"]
     # The same gain on s1, but s2 significantly behind: not adopted.
     losing = dict(ahead, s2=0.01 + 0.001 * rng.standard_normal(30))
     lost = decide([_settings_run("train", losing, {"s1": 0.001, "s2": 0.001})])[0]

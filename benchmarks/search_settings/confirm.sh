@@ -5,7 +5,7 @@
 # NAME_decision.txt under OUT (default: this folder). Give fresh seeds with --first-seed (a seed range no
 # earlier comparison of the same question used); other options go to both runs (e.g. --methods, or --suites,
 # --max-tasks, --seeds for a quick look: later options win). RULE=no-worse decides by that rule of
-# pooled_decision.py (default: better).
+# pooled_decision.py (default: better); ADOPT_ALPHA=P sets its --adopt-alpha (a second look at a question).
 #
 #   benchmarks/search_settings/confirm.sh NAME --variant a=1 --variant a=2 --first-seed S [options]
 set -euo pipefail
@@ -24,6 +24,6 @@ validation=$!
 run train --split train --seeds 5 --max-tasks 95 "$@"
 wait "$validation"
 cat "$out/${name}_validation.txt" "$out/${name}_train.txt"
-python benchmarks/search_settings/pooled_decision.py --rule "${RULE:-better}" \
+python benchmarks/search_settings/pooled_decision.py --rule "${RULE:-better}" --adopt-alpha "${ADOPT_ALPHA:-0.05}" \
   "$out/${name}_validation.json" "$out/${name}_train.json" \
   | tee "$out/${name}_decision.txt"
