@@ -173,7 +173,9 @@ class Optimizer(ABC):
             AllTrialsFailedError: if every trial failed.
             TuningInterrupted: on Ctrl-C, with the trials finished before it as its ``history``.
 
-        A ``SystemExit`` (``sys.exit()`` in the objective) goes on, with the finished trials as its ``history``.
+        Any other exception goes on, with the finished trials as its ``history``: a ``SystemExit`` (``sys.exit()``
+        in the objective), an error raised by ``callback`` or by a decision. (An error raised by the objective is a
+        failed trial, not an exception.)
         """
         check_budget(budget)
         history = history if history is not None else History.for_task(task, method=self.name, seed=self.seed)
@@ -199,9 +201,9 @@ class Optimizer(ABC):
             if isinstance(interrupt, TuningInterrupted):
                 raise
             raise TuningInterrupted(history) from interrupt
-        except SystemExit as stop:  # e.g. sys.exit() in the objective: the program ends, the trials go with it
-            if not hasattr(stop, "history"):
-                stop.history = history  # type: ignore[attr-defined]
+        except (SystemExit, Exception) as stop:  # sys.exit() in the objective, an error in a callback or a decision
+            if not hasattr(stop, "history"):  # the run ends, the trials go with it
+                stop.history = history  # type: ignore[union-attr]
             raise
         finally:
             if bar is not None:

@@ -99,6 +99,44 @@ def test_sys_exit_in_the_objective_ends_the_run_and_keeps_its_finished_trials():
     assert stop.value.history.n_trials >= 1 and stop.value.history.best_score <= 0.9
 
 
+def _bowl_with_a_penalty(penalty: float):
+    """A bowl with its optimum 0 at (1, -2), and ``penalty`` returned where ``x < -1`` (40% of the space)."""
+
+    def objective(config):
+        return penalty if config["x"] < -1 else -((config["x"] - 1) ** 2) - (config["y"] + 2) ** 2
+
+    return objective, {"x": rl_hpo.Float(-5.0, 5.0), "y": rl_hpo.Float(-5.0, 5.0)}
+
+
+@pytest.mark.parametrize("penalty", [-1e20, -np.finfo(float).max])
+def test_a_huge_penalty_for_a_failed_configuration_does_not_blind_the_search(penalty: float):
+    """A common idiom returns a huge bad score where a configuration fails instead of raising. Once standardized
+    beside it, the good scores used to differ by less than a float resolves: the search stayed at its random
+    start."""
+    history = rl_hpo.tune(*_bowl_with_a_penalty(penalty), budget=25, method="ei", seed=0)
+    start = max(record.score for record in history.records[:5] if record.score > -1e3)
+    assert history.best_score > max(start, -0.05)  # near the optimum (0), far past the random start
+
+
+def test_a_penalty_at_the_float_limit_leaves_the_policy_s_probabilities_finite():
+    """Its square overflowed, and the policy's probabilities became NaN: the run raised after 5 trials."""
+    history = rl_hpo.tune(*_bowl_with_a_penalty(-np.finfo(float).max), budget=25, method="ppo", seed=0)
+    assert history.n_trials == 25
+
+
+def test_an_error_in_a_callback_ends_the_run_and_keeps_its_finished_trials():
+    def callback(history, trial, result):
+        if history.n_trials == 7:
+            raise RuntimeError("the callback gave up")
+
+    space = rl_hpo.SearchSpace({"x": rl_hpo.Float(0.0, 1.0)})
+    with pytest.raises(RuntimeError, match="the callback gave up") as error:
+        rl_hpo.make_optimizer("ei", space, seed=0).optimize(
+            rl_hpo.FunctionTask(lambda c: c["x"], space), 20, callback=callback
+        )
+    assert error.value.history.n_trials == 7
+
+
 def test_a_run_whose_trials_all_fail_says_where_the_first_failed_and_keeps_its_trials():
     def helper(config):
         return config["learning_rate"]  # the space calls it "lr"

@@ -63,6 +63,7 @@ __all__ = [
     "log_expected_improvement_terms",
     "negative_log_posterior",
     "squared_distances",
+    "standardize_scores",
     "warp_new_scores",
 ]
 
@@ -226,6 +227,7 @@ class GaussianProcess:
         max_fit_points: int = 60,
         max_points: int = 200,
         warp: str = "none",
+        outlier_depth: float = 20.0,
         lengthscale_prior: str = "dimension",
         lengthscale_spread: float | None = None,
         lengthscale_choice: str = "fixed",
@@ -234,6 +236,7 @@ class GaussianProcess:
         lengthscale_integration: str = "none",
     ) -> None:
         check_one_of("warp", warp, WARPS, "GaussianProcess")
+        check_outlier_depth(outlier_depth, "GaussianProcess")
         check_one_of("lengthscale_prior", lengthscale_prior, LENGTHSCALE_PRIORS, "GaussianProcess")
         check_lengthscale_spread(lengthscale_spread, "GaussianProcess")
         check_lengthscale_choice(lengthscale_choice, lengthscale_spread, "GaussianProcess")
@@ -241,6 +244,7 @@ class GaussianProcess:
         check_one_of("fit_starts", fit_starts, FIT_STARTS, "GaussianProcess")
         check_one_of("lengthscale_integration", lengthscale_integration, LENGTHSCALE_INTEGRATIONS, "GaussianProcess")
         self.warp = warp
+        self.outlier_depth = float(outlier_depth)
         self.lengthscale_integration = lengthscale_integration
         self.input_warp = input_warp
         self.fit_starts = fit_starts
@@ -293,6 +297,7 @@ class GaussianProcess:
                     max_fit_points=max_fit_points,
                     max_points=max_points,
                     warp=warp,
+                    outlier_depth=outlier_depth,
                     lengthscale_prior=lengthscale_prior,
                     lengthscale_spread=spread,
                     input_warp=input_warp,
@@ -344,18 +349,7 @@ class GaussianProcess:
         if y.size > self.max_points:
             keep = _keep(y, self.max_points)
             xn, xc, y = xn[keep], xc[keep], y[keep]
-        self.y_mean, scale, std = 0.0, 0.0, 0.0  # no points: the prior
-        if y.size:
-            self.y_mean = float(y.mean())
-            scale = float(np.abs(y).max())
-            with np.errstate(over="ignore"):
-                std = float(y.std())
-            if not math.isfinite(std):  # scores near the float range: their squares overflow
-                std = float((y / scale).std()) * scale
-        # Constant up to round-off, relative to the scores' magnitude (1e-14-sized scores are not constant).
-        self.y_std = std if std > 1e-12 * scale else 1.0
-        self._fit_z = (y - self.y_mean) / self.y_std
-        z = warp_scores(self._fit_z, self.warp)
+        self.y_mean, self.y_std, self._fit_z, z = standardize_scores(y, self.warp, self.outlier_depth)
         if refit and y.size >= 2:
             fit_rows = _keep(z, self.max_fit_points) if y.size > self.max_fit_points else slice(None)
             self._optimize(xn[fit_rows], xc[fit_rows], z[fit_rows])
@@ -425,7 +419,8 @@ class GaussianProcess:
         """Scores ``y`` in the units the fit predicts in: standardized and warped by the very map the fit's own
         scores went through (``warp_new_scores``), so that a prediction made before a score was known can be set
         against it."""
-        return warp_new_scores(self._fit_z, (np.asarray(y, dtype=float) - self.y_mean) / self.y_std, self.warp)
+        z = (np.asarray(y, dtype=float) - self.y_mean) / self.y_std
+        return warp_new_scores(self._fit_z, z, self.warp, self.outlier_depth)
 
     @property
     def noise_variance(self) -> float:
@@ -753,7 +748,68 @@ def check_lengthscale_spread(value: object, owner: str) -> None:
         )
 
 
-def warp_scores(z: np.ndarray, warp: str) -> np.ndarray:
+#: ``_tame_outliers``: a score is an outlier this many times (best - median) below the median.
+OUTLIER_REACH = 3.0
+#: ``_tame_outliers``: the deepest an outlier lies below the threshold, in ``log1p`` of reaches (e^20: about 5e8
+#: reaches). Deeper than any score of the benchmark suites goes: an AUC stored as a float32 (iaml_glmnet) lies at
+#: most 0.5 / 6e-8, about e^16 reaches, below; a penalty such as -1e20 for a failed configuration goes deeper.
+OUTLIER_DEPTH = 20.0
+
+
+def standardize_scores(
+    y: np.ndarray, warp: str, depth: float = OUTLIER_DEPTH
+) -> tuple[float, float, np.ndarray, np.ndarray]:
+    """``(mean, std, standardized, warped)`` of finite scores ``y``: their mean and standard deviation (1 where the
+    scores are constant up to round-off, relative to their magnitude), the scores standardized by them, and the
+    standardized scores through ``warp_scores(.., warp, depth)``, the scores the GP fits (``depth``: how deep the
+    outliers warp lets an outlier lie, ``_tame_outliers``).
+
+    Computed on ``y`` divided by a power of two near its largest magnitude, which a float divides by without
+    rounding: to the last bit the numbers of standardizing ``y`` itself, but without squares that overflow or
+    underflow at the ends of the float range (scores of 1e308 or 1e-300 would otherwise read as infinite or
+    constant). With the outliers warp, outliers are pulled in before the scores are standardized rather than after
+    (the same map: it moves with the scores' location and scale): a score of -1e20 beside scores of order 1 would
+    otherwise set the mean and standard deviation, and the others, standardized, would differ by less than a
+    float resolves, so the GP would see them as equal. (Only where an outlier lies deeper than the warp lets it:
+    closer ones leave the good scores resolved, and the order of the steps there is the one the studies ran.)"""
+    if not y.size:  # no points: the prior
+        return 0.0, 1.0, y.copy(), y.copy()
+    scale = float(np.abs(y).max())
+    u, unit = _in_unit_range(y)
+    mean, std = float(u.mean()), float(u.std())
+    if not std > 1e-12 * (scale / unit):  # constant up to round-off (1e-14-sized scores are not constant)
+        centred = y - mean * unit
+        return mean * unit, 1.0, centred, warp_scores(centred, warp, depth)
+    z = (u - mean) / std
+    if warp == "outliers" and u.size >= 3 and _deeper_than_tamed(u, depth):
+        t = _in_unit_range(_tame_outliers(u, depth=depth))[
+            0
+        ]  # the good scores' spread, now the tamed ones' scale, may be 1e-299
+        return mean * unit, std * unit, z, (t - t.mean()) / t.std()
+    return mean * unit, std * unit, z, warp_scores(z, warp, depth)
+
+
+def _deeper_than_tamed(u: np.ndarray, depth: float) -> bool:
+    """Whether a score of ``u`` lies below the outliers' threshold by more than ``_tame_outliers`` lets it."""
+    median = _median(u)
+    reach = float(u.max()) - median
+    return reach > 0.0 and (median - OUTLIER_REACH * reach - float(u.min())) / reach > math.expm1(depth)
+
+
+def _in_unit_range(y: np.ndarray) -> tuple[np.ndarray, float]:
+    """``(y / unit, unit)``: ``unit`` the power of two at or below the largest magnitude in ``y`` (1 if all are 0)."""
+    scale = float(np.abs(y).max())
+    unit = math.ldexp(1.0, math.frexp(scale)[1] - 1) if scale > 0.0 else 1.0
+    return y / unit, unit
+
+
+def check_outlier_depth(value: object, owner: str) -> None:
+    """Refuse an ``outlier_depth`` that is not a number > 0 (``math.inf``: no cap)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ValueError(f"The 'outlier_depth' parameter of {owner} must be a number > 0. Got {value!r} instead.")
+
+
+def warp_scores(z: np.ndarray, warp: str, depth: float = OUTLIER_DEPTH) -> np.ndarray:
     """Standardized scores made closer to Gaussian before the GP sees them (a monotone map, so the best
     stays the best): ``"none"``; ``"yeo-johnson"`` (a power transform fitted by maximum likelihood, as
     HEBO does; Cowen-Rivers et al., JAIR 2022); ``"copula"`` (ranks to normal quantiles); ``"half-rank"``
@@ -767,7 +823,7 @@ def warp_scores(z: np.ndarray, warp: str) -> np.ndarray:
     elif warp == "half-rank":
         w = _half_rank(z)
     elif warp == "outliers":
-        w = _tame_outliers(z)
+        w = _tame_outliers(z, depth=depth)
     else:
         from scipy.stats import yeojohnson
 
@@ -799,11 +855,7 @@ def _half_rank(z: np.ndarray) -> np.ndarray:
     return w
 
 
-#: ``_tame_outliers``: a score is an outlier this many times (best - median) below the median.
-OUTLIER_REACH = 3.0
-
-
-def warp_new_scores(fitted: np.ndarray, new: np.ndarray, warp: str) -> np.ndarray:
+def warp_new_scores(fitted: np.ndarray, new: np.ndarray, warp: str, depth: float = OUTLIER_DEPTH) -> np.ndarray:
     """Standardized scores ``new`` through the map that ``warp_scores(fitted, warp)`` took ``fitted`` through, its
     parameters (where scores count as outliers, and the standardization after the warp) taken from ``fitted`` alone,
     so that ``warp_new_scores(fitted, fitted, warp)`` equals ``warp_scores(fitted, warp)``.
@@ -817,23 +869,26 @@ def warp_new_scores(fitted: np.ndarray, new: np.ndarray, warp: str) -> np.ndarra
         return new
     if warp != "outliers":
         raise ValueError(f"Scores can be carried through the warps 'none' and 'outliers' only, not {warp!r}.")
-    w = _tame_outliers(fitted)
+    w = _tame_outliers(fitted, depth=depth)
     std = float(w.std())
-    return (_tame_outliers(new, reference=fitted) - w.mean()) / std if std > 1e-12 else new
+    return (_tame_outliers(new, reference=fitted, depth=depth) - w.mean()) / std if std > 1e-12 else new
 
 
-def _tame_outliers(z: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
-    """Scores far below the others pulled in, every other score as it is (where a score is far below, and how
-    far it is pulled in, is read from ``reference``: ``z`` itself by default).
+def _tame_outliers(z: np.ndarray, reference: np.ndarray | None = None, depth: float = OUTLIER_DEPTH) -> np.ndarray:
+    """Scores far below the others pulled in, every other score as it is (where a score is far below, and how far it is
+    pulled in, is read from ``reference``: ``z`` itself by default).
 
-    A diverged training run or a loss on its own scale (a mean squared error of 1e6 beside ones of 0.1) puts a
-    few scores so far below the rest that, once standardized, every other score sits in a sliver of the
-    range and the GP sees the good region as flat. Like Vizier's outlier detection (Song et al., "The Vizier
-    Gaussian Process Bandit Algorithm", 2024: below the median by six standard deviations, estimated as
-    (best - median) / 2 for 15 to 69 points), a score counts as an outlier below ``median - OUTLIER_REACH *
-    (best - median)``; where Vizier then sets every outlier to one value below the rest, this keeps their
-    order, mapping a distance ``d`` below that threshold to ``reach * log1p(d / reach)`` with ``reach = best -
-    median``. Scores that spread evenly (accuracies, AUCs) have no outliers, and the map leaves them alone."""
+    A diverged training run or a loss on its own scale (a mean squared error of 1e6 beside ones of 0.1) puts a few
+    scores so far below the rest that, once standardized, every other score sits in a sliver of the range and the GP
+    sees the good region as flat. Like Vizier's outlier detection (Song et al., "The Vizier Gaussian Process Bandit
+    Algorithm", 2024: below the median by six standard deviations, estimated as (best - median) / 2 for 15 to 69
+    points), a score counts as an outlier below ``median - OUTLIER_REACH * (best - median)``; where Vizier then sets
+    every outlier to one value below the rest, this keeps their order down to a depth, mapping a distance ``d``
+    below that threshold to ``reach * log1p(d / reach)`` with ``reach = best - median``, at most ``depth * reach``
+    below the threshold (``OUTLIER_DEPTH`` by default): a penalty a user returns for a failed configuration (-1e300,
+    say) then lies where any other deep outlier does, instead of 690 reaches down, where the GP sees a cliff beside
+    which the good scores look flat. Scores that spread evenly (accuracies, AUCs) have no outliers, and the map
+    leaves them alone."""
     reference = z if reference is None else reference
     median = _median(reference)
     reach = float(reference.max()) - median
@@ -842,7 +897,7 @@ def _tame_outliers(z: np.ndarray, reference: np.ndarray | None = None) -> np.nda
     if reach <= 0.0 or not far.any():
         return z
     w = z.copy()
-    w[far] = threshold - reach * np.log1p((threshold - z[far]) / reach)
+    w[far] = threshold - reach * np.minimum(np.log1p((threshold - z[far]) / reach), depth)
     return w
 
 

@@ -130,6 +130,10 @@ class SearchSettings:
             ``"half-rank"`` gained more, but it changes every score below the median and was not a candidate;
             on the suites as they are the copula warp raised the regret almost everywhere and Yeo-Johnson
             mostly (``benchmarks/search_settings/warp.sh``).
+        outlier_depth: with the outliers warp, the deepest an outlier lies below where outliers begin, as
+            ``log1p`` of the distance in units of (best - median): 20 (the default), about 5e8 units, lies deeper
+            than any score of the benchmark suites, so it acts only on scores such as a huge penalty that a user's
+            objective returns for a failed configuration (``math.inf``: no cap, as studies before the setting ran).
         n_perturbed: how many coordinates a local move changes, on average (all of them in spaces of at
             most this many parameters; at least one). 20 (TuRBO's rule) gave no pooled gain over 374 validation
             and train tasks of four suites (``benchmarks/search_settings/perturbed_confirm.sh``).
@@ -232,6 +236,7 @@ class SearchSettings:
     refit_every: int = 4
     refit_all_until: int = 12
     warp: str = "outliers"
+    outlier_depth: float = 20.0
     n_perturbed: float = 8.0
     edges: str = "clip"
     n_polish: int = 3
@@ -259,9 +264,11 @@ class SearchSettings:
             check_lengthscale_choice,
             check_lengthscale_spread,
             check_one_of,
+            check_outlier_depth,
         )
 
         check_lengthscale_spread(self.lengthscale_spread, "SearchSettings")
+        check_outlier_depth(self.outlier_depth, "SearchSettings")
         check_lengthscale_choice(self.lengthscale_choice, self.lengthscale_spread, "SearchSettings")
         choices = {
             "warp": WARPS,
@@ -391,6 +398,7 @@ class CandidateSearch:
         self.gp = GaussianProcess(
             self.encoding,
             warp=self.settings.warp,
+            outlier_depth=self.settings.outlier_depth,
             lengthscale_prior=self.settings.lengthscale_prior,
             lengthscale_spread=self.settings.lengthscale_spread,
             lengthscale_choice=self.settings.lengthscale_choice,

@@ -10,6 +10,7 @@ from rl_hpo.acquisition.gp import (
     FIT_STARTS,
     INPUT_WARPS,
     LENGTHSCALE_PRIORS,
+    OUTLIER_DEPTH,
     OUTLIER_REACH,
     WARPS,
     GaussianProcess,
@@ -25,6 +26,7 @@ from rl_hpo.acquisition.gp import (
     log_expected_improvement_terms,
     negative_log_posterior,
     squared_distances,
+    standardize_scores,
     warp_new_scores,
     warp_scores,
 )
@@ -451,6 +453,50 @@ def test_tame_outliers_moves_only_scores_far_below_the_median():
     assert w[-1] > threshold - 10.0 * reach  # 5000 below the median, now 8 reaches below the threshold
     spread_evenly = np.random.default_rng(0).uniform(size=50)
     assert np.array_equal(_tame_outliers(spread_evenly), spread_evenly)
+
+
+def test_tame_outliers_caps_how_deep_an_outlier_lies():
+    z = np.array([1.0, 0.5, 0.0, -0.5, -1.0, -1e6, -1e20, -1e300])
+    w = _tame_outliers(z)
+    reach = 1.0 - np.median(z)
+    floor = np.median(z) - OUTLIER_REACH * reach - OUTLIER_DEPTH * reach
+    assert w[-1] == w[-2] == pytest.approx(floor)  # both deeper than e^20 reaches: one value
+    assert floor < w[-3] < w[-4]  # 1e6 below: pulled in on the log scale, above the floor
+
+
+def test_standardize_scores_is_plain_standardization_bit_for_bit_on_ordinary_scores():
+    """Decisions must not move: where no outlier lies deeper than the warp lets it, the numbers are those of
+    standardizing the scores themselves and then warping them, to the last bit."""
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 3, 7, 50):
+        for scale in (1e-6, 1.0, 3e8):
+            y = rng.standard_normal(n) * scale + 5.0 * scale
+            y[0] = y[0] - 40.0 * scale  # an outlier, within the warp's depth
+            mean, std = float(y.mean()), float(y.std())
+            for warp in ("none", "outliers"):
+                m, s, fit_z, z = standardize_scores(y, warp)
+                if std > 1e-12 * np.abs(y).max():
+                    assert (m, s) == (mean, std) and np.array_equal(fit_z, (y - mean) / std)
+                assert np.array_equal(z, warp_scores(fit_z, warp))
+
+
+@pytest.mark.parametrize("warp", ["none", "outliers"])
+def test_standardize_scores_reads_scores_at_the_ends_of_the_float_range(warp: str):
+    y = np.array([-3.0, -1.0, -0.5, -0.2, -2.0, -4.0])
+    _, _, _, z = standardize_scores(y, warp)
+    for scale in (1e-310, 1e-300, 1e300):  # squares underflow or overflow: once read as constant or infinite
+        np.testing.assert_allclose(standardize_scores(y * scale, warp)[3], z, atol=1e-12)
+
+
+def test_standardize_scores_keeps_the_good_scores_apart_beside_a_huge_penalty():
+    good = np.array([-3.0, -1.0, -0.5, -0.2, -2.0, -4.0, -1.5])
+    deep = standardize_scores(np.append(good, -1e30), "outliers")[3]
+    for penalty in (-1e20, -1e300, -np.finfo(float).max):  # any penalty that deep: the same scores to the GP
+        z = standardize_scores(np.append(good, penalty), "outliers")[3]
+        assert np.all(np.isfinite(z))
+        np.testing.assert_allclose(z, deep, rtol=1e-12)
+    assert np.ptp(deep[:-1]) > 0.1  # the good scores are not squeezed into a sliver
+    assert np.argmax(deep) == np.argmax(good)
 
 
 def test_median_is_numpys_median_bit_for_bit():
