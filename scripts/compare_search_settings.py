@@ -20,6 +20,9 @@ every variant with them. ``--heavy-tail K`` tells every method the scores throug
 (``rl_hpo.tasks.heavy_tail``), a monotone map that leaves the ranking, and so random search and TPE, as they
 were, while the regret is still measured on each task's own scale. ``--linear-scale`` declares every log-scaled
 parameter on a linear scale (``rl_hpo.tasks.linear_scale``), as a user might by mistake, for every method.
+``--penalty P`` tells every method ``-P`` for the configurations of normalized regret above 0.5
+(``rl_hpo.tasks.penalized``), as an objective that returns a huge penalty for a failed configuration does; the
+regret is measured on each task's own scale.
 
 Usage::
 
@@ -53,6 +56,7 @@ from rl_hpo.space import SearchSpace
 from rl_hpo.tasks.base import Task
 from rl_hpo.tasks.heavy_tail import HeavyTailedTask, as_is
 from rl_hpo.tasks.linear_scale import LinearScaleTask
+from rl_hpo.tasks.penalized import PenalizedTask
 
 SUITES = "yahpo/lcbench,yahpo/rbv2_xgboost,synthetic/mixed,prior/gp"
 #: Methods that can run beside the variants (``--references``), each as ``make_optimizer`` builds it.
@@ -113,19 +117,23 @@ def run_curves(
     budget: int = 50,
     heavy_tail: float = 0.0,
     linear_scale: bool = False,
+    penalty: float = 0.0,
 ) -> np.ndarray:
     """Normalized regret of the best score so far at budgets 1..``budget`` of every run, shape
     (tasks, seeds, budget). With ``heavy_tail`` k > 0 the optimizers are told each score through the
     heavy-tailed loss of ``rl_hpo.tasks.heavy_tail`` and the regret is measured on the task's own scale; with
-    ``linear_scale`` they search the task's space with its log-scaled parameters on a linear scale."""
+    ``linear_scale`` they search the task's space with its log-scaled parameters on a linear scale; with ``penalty``
+    P > 0 they are told -P for the task's bad configurations (``rl_hpo.tasks.penalized``), the regret measured on
+    the task's own scale."""
     budgets = range(1, budget + 1)
     if linear_scale:
         tasks = [LinearScaleTask(task) for task in tasks]
 
     def regrets(task: Task, seed: int) -> list[float]:
-        if not heavy_tail:
+        if not heavy_tail and not penalty:
             return regret_at(make(task.space, seed).optimize(task, budget), task.bounds, budgets)
-        history = make(task.space, seed).optimize(HeavyTailedTask(task, heavy_tail), budget)
+        told = HeavyTailedTask(task, heavy_tail) if heavy_tail else PenalizedTask(task, penalty)
+        history = make(task.space, seed).optimize(told, budget)
         return regret_at(as_is(history), task.bounds, budgets)
 
     return np.array([[regrets(task, seed) for seed in seeds] for task in tasks])
@@ -224,6 +232,14 @@ def main(argv: list[str] | None = None) -> None:
         "regret measured on the tasks' own scale (default 0: the scores as they are)",
     )
     parser.add_argument(
+        "--penalty",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="tell every method -P for the configurations of normalized regret above 0.5 (rl_hpo.tasks.penalized), "
+        "regret measured on the tasks' own scale (default 0: the scores as they are)",
+    )
+    parser.add_argument(
         "--linear-scale",
         action="store_true",
         help="declare every log-scaled parameter on a linear scale, for every method (rl_hpo.tasks.linear_scale)",
@@ -236,6 +252,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--out", help="write every curve as JSON here")
     args = parser.parse_args(argv)
+    if args.heavy_tail and args.penalty:
+        parser.error("--heavy-tail and --penalty each tell the scores another way; give one of them.")
     methods = [m.strip() for m in args.methods.split(",")]
     if not set(methods) <= {"ei", "ei_sampled", "ppo"}:
         parser.error(f"--methods takes ei, ei_sampled and ppo; got {args.methods!r}.")
@@ -260,7 +278,13 @@ def main(argv: list[str] | None = None) -> None:
     for suite, suite_tasks in tasks.items():
         start = time.perf_counter()
         random_curves = run_curves(
-            make_factory("random", {}, policy), suite_tasks, seeds, args.budget, args.heavy_tail, args.linear_scale
+            make_factory("random", {}, policy),
+            suite_tasks,
+            seeds,
+            args.budget,
+            args.heavy_tail,
+            args.linear_scale,
+            args.penalty,
         )
         random_curve = random_curves.mean(axis=(0, 1))
         table["curves"][suite] = {"random": random_curve.tolist()}
@@ -273,7 +297,13 @@ def main(argv: list[str] | None = None) -> None:
         reference_curves = {}
         for reference in references:
             curves = run_curves(
-                make_factory(reference, {}, policy), suite_tasks, seeds, args.budget, args.heavy_tail, args.linear_scale
+                make_factory(reference, {}, policy),
+                suite_tasks,
+                seeds,
+                args.budget,
+                args.heavy_tail,
+                args.linear_scale,
+                args.penalty,
             )
             reference_curves[reference] = curves
             curve = curves.mean(axis=(0, 1))
@@ -293,6 +323,7 @@ def main(argv: list[str] | None = None) -> None:
                     args.budget,
                     args.heavy_tail,
                     args.linear_scale,
+                    args.penalty,
                 )
                 curve = curves.mean(axis=(0, 1))
                 behind = behind_random(curves, random_curves)

@@ -582,6 +582,7 @@ def test_the_input_warp_study_runs_each_space_linear_and_as_declared(tmp_path: P
         ("benchmarks/search_settings/integers_confirm.sh", 400, "integers=as-is", "integers=snap"),
         ("benchmarks/search_settings/outliers_confirm.sh", 900, "warp=none", "warp=outliers"),
         ("benchmarks/search_settings/polish_scale_confirm.sh", 11000, "polish_scale=cube", "polish_scale=lengthscales"),
+        ("benchmarks/search_settings/outlier_depth_confirm.sh", 16000, "outlier_depth=20", "outlier_depth=8"),
     ],
 )
 def test_a_defect_s_confirmation_decides_by_the_no_worse_rule_on_its_own_seeds(
@@ -714,6 +715,17 @@ def test_the_heavy_tail_study_writes_both_splits_a_decision_and_its_tables(tmp_p
     assert "| synthetic/mixed, validation |" in summary and "ei warp=half-rank against tpe over 4 tasks" in summary
 
 
+def test_the_penalty_study_writes_both_splits_and_a_decision(tmp_path: Path) -> None:
+    args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "2", "--budget", "50", "--methods", "ei"]
+    stdout = _run("benchmarks/heavy_tails/penalty.sh", *args, env={"OUT": str(tmp_path)})
+    assert "ei outlier_depth=8 against outlier_depth=20 over 4 tasks" in stdout  # two tasks on each split, pooled
+    for split in ("validation", "train"):
+        table = json.loads((tmp_path / f"penalty_{split}.json").read_text())
+        assert table["command"]["penalty"] == 1e20 and table["command"]["first_seed"] == 17000
+        assert set(table["against_first"]["synthetic/mixed"]) == {"ei outlier_depth=8", "ei outlier_depth=inf"}
+        assert "tpe" in table["curves"]["synthetic/mixed"]
+
+
 def test_the_initial_design_study_script_writes_its_table(tmp_path: Path) -> None:
     args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "1", "--budget", "12", "--methods", "ei"]
     stdout = _run("benchmarks/search_settings/initial_design.sh", *args, env={"OUT": str(tmp_path)})
@@ -819,7 +831,14 @@ def test_compare_search_settings_prints_and_writes_each_variant(tmp_path: Path) 
     assert set(behind) == set(curves) - {"random"} and all(isinstance(b["budgets"], list) for b in behind.values())
 
 
-def test_compare_search_settings_runs_references_and_heavy_tails(tmp_path: Path) -> None:
+def test_the_outlier_depths_script_measures_each_suite_s_outliers() -> None:
+    stdout = _run("benchmarks/heavy_tails/outlier_depths.py", "--points", "12", "--seeds", "1", "--max-tasks", "2",
+                  "--suites", "synthetic/mixed,prior/gp")  # fmt: skip
+    assert "synthetic/mixed validation: " in stdout and "prior/gp validation: " in stdout
+    assert stdout.count("runs with outliers") == 2
+
+
+def test_compare_search_settings_runs_references_heavy_tails_and_penalties(tmp_path: Path) -> None:
     def table(*extra: str) -> dict:
         out = tmp_path / f"{len(extra)}.json"
         args = ["--variant", "warp=none", "--variant", "warp=outliers", "--methods", "ei", "--split", "train",
@@ -837,6 +856,12 @@ def test_compare_search_settings_runs_references_and_heavy_tails(tmp_path: Path)
     # tail (regret measured on that scale either way); the GP sees the tail, so its runs differ.
     np.testing.assert_allclose(curves["random"], plain["curves"]["synthetic/mixed"]["random"])
     assert curves["ei warp=none"] != plain["curves"]["synthetic/mixed"]["ei warp=none"]
+    # So with a penalty for the bad configurations (told, not measured: the regret stays on the task's scale).
+    penalized = table("--penalty", "1e20")["curves"]["synthetic/mixed"]
+    np.testing.assert_allclose(penalized["random"], plain["curves"]["synthetic/mixed"]["random"])
+    assert penalized["ei warp=none"] != plain["curves"]["synthetic/mixed"]["ei warp=none"]
+    with pytest.raises(AssertionError, match="give one of them"):
+        _run("scripts/compare_search_settings.py", "--variant", "warp=none", "--heavy-tail", "10", "--penalty", "1e20")
     with pytest.raises(AssertionError, match="--references takes"):
         _run("scripts/compare_search_settings.py", "--variant", "warp=none", "--references", "cmaes")
 
