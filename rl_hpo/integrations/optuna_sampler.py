@@ -194,6 +194,7 @@ class RLSampler(BaseSampler):
             len(completed) >= self._startup()
             and not study._is_multi_objective()
             and len(completed) >= self._startup(_inferred_space(completed).space)  # past the start-up trials
+            and any(param_name in t.distributions for t in completed)  # a parameter new to the study is no news
         ):
             self._warn_once(
                 param_name,

@@ -138,6 +138,22 @@ def test_a_parameter_without_a_deciding_choice_falls_back_once_with_a_warning() 
     assert len(study.trials) == 20
 
 
+def test_a_conditional_parameter_met_late_is_drawn_independently_without_a_warning() -> None:
+    def model_choice(trial: optuna.Trial) -> float:
+        model = trial.suggest_categorical("model", ["svm", "rf"])
+        if model == "svm":
+            return (trial.suggest_float("C", 0.0, 1.0) - 0.3) ** 2
+        return 0.5 + trial.suggest_float("depth", 0.0, 1.0)
+
+    study = optuna.create_study(sampler=RLSampler(seed=0))
+    for _ in range(12):  # past the start-up trials with "rf" alone: "C" is new when the first "svm" comes
+        study.enqueue_trial({"model": "rf"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        study.optimize(model_choice, n_trials=30)
+    assert any(t.params.get("model") == "svm" for t in study.trials) and study.best_value < 0.01
+
+
 def test_multi_objective_studies_fall_back_to_the_independent_sampler_and_say_so() -> None:
     def two(trial: optuna.Trial) -> tuple[float, float]:
         x = trial.suggest_float("x", 0.0, 1.0)
