@@ -216,7 +216,7 @@ class Optimizer(ABC):
 def check_budget(budget: float) -> None:
     """Refuse a budget that is not a finite number > 0."""
     if not (isinstance(budget, numbers.Real) and not isinstance(budget, bool) and math.isfinite(budget) and budget > 0):
-        raise ValueError(f"The 'budget' parameter must be a number > 0. Got {budget!r} instead.")
+        raise ValueError(f"The 'budget' parameter must be a finite number > 0. Got {budget!r} instead.")
 
 
 def _as_result(result: Result | float) -> Result:

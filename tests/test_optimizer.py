@@ -124,7 +124,7 @@ def test_ctrl_c_keeps_the_finished_trials(monkeypatch):
 
 def test_a_bad_budget_is_refused_before_a_journal_is_made(tmp_path):
     for bad in (0, -3):
-        with pytest.raises(ValueError, match="The 'budget' parameter must be a number > 0"):
+        with pytest.raises(ValueError, match="The 'budget' parameter must be a finite number > 0"):
             rl_hpo.tune(lambda c: 0.0, SPACE, budget=bad, journal=tmp_path / "run.db")
     assert not list(tmp_path.iterdir())
 
@@ -138,7 +138,7 @@ def test_an_objective_that_returns_no_number_fails_its_trials_with_a_clear_error
 
 @pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), "10"])
 def test_budget_must_be_positive(bad):
-    with pytest.raises(ValueError, match="The 'budget' parameter must be a number > 0"):
+    with pytest.raises(ValueError, match="The 'budget' parameter must be a finite number > 0"):
         make_optimizer("random", SPACE, seed=0).optimize(FunctionTask(lambda c: 0.0, SPACE), bad)
 
 
