@@ -162,9 +162,11 @@ def _summary_section(summary: pd.DataFrame, methods: Sequence[str], budgets: Seq
     return out
 
 
-def _test_score_section(trials: pd.DataFrame, methods: Sequence[str], budgets: Sequence[float]) -> list[str]:
+def _test_score_section(
+    trials: pd.DataFrame, methods: Sequence[str], budgets: Sequence[float], run: Mapping[str, Any] | None = None
+) -> list[str]:
     """The test-side score of each method's incumbent at the summary budgets, where the tasks report one
-    (trials.csv of older studies has no such column)."""
+    (trials.csv of older studies has no such column); ``run`` (run.json) names the two outputs, where it does."""
     column = "incumbent_test_score"
     if column not in trials.columns or not np.isfinite(trials[column].to_numpy(dtype=float)).any():
         return []
@@ -186,11 +188,56 @@ def _test_score_section(trials: pd.DataFrame, methods: Sequence[str], budgets: S
         "sign) of the configuration with the best full-fidelity score so far, at each budget: mean ± standard "
         "error over seeds, then over tasks, in the task's own units (higher is better), over the runs that have "
         "a full-fidelity incumbent by then. The objective is what every method optimizes; this shows how its "
-        "incumbent does on held-out data.",
+        "incumbent does on held-out data." + _test_side_words(run),
         "",
         _table(["method", *(f"@{_budget_label(b)}" for b in budgets)], rows),
         "",
     ]
+
+
+def _test_side_words(run: Mapping[str, Any] | None) -> str:
+    """`` Here `val_x` is paired with `test_y` ...`` from run.json's last session, or nothing."""
+    pair = next((x["test_side"] for x in reversed((run or {}).get("sessions", [])) if x.get("test_side")), None)
+    if not pair:
+        return ""
+    words = f" Here the objective `{pair['objective']}` is paired with `{pair['test']}`"
+    if pair["objective"].split("_", 1)[-1] != pair["test"].split("_", 1)[-1]:
+        return (
+            words + ": another metric (the task reports no test-side value of the objective's own), so the two "
+            "can disagree for reasons other than overfitting."
+        )
+    return words + "."
+
+
+def _failures_section(trials: pd.DataFrame, methods: Sequence[str]) -> list[str]:
+    """How many trials of each method failed (a score that is not a number: the objective raised, timed out or
+    returned NaN), where any did: a method none of whose trials scored has a regret of 1 everywhere, as a method
+    that found nothing, and the table above cannot tell the two apart."""
+    failed = ~np.isfinite(trials["score"].to_numpy(dtype=float))
+    if not failed.any():
+        return []
+    rows = []
+    for method in methods:
+        mine = (trials["method"] == method).to_numpy()
+        n, k = int(mine.sum()), int((failed & mine).sum())
+        runs = trials[mine].assign(failed=failed[mine]).groupby(["task", "seed"])["failed"].all()
+        rows.append([method, f"{k} of {n} ({k / n:.0%})" if n else "-", f"{int(runs.sum())} of {runs.size}"])
+    errors = trials.loc[failed & trials["error"].notna().to_numpy(), "error"].astype(str)
+    common = errors.value_counts().head(3)
+    lines = [
+        "## Failed trials",
+        "",
+        "Trials whose score is not a number (the objective raised, timed out or returned NaN), and runs in which "
+        "every trial failed. A failed trial counts as no score: a run that never scored has a regret of 1.",
+        "",
+        _table(["method", "failed trials", "runs without a score"], rows),
+        "",
+    ]
+    if len(common):
+        lines += ["Most frequent errors:", ""]
+        lines += [f"- {count} x `{error[:200]}`" for error, count in common.items()]
+        lines += [""]
+    return lines
 
 
 def _matrix_section(table: pd.DataFrame, fmt) -> str:
@@ -367,7 +414,8 @@ _METHOD_NOTES = """## How the numbers are computed
 
 - Regret: (best - incumbent) / (best - worst), where the incumbent is the best score so far among a run's
   full-fidelity evaluations (1 before the first one) and the bounds are the task's stored bounds raised to any
-  score a run reached, so regret is never negative. A run's regret at budget b counts the evaluations that
+  score a run reached, or, for a task that stores none, the worst and best score any run of the study reached
+  ("Score bounds" says which), so regret is never negative. A run's regret at budget b counts the evaluations that
   ended within b full-fidelity-equivalent evaluations (a fidelity-f evaluation costs f / f_max).
 - Mean ± standard error: per task, the mean and standard error (sd / √n, ddof 1) over seeds; over the T tasks,
   the mean of the task means and √(Σ se²) / T.
@@ -453,6 +501,7 @@ def write_report(path: str | os.PathLike[str]) -> Path:
     ]
     if coverage:
         lines += [f"**Partial report:** {coverage}", ""]
+    lines += _not_held_out_lines(run)
     if left_out:
         named = "; ".join(f"{t} ({why})" for t, why in sorted(left_out.items()))
         lines += [
@@ -468,6 +517,7 @@ def write_report(path: str | os.PathLike[str]) -> Path:
             "",
         ]
     lines += _summary_section(summary, methods, budgets)
+    lines += _failures_section(trials, methods)
     if not np.allclose(trials["regret"], trials["regret_any"], equal_nan=True):
         any_summary = metrics.summary_table(trials, budgets, column="regret_any")
         lines += [
@@ -482,7 +532,7 @@ def write_report(path: str | os.PathLike[str]) -> Path:
             ),
             "",
         ]
-    lines += _test_score_section(trials, methods, budgets)
+    lines += _test_score_section(trials, methods, budgets, run)
     if compared:
         lines += _comparison_sections(curves, final)
     else:
@@ -507,6 +557,21 @@ def write_report(path: str | os.PathLike[str]) -> Path:
     lines += [_METHOD_NOTES, ""]
     atomic_write_text(study.report_md, "\n".join(lines))
     return study.report_md
+
+
+def _not_held_out_lines(run: Mapping[str, Any] | None) -> list[str]:
+    """A warning for each method whose portfolio or policy was built on some of the study's tasks (as the bench
+    command warned when it ran)."""
+    lines = []
+    for session in (run or {}).get("sessions", [])[-1:]:
+        for method, tasks in (session.get("not_held_out") or {}).items():
+            shown = ", ".join(tasks[:3]) + (", ..." if len(tasks) > 3 else "")
+            lines += [
+                f"**Not held out:** {method}'s portfolio or policy was built on {_count(len(tasks), 'task')} of this "
+                f"study ({shown}): its results there are not held out.",
+                "",
+            ]
+    return lines
 
 
 def _comparison_sections(curves: metrics.Curves, final: float) -> list[str]:

@@ -367,6 +367,7 @@ def _probe_optimizers(settings: BenchSettings, resolved: _Resolved) -> dict[str,
         optimizer = make_optimizer(method, task.space, seed=0, fidelity=task.fidelity, **options)
         out[method] = _optimizer_info(optimizer)
         seen = sorted(set(resolved.tasks) & _tasks_built_on(optimizer))
+        out[method]["built_on"] = seen
         if seen:
             warnings.warn(
                 f"{method}'s portfolio or policy was built on {len(seen)} of this study's {len(resolved.tasks)} tasks "
@@ -493,6 +494,8 @@ def provenance(
         "optimizers": {m: o["class"] for m, o in optimizers.items()},
         # built on the first task: ppo with the shipped policy may run as the space's portfolio, then a specialist
         "runs_as": {m: o["runs_as"] for m, o in optimizers.items() if o.get("runs_as")},
+        # the study's tasks a method's portfolio or policy was built on: its results there are not held out
+        "not_held_out": {m: o["built_on"] for m, o in optimizers.items() if o.get("built_on")},
         "versions": versions,
         "cpu_kernels": cpu_kernels(),
     }
@@ -551,6 +554,10 @@ def run_bench(settings: BenchSettings, *, progress: bool = True) -> Study:
     if study.path.exists() and not study.path.is_dir():
         raise ValueError(f"--out {str(study.path)!r} is a file; pass a folder for the study.")
     session = provenance(settings, optimizers, executor)
+    first = _load_task(resolved.tasks[0], settings.task_options)
+    objective, test = getattr(first, "objective", None), getattr(first, "test_objective", None)
+    if objective and test:  # a YAHPO task: the report names the pair, which may be two metrics
+        session["test_side"] = {"objective": objective, "test": test}
     unknown = sorted(set(settings.redo) - set(resolved.methods))
     if unknown:
         raise ValueError(f"--redo names {unknown}, which are not among the methods {resolved.methods}.")

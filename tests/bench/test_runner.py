@@ -97,7 +97,9 @@ def test_the_test_side_score_of_the_incumbent_is_recorded_and_reported(tmp_path:
         full = run[run["fidelity"].isna() | (run["fidelity"] >= 52)]
         best = full.loc[full["score"].idxmax()]
         assert run["incumbent_test_score"].iloc[-1] == pytest.approx(best["test_score"])
-    assert "## Test-side score of the incumbent" in study.report_md.read_text()
+    report = study.report_md.read_text()
+    assert "## Test-side score of the incumbent" in report
+    assert "Here the objective `val_accuracy` is paired with `test_balanced_accuracy`: another metric" in report
 
 
 def test_report_names_budget_runs_compactly():
@@ -316,6 +318,21 @@ def test_report_is_rebuilt_from_stored_trials(quick_study: Study):
     write_report(quick_study.path)
     assert quick_study.summary_csv.read_text() == summary
     assert quick_study.report_md.exists()
+
+
+def test_the_report_counts_failed_trials_and_runs_that_never_scored(quick_study: Study, tmp_path: Path):
+    assert "## Failed trials" not in quick_study.report_md.read_text()  # none failed: no section
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    trials = read_trials(quick_study.trials_csv)
+    tpe = (trials["method"] == "tpe").to_numpy()
+    trials.loc[tpe, "score"] = np.nan  # every trial of tpe failed
+    trials.loc[tpe, "error"] = "ValueError: diverged"
+    trials.to_csv(copy / "trials.csv", index=False)
+    report = write_report(copy).read_text()
+    failed = report.split("## Failed trials")[1].split("\n## ")[0]
+    assert f"| tpe | {tpe.sum()} of {tpe.sum()} (100%) | 4 of 4 |" in failed
+    assert "| random | 0 of " in failed and "- 40 x `ValueError: diverged`" in failed
 
 
 def test_settings_errors_name_the_value(tmp_path: Path):
@@ -603,11 +620,16 @@ def test_a_method_benchmarked_on_tasks_its_policy_was_trained_on_is_flagged(tmp_
     common = {"suite": "prior/gp", "methods": ("ppo",), "budget": 3, "seeds": 1, "task_options": {}}
     common["executor"] = "inline"
     with pytest.warns(UserWarning, match=r"ppo's portfolio or policy was built on 1 of this study's 1 tasks"):
-        run_bench(_settings(tmp_path / "train", split="train", tasks=("0",), **common), progress=False)
+        seen = run_bench(_settings(tmp_path / "train", split="train", tasks=("0",), **common), progress=False)
+    assert (  # the report says so too, for whoever reads it later
+        "**Not held out:** ppo's portfolio or policy was built on 1 task of this study (prior/gp/0)"
+    ) in seen.report_md.read_text()
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=".*was built on")
         study = run_bench(_settings(tmp_path / "val", split="validation", tasks=("5000",), **common), progress=False)
-    assert "ppo: the policy rl_hpo/data/policies/default (a general policy)" in study.report_md.read_text()
+    report = study.report_md.read_text()
+    assert "ppo: the policy rl_hpo/data/policies/default (a general policy)" in report
+    assert "Not held out" not in report
 
 
 @pytest.mark.skipif(not os.environ.get("RL_HPO_YAHPO_DATA"), reason="needs the YAHPO data ($RL_HPO_YAHPO_DATA)")
