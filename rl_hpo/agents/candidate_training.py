@@ -11,7 +11,8 @@ the validation suites (mean normalized regret of ``CandidatePolicyOptimizer`` ru
       checkpoint/    the last checkpoint, every ``checkpoint_freq`` steps and at the end (``--resume``
                      continues from it; ``rl_hpo.agents.checkpoints``)
       config.json    the settings of the run
-      eval.csv       one row per validation: timesteps, regret at 10 / 25 / budget, their mean, the
+      eval.csv       one row per validation: timesteps, regret at 10 / 25 / budget, their mean (``score``,
+                     lower is better: the validation keeps the lowest as ``best/``), the
                      policy's shift from its start (mean total-variation distance from sampling by
                      expected improvement on the last 1024 training states; 0 until PPO moves it) and
                      the minutes of training so far
@@ -19,7 +20,8 @@ the validation suites (mean normalized regret of ``CandidatePolicyOptimizer`` ru
                      ``progress_until_<steps>.csv``)
 
 The network starts as expected improvement over the candidates (``rl_hpo.agents.candidate_network``), so
-the validation at step 0 is plain EI's regret and training keeps the best of what it finds. A run that ends
+the first validation, before PPO's first update (recorded at the timesteps of the first step, the number of
+environments), is plain EI's regret, and training keeps the best of what it finds. A run that ends
 with its policy still within a shift of ``STILL_AT_START`` of its start warns: it tunes as ``ei`` does (as
 ``ei_sampled`` with ``deterministic=False``).
 
@@ -391,10 +393,21 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
             writer = csv.DictWriter(f, fieldnames=list(row))
             writer.writeheader()
             writer.writerows(state["evaluations"])
-        if state["best_score"] is None or result.score < state["best_score"]:
+        kept = state["best_score"] is None or result.score < state["best_score"]
+        if kept:
             state["best_score"] = result.score
             validation = {"tasks": [t.name for t in val_tasks], "seeds": val_seeds, "regret": result.regret}
             _snapshot(model, config, {"validation": validation}).save(out / "best")
+        if config.progress:  # a line per validation, also where no progress bar shows (a log file, nohup)
+            from tqdm.auto import tqdm
+
+            at = " / ".join(f"{r:.4f}" for r in result.regret.values())
+            tqdm.write(
+                f"validation at {int(row['timesteps'])} steps: regret {at} (mean {result.score:.4f}"
+                f"{', the best so far: kept as best/' if kept else ''}), shift {row['shift']:.4f}, "
+                f"{row['minutes']:.1f} min",
+                file=sys.stderr,
+            )
 
     def save_checkpoint(model: Any) -> None:
         import torch

@@ -295,6 +295,21 @@ class _InterruptAt(BaseCallback):
 
 
 @pytest.mark.filterwarnings("ignore:PPO left the policy where it started")
+def test_each_validation_prints_a_line_where_no_progress_bar_shows(tmp_path, capsys):
+    config = CandidateTrainConfig(
+        suites=("prior/gp",), out=str(tmp_path / "run"), timesteps=128, n_envs=2, vec_env="dummy", n_steps=32,
+        batch_size=64, n_epochs=1, eval_freq=64, eval_seeds=1, eval_max_tasks=1, budget=8, n_candidates=8,
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # 128 steps leave the policy at its start: said, not tested
+        train_candidate_policy(config)
+    lines = [x for x in capsys.readouterr().err.splitlines() if x.startswith("validation at ")]
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "run" / "eval.csv").read_text())))
+    assert len(lines) == len(rows) >= 2  # one line per row of eval.csv, though stderr is not a terminal here
+    assert lines[0].startswith(f"validation at {int(float(rows[0]['timesteps']))} steps: regret ")
+    assert "kept as best/" in lines[0]
+
+
 def test_an_interrupted_training_resumes_from_its_last_checkpoint(tmp_path):
     out = tmp_path / "run"
     with pytest.raises(KeyboardInterrupt):
