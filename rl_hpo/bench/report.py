@@ -438,6 +438,11 @@ def write_report(path: str | os.PathLike[str]) -> Path:
     settings = (run or {}).get("settings", {})
     coverage = ""
     partial_bounds = None
+    keys = _study_keys(settings)
+    if not study.trials_csv.exists() and keys and len(study.finished(keys)) == len(keys):
+        from rl_hpo.bench.runner import assemble_study  # a finished study that lost trials.csv: rebuilt as at its end
+
+        assemble_study(study, keys)
     if study.trials_csv.exists():
         trials = read_trials(study.trials_csv)
     elif run is not None:
@@ -600,16 +605,21 @@ def _title(settings: Mapping[str, Any], curves: metrics.Curves) -> str:
     return curves.tasks[0] if len(curves.tasks) == 1 else f"{len(curves.tasks)} tasks"
 
 
-def _partial_trials(study: Study, settings: Mapping[str, Any]) -> tuple[pd.DataFrame, str, dict[str, Any]]:
-    """The trials of an unfinished study's finished cells, a note saying so, and the bounds they give."""
-    from rl_hpo.bench.trials import assemble_trials, study_bounds
-
-    keys = [
+def _study_keys(settings: Mapping[str, Any]) -> list[CellKey]:
+    """Every cell of the study that run.json's ``settings`` describe."""
+    return [
         CellKey(m, t, int(s))
         for m in settings.get("methods", [])
         for t in settings.get("tasks", [])
         for s in settings.get("seeds", [])
     ]
+
+
+def _partial_trials(study: Study, settings: Mapping[str, Any]) -> tuple[pd.DataFrame, str, dict[str, Any]]:
+    """The trials of an unfinished study's finished cells, a note saying so, and the bounds they give."""
+    from rl_hpo.bench.trials import assemble_trials, study_bounds
+
+    keys = _study_keys(settings)
     finished = study.finished(keys)
     methods = list(settings.get("methods", []))
     # Only the (task, seed) pairs that every method finished: a mean over other runs for each method would

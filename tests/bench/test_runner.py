@@ -318,6 +318,12 @@ def test_report_is_rebuilt_from_stored_trials(quick_study: Study):
     write_report(quick_study.path)
     assert quick_study.summary_csv.read_text() == summary
     assert quick_study.report_md.exists()
+    # A finished study that lost trials.csv gets it back from its cells, and is not reported as partial.
+    trials = quick_study.trials_csv.read_text()
+    quick_study.trials_csv.unlink()
+    report = write_report(quick_study.path).read_text()
+    assert quick_study.trials_csv.read_text() == trials and "Partial report" not in report
+    assert quick_study.summary_csv.read_text() == summary
 
 
 def test_the_report_counts_failed_trials_and_runs_that_never_scored(quick_study: Study, tmp_path: Path):
