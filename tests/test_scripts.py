@@ -583,6 +583,7 @@ def test_the_input_warp_study_runs_each_space_linear_and_as_declared(tmp_path: P
         ("benchmarks/search_settings/outliers_confirm.sh", 900, "warp=none", "warp=outliers"),
         ("benchmarks/search_settings/polish_scale_confirm.sh", 11000, "polish_scale=cube", "polish_scale=lengthscales"),
         ("benchmarks/search_settings/outlier_depth_confirm.sh", 16000, "outlier_depth=20", "outlier_depth=8"),
+        ("benchmarks/search_settings/outliers_distinct_confirm.sh", 19000, "warp=outliers", "warp=outliers-distinct"),
     ],
 )
 def test_a_defect_s_confirmation_decides_by_the_no_worse_rule_on_its_own_seeds(
@@ -715,15 +716,25 @@ def test_the_heavy_tail_study_writes_both_splits_a_decision_and_its_tables(tmp_p
     assert "| synthetic/mixed, validation |" in summary and "ei warp=half-rank against tpe over 4 tasks" in summary
 
 
-def test_the_penalty_study_writes_both_splits_and_a_decision(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("script", "name", "first_seed", "first", "others"),
+    [
+        ("penalty.sh", "penalty", 17000, "outlier_depth=20", {"outlier_depth=8", "outlier_depth=inf"}),
+        ("penalty_distinct.sh", "penalty_distinct", 20000, "warp=outliers", {"warp=outliers-distinct"}),
+    ],
+)
+def test_a_penalty_study_writes_both_splits_and_a_decision(
+    tmp_path: Path, script: str, name: str, first_seed: int, first: str, others: set[str]
+) -> None:
     args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "2", "--budget", "50", "--methods", "ei"]
-    stdout = _run("benchmarks/heavy_tails/penalty.sh", *args, env={"OUT": str(tmp_path)})
-    assert "ei outlier_depth=8 against outlier_depth=20 over 4 tasks" in stdout  # two tasks on each split, pooled
+    stdout = _run(f"benchmarks/heavy_tails/{script}", *args, env={"OUT": str(tmp_path)})
+    assert all(f"ei {o} against {first} over 4 tasks" in stdout for o in others)  # two tasks on each split, pooled
     for split in ("validation", "train"):
-        table = json.loads((tmp_path / f"penalty_{split}.json").read_text())
-        assert table["command"]["penalty"] == 1e20 and table["command"]["first_seed"] == 17000
-        assert set(table["against_first"]["synthetic/mixed"]) == {"ei outlier_depth=8", "ei outlier_depth=inf"}
+        table = json.loads((tmp_path / f"{name}_{split}.json").read_text())
+        assert table["command"]["penalty"] == 1e20 and table["command"]["first_seed"] == first_seed
+        assert set(table["against_first"]["synthetic/mixed"]) == {f"ei {o}" for o in others}
         assert "tpe" in table["curves"]["synthetic/mixed"]
+    assert (tmp_path / f"{name}_decision.txt").read_text() in stdout
 
 
 def test_the_initial_design_study_script_writes_its_table(tmp_path: Path) -> None:

@@ -6,24 +6,26 @@
 # 10 seeds) and the first 24 train tasks per suite (5 seeds), seeds from 17000, the two splits side by side (one
 # core each), then the pooled tests of benchmarks/search_settings/pooled_decision.py against depth 20. Writes
 # penalty_{validation,train}.{json,txt} and penalty_decision.txt under OUT (default: this folder); further options
-# go to both runs.
+# go to both runs. NAME, FIRST_SEED and VARIANTS (the --variant options) set another comparison under the same
+# penalty (penalty_distinct.sh).
 #
 #   benchmarks/heavy_tails/penalty.sh        # about 20 minutes on 2 cores
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${OUT:-benchmarks/heavy_tails}
+name=${NAME:-penalty}
+read -r -a variants <<<"${VARIANTS:---variant outlier_depth=20 --variant outlier_depth=8 --variant outlier_depth=inf}"
 mkdir -p "$out"
 run() {
   local split=$1
   shift
-  python scripts/compare_search_settings.py --penalty 1e20 --references tpe --first-seed 17000 \
-    --variant outlier_depth=20 --variant outlier_depth=8 --variant outlier_depth=inf "$@" \
-    --out "$out/penalty_$split.json" >"$out/penalty_$split.txt"
+  python scripts/compare_search_settings.py --penalty 1e20 --references tpe --first-seed "${FIRST_SEED:-17000}" \
+    "${variants[@]}" "$@" --out "$out/${name}_$split.json" >"$out/${name}_$split.txt"
 }
 run validation --seeds 10 --max-tasks 16 "$@" &
 validation=$!
 run train --split train --seeds 5 --max-tasks 24 "$@"
 wait "$validation"
-cat "$out/penalty_validation.txt" "$out/penalty_train.txt"
-python benchmarks/search_settings/pooled_decision.py "$out/penalty_validation.json" "$out/penalty_train.json" \
-  | tee "$out/penalty_decision.txt"
+cat "$out/${name}_validation.txt" "$out/${name}_train.txt"
+python benchmarks/search_settings/pooled_decision.py "$out/${name}_validation.json" "$out/${name}_train.json" \
+  | tee "$out/${name}_decision.txt"

@@ -74,7 +74,10 @@ _SQRT5 = math.sqrt(5.0)
 #: 200 conditioned points, which cost more than the arithmetic (benchmarks/decision_overhead.py).
 _BLOCK = 8192
 #: Output warps of ``GaussianProcess`` (see ``warp_scores``).
-WARPS = ("none", "yeo-johnson", "copula", "half-rank", "outliers")
+WARPS = ("none", "yeo-johnson", "copula", "half-rank", "outliers", "outliers-distinct")
+#: The warps that pull in outliers alone (``_tame_outliers``); ``"outliers-distinct"`` reads the median and the best
+#: from the distinct scores, so that a penalty more than half of the scores share still counts as an outlier.
+OUTLIER_WARPS = ("outliers", "outliers-distinct")
 #: Lengthscale priors of ``GaussianProcess``: ``"dimension"``, a log-normal whose median grows with the square
 #: root of the number of parameters (Hvarfner et al. 2024); ``"unit"``, Optuna's GPSampler's prior on the inverse
 #: squared lengthscale ``q``, ``exp(-0.1 / q - 0.1 q)``, whose mode is a lengthscale of 1 in any dimension.
@@ -780,17 +783,17 @@ def standardize_scores(
         centred = y - mean * unit
         return mean * unit, 1.0, centred, warp_scores(centred, warp, depth)
     z = (u - mean) / std
-    if warp == "outliers" and u.size >= 3 and _deeper_than_tamed(u, depth):
-        t = _in_unit_range(_tame_outliers(u, depth=depth))[
+    if warp in OUTLIER_WARPS and u.size >= 3 and _deeper_than_tamed(u, depth, warp):
+        t = _in_unit_range(_tame_outliers(u, depth=depth, distinct=warp == "outliers-distinct"))[
             0
         ]  # the good scores' spread, now the tamed ones' scale, may be 1e-299
         return mean * unit, std * unit, z, (t - t.mean()) / t.std()
     return mean * unit, std * unit, z, warp_scores(z, warp, depth)
 
 
-def _deeper_than_tamed(u: np.ndarray, depth: float) -> bool:
+def _deeper_than_tamed(u: np.ndarray, depth: float, warp: str) -> bool:
     """Whether a score of ``u`` lies below the outliers' threshold by more than ``_tame_outliers`` lets it."""
-    median = _median(u)
+    median = _median(np.unique(u) if warp == "outliers-distinct" else u)
     reach = float(u.max()) - median
     return reach > 0.0 and (median - OUTLIER_REACH * reach - float(u.min())) / reach > math.expm1(depth)
 
@@ -821,8 +824,8 @@ def warp_scores(z: np.ndarray, warp: str, depth: float = OUTLIER_DEPTH) -> np.nd
         w = ndtri((ranks + 0.5) / z.size)
     elif warp == "half-rank":
         w = _half_rank(z)
-    elif warp == "outliers":
-        w = _tame_outliers(z, depth=depth)
+    elif warp in OUTLIER_WARPS:
+        w = _tame_outliers(z, depth=depth, distinct=warp == "outliers-distinct")
     else:
         from scipy.stats import yeojohnson
 
@@ -866,14 +869,21 @@ def warp_new_scores(fitted: np.ndarray, new: np.ndarray, warp: str, depth: float
     new = np.asarray(new, dtype=float)
     if warp == "none" or fitted.size < 3 or np.ptp(fitted) < 1e-12:
         return new
-    if warp != "outliers":
-        raise ValueError(f"Scores can be carried through the warps 'none' and 'outliers' only, not {warp!r}.")
-    w = _tame_outliers(fitted, depth=depth)
+    if warp not in OUTLIER_WARPS:
+        raise ValueError(
+            f"Scores can be carried through the warps 'none', 'outliers' and 'outliers-distinct' only, not {warp!r}."
+        )
+    distinct = warp == "outliers-distinct"
+    w = _tame_outliers(fitted, depth=depth, distinct=distinct)
     std = float(w.std())
-    return (_tame_outliers(new, reference=fitted, depth=depth) - w.mean()) / std if std > 1e-12 else new
+    return (
+        (_tame_outliers(new, reference=fitted, depth=depth, distinct=distinct) - w.mean()) / std if std > 1e-12 else new
+    )
 
 
-def _tame_outliers(z: np.ndarray, reference: np.ndarray | None = None, depth: float = OUTLIER_DEPTH) -> np.ndarray:
+def _tame_outliers(
+    z: np.ndarray, reference: np.ndarray | None = None, depth: float = OUTLIER_DEPTH, distinct: bool = False
+) -> np.ndarray:
     """Scores far below the others pulled in, every other score as it is (where a score is far below, and how far it is
     pulled in, is read from ``reference``: ``z`` itself by default).
 
@@ -887,9 +897,12 @@ def _tame_outliers(z: np.ndarray, reference: np.ndarray | None = None, depth: fl
     below the threshold (``OUTLIER_DEPTH`` by default): a penalty a user returns for a failed configuration (-1e300,
     say) then lies where any other deep outlier does, instead of 690 reaches down, where the GP sees a cliff beside
     which the good scores look flat. Scores that spread evenly (accuracies, AUCs) have no outliers, and the map
-    leaves them alone."""
+    leaves them alone.
+
+    With ``distinct``, the median is that of the distinct scores: where a penalty is more than half of the scores,
+    the median of them all is the penalty itself, and nothing counts as an outlier."""
     reference = z if reference is None else reference
-    median = _median(reference)
+    median = _median(np.unique(reference) if distinct else reference)
     reach = float(reference.max()) - median
     threshold = median - OUTLIER_REACH * reach
     far = z < threshold

@@ -263,6 +263,7 @@ class SearchSettings:
             INPUT_WARPS,
             LENGTHSCALE_INTEGRATIONS,
             LENGTHSCALE_PRIORS,
+            OUTLIER_WARPS,
             WARPS,
             check_lengthscale_choice,
             check_lengthscale_spread,
@@ -288,10 +289,10 @@ class SearchSettings:
         }
         for name, allowed in choices.items():
             check_one_of(name, getattr(self, name), allowed, "SearchSettings")
-        if self.calibration != "none" and self.warp not in ("none", "outliers"):
+        if self.calibration != "none" and self.warp not in ("none", *OUTLIER_WARPS):
             raise ValueError(
-                f"SearchSettings(calibration={self.calibration!r}) needs the warp 'none' or 'outliers', whose map "
-                f"carries to new scores; got warp={self.warp!r}."
+                f"SearchSettings(calibration={self.calibration!r}) needs the warp 'none', 'outliers' or "
+                f"'outliers-distinct', whose map carries to new scores; got warp={self.warp!r}."
             )
         if not (isinstance(self.n_perturbed, int | float) and self.n_perturbed >= 1):
             raise ValueError(f"The 'n_perturbed' parameter of SearchSettings must be >= 1. Got {self.n_perturbed!r}.")

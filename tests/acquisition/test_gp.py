@@ -464,6 +464,17 @@ def test_tame_outliers_caps_how_deep_an_outlier_lies():
     assert floor < w[-3] < w[-4]  # 100 below: pulled in on the log scale, above the floor
 
 
+def test_the_distinct_outliers_warp_still_finds_a_penalty_shared_by_most_scores():
+    good = np.array([1.0, 0.5, 0.0, -0.5, -1.0])
+    z = np.concatenate([good, np.full(7, -1e6)])  # 7 of 12 scores are the penalty: the median is the penalty
+    assert np.array_equal(_tame_outliers(z), z)  # from the median of them all, nothing is an outlier
+    w = _tame_outliers(z, distinct=True)
+    np.testing.assert_array_equal(w[:5], good)  # the median of the 6 distinct scores is -0.25, the reach 1.25
+    assert np.all(w[5:] == w[5]) and w[5] == pytest.approx(-0.25 - 1.25 * (OUTLIER_REACH + OUTLIER_DEPTH))
+    spread_evenly = np.random.default_rng(0).uniform(size=50)  # distinct already: the same warp
+    assert np.array_equal(warp_scores(spread_evenly, "outliers-distinct"), warp_scores(spread_evenly, "outliers"))
+
+
 def test_standardize_scores_is_plain_standardization_bit_for_bit_on_ordinary_scores():
     """Decisions must not move: where no outlier lies deeper than the warp lets it, the numbers are those of
     standardizing the scores themselves and then warping them, to the last bit."""
@@ -587,7 +598,7 @@ def test_new_scores_go_through_the_map_the_fitted_scores_went_through(warp):
 
 
 def test_new_scores_are_refused_for_warps_fitted_to_ranks_or_shape():
-    with pytest.raises(ValueError, match="'none' and 'outliers' only"):
+    with pytest.raises(ValueError, match="'none', 'outliers' and 'outliers-distinct' only"):
         warp_new_scores(np.arange(5.0), np.zeros(1), "copula")
 
 

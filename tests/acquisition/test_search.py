@@ -287,7 +287,7 @@ def test_a_gp_that_errs_more_than_it_says_predicts_with_wider_uncertainty():
 
 
 def test_prequential_calibration_needs_a_warp_that_carries_to_new_scores():
-    with pytest.raises(ValueError, match="needs the warp 'none' or 'outliers'"):
+    with pytest.raises(ValueError, match="needs the warp 'none', 'outliers' or 'outliers-distinct'"):
         SearchSettings(calibration="prequential", warp="half-rank")
     with pytest.raises(ValueError, match="'calibration' parameter of SearchSettings must be one of"):
         SearchSettings(calibration="quantile")
