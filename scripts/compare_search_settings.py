@@ -275,17 +275,15 @@ def main(argv: list[str] | None = None) -> None:
         "task_means": {},
         "against_references": {},
     }
+
+    def curves_of(method: str, variant: dict[str, Any], suite_tasks: list[Task]) -> np.ndarray:
+        """``run_curves`` of one method and variant on a suite's tasks, with the command's seeds and views."""
+        factory = make_factory(method, variant, policy)
+        return run_curves(factory, suite_tasks, seeds, args.budget, args.heavy_tail, args.linear_scale, args.penalty)
+
     for suite, suite_tasks in tasks.items():
         start = time.perf_counter()
-        random_curves = run_curves(
-            make_factory("random", {}, policy),
-            suite_tasks,
-            seeds,
-            args.budget,
-            args.heavy_tail,
-            args.linear_scale,
-            args.penalty,
-        )
+        random_curves = curves_of("random", {}, suite_tasks)
         random_curve = random_curves.mean(axis=(0, 1))
         table["curves"][suite] = {"random": random_curve.tolist()}
         table["behind_random"][suite] = {}
@@ -296,15 +294,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{suite} ({len(suite_tasks)} tasks) random: {at}", flush=True)
         reference_curves = {}
         for reference in references:
-            curves = run_curves(
-                make_factory(reference, {}, policy),
-                suite_tasks,
-                seeds,
-                args.budget,
-                args.heavy_tail,
-                args.linear_scale,
-                args.penalty,
-            )
+            curves = curves_of(reference, {}, suite_tasks)
             reference_curves[reference] = curves
             curve = curves.mean(axis=(0, 1))
             table["curves"][suite][reference] = curve.tolist()
@@ -316,15 +306,7 @@ def main(argv: list[str] | None = None) -> None:
         for method in methods:
             first_text, first_curves = None, None
             for text, variant in variants.items():
-                curves = run_curves(
-                    make_factory(method, variant, policy),
-                    suite_tasks,
-                    seeds,
-                    args.budget,
-                    args.heavy_tail,
-                    args.linear_scale,
-                    args.penalty,
-                )
+                curves = curves_of(method, variant, suite_tasks)
                 curve = curves.mean(axis=(0, 1))
                 behind = behind_random(curves, random_curves)
                 table["curves"][suite][f"{method} {text}"] = curve.tolist()

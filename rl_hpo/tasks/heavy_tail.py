@@ -22,22 +22,37 @@ from typing import Any
 from rl_hpo.history import History
 from rl_hpo.tasks.base import Result, ScoreBounds, Task, TaskView
 
-__all__ = ["HeavyTailedTask", "as_is"]
+__all__ = ["HeavyTailedTask", "ToldScoreView", "as_is"]
 
 SCORE_AS_IS = "score_as_is"
 #: Scores further below the worst than this exponent allows all get the loss ``e**MAX_EXPONENT - 1`` (finite).
 MAX_EXPONENT = 700.0
 
 
-class HeavyTailedTask(TaskView):
+class ToldScoreView(TaskView):
+    """A task whose every score is told through ``told`` (a subclass's), the task's own kept in
+    ``info["score_as_is"]`` for ``as_is``; ``task`` needs score bounds, from which ``told`` reads the regret."""
+
+    def __init__(self, task: Task, what: str) -> None:
+        if task.bounds is None or task.bounds.degenerate:
+            raise ValueError(f"A {what} view needs a task with score bounds; {task.name!r} has none.")
+        super().__init__(task)
+
+    def told(self, score: float) -> float:
+        raise NotImplementedError
+
+    def evaluate(self, config: Mapping[str, Any], fidelity: float | None = None) -> Result:
+        result = self.task.evaluate(config, fidelity)
+        return Result(self.told(result.score), result.cost, {**result.info, SCORE_AS_IS: result.score})
+
+
+class HeavyTailedTask(ToldScoreView):
     """``task`` with its scores told as ``-expm1(k * r)`` (see the module docstring); ``task`` needs bounds."""
 
     def __init__(self, task: Task, k: float) -> None:
-        if task.bounds is None or task.bounds.degenerate:
-            raise ValueError(f"A heavy-tailed view needs a task with score bounds; {task.name!r} has none.")
+        super().__init__(task, "heavy-tailed")
         if not (math.isfinite(k) and k > 0.0):
             raise ValueError(f"The tail exponent k must be a positive number; got {k!r}.")
-        super().__init__(task)
         self.k = float(k)
         self.bounds = ScoreBounds(worst=-math.expm1(self.k), best=0.0)
 
@@ -47,10 +62,6 @@ class HeavyTailedTask(TaskView):
         assert inner is not None
         exponent = self.k * (inner.best - score) / (inner.best - inner.worst)
         return -math.expm1(min(exponent, MAX_EXPONENT))
-
-    def evaluate(self, config: Mapping[str, Any], fidelity: float | None = None) -> Result:
-        result = self.task.evaluate(config, fidelity)
-        return Result(self.told(result.score), result.cost, {**result.info, SCORE_AS_IS: result.score})
 
 
 def as_is(history: History) -> History:

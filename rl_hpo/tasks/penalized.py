@@ -11,11 +11,9 @@ that its regret is measured on the task's own scale.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import Any
 
-from rl_hpo.tasks.base import Result, ScoreBounds, Task, TaskView
-from rl_hpo.tasks.heavy_tail import SCORE_AS_IS
+from rl_hpo.tasks.base import ScoreBounds, Task
+from rl_hpo.tasks.heavy_tail import ToldScoreView
 
 __all__ = ["PENALIZED_REGRET", "PenalizedTask"]
 
@@ -23,17 +21,16 @@ __all__ = ["PENALIZED_REGRET", "PenalizedTask"]
 PENALIZED_REGRET = 0.5
 
 
-class PenalizedTask(TaskView):
+class PenalizedTask(ToldScoreView):
     """``task`` with the score ``-penalty`` told for its bad configurations (the module docstring); ``task`` needs
     bounds."""
 
     def __init__(self, task: Task, penalty: float) -> None:
-        if task.bounds is None or task.bounds.degenerate:
-            raise ValueError(f"A penalized view needs a task with score bounds; {task.name!r} has none.")
+        super().__init__(task, "penalized")
         if not (math.isfinite(penalty) and penalty > 0.0):
             raise ValueError(f"The penalty must be a positive finite number; got {penalty!r}.")
-        super().__init__(task)
         self.penalty = float(penalty)
+        assert task.bounds is not None  # checked by ToldScoreView
         self.bounds = ScoreBounds(worst=-self.penalty, best=task.bounds.best)
 
     def told(self, score: float) -> float:
@@ -41,7 +38,3 @@ class PenalizedTask(TaskView):
         inner = self.task.bounds
         assert inner is not None
         return -self.penalty if (inner.best - score) / (inner.best - inner.worst) > PENALIZED_REGRET else score
-
-    def evaluate(self, config: Mapping[str, Any], fidelity: float | None = None) -> Result:
-        result = self.task.evaluate(config, fidelity)
-        return Result(self.told(result.score), result.cost, {**result.info, SCORE_AS_IS: result.score})
