@@ -129,7 +129,9 @@ class SearchSettings:
             scores are told through a loss spanning ``e**10`` (``benchmarks/heavy_tails/``). There,
             ``"half-rank"`` gained more, but it changes every score below the median and was not a candidate;
             on the suites as they are the copula warp raised the regret almost everywhere and Yeo-Johnson
-            mostly (``benchmarks/search_settings/warp.sh``).
+            mostly (``benchmarks/search_settings/warp.sh``). ``"outliers-distinct"`` reads the outliers' median
+            from the distinct scores; it gained where bad configurations score a penalty of -1e20, but put the
+            policy behind on prior/gp train, so its rule rejected it (``benchmarks/heavy_tails/README.md``).
         outlier_depth: with the outliers warp, the deepest an outlier lies below where outliers begin, as
             ``log1p`` of the distance in units of (best - median): 8 (the default), about 3,000 units, so that a
             huge penalty a user's objective returns for a failed configuration is one more deep outlier
