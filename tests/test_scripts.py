@@ -719,15 +719,27 @@ def test_the_heavy_tail_study_writes_both_splits_a_decision_and_its_tables(tmp_p
 @pytest.mark.parametrize(
     ("script", "name", "first_seed", "first", "others"),
     [
-        ("penalty.sh", "penalty", 17000, "outlier_depth=20", {"outlier_depth=8", "outlier_depth=inf"}),
-        ("penalty_distinct.sh", "penalty_distinct", 20000, "warp=outliers", {"warp=outliers-distinct"}),
+        (
+            "benchmarks/heavy_tails/penalty.sh",
+            "penalty",
+            17000,
+            "outlier_depth=20",
+            {"outlier_depth=8", "outlier_depth=inf"},
+        ),
+        (
+            "benchmarks/heavy_tails/penalty_distinct.sh",
+            "penalty_distinct",
+            20000,
+            "warp=outliers",
+            {"warp=outliers-distinct"},
+        ),
     ],
 )
 def test_a_penalty_study_writes_both_splits_and_a_decision(
     tmp_path: Path, script: str, name: str, first_seed: int, first: str, others: set[str]
 ) -> None:
     args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "2", "--budget", "50", "--methods", "ei"]
-    stdout = _run(f"benchmarks/heavy_tails/{script}", *args, env={"OUT": str(tmp_path)})
+    stdout = _run(script, *args, env={"OUT": str(tmp_path)})
     assert all(f"ei {o} against {first} over 4 tasks" in stdout for o in others)  # two tasks on each split, pooled
     for split in ("validation", "train"):
         table = json.loads((tmp_path / f"{name}_{split}.json").read_text())
