@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 import sys
@@ -46,7 +47,7 @@ def tune(
         objective: ``objective(config) -> float``, a ``Task``, or a task name such as
             ``"synthetic/branin/0"``.
         space: the search space (required for a function, taken from the task otherwise).
-        budget: full-fidelity-equivalent evaluations.
+        budget: full-fidelity-equivalent evaluations (a whole number on a task without a fidelity).
         method: any name of ``rl_hpo.available_optimizers()``.
         seed: seeds the method; the same seed gives the same trials. None draws one, which the returned
             ``History.seed`` records (as a journal does), so that any run can be repeated.
@@ -106,6 +107,11 @@ def tune(
     if journal is not None and not isinstance(journal, str | os.PathLike):
         raise TypeError(f"journal must be a file path (a str or a Path) or None, got {type(journal).__name__}.")
     check_budget(budget)
+    if task.fidelity is None and budget != int(budget):
+        raise ValueError(
+            f"A budget of {budget!r} evaluations on a task without a fidelity would run {math.ceil(budget)} trials "
+            "(each is one full evaluation); give a whole number."
+        )
     if fail_fast is not None and not (
         isinstance(fail_fast, int | np.integer) and not isinstance(fail_fast, bool) and fail_fast >= 1
     ):

@@ -69,6 +69,8 @@ def test_tune_refuses_a_timeout_it_would_not_apply(objective):
 def test_tune_takes_a_numpy_budget_and_refuses_a_bool():
     history = rl_hpo.tune(lambda c: c["x"], {"x": (0.0, 1.0)}, budget=np.int64(3), seed=0)
     assert history.n_trials == 3
+    with pytest.raises(ValueError, match=r"A budget of 2.5 evaluations on a task without a fidelity would run 3"):
+        rl_hpo.tune(lambda c: c["x"], {"x": (0.0, 1.0)}, budget=2.5)
     with pytest.raises(ValueError, match="'budget' parameter must be a finite number > 0"):
         rl_hpo.tune(lambda c: c["x"], {"x": (0.0, 1.0)}, budget=True)
 
