@@ -783,19 +783,18 @@ def standardize_scores(
         centred = y - mean * unit
         return mean * unit, 1.0, centred, warp_scores(centred, warp, depth)
     z = (u - mean) / std
-    if warp in OUTLIER_WARPS and u.size >= 3 and _deeper_than_tamed(u, depth, warp):
-        t = _in_unit_range(_tame_outliers(u, depth=depth, distinct=warp == "outliers-distinct"))[
-            0
-        ]  # the good scores' spread, now the tamed ones' scale, may be 1e-299
+    distinct = warp == "outliers-distinct"
+    if warp in OUTLIER_WARPS and u.size >= 3 and _deeper_than_tamed(u, depth, distinct):
+        tamed = _tame_outliers(u, depth=depth, distinct=distinct)
+        t = _in_unit_range(tamed)[0]  # the good scores' spread, now the tamed ones' scale, may be 1e-299
         return mean * unit, std * unit, z, (t - t.mean()) / t.std()
     return mean * unit, std * unit, z, warp_scores(z, warp, depth)
 
 
-def _deeper_than_tamed(u: np.ndarray, depth: float, warp: str) -> bool:
+def _deeper_than_tamed(u: np.ndarray, depth: float, distinct: bool) -> bool:
     """Whether a score of ``u`` lies below the outliers' threshold by more than ``_tame_outliers`` lets it."""
-    median = _median(np.unique(u) if warp == "outliers-distinct" else u)
-    reach = float(u.max()) - median
-    return reach > 0.0 and (median - OUTLIER_REACH * reach - float(u.min())) / reach > math.expm1(depth)
+    threshold, reach = _outlier_threshold(u, distinct)
+    return reach > 0.0 and (threshold - float(u.min())) / reach > math.expm1(depth)
 
 
 def _in_unit_range(y: np.ndarray) -> tuple[np.ndarray, float]:
@@ -901,16 +900,21 @@ def _tame_outliers(
 
     With ``distinct``, the median is that of the distinct scores: where a penalty is more than half of the scores,
     the median of them all is the penalty itself, and nothing counts as an outlier."""
-    reference = z if reference is None else reference
-    median = _median(np.unique(reference) if distinct else reference)
-    reach = float(reference.max()) - median
-    threshold = median - OUTLIER_REACH * reach
+    threshold, reach = _outlier_threshold(z if reference is None else reference, distinct)
     far = z < threshold
     if reach <= 0.0 or not far.any():
         return z
     w = z.copy()
     w[far] = threshold - reach * np.minimum(np.log1p((threshold - z[far]) / reach), depth)
     return w
+
+
+def _outlier_threshold(reference: np.ndarray, distinct: bool) -> tuple[float, float]:
+    """``(threshold, reach)`` of the outliers warp read from ``reference``: ``reach = best - median`` (the median of
+    the distinct scores with ``distinct``), and scores below ``median - OUTLIER_REACH * reach`` are outliers."""
+    median = _median(np.unique(reference) if distinct else reference)
+    reach = float(reference.max()) - median
+    return median - OUTLIER_REACH * reach, reach
 
 
 def _median(z: np.ndarray) -> float:
