@@ -776,8 +776,7 @@ def standardize_scores(
     closer ones leave the good scores resolved, and the order of the steps there is the one the studies ran.)"""
     if not y.size:  # no points: the prior
         return 0.0, 1.0, y.copy(), y.copy()
-    scale = float(np.abs(y).max())
-    u, unit = _in_unit_range(y)
+    u, unit, scale = _in_unit_range(y)
     mean, std = float(u.mean()), float(u.std())
     if not std > 1e-12 * (scale / unit):  # constant up to round-off (1e-14-sized scores are not constant)
         centred = y - mean * unit
@@ -797,11 +796,12 @@ def _deeper_than_tamed(u: np.ndarray, depth: float, distinct: bool) -> bool:
     return reach > 0.0 and (threshold - float(u.min())) / reach > math.expm1(depth)
 
 
-def _in_unit_range(y: np.ndarray) -> tuple[np.ndarray, float]:
-    """``(y / unit, unit)``: ``unit`` the power of two at or below the largest magnitude in ``y`` (1 if all are 0)."""
+def _in_unit_range(y: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """``(y / unit, unit, scale)``: ``scale`` the largest magnitude in ``y``, ``unit`` the power of two at or below
+    it (1 if all are 0)."""
     scale = float(np.abs(y).max())
     unit = math.ldexp(1.0, math.frexp(scale)[1] - 1) if scale > 0.0 else 1.0
-    return y / unit, unit
+    return y / unit, unit, scale
 
 
 def check_outlier_depth(value: object, owner: str) -> None:
