@@ -584,6 +584,7 @@ def test_the_input_warp_study_runs_each_space_linear_and_as_declared(tmp_path: P
         ("benchmarks/search_settings/polish_scale_confirm.sh", 11000, "polish_scale=cube", "polish_scale=lengthscales"),
         ("benchmarks/search_settings/outlier_depth_confirm.sh", 16000, "outlier_depth=20", "outlier_depth=8"),
         ("benchmarks/search_settings/outliers_distinct_confirm.sh", 19000, "warp=outliers", "warp=outliers-distinct"),
+        ("benchmarks/search_settings/ties_confirm.sh", 23000, "ties=search", "ties=design"),
     ],
 )
 def test_a_defect_s_confirmation_decides_by_the_no_worse_rule_on_its_own_seeds(
@@ -732,6 +733,13 @@ def test_the_heavy_tail_study_writes_both_splits_a_decision_and_its_tables(tmp_p
             20000,
             "warp=outliers",
             {"warp=outliers-distinct"},
+        ),
+        (
+            "benchmarks/heavy_tails/penalty_ties.sh",
+            "penalty_ties",
+            22000,
+            "ties=search",
+            {"ties=design"},
         ),
     ],
 )

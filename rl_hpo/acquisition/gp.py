@@ -62,6 +62,7 @@ __all__ = [
     "log_expected_improvement",
     "log_expected_improvement_terms",
     "negative_log_posterior",
+    "scores_differ",
     "squared_distances",
     "standardize_scores",
     "warp_new_scores",
@@ -778,7 +779,7 @@ def standardize_scores(
         return 0.0, 1.0, y.copy(), y.copy()
     u, unit, scale = _in_unit_range(y)
     mean, std = float(u.mean()), float(u.std())
-    if not std > 1e-12 * (scale / unit):  # constant up to round-off (1e-14-sized scores are not constant)
+    if not _spread_resolved(std, unit, scale):
         centred = y - mean * unit
         return mean * unit, 1.0, centred, warp_scores(centred, warp, depth)
     z = (u - mean) / std
@@ -788,6 +789,21 @@ def standardize_scores(
         t = _in_unit_range(tamed)[0]  # the good scores' spread, now the tamed ones' scale, may be 1e-299
         return mean * unit, std * unit, z, (t - t.mean()) / t.std()
     return mean * unit, std * unit, z, warp_scores(z, warp, depth)
+
+
+def scores_differ(y: np.ndarray) -> bool:
+    """Whether finite scores ``y`` are not all one value up to round-off (``standardize_scores`` reads them as
+    constant where they are not)."""
+    if not y.size:
+        return False
+    u, unit, scale = _in_unit_range(y)
+    return _spread_resolved(float(u.std()), unit, scale)
+
+
+def _spread_resolved(std: float, unit: float, scale: float) -> bool:
+    """Whether a standard deviation ``std`` of scores divided by ``unit`` (``_in_unit_range``), whose largest
+    magnitude is ``scale``, is more than round-off (so 1e-14-sized scores that differ are not constant)."""
+    return std > 1e-12 * (scale / unit)
 
 
 def _deeper_than_tamed(u: np.ndarray, depth: float, distinct: bool) -> bool:

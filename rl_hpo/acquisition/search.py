@@ -29,7 +29,13 @@ from typing import cast
 
 import numpy as np
 
-from rl_hpo.acquisition.gp import GaussianProcess, MixedEncoding, log_expected_improvement, squared_distances
+from rl_hpo.acquisition.gp import (
+    GaussianProcess,
+    MixedEncoding,
+    log_expected_improvement,
+    scores_differ,
+    squared_distances,
+)
 from rl_hpo.acquisition.moves import EDGES, RADII, CandidateMoves, local_moves, uniform_moves
 from rl_hpo.acquisition.polish import DiscreteLevels, discrete_search, polish
 from rl_hpo.space import SearchSpace
@@ -77,6 +83,8 @@ N_FEATURES = len(CANDIDATE_FEATURES) + len(GLOBAL_FEATURES)
 FEATURE_BOUND = 5.0
 #: What a decision may do with a candidate whose configuration was evaluated already (``SearchSettings.repeats``).
 REPEATS = ("allow", "avoid")
+#: What a decision does while every finite score of the history is one value (``SearchSettings.ties``).
+TIES = ("search", "design")
 #: What the GP sees of an integer parameter (``SearchSettings.integers``).
 INTEGERS = ("as-is", "snap")
 #: What polishing does with discrete coordinates (``SearchSettings.discrete``).
@@ -231,6 +239,12 @@ class SearchSettings:
             predictions than it said predicts with wider uncertainty. Not the default: explored on validation splits,
             it raised plain EI's regret at 50 on every 50-parameter family, and the general policy's on prior/gp
             (``benchmarks/search_settings/README.md``, "Recalibrated uncertainty").
+        ties: what a decision of ``ei`` or of a policy does while the history's finite scores are all one value
+            (``CandidateSearch.scores_differ``: no two scores differ, as where every configuration so far failed
+            with the same penalty or scored a classifier's chance level). ``"search"`` (the default) proposes
+            from the GP as always; fitted to a constant, its hyperparameters and so its choice say nothing about
+            the objective. ``"design"`` draws the next point of the random initial design instead, as random
+            search with the same seed would, until two scores differ. Training episodes decide as ``"search"``.
     """
 
     n_candidates: int = 64
@@ -258,6 +272,7 @@ class SearchSettings:
     uniform_share: float = 0.0
     lengthscale_integration: str = "none"
     calibration: str = "none"
+    ties: str = "search"
 
     def __post_init__(self) -> None:
         from rl_hpo.acquisition.gp import (
@@ -285,6 +300,7 @@ class SearchSettings:
             "polish_scale": POLISH_SCALES,
             "calibration": CALIBRATIONS,
             "repeats": REPEATS,
+            "ties": TIES,
             "integers": INTEGERS,
             "discrete": DISCRETE,
             "edges": EDGES,
@@ -454,6 +470,12 @@ class CandidateSearch:
             self._since_improvement = 0
         else:
             self._since_improvement += 1
+
+    @property
+    def scores_differ(self) -> bool:
+        """Whether two finite scores of the history differ (beyond round-off)."""
+        y = np.array(self._y)
+        return scores_differ(y[np.isfinite(y)])
 
     def _prediction_error(self, u: np.ndarray, score: float) -> float:
         """``score``'s distance from the GP's prediction at ``u`` (made before the score was known), in predictive

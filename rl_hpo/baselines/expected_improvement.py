@@ -90,7 +90,7 @@ class CandidateOptimizer(Optimizer):
         return np.array(list(self._proposals.values()), dtype=float).reshape(-1, self.space.dim)
 
     def _ask(self, trial_id: int) -> tuple[dict[str, Any], float | None]:
-        if self._n_design < self.n_initial or self.search_.n_evals == 0:
+        if self._n_design < self.n_initial or self.search_.n_evals == 0 or self._tied():
             self._n_design += 1
             u = self._design_rng.random(self.space.dim)
         else:
@@ -102,6 +102,10 @@ class CandidateOptimizer(Optimizer):
                     u = self._choose(self.search_)
         self._proposals[trial_id] = u
         return self.space.decode(u), None
+
+    def _tied(self) -> bool:
+        """Whether the design goes on because the history's scores do not differ (``SearchSettings.ties``)."""
+        return self.search_.settings.ties == "design" and not self.search_.scores_differ
 
     def _tell(self, trial: Trial, result: Result) -> None:
         self.search_.add(self._proposals.pop(trial.id), result.score if not result.failed else math.nan)

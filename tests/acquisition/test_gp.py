@@ -631,3 +631,13 @@ def test_std_scale_widens_the_predicted_uncertainty_and_its_gradient_alone():
     np.testing.assert_array_equal(d_mean, plain_gradient[2])
     np.testing.assert_allclose(d_std, 2.5 * plain_gradient[3])
     np.testing.assert_allclose(g_std, std)
+
+
+def test_scores_differ_beyond_round_off_at_any_magnitude():
+    from rl_hpo.acquisition.gp import scores_differ
+
+    assert not scores_differ(np.array([]))
+    assert not scores_differ(np.array([-1e20, -1e20, -1e20]))
+    assert not scores_differ(np.array([0.7, 0.7 + 1e-16]))  # round-off
+    assert scores_differ(np.array([-1e20, -1e20, 0.5]))
+    assert scores_differ(np.array([1e-300, 2e-300]))  # tiny scores that differ

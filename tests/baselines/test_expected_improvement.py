@@ -4,6 +4,7 @@ import pytest
 from rl_hpo.baselines.expected_improvement import ExpectedImprovement, SampledExpectedImprovement
 from rl_hpo.optimizer import make_optimizer
 from rl_hpo.space import Categorical, Int, SearchSpace
+from rl_hpo.tasks.base import Result
 from rl_hpo.tasks.registry import load_task
 from tests.baselines.conformance import OptimizerConformance
 
@@ -112,3 +113,38 @@ def test_a_uniform_share_outside_zero_to_one_is_refused(share):
 
     with pytest.raises(ValueError, match="'uniform_share' parameter of SearchSettings must be in"):
         SearchSettings(uniform_share=share)
+
+
+@pytest.mark.parametrize("method", ["ei", "ppo"])
+def test_with_ties_design_a_history_of_one_score_draws_random_search_s_points(method):
+    from rl_hpo.acquisition.search import SearchSettings
+    from rl_hpo.space import Float
+
+    space = SearchSpace({"a": Float(0.0, 1.0), "b": Float(0.0, 1.0)})
+    random = make_optimizer("random", space, seed=4)
+    chosen = {}
+    for ties in ("search", "design"):
+        optimizer = make_optimizer(method, space, seed=4, settings=SearchSettings(ties=ties))
+        points = []
+        for i in range(13):
+            trial = optimizer.ask()
+            points.append(space.encode(trial.config))
+            if i == 3:
+                optimizer.tell(
+                    trial, Result.failure("diverged")
+                )  # a failure has no score: the others still do not differ
+            else:  # the same penalty for the first 10 trials, then scores that differ
+                optimizer.tell(trial, -1e20 if i < 10 else -float(np.sum((points[-1] - 0.3) ** 2)))
+        chosen[ties] = np.array(points)
+    design = np.array([space.encode(random.ask().config) for _ in range(13)])
+    np.testing.assert_allclose(chosen["search"][:5], design[:5])  # the shared initial design
+    assert not np.allclose(chosen["search"][5], design[5])  # then the GP fitted to the penalty chooses
+    np.testing.assert_allclose(chosen["design"][:11], design[:11])  # random search's points while no two differ
+    assert not np.allclose(chosen["design"][11:], design[11:])  # two scores differ from trial 11 on
+
+
+def test_ties_other_than_search_or_design_are_refused():
+    from rl_hpo.acquisition.search import SearchSettings
+
+    with pytest.raises(ValueError, match="'ties' parameter of SearchSettings must be one of"):
+        SearchSettings(ties="random")
