@@ -869,6 +869,15 @@ def test_the_outlier_depths_script_measures_each_suite_s_outliers() -> None:
     assert stdout.count("runs with outliers") == 2
 
 
+def test_the_tied_history_script_shows_what_each_method_does_before_two_scores_differ() -> None:
+    args = ["--suites", "synthetic/mixed", "--max-tasks", "1", "--seeds", "1", "--budget", "12"]
+    rows = _run("benchmarks/heavy_tails/tied_history.py", *args).splitlines()[2:]
+    assert [row.split(" | ")[1] for row in rows] == ["random", "tpe", "ei ties=search", "ei ties=design",
+                                                     "ppo ties=search", "ppo ties=design"]  # fmt: skip
+    bounds = {row.split(" | ")[1]: row.split(" | ")[5] for row in rows}
+    assert bounds["random"].startswith("0.00 of ") and bounds["ei ties=design"].startswith("0.00 of ")
+
+
 def test_compare_search_settings_runs_references_heavy_tails_and_penalties(tmp_path: Path) -> None:
     def table(*extra: str) -> dict:
         out = tmp_path / f"{len(extra)}.json"
