@@ -12,11 +12,23 @@ from typing import Any
 
 from rl_hpo.space import Categorical, Condition, Float, Int, Param, SearchSpace
 
-__all__ = ["from_optuna", "param_of", "suggest", "to_optuna", "value_to_optuna", "value_to_space"]
+__all__ = [
+    "config_from_optuna",
+    "config_to_optuna",
+    "from_optuna",
+    "param_of",
+    "suggest",
+    "to_optuna",
+    "value_to_optuna",
+    "value_to_space",
+]
 
 
 def to_optuna(space: SearchSpace) -> dict[str, Any]:
-    """Optuna distributions for every parameter (conditions are dropped; see ``suggest``)."""
+    """Optuna distributions for every parameter (conditions are dropped; see ``suggest``). A categorical parameter
+    is the index of its choice: Optuna's samplers model a categorical by that index anyway, and its trials copy and
+    compare their values, which choices such as estimator objects do not survive (``config_to_optuna`` and
+    ``suggest`` map values both ways)."""
     import optuna.distributions as od
 
     out: dict[str, Any] = {}
@@ -27,7 +39,7 @@ def to_optuna(space: SearchSpace) -> dict[str, Any]:
             out[name] = od.IntDistribution(int(p.low), int(p.high), log=p.log)
         else:
             assert isinstance(p, Categorical)
-            out[name] = od.CategoricalDistribution(list(p.choices))
+            out[name] = od.CategoricalDistribution(list(range(len(p.choices))))
     return out
 
 
@@ -90,7 +102,25 @@ def suggest(space: SearchSpace, trial: Any) -> dict[str, Any]:
     """Sample a configuration through an Optuna trial, define-by-run, so conditions are respected."""
     config: dict[str, Any] = {}
     dists = to_optuna(space)
-    for name in space.names:
+    for name, p in space.items():
         if space.is_active(name, config):
-            config[name] = trial._suggest(name, dists[name])
+            config[name] = _from_optuna(p, trial._suggest(name, dists[name]))
     return config
+
+
+def config_to_optuna(space: SearchSpace, config: Mapping[str, Any]) -> dict[str, Any]:
+    """A configuration's values as the distributions of ``to_optuna(space)`` hold them (a choice's index)."""
+    return {name: _as_optuna(space[name], value) for name, value in config.items()}
+
+
+def config_from_optuna(space: SearchSpace, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The configuration of an Optuna trial's ``params`` under ``to_optuna(space)`` (``config_to_optuna`` undone)."""
+    return {name: _from_optuna(space[name], value) for name, value in params.items()}
+
+
+def _as_optuna(param: Param, value: Any) -> Any:
+    return param.index(value) if isinstance(param, Categorical) else value
+
+
+def _from_optuna(param: Param, value: Any) -> Any:
+    return param.choices[value] if isinstance(param, Categorical) else value

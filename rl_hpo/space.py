@@ -194,8 +194,10 @@ class Float(Param):
 
     def from_unit(self, u: np.ndarray) -> np.ndarray:
         a, b = self._bounds()
-        x = a + np.clip(u, 0.0, 1.0) * (b - a)
-        x = np.exp(x) if self.log else x
+        u = np.clip(u, 0.0, 1.0)
+        x = a + u * (b - a)
+        if self.log:  # exp(log(low)) may differ from low in the last bit (1.0000000000000004e-06 for 1e-06)
+            x = np.where(u <= 0.0, self.low, np.where(u >= 1.0, self.high, np.exp(x)))
         return np.clip(x, self.low, self.high)  # exp/log round-off must not leave the range
 
     def to_unit(self, value: Any) -> float:
@@ -367,7 +369,11 @@ class _ColumnMaps:
         x *= self.width
         x += self.start
         if self.log.size:
-            x[..., self.log] = np.exp(x[..., self.log])
+            # The cube's faces decode to the bounds themselves: exp(log(low)) may differ from low in the last bit.
+            logs, ends = self.log, u[..., self.log]
+            x[..., logs] = np.where(
+                ends <= 0.0, self.low[logs], np.where(ends >= 1.0, self.high[logs], np.exp(x[..., logs]))
+            )
         if self.rint.size:
             x[..., self.rint] = np.rint(x[..., self.rint])
         if self.floor.size:
@@ -605,6 +611,21 @@ class SearchSpace(Mapping[str, Param]):
             return False
         return True
 
+    def typed(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        """A valid ``config`` with each value of the type its parameter decodes to: an int for an ``Int`` (50.0 gives
+        50, as an estimator's ``n_estimators`` needs), a float for a ``Float``, the space's own choice for a
+        ``Categorical``; what a method hands the objective for a configuration given to it (a portfolio's)."""
+        out = {}
+        for name, value in config.items():
+            param = self._params[name]
+            if isinstance(param, Categorical):
+                out[name] = param.choices[param.index(value)]
+            elif isinstance(param, Int | Float):
+                out[name] = param.value_of(value)
+            else:
+                out[name] = value
+        return out
+
     def __contains__(self, item: object) -> bool:  # `"C" in space` tests names, as for a Mapping
         return item in self._params
 
@@ -656,6 +677,10 @@ class _Missing:
 _MISSING = _Missing()
 
 
+#: The keys a dict spec of each type may have besides "type" and "condition".
+_SPEC_KEYS = {"float": {"low", "high", "log"}, "int": {"low", "high", "log"}, "categorical": {"choices"}}
+
+
 def _param_from_spec(name: str, value: Any) -> Param:
     try:
         return _read_param_spec(name, value)
@@ -671,16 +696,28 @@ def _read_param_spec(name: str, value: Any) -> Param:
         kind = spec.pop("type", None)
         condition = spec.pop("condition", None)
         cond = Condition(condition["parent"], condition["values"]) if condition else None
+        if kind not in _SPEC_KEYS:
+            raise ValueError(f"Parameter {name!r}: unknown type {kind!r}; use 'float', 'int' or 'categorical'.")
+        unknown = sorted(set(spec) - _SPEC_KEYS[kind], key=str)
+        if unknown:  # a misspelt "lg" or an unsupported "step" must not be dropped without a word
+            allowed, article = (
+                ", ".join(sorted(_SPEC_KEYS[kind] | {"type", "condition"})),
+                "an" if kind == "int" else "a",
+            )
+            raise ValueError(
+                f"Parameter {name!r}: unknown keys {unknown} in its spec; {article} {kind} takes {allowed}."
+            )
+        log = spec.get("log", False)
+        if not isinstance(log, bool | np.bool_):  # bool("false") is True
+            raise ValueError(f"Parameter {name!r}: 'log' must be true or false, got {log!r}.")
         try:
             if kind == "float":
-                return Float(spec["low"], spec["high"], log=bool(spec.get("log", False)), condition=cond)
+                return Float(spec["low"], spec["high"], log=bool(log), condition=cond)
             if kind == "int":
-                return Int(spec["low"], spec["high"], log=bool(spec.get("log", False)), condition=cond)
-            if kind == "categorical":
-                return Categorical(spec["choices"], condition=cond)
+                return Int(spec["low"], spec["high"], log=bool(log), condition=cond)
+            return Categorical(spec["choices"], condition=cond)
         except KeyError as err:
             raise ValueError(f"Parameter {name!r}: its spec lacks the key {err.args[0]!r}: {value!r}.") from None
-        raise ValueError(f"Parameter {name!r}: unknown type {kind!r}; use 'float', 'int' or 'categorical'.")
     if isinstance(value, list):
         return Categorical(value)
     if isinstance(value, tuple) and len(value) in (2, 3):
@@ -688,7 +725,7 @@ def _read_param_spec(name: str, value: Any) -> Param:
         log = len(value) == 3 and value[2] == "log"
         if len(value) == 3 and value[2] != "log":
             raise ValueError(f"Parameter {name!r}: the third item of a range must be 'log', got {value[2]!r}.")
-        ints = all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high))
+        ints = all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in (low, high))
         return Int(low, high, log=log) if ints else Float(low, high, log=log)
     raise ValueError(
         f"Parameter {name!r}: cannot read the spec {value!r}; give a Float/Int/Categorical, a list of choices, "

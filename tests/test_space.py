@@ -94,6 +94,12 @@ def test_log_scale_spreads_decades_evenly():
     assert space.decode([1.0])["lr"] == pytest.approx(1e-1)
 
 
+@pytest.mark.parametrize(("low", "high"), [(1e-6, 1e-2), (1e-3, 1000.0), (3e-5, 0.3)])
+def test_a_log_scaled_range_decodes_its_ends_to_its_bounds_exactly(low, high):
+    space = SearchSpace({"lr": Float(low, high, log=True)})
+    assert (space.decode([0.0])["lr"], space.decode([1.0])["lr"]) == (low, high)  # not 1.0000000000000004e-06
+
+
 def test_conditional_parameter_is_dropped_when_inactive():
     space = SearchSpace(
         {
@@ -235,11 +241,13 @@ def test_plain_spec_round_trip():
         SearchSpace.from_dict({"x": "float"})
 
 
-def test_optuna_round_trip():
+def test_optuna_round_trip_of_numeric_parameters_with_categorical_choices_by_index():
     space = SearchSpace({"lr": Float(1e-4, 1.0, log=True), "n": Int(1, 64, log=True), "c": Categorical(["a", "b"])})
-    from rl_hpo.optuna_space import from_optuna, to_optuna
+    from rl_hpo.optuna_space import config_to_optuna, from_optuna, to_optuna
 
-    assert from_optuna(to_optuna(space)) == space
+    back = from_optuna(to_optuna(space))
+    assert (back["lr"], back["n"], back["c"].choices) == (space["lr"], space["n"], (0, 1))
+    assert config_to_optuna(space, {"lr": 0.1, "n": 3, "c": "b"}) == {"lr": 0.1, "n": 3, "c": 1}
 
 
 def test_categorical_values_do_not_match_across_types():
@@ -300,3 +308,23 @@ def test_wide_linear_ranges_are_positive_linear_ranges_over_orders_of_magnitude(
     assert set(space.wide_linear_ranges(orders=1.5)) == {"lr", "trees", "depth"}
     # Three orders exactly, whatever the floating-point quotient of the bounds (1e-2 / 1e-5 < 1000).
     assert set(SearchSpace({"a": Float(1e-5, 1e-2), "b": Float(1e-9, 1e-6)}).wide_linear_ranges()) == {"a", "b"}
+
+
+def test_a_range_of_numpy_integers_is_an_int_parameter():
+    space = SearchSpace.from_dict({"n_estimators": (np.int64(10), np.int64(500))})
+    assert isinstance(space["n_estimators"], Int) and isinstance(space.decode([0.3])["n_estimators"], int)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"type": "int", "low": 0, "high": 100, "step": 10}, r"unknown keys \['step'\] in its spec; an int takes"),
+        ({"type": "float", "low": 1e-3, "high": 1.0, "lg": True}, r"unknown keys \['lg'\]"),
+        ({"type": "categorical", "choices": [1, 2], "log": True}, r"unknown keys \['log'\]"),
+        ({"type": "float", "low": 1e-3, "high": 1.0, "log": "false"}, "'log' must be true or false, got 'false'"),
+        ({"type": "double", "low": 0, "high": 1}, "unknown type 'double'"),
+    ],
+)
+def test_a_dict_spec_with_a_key_it_would_ignore_or_misread_is_refused(spec, message):
+    with pytest.raises(ValueError, match=f"Parameter 'p': {message}"):
+        SearchSpace.from_dict({"p": spec})

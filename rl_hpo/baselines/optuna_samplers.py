@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from rl_hpo.baselines.initial_design import initial_design
 from rl_hpo.optimizer import Optimizer, Trial
-from rl_hpo.optuna_space import suggest, to_optuna
+from rl_hpo.optuna_space import config_to_optuna, suggest, to_optuna
 from rl_hpo.space import SearchSpace
 from rl_hpo.tasks.base import Fidelity, Result
 
@@ -114,7 +114,7 @@ class OptunaSamplerOptimizer(Optimizer):
         with _quiet_optuna():
             n_trials = len(self.study_.get_trials(deepcopy=False))  # asked and observed
             if n_trials < self.n_startup_trials and self._n_design_asked < len(self._design):
-                self.study_.enqueue_trial(self._design[self._n_design_asked])
+                self.study_.enqueue_trial(config_to_optuna(self.space, self._design[self._n_design_asked]))
                 self._n_design_asked += 1
             trial = self.study_.ask()
             config = suggest(self.space, trial)
@@ -140,7 +140,7 @@ class OptunaSamplerOptimizer(Optimizer):
         from optuna.trial import TrialState
 
         dists = to_optuna(self.space)
-        params = {name: config[name] for name in self.space.names if name in config}
+        params = config_to_optuna(self.space, {name: config[name] for name in self.space.names if name in config})
         frozen = optuna.trial.create_trial(
             params=params,
             distributions={name: dists[name] for name in params},

@@ -344,4 +344,4 @@ def _resolve_portfolio(
             + ("; ..." if len(bad) > 5 else "")
             + ". Fix or drop them, or build the portfolio for this space."
         )
-    return [dict(c) for c in configs], source
+    return [space.typed(c) for c in configs], source

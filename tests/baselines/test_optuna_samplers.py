@@ -12,7 +12,8 @@ from rl_hpo.baselines.initial_design import initial_design
 from rl_hpo.baselines.optuna_samplers import CMAES, GP, TPE
 from rl_hpo.baselines.random_search import RandomSearch
 from rl_hpo.optimizer import make_optimizer
-from rl_hpo.space import Float, SearchSpace
+from rl_hpo.optuna_space import config_from_optuna
+from rl_hpo.space import Categorical, Float, SearchSpace
 from tests.baselines.conformance import CONDITIONAL, MIXED, OptimizerConformance, synthetic_objective
 
 
@@ -67,7 +68,7 @@ def test_conditional_parameters_reach_optuna_only_when_active():
         trial = opt.ask()
         opt.tell(trial, score(trial.config))
     for frozen in opt.study_.trials:
-        CONDITIONAL.validate(frozen.params)
+        CONDITIONAL.validate(config_from_optuna(CONDITIONAL, frozen.params))
 
 
 def test_tpe_learns_on_a_smooth_function():
@@ -130,6 +131,22 @@ def test_observe_adds_finished_trials_with_only_the_active_parameters():
     opt.observe(configs[0], 0.4)
     opt.observe(configs[1], math.nan)
     told = [t for t in opt.study_.trials if t.state.is_finished()]
-    assert [t.params for t in told] == configs
+    assert [config_from_optuna(CONDITIONAL, t.params) for t in told] == configs
     assert [t.state for t in told] == [TrialState.COMPLETE, TrialState.FAIL]
     assert opt.study_.best_value == 0.4
+
+
+class _Estimator:
+    """A choice that compares by identity, as an estimator object does."""
+
+
+@pytest.mark.parametrize("cls", [TPE, GP, CMAES])
+def test_choices_that_compare_by_identity_reach_the_objective_as_themselves(cls):
+    choices = [_Estimator(), _Estimator(), _Estimator()]
+    space = SearchSpace({"model": Categorical(choices), "x": Float(0.0, 1.0)})
+    opt = cls(space, seed=0, n_startup_trials=3)
+    opt.observe({"model": choices[2], "x": 0.5}, 0.9)
+    for _ in range(8):
+        trial = opt.ask()
+        assert any(trial.config["model"] is c for c in choices)
+        opt.tell(trial, trial.config["x"] + (trial.config["model"] is choices[1]))

@@ -28,6 +28,7 @@ from rl_hpo.baselines.portfolio import (
 from rl_hpo.baselines.portfolio_building import build_portfolio, greedy_selection
 from rl_hpo.baselines.random_search import RandomSearch
 from rl_hpo.optimizer import Optimizer, Trial, make_optimizer
+from rl_hpo.optuna_space import config_from_optuna
 from rl_hpo.space import Float, SearchSpace
 from rl_hpo.tasks import load_suite
 from rl_hpo.tasks.base import Fidelity, FunctionTask, Result, ScoreBounds
@@ -116,6 +117,16 @@ def test_the_portfolio_is_evaluated_in_order_whatever_the_seed():
         assert all(t.fidelity is None for t in trials)
 
 
+def test_the_portfolio_s_configurations_reach_the_objective_with_their_parameters_types():
+    from rl_hpo.space import Categorical, Int
+
+    space = SearchSpace({"n_estimators": Int(10, 500), "lr": Float(0.0, 1.0), "kind": Categorical([1, "a"])})
+    given = {"n_estimators": 50.0, "lr": 1, "kind": np.int64(1)}  # as read from a table or JSON
+    (trial,) = _score_all(Portfolio(space, seed=0, portfolio=[given]), 1)
+    assert trial.config == {"n_estimators": 50, "lr": 1.0, "kind": 1}
+    assert [type(v) for v in trial.config.values()] == [int, float, int]
+
+
 def test_the_continuation_takes_over_after_the_portfolio():
     configs = MIXED.sample(3, seed=11)
     opt = Portfolio(MIXED, seed=5, portfolio=configs)
@@ -148,7 +159,8 @@ def test_the_inner_tpe_is_told_the_portfolio_results():
         opt.tell(trial, score)
     study = opt.continuation_.study_
     told = [t for t in study.trials if t.state in (TrialState.COMPLETE, TrialState.FAIL)]
-    assert [t.params for t in told] == configs  # only active parameters, as define-by-run gives them
+    # only active parameters, as define-by-run gives them
+    assert [config_from_optuna(CONDITIONAL, t.params) for t in told] == configs
     assert [t.state for t in told] == [TrialState.COMPLETE, TrialState.FAIL, TrialState.COMPLETE, TrialState.COMPLETE]
     assert [t.value for t in told if t.state == TrialState.COMPLETE] == [0.1, 0.7, 0.3]
     assert study.best_value == 0.7
