@@ -29,7 +29,7 @@ import numpy as np
 from rl_hpo.exceptions import AllTrialsFailedError, DataNotFoundError, TuningInterrupted
 from rl_hpo.history import History
 from rl_hpo.space import SearchSpace
-from rl_hpo.tasks.base import Fidelity, Result, Task
+from rl_hpo.tasks.base import Fidelity, Result, Task, as_number
 from rl_hpo.tasks.timeout import ObjectiveError
 
 #: How many of its last frames a failed trial's traceback keeps (``Result.info["traceback"]``).
@@ -74,10 +74,7 @@ class Optimizer(ABC):
     def __init__(self, space: SearchSpace, *, seed: int | None = None, fidelity: Fidelity | None = None) -> None:
         if not isinstance(space, SearchSpace):
             raise TypeError(f"space must be a SearchSpace, got {type(space).__name__}.")
-        if seed is not None and (not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0):
-            raise ValueError(
-                f"The 'seed' parameter of {type(self).__name__} must be an int >= 0 or None. Got {seed!r} instead."
-            )
+        check_seed(seed, type(self).__name__)
         if self.multi_fidelity and fidelity is None:
             raise ValueError(
                 f"{self.name} is a multi-fidelity method and needs a fidelity (e.g. epochs or a train-set fraction): "
@@ -213,6 +210,20 @@ class Optimizer(ABC):
         return history
 
 
+#: Seeds are below this: Optuna's samplers and NumPy's legacy generators take 32-bit seeds.
+SEED_LIMIT = 2**32
+
+
+def check_seed(seed: object, owner: str) -> None:
+    """Refuse a seed that is not None or an int in [0, 2**32)."""
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < SEED_LIMIT
+    ):
+        raise ValueError(
+            f"The 'seed' parameter of {owner} must be an int >= 0 and < 2**32, or None. Got {seed!r} instead."
+        )
+
+
 def check_budget(budget: float) -> None:
     """Refuse a budget that is not a finite number > 0."""
     if not (isinstance(budget, numbers.Real) and not isinstance(budget, bool) and math.isfinite(budget) and budget > 0):
@@ -221,11 +232,23 @@ def check_budget(budget: float) -> None:
 
 def _as_result(result: Result | float) -> Result:
     """A told score as a ``Result``; a non-finite score becomes a failure (NaN) that says why."""
-    if not isinstance(result, Result):
-        result = Result(_to_float(result))
-    if not math.isfinite(result.score) and not math.isnan(result.score):
-        result = Result(float("nan"), result.cost, {**result.info, "error": f"non-finite score {result.score}"})
-    return result
+    score = as_number(result.score if isinstance(result, Result) else result)
+    if score is None:
+        value = result.score if isinstance(result, Result) else result
+        what = "a Result whose score is " if isinstance(result, Result) else ""
+        raise TypeError(f"A result must be a Result or a number, got {what}{type(value).__name__} {value!r}.")
+    info = result.info if isinstance(result, Result) else {}
+    cost = result.cost if isinstance(result, Result) else 0.0
+    told = Result(score, cost, info)
+    return told if math.isnan(score) else _finite_or_failed(told)  # NaN told: a failure the caller means
+
+
+def _finite_or_failed(result: Result) -> Result:
+    """``result``, or where its score is not finite a failure (NaN) that keeps the result's own error, if any, or
+    says which score it was."""
+    if math.isfinite(result.score):
+        return result
+    return Result(float("nan"), result.cost, {"error": f"non-finite score {result.score}", **result.info})
 
 
 def evaluate_safely(task: Task, trial: Trial) -> Result:
@@ -242,9 +265,11 @@ def evaluate_safely(task: Task, trial: Trial) -> Result:
         return Result.failure(f"{type(err).__name__}: {err}", cost, traceback=_last_frames(err))
     if not isinstance(result, Result):
         return Result.failure(f"evaluate returned {type(result).__name__}, not a Result", time.perf_counter() - start)
-    if not math.isfinite(result.score):
-        return Result(float("nan"), result.cost, {**result.info, "error": f"non-finite score {result.score}"})
-    return result
+    score = as_number(result.score)
+    if score is None:
+        error = f"evaluate returned a Result whose score is {type(result.score).__name__} {result.score!r}"
+        return Result.failure(error, result.cost)
+    return _finite_or_failed(Result(score, result.cost, result.info))
 
 
 def _last_frames(err: BaseException) -> str:
@@ -260,15 +285,6 @@ def all_failed_error(summary: str, history: History) -> AllTrialsFailedError:
     if first is not None and first.info.get("traceback"):
         message += f"\n\nIts traceback (the last frames):\n{first.info['traceback'].rstrip()}"
     return AllTrialsFailedError(message, history)
-
-
-def _to_float(value: Any) -> float:
-    if isinstance(value, str | bytes):  # float("0.9") would pass: a score as text is a mistake upstream
-        raise TypeError(f"A result must be a Result or a number, got {type(value).__name__} {value!r}.")
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"A result must be a Result or a number, got {type(value).__name__} {value!r}.") from None
 
 
 def _progress_bar(total: float, desc: str):

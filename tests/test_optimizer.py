@@ -30,6 +30,10 @@ def test_tell_checks_the_contract():
         opt.tell(opt.ask(), "good")
     with pytest.raises(TypeError, match=r"must be a Result or a number, got str '0\.5'"):
         opt.tell(opt.ask(), "0.5")  # as tune refuses an objective that returns it
+    with pytest.raises(TypeError, match=r"got a Result whose score is str '0\.5'"):
+        opt.tell(opt.ask(), Result("0.5"))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"got bool np\.True_"):
+        opt.tell(opt.ask(), np.float64(0.7) > 0.5)  # a comparison, not a score
     opt.tell(opt.ask(), np.float32(0.5))
 
 
@@ -129,11 +133,21 @@ def test_a_bad_budget_is_refused_before_a_journal_is_made(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-@pytest.mark.parametrize("returned", ["0.5", b"0.5", None, True, [0.5], {"score": 0.5}])
+@pytest.mark.parametrize(
+    "returned",
+    ["0.5", b"0.5", None, True, np.True_, np.array([True]), [0.5], {"score": 0.5}, Result(None), Result("0.5")],
+)
 def test_an_objective_that_returns_no_number_fails_its_trials_with_a_clear_error(returned):
     message = "TypeError: the objective returned .*; it must return one number"
     with pytest.raises(AllTrialsFailedError, match=message):
         rl_hpo.tune(lambda config: returned, SPACE, budget=3, seed=0)
+
+
+def test_a_failure_the_objective_returns_keeps_its_own_error():
+    history = rl_hpo.tune(
+        lambda c: Result.failure("diverged: loss=nan") if c["x"] > 0 else 1.0, SPACE, budget=8, seed=0
+    )
+    assert {r.error for r in history.records if r.failed} == {"diverged: loss=nan"}
 
 
 @pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), "10"])
@@ -142,9 +156,11 @@ def test_budget_must_be_positive(bad):
         make_optimizer("random", SPACE, seed=0).optimize(FunctionTask(lambda c: 0.0, SPACE), bad)
 
 
-@pytest.mark.parametrize("bad", [-1, 1.5, "0", True])
+@pytest.mark.parametrize("bad", [-1, 1.5, "0", True, 2**32])
 def test_seed_must_be_a_non_negative_int(bad):
-    with pytest.raises(ValueError, match="The 'seed' parameter of RandomSearch must be an int >= 0 or None"):
+    with pytest.raises(
+        ValueError, match=r"The 'seed' parameter of RandomSearch must be an int >= 0 and < 2\*\*32, or None"
+    ):
         make_optimizer("random", SPACE, seed=bad)
 
 

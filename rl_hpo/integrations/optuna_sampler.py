@@ -43,7 +43,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from rl_hpo.agents.policy_file import Policy, load_policy, shipped_policy_for
 from rl_hpo.baselines.initial_design import initial_design_size
-from rl_hpo.optimizer import Optimizer, make_optimizer
+from rl_hpo.optimizer import Optimizer, check_seed, make_optimizer
 from rl_hpo.optuna_space import param_of, value_to_optuna, value_to_space
 from rl_hpo.space import Condition, Param, SearchSpace
 from rl_hpo.tasks.base import Result
@@ -102,8 +102,7 @@ class RLSampler(BaseSampler):
                 f"The 'n_startup_trials' parameter of RLSampler must be an int >= 1 or None. Got {n_startup_trials!r} "
                 "instead."
             )
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0):
-            raise ValueError(f"The 'seed' parameter of RLSampler must be an int >= 0 or None. Got {seed!r} instead.")
+        check_seed(seed, "RLSampler")
         if horizon is not None and (not isinstance(horizon, int) or horizon < 1):
             raise ValueError(
                 f"The 'horizon' parameter of RLSampler must be an int >= 1 or None. Got {horizon!r} instead."

@@ -26,6 +26,7 @@ __all__ = [
     "ScoreBounds",
     "Task",
     "TaskView",
+    "as_number",
     "evaluate_unit_many",
 ]
 
@@ -261,9 +262,15 @@ class FunctionTask(Task):
             value = self._call(dict(config), self.fidelity.high if fidelity is None else fidelity)
         elapsed = time.perf_counter() - start
         if isinstance(value, Result):
-            score, cost, info = value.score, value.cost or elapsed, dict(value.info)
+            returned, cost, info = value.score, value.cost or elapsed, dict(value.info)
         else:
-            score, cost, info = _as_score(value), elapsed, {}
+            returned, cost, info = value, elapsed, {}
+        score = as_number(returned)
+        if score is None:
+            what = "a Result whose score is " if isinstance(value, Result) else ""
+            raise TypeError(
+                f"the objective returned {what}{type(returned).__name__} {returned!r}; it must return one number."
+            )
         if self.direction == "minimize":
             info.setdefault("objective", score)
             score = -score
@@ -276,15 +283,15 @@ class FunctionTask(Task):
             close()
 
 
-def _as_score(value: Any) -> float:
-    """Convert an objective's return value to a float, rejecting what is not one number."""
-    if isinstance(value, bool | str | bytes) or value is None:  # float() would accept "0.5" and True
-        raise TypeError(f"the objective returned {value!r}; it must return one number.")
+def as_number(value: Any) -> float | None:
+    """``value`` as one float (a one-element array as its element), or None where it is not one number: a bool
+    (``np.bool_`` too: a comparison returned by mistake), text (``float("0.5")`` would pass a score kept as text),
+    None, or what ``float()`` refuses. NaN and infinities are numbers."""
     if isinstance(value, np.ndarray) and value.size == 1:
         value = value.item()
+    if isinstance(value, bool | np.bool_ | str | bytes) or value is None:
+        return None
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise TypeError(
-            f"the objective returned {type(value).__name__} {value!r}; it must return one number."
-        ) from None
+        return None

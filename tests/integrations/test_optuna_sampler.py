@@ -178,7 +178,9 @@ def test_bad_options_are_refused() -> None:
     with pytest.raises(ValueError, match="'horizon' parameter of RLSampler"):
         RLSampler(horizon=-1)
     for seed in ("x", 1.5, -1, True):
-        with pytest.raises(ValueError, match="'seed' parameter of RLSampler must be an int >= 0 or None"):
+        with pytest.raises(
+            ValueError, match=r"'seed' parameter of RLSampler must be an int >= 0 and < 2\*\*32, or None"
+        ):
             RLSampler(seed=seed)
     assert RLSampler(seed=np.int64(3)).seed == 3
 
