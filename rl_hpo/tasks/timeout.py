@@ -3,7 +3,8 @@
 A Python thread cannot be stopped, and a hung ``fit`` may never return, so an objective with a timeout
 runs in a child process. The worker is started once and reused; when a trial runs past its timeout the
 worker is killed (the trial fails with a timeout error) and a fresh worker serves the next trial. The
-worker is always reaped: no process outlives the task.
+worker is always reaped, and what the objective started in it (a subprocess, a pool of workers) is stopped with it:
+no process outlives the task.
 
 On Linux the worker is forked, so any objective works (closures and lambdas included); where fork is
 not available the objective must be picklable.
@@ -13,6 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
+import os
+import signal
+import threading
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -34,6 +38,9 @@ class ObjectiveError(Exception):
 
 
 def _worker(objective: Callable[..., Any], conn: Any) -> None:
+    if hasattr(os, "setsid"):  # a process group of its own, so that stopping it stops what the objective started
+        with contextlib.suppress(OSError):
+            os.setsid()
     while True:
         try:
             args = conn.recv()
@@ -54,8 +61,11 @@ class TimedObjective:
     """
 
     def __init__(self, objective: Callable[..., Any], timeout: float) -> None:
-        if not (isinstance(timeout, int | float) and timeout > 0):
-            raise ValueError(f"The 'timeout' parameter must be a number of seconds > 0. Got {timeout!r} instead.")
+        if isinstance(timeout, bool) or not (isinstance(timeout, int | float) and 0 < timeout <= threading.TIMEOUT_MAX):
+            raise ValueError(
+                f"The 'timeout' parameter must be a number of seconds > 0 and at most {threading.TIMEOUT_MAX:.3g} "
+                f"(None: no limit). Got {timeout!r} instead."
+            )
         self.objective = objective
         self.timeout = float(timeout)
         methods = mp.get_all_start_methods()
@@ -82,6 +92,7 @@ class TimedObjective:
         except EOFError:  # the pipe closed as the worker ended: wait for it, so that its exit code is known
             code = None
             if self._process is not None:
+                self._stop_group()
                 self._process.join(timeout=5)
                 code = self._process.exitcode
             self.close()
@@ -91,8 +102,9 @@ class TimedObjective:
         return message[1]
 
     def close(self) -> None:
-        """Stop the worker (kill it if it does not stop at once) and reap it."""
+        """Stop the worker (kill it if it does not stop at once) and what the objective started in it, and reap it."""
         if self._process is not None:
+            self._stop_group()
             if self._process.is_alive():
                 self._process.kill()
             self._process.join(timeout=5)
@@ -100,6 +112,13 @@ class TimedObjective:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+    def _stop_group(self) -> None:
+        """Kill the processes left in the worker's process group (subprocesses and pools the objective started),
+        while the worker is not reaped yet, so that its id still names that group."""
+        if hasattr(os, "killpg") and self._process.pid is not None:
+            with contextlib.suppress(OSError):  # no such group: the worker and all it started are gone
+                os.killpg(self._process.pid, signal.SIGKILL)
 
     def __del__(self) -> None:
         with contextlib.suppress(Exception):  # interpreter shutdown may have torn down multiprocessing

@@ -78,7 +78,7 @@ def test_errors_inside_the_worker_are_reported_and_the_worker_is_reused():
     assert [r.error for r in plain.records] == [r.error for r in history.records]
 
 
-@pytest.mark.parametrize("bad", [0, -1, "5"])
+@pytest.mark.parametrize("bad", [0, -1, "5", True, float("nan"), float("inf"), 1e10])
 def test_timeout_must_be_positive(bad):
     with pytest.raises(ValueError, match="The 'timeout' parameter must be a number of seconds > 0"):
         TimedObjective(lambda: 0, bad)
@@ -129,3 +129,35 @@ def test_a_second_ctrl_c_while_the_worker_stops_keeps_the_first_ones_trials(monk
         rl_hpo.tune(lambda c: c["x"], {"x": (0.0, 1.0)}, budget=6, seed=0, timeout=5)
     assert caught.value.history.n_trials == 2
     assert len(closes) == 2
+
+
+def starts_a_sleeper(config, pid_file):
+    import subprocess
+
+    child = subprocess.Popen(["sleep", "61"])
+    with open(pid_file, "w") as f:
+        f.write(str(child.pid))
+    time.sleep(60)  # a trainer waiting on its subprocess
+    return 0.0
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="process groups are POSIX")
+def test_a_stopped_trial_stops_the_processes_its_objective_started(tmp_path):
+    pid_file = tmp_path / "child.pid"
+    timed = TimedObjective(lambda config: starts_a_sleeper(config, pid_file), timeout=1.0)
+    with pytest.raises(ObjectiveTimeout):
+        timed({})
+    child = int(pid_file.read_text())
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _running(child):
+        time.sleep(0.05)
+    assert not _running(child)
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a process that has not ended (a zombie waiting to be reaped has ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
