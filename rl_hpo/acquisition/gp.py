@@ -921,7 +921,8 @@ def _tame_outliers(
     if reach <= 0.0 or not far.any():
         return z
     w = z.copy()
-    w[far] = threshold - reach * np.minimum(np.log1p((threshold - z[far]) / reach), depth)
+    with np.errstate(over="ignore"):  # a distance of 1e308 reaches is infinitely deep: capped at ``depth`` below
+        w[far] = threshold - reach * np.minimum(np.log1p((threshold - z[far]) / reach), depth)
     return w
 
 

@@ -418,7 +418,8 @@ _METHOD_NOTES = """## How the numbers are computed
   ("Score bounds" says which), so regret is never negative. A run's regret at budget b counts the evaluations that
   ended within b full-fidelity-equivalent evaluations (a fidelity-f evaluation costs f / f_max).
 - Mean ± standard error: per task, the mean and standard error (sd / √n, ddof 1) over seeds; over the T tasks,
-  the mean of the task means and √(Σ se²) / T.
+  the mean of the task means and √(Σ se²) / T (shown as "-" where a task has a single seed, whose standard error
+  is undefined).
 - Win rate: the share of (task, seed) pairs on which the row method's regret is lower than the column
   method's, a tie counting one half. Wilcoxon: two-sided signed-rank test over tasks on the per-task mean
   regrets (zero differences dropped; p = 1 when all are zero).
