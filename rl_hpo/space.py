@@ -136,6 +136,10 @@ class InvalidParamError(RLHPOError, ValueError):
         self.problem = problem
 
 
+#: The largest magnitude up to which a float holds every integer (an Int's value goes through the cube as a float).
+_EXACT_INTEGERS = 2**53
+
+
 def _range_problem(param: Float | Int) -> _Problem | None:
     """The problems Float and Int share, once the bounds are finite numbers of the right type."""
     cls = type(param).__name__
@@ -143,6 +147,18 @@ def _range_problem(param: Float | Int) -> _Problem | None:
         got = f"low={param.low}, high={param.high}"
         return _Problem(
             f"The 'low' parameter of {cls} must be < high. Got {got} instead.", f"low must be < high, got {got}"
+        )
+    if not param.log and not math.isfinite(float(param.high) - float(param.low)):
+        got = f"low={param.low}, high={param.high}"
+        return _Problem(
+            f"The range of {cls} must be narrower than the largest float. Got {got} instead.",
+            f"the range must be narrower than the largest float, got {got}",
+        )
+    if isinstance(param, Int) and max(abs(int(param.low)), abs(int(param.high))) > _EXACT_INTEGERS:
+        got = f"low={param.low}, high={param.high}"
+        return _Problem(
+            f"The bounds of Int must lie within ±2**53, where floats hold every integer. Got {got} instead.",
+            f"an Int's bounds must lie within ±2**53, got {got}",
         )
     if param.log and param.low <= 0:
         return _Problem(
@@ -154,6 +170,16 @@ def _range_problem(param: Float | Int) -> _Problem | None:
 
 def _is_real(value: Any) -> bool:
     return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool | np.bool_)
+
+
+def _matches(a: Any, b: Any) -> bool:
+    """Whether two categorical values are the same choice: equal, and of comparable kinds (``_same_kind``)."""
+    if not _same_kind(a, b):
+        return False
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # an array's == is elementwise: no one truth value
+        return a is b
 
 
 def _same_kind(a: Any, b: Any) -> bool:
@@ -293,7 +319,11 @@ class Categorical(Param):
                 "The 'choices' parameter of Categorical must hold at least one value. Got choices=() instead.",
                 "a Categorical needs at least one choice, got choices=()",
             )
-        if len(set(map(repr, self.choices))) != len(self.choices):
+        n = len(self.choices)
+        same = (len(set(map(repr, self.choices))) != n) or any(
+            _matches(self.choices[i], self.choices[j]) for i in range(n) for j in range(i + 1, n)
+        )
+        if same:  # 1 and 1.0 have different reprs, yet a configuration's 1.0 would be the choice 1
             got = repr(list(self.choices))
             return _Problem(
                 f"The 'choices' parameter of Categorical must hold distinct values. Got {got} instead.",
@@ -307,7 +337,7 @@ class Categorical(Param):
 
     def index(self, value: Any) -> int:
         for i, choice in enumerate(self.choices):
-            if _same_kind(choice, value) and choice == value:
+            if _matches(choice, value):
                 return i
         raise ValueError(f"{value!r} is not one of {list(self.choices)!r}")
 
@@ -584,7 +614,8 @@ class SearchSpace(Mapping[str, Param]):
         cond = self._params[name].condition
         if cond is None:
             return True
-        return self.is_active(cond.parent, config) and config.get(cond.parent, _MISSING) in cond.values
+        value = config.get(cond.parent, _MISSING)
+        return self.is_active(cond.parent, config) and any(_matches(value, v) for v in cond.values)
 
     def validate(self, config: Mapping[str, Any]) -> None:
         """Raise ``ValueError`` naming the first problem if ``config`` is not a valid configuration."""

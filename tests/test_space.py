@@ -328,3 +328,23 @@ def test_a_range_of_numpy_integers_is_an_int_parameter():
 def test_a_dict_spec_with_a_key_it_would_ignore_or_misread_is_refused(spec, message):
     with pytest.raises(ValueError, match=f"Parameter 'p': {message}"):
         SearchSpace.from_dict({"p": spec})
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: Float(-1e308, 1e308), "narrower than the largest float"),
+        (lambda: Int(0, 2**63 - 1), r"within ±2\*\*53"),
+        (lambda: Categorical([1, 1.0]), "must hold distinct values"),  # a configuration's 1.0 would be the choice 1
+    ],
+)
+def test_ranges_and_choices_the_cube_cannot_hold_exactly_are_refused(make, message):
+    with pytest.raises(InvalidParamError, match=message):
+        make()
+
+
+def test_a_condition_on_a_boolean_choice_is_not_met_by_its_equal_integer():
+    space = SearchSpace({"k": Categorical([1, True]), "x": Float(0.0, 1.0, condition=Condition("k", [1]))})
+    for u in np.linspace(0.05, 0.95, 7):
+        config = space.decode([u, 0.3])
+        assert ("x" in config) == (config["k"] is not True) and space.contains(config)
