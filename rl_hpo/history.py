@@ -106,15 +106,20 @@ class History:
     def first_error(self) -> str | None:
         return next((r.error for r in self.records if r.error), None)
 
-    def _is_full_fidelity(self, record: TrialRecord) -> bool:
+    def is_full_fidelity(self, record: TrialRecord) -> bool:
+        """Whether ``record`` was evaluated at the task's highest fidelity (or the task has no fidelity)."""
         return record.fidelity is None or self.max_fidelity is None or record.fidelity >= self.max_fidelity
 
     def best_record(self) -> TrialRecord | None:
-        """The best successful trial, preferring full-fidelity evaluations when there are any."""
+        """The best successful trial at the highest fidelity any successful trial reached (full fidelity where one
+        did, as Hyperband's authors report the incumbent): a configuration's score at a lower fidelity is not
+        comparable, and may be one a higher fidelity has since revised."""
         ok = [r for r in self.records if not r.failed]
-        full = [r for r in ok if self._is_full_fidelity(r)]
-        pool = full or ok
-        return max(pool, key=lambda r: r.score) if pool else None
+        full = [r for r in ok if self.is_full_fidelity(r)]
+        if not full and ok:
+            top = max(float(r.fidelity) for r in ok if r.fidelity is not None)
+            full = [r for r in ok if r.fidelity is not None and float(r.fidelity) >= top]
+        return max(full, key=lambda r: r.score) if full else None
 
     def _user_sign(self, score: float) -> float:
         return -score if self.direction == "minimize" else score

@@ -78,8 +78,13 @@ class Optimizer(ABC):
         if self.multi_fidelity and fidelity is None:
             raise ValueError(
                 f"{self.name} is a multi-fidelity method and needs a fidelity (e.g. epochs or a train-set fraction): "
-                "a task that has one, or fidelity= (a Fidelity) for ask/tell. Use a single-fidelity method such as tpe "
-                "otherwise."
+                "a task that has one (for a function, FunctionTask(objective, space, fidelity=Fidelity(...))), or "
+                "fidelity= (a Fidelity) for ask/tell. Use a single-fidelity method such as tpe otherwise."
+            )
+        if fidelity is not None and not isinstance(fidelity, Fidelity):
+            raise TypeError(
+                f"The 'fidelity' parameter of {type(self).__name__} must be a Fidelity (e.g. Fidelity('epochs', 1, 27, "
+                f"integer=True)) or None. Got {type(fidelity).__name__} {fidelity!r} instead."
             )
         self.space = space
         self.seed = seed
@@ -175,6 +180,12 @@ class Optimizer(ABC):
         failed trial, not an exception.)
         """
         check_budget(budget)
+        if self.multi_fidelity and task.fidelity != self.fidelity:
+            raise ValueError(
+                f"{self.name} was made for the fidelity {self.fidelity} but the task {task.name!r} has "
+                f"{task.fidelity}: its trials would be run and charged at fidelities the task does not have. "
+                "Make the method with fidelity=task.fidelity."
+            )
         history = history if history is not None else History.for_task(task, method=self.name, seed=self.seed)
         self.plan(budget)
         bar = _progress_bar(budget, f"{self.name} on {task.name}") if progress else None

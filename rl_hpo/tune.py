@@ -107,6 +107,11 @@ def tune(
     if journal is not None and not isinstance(journal, str | os.PathLike):
         raise TypeError(f"journal must be a file path (a str or a Path) or None, got {type(journal).__name__}.")
     check_budget(budget)
+    if "fidelity" in options:
+        raise TypeError(
+            "tune takes the fidelity from the task, not from fidelity=: for a function, "
+            "tune(FunctionTask(objective, space, fidelity=Fidelity('epochs', 1, 27, integer=True)), method=...)."
+        )
     if task.fidelity is None and budget != int(budget):
         raise ValueError(
             f"A budget of {budget!r} evaluations on a task without a fidelity would run {math.ceil(budget)} trials "
@@ -233,21 +238,34 @@ def _close(task: FunctionTask) -> None:
 
 
 class _FailFast:
-    """A callback that stops a run whose first ``n`` trials all failed."""
+    """A callback that stops a run whose first ``n`` trials all failed (on a task with a fidelity, once a trial at its
+    highest fidelity has failed too)."""
 
     def __init__(self, n: int | None, budget: float, journal: str | os.PathLike[str] | None = None) -> None:
         self.n, self.budget, self.journal = n, budget, journal
 
     def __call__(self, history: History, trial: Trial, result: Result) -> None:
-        if self.n is not None and history.n_trials == self.n and history.n_failed == self.n:
-            raise all_failed_error(
-                f"The first {self.n} trials all failed, so the run stopped before spending the rest of its budget "
-                f"({self.budget:g}; in Python, tune(..., fail_fast=None) runs the whole budget whatever fails)"
-                + (
-                    f". The journal {str(self.journal)!r} keeps these failed trials: once the objective is fixed, "
-                    "start a new journal, since resuming this one counts them toward the budget"
-                    if self.journal is not None
-                    else ""
-                ),
-                history,
-            )
+        if self.n is None or history.n_trials < self.n or history.n_failed < history.n_trials:
+            return
+        # With a fidelity, the first trials of Hyperband and BOHB are all at its lowest, and failures there may be of
+        # that fidelity alone (too few rows to fit), not of an objective that cannot run at all: such a run stops
+        # once a trial at the task's highest fidelity has failed too.
+        if history.max_fidelity is None:
+            if history.n_trials > self.n:
+                return
+            what = f"The first {self.n} trials all failed"
+        elif history.is_full_fidelity(history.records[-1]):
+            what = f"The first {history.n_trials} trials all failed, at the task's highest fidelity too"
+        else:
+            return
+        raise all_failed_error(
+            f"{what}, so the run stopped before spending the rest of its budget "
+            f"({self.budget:g}; in Python, tune(..., fail_fast=None) runs the whole budget whatever fails)"
+            + (
+                f". The journal {str(self.journal)!r} keeps these failed trials: once the objective is fixed, "
+                "start a new journal, since resuming this one counts them toward the budget"
+                if self.journal is not None
+                else ""
+            ),
+            history,
+        )

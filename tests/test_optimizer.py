@@ -82,6 +82,34 @@ def test_a_run_whose_first_trials_all_fail_stops_early_unless_told_not_to():
             rl_hpo.tune(objective, SPACE, budget=30, fail_fast=bad)
 
 
+@pytest.mark.parametrize("method", ["hyperband", "bohb"])
+def test_failures_at_low_fidelities_alone_do_not_stop_a_multi_fidelity_run(method):
+    def rows_needed(config, fraction):
+        if fraction < 0.05:
+            raise ValueError("too few rows to fit")
+        return -((config["x"] - 0.3) ** 2)
+
+    task = FunctionTask(rows_needed, SPACE, fidelity=Fidelity("subsample", 0.01, 1.0))
+    history = rl_hpo.tune(task, method=method, budget=10, seed=0)  # its first 100 trials are all below 0.05
+    assert history.n_failed >= 10 and history.n_failed < history.n_trials
+
+    def never_runs(config, fraction):
+        raise KeyError("undefined_key")
+
+    task = FunctionTask(never_runs, SPACE, fidelity=Fidelity("subsample", 0.01, 1.0))
+    with pytest.raises(
+        AllTrialsFailedError, match=r"The first \d+ trials all failed, at the task's highest fidelity too"
+    ):
+        rl_hpo.tune(task, method=method, budget=50, seed=0)
+
+
+def test_the_best_of_a_run_without_a_full_fidelity_trial_is_at_the_highest_fidelity_reached():
+    scores = {1: 0.99, 3: 0.49}  # the configuration looked better at 1 epoch than at 3
+    task = FunctionTask(lambda c, epochs: scores.get(epochs, 0.1), SPACE, fidelity=Fidelity("epochs", 1, 27, True))
+    history = rl_hpo.tune(task, method="hyperband", budget=2, seed=0)
+    assert max(r.fidelity for r in history.records) == 3 and history.best_score == 0.49
+
+
 def test_a_journaled_run_that_stops_early_says_to_start_a_new_journal(tmp_path):
     def objective(config):
         raise KeyError("undefined_key")

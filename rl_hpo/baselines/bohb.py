@@ -64,6 +64,7 @@ class BOHB(Hyperband):
     """
 
     name = "bohb"
+    _single_bracket = "its model-based search"
 
     def __init__(
         self,

@@ -83,7 +83,7 @@ def hyperband_brackets(max_resource: float, eta: int = 3) -> list[HyperbandBrack
     s_max = _s_max(float(max_resource), eta)
     brackets = []
     for s in range(s_max, -1, -1):
-        n = math.ceil((s_max + 1) / (s + 1) * eta**s)
+        n = -(-(s_max + 1) * eta**s // (s + 1))  # ceil((s_max + 1) / (s + 1) * eta^s), exact for any s
         r = max_resource * float(eta) ** -s
         rungs = tuple((max(1, n // eta**i), r * eta**i) for i in range(s + 1))
         brackets.append(HyperbandBracket(s, rungs, tuple(range(s_max - s, s_max + 1))))
@@ -151,6 +151,8 @@ class Hyperband(Optimizer):
 
     name = "hyperband"
     multi_fidelity = True
+    #: What a single bracket (a fidelity range narrower than eta) leaves of the method, for its warning.
+    _single_bracket = "random search"
 
     def __init__(
         self,
@@ -169,10 +171,10 @@ class Hyperband(Optimizer):
         if self.s_max == 0:
             warnings.warn(
                 f"The fidelity range of {fidelity.name!r} ({fidelity.low}..{fidelity.high}) is narrower than "
-                f"eta={self.eta}: {type(self).__name__} has a single bracket and is random search at full "
+                f"eta={self.eta}: {type(self).__name__} has a single bracket and is {self._single_bracket} at full "
                 "fidelity. Use a smaller eta or a task with a wider fidelity range.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=2 + type(self).__mro__.index(Hyperband),  # the user's call, past subclasses' __init__
             )
         self._design_rng = initial_design_rng(seed)
         self._running: list[_RunningBracket] = []

@@ -68,14 +68,22 @@ class Fidelity:
     integer: bool = False
 
     def __post_init__(self) -> None:
-        if not (0 < self.low < self.high):
-            raise ValueError(f"Fidelity {self.name!r} needs 0 < low < high, got low={self.low}, high={self.high}.")
+        bounds = (self.low, self.high)
+        if not all(isinstance(b, int | float | np.integer | np.floating) and not isinstance(b, bool) for b in bounds):
+            raise ValueError(
+                f"Fidelity {self.name!r} needs numbers low and high, got low={self.low!r}, high={self.high!r}."
+            )
+        if not (0 < self.low < self.high < math.inf) or self.high / self.low == math.inf:
+            raise ValueError(
+                f"Fidelity {self.name!r} needs 0 < low < high < inf with a finite ratio high / low, got low={self.low}, "
+                f"high={self.high}."
+            )
 
     def clip(self, value: float) -> float:
-        """``value`` within [low, high], an integer fidelity rounded half up (Python's ``round`` would take
-        2.5 to 2 and 3.5 to 4)."""
+        """``value`` within [low, high]; an integer fidelity rounded half up (Python's ``round`` would take 2.5 to 2
+        and 3.5 to 4) and given as an int, as an objective's ``epochs`` or ``n_estimators`` needs it."""
         v = min(self.high, max(self.low, float(value)))
-        return float(min(self.high, math.floor(v + 0.5))) if self.integer else v
+        return int(min(self.high, math.floor(v + 0.5))) if self.integer else v
 
     def fraction(self, value: float | None) -> float:
         """Cost of an evaluation at ``value`` in full-fidelity evaluations."""

@@ -69,9 +69,32 @@ def test_fidelities_are_the_ladder_of_the_task():
 
 def test_an_integer_fidelity_rounds_half_up():
     fidelity = Fidelity("epoch", 1, 5, integer=True)
-    assert [fidelity.clip(v) for v in (1.25, 2.5, 3.5, 4.49, 9.0)] == [1.0, 3.0, 4.0, 4.0, 5.0]
+    clipped = [fidelity.clip(v) for v in (1.25, 2.5, 3.5, 4.49, 9.0)]
+    assert clipped == [1, 3, 4, 4, 5] and all(type(v) is int for v in clipped)  # range(epochs) takes it
     opt = Hyperband(LINE, seed=0, fidelity=fidelity, eta=2)  # R = 5: 5 / 2 = 2.5 is 3 epochs, not 2
     assert [opt.fidelity_of(level) for level in range(3)] == [1.0, 3.0, 5.0]
+
+
+@pytest.mark.parametrize("method", ["hyperband", "bohb"])
+def test_an_integer_fidelity_reaches_the_objective_as_an_int(method):
+    import rl_hpo
+    from rl_hpo.tasks.base import FunctionTask
+
+    task = FunctionTask(
+        lambda c, epochs: c["x"] * len(range(epochs)), LINE, fidelity=Fidelity("epochs", 1, 27, integer=True)
+    )
+    history = rl_hpo.tune(task, method=method, budget=6, seed=0)
+    assert history.n_failed == 0 and {type(r.fidelity) for r in history.records} == {int}
+
+
+def test_bracket_sizes_are_exact_for_large_ratios():
+    from fractions import Fraction
+
+    for brackets, eta in ((hyperband_brackets(3**10, 3), 3), (hyperband_brackets(2**20, 2), 2)):
+        s_max = brackets[0].s
+        for b in brackets:
+            assert b.rungs[0][0] == math.ceil(Fraction(s_max + 1, b.s + 1) * eta**b.s)  # the paper's n
+    assert {b.s: b for b in hyperband_brackets(3**10, 3)}[8].rungs[0][0] == 8019
 
 
 def test_first_configurations_are_the_shared_initial_design():
@@ -121,6 +144,34 @@ def test_eta_is_validated(eta):
 
 
 def test_a_narrow_fidelity_range_warns():
-    with pytest.warns(UserWarning, match="single bracket"):
+    from rl_hpo.baselines.bohb import BOHB
+
+    with pytest.warns(UserWarning, match="single bracket and is random search") as caught:
         opt = Hyperband(LINE, seed=0, fidelity=Fidelity("epochs", 10, 20, integer=True))
     assert {opt.ask().fidelity for _ in range(5)} == {20.0}
+    with pytest.warns(UserWarning, match="single bracket and is its model-based search") as bohb:
+        BOHB(LINE, seed=0, fidelity=Fidelity("epochs", 10, 20, integer=True))
+    assert caught[0].filename == bohb[0].filename == __file__  # the warning points at the user's line
+
+
+def test_optimize_refuses_a_task_of_another_fidelity():
+    import rl_hpo
+    from rl_hpo.tasks.base import FunctionTask
+
+    opt = Hyperband(LINE, seed=0, fidelity=Fidelity("epochs", 1, 27, integer=True))
+    for task in (
+        FunctionTask(lambda c: c["x"], LINE),
+        FunctionTask(lambda c, e: c["x"], LINE, fidelity=Fidelity("epochs", 1, 9)),
+    ):
+        with pytest.raises(ValueError, match="was made for the fidelity"):
+            opt.optimize(task, 3)
+    with pytest.raises(TypeError, match="must be a Fidelity"):
+        Hyperband(LINE, seed=0, fidelity=27)
+    with pytest.raises(TypeError, match="tune takes the fidelity from the task"):
+        rl_hpo.tune(lambda c, e: c["x"], LINE, method="hyperband", budget=3, fidelity=Fidelity("e", 1, 27))
+
+
+@pytest.mark.parametrize(("low", "high"), [(1, math.inf), (1e-320, 1.0), (0, 1), ("1", 27), (2, 1)])
+def test_a_fidelity_without_a_finite_positive_range_is_refused(low, high):
+    with pytest.raises(ValueError, match="Fidelity 'e' needs"):
+        Fidelity("e", low, high)
