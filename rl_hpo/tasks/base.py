@@ -75,8 +75,8 @@ class Fidelity:
             )
         if not (0 < self.low < self.high < math.inf) or self.high / self.low == math.inf:
             raise ValueError(
-                f"Fidelity {self.name!r} needs 0 < low < high < inf with a finite ratio high / low, got low={self.low}, "
-                f"high={self.high}."
+                f"Fidelity {self.name!r} needs 0 < low < high < inf with a finite ratio high / low, got "
+                f"low={self.low}, high={self.high}."
             )
 
     def clip(self, value: float) -> float:
