@@ -43,6 +43,10 @@ __all__ = ["Journal", "JournalError"]
 _FORMAT = 1
 
 
+#: The columns of a journal's trials table.
+_TRIAL_COLUMNS = {"trial", "config", "fidelity", "score", "cost", "decision_s", "budget_fraction", "error", "info"}
+
+
 class JournalError(RLHPOError, ValueError):
     """A journal that cannot be used for this run (exists already, other settings, diverging replay)."""
 
@@ -124,8 +128,9 @@ class Journal:
                 f"This run cannot be journaled: a journal stores its settings and configurations as JSON, and {err} "
                 "(is a categorical choice something other than a number, string, bool, None or a list of them?)."
             ) from None
-        if self.path.parent and not self.path.parent.exists():
-            raise JournalError(f"The journal's folder {str(self.path.parent)!r} does not exist; create it first.")
+        if not self.path.parent.is_dir():
+            what = "is a file, not a folder" if self.path.parent.exists() else "does not exist; create it first"
+            raise JournalError(f"The journal's folder {str(self.path.parent)!r} {what}.")
         self._lock = _OwnerLock(self.path)
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None)
@@ -147,6 +152,7 @@ class Journal:
         """Create the tables or check the recorded run against ``expected`` (the run's settings as JSON);
         returns the run's settings."""
         self._db.execute("PRAGMA synchronous=FULL")
+        self._check_tables()
         self._db.execute("CREATE TABLE IF NOT EXISTS run (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS trials (trial INTEGER PRIMARY KEY, config TEXT NOT NULL, fidelity REAL,"
@@ -218,6 +224,16 @@ class Journal:
                 ),
             )
 
+    def _check_tables(self) -> None:
+        """Refuse an SQLite database that holds anything but a journal's tables (a user's own database given as the
+        journal path would otherwise gain tables, or fail in the replay), raising ``sqlite3.DatabaseError``."""
+        tables = {name for (name,) in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:
+            return  # an empty database: a new journal
+        columns = {name for (_, name, *_) in self._db.execute("PRAGMA table_info(trials)")}
+        if not ({"run", "trials"} <= tables <= {"run", "trials", "owner"} and columns >= _TRIAL_COLUMNS):
+            raise sqlite3.DatabaseError(f"an SQLite database with the tables {sorted(tables)}, not a journal's")
+
     # -- reading ----------------------------------------------------------------------------------
     def rows(self) -> list[dict[str, Any]]:
         cursor = self._db.execute("SELECT * FROM trials ORDER BY trial")
@@ -234,7 +250,8 @@ class Journal:
                 raise JournalError(
                     f"Resuming {str(self.path)!r} diverged at trial {row['trial']}: the method proposed "
                     f"{trial.config} where the journal has {config}. The method or its settings changed since the "
-                    "run was recorded; start a new journal."
+                    "run was recorded, or the budget did for a method that plans for it (ppo, ei: resume with the "
+                    "budget the run was started with); start a new journal."
                 )
             info = json.loads(row["info"])
             if row["error"] is not None:

@@ -131,6 +131,26 @@ def test_a_damaged_sqlite_file_is_a_clear_error(tmp_path):
     assert path.read_bytes() == damaged
 
 
+@pytest.mark.parametrize("schema", ["CREATE TABLE experiments (name TEXT)", "CREATE TABLE trials (name TEXT)"])
+def test_a_user_s_own_sqlite_database_is_refused_and_left_as_it_was(tmp_path, schema):
+    import sqlite3
+
+    path = tmp_path / "mine.db"
+    with sqlite3.connect(path) as db:
+        db.execute(schema)
+    with pytest.raises(JournalError, match=r"is not a readable rl_hpo journal \(an SQLite database with the tables"):
+        rl_hpo.tune(objective, SPACE, budget=2, seed=0, journal=path, resume=True)
+    with sqlite3.connect(path) as db:
+        assert [n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")] == [schema.split()[2]]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.db"]  # no lock file left beside it
+
+
+def test_a_journal_under_a_file_is_a_clear_error(tmp_path):
+    (tmp_path / "afile").write_text("")
+    with pytest.raises(JournalError, match=r"The journal's folder '.*afile' is a file, not a folder"):
+        rl_hpo.tune(objective, SPACE, budget=2, seed=0, journal=tmp_path / "afile" / "run.db")
+
+
 def test_resuming_on_other_data_under_the_same_task_name_is_refused(tmp_path):
     from sklearn.datasets import load_iris
 
@@ -307,3 +327,28 @@ def test_a_run_resumes_whichever_way_its_policy_is_spelled(tmp_path, monkeypatch
     with pytest.raises(JournalError, match="records another run"):  # another policy is another run
         rl_hpo.tune("synthetic/branin/0", budget=9, seed=0, method="ppo", journal=tmp_path / "c.db", resume=True,
                     policy=Path(__file__).parents[1] / "benchmarks" / "every_train_split" / "final")  # fmt: skip
+
+
+def test_a_resumed_run_plans_for_its_budget_before_the_replay(tmp_path, monkeypatch):
+    import importlib
+    import shutil
+    import sqlite3
+
+    tune_module = importlib.import_module("rl_hpo.tune")  # the module, not the function rl_hpo exports
+    made = []
+    original = tune_module.make_optimizer
+
+    def remember(*args, **kwargs):
+        made.append(original(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(tune_module, "make_optimizer", remember)
+    full, cut = tmp_path / "full.db", tmp_path / "cut.db"
+    uninterrupted = rl_hpo.tune(objective, SPACE, method="ppo", budget=14, seed=2, journal=full)
+    shutil.copy(full, cut)
+    with sqlite3.connect(cut) as db:  # as if killed after trial 7
+        db.execute("DELETE FROM trials WHERE trial >= 8")
+    resumed = rl_hpo.tune(objective, SPACE, method="ppo", budget=14, seed=2, journal=cut, resume=True)
+    # The policy's budget features read the run's budget in the replayed decisions too, not a default horizon.
+    assert [m.search_.horizon for m in made] == [14, 14]
+    assert [r.config for r in resumed.records] == [r.config for r in uninterrupted.records]
