@@ -318,17 +318,22 @@ class SearchSettings:
                 f"SearchSettings(calibration={self.calibration!r}) needs the warp 'none', 'outliers' or "
                 f"'outliers-distinct', whose map carries to new scores; got warp={self.warp!r}."
             )
-        if not (isinstance(self.n_perturbed, int | float) and self.n_perturbed >= 1):
+        if isinstance(self.n_perturbed, bool) or not (
+            isinstance(self.n_perturbed, int | float) and self.n_perturbed >= 1
+        ):
             raise ValueError(f"The 'n_perturbed' parameter of SearchSettings must be >= 1. Got {self.n_perturbed!r}.")
         share = self.uniform_share
         if isinstance(share, bool) or not (isinstance(share, int | float) and 0.0 <= share < 1.0):
             raise ValueError(f"The 'uniform_share' parameter of SearchSettings must be in [0, 1). Got {share!r}.")
-        if not (isinstance(self.n_polish, int) and self.n_polish >= 0):
-            raise ValueError(f"The 'n_polish' parameter of SearchSettings must be an int >= 0. Got {self.n_polish!r}.")
+        # bool is an int to isinstance: a policy file's "n_uniform": true must not read as 1
+        for name in ("n_polish", "refit_all_until"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not (isinstance(value, int) and value >= 0):
+                raise ValueError(f"The {name!r} parameter of SearchSettings must be an int >= 0. Got {value!r}.")
         names = ("n_candidates", "n_uniform", "n_local", "n_refine", "n_centres", "refit_every", "polish_iterations")
         for name in names:
             value = getattr(self, name)
-            if not (isinstance(value, int) and value >= 1):
+            if isinstance(value, bool) or not (isinstance(value, int) and value >= 1):
                 raise ValueError(f"The {name!r} parameter of SearchSettings must be an int >= 1. Got {value!r}.")
         if self.n_candidates > self.n_uniform + self.n_local + self.n_refine:
             raise ValueError(

@@ -36,6 +36,7 @@ import json
 import math
 import os
 import platform
+import stat
 import tempfile
 import warnings
 from collections.abc import Mapping
@@ -312,16 +313,27 @@ def _atomic_write(target: Path, data: bytes) -> None:
 
 
 def _read_limited(file: Path, limit: int, what: str) -> bytes:
+    """The bytes of ``file``, refusing one that is not a regular file (a device such as /dev/zero or a pipe has no
+    size to check and may never end) or that holds more than ``limit`` bytes (read at most one byte past it, in case
+    the file grows between the check and the read)."""
     try:
-        size = file.stat().st_size
+        info = file.stat()
     except OSError as err:
         raise PolicyFileError(f"Cannot read the policy's {what} {file}: {err}.") from None
-    if size > limit:
-        raise PolicyFileError(f"The policy's {what} {file} has {size} bytes, more than the limit of {limit}.")
+    if stat.S_ISDIR(info.st_mode):
+        raise PolicyFileError(f"Cannot read the policy's {what} {file}: it is a folder.")
+    if not stat.S_ISREG(info.st_mode):
+        raise PolicyFileError(f"The policy's {what} {file} is not a regular file (a device or a pipe?).")
+    if info.st_size > limit:
+        raise PolicyFileError(f"The policy's {what} {file} has {info.st_size} bytes, more than the limit of {limit}.")
     try:
-        return file.read_bytes()
-    except OSError as err:  # e.g. a folder where the file should be
+        with file.open("rb") as f:
+            data = f.read(limit + 1)
+    except OSError as err:
         raise PolicyFileError(f"Cannot read the policy's {what} {file}: {err}.") from None
+    if len(data) > limit:
+        raise PolicyFileError(f"The policy's {what} {file} has more than the limit of {limit} bytes.")
+    return data
 
 
 def _resolve(path: str | os.PathLike[str]) -> Path:

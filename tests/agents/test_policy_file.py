@@ -251,3 +251,41 @@ def test_the_specialist_check_script_compares_every_shipped_specialist(tmp_path:
     for name in ("lcbench", "rbv2_xgboost"):
         assert len(table[name]["folds"]) == 4
         assert set(table[name]["default"]) == {"10", "25", "50"}
+
+
+@pytest.fixture
+def shipped_copy(tmp_path: Path) -> Path:
+    import shutil
+
+    from rl_hpo.agents.policy_file import default_policy_path
+
+    return Path(shutil.copytree(default_policy_path(), tmp_path / "shipped"))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"refit_all_until": None}, "'refit_all_until' parameter of SearchSettings must be an int >= 0. Got None"),
+        ({"n_uniform": True}, "'n_uniform' parameter of SearchSettings must be an int >= 1. Got True"),
+        ({"n_candidates": True}, "'n_candidates' parameter of SearchSettings must be an int >= 1. Got True"),
+    ],
+)
+def test_malformed_search_settings_are_refused_at_load(shipped_copy: Path, change: dict, message: str) -> None:
+    meta = json.loads((shipped_copy / METADATA_FILE).read_text())
+    meta["search"].update(change)
+    (shipped_copy / METADATA_FILE).write_text(json.dumps(meta))
+    with pytest.raises(PolicyFileError, match=message):
+        load_policy(shipped_copy)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="devices and pipes are POSIX")
+def test_a_weights_file_that_is_a_device_or_a_pipe_is_refused_without_reading_it(shipped_copy: Path) -> None:
+    weights = shipped_copy / WEIGHTS_FILE
+    weights.unlink()
+    weights.symlink_to("/dev/zero")  # endless: reading it whole would take every byte of memory
+    with pytest.raises(PolicyFileError, match="is not a regular file"):
+        load_policy(shipped_copy)
+    weights.unlink()
+    os.mkfifo(weights)  # no writer: reading it would wait forever
+    with pytest.raises(PolicyFileError, match="is not a regular file"):
+        load_policy(shipped_copy)
