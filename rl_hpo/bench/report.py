@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -446,6 +447,19 @@ def write_report(path: str | os.PathLike[str]) -> Path:
         assemble_study(study, keys)
     if study.trials_csv.exists():
         trials = read_trials(study.trials_csv)
+        damage = _damage(study.trials_csv, trials, keys)
+        if damage and keys and len(study.finished(keys)) == len(keys):
+            from rl_hpo.bench.runner import assemble_study
+
+            warnings.warn(f"{study.trials_csv} {damage}: rebuilt from the study's cells.", stacklevel=2)
+            assemble_study(study, keys)
+            trials = read_trials(study.trials_csv)
+        elif damage:
+            raise ValueError(
+                f"{study.trials_csv} {damage}, and the study's cells cannot rebuild it (run.json names cells that are "
+                "not all there); delete trials.csv and re-run the bench command to complete the study."
+            )
+        metrics._check_columns(trials, "score", "budget_used")
     elif run is not None:
         trials, coverage, partial_bounds = _partial_trials(study, settings)
     else:
@@ -604,6 +618,26 @@ def _title(settings: Mapping[str, Any], curves: metrics.Curves) -> str:
     if suite:
         return f"{suite} ({settings.get('split', 'test')})"
     return curves.tasks[0] if len(curves.tasks) == 1 else f"{len(curves.tasks)} tasks"
+
+
+def _damage(trials_csv: Path, trials: pd.DataFrame, keys: Sequence[CellKey]) -> str | None:
+    """What is wrong with a study's trials.csv, or None: a last line cut off (a copy or a disk that stopped short),
+    or runs of the study (run.json's ``keys``) that it lacks."""
+    with open(trials_csv, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        if f.tell():
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b"\n":
+                return "ends in a cut-off line"
+    if keys and set(metrics.RUN_KEYS) <= set(trials.columns):
+        present = {
+            CellKey(str(m), str(t), int(s))
+            for m, t, s in trials[metrics.RUN_KEYS].drop_duplicates().itertuples(index=False)
+        }
+        missing = [k for k in keys if k not in present]
+        if missing:
+            return f"lacks {len(missing)} of the study's {len(keys)} runs (the first: {missing[0]})"
+    return None
 
 
 def _study_keys(settings: Mapping[str, Any]) -> list[CellKey]:

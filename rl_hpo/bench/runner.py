@@ -553,6 +553,9 @@ def run_bench(settings: BenchSettings, *, progress: bool = True) -> Study:
     study = Study(settings.out)
     if study.path.exists() and not study.path.is_dir():
         raise ValueError(f"--out {str(study.path)!r} is a file; pass a folder for the study.")
+    above = next((p for p in study.path.parents if p.exists()), None)  # the nearest part of the path that exists
+    if above is not None and not above.is_dir():
+        raise ValueError(f"--out {str(study.path)!r} lies under {str(above)!r}, a file; pass a folder for the study.")
     session = provenance(settings, optimizers, executor)
     first = _load_task(resolved.tasks[0], settings.task_options)
     objective, test = getattr(first, "objective", None), getattr(first, "test_objective", None)

@@ -324,6 +324,26 @@ def test_report_is_rebuilt_from_stored_trials(quick_study: Study):
     report = write_report(quick_study.path).read_text()
     assert quick_study.trials_csv.read_text() == trials and "Partial report" not in report
     assert quick_study.summary_csv.read_text() == summary
+    # ...and one whose trials.csv was cut short (a copy that stopped), or lost a run, too.
+    for damaged, why in (
+        (trials[: len(trials) // 2].rstrip("\n"), "ends in a cut-off line"),
+        (_without_last_run(trials), "lacks 1"),
+    ):
+        quick_study.trials_csv.write_text(damaged)
+        with pytest.warns(UserWarning, match=f"{why}.*rebuilt from the study's cells"):
+            write_report(quick_study.path)
+        assert quick_study.trials_csv.read_text() == trials and quick_study.summary_csv.read_text() == summary
+    read_trials(quick_study.trials_csv).drop(columns="score").to_csv(quick_study.trials_csv, index=False)
+    with pytest.raises(ValueError, match=r"lacks the column\(s\) \['score'\]"):
+        write_report(quick_study.path)
+    quick_study.trials_csv.write_text(trials)
+
+
+def _without_last_run(trials_csv: str) -> str:
+    """The text of a trials.csv without the rows of its last (method, task, seed)."""
+    lines = trials_csv.splitlines(keepends=True)
+    last = lines[-1].split(",")[:3]
+    return "".join(line for line in lines if line.split(",")[:3] != last)
 
 
 def test_the_report_counts_failed_trials_and_runs_that_never_scored(quick_study: Study, tmp_path: Path):
@@ -364,6 +384,8 @@ def test_settings_errors_name_the_value(tmp_path: Path):
     (tmp_path / "file").write_text("")
     with pytest.raises(ValueError, match="is a file; pass a folder"):
         run_bench(_settings(tmp_path / "file"), progress=False)
+    with pytest.raises(ValueError, match=r"lies under '.*file', a file; pass a folder"):
+        run_bench(_settings(tmp_path / "file" / "sub"), progress=False)
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "run.json").write_text("{not json")
     with pytest.raises(StudySettingsError, match=r"broken/run.json is not readable"):
