@@ -134,8 +134,8 @@ def _encode_frame(frame: Any) -> tuple[np.ndarray, tuple[str, ...]]:
             names.append(str(col))
             continue
         levels = pd.unique(series.dropna())
+        _refuse_numbers_with_markers(col, series)  # few or many levels: one-hot encoding would lose their order
         if len(levels) > MAX_CATEGORIES:
-            _refuse_numbers_with_markers(col, series)
             example = ", ".join(repr(v) for v in levels[:3])
             raise ValueError(
                 f"Column {col!r} is non-numeric with {len(levels)} distinct values (e.g. {example}); it looks like "
@@ -157,9 +157,10 @@ def _encode_frame(frame: Any) -> tuple[np.ndarray, tuple[str, ...]]:
     return np.hstack(blocks), tuple(names)
 
 
-def _refuse_numbers_with_markers(col: Any, series: Any) -> None:
+def _refuse_numbers_with_markers(col: Any, series: Any, what: str | None = None) -> None:
     """Raise the ``ValueError`` for a column of numbers with a few text markers (``?``, ``n.a.``, ...) among them,
-    which would otherwise read as free text; return if it is not such a column."""
+    which would otherwise read as free text; return if it is not such a column. ``what`` names it in the message
+    (default: ``Column 'col'``)."""
     import pandas as pd
 
     present = series.dropna()
@@ -169,8 +170,8 @@ def _refuse_numbers_with_markers(col: Any, series: Any) -> None:
         return
     shown = ", ".join(repr(v) for v in pd.unique(markers)[:3])
     raise ValueError(
-        f"Column {col!r} holds numbers but for {len(markers)} value(s) like {shown}; mark those as missing "
-        "(empty cells, or NaN in a DataFrame) and it is read as numbers, or drop the column."
+        f"{what or f'Column {col!r}'} holds numbers but for {len(markers)} value(s) like {shown}; mark those as "
+        "missing (empty cells, or NaN in a DataFrame) and it is read as numbers, or drop the column."
     )
 
 
@@ -257,6 +258,8 @@ def prepare_data(X: Any, y: Any, *, name: str, task_type: str | None = None, cv:
         raise ValueError(
             f"The data has {len(matrix)} rows; cv={cv} needs at least {2 * cv} (2 per fold). Use a smaller cv."
         )
+    if target.dtype.kind == "O":  # numbers with a few markers ("?") would read as one class per number
+        _refuse_numbers_with_markers(None, pd.Series(target), what=label)
     inferred = task_type is None
     task_type = task_type or infer_task_type(target)
     if task_type == CLASSIFICATION:
@@ -283,9 +286,11 @@ def prepare_data(X: Any, y: Any, *, name: str, task_type: str | None = None, cv:
         try:
             target = target.astype(float)
         except (TypeError, ValueError):
+            numbers = pd.to_numeric(pd.Series(target), errors="coerce")
+            example = target[int(np.flatnonzero(numbers.isna().to_numpy())[0])] if numbers.isna().any() else target[0]
             raise ValueError(
-                f"task_type='regression' needs a numeric target, got values like {target[0]!r}; "
-                "use task_type='classification' for labels."
+                f"task_type='regression' (--task-type regression) needs a numeric target, got values like "
+                f"{example!r}; use task_type='classification' for labels."
             ) from None
         if not np.all(np.isfinite(target)):
             raise ValueError(f"{label} has infinite values; a regression target must be finite.")
@@ -301,9 +306,46 @@ SEPARATORS = (",", ";", "\t")
 def _separator(path: Path) -> str:
     """The separator of a CSV file, from its first non-empty line: a comma unless that line holds more
     semicolons or tabs (files written with a decimal comma often separate by semicolons)."""
+    import csv
+
     with path.open(encoding="utf-8", errors="replace") as lines:
         header = next((line for line in lines if line.strip()), "")
-    return max(SEPARATORS, key=header.count)
+    # Fields as a CSV reader splits them: a separator inside a quoted name ("weight, kg") does not count.
+    return max(SEPARATORS, key=lambda sep: len(next(csv.reader([header], delimiter=sep), [])))
+
+
+def _refuse_repeated_names(path: Path, separator: str) -> None:
+    """Refuse a header that names a column twice: pandas would read the second as ``name.1``, which stays in as a
+    feature (a copy of the target, it would leak it)."""
+    import csv
+    from collections import Counter
+
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as f:
+        header = next(csv.reader(f, delimiter=separator), [])
+    repeated = [name for name, n in Counter(header).items() if n > 1 and name.strip()]
+    if repeated:
+        raise ValueError(f"The CSV file {str(path)!r} names the column {repeated[0]!r} more than once; rename one.")
+
+
+#: A number written with a decimal comma (``3,14``, ``-0,5``, ``1,5e-3``) or as a whole number.
+_DECIMAL_COMMA = r"[+-]?(\d+(,\d*)?|,\d+)([eE][+-]?\d+)?"
+
+
+def _read_decimal_commas(frame: Any) -> Any:
+    """``frame`` with each text column whose values are all numbers written with a decimal comma (as a file separated
+    by semicolons or tabs often has them) read as numbers, instead of one category per value."""
+    import pandas as pd
+
+    out = frame.copy()
+    for col in frame.columns:
+        if _is_numeric_dtype(frame[col].dtype):
+            continue
+        text = frame[col].dropna().astype(str).str.strip()
+        if len(text) and text.str.fullmatch(_DECIMAL_COMMA).all() and text.str.contains(",").any():
+            out[col] = pd.to_numeric(
+                frame[col].astype(str).str.strip().str.replace(",", ".", regex=False).where(frame[col].notna())
+            )
+    return out
 
 
 def read_csv(path: str | Path, target: str, drop: Sequence[str] = ()) -> tuple[Any, Any]:
@@ -321,8 +363,10 @@ def read_csv(path: str | Path, target: str, drop: Sequence[str] = ()) -> tuple[A
     path = Path(path)
     if not path.is_file():
         raise DataNotFoundError(f"No CSV file at {str(path)!r}; check the path.")
+    separator = _separator(path)
     try:
-        frame = pd.read_csv(path, sep=_separator(path))
+        # index_col=False: a row that ends in a separator must not shift its fields into an index
+        frame = pd.read_csv(path, sep=separator, index_col=False)
     except pd.errors.EmptyDataError:
         raise ValueError(f"The CSV file {str(path)!r} is empty.") from None
     except UnicodeDecodeError as err:
@@ -332,6 +376,9 @@ def read_csv(path: str | Path, target: str, drop: Sequence[str] = ()) -> tuple[A
         ) from None
     except pd.errors.ParserError as err:
         raise ValueError(f"The CSV file {str(path)!r} could not be read as CSV: {err}") from None
+    _refuse_repeated_names(path, separator)
+    if separator != ",":
+        frame = _read_decimal_commas(frame)
     for column in (target, *drop):
         if column not in frame.columns:
             close = [c for c in frame.columns if str(c).strip().lower() == column.strip().lower()]

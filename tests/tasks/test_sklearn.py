@@ -232,7 +232,7 @@ def test_bad_task_arguments():
     X, y = frame()
     with pytest.raises(ValueError, match=r"task_type must be 'classification', 'regression' or None. Got 'clf'"):
         make_sklearn_task("svc", X, y, task_type="clf")
-    with pytest.raises(ValueError, match="task_type='regression' needs a numeric target"):
+    with pytest.raises(ValueError, match=r"task_type='regression' \(--task-type regression\) needs a numeric target"):
         make_sklearn_task("svc", X, y, task_type="regression")
     with pytest.raises(ValueError, match="Unknown pipeline 'xgboost'; choose one of: svc, random_forest"):
         make_sklearn_task("xgboost", X, y)
@@ -274,6 +274,31 @@ def test_csv_files_separated_by_semicolons_or_tabs_are_read(tmp_path, sep):
     X.assign(label=y).to_csv(tmp_path / "data.csv", index=False, sep=sep)
     task = load_csv_task(tmp_path / "data.csv", "label", pipeline="logistic_regression")
     assert task.data.feature_names[0] == "num" and task.data.n_rows == 60
+
+
+def test_csv_files_as_spreadsheets_write_them_are_read_as_written(tmp_path):
+    from rl_hpo.tasks._sklearn_data import read_csv
+
+    (tmp_path / "trailing.csv").write_text(
+        "label,x,n\n" + "".join(f"{'ab'[i % 2]},{i / 7:.3f},{i % 3},\n" for i in range(9))
+    )
+    X, y = read_csv(tmp_path / "trailing.csv", "label")  # every row ends in a separator: no field shifts
+    assert list(X.columns) == ["x", "n"] and set(y) == {"a", "b"}
+    X, y = frame(30)
+    X.assign(label=y).to_csv(tmp_path / "comma.csv", sep=";", decimal=",", index=False)  # a European spreadsheet
+    read, _ = read_csv(tmp_path / "comma.csv", "label")
+    np.testing.assert_allclose(read["num"].to_numpy(dtype=float), X["num"].to_numpy(dtype=float))
+    (tmp_path / "quoted.csv").write_text('"weight, kg";"height, cm";label\n' + "1;2;0\n3;4;1\n" * 5)
+    assert list(read_csv(tmp_path / "quoted.csv", "label")[0].columns) == ["weight, kg", "height, cm"]
+    (tmp_path / "twice.csv").write_text("label,x,label\n" + "1,2,1\n0,3,0\n" * 5)
+    with pytest.raises(ValueError, match="names the column 'label' more than once"):
+        read_csv(tmp_path / "twice.csv", "label")
+    ages = [str(20 + i) if i % 9 else "?" for i in range(30)]  # few distinct values, a few markers
+    (tmp_path / "ages.csv").write_text("age,label\n" + "".join(f"{a},{i % 2}\n" for i, a in enumerate(ages)))
+    with pytest.raises(ValueError, match=r"Column 'age' holds numbers but for 4 value\(s\) like '\?'"):
+        load_csv_task(tmp_path / "ages.csv", "label", pipeline="logistic_regression")
+    with pytest.raises(ValueError, match=r"The target 'age' holds numbers but for 4 value\(s\) like '\?'"):
+        load_csv_task(tmp_path / "ages.csv", "age", pipeline="logistic_regression")
 
 
 def test_csv_files_that_are_not_utf8_or_not_csv_are_named_in_the_error(tmp_path):
