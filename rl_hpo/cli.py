@@ -343,6 +343,8 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         raise ValueError(f"--plot draws a PNG image; give a file name ending in .png, not {args.plot!r}.")
     if args.plot and not os.path.isdir(os.path.dirname(os.path.abspath(args.plot))):
         raise FileNotFoundError(f"The folder of --plot {args.plot!r} does not exist; create it first.")
+    if args.plot and os.path.isdir(args.plot):  # found now, not after the run, whose result would go unprinted
+        raise ValueError(f"--plot {args.plot!r} is a folder; give the PNG file to draw into.")
     baselines = _bench_curves(args.plot_bench, task.name, args.budget) if args.plot_bench else {}
     if args.journal:
         options.update(journal=args.journal, resume=args.resume)
@@ -540,6 +542,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         message = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
         print(f"rl-hpo {args.command}: error: {message}", file=sys.stderr)
+        from rl_hpo.history import History
+
+        history = getattr(err, "history", None)
+        if getattr(args, "json", False) and isinstance(history, History):  # e.g. every trial failed: the line still
+            summary = {**_run_summary(history.task, args, history), "error": message.splitlines()[0]}
+            print(json.dumps(summary, default=str))
         # A missing file or data folder is bad input too (a path the user gave); other errors are 1.
         return EXIT_USAGE if isinstance(err, ValueError | KeyError | FileNotFoundError) else EXIT_ERROR
 
@@ -600,7 +608,7 @@ def _plot_run(history: Any, args: argparse.Namespace, baselines: dict[str, tuple
     scores = np.array([r.score for r in history.records], dtype=float)
     full = np.array([r.budget_fraction >= 1.0 - 1e-9 for r in history.records])
     grid = np.arange(1, int(np.floor(used[-1] + 1e-9)) + 1, dtype=float)
-    run = f"{args.method} (this run, seed {args.seed})"
+    run = f"{args.method} (this run, seed {history.seed})"  # the seed drawn where none was given
     curve = best_score_at(scores, used, grid, full)
     path = plot_best_so_far({run: (grid, curve), **baselines}, args.plot, title=history.task)
     print(f"plot:        {path}", file=sys.stderr if args.json else sys.stdout)

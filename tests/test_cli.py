@@ -249,6 +249,27 @@ def test_tune_with_ppo_names_the_policy_it_used(capsys: pytest.CaptureFixture[st
     assert json.loads(capsys.readouterr().out)["policy"] == str(default_policy_path())
 
 
+def test_tune_json_gives_its_line_when_every_trial_fails_and_a_plot_into_a_folder_is_refused_first(
+    tmp_path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    from rl_hpo.tasks import base
+
+    data = pd.DataFrame({"a": np.arange(30.0), "label": np.arange(30) % 2})
+    data.to_csv(tmp_path / "d.csv", index=False)
+    argv = ["tune", "--csv", str(tmp_path / "d.csv"), "--target", "label", "--budget", "3", "--quiet"]
+    with monkeypatch.context() as patched:  # a CSV task is a SklearnTask: fail its evaluations
+        from rl_hpo.tasks import sklearn as sklearn_tasks
+
+        patched.setattr(sklearn_tasks.SklearnTask, "evaluate", lambda self, c, f=None: base.Result.failure("boom"))
+        assert main([*argv, "--json"]) == 1
+        captured = capsys.readouterr()
+        line = json.loads(captured.out)
+        assert (line["trials"], line["failed"], line["best_score"]) == (3, 3, None) and "boom" in line["error"]
+    (tmp_path / "plot.png").mkdir()
+    assert main([*argv, "--plot", str(tmp_path / "plot.png")]) == 2
+    assert "is a folder; give the PNG file" in capsys.readouterr().err
+
+
 @pytest.mark.skipif(not os.environ.get("RL_HPO_YAHPO_DATA"), reason="needs the YAHPO data ($RL_HPO_YAHPO_DATA)")
 def test_tune_with_portfolio_ppo_passes_the_policy_on(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
     from rl_hpo.agents.policy_file import default_policy_path, load_policy
