@@ -314,6 +314,14 @@ def _separator(path: Path) -> str:
     return max(SEPARATORS, key=lambda sep: len(next(csv.reader([header], delimiter=sep), [])))
 
 
+def _padded_name(columns: Any, name: str) -> str:
+    """``name``, or the one column of ``columns`` that differs from it only by spaces around it."""
+    if name in columns:
+        return name
+    padded = [c for c in columns if isinstance(c, str) and c.strip() == name.strip()]
+    return padded[0] if len(padded) == 1 else name
+
+
 def _refuse_repeated_names(path: Path, separator: str) -> None:
     """Refuse a header that names a column twice: pandas would read the second as ``name.1``, which stays in as a
     feature (a copy of the target, it would leak it)."""
@@ -379,6 +387,8 @@ def read_csv(path: str | Path, target: str, drop: Sequence[str] = ()) -> tuple[A
     _refuse_repeated_names(path, separator)
     if separator != ",":
         frame = _read_decimal_commas(frame)
+    # A name to drop as the command line gives it, stripped: the column "id " of a header "id ,x" is meant
+    drop = [_padded_name(frame.columns, name) for name in drop]
     for column in (target, *drop):
         if column not in frame.columns:
             close = [c for c in frame.columns if str(c).strip().lower() == column.strip().lower()]

@@ -290,6 +290,8 @@ def test_csv_files_as_spreadsheets_write_them_are_read_as_written(tmp_path):
     np.testing.assert_allclose(read["num"].to_numpy(dtype=float), X["num"].to_numpy(dtype=float))
     (tmp_path / "quoted.csv").write_text('"weight, kg";"height, cm";label\n' + "1;2;0\n3;4;1\n" * 5)
     assert list(read_csv(tmp_path / "quoted.csv", "label")[0].columns) == ["weight, kg", "height, cm"]
+    (tmp_path / "padded.csv").write_text("id ,x,label\n" + "".join(f"{i},{i / 3},{i % 2}\n" for i in range(9)))
+    assert list(read_csv(tmp_path / "padded.csv", "label", drop=["id"])[0].columns) == ["x"]  # as --drop id gives it
     (tmp_path / "twice.csv").write_text("label,x,label\n" + "1,2,1\n0,3,0\n" * 5)
     with pytest.raises(ValueError, match="names the column 'label' more than once"):
         read_csv(tmp_path / "twice.csv", "label")
