@@ -39,7 +39,15 @@ from typing import Any
 
 from rl_hpo.bench import executors as _executors
 from rl_hpo.bench.report import write_report
-from rl_hpo.bench.study import CellKey, Study, StudySettingsError, atomic_open, atomic_write_text, to_json
+from rl_hpo.bench.study import (
+    CellKey,
+    Study,
+    StudySettingsError,
+    atomic_open,
+    atomic_write_text,
+    normalize,
+    to_json,
+)
 from rl_hpo.bench.trials import StudyBounds, assemble_trials, left_out_tasks, study_bounds
 from rl_hpo.exceptions import AllTrialsFailedError, RLHPOError
 from rl_hpo.history import History
@@ -584,7 +592,8 @@ def _run_study(
     study.check(identity, redo=settings.redo)  # every refusal comes before --redo discards anything
     keys = [CellKey(m, t, s) for m in resolved.methods for t in resolved.tasks for s in resolved.seeds]
     done = {key for key in study.finished(keys) if key.method not in settings.redo}
-    if len(done) < len(keys):  # a finished study is only reported again
+    recorded = (study.read_run() or {}).get("settings")
+    if len(done) < len(keys) or recorded != normalize(dict(identity)):  # a finished study is only reported again
         if not settings.allow_mixed_commits:
             # the redone methods' cells are discarded, so only the others' can mix
             to_run = dict.fromkeys(k.method for k in keys if k not in done and k.method not in settings.redo)
@@ -619,7 +628,8 @@ def _run_study(
         raise BenchError(
             f"{len(failures)} of {len(keys)} cells failed; the first: {first_key}: {first_err}\n{details}"
             f"The {len(keys) - len(failures)} finished cells are saved in {study.cells_dir}; fix the cause and "
-            f"re-run the same command{' without --redo' if settings.redo else ''} to run the failed ones."
+            f"re-run the same command{' without --redo' if settings.redo else ''} to run the failed ones, or re-run "
+            f"it with {first_key.method} left out of the methods to report the others."
         )
     assemble_study(study, keys)
     write_report(study.path)

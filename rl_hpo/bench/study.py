@@ -261,7 +261,8 @@ class Study:
         Raises:
             StudySettingsError: if the folder holds a study with other settings, or cells without run.json.
                 Adding methods or seeds to a study is allowed: its finished cells stay, the new cells run (every
-                method at the new seeds, the new methods at every seed).
+                method at the new seeds, the new methods at every seed). So is leaving a method out (one whose
+                cells fail, say): its cells stay in cells/, and the study is the other methods'.
         """
         settings = normalize(dict(settings))
         run = self.read_run()
@@ -277,6 +278,9 @@ class Study:
             added = [m for m in settings["methods"] if m not in old["methods"] and m not in redone]
             if added:
                 session = {**session, "added_methods": added}
+            dropped = [m for m in old["methods"] if m not in settings["methods"]]
+            if dropped:
+                session = {**session, "dropped_methods": dropped}
             added_seeds = [k for k in settings["seeds"] if k not in old["seeds"]]
             if added_seeds:
                 session = {**session, "added_seeds": added_seeds}
@@ -408,19 +412,18 @@ def _without_methods(settings: Mapping[str, Any], methods: set[str]) -> dict[str
 
 
 def _extends(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
-    """Whether ``new`` is the study ``old`` with more methods, more seeds or both (all else, per old method
-    too, unchanged), so that every finished cell of ``old`` is a cell of ``new``."""
+    """Whether ``new`` is the study ``old`` with methods added or left out, more seeds, or both (all else, per
+    method kept too, unchanged), so that every finished cell of a method ``new`` keeps is a cell of ``new``. A
+    method left out keeps its cells in cells/ (naming it again reuses them); the report is over the others."""
     per_method = ("methods", "method_options", "policy_hashes")
     if any(old.get(k) != new.get(k) for k in set(old) | set(new) if k not in (*per_method, "seeds")):
         return False
     old_methods, new_methods = set(old.get("methods") or []), set(new.get("methods") or [])
     old_seeds, new_seeds = set(old.get("seeds") or []), set(new.get("seeds") or [])
-    grows = old_methods <= new_methods and old_seeds <= new_seeds
-    if not grows or (old_methods, old_seeds) == (new_methods, new_seeds):
+    if not old_seeds <= new_seeds or not new_methods or (old_methods, old_seeds) == (new_methods, new_seeds):
         return False
-    return all(
-        (old.get(key) or {}).get(m) == (new.get(key) or {}).get(m) for key in per_method[1:] for m in old_methods
-    )
+    kept = old_methods & new_methods
+    return all((old.get(key) or {}).get(m) == (new.get(key) or {}).get(m) for key in per_method[1:] for m in kept)
 
 
 def _short(value: Any, limit: int = 80) -> str:

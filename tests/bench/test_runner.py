@@ -179,8 +179,8 @@ def test_rerun_skips_finished_cells(quick_study: Study):
 def test_other_settings_into_the_same_folder_are_refused(quick_study: Study):
     with pytest.raises(StudySettingsError, match=r"budget: 10.0 there, 20.0 now.*new --out directory"):
         run_bench(_settings(quick_study.path, budget=20), progress=False)
-    with pytest.raises(StudySettingsError, match="methods"):
-        run_bench(_settings(quick_study.path, methods=("random",)), progress=False)
+    with pytest.raises(StudySettingsError, match="methods"):  # a method left out, but another budget
+        run_bench(_settings(quick_study.path, methods=("random",), budget=20), progress=False)
     with pytest.raises(
         StudySettingsError, match="the same methods in another order: list them as --methods random,tpe,"
     ):
@@ -409,6 +409,19 @@ def test_failed_cells_are_reported_and_retried(tmp_path: Path, monkeypatch):
     monkeypatch.setenv("RL_HPO_TEST_FIXED", "1")
     run_bench(settings, progress=False)
     assert len(read_trials(study.trials_csv).groupby(["method", "task", "seed"])) == 8
+
+
+def test_a_method_whose_cells_fail_can_be_left_out_and_named_again(tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("RL_HPO_TEST_FIXED", raising=False)
+    settings = _settings(tmp_path / "f", methods=("random", "qmc", "broken"), executor="inline")
+    with pytest.raises(BenchError, match=r"(?s)or re-run it with broken left out of the methods"):
+        run_bench(settings, progress=False)
+    study = run_bench(_settings(tmp_path / "f", methods=("random", "qmc"), executor="inline"), progress=False)
+    assert set(read_trials(study.trials_csv)["method"]) == {"random", "qmc"} and study.report_md.exists()
+    assert json.loads(study.run_json.read_text())["sessions"][-1]["dropped_methods"] == ["broken"]
+    monkeypatch.setenv("RL_HPO_TEST_FIXED", "1")  # fixed: named again, its finished cells are reused
+    study = run_bench(settings, progress=False)
+    assert set(read_trials(study.trials_csv)["method"]) == {"random", "qmc", "broken"}
 
 
 def test_sigkill_halfway_then_resume(tmp_path: Path):
