@@ -201,7 +201,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="W",
         help="parallel workers (default: all cores)",
     )
-    p.add_argument("--executor", choices=["local", "ray"], default="local", help="local process pool or a Ray cluster")
+    p.add_argument(
+        "--executor",
+        choices=["local", "ray", "inline"],
+        default="local",
+        help="local process pool, a Ray cluster, or inline (this process, one cell at a time: for debugging)",
+    )
+    p.add_argument(
+        "--plugins",
+        metavar="MOD,MOD",
+        help="modules every process imports first, e.g. one that registers your own method (rl_hpo.register_optimizer)",
+    )
     p.add_argument(
         "--policy",
         default="default",

@@ -342,7 +342,11 @@ def available_optimizers() -> list[str]:
 
 def optimizer_class(name: str) -> type[Optimizer]:
     if name not in _REGISTRY:
-        raise ValueError(f"Unknown method {name!r}; choose one of: {', '.join(available_optimizers())}.")
+        raise ValueError(
+            f"Unknown method {name!r}; choose one of: {', '.join(available_optimizers())}. (A method registered with "
+            "register_optimizer is known in the process that registered it: a bench's worker processes import its "
+            "module through --plugins or BenchSettings(plugins=...).)"
+        )
     entry = _REGISTRY[name]
     if isinstance(entry, str):
         module, _, attr = entry.partition(":")

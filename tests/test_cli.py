@@ -615,3 +615,18 @@ def test_tune_says_when_its_best_score_is_of_a_lower_fidelity(capsys: pytest.Cap
 def test_tasks_names_the_splits_that_have_tasks(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["tasks", "--suite", "yahpo/iaml_glmnet", "--split", "test"]) == 2
     assert "The test split of yahpo/iaml_glmnet has no task (tasks per split: train 4)." in capsys.readouterr().err
+
+
+def test_bench_runs_a_method_a_plugin_registers(tmp_path: Path) -> None:
+    plugin_dir = Path(__file__).parent / "bench"  # bench_plugin.py registers "sleepy"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(plugin_dir), os.environ.get("PYTHONPATH", "")])}
+    argv = ["bench", "--suite", "synthetic/branin", "--split", "test", "--tasks", "80", "--methods", "sleepy,random"]
+    argv += ["--budget", "4", "--seeds", "1", "--workers", "2", "--quiet", "--plugins", "bench_plugin"]
+    for executor, out in (("local", "pool"), ("inline", "inline")):
+        done = subprocess.run(
+            [sys.executable, "-m", "rl_hpo.cli", *argv, "--executor", executor, "--out", str(tmp_path / out)],
+            capture_output=True, text=True, timeout=300, env=env,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    pool, inline = (pd.read_csv(tmp_path / out / "trials.csv") for out in ("pool", "inline"))
+    assert set(pool["method"]) == {"sleepy", "random"} and pool["score"].equals(inline["score"])

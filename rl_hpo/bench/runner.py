@@ -704,7 +704,9 @@ def bench_command(args: Any = None, /, **options: Any) -> int:
         seeds: ``--seeds K``, seeds 0..K-1 per task and method (default 10).
         tasks: ``--tasks ID,ID,...``, a subset of the split (instance ids or full names).
         workers: ``--workers W``, cells at once (default all cores).
-        executor: ``--executor local|ray``.
+        executor: ``--executor local|ray|inline``.
+        plugins: ``--plugins MOD,MOD``, modules to import in every process first (those that register your own
+            methods with ``rl_hpo.register_optimizer``).
         policy: ``--policy default|DIR``, the policy of the "ppo" and "portfolio_ppo" methods (passed as
             their policy option unless "default").
         redo: ``--redo M,M``, methods whose finished cells are discarded and run again.
@@ -715,7 +717,7 @@ def bench_command(args: Any = None, /, **options: Any) -> int:
     """
     given = {**(vars(args) if args is not None else {}), **options}
     known = {"suite", "methods", "out", "split", "budget", "seeds", "tasks", "workers", "executor", "policy"}
-    known |= {"progress", "quiet", "command_line", "redo", "allow_mixed_commits"}
+    known |= {"progress", "quiet", "command_line", "redo", "allow_mixed_commits", "plugins"}
     unknown = sorted(set(options) - known)
     if unknown:
         raise TypeError(f"bench_command got unknown option(s) {unknown}; it takes {sorted(known)}.")
@@ -744,6 +746,7 @@ def bench_command(args: Any = None, /, **options: Any) -> int:
         method_options=method_options,
         redo=tuple(m.strip() for m in (given.get("redo") or "").split(",") if m.strip()),
         allow_mixed_commits=bool(given.get("allow_mixed_commits", False)),
+        plugins=tuple(m.strip() for m in (given.get("plugins") or "").split(",") if m.strip()),
         command=given.get("command_line"),  # a parsed namespace's "command" is the subcommand's name
     )
     study = run_bench(settings, progress=given.get("progress", True) and not given.get("quiet", False))
