@@ -149,6 +149,15 @@ class TabulatedSklearnTask(Task):
         # the nearest tabulated fraction on a log scale (fractions are ratios)
         return int(np.argmin(np.abs(np.log(self.fidelities) - np.log(float(fidelity)))))
 
+    def budget_fraction(self, fidelity: float | None) -> float:
+        """The share of a full evaluation that the tabulated fidelity serving ``fidelity`` (the nearest) cost: a
+        request at 0.333 that the 1.0 column serves is a full evaluation, charged and counted as one."""
+        try:
+            served = self.fidelities[self._column(fidelity)]
+        except ValueError:  # a fidelity the table refuses: its trial failed, charged as asked
+            return super().budget_fraction(fidelity)
+        return 1.0 if self.fidelity is None else served / self.fidelity.high
+
     def lookup(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Indices of the nearest tabulated configurations of cube points ``u`` (n, d), and the distances."""
         dist, idx = self._tree.query(canonical_unit(self.space, u), k=1)

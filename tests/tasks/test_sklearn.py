@@ -390,6 +390,9 @@ def test_tabulated_fidelities_and_categorical_snapping(tmp_path):
     assert np.array_equal(task.evaluate_unit(task.unit, 0.9)[0], task.scores[:, 1], equal_nan=True)
     with pytest.raises(ValueError, match=r"must lie in \[0.3, 1\]"):
         task.evaluate_unit(task.unit, 0.1)
+    # charged as the column that serves it: 0.9 is served (and counted) as a full evaluation
+    assert (task.budget_fraction(0.35), task.budget_fraction(0.9), task.budget_fraction(None)) == (0.3, 1.0, 1.0)
+    assert task.budget_fraction(0.1) == pytest.approx(0.1)  # refused by the table: charged as asked
     # table points are canonical: categoricals at bin centres, inactive parameters at 0.5
     for j, (name, param) in enumerate(task.space.items()):
         if isinstance(param, Categorical):
