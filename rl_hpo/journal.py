@@ -160,6 +160,7 @@ class Journal:
             " error TEXT, info TEXT NOT NULL)"
         )
         self._db.execute("CREATE TABLE IF NOT EXISTS owner (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        self._db.execute("CREATE TABLE IF NOT EXISTS plan (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO owner VALUES (?, ?)", _owner().items())
         stored = dict(self._db.execute("SELECT key, value FROM run").fetchall())
@@ -192,6 +193,17 @@ class Journal:
     @property
     def seed(self) -> int | None:
         return self.run.get("seed")
+
+    def planned_budget(self, budget: float) -> float:
+        """The budget the run planned for (``Optimizer.plan``): the one its first session recorded, so that a resumed
+        run, whatever budget it is given now, replays and goes on as that session decided; ``budget`` where the
+        journal records none yet (a new run, or one journaled before runs recorded it), which is then recorded."""
+        row = self._db.execute("SELECT value FROM plan WHERE key = 'budget'").fetchone()
+        if row is not None:
+            return float(json.loads(row[0]))
+        with self._db:
+            self._db.execute("INSERT INTO plan VALUES ('budget', ?)", (json.dumps(float(budget)),))
+        return float(budget)
 
     def close(self) -> None:
         if hasattr(self, "_db"):
@@ -231,7 +243,7 @@ class Journal:
         if not tables:
             return  # an empty database: a new journal
         columns = {name for (_, name, *_) in self._db.execute("PRAGMA table_info(trials)")}
-        if not ({"run", "trials"} <= tables <= {"run", "trials", "owner"} and columns >= _TRIAL_COLUMNS):
+        if not ({"run", "trials"} <= tables <= {"run", "trials", "owner", "plan"} and columns >= _TRIAL_COLUMNS):
             raise sqlite3.DatabaseError(f"an SQLite database with the tables {sorted(tables)}, not a journal's")
 
     # -- reading ----------------------------------------------------------------------------------
@@ -250,8 +262,7 @@ class Journal:
                 raise JournalError(
                     f"Resuming {str(self.path)!r} diverged at trial {row['trial']}: the method proposed "
                     f"{trial.config} where the journal has {config}. The method or its settings changed since the "
-                    "run was recorded, or the budget did for a method that plans for it (ppo, ei: resume with the "
-                    "budget the run was started with); start a new journal."
+                    "run was recorded; start a new journal."
                 )
             info = json.loads(row["info"])
             if row["error"] is not None:

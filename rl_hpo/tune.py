@@ -208,7 +208,8 @@ def _run(
     legacy = {"options": [{k: str(v) for k, v in sorted(o.items())} for o in spelled]}
     with Journal(journal, run, resume=resume, equivalent=legacy) as log:
         optimizer = make_optimizer(method, task.space, seed=log.seed, fidelity=task.fidelity, **options)
-        optimizer.plan(budget)  # before the replay, as optimize() does before a first trial: a plan may steer decisions
+        # before the replay, as optimize() does before a first trial: a plan steers a policy's decisions
+        optimizer.plan(log.planned_budget(budget))
         history = History.for_task(task, method=optimizer.name, seed=log.seed)
         log.replay(optimizer, task, history)
         last = history.records[-1].budget_fraction if history.records else 0.0

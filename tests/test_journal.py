@@ -352,3 +352,7 @@ def test_a_resumed_run_plans_for_its_budget_before_the_replay(tmp_path, monkeypa
     # The policy's budget features read the run's budget in the replayed decisions too, not a default horizon.
     assert [m.search_.horizon for m in made] == [14, 14]
     assert [r.config for r in resumed.records] == [r.config for r in uninterrupted.records]
+    # Extended to a larger budget, the run replays and goes on planning for the budget it started with.
+    extended = rl_hpo.tune(objective, SPACE, method="ppo", budget=20, seed=2, journal=cut, resume=True)
+    assert made[-1].search_.horizon == 14 and len(extended) == 20
+    assert [r.config for r in extended.records[:14]] == [r.config for r in uninterrupted.records]
