@@ -97,6 +97,10 @@ class CandidateTuningEnv(gym.Env[np.ndarray, np.int64]):
 
     metadata = {"render_modes": []}
 
+    def render(self) -> None:
+        """Nothing to draw (no render modes): the state is in the observation and ``info``."""
+        return None
+
     def __init__(
         self,
         task_sampler: TaskSampler = "prior/gp",
@@ -162,7 +166,7 @@ class CandidateTuningEnv(gym.Env[np.ndarray, np.int64]):
         assert self.task is not None and self.search is not None
         return {
             "task": self.task.name,
-            "u": u,
+            "u": tuple(u.tolist()),  # a tuple: gymnasium's vector envs stack arrays, whose length is the task's
             "score": score,
             "best_score": self.search.best_score,
             "n_evals": self.search.n_evals,

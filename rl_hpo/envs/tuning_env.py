@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 import gymnasium as gym
@@ -125,6 +125,27 @@ class TaskPool:
         return self.get(group[int(rng.integers(len(group)))])
 
 
+class ConfigView(Mapping[str, Any]):
+    """A configuration in ``info``, read-only and not a ``dict``: gymnasium's vector envs stack a dict's entries key by
+    key into arrays typed by the first sub-environment's values, which the next task's parameters need not share (a
+    category where the first had a number); any other object they keep as it is."""
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self._config = dict(config)
+
+    def __getitem__(self, name: str) -> Any:
+        return self._config[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._config)
+
+    def __len__(self) -> int:
+        return len(self._config)
+
+    def __repr__(self) -> str:
+        return f"ConfigView({self._config!r})"
+
+
 class TuningEnv(gym.Env[np.ndarray, np.ndarray]):
     """Hyperparameter optimization of one task per episode, one evaluation per step.
 
@@ -213,6 +234,10 @@ class TuningEnv(gym.Env[np.ndarray, np.ndarray]):
 
     metadata = {"render_modes": []}
 
+    def render(self) -> None:
+        """Nothing to draw (no render modes): the state is in the observation and ``info``."""
+        return None
+
     def __init__(
         self,
         task_sampler: TaskSampler = "synthetic/mixed",
@@ -297,13 +322,13 @@ class TuningEnv(gym.Env[np.ndarray, np.ndarray]):
         assert self.task is not None and self.history is not None
         info: dict[str, Any] = {
             "task": self.task.name,
-            "u": u,
+            "u": tuple(u.tolist()),  # a tuple: gymnasium's vector envs stack arrays, whose length is the task's
             "score": score,
             "best_score": self.history.best_score,
             "n_evals": self.history.n_evals,
         }
         if self.config_in_info:
-            info["config"] = self.task.space.decode(u)
+            info["config"] = ConfigView(self.task.space.decode(u))
         return info
 
     # -- the Gymnasium API ----------------------------------------------------------------------

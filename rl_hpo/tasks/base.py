@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from rl_hpo.exceptions import DataNotFoundError
 from rl_hpo.space import SearchSpace
 
 __all__ = [
@@ -232,8 +233,9 @@ class FunctionTask(Task):
         timeout: seconds per evaluation; the objective then runs in a worker process that is killed when a
             trial runs past it (the trial fails and the run goes on). See ``rl_hpo.tasks.timeout``.
 
-    Exceptions, NaN, infinite or non-numeric returns are not caught here; ``Optimizer.optimize`` turns
-    them into failed trials.
+    Exceptions, NaN, infinite or non-numeric returns are not caught by ``evaluate``; ``Optimizer.optimize`` turns
+    them into failed trials, with their errors. ``evaluate_unit`` (the tuning environments' path, which keeps
+    scores only) scores such a configuration NaN, a failed evaluation.
     """
 
     def __init__(
@@ -283,6 +285,22 @@ class FunctionTask(Task):
             info.setdefault("objective", score)
             score = -score
         return Result(score, cost, info)
+
+    def evaluate_unit(self, u: np.ndarray, fidelity: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``Task.evaluate_unit``, with a score of NaN (a failed evaluation) and a cost of 0 for a configuration
+        whose objective raises, runs past its timeout or returns no number: a tuning environment on a live objective
+        goes on past a configuration that fails, as a tuning run does."""
+        configs = self.space.decode_batch(np.atleast_2d(u))
+        scores, costs = np.full(len(configs), np.nan), np.zeros(len(configs))
+        for i, config in enumerate(configs):
+            try:
+                result = self.evaluate(config, fidelity)
+            except DataNotFoundError:
+                raise  # missing benchmark data fails every evaluation alike
+            except Exception:  # the objective's own failure: this configuration failed
+                continue
+            scores[i], costs[i] = result.score, result.cost
+        return scores, costs
 
     def close(self) -> None:
         """Stop the worker process of a task with a ``timeout`` (a later evaluation starts a new one)."""

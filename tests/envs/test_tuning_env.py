@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import rl_hpo.envs
-from rl_hpo.envs import ENV_ID, ActionMapping, ExplorationFloor, TuningEnv
+from rl_hpo.envs import CANDIDATE_ENV_ID, ENV_ID, ActionMapping, ExplorationFloor, TuningEnv
 from rl_hpo.space import Float, SearchSpace
 from rl_hpo.tasks.base import FunctionTask
 from tests.bowl import bowl_task
@@ -251,3 +251,30 @@ def test_env_with_identity_codes_passes_check_env() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         check_env(env, skip_render_check=True)
+
+
+@pytest.mark.parametrize("env_id", [ENV_ID, CANDIDATE_ENV_ID])
+def test_gymnasium_s_vector_env_steps_episodes_of_different_dimensions(env_id):
+    from gymnasium.vector import SyncVectorEnv
+
+    venv = SyncVectorEnv([lambda: gymnasium.make(env_id, budget=8) for _ in range(2)])
+    venv.reset(seed=[1, 2])  # the default suites draw spaces of different dimensions: info holds no stacked arrays
+    for _ in range(20):  # past the budget: autoreset to other tasks
+        venv.step(venv.action_space.sample())
+    venv.close()
+    assert gymnasium.make(env_id, budget=8).unwrapped.render() is None
+
+
+@pytest.mark.parametrize("env_class", ["TuningEnv", "CandidateTuningEnv"])
+def test_an_objective_that_raises_is_a_failed_evaluation_in_an_episode(env_class):
+    def diverges_above_half(config):
+        if config["x"] > 0.5:
+            raise RuntimeError("diverged")
+        return config["x"] + config["y"]
+
+    task = FunctionTask(diverges_above_half, SearchSpace({"x": Float(0, 1), "y": Float(0, 1)}), name="f")
+    env = getattr(rl_hpo.envs, env_class)(task, budget=20)
+    env.reset(seed=0)  # its score span read 256 random points, half of them failing
+    env.action_space.seed(0)
+    scores = [env.step(env.action_space.sample())[4]["score"] for _ in range(15)]
+    assert any(np.isnan(s) for s in scores) and any(np.isfinite(s) for s in scores)
