@@ -193,9 +193,9 @@ class TuningEnv(gym.Env[np.ndarray, np.ndarray]):
 
     ## Info
 
-    ``reset`` and ``step`` return ``{"task": name, "u": cube point, "score": raw score, "best_score": ...,
-    "n_evals": ...}`` plus ``"config"`` (the decoded configuration of the last point) when
-    ``config_in_info`` is True.
+    ``reset`` and ``step`` return ``{"task": name, "u": cube point (a tuple), "score": raw score (NaN for a failed
+    evaluation), "best_score": ..., "n_evals": ...}`` plus ``"config"`` (the decoded configuration of the last point,
+    a read-only ``ConfigView``) when ``config_in_info`` is True.
 
     ## Arguments
 
