@@ -108,7 +108,7 @@ class History:
 
     def is_full_fidelity(self, record: TrialRecord) -> bool:
         """Whether ``record`` was evaluated at the task's highest fidelity (or the task has no fidelity)."""
-        return record.fidelity is None or self.max_fidelity is None or record.fidelity >= self.max_fidelity
+        return record.budget_fraction >= 1.0 - 1e-9  # as charged: a tabulated task may serve a request at its top
 
     def best_record(self) -> TrialRecord | None:
         """The best successful trial at the highest fidelity any successful trial reached (full fidelity where one

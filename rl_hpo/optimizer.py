@@ -168,7 +168,8 @@ class Optimizer(ABC):
             task: what to tune; its space should be the optimizer's space.
             budget: full-fidelity-equivalent evaluations (an evaluation at fidelity f costs f / f_max).
             callback: called after every trial with ``(history, trial, result)``.
-            history: continue an existing history (e.g. a resumed journal) instead of a new one.
+            history: continue an existing history (e.g. a resumed journal) instead of a new one; the caller has then
+                planned the run (``plan``), as ``tune`` does with the budget a journal recorded.
             progress: show a progress bar on the terminal.
 
         Raises:
@@ -186,8 +187,9 @@ class Optimizer(ABC):
                 f"{task.fidelity}: its trials would be run and charged at fidelities the task does not have. "
                 "Make the method with fidelity=task.fidelity."
             )
-        history = history if history is not None else History.for_task(task, method=self.name, seed=self.seed)
-        self.plan(budget)
+        if history is None:
+            history = History.for_task(task, method=self.name, seed=self.seed)
+            self.plan(budget)
         bar = _progress_bar(budget, f"{self.name} on {task.name}") if progress else None
         try:
             while history.budget_used < budget - 1e-9:

@@ -182,6 +182,23 @@ def _matches(a: Any, b: Any) -> bool:
         return a is b
 
 
+def _has_a_repeat(choices: Sequence[Any]) -> bool:
+    """Whether two choices are one to ``_matches`` (1 and 1.0 differ in repr, yet a configuration's 1.0 would be the
+    choice 1): hashable ones by a key of their kind and value (equal numbers hash alike), the rest pairwise."""
+    seen: set[tuple[str, Any]] = set()
+    unhashable: list[Any] = []
+    for choice in choices:
+        kind = "str" if isinstance(choice, str) else "bool" if isinstance(choice, bool | np.bool_) else "other"
+        try:
+            key = (kind, bool(choice) if kind == "bool" else choice)
+            if key in seen:
+                return True
+            seen.add(key)
+        except TypeError:  # unhashable (a list, an array): compared with the others below
+            unhashable.append(choice)
+    return any(_matches(a, b) for i, a in enumerate(unhashable) for b in [*unhashable[i + 1 :], *choices] if a is not b)
+
+
 def _same_kind(a: Any, b: Any) -> bool:
     """Whether two categorical values are comparable (so that True never matches 1, nor "1" match 1)."""
     if isinstance(a, str) or isinstance(b, str):
@@ -319,11 +336,7 @@ class Categorical(Param):
                 "The 'choices' parameter of Categorical must hold at least one value. Got choices=() instead.",
                 "a Categorical needs at least one choice, got choices=()",
             )
-        n = len(self.choices)
-        same = (len(set(map(repr, self.choices))) != n) or any(
-            _matches(self.choices[i], self.choices[j]) for i in range(n) for j in range(i + 1, n)
-        )
-        if same:  # 1 and 1.0 have different reprs, yet a configuration's 1.0 would be the choice 1
+        if len(set(map(repr, self.choices))) != len(self.choices) or _has_a_repeat(self.choices):
             got = repr(list(self.choices))
             return _Problem(
                 f"The 'choices' parameter of Categorical must hold distinct values. Got {got} instead.",

@@ -325,7 +325,7 @@ class SearchSettings:
         share = self.uniform_share
         if isinstance(share, bool) or not (isinstance(share, int | float) and 0.0 <= share < 1.0):
             raise ValueError(f"The 'uniform_share' parameter of SearchSettings must be in [0, 1). Got {share!r}.")
-        # bool is an int to isinstance: a policy file's "n_uniform": true must not read as 1
+        # bool is an int to isinstance: a policy file's "n_uniform": true must not read as 1 (nor "n_polish": true)
         for name in ("n_polish", "refit_all_until"):
             value = getattr(self, name)
             if isinstance(value, bool) or not (isinstance(value, int) and value >= 0):

@@ -15,8 +15,10 @@ sampled (``Hyperband._sample_config``) and what is learned from results (``Hyper
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -115,6 +117,16 @@ class _RunningBracket:
         return self.spec.levels[self.rung]
 
 
+def _init_frames(obj: object) -> int:
+    """How many ``__init__`` frames of ``obj`` run, from the caller's up (a subclass's ``__init__`` calling its
+    base's, and so on): the ``stacklevel`` past them is the line that made ``obj``."""
+    n = 0
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None and frame.f_code.co_name == "__init__" and frame.f_locals.get("self") is obj:
+        n, frame = n + 1, frame.f_back
+    return n
+
+
 class Hyperband(Optimizer):
     """Hyperband: successive halving over brackets that trade the number of configurations for fidelity.
 
@@ -174,7 +186,7 @@ class Hyperband(Optimizer):
                 f"eta={self.eta}: {type(self).__name__} has a single bracket and is {self._single_bracket} at full "
                 "fidelity. Use a smaller eta or a task with a wider fidelity range.",
                 UserWarning,
-                stacklevel=2 + type(self).__mro__.index(Hyperband),  # the user's call, past subclasses' __init__
+                stacklevel=1 + _init_frames(self),  # the user's call, past the __init__ of subclasses
             )
         self._design_rng = initial_design_rng(seed)
         self._running: list[_RunningBracket] = []

@@ -446,8 +446,7 @@ def write_report(path: str | os.PathLike[str]) -> Path:
 
         assemble_study(study, keys)
     if study.trials_csv.exists():
-        trials = read_trials(study.trials_csv)
-        damage = _damage(study.trials_csv, trials, keys)
+        trials, damage = _read_checked(study.trials_csv, keys)
         if damage and keys and len(study.finished(keys)) == len(keys):
             from rl_hpo.bench.runner import assemble_study
 
@@ -620,15 +619,22 @@ def _title(settings: Mapping[str, Any], curves: metrics.Curves) -> str:
     return curves.tasks[0] if len(curves.tasks) == 1 else f"{len(curves.tasks)} tasks"
 
 
-def _damage(trials_csv: Path, trials: pd.DataFrame, keys: Sequence[CellKey]) -> str | None:
-    """What is wrong with a study's trials.csv, or None: a last line cut off (a copy or a disk that stopped short),
-    or runs of the study (run.json's ``keys``) that it lacks."""
+def _read_checked(trials_csv: Path, keys: Sequence[CellKey]) -> tuple[pd.DataFrame, str | None]:
+    """A study's trials.csv and what is wrong with it, or None: a last line cut off (a copy or a disk that stopped
+    short; checked before parsing, which a line cut inside a quoted field fails), or runs of the study (run.json's
+    ``keys``) that it lacks."""
     with open(trials_csv, "rb") as f:
         f.seek(0, os.SEEK_END)
         if f.tell():
             f.seek(-1, os.SEEK_END)
             if f.read(1) != b"\n":
-                return "ends in a cut-off line"
+                return pd.DataFrame(), "ends in a cut-off line"
+    trials = read_trials(trials_csv)
+    return trials, _missing_runs(trials, keys)
+
+
+def _missing_runs(trials: pd.DataFrame, keys: Sequence[CellKey]) -> str | None:
+    """Which runs of the study (run.json's ``keys``) ``trials`` lacks, or None."""
     if keys and set(metrics.RUN_KEYS) <= set(trials.columns):
         present = {
             CellKey(str(m), str(t), int(s))

@@ -172,6 +172,7 @@ def run_cell(spec: CellSpec) -> dict[str, Any]:
     start = time.perf_counter()
     optimizer = make_optimizer(spec.method, task.space, seed=spec.seed, fidelity=task.fidelity, **spec.method_options)
     history = History.for_task(task, method=spec.method, seed=spec.seed)
+    optimizer.plan(spec.budget)  # optimize() leaves planning to the caller that gives it the history
     # Every trial failing is a legitimate outcome: the cell records them, with regret 1 throughout.
     with contextlib.suppress(AllTrialsFailedError):
         optimizer.optimize(task, spec.budget, history=history)

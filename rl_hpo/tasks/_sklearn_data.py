@@ -7,6 +7,7 @@ pipeline's imputer) and a target ``y``, or raises a ``ValueError`` that says wha
 from __future__ import annotations
 
 import functools
+import re
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -306,12 +307,10 @@ SEPARATORS = (",", ";", "\t")
 def _separator(path: Path) -> str:
     """The separator of a CSV file, from its first non-empty line: a comma unless that line holds more
     semicolons or tabs (files written with a decimal comma often separate by semicolons)."""
-    import csv
-
     with path.open(encoding="utf-8", errors="replace") as lines:
         header = next((line for line in lines if line.strip()), "")
-    # Fields as a CSV reader splits them: a separator inside a quoted name ("weight, kg") does not count.
-    return max(SEPARATORS, key=lambda sep: len(next(csv.reader([header], delimiter=sep), [])))
+    unquoted = re.sub(r'"[^"]*"', "", header)  # a separator inside a quoted name ("weight, kg") does not count
+    return max(SEPARATORS, key=unquoted.count)
 
 
 def _padded_name(columns: Any, name: str) -> str:
@@ -340,19 +339,23 @@ _DECIMAL_COMMA = r"[+-]?(\d+(,\d*)?|,\d+)([eE][+-]?\d+)?"
 
 
 def _read_decimal_commas(frame: Any) -> Any:
-    """``frame`` with each text column whose values are all numbers written with a decimal comma (as a file separated
-    by semicolons or tabs often has them) read as numbers, instead of one category per value."""
+    """``frame`` with each text column whose values are numbers written with a decimal comma (as a file separated by
+    semicolons or tabs often has them) read as numbers, instead of one category per value. Where a few values (at
+    most a fifth) are no number ("?"), the numbers are written with a decimal point and the column stays text, for
+    the refusal that names those markers (``_refuse_numbers_with_markers``)."""
     import pandas as pd
 
     out = frame.copy()
     for col in frame.columns:
         if _is_numeric_dtype(frame[col].dtype):
             continue
-        text = frame[col].dropna().astype(str).str.strip()
-        if len(text) and text.str.fullmatch(_DECIMAL_COMMA).all() and text.str.contains(",").any():
-            out[col] = pd.to_numeric(
-                frame[col].astype(str).str.strip().str.replace(",", ".", regex=False).where(frame[col].notna())
-            )
+        present = frame[col].notna()
+        text = frame[col].astype(str).str.strip()
+        number = text.str.fullmatch(_DECIMAL_COMMA).fillna(False).astype(bool) & present
+        if number.sum() < 0.8 * present.sum() or not text[number].str.contains(",").any():
+            continue
+        dotted = text.where(~number, text.str.replace(",", ".", regex=False)).where(present)
+        out[col] = pd.to_numeric(dotted) if number.sum() == present.sum() else dotted
     return out
 
 

@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from rl_hpo.exceptions import DataNotFoundError
 from rl_hpo.space import SearchSpace
 
 __all__ = [
@@ -287,20 +286,14 @@ class FunctionTask(Task):
         return Result(score, cost, info)
 
     def evaluate_unit(self, u: np.ndarray, fidelity: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """``Task.evaluate_unit``, with a score of NaN (a failed evaluation) and a cost of 0 for a configuration
-        whose objective raises, runs past its timeout or returns no number: a tuning environment on a live objective
-        goes on past a configuration that fails, as a tuning run does."""
+        """``Task.evaluate_unit``, with a score of NaN (a failed evaluation) for a configuration whose objective
+        raises, runs past its timeout or returns no finite number, as ``Optimizer.optimize`` scores it: a tuning
+        environment on a live objective goes on past a configuration that fails, as a tuning run does."""
+        from rl_hpo.optimizer import Trial, evaluate_safely  # the optimizer module imports this one
+
         configs = self.space.decode_batch(np.atleast_2d(u))
-        scores, costs = np.full(len(configs), np.nan), np.zeros(len(configs))
-        for i, config in enumerate(configs):
-            try:
-                result = self.evaluate(config, fidelity)
-            except DataNotFoundError:
-                raise  # missing benchmark data fails every evaluation alike
-            except Exception:  # the objective's own failure: this configuration failed
-                continue
-            scores[i], costs[i] = result.score, result.cost
-        return scores, costs
+        results = [evaluate_safely(self, Trial(i, config, fidelity)) for i, config in enumerate(configs)]
+        return np.array([r.score for r in results], dtype=float), np.array([r.cost for r in results], dtype=float)
 
     def close(self) -> None:
         """Stop the worker process of a task with a ``timeout`` (a later evaluation starts a new one)."""

@@ -82,6 +82,7 @@ class TimedObjective:
 
     def __call__(self, *args: Any) -> Any:
         if self._process is None or not self._process.is_alive():
+            self.close()  # a worker that died between calls: reap it, stop what it started, close its pipe
             self._start()
         self._conn.send(args)
         if not self._conn.poll(self.timeout):
@@ -89,13 +90,10 @@ class TimedObjective:
             raise ObjectiveTimeout(f"the objective ran past its timeout of {self.timeout:g} s and was stopped")
         try:
             message = self._conn.recv()
-        except EOFError:  # the pipe closed as the worker ended: wait for it, so that its exit code is known
-            code = None
-            if self._process is not None:
-                self._stop_group()
-                self._process.join(timeout=5)
-                code = self._process.exitcode
+        except EOFError:  # the pipe closed as the worker ended: reap it, so that its exit code is known
+            process = self._process
             self.close()
+            code = process.exitcode if process is not None else None
             raise ObjectiveError(f"the objective's worker process died (exit code {code})") from None
         if message[0] == "error":
             raise ObjectiveError(message[1], message[2])

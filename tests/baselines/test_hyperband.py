@@ -151,7 +151,13 @@ def test_a_narrow_fidelity_range_warns():
     assert {opt.ask().fidelity for _ in range(5)} == {20.0}
     with pytest.warns(UserWarning, match="single bracket and is its model-based search") as bohb:
         BOHB(LINE, seed=0, fidelity=Fidelity("epochs", 10, 20, integer=True))
-    assert caught[0].filename == bohb[0].filename == __file__  # the warning points at the user's line
+
+    class Mine(BOHB):  # a subclass without an __init__ of its own
+        pass
+
+    with pytest.warns(UserWarning, match="single bracket") as mine:
+        Mine(LINE, seed=0, fidelity=Fidelity("epochs", 10, 20, integer=True))
+    assert caught[0].filename == bohb[0].filename == mine[0].filename == __file__  # the warning points at the user
 
 
 def test_optimize_refuses_a_task_of_another_fidelity():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import gymnasium
@@ -273,6 +274,7 @@ def test_an_objective_that_raises_is_a_failed_evaluation_in_an_episode(env_class
         return config["x"] + config["y"]
 
     task = FunctionTask(diverges_above_half, SearchSpace({"x": Float(0, 1), "y": Float(0, 1)}), name="f")
+    assert np.isnan(FunctionTask(lambda c: math.inf, task.space).evaluate_unit(np.full((1, 2), 0.2))[0][0])
     env = getattr(rl_hpo.envs, env_class)(task, budget=20)
     env.reset(seed=0)  # its score span read 256 random points, half of them failing
     env.action_space.seed(0)

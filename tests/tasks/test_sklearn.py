@@ -290,6 +290,12 @@ def test_csv_files_as_spreadsheets_write_them_are_read_as_written(tmp_path):
     np.testing.assert_allclose(read["num"].to_numpy(dtype=float), X["num"].to_numpy(dtype=float))
     (tmp_path / "quoted.csv").write_text('"weight, kg";"height, cm";label\n' + "1;2;0\n3;4;1\n" * 5)
     assert list(read_csv(tmp_path / "quoted.csv", "label")[0].columns) == ["weight, kg", "height, cm"]
+    (tmp_path / "two.csv").write_text('"weight, kg";"label, yes or no"\n' + "1;0\n3;1\n" * 5)  # a tie without quotes
+    assert list(read_csv(tmp_path / "two.csv", "label, yes or no")[0].columns) == ["weight, kg"]
+    commas = [f"{i},5" if i % 10 else "?" for i in range(30)]  # decimal commas with a few markers
+    (tmp_path / "marked.csv").write_text("a;label\n" + "".join(f"{v};{i % 2}\n" for i, v in enumerate(commas)))
+    with pytest.raises(ValueError, match=r"Column 'a' holds numbers but for 3 value\(s\) like '\?'"):
+        load_csv_task(tmp_path / "marked.csv", "label", pipeline="logistic_regression")
     (tmp_path / "padded.csv").write_text("id ,x,label\n" + "".join(f"{i},{i / 3},{i % 2}\n" for i in range(9)))
     assert list(read_csv(tmp_path / "padded.csv", "label", drop=["id"])[0].columns) == ["x"]  # as --drop id gives it
     (tmp_path / "twice.csv").write_text("label,x,label\n" + "1,2,1\n0,3,0\n" * 5)
