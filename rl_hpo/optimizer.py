@@ -245,14 +245,12 @@ def check_budget(budget: float) -> None:
 
 def _as_result(result: Result | float) -> Result:
     """A told score as a ``Result``; a non-finite score becomes a failure (NaN) that says why."""
-    score = as_number(result.score if isinstance(result, Result) else result)
+    told = result if isinstance(result, Result) else Result(result)
+    score = as_number(told.score)
     if score is None:
-        value = result.score if isinstance(result, Result) else result
         what = "a Result whose score is " if isinstance(result, Result) else ""
-        raise TypeError(f"A result must be a Result or a number, got {what}{type(value).__name__} {value!r}.")
-    info = result.info if isinstance(result, Result) else {}
-    cost = result.cost if isinstance(result, Result) else 0.0
-    told = Result(score, cost, info)
+        raise TypeError(f"A result must be a Result or a number, got {what}{type(told.score).__name__} {told.score!r}.")
+    told = Result(score, told.cost, told.info)
     return told if math.isnan(score) else _finite_or_failed(told)  # NaN told: a failure the caller means
 
 

@@ -140,6 +140,12 @@ class InvalidParamError(RLHPOError, ValueError):
 _EXACT_INTEGERS = 2**53
 
 
+def _exp_to_bounds(x: np.ndarray, u: Any, low: Any, high: Any) -> np.ndarray:
+    """``exp(x)`` of log-scaled values at cube coordinates ``u``, the cube's faces decoding to the bounds themselves:
+    ``exp(log(low))`` may differ from ``low`` in the last bit (1.0000000000000004e-06 for 1e-06)."""
+    return np.where(u <= 0.0, low, np.where(u >= 1.0, high, np.exp(x)))
+
+
 def _range_problem(param: Float | Int) -> _Problem | None:
     """The problems Float and Int share, once the bounds are finite numbers of the right type."""
     cls = type(param).__name__
@@ -239,8 +245,8 @@ class Float(Param):
         a, b = self._bounds()
         u = np.clip(u, 0.0, 1.0)
         x = a + u * (b - a)
-        if self.log:  # exp(log(low)) may differ from low in the last bit (1.0000000000000004e-06 for 1e-06)
-            x = np.where(u <= 0.0, self.low, np.where(u >= 1.0, self.high, np.exp(x)))
+        if self.log:
+            x = _exp_to_bounds(x, u, self.low, self.high)
         return np.clip(x, self.low, self.high)  # exp/log round-off must not leave the range
 
     def to_unit(self, value: Any) -> float:
@@ -412,11 +418,8 @@ class _ColumnMaps:
         x *= self.width
         x += self.start
         if self.log.size:
-            # The cube's faces decode to the bounds themselves: exp(log(low)) may differ from low in the last bit.
-            logs, ends = self.log, u[..., self.log]
-            x[..., logs] = np.where(
-                ends <= 0.0, self.low[logs], np.where(ends >= 1.0, self.high[logs], np.exp(x[..., logs]))
-            )
+            logs = self.log
+            x[..., logs] = _exp_to_bounds(x[..., logs], u[..., logs], self.low[logs], self.high[logs])
         if self.rint.size:
             x[..., self.rint] = np.rint(x[..., self.rint])
         if self.floor.size:
