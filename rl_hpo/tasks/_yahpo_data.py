@@ -316,7 +316,8 @@ class Scenario:
         self.fidelity_params: dict[str, Param] = {}
         tunable: dict[str, Param] = {}
         for n, hp in hps.items():
-            if n == self.instance_param or n in self.constants:
+            # A ``drop_predict`` parameter (nb301's one-choice ``dataset``) is no input of the model: not tuned.
+            if n == self.instance_param or n in self.constants or n in drop:
                 continue
             param = _param_from_cs(hp, name)
             assert param is not None

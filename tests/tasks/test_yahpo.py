@@ -559,6 +559,39 @@ def test_any_scenario_folder_with_and_conditions_and_constants(tmp_path: Path) -
     np.testing.assert_array_equal(x_cat, [[2, 1, 0], [2, 2, 2]])
 
 
+def test_a_drop_predict_parameter_is_not_tuned(tmp_path: Path) -> None:
+    """nb301's style: no instance parameter, and a one-choice ``dataset`` the model does not read."""
+    cs = {
+        "hyperparameters": [
+            {"name": "dataset", "type": "categorical", "choices": ["CIFAR10"]},
+            {"name": "epoch", "type": "uniform_int", "log": False, "lower": 1, "upper": 98},
+            {"name": "op_0", "type": "categorical", "choices": ["conv", "pool", "skip"]},
+            {"name": "op_1", "type": "categorical", "choices": ["conv", "pool"]},
+        ],
+        "conditions": [{"child": "op_1", "parent": "op_0", "type": "IN", "values": ["conv", "pool"]}],
+    }
+    (tmp_path / "config_space.json").write_text(json.dumps(cs))
+    encoding = {"op_0": {"conv": 0, "pool": 1, "skip": 2}, "op_1": {"#na#": 0, "conv": 1, "pool": 2}}
+    (tmp_path / "encoding.json").write_text(json.dumps(encoding))
+    facts = {
+        "y_names": ["val_accuracy"],
+        "y_minimize": [False],
+        "cont_names": ["epoch"],
+        "cat_names": ["op_0", "op_1"],
+        "instance_names": None,
+        "fidelity_params": ["epoch"],
+        "runtime_name": None,
+        "drop_predict": "dataset",
+        "instances": ["CIFAR10"],
+    }
+    sc = _yahpo_data.Scenario("fake", tmp_path, facts)
+    assert sc.space.names == ("op_0", "op_1") and sc.instances == ["CIFAR10"]
+    sc.space.validate({"op_0": "skip"})
+    x_cont, x_cat = sc.plan("CIFAR10", {}).build(np.array([[2.0, 0.0], [0.0, 1.0]]), np.array([[1, 0], [1, 1]]) > 0, 98)
+    np.testing.assert_array_equal(x_cont, [[98], [98]])
+    np.testing.assert_array_equal(x_cat, [[2, 0], [0, 2]])
+
+
 def test_unsupported_condition_is_a_clear_error(tmp_path: Path) -> None:
     cs = {
         "hyperparameters": [
