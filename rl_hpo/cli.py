@@ -192,6 +192,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--seeds", type=_positive_int, default=10, metavar="K", help="seeds per task and method (default: 10)"
     )
+    p.add_argument(
+        "--batch",
+        type=_positive_int,
+        default=1,
+        metavar="Q",
+        help="trials of a run asked before the first of them is told, as Q parallel workers take them (default: 1)",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (re-running continues it)")
     p.add_argument("--tasks", metavar="ID,ID,...", help="only these tasks of the split (instance ids or full names)")
     p.add_argument(

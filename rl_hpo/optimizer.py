@@ -161,6 +161,7 @@ class Optimizer(ABC):
         callback: Callable[[History, Trial, Result], None] | None = None,
         history: History | None = None,
         progress: bool = False,
+        batch: int = 1,
     ) -> History:
         """Ask, evaluate and tell until ``budget`` full-fidelity-equivalent evaluations are spent.
 
@@ -171,6 +172,9 @@ class Optimizer(ABC):
             history: continue an existing history (e.g. a resumed journal) instead of a new one; the caller has then
                 planned the run (``plan``), as ``tune`` does with the budget a journal recorded.
             progress: show a progress bar on the terminal.
+            batch: trials asked before the first of them is told, as ``batch`` workers running in parallel would
+                take them (then evaluated and told in the order asked; within the budget, so the last batch may
+                be smaller); 1, the default, tells each trial before the next is asked.
 
         Raises:
             AllTrialsFailedError: if every trial failed.
@@ -181,6 +185,7 @@ class Optimizer(ABC):
         failed trial, not an exception.)
         """
         check_budget(budget)
+        check_batch(batch)
         if self.multi_fidelity and task.fidelity != self.fidelity:
             raise ValueError(
                 f"{self.name} was made for the fidelity {self.fidelity} but the task {task.name!r} has "
@@ -193,20 +198,26 @@ class Optimizer(ABC):
         bar = _progress_bar(budget, f"{self.name} on {task.name}") if progress else None
         try:
             while history.budget_used < budget - 1e-9:
-                start = time.perf_counter()
-                trial = self.ask()
-                decision_s = time.perf_counter() - start
-                result = evaluate_safely(task, trial)
-                start = time.perf_counter()
-                self.tell(trial, result)
-                decision_s += time.perf_counter() - start
-                history.add(trial, result, decision_s=decision_s, budget_fraction=task.budget_fraction(trial.fidelity))
-                if callback is not None:
-                    callback(history, trial, result)
-                if bar is not None:
-                    bar.n = min(budget, round(history.budget_used, 3))
-                    best = history.best_score_or_none()
-                    bar.set_postfix_str(f"best={best:.5g}" if best is not None else "no success yet")
+                asked: list[tuple[Trial, float]] = []
+                planned = history.budget_used
+                while len(asked) < batch and planned < budget - 1e-9:
+                    start = time.perf_counter()
+                    trial = self.ask()
+                    asked.append((trial, time.perf_counter() - start))
+                    planned += task.budget_fraction(trial.fidelity)
+                for trial, decision_s in asked:
+                    result = evaluate_safely(task, trial)
+                    start = time.perf_counter()
+                    self.tell(trial, result)
+                    decision_s += time.perf_counter() - start
+                    fraction = task.budget_fraction(trial.fidelity)
+                    history.add(trial, result, decision_s=decision_s, budget_fraction=fraction)
+                    if callback is not None:
+                        callback(history, trial, result)
+                    if bar is not None:
+                        bar.n = min(budget, round(history.budget_used, 3))
+                        best = history.best_score_or_none()
+                        bar.set_postfix_str(f"best={best:.5g}" if best is not None else "no success yet")
         except KeyboardInterrupt as interrupt:
             if isinstance(interrupt, TuningInterrupted):
                 raise
@@ -241,6 +252,12 @@ def check_budget(budget: float) -> None:
     """Refuse a budget that is not a finite number > 0."""
     if not (isinstance(budget, numbers.Real) and not isinstance(budget, bool) and math.isfinite(budget) and budget > 0):
         raise ValueError(f"The 'budget' parameter must be a finite number > 0. Got {budget!r} instead.")
+
+
+def check_batch(batch: int) -> None:
+    """Refuse a batch size that is not an int >= 1."""
+    if isinstance(batch, bool) or not isinstance(batch, numbers.Integral) or batch < 1:
+        raise ValueError(f"The 'batch' parameter must be an int >= 1. Got {batch!r} instead.")
 
 
 def _as_result(result: Result | float) -> Result:

@@ -269,3 +269,26 @@ def test_optimize_tells_the_method_its_budget_before_the_first_trial() -> None:
 
     Planner(space, seed=0).optimize(FunctionTask(lambda c: c["x"], space), 7)
     assert seen == [(7, 0)]
+
+
+def test_optimize_in_batches_asks_a_batch_before_telling_any_of_it() -> None:
+    space = SearchSpace({"x": Float(0.0, 1.0)})
+    task = FunctionTask(lambda c: -((c["x"] - 0.3) ** 2), space, name="bowl")
+    optimizer = make_optimizer("random", space, seed=0)
+    waiting: list[int] = []
+    ask = optimizer.ask
+
+    def counted_ask():
+        trial = ask()
+        waiting.append(len(optimizer._pending))
+        return trial
+
+    optimizer.ask = counted_ask  # type: ignore[method-assign]
+    history = optimizer.optimize(task, 7, batch=3)
+    assert waiting == [1, 2, 3, 1, 2, 3, 1]  # the last batch within the budget
+    assert history.n_trials == 7 and [r.trial for r in history.records] == list(range(7))
+    sequential = make_optimizer("random", space, seed=0).optimize(task, 7)
+    assert [r.config for r in history.records] == [r.config for r in sequential.records]  # random search ignores it
+    for bad in (0, 1.5, True, "2"):
+        with pytest.raises(ValueError, match="'batch' parameter must be an int >= 1"):
+            optimizer.optimize(task, 3, batch=bad)

@@ -481,6 +481,15 @@ def test_the_unseen_spaces_script_records_a_train_split_study_apart_from_the_tes
     assert run["settings"]["split"] == "train"
 
 
+def test_the_parallel_trials_script_records_a_tiny_run_with_its_own_methods(tmp_path: Path) -> None:
+    tiny = ["--tasks", "64", "--seeds", "1", "--budget", "6", "--workers", "1"]
+    tiny += ["--methods", "ei,ei_unaware,tpe_liar"]  # the study's plugin methods load in the workers
+    env = {"RUNS": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record")}
+    _run("benchmarks/parallel_trials/run.sh", "synthetic/mixed", *tiny, env=env)
+    run = json.loads((tmp_path / "record/synthetic_mixed/run.json").read_text())
+    assert run["settings"]["batch"] == 4 and run["settings"]["methods"] == ["ei", "ei_unaware", "tpe_liar"]
+
+
 def test_the_edge_rule_study_script_writes_its_table(tmp_path: Path) -> None:
     args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "1", "--budget", "8"]
     stdout = _run("benchmarks/search_settings/run.sh", *args, env={"OUT": str(tmp_path)})

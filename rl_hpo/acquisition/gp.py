@@ -122,6 +122,8 @@ _FITTED_STATE = (
     "_kernel",
     "_xn",
     "_xc",
+    "_raw_xn",
+    "_z",
     "_scaled_xn",
     "_scaled_norms",
     "_inv_ls2",
@@ -283,6 +285,7 @@ class GaussianProcess:
         self._inv_ls2 = 1.0 / np.square(self._kernel[0])
         self._alpha = np.empty(0)
         self._chol = np.empty((0, 0))
+        self._raw_xn, self._z = self._xn, np.empty(0)
         self.y_mean = 0.0
         self.y_std = 1.0
         self.y_best = 0.0
@@ -389,6 +392,7 @@ class GaussianProcess:
         self._kernel = ls_num, _, signal, noise = self._parts()
         wn = self._warped(xn)
         self._xn, self._xc = wn, xc  # the numeric rows as the kernel sees them (warped, with an input warp)
+        self._raw_xn, self._z = xn, z  # as given, for ``believe``
         self._scaled_xn = wn / ls_num
         self._scaled_norms = (self._scaled_xn * self._scaled_xn).sum(1)
         self._inv_ls2 = 1.0 / np.square(ls_num)
@@ -398,6 +402,22 @@ class GaussianProcess:
         k[np.diag_indices_from(k)] += noise + 1e-8
         self._chol = _cholesky(k)
         self._alpha = _cho_solve(self._chol, z)
+
+    def believe(self, xn: np.ndarray, xc: np.ndarray) -> None:
+        """Condition also on points whose scores are not known yet (trials running in parallel), each as if it had
+        scored the posterior mean there: the kriging believer (Ginsbourger, Le Riche & Carraro, "Kriging is well-
+        suited to parallelize optimization", 2010). The mean stays as it is everywhere, the uncertainty at and near
+        those points shrinks, so expected improvement turns to other regions; the hyperparameters and the incumbent
+        (``y_best``, the best score observed) stay as fitted. Holds until the next ``fit``."""
+        if self.n == 0 or not len(xn):
+            return
+        for gp in self._components or (self,):
+            believed = gp._predict(xn, xc)[0]
+            best = gp.y_best
+            gp._condition(
+                np.concatenate([gp._raw_xn, xn]), np.concatenate([gp._xc, xc]), np.concatenate([gp._z, believed])
+            )
+            gp.y_best = best
 
     def _fit_rivals(self, xn: np.ndarray, xc: np.ndarray, y: np.ndarray, refit: bool) -> None:
         """The prequential choice: score the points the rivals have not seen (when ``y`` extends what they were

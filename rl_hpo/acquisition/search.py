@@ -85,6 +85,8 @@ FEATURE_BOUND = 5.0
 REPEATS = ("allow", "avoid")
 #: What a decision does while every finite score of the history is one value (``SearchSettings.ties``).
 TIES = ("search", "design")
+#: What a decision makes of trials asked and not told yet (``SearchSettings.pending``).
+PENDING = ("believe", "ignore")
 #: What the GP sees of an integer parameter (``SearchSettings.integers``).
 INTEGERS = ("as-is", "snap")
 #: What polishing does with discrete coordinates (``SearchSettings.discrete``).
@@ -251,6 +253,12 @@ class SearchSettings:
             bounds met a configuration below the penalty sooner than random ones; by a rule fixed before its runs it was
             adopted for plain EI and rejected for the policy (``benchmarks/heavy_tails/README.md``, "A penalty most
             configurations share"). On the suites as they are no run's first scores were all one value.
+        pending: what a decision makes of trials asked and not told yet (running in parallel). ``"believe"`` (the
+            default) conditions the GP on each as if it had scored the GP's mean there (``GaussianProcess.believe``,
+            the kriging believer), so that the next trial goes where no pending one will already tell; ``"ignore"``
+            leaves them out of the GP, so that concurrent asks pick the same region, and only their very
+            configurations leave the pool. A run whose trials are told one by one never has a pending trial:
+            its decisions are the same either way (``benchmarks/parallel_trials/``).
     """
 
     n_candidates: int = 64
@@ -279,6 +287,7 @@ class SearchSettings:
     lengthscale_integration: str = "none"
     calibration: str = "none"
     ties: str = "search"
+    pending: str = "believe"
 
     def __post_init__(self) -> None:
         from rl_hpo.acquisition.gp import (
@@ -307,6 +316,7 @@ class SearchSettings:
             "calibration": CALIBRATIONS,
             "repeats": REPEATS,
             "ties": TIES,
+            "pending": PENDING,
             "integers": INTEGERS,
             "discrete": DISCRETE,
             "edges": EDGES,
@@ -534,6 +544,8 @@ class CandidateSearch:
             if refit:
                 self._last_refit = n
             self.gp.fit(*seen_rows, y, refit=refit)
+            if pending is not None and len(pending) and s.pending == "believe":
+                self.gp.believe(*self._rows(np.asarray(pending, dtype=float).reshape(-1, dim)))
             if s.calibration == "prequential":
                 self.gp.std_scale = calibration_scale(self.prediction_errors)
         pool = [uniform_moves(self.rng, s.n_uniform, dim)]

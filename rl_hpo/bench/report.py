@@ -506,6 +506,7 @@ def write_report(path: str | os.PathLike[str]) -> Path:
     )
 
     at = (10, 100, 500)
+    batched = settings.get("batch", 1) != 1
     missing = np.isnan(curves.values[..., -1])  # (method, task, seed): no run there
     absent = missing.all(axis=0)  # pairs no method ran (a partial report leaves out unfinished pairs)
     runs = f"{_count(len(curves.tasks), 'task')} x {_count(len(curves.seeds), 'seed')}"
@@ -515,7 +516,9 @@ def write_report(path: str | os.PathLike[str]) -> Path:
         f"# {title}",
         "",
         f"{_count(len(methods), 'method')} x {runs}, "
-        f"budget {_budget_label(final)} full-fidelity-equivalent evaluations per run.",
+        f"budget {_budget_label(final)} full-fidelity-equivalent evaluations per run"
+        + (f", asked {settings['batch']} at a time (a batch is told after all of it is asked)" if batched else "")
+        + ".",
         "",
     ]
     if coverage:

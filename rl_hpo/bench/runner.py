@@ -51,7 +51,7 @@ from rl_hpo.bench.study import (
 from rl_hpo.bench.trials import StudyBounds, assemble_trials, left_out_tasks, study_bounds
 from rl_hpo.exceptions import AllTrialsFailedError, RLHPOError
 from rl_hpo.history import History
-from rl_hpo.optimizer import make_optimizer, optimizer_class
+from rl_hpo.optimizer import check_batch, make_optimizer, optimizer_class
 from rl_hpo.tasks import registry
 from rl_hpo.tasks.base import Task
 
@@ -83,7 +83,7 @@ class BenchError(RLHPOError, RuntimeError):
 class BenchSettings:
     """The settings of a benchmark study (the options of ``rl-hpo bench``).
 
-    Only ``suite``, ``split``, ``tasks``, ``methods``, ``budget``, ``seeds``, ``method_options``,
+    Only ``suite``, ``split``, ``tasks``, ``methods``, ``budget``, ``seeds``, ``batch``, ``method_options``,
     ``task_options`` and the policies' hashes identify a study; ``workers``, ``executor``, ``plugins`` and
     ``command`` may change between the sessions of one study.
     """
@@ -102,6 +102,10 @@ class BenchSettings:
     """Full-fidelity-equivalent evaluations per run (a whole number)."""
     seeds: int | Sequence[int] = 10
     """Seeds per task and method: a count K (seeds 0..K-1) or the seeds themselves."""
+    batch: int = 1
+    """Trials of a run asked before the first of them is told, as that many parallel workers take them
+    (``Optimizer.optimize``'s ``batch``); 1, the default, tells each trial before the next is asked. Simulated time
+    still adds up every trial's cost, as one worker would spend it."""
     workers: int | None = None
     """Cells running at once; default all cores."""
     executor: str = "local"
@@ -134,6 +138,7 @@ class CellSpec:
     budget: float
     method_options: Mapping[str, Any] = field(default_factory=dict)
     task_options: Mapping[str, Any] = field(default_factory=dict)
+    batch: int = 1
 
     @property
     def key(self) -> CellKey:
@@ -175,7 +180,7 @@ def run_cell(spec: CellSpec) -> dict[str, Any]:
     optimizer.plan(spec.budget)  # optimize() leaves planning to the caller that gives it the history
     # Every trial failing is a legitimate outcome: the cell records them, with regret 1 throughout.
     with contextlib.suppress(AllTrialsFailedError):
-        optimizer.optimize(task, spec.budget, history=history)
+        optimizer.optimize(task, spec.budget, history=history, batch=spec.batch)
     wall_s = time.perf_counter() - start
 
     records = history.records
@@ -285,6 +290,7 @@ def _resolve(settings: BenchSettings) -> _Resolved:
         raise ValueError(f"The 'methods' parameter must name at least one method. Got {settings.methods!r} instead.")
     for method in methods:
         optimizer_class(method)  # unknown or unavailable methods fail here, before any cell runs
+    check_batch(settings.batch)
 
     budget = settings.budget
     # A whole number: with 10.5, a single-fidelity method would pay for 11 evaluations and the report would
@@ -358,6 +364,7 @@ def _identity(settings: BenchSettings, resolved: _Resolved, optimizers: Mapping[
         "method_options": {m: dict(o) for m, o in settings.method_options.items() if m in resolved.methods},
         "task_options": dict(settings.task_options),
         "policy_hashes": {m: o["policy_hash"] for m, o in optimizers.items() if o.get("policy_hash") is not None},
+        **({"batch": settings.batch} if settings.batch != 1 else {}),  # studies of one trial at a time keep theirs
     }
 
 
@@ -616,7 +623,7 @@ def _run_study(
     # Task by task, then seed by seed, so that workers reuse loaded tasks and an interrupted study holds
     # complete (task, seed) pairs of every method.
     todo = [
-        CellSpec(m, t, s, resolved.budget, settings.method_options.get(m, {}), settings.task_options)
+        CellSpec(m, t, s, resolved.budget, settings.method_options.get(m, {}), settings.task_options, settings.batch)
         for t in resolved.tasks
         for s in resolved.seeds
         for m in resolved.methods
@@ -703,6 +710,7 @@ def bench_command(args: Any = None, /, **options: Any) -> int:
         split: ``--split`` (default "test").
         budget: ``--budget N``, full-fidelity-equivalent evaluations per run (default 50).
         seeds: ``--seeds K``, seeds 0..K-1 per task and method (default 10).
+        batch: ``--batch Q``, trials of a run asked before the first of them is told (default 1).
         tasks: ``--tasks ID,ID,...``, a subset of the split (instance ids or full names).
         workers: ``--workers W``, cells at once (default all cores).
         executor: ``--executor local|ray|inline``.
@@ -717,7 +725,7 @@ def bench_command(args: Any = None, /, **options: Any) -> int:
         command_line: the command line to record (default this process's arguments).
     """
     given = {**(vars(args) if args is not None else {}), **options}
-    known = {"suite", "methods", "out", "split", "budget", "seeds", "tasks", "workers", "executor", "policy"}
+    known = {"suite", "methods", "out", "split", "budget", "seeds", "batch", "tasks", "workers", "executor", "policy"}
     known |= {"progress", "quiet", "command_line", "redo", "allow_mixed_commits", "plugins"}
     unknown = sorted(set(options) - known)
     if unknown:
@@ -742,6 +750,7 @@ def bench_command(args: Any = None, /, **options: Any) -> int:
         tasks=given.get("tasks"),
         budget=given.get("budget", 50),
         seeds=given.get("seeds", 10),
+        batch=given.get("batch") or 1,
         workers=given.get("workers"),
         executor=given.get("executor") or "local",
         method_options=method_options,

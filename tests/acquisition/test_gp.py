@@ -641,3 +641,40 @@ def test_scores_differ_beyond_round_off_at_any_magnitude():
     assert not scores_differ(np.array([0.7, 0.7 + 1e-16]))  # round-off
     assert scores_differ(np.array([-1e20, -1e20, 0.5]))
     assert scores_differ(np.array([1e-300, 2e-300]))  # tiny scores that differ
+
+
+@pytest.mark.parametrize("options", [{}, {"lengthscale_integration": "laplace"}, {"input_warp": "kumaraswamy"}])
+def test_believed_pending_points_keep_the_mean_and_shrink_the_uncertainty_near_them(options):
+    space = SearchSpace({"a": Float(0, 1), "b": Float(0, 1), "c": Categorical(["x", "y", "z"])})
+    enc = MixedEncoding.of(space)
+    rng = np.random.default_rng(5)
+    u = rng.random((12, 3)) * [0.5, 0.5, 1.0]  # none near the pending point
+    y = np.sin(6 * u[:, 0]) + np.cos(5 * u[:, 1]) + 0.3 * (u[:, 2] > 0.5)
+    gp = GaussianProcess(enc, **options)
+    gp.fit(*enc.rows(u), y)
+    pending, far = np.array([[0.9, 0.9, 0.1]]), np.array([[0.1, 0.5, 0.9]])
+    near = pending + np.array([0.02, -0.02, 0.0])
+    grid = enc.rows(np.vstack([pending, near, far, rng.random((20, 3))]))
+    mean, std = gp.predict(*grid)
+    best = gp.y_best
+    gp.believe(*enc.rows(pending))
+    mean_b, std_b = gp.predict(*grid)
+    np.testing.assert_allclose(mean_b, mean, atol=1e-6)  # the believer's score is the mean: it moves no mean
+    assert (std_b <= std + 1e-9).all()
+    assert std_b[0] < 0.2 * std[0] and std_b[1] < 0.5 * std[1]  # at and next to the pending point
+    assert gp.y_best == best and gp.n == 13
+    gp.fit(*enc.rows(u), y, refit=False)  # the next fit forgets what was believed
+    np.testing.assert_allclose(gp.predict(*grid)[1], std, rtol=1e-9)
+
+
+def test_believing_nothing_or_before_any_fit_changes_nothing():
+    space = SearchSpace({"a": Float(0, 1)})
+    enc = MixedEncoding.of(space)
+    gp = GaussianProcess(enc)
+    gp.believe(*enc.rows(np.array([[0.5]])))
+    assert gp.n == 0
+    gp.fit(*enc.rows(np.array([[0.2], [0.7]])), np.array([0.0, 1.0]))
+    before = gp.predict(*enc.rows(np.array([[0.4]])))
+    gp.believe(*enc.rows(np.empty((0, 1))))
+    assert gp.n == 2
+    np.testing.assert_array_equal(np.array(gp.predict(*enc.rows(np.array([[0.4]])))), np.array(before))

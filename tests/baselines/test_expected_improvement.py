@@ -148,3 +148,37 @@ def test_ties_other_than_search_or_design_are_refused():
 
     with pytest.raises(ValueError, match="'ties' parameter of SearchSettings must be one of"):
         SearchSettings(ties="random")
+
+
+def _concurrent_asks(method: str, pending: str, n: int = 4) -> np.ndarray:
+    """Cube points of ``n`` trials asked together after 12 told ones on branin."""
+    from rl_hpo.acquisition.search import SearchSettings
+
+    task = load_task("synthetic/branin/0")
+    optimizer = make_optimizer(method, task.space, seed=0, settings=SearchSettings(pending=pending))
+    for _ in range(12):
+        trial = optimizer.ask()
+        optimizer.tell(trial, task.evaluate(trial.config))
+    return np.array([task.space.encode(optimizer.ask().config) for _ in range(n)])
+
+
+@pytest.mark.parametrize("method", ["ei", "ppo"])
+def test_trials_asked_together_spread_out_when_pending_ones_are_believed(method):
+    def closest(u):
+        d = np.linalg.norm(u[:, None] - u[None], axis=-1)
+        return d[np.triu_indices(len(u), 1)].min()
+
+    believed, ignored = _concurrent_asks(method, "believe"), _concurrent_asks(method, "ignore")
+    np.testing.assert_array_equal(believed[0], ignored[0])  # nothing pending at the first ask
+    assert closest(ignored) < 0.05 < 0.15 < closest(believed)
+
+
+def test_believing_pending_trials_leaves_a_run_told_trial_by_trial_as_it_was():
+    from rl_hpo.acquisition.search import SearchSettings
+
+    task = load_task("synthetic/branin/0")
+    runs = [
+        make_optimizer("ei", task.space, seed=2, settings=SearchSettings(pending=p)).optimize(task, 15)
+        for p in ("believe", "ignore")
+    ]
+    assert [r.config for r in runs[0].records] == [r.config for r in runs[1].records]

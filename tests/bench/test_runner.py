@@ -485,6 +485,11 @@ def test_cli_bench_and_report(tmp_path: Path, capsys):
     assert run["sessions"][0]["command"] != "bench"  # the command line, not the subcommand's name
     assert main([*argv[:-2], "--budget", "6", "--out", str(out)]) == 2  # other settings: refused
     assert "other settings" in capsys.readouterr().err
+    assert main([*argv[:-2], "--batch", "2", "--out", str(out)]) == 2  # trials asked in pairs: another study
+    assert "other settings" in capsys.readouterr().err
+    assert main([*argv[:-2], "--batch", "2", "--out", str(tmp_path / "pairs")]) == 0
+    assert json.loads((tmp_path / "pairs" / "run.json").read_text())["settings"]["batch"] == 2
+    assert "evaluations per run, asked 2 at a time" in (tmp_path / "pairs" / "report.md").read_text()
     assert main([*argv, "--policy", "runs/policy"]) == 0  # a policy, but no method that takes one
     assert "--methods names neither: it is not used" in capsys.readouterr().err
 

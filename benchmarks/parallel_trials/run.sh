@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Parallel trials: every run asks 4 trials before it is told any of them (rl-hpo bench --batch 4), as 4 workers
+# running at once would take them. Plain expected improvement that believes its pending trials (ei, the default:
+# the GP is conditioned on each as if it scored the GP's mean there) against the same method leaving them out of
+# its GP (ei_unaware), the shipped policy (ppo, which believes them too), Optuna's TPE with its constant liar (as
+# Optuna recommends for parallel runs), Optuna's GP (whose q-batch log EI integrates over the running trials'
+# outcomes) and random search. 5 seeds, budget 50, validation splits.
+#
+#   benchmarks/parallel_trials/run.sh synthetic/mixed         # about 5 minutes on 2 cores
+#   benchmarks/parallel_trials/run.sh yahpo/rbv2_xgboost      # about 10 minutes
+#   benchmarks/parallel_trials/run.sh yahpo/lcbench           # about 3 minutes
+#
+# Raw results go to runs/parallel_trials/<suite>/ (re-running resumes); the record to
+# benchmarks/parallel_trials/<suite>/. RUNS and RECORD (environment) move them (a tiny run for tests).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+suite=${1:?usage: run.sh SUITE [rl-hpo bench options]}
+shift
+name=${suite//\//_}
+runs=${RUNS:-runs}/parallel_trials record=${RECORD:-benchmarks/parallel_trials}
+export PYTHONPATH="benchmarks/parallel_trials${PYTHONPATH:+:$PYTHONPATH}"
+
+rl-hpo bench --suite "$suite" --split validation --methods ei,ei_unaware,ppo,tpe_liar,gp,random \
+  --plugins parallel_methods --policy rl_hpo/data/policies/default --batch 4 --budget 50 \
+  --seeds 5 --out "$runs/$name" "$@"
+
+mkdir -p "$record/$name"
+cp "$runs/$name"/{report.md,summary.csv,run.json,bounds.json,*.png} "$record/$name/"
