@@ -15,6 +15,7 @@ separates what the training changed from what sampling alone does.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -76,6 +77,7 @@ class CandidateOptimizer(Optimizer):
         self.search_ = CandidateSearch(space, horizon=horizon, rng=moves_rng, settings=settings)
         self._n_design = 0
         self._proposals: dict[int, np.ndarray] = {}
+        self._held: list[np.ndarray] = []
 
     def plan(self, budget: float) -> None:
         if self.search_.n_evals == 0 and math.isfinite(budget) and budget >= 1:
@@ -86,8 +88,16 @@ class CandidateOptimizer(Optimizer):
         raise NotImplementedError
 
     def pending(self) -> np.ndarray:
-        """Cube points of the trials asked and not told yet, shape (m, d)."""
-        return np.array(list(self._proposals.values()), dtype=float).reshape(-1, self.space.dim)
+        """Cube points of the trials asked and not told yet and of the configurations held, shape (m, d)."""
+        return np.array([*self._proposals.values(), *self._held], dtype=float).reshape(-1, self.space.dim)
+
+    def hold(self, configs: Sequence[Mapping[str, Any]]) -> None:
+        """Configurations under evaluation elsewhere (other workers' running trials, as ``RLSampler`` reads them
+        from an Optuna study): the next decisions treat them as pending, as trials asked and not told yet. Replaces
+        what was held before; ``hold([])`` releases them."""
+        for config in configs:
+            self.space.validate(config)
+        self._held = [self.space.encode(config) for config in configs]
 
     def _ask(self, trial_id: int) -> tuple[dict[str, Any], float | None]:
         if self._n_design < self.n_initial or self.search_.n_evals == 0 or self._tied():

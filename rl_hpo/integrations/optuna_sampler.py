@@ -15,9 +15,10 @@ What the policy sees:
   in the trials with the parameter never occur in the trials without it); a parameter for which no such
   parent exists, or whose distribution changes between trials, is sampled by the independent sampler.
 - **Scores**: the objective value, negated for ``minimize``. Failed trials (state FAIL) and pruned ones
-  count as the worst score seen (the policy moves away from them, as in training); running trials are not
-  scored, so workers running at once choose from the same history (sampled choices keep them apart), and a
-  proposal that a running trial already evaluates is replaced by the policy's next one.
+  count as the worst score seen (the policy moves away from them, as in training). Other workers' running
+  trials are pending: the policy's GP is conditioned on each as if it scored the GP's mean there (the kriging
+  believer, ``SearchSettings.pending``), so that workers running at once spread out; a proposal that a running
+  trial already evaluates is replaced by the policy's next one.
 - **Start**: until the study has ``n_startup_trials`` completed trials, parameters come from the independent
   sampler (random search by default), as Optuna's TPE and GP samplers start.
 
@@ -42,6 +43,7 @@ from optuna.study import Study, StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
 from rl_hpo.agents.policy_file import Policy, load_policy, shipped_policy_for
+from rl_hpo.baselines.expected_improvement import CandidateOptimizer
 from rl_hpo.baselines.initial_design import initial_design_size
 from rl_hpo.optimizer import Optimizer, check_seed, make_optimizer
 from rl_hpo.optuna_space import param_of, value_to_optuna, value_to_space
@@ -170,6 +172,12 @@ class RLSampler(BaseSampler):
             else:
                 result = Result.failure(past.state.name.lower())
             optimizer.observe(config, result)
+        # Other workers' running trials are pending: the policy's GP believes each at its predicted mean, so that
+        # workers running at once spread out (``SearchSettings.pending``).
+        running = study._get_trials(deepcopy=False, states=(TrialState.RUNNING,), use_cache=False)
+        held = [inferred.config_of(t.params) for t in running if t.number != trial.number]
+        if isinstance(optimizer, CandidateOptimizer):
+            optimizer.hold([config for config in held if config is not None])
         # A candidate on the edge of a range or on an integer's bin can recur: if another trial, finished or
         # running in another process, already holds this proposal, propose again (the first proposal pending),
         # a few times at most. The trials are read after each proposal, so that a process that decided while

@@ -182,3 +182,19 @@ def test_believing_pending_trials_leaves_a_run_told_trial_by_trial_as_it_was():
         for p in ("believe", "ignore")
     ]
     assert [r.config for r in runs[0].records] == [r.config for r in runs[1].records]
+
+
+def test_held_configurations_are_pending_until_released():
+    task = load_task("synthetic/branin/0")
+    optimizer = make_optimizer("ei", task.space, seed=0)
+    for _ in range(12):
+        trial = optimizer.ask()
+        optimizer.tell(trial, task.evaluate(trial.config))
+    asked = optimizer.ask()
+    optimizer.tell(asked, task.evaluate(asked.config))  # now held by another worker instead
+    with pytest.raises(ValueError, match="x0"):
+        optimizer.hold([{"x0": 7.0, "x1": 0.5}])
+    optimizer.hold([asked.config])
+    assert optimizer.pending().shape == (1, 2)
+    optimizer.hold([])
+    assert optimizer.pending().shape == (0, 2)

@@ -365,3 +365,19 @@ def test_a_missing_or_corrupt_policy_fails_when_the_sampler_is_made(tmp_path: Pa
     (corrupt / "policy.json").write_text("{not json")
     with pytest.raises(PolicyFileError):
         RLSampler(policy=corrupt)
+
+
+def test_trials_running_at_once_are_pending_to_the_policy_and_spread_out() -> None:
+    def objective(trial: optuna.Trial) -> float:
+        return (trial.suggest_float("x", 0.0, 1.0) - 0.3) ** 2 + (trial.suggest_float("y", 0.0, 1.0) - 0.7) ** 2
+
+    study = optuna.create_study(sampler=RLSampler(seed=0))
+    study.optimize(objective, n_trials=12)
+    running = []
+    for _ in range(4):  # four workers' trials, none of them finished
+        trial = study.ask()
+        running.append((trial.suggest_float("x", 0.0, 1.0), trial.suggest_float("y", 0.0, 1.0)))
+    u = np.array(running)
+    distances = np.linalg.norm(u[:, None] - u[None], axis=-1)[np.triu_indices(4, 1)]
+    # Without them pending, the policy proposed one region to three of the four (at 2e-7 of each other).
+    assert distances.min() > 1e-3
