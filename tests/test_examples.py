@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: Each script of examples/ with the arguments that make it quick.
 EXAMPLES = {
     "tune_your_model.py": ["--budget", "7"],
+    "parallel_workers.py": ["--budget", "8", "--workers", "2"],
     "optuna_sampler.py": ["--n-trials", "7"],
     "sklearn_search.py": ["--n-iter", "3"],
     "train_policy.py": ["--timesteps", "256", "--tasks", "1"],

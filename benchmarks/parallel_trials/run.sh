@@ -4,23 +4,27 @@
 # the GP is conditioned on each as if it scored the GP's mean there) against the same method leaving them out of
 # its GP (ei_unaware), the shipped policy (ppo, which believes them too), Optuna's TPE with its constant liar (as
 # Optuna recommends for parallel runs), Optuna's GP (whose q-batch log EI integrates over the running trials'
-# outcomes) and random search. 5 seeds, budget 50, validation splits.
+# outcomes) and random search. 5 seeds, budget 50, validation splits (another split: a folder <suite>_<split>).
 #
 #   benchmarks/parallel_trials/run.sh synthetic/mixed         # about 5 minutes on 2 cores
 #   benchmarks/parallel_trials/run.sh yahpo/rbv2_xgboost      # about 10 minutes
 #   benchmarks/parallel_trials/run.sh yahpo/lcbench           # about 3 minutes
+#   benchmarks/parallel_trials/run.sh synthetic/mixed train --methods ei,ei_unaware   # -> synthetic_mixed_train/
 #
 # Raw results go to runs/parallel_trials/<suite>/ (re-running resumes); the record to
 # benchmarks/parallel_trials/<suite>/. RUNS and RECORD (environment) move them (a tiny run for tests).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-suite=${1:?usage: run.sh SUITE [rl-hpo bench options]}
+suite=${1:?usage: run.sh SUITE [SPLIT] [rl-hpo bench options]}
 shift
+split=validation
+if [[ $# -gt 0 && $1 != -* ]]; then split=$1; shift; fi
 name=${suite//\//_}
+if [[ $split != validation ]]; then name+=_$split; fi
 runs=${RUNS:-runs}/parallel_trials record=${RECORD:-benchmarks/parallel_trials}
 export PYTHONPATH="benchmarks/parallel_trials${PYTHONPATH:+:$PYTHONPATH}"
 
-rl-hpo bench --suite "$suite" --split validation --methods ei,ei_unaware,ppo,tpe_liar,gp,random \
+rl-hpo bench --suite "$suite" --split "$split" --methods ei,ei_unaware,ppo,tpe_liar,gp,random \
   --plugins parallel_methods --policy rl_hpo/data/policies/default --batch 4 --budget 50 \
   --seeds 5 --out "$runs/$name" "$@"
 

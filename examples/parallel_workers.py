@@ -1,0 +1,75 @@
+"""Tune with several workers at once: ask/tell with trials in flight (the practitioner's path, in parallel).
+
+    python examples/parallel_workers.py [--budget 24] [--workers 4]
+
+Each worker process cross-validates one configuration; as soon as one finishes, its result is told and a new
+trial is asked, so ``--workers`` trials are always running. ``ppo`` (and ``ei``) treat the trials still running
+as pending: the policy's GP is conditioned on each as if it scored the GP's mean there, so that trials asked
+while others run go elsewhere instead of to the same promising region.
+"""
+
+from __future__ import annotations
+
+import argparse
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+from sklearn.datasets import load_breast_cancer
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.model_selection import cross_val_score
+
+import rl_hpo
+
+space = rl_hpo.SearchSpace(
+    {
+        "max_depth": rl_hpo.Int(1, 32, log=True),
+        "min_samples_leaf": rl_hpo.Int(1, 32, log=True),
+        "max_features": rl_hpo.Float(0.05, 1.0, log=True),
+        "criterion": rl_hpo.Categorical(["gini", "entropy"]),
+    }
+)
+
+
+def accuracy(config: dict) -> float:
+    """3-fold cross-validated accuracy (higher is better); runs in a worker process."""
+    X, y = load_breast_cancer(return_X_y=True)
+    model = RandomForestClassifier(n_estimators=30, random_state=0, n_jobs=1, **config)
+    return float(cross_val_score(model, X, y, cv=3).mean())
+
+
+def tune_in_parallel(method: str, budget: int, workers: int, seed: int = 0) -> tuple[float, dict]:
+    optimizer = rl_hpo.make_optimizer(method, space, seed=seed)
+    optimizer.plan(budget)  # the run's horizon, as tune() sets it
+    best = (float("-inf"), {})
+    asked = 0
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        running = {}
+        while asked < budget or running:
+            while asked < budget and len(running) < workers:
+                trial = optimizer.ask()  # sees the trials still running as pending
+                running[pool.submit(accuracy, trial.config)] = trial
+                asked += 1
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                trial = running.pop(future)
+                try:
+                    score = future.result()
+                except Exception as error:  # a failed trial: tell it, so that the method moves away from it
+                    optimizer.tell(trial, rl_hpo.Result.failure(str(error)))
+                    continue
+                optimizer.tell(trial, score)
+                best = max(best, (score, trial.config), key=lambda b: b[0])
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--budget", type=int, default=24)
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+    for method in ("ppo", "random"):
+        score, config = tune_in_parallel(method, args.budget, args.workers)
+        print(f"{method:>6}: best accuracy {score:.4f} with {config} ({args.workers} workers)")
+
+
+if __name__ == "__main__":
+    main()
