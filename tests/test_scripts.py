@@ -93,6 +93,14 @@ def test_the_unseen_spaces_table_in_the_readme_is_the_recorded_one() -> None:
     assert len(rows) == 6 and all(row in (ROOT / "README.md").read_text() for row in rows)
 
 
+def test_the_parallel_trials_table_in_the_readme_is_the_recorded_one() -> None:
+    out = _run("benchmarks/parallel_trials/summarize.py")
+    assert out == (ROOT / "benchmarks/parallel_trials/summarize.txt").read_text()
+    rows = [line for line in out.splitlines() if line.startswith("| ")]
+    assert len(rows) == 7 and all(row in (ROOT / "README.md").read_text() for row in rows)
+    assert "pending='believe' stays the default" in out
+
+
 def test_the_training_reward_summary_reads_the_recorded_study_and_checks_its_bounds(tmp_path: Path) -> None:
     import shutil
 

@@ -6,8 +6,8 @@
 # Optuna recommends for parallel runs), Optuna's GP (whose q-batch log EI integrates over the running trials'
 # outcomes) and random search. 5 seeds, budget 50, validation splits (another split: a folder <suite>_<split>).
 #
-#   benchmarks/parallel_trials/run.sh synthetic/mixed         # about 5 minutes on 2 cores
-#   benchmarks/parallel_trials/run.sh yahpo/rbv2_xgboost      # about 10 minutes
+#   benchmarks/parallel_trials/run.sh synthetic/mixed         # about 6 minutes on 2 cores
+#   benchmarks/parallel_trials/run.sh yahpo/rbv2_xgboost      # about 9 minutes
 #   benchmarks/parallel_trials/run.sh yahpo/lcbench           # about 3 minutes
 #   benchmarks/parallel_trials/run.sh synthetic/mixed train --methods ei,ei_unaware   # -> synthetic_mixed_train/
 #

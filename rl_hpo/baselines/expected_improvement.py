@@ -40,7 +40,8 @@ class CandidateOptimizer(Optimizer):
 
     The first ``n_initial`` trials are the shared initial design of the seed; after that ``_choose``
     picks a candidate. Failed trials count as the worst score seen (in the GP) and never become the
-    incumbent. Trials asked before earlier ones are told all see the same history.
+    incumbent. Trials asked before earlier ones are told see those as pending (``SearchSettings.pending``: the GP
+    believes each at its predicted mean, so that trials asked together spread out).
 
     Args:
         space: the search space.
