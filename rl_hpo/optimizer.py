@@ -118,6 +118,22 @@ class Optimizer(ABC):
         self._told[trial.id] = trial
         self._tell(trial, result)
 
+    def cancel(self, trial: Trial) -> None:
+        """Drop a trial that was asked and will never be told (its worker died, the run stopped before evaluating
+        it): it no longer counts as pending (``ei`` and ``ppo`` stop believing it; an Optuna-based method marks it
+        failed, which its sampler leaves out). Telling it afterwards is refused.
+
+        Raises:
+            ValueError: if the trial is not pending (not asked by this optimizer, or told or cancelled already).
+        """
+        if self._pending.get(trial.id) != trial:
+            raise ValueError(f"Trial {trial.id} is not pending; cancel only trials from ask() that were not told.")
+        del self._pending[trial.id]
+        self._cancel(trial)
+
+    def _cancel(self, trial: Trial) -> None:  # noqa: B027 (a hook)
+        """Forget a pending trial (``cancel``; default: nothing to forget)."""
+
     def observe(self, config: Mapping[str, Any], result: Result | float) -> None:
         """Learn from a configuration evaluated elsewhere, at the highest fidelity (a warm start, such as a
         portfolio's results). What a method makes of it is its own: ``ppo`` counts it as its initial design
@@ -205,19 +221,25 @@ class Optimizer(ABC):
                     trial = self.ask()
                     asked.append((trial, time.perf_counter() - start))
                     planned += task.budget_fraction(trial.fidelity)
-                for trial, decision_s in asked:
-                    result = evaluate_safely(task, trial)
-                    start = time.perf_counter()
-                    self.tell(trial, result)
-                    decision_s += time.perf_counter() - start
-                    fraction = task.budget_fraction(trial.fidelity)
-                    history.add(trial, result, decision_s=decision_s, budget_fraction=fraction)
-                    if callback is not None:
-                        callback(history, trial, result)
-                    if bar is not None:
-                        bar.n = min(budget, round(history.budget_used, 3))
-                        best = history.best_score_or_none()
-                        bar.set_postfix_str(f"best={best:.5g}" if best is not None else "no success yet")
+                try:
+                    for trial, decision_s in asked:
+                        result = evaluate_safely(task, trial)
+                        start = time.perf_counter()
+                        self.tell(trial, result)
+                        decision_s += time.perf_counter() - start
+                        fraction = task.budget_fraction(trial.fidelity)
+                        history.add(trial, result, decision_s=decision_s, budget_fraction=fraction)
+                        if callback is not None:
+                            callback(history, trial, result)
+                        if bar is not None:
+                            bar.n = min(budget, round(history.budget_used, 3))
+                            best = history.best_score_or_none()
+                            bar.set_postfix_str(f"best={best:.5g}" if best is not None else "no success yet")
+                except BaseException:  # the run stops: the batch's trials not told are pending no more
+                    for trial, _ in asked:
+                        if self._pending.get(trial.id) == trial:
+                            self.cancel(trial)
+                    raise
         except KeyboardInterrupt as interrupt:
             if isinstance(interrupt, TuningInterrupted):
                 raise

@@ -10,6 +10,7 @@ import pytest
 import rl_hpo
 from rl_hpo import Float, FunctionTask, Result, SearchSpace, make_optimizer
 from rl_hpo.exceptions import AllTrialsFailedError
+from rl_hpo.optimizer import Trial
 from rl_hpo.tasks.base import Fidelity
 
 SPACE = SearchSpace({"x": Float(-5.0, 5.0)})
@@ -292,3 +293,28 @@ def test_optimize_in_batches_asks_a_batch_before_telling_any_of_it() -> None:
     for bad in (0, 1.5, True, "2"):
         with pytest.raises(ValueError, match="'batch' parameter must be an int >= 1"):
             optimizer.optimize(task, 3, batch=bad)
+
+
+@pytest.mark.parametrize("method", ["ei", "tpe", "random"])
+def test_a_run_stopped_in_a_batch_cancels_the_trials_it_did_not_tell(method: str) -> None:
+    space = SearchSpace({"x": Float(0.0, 1.0)})
+    calls = []
+
+    def objective(config):
+        calls.append(config)
+        if len(calls) == 10:
+            raise KeyboardInterrupt
+        return -((config["x"] - 0.3) ** 2)
+
+    optimizer = make_optimizer(method, space, seed=0)
+    with pytest.raises(rl_hpo.TuningInterrupted) as stopped:
+        optimizer.optimize(FunctionTask(objective, space, name="bowl"), 20, batch=4)
+    assert stopped.value.history.n_trials == 9 and optimizer._pending == {}  # trials 9 to 11 are cancelled
+    if method == "ei":
+        assert optimizer.pending().shape == (0, 1)  # believed no more
+    trial = optimizer.ask()
+    with pytest.raises(ValueError, match="not pending"):
+        optimizer.cancel(Trial(99, trial.config, None))
+    optimizer.cancel(trial)
+    with pytest.raises(ValueError, match="was not asked"):
+        optimizer.tell(trial, 1.0)

@@ -498,6 +498,18 @@ def test_the_parallel_trials_script_records_a_tiny_run_with_its_own_methods(tmp_
     assert run["settings"]["batch"] == 4 and run["settings"]["methods"] == ["ei", "ei_unaware", "tpe_liar"]
 
 
+def test_the_parallel_trials_methods_are_ei_leaving_pending_trials_out_and_tpe_with_its_liar() -> None:
+    import runpy
+
+    from rl_hpo import SearchSpace, make_optimizer
+    from rl_hpo.space import Float
+
+    runpy.run_path(str(ROOT / "benchmarks/parallel_trials/parallel_methods.py"))  # registers the two methods
+    space = SearchSpace({"x": Float(0.0, 1.0)})
+    assert make_optimizer("ei_unaware", space, seed=0).search_.settings.pending == "ignore"
+    assert make_optimizer("tpe_liar", space, seed=0).sampler_options == {"constant_liar": True}
+
+
 def test_the_edge_rule_study_script_writes_its_table(tmp_path: Path) -> None:
     args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "1", "--budget", "8"]
     stdout = _run("benchmarks/search_settings/run.sh", *args, env={"OUT": str(tmp_path)})

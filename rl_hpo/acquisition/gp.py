@@ -392,7 +392,7 @@ class GaussianProcess:
         self._kernel = ls_num, _, signal, noise = self._parts()
         wn = self._warped(xn)
         self._xn, self._xc = wn, xc  # the numeric rows as the kernel sees them (warped, with an input warp)
-        self._raw_xn, self._z = xn, z  # as given, for ``believe``
+        self._raw_xn, self._z = xn, z  # as given, for ``believing``
         self._scaled_xn = wn / ls_num
         self._scaled_norms = (self._scaled_xn * self._scaled_xn).sum(1)
         self._inv_ls2 = 1.0 / np.square(ls_num)
@@ -403,21 +403,33 @@ class GaussianProcess:
         self._chol = _cholesky(k)
         self._alpha = _cho_solve(self._chol, z)
 
-    def believe(self, xn: np.ndarray, xc: np.ndarray) -> None:
-        """Condition also on points whose scores are not known yet (trials running in parallel), each as if it had
-        scored the posterior mean there: the kriging believer (Ginsbourger, Le Riche & Carraro, "Kriging is well-
-        suited to parallelize optimization", 2010). The mean stays as it is everywhere, the uncertainty at and near
-        those points shrinks, so expected improvement turns to other regions; the hyperparameters and the incumbent
-        (``y_best``, the best score observed) stay as fitted. Holds until the next ``fit``."""
+    def believing(self, xn: np.ndarray, xc: np.ndarray) -> GaussianProcess:
+        """This fit, also conditioned on points whose scores are not known yet (trials running in parallel), each
+        as if it had scored the posterior mean there: the kriging believer (Ginsbourger, Le Riche & Carraro, "Kriging
+        is well-suited to parallelize optimization", 2010). The mean stays as it is everywhere, the uncertainty at
+        and near those points shrinks, so expected improvement turns to other regions; the hyperparameters and the
+        incumbent (``y_best``, the best score observed) stay as fitted. A copy: this GP, its rivals and the
+        quadrature nodes it predicts with are left as they are (itself when there is nothing to believe)."""
         if self.n == 0 or not len(xn):
-            return
-        for gp in self._components or (self,):
-            believed = gp._predict(xn, xc)[0]
-            best = gp.y_best
-            gp._condition(
-                np.concatenate([gp._raw_xn, xn]), np.concatenate([gp._xc, xc]), np.concatenate([gp._z, believed])
-            )
-            gp.y_best = best
+            return self
+        copies: dict[int, GaussianProcess] = {}
+
+        def believed(gp: GaussianProcess) -> GaussianProcess:
+            if id(gp) not in copies:
+                other = copy.copy(gp)
+                other.rivals, other._components = {}, ()
+                mean = gp._predict(xn, xc)[0]
+                other._condition(
+                    np.concatenate([gp._raw_xn, xn]), np.concatenate([gp._xc, xc]), np.concatenate([gp._z, mean])
+                )
+                other.y_best = gp.y_best
+                copies[id(gp)] = other
+            return copies[id(gp)]
+
+        out = believed(self)
+        if self._components:  # predictions come from the nodes (one of them this GP or the rival it adopted)
+            out._components = tuple(believed(node) for node in self._components)
+        return out
 
     def _fit_rivals(self, xn: np.ndarray, xc: np.ndarray, y: np.ndarray, refit: bool) -> None:
         """The prequential choice: score the points the rivals have not seen (when ``y`` extends what they were

@@ -254,7 +254,7 @@ class SearchSettings:
             adopted for plain EI and rejected for the policy (``benchmarks/heavy_tails/README.md``, "A penalty most
             configurations share"). On the suites as they are no run's first scores were all one value.
         pending: what a decision makes of trials asked and not told yet (running in parallel). ``"believe"`` (the
-            default) conditions the GP on each as if it had scored the GP's mean there (``GaussianProcess.believe``,
+            default) conditions the GP on each as if it had scored the GP's mean there (``GaussianProcess.believing``,
             the kriging believer), so that the next trial goes where no pending one will already tell; ``"ignore"``
             leaves them out of the GP, so that concurrent asks pick the same region, and only their very
             configurations leave the pool. A run whose trials are told one by one never has a pending trial:
@@ -544,10 +544,30 @@ class CandidateSearch:
             if refit:
                 self._last_refit = n
             self.gp.fit(*seen_rows, y, refit=refit)
-            if pending is not None and len(pending) and s.pending == "believe":
-                self.gp.believe(*self._rows(np.asarray(pending, dtype=float).reshape(-1, dim)))
             if s.calibration == "prequential":
                 self.gp.std_scale = calibration_scale(self.prediction_errors)
+        fitted = self.gp
+        if n_ok and pending is not None and len(pending) and s.pending == "believe":
+            # This decision predicts from a copy that believes the pending points; the fit itself stays as it is
+            # (``add`` scores a told point's prediction error by the fit that did not know it).
+            self.gp = fitted.believing(*self._rows(np.asarray(pending, dtype=float).reshape(-1, dim)))
+        try:
+            return self._shortlisted(u_seen, seen_rows, y, finite, n_ok, pending)
+        finally:
+            self.gp = fitted
+
+    def _shortlisted(
+        self,
+        u_seen: np.ndarray,
+        seen_rows: tuple[np.ndarray, np.ndarray],
+        y: np.ndarray,
+        finite: np.ndarray,
+        n_ok: int,
+        pending: np.ndarray | None,
+    ) -> Proposal:
+        """``propose`` once the GP is fitted: the pool, its refinement and polish, and the shortlist."""
+        s = self.settings
+        dim = self.space.dim
         pool = [uniform_moves(self.rng, s.n_uniform, dim)]
         if n_ok:
             order = np.argsort(-y, kind="stable")[: s.n_centres]

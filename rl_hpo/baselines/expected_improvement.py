@@ -114,6 +114,9 @@ class CandidateOptimizer(Optimizer):
         self._proposals[trial_id] = u
         return self.space.decode(u), None
 
+    def _cancel(self, trial: Trial) -> None:
+        self._proposals.pop(trial.id, None)
+
     def _tied(self) -> bool:
         """Whether the design goes on because the history's scores do not differ (``SearchSettings.ties``)."""
         return self.search_.settings.ties == "design" and not self.search_.scores_differ

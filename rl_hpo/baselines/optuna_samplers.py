@@ -133,6 +133,12 @@ class OptunaSamplerOptimizer(Optimizer):
             else:
                 self.study_.tell(optuna_trial, float(result.score))
 
+    def _cancel(self, trial: Trial) -> None:
+        from optuna.trial import TrialState
+
+        with _quiet_optuna():  # a trial never evaluated: FAIL, which Optuna's samplers leave out
+            self.study_.tell(self._running.pop(trial.id), state=TrialState.FAIL)
+
     def _observe(self, config: dict[str, Any], result: Result) -> None:
         """Add the trial to the study as a finished one (a failed one as FAIL), with only the configuration's
         active parameters, as ``suggest`` would have given them."""

@@ -16,9 +16,10 @@ What the policy sees:
   parent exists, or whose distribution changes between trials, is sampled by the independent sampler.
 - **Scores**: the objective value, negated for ``minimize``. Failed trials (state FAIL) and pruned ones
   count as the worst score seen (the policy moves away from them, as in training). Other workers' running
-  trials are pending: the policy's GP is conditioned on each as if it scored the GP's mean there (the kriging
-  believer, ``SearchSettings.pending``), so that workers running at once spread out; a proposal that a running
-  trial already evaluates is replaced by the policy's next one.
+  trials are pending: the general policy's GP is conditioned on each as if it scored the GP's mean there (the
+  kriging believer, ``SearchSettings.pending``), so that workers running at once spread out (a specialist of the
+  per-dimension design draws its moves with noise instead); a proposal that a running trial already evaluates is
+  replaced by the policy's next one.
 - **Start**: until the study has ``n_startup_trials`` completed trials, parameters come from the independent
   sampler (random search by default), as Optuna's TPE and GP samplers start.
 

@@ -643,7 +643,15 @@ def test_scores_differ_beyond_round_off_at_any_magnitude():
     assert scores_differ(np.array([1e-300, 2e-300]))  # tiny scores that differ
 
 
-@pytest.mark.parametrize("options", [{}, {"lengthscale_integration": "laplace"}, {"input_warp": "kumaraswamy"}])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"lengthscale_integration": "laplace"},
+        {"input_warp": "kumaraswamy"},
+        {"lengthscale_spread": 0.5, "lengthscale_choice": "prequential", "lengthscale_integration": "laplace"},
+    ],
+)
 def test_believed_pending_points_keep_the_mean_and_shrink_the_uncertainty_near_them(options):
     space = SearchSpace({"a": Float(0, 1), "b": Float(0, 1), "c": Categorical(["x", "y", "z"])})
     enc = MixedEncoding.of(space)
@@ -656,25 +664,22 @@ def test_believed_pending_points_keep_the_mean_and_shrink_the_uncertainty_near_t
     near = pending + np.array([0.02, -0.02, 0.0])
     grid = enc.rows(np.vstack([pending, near, far, rng.random((20, 3))]))
     mean, std = gp.predict(*grid)
-    best = gp.y_best
-    gp.believe(*enc.rows(pending))
-    mean_b, std_b = gp.predict(*grid)
+    rival_counts = {spread: rival.n for spread, rival in gp.rivals.items()}
+    believing = gp.believing(*enc.rows(pending))
+    mean_b, std_b = believing.predict(*grid)
     np.testing.assert_allclose(mean_b, mean, atol=1e-6)  # the believer's score is the mean: it moves no mean
     assert (std_b <= std + 1e-9).all()
     assert std_b[0] < 0.2 * std[0] and std_b[1] < 0.5 * std[1]  # at and next to the pending point
-    assert gp.y_best == best and gp.n == 13
-    gp.fit(*enc.rows(u), y, refit=False)  # the next fit forgets what was believed
-    np.testing.assert_allclose(gp.predict(*grid)[1], std, rtol=1e-9)
+    assert believing.y_best == gp.y_best and believing.n == 13
+    # A copy: the fit, its rivals and its quadrature nodes predict as before.
+    assert gp.n == 12 and {spread: rival.n for spread, rival in gp.rivals.items()} == rival_counts
+    np.testing.assert_array_equal(np.array(gp.predict(*grid)), np.array([mean, std]))
 
 
-def test_believing_nothing_or_before_any_fit_changes_nothing():
+def test_believing_nothing_or_before_any_fit_is_the_fit_itself():
     space = SearchSpace({"a": Float(0, 1)})
     enc = MixedEncoding.of(space)
     gp = GaussianProcess(enc)
-    gp.believe(*enc.rows(np.array([[0.5]])))
-    assert gp.n == 0
+    assert gp.believing(*enc.rows(np.array([[0.5]]))) is gp
     gp.fit(*enc.rows(np.array([[0.2], [0.7]])), np.array([0.0, 1.0]))
-    before = gp.predict(*enc.rows(np.array([[0.4]])))
-    gp.believe(*enc.rows(np.empty((0, 1))))
-    assert gp.n == 2
-    np.testing.assert_array_equal(np.array(gp.predict(*enc.rows(np.array([[0.4]])))), np.array(before))
+    assert gp.believing(*enc.rows(np.empty((0, 1)))) is gp

@@ -291,3 +291,13 @@ def test_prequential_calibration_needs_a_warp_that_carries_to_new_scores():
         SearchSettings(calibration="prequential", warp="half-rank")
     with pytest.raises(ValueError, match="'calibration' parameter of SearchSettings must be one of"):
         SearchSettings(calibration="quantile")
+
+
+def test_a_decision_believes_pending_points_in_a_copy_and_leaves_the_fit_as_it_was():
+    search = _grid_search_with_history(SearchSettings(calibration="prequential"))
+    pending = search.propose().u[:3]
+    fit = search.gp
+    search.propose(pending)
+    assert search.gp is fit and fit.n == 8  # told points only: a told point's prediction error is the fit's
+    search.add(pending[0], -0.1)
+    assert abs(search.prediction_errors[-1]) < 50  # by the fit that did not believe it (not by about 1/sqrt(noise))

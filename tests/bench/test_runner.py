@@ -688,3 +688,12 @@ def test_the_report_says_when_ppo_runs_as_a_portfolio_then_a_specialist(tmp_path
         "rl_hpo/data/portfolios/lcbench.json (17 configurations), then the policy rl_hpo/data/policies/lcbench "
         "(a specialist of this space)"
     ) in report
+
+
+def test_a_batch_below_one_is_refused_before_any_cell_runs(tmp_path: Path) -> None:
+    from rl_hpo.bench.runner import bench_command
+
+    for batch in (0, -2, 1.5):
+        with pytest.raises(ValueError, match="'batch' parameter must be an int >= 1"):
+            bench_command(suite="synthetic/branin", methods="random", out=str(tmp_path / "b"), batch=batch, seeds=1)
+    assert not (tmp_path / "b" / "cells").exists()
