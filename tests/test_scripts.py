@@ -496,6 +496,9 @@ def test_the_parallel_trials_script_records_a_tiny_run_with_its_own_methods(tmp_
     _run("benchmarks/parallel_trials/run.sh", "synthetic/mixed", *tiny, env=env)
     run = json.loads((tmp_path / "record/synthetic_mixed/run.json").read_text())
     assert run["settings"]["batch"] == 4 and run["settings"]["methods"] == ["ei", "ei_unaware", "tpe_liar"]
+    _run("benchmarks/parallel_trials/run.sh", "synthetic/mixed", *tiny, env={**env, "BATCH": "1"})
+    run = json.loads((tmp_path / "record/synthetic_mixed_batch1/run.json").read_text())
+    assert "batch" not in run["settings"]  # one trial at a time: a study like any other
 
 
 def test_the_parallel_trials_methods_are_ei_leaving_pending_trials_out_and_tpe_with_its_liar() -> None:

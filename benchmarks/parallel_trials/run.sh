@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Parallel trials: every run asks 4 trials before it is told any of them (rl-hpo bench --batch 4), as 4 workers
-# running at once would take them. Plain expected improvement that believes its pending trials (ei, the default:
-# the GP is conditioned on each as if it scored the GP's mean there) against the same method leaving them out of
-# its GP (ei_unaware), the shipped policy (ppo, which believes them too), Optuna's TPE with its constant liar (as
-# Optuna recommends for parallel runs), Optuna's GP (whose q-batch log EI integrates over the running trials'
-# outcomes) and random search. 5 seeds, budget 50, validation splits (another split: a folder <suite>_<split>).
+# running at once would take them (BATCH=Q in the environment: Q at a time, into <suite>_batchQ/). Plain expected
+# improvement that believes its pending trials (ei, the default: the GP is conditioned on each as if it scored the
+# GP's mean there) against the same method leaving them out of its GP (ei_unaware), the shipped general policy
+# (ppo, which believes them too), Optuna's TPE with its constant liar (as Optuna recommends for parallel runs),
+# Optuna's GP (whose q-batch log EI integrates over the running trials' outcomes) and random search. 5 seeds,
+# budget 50, validation splits (another split: a folder <suite>_<split>).
 #
 #   benchmarks/parallel_trials/run.sh synthetic/mixed         # about 6 minutes on 2 cores
 #   benchmarks/parallel_trials/run.sh yahpo/rbv2_xgboost      # about 9 minutes
 #   benchmarks/parallel_trials/run.sh yahpo/lcbench           # about 3 minutes
 #   benchmarks/parallel_trials/run.sh synthetic/mixed train --methods ei,ei_unaware   # -> synthetic_mixed_train/
+#
+#   BATCH=1 benchmarks/parallel_trials/run.sh yahpo/rbv2_xgboost --methods ei,ppo   # -> yahpo_rbv2_xgboost_batch1/
 #
 # Raw results go to runs/parallel_trials/<suite>/ (re-running resumes); the record to
 # benchmarks/parallel_trials/<suite>/. RUNS and RECORD (environment) move them (a tiny run for tests).
@@ -21,11 +24,13 @@ split=validation
 if [[ $# -gt 0 && $1 != -* ]]; then split=$1; shift; fi
 name=${suite//\//_}
 if [[ $split != validation ]]; then name+=_$split; fi
+batch=${BATCH:-4}
+if [[ $batch != 4 ]]; then name+=_batch$batch; fi
 runs=${RUNS:-runs}/parallel_trials record=${RECORD:-benchmarks/parallel_trials}
 export PYTHONPATH="benchmarks/parallel_trials${PYTHONPATH:+:$PYTHONPATH}"
 
 rl-hpo bench --suite "$suite" --split "$split" --methods ei,ei_unaware,ppo,tpe_liar,gp,random \
-  --plugins parallel_methods --policy rl_hpo/data/policies/default --batch 4 --budget 50 \
+  --plugins parallel_methods --policy rl_hpo/data/policies/default --batch "$batch" --budget 50 \
   --seeds 5 --out "$runs/$name" "$@"
 
 mkdir -p "$record/$name"
