@@ -3,7 +3,7 @@
     python benchmarks/parallel_trials/summarize.py
 
 First the mean normalized regret at 10 / 25 / 50 evaluations of every method on the validation splits (4 trials
-asked at a time), then the rule for the ``pending`` default: ``ei`` against ``ei_unaware`` on the train splits,
+asked at a time), then the same methods told one trial at a time (``BATCH=1``) beside it, then the rule for the ``pending`` default: ``ei`` against ``ei_unaware`` on the train splits,
 each suite's mean over its tasks pooled with the suites' task counts as weights.
 """
 
@@ -38,6 +38,18 @@ def main() -> None:
     print("|---" * (len(VALIDATION) + 1) + "|")
     for method in methods:
         cells = [" / ".join(f"{tables[f].loc[method, b]:.3f}" for b in BUDGETS) for f in VALIDATION]
+        print(f"| {method} | " + " | ".join(cells) + " |")
+    sequential = {folder: regrets(f"{folder}_batch1") for folder in VALIDATION}
+    print("\nOne trial at a time (BATCH=1, the same tasks and seeds) -> 4 at a time, regret at 25 / 50:")
+    print("| method | " + " | ".join(VALIDATION) + " |")
+    print("|---" * (len(VALIDATION) + 1) + "|")
+    for method in sequential[VALIDATION[0]].index:
+        cells = [
+            " / ".join(f"{sequential[f].loc[method, b]:.3f}" for b in (25, 50))
+            + " -> "
+            + " / ".join(f"{tables[f].loc[method, b]:.3f}" for b in (25, 50))
+            for f in VALIDATION
+        ]
         print(f"| {method} | " + " | ".join(cells) + " |")
     weights = {folder: n_tasks(folder) for folder in TRAIN}
     pooled = sum(regrets(f) * w for f, w in weights.items()) / sum(weights.values())
