@@ -3,8 +3,9 @@
     python benchmarks/parallel_trials/summarize.py
 
 First the mean normalized regret at 10 / 25 / 50 evaluations of every method on the validation splits (4 trials
-asked at a time), then the same methods told one trial at a time (``BATCH=1``) beside it, then the rule for the ``pending`` default: ``ei`` against ``ei_unaware`` on the train splits,
-each suite's mean over its tasks pooled with the suites' task counts as weights.
+asked at a time), then the same methods told one trial at a time (``BATCH=1``) beside it, then the rule for the
+``pending`` default: ``ei`` against ``ei_unaware`` on the train splits, each suite's mean over its tasks pooled
+with the suites' task counts as weights.
 """
 
 from __future__ import annotations
