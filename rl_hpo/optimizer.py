@@ -216,12 +216,12 @@ class Optimizer(ABC):
             while history.budget_used < budget - 1e-9:
                 asked: list[tuple[Trial, float]] = []
                 planned = history.budget_used
-                while len(asked) < batch and planned < budget - 1e-9:
-                    start = time.perf_counter()
-                    trial = self.ask()
-                    asked.append((trial, time.perf_counter() - start))
-                    planned += task.budget_fraction(trial.fidelity)
                 try:
+                    while len(asked) < batch and planned < budget - 1e-9:
+                        start = time.perf_counter()
+                        trial = self.ask()
+                        asked.append((trial, time.perf_counter() - start))
+                        planned += task.budget_fraction(trial.fidelity)
                     for trial, decision_s in asked:
                         result = evaluate_safely(task, trial)
                         start = time.perf_counter()
