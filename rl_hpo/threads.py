@@ -9,7 +9,8 @@ only for a block, so that a user's own objective, evaluated between two decision
 
 BLAS is limited with threadpoolctl (which scikit-learn installs) through one controller, created at the first
 use (numpy's and SciPy's BLAS are loaded by then), and torch's intra-op threads when torch is imported;
-both are restored afterwards. The limits are process-wide while the block runs.
+both are restored afterwards. The limits are process-wide while the block runs; blocks that run at once in several
+threads run under the limits of the first, which restores them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import sys
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,9 +34,34 @@ def _controller() -> Any:
     return ThreadpoolController()
 
 
+#: Whether a block holds the limits now. Blocks that run at once in several threads (Optuna's ``n_jobs``) leave
+#: them to the one that set them: a block entered under another's limit of one would save that limit and restore
+#: it after the other had given the threads back, leaving the process on one thread for good.
+_lock = threading.Lock()
+_held = False
+
+
 @contextlib.contextmanager
 def single_threaded() -> Iterator[None]:
-    """Run the block with one BLAS thread and one torch thread; the previous numbers are restored."""
+    """Run the block with one BLAS thread and one torch thread; the previous numbers are restored. A block that
+    starts while another thread's block holds the limits runs under them (until that block ends) and restores
+    nothing."""
+    global _held
+    with _lock:
+        holds, _held = not _held, True
+    if not holds:
+        yield
+        return
+    try:
+        with _one_thread():
+            yield
+    finally:
+        with _lock:
+            _held = False
+
+
+@contextlib.contextmanager
+def _one_thread() -> Iterator[None]:
     controller = _controller()
     torch = sys.modules.get("torch")
     threads = torch.get_num_threads() if torch is not None else 1
