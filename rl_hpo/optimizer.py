@@ -92,6 +92,7 @@ class Optimizer(ABC):
         self._n_asked = 0
         self._pending: dict[int, Trial] = {}
         self._told: dict[int, Trial] = {}
+        self._cancelled: set[int] = set()
 
     # -- the contract -----------------------------------------------------------------------------
     def ask(self) -> Trial:
@@ -111,6 +112,8 @@ class Optimizer(ABC):
         """
         if self._told.get(trial.id) == trial:
             raise ValueError(f"Trial {trial.id} was already told; each trial is told once.")
+        if trial.id in self._cancelled:
+            raise ValueError(f"Trial {trial.id} was cancelled; a cancelled trial is not told.")
         if self._pending.get(trial.id) != trial:
             raise ValueError(f"Trial {trial.id} was not asked by this optimizer; tell only trials from its ask().")
         result = _as_result(result)
@@ -129,6 +132,7 @@ class Optimizer(ABC):
         if self._pending.get(trial.id) != trial:
             raise ValueError(f"Trial {trial.id} is not pending; cancel only trials from ask() that were not told.")
         del self._pending[trial.id]
+        self._cancelled.add(trial.id)
         self._cancel(trial)
 
     def _cancel(self, trial: Trial) -> None:  # noqa: B027 (a hook)

@@ -316,5 +316,28 @@ def test_a_run_stopped_in_a_batch_cancels_the_trials_it_did_not_tell(method: str
     with pytest.raises(ValueError, match="not pending"):
         optimizer.cancel(Trial(99, trial.config, None))
     optimizer.cancel(trial)
-    with pytest.raises(ValueError, match="was not asked"):
+    with pytest.raises(ValueError, match="was cancelled"):
         optimizer.tell(trial, 1.0)
+
+
+def test_a_cancelled_hyperband_slot_leaves_its_rung_and_the_bracket_goes_on() -> None:
+    task = rl_hpo.load_task("synthetic/branin/0", fidelity=True)
+    optimizer = make_optimizer("hyperband", task.space, seed=0, fidelity=task.fidelity)
+    first = [optimizer.ask() for _ in range(81)]  # the first bracket's first rung
+    optimizer.cancel(first[0])
+    for trial in first[1:]:
+        optimizer.tell(trial, task.evaluate(trial.config, trial.fidelity))
+    promoted = optimizer.ask()
+    assert promoted.fidelity > first[1].fidelity  # the rung is complete without the cancelled slot
+    assert promoted.config in [t.config for t in first[1:]]  # a promotion, not the next bracket
+
+
+def test_a_cancelled_trial_of_a_portfolio_continuation_is_pending_there_no_more() -> None:
+    task = rl_hpo.load_task("synthetic/branin/0")
+    portfolio = [{"x0": 0.1, "x1": 0.2}, {"x0": 0.8, "x1": 0.5}]
+    optimizer = make_optimizer("ppo", task.space, seed=0, portfolio=portfolio)
+    for _ in range(6):
+        trial = optimizer.ask()
+        optimizer.tell(trial, task.evaluate(trial.config))
+    optimizer.cancel(optimizer.ask())
+    assert optimizer.continuation_.pending().shape == (0, 2) and optimizer.continuation_._pending == {}

@@ -407,9 +407,11 @@ class GaussianProcess:
         """This fit, also conditioned on points whose scores are not known yet (trials running in parallel), each
         as if it had scored the posterior mean there: the kriging believer (Ginsbourger, Le Riche & Carraro, "Kriging
         is well-suited to parallelize optimization", 2010). The mean stays as it is everywhere, the uncertainty at
-        and near those points shrinks, so expected improvement turns to other regions; the hyperparameters and the
-        incumbent (``y_best``, the best score observed) stay as fitted. A copy: this GP, its rivals and the
-        quadrature nodes it predicts with are left as they are (itself when there is nothing to believe)."""
+        and near those points shrinks, and the incumbent (``y_best``) is the best of the scores observed and
+        believed, as the paper's believer counts its fantasies as observations: so expected improvement turns to
+        other regions, also away from a pending point the GP expects to improve. The hyperparameters stay as
+        fitted. A copy: this GP, its rivals and the quadrature nodes it predicts with are left as they are (itself
+        when there is nothing to believe)."""
         if self.n == 0 or not len(xn):
             return self
         copies: dict[int, GaussianProcess] = {}
@@ -422,7 +424,6 @@ class GaussianProcess:
                 other._condition(
                     np.concatenate([gp._raw_xn, xn]), np.concatenate([gp._xc, xc]), np.concatenate([gp._z, mean])
                 )
-                other.y_best = gp.y_best
                 copies[id(gp)] = other
             return copies[id(gp)]
 

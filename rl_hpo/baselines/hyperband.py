@@ -230,6 +230,12 @@ class Hyperband(Optimizer):
         if len(bracket.scores) == bracket.rung_size:
             self._promote(bracket)
 
+    def _cancel(self, trial: Trial) -> None:
+        bracket, slot = self._slots.pop(trial.id)
+        bracket.scores[slot] = math.nan  # never evaluated: left out of the promotion, as a failed trial is
+        if len(bracket.scores) == bracket.rung_size:
+            self._promote(bracket)
+
     def _promote(self, bracket: _RunningBracket) -> None:
         """Successive halving: move the best of a finished rung to the next one, or end the bracket."""
         rung = bracket.rung + 1

@@ -165,6 +165,10 @@ class Portfolio(Optimizer):
         else:
             self.continuation_.tell(self._continuation_trials.pop(trial.id), result)
 
+    def _cancel(self, trial: Trial) -> None:
+        if trial.id in self._continuation_trials:  # a portfolio configuration cancelled is simply not observed
+            self.continuation_.cancel(self._continuation_trials.pop(trial.id))
+
     def _observe(self, config: dict[str, Any], result: Result) -> None:
         self.continuation_.observe(config, result)
 
