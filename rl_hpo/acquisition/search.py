@@ -254,8 +254,9 @@ class SearchSettings:
             adopted for plain EI and rejected for the policy (``benchmarks/heavy_tails/README.md``, "A penalty most
             configurations share"). On the suites as they are no run's first scores were all one value.
         pending: what a decision makes of trials asked and not told yet (running in parallel). ``"believe"`` (the
-            default) conditions the GP on each as if it had scored the GP's mean there (``GaussianProcess.believing``,
-            the kriging believer), so that the next trial goes where no pending one will already tell; ``"ignore"``
+            default) conditions the GP on each as if it had scored the GP's mean there, that score counted as
+            observed (``GaussianProcess.believing``, the kriging believer), so that the next trial goes where no
+            pending one will already tell; ``"ignore"``
             leaves them out of the GP, so that concurrent asks pick the same region, and only their very
             configurations leave the pool. A run whose trials are told one by one never has a pending trial:
             its decisions are the same either way (``benchmarks/parallel_trials/``).
