@@ -256,10 +256,9 @@ class SearchSettings:
         pending: what a decision makes of trials asked and not told yet (running in parallel). ``"believe"`` (the
             default) conditions the GP on each as if it had scored the GP's mean there, that score counted as
             observed (``GaussianProcess.believing``, the kriging believer), so that the next trial goes where no
-            pending one will already tell; ``"ignore"``
-            leaves them out of the GP, so that concurrent asks pick the same region, and only their very
-            configurations leave the pool. A run whose trials are told one by one never has a pending trial:
-            its decisions are the same either way (``benchmarks/parallel_trials/``).
+            pending one will already tell; ``"ignore"`` leaves them out of the GP, so that concurrent asks pick the
+            same region, and only their very configurations leave the pool. A run whose trials are told one by one
+            never has a pending trial: its decisions are the same either way (``benchmarks/parallel_trials/``).
     """
 
     n_candidates: int = 64
