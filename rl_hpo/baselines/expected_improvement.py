@@ -96,9 +96,7 @@ class CandidateOptimizer(Optimizer):
         """Configurations under evaluation elsewhere (other workers' running trials, as ``RLSampler`` reads them
         from an Optuna study): the next decisions treat them as pending, as trials asked and not told yet. Replaces
         what was held before; ``hold([])`` releases them."""
-        for config in configs:
-            self.space.validate(config)
-        self._held = [self.space.encode(config) for config in configs]
+        self._held = [self.space.encode(config) for config in configs]  # encode validates; all or none is held
 
     def _ask(self, trial_id: int) -> tuple[dict[str, Any], float | None]:
         if self._n_design < self.n_initial or self.search_.n_evals == 0 or self._tied():
