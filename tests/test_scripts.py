@@ -501,6 +501,18 @@ def test_the_parallel_trials_script_records_a_tiny_run_with_its_own_methods(tmp_
     assert "batch" not in run["settings"]  # one trial at a time: a study like any other
 
 
+def test_the_long_budgets_script_records_a_tiny_run(tmp_path: Path) -> None:
+    tiny = ["--methods", "random,ei", "--tasks", "64", "--seeds", "1", "--budget", "12", "--workers", "1"]
+    _run(
+        "benchmarks/long_budgets/run.sh",
+        "synthetic/mixed",
+        *tiny,
+        env={"RUNS": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record")},
+    )
+    run = json.loads((tmp_path / "record/synthetic_mixed/run.json").read_text())
+    assert run["settings"]["split"] == "validation" and run["settings"]["methods"] == ["random", "ei"]
+
+
 def test_the_parallel_trials_methods_are_ei_leaving_pending_trials_out_and_tpe_with_its_liar() -> None:
     import runpy
 

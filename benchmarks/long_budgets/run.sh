@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Long budgets: the shipped general policy (ppo), plain expected improvement over the same candidates (ei),
+# Optuna's TPE and GP and random search with a budget of 100 evaluations, twice the budget of the other studies
+# (the policy was trained on runs of 50 and plans each run by its budget). 5 seeds, validation splits (another
+# split: a folder <suite>_<split>). The report gives the regret at 10, 25, 50 and 100.
+#
+#   benchmarks/long_budgets/run.sh synthetic/mixed
+#   benchmarks/long_budgets/run.sh yahpo/lcbench
+#   benchmarks/long_budgets/run.sh yahpo/rbv2_xgboost
+#
+# Raw results go to runs/long_budgets/<suite>/ (re-running resumes); the record to benchmarks/long_budgets/<suite>/.
+# RUNS and RECORD (environment) move them (a tiny run for tests).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+suite=${1:?usage: run.sh SUITE [SPLIT] [rl-hpo bench options]}
+shift
+split=validation
+if [[ $# -gt 0 && $1 != -* ]]; then split=$1; shift; fi
+name=${suite//\//_}
+if [[ $split != validation ]]; then name+=_$split; fi
+runs=${RUNS:-runs}/long_budgets record=${RECORD:-benchmarks/long_budgets}
+
+rl-hpo bench --suite "$suite" --split "$split" --methods ppo,ei,tpe,gp,random \
+  --policy rl_hpo/data/policies/default --budget 100 --seeds 5 --out "$runs/$name" "$@"
+
+mkdir -p "$record/$name"
+cp "$runs/$name"/{report.md,summary.csv,run.json,bounds.json,*.png} "$record/$name/"
