@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 
 from sklearn.datasets import load_breast_cancer
 from sklearn.ensemble import RandomForestClassifier
@@ -53,6 +54,10 @@ def tune_in_parallel(method: str, budget: int, workers: int, seed: int = 0) -> t
                 trial = running.pop(future)
                 try:
                     score = future.result()
+                except BrokenProcessPool:  # a worker died (killed, out of memory): no verdict on any configuration
+                    for unfinished in (trial, *running.values()):
+                        optimizer.cancel(unfinished)
+                    raise
                 except Exception as error:  # a failed trial: tell it, so that the method moves away from it
                     optimizer.tell(trial, rl_hpo.Result.failure(str(error)))
                     continue

@@ -341,3 +341,18 @@ def test_a_cancelled_trial_of_a_portfolio_continuation_is_pending_there_no_more(
         optimizer.tell(trial, task.evaluate(trial.config))
     optimizer.cancel(optimizer.ask())
     assert optimizer.continuation_.pending().shape == (0, 2) and optimizer.continuation_._pending == {}
+
+
+def test_portfolio_trials_still_running_are_pending_for_a_continuation_that_models_them() -> None:
+    task = rl_hpo.load_task("synthetic/branin/0")
+    portfolio = [{"x0": 0.1, "x1": 0.2}, {"x0": 0.8, "x1": 0.5}, {"x0": 0.3, "x1": 0.9}]
+    optimizer = make_optimizer("portfolio", task.space, seed=0, portfolio=portfolio, then="ei")
+    first, second, third = optimizer.ask(), optimizer.ask(), optimizer.ask()
+    optimizer.tell(first, task.evaluate(first.config))
+    optimizer.ask()  # the continuation's first trial, asked while two portfolio trials run
+    held = [optimizer.space.encode(t.config) for t in (second, third)]
+    np.testing.assert_array_equal(optimizer.continuation_.pending()[1:], held)  # after its own proposal
+    optimizer.tell(second, task.evaluate(second.config))
+    optimizer.tell(third, task.evaluate(third.config))
+    optimizer.ask()
+    assert optimizer.continuation_.pending().shape == (2, 2)  # its own two trials, no portfolio trial held

@@ -88,7 +88,8 @@ class Portfolio(Optimizer):
     Failed trials: a failed portfolio configuration is not retried; the continuation is told it as failed
     (Optuna methods leave FAIL trials out of their models) and the portfolio goes on with its next
     configuration. Trials asked before earlier ones are told work as usual; a portfolio result that arrives
-    after the continuation has started reaches it when it is told.
+    after the continuation has started reaches it when it is told, and until then a continuation that models
+    pending trials (``ei``, the general policy: ``CandidateOptimizer.hold``) holds its configuration as pending.
 
     Args:
         space: the search space.
@@ -155,6 +156,9 @@ class Portfolio(Optimizer):
     def _ask(self, trial_id: int) -> tuple[dict[str, Any], float | None]:
         if trial_id < len(self.configs_):
             return dict(self.configs_[trial_id]), None
+        hold = getattr(self.continuation_, "hold", None)
+        if hold is not None:  # portfolio trials asked and not told yet are pending for the continuation too
+            hold([trial.config for trial in self._pending.values() if trial.id < len(self.configs_)])
         inner = self.continuation_.ask()
         self._continuation_trials[trial_id] = inner
         return dict(inner.config), None

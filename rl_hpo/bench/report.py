@@ -517,7 +517,11 @@ def write_report(path: str | os.PathLike[str]) -> Path:
         "",
         f"{_count(len(methods), 'method')} x {runs}, "
         f"budget {_budget_label(final)} full-fidelity-equivalent evaluations per run"
-        + (f", asked {settings['batch']} at a time (a batch is told after all of it is asked)" if batched else "")
+        + (  # "up to": the last batch is what the budget leaves, and a batch above the budget is one batch
+            f", asked in batches of up to {settings['batch']} trials (a batch is told after all of it is asked)"
+            if batched
+            else ""
+        )
         + ".",
         "",
     ]

@@ -489,7 +489,7 @@ def test_cli_bench_and_report(tmp_path: Path, capsys):
     assert "other settings" in capsys.readouterr().err
     assert main([*argv[:-2], "--batch", "2", "--out", str(tmp_path / "pairs")]) == 0
     assert json.loads((tmp_path / "pairs" / "run.json").read_text())["settings"]["batch"] == 2
-    assert "evaluations per run, asked 2 at a time" in (tmp_path / "pairs" / "report.md").read_text()
+    assert "evaluations per run, asked in batches of up to 2 trials" in (tmp_path / "pairs" / "report.md").read_text()
     assert main([*argv, "--policy", "runs/policy"]) == 0  # a policy, but no method that takes one
     assert "--methods names neither: it is not used" in capsys.readouterr().err
 
