@@ -370,12 +370,18 @@ _REGISTRY: dict[str, str | type[Optimizer]] = {
     "ei_sampled": "rl_hpo.baselines.expected_improvement:SampledExpectedImprovement",
     "ppo": "rl_hpo.agents.policy_optimizer:PolicyOptimizer",
 }
+_BUILT_IN = frozenset(_REGISTRY)  # a plugin may not replace these: a study's "ppo" is always the package's
 
 
 def register_optimizer(name: str, cls: type[Optimizer] | str) -> None:
     """Make ``make_optimizer(name, ...)`` build ``cls`` (a class or a lazy ``"module:Class"`` path)."""
     if not isinstance(name, str) or not name:
         raise ValueError(f"An optimizer name must be a non-empty string, got {name!r}.")
+    if name in _BUILT_IN:
+        raise ValueError(
+            f"{name!r} is a built-in method; register yours under another name (the built-in ones: "
+            f"{', '.join(sorted(_BUILT_IN))})."
+        )
     _REGISTRY[name] = cls
 
 

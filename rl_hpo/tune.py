@@ -15,7 +15,7 @@ import numpy as np
 
 from rl_hpo.history import History
 from rl_hpo.journal import Journal
-from rl_hpo.optimizer import Trial, all_failed_error, check_budget, make_optimizer
+from rl_hpo.optimizer import Optimizer, Trial, all_failed_error, check_budget, make_optimizer
 from rl_hpo.space import SearchSpace, warn_of_wide_linear_ranges
 from rl_hpo.tasks.base import FunctionTask, Result, Task
 from rl_hpo.tasks.registry import load_task
@@ -206,8 +206,19 @@ def _run(
     # the default policy out: those spellings are this run's too.
     spelled = [options, {**_CLI_DEFAULT_POLICY.get(method, {}), **options}]
     legacy = {"options": [{k: str(v) for k, v in sorted(o.items())} for o in spelled]}
+    made: Optimizer | None = None
+    path = Path(journal)
+    if not resume or not (path.is_file() and path.stat().st_size > 0):
+        # a new run: its method is made before its journal, so that a method or option it refuses leaves no journal
+        if seed is None:  # as the journal would draw it
+            seed = run["seed"] = secrets.randbelow(2**31)
+        made = make_optimizer(method, task.space, seed=seed, fidelity=task.fidelity, **options)
     with Journal(journal, run, resume=resume, equivalent=legacy) as log:
-        optimizer = make_optimizer(method, task.space, seed=log.seed, fidelity=task.fidelity, **options)
+        optimizer = (
+            made
+            if made is not None
+            else make_optimizer(method, task.space, seed=log.seed, fidelity=task.fidelity, **options)
+        )
         # before the replay, as optimize() does before a first trial: a plan steers a policy's decisions
         optimizer.plan(log.planned_budget(budget))
         history = History.for_task(task, method=optimizer.name, seed=log.seed)

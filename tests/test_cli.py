@@ -617,6 +617,16 @@ def test_tasks_names_the_splits_that_have_tasks(capsys: pytest.CaptureFixture[st
     assert "The test split of yahpo/iaml_glmnet has no task (tasks per split: train 4)." in capsys.readouterr().err
 
 
+def test_a_plugin_that_is_not_on_the_path_is_one_line_naming_pythonpath(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["bench", "--suite", "synthetic/branin", "--methods", "random", "--plugins", "no_such_plugin"]
+    assert main([*argv, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "No plugin module 'no_such_plugin' to import (--plugins)" in err and "PYTHONPATH=." in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
+
+
 def test_bench_runs_a_method_a_plugin_registers(tmp_path: Path) -> None:
     plugin_dir = Path(__file__).parent / "bench"  # bench_plugin.py registers "sleepy"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(plugin_dir), os.environ.get("PYTHONPATH", "")])}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -65,3 +66,20 @@ def test_the_readme_says_how_to_use_the_cli_outside_make() -> None:
     outside = readme.split("Outside `make`", 1)[1].split("```", 2)[1]
     assert "source .venv/bin/activate" in outside and "export RL_HPO_YAHPO_DATA=" in outside
     assert "rl-hpo tune --task yahpo/" in outside
+
+
+def test_the_readme_s_own_suite_plugin_runs_in_a_bench(tmp_path: Path) -> None:
+    block = next(b for b in python_blocks() if b.startswith("# my_suite.py"))
+    (tmp_path / "my_suite.py").write_text(block)
+    bench = ["bench", "--suite", "mine/rosenbrock", "--plugins", "my_suite", "--out", "out"]
+    tiny = ["--methods", "random,ei", "--budget", "6", "--seeds", "1", "--workers", "1", "--tasks", "2,4"]
+    done = subprocess.run(
+        [sys.executable, "-m", "rl_hpo.cli", *bench, *tiny],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "| ei |" in (tmp_path / "out" / "report.md").read_text()

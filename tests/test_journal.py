@@ -112,6 +112,18 @@ def test_a_choice_json_cannot_store_is_refused_before_the_journal_is_created(tmp
 
 
 @pytest.mark.parametrize("resume", [True, False])
+def test_a_method_or_option_refused_leaves_no_journal_behind(tmp_path, resume):
+    path = tmp_path / "run.db"
+    with pytest.raises(ValueError, match="takes no option 'polcy'"):
+        rl_hpo.tune(objective, SPACE, budget=2, method="ppo", seed=0, journal=path, resume=resume, polcy="default")
+    with pytest.raises(ValueError, match="Unknown method 'nosuch'"):
+        rl_hpo.tune(objective, SPACE, budget=2, method="nosuch", journal=path, resume=resume)
+    assert list(tmp_path.iterdir()) == []
+    history = rl_hpo.tune(objective, SPACE, budget=2, method="ppo", seed=0, journal=path)  # the corrected call
+    assert history.n_trials == 2
+
+
+@pytest.mark.parametrize("resume", [True, False])
 def test_a_file_that_is_not_a_journal_is_a_clear_error(tmp_path, resume):
     path = tmp_path / "run.db"
     path.write_bytes(b"not a database at all" * 100)

@@ -198,6 +198,18 @@ def test_unknown_method_lists_the_choices():
         make_optimizer("nope", SPACE)
 
 
+def test_a_built_in_method_or_task_family_cannot_be_replaced():
+    from rl_hpo.tasks.registry import register_family
+
+    with pytest.raises(ValueError, match="'ppo' is a built-in method; register yours under another name"):
+        rl_hpo.register_optimizer("ppo", "mine:Method")
+    with pytest.raises(ValueError, match="'yahpo' is a built-in task family; register yours under another name"):
+        register_family("yahpo", "mine")
+    with pytest.raises(ValueError, match="without '/'"):
+        register_family("my/family", "mine")
+    assert make_optimizer("ppo", SPACE, seed=0).name == "ppo"
+
+
 def test_budget_counts_full_fidelity_equivalents():
     class HalfFidelity(rl_hpo.Optimizer):
         name = "half"

@@ -350,6 +350,7 @@ def _resolve_portfolio(
             f"{len(bad)} configuration(s) of the portfolio ({source}) are not in the search space: "
             + "; ".join(bad[:5])
             + ("; ..." if len(bad) > 5 else "")
-            + ". Fix or drop them, or build the portfolio for this space."
+            + (" " if bad[-1].endswith(".") and len(bad) <= 5 else ". ")
+            + "Fix or drop them, or build the portfolio for this space."
         )
     return [space.typed(c) for c in configs], source

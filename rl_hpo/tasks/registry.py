@@ -32,6 +32,7 @@ _FAMILIES: dict[str, str] = {
     "sklearn": "rl_hpo.tasks.sklearn",
     "prior": "rl_hpo.tasks.prior",
 }
+_BUILT_IN_FAMILIES = frozenset(_FAMILIES)  # a plugin may not replace these: "yahpo/lcbench" is always the package's
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,13 @@ class Suite:
 
 def register_family(name: str, module: str) -> None:
     """Register a task family implemented by ``module`` (see this module's docstring)."""
+    if not isinstance(name, str) or not name or "/" in name:
+        raise ValueError(f"A task family's name must be a non-empty string without '/', got {name!r}.")
+    if name in _BUILT_IN_FAMILIES:
+        raise ValueError(
+            f"{name!r} is a built-in task family; register yours under another name (the built-in ones: "
+            f"{', '.join(sorted(_BUILT_IN_FAMILIES))})."
+        )
     _FAMILIES[name] = module
 
 
