@@ -90,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--suite", metavar="S", help="a suite such as yahpo/lcbench or synthetic/branin")
     p.add_argument("--split", default="all", help="train, validation, test or all (default: all)")
     _add_data_option(p)
+    _add_plugins_option(p)
 
     # rl-hpo train takes its options from the chosen design's own parser (_cmd_train), the parser of
     # python -m rl_hpo.agents.candidate_training / rl_hpo.agents.training; --help shows that design's options.
@@ -120,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--cv", type=_positive_int, default=3, metavar="K", help="cross-validation folds for --csv (default: 3)"
     )
     p.add_argument("--drop", metavar="COLUMN,COLUMN", help="columns of --csv that are not features (e.g. identifiers)")
+    _add_plugins_option(p)
     p.add_argument(
         "--fidelity",
         choices=["subsample", "iterations"],
@@ -214,11 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="local",
         help="local process pool, a Ray cluster, or inline (this process, one cell at a time: for debugging)",
     )
-    p.add_argument(
-        "--plugins",
-        metavar="MOD,MOD",
-        help="modules every process imports first, e.g. one that registers your own method (rl_hpo.register_optimizer)",
-    )
+    _add_plugins_option(p)
     p.add_argument(
         "--policy",
         default="default",
@@ -255,6 +253,23 @@ def _apply_data_option(args: argparse.Namespace) -> None:
 
             resolve_data_dir(path)  # raises DataNotFoundError, naming the folder and the fix
         os.environ["RL_HPO_YAHPO_DATA"] = os.path.abspath(path)
+
+
+def _add_plugins_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--plugins",
+        metavar="MOD,MOD",
+        help="modules to import first (every process of a bench), e.g. one that registers your own method "
+        "(rl_hpo.register_optimizer) or task family (rl_hpo.tasks.registry.register_family)",
+    )
+
+
+def _import_plugins(args: argparse.Namespace) -> None:
+    from rl_hpo.bench.executors import import_plugin
+
+    for module in (m.strip() for m in (getattr(args, "plugins", None) or "").split(",")):
+        if module:
+            import_plugin(module)
 
 
 def _cmd_tasks(args: argparse.Namespace) -> int:
@@ -533,6 +548,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         _apply_data_option(args)
+        if args.command != "bench":  # bench imports them itself, in each of its processes
+            _import_plugins(args)
         with _one_line_warnings(f"rl-hpo {args.command}"), _sigterm_unwinds():
             return _COMMANDS[args.command](args)
     except KeyboardInterrupt:

@@ -625,6 +625,8 @@ def test_a_plugin_that_is_not_on_the_path_is_one_line_naming_pythonpath(
     err = capsys.readouterr().err
     assert "No plugin module 'no_such_plugin' to import (--plugins)" in err and "PYTHONPATH=." in err
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
+    assert main(["tune", "--task", "synthetic/branin/0", "--plugins", "no_such_plugin"]) == 2
+    assert "No plugin module 'no_such_plugin'" in capsys.readouterr().err
 
 
 def test_bench_runs_a_method_a_plugin_registers(tmp_path: Path) -> None:

@@ -83,3 +83,14 @@ def test_the_readme_s_own_suite_plugin_runs_in_a_bench(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "| ei |" in (tmp_path / "out" / "report.md").read_text()
+    for command in (["tune", "--task", "mine/rosenbrock/2", "--method", "ei", "--budget", "7", "--json"], ["tasks"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "rl_hpo.cli", *command, "--plugins", "my_suite"],
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert "mine/rosenbrock" in done.stdout

@@ -79,7 +79,21 @@ def prepare_worker(plugins: Sequence[str] = (), *, single_thread: bool = True) -
             sys.modules["torch"].set_num_threads(1)
         _PREPARED = True
     for module in plugins:
+        import_plugin(module)
+
+
+def import_plugin(module: str) -> None:
+    """Import a plugin module (``--plugins``); one that cannot be found is a bad setting (``ValueError``), an error
+    inside it goes on as it is."""
+    try:
         importlib.import_module(module)
+    except ModuleNotFoundError as err:
+        if err.name is None or not (module == err.name or module.startswith(err.name + ".")):
+            raise  # the plugin was found and imports a module that is not installed: its own traceback says where
+        raise ValueError(
+            f"No plugin module {module!r} to import (--plugins): put the folder that holds it on PYTHONPATH, e.g. "
+            f"PYTHONPATH=. rl-hpo ... --plugins {module} in the folder of {module.replace('.', '/')}.py."
+        ) from None
 
 
 def _call_in_worker(fn: Callable[[T], R], item: T, plugins: Sequence[str]) -> R:

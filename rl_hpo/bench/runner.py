@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from rl_hpo.bench import executors as _executors
+from rl_hpo.bench.executors import import_plugin
 from rl_hpo.bench.report import write_report
 from rl_hpo.bench.study import (
     CellKey,
@@ -282,19 +283,6 @@ def _split_list(value: str | Sequence[str] | None, what: str) -> list[str]:
     if duplicates:
         raise ValueError(f"The '{what}' parameter lists {', '.join(duplicates)} more than once; name each once.")
     return items
-
-
-def _import_plugin(module: str) -> None:
-    """Import a plugin module; one that cannot be found is a bad setting (an error inside it goes on as it is)."""
-    try:
-        importlib.import_module(module)
-    except ModuleNotFoundError as err:
-        if err.name is None or not (module == err.name or module.startswith(err.name + ".")):
-            raise  # the plugin was found and imports a module that is not installed: its own traceback says where
-        raise ValueError(
-            f"No plugin module {module!r} to import (--plugins): put the folder that holds it on PYTHONPATH, e.g. "
-            f"PYTHONPATH=. rl-hpo bench ... --plugins {module} in the folder of {module.replace('.', '/')}.py."
-        ) from None
 
 
 def _resolve(settings: BenchSettings) -> _Resolved:
@@ -575,7 +563,7 @@ def run_bench(settings: BenchSettings, *, progress: bool = True) -> Study:
         ImportError: for ``executor="ray"`` without Ray installed.
     """
     for module in settings.plugins:
-        _import_plugin(module)
+        import_plugin(module)
     resolved = _resolve(settings)
     executor = _executors.make_executor(settings.executor, settings.workers, settings.plugins)
     optimizers = _probe_optimizers(settings, resolved)
