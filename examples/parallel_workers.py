@@ -54,10 +54,8 @@ def tune_in_parallel(method: str, budget: int, workers: int, seed: int = 0) -> t
                 trial = running.pop(future)
                 try:
                     score = future.result()
-                except BrokenProcessPool:  # a worker died (killed, out of memory): no verdict on any configuration
-                    for unfinished in (trial, *running.values()):
-                        optimizer.cancel(unfinished)
-                    raise
+                except BrokenProcessPool:  # a worker died (killed, out of memory): no verdict on any configuration,
+                    raise  # so none is told failed (optimizer.cancel(trial) drops a trial from an optimizer kept on)
                 except Exception as error:  # a failed trial: tell it, so that the method moves away from it
                     optimizer.tell(trial, rl_hpo.Result.failure(str(error)))
                     continue

@@ -548,9 +548,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         _apply_data_option(args)
-        if args.command != "bench":  # bench imports them itself, in each of its processes
-            _import_plugins(args)
         with _one_line_warnings(f"rl-hpo {args.command}"), _sigterm_unwinds():
+            if args.command != "bench":  # bench imports them itself, in each of its processes
+                _import_plugins(args)
             return _COMMANDS[args.command](args)
     except KeyboardInterrupt:
         if args.command == "bench":

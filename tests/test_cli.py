@@ -627,6 +627,8 @@ def test_a_plugin_that_is_not_on_the_path_is_one_line_naming_pythonpath(
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
     assert main(["tune", "--task", "synthetic/branin/0", "--plugins", "no_such_plugin"]) == 2
     assert "No plugin module 'no_such_plugin'" in capsys.readouterr().err
+    assert main(["tasks", "--plugins", "my_suite.py"]) == 2
+    assert "--plugins takes module names, as Python imports them" in capsys.readouterr().err
 
 
 def test_bench_runs_a_method_a_plugin_registers(tmp_path: Path) -> None:

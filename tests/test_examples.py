@@ -57,7 +57,13 @@ def test_the_readme_has_python_examples() -> None:
 
 @pytest.mark.parametrize("index", range(len(python_blocks())))
 def test_readme_python_block_runs(index: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rl_hpo import optimizer
+    from rl_hpo.tasks import registry
+
     monkeypatch.chdir(tmp_path)
+    # A block may register a method or a task family (under its module, "readme", which other tests cannot import).
+    monkeypatch.setattr(optimizer, "_REGISTRY", dict(optimizer._REGISTRY))
+    monkeypatch.setattr(registry, "_FAMILIES", dict(registry._FAMILIES))
     exec(compile(python_blocks()[index], f"README.md python block {index}", "exec"), {"__name__": "readme"})
 
 

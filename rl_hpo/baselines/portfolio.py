@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from rl_hpo.baselines.expected_improvement import CandidateOptimizer
 from rl_hpo.baselines.optuna_samplers import CMAES
 from rl_hpo.optimizer import Optimizer, Trial, make_optimizer, optimizer_class
 from rl_hpo.space import SearchSpace
@@ -156,9 +157,8 @@ class Portfolio(Optimizer):
     def _ask(self, trial_id: int) -> tuple[dict[str, Any], float | None]:
         if trial_id < len(self.configs_):
             return dict(self.configs_[trial_id]), None
-        hold = getattr(self.continuation_, "hold", None)
-        if hold is not None:  # portfolio trials asked and not told yet are pending for the continuation too
-            hold([trial.config for trial in self._pending.values() if trial.id < len(self.configs_)])
+        if isinstance(self.continuation_, CandidateOptimizer):  # it models pending trials: the portfolio's are too
+            self.continuation_.hold([trial.config for trial in self._pending.values() if trial.id < len(self.configs_)])
         inner = self.continuation_.ask()
         self._continuation_trials[trial_id] = inner
         return dict(inner.config), None

@@ -85,6 +85,11 @@ def prepare_worker(plugins: Sequence[str] = (), *, single_thread: bool = True) -
 def import_plugin(module: str) -> None:
     """Import a plugin module (``--plugins``); one that cannot be found is a bad setting (``ValueError``), an error
     inside it goes on as it is."""
+    if module.endswith(".py") or not all(part.isidentifier() for part in module.split(".")):
+        raise ValueError(
+            f"--plugins takes module names, as Python imports them ('my_methods' for my_methods.py, 'pkg.mod'), "
+            f"not {module!r}."
+        )
     try:
         importlib.import_module(module)
     except ModuleNotFoundError as err:
