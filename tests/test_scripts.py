@@ -502,7 +502,7 @@ def test_the_parallel_trials_script_records_a_tiny_run_with_its_own_methods(tmp_
 
 
 def test_the_long_budgets_script_records_a_tiny_run(tmp_path: Path) -> None:
-    tiny = ["--methods", "random,ei", "--tasks", "64", "--seeds", "1", "--budget", "12", "--workers", "1"]
+    tiny = ["--methods", "random,ppo_greedy50", "--tasks", "64", "--seeds", "1", "--budget", "12", "--workers", "1"]
     _run(
         "benchmarks/long_budgets/run.sh",
         "synthetic/mixed",
@@ -510,7 +510,18 @@ def test_the_long_budgets_script_records_a_tiny_run(tmp_path: Path) -> None:
         env={"RUNS": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record")},
     )
     run = json.loads((tmp_path / "record/synthetic_mixed/run.json").read_text())
-    assert run["settings"]["split"] == "validation" and run["settings"]["methods"] == ["random", "ei"]
+    assert run["settings"]["split"] == "validation" and run["settings"]["methods"] == ["random", "ppo_greedy50"]
+
+
+def test_the_long_budgets_method_is_the_general_policy_greedy_after_50_evaluations() -> None:
+    import runpy
+
+    from rl_hpo import SearchSpace, make_optimizer
+    from rl_hpo.space import Float
+
+    runpy.run_path(str(ROOT / "benchmarks/long_budgets/long_methods.py"))  # registers ppo_greedy50
+    optimizer = make_optimizer("ppo_greedy50", SearchSpace({"x": Float(0.0, 1.0)}), seed=0)
+    assert optimizer.greedy_after == 50 and optimizer.policy_.path.name == "default"
 
 
 def test_the_parallel_trials_methods_are_ei_leaving_pending_trials_out_and_tpe_with_its_liar() -> None:

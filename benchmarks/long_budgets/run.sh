@@ -7,7 +7,10 @@
 #   benchmarks/long_budgets/run.sh synthetic/mixed
 #   benchmarks/long_budgets/run.sh yahpo/lcbench
 #   benchmarks/long_budgets/run.sh yahpo/rbv2_xgboost
+#   benchmarks/long_budgets/run.sh synthetic/mixed --methods ppo,ei,tpe,gp,random,ppo_greedy50   # the rule's method
+#   benchmarks/long_budgets/run.sh prior/gp train --methods ppo,ppo_greedy50 --seeds 3 --tasks 0,1,...,94
 #
+# ppo_greedy50 (long_methods.py) is the policy taking its most likely candidate from the 51st evaluation on.
 # Raw results go to runs/long_budgets/<suite>/ (re-running resumes); the record to benchmarks/long_budgets/<suite>/.
 # RUNS and RECORD (environment) move them (a tiny run for tests).
 set -euo pipefail
@@ -19,8 +22,9 @@ if [[ $# -gt 0 && $1 != -* ]]; then split=$1; shift; fi
 name=${suite//\//_}
 if [[ $split != validation ]]; then name+=_$split; fi
 runs=${RUNS:-runs}/long_budgets record=${RECORD:-benchmarks/long_budgets}
+export PYTHONPATH="benchmarks/long_budgets${PYTHONPATH:+:$PYTHONPATH}"
 
-rl-hpo bench --suite "$suite" --split "$split" --methods ppo,ei,tpe,gp,random \
+rl-hpo bench --suite "$suite" --split "$split" --methods ppo,ei,tpe,gp,random --plugins long_methods \
   --policy rl_hpo/data/policies/default --budget 100 --seeds 5 --out "$runs/$name" "$@"
 
 mkdir -p "$record/$name"

@@ -38,6 +38,9 @@ class CandidatePolicyOptimizer(CandidateOptimizer):
             on a space of more than 32 parameters; ``initial_design_size``).
         horizon: the budget the policy plans for (``optimize`` sets it to its budget).
         settings: the candidate search (default: the settings the policy file records).
+        greedy_after: once this many evaluations are told, pick the most likely candidate whatever
+            ``deterministic`` says (None: never). The policy's sampling was chosen on runs of up to 50 evaluations
+            (``benchmarks/long_budgets/``).
 
     Raises:
         PolicyFileError: if the policy file is missing, corrupted, or not a candidate policy.
@@ -56,7 +59,14 @@ class CandidatePolicyOptimizer(CandidateOptimizer):
         n_initial: int | None = None,
         horizon: int | None = None,
         settings: SearchSettings | None = None,
+        greedy_after: int | None = None,
     ) -> None:
+        if greedy_after is not None and (
+            isinstance(greedy_after, bool) or not isinstance(greedy_after, int | np.integer) or greedy_after < 0
+        ):
+            raise ValueError(
+                f"The 'greedy_after' parameter of ppo must be an int >= 0 or None. Got {greedy_after!r} instead."
+            )
         policy_ = policy if isinstance(policy, Policy) else load_policy(policy)
         if policy_.kind != "candidate":
             raise PolicyFileError(
@@ -77,8 +87,10 @@ class CandidatePolicyOptimizer(CandidateOptimizer):
         if deterministic is None:
             deterministic = bool(defaults["deterministic"]) or space.dim > MANY_PARAMETERS
         self.deterministic = bool(deterministic)
+        self.greedy_after = None if greedy_after is None else int(greedy_after)
 
     def _choose(self, search: CandidateSearch) -> np.ndarray:
         proposal = search.propose(self.pending())
-        index = self.policy_.choose(proposal.features, None if self.deterministic else search.rng)
+        greedy = self.deterministic or (self.greedy_after is not None and search.n_evals >= self.greedy_after)
+        index = self.policy_.choose(proposal.features, None if greedy else search.rng)
         return proposal.u[index]

@@ -67,6 +67,8 @@ class PolicyOptimizer(Optimizer):
         patience: trials without improvement after which a random point is tried (None: off).
         use_identity: show the parameters' identity codes when the policy was trained on this very
             search space (``Policy.knows``); False tunes as on a space the policy never saw.
+        greedy_after: for a policy that scores candidates, the evaluations after which it picks its most likely
+            candidate (``CandidatePolicyOptimizer``); a per-dimension policy refuses it.
 
     Raises:
         ValueError: if the space has more dimensions than the policy's ``max_dim``.
@@ -118,7 +120,13 @@ class PolicyOptimizer(Optimizer):
         random_prob: float | None = None,
         patience: int | None = None,
         use_identity: bool = True,
+        greedy_after: int | None = None,
     ) -> None:
+        if greedy_after is not None:
+            raise ValueError(
+                "greedy_after applies to a policy that scores candidates (the general default); this one moves "
+                "per dimension (deterministic=True picks its mean move at every step)."
+            )
         super().__init__(space, seed=seed, fidelity=fidelity)
         self.policy = policy
         policy_ = getattr(self, "_loaded", None) or (

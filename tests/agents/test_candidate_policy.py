@@ -106,6 +106,24 @@ def test_an_untrained_policy_that_samples_tunes_exactly_as_sampled_expected_impr
     assert [r.config for r in sampled.records] != [r.config for r in argmax.records]
 
 
+def test_greedy_after_samples_until_then_and_takes_the_most_likely_candidate_from_then_on(tmp_path):
+    folder = _policy(tmp_path)
+    task = bowl_task(4, seed=3)
+
+    def run(**options):
+        history = CandidatePolicyOptimizer(task.space, seed=4, policy=folder, **options).optimize(task, 15)
+        return [r.config for r in history.records]
+
+    sampled, most_likely = run(deterministic=False), run(deterministic=True)
+    assert sampled != most_likely
+    assert run(deterministic=False, greedy_after=0) == most_likely  # greedy from the first choice
+    later = run(deterministic=False, greedy_after=8)
+    assert later[:8] == sampled[:8] and later != sampled
+    assert run(deterministic=False, greedy_after=15) == sampled  # never reached within the budget
+    with pytest.raises(ValueError, match="'greedy_after' parameter of ppo must be an int >= 0 or None"):
+        CandidatePolicyOptimizer(task.space, policy=folder, greedy_after=1.5)
+
+
 def test_search_settings_other_than_the_recorded_ones_can_be_given():
     space = MIXED
     recorded = CandidatePolicyOptimizer(space, seed=0, policy=_shared_policy())

@@ -1,0 +1,45 @@
+"""Print the long-budgets table from the recorded summaries (benchmarks/long_budgets/README.md).
+
+    python benchmarks/long_budgets/summarize.py
+
+Mean normalized regret at 10 / 25 / 50 / 100 evaluations of every method on each suite's validation split, then
+each method's regret at 100 relative to Optuna's GP and to TPE, averaged over the suites.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+SUITES = ("synthetic_mixed", "yahpo_lcbench", "yahpo_rbv2_xgboost")
+BUDGETS = (10, 25, 50, 100)
+
+
+def regrets(folder: str) -> pd.DataFrame:
+    """Mean regret per method (rows, in the study's order) at ``BUDGETS`` (columns) of one recorded study."""
+    summary = pd.read_csv(HERE / folder / "summary.csv")
+    table = summary.pivot(index="method", columns="budget", values="regret_mean")[list(BUDGETS)]
+    return table.loc[list(dict.fromkeys(summary["method"]))]
+
+
+def main() -> None:
+    tables = {suite: regrets(suite) for suite in SUITES}
+    methods = list(tables[SUITES[0]].index)
+    print("| method | " + " | ".join(SUITES) + " |")
+    print("|---" * (len(SUITES) + 1) + "|")
+    for method in methods:
+        cells = [" / ".join(f"{tables[s].loc[method, b]:.3f}" for b in BUDGETS) for s in SUITES]
+        print(f"| {method} | " + " | ".join(cells) + " |")
+    print("\nRegret at 100 relative to gp and to tpe, mean of the suites' ratios:")
+    for method in methods:
+        ratios = [
+            sum(tables[s].loc[method, 100] / tables[s].loc[other, 100] for s in SUITES) / len(SUITES)
+            for other in ("gp", "tpe")
+        ]
+        print(f"  {method}: {ratios[0]:.2f} x gp, {ratios[1]:.2f} x tpe")
+
+
+if __name__ == "__main__":
+    main()
