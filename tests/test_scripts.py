@@ -8,6 +8,7 @@ scripts/setup_env.sh and scripts/run_tests.sh are the setup and test commands th
 from __future__ import annotations
 
 import importlib
+import itertools
 import json
 import math
 import os
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,6 +93,36 @@ def test_the_unseen_spaces_table_in_the_readme_is_the_recorded_one() -> None:
     assert out.startswith("| method |") and "ppo / gp regret at 50" in out
     rows = [line for line in out.splitlines() if line.startswith("| ")]
     assert len(rows) == 6 and all(row in (ROOT / "README.md").read_text() for row in rows)
+
+
+def test_the_long_budgets_table_and_rule_are_the_recorded_ones() -> None:
+    out = _run("benchmarks/long_budgets/summarize.py")
+    assert out == (ROOT / "benchmarks/long_budgets/summarize.txt").read_text()
+    table = out.split("\n\n")[0]
+    assert table in (ROOT / "benchmarks/long_budgets/README.md").read_text()
+    assert out.rstrip().endswith("ppo keeps sampling its candidate (greedy_after=None)")
+
+
+def test_the_long_budgets_rule_reads_the_train_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import runpy
+
+    # Two tasks, two seeds, 100 evaluations each: ppo_greedy50 lower on both (regret 0.1 against 0.2).
+    rows = []
+    for folder in ("synthetic_mixed_train", "yahpo_rbv2_xgboost_train", "yahpo_lcbench_train", "prior_gp_train"):
+        for method, regret in (("ppo", 0.2), ("ppo_greedy50", 0.1)):
+            for task, seed, trial in itertools.product(("a", "b"), (0, 1), range(100)):
+                rows.append((folder, method, f"{folder}/{task}", seed, trial, trial + 1.0, regret))
+    trials = pd.DataFrame(rows, columns=["folder", "method", "task", "seed", "trial", "budget_used", "regret"])
+    for folder, part in trials.groupby("folder"):
+        (tmp_path / folder).mkdir()
+        part.drop(columns="folder").to_csv(tmp_path / folder / "trials.csv", index=False)
+    module = runpy.run_path(str(ROOT / "benchmarks/long_budgets/rule.py"))
+    monkeypatch.setitem(module["main"].__globals__, "HERE", tmp_path)
+    monkeypatch.setattr(sys, "argv", ["rule.py", str(tmp_path)])
+    module["main"]()
+    text = (tmp_path / "rule.txt").read_text()
+    assert "8 train tasks" in text and "pooled: ppo 0.2000, ppo_greedy50 0.1000" in text
+    assert "lower on 8, higher on 0" in text and text.rstrip().endswith("greedy_after=50 becomes ppo's default")
 
 
 def test_the_parallel_trials_table_in_the_readme_is_the_recorded_one() -> None:

@@ -3,7 +3,7 @@
     python benchmarks/long_budgets/summarize.py
 
 Mean normalized regret at 10 / 25 / 50 / 100 evaluations of every method on each suite's validation split, then
-each method's regret at 100 relative to Optuna's GP and to TPE, averaged over the suites.
+each method's regret at 100 relative to Optuna's GP and to TPE, averaged over the suites, then the rule's decision.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ def main() -> None:
             for other in ("gp", "tpe")
         ]
         print(f"  {method}: {ratios[0]:.2f} x gp, {ratios[1]:.2f} x tpe")
+    print("\nThe rule for greedy_after (rule.txt, from the train runs by rule.py):")
+    print((HERE / "rule.txt").read_text(), end="")
 
 
 if __name__ == "__main__":
