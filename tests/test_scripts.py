@@ -622,6 +622,7 @@ def test_the_policy_polishing_study_script_writes_its_four_tables(tmp_path: Path
         ("benchmarks/search_settings/input_warp_reconfirm.sh", 8000, "input_warp=none", "input_warp=kumaraswamy"),
         ("benchmarks/search_settings/fit_starts_confirm.sh", 9000, "fit_starts=warm", "fit_starts=warm+prior"),
         ("benchmarks/search_settings/uniform_share_confirm.sh", 10000, "uniform_share=0", "uniform_share=0.1"),
+        ("benchmarks/search_settings/noise_prior_confirm.sh", 26000, "noise_prior=none", "noise_prior=gamma"),
         ("benchmarks/high_dimensions/polish_scale_confirm.sh", 12000, "polish_scale=cube", "polish_scale=lengthscales"),
         (
             "benchmarks/high_dimensions/polish_iterations_many_confirm.sh",

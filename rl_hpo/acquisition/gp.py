@@ -94,6 +94,12 @@ INPUT_WARPS = ("none", "kumaraswamy")
 #: hyperparameters alone; ``"warm+prior"``, from those and from the prior's mode (the first fit's start), keeping
 #: the fit of lower negative log posterior. A fit warm-started from fewer points can stay in their optimum.
 FIT_STARTS = ("warm", "warm+prior")
+#: Priors of ``GaussianProcess`` on its noise variance (in standardized-score units): ``"none"``, a flat one in
+#: log space; ``"gamma"``, Gamma(1.1, 0.05), BoTorch's default for a standardized outcome (its mode 0.002, mean 0.022).
+#: With a flat prior a fit that starts at the lower bound can stay there, as the likelihood's gradient by the log
+#: noise vanishes with the noise; the Gamma prior pulls a collapsed noise back toward its mode.
+NOISE_PRIORS = ("none", "gamma")
+_NOISE_GAMMA = (1.1, 0.05)  # concentration, rate
 #: How ``GaussianProcess`` treats the uncertainty of its lengthscales: ``"none"``, it predicts from their fitted
 #: values (the posterior's mode); ``"laplace"``, from their posterior along the direction that scales them all.
 LENGTHSCALE_INTEGRATIONS = ("none", "laplace")
@@ -247,6 +253,7 @@ class GaussianProcess:
         input_warp: str = "none",
         fit_starts: str = "warm",
         lengthscale_integration: str = "none",
+        noise_prior: str = "none",
     ) -> None:
         check_one_of("warp", warp, WARPS, "GaussianProcess")
         check_outlier_depth(outlier_depth, "GaussianProcess")
@@ -255,12 +262,14 @@ class GaussianProcess:
         check_lengthscale_choice(lengthscale_choice, lengthscale_spread, "GaussianProcess")
         check_one_of("input_warp", input_warp, INPUT_WARPS, "GaussianProcess")
         check_one_of("fit_starts", fit_starts, FIT_STARTS, "GaussianProcess")
+        check_one_of("noise_prior", noise_prior, NOISE_PRIORS, "GaussianProcess")
         check_one_of("lengthscale_integration", lengthscale_integration, LENGTHSCALE_INTEGRATIONS, "GaussianProcess")
         self.warp = warp
         self.outlier_depth = float(outlier_depth)
         self.lengthscale_integration = lengthscale_integration
         self.input_warp = input_warp
         self.fit_starts = fit_starts
+        self.noise_prior = noise_prior
         self.lengthscale_prior = lengthscale_prior
         self.lengthscale_spread = lengthscale_spread
         self.lengthscale_choice = lengthscale_choice
@@ -317,6 +326,7 @@ class GaussianProcess:
                     input_warp=input_warp,
                     fit_starts=fit_starts,
                     lengthscale_integration=lengthscale_integration,
+                    noise_prior=noise_prior,
                 )
                 self.prequential_scores[spread] = 0.0
             self.spread_in_use = None
@@ -497,6 +507,7 @@ class GaussianProcess:
                 lengthscale_prior=self.lengthscale_prior,
                 lengthscale_spread=self.lengthscale_spread,
                 warp_inputs=xn if warped else None,
+                noise_prior=self.noise_prior,
             )
 
         x0 = np.clip(np.concatenate([self.theta, self.warp_shapes.ravel()]) if warped else self.theta, lower, upper)
@@ -613,6 +624,7 @@ def negative_log_posterior(
     lengthscale_prior: str = "dimension",
     lengthscale_spread: float | None = None,
     warp_inputs: np.ndarray | None = None,
+    noise_prior: str = "none",
 ) -> tuple[float, np.ndarray]:
     """The negative log marginal likelihood plus hyperprior of the GP's hyperparameters and its gradient.
 
@@ -628,10 +640,11 @@ def negative_log_posterior(
             them all, which pools them (None: no such term).
         warp_inputs: the points' numeric inputs (n, p_num), to be warped by ``kumaraswamy`` with the shapes in
             ``params`` (None: no input warp).
+        noise_prior: one of ``NOISE_PRIORS``.
     """
     if warp_inputs is None:
         value, grad, _ = _negative_log_posterior_terms(
-            params, diff, z, prior_mu, prior_var, lengthscale_prior, lengthscale_spread
+            params, diff, z, prior_mu, prior_var, lengthscale_prior, lengthscale_spread, noise_prior
         )
         return value, grad
     n_num = warp_inputs.shape[1]
@@ -640,7 +653,7 @@ def negative_log_posterior(
     w, by_shape = kumaraswamy_shape_derivatives(warp_inputs, shapes)
     diff = np.concatenate([(w.T[:, :, None] - w.T[:, None, :]) ** 2, diff[n_num:]])
     value, grad, weights = _negative_log_posterior_terms(
-        params[:k], diff, z, prior_mu, prior_var, lengthscale_prior, lengthscale_spread
+        params[:k], diff, z, prior_mu, prior_var, lengthscale_prior, lengthscale_spread, noise_prior
     )
     if weights is None:  # not positive definite
         return value, np.zeros_like(params)
@@ -662,6 +675,7 @@ def _negative_log_posterior_terms(
     prior_var: float,
     lengthscale_prior: str,
     lengthscale_spread: float | None,
+    noise_prior: str = "none",
 ) -> tuple[float, np.ndarray, np.ndarray | None]:
     """``negative_log_posterior`` and the matrix ``(alpha alpha^T - K^-1) * common`` (None where the kernel is
     not positive definite), through which the gradient by the inputs' warp runs: ``d K_ik / d d2_ik`` is
@@ -703,6 +717,12 @@ def _negative_log_posterior_terms(
         spread = theta[:-2] - theta[:-2].mean()
         nll += 0.5 * np.sum(spread * spread) / lengthscale_spread**2
         grad_ls = grad_ls + spread / lengthscale_spread**2
+    if noise_prior == "gamma":
+        # Gamma(a, b) on the noise variance v = exp(t), its density read at v as the lengthscales' is (as GPyTorch
+        # reads a prior on a constrained value): -log p(v) = -(a - 1) t + b v (+ const), its mode at (a - 1) / b.
+        a, b = _NOISE_GAMMA
+        nll += -(a - 1.0) * theta[-1] + b * noise
+        grad_noise += -(a - 1.0) + b * noise
     grad = np.concatenate([grad_ls, [grad_signal + theta[-2], grad_noise]])
     return float(nll), grad, weights
 

@@ -223,6 +223,9 @@ class SearchSettings:
             keeping the better posterior (a fit costs about twice as much). Not the default: over 374 validation
             and train tasks of four suites, on fresh seeds, it gave no pooled gain at 50 for plain EI or the general
             policy (``benchmarks/search_settings/fit_starts_confirm.sh``).
+        noise_prior: the GP's prior on its noise variance (``rl_hpo.acquisition.gp.NOISE_PRIORS``): ``"none"`` (the
+            default), flat; ``"gamma"``, BoTorch's Gamma(1.1, 0.05) on the standardized noise variance, which keeps a
+            fit from collapsing the noise to its lower bound (``benchmarks/search_settings/noise_prior_confirm.sh``).
         uniform_share: the probability that a decision after the initial design evaluates a uniform point of the
             cube instead of the method's choice (``CandidateSearch.uniform_turn``), so that a run whose design fell
             in a poor region leaves it sooner; 0 (the default) never does. Not the default: over 374 validation
@@ -283,6 +286,7 @@ class SearchSettings:
     lengthscale_choice: str = "fixed"
     input_warp: str = "none"
     fit_starts: str = "warm"
+    noise_prior: str = "none"
     uniform_share: float = 0.0
     lengthscale_integration: str = "none"
     calibration: str = "none"
@@ -295,6 +299,7 @@ class SearchSettings:
             INPUT_WARPS,
             LENGTHSCALE_INTEGRATIONS,
             LENGTHSCALE_PRIORS,
+            NOISE_PRIORS,
             OUTLIER_WARPS,
             WARPS,
             check_lengthscale_choice,
@@ -311,6 +316,7 @@ class SearchSettings:
             "lengthscale_prior": LENGTHSCALE_PRIORS,
             "input_warp": INPUT_WARPS,
             "fit_starts": FIT_STARTS,
+            "noise_prior": NOISE_PRIORS,
             "lengthscale_integration": LENGTHSCALE_INTEGRATIONS,
             "polish_scale": POLISH_SCALES,
             "calibration": CALIBRATIONS,
@@ -447,6 +453,7 @@ class CandidateSearch:
             lengthscale_choice=self.settings.lengthscale_choice,
             input_warp=self.settings.input_warp,
             fit_starts=self.settings.fit_starts,
+            noise_prior=self.settings.noise_prior,
             lengthscale_integration=self.settings.lengthscale_integration,
         )
         kinds = space.kinds()

@@ -10,6 +10,7 @@ from rl_hpo.acquisition.gp import (
     FIT_STARTS,
     INPUT_WARPS,
     LENGTHSCALE_PRIORS,
+    NOISE_PRIORS,
     OUTLIER_DEPTH,
     OUTLIER_REACH,
     WARPS,
@@ -40,16 +41,19 @@ def _diff(xn, xc):
     return np.concatenate([num, cat])
 
 
+@pytest.mark.parametrize("noise_prior", NOISE_PRIORS)
 @pytest.mark.parametrize("spread", [None, 0.5])
 @pytest.mark.parametrize("prior", LENGTHSCALE_PRIORS)
-def test_gradient_matches_finite_differences(prior, spread):
+def test_gradient_matches_finite_differences(prior, spread, noise_prior):
     rng = np.random.default_rng(0)
     xn, xc = rng.random((12, 3)), rng.integers(3, size=(12, 2))
     diff, z = _diff(xn, xc), rng.standard_normal(12)
     theta = np.concatenate([rng.normal(-1.0, 0.3, 5), [0.2, math.log(0.01)]])
 
     def posterior(t):
-        return negative_log_posterior(t, diff, z, 1.5, 3.0, lengthscale_prior=prior, lengthscale_spread=spread)
+        return negative_log_posterior(
+            t, diff, z, 1.5, 3.0, lengthscale_prior=prior, lengthscale_spread=spread, noise_prior=noise_prior
+        )
 
     _value, grad = posterior(theta)
     numeric = approx_fprime(theta, lambda t: posterior(t)[0], 1e-6)
@@ -73,6 +77,25 @@ def test_gradient_by_the_input_warps_shapes_matches_finite_differences(spread):
     params[7:] = 0.0
     unwarped = negative_log_posterior(params[:7], _diff(xn, xc), z, 1.5, 3.0, lengthscale_spread=spread)
     np.testing.assert_allclose(posterior(params)[1][:7], unwarped[1], rtol=1e-6, atol=1e-4)
+
+
+def test_the_gamma_noise_prior_keeps_a_noisy_fit_from_collapsing_its_noise():
+    # Plain EI on a 5-parameter function with noise of a tenth of its range: its first fits, on a few points, can
+    # interpolate them, and with a flat prior the noise stays at its lower bound from then on; not with the Gamma.
+    import rl_hpo
+
+    bounds = rl_hpo.load_task("synthetic/mixed/64").bounds
+    fitted = {}
+    for noise_prior in NOISE_PRIORS:
+        task = rl_hpo.load_task("synthetic/mixed/64", noise=0.1 * (bounds.best - bounds.worst))
+        settings = SearchSettings(noise_prior=noise_prior)
+        optimizer = rl_hpo.make_optimizer("ei", task.space, seed=0, settings=settings)
+        optimizer.optimize(task, 30)
+        fitted[noise_prior] = optimizer.search_.gp.noise_variance
+    assert fitted["none"] < 1e-4 and fitted["gamma"] > 0.01
+    enc = MixedEncoding(np.array([0]), np.array([], dtype=int), np.array([], dtype=int))
+    with pytest.raises(ValueError, match="noise_prior"):
+        GaussianProcess(enc, noise_prior="flat")
 
 
 def test_kumaraswamy_maps_the_unit_interval_into_itself_in_order():
