@@ -381,6 +381,8 @@ def load_policy(path: str | os.PathLike[str] = "default") -> Policy:
     from safetensors import SafetensorError
     from safetensors.torch import load
 
+    if isinstance(path, str) and not path.strip():
+        raise PolicyFileError("The policy path is empty: give a policy folder, or 'default' for the shipped policy.")
     folder = _resolve(path)
     meta_file = folder / METADATA_FILE
     if not meta_file.is_file():

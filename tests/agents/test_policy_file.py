@@ -156,6 +156,8 @@ def test_invalid_json_and_missing_files(saved: Path, tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(PolicyFileError, match=r"has no policy\.json"):
         load_policy(tmp_path / "empty")
+    with pytest.raises(PolicyFileError, match="The policy path is empty"):  # not the current folder
+        load_policy("")
 
 
 def _rehash(folder: Path, data: bytes) -> None:
