@@ -377,7 +377,7 @@ def register_optimizer(name: str, cls: type[Optimizer] | str) -> None:
     """Make ``make_optimizer(name, ...)`` build ``cls`` (a class or a lazy ``"module:Class"`` path)."""
     if not isinstance(name, str) or not name:
         raise ValueError(f"An optimizer name must be a non-empty string, got {name!r}.")
-    if name in _BUILT_IN:
+    if name.strip().lower() in _BUILT_IN:
         raise ValueError(
             f"{name!r} is a built-in method; register yours under another name (the built-in ones: "
             f"{', '.join(sorted(_BUILT_IN))})."

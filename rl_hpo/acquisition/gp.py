@@ -95,9 +95,10 @@ INPUT_WARPS = ("none", "kumaraswamy")
 #: the fit of lower negative log posterior. A fit warm-started from fewer points can stay in their optimum.
 FIT_STARTS = ("warm", "warm+prior")
 #: Priors of ``GaussianProcess`` on its noise variance (in standardized-score units): ``"none"``, a flat one in
-#: log space; ``"gamma"``, Gamma(1.1, 0.05), BoTorch's default for a standardized outcome (its mode 0.002, mean 0.022).
-#: With a flat prior a fit that starts at the lower bound can stay there, as the likelihood's gradient by the log
-#: noise vanishes with the noise; the Gamma prior pulls a collapsed noise back toward its mode.
+#: log space; ``"gamma"``, Gamma(concentration 1.1, rate 0.05), the noise prior of BoTorch's Gamma-prior models (its
+#: mode 2, its mean 22: a weak prior that in log space pushes the noise up by a constant 0.1 against the likelihood,
+#: up to the bound of 0.5). With a flat prior a fit that reaches the lower bound can stay there, as the likelihood's
+#: gradient by the log noise vanishes with the noise; with the Gamma prior it does not.
 NOISE_PRIORS = ("none", "gamma")
 _NOISE_GAMMA = (1.1, 0.05)  # concentration, rate
 #: How ``GaussianProcess`` treats the uncertainty of its lengthscales: ``"none"``, it predicts from their fitted

@@ -224,10 +224,11 @@ class SearchSettings:
             and train tasks of four suites, on fresh seeds, it gave no pooled gain at 50 for plain EI or the general
             policy (``benchmarks/search_settings/fit_starts_confirm.sh``).
         noise_prior: the GP's prior on its noise variance (``rl_hpo.acquisition.gp.NOISE_PRIORS``): ``"none"`` (the
-            default), flat; ``"gamma"``, BoTorch's Gamma(1.1, 0.05) on the standardized noise variance, which keeps a
-            fit from collapsing the noise to its lower bound. Not the default: over 374 validation and train tasks of
-            four suites, on fresh seeds, it gave no pooled gain at 50 for plain EI or the general policy, and a loss
-            on prior/gp train for the policy (``benchmarks/search_settings/noise_prior_confirm.sh``).
+            default), flat; ``"gamma"``, the Gamma(1.1, 0.05) noise prior of BoTorch's Gamma-prior models, which keeps
+            a fit from collapsing the noise to its lower bound (and on noisy scores often lifts it to its upper one).
+            Not the default: over 374 validation and train tasks of four suites, on fresh seeds, it gave no pooled
+            gain at 50 for plain EI or the general policy, and a loss on prior/gp train for the policy
+            (``benchmarks/search_settings/noise_prior_confirm.sh``).
         uniform_share: the probability that a decision after the initial design evaluates a uniform point of the
             cube instead of the method's choice (``CandidateSearch.uniform_turn``), so that a run whose design fell
             in a poor region leaves it sooner; 0 (the default) never does. Not the default: over 374 validation

@@ -125,7 +125,8 @@ class PolicyOptimizer(Optimizer):
         if greedy_after is not None:
             raise ValueError(
                 "greedy_after applies to a policy that scores candidates (the general default); this one moves "
-                "per dimension (deterministic=True picks its mean move at every step)."
+                "per dimension (deterministic=True picks its mean move at every step). For the general policy on "
+                "this space, give policy=rl_hpo.agents.policy_file.default_policy_path()."
             )
         super().__init__(space, seed=seed, fidelity=fidelity)
         self.policy = policy

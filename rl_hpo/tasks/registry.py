@@ -76,7 +76,9 @@ def register_family(name: str, module: str) -> None:
     """Register a task family implemented by ``module`` (see this module's docstring)."""
     if not isinstance(name, str) or not name or "/" in name:
         raise ValueError(f"A task family's name must be a non-empty string without '/', got {name!r}.")
-    if name in _BUILT_IN_FAMILIES:
+    if not isinstance(module, str):
+        raise TypeError(f"register_family takes the module's name (e.g. __name__), got {type(module).__name__}.")
+    if name.strip().lower() in _BUILT_IN_FAMILIES:
         raise ValueError(
             f"{name!r} is a built-in task family; register yours under another name (the built-in ones: "
             f"{', '.join(sorted(_BUILT_IN_FAMILIES))})."
@@ -90,8 +92,18 @@ def families() -> dict[str, ModuleType]:
 
 def _family(name: str) -> ModuleType:
     if name not in _FAMILIES:
-        raise TaskNotFoundError(f"Unknown task family {name!r}; choose one of: {', '.join(sorted(_FAMILIES))}.")
-    return importlib.import_module(_FAMILIES[name])
+        raise TaskNotFoundError(
+            f"Unknown task family {name!r}; choose one of: {', '.join(sorted(_FAMILIES))}. (A family of your own is "
+            "known once its module is imported: rl-hpo's --plugins MOD, or import it in Python.)"
+        )
+    module = importlib.import_module(_FAMILIES[name])
+    missing = [f for f in ("make_task", "suite_names", "load_suite") if not callable(getattr(module, f, None))]
+    if missing:
+        raise TaskNotFoundError(
+            f"The task family {name!r} (module {module.__name__}) lacks {', '.join(missing)}: a family's module "
+            "provides make_task, suite_names, load_suite and DESCRIPTION (rl_hpo.tasks.registry)."
+        )
+    return module
 
 
 def _split_name(name: str, parts: int, what: str, form: str, example: str) -> list[str]:

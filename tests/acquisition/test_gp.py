@@ -81,7 +81,8 @@ def test_gradient_by_the_input_warps_shapes_matches_finite_differences(spread):
 
 def test_the_gamma_noise_prior_keeps_a_noisy_fit_from_collapsing_its_noise():
     # Plain EI on a 5-parameter function with noise of a tenth of its range: its first fits, on a few points, can
-    # interpolate them, and with a flat prior the noise stays at its lower bound from then on; not with the Gamma.
+    # interpolate them, and with a flat prior the noise stays at its lower bound from then on; the Gamma prior (mode 2)
+    # pushes it up, here to its upper bound.
     import rl_hpo
 
     bounds = rl_hpo.load_task("synthetic/mixed/64").bounds
