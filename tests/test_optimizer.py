@@ -207,7 +207,25 @@ def test_a_built_in_method_or_task_family_cannot_be_replaced():
         register_family("yahpo", "mine")
     with pytest.raises(ValueError, match="without '/'"):
         register_family("my/family", "mine")
+    with pytest.raises(ValueError, match="' TPE' is a built-in method"):  # nor one that differs in case or spaces
+        rl_hpo.register_optimizer(" TPE", "mine:Method")
+    with pytest.raises(TypeError, match="takes the module's name"):
+        register_family("mine", rl_hpo)  # type: ignore[arg-type]
     assert make_optimizer("ppo", SPACE, seed=0).name == "ppo"
+
+
+def test_a_task_family_module_without_its_functions_and_an_unknown_family_are_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from rl_hpo.exceptions import TaskNotFoundError
+    from rl_hpo.tasks import registry
+
+    monkeypatch.setattr(registry, "_FAMILIES", dict(registry._FAMILIES))
+    registry.register_family("half", "rl_hpo.space")  # a module, but no family's
+    with pytest.raises(TaskNotFoundError, match=r"'half' \(module rl_hpo.space\) lacks make_task, suite_names, load_"):
+        rl_hpo.load_task("half/x/0")
+    with pytest.raises(TaskNotFoundError, match=r"Unknown task family 'mine'.*--plugins MOD"):
+        rl_hpo.load_task("mine/x/0")
 
 
 def test_budget_counts_full_fidelity_equivalents():
