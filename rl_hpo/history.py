@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -50,12 +50,15 @@ class History:
         seed: int | None = None,
         direction: str = "maximize",
         max_fidelity: float | None = None,
+        params: Sequence[str] = (),
     ) -> None:
         self.task = task
         self.method = method
         self.seed = seed
         self.direction = direction
         self.max_fidelity = max_fidelity
+        #: The search space's parameter names, in its order: ``to_dataframe``'s configuration columns follow it.
+        self.params = tuple(params)
         self.records: list[TrialRecord] = []
 
     @classmethod
@@ -66,6 +69,7 @@ class History:
             seed=seed,
             direction=getattr(task, "direction", "maximize"),
             max_fidelity=task.fidelity.high if task.fidelity is not None else None,
+            params=task.space.names,
         )
 
     def add(
@@ -167,7 +171,12 @@ class History:
     def to_dataframe(self) -> pd.DataFrame:
         import pandas as pd
 
-        return pd.DataFrame.from_records(self.to_records())
+        frame = pd.DataFrame.from_records(self.to_records())
+        # A conditional parameter inactive in the first trials would come last: the space's order instead.
+        config = [c for c in frame.columns if c.startswith("config.")]
+        rank = {f"config.{name}": i for i, name in enumerate(self.params)}
+        ordered = sorted(config, key=lambda c: rank.get(c, len(rank)))  # stable: unknown names keep their order
+        return frame[[c for c in frame.columns if c not in config] + ordered]
 
     def __repr__(self) -> str:
         best = self.best_score_or_none()

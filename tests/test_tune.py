@@ -206,3 +206,17 @@ def test_tune_warns_of_a_linear_range_over_orders_of_magnitude_in_a_users_space(
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         rl_hpo.tune(objective, {"lr": rl_hpo.Float(1e-5, 1e-1, log=True)}, budget=3, seed=0)
+
+
+def test_the_dataframe_s_configuration_columns_follow_the_space_s_order_with_conditional_parameters() -> None:
+    space = rl_hpo.SearchSpace(
+        {
+            "kind": rl_hpo.Categorical(["plain", "fancy"]),
+            "a": rl_hpo.Float(0.0, 1.0, condition=rl_hpo.Condition("kind", "fancy")),
+            "b": rl_hpo.Float(0.0, 1.0),
+        }
+    )
+    history = rl_hpo.tune(lambda c: c["b"] + c.get("a", 0.0), space, budget=12, seed=0)
+    assert any("a" not in r.config for r in history.records[:1])  # the first trial has no "a"
+    columns = [c for c in history.to_dataframe().columns if c.startswith("config.")]
+    assert columns == ["config.kind", "config.a", "config.b"]

@@ -73,6 +73,7 @@ def as_is(history: History) -> History:
         seed=history.seed,
         direction=history.direction,
         max_fidelity=history.max_fidelity,
+        params=history.params,
     )
     out.records = [
         dataclasses.replace(r, score=float(r.info[SCORE_AS_IS])) if SCORE_AS_IS in r.info else r
