@@ -556,6 +556,37 @@ def test_the_long_budgets_method_is_the_general_policy_greedy_after_50_evaluatio
     assert optimizer.greedy_after == 50 and optimizer.policy_.path.name == "default"
 
 
+def test_the_noisy_objectives_script_records_a_tiny_run_with_the_noiseless_score_test_side(tmp_path: Path) -> None:
+    tiny = ["--methods", "random,ei", "--tasks", "64", "--seeds", "1", "--budget", "8", "--workers", "1"]
+    env = {"RUNS": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record")}
+    _run("benchmarks/noisy_objectives/run.sh", "noisy/mixed-10", *tiny, env=env)
+    report = (tmp_path / "record/noisy_mixed-10/report.md").read_text()
+    assert "## Test-side score of the incumbent" in report
+
+
+def test_the_noisy_tasks_add_noise_once_per_configuration_and_report_the_noiseless_score(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from rl_hpo.tasks import registry
+    from rl_hpo.tasks.registry import load_task
+
+    monkeypatch.setattr(registry, "_FAMILIES", dict(registry._FAMILIES))
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks/noisy_objectives"))
+    monkeypatch.delitem(sys.modules, "noisy_tasks", raising=False)
+    assert (ROOT / "benchmarks/noisy_objectives/noisy_tasks.py").is_file()
+    importlib.import_module("noisy_tasks")  # registers the family "noisy"
+    noisy, clean = load_task("noisy/mixed-10/64"), load_task("synthetic/mixed/64")
+    configs = noisy.space.sample(200, seed=0)
+    results = [noisy.evaluate(c) for c in configs]
+    bounds = clean.bounds
+    true = np.array([(clean.evaluate(c).score - bounds.worst) / (bounds.best - bounds.worst) for c in configs])
+    np.testing.assert_allclose([r.info["test_score"] for r in results], true)
+    noise = np.array([r.score for r in results]) - true
+    assert 0.08 < noise.std() < 0.12 and abs(noise.mean()) < 0.03
+    assert noisy.evaluate(configs[0]).score == results[0].score  # the same configuration, the same noise
+    assert load_task("noisy/mixed-5/64").evaluate(configs[0]).score != results[0].score
+
+
 def test_the_parallel_trials_methods_are_ei_leaving_pending_trials_out_and_tpe_with_its_liar() -> None:
     import runpy
 

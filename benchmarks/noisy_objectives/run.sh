@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Noisy objectives: synthetic/mixed on a [0, 1] scale with Gaussian noise of 5 or 10% of it (noisy_tasks.py), the
+# noiseless score reported test-side. The shipped general policy, plain EI, Optuna's TPE and GP and random search,
+# validation split (16 tasks), 5 seeds, budget 50.
+#
+#   benchmarks/noisy_objectives/run.sh noisy/mixed-10
+#   benchmarks/noisy_objectives/run.sh noisy/mixed-5
+#
+# Raw results go to runs/noisy_objectives/<suite>/ (re-running resumes); the record to
+# benchmarks/noisy_objectives/<suite>/. RUNS and RECORD (environment) move them (a tiny run for tests).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+suite=${1:?usage: run.sh SUITE [SPLIT] [rl-hpo bench options]}
+shift
+split=validation
+if [[ $# -gt 0 && $1 != -* ]]; then split=$1; shift; fi
+name=${suite//\//_}
+if [[ $split != validation ]]; then name+=_$split; fi
+runs=${RUNS:-runs}/noisy_objectives record=${RECORD:-benchmarks/noisy_objectives}
+export PYTHONPATH="benchmarks/noisy_objectives${PYTHONPATH:+:$PYTHONPATH}"
+
+rl-hpo bench --suite "$suite" --split "$split" --methods ppo,ei,tpe,gp,random --plugins noisy_tasks \
+  --policy rl_hpo/data/policies/default --budget 50 --seeds 5 --out "$runs/$name" "$@"
+
+mkdir -p "$record/$name"
+cp "$runs/$name"/{report.md,summary.csv,run.json,bounds.json,*.png} "$record/$name/"
