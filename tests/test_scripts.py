@@ -564,6 +564,20 @@ def test_the_noisy_objectives_script_records_a_tiny_run_with_the_noiseless_score
     assert "## Test-side score of the incumbent" in report
 
 
+def test_the_noisy_objectives_table_is_the_recorded_test_side_scores() -> None:
+    readme = (ROOT / "benchmarks/noisy_objectives/README.md").read_text()
+    rows = [line for line in readme.splitlines() if line.startswith("| ") and " / " in line]
+    assert len(rows) == 5
+    for row in rows:
+        method, *cells = [cell.strip() for cell in row.strip("|").split("|")]
+        for suite, cell in zip(("noisy_mixed-5", "noisy_mixed-10"), cells, strict=True):
+            report = (ROOT / "benchmarks/noisy_objectives" / suite / "report.md").read_text()
+            side = report.split("## Test-side score of the incumbent", 1)[1].split("##", 1)[0]
+            recorded = next(line for line in side.splitlines() if line.startswith(f"| {method} |")).replace("**", "")
+            at10, at25, at50 = cell.split(" / ")
+            assert all(f"{value} ±" in recorded for value in (at10, at25, at50.split(" ±")[0])), (method, suite)
+
+
 def test_the_noisy_tasks_add_noise_once_per_configuration_and_report_the_noiseless_score(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
