@@ -533,6 +533,15 @@ def test_the_parallel_trials_script_records_a_tiny_run_with_its_own_methods(tmp_
     assert "batch" not in run["settings"]  # one trial at a time: a study like any other
 
 
+def test_the_bench_study_scripts_share_their_setup_and_record_and_ask_for_a_suite() -> None:
+    helper = "benchmarks/bench_study.sh"
+    for study in ("parallel_trials", "long_budgets", "noisy_objectives"):
+        script = (ROOT / "benchmarks" / study / "run.sh").read_text()
+        assert f"source {helper}\nstudy_setup {study} " in script and script.rstrip().endswith("study_record")
+    done = subprocess.run(["bash", str(ROOT / "benchmarks/long_budgets/run.sh")], capture_output=True, text=True)
+    assert done.returncode != 0 and "usage: run.sh SUITE [SPLIT]" in done.stderr
+
+
 def test_the_long_budgets_script_records_a_tiny_run(tmp_path: Path) -> None:
     tiny = ["--methods", "random,ppo_greedy50", "--tasks", "64", "--seeds", "1", "--budget", "12", "--workers", "1"]
     _run(

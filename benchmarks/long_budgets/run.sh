@@ -15,17 +15,10 @@
 # RUNS and RECORD (environment) move them (a tiny run for tests).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-suite=${1:?usage: run.sh SUITE [SPLIT] [rl-hpo bench options]}
-shift
-split=validation
-if [[ $# -gt 0 && $1 != -* ]]; then split=$1; shift; fi
-name=${suite//\//_}
-if [[ $split != validation ]]; then name+=_$split; fi
-runs=${RUNS:-runs}/long_budgets record=${RECORD:-benchmarks/long_budgets}
-export PYTHONPATH="benchmarks/long_budgets${PYTHONPATH:+:$PYTHONPATH}"
+source benchmarks/bench_study.sh
+study_setup long_budgets "$@"
 
 rl-hpo bench --suite "$suite" --split "$split" --methods ppo,ei,tpe,gp,random --plugins long_methods \
-  --policy rl_hpo/data/policies/default --budget 100 --seeds 5 --out "$runs/$name" "$@"
+  --policy rl_hpo/data/policies/default --budget 100 --seeds 5 --out "$runs/$name" "${options[@]}"
 
-mkdir -p "$record/$name"
-cp "$runs/$name"/{report.md,summary.csv,run.json,bounds.json,*.png} "$record/$name/"
+study_record

@@ -10,17 +10,10 @@
 # benchmarks/noisy_objectives/<suite>/. RUNS and RECORD (environment) move them (a tiny run for tests).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-suite=${1:?usage: run.sh SUITE [SPLIT] [rl-hpo bench options]}
-shift
-split=validation
-if [[ $# -gt 0 && $1 != -* ]]; then split=$1; shift; fi
-name=${suite//\//_}
-if [[ $split != validation ]]; then name+=_$split; fi
-runs=${RUNS:-runs}/noisy_objectives record=${RECORD:-benchmarks/noisy_objectives}
-export PYTHONPATH="benchmarks/noisy_objectives${PYTHONPATH:+:$PYTHONPATH}"
+source benchmarks/bench_study.sh
+study_setup noisy_objectives "$@"
 
 rl-hpo bench --suite "$suite" --split "$split" --methods ppo,ei,tpe,gp,random --plugins noisy_tasks \
-  --policy rl_hpo/data/policies/default --budget 50 --seeds 5 --out "$runs/$name" "$@"
+  --policy rl_hpo/data/policies/default --budget 50 --seeds 5 --out "$runs/$name" "${options[@]}"
 
-mkdir -p "$record/$name"
-cp "$runs/$name"/{report.md,summary.csv,run.json,bounds.json,*.png} "$record/$name/"
+study_record

@@ -18,20 +18,13 @@
 # benchmarks/parallel_trials/<suite>/. RUNS and RECORD (environment) move them (a tiny run for tests).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-suite=${1:?usage: run.sh SUITE [SPLIT] [rl-hpo bench options]}
-shift
-split=validation
-if [[ $# -gt 0 && $1 != -* ]]; then split=$1; shift; fi
-name=${suite//\//_}
-if [[ $split != validation ]]; then name+=_$split; fi
+source benchmarks/bench_study.sh
+study_setup parallel_trials "$@"
 batch=${BATCH:-4}
 if [[ $batch != 4 ]]; then name+=_batch$batch; fi
-runs=${RUNS:-runs}/parallel_trials record=${RECORD:-benchmarks/parallel_trials}
-export PYTHONPATH="benchmarks/parallel_trials${PYTHONPATH:+:$PYTHONPATH}"
 
 rl-hpo bench --suite "$suite" --split "$split" --methods ei,ei_unaware,ppo,tpe_liar,gp,random \
   --plugins parallel_methods --policy rl_hpo/data/policies/default --batch "$batch" --budget 50 \
-  --seeds 5 --out "$runs/$name" "$@"
+  --seeds 5 --out "$runs/$name" "${options[@]}"
 
-mkdir -p "$record/$name"
-cp "$runs/$name"/{report.md,summary.csv,run.json,bounds.json,*.png} "$record/$name/"
+study_record
