@@ -7,6 +7,7 @@ scripts/setup_env.sh and scripts/run_tests.sh are the setup and test commands th
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import itertools
 import json
@@ -573,6 +574,43 @@ def test_the_noisy_objectives_script_records_a_tiny_run_with_the_noiseless_score
     assert "## Test-side score of the incumbent" in report
 
 
+def test_the_noise_start_script_and_rule_compare_each_method_with_its_second_start_on_noisy_suites(
+    tmp_path: Path,
+) -> None:
+    tiny = ["--tasks", "0,1", "--seeds", "1", "--budget", "12", "--workers", "1"]
+    env = {"RUNS": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record")}
+    for suite in ("noisy/mixed-5", "noisy/mixed-10"):
+        _run("benchmarks/noisy_objectives/noise_start.sh", suite, "train", *tiny, env=env)
+    run = json.loads((tmp_path / "record/noise_start_noisy_mixed-10_train/run.json").read_text())
+    assert run["settings"]["split"] == "train"
+    assert run["settings"]["methods"] == ["ppo", "ei", "ppo_noise_start", "ei_noise_start"]
+    # Budget 12 < 50: the incumbent at 50 is the one at 12, the last a run has.
+    runs = [str(tmp_path / f"runs/noisy_objectives/noise_start_noisy_mixed-{p}_train") for p in (5, 10)]
+    stdout = _run("benchmarks/noisy_objectives/noise_start_rule.py", *runs)
+    pooled = [line for line in stdout.splitlines() if line.startswith("pooled (4 tasks)")]
+    assert len(pooled) == 2 and "ei_noise_start - ei" in pooled[0] and "ppo_noise_start - ppo" in pooled[1]
+
+
+def test_the_noise_start_methods_are_ei_and_the_general_policy_with_a_second_start_with_noise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from rl_hpo import SearchSpace, make_optimizer, optimizer
+    from rl_hpo.agents.policy_file import default_policy_path, load_policy
+    from rl_hpo.space import Float
+
+    monkeypatch.setattr(optimizer, "_REGISTRY", dict(optimizer._REGISTRY))
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks/noisy_objectives"))
+    monkeypatch.delitem(sys.modules, "noise_start", raising=False)
+    assert (ROOT / "benchmarks/noisy_objectives/noise_start.py").is_file()
+    importlib.import_module("noise_start")  # registers ei_noise_start and ppo_noise_start
+    space = SearchSpace({"x": Float(0.0, 1.0)})
+    ei, ppo = make_optimizer("ei_noise_start", space, seed=0), make_optimizer("ppo_noise_start", space, seed=0)
+    assert ei.search_.settings.fit_starts == ppo.search_.settings.fit_starts == "warm+noise"
+    assert ppo.policy_.path.name == "default"
+    shipped = load_policy(default_policy_path()).search_settings
+    assert dataclasses.replace(ppo.search_.settings, fit_starts="warm") == shipped
+
+
 def test_the_noisy_objectives_table_is_the_recorded_test_side_scores() -> None:
     readme = (ROOT / "benchmarks/noisy_objectives/README.md").read_text()
     rows = [line for line in readme.splitlines() if line.startswith("| ") and " / " in line]
@@ -677,6 +715,7 @@ def test_the_policy_polishing_study_script_writes_its_four_tables(tmp_path: Path
         ("benchmarks/search_settings/fit_starts_confirm.sh", 9000, "fit_starts=warm", "fit_starts=warm+prior"),
         ("benchmarks/search_settings/uniform_share_confirm.sh", 10000, "uniform_share=0", "uniform_share=0.1"),
         ("benchmarks/search_settings/noise_prior_confirm.sh", 26000, "noise_prior=none", "noise_prior=gamma"),
+        ("benchmarks/search_settings/noise_start_confirm.sh", 28000, "fit_starts=warm", "fit_starts=warm+noise"),
         ("benchmarks/high_dimensions/polish_scale_confirm.sh", 12000, "polish_scale=cube", "polish_scale=lengthscales"),
         (
             "benchmarks/high_dimensions/polish_iterations_many_confirm.sh",

@@ -93,7 +93,11 @@ INPUT_WARPS = ("none", "kumaraswamy")
 #: Where a hyperparameter fit of ``GaussianProcess`` starts L-BFGS-B: ``"warm"``, from the previous fit's
 #: hyperparameters alone; ``"warm+prior"``, from those and from the prior's mode (the first fit's start), keeping
 #: the fit of lower negative log posterior. A fit warm-started from fewer points can stay in their optimum.
-FIT_STARTS = ("warm", "warm+prior")
+#: ``"warm+noise"``: from those and from the same with the noise variance at ``_NOISE_START`` (a tenth of the scores'
+#: variance), keeping the better: a fit whose noise went to the lower bound cannot leave it by the gradient (which
+#: vanishes with the noise), so noisy scores would stay interpolated.
+FIT_STARTS = ("warm", "warm+prior", "warm+noise")
+_NOISE_START = 0.1
 #: Priors of ``GaussianProcess`` on its noise variance (in standardized-score units): ``"none"``, a flat one in
 #: log space; ``"gamma"``, Gamma(concentration 1.1, rate 0.05), the noise prior of BoTorch's Gamma-prior models (its
 #: mode 2, its mean 22: a weak prior that in log space pushes the noise up by a constant 0.1 against the likelihood,
@@ -513,11 +517,15 @@ class GaussianProcess:
 
         x0 = np.clip(np.concatenate([self.theta, self.warp_shapes.ravel()]) if warped else self.theta, lower, upper)
         params, value = minimize_lbfgsb(objective, x0, lower, upper, maxiter=30)
-        if self.fit_starts == "warm+prior":
-            prior = np.concatenate([self._prior_theta, np.zeros(2 * n_num)]) if warped else self._prior_theta
-            prior = np.clip(prior, lower, upper)
-            if not np.array_equal(prior, x0):
-                other, _ = minimize_lbfgsb(objective, prior, lower, upper, maxiter=30)
+        if self.fit_starts != "warm":
+            if self.fit_starts == "warm+prior":
+                second = np.concatenate([self._prior_theta, np.zeros(2 * n_num)]) if warped else self._prior_theta
+            else:
+                second = x0.copy()
+                second[k - 1] = math.log(_NOISE_START)
+            second = np.clip(second, lower, upper)
+            if not np.array_equal(second, x0):
+                other, _ = minimize_lbfgsb(objective, second, lower, upper, maxiter=30)
                 # Each end point's own value: after a failed line search the routine's may be another point's.
                 ends = [(objective(x)[0], i, x) for i, x in enumerate((params, other)) if np.all(np.isfinite(x))]
                 if ends:

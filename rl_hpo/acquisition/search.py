@@ -222,7 +222,10 @@ class SearchSettings:
             ``"warm"`` (the default), from the previous fit's; ``"warm+prior"``, from the prior's mode too,
             keeping the better posterior (a fit costs about twice as much). Not the default: over 374 validation
             and train tasks of four suites, on fresh seeds, it gave no pooled gain at 50 for plain EI or the general
-            policy (``benchmarks/search_settings/fit_starts_confirm.sh``).
+            policy (``benchmarks/search_settings/fit_starts_confirm.sh``). ``"warm+noise"``: from the previous fit's
+            and from the same with the noise variance at a tenth of the scores' variance, keeping the better
+            posterior: a fit whose noise reached its lower bound cannot leave it by the gradient, so noisy scores
+            stay interpolated (``benchmarks/noisy_objectives/``, ``benchmarks/search_settings/noise_start_confirm.sh``).
         noise_prior: the GP's prior on its noise variance (``rl_hpo.acquisition.gp.NOISE_PRIORS``): ``"none"`` (the
             default), flat; ``"gamma"``, the Gamma(1.1, 0.05) noise prior of BoTorch's Gamma-prior models, which keeps
             a fit from collapsing the noise to its lower bound (and on noisy scores often lifts it to its upper one).

@@ -94,6 +94,21 @@ def test_the_gamma_noise_prior_keeps_a_noisy_fit_from_collapsing_its_noise():
         optimizer.optimize(task, 30)
         fitted[noise_prior] = optimizer.search_.gp.noise_variance
     assert fitted["none"] < 1e-4 and fitted["gamma"] > 0.01
+
+
+def test_a_second_start_with_noise_keeps_a_noisy_fit_from_collapsing_its_noise():
+    # The same run with the flat prior: a refit that also starts from the warm fit with noise finds the noisy
+    # scores' noise, where the warm start alone stays at the lower bound.
+    import rl_hpo
+
+    bounds = rl_hpo.load_task("synthetic/mixed/64").bounds
+    fitted = {}
+    for fit_starts in ("warm", "warm+noise"):
+        task = rl_hpo.load_task("synthetic/mixed/64", noise=0.1 * (bounds.best - bounds.worst))
+        optimizer = rl_hpo.make_optimizer("ei", task.space, seed=0, settings=SearchSettings(fit_starts=fit_starts))
+        optimizer.optimize(task, 30)
+        fitted[fit_starts] = optimizer.search_.gp.noise_variance
+    assert fitted["warm"] < 1e-4 and fitted["warm+noise"] > 0.01
     enc = MixedEncoding(np.array([0]), np.array([], dtype=int), np.array([], dtype=int))
     with pytest.raises(ValueError, match="noise_prior"):
         GaussianProcess(enc, noise_prior="flat")
@@ -159,7 +174,7 @@ def test_a_prequential_choice_predicts_with_the_warp_of_the_fit_it_chose():
 
 
 @pytest.mark.parametrize("fit_starts", FIT_STARTS)
-def test_a_refit_from_the_prior_too_keeps_the_better_posterior(monkeypatch, fit_starts):
+def test_a_refit_from_a_second_start_keeps_the_better_posterior(monkeypatch, fit_starts):
     import rl_hpo.acquisition.gp as gp_module
 
     calls = []
@@ -179,16 +194,24 @@ def test_a_refit_from_the_prior_too_keeps_the_better_posterior(monkeypatch, fit_
     u = rng.random((30, 4))
     y = np.sin(6 * u[:, 0]) * u[:, 1] + 0.1 * u[:, 2]
     gp.fit(u[:5], np.zeros((5, 0), dtype=int), y[:5])
-    assert len(calls) == 1  # the first fit starts from the prior's mode already
+    # The first fit starts from the prior's mode already (and, with "warm+noise", from it with noise too).
+    first = 2 if fit_starts == "warm+noise" else 1
+    assert len(calls) == first
+    start = min(calls, key=lambda call: call[2])[1]
+    np.testing.assert_array_equal(gp.theta, start)
     gp.fit(u, np.zeros((30, 0), dtype=int), y)
-    refit = calls[1:]
-    np.testing.assert_array_equal(refit[0][0], calls[0][1])  # warm: from the previous fit
+    refit = calls[first:]
+    np.testing.assert_array_equal(refit[0][0], start)  # warm: from the previous fit
     if fit_starts == "warm":
         assert len(refit) == 1
         np.testing.assert_array_equal(gp.theta, refit[0][1])
     else:
         assert len(refit) == 2
-        np.testing.assert_array_equal(refit[1][0], prior)
+        if fit_starts == "warm+prior":
+            np.testing.assert_array_equal(refit[1][0], prior)
+        else:  # the warm start with the noise variance at a tenth of the scores'
+            np.testing.assert_array_equal(refit[1][0][:-1], start[:-1])
+            assert refit[1][0][-1] == pytest.approx(np.log(0.1))
         best = min(refit, key=lambda call: call[2])
         np.testing.assert_array_equal(gp.theta, best[1])
 

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# A second start with noise for the GP's fits (SearchSettings(fit_starts="warm+noise"), noise_start.py): plain EI and
+# the shipped general policy with and without it on a noisy suite, 5 seeds, budget 50; the noisy half of the rule
+# fixed before its runs (README.md, "A second start with noise") reads both suites' train runs:
+#
+#   benchmarks/noisy_objectives/noise_start.sh noisy/mixed-5 train
+#   benchmarks/noisy_objectives/noise_start.sh noisy/mixed-10 train
+#   python benchmarks/noisy_objectives/noise_start_rule.py runs/noisy_objectives/noise_start_noisy_mixed-{5,10}_train
+#
+# Raw results go to runs/noisy_objectives/noise_start_<suite>[_<split>]/ (re-running resumes); the record to
+# benchmarks/noisy_objectives/ under the same name. RUNS and RECORD (environment) move them (a tiny run for tests).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source benchmarks/bench_study.sh
+study_setup noisy_objectives "$@"
+name=noise_start_$name
+
+rl-hpo bench --suite "$suite" --split "$split" --methods ppo,ei,ppo_noise_start,ei_noise_start \
+  --plugins noisy_tasks,noise_start --policy rl_hpo/data/policies/default --budget 50 --seeds 5 \
+  --out "$runs/$name" "${options[@]}"
+
+study_record
