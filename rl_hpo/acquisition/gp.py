@@ -401,8 +401,9 @@ class GaussianProcess:
         other._condition(xn, xc, z)
         return other
 
-    def _condition(self, xn: np.ndarray, xc: np.ndarray, z: np.ndarray) -> None:
-        """Condition on points ``(xn, xc)`` with warped standardized scores ``z``, with the hyperparameters as set."""
+    def _condition(self, xn: np.ndarray, xc: np.ndarray, z: np.ndarray, believed: int = 0) -> None:
+        """Condition on points ``(xn, xc)`` with warped standardized scores ``z``, with the hyperparameters as set;
+        the last ``believed`` of them without observation noise (``believing``)."""
         # The kernel's parts and the conditioned points' (warped) scaled rows, fixed until the next fit.
         self._kernel = ls_num, _, signal, noise = self._parts()
         wn = self._warped(xn)
@@ -415,6 +416,9 @@ class GaussianProcess:
         self.y_best = float(z.max()) if z.size else 0.0
         k = signal * _matern52(np.sqrt(self._sqdist_to_conditioned(wn, xc)))
         k[np.diag_indices_from(k)] += noise + 1e-8
+        if believed:  # their latent value believed as it is
+            rows = np.arange(z.size - believed, z.size)
+            k[rows, rows] -= noise
         self._chol = _cholesky(k)
         self._alpha = _cho_solve(self._chol, z)
 
@@ -422,11 +426,12 @@ class GaussianProcess:
         """This fit, also conditioned on points whose scores are not known yet (trials running in parallel), each
         as if it had scored the posterior mean there: the kriging believer (Ginsbourger, Le Riche & Carraro, "Kriging
         is well-suited to parallelize optimization", 2010). The mean stays as it is everywhere, the uncertainty at
-        and near those points shrinks, and the incumbent (``y_best``) is the best of the scores observed and
-        believed, as the paper's believer counts its fantasies as observations: so expected improvement turns to
-        other regions, also away from a pending point the GP expects to improve. The hyperparameters stay as
-        fitted. A copy: this GP, its rivals and the quadrature nodes it predicts with are left as they are (itself
-        when there is nothing to believe)."""
+        and near those points shrinks (at them to nothing: a believed score is the latent value, without the fit's
+        observation noise, so that a fit with noise does not send a batch's trials to one spot), and the incumbent
+        (``y_best``) is the best of the scores observed and believed, as the paper's believer counts its fantasies
+        as observations: so expected improvement turns to other regions, also away from a pending point the GP
+        expects to improve. The hyperparameters stay as fitted. A copy: this GP, its rivals and the quadrature
+        nodes it predicts with are left as they are (itself when there is nothing to believe)."""
         if self.n == 0 or not len(xn):
             return self
         copies: dict[int, GaussianProcess] = {}
@@ -437,7 +442,10 @@ class GaussianProcess:
                 other.rivals, other._components = {}, ()
                 mean = gp._predict(xn, xc)[0]
                 other._condition(
-                    np.concatenate([gp._raw_xn, xn]), np.concatenate([gp._xc, xc]), np.concatenate([gp._z, mean])
+                    np.concatenate([gp._raw_xn, xn]),
+                    np.concatenate([gp._xc, xc]),
+                    np.concatenate([gp._z, mean]),
+                    believed=len(xn),
                 )
                 copies[id(gp)] = other
             return copies[id(gp)]

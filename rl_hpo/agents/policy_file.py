@@ -284,9 +284,10 @@ def save_policy(
 
 def _search_settings(meta: dict[str, Any]) -> Any:
     """The ``SearchSettings`` of a candidate policy's metadata. A ``search`` entry that does not name an edge
-    rule, a polishing count, a rule for repeats, integers or discrete coordinates, or an output warp predates
-    the choice and was made with reflected moves, without polishing, with repeats allowed, with integers as
-    they are, with polishing keeping discrete coordinates and with the GP's scores as they are."""
+    rule, a polishing count, a rule for repeats, integers or discrete coordinates, an output warp or where the
+    GP's fits start predates the choice and was made with reflected moves, without polishing, with repeats
+    allowed, with integers as they are, with polishing keeping discrete coordinates, with the GP's scores as
+    they are and with warm-started fits alone."""
     from rl_hpo.acquisition.search import SearchSettings
 
     legacy = {
@@ -296,6 +297,7 @@ def _search_settings(meta: dict[str, Any]) -> Any:
         "integers": "as-is",
         "discrete": "keep",
         "warp": "none",
+        "fit_starts": "warm",
     }
     return SearchSettings(**{**legacy, **meta.get("search", {})})
 

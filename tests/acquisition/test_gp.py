@@ -89,7 +89,7 @@ def test_the_gamma_noise_prior_keeps_a_noisy_fit_from_collapsing_its_noise():
     fitted = {}
     for noise_prior in NOISE_PRIORS:
         task = rl_hpo.load_task("synthetic/mixed/64", noise=0.1 * (bounds.best - bounds.worst))
-        settings = SearchSettings(noise_prior=noise_prior)
+        settings = SearchSettings(noise_prior=noise_prior, fit_starts="warm")
         optimizer = rl_hpo.make_optimizer("ei", task.space, seed=0, settings=settings)
         optimizer.optimize(task, 30)
         fitted[noise_prior] = optimizer.search_.gp.noise_variance
@@ -721,6 +721,23 @@ def test_believed_pending_points_keep_the_mean_and_shrink_the_uncertainty_near_t
     # A copy: the fit, its rivals and its quadrature nodes predict as before.
     assert gp.n == 12 and {spread: rival.n for spread, rival in gp.rivals.items()} == rival_counts
     np.testing.assert_array_equal(np.array(gp.predict(*grid)), np.array([mean, std]))
+
+
+def test_a_believed_score_carries_no_observation_noise_even_where_the_fit_has_noise():
+    space = SearchSpace({"a": Float(0, 1), "b": Float(0, 1)})
+    enc = MixedEncoding.of(space)
+    rng = np.random.default_rng(8)
+    u = rng.random((15, 2))
+    y = np.sin(6 * u[:, 0]) + 0.3 * rng.standard_normal(15)
+    gp = GaussianProcess(enc)
+    gp.theta[-1] = math.log(0.3)  # a noisy fit, kept as set
+    gp.fit(*enc.rows(u), y, refit=False)
+    pending = np.array([[0.5, 0.5]])
+    believing = gp.believing(*enc.rows(pending))
+    assert believing.noise_variance == gp.noise_variance == pytest.approx(0.3)
+    assert believing.predict(*enc.rows(pending))[1][0] < 1e-3  # the latent value there is believed as it is
+    # an observed point keeps the fit's noise: its latent value is not known exactly
+    assert believing.predict(*enc.rows(u[:1]))[1][0] > 0.1
 
 
 def test_believing_nothing_or_before_any_fit_is_the_fit_itself():
