@@ -589,12 +589,26 @@ def test_the_noise_start_script_and_rule_compare_each_method_with_its_second_sta
     stdout = _run("benchmarks/noisy_objectives/noise_start_rule.py", *runs)
     pooled = [line for line in stdout.splitlines() if line.startswith("pooled (4 tasks)")]
     assert len(pooled) == 2 and "ei_noise_start - ei" in pooled[0] and "ppo_noise_start - ppo" in pooled[1]
+    # The upper bound's variant: its own methods and folder.
+    _run(
+        "benchmarks/noisy_objectives/noise_start.sh",
+        "noisy/mixed-5",
+        "train",
+        *tiny,
+        env={**env, "VARIANT": "noise_bound"},
+    )
+    run = json.loads((tmp_path / "record/noise_bound_noisy_mixed-5_train/run.json").read_text())
+    assert run["settings"]["methods"] == ["ppo", "ei", "ppo_noise_bound", "ei_noise_bound"]
+    bound = str(tmp_path / "runs/noisy_objectives/noise_bound_noisy_mixed-5_train")
+    stdout = _run("benchmarks/noisy_objectives/noise_start_rule.py", "--variant", "noise_bound", bound)
+    assert "pooled (2 tasks): ppo_noise_bound - ppo" in stdout
 
 
-def test_the_noise_start_methods_are_ei_and_the_general_policy_with_a_second_start_with_noise(
+def test_the_noise_study_methods_are_ei_and_the_general_policy_with_their_settings_changed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from rl_hpo import SearchSpace, make_optimizer, optimizer
+    from rl_hpo.acquisition.search import SearchSettings
     from rl_hpo.agents.policy_file import default_policy_path, load_policy
     from rl_hpo.space import Float
 
@@ -604,11 +618,13 @@ def test_the_noise_start_methods_are_ei_and_the_general_policy_with_a_second_sta
     assert (ROOT / "benchmarks/noisy_objectives/noise_start.py").is_file()
     importlib.import_module("noise_start")  # registers ei_noise_start and ppo_noise_start
     space = SearchSpace({"x": Float(0.0, 1.0)})
-    ei, ppo = make_optimizer("ei_noise_start", space, seed=0), make_optimizer("ppo_noise_start", space, seed=0)
-    assert ei.search_.settings.fit_starts == ppo.search_.settings.fit_starts == "warm+noise"
-    assert ppo.policy_.path.name == "default"
     shipped = load_policy(default_policy_path()).search_settings
-    assert ppo.search_.settings == dataclasses.replace(shipped, fit_starts="warm+noise")
+    for variant, change in (("noise_start", {}), ("noise_bound", {"max_noise": 2.0})):
+        ei = make_optimizer(f"ei_{variant}", space, seed=0)
+        ppo = make_optimizer(f"ppo_{variant}", space, seed=0)
+        assert ei.search_.settings == SearchSettings(fit_starts="warm+noise", **change)
+        assert ppo.policy_.path.name == "default"
+        assert ppo.search_.settings == dataclasses.replace(shipped, fit_starts="warm+noise", **change)
 
 
 def test_the_noisy_objectives_table_is_the_recorded_test_side_scores() -> None:
@@ -716,6 +732,7 @@ def test_the_policy_polishing_study_script_writes_its_four_tables(tmp_path: Path
         ("benchmarks/search_settings/uniform_share_confirm.sh", 10000, "uniform_share=0", "uniform_share=0.1"),
         ("benchmarks/search_settings/noise_prior_confirm.sh", 26000, "noise_prior=none", "noise_prior=gamma"),
         ("benchmarks/search_settings/noise_start_confirm.sh", 28000, "fit_starts=warm", "fit_starts=warm+noise"),
+        ("benchmarks/search_settings/noise_bound_confirm.sh", 29000, "max_noise=0.5", "max_noise=2.0"),
         ("benchmarks/high_dimensions/polish_scale_confirm.sh", 12000, "polish_scale=cube", "polish_scale=lengthscales"),
         (
             "benchmarks/high_dimensions/polish_iterations_many_confirm.sh",

@@ -1,9 +1,14 @@
-"""Methods of the noise-start study (``--plugins noise_start``, with this folder on PYTHONPATH).
+"""Methods of the noisy-objectives studies of the GP's fit (``--plugins noise_start``, with this folder on
+PYTHONPATH): plain EI and the shipped general policy with other search settings than their own.
 
-``ei_noise_start`` and ``ppo_noise_start`` are plain EI and the shipped general policy with
-``SearchSettings(fit_starts="warm+noise")``: each refit of the GP's hyperparameters also starts from the previous
-fit with its noise variance at a tenth of the scores' variance, and keeps the better posterior. Everything else is
-as ``ei`` and ``ppo`` run it (``ppo`` with ``--policy default``: the general policy and its own search settings).
+- ``ei_noise_start``, ``ppo_noise_start``: ``SearchSettings(fit_starts="warm+noise")``, each refit of the GP's
+  hyperparameters also starting from the previous fit with its noise variance at a tenth of the scores' variance
+  ("A second start with noise"; the default of both since);
+- ``ei_noise_bound``, ``ppo_noise_bound``: that and ``max_noise=2.0``, an upper bound of 2 instead of 0.5 on the
+  noise variance ("An upper bound on the noise").
+
+Everything else is as ``ei`` and ``ppo`` run it (``ppo`` with ``--policy default``: the general policy and its own
+search settings).
 """
 
 from __future__ import annotations
@@ -18,20 +23,37 @@ from rl_hpo.baselines.expected_improvement import ExpectedImprovement
 from rl_hpo.optimizer import register_optimizer
 from rl_hpo.space import SearchSpace
 
-CHANGE = {"fit_starts": "warm+noise"}
+CHANGES: dict[str, dict[str, Any]] = {
+    "noise_start": {"fit_starts": "warm+noise"},
+    "noise_bound": {"fit_starts": "warm+noise", "max_noise": 2.0},
+}
 
 
 class NoiseStartEI(ExpectedImprovement):
+    change = CHANGES["noise_start"]
+
     def __init__(self, space: SearchSpace, **options: Any) -> None:
-        super().__init__(space, settings=SearchSettings(**CHANGE), **options)
+        super().__init__(space, settings=SearchSettings(**self.change), **options)
 
 
 class NoiseStartPolicy(CandidatePolicyOptimizer):
+    change = CHANGES["noise_start"]
+
     def __init__(self, space: SearchSpace, **options: Any) -> None:
         policy = load_policy(default_policy_path())
-        settings = dataclasses.replace(policy.search_settings, **CHANGE)
+        settings = dataclasses.replace(policy.search_settings, **self.change)
         super().__init__(space, policy=policy, settings=settings, **options)
+
+
+class NoiseBoundEI(NoiseStartEI):
+    change = CHANGES["noise_bound"]
+
+
+class NoiseBoundPolicy(NoiseStartPolicy):
+    change = CHANGES["noise_bound"]
 
 
 register_optimizer("ei_noise_start", f"{__name__}:NoiseStartEI")
 register_optimizer("ppo_noise_start", f"{__name__}:NoiseStartPolicy")
+register_optimizer("ei_noise_bound", f"{__name__}:NoiseBoundEI")
+register_optimizer("ppo_noise_bound", f"{__name__}:NoiseBoundPolicy")

@@ -7,15 +7,19 @@
 #   benchmarks/noisy_objectives/noise_start.sh noisy/mixed-10 train
 #   python benchmarks/noisy_objectives/noise_start_rule.py runs/noisy_objectives/noise_start_noisy_mixed-{5,10}_train
 #
-# Raw results go to runs/noisy_objectives/noise_start_<suite>[_<split>]/ (re-running resumes); the record to
+# VARIANT=noise_bound compares with an upper bound of 2 on the noise variance too ("An upper bound on the noise";
+# noise_start_rule.py --variant noise_bound).
+#
+# Raw results go to runs/noisy_objectives/<variant>_<suite>[_<split>]/ (re-running resumes); the record to
 # benchmarks/noisy_objectives/ under the same name. RUNS and RECORD (environment) move them (a tiny run for tests).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source benchmarks/bench_study.sh
 study_setup noisy_objectives "$@"
-name=noise_start_$name
+variant=${VARIANT:-noise_start}
+name=${variant}_$name
 
-rl-hpo bench --suite "$suite" --split "$split" --methods ppo,ei,ppo_noise_start,ei_noise_start \
+rl-hpo bench --suite "$suite" --split "$split" --methods "ppo,ei,ppo_$variant,ei_$variant" \
   --plugins noisy_tasks,noise_start --policy rl_hpo/data/policies/default --budget 50 --seeds 5 \
   --out "$runs/$name" "${options[@]}"
 

@@ -1,11 +1,11 @@
-"""The noisy half of the rule fixed before the noise-start runs (``README.md`` in this folder, "A second start
-with noise"): pooled over every task of the given bench runs (``noise_start.sh`` on the noisy suites' train
-splits), is the noiseless score of the incumbent at 50 of ``ei_noise_start`` higher than plain ``ei``'s, and
-``ppo_noise_start``'s than ``ppo``'s, with a two-sided Wilcoxon p below 0.05 on the per-task means over seeds?
+"""The noisy half of the rules fixed before the runs of ``noise_start.sh`` (``README.md`` in this folder, "A second
+start with noise" and "An upper bound on the noise"): pooled over every task of the given bench runs (on the noisy
+suites' train splits), is the noiseless score of the incumbent at 50 of ``ei_VARIANT`` higher than plain ``ei``'s,
+and ``ppo_VARIANT``'s than ``ppo``'s, with a two-sided Wilcoxon p below 0.05 on the per-task means over seeds?
 
 Usage::
 
-    python benchmarks/noisy_objectives/noise_start_rule.py RUN_DIR [RUN_DIR ...]
+    python benchmarks/noisy_objectives/noise_start_rule.py [--variant noise_bound] RUN_DIR [RUN_DIR ...]
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pandas as pd
 
 from rl_hpo.bench import metrics
 
-PAIRS = (("ei", "ei_noise_start"), ("ppo", "ppo_noise_start"))
+METHODS = ("ei", "ppo")
 BUDGET = 50
 ALPHA = 0.05
 
@@ -33,10 +33,10 @@ def task_means(run: Path) -> dict[str, np.ndarray]:
     return {method: means[i] for i, method in enumerate(curves.methods)}
 
 
-def decide(runs: list[Path]) -> list[str]:
+def decide(runs: list[Path], variant: str = "noise_start") -> list[str]:
     per_run = [(run, task_means(run)) for run in runs]
     lines = []
-    for first, other in PAIRS:
+    for first, other in ((method, f"{method}_{variant}") for method in METHODS):
         for run, means in per_run:
             a, b = means[other], means[first]
             lines.append(
@@ -54,8 +54,11 @@ def decide(runs: list[Path]) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("runs", nargs="+", type=Path, help="bench output folders with trials.csv")
+    parser.add_argument(
+        "--variant", default="noise_start", help="the methods METHOD_VARIANT set against METHOD (default: noise_start)"
+    )
     args = parser.parse_args(argv)
-    print("\n".join(decide(args.runs)))
+    print("\n".join(decide(args.runs, args.variant)))
 
 
 if __name__ == "__main__":

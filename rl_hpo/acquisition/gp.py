@@ -149,7 +149,8 @@ _FITTED_STATE = (
     "scale_sd",
     "_components",
 )
-_NOISE_BOUNDS = (math.log(1e-6), math.log(0.5))
+#: The noise variance's lower bound and the default upper one (``max_noise``), in standardized-score units.
+MIN_NOISE, MAX_NOISE = 1e-6, 0.5
 _SIGNAL_BOUNDS = (math.log(0.05), math.log(20.0))
 #: ``_tame_outliers``: a score is an outlier this many times (best - median) below the median.
 OUTLIER_REACH = 3.0
@@ -259,8 +260,10 @@ class GaussianProcess:
         fit_starts: str = "warm",
         lengthscale_integration: str = "none",
         noise_prior: str = "none",
+        max_noise: float = MAX_NOISE,
     ) -> None:
         check_one_of("warp", warp, WARPS, "GaussianProcess")
+        check_max_noise(max_noise, "GaussianProcess")
         check_outlier_depth(outlier_depth, "GaussianProcess")
         check_one_of("lengthscale_prior", lengthscale_prior, LENGTHSCALE_PRIORS, "GaussianProcess")
         check_lengthscale_spread(lengthscale_spread, "GaussianProcess")
@@ -275,6 +278,7 @@ class GaussianProcess:
         self.input_warp = input_warp
         self.fit_starts = fit_starts
         self.noise_prior = noise_prior
+        self.max_noise = float(max_noise)
         self.lengthscale_prior = lengthscale_prior
         self.lengthscale_spread = lengthscale_spread
         self.lengthscale_choice = lengthscale_choice
@@ -332,6 +336,7 @@ class GaussianProcess:
                     fit_starts=fit_starts,
                     lengthscale_integration=lengthscale_integration,
                     noise_prior=noise_prior,
+                    max_noise=max_noise,
                 )
                 self.prequential_scores[spread] = 0.0
             self.spread_in_use = None
@@ -504,7 +509,8 @@ class GaussianProcess:
             diff[:n_num] = (xn.T[:, :, None] - xn.T[:, None, :]) ** 2
         if xc.shape[1]:
             diff[n_num:] = xc.T[:, :, None] != xc.T[:, None, :]
-        bounds = [_LENGTHSCALE_BOUNDS] * self.encoding.n_params + [_SIGNAL_BOUNDS, _NOISE_BOUNDS]
+        noise_bounds = (math.log(MIN_NOISE), math.log(self.max_noise))
+        bounds = [_LENGTHSCALE_BOUNDS] * self.encoding.n_params + [_SIGNAL_BOUNDS, noise_bounds]
         if warped:
             bounds += [_WARP_SHAPE_BOUNDS] * (2 * n_num)
         lower, upper = np.array(bounds).T
@@ -888,6 +894,14 @@ def _in_unit_range(y: np.ndarray) -> tuple[np.ndarray, float, float]:
     scale = float(np.abs(y).max())
     unit = math.ldexp(1.0, math.frexp(scale)[1] - 1) if scale > 0.0 else 1.0
     return y / unit, unit, scale
+
+
+def check_max_noise(value: object, owner: str) -> None:
+    """Refuse a ``max_noise`` that is not a finite number above the lower bound ``MIN_NOISE``."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not MIN_NOISE < value < math.inf:
+        raise ValueError(
+            f"The 'max_noise' parameter of {owner} must be a finite number > {MIN_NOISE}. Got {value!r} instead."
+        )
 
 
 def check_outlier_depth(value: object, owner: str) -> None:

@@ -229,6 +229,9 @@ class SearchSettings:
             10% (``benchmarks/noisy_objectives/``, "A second start with noise"). ``"warm"``, as policy files made
             before the setting do: from the previous fit's alone; ``"warm+prior"``, from the prior's mode too (no
             pooled gain over the same 374 tasks: ``benchmarks/search_settings/fit_starts_confirm.sh``).
+        max_noise: the upper bound of the GP's noise variance, in units of the standardized scores' variance: 0.5
+            (the default) lets the fit call at most half of it noise, 2.0 all of it and more (for heavy noise;
+            ``benchmarks/noisy_objectives/``, "An upper bound on the noise").
         noise_prior: the GP's prior on its noise variance (``rl_hpo.acquisition.gp.NOISE_PRIORS``): ``"none"`` (the
             default), flat; ``"gamma"``, the Gamma(1.1, 0.05) noise prior of BoTorch's Gamma-prior models, which keeps
             a fit from collapsing the noise to its lower bound (and on noisy scores often lifts it to its upper one).
@@ -296,6 +299,7 @@ class SearchSettings:
     input_warp: str = "none"
     fit_starts: str = "warm+noise"
     noise_prior: str = "none"
+    max_noise: float = 0.5
     uniform_share: float = 0.0
     lengthscale_integration: str = "none"
     calibration: str = "none"
@@ -313,12 +317,14 @@ class SearchSettings:
             WARPS,
             check_lengthscale_choice,
             check_lengthscale_spread,
+            check_max_noise,
             check_one_of,
             check_outlier_depth,
         )
 
         check_lengthscale_spread(self.lengthscale_spread, "SearchSettings")
         check_outlier_depth(self.outlier_depth, "SearchSettings")
+        check_max_noise(self.max_noise, "SearchSettings")
         check_lengthscale_choice(self.lengthscale_choice, self.lengthscale_spread, "SearchSettings")
         choices = {
             "warp": WARPS,
@@ -463,6 +469,7 @@ class CandidateSearch:
             input_warp=self.settings.input_warp,
             fit_starts=self.settings.fit_starts,
             noise_prior=self.settings.noise_prior,
+            max_noise=self.settings.max_noise,
             lengthscale_integration=self.settings.lengthscale_integration,
         )
         kinds = space.kinds()

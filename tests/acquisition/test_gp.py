@@ -114,6 +114,26 @@ def test_a_second_start_with_noise_keeps_a_noisy_fit_from_collapsing_its_noise()
         GaussianProcess(enc, noise_prior="flat")
 
 
+def test_the_noise_variance_stays_within_its_upper_bound_which_a_setting_moves():
+    # Scores that are pure noise, which this fit calls noise as far as its bound lets it (on other draws, short
+    # lengthscales explain them as well).
+    space = SearchSpace({"x0": Float(0.0, 1.0), "x1": Float(0.0, 1.0)})
+    enc = MixedEncoding.of(space)
+    rng = np.random.default_rng(3)
+    u = rng.random((40, 2))
+    y = rng.standard_normal(40)
+    fitted = {}
+    for max_noise in (0.5, 2.0):
+        gp = GaussianProcess(enc, max_noise=max_noise)
+        gp.fit(u, np.zeros((40, 0), dtype=int), y)
+        fitted[max_noise] = gp.noise_variance
+    assert fitted[0.5] == pytest.approx(0.5) and fitted[2.0] > 0.6
+    for bad in (0.0, 1e-7, math.inf, math.nan, True, "1"):
+        for owner in (lambda v: GaussianProcess(enc, max_noise=v), lambda v: SearchSettings(max_noise=v)):
+            with pytest.raises(ValueError, match="max_noise"):
+                owner(bad)
+
+
 def test_kumaraswamy_maps_the_unit_interval_into_itself_in_order():
     x = np.linspace(0.0, 1.0, 101)[:, None].repeat(3, axis=1)
     shapes = np.array([[0.0, -1.5, 1.0], [0.0, 0.7, -2.0]])
