@@ -532,6 +532,16 @@ def test_the_parallel_trials_script_records_a_tiny_run_with_its_own_methods(tmp_
     _run("benchmarks/parallel_trials/run.sh", "synthetic/mixed", *tiny, env={**env, "BATCH": "1"})
     run = json.loads((tmp_path / "record/synthetic_mixed_batch1/run.json").read_text())
     assert "batch" not in run["settings"]  # one trial at a time: a study like any other
+    # Two runs of the study compared method by method (here 4 at a time against one at a time).
+    runs = tmp_path / "runs/parallel_trials"
+    out = _run(
+        "benchmarks/parallel_trials/compare_runs.py",
+        str(runs / "synthetic_mixed"),
+        str(runs / "synthetic_mixed_batch1"),
+    )
+    lines = out.splitlines()
+    assert [line.split(" (")[0] for line in lines] == ["ei", "ei_unaware", "tpe_liar"]
+    assert all("(1 tasks): at 25 " in line and " at 50 " in line for line in lines)
 
 
 def test_the_bench_study_scripts_share_their_setup_and_record_and_ask_for_a_suite() -> None:
