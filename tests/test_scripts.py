@@ -584,6 +584,16 @@ def test_the_noisy_objectives_script_records_a_tiny_run_with_the_noiseless_score
     assert "## Test-side score of the incumbent" in report
 
 
+def _import_study_module(monkeypatch: pytest.MonkeyPatch, path: str) -> None:
+    """Import a study's plugin module (``path`` from the repository root) afresh, as ``--plugins`` would, with its
+    folder on ``sys.path`` for this test alone."""
+    file = ROOT / path
+    assert file.is_file()
+    monkeypatch.syspath_prepend(str(file.parent))
+    monkeypatch.delitem(sys.modules, file.stem, raising=False)
+    importlib.import_module(file.stem)
+
+
 def test_the_noise_start_script_and_rule_compare_each_method_with_its_second_start_on_noisy_suites(
     tmp_path: Path,
 ) -> None:
@@ -623,10 +633,7 @@ def test_the_noise_study_methods_are_ei_and_the_general_policy_with_their_settin
     from rl_hpo.space import Float
 
     monkeypatch.setattr(optimizer, "_REGISTRY", dict(optimizer._REGISTRY))
-    monkeypatch.syspath_prepend(str(ROOT / "benchmarks/noisy_objectives"))
-    monkeypatch.delitem(sys.modules, "noise_start", raising=False)
-    assert (ROOT / "benchmarks/noisy_objectives/noise_start.py").is_file()
-    importlib.import_module("noise_start")  # registers ei_noise_start and ppo_noise_start
+    _import_study_module(monkeypatch, "benchmarks/noisy_objectives/noise_start.py")  # registers the four methods
     space = SearchSpace({"x": Float(0.0, 1.0)})
     shipped = load_policy(default_policy_path()).search_settings
     for variant, change in (("noise_start", {}), ("noise_bound", {"max_noise": 2.0})):
@@ -658,10 +665,7 @@ def test_the_noisy_tasks_add_noise_once_per_configuration_and_report_the_noisele
     from rl_hpo.tasks.registry import load_task
 
     monkeypatch.setattr(registry, "_FAMILIES", dict(registry._FAMILIES))
-    monkeypatch.syspath_prepend(str(ROOT / "benchmarks/noisy_objectives"))
-    monkeypatch.delitem(sys.modules, "noisy_tasks", raising=False)
-    assert (ROOT / "benchmarks/noisy_objectives/noisy_tasks.py").is_file()
-    importlib.import_module("noisy_tasks")  # registers the family "noisy"
+    _import_study_module(monkeypatch, "benchmarks/noisy_objectives/noisy_tasks.py")  # registers the family "noisy"
     noisy, clean = load_task("noisy/mixed-10/64"), load_task("synthetic/mixed/64")
     configs = noisy.space.sample(200, seed=0)
     results = [noisy.evaluate(c) for c in configs]
