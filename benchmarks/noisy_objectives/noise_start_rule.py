@@ -14,9 +14,9 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from rl_hpo.bench import metrics
+from rl_hpo.bench.report import read_trials
 
 METHODS = ("ei", "ppo")
 BUDGET = 50
@@ -25,7 +25,7 @@ ALPHA = 0.05
 
 def task_means(run: Path) -> dict[str, np.ndarray]:
     """Each method's noiseless incumbent score at ``BUDGET``, mean over seeds per task, in the run's task order."""
-    trials = pd.read_csv(run / "trials.csv")
+    trials = read_trials(run / "trials.csv")
     curves = metrics.regret_curves(trials, [BUDGET], column="incumbent_test_score", before=np.nan)
     at = curves.at(BUDGET)
     with np.errstate(invalid="ignore"):

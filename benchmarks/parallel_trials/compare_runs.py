@@ -12,16 +12,16 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from rl_hpo.bench import metrics
+from rl_hpo.bench.report import read_trials
 
 BUDGETS = (25, 50)
 
 
 def task_means(run: Path) -> tuple[tuple[str, ...], dict[str, np.ndarray]]:
     """The run's tasks and, per method, its mean regret over seeds per task at each of ``BUDGETS`` (tasks x budgets)."""
-    curves = metrics.regret_curves(pd.read_csv(run / "trials.csv"), BUDGETS)
+    curves = metrics.regret_curves(read_trials(run / "trials.csv"), BUDGETS)
     with np.errstate(invalid="ignore"):
         means = np.nanmean(curves.values, axis=2)  # methods x tasks x budgets
     return curves.tasks, {method: means[i] for i, method in enumerate(curves.methods)}

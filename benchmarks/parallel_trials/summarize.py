@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from rl_hpo.bench.report import read_summary
+
 HERE = Path(__file__).resolve().parent
 VALIDATION = ("synthetic_mixed", "yahpo_lcbench", "yahpo_rbv2_xgboost")
 TRAIN = ("synthetic_mixed_train", "yahpo_rbv2_xgboost_train")
@@ -22,10 +24,8 @@ BUDGETS = (10, 25, 50)
 
 
 def regrets(folder: str) -> pd.DataFrame:
-    """Mean regret per method (rows) at ``BUDGETS`` (columns) of one recorded study."""
-    summary = pd.read_csv(HERE / folder / "summary.csv")
-    table = summary.pivot(index="method", columns="budget", values="regret_mean")[list(BUDGETS)]
-    return table.loc[list(dict.fromkeys(summary["method"]))]
+    """Mean regret per method (rows, in the study's order) at ``BUDGETS`` (columns) of one recorded study."""
+    return pd.DataFrame(read_summary(HERE / folder)).T[list(BUDGETS)]
 
 
 def n_tasks(folder: str) -> int:

@@ -15,16 +15,11 @@
 # recorded copy elsewhere (a tiny run for tests). `python benchmarks/what_ppo_adds/summarize.py` prints the table.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-suite=${1:?usage: run.sh SUITE [SPLIT] [rl-hpo bench options]}
-shift
-split=test
-if [[ $# -gt 0 && $1 != -* ]]; then split=$1; shift; fi
-name=${suite//\//_}
-if [[ $split != test ]]; then name+=_$split; fi
-runs=${RUNS:-runs}/what_ppo_adds record=${RECORD:-benchmarks/what_ppo_adds}
+source benchmarks/bench_study.sh
+default_split=test
+study_setup what_ppo_adds "$@"
 
 rl-hpo bench --suite "$suite" --split "$split" --methods ppo,ei_sampled,ei \
-  --policy rl_hpo/data/policies/default --budget 50 --seeds 10 --out "$runs/$name" "$@"
+  --policy rl_hpo/data/policies/default --budget 50 --seeds 10 --out "$runs/$name" "${options[@]}"
 
-mkdir -p "$record/$name"
-cp "$runs/$name"/{report.md,summary.csv,run.json,bounds.json,*.png} "$record/$name/"
+study_record
