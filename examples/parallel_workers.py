@@ -6,6 +6,10 @@ Each worker process cross-validates one configuration; as soon as one finishes, 
 trial is asked, so ``--workers`` trials are always running. ``ppo`` (and ``ei``) treat the trials still running
 as pending: the policy's GP is conditioned on each as if it scored the GP's mean there, so that trials asked
 while others run go elsewhere instead of to the same promising region.
+
+``rl_hpo.tune(accuracy, space, budget=24, method="ppo", workers=4)`` is the simpler path: rounds of 4 trials run
+together and are told in the order asked, so a seed gives the same trials every time (and a journal resumes);
+this loop trades that for never leaving a worker idle while a round's slowest trial finishes.
 """
 
 from __future__ import annotations

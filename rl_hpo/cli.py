@@ -158,6 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="full-fidelity evaluations (default: 50)",
     )
     p.add_argument("--seed", type=_non_negative_int, default=None, metavar="K", help="random seed")
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="W",
+        help="evaluate W trials at a time, each in a worker process; the same seed gives the same trials (default: 1)",
+    )
     p.add_argument("--journal", metavar="PATH", help="record every finished trial here; with --resume, continue it")
     p.add_argument("--resume", action="store_true", help="continue the run recorded in --journal")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -381,7 +388,15 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     if args.journal:
         options.update(journal=args.journal, resume=args.resume)
     try:
-        history = tune(task, budget=args.budget, method=args.method, seed=args.seed, progress=not args.quiet, **options)
+        history = tune(
+            task,
+            budget=args.budget,
+            method=args.method,
+            seed=args.seed,
+            progress=not args.quiet,
+            workers=args.workers,
+            **options,
+        )
     except TuningInterrupted as interrupt:
         _report_interrupted(interrupt, args)
         if args.json:  # a script reading the JSON line still gets one, marked as interrupted

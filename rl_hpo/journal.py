@@ -8,7 +8,8 @@ each one that the journal holds is told its recorded result instead of being eva
 rl_hpo is deterministic given its seed, so the replayed trials are the recorded ones; a run started
 without a seed records the seed it drew. If a replayed trial ever differs from the journal (a method
 that is not deterministic, or code that changed in between), resuming stops with an error rather than
-mixing two runs. A trial that was asked but not finished when the run died is evaluated again.
+mixing two runs. A trial that was asked but not finished when the run died is evaluated again. A run that
+evaluated several trials at a time (``tune(..., workers=N)``) records N and is replayed in the same rounds.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ class JournalError(RLHPOError, ValueError):
 _MEANING = {
     "task_fingerprint": "the task's data or a setting that decides its scores differs; for a CSV file: its "
     "contents, the columns dropped, the folds, the task type or the fidelity",
+    "workers": "the trials evaluated at a time (None: one), whose rounds a resumed run repeats; resume with the "
+    "journal's number of workers",
 }
 
 
@@ -252,26 +255,62 @@ class Journal:
         names = [c[0] for c in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
-    def replay(self, optimizer: Optimizer, task: Task, history: History) -> History:
-        """Bring ``optimizer`` and ``history`` to the state recorded in the journal, evaluating nothing."""
-        for row in self.rows():
-            trial = optimizer.ask()
-            config = json.loads(row["config"])
-            proposed = json.loads(_dumps(trial.config))  # as JSON stores it: tuples as lists, numpy as plain numbers
-            if trial.id != row["trial"] or proposed != config or _fidelity_differs(trial.fidelity, row["fidelity"]):
-                raise JournalError(
-                    f"Resuming {str(self.path)!r} diverged at trial {row['trial']}: the method proposed "
-                    f"{trial.config} where the journal has {config}. The method or its settings changed since the "
-                    "run was recorded; start a new journal."
-                )
-            info = json.loads(row["info"])
-            if row["error"] is not None:
-                info["error"] = row["error"]
-            score = float("nan") if row["score"] is None else float(row["score"])
-            result = Result(score, float(row["cost"]), info)
-            optimizer.tell(trial, result)
-            history.add(trial, result, decision_s=row["decision_s"], budget_fraction=row["budget_fraction"])
+    def replay(
+        self, optimizer: Optimizer, task: Task, history: History, *, batch: int = 1, budget: float | None = None
+    ) -> History:
+        """Bring ``optimizer`` and ``history`` to the state recorded in the journal, evaluating nothing.
+
+        A run whose trials were asked ``batch`` at a time (``tune(..., workers=batch)``) is replayed in the same
+        rounds, within the ``budget`` it planned, as ``Optimizer.optimize`` asked them; a trial of a round that the
+        run stopped before telling is cancelled, as the run cancelled it, and asked anew by the run that goes on.
+        """
+        rows = list(self.rows())
+        if batch == 1:
+            for row in rows:
+                self._replay_trial(optimizer, optimizer.ask(), row, history)
+            return history
+        if budget is None:
+            raise ValueError("Replaying trials asked in rounds (batch > 1) needs the budget the run planned.")
+        told = 0
+        while told < len(rows):
+            asked: list[Trial] = []
+            planned = history.budget_used
+            while len(asked) < batch and planned < budget - 1e-9:
+                asked.append(optimizer.ask())
+                planned += task.budget_fraction(asked[-1].fidelity)
+            if not asked:
+                break
+            for trial in asked:
+                if told < len(rows) and rows[told]["trial"] <= trial.id:
+                    self._replay_trial(optimizer, trial, rows[told], history)
+                    told += 1
+                else:  # the recorded run never told it: it stopped during this round
+                    optimizer.cancel(trial)
+        if told < len(rows):
+            raise JournalError(
+                f"Resuming {str(self.path)!r}: the journal holds {len(rows) - told} trials past the budget of "
+                f"{budget:g} the run planned; it is not a run of this method in rounds of {batch}."
+            )
         return history
+
+    def _replay_trial(self, optimizer: Optimizer, trial: Trial, row: Mapping[str, Any], history: History) -> None:
+        """Tell ``optimizer`` the recorded result of ``trial`` (journal row ``row``), after checking it is the trial
+        the journal recorded."""
+        config = json.loads(row["config"])
+        proposed = json.loads(_dumps(trial.config))  # as JSON stores it: tuples as lists, numpy as plain numbers
+        if trial.id != row["trial"] or proposed != config or _fidelity_differs(trial.fidelity, row["fidelity"]):
+            raise JournalError(
+                f"Resuming {str(self.path)!r} diverged at trial {row['trial']}: the method proposed "
+                f"{trial.config} where the journal has {config}. The method or its settings changed since the "
+                "run was recorded; start a new journal."
+            )
+        info = json.loads(row["info"])
+        if row["error"] is not None:
+            info["error"] = row["error"]
+        score = float("nan") if row["score"] is None else float(row["score"])
+        result = Result(score, float(row["cost"]), info)
+        optimizer.tell(trial, result)
+        history.add(trial, result, decision_s=row["decision_s"], budget_fraction=row["budget_fraction"])
 
 
 class _OwnerLock:

@@ -28,6 +28,7 @@ import numpy as np
 
 from rl_hpo.exceptions import AllTrialsFailedError, DataNotFoundError, TuningInterrupted
 from rl_hpo.history import History
+from rl_hpo.parallel import ParallelEvaluator, check_workers
 from rl_hpo.space import SearchSpace
 from rl_hpo.tasks.base import Fidelity, Result, Task, as_number
 from rl_hpo.tasks.timeout import ObjectiveError
@@ -182,6 +183,7 @@ class Optimizer(ABC):
         history: History | None = None,
         progress: bool = False,
         batch: int = 1,
+        workers: int = 1,
     ) -> History:
         """Ask, evaluate and tell until ``budget`` full-fidelity-equivalent evaluations are spent.
 
@@ -195,6 +197,9 @@ class Optimizer(ABC):
             batch: trials asked before the first of them is told, as ``batch`` workers running in parallel would
                 take them (then evaluated and told in the order asked; within the budget, so the last batch may
                 be smaller); 1, the default, tells each trial before the next is asked.
+            workers: evaluate each batch's trials this many at a time, in worker processes (``rl_hpo.parallel``);
+                they are still told in the order asked, so the trials are those of ``workers=1``. 1, the default,
+                evaluates them one after another in this process.
 
         Raises:
             AllTrialsFailedError: if every trial failed.
@@ -206,6 +211,7 @@ class Optimizer(ABC):
         """
         check_budget(budget)
         check_batch(batch)
+        check_workers(workers)
         if self.multi_fidelity and task.fidelity != self.fidelity:
             raise ValueError(
                 f"{self.name} was made for the fidelity {self.fidelity} but the task {task.name!r} has "
@@ -216,6 +222,7 @@ class Optimizer(ABC):
             history = History.for_task(task, method=self.name, seed=self.seed)
             self.plan(budget)
         bar = _progress_bar(budget, f"{self.name} on {task.name}") if progress else None
+        pool = ParallelEvaluator(task, workers) if workers > 1 and batch > 1 else None
         try:
             while history.budget_used < budget - 1e-9:
                 asked: list[tuple[Trial, float]] = []
@@ -226,8 +233,9 @@ class Optimizer(ABC):
                         trial = self.ask()
                         asked.append((trial, time.perf_counter() - start))
                         planned += task.budget_fraction(trial.fidelity)
-                    for trial, decision_s in asked:
-                        result = evaluate_safely(task, trial)
+                    evaluated = pool.evaluate([trial for trial, _ in asked]) if pool is not None else None
+                    for i, (trial, decision_s) in enumerate(asked):
+                        result = evaluated[i] if evaluated is not None else evaluate_safely(task, trial)
                         start = time.perf_counter()
                         self.tell(trial, result)
                         decision_s += time.perf_counter() - start
@@ -253,6 +261,8 @@ class Optimizer(ABC):
                 stop.history = history  # type: ignore[union-attr]
             raise
         finally:
+            if pool is not None:
+                pool.close()
             if bar is not None:
                 bar.close()
         if history.n_trials and history.n_failed == history.n_trials:
@@ -305,11 +315,21 @@ def _finite_or_failed(result: Result) -> Result:
     return Result(float("nan"), result.cost, {"error": f"non-finite score {result.score}", **result.info})
 
 
-def evaluate_safely(task: Task, trial: Trial) -> Result:
-    """Evaluate a trial, turning an exception or a non-numeric return into a failed ``Result``."""
-    start = time.perf_counter()
+def evaluate_safely(
+    task: Task,
+    trial: Trial,
+    *,
+    evaluate: Callable[[], Result] | None = None,
+    started: float | None = None,
+) -> Result:
+    """Evaluate a trial, turning an exception or a non-numeric return into a failed ``Result``.
+
+    ``evaluate`` (default: ``task.evaluate`` of the trial) gives the trial's result, e.g. from a worker process that
+    began it at ``started`` (``time.perf_counter()``; default: now), from which a failure's cost counts.
+    """
+    start = time.perf_counter() if started is None else started
     try:
-        result = task.evaluate(trial.config, trial.fidelity)
+        result = task.evaluate(trial.config, trial.fidelity) if evaluate is None else evaluate()
     except DataNotFoundError:
         raise  # missing or unreadable benchmark data fails every trial alike: say so once and stop
     except Exception as err:  # a failing objective must not end the run: record it and go on

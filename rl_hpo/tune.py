@@ -16,6 +16,7 @@ import numpy as np
 from rl_hpo.history import History
 from rl_hpo.journal import Journal
 from rl_hpo.optimizer import Optimizer, Trial, all_failed_error, check_budget, make_optimizer
+from rl_hpo.parallel import check_workers
 from rl_hpo.space import SearchSpace, warn_of_wide_linear_ranges
 from rl_hpo.tasks.base import FunctionTask, Result, Task
 from rl_hpo.tasks.registry import load_task
@@ -39,6 +40,7 @@ def tune(
     resume: bool = False,
     progress: bool | None = None,
     fail_fast: int | None = FAIL_FAST,
+    workers: int = 1,
     **options: Any,
 ) -> History:
     """Tune ``objective`` over ``space`` and return the ``History`` of the run.
@@ -62,6 +64,11 @@ def tune(
         fail_fast: stop with ``AllTrialsFailedError`` as soon as the first ``fail_fast`` trials have all
             failed (an objective that cannot run, rather than one that fails somewhere in the space), instead
             of spending the rest of the budget; None runs the whole budget whatever fails.
+        workers: evaluate this many trials at a time, each in a worker process of its own (``rl_hpo.parallel``): the
+            method is asked for ``workers`` trials at once (``ei`` and ``ppo`` treat the ones not yet told as pending,
+            README "Several workers at once"), they run together and are told in the order asked, so the same seed
+            gives the same trials. As with ``timeout``, what the objective changes outside itself does not reach the
+            calling process. 1, the default, evaluates one trial after another in this process.
         **options: options of the method (e.g. ``policy=`` for "ppo").
 
     Example:
@@ -122,12 +129,13 @@ def tune(
     ):
         raise ValueError(f"fail_fast must be a whole number >= 1 or None, got {fail_fast!r}.")
     fail_fast = None if fail_fast is None else int(fail_fast)
+    check_workers(workers)
     if progress is None:
         progress = sys.stderr.isatty()
     try:
         if wraps_function:  # inside: a warning raised as an error still closes the task made above
             warn_of_wide_linear_ranges(task.space, stacklevel=2)
-        history = _run(task, method, budget, seed, options, journal, resume, progress, fail_fast)
+        history = _run(task, method, budget, seed, options, journal, resume, progress, fail_fast, workers)
     finally:
         if isinstance(task, FunctionTask) and task is not objective:  # made here: its timeout worker ends here
             _close(task)
@@ -181,6 +189,7 @@ def _run(
     resume: bool,
     progress: bool,
     fail_fast: int | None,
+    workers: int = 1,
 ) -> History:
     """``tune``'s run once its arguments are checked: plain, or journaled and resumed."""
     check = _FailFast(fail_fast, budget, journal)
@@ -188,7 +197,7 @@ def _run(
         if seed is None:  # a run always has a seed, which its History records, so that it can be run again
             seed = secrets.randbelow(2**31)
         optimizer = make_optimizer(method, task.space, seed=seed, fidelity=task.fidelity, **options)
-        return optimizer.optimize(task, budget, progress=progress, callback=check)
+        return optimizer.optimize(task, budget, progress=progress, callback=check, batch=workers, workers=workers)
 
     run = {
         # a function's name may change between a crash and the resume; a built-in task's may not
@@ -199,6 +208,8 @@ def _run(
         "space": task.space.to_dict(),
         "options": _journaled_options(options),
     }
+    if workers > 1:  # its trials were asked in rounds of this many, which replaying must repeat
+        run["workers"] = workers
     fingerprint = task.fingerprint()
     if fingerprint is not None:  # e.g. a CSV's data: the same name may hold other data on resume
         run["task_fingerprint"] = fingerprint
@@ -222,7 +233,7 @@ def _run(
         # before the replay, as optimize() does before a first trial: a plan steers a policy's decisions
         optimizer.plan(log.planned_budget(budget))
         history = History.for_task(task, method=optimizer.name, seed=log.seed)
-        log.replay(optimizer, task, history)
+        log.replay(optimizer, task, history, batch=workers, budget=log.planned_budget(budget))
         last = history.records[-1].budget_fraction if history.records else 0.0
         # past the budget before its last trial (the last one may overshoot a fractional budget by itself)
         if history.budget_used - last >= budget - 1e-9 and history.budget_used > budget + 1e-9:
@@ -238,7 +249,9 @@ def _run(
             log.record(history, trial, result)
             check(history, trial, result)
 
-        return optimizer.optimize(task, budget, history=history, callback=record_then_check, progress=progress)
+        return optimizer.optimize(
+            task, budget, history=history, callback=record_then_check, progress=progress, batch=workers, workers=workers
+        )
 
 
 def _close(task: FunctionTask) -> None:

@@ -49,6 +49,7 @@ def test_each_subcommand_describes_its_options(command, capsys):
     [
         (["tune", "--task", "synthetic/branin/0", "--budget", "-3"], "expected a positive number, got '-3'"),
         (["tune", "--task", "synthetic/branin/0", "--seed", "x"], "expected an integer >= 0, got 'x'"),
+        (["tune", "--task", "synthetic/branin/0", "--workers", "0"], "expected a positive integer, got '0'"),
         (["tune"], "one of the arguments --task --csv is required"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
         (
@@ -235,6 +236,22 @@ def test_a_csv_target_of_whole_numbers_can_be_a_regression_target_with_other_fol
     for flag in (["--task-type", "regression"], ["--drop", "a"], ["--cv", "5"]):
         assert main(["tune", "--task", "synthetic/branin/0", *flag]) == 2
         assert "only goes with --csv" in capsys.readouterr().err
+
+
+def test_tune_evaluates_trials_in_worker_processes_and_journals_them(tmp_path, capsys):
+    rows = ["a,b,y"] + [f"{i % 7},{(i * 3) % 5},{0.5 * (i % 7) - (i * 3) % 5}" for i in range(40)]
+    (tmp_path / "r.csv").write_text("\n".join(rows) + "\n")
+    argv = ["tune", "--csv", str(tmp_path / "r.csv"), "--target", "y", "--pipeline", "svc", "--seed", "0", "--quiet"]
+    argv += ["--json", "--method", "ei"]
+    journal = ["--journal", str(tmp_path / "run.db")]
+    assert main([*argv, "--budget", "4", *journal, "--workers", "2"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main([*argv, "--budget", "4", "--workers", "2"]) == 0  # the same seed, the same trials
+    assert json.loads(capsys.readouterr().out)["best_config"] == first["best_config"]
+    assert main([*argv, "--budget", "6", *journal, "--resume", "--workers", "2"]) == 0
+    assert json.loads(capsys.readouterr().out)["trials"] == 6
+    assert main([*argv, "--budget", "8", *journal, "--resume"]) == 2  # one worker: another run
+    assert "workers: journal has 2, this run has None (the trials evaluated at a time" in capsys.readouterr().err
 
 
 def test_tasks_split_needs_a_suite(capsys):

@@ -17,6 +17,7 @@ import multiprocessing as mp
 import os
 import signal
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -57,17 +58,20 @@ class TimedObjective:
 
     Args:
         objective: the function to call; its return value must be picklable.
-        timeout: seconds per call (> 0).
+        timeout: seconds per call (> 0); None waits as long as the call takes (a worker process all the same).
     """
 
-    def __init__(self, objective: Callable[..., Any], timeout: float) -> None:
-        if isinstance(timeout, bool) or not (isinstance(timeout, int | float) and 0 < timeout <= threading.TIMEOUT_MAX):
+    def __init__(self, objective: Callable[..., Any], timeout: float | None) -> None:
+        if timeout is not None and (
+            isinstance(timeout, bool) or not (isinstance(timeout, int | float) and 0 < timeout <= threading.TIMEOUT_MAX)
+        ):
             raise ValueError(
                 f"The 'timeout' parameter must be a number of seconds > 0 and at most {threading.TIMEOUT_MAX:.3g} "
                 f"(None: no limit). Got {timeout!r} instead."
             )
         self.objective = objective
-        self.timeout = float(timeout)
+        self.timeout = None if timeout is None else float(timeout)
+        self._sent_at = 0.0  # when the call in progress was handed to the worker (``submit``)
         methods = mp.get_all_start_methods()
         self._context: Any = mp.get_context("fork" if "fork" in methods else "spawn")
         self._process: Any = None
@@ -81,11 +85,23 @@ class TimedObjective:
         self._conn = parent
 
     def __call__(self, *args: Any) -> Any:
+        self.submit(*args)
+        return self.result()
+
+    def submit(self, *args: Any) -> None:
+        """Hand ``objective(*args)`` to the worker and return at once; ``result()`` waits for it. Several
+        ``TimedObjective``s submitted to in turn run their calls at the same time (``rl_hpo.parallel``)."""
         if self._process is None or not self._process.is_alive():
             self.close()  # a worker that died between calls: reap it, stop what it started, close its pipe
             self._start()
         self._conn.send(args)
-        if not self._conn.poll(self.timeout):
+        self._sent_at = time.monotonic()
+
+    def result(self) -> Any:
+        """The submitted call's return value; raises ``ObjectiveTimeout`` once it has run ``timeout`` seconds since
+        ``submit`` (the worker is then stopped) and ``ObjectiveError`` where the objective raised or its worker died."""
+        left = None if self.timeout is None else max(0.0, self.timeout - (time.monotonic() - self._sent_at))
+        if not self._conn.poll(left):
             self.close()
             raise ObjectiveTimeout(f"the objective ran past its timeout of {self.timeout:g} s and was stopped")
         try:
