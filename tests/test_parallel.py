@@ -15,6 +15,7 @@ import pytest
 import rl_hpo
 from rl_hpo.exceptions import TuningInterrupted
 from rl_hpo.journal import JournalError
+from rl_hpo.tasks import timeout
 from rl_hpo.tasks.base import FunctionTask
 
 pytestmark = pytest.mark.filterwarnings("ignore:.* trials failed:UserWarning")
@@ -33,7 +34,8 @@ def _trials(history: rl_hpo.History) -> list[tuple]:
 
 
 def _children() -> list:
-    return [p for p in multiprocessing.active_children() if p.is_alive()]
+    """The worker processes of timeouts and parallel trials still alive (not other tests' process pools)."""
+    return [p for p in multiprocessing.active_children() if p.name == timeout.WORKER_NAME]
 
 
 @pytest.mark.parametrize("method", ["ei", "tpe", "random"])

@@ -990,6 +990,11 @@ def test_estimate_yahpo_bounds_writes_an_instance_s_bounds(tmp_path: Path) -> No
     assert entry["worst"] < entry["best"] <= 1.0
 
 
+def test_parallel_tune_times_each_number_of_workers() -> None:
+    out = _run("benchmarks/parallel_tune.py", "--workers", "2,3", "--budget", "3", "--method", "ei")
+    assert "| 2 |" in out and "| 3 |" in out and "speed-up" in out
+
+
 def test_decision_overhead_prints_a_figure_per_method_and_trial() -> None:
     out = _run("benchmarks/decision_overhead.py", "--methods", "random,ei", "--checkpoints", "3", "--window", "2")
     assert "random" in out and "ei" in out and "CPU " in out and "kernels {'blas'" in out

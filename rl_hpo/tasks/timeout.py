@@ -22,7 +22,10 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["ObjectiveTimeout", "TimedObjective"]
+__all__ = ["WORKER_NAME", "ObjectiveTimeout", "TimedObjective"]
+
+#: The name of every objective worker process (``multiprocessing.active_children()`` tells them apart by it).
+WORKER_NAME = "rl_hpo-objective"
 
 
 class ObjectiveTimeout(Exception):
@@ -79,7 +82,9 @@ class TimedObjective:
 
     def _start(self) -> None:
         parent, child = self._context.Pipe()
-        self._process = self._context.Process(target=_worker, args=(self.objective, child), daemon=True)
+        self._process = self._context.Process(
+            target=_worker, args=(self.objective, child), daemon=True, name=WORKER_NAME
+        )
         self._process.start()
         child.close()
         self._conn = parent

@@ -100,7 +100,7 @@ def test_no_worker_outlives_a_tune_call_even_while_something_holds_its_task(monk
     rl_hpo.tune(fails_when_small, {"x": (0.0, 1.0)}, budget=3, seed=0, timeout=5)
     assert kept and kept[0]._call._process is None
     # (other tests' process pools may still be alive; no objective worker is)
-    assert not [p for p in multiprocessing.active_children() if getattr(p, "_target", None) is timeout._worker]
+    assert not [p for p in multiprocessing.active_children() if p.name == timeout.WORKER_NAME]
 
 
 def test_a_second_ctrl_c_while_the_worker_stops_keeps_the_first_ones_trials(monkeypatch):
