@@ -636,7 +636,11 @@ def test_the_noise_study_methods_are_ei_and_the_general_policy_with_their_settin
     _import_study_module(monkeypatch, "benchmarks/noisy_objectives/noise_start.py")  # registers the four methods
     space = SearchSpace({"x": Float(0.0, 1.0)})
     shipped = load_policy(default_policy_path()).search_settings
-    for variant, change in (("noise_start", {}), ("noise_bound", {"max_noise": 2.0})):
+    for variant, change in (
+        ("noise_start", {}),
+        ("noise_bound", {"max_noise": 2.0}),
+        ("lengthscale_bound", {"max_noise": 2.0, "min_lengthscale": 0.05}),
+    ):
         ei = make_optimizer(f"ei_{variant}", space, seed=0)
         ppo = make_optimizer(f"ppo_{variant}", space, seed=0)
         assert ei.search_.settings == SearchSettings(fit_starts="warm+noise", **change)
@@ -747,6 +751,12 @@ def test_the_policy_polishing_study_script_writes_its_four_tables(tmp_path: Path
         ("benchmarks/search_settings/noise_prior_confirm.sh", 26000, "noise_prior=none", "noise_prior=gamma"),
         ("benchmarks/search_settings/noise_start_confirm.sh", 28000, "fit_starts=warm", "fit_starts=warm+noise"),
         ("benchmarks/search_settings/noise_bound_confirm.sh", 29000, "max_noise=0.5", "max_noise=2.0"),
+        (
+            "benchmarks/search_settings/lengthscale_bound_confirm.sh",
+            30000,
+            "max_noise=0.5,min_lengthscale=0.01",
+            "max_noise=2.0,min_lengthscale=0.05",
+        ),
         ("benchmarks/high_dimensions/polish_scale_confirm.sh", 12000, "polish_scale=cube", "polish_scale=lengthscales"),
         (
             "benchmarks/high_dimensions/polish_iterations_many_confirm.sh",

@@ -5,7 +5,9 @@ PYTHONPATH): plain EI and the shipped general policy with other search settings 
   hyperparameters also starting from the previous fit with its noise variance at a tenth of the scores' variance
   ("A second start with noise"; the default of both since);
 - ``ei_noise_bound``, ``ppo_noise_bound``: that and ``max_noise=2.0``, an upper bound of 2 instead of 0.5 on the
-  noise variance ("An upper bound on the noise").
+  noise variance ("An upper bound on the noise");
+- ``ei_lengthscale_bound``, ``ppo_lengthscale_bound``: that and ``min_lengthscale=0.05``, a lower bound of 0.05
+  instead of 0.01 on the lengthscales ("A lower bound on the lengthscales").
 
 Everything else is as ``ei`` and ``ppo`` run it (``ppo`` with ``--policy default``: the general policy and its own
 search settings).
@@ -26,6 +28,7 @@ from rl_hpo.space import SearchSpace
 CHANGES: dict[str, dict[str, Any]] = {
     "noise_start": {"fit_starts": "warm+noise"},
     "noise_bound": {"fit_starts": "warm+noise", "max_noise": 2.0},
+    "lengthscale_bound": {"fit_starts": "warm+noise", "max_noise": 2.0, "min_lengthscale": 0.05},
 }
 
 
@@ -53,7 +56,17 @@ class NoiseBoundPolicy(NoiseStartPolicy):
     change = CHANGES["noise_bound"]
 
 
+class LengthscaleBoundEI(NoiseStartEI):
+    change = CHANGES["lengthscale_bound"]
+
+
+class LengthscaleBoundPolicy(NoiseStartPolicy):
+    change = CHANGES["lengthscale_bound"]
+
+
 register_optimizer("ei_noise_start", f"{__name__}:NoiseStartEI")
 register_optimizer("ppo_noise_start", f"{__name__}:NoiseStartPolicy")
 register_optimizer("ei_noise_bound", f"{__name__}:NoiseBoundEI")
 register_optimizer("ppo_noise_bound", f"{__name__}:NoiseBoundPolicy")
+register_optimizer("ei_lengthscale_bound", f"{__name__}:LengthscaleBoundEI")
+register_optimizer("ppo_lengthscale_bound", f"{__name__}:LengthscaleBoundPolicy")

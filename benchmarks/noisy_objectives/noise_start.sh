@@ -9,6 +9,7 @@
 #
 # VARIANT=noise_bound compares with an upper bound of 2 on the noise variance too ("An upper bound on the noise";
 # noise_start_rule.py --variant noise_bound).
+# VARIANT=lengthscale_bound adds a lower bound of 0.05 on the lengthscales ("A lower bound on the lengthscales").
 #
 # Raw results go to runs/noisy_objectives/<variant>_<suite>[_<split>]/ (re-running resumes); the record to
 # benchmarks/noisy_objectives/ under the same name. RUNS and RECORD (environment) move them (a tiny run for tests).

@@ -159,7 +159,8 @@ OUTLIER_REACH = 3.0
 #: two runs: no harm on the suites (benchmarks/search_settings/outlier_depth_confirm.sh) and a lower regret where a
 #: penalty of -1e20 is returned for bad configurations (benchmarks/heavy_tails/penalty.sh).
 OUTLIER_DEPTH = 8.0
-_LENGTHSCALE_BOUNDS = (math.log(1e-2), math.log(1e2))
+#: The lengthscales' default lower bound (``min_lengthscale``) and their upper one, in units of the unit cube.
+MIN_LENGTHSCALE, MAX_LENGTHSCALE = 1e-2, 1e2
 
 
 @dataclass(frozen=True)
@@ -261,9 +262,11 @@ class GaussianProcess:
         lengthscale_integration: str = "none",
         noise_prior: str = "none",
         max_noise: float = MAX_NOISE,
+        min_lengthscale: float = MIN_LENGTHSCALE,
     ) -> None:
         check_one_of("warp", warp, WARPS, "GaussianProcess")
         check_max_noise(max_noise, "GaussianProcess")
+        check_min_lengthscale(min_lengthscale, "GaussianProcess")
         check_outlier_depth(outlier_depth, "GaussianProcess")
         check_one_of("lengthscale_prior", lengthscale_prior, LENGTHSCALE_PRIORS, "GaussianProcess")
         check_lengthscale_spread(lengthscale_spread, "GaussianProcess")
@@ -279,6 +282,8 @@ class GaussianProcess:
         self.fit_starts = fit_starts
         self.noise_prior = noise_prior
         self.max_noise = float(max_noise)
+        self.min_lengthscale = float(min_lengthscale)
+        self._lengthscale_bounds = (math.log(self.min_lengthscale), math.log(MAX_LENGTHSCALE))
         self.lengthscale_prior = lengthscale_prior
         self.lengthscale_spread = lengthscale_spread
         self.lengthscale_choice = lengthscale_choice
@@ -337,6 +342,7 @@ class GaussianProcess:
                     lengthscale_integration=lengthscale_integration,
                     noise_prior=noise_prior,
                     max_noise=max_noise,
+                    min_lengthscale=min_lengthscale,
                 )
                 self.prequential_scores[spread] = 0.0
             self.spread_in_use = None
@@ -402,7 +408,7 @@ class GaussianProcess:
         other.rivals, other._components = {}, ()
         other.theta = self.theta.copy()
         p = self.encoding.n_params
-        other.theta[:p] = np.clip(self.theta[:p] + shift, *_LENGTHSCALE_BOUNDS)
+        other.theta[:p] = np.clip(self.theta[:p] + shift, *self._lengthscale_bounds)
         other._condition(xn, xc, z)
         return other
 
@@ -510,7 +516,7 @@ class GaussianProcess:
         if xc.shape[1]:
             diff[n_num:] = xc.T[:, :, None] != xc.T[:, None, :]
         noise_bounds = (math.log(MIN_NOISE), math.log(self.max_noise))
-        bounds = [_LENGTHSCALE_BOUNDS] * self.encoding.n_params + [_SIGNAL_BOUNDS, noise_bounds]
+        bounds = [self._lengthscale_bounds] * self.encoding.n_params + [_SIGNAL_BOUNDS, noise_bounds]
         if warped:
             bounds += [_WARP_SHAPE_BOUNDS] * (2 * n_num)
         lower, upper = np.array(bounds).T
@@ -901,6 +907,15 @@ def check_max_noise(value: object, owner: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not MIN_NOISE < value < math.inf:
         raise ValueError(
             f"The 'max_noise' parameter of {owner} must be a finite number > {MIN_NOISE}. Got {value!r} instead."
+        )
+
+
+def check_min_lengthscale(value: object, owner: str) -> None:
+    """Refuse a ``min_lengthscale`` that is not a number from ``MIN_LENGTHSCALE`` up to 1 (the unit cube's side)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not MIN_LENGTHSCALE <= value <= 1.0:
+        raise ValueError(
+            f"The 'min_lengthscale' parameter of {owner} must be a number from {MIN_LENGTHSCALE} to 1. Got {value!r} "
+            "instead."
         )
 
 

@@ -233,6 +233,10 @@ class SearchSettings:
             (the default) lets the fit call at most half of it noise. 2.0 was rejected by a rule fixed before its
             runs: no harm over 374 noiseless tasks, but no gain on 128 noisy ones, for plain EI or the general
             policy (``benchmarks/noisy_objectives/``, "An upper bound on the noise").
+        min_lengthscale: the lower bound of the GP's lengthscales, in units of the unit cube: 0.01 (the default). On
+            noisy scores a fit can end at the noise's upper bound with a few lengthscales near 0.01, calling most
+            of the scores' variation noise and the rest white noise (``benchmarks/noisy_objectives/``, "A lower
+            bound on the lengthscales").
         noise_prior: the GP's prior on its noise variance (``rl_hpo.acquisition.gp.NOISE_PRIORS``): ``"none"`` (the
             default), flat; ``"gamma"``, the Gamma(1.1, 0.05) noise prior of BoTorch's Gamma-prior models, which keeps
             a fit from collapsing the noise to its lower bound (and on noisy scores often lifts it to its upper one).
@@ -301,6 +305,7 @@ class SearchSettings:
     fit_starts: str = "warm+noise"
     noise_prior: str = "none"
     max_noise: float = 0.5
+    min_lengthscale: float = 0.01
     uniform_share: float = 0.0
     lengthscale_integration: str = "none"
     calibration: str = "none"
@@ -319,6 +324,7 @@ class SearchSettings:
             check_lengthscale_choice,
             check_lengthscale_spread,
             check_max_noise,
+            check_min_lengthscale,
             check_one_of,
             check_outlier_depth,
         )
@@ -326,6 +332,7 @@ class SearchSettings:
         check_lengthscale_spread(self.lengthscale_spread, "SearchSettings")
         check_outlier_depth(self.outlier_depth, "SearchSettings")
         check_max_noise(self.max_noise, "SearchSettings")
+        check_min_lengthscale(self.min_lengthscale, "SearchSettings")
         check_lengthscale_choice(self.lengthscale_choice, self.lengthscale_spread, "SearchSettings")
         choices = {
             "warp": WARPS,
@@ -471,6 +478,7 @@ class CandidateSearch:
             fit_starts=self.settings.fit_starts,
             noise_prior=self.settings.noise_prior,
             max_noise=self.settings.max_noise,
+            min_lengthscale=self.settings.min_lengthscale,
             lengthscale_integration=self.settings.lengthscale_integration,
         )
         kinds = space.kinds()

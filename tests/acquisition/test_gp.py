@@ -134,6 +134,24 @@ def test_the_noise_variance_stays_within_its_upper_bound_which_a_setting_moves()
                 owner(bad)
 
 
+def test_the_lengthscales_stay_above_their_lower_bound_which_a_setting_raises():
+    # Pure noise with the noise capped low: the fit explains the rest by short lengthscales, down to its bound.
+    space = SearchSpace({"x0": Float(0.0, 1.0), "x1": Float(0.0, 1.0)})
+    enc = MixedEncoding.of(space)
+    rng = np.random.default_rng(3)
+    u, y = rng.random((40, 2)), rng.standard_normal(40)
+    shortest = {}
+    for bound in (0.01, 0.2):
+        gp = GaussianProcess(enc, max_noise=1e-3, min_lengthscale=bound)
+        gp.fit(u, np.zeros((40, 0), dtype=int), y)
+        shortest[bound] = float(gp.lengthscales.min())
+    assert shortest[0.01] < 0.2 and shortest[0.2] == pytest.approx(0.2)
+    for bad in (0.0, 0.005, 1.5, math.nan, True, "0.1"):
+        for owner in (lambda v: GaussianProcess(enc, min_lengthscale=v), lambda v: SearchSettings(min_lengthscale=v)):
+            with pytest.raises(ValueError, match="min_lengthscale"):
+                owner(bad)
+
+
 def test_kumaraswamy_maps_the_unit_interval_into_itself_in_order():
     x = np.linspace(0.0, 1.0, 101)[:, None].repeat(3, axis=1)
     shapes = np.array([[0.0, -1.5, 1.0], [0.0, 0.7, -2.0]])
