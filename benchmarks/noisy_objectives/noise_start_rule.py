@@ -1,11 +1,12 @@
 """The noisy half of the rules fixed before the runs of ``noise_start.sh`` (``README.md`` in this folder, "A second
-start with noise" and "An upper bound on the noise"): pooled over every task of the given bench runs (on the noisy
-suites' train splits), is the noiseless score of the incumbent at 50 of ``ei_VARIANT`` higher than plain ``ei``'s,
-and ``ppo_VARIANT``'s than ``ppo``'s, with a two-sided Wilcoxon p below 0.05 on the per-task means over seeds?
+start with noise", "An upper bound on the noise" and "A lower bound on the lengthscales"): pooled over every task of
+the given bench runs (on the noisy suites' train splits), is the noiseless score of the incumbent at 50 of
+``ei_VARIANT`` higher than plain ``ei``'s, and ``ppo_VARIANT``'s than ``ppo``'s, with a two-sided Wilcoxon p below
+0.05 on the per-task means over seeds?
 
 Usage::
 
-    python benchmarks/noisy_objectives/noise_start_rule.py [--variant noise_bound] RUN_DIR [RUN_DIR ...]
+    python benchmarks/noisy_objectives/noise_start_rule.py [--variant noise_bound|lengthscale_bound] RUN_DIR ...
 """
 
 from __future__ import annotations
