@@ -9,7 +9,8 @@ rl_hpo is deterministic given its seed, so the replayed trials are the recorded 
 without a seed records the seed it drew. If a replayed trial ever differs from the journal (a method
 that is not deterministic, or code that changed in between), resuming stops with an error rather than
 mixing two runs. A trial that was asked but not finished when the run died is evaluated again. A run that
-evaluated several trials at a time (``tune(..., workers=N)``) records N and is replayed in the same rounds.
+evaluated several trials at a time (``tune(..., workers=N)``) records N and each session's budget, and is replayed
+in the same rounds; the trials of a round it stopped in before telling them are evaluated first when it goes on.
 """
 
 from __future__ import annotations
@@ -56,8 +57,8 @@ class JournalError(RLHPOError, ValueError):
 _MEANING = {
     "task_fingerprint": "the task's data or a setting that decides its scores differs; for a CSV file: its "
     "contents, the columns dropped, the folds, the task type or the fidelity",
-    "workers": "the trials evaluated at a time (None: one), whose rounds a resumed run repeats; resume with the "
-    "journal's number of workers",
+    "workers": "the trials evaluated at a time (None: one at a time), whose rounds a resumed run repeats; resume "
+    "with the journal's number: --workers N, tune(..., workers=N)",
 }
 
 
@@ -255,43 +256,60 @@ class Journal:
         names = [c[0] for c in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
-    def replay(
-        self, optimizer: Optimizer, task: Task, history: History, *, batch: int = 1, budget: float | None = None
-    ) -> History:
+    def sessions(self) -> list[tuple[float, float]]:
+        """The sessions of a run in rounds (``tune(..., workers=N)``): each one's start (the evaluations used when its
+        first new round was asked) and budget, in order; empty for a run one trial at a time."""
+        row = self._db.execute("SELECT value FROM plan WHERE key = 'sessions'").fetchone()
+        return [(float(a), float(b)) for a, b in json.loads(row[0])] if row is not None else []
+
+    def begin_session(self, start: float, budget: float) -> None:
+        """Record that a session of a run in rounds asks its first new round at ``start`` evaluations used and goes
+        on to ``budget``, so that replaying cuts its rounds as it did (``replay``)."""
+        sessions = [*self.sessions(), (float(start), float(budget))]
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO plan VALUES ('sessions', ?)", (json.dumps(sessions),))
+
+    def replay(self, optimizer: Optimizer, task: Task, history: History, *, batch: int = 1) -> list[Trial]:
         """Bring ``optimizer`` and ``history`` to the state recorded in the journal, evaluating nothing.
 
         A run whose trials were asked ``batch`` at a time (``tune(..., workers=batch)``) is replayed in the same
-        rounds, within the ``budget`` it planned, as ``Optimizer.optimize`` asked them; a trial of a round that the
-        run stopped before telling is cancelled, as the run cancelled it, and asked anew by the run that goes on.
+        rounds, each session's cut at its own budget (``sessions``), as ``Optimizer.optimize`` asked them. Returns
+        the trials of the last round that the run stopped before telling, asked again and left pending: the run
+        goes on by evaluating them (``optimize(..., pending=...)``), as it would have without the stop.
         """
         rows = list(self.rows())
         if batch == 1:
             for row in rows:
                 self._replay_trial(optimizer, optimizer.ask(), row, history)
-            return history
-        if budget is None:
-            raise ValueError("Replaying trials asked in rounds (batch > 1) needs the budget the run planned.")
+            return []
+        sessions = self.sessions()
         told = 0
+        untold: list[Trial] = []
         while told < len(rows):
-            asked: list[Trial] = []
+            if untold:  # a round's trials were left untold, and yet the journal goes on
+                raise JournalError(
+                    f"Resuming {str(self.path)!r} diverged at trial {rows[told]['trial']}: trial {untold[0].id} of "
+                    f"its round was never told. The method or its settings changed since the run was recorded; "
+                    "start a new journal."
+                )
             planned = history.budget_used
-            while len(asked) < batch and planned < budget - 1e-9:
+            cap = next((b for a, b in reversed(sessions) if a <= planned + 1e-9), None)
+            asked: list[Trial] = []
+            while cap is not None and len(asked) < batch and planned < cap - 1e-9:
                 asked.append(optimizer.ask())
                 planned += task.budget_fraction(asked[-1].fidelity)
             if not asked:
-                break
+                raise JournalError(
+                    f"Resuming {str(self.path)!r}: the journal holds {len(rows) - told} trials past the budgets its "
+                    f"sessions recorded ({sessions}); it is not a run of this method in rounds of {batch}."
+                )
             for trial in asked:
                 if told < len(rows) and rows[told]["trial"] <= trial.id:
                     self._replay_trial(optimizer, trial, rows[told], history)
                     told += 1
-                else:  # the recorded run never told it: it stopped during this round
-                    optimizer.cancel(trial)
-        if told < len(rows):
-            raise JournalError(
-                f"Resuming {str(self.path)!r}: the journal holds {len(rows) - told} trials past the budget of "
-                f"{budget:g} the run planned; it is not a run of this method in rounds of {batch}."
-            )
-        return history
+                else:  # the recorded run stopped before telling it
+                    untold.append(trial)
+        return untold
 
     def _replay_trial(self, optimizer: Optimizer, trial: Trial, row: Mapping[str, Any], history: History) -> None:
         """Tell ``optimizer`` the recorded result of ``trial`` (journal row ``row``), after checking it is the trial

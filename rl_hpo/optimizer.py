@@ -20,7 +20,7 @@ import re
 import time
 import traceback
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -184,6 +184,7 @@ class Optimizer(ABC):
         progress: bool = False,
         batch: int = 1,
         workers: int = 1,
+        pending: Sequence[Trial] = (),
     ) -> History:
         """Ask, evaluate and tell until ``budget`` full-fidelity-equivalent evaluations are spent.
 
@@ -199,19 +200,26 @@ class Optimizer(ABC):
                 be smaller); 1, the default, tells each trial before the next is asked.
             workers: evaluate each batch's trials this many at a time, in worker processes (``rl_hpo.parallel``);
                 they are still told in the order asked, so the trials are those of ``workers=1``. 1, the default,
-                evaluates them one after another in this process.
+                evaluates them one after another in this process. At most ``batch``.
+            pending: trials asked already and not told (the rest of a round a resumed journal stopped in): evaluated
+                first, as a round of their own, within the budget (the others are cancelled).
 
         Raises:
             AllTrialsFailedError: if every trial failed.
             TuningInterrupted: on Ctrl-C, with the trials finished before it as its ``history``.
 
         Any other exception goes on, with the finished trials as its ``history``: a ``SystemExit`` (``sys.exit()``
-        in the objective), an error raised by ``callback`` or by a decision. (An error raised by the objective is a
-        failed trial, not an exception.)
+        in the objective, unless it runs in a worker process), an error raised by ``callback`` or by a decision. (An
+        error raised by the objective is a failed trial, not an exception.)
         """
         check_budget(budget)
         check_batch(batch)
         check_workers(workers)
+        if workers > batch:
+            raise ValueError(
+                f"workers={workers} evaluates the trials of a batch at the same time, and a batch of {batch} keeps at "
+                f"most {batch} busy: give batch >= workers (e.g. batch={workers})."
+            )
         if self.multi_fidelity and task.fidelity != self.fidelity:
             raise ValueError(
                 f"{self.name} was made for the fidelity {self.fidelity} but the task {task.name!r} has "
@@ -224,11 +232,19 @@ class Optimizer(ABC):
         bar = _progress_bar(budget, f"{self.name} on {task.name}") if progress else None
         pool = ParallelEvaluator(task, workers) if workers > 1 and batch > 1 else None
         try:
+            carried = list(pending)
             while history.budget_used < budget - 1e-9:
                 asked: list[tuple[Trial, float]] = []
                 planned = history.budget_used
+                carried_round, carried = carried, []
                 try:
-                    while len(asked) < batch and planned < budget - 1e-9:
+                    for trial in carried_round:  # the rest of a round asked before (decided then: no decision time)
+                        if planned < budget - 1e-9:
+                            asked.append((trial, 0.0))
+                            planned += task.budget_fraction(trial.fidelity)
+                        else:
+                            self.cancel(trial)
+                    while not carried_round and len(asked) < batch and planned < budget - 1e-9:
                         start = time.perf_counter()
                         trial = self.ask()
                         asked.append((trial, time.perf_counter() - start))
@@ -334,7 +350,8 @@ def evaluate_safely(
         raise  # missing or unreadable benchmark data fails every trial alike: say so once and stop
     except Exception as err:  # a failing objective must not end the run: record it and go on
         cost = time.perf_counter() - start
-        if isinstance(err, ObjectiveError):  # raised in a timeout's worker: its message names the original
+        if isinstance(err, ObjectiveError):  # raised in a worker process: its message names the original
+            cost = cost if err.seconds is None else err.seconds  # the worker's own time, not the wait for it
             return Result.failure(str(err), cost, traceback=err.worker_traceback or "")
         return Result.failure(f"{type(err).__name__}: {err}", cost, traceback=_last_frames(err))
     if not isinstance(result, Result):

@@ -82,7 +82,8 @@ def tune(
         AllTrialsFailedError: every trial failed, or the first ``fail_fast`` ones did.
         TuningInterrupted: on Ctrl-C (a ``KeyboardInterrupt``), with the trials finished before it as its
             ``history``; with a journal, ``resume=True`` continues the run. A ``SystemExit`` raised by the
-            objective goes on, with the finished trials as its ``history`` too.
+            objective goes on, with the finished trials as its ``history`` too (in a worker process, with
+            ``timeout`` or ``workers``, it fails that trial instead).
     """
     if isinstance(objective, str):
         task = load_task(objective)
@@ -233,7 +234,7 @@ def _run(
         # before the replay, as optimize() does before a first trial: a plan steers a policy's decisions
         optimizer.plan(log.planned_budget(budget))
         history = History.for_task(task, method=optimizer.name, seed=log.seed)
-        log.replay(optimizer, task, history, batch=workers, budget=log.planned_budget(budget))
+        untold = log.replay(optimizer, task, history, batch=workers)
         last = history.records[-1].budget_fraction if history.records else 0.0
         # past the budget before its last trial (the last one may overshoot a fractional budget by itself)
         if history.budget_used - last >= budget - 1e-9 and history.budget_used > budget + 1e-9:
@@ -244,13 +245,22 @@ def _run(
             )
         if history.budget_used >= budget - 1e-9:
             return history
+        if workers > 1:  # where this session asks its first new round, after the untold trials of the last one
+            log.begin_session(history.budget_used + sum(task.budget_fraction(t.fidelity) for t in untold), budget)
 
         def record_then_check(history: History, trial: Trial, result: Result) -> None:
             log.record(history, trial, result)
             check(history, trial, result)
 
         return optimizer.optimize(
-            task, budget, history=history, callback=record_then_check, progress=progress, batch=workers, workers=workers
+            task,
+            budget,
+            history=history,
+            callback=record_then_check,
+            progress=progress,
+            batch=workers,
+            workers=workers,
+            pending=untold,
         )
 
 

@@ -6,14 +6,18 @@ import math
 import multiprocessing
 import os
 import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import rl_hpo
-from rl_hpo.exceptions import TuningInterrupted
+from rl_hpo.exceptions import DataNotFoundError, TuningInterrupted
 from rl_hpo.journal import JournalError
 from rl_hpo.tasks import timeout
 from rl_hpo.tasks.base import FunctionTask
@@ -119,21 +123,38 @@ def _drop_trials(journal: Path, first: int) -> None:
         db.execute("DELETE FROM trials WHERE trial >= ?", (first,))
 
 
-@pytest.mark.parametrize("kept", [6, 7])  # a whole round kept, or one trial of the round that was being told
-def test_a_journaled_run_in_rounds_resumes_where_it_stopped(tmp_path, kept):
+@pytest.mark.parametrize("kept", [6, 7, 8])  # a whole round kept, or one or two trials of the round being told
+def test_a_journaled_run_in_rounds_resumes_as_if_it_had_not_stopped(tmp_path, kept):
     journal = tmp_path / "run.db"
     whole = rl_hpo.tune(fails_when_large, SPACE, budget=12, method="ei", seed=1, journal=journal, workers=3)
     shutil.copy(journal, tmp_path / "copy.db")
     stopped = tmp_path / "copy.db"
     _drop_trials(stopped, kept)
     resumed = rl_hpo.tune(fails_when_large, SPACE, budget=12, method="ei", journal=stopped, resume=True, workers=3)
-    assert resumed.n_trials == 12
-    assert _trials(resumed)[:kept] == _trials(whole)[:kept]
-    if kept == 6:  # the stopped round is asked again as it was
-        assert _trials(resumed) == _trials(whole)
-    # and resuming the resumed run replays it, cancelled trials and all
+    assert _trials(resumed) == _trials(whole)  # the round's untold trials are evaluated first, as they would have been
     again = rl_hpo.tune(fails_when_large, SPACE, budget=12, method="ei", journal=stopped, resume=True, workers=3)
     assert _trials(again) == _trials(resumed)
+
+
+@pytest.mark.parametrize("method", ["ei", "hyperband"])
+def test_a_journaled_run_in_rounds_extended_and_stopped_resumes_again_and_again(tmp_path, method):
+    space = rl_hpo.SearchSpace.from_dict(SPACE)
+
+    def objective(config: dict, epochs: float) -> float:
+        return fails_when_large(config) - 1.0 / epochs
+
+    task = FunctionTask(objective, space, fidelity=rl_hpo.Fidelity("epochs", 1, 27, integer=True))
+    journal = tmp_path / "run.db"
+    args = {"method": method, "journal": journal, "workers": 3}
+    first = rl_hpo.tune(task, budget=5, seed=2, **args)
+    extended = rl_hpo.tune(task, budget=11, resume=True, **args)  # rounds cut at 5 in the first session, at 11 now
+    assert _trials(extended)[: first.n_trials] == _trials(first)
+    _drop_trials(journal, extended.n_trials - 1)  # stopped while telling the last round
+    resumed = rl_hpo.tune(task, budget=11, resume=True, **args)
+    assert _trials(resumed) == _trials(extended)
+    assert _trials(rl_hpo.tune(task, budget=11, resume=True, **args)) == _trials(extended)
+    longer = rl_hpo.tune(task, budget=14, resume=True, **args)
+    assert _trials(longer)[: extended.n_trials] == _trials(extended) and longer.budget_used >= 14 - 1e-9
 
 
 def test_a_journaled_run_resumes_only_with_its_own_number_of_workers(tmp_path):
@@ -143,6 +164,72 @@ def test_a_journaled_run_resumes_only_with_its_own_number_of_workers(tmp_path):
         rl_hpo.tune(fails_when_large, SPACE, budget=9, method="ei", journal=journal, resume=True, workers=2)
     with pytest.raises(JournalError, match="workers"):
         rl_hpo.tune(fails_when_large, SPACE, budget=9, method="ei", journal=journal, resume=True)
+
+
+def test_workers_draw_their_own_random_numbers_and_a_failure_costs_its_own_time():
+    def noisy(config: dict) -> float:
+        if config["x"] < 0.5:
+            raise ValueError("fails at once")
+        time.sleep(0.5)
+        return float(np.random.random())  # noqa: NPY002 (the global generator, which a forked worker copies)
+
+    history = rl_hpo.tune(noisy, {"x": (0.0, 1.0)}, budget=8, method="random", seed=0, workers=4, fail_fast=None)
+    scores = [r.score for r in history.records if not r.error]
+    assert len(scores) >= 2 and len(set(scores)) == len(scores)  # a forked worker does not copy the others' draws
+    failed = [r for r in history.records if r.error]
+    assert failed and all(r.cost < 0.25 for r in failed)  # not the wait for a slower trial of its round
+
+
+def test_missing_benchmark_data_in_a_worker_stops_the_run():
+    def needs_data(config: dict) -> float:
+        raise DataNotFoundError("no benchmark data at /nowhere")
+
+    with pytest.raises(DataNotFoundError, match="no benchmark data at /nowhere"):
+        rl_hpo.tune(needs_data, {"x": (0.0, 1.0)}, budget=4, seed=0, workers=2)
+    assert not _children()
+
+
+def test_a_batch_smaller_than_the_workers_is_refused():
+    space = rl_hpo.SearchSpace.from_dict(SPACE)
+    with pytest.raises(ValueError, match="give batch >= workers"):
+        rl_hpo.make_optimizer("random", space).optimize(FunctionTask(fails_when_large, space), 4, workers=2)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return "\tZ" not in next(line for line in status if line.startswith("State:"))
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_workers_end_when_the_process_that_started_them_is_killed(tmp_path):
+    script = f"""
+import os, time, rl_hpo
+def hangs(config):
+    open(os.path.join({str(tmp_path)!r}, f"worker-{{os.getpid()}}"), "w").close()
+    time.sleep(120)
+    return 0.0
+rl_hpo.tune(hangs, {{"x": (0.0, 1.0)}}, budget=4, seed=0, workers=2)
+"""
+    parent = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(tmp_path.glob("worker-*"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        workers = [int(p.name.split("-")[1]) for p in tmp_path.glob("worker-*")]
+        assert len(workers) == 2 and all(_alive(pid) for pid in workers)
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 15
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [pid for pid in workers if _alive(pid)]
+    for pid in left:  # a failing run leaves nothing behind either
+        os.kill(pid, signal.SIGKILL)
+    assert not left
 
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])

@@ -16,11 +16,14 @@ import contextlib
 import multiprocessing as mp
 import os
 import signal
+import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable
 from typing import Any
+
+from rl_hpo.exceptions import DataNotFoundError
 
 __all__ = ["WORKER_NAME", "ObjectiveTimeout", "TimedObjective"]
 
@@ -33,27 +36,58 @@ class ObjectiveTimeout(Exception):
 
 
 class ObjectiveError(Exception):
-    """The objective raised inside the worker; the message carries the original type and text, and
-    ``worker_traceback`` the worker's traceback as text."""
+    """The objective raised inside the worker; the message carries the original type and text, ``worker_traceback``
+    the worker's traceback as text and ``seconds`` how long the call ran before it raised (None: unknown)."""
 
-    def __init__(self, message: str, worker_traceback: str | None = None) -> None:
+    def __init__(self, message: str, worker_traceback: str | None = None, seconds: float | None = None) -> None:
         super().__init__(message)
         self.worker_traceback = worker_traceback
+        self.seconds = seconds
+
+
+#: How often a worker checks that the process that started it is still there (seconds).
+_PARENT_CHECK_S = 1.0
 
 
 def _worker(objective: Callable[..., Any], conn: Any) -> None:
     if hasattr(os, "setsid"):  # a process group of its own, so that stopping it stops what the objective started
         with contextlib.suppress(OSError):
             os.setsid()
+    _fresh_random_state()
+    if hasattr(os, "killpg"):
+        threading.Thread(target=_end_with_parent, args=(os.getppid(),), daemon=True).start()
     while True:
         try:
             args = conn.recv()
         except EOFError:
             return
+        start = time.perf_counter()
         try:
             conn.send(("ok", objective(*args)))
         except BaseException as err:  # report everything, including SystemExit from user code
-            conn.send(("error", f"{type(err).__name__}: {err}", "".join(traceback.format_exception(err, limit=-5))))
+            trace = "".join(traceback.format_exception(err, limit=-5))
+            conn.send(("error", f"{type(err).__name__}: {err}", trace, time.perf_counter() - start, type(err).__name__))
+
+
+def _fresh_random_state() -> None:
+    """Seed NumPy's (and torch's, where loaded) global generator afresh: a forked worker copies the calling process's,
+    so that workers running at the same time would otherwise draw the same numbers (Python's ``random`` reseeds itself
+    at a fork)."""
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed()
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        with contextlib.suppress(Exception):
+            torch.seed()
+
+
+def _end_with_parent(parent: int) -> None:
+    """Stop this worker and what its objective started once the process that started it is gone (killed, say), so
+    that no worker outlives the run: the calling process is what stops workers otherwise."""
+    while os.getppid() == parent:
+        time.sleep(_PARENT_CHECK_S)
+    os.killpg(os.getpgrp(), signal.SIGKILL)
 
 
 class TimedObjective:
@@ -115,9 +149,19 @@ class TimedObjective:
             process = self._process
             self.close()
             code = process.exitcode if process is not None else None
-            raise ObjectiveError(f"the objective's worker process died (exit code {code})") from None
+            how = f"exit code {code}"
+            if code is not None and code < 0:
+                with contextlib.suppress(ValueError):
+                    how += f": killed by {signal.Signals(-code).name}" + (
+                        ", as the system does when memory runs out" if -code == signal.SIGKILL else ""
+                    )
+            raise ObjectiveError(
+                f"the objective's worker process died ({how})", seconds=time.monotonic() - self._sent_at
+            ) from None
         if message[0] == "error":
-            raise ObjectiveError(message[1], message[2])
+            if message[4] == "DataNotFoundError":  # missing benchmark data fails every trial alike: stop the run
+                raise DataNotFoundError(message[1].removeprefix("DataNotFoundError: "))
+            raise ObjectiveError(message[1], message[2], message[3])
         return message[1]
 
     def close(self) -> None:
