@@ -76,6 +76,9 @@ def main() -> None:
     for method in ("ppo", "random"):
         score, config = tune_in_parallel(method, args.budget, args.workers)
         print(f"{method:>6}: best accuracy {score:.4f} with {config} ({args.workers} workers)")
+    # The same in rounds of --workers trials, told in the order asked: the same seed, the same trials.
+    history = rl_hpo.tune(accuracy, space, budget=args.budget, method="ppo", seed=0, workers=args.workers)
+    print(f"   ppo: best accuracy {history.best_score:.4f} with {history.best_config} (tune(..., workers=))")
 
 
 if __name__ == "__main__":
