@@ -230,7 +230,7 @@ class Optimizer(ABC):
             history = History.for_task(task, method=self.name, seed=self.seed)
             self.plan(budget)
         bar = _progress_bar(budget, f"{self.name} on {task.name}") if progress else None
-        pool = ParallelEvaluator(task, workers) if workers > 1 and batch > 1 else None
+        pool = ParallelEvaluator(task, workers) if workers > 1 else None
         try:
             carried = list(pending)
             while history.budget_used < budget - 1e-9:

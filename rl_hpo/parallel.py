@@ -14,7 +14,6 @@ moment its worker receives it.
 from __future__ import annotations
 
 import contextlib
-import copy
 import functools
 import time
 from collections.abc import Sequence
@@ -52,10 +51,9 @@ class ParallelEvaluator:
         check_workers(workers)
         timeout = None
         if isinstance(task, FunctionTask) and task.timeout is not None:
-            # The worker calls the objective itself and the pool keeps its time: a copy without the task's own
-            # timeout worker, which a forked worker would otherwise share with this process.
-            timeout, task = task.timeout, copy.copy(task)
-            task._call = task.objective
+            # The worker calls the objective itself and the pool keeps its time (a forked worker would otherwise share
+            # the task's own timeout worker with this process).
+            timeout, task = task.timeout, task.without_timeout()
         self.task = task
         self._workers = [TimedObjective(functools.partial(_evaluate, task), timeout) for _ in range(workers)]
 

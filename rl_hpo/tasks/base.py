@@ -7,6 +7,7 @@ fidelity (epochs, train-set fraction) and known score bounds for normalized regr
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from abc import ABC, abstractmethod
@@ -294,6 +295,13 @@ class FunctionTask(Task):
         configs = self.space.decode_batch(np.atleast_2d(u))
         results = [evaluate_safely(self, Trial(i, config, fidelity)) for i, config in enumerate(configs)]
         return np.array([r.score for r in results], dtype=float), np.array([r.cost for r in results], dtype=float)
+
+    def without_timeout(self) -> FunctionTask:
+        """This task calling its objective directly, for a worker process that keeps the time itself
+        (``rl_hpo.parallel``): a copy that does not share this one's timeout worker."""
+        other = copy.copy(self)
+        other.timeout, other._call = None, self.objective
+        return other
 
     def close(self) -> None:
         """Stop the worker process of a task with a ``timeout`` (a later evaluation starts a new one)."""
