@@ -682,6 +682,54 @@ def test_the_noisy_tasks_add_noise_once_per_configuration_and_report_the_noisele
     assert load_task("noisy/mixed-5/64").evaluate(configs[0]).score != results[0].score
 
 
+def test_the_space_kinds_tasks_stay_within_their_bounds_and_the_conditional_bounds_are_the_best_models(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from rl_hpo.tasks import registry
+    from rl_hpo.tasks.registry import load_suite, load_task
+
+    monkeypatch.setattr(registry, "_FAMILIES", dict(registry._FAMILIES))
+    _import_study_module(monkeypatch, "benchmarks/space_kinds/space_kinds.py")  # registers the family "kinds"
+    import space_kinds
+
+    for suite in ("nas", "wide_categorical", "conditional"):
+        assert load_suite(f"kinds/{suite}").splits["test"] == tuple(f"kinds/{suite}/{i}" for i in range(10))
+        task = load_task(f"kinds/{suite}/3")
+        scores = np.array([task.evaluate(c).score for c in task.space.sample(300, seed=0)])
+        assert task.bounds.worst <= scores.min() < scores.max() <= task.bounds.best, suite
+    tops = space_kinds.conditional_model_tops(3)
+    assert set(tops) == {"svm", "gbm", "mlp"} and max(tops.values()) == load_task("kinds/conditional/3").bounds.best
+    with pytest.raises(registry.TaskNotFoundError, match="rl-hpo tasks --suite kinds/nas"):
+        load_task("kinds/nas/10")
+
+
+def test_the_space_kinds_script_records_a_tiny_run_and_branches_reads_its_models(tmp_path: Path) -> None:
+    tiny = ["--methods", "random,ei", "--tasks", "0,1", "--seeds", "1", "--budget", "8", "--workers", "1"]
+    env = {"RUNS": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record")}
+    _run("benchmarks/space_kinds/run.sh", "kinds/conditional", *tiny, env=env)
+    run = json.loads((tmp_path / "record/kinds_conditional/run.json").read_text())
+    assert run["settings"]["split"] == "test" and run["settings"]["methods"] == ["random", "ei"]
+    stdout = _run("benchmarks/space_kinds/branches.py", str(tmp_path / "runs/space_kinds/kinds_conditional"))
+    rows = [line.split(" | ") for line in stdout.splitlines() if line.startswith(("| random", "| ei"))]
+    assert [row[0] for row in rows] == ["| random", "| ei"] and all(row[1] == "2" for row in rows)
+
+
+def test_the_space_kinds_table_is_the_recorded_regrets_and_tests_against_tpe() -> None:
+    folder = ROOT / "benchmarks/space_kinds"
+    rows = [line for line in (folder / "README.md").read_text().splitlines() if line.startswith("| ") and " / " in line]
+    assert [row.split(" |")[0] for row in rows] == ["| ppo", "| ei", "| tpe", "| gp", "| random"]
+    for row in rows:
+        method, *cells = [cell.strip().replace("**", "") for cell in row.strip("|").split("|")]
+        for suite, cell in zip(("kinds_nas", "kinds_wide_categorical", "kinds_conditional"), cells, strict=True):
+            report = (folder / suite / "report.md").read_text()
+            regrets = next(line for line in report.splitlines() if line.startswith(f"| {method} | ")).replace("**", "")
+            assert all(f"| {value} ±" in regrets for value in cell.split(" (")[0].split(" / ")), (method, suite)
+            if method != "tpe":
+                tests = report.split("## Wilcoxon signed-rank test at budget 50", 1)[1]
+                row_cells = next(line for line in tests.splitlines() if line.startswith(f"| {method} |")).split(" | ")
+                assert cell.endswith(f"(p {row_cells[3]})"), (method, suite)  # the tpe column
+
+
 def test_the_parallel_trials_methods_are_ei_leaving_pending_trials_out_and_tpe_with_its_liar() -> None:
     import runpy
 
