@@ -1,6 +1,7 @@
 """The space-kinds study's task family (``--plugins space_kinds``, with this folder on PYTHONPATH): three kinds of
 search space that the benchmark suites of the package hardly hold, each a suite of 10 seeded functions (tasks
-``kinds/<suite>/0`` to ``9``, all in the test split: nothing is chosen on them) with exact score bounds.
+``kinds/<suite>/0`` to ``9``, all in the test split: nothing is chosen on them) with score bounds (exact but for the
+floats' part of ``kinds/wide_categorical``).
 
 - ``kinds/nas``: six categorical parameters of five choices each (15,625 configurations), as in NAS-Bench-201's
   cell: per-choice effects of each parameter (their scales drawn log-normally, so some parameters hardly matter),
