@@ -5,7 +5,7 @@ and provenance, when present) and writes:
 
 - ``summary.csv``: ``method,budget,regret_mean,regret_sem,rank_mean`` at budgets 10, 25 and 50 where they are
   below the final one, and at the final one;
-- ``report.md``: regret and rank per budget, win rates and Wilcoxon p-values at the final budget, the budgets
+- ``report.md``: regret and rank per budget, Wilcoxon p-values per budget, win rates at the final budget, the budgets
   where a method is above random search, decision overhead, the score bounds, the run's provenance and how
   each number is computed;
 - ``regret_vs_evaluations.png``, ``regret_vs_time.png``, ``rank_vs_budget.png``.
@@ -560,7 +560,7 @@ def write_report(path: str | os.PathLike[str]) -> Path:
         ]
     lines += _test_score_section(trials, methods, budgets, run)
     if compared:
-        lines += _comparison_sections(curves, final)
+        lines += _comparison_sections(curves, budgets)
     else:
         lines += ["One method: no ranks, win rates or Wilcoxon tests (they compare methods; `rl-hpo bench --methods` "
                   "names more).", ""]  # fmt: skip
@@ -600,23 +600,29 @@ def _not_held_out_lines(run: Mapping[str, Any] | None) -> list[str]:
     return lines
 
 
-def _comparison_sections(curves: metrics.Curves, final: float) -> list[str]:
-    n_tasks = len(curves.tasks)
-    return [
+def _comparison_sections(curves: metrics.Curves, budgets: Sequence[float]) -> list[str]:
+    """Win rates at the final budget (the last of ``budgets``) and a Wilcoxon test at each budget, the final one
+    last: a method can lead at 25 evaluations and not at 50, or the other way round."""
+    n_tasks, final = len(curves.tasks), budgets[-1]
+    lines = [
         f"## Win rate at budget {_budget_label(final)}",
         "",
         "Share of (task, seed) pairs on which the row method has a lower regret than the column method (ties count ½).",
         "",
         _matrix_section(metrics.win_rate_table(curves, final), _fmt),
         "",
-        f"## Wilcoxon signed-rank test at budget {_budget_label(final)}",
-        "",
-        f"Two-sided p-values over the {_count(n_tasks, 'task')}, on the per-task mean regrets of the row and column "
-        "methods" + (" (with fewer than 6 tasks no p-value can fall below 0.05)." if n_tasks < 6 else "."),
-        "",
-        _matrix_section(metrics.wilcoxon_table(curves, final), _fmt_p),
-        "",
     ]
+    for budget in budgets:
+        lines += [
+            f"## Wilcoxon signed-rank test at budget {_budget_label(budget)}",
+            "",
+            f"Two-sided p-values over the {_count(n_tasks, 'task')}, on the per-task mean regrets of the row and "
+            "column methods" + (" (with fewer than 6 tasks no p-value can fall below 0.05)." if n_tasks < 6 else "."),
+            "",
+            _matrix_section(metrics.wilcoxon_table(curves, budget), _fmt_p),
+            "",
+        ]
+    return lines
 
 
 def _title(settings: Mapping[str, Any], curves: metrics.Curves) -> str:

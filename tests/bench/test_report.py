@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 
 def test_regret_cell_bolds_the_lowest_mean_at_each_budget():
@@ -43,3 +44,39 @@ def test_the_bounds_paragraph_says_only_what_applies() -> None:
     mixed = text({"a": stored, "b": observed, "c": observed})
     assert mixed.startswith("1 of 3 tasks use their stored bounds; the other 2 use the worst and best")
     assert "beat the stored best" not in mixed
+
+
+def test_the_wilcoxon_test_is_reported_at_every_summary_budget_the_final_one_last() -> None:
+    import pandas as pd
+
+    from rl_hpo.bench import metrics
+    from rl_hpo.bench.report import _comparison_sections
+
+    # "early" is ahead on all 8 tasks up to 10 evaluations (p = 2 / 2**8), the two are level from 11 to 40, and
+    # "late" is ahead on all from 41 on.
+    def regret(method: str, trial: int) -> float:
+        if trial < 10:
+            return 0.1 if method == "early" else 0.5
+        return 0.05 if trial < 40 or method == "early" else 0.01
+
+    rows = [
+        {"method": m, "task": f"t{task}", "seed": 0, "trial": trial, "budget_used": trial + 1.0,
+         "regret": regret(m, trial) + 0.001 * task}
+        for task in range(8) for m in ("early", "late") for trial in range(50)
+    ]  # fmt: skip
+    budgets = metrics.summary_budgets(50.0)
+    curves = metrics.regret_curves(pd.DataFrame(rows), metrics.budget_grid(50.0, budgets))
+    text = "\n".join(_comparison_sections(curves, budgets))
+    headers = [line for line in text.splitlines() if line.startswith("## ")]
+    assert headers == [
+        "## Win rate at budget 50",
+        *(f"## Wilcoxon signed-rank test at budget {b}" for b in (10, 25, 50)),
+    ]
+    p_values = {}
+    for budget in (10, 25, 50):
+        section = text.split(f"test at budget {budget}\n", 1)[1].split("##", 1)[0]
+        p_values[budget] = (
+            next(line for line in section.splitlines() if line.startswith("| early |")).split(" | ")[2].rstrip(" |")
+        )
+    assert p_values[10] == p_values[50] == "0.008" and p_values[25] != "0.008"
+    assert metrics.wilcoxon_table(curves, 10.0).loc["early", "late"] == pytest.approx(2 / 2**8)
