@@ -805,6 +805,12 @@ def test_the_policy_polishing_study_script_writes_its_four_tables(tmp_path: Path
             "max_noise=0.5,min_lengthscale=0.01",
             "max_noise=2.0,min_lengthscale=0.05",
         ),
+        (
+            "benchmarks/search_settings/latin_design_confirm.sh",
+            31000,
+            "initial_design=random",
+            "initial_design=latin",
+        ),
         ("benchmarks/high_dimensions/polish_scale_confirm.sh", 12000, "polish_scale=cube", "polish_scale=lengthscales"),
         (
             "benchmarks/high_dimensions/polish_iterations_many_confirm.sh",

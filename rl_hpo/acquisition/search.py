@@ -87,6 +87,8 @@ REPEATS = ("allow", "avoid")
 TIES = ("search", "design")
 #: What a decision makes of trials asked and not told yet (``SearchSettings.pending``).
 PENDING = ("believe", "ignore")
+#: How ``ei`` and a policy draw their initial random points (``SearchSettings.initial_design``).
+INITIAL_DESIGNS = ("random", "latin")
 #: What the GP sees of an integer parameter (``SearchSettings.integers``).
 INTEGERS = ("as-is", "snap")
 #: What polishing does with discrete coordinates (``SearchSettings.discrete``).
@@ -280,6 +282,11 @@ class SearchSettings:
             pending one will already tell; ``"ignore"`` leaves them out of the GP, so that concurrent asks pick the
             same region, and only their very configurations leave the pool. A run whose trials are told one by one
             never has a pending trial: its decisions are the same either way (``benchmarks/parallel_trials/``).
+        initial_design: how ``ei`` and a policy draw their initial random points. ``"random"`` (the default) draws
+            each uniformly from the shared initial design's stream, so that they are random search's first trials
+            of the same seed (``rl_hpo.baselines.initial_design``); ``"latin"`` draws them together as a Latin
+            hypercube from the same stream (scipy's ``LatinHypercube``): each parameter's range, and so each
+            choice of a categorical parameter with no more choices than points, is covered evenly.
     """
 
     n_candidates: int = 64
@@ -312,6 +319,7 @@ class SearchSettings:
     calibration: str = "none"
     ties: str = "search"
     pending: str = "believe"
+    initial_design: str = "random"
 
     def __post_init__(self) -> None:
         from rl_hpo.acquisition.gp import (
@@ -346,6 +354,7 @@ class SearchSettings:
             "calibration": CALIBRATIONS,
             "repeats": REPEATS,
             "ties": TIES,
+            "initial_design": INITIAL_DESIGNS,
             "pending": PENDING,
             "integers": INTEGERS,
             "discrete": DISCRETE,

@@ -74,6 +74,7 @@ class CandidateOptimizer(Optimizer):
                 )
         self.n_initial = n_initial
         self._design_rng = initial_design_rng(seed)
+        self._latin: np.ndarray | None = None  # the Latin hypercube design, drawn at its first point
         moves_rng = np.random.default_rng(None if seed is None else [_MOVES_STREAM, int(seed)])
         self.search_ = CandidateSearch(space, horizon=horizon, rng=moves_rng, settings=settings)
         self._n_design = 0
@@ -100,8 +101,8 @@ class CandidateOptimizer(Optimizer):
 
     def _ask(self, trial_id: int) -> tuple[dict[str, Any], float | None]:
         if self._n_design < self.n_initial or self.search_.n_evals == 0 or self._tied():
+            u = self._design_point()
             self._n_design += 1
-            u = self._design_rng.random(self.space.dim)
         else:
             turn = self.search_.uniform_turn()
             if turn is not None:
@@ -111,6 +112,17 @@ class CandidateOptimizer(Optimizer):
                     u = self._choose(self.search_)
         self._proposals[trial_id] = u
         return self.space.decode(u), None
+
+    def _design_point(self) -> np.ndarray:
+        """The next point of the initial design (``SearchSettings.initial_design``); beyond ``n_initial`` points (a
+        design that goes on while scores tie) uniform ones."""
+        if self.search_.settings.initial_design == "latin" and self._n_design < self.n_initial:
+            if self._latin is None:
+                from scipy.stats.qmc import LatinHypercube  # scipy.stats takes 0.6 s to import: only where used
+
+                self._latin = LatinHypercube(d=self.space.dim, seed=self._design_rng).random(self.n_initial)
+            return self._latin[self._n_design]
+        return self._design_rng.random(self.space.dim)
 
     def _cancel(self, trial: Trial) -> None:
         self._proposals.pop(trial.id, None)

@@ -211,3 +211,32 @@ def test_no_two_trials_of_a_batch_land_together_at_an_expected_optimum():
             batch = u[start : start + 4]
             gaps = np.abs(batch[:, None] - batch[None]).max(-1)[np.triu_indices(len(batch), 1)]
             assert (gaps > 1e-3).all(), (seed, start)
+
+
+@pytest.mark.parametrize("method", ["ei", "ppo"])
+def test_a_latin_initial_design_covers_each_range_evenly_and_is_the_seed_s(method):
+    from rl_hpo.acquisition.search import SearchSettings
+    from rl_hpo.space import Float
+
+    space = SearchSpace({"a": Float(0.0, 1.0), "b": Float(0.0, 1.0), "c": Categorical(["x", "y", "z"])})
+
+    def first(n: int, design: str, seed: int = 4) -> np.ndarray:
+        optimizer = make_optimizer(method, space, seed=seed, settings=SearchSettings(initial_design=design))
+        points = []
+        for i in range(n):
+            trial = optimizer.ask()
+            points.append(space.encode(trial.config))
+            optimizer.tell(trial, float(i % 3))
+        return np.array(points)
+
+    latin = first(6, "latin")
+    for column in (0, 1):  # one point in each fifth of a float's range
+        assert sorted(np.floor(latin[:5, column] * 5).astype(int)) == [0, 1, 2, 3, 4]
+    assert {space.decode(u)["c"] for u in latin[:5]} == {"x", "y", "z"}
+    np.testing.assert_allclose(first(6, "latin"), latin)  # the seed's design
+    assert not np.allclose(first(5, "latin", seed=5), latin[:5])
+    random = make_optimizer("random", space, seed=4)
+    design = np.array([space.encode(random.ask().config) for _ in range(5)])
+    np.testing.assert_allclose(first(5, "random"), design)  # the default: random search's first trials
+    with pytest.raises(ValueError, match="'initial_design' parameter of SearchSettings must be one of"):
+        SearchSettings(initial_design="sobol")
