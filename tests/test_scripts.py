@@ -715,19 +715,52 @@ def test_the_space_kinds_script_records_a_tiny_run_and_branches_reads_its_models
 
 
 def test_the_space_kinds_table_is_the_recorded_regrets_and_tests_against_tpe() -> None:
+    def cells(line: str) -> list[str]:
+        return [cell.strip().replace("**", "") for cell in line.strip().strip("|").split("|")]
+
     folder = ROOT / "benchmarks/space_kinds"
     rows = [line for line in (folder / "README.md").read_text().splitlines() if line.startswith("| ") and " / " in line]
-    assert [row.split(" |")[0] for row in rows] == ["| ppo", "| ei", "| tpe", "| gp", "| random"]
+    assert [cells(row)[0] for row in rows] == ["ppo", "ei", "tpe", "gp", "random"]
     for row in rows:
-        method, *cells = [cell.strip().replace("**", "") for cell in row.strip("|").split("|")]
-        for suite, cell in zip(("kinds_nas", "kinds_wide_categorical", "kinds_conditional"), cells, strict=True):
+        method, *readme = cells(row)
+        for suite, cell in zip(("kinds_nas", "kinds_wide_categorical", "kinds_conditional"), readme, strict=True):
             report = (folder / suite / "report.md").read_text()
-            regrets = next(line for line in report.splitlines() if line.startswith(f"| {method} | ")).replace("**", "")
-            assert all(f"| {value} ±" in regrets for value in cell.split(" (")[0].split(" / ")), (method, suite)
+            recorded = next(cells(line) for line in report.splitlines() if line.startswith(f"| {method} | "))
+            at10_25_50 = [value.split(" ±")[0] for value in recorded[1:4]]
+            assert cell.split(" (")[0].split(" / ") == at10_25_50, (method, suite)
             if method != "tpe":
-                tests = report.split("## Wilcoxon signed-rank test at budget 50", 1)[1]
-                row_cells = next(line for line in tests.splitlines() if line.startswith(f"| {method} |")).split(" | ")
-                assert cell.endswith(f"(p {row_cells[3]})"), (method, suite)  # the tpe column
+                tests = report.split("## Wilcoxon signed-rank test at budget 50", 1)[1].splitlines()
+                header = next(cells(line) for line in tests if line.startswith("|  |"))
+                p_value = next(cells(line) for line in tests if line.startswith(f"| {method} |"))[header.index("tpe")]
+                assert cell.endswith(f"(p {p_value})"), (method, suite)
+
+
+def test_branches_takes_a_run_s_first_best_score_and_passes_over_failed_trials(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pandas as pd
+
+    from rl_hpo.tasks import registry
+
+    monkeypatch.setattr(registry, "_FAMILIES", dict(registry._FAMILIES))
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks/space_kinds"))
+    monkeypatch.delitem(sys.modules, "branches", raising=False)
+    monkeypatch.delitem(sys.modules, "space_kinds", raising=False)
+    import branches
+    import space_kinds
+
+    tops = space_kinds.conditional_model_tops(0)
+    best = max(tops, key=tops.__getitem__)
+    other = next(model for model in tops if model != best)
+    rows = [  # run 0: a failure first, then the best model, then a tie in another (the first best stands)
+        ("m", 0, 0, float("nan"), other, 1.0),
+        ("m", 0, 1, 0.5, best, 0.2),
+        ("m", 0, 2, 0.5, other, 0.2),
+        ("m", 1, 0, 0.7, other, 0.1),  # run 1: another model
+        ("m", 2, 0, float("nan"), best, 1.0),  # run 2: every trial failed, no incumbent
+    ]
+    trials = pd.DataFrame(rows, columns=["method", "seed", "trial", "score", "config.model", "regret"])
+    (row,) = branches.best_model_table(trials.assign(task="kinds/conditional/0"))
+    assert row["runs"] == 2 and row["ending in the best model"] == 1
+    assert row["mean regret there"] == 0.2 and row["mean regret elsewhere"] == 0.1
 
 
 def test_the_parallel_trials_methods_are_ei_leaving_pending_trials_out_and_tpe_with_its_liar() -> None:

@@ -13,6 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -31,7 +32,11 @@ def best_model_table(trials: pd.DataFrame) -> list[dict[str, object]]:
         ends = []
         for _, run in runs.groupby(["task", "seed"]):
             run = run.sort_values("trial")
-            ends.append((bool(run.in_best.iloc[run.score.to_numpy().argmax()]), float(run.regret.iloc[-1])))
+            scores = run.score.to_numpy(dtype=float)
+            if np.isnan(scores).all():  # every trial failed: no incumbent
+                continue
+            # The incumbent: the first trial of the best score (a failed trial's NaN is no score).
+            ends.append((bool(run.in_best.iloc[np.nanargmax(scores)]), float(run.regret.iloc[-1])))
         final = pd.DataFrame(ends, columns=["in_best", "regret"])
         rows.append(
             {

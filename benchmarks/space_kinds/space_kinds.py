@@ -1,7 +1,6 @@
 """The space-kinds study's task family (``--plugins space_kinds``, with this folder on PYTHONPATH): three kinds of
 search space that the benchmark suites of the package hardly hold, each a suite of 10 seeded functions (tasks
-``kinds/<suite>/0`` to ``9``, all in the test split: nothing is chosen on them) with score bounds (exact but for the
-floats' part of ``kinds/wide_categorical``).
+``kinds/<suite>/0`` to ``9``, all in the test split: nothing is chosen on them) with exact score bounds.
 
 - ``kinds/nas``: six categorical parameters of five choices each (15,625 configurations), as in NAS-Bench-201's
   cell: per-choice effects of each parameter (their scales drawn log-normally, so some parameters hardly matter),
@@ -9,8 +8,8 @@ floats' part of ``kinds/wide_categorical``).
   when four or more parameters take it. Bounds by enumerating every configuration.
 - ``kinds/wide_categorical``: four categorical parameters of 10 to 30 choices and two floats (one on a log scale):
   per-choice effects plus a bump over the floats whose centre, width and height depend on the first categorical
-  parameter's choice. Bounds: exact over the categorical effects (they add up); the floats' part, for each choice,
-  by 20,000 random points and L-BFGS-B from the best and worst of them (and from the bump's centre and the corners).
+  parameter's choice. Bounds exact: the effects add up, and the floats' part, which falls with the distance from
+  the bump's centre inside the box, peaks at the centre and is lowest at a corner.
 - ``kinds/conditional``: a choice of model among three, each with its own two to four float and integer parameters
   (conditional on the choice), as in a combined algorithm selection and tuning space: for the chosen model,
   ``b - s (1 - exp(-q / 2))`` with ``q`` a positive definite quadratic form around an optimum inside the box, and
@@ -23,10 +22,9 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
-from scipy.optimize import minimize
 
 from rl_hpo import Categorical, Condition, Float, FunctionTask, Int, ScoreBounds, SearchSpace, Suite, TaskNotFoundError
 from rl_hpo.tasks.registry import register_family
@@ -95,26 +93,11 @@ def _wide(instance: int) -> tuple[tuple[Any, ...], float, float]:
     width = np.column_stack([rng.uniform(0.4, 1.0, n0), rng.uniform(0.1, 0.3, n0)])
     height = 2.5 * scales.max() * rng.uniform(0.6, 1.0, n0)
     bump = (centre, width, height)
-    # The floats' part of each choice of the first parameter, maximized and minimized.
-    box = [tuple(math.log10(v) for v in LR_RANGE), (0.0, 1.0)]
-    draws = np.random.default_rng([999, instance]).uniform(*np.transpose(box), size=(20_000, 2))
-    corners = [np.array(c) for c in itertools.product(*box)]
-    best, worst = -math.inf, math.inf
-    for choice in range(n0):
-
-        def part(x: np.ndarray, sign: float, choice: int = choice) -> float:
-            return sign * float(_bump(choice, x[0], x[1], bump))
-
-        values = _bump(choice, draws[:, 0], draws[:, 1], bump)
-        high = max(
-            -minimize(part, x, (-1.0,), "L-BFGS-B", bounds=box).fun
-            for x in [*draws[np.argsort(-values)[:10]], centre[choice]]
-        )
-        low = min(
-            minimize(part, x, (1.0,), "L-BFGS-B", bounds=box).fun for x in [*draws[np.argsort(values)[:10]], *corners]
-        )
-        best = max(best, effects[0][choice] + max(high, values.max()))
-        worst = min(worst, effects[0][choice] + min(low, values.min()))
+    # The floats' part, height * (exp(-r^2 / 2) - 0.02 r^2), falls with the scaled distance r from the bump's centre,
+    # which lies inside the box: its largest value is the height (at the centre), its smallest at the farthest corner.
+    corners = np.array(list(itertools.product([math.log10(v) for v in LR_RANGE], (0.0, 1.0))))
+    lowest = np.array([_bump(choice, corners[:, 0], corners[:, 1], bump).min() for choice in range(n0)])
+    best, worst = float((effects[0] + height).max()), float((effects[0] + lowest).min())
     rest_best, rest_worst = sum(float(e.max()) for e in effects[1:]), sum(float(e.min()) for e in effects[1:])
     return (levels, effects, bump), float(worst + rest_worst), float(best + rest_best)
 
@@ -160,6 +143,19 @@ MODELS: dict[str, list[tuple[str, tuple[str, float, float, bool]]]] = {
 }
 
 
+class Model(NamedTuple):
+    """One model of a ``kinds/conditional`` task: ``top - depth (1 - exp(-q / 2))`` with ``q`` the forms' sum."""
+
+    floats: list[int]  # indices of its float parameters in ``MODELS[model]``
+    ints: list[int]  # and of its integer ones
+    optimum: np.ndarray  # per parameter, on [0, 1]
+    form_floats: np.ndarray  # positive definite
+    form_ints: np.ndarray
+    top: float
+    depth: float
+    best: float  # its best score (the integers at their best values)
+
+
 def _unit(value: float, kind: tuple[str, float, float, bool]) -> float:
     """``value`` on [0, 1] over its range (on a log scale where the parameter has one)."""
     _, low, high, log = kind
@@ -174,9 +170,8 @@ def _positive_definite(rng: np.random.Generator, d: int) -> np.ndarray:
 
 
 @functools.cache
-def _conditional(instance: int) -> tuple[dict[str, tuple[Any, ...]], float, float]:
-    """Per model (its float and integer indices, optimum, the two forms, b, s, its best score), and the worst and
-    best score."""
+def _conditional(instance: int) -> tuple[dict[str, Model], float, float]:
+    """Each model of task ``instance``, and the task's worst and best score."""
     rng = _rng("conditional", instance)
     tops = rng.uniform(0.0, 1.0, len(MODELS))
     tops -= tops.max()
@@ -195,13 +190,13 @@ def _conditional(instance: int) -> tuple[dict[str, tuple[Any, ...]], float, floa
         model_best = top - depth * (1.0 - math.exp(-0.5 * q_int.min()))
         best = max(best, model_best)
         worst = min(worst, top - depth * (1.0 - math.exp(-0.5 * (q_float_max + q_int.max()))))
-        models[model] = (floats, ints, optimum, form_f, form_i, top, depth, float(model_best))
+        models[model] = Model(floats, ints, optimum, form_f, form_i, float(top), float(depth), float(model_best))
     return models, float(worst), float(best)
 
 
 def conditional_model_tops(instance: int) -> dict[str, float]:
     """Each model's best score on task ``kinds/conditional/<instance>`` (its integers at their best values)."""
-    return {model: parts[-1] for model, parts in _conditional(instance)[0].items()}
+    return {name: model.best for name, model in _conditional(instance)[0].items()}
 
 
 def _make_conditional(instance: int) -> FunctionTask:
@@ -213,10 +208,10 @@ def _make_conditional(instance: int) -> FunctionTask:
             spec[name] = cls(low, high, log=log, condition=Condition("model", [model]))
 
     def objective(config: dict[str, Any]) -> float:
-        floats, ints, optimum, form_f, form_i, top, depth, _ = models[config["model"]]
-        z = np.array([_unit(config[name], kind) for name, kind in MODELS[config["model"]]]) - optimum
-        q = float(z[floats] @ form_f @ z[floats] + z[ints] @ form_i @ z[ints])
-        return top - depth * (1.0 - math.exp(-0.5 * q))
+        m = models[config["model"]]
+        z = np.array([_unit(config[name], kind) for name, kind in MODELS[config["model"]]]) - m.optimum
+        q = float(z[m.floats] @ m.form_floats @ z[m.floats] + z[m.ints] @ m.form_ints @ z[m.ints])
+        return m.top - m.depth * (1.0 - math.exp(-0.5 * q))
 
     return _task(objective, SearchSpace(spec), "conditional", instance, worst, best)
 
