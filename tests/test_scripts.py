@@ -844,6 +844,12 @@ def test_the_policy_polishing_study_script_writes_its_four_tables(tmp_path: Path
             "initial_design=random",
             "initial_design=latin",
         ),
+        (
+            "benchmarks/search_settings/latin_design_reconfirm.sh",
+            32000,
+            "initial_design=random",
+            "initial_design=latin",
+        ),
         ("benchmarks/high_dimensions/polish_scale_confirm.sh", 12000, "polish_scale=cube", "polish_scale=lengthscales"),
         (
             "benchmarks/high_dimensions/polish_iterations_many_confirm.sh",
@@ -993,6 +999,26 @@ def test_the_no_worse_rule_adopts_a_mend_unless_it_does_harm() -> None:
     behind = {"s1": 0.01 + 0.001 * rng.standard_normal(40)}  # significantly higher at 25 and 50
     verdict = decide([_settings_run("validation", behind, {"s1": 0.5})], "no-worse")[0]
     assert verdict["p_25"] < 0.05 and not verdict["adopt"]
+
+
+def test_the_early_rule_adopts_a_gain_at_10_that_costs_nothing_at_25_or_50() -> None:
+    (decide,) = _import_from("benchmarks/search_settings/pooled_decision.py", "decide")
+    rng = np.random.default_rng(5)
+    first = rng.uniform(0.1, 0.3, 60)
+
+    def run(at10: np.ndarray, at50: np.ndarray) -> dict:
+        means = {"ei a=0": {b: first.tolist() for b in ("10", "25", "50")}}
+        means["ei a=1"] = {"10": (first + at10).tolist(), "25": first.tolist(), "50": (first + at50).tolist()}
+        pairs = {"ei a=1": {"50": {"difference": float(at50.mean()), "wilcoxon_p": 0.5}}}
+        command = {"variant": ["a=0", "a=1"], "methods": "ei", "split": "validation"}
+        return {"command": command, "task_means": {"s1": means}, "against_first": {"s1": pairs}}
+
+    gain, noise = -0.01 + 0.002 * rng.standard_normal(60), 0.001 * rng.standard_normal(60)
+    assert decide([run(gain, noise)], "early")[0]["adopt"]
+    assert not decide([run(gain, noise)], "better")[0]["adopt"]  # no gain at 50
+    assert not decide([run(gain, noise)], "early", adopt_alpha=1e-12)[0]["adopt"]
+    assert not decide([run(gain, 0.01 + noise)], "early")[0]["adopt"]  # a loss at 50
+    assert not decide([run(noise, noise)], "early")[0]["adopt"]
 
 
 @pytest.mark.parametrize(

@@ -20,9 +20,14 @@ which stops spending evaluations on configurations already evaluated), the varia
 harm: unless, pooled over all tasks, its regret is significantly higher at 10, 25 or 50 (p below 0.05 with a
 higher mean), or a single suite-split is significantly higher at 50.
 
+With ``--rule early``, for a change that acts on a run's first evaluations (e.g. the initial design), the variant is
+adopted when, pooled over all tasks, its regret at 10 is lower with p below the adopting level, it is not
+significantly higher at 25 or 50 (p below 0.05 with a higher mean), and no single suite-split is significantly
+higher at 50.
+
 Usage::
 
-    python benchmarks/search_settings/pooled_decision.py [--rule better|no-worse] [--adopt-alpha P] RUN.json [...]
+    python benchmarks/search_settings/pooled_decision.py [--rule better|no-worse|early] [--adopt-alpha P] RUN.json [...]
 """
 
 from __future__ import annotations
@@ -51,7 +56,7 @@ def pooled(runs: list[dict[str, Any]], first: str, other: str, budget: int) -> t
     return float(np.mean(a_ - b_)), metrics.wilcoxon_pvalue(a_, b_), a_.size
 
 
-RULES = ("better", "no-worse")
+RULES = ("better", "no-worse", "early")
 
 
 def decide(runs: list[dict[str, Any]], rule: str = "better", adopt_alpha: float = ALPHA) -> list[dict[str, Any]]:
@@ -79,6 +84,9 @@ def decide(runs: list[dict[str, Any]], rule: str = "better", adopt_alpha: float 
             if rule == "no-worse":
                 worse = any(d > 0 and p < ALPHA for d, p in ((d10, p10), (d25, p25), (d50, p50)))
                 adopt = not worse and not losses
+            elif rule == "early":
+                worse = any(d > 0 and p < ALPHA for d, p in ((d25, p25), (d50, p50)))
+                adopt = d10 < 0 and p10 < adopt_alpha and not worse and not losses
             else:
                 adopt = d50 < 0 and p50 < adopt_alpha and not (d25 > 0 and p25 < ALPHA) and not losses
             verdicts.append(
@@ -96,7 +104,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("runs", nargs="+", help="JSON files written by compare_search_settings.py --out")
     parser.add_argument("--rule", choices=RULES, default="better", help="the decision rule (default: better)")
     parser.add_argument(
-        "--adopt-alpha", type=float, default=ALPHA, help="level of the pooled test at 50 that adopts (default: 0.05)"
+        "--adopt-alpha",
+        type=float,
+        default=ALPHA,
+        help="level of the pooled test that adopts (at 50; at 10 with --rule early) (default: 0.05)",
     )
     args = parser.parse_args(argv)
     if not 0 < args.adopt_alpha <= ALPHA:
