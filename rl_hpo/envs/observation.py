@@ -402,7 +402,10 @@ class EpisodeHistory:
         sd = math.sqrt(var_y)
         if not sd > 1e-12 * (1.0 + abs(mean)):
             return scale, mean, 0.0, np.zeros(self.dim)
-        corr = cov / (np.sqrt(var_x) * sd + 1e-12)
+        # No floor on the scores' spread (sd is above zero relative to the mean, and a floor would shrink the
+        # correlations of tiny scores); a coordinate that never moved (its variance a rounding error) has none.
+        moved = var_x > 1e-12
+        corr = np.divide(cov, np.sqrt(var_x) * sd, out=np.zeros(self.dim), where=moved)
         return scale, mean, sd, np.minimum(np.maximum(corr, -1.0), 1.0)
 
     def normalized_scores(self) -> np.ndarray:
