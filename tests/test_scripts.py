@@ -1095,10 +1095,11 @@ def test_a_penalty_study_writes_both_splits_and_a_decision(
 def test_the_initial_design_study_script_writes_its_table(tmp_path: Path) -> None:
     args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "1", "--budget", "12", "--methods", "ei"]
     stdout = _run("benchmarks/search_settings/initial_design.sh", *args, env={"OUT": str(tmp_path)})
-    assert all(f"synthetic/mixed ei n_initial={n}:" in stdout for n in (5, 8, 10))
+    assert all(f"synthetic/mixed ei n_initial={n},initial_design=random:" in stdout for n in (5, 8, 10))
     table = json.loads((tmp_path / "initial_design.json").read_text())
     curves, random_curve = table["curves"]["synthetic/mixed"], table["curves"]["synthetic/mixed"]["random"]
-    assert curves["ei n_initial=10"][:10] == random_curve[:10]  # the design is random search's first points
+    # the design is random search's first points
+    assert curves["ei n_initial=10,initial_design=random"][:10] == random_curve[:10]
     assert (tmp_path / "initial_design.txt").read_text() == stdout
 
 

@@ -21,7 +21,7 @@ class CandidatePolicyOptimizer(CandidateOptimizer):
     """Tune with a candidate policy trained by PPO in ``CandidateTuningEnv`` (Schulman et al. 2017,
     "Proximal Policy Optimization Algorithms").
 
-    Every trial after the shared initial design runs the very pipeline of training
+    Every trial after the initial design runs the very pipeline of training
     (``rl_hpo.acquisition.CandidateSearch`` with the policy's recorded settings) and evaluates the
     candidate the policy scores highest (or one sampled from its softmax when ``deterministic`` is
     False).

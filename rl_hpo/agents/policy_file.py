@@ -284,10 +284,10 @@ def save_policy(
 
 def _search_settings(meta: dict[str, Any]) -> Any:
     """The ``SearchSettings`` of a candidate policy's metadata. A ``search`` entry that does not name an edge
-    rule, a polishing count, a rule for repeats, integers or discrete coordinates, an output warp or where the
-    GP's fits start predates the choice and was made with reflected moves, without polishing, with repeats
-    allowed, with integers as they are, with polishing keeping discrete coordinates, with the GP's scores as
-    they are and with warm-started fits alone."""
+    rule, a polishing count, a rule for repeats, integers or discrete coordinates, an output warp, where the
+    GP's fits start or an initial design predates the choice and was made with reflected moves, without polishing,
+    with repeats allowed, with integers as they are, with polishing keeping discrete coordinates, with the GP's
+    scores as they are, with warm-started fits alone and with uniform initial points."""
     from rl_hpo.acquisition.search import SearchSettings
 
     legacy = {
@@ -298,6 +298,7 @@ def _search_settings(meta: dict[str, Any]) -> Any:
         "discrete": "keep",
         "warp": "none",
         "fit_starts": "warm",
+        "initial_design": "random",
     }
     return SearchSettings(**{**legacy, **meta.get("search", {})})
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from rl_hpo.acquisition.search import EI_TEMPERATURE, CandidateSearch, SearchSettings
-from rl_hpo.baselines.initial_design import initial_design_rng, initial_design_size
+from rl_hpo.baselines.initial_design import initial_design_rng, initial_design_size, latin_design
 from rl_hpo.optimizer import Optimizer, Trial
 from rl_hpo.space import SearchSpace
 from rl_hpo.tasks.base import Fidelity, Result
@@ -38,7 +38,8 @@ DEFAULT_INITIAL = 5
 class CandidateOptimizer(Optimizer):
     """Base class of methods that pick one of ``CandidateSearch``'s shortlisted candidates per trial.
 
-    The first ``n_initial`` trials are the shared initial design of the seed; after that ``_choose``
+    The first ``n_initial`` trials are the initial design of the seed (a Latin hypercube drawn from the shared
+    initial design's stream, or that stream's uniform points: ``SearchSettings.initial_design``); after that ``_choose``
     picks a candidate. Failed trials count as the worst score seen (in the GP) and never become the
     incumbent. Trials asked before earlier ones are told see those as pending (``SearchSettings.pending``: the GP
     believes each at its predicted mean, so that trials asked together spread out).
@@ -118,9 +119,7 @@ class CandidateOptimizer(Optimizer):
         design that goes on while scores tie) uniform ones."""
         if self.search_.settings.initial_design == "latin" and self._n_design < self.n_initial:
             if self._latin is None:
-                from scipy.stats.qmc import LatinHypercube  # scipy.stats takes 0.6 s to import: only where used
-
-                self._latin = LatinHypercube(d=self.space.dim, seed=self._design_rng).random(self.n_initial)
+                self._latin = latin_design(self.space, self.n_initial, self._design_rng)
             return self._latin[self._n_design]
         return self._design_rng.random(self.space.dim)
 

@@ -2,7 +2,8 @@
 
 The benchmark protocol gives every method the same initial random configurations per seed. Methods that
 start from random points (random search, TPE, GP, BOHB's random fraction aside) draw them from
-``initial_design_rng(seed)``, in order, so their first trials coincide.
+``initial_design_rng(seed)``, in order, so their first trials coincide. ``ei`` and the candidate policy draw theirs
+from the same stream as one Latin hypercube (``latin_design``; ``SearchSettings.initial_design``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,14 @@ import numpy as np
 
 from rl_hpo.space import SearchSpace
 
-__all__ = ["MANY_PARAMETERS", "MANY_PARAMETER_INITIAL", "initial_design", "initial_design_rng", "initial_design_size"]
+__all__ = [
+    "MANY_PARAMETERS",
+    "MANY_PARAMETER_INITIAL",
+    "initial_design",
+    "initial_design_rng",
+    "initial_design_size",
+    "latin_design",
+]
 
 # A fixed stream key so that the design stream is independent of any other use of the seed.
 _DESIGN_STREAM = 0x5EED
@@ -44,3 +52,12 @@ def initial_design(space: SearchSpace, n: int, seed: int | None) -> np.ndarray:
     """
     rng = initial_design_rng(seed)
     return np.array([rng.random(space.dim) for _ in range(n)]).reshape(n, space.dim)
+
+
+def latin_design(space: SearchSpace, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` cube points drawn together as a Latin hypercube from ``rng`` (scipy's ``LatinHypercube``), shape (n, d):
+    one point in each n-th of every coordinate's range, so that each choice of a categorical parameter with no more
+    choices than points is among them."""
+    from scipy.stats.qmc import LatinHypercube  # scipy.stats takes 0.6 s to import: only where used
+
+    return LatinHypercube(d=space.dim, seed=rng).random(n)

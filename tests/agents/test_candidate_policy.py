@@ -134,21 +134,22 @@ def test_search_settings_other_than_the_recorded_ones_can_be_given():
 
 
 def test_a_policy_file_that_names_no_edge_rule_or_polishing_reflects_and_does_not_polish(tmp_path):
-    # nor a warp nor where fits start: the GP sees the scores as they are, its fits start warm alone
+    # nor a warp, where fits start or an initial design: the GP sees the scores as they are, its fits start warm
+    # alone, its initial points are uniform
     folder = _policy(tmp_path)
     meta = json.loads((folder / "policy.json").read_text())
     meta["search"]["n_polish"] = 3
     (folder / "policy.json").write_text(json.dumps(meta))
     assert load_policy(folder).search_settings.n_polish == 3
-    for key in ("edges", "n_polish", "repeats", "integers", "discrete", "warp", "fit_starts"):
+    for key in ("edges", "n_polish", "repeats", "integers", "discrete", "warp", "fit_starts", "initial_design"):
         meta["search"].pop(key, None)
     (folder / "policy.json").write_text(json.dumps(meta))
     settings = load_policy(folder).search_settings
     assert settings.edges == "reflect" and settings.n_polish == 0
     assert settings.repeats == "allow" and settings.integers == "as-is" and settings.discrete == "keep"
-    assert settings.warp == "none" and settings.fit_starts == "warm"
+    assert settings.warp == "none" and settings.fit_starts == "warm" and settings.initial_design == "random"
     assert (SMALL.edges, SMALL.repeats, SMALL.integers, SMALL.warp) == ("clip", "avoid", "snap", "outliers")
-    assert SMALL.fit_starts == "warm+noise"
+    assert SMALL.fit_starts == "warm+noise" and SMALL.initial_design == "latin"
 
 
 def test_feature_names_that_differ_are_refused(tmp_path):

@@ -76,17 +76,17 @@ def test_a_space_of_more_than_32_parameters_starts_from_10_random_points_and_the
     assert not CandidatePolicyOptimizer(narrow, seed=0, policy="default").deterministic
     assert not CandidatePolicyOptimizer(wide, seed=0, policy="default", deterministic=False).deterministic  # kept
     assert CandidatePolicyOptimizer(narrow, seed=0, policy="default", deterministic=True).deterministic
-    # the first 10 trials on the wide space are the shared random design, the 11th the model's choice
-    from rl_hpo.baselines.initial_design import initial_design
+    # the first 10 trials on the wide space are the seed's Latin design of 10 points, the 11th the model's choice
+    from rl_hpo.baselines.initial_design import initial_design_rng, latin_design
 
-    optimizer, design = make_optimizer("ei", wide, seed=0), initial_design(wide, 11, seed=0)
+    optimizer, design = make_optimizer("ei", wide, seed=0), latin_design(wide, 10, initial_design_rng(0))
     points = []
     for _ in range(11):
         trial = optimizer.ask()
         points.append(wide.encode(trial.config))
         optimizer.tell(trial, float(-np.sum((points[-1] - 0.3) ** 2)))
-    np.testing.assert_allclose(points[:10], design[:10])
-    assert not np.allclose(points[10], design[10])
+    np.testing.assert_allclose(points[:10], design)
+    assert not np.isclose(design, points[10]).all(axis=1).any()
 
 
 @pytest.mark.parametrize("share", [0.0, 0.5])
@@ -116,12 +116,12 @@ def test_a_uniform_share_outside_zero_to_one_is_refused(share):
 
 
 @pytest.mark.parametrize("method", ["ei", "ppo"])
-def test_with_ties_design_a_history_of_one_score_draws_random_search_s_points(method):
+def test_with_ties_design_a_history_of_one_score_goes_on_drawing_the_design_stream_s_points(method):
     from rl_hpo.acquisition.search import SearchSettings
+    from rl_hpo.baselines.initial_design import initial_design_rng, latin_design
     from rl_hpo.space import Float
 
     space = SearchSpace({"a": Float(0.0, 1.0), "b": Float(0.0, 1.0)})
-    random = make_optimizer("random", space, seed=4)
     chosen = {}
     for ties in ("search", "design"):
         optimizer = make_optimizer(method, space, seed=4, settings=SearchSettings(ties=ties))
@@ -136,10 +136,11 @@ def test_with_ties_design_a_history_of_one_score_draws_random_search_s_points(me
             else:  # the same penalty for the first 10 trials, then scores that differ
                 optimizer.tell(trial, -1e20 if i < 10 else -float(np.sum((points[-1] - 0.3) ** 2)))
         chosen[ties] = np.array(points)
-    design = np.array([space.encode(random.ask().config) for _ in range(13)])
-    np.testing.assert_allclose(chosen["search"][:5], design[:5])  # the shared initial design
+    stream = initial_design_rng(4)  # the seed's Latin design of 5 points, then the stream's uniform points
+    design = np.vstack([latin_design(space, 5, stream), stream.random((8, space.dim))])
+    np.testing.assert_allclose(chosen["search"][:5], design[:5])  # the initial design
     assert not np.allclose(chosen["search"][5], design[5])  # then the GP fitted to the penalty chooses
-    np.testing.assert_allclose(chosen["design"][:11], design[:11])  # random search's points while no two differ
+    np.testing.assert_allclose(chosen["design"][:11], design[:11])  # the design goes on while no two differ
     assert not np.allclose(chosen["design"][11:], design[11:])  # two scores differ from trial 11 on
 
 
@@ -150,12 +151,12 @@ def test_ties_other_than_search_or_design_are_refused():
         SearchSettings(ties="random")
 
 
-def _concurrent_asks(method: str, pending: str, n: int = 4) -> np.ndarray:
+def _concurrent_asks(method: str, pending: str, seed: int, n: int = 4) -> np.ndarray:
     """Cube points of ``n`` trials asked together after 12 told ones on branin."""
     from rl_hpo.acquisition.search import SearchSettings
 
     task = load_task("synthetic/branin/0")
-    optimizer = make_optimizer(method, task.space, seed=0, settings=SearchSettings(pending=pending))
+    optimizer = make_optimizer(method, task.space, seed=seed, settings=SearchSettings(pending=pending))
     for _ in range(12):
         trial = optimizer.ask()
         optimizer.tell(trial, task.evaluate(trial.config))
@@ -168,9 +169,14 @@ def test_trials_asked_together_spread_out_when_pending_ones_are_believed(method)
         d = np.linalg.norm(u[:, None] - u[None], axis=-1)
         return d[np.triu_indices(len(u), 1)].min()
 
-    believed, ignored = _concurrent_asks(method, "believe"), _concurrent_asks(method, "ignore")
-    np.testing.assert_array_equal(believed[0], ignored[0])  # nothing pending at the first ask
-    assert closest(ignored) < 0.05 < 0.15 < closest(believed)
+    gaps = {"believe": [], "ignore": []}
+    for seed in range(4):  # how far apart depends on where the run stands: over a few seeds
+        believed, ignored = _concurrent_asks(method, "believe", seed), _concurrent_asks(method, "ignore", seed)
+        np.testing.assert_array_equal(believed[0], ignored[0])  # nothing pending at the first ask
+        gaps["believe"].append(closest(believed))
+        gaps["ignore"].append(closest(ignored))
+    believed, ignored = np.array(gaps["believe"]), np.array(gaps["ignore"])
+    assert ignored.mean() < 0.02 < believed.mean() and np.median(believed / ignored) > 5
 
 
 def test_believing_pending_trials_leaves_a_run_told_trial_by_trial_as_it_was():
@@ -220,8 +226,9 @@ def test_a_latin_initial_design_covers_each_range_evenly_and_is_the_seed_s(metho
 
     space = SearchSpace({"a": Float(0.0, 1.0), "b": Float(0.0, 1.0), "c": Categorical(["x", "y", "z"])})
 
-    def first(n: int, design: str, seed: int = 4) -> np.ndarray:
-        optimizer = make_optimizer(method, space, seed=seed, settings=SearchSettings(initial_design=design))
+    def first(n: int, design: str | None, seed: int = 4) -> np.ndarray:
+        settings = None if design is None else SearchSettings(initial_design=design)
+        optimizer = make_optimizer(method, space, seed=seed, settings=settings)
         points = []
         for i in range(n):
             trial = optimizer.ask()
@@ -237,6 +244,7 @@ def test_a_latin_initial_design_covers_each_range_evenly_and_is_the_seed_s(metho
     assert not np.allclose(first(5, "latin", seed=5), latin[:5])
     random = make_optimizer("random", space, seed=4)
     design = np.array([space.encode(random.ask().config) for _ in range(5)])
-    np.testing.assert_allclose(first(5, "random"), design)  # the default: random search's first trials
+    np.testing.assert_allclose(first(5, "random"), design)  # uniform: random search's first trials
+    np.testing.assert_allclose(first(6, None), latin)  # the default, for ei and for the shipped policy
     with pytest.raises(ValueError, match="'initial_design' parameter of SearchSettings must be one of"):
         SearchSettings(initial_design="sobol")
