@@ -36,7 +36,7 @@ import numpy as np
 from rl_hpo.exceptions import TaskNotFoundError
 from rl_hpo.space import Categorical, Condition, Float, Int, Param, SearchSpace
 from rl_hpo.tasks.base import Result, ScoreBounds, Task
-from rl_hpo.tasks.registry import Suite
+from rl_hpo.tasks.registry import Suite, instance_seed
 
 __all__ = ["DESCRIPTION", "MAX_FIXED_DIM", "SCENARIOS", "GPPriorTask", "load_suite", "make_task", "suite_names"]
 
@@ -238,9 +238,12 @@ def make_task(scenario: str, instance: str, **options: Any) -> GPPriorTask:
     if options:
         raise TypeError(f"prior tasks take no options, got {sorted(options)}.")
     edges, dim = _parse_scenario(scenario)
-    if not str(instance).isdigit():
-        raise TaskNotFoundError(f"A prior/{scenario} instance is a seed (an integer >= 0), got {instance!r}.")
-    return GPPriorTask(int(instance), edges=edges, dim=dim)
+    seed = instance_seed(instance)
+    if seed is None:
+        raise TaskNotFoundError(
+            f"A prior/{scenario} instance is a seed (an integer >= 0 without leading zeros), got {instance!r}."
+        )
+    return GPPriorTask(seed, edges=edges, dim=dim)
 
 
 def suite_names(**options: Any) -> list[str]:

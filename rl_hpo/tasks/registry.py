@@ -22,7 +22,16 @@ from typing import Any
 from rl_hpo.exceptions import TaskNotFoundError
 from rl_hpo.tasks.base import Task
 
-__all__ = ["SPLITS", "Suite", "families", "load_suite", "load_task", "register_family", "suite_names"]
+__all__ = [
+    "SPLITS",
+    "Suite",
+    "families",
+    "instance_seed",
+    "load_suite",
+    "load_task",
+    "register_family",
+    "suite_names",
+]
 
 SPLITS = ("train", "validation", "test")
 
@@ -104,6 +113,15 @@ def _family(name: str) -> ModuleType:
             "provides make_task, suite_names, load_suite and DESCRIPTION (rl_hpo.tasks.registry)."
         )
     return module
+
+
+def instance_seed(instance: str | int) -> int | None:
+    """The seed an instance names: a non-negative integer written as Python writes it (``"3"``, not ``"03"`` or
+    ``"+3"``), so that a task has one name; None for anything else."""
+    text = str(instance)
+    if not (text.isascii() and text.isdigit()) or str(int(text)) != text:
+        return None
+    return int(text)
 
 
 def _split_name(name: str, parts: int, what: str, form: str, example: str) -> list[str]:

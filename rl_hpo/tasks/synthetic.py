@@ -66,7 +66,7 @@ import numpy as np
 from rl_hpo.exceptions import TaskNotFoundError
 from rl_hpo.space import Categorical, Float, Int, Param, SearchSpace
 from rl_hpo.tasks.base import Fidelity, Result, ScoreBounds, Task
-from rl_hpo.tasks.registry import Suite
+from rl_hpo.tasks.registry import Suite, instance_seed
 from rl_hpo.threads import single_threaded
 
 __all__ = [
@@ -760,13 +760,12 @@ def _parse_scenario(scenario: str) -> tuple[str, int | None]:
 
 
 def _parse_seed(scenario: str, instance: str | int) -> int:
-    text = str(instance)
-    seed = int(text) if text.isascii() and text.isdigit() else -1
-    if seed not in _SEEDS:
+    seed = instance_seed(instance)
+    if seed is None or seed not in _SEEDS:
         splits = ", ".join(f"{split} {seeds[0]}..{seeds[-1]}" for split, seeds in SPLIT_SEEDS.items())
         raise TaskNotFoundError(
             f"Unknown instance {instance!r} of synthetic/{scenario}: an instance is a seed, an integer in "
-            f"{_SEEDS[0]}..{_SEEDS[-1]} ({splits})."
+            f"{_SEEDS[0]}..{_SEEDS[-1]} ({splits}), written without leading zeros."
         )
     return seed
 

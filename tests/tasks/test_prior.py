@@ -58,6 +58,8 @@ def test_suite_splits_are_disjoint_and_names_are_checked():
         load_task("prior/other/1")
     with pytest.raises(TaskNotFoundError, match="integer"):
         load_task("prior/gp/x")
+    with pytest.raises(TaskNotFoundError, match=r"without leading zeros\), got '03'"):
+        load_task("prior/gp/03")  # one name per task: 'prior/gp/3'
 
 
 def test_prior_edges_is_the_same_function_plus_a_trend():

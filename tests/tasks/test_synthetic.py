@@ -231,8 +231,10 @@ def test_names_load_through_the_registry():
         (
             "synthetic/branin/100",
             r"Unknown instance '100' of synthetic/branin: an instance is a seed, an integer in 0\.\.99 "
-            r"\(train 0\.\.63, validation 64\.\.79, test 80\.\.99\)\.",
+            r"\(train 0\.\.63, validation 64\.\.79, test 80\.\.99\), written without leading zeros\.",
         ),
+        ("synthetic/branin/03", r"Unknown instance '03' of synthetic/branin"),  # one name per task: '3'
+        ("synthetic/branin/+3", r"Unknown instance '\+3' of synthetic/branin"),
         ("synthetic/mixed/1000", r"Unknown instance '1000' of synthetic/mixed: .* 0\.\.99"),
     ],
 )
