@@ -120,7 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--cv", type=_positive_int, default=3, metavar="K", help="cross-validation folds for --csv (default: 3)"
     )
-    p.add_argument("--drop", metavar="COLUMN,COLUMN", help="columns of --csv that are not features (e.g. identifiers)")
+    p.add_argument(
+        "--drop",
+        action="append",
+        metavar="COLUMN,COLUMN",
+        help="columns of --csv that are not features (e.g. identifiers); repeatable, and a column whose name holds "
+        "a comma is dropped by its whole name",
+    )
     _add_plugins_option(p)
     p.add_argument(
         "--fidelity",
@@ -338,7 +344,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         pipeline = args.pipeline or "random_forest"
         if args.cv < 2:
             raise ValueError(f"--cv {args.cv}: cross-validation needs at least 2 folds.")
-        drop = [c.strip() for c in (args.drop or "").split(",") if c.strip()]
+        drop = [entry for entry in args.drop or () if entry.strip()]
         task: Any = load_csv_task(
             args.csv,
             args.target,

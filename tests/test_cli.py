@@ -229,6 +229,8 @@ def test_a_csv_target_of_whole_numbers_can_be_a_regression_target_with_other_fol
     assert "score:       r2, 4-fold cross-validation (regression)" in capsys.readouterr().out
     assert main([*argv, "--task-type", "regression", "--drop", "id,nope"]) == 2
     assert "has no column 'nope'" in capsys.readouterr().err
+    assert main([*argv, "--task-type", "regression", "--drop", "id", "--drop", "nope"]) == 2  # repeatable
+    assert "has no column 'nope'" in capsys.readouterr().err
     assert main([*argv, "--drop", "y"]) == 2
     assert "The target column 'y' cannot be dropped" in capsys.readouterr().err
     assert main([*argv, "--cv", "1"]) == 2

@@ -313,6 +313,19 @@ def _separator(path: Path) -> str:
     return max(SEPARATORS, key=unquoted.count)
 
 
+def _drop_names(columns: Any, drop: Sequence[str]) -> list[str]:
+    """The columns ``drop`` names: each entry a column (spaces around it aside) or, where it names none, a
+    comma-separated list of columns (``--drop id,name``), so that a column whose name holds a comma, as a
+    semicolon-separated file allows, is dropped by its whole name."""
+    names: list[str] = []
+    for entry in drop:
+        if _padded_name(columns, entry) in columns or "," not in entry:
+            names.append(entry)
+        else:
+            names.extend(part for part in entry.split(",") if part.strip())
+    return names
+
+
 def _padded_name(columns: Any, name: str) -> str:
     """``name``, or the one column of ``columns`` that differs from it only by spaces around it."""
     if name in columns:
@@ -361,7 +374,8 @@ def _read_decimal_commas(frame: Any) -> Any:
 
 def read_csv(path: str | Path, target: str, drop: Sequence[str] = ()) -> tuple[Any, Any]:
     """Read a CSV file into (features DataFrame, target Series); rows without a target are dropped, and so
-    are the columns named in ``drop`` (e.g. identifiers). Columns are separated by commas, semicolons or tabs,
+    are the columns named in ``drop`` (e.g. identifiers; an entry that names no column and holds commas is a
+    list of columns). Columns are separated by commas, semicolons or tabs,
     whichever the header line holds most of; the text is UTF-8.
 
     Raises:
@@ -391,7 +405,7 @@ def read_csv(path: str | Path, target: str, drop: Sequence[str] = ()) -> tuple[A
     if separator != ",":
         frame = _read_decimal_commas(frame)
     # A name to drop as the command line gives it, stripped: the column "id " of a header "id ,x" is meant
-    drop = [_padded_name(frame.columns, name) for name in drop]
+    drop = [_padded_name(frame.columns, name) for name in _drop_names(frame.columns, drop)]
     for column in (target, *drop):
         if column not in frame.columns:
             close = [c for c in frame.columns if str(c).strip().lower() == column.strip().lower()]

@@ -290,6 +290,10 @@ def test_csv_files_as_spreadsheets_write_them_are_read_as_written(tmp_path):
     np.testing.assert_allclose(read["num"].to_numpy(dtype=float), X["num"].to_numpy(dtype=float))
     (tmp_path / "quoted.csv").write_text('"weight, kg";"height, cm";label\n' + "1;2;0\n3;4;1\n" * 5)
     assert list(read_csv(tmp_path / "quoted.csv", "label")[0].columns) == ["weight, kg", "height, cm"]
+    # a column whose name holds a comma is dropped by its whole name; an entry that names none is a list
+    assert list(read_csv(tmp_path / "quoted.csv", "label", drop=["weight, kg"])[0].columns) == ["height, cm"]
+    with pytest.raises(ValueError, match="has no column 'weight'"):
+        read_csv(tmp_path / "quoted.csv", "label", drop=["weight,height"])
     (tmp_path / "two.csv").write_text('"weight, kg";"label, yes or no"\n' + "1;0\n3;1\n" * 5)  # a tie without quotes
     assert list(read_csv(tmp_path / "two.csv", "label, yes or no")[0].columns) == ["weight, kg"]
     commas = [f"{i},5" if i % 10 else "?" for i in range(30)]  # decimal commas with a few markers
