@@ -214,8 +214,9 @@ def _scenario_name(edges: bool, dim: int | None) -> str:
 def _parse_scenario(scenario: str) -> tuple[bool, int | None]:
     """``gp``, ``edges``, ``gp-<D>d`` or ``edges-<D>d`` -> (edges, D or None)."""
     base, _, rest = scenario.partition("-")
-    if base in SCENARIOS and (not rest or (rest.endswith("d") and rest[:-1].isdigit())):
-        dim = int(rest[:-1]) if rest else None
+    written = instance_seed(rest[:-1]) if rest.endswith("d") else None  # one name per task: "gp-5d", not "gp-05d"
+    if base in SCENARIOS and (not rest or written is not None):
+        dim = written if rest else None
         if dim is None or 1 <= dim <= MAX_FIXED_DIM:
             return base == "edges", dim
         raise TaskNotFoundError(

@@ -732,7 +732,8 @@ class SyntheticTask(Task):
 
 
 # -- the family interface -------------------------------------------------------------------------
-_SCENARIO = re.compile(r"^(?P<function>[a-z][a-z0-9]*?)(?:-(?P<dim>\d+)d)?$")
+# a dimension as Python writes it (no leading zeros, ASCII digits), so that a task has one name
+_SCENARIO = re.compile(r"^(?P<function>[a-z][a-z0-9]*?)(?:-(?P<dim>[1-9][0-9]*)d)?$", re.ASCII)
 _OPTIONS = ("mixed", "noise", "fidelity")
 
 

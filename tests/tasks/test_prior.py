@@ -60,6 +60,9 @@ def test_suite_splits_are_disjoint_and_names_are_checked():
         load_task("prior/gp/x")
     with pytest.raises(TaskNotFoundError, match=r"without leading zeros\), got '03'"):
         load_task("prior/gp/03")  # one name per task: 'prior/gp/3'
+    for scenario in ("gp-05d", "gp-\u00b2d"):  # one name per scenario ('gp-5d'), and a digit Python writes
+        with pytest.raises(TaskNotFoundError, match=f"Unknown prior scenario '{scenario}'"):
+            load_task(f"prior/{scenario}/3")
 
 
 def test_prior_edges_is_the_same_function_plus_a_trend():

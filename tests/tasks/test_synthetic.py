@@ -235,6 +235,7 @@ def test_names_load_through_the_registry():
         ),
         ("synthetic/branin/03", r"Unknown instance '03' of synthetic/branin"),  # one name per task: '3'
         ("synthetic/branin/+3", r"Unknown instance '\+3' of synthetic/branin"),
+        ("synthetic/mixture-020d/80", "Unknown synthetic scenario 'mixture-020d'"),  # one name: mixture-20d
         ("synthetic/mixed/1000", r"Unknown instance '1000' of synthetic/mixed: .* 0\.\.99"),
     ],
 )
