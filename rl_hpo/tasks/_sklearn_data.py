@@ -318,11 +318,14 @@ def _drop_names(columns: Any, drop: Sequence[str]) -> list[str]:
     comma-separated list of columns (``--drop id,name``), so that a column whose name holds a comma, as a
     semicolon-separated file allows, is dropped by its whole name."""
     names: list[str] = []
-    for entry in drop:
+    for entry in [drop] if isinstance(drop, str) else drop:  # one name given as a string is one column
         if _padded_name(columns, entry) in columns or "," not in entry:
             names.append(entry)
         else:
-            names.extend(part for part in entry.split(",") if part.strip())
+            parts = [part for part in entry.split(",") if part.strip()]
+            if not parts:
+                raise ValueError(f"The columns to drop, {entry!r}, name no column.")
+            names.extend(parts)
     return names
 
 

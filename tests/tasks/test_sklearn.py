@@ -294,6 +294,9 @@ def test_csv_files_as_spreadsheets_write_them_are_read_as_written(tmp_path):
     assert list(read_csv(tmp_path / "quoted.csv", "label", drop=["weight, kg"])[0].columns) == ["height, cm"]
     with pytest.raises(ValueError, match="has no column 'weight'"):
         read_csv(tmp_path / "quoted.csv", "label", drop=["weight,height"])
+    with pytest.raises(ValueError, match="The columns to drop, ',', name no column"):
+        read_csv(tmp_path / "quoted.csv", "label", drop=[","])
+    assert list(read_csv(tmp_path / "quoted.csv", "label", drop="height, cm")[0].columns) == ["weight, kg"]
     (tmp_path / "two.csv").write_text('"weight, kg";"label, yes or no"\n' + "1;0\n3;1\n" * 5)  # a tie without quotes
     assert list(read_csv(tmp_path / "two.csv", "label, yes or no")[0].columns) == ["weight, kg"]
     commas = [f"{i},5" if i % 10 else "?" for i in range(30)]  # decimal commas with a few markers
