@@ -142,8 +142,9 @@ def run_curves(
 def behind_random(curves: np.ndarray, random_curves: np.ndarray) -> dict[str, Any]:
     """The budgets at which the mean curve (over seeds, then tasks) is above random search's and, at the largest
     excess, its size, the win rate over random search on (task, seed) pairs and the Wilcoxon p-value over tasks,
-    as a study's report gives them (``rl_hpo.bench.metrics.above_reference``). Random search shares the initial
-    design, so each pair differs only in what the method chose."""
+    as a study's report gives them (``rl_hpo.bench.metrics.above_reference``). With ``initial_design=random``
+    random search shares the initial design, so each pair differs only in what the method chose; with the Latin
+    design (the default) the first ``n_initial`` evaluations differ by draw too."""
     n_tasks, n_seeds, budget = curves.shape
     study = metrics.Curves(
         methods=("method", "random"),

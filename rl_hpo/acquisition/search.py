@@ -282,13 +282,13 @@ class SearchSettings:
             pending one will already tell; ``"ignore"`` leaves them out of the GP, so that concurrent asks pick the
             same region, and only their very configurations leave the pool. A run whose trials are told one by one
             never has a pending trial: its decisions are the same either way (``benchmarks/parallel_trials/``).
-        initial_design: how ``ei`` and a policy draw their initial random points. ``"latin"`` (the default) draws
-            them together as a Latin hypercube from the shared initial design's stream (scipy's ``LatinHypercube``):
-            each parameter's range, and so each choice of a categorical parameter with no more choices than points,
-            is covered evenly; ``"random"`` draws each uniformly from the same stream, so that they are random
-            search's first trials of the same seed (``rl_hpo.baselines.initial_design``). Over 374 validation and
-            train tasks the Latin design lowered the regret at 10 and 25 of plain EI and the general policy, and
-            plain EI's at 50; it failed a first rule (no gain at 50) and passed a second on fresh seeds
+        initial_design: how ``ei`` and a policy draw their initial random points. ``"latin"`` (the default) draws them
+            together as a Latin hypercube from the shared initial design's stream (scipy's ``LatinHypercube``): one
+            point in each n-th of every parameter's range, so that a categorical parameter of at most n / 2 choices (or
+            3 among 5) has each among them (``latin_design``); ``"random"`` draws each uniformly from the same stream,
+            so that they are random search's first trials of the same seed (``rl_hpo.baselines.initial_design``). Over
+            374 validation and train tasks the Latin design lowered the regret at 10 and 25 of plain EI and the general
+            policy, and plain EI's at 50; it failed a first rule (no gain at 50) and passed a second on fresh seeds
             (``benchmarks/search_settings/README.md``, "A Latin hypercube initial design"). A policy file whose
             ``search`` entry does not name it predates the choice and draws uniform points.
     """

@@ -118,9 +118,9 @@ class CandidateOptimizer(Optimizer):
         """The next point of the initial design (``SearchSettings.initial_design``); beyond ``n_initial`` points (a
         design that goes on while scores tie) uniform ones."""
         if self.search_.settings.initial_design == "latin" and self._n_design < self.n_initial:
-            if self._latin is None:
-                self._latin = latin_design(self.space, self.n_initial, self._design_rng)
-            return self._latin[self._n_design]
+            if self._latin is None:  # over the points left: results observed before the first ask take their place
+                self._latin = latin_design(self.space, self.n_initial - self._n_design, self._design_rng)
+            return self._latin[self._n_design - (self.n_initial - len(self._latin))]
         return self._design_rng.random(self.space.dim)
 
     def _cancel(self, trial: Trial) -> None:

@@ -56,8 +56,8 @@ def initial_design(space: SearchSpace, n: int, seed: int | None) -> np.ndarray:
 
 def latin_design(space: SearchSpace, n: int, rng: np.random.Generator) -> np.ndarray:
     """``n`` cube points drawn together as a Latin hypercube from ``rng`` (scipy's ``LatinHypercube``), shape (n, d):
-    one point in each n-th of every coordinate's range, so that each choice of a categorical parameter with no more
-    choices than points is among them."""
+    one point in each n-th of every coordinate's range. A categorical parameter has each of its choices among them
+    where every choice's share of the range holds a whole n-th (at most n / 2 choices, or n, or 3 among 5)."""
     from scipy.stats.qmc import LatinHypercube  # scipy.stats takes 0.6 s to import: only where used
 
     return LatinHypercube(d=space.dim, seed=rng).random(n)

@@ -115,6 +115,24 @@ def test_a_uniform_share_outside_zero_to_one_is_refused(share):
         SearchSettings(uniform_share=share)
 
 
+def test_results_observed_before_the_first_ask_take_the_place_of_latin_points():
+    from rl_hpo.baselines.initial_design import initial_design_rng, latin_design
+    from rl_hpo.space import Float
+
+    space = SearchSpace({"a": Float(0.0, 1.0), "b": Float(0.0, 1.0)})
+    optimizer = make_optimizer("ei", space, seed=3)
+    for a in (0.1, 0.9):  # two results from elsewhere (a portfolio's, say)
+        optimizer.observe({"a": a, "b": 0.5}, a)
+    asked = []
+    for _ in range(3):
+        trial = optimizer.ask()
+        asked.append(space.encode(trial.config))
+        optimizer.tell(trial, 0.0)
+    # the three points left of the design of 5 are a Latin hypercube of their own: one in each third of a range
+    np.testing.assert_allclose(asked, latin_design(space, 3, initial_design_rng(3)))
+    assert sorted(np.floor(np.array(asked)[:, 0] * 3).astype(int)) == [0, 1, 2]
+
+
 @pytest.mark.parametrize("method", ["ei", "ppo"])
 def test_with_ties_design_a_history_of_one_score_goes_on_drawing_the_design_stream_s_points(method):
     from rl_hpo.acquisition.search import SearchSettings
