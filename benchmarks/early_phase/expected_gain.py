@@ -3,7 +3,7 @@
     python benchmarks/early_phase/expected_gain.py --suites yahpo/rbv2_xgboost --split train --seeds 5
 
 Right after the initial design (5 points: random search's own first points for the seed with uniform points,
-``initial_design="random"``; a Latin hypercube from the same stream by default), a method's mean
+``initial_design="random"``; by default those made a Latin hypercube), a method's mean
 regret curve is compared with random search's realized one: one uniform draw per run and evaluation. A draw
 that lands on a good configuration moves that curve by as much as the method's whole advantage, so with tens
 of tasks the comparison at evaluations 6 to 10 is mostly noise. This study measures both sides as

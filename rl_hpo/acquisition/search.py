@@ -268,29 +268,31 @@ class SearchSettings:
             (``CandidateSearch.scores_differ``: no two scores differ, as where every configuration so far failed
             with the same penalty or scored a classifier's chance level). ``"search"`` (the default) proposes
             from the GP as always: with nothing to tell points apart, its uncertainty is largest far from them, and
-            most of the float parameters it picks then lie on a bound of their range. ``"design"`` draws the next
-            uniform point of the initial design's stream instead (after a uniform design, as random search with the same
-            seed would), until two scores differ. Training episodes decide as ``"search"``. Not the default: where
-            configurations of normalized regret above 0.5 score -1e20, ``"design"`` lowered the regret at 50 of both
-            plain EI and the general policy on synthetic/mixed and raised it on rbv2_xgboost and lcbench, where points
-            at the bounds met a configuration below the penalty sooner than random ones; by a rule fixed before its runs
-            it was adopted for plain EI and rejected for the policy (``benchmarks/heavy_tails/README.md``, "A penalty
-            most configurations share"). On the suites as they are no run's first scores were all one value.
+            most of the float parameters it picks then lie on a bound of their range. ``"design"`` draws random search's
+            next point instead (as random search with the same seed would), until two scores differ. Training episodes
+            decide as ``"search"``. Not the default: where configurations of normalized regret above 0.5 score -1e20,
+            ``"design"`` lowered the regret at 50 of both plain EI and the general policy on synthetic/mixed and raised
+            it on rbv2_xgboost and lcbench, where points at the bounds met a configuration below the penalty sooner than
+            random ones; by a rule fixed before its runs it was adopted for plain EI and rejected for the policy
+            (``benchmarks/heavy_tails/README.md``, "A penalty most configurations share"). On the suites as they are no
+            run's first scores were all one value.
         pending: what a decision makes of trials asked and not told yet (running in parallel). ``"believe"`` (the
             default) conditions the GP on each as if it had scored the GP's mean there, that score counted as
             observed (``GaussianProcess.believing``, the kriging believer), so that the next trial goes where no
             pending one will already tell; ``"ignore"`` leaves them out of the GP, so that concurrent asks pick the
             same region, and only their very configurations leave the pool. A run whose trials are told one by one
             never has a pending trial: its decisions are the same either way (``benchmarks/parallel_trials/``).
-        initial_design: how ``ei`` and a policy draw their initial random points. ``"latin"`` (the default) draws them
-            together as a Latin hypercube from the shared initial design's stream (scipy's ``LatinHypercube``): one
-            point in each n-th of every parameter's range, so that a categorical parameter of at most n / 2 choices (or
-            3 among 5) has each among them (``latin_design``); ``"random"`` draws each uniformly from the same stream,
-            so that they are random search's first trials of the same seed (``rl_hpo.baselines.initial_design``). Over
-            374 validation and train tasks the Latin design lowered the regret at 10 and 25 of plain EI and the general
-            policy, and plain EI's at 50; it failed a first rule (no gain at 50) and passed a second on fresh seeds
-            (``benchmarks/search_settings/README.md``, "A Latin hypercube initial design"). A policy file whose
-            ``search`` entry does not name it predates the choice and draws uniform points.
+        initial_design: how ``ei`` and a policy draw their initial random points. ``"latin"`` (the default) makes random
+            search's first trials of the same seed a Latin hypercube, one point in each n-th of every parameter's range:
+            the first point is random search's, and each coordinate of the others keeps its value where no earlier point
+            took its n-th, and is drawn in a free one otherwise (``rl_hpo.baselines.initial_design.latin_design``; in
+            distribution a random Latin hypercube, as scipy's ``LatinHypercube`` draws). A categorical parameter of at
+            most n / 2 choices (or 3 among 5) then has each among them. ``"random"`` takes random search's first trials
+            as they are. Over 374 validation and train tasks the Latin design (as scipy drew it) lowered the regret at
+            10 and 25 of plain EI and the general policy, and plain EI's at 50; it failed a first rule (no gain at 50)
+            and passed a second on fresh seeds (``benchmarks/search_settings/README.md``, "A Latin hypercube initial
+            design"). A policy file whose ``search`` entry does not name it predates the choice and draws uniform
+            points.
     """
 
     n_candidates: int = 64

@@ -6,7 +6,7 @@ Heavy dependencies (Optuna, SciPy) are imported only when an optimizer is built.
 from rl_hpo.baselines.bohb import BOHB
 from rl_hpo.baselines.grid import GridSearch
 from rl_hpo.baselines.hyperband import Hyperband, hyperband_brackets
-from rl_hpo.baselines.initial_design import initial_design, initial_design_rng, latin_design
+from rl_hpo.baselines.initial_design import initial_design, initial_design_rng, latin_design, latin_rng
 from rl_hpo.baselines.optuna_samplers import CMAES, GP, TPE
 from rl_hpo.baselines.portfolio import (
     Portfolio,
@@ -34,6 +34,7 @@ __all__ = [
     "initial_design",
     "initial_design_rng",
     "latin_design",
+    "latin_rng",
     "read_portfolio",
     "shipped_portfolio_for",
     "stored_portfolios",

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from rl_hpo.acquisition.search import EI_TEMPERATURE, CandidateSearch, SearchSettings
-from rl_hpo.baselines.initial_design import initial_design_rng, initial_design_size, latin_design
+from rl_hpo.baselines.initial_design import initial_design_rng, initial_design_size, latin_design, latin_rng
 from rl_hpo.optimizer import Optimizer, Trial
 from rl_hpo.space import SearchSpace
 from rl_hpo.tasks.base import Fidelity, Result
@@ -38,8 +38,8 @@ DEFAULT_INITIAL = 5
 class CandidateOptimizer(Optimizer):
     """Base class of methods that pick one of ``CandidateSearch``'s shortlisted candidates per trial.
 
-    The first ``n_initial`` trials are the initial design of the seed (a Latin hypercube drawn from the shared
-    initial design's stream, or that stream's uniform points: ``SearchSettings.initial_design``); after that ``_choose``
+    The first ``n_initial`` trials are the initial design of the seed (random search's first trials made a Latin
+    hypercube, or as they are: ``SearchSettings.initial_design``); after that ``_choose``
     picks a candidate. Failed trials count as the worst score seen (in the GP) and never become the
     incumbent. Trials asked before earlier ones are told see those as pending (``SearchSettings.pending``: the GP
     believes each at its predicted mean, so that trials asked together spread out).
@@ -75,6 +75,7 @@ class CandidateOptimizer(Optimizer):
                 )
         self.n_initial = n_initial
         self._design_rng = initial_design_rng(seed)
+        self._latin_rng = latin_rng(seed)
         self._latin: np.ndarray | None = None  # the Latin hypercube design, drawn at its first point
         moves_rng = np.random.default_rng(None if seed is None else [_MOVES_STREAM, int(seed)])
         self.search_ = CandidateSearch(space, horizon=horizon, rng=moves_rng, settings=settings)
@@ -119,7 +120,8 @@ class CandidateOptimizer(Optimizer):
         design that goes on while scores tie) uniform ones."""
         if self.search_.settings.initial_design == "latin" and self._n_design < self.n_initial:
             if self._latin is None:  # over the points left: results observed before the first ask take their place
-                self._latin = latin_design(self.space, self.n_initial - self._n_design, self._design_rng)
+                uniform = self._design_rng.random((self.n_initial - self._n_design, self.space.dim))
+                self._latin = latin_design(uniform, self._latin_rng)
             return self._latin[self._n_design - (self.n_initial - len(self._latin))]
         return self._design_rng.random(self.space.dim)
 

@@ -2,8 +2,9 @@
 
 The benchmark protocol gives every method the same initial random configurations per seed. Methods that
 start from random points (random search, TPE, GP, BOHB's random fraction aside) draw them from
-``initial_design_rng(seed)``, in order, so their first trials coincide. ``ei`` and the candidate policy draw theirs
-from the same stream as one Latin hypercube (``latin_design``; ``SearchSettings.initial_design``).
+``initial_design_rng(seed)``, in order, so their first trials coincide. ``ei`` and the candidate policy make a Latin
+hypercube of theirs that keeps those points' coordinates where it can (``latin_design``;
+``SearchSettings.initial_design``).
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ __all__ = [
     "initial_design_rng",
     "initial_design_size",
     "latin_design",
+    "latin_rng",
 ]
 
 # A fixed stream key so that the design stream is independent of any other use of the seed.
 _DESIGN_STREAM = 0x5EED
+_LATIN_STREAM = 0x1A71
 #: Beyond this many parameters (the training prior's largest spaces) the candidate methods start from at least
 #: ``MANY_PARAMETER_INITIAL`` random points (benchmarks/high_dimensions/README.md, "A rule for many parameters"), and
 #: the candidate policy takes its most likely candidate instead of sampling one (``CandidatePolicyOptimizer``).
@@ -54,10 +57,32 @@ def initial_design(space: SearchSpace, n: int, seed: int | None) -> np.ndarray:
     return np.array([rng.random(space.dim) for _ in range(n)]).reshape(n, space.dim)
 
 
-def latin_design(space: SearchSpace, n: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` cube points drawn together as a Latin hypercube from ``rng`` (scipy's ``LatinHypercube``), shape (n, d):
-    one point in each n-th of every coordinate's range. A categorical parameter has each of its choices among them
-    where every choice's share of the range holds a whole n-th (at most n / 2 choices, or n, or 3 among 5)."""
-    from scipy.stats.qmc import LatinHypercube  # scipy.stats takes 0.6 s to import: only where used
+def latin_design(uniform: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A Latin hypercube of ``len(uniform)`` cube points coupled to ``uniform``, points drawn uniformly (random
+    search's first trials): shape (n, d), one point in each n-th of every coordinate's range.
 
-    return LatinHypercube(d=space.dim, seed=rng).random(n)
+    Point by point, each coordinate keeps its value from ``uniform`` where no earlier point took its n-th of the
+    range, and is otherwise drawn from ``rng``, uniformly within a uniformly chosen free n-th. Given the earlier
+    points, a coordinate's n-th is then uniform over the free ones and its place uniform within it, as in a random
+    Latin hypercube (scipy's ``LatinHypercube``): the design is one, in distribution, and agrees with ``uniform``
+    in its first point and in most coordinates of the others. (scipy draws a design of its own, which cannot be
+    coupled so; hence this one.) A categorical parameter has each of its choices among the points where every
+    choice's share of the range holds a whole n-th (at most n / 2 choices, or n, or 3 among 5).
+    """
+    n, d = uniform.shape
+    design = np.array(uniform, dtype=float)
+    taken = np.zeros((d, n), dtype=bool)  # taken[j, s]: an earlier point lies in the s-th n-th of coordinate j
+    columns = np.arange(d)
+    for point in design:
+        strata = np.minimum((point * n).astype(int), n - 1)
+        for j in np.flatnonzero(taken[columns, strata]):
+            strata[j] = rng.choice(np.flatnonzero(~taken[j]))
+            point[j] = (strata[j] + rng.random()) / n
+        taken[columns, strata] = True
+    return design
+
+
+def latin_rng(seed: int | None) -> np.random.Generator:
+    """The generator of ``latin_design``'s redrawn coordinates for ``seed``, apart from the design stream (whose
+    points it keeps; fresh entropy when ``seed`` is None)."""
+    return np.random.default_rng(None if seed is None else [_LATIN_STREAM, int(seed)])

@@ -77,9 +77,9 @@ def test_a_space_of_more_than_32_parameters_starts_from_10_random_points_and_the
     assert not CandidatePolicyOptimizer(wide, seed=0, policy="default", deterministic=False).deterministic  # kept
     assert CandidatePolicyOptimizer(narrow, seed=0, policy="default", deterministic=True).deterministic
     # the first 10 trials on the wide space are the seed's Latin design of 10 points, the 11th the model's choice
-    from rl_hpo.baselines.initial_design import initial_design_rng, latin_design
+    from rl_hpo.baselines.initial_design import initial_design, latin_design, latin_rng
 
-    optimizer, design = make_optimizer("ei", wide, seed=0), latin_design(wide, 10, initial_design_rng(0))
+    optimizer, design = make_optimizer("ei", wide, seed=0), latin_design(initial_design(wide, 10, 0), latin_rng(0))
     points = []
     for _ in range(11):
         trial = optimizer.ask()
@@ -116,7 +116,7 @@ def test_a_uniform_share_outside_zero_to_one_is_refused(share):
 
 
 def test_results_observed_before_the_first_ask_take_the_place_of_latin_points():
-    from rl_hpo.baselines.initial_design import initial_design_rng, latin_design
+    from rl_hpo.baselines.initial_design import initial_design, latin_design, latin_rng
     from rl_hpo.space import Float
 
     space = SearchSpace({"a": Float(0.0, 1.0), "b": Float(0.0, 1.0)})
@@ -129,17 +129,18 @@ def test_results_observed_before_the_first_ask_take_the_place_of_latin_points():
         asked.append(space.encode(trial.config))
         optimizer.tell(trial, 0.0)
     # the three points left of the design of 5 are a Latin hypercube of their own: one in each third of a range
-    np.testing.assert_allclose(asked, latin_design(space, 3, initial_design_rng(3)))
+    np.testing.assert_allclose(asked, latin_design(initial_design(space, 3, 3), latin_rng(3)))
     assert sorted(np.floor(np.array(asked)[:, 0] * 3).astype(int)) == [0, 1, 2]
 
 
 @pytest.mark.parametrize("method", ["ei", "ppo"])
-def test_with_ties_design_a_history_of_one_score_goes_on_drawing_the_design_stream_s_points(method):
+def test_with_ties_design_a_history_of_one_score_goes_on_drawing_random_search_s_points(method):
     from rl_hpo.acquisition.search import SearchSettings
-    from rl_hpo.baselines.initial_design import initial_design_rng, latin_design
+    from rl_hpo.baselines.initial_design import latin_design, latin_rng
     from rl_hpo.space import Float
 
     space = SearchSpace({"a": Float(0.0, 1.0), "b": Float(0.0, 1.0)})
+    random = make_optimizer("random", space, seed=4)
     chosen = {}
     for ties in ("search", "design"):
         optimizer = make_optimizer(method, space, seed=4, settings=SearchSettings(ties=ties))
@@ -154,11 +155,12 @@ def test_with_ties_design_a_history_of_one_score_goes_on_drawing_the_design_stre
             else:  # the same penalty for the first 10 trials, then scores that differ
                 optimizer.tell(trial, -1e20 if i < 10 else -float(np.sum((points[-1] - 0.3) ** 2)))
         chosen[ties] = np.array(points)
-    stream = initial_design_rng(4)  # the seed's Latin design of 5 points, then the stream's uniform points
-    design = np.vstack([latin_design(space, 5, stream), stream.random((8, space.dim))])
+    uniform = np.array([space.encode(random.ask().config) for _ in range(13)])  # random search's trials
+    design = np.vstack([latin_design(uniform[:5], latin_rng(4)), uniform[5:]])  # a Latin design coupled to them
+    np.testing.assert_allclose(design[0], uniform[0])
     np.testing.assert_allclose(chosen["search"][:5], design[:5])  # the initial design
     assert not np.allclose(chosen["search"][5], design[5])  # then the GP fitted to the penalty chooses
-    np.testing.assert_allclose(chosen["design"][:11], design[:11])  # the design goes on while no two differ
+    np.testing.assert_allclose(chosen["design"][:11], design[:11])  # random search's next points while none differ
     assert not np.allclose(chosen["design"][11:], design[11:])  # two scores differ from trial 11 on
 
 
@@ -188,13 +190,13 @@ def test_trials_asked_together_spread_out_when_pending_ones_are_believed(method)
         return d[np.triu_indices(len(u), 1)].min()
 
     gaps = {"believe": [], "ignore": []}
-    for seed in range(4):  # how far apart depends on where the run stands: over a few seeds
+    for seed in range(8):  # how far apart depends on where the run stands: over a few seeds
         believed, ignored = _concurrent_asks(method, "believe", seed), _concurrent_asks(method, "ignore", seed)
         np.testing.assert_array_equal(believed[0], ignored[0])  # nothing pending at the first ask
         gaps["believe"].append(closest(believed))
         gaps["ignore"].append(closest(ignored))
     believed, ignored = np.array(gaps["believe"]), np.array(gaps["ignore"])
-    assert ignored.mean() < 0.02 < believed.mean() and np.median(believed / ignored) > 5
+    assert believed.mean() > 4 * ignored.mean() and np.median(believed / np.maximum(ignored, 1e-12)) > 2
 
 
 def test_believing_pending_trials_leaves_a_run_told_trial_by_trial_as_it_was():
@@ -263,6 +265,7 @@ def test_a_latin_initial_design_covers_each_range_evenly_and_is_the_seed_s(metho
     random = make_optimizer("random", space, seed=4)
     design = np.array([space.encode(random.ask().config) for _ in range(5)])
     np.testing.assert_allclose(first(5, "random"), design)  # uniform: random search's first trials
+    np.testing.assert_allclose(latin[0], design[0])  # the Latin design keeps random search's first point
     np.testing.assert_allclose(first(6, None), latin)  # the default, for ei and for the shipped policy
     with pytest.raises(ValueError, match="'initial_design' parameter of SearchSettings must be one of"):
         SearchSettings(initial_design="sobol")
