@@ -64,9 +64,10 @@ def latin_design(uniform: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     Point by point, each coordinate keeps its value from ``uniform`` where no earlier point took its n-th of the
     range, and is otherwise drawn from ``rng``, uniformly within a uniformly chosen free n-th. Given the earlier
     points, a coordinate's n-th is then uniform over the free ones and its place uniform within it, as in a random
-    Latin hypercube (scipy's ``LatinHypercube``): the design is one, in distribution, and agrees with ``uniform``
-    in its first point and in most coordinates of the others. (scipy draws a design of its own, which cannot be
-    coupled so; hence this one.) A categorical parameter has each of its choices among the points where every
+    Latin hypercube (scipy's ``LatinHypercube``): the design is one, in distribution, and agrees with ``uniform`` in
+    its first point and, in the t-th, in each coordinate whose n-th was free, (n - t + 1) / n of them in expectation
+    (half of the second to fifth points' coordinates with 5 points). (scipy draws a design of its own, which cannot
+    be coupled so; hence this one.) A categorical parameter has each of its choices among the points where every
     choice's share of the range holds a whole n-th (at most n / 2 choices, or n, or 3 among 5).
     """
     n, d = uniform.shape
