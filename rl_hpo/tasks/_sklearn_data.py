@@ -314,18 +314,16 @@ def _separator(path: Path) -> str:
 
 
 def _drop_names(columns: Any, drop: Sequence[str]) -> list[str]:
-    """The columns ``drop`` names: each entry a column (spaces around it aside) or, where it names none, a
+    """The columns ``drop`` names, each as ``_padded_name`` finds it: each entry a column or, where it names none, a
     comma-separated list of columns (``--drop id,name``), so that a column whose name holds a comma, as a
     semicolon-separated file allows, is dropped by its whole name."""
     names: list[str] = []
     for entry in [drop] if isinstance(drop, str) else drop:  # one name given as a string is one column
-        if _padded_name(columns, entry) in columns or "," not in entry:
-            names.append(entry)
-        else:
-            parts = [part for part in entry.split(",") if part.strip()]
-            if not parts:
-                raise ValueError(f"The columns to drop, {entry!r}, name no column.")
-            names.extend(parts)
+        parts = [entry] if _padded_name(columns, entry) in columns or "," not in entry else entry.split(",")
+        parts = [part for part in parts if part.strip()]
+        if not parts:
+            raise ValueError(f"The columns to drop, {entry!r}, name no column.")
+        names.extend(_padded_name(columns, part) for part in parts)
     return names
 
 
@@ -408,7 +406,7 @@ def read_csv(path: str | Path, target: str, drop: Sequence[str] = ()) -> tuple[A
     if separator != ",":
         frame = _read_decimal_commas(frame)
     # A name to drop as the command line gives it, stripped: the column "id " of a header "id ,x" is meant
-    drop = [_padded_name(frame.columns, name) for name in _drop_names(frame.columns, drop)]
+    drop = _drop_names(frame.columns, drop)
     for column in (target, *drop):
         if column not in frame.columns:
             close = [c for c in frame.columns if str(c).strip().lower() == column.strip().lower()]

@@ -36,7 +36,7 @@ import numpy as np
 from rl_hpo.exceptions import TaskNotFoundError
 from rl_hpo.space import Categorical, Condition, Float, Int, Param, SearchSpace
 from rl_hpo.tasks.base import Result, ScoreBounds, Task
-from rl_hpo.tasks.registry import Suite, instance_seed
+from rl_hpo.tasks.registry import Suite, written_integer
 
 __all__ = ["DESCRIPTION", "MAX_FIXED_DIM", "SCENARIOS", "GPPriorTask", "load_suite", "make_task", "suite_names"]
 
@@ -214,7 +214,7 @@ def _scenario_name(edges: bool, dim: int | None) -> str:
 def _parse_scenario(scenario: str) -> tuple[bool, int | None]:
     """``gp``, ``edges``, ``gp-<D>d`` or ``edges-<D>d`` -> (edges, D or None)."""
     base, _, rest = scenario.partition("-")
-    written = instance_seed(rest[:-1]) if rest.endswith("d") else None  # one name per task: "gp-5d", not "gp-05d"
+    written = written_integer(rest[:-1]) if rest.endswith("d") else None  # one name per task: "gp-5d", not "gp-05d"
     if base in SCENARIOS and (not rest or written is not None):
         dim = written if rest else None
         if dim is None or 1 <= dim <= MAX_FIXED_DIM:
@@ -239,7 +239,7 @@ def make_task(scenario: str, instance: str, **options: Any) -> GPPriorTask:
     if options:
         raise TypeError(f"prior tasks take no options, got {sorted(options)}.")
     edges, dim = _parse_scenario(scenario)
-    seed = instance_seed(instance)
+    seed = written_integer(instance)
     if seed is None:
         raise TaskNotFoundError(
             f"A prior/{scenario} instance is a seed (an integer >= 0 without leading zeros), got {instance!r}."

@@ -26,11 +26,11 @@ __all__ = [
     "SPLITS",
     "Suite",
     "families",
-    "instance_seed",
     "load_suite",
     "load_task",
     "register_family",
     "suite_names",
+    "written_integer",
 ]
 
 SPLITS = ("train", "validation", "test")
@@ -115,10 +115,10 @@ def _family(name: str) -> ModuleType:
     return module
 
 
-def instance_seed(instance: str | int) -> int | None:
-    """The seed an instance names: a non-negative integer written as Python writes it (``"3"``, not ``"03"`` or
-    ``"+3"``), so that a task has one name; None for anything else."""
-    text = str(instance)
+def written_integer(text: str | int) -> int | None:
+    """The non-negative integer ``text`` writes as Python writes it (``"3"``, not ``"03"`` or ``"+3"``), so that a
+    task has one name (an instance's seed, a scenario's dimension); None for anything else."""
+    text = str(text)
     if not (text.isascii() and text.isdigit()) or str(int(text)) != text:
         return None
     return int(text)

@@ -66,7 +66,7 @@ import numpy as np
 from rl_hpo.exceptions import TaskNotFoundError
 from rl_hpo.space import Categorical, Float, Int, Param, SearchSpace
 from rl_hpo.tasks.base import Fidelity, Result, ScoreBounds, Task
-from rl_hpo.tasks.registry import Suite, instance_seed
+from rl_hpo.tasks.registry import Suite, written_integer
 from rl_hpo.threads import single_threaded
 
 __all__ = [
@@ -761,7 +761,7 @@ def _parse_scenario(scenario: str) -> tuple[str, int | None]:
 
 
 def _parse_seed(scenario: str, instance: str | int) -> int:
-    seed = instance_seed(instance)
+    seed = written_integer(instance)
     if seed is None or seed not in _SEEDS:
         splits = ", ".join(f"{split} {seeds[0]}..{seeds[-1]}" for split, seeds in SPLIT_SEEDS.items())
         raise TaskNotFoundError(
