@@ -51,6 +51,7 @@ from rl_hpo.acquisition.search import EI_TEMPERATURE, SearchSettings
 from rl_hpo.agents.checkpoints import PPO_SETTINGS
 from rl_hpo.agents.policy_file import Policy
 from rl_hpo.agents.train_settings import check_ppo_settings, task_sources
+from rl_hpo.bench.executors import ProcessExecutor, default_workers
 from rl_hpo.tasks.base import Task
 from rl_hpo.tasks.registry import Suite, load_task
 
@@ -293,20 +294,49 @@ def _warn_of_live_tasks(config: CandidateTrainConfig) -> None:
         )
 
 
-def _build_tables(config: CandidateTrainConfig) -> None:
+def _build_tables(config: CandidateTrainConfig, workers: int | None = None) -> None:
     """Build (or find in the cache) the tables of the scikit-learn training and validation tasks here, once,
-    with a progress bar, before the environments' processes start: each would otherwise build the same tables
-    at its first episode."""
+    before the environments' processes start: each would otherwise build the same tables at its first episode.
+
+    Each table is one task's own file and fits its pipelines on one core, so up to ``workers`` processes (default:
+    every core) build tables side by side, with one progress bar over the tables; ``workers=1`` builds them in
+    this process, each with its own bar. A table an interrupted build left half done resumes where it stopped.
+    """
     if not config.sklearn_tabulated:
         return
-    for names, split, limit in (
+    names: list[tuple[str, dict[str, Any]]] = []
+    for suites, split, limit in (
         (config.suites, config.split, None),
         (config.validation_suites if config.eval_freq > 0 else (), "validation", config.eval_max_tasks),
     ):
-        for suite in config.task_sources(_sklearn_suites(names)):
+        for suite in config.task_sources(_sklearn_suites(suites)):
             assert not isinstance(suite, str)
-            for name in suite.task_names(split)[:limit]:
-                load_task(name, **suite.options, progress=config.progress)
+            names += [(name, suite.options) for name in suite.task_names(split)[:limit]]
+    workers = min(default_workers() if workers is None else workers, len(names))
+    if workers <= 1:
+        for name, options in names:
+            load_task(name, **options, progress=config.progress)
+        return
+    bar = None
+    if config.progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(names), desc="scikit-learn tables", unit="table")
+    try:
+        for (name, _), result in ProcessExecutor(workers).imap_unordered(_build_table, names):
+            if isinstance(result, BaseException):
+                raise RuntimeError(f"Building the table of {name} failed: {result}") from result
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _build_table(job: tuple[str, dict[str, Any]]) -> None:
+    """One table, in a worker process (without a bar of its own: the caller shows one over the tables)."""
+    name, options = job
+    load_task(name, **options, progress=False)
 
 
 def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any] = ()) -> Path:

@@ -226,7 +226,7 @@ def test_scikit_learn_suites_train_on_tables_built_before_the_environments_start
     built: list[tuple[str, dict]] = []
     monkeypatch.setattr(candidate_training, "load_task", lambda name, **options: built.append((name, options)))
     config = CandidateTrainConfig(suites=("prior/gp", "sklearn/svc"), eval_max_tasks=1, progress=False)
-    candidate_training._build_tables(config)
+    candidate_training._build_tables(config, workers=1)
     table = {"tabulated": True, "progress": False}
     train = [(f"sklearn/svc/{d}", table) for d in ("iris", "wine", "breast_cancer")]
     assert built == [*train, ("sklearn/svc/diabetes", table)]  # the training split, then validation's first task
@@ -237,6 +237,27 @@ def test_scikit_learn_suites_train_on_tables_built_before_the_environments_start
     candidate_training._build_tables(dataclasses.replace(config, sklearn_tabulated=False))
     candidate_training._build_tables(dataclasses.replace(config, suites=("prior/gp",), validation_suites=("prior/gp",)))
     assert built == []
+
+
+def test_scikit_learn_tables_are_built_in_worker_processes_side_by_side(tmp_path, monkeypatch):
+    from rl_hpo.agents import candidate_training
+    from rl_hpo.tasks.registry import load_suite
+
+    cache = tmp_path / "cache"
+    small = load_suite("sklearn/svc", tabulated=True, n_configs=3, cache_dir=str(cache))
+    monkeypatch.setattr(candidate_training, "task_sources", lambda suites, **_: [small] if suites else [])
+    config = CandidateTrainConfig(suites=("sklearn/svc",), eval_max_tasks=1, progress=False)
+    candidate_training._build_tables(config, workers=2)
+    tables = sorted(p.name.split("__")[1] for p in (cache / "sklearn").glob("*.npz"))
+    assert tables == ["breast_cancer", "diabetes", "iris", "wine"]  # the training split and validation's first task
+    built = {p: p.stat().st_mtime_ns for p in (cache / "sklearn").glob("*.npz")}
+    candidate_training._build_tables(config, workers=2)  # found in the cache: nothing is evaluated again
+    assert {p: p.stat().st_mtime_ns for p in (cache / "sklearn").glob("*.npz")} == built
+    broken = load_suite("sklearn/svc", tabulated=True, n_configs=3, cache_dir=str(tmp_path / "file"))
+    (tmp_path / "file").write_text("not a folder")
+    monkeypatch.setattr(candidate_training, "task_sources", lambda suites, **_: [broken] if suites else [])
+    with pytest.raises(RuntimeError, match=r"Building the table of sklearn/svc/.* failed"):
+        candidate_training._build_tables(config, workers=2)
 
 
 def test_a_short_training_run_writes_a_policy_that_tunes(tmp_path):
