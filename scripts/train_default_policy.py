@@ -18,7 +18,7 @@ Usage::
 
     nice python scripts/train_default_policy.py --out runs/default --timesteps 300000 [--suites prior/gp,prior/edges]
         [--skip-train | --resume] [--install-to FOLDER] [--select-workers 2]
-        [--against rl_hpo/data/policies/default] [--variant sampled]
+        [--against rl_hpo/data/policies/default [--replace-within 0.01]] [--variant sampled]
     python scripts/train_default_policy.py --readme      # rewrite the installed README from its policy.json
 """
 
@@ -131,7 +131,8 @@ def install(
 
 def write_readme(folder: Path) -> Path:
     """``folder/README.md`` of an installed default policy, from its ``policy.json`` only (so every number in
-    it comes from the committed metadata: ``python scripts/train_default_policy.py --readme`` rewrites it)."""
+    it comes from the committed metadata: ``python scripts/train_default_policy.py --readme`` rewrites it). A
+    folder named otherwise than ``default`` holds a general policy shipped beside it, loaded by its folder."""
     meta = json.loads((folder / "policy.json").read_text())
     training, selection = meta["training"], meta["selection"]
     train_suites = training["suites"]
@@ -140,9 +141,17 @@ def write_readme(folder: Path) -> Path:
     suites = list(selection["suites"])
     trained = _listing([f"`{s}`" for s in train_suites])
     only_prior = all(s.startswith("prior/") for s in train_suites)
+    default = folder.name == default_policy_path().name
+    where = f"rl_hpo/data/policies/{folder.name}"
     intro = (
-        'Loaded by `PolicyOptimizer(space, policy="default")` (method `ppo`) for every search space without a '
-        "shipped specialist. It scores candidate moves from statistics of the whole history (an in-episode GP's "
+        (
+            'Loaded by `PolicyOptimizer(space, policy="default")` (method `ppo`) for every search space without a '
+            "shipped specialist."
+            if default
+            else f'A general policy shipped beside the default, loaded by its folder (`policy="{where}"`, '
+            f"`--policy {where}`)."
+        )
+        + " It scores candidate moves from statistics of the whole history (an in-episode GP's "
         "mean and uncertainty, expected improvement, ranks, distances; `rl_hpo.acquisition`), so the same weights "
         f"tune a space of any dimension. Trained with PPO on the **train** split of {trained}"
         + (
@@ -152,9 +161,15 @@ def write_readme(folder: Path) -> Path:
             else "."
         )
         + f" Usage chosen on the **validation** splits of {_listing(suites)}; no test split was used."
+        + (
+            " The studies of search spaces that no policy trained on run it (`benchmarks/unseen_spaces/` and the "
+            "others whose scripts name its folder)."
+            if only_prior and not default
+            else ""
+        )
     )
     lines = [
-        "# The default tuning policy",
+        "# The default tuning policy" if default else f"# A general tuning policy trained on {trained} only",
         "",
         textwrap.fill(intro, 110, break_on_hyphens=False, break_long_words=False),
         "",
@@ -213,6 +228,19 @@ def write_readme(folder: Path) -> Path:
     return path
 
 
+def _within(selection: dict, fraction: float) -> dict:
+    """``selection`` with the run's better row chosen instead of the policy it is against, unless that row scores
+    higher than the policy by more than ``fraction`` of the policy's score."""
+    rows = [(c, v) for c in selection["table"] if c != AGAINST for v in selection["table"][c]]
+    cand, variant = min(rows, key=lambda cv: selection["table"][cv[0]][cv[1]]["score"])
+    run = selection["table"][cand][variant]["score"]
+    against = min(entry["score"] for entry in selection["table"][AGAINST].values())
+    if run > against * (1.0 + fraction):
+        return selection
+    print(f"{cand} ({variant}) scores {run:.4f}, within {fraction:.0%} of the policy it is against ({against:.4f})")
+    return {**selection, "candidate": cand, "variant": variant}
+
+
 def _listing(items: list[str]) -> str:
     """``a``, ``a and b``, ``a, b and c``."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
@@ -260,6 +288,13 @@ def main(argv: list[str] | None = None) -> None:
         "its forms scores lowest, nothing is installed",
     )
     parser.add_argument(
+        "--replace-within",
+        type=float,
+        metavar="FRACTION",
+        help="with --against: install the run's better row unless it scores higher than the --against policy by more "
+        "than this fraction of that policy's score (a rule that asks no gain of the run, only no loss beyond noise)",
+    )
+    parser.add_argument(
         "--variant",
         choices=list(VARIANTS),
         help="score only this form of every policy (default: both; the form of the installed default was decided "
@@ -271,6 +306,8 @@ def main(argv: list[str] | None = None) -> None:
             "--select-budget other than 50 is for quick checks: add --no-install or --install-to FOLDER (the default's "
             "README reports 10 / 25 / 50)."
         )
+    if args.replace_within is not None and not args.against:
+        parser.error("--replace-within compares the run with the policy given by --against; give --against.")
     if args.install_to and args.install_to.exists() and not (args.install_to / "policy.json").is_file():
         parser.error(f"{args.install_to} exists and is not a policy folder; choose a new folder to install into.")
     if args.readme:
@@ -307,6 +344,9 @@ def main(argv: list[str] | None = None) -> None:
         workers=args.select_workers,
         variants=(args.variant,) if args.variant else tuple(VARIANTS),
     )
+    if args.replace_within is not None and selection["candidate"] == AGAINST:
+        selection = _within(selection, args.replace_within)
+    (out / "selection.json").write_text(json.dumps(selection, indent=2) + "\n")
     print(f"selected: {selection['candidate']} ({selection['variant']})")
     if selection["candidate"] == AGAINST:
         print(f"{args.against} scores lowest: nothing installed")

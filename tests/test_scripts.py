@@ -197,6 +197,23 @@ def test_default_policy_selection_scores_alike_in_worker_processes_and_can_keep_
     assert "selected: final" in side_by_side and "installed:" in side_by_side  # a tie goes to the run's own
     sampled = _run(*argv, "--no-install", "--variant", "sampled")
     assert [line for line in sampled.splitlines() if ": score " in line] == [scores[1], scores[3]]
+    assert json.loads((out / "selection.json").read_text())["variant"] == "sampled"  # the last selection's record
+
+
+def test_replace_within_installs_the_run_unless_it_scores_worse_than_the_policy_it_is_against_by_more() -> None:
+    (within,) = _import_from("scripts/train_default_policy.py", "_within")
+
+    def selection(best: float, final: float, against: float) -> dict:
+        scores = zip(("best", "final", "against"), (best, final, against))
+        return {
+            "candidate": "against",
+            "variant": "sampled",
+            "table": {n: {"sampled": {"score": x}} for n, x in scores},
+        }
+
+    assert within(selection(0.2030, 0.2015, 0.2000), 0.01)["candidate"] == "final"  # 0.75% higher: replaced
+    assert within(selection(0.2030, 0.2021, 0.2000), 0.01)["candidate"] == "against"  # 1.05% higher: kept
+    assert within(selection(0.2030, 0.2021, 0.2000), 0.02)["candidate"] == "final"
 
 
 @NEEDS_YAHPO
