@@ -39,6 +39,7 @@ import numpy as np
 from rl_hpo.agents.candidate_policy_optimizer import CandidatePolicyOptimizer
 from rl_hpo.agents.candidate_training import CandidateTrainConfig, train_candidate_policy
 from rl_hpo.agents.policy_file import default_policy_path, load_policy
+from rl_hpo.agents.train_settings import task_sources
 from rl_hpo.bench.evaluation import evaluate_method
 from rl_hpo.bench.executors import InlineExecutor, ProcessExecutor
 from rl_hpo.tasks.registry import load_suite, load_task
@@ -63,14 +64,18 @@ def select(
     budget: int = 50,
     workers: int = 1,
     variants: tuple[str, ...] = tuple(VARIANTS),
+    sklearn_tabulated: bool = True,
 ) -> dict:
     """Every candidate policy in every one of ``variants`` on the ``suites``' validation splits (a suite without
     a validation split, such as yahpo/iaml_glmnet, adds none); ``workers`` processes score (candidate, variant,
-    suite) triples side by side, each with the same seeds as alone."""
+    suite) triples side by side, each with the same seeds as alone. Scikit-learn suites are scored on their
+    tables when ``sklearn_tabulated``, as training validates on them (a live task knows no score bounds)."""
+    sources = dict(zip(suites, task_sources(suites, sklearn_tabulated=sklearn_tabulated)))
+    options = {name: getattr(source, "options", {}) for name, source in sources.items()}
     names = {name: load_suite(name).task_names("validation")[:max_tasks] for name in suites}
     names = {name: tasks for name, tasks in names.items() if tasks}
     jobs = [
-        (cand, str(path), variant, suite, tuple(names[suite]), seeds, budget)
+        (cand, str(path), variant, suite, tuple(names[suite]), options[suite], seeds, budget)
         for cand, path in candidates.items()
         for variant in variants
         for suite in names
@@ -92,10 +97,11 @@ def select(
     return {"candidate": cand, "variant": variant, "suites": names, "seeds": seeds, "table": table}
 
 
-def _score(job: tuple[str, str, str, str, tuple[str, ...], int, int]) -> dict:
-    """One candidate policy in one variant on a suite's validation tasks (named): regret at 10 / 25 / budget."""
-    _, path, variant, suite, task_names, seeds, budget = job
-    policy, options, options_of_suite = load_policy(path), VARIANTS[variant], load_suite(suite).options
+def _score(job: tuple[str, str, str, str, tuple[str, ...], dict, int, int]) -> dict:
+    """One candidate policy in one variant on a suite's validation tasks (named, loaded with the suite's task
+    options): regret at 10 / 25 / budget."""
+    _, path, variant, _, task_names, options_of_suite, seeds, budget = job
+    policy, options = load_policy(path), VARIANTS[variant]
     return evaluate_method(
         lambda space, seed: CandidatePolicyOptimizer(space, seed=seed, policy=policy, **options),
         [load_task(name, **options_of_suite) for name in task_names],
@@ -343,6 +349,7 @@ def main(argv: list[str] | None = None) -> None:
         budget=args.select_budget,
         workers=args.select_workers,
         variants=(args.variant,) if args.variant else tuple(VARIANTS),
+        sklearn_tabulated=saved.get("sklearn_tabulated", True),
     )
     if args.replace_within is not None and selection["candidate"] == AGAINST:
         selection = _within(selection, args.replace_within)

@@ -200,6 +200,31 @@ def test_default_policy_selection_scores_alike_in_worker_processes_and_can_keep_
     assert json.loads((out / "selection.json").read_text())["variant"] == "sampled"  # the last selection's record
 
 
+def test_default_policy_selection_scores_scikit_learn_suites_on_their_tables(tmp_path: Path, monkeypatch) -> None:
+    from rl_hpo.agents.policy_file import default_policy_path
+    from rl_hpo.tasks.registry import load_suite
+
+    (select,) = _import_from("scripts/train_default_policy.py", "select")
+    module = sys.modules["train_default_policy"]
+    small = load_suite("sklearn/svc", tabulated=True, n_configs=4, cache_dir=str(tmp_path))
+    asked: list[bool] = []
+    monkeypatch.setattr(
+        module, "task_sources", lambda suites, sklearn_tabulated: asked.append(sklearn_tabulated) or [small]
+    )
+    chosen = select({"best": default_policy_path()}, suites=("sklearn/svc",), seeds=1, max_tasks=1, budget=6)
+    assert asked == [True] and list(chosen["suites"]) == ["sklearn/svc"]  # a live task would have no score bounds
+    assert [p.name.split("__")[1] for p in tmp_path.glob("sklearn/*.npz")] == ["diabetes"]  # its first validation task
+    select(
+        {"best": default_policy_path()},
+        suites=("sklearn/svc",),
+        seeds=1,
+        max_tasks=1,
+        budget=6,
+        sklearn_tabulated=False,
+    )
+    assert asked == [True, False]
+
+
 def test_replace_within_installs_the_run_unless_it_scores_worse_than_the_policy_it_is_against_by_more() -> None:
     (within,) = _import_from("scripts/train_default_policy.py", "_within")
 
