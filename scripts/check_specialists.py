@@ -6,8 +6,9 @@ cross-validation: per fold, the held-out train datasets and the regret of the fo
 the other folds) at 10 / 25 / 50 evaluations. This script runs the current default policy on the same
 held-out datasets with the same seeds and budget, through the same evaluation as that table
 (``rl_hpo.bench.evaluation.evaluate_method``), and applies the rule ``scripts/train_specialist_policy.py``
-installs by: the specialist wins when its mean regret over the three budgets is lower. The default never
-trained on any YAHPO dataset, so each fold's held-out datasets are unseen by it as well.
+installs by: the specialist wins when its mean regret over the three budgets is lower. The default trains on
+every train split, each fold's held-out datasets among them, where the fold's specialist did not: the comparison
+leans towards the default, so a specialist that wins it beats the default on its space.
 
 No validation or test dataset is used. Nothing is changed: the script reports (exit status 1 when a specialist
 loses), a maintainer removes a specialist that loses (``git rm -r rl_hpo/data/policies/<scenario>``).

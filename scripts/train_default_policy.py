@@ -1,14 +1,15 @@
 """Train the default (general) tuning policy, choose how it is used on validation, install it as package data.
 
 The default policy scores candidate moves (``rl_hpo.envs.CandidateTuningEnv``) and must tune search spaces
-it never saw, so it is trained on GP-prior functions only (``--suites``, default ``prior/gp``; ``prior/edges``
-adds best values at the ends of ranges): every benchmark suite of the project (YAHPO, scikit-learn,
-synthetic/mixed) stays a space it never trained on. Three steps, each reproducible from this script alone:
+it never saw. It is trained on the train split of every suite the design trains on (``--suites``, default
+``EVERY_TRAIN_SPLIT``: GP-prior functions, synthetic/mixed, the YAHPO suites and sklearn/all from tables); the
+policy trained on ``prior/gp`` alone (``rl_hpo/data/policies/prior_gp``, ``--suites prior/gp``) is the one for
+studies of spaces no policy trained on. Three steps, each reproducible from this script alone:
 
 1. **train** with PPO (``rl_hpo.agents.candidate_training``), keeping the policy with the lowest regret on
    the training suites' validation splits (step 0 is plain expected improvement, the network's starting rule);
-2. **select** on the ``validation`` splits of the training suites and synthetic/mixed only (no real
-   benchmark is looked at): ``best`` or ``final``, each picking its most likely candidate or sampling one;
+2. **select** on the ``validation`` splits of the training suites and synthetic/mixed (never a test split):
+   ``best`` or ``final``, each picking its most likely candidate or sampling one;
    the lowest mean normalized regret at 10 / 25 / 50, averaged over the suites, wins;
 3. **install** the winner into ``rl_hpo/data/policies/default`` with the chosen default in its metadata
    and a README recording the commands and the numbers (``--install-to FOLDER``: into FOLDER, without the
@@ -16,7 +17,7 @@ synthetic/mixed) stays a space it never trained on. Three steps, each reproducib
 
 Usage::
 
-    nice python scripts/train_default_policy.py --out runs/default --timesteps 300000 [--suites prior/gp,prior/edges]
+    nice python scripts/train_default_policy.py --out runs/default --timesteps 300000 [--suites prior/gp]
         [--skip-train | --resume] [--install-to FOLDER] [--select-workers 2]
         [--against rl_hpo/data/policies/default [--replace-within 0.01]] [--variant sampled]
     python scripts/train_default_policy.py --readme      # rewrite the installed README from its policy.json
@@ -44,7 +45,9 @@ from rl_hpo.bench.evaluation import evaluate_method
 from rl_hpo.bench.executors import InlineExecutor, ProcessExecutor
 from rl_hpo.tasks.registry import load_suite, load_task
 
-#: Selection also runs on this suite, which no policy trains on.
+#: The suites whose train splits the shipped default trains on.
+EVERY_TRAIN_SPLIT = "prior/gp,synthetic/mixed,yahpo/lcbench,yahpo/rbv2_xgboost,yahpo/iaml_glmnet,sklearn/all"
+#: Selection also runs on this suite (a training suite of the default; not of a policy trained on prior/gp alone).
 HELD_OUT_SELECTION_SUITE = "synthetic/mixed"
 VARIANTS = {"most likely": {"deterministic": True}, "sampled": {"deterministic": False}}
 #: The selection table's name for the policy given with ``--against``.
@@ -259,8 +262,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--suites",
-        default="prior/gp",
-        help="comma-separated training suites (default: prior/gp; --skip-train: the run's)",
+        default=EVERY_TRAIN_SPLIT,
+        help=f"comma-separated training suites (default: {EVERY_TRAIN_SPLIT}; --skip-train: the run's)",
     )
     parser.add_argument("--skip-train", action="store_true", help="reuse the policies already in --out")
     parser.add_argument(

@@ -89,6 +89,17 @@ def test_demo_prints_its_table() -> None:
     assert "best score (mean ± sd)   regret" in out and "\nrandom " in out and "\ntpe " in out
 
 
+def test_the_demo_s_own_task_is_a_model_no_shipped_policy_trained_on() -> None:
+    from rl_hpo.tasks.registry import load_suite, load_task
+
+    (sgd_digits,) = _import_from("scripts/demo.py", "sgd_digits")
+    task = sgd_digits()
+    assert task.space.dim == 6 and 0.5 < task.evaluate(task.space.sample(seed=0)).score <= 1.0
+    # The shipped default trained on sklearn/all's train split: the demo's model is none of its pipelines.
+    trained = {load_task(name).space.fingerprint() for name in load_suite("sklearn/all").task_names("train")}
+    assert task.space.fingerprint() not in trained
+
+
 def test_the_unseen_spaces_table_in_the_readme_is_the_recorded_one() -> None:
     out = _run("benchmarks/unseen_spaces/summarize.py")
     assert out.startswith("| method |") and "ppo / gp regret at 50" in out
@@ -257,6 +268,7 @@ def test_default_policy_selection_skips_a_training_suite_without_a_validation_sp
     ("script", "policy"),
     [
         ("scripts/train_default_policy.py", "default"),
+        ("scripts/train_default_policy.py", "prior_gp"),
         ("scripts/train_specialist_policy.py", "lcbench"),
         ("scripts/train_specialist_policy.py", "rbv2_xgboost"),
     ],
@@ -528,7 +540,7 @@ def test_the_leave_one_out_study_trains_without_the_held_out_suite_and_measures_
     assert selected["defaults"]["deterministic"] is (selected["selection"]["variant"] == "most likely")
     default_run = json.loads((record / "default" / "run.json").read_text())
     assert default_run["settings"]["methods"] == ["ppo"]
-    assert default_run["settings"]["method_options"]["ppo"]["policy"] == "rl_hpo/data/policies/default"
+    assert default_run["settings"]["method_options"]["ppo"]["policy"] == "rl_hpo/data/policies/prior_gp"
     assert _run("benchmarks/leave_one_out/summarize.py", str(tmp_path / "record")) in stdout
     with pytest.raises(AssertionError, match="is not among"):
         _run("benchmarks/leave_one_out/run.sh", "yahpo/lcbench", env=env)
@@ -987,6 +999,7 @@ def test_a_confirmation_of_the_policy_s_choice_writes_both_splits_and_the_decisi
 def test_the_training_time_study_times_the_default_s_own_command_and_its_selection(tmp_path: Path) -> None:
     args = ["--timesteps", "32", "--n-envs", "2", "--n-steps", "16", "--batch-size", "16", "--eval-freq", "16"]
     args += ["--eval-max-tasks", "1", "--eval-seeds", "1", "--vec-env", "dummy"]
+    args += ["--suites", "prior/gp"]  # the shipped command's suites include sklearn/all, whose tables take minutes
     select = "--select-seeds 1 --select-max-tasks 1 --select-budget 8"
     env = {"RUNS": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record"), "SELECT_OPTIONS": select}
     _run("benchmarks/training_time/run.sh", *args, env=env)

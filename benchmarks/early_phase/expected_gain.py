@@ -50,7 +50,7 @@ from rl_hpo.tasks.base import ScoreBounds, Task
 from rl_hpo.tasks.registry import load_task
 
 SUITES = "yahpo/lcbench,yahpo/rbv2_xgboost,synthetic/mixed,prior/gp"
-POLICY = "rl_hpo/data/policies/default"
+POLICY = "rl_hpo/data/policies/prior_gp"
 COLUMNS = ("policy", "ei", "uniform", "p_improve_policy", "p_improve_uniform")
 
 

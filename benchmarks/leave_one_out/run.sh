@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Leave one search space out: the candidate policy trained on the train splits of every suite but one, then
-# measured on the suite it never saw (its validation split). It is made the way the shipped default is
+# Leave one search space out: the candidate policy trained on the train splits of every suite but one, then measured
+# on the suite it never saw (its validation split). It is made the way the shipped default is
 # (scripts/train_default_policy.py: train, then choose best or final, most likely or sampled, on the training
 # suites' validation splits and synthetic/mixed's) and measured beside plain expected improvement (`ei`), its
-# sampled form (`ei_sampled`, the policy's untrained start) and the shipped default (trained on prior/gp
-# only), all in one commit's runs on the same tasks and seeds. This is how the question "does training on real
-# tables as well as on the prior help on a space never seen?" is answered, on validation splits only.
+# sampled form (`ei_sampled`, the policy's untrained start) and the general policy trained on prior/gp only
+# (rl_hpo/data/policies/prior_gp), all in one commit's runs on the same tasks and seeds. This is how the question
+# "does training on real tables as well as on the prior help on a space never seen?" is answered, on validation
+# splits only.
 #
 #   benchmarks/leave_one_out/run.sh yahpo/rbv2_xgboost   # two such runs side by side on 2 cores took 41 min of
 #                                                        # training, 35 of choosing and 1 of measuring
@@ -42,7 +43,7 @@ bench() {
   rl-hpo bench --suite "$held_out" --split "$split" --budget 50 --seeds "${SEEDS:-10}" ${BENCH_ARGS:-} "$@"
 }
 bench --methods ppo,ei,ei_sampled --policy "$out/selected" --out "$out/bench"
-bench --methods ppo --policy rl_hpo/data/policies/default --out "$out/default"
+bench --methods ppo --policy rl_hpo/data/policies/prior_gp --out "$out/default"
 
 cp "$out/bench"/{report.md,summary.csv,run.json,bounds.json} "$record/"
 cp "$out/policy"/{config.json,eval.csv,progress.csv} "$out/select.log" "$record/"

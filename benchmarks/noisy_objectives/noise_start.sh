@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# A second start with noise for the GP's fits (SearchSettings(fit_starts="warm+noise"), noise_start.py): plain EI and
-# the shipped general policy with and without it on a noisy suite, 5 seeds, budget 50; the noisy half of the rule
-# fixed before its runs (README.md, "A second start with noise") reads both suites' train runs:
+# A second start with noise for the GP's fits (SearchSettings(fit_starts="warm+noise"), noise_start.py): plain EI
+# and the prior/gp policy (rl_hpo/data/policies/prior_gp) with and without it on a noisy suite, 5 seeds, budget 50;
+# the noisy half of the rule fixed before its runs (README.md, "A second start with noise") reads both suites' train
+# runs:
 #
 #   benchmarks/noisy_objectives/noise_start.sh noisy/mixed-5 train
 #   benchmarks/noisy_objectives/noise_start.sh noisy/mixed-10 train
@@ -21,7 +22,7 @@ variant=${VARIANT:-noise_start}
 name=${variant}_$name
 
 rl-hpo bench --suite "$suite" --split "$split" --methods "ppo,ei,ppo_$variant,ei_$variant" \
-  --plugins noisy_tasks,noise_start --policy rl_hpo/data/policies/default --budget 50 --seeds 5 \
+  --plugins noisy_tasks,noise_start --policy rl_hpo/data/policies/prior_gp --budget 50 --seeds 5 \
   --out "$runs/$name" "${options[@]}"
 
 study_record

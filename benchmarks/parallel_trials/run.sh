@@ -2,10 +2,10 @@
 # Parallel trials: every run asks 4 trials before it is told any of them (rl-hpo bench --batch 4), as 4 workers
 # running at once would take them (BATCH=Q in the environment: Q at a time, into <suite>_batchQ/). Plain expected
 # improvement that believes its pending trials (ei, the default: the GP is conditioned on each as if it scored the
-# GP's mean there) against the same method leaving them out of its GP (ei_unaware), the shipped general policy
-# (ppo, which believes them too), Optuna's TPE with its constant liar (as Optuna recommends for parallel runs),
-# Optuna's GP (whose q-batch log EI integrates over the running trials' outcomes) and random search. 5 seeds,
-# budget 50, validation splits (another split: a folder <suite>_<split>).
+# GP's mean there) against the same method leaving them out of its GP (ei_unaware), the general policy trained on
+# prior/gp (ppo with rl_hpo/data/policies/prior_gp, which believes them too), Optuna's TPE with its constant liar
+# (as Optuna recommends for parallel runs), Optuna's GP (whose q-batch log EI integrates over the running trials'
+# outcomes) and random search. 5 seeds, budget 50, validation splits (another split: a folder <suite>_<split>).
 #
 #   benchmarks/parallel_trials/run.sh synthetic/mixed         # about 6 minutes on 2 cores
 #   benchmarks/parallel_trials/run.sh yahpo/rbv2_xgboost      # about 9 minutes
@@ -24,7 +24,7 @@ batch=${BATCH:-4}
 if [[ $batch != 4 ]]; then name+=_batch$batch; fi
 
 rl-hpo bench --suite "$suite" --split "$split" --methods ei,ei_unaware,ppo,tpe_liar,gp,random \
-  --plugins parallel_methods --policy rl_hpo/data/policies/default --batch "$batch" --budget 50 \
+  --plugins parallel_methods --policy rl_hpo/data/policies/prior_gp --batch "$batch" --budget 50 \
   --seeds 5 --out "$runs/$name" "${options[@]}"
 
 study_record

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Kinds of search space the benchmark suites hardly hold (space_kinds.py): all categorical (NAS-like), wide
-# categorical with floats, and a choice of model with conditional parameters. The shipped general policy, plain EI,
-# Optuna's TPE and GP and random search, test split (10 tasks), 10 seeds, budget 50.
+# categorical with floats, and a choice of model with conditional parameters. The policy trained on prior/gp only
+# (rl_hpo/data/policies/prior_gp), plain EI, Optuna's TPE and GP and random search, test split (10 tasks), 10 seeds,
+# budget 50.
 #
 #   benchmarks/space_kinds/run.sh kinds/nas --workers 2
 #   benchmarks/space_kinds/run.sh kinds/wide_categorical --workers 2
@@ -16,6 +17,6 @@ default_split=test
 study_setup space_kinds "$@"
 
 rl-hpo bench --suite "$suite" --split "$split" --methods ppo,ei,tpe,gp,random --plugins space_kinds \
-  --policy rl_hpo/data/policies/default --budget 50 --seeds 10 --out "$runs/$name" "${options[@]}"
+  --policy rl_hpo/data/policies/prior_gp --budget 50 --seeds 10 --out "$runs/$name" "${options[@]}"
 
 study_record

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Unseen search spaces: the shipped general policy (rl_hpo/data/policies/default, trained on the prior/gp
+# Unseen search spaces: the general policy rl_hpo/data/policies/prior_gp (trained on the prior/gp
 # suite only, so every benchmark space here is one it never saw) against plain expected improvement over
 # the same candidates (its starting rule), Optuna's TPE and GP, and random search. 10 seeds per task,
 # budget 50 (benchmarks/README.md).
@@ -26,7 +26,7 @@ runs=${RUNS:-runs}/unseen_spaces record=${RECORD:-benchmarks/unseen_spaces}
 if [[ $split == validation || $split == train ]]; then name+=_$split; fi
 
 rl-hpo bench --suite "$suite" --split "$split" --methods ppo,ei,tpe,gp,random \
-  --policy rl_hpo/data/policies/default --budget 50 --seeds 10 --out "$runs/$name" "$@"
+  --policy rl_hpo/data/policies/prior_gp --budget 50 --seeds 10 --out "$runs/$name" "$@"
 
 # The recorded result: report, summary, plots, settings/provenance and the bounds behind every regret.
 mkdir -p "$record/$name"

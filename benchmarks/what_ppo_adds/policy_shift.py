@@ -30,7 +30,7 @@ WHERE = ("std", "mean_gap")
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--policy", default="rl_hpo/data/policies/default", help="a candidate policy folder")
+    parser.add_argument("--policy", default="rl_hpo/data/policies/prior_gp", help="a candidate policy folder")
     parser.add_argument("--suites", default="prior/gp,yahpo/lcbench,yahpo/rbv2_xgboost,synthetic/mixed")
     parser.add_argument("--max-tasks", type=int, default=8)
     parser.add_argument("--seeds", type=int, default=2)

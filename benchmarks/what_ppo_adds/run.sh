@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What PPO adds: the shipped general policy (rl_hpo/data/policies/default, which samples its candidate)
+# What PPO adds: the general policy trained on prior/gp (rl_hpo/data/policies/prior_gp; it samples its candidate)
 # beside its untrained start (`ei_sampled`: a candidate drawn with probability proportional to EI^5, what the
 # policy's network does before any training) and plain expected improvement (`ei`: the candidate of largest
 # EI), on the same tasks, seeds and candidates. 10 seeds per task, budget 50 (benchmarks/README.md).
@@ -20,6 +20,6 @@ default_split=test
 study_setup what_ppo_adds "$@"
 
 rl-hpo bench --suite "$suite" --split "$split" --methods ppo,ei_sampled,ei \
-  --policy rl_hpo/data/policies/default --budget 50 --seeds 10 --out "$runs/$name" "${options[@]}"
+  --policy rl_hpo/data/policies/prior_gp --budget 50 --seeds 10 --out "$runs/$name" "${options[@]}"
 
 study_record

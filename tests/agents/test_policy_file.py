@@ -218,8 +218,17 @@ def test_the_default_policy_ships_and_loads() -> None:
     meta = policy.metadata
     assert policy.kind == "candidate"  # any dimension, no cap
     assert meta["training"]["split"] == "train"
-    assert meta["training"]["suites"] == ["prior/gp"]  # no benchmark space of the project is in its training
+    every = ["prior/gp", "synthetic/mixed", "yahpo/lcbench", "yahpo/rbv2_xgboost", "yahpo/iaml_glmnet", "sklearn/all"]
+    assert meta["training"]["suites"] == every  # the train split of every suite the design trains on
     assert meta["selection"]["split"] == "validation"
+    from rl_hpo.agents.policy_file import default_policy_path
+
+    unseen = load_policy(default_policy_path().parent / "prior_gp").metadata
+    assert unseen["training"]["suites"] == ["prior/gp"]  # the studies of unseen spaces: no benchmark space in training
+
+
+#: General policies shipped beside the default, loaded by their folder (README "The tuning policy").
+GENERAL_BESIDE_DEFAULT = ("prior_gp",)
 
 
 def test_every_shipped_specialist_loads_and_serves_its_own_space() -> None:
@@ -230,10 +239,11 @@ def test_every_shipped_specialist_loads_and_serves_its_own_space() -> None:
     for folder in folders:
         policy = load_policy(folder)
         assert policy.metadata["training"]["split"] == "train"
-        if folder == default_policy_path():
-            assert policy.specialty is None
+        if folder == default_policy_path() or folder.name in GENERAL_BESIDE_DEFAULT:
+            assert policy.specialty is None  # so never served for a space by policy="default"
+            assert shipped_policy_for(load_task("synthetic/branin/0").space) == default_policy_path()
             continue
-        assert policy.specialty is not None, f"{folder} is neither the default nor a specialist"
+        assert policy.specialty is not None, f"{folder} is neither a general policy nor a specialist"
         example = policy.metadata["specialty"]["example_task"]
         if example.startswith("yahpo/") and not os.environ.get("RL_HPO_YAHPO_DATA"):
             continue  # the example task needs the YAHPO data to be loaded
