@@ -38,15 +38,13 @@ from pathlib import Path
 import numpy as np
 
 from rl_hpo.agents.candidate_policy_optimizer import CandidatePolicyOptimizer
-from rl_hpo.agents.candidate_training import CandidateTrainConfig, train_candidate_policy
+from rl_hpo.agents.candidate_training import EVERY_TRAIN_SPLIT, CandidateTrainConfig, train_candidate_policy
 from rl_hpo.agents.policy_file import default_policy_path, load_policy
 from rl_hpo.agents.train_settings import task_sources
 from rl_hpo.bench.evaluation import evaluate_method
 from rl_hpo.bench.executors import InlineExecutor, ProcessExecutor
 from rl_hpo.tasks.registry import load_suite, load_task
 
-#: The suites whose train splits the shipped default trains on.
-EVERY_TRAIN_SPLIT = "prior/gp,synthetic/mixed,yahpo/lcbench,yahpo/rbv2_xgboost,yahpo/iaml_glmnet,sklearn/all"
 #: Selection also runs on this suite (a training suite of the default; not of a policy trained on prior/gp alone).
 HELD_OUT_SELECTION_SUITE = "synthetic/mixed"
 VARIANTS = {"most likely": {"deterministic": True}, "sampled": {"deterministic": False}}
@@ -262,8 +260,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--suites",
-        default=EVERY_TRAIN_SPLIT,
-        help=f"comma-separated training suites (default: {EVERY_TRAIN_SPLIT}; --skip-train: the run's)",
+        default=",".join(EVERY_TRAIN_SPLIT),
+        help=f"comma-separated training suites (default: {','.join(EVERY_TRAIN_SPLIT)}; --skip-train: the run's)",
     )
     parser.add_argument("--skip-train", action="store_true", help="reuse the policies already in --out")
     parser.add_argument(

@@ -236,6 +236,15 @@ def test_default_policy_selection_scores_scikit_learn_suites_on_their_tables(tmp
     assert asked == [True, False]
 
 
+def test_table_time_builds_a_training_run_s_tables_into_an_empty_cache(tmp_path: Path) -> None:
+    cache, script = tmp_path / "cache", "benchmarks/every_train_split/table_time.py"
+    args = ["--suites", "prior/gp,sklearn/logistic_regression", "--eval-max-tasks", "0", "--workers", "2"]
+    out = _run(script, *args, "--cache", str(cache))
+    assert "3 tables of prior/gp, sklearn/logistic_regression built in " in out and "with 2 worker(s)" in out
+    assert len(list(cache.glob("sklearn/*.npz"))) == 3  # the training split's: iris, wine, breast_cancer
+    _run(script, *args, "--cache", str(cache), status=2)  # refused: tables found there would time nothing
+
+
 def test_replace_within_installs_the_run_unless_it_scores_worse_than_the_policy_it_is_against_by_more() -> None:
     (within,) = _import_from("scripts/train_default_policy.py", "_within")
 

@@ -55,7 +55,24 @@ from rl_hpo.bench.executors import ProcessExecutor, default_workers
 from rl_hpo.tasks.base import Task
 from rl_hpo.tasks.registry import Suite, load_task
 
-__all__ = ["CandidateTrainConfig", "build_parser", "main", "train_candidate_policy", "train_command"]
+__all__ = [
+    "EVERY_TRAIN_SPLIT",
+    "CandidateTrainConfig",
+    "build_parser",
+    "main",
+    "train_candidate_policy",
+    "train_command",
+]
+
+#: The suites whose train splits the shipped default policy trains on (``scripts/train_default_policy.py``).
+EVERY_TRAIN_SPLIT = (
+    "prior/gp",
+    "synthetic/mixed",
+    "yahpo/lcbench",
+    "yahpo/rbv2_xgboost",
+    "yahpo/iaml_glmnet",
+    "sklearn/all",
+)
 
 
 @dataclass

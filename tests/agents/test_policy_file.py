@@ -218,8 +218,9 @@ def test_the_default_policy_ships_and_loads() -> None:
     meta = policy.metadata
     assert policy.kind == "candidate"  # any dimension, no cap
     assert meta["training"]["split"] == "train"
-    every = ["prior/gp", "synthetic/mixed", "yahpo/lcbench", "yahpo/rbv2_xgboost", "yahpo/iaml_glmnet", "sklearn/all"]
-    assert meta["training"]["suites"] == every  # the train split of every suite the design trains on
+    from rl_hpo.agents.candidate_training import EVERY_TRAIN_SPLIT
+
+    assert meta["training"]["suites"] == list(EVERY_TRAIN_SPLIT)  # the train split of every suite the design uses
     assert meta["selection"]["split"] == "validation"
     from rl_hpo.agents.policy_file import default_policy_path
 
