@@ -33,8 +33,11 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"{args.cache} is not empty: the tables would be found there instead of built.")
     cache = args.cache or Path(tempfile.mkdtemp(prefix="rl_hpo_tables_"))
     suites = tuple(s.strip() for s in args.suites.split(",") if s.strip())
-    config = CandidateTrainConfig(
-        suites=suites, eval_max_tasks=args.eval_max_tasks, eval_freq=1 if args.eval_max_tasks else 0, progress=False
+    config = CandidateTrainConfig(  # --eval-max-tasks 0: no validation, so no validation tables
+        suites=suites,
+        eval_max_tasks=max(1, args.eval_max_tasks),
+        eval_freq=CandidateTrainConfig.eval_freq if args.eval_max_tasks > 0 else 0,
+        progress=False,
     )
     previous = os.environ.get("RL_HPO_CACHE")
     os.environ["RL_HPO_CACHE"] = str(cache)  # the worker processes read it too
