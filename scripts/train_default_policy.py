@@ -43,7 +43,7 @@ from rl_hpo.agents.policy_file import default_policy_path, load_policy
 from rl_hpo.agents.train_settings import task_sources
 from rl_hpo.bench.evaluation import evaluate_method
 from rl_hpo.bench.executors import InlineExecutor, ProcessExecutor
-from rl_hpo.tasks.registry import load_suite, load_task
+from rl_hpo.tasks.registry import Suite, load_task
 
 #: Selection also runs on this suite (a training suite of the default; not of a policy trained on prior/gp alone).
 HELD_OUT_SELECTION_SUITE = "synthetic/mixed"
@@ -68,15 +68,16 @@ def select(
     sklearn_tabulated: bool = True,
 ) -> dict:
     """Every candidate policy in every one of ``variants`` on the ``suites``' validation splits (a suite without
-    a validation split, such as yahpo/iaml_glmnet, adds none); ``workers`` processes score (candidate, variant,
-    suite) triples side by side, each with the same seeds as alone. Scikit-learn suites are scored on their
-    tables when ``sklearn_tabulated``, as training validates on them (a live task knows no score bounds)."""
-    sources = dict(zip(suites, task_sources(suites, sklearn_tabulated=sklearn_tabulated)))
-    options = {name: getattr(source, "options", {}) for name, source in sources.items()}
-    names = {name: load_suite(name).task_names("validation")[:max_tasks] for name in suites}
+    a validation split, such as yahpo/iaml_glmnet, or a single task adds none); ``workers`` processes score
+    (candidate, variant, suite) triples side by side, each with the same seeds as alone. Scikit-learn suites are
+    scored on their tables when ``sklearn_tabulated``, as training validates on them (a live task knows no score
+    bounds)."""
+    sources = task_sources(suites, sklearn_tabulated=sklearn_tabulated)
+    loaded = {name: source for name, source in zip(suites, sources) if isinstance(source, Suite)}
+    names = {name: suite.task_names("validation")[:max_tasks] for name, suite in loaded.items()}
     names = {name: tasks for name, tasks in names.items() if tasks}
     jobs = [
-        (cand, str(path), variant, suite, tuple(names[suite]), options[suite], seeds, budget)
+        (cand, str(path), variant, suite, tuple(names[suite]), loaded[suite].options, seeds, budget)
         for cand, path in candidates.items()
         for variant in variants
         for suite in names
