@@ -45,15 +45,15 @@ from rl_hpo.bench.evaluation import evaluate_method
 from rl_hpo.bench.executors import InlineExecutor, ProcessExecutor
 from rl_hpo.tasks.registry import Suite, load_task
 
-#: Selection also runs on this suite (a training suite of the default; not of a policy trained on prior/gp alone).
-HELD_OUT_SELECTION_SUITE = "synthetic/mixed"
+#: Selection also runs on this suite, whether or not the run trained on it (a policy trained on prior/gp alone did not).
+ALSO_SELECTED_ON = "synthetic/mixed"
 VARIANTS = {"most likely": {"deterministic": True}, "sampled": {"deterministic": False}}
 #: The selection table's name for the policy given with ``--against``.
 AGAINST = "against"
 
 
 def selection_suites(train_suites: tuple[str, ...]) -> tuple[str, ...]:
-    return (*train_suites, HELD_OUT_SELECTION_SUITE)
+    return tuple(dict.fromkeys((*train_suites, ALSO_SELECTED_ON)))  # each once
 
 
 def select(

@@ -39,18 +39,13 @@ def main(argv: list[str] | None = None) -> None:
         eval_freq=CandidateTrainConfig.eval_freq if args.eval_max_tasks > 0 else 0,
         progress=False,
     )
-    previous = os.environ.get("RL_HPO_CACHE")
-    os.environ["RL_HPO_CACHE"] = str(cache)  # the worker processes read it too
+    os.environ["RL_HPO_CACHE"] = str(cache)  # this process's and its workers' cache, for the rest of the run
     try:
         start = time.perf_counter()
         _build_tables(config, workers=args.workers)
         elapsed = time.perf_counter() - start
         tables = len(list(cache.glob("sklearn/*.npz")))
     finally:
-        if previous is None:
-            del os.environ["RL_HPO_CACHE"]
-        else:
-            os.environ["RL_HPO_CACHE"] = previous
         if args.cache is None:
             shutil.rmtree(cache, ignore_errors=True)
     print(f"{tables} tables of {', '.join(suites)} built in {elapsed / 60:.1f} min with {args.workers} worker(s)")
