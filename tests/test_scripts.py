@@ -873,58 +873,157 @@ def test_the_policy_polishing_study_script_writes_its_four_tables(tmp_path: Path
     assert fresh["command"]["first_seed"] == 10
 
 
+#: Every confirmation script (a thin wrapper of confirm.sh): its variants (the default first), first seed, rule and
+#: adoption alpha of pooled_decision.py.
+CONFIRMATIONS = [
+    ("search_settings/polish_confirm.sh", "n_polish=0", "n_polish=3,polish_iterations=5", 100, "better", "0.05"),
+    ("search_settings/repeats_confirm.sh", "repeats=allow", "repeats=avoid", 300, "no-worse", "0.05"),
+    ("search_settings/integers_confirm.sh", "integers=as-is", "integers=snap", 400, "no-worse", "0.05"),
+    ("search_settings/discrete_confirm.sh", "discrete=keep", "discrete=search", 500, "better", "0.05"),
+    ("search_settings/discrete_integers_confirm.sh", "discrete=keep", "discrete=integers", 600, "better", "0.05"),
+    ("search_settings/outliers_confirm.sh", "warp=none", "warp=outliers", 900, "no-worse", "0.05"),
+    ("search_settings/perturbed_confirm.sh", "n_perturbed=8", "n_perturbed=20", 1000, "better", "0.05"),
+    ("search_settings/spread_confirm.sh", "lengthscale_spread=null", "lengthscale_spread=0.5", 3000, "better", "0.05"),
+    ("high_dimensions/initial_design_confirm.sh", "n_initial=5", "n_initial=10", 4000, "better", "0.05"),
+    (
+        "search_settings/prequential_confirm.sh",
+        "lengthscale_spread=null",
+        "lengthscale_spread=0.5,lengthscale_choice=prequential",
+        6000,
+        "better",
+        "0.05",
+    ),
+    ("search_settings/input_warp_confirm.sh", "input_warp=none", "input_warp=kumaraswamy", 7000, "better", "0.05"),
+    ("search_settings/input_warp_reconfirm.sh", "input_warp=none", "input_warp=kumaraswamy", 8000, "better", "0.05"),
+    ("search_settings/fit_starts_confirm.sh", "fit_starts=warm", "fit_starts=warm+prior", 9000, "better", "0.05"),
+    ("search_settings/uniform_share_confirm.sh", "uniform_share=0", "uniform_share=0.1", 10000, "better", "0.05"),
+    (
+        "search_settings/polish_scale_confirm.sh",
+        "polish_scale=cube",
+        "polish_scale=lengthscales",
+        11000,
+        "no-worse",
+        "0.05",
+    ),
+    (
+        "high_dimensions/polish_scale_confirm.sh",
+        "polish_scale=cube",
+        "polish_scale=lengthscales",
+        12000,
+        "better",
+        "0.05",
+    ),
+    (
+        "high_dimensions/most_likely_many_confirm.sh",
+        "deterministic=false",
+        "deterministic=true",
+        13000,
+        "better",
+        "0.05",
+    ),
+    (
+        "high_dimensions/polish_iterations_many_confirm.sh",
+        "polish_iterations=5",
+        "polish_iterations=30",
+        14000,
+        "better",
+        "0.05",
+    ),
+    ("search_settings/most_likely_reconfirm.sh", "deterministic=false", "deterministic=true", 15000, "better", "0.025"),
+    ("search_settings/outlier_depth_confirm.sh", "outlier_depth=20", "outlier_depth=8", 16000, "no-worse", "0.05"),
+    (
+        "search_settings/outliers_distinct_confirm.sh",
+        "warp=outliers",
+        "warp=outliers-distinct",
+        19000,
+        "no-worse",
+        "0.05",
+    ),
+    ("search_settings/ties_confirm.sh", "ties=search", "ties=design", 23000, "no-worse", "0.05"),
+    ("search_settings/noise_prior_confirm.sh", "noise_prior=none", "noise_prior=gamma", 26000, "better", "0.05"),
+    ("search_settings/noise_start_confirm.sh", "fit_starts=warm", "fit_starts=warm+noise", 28000, "no-worse", "0.05"),
+    ("search_settings/noise_bound_confirm.sh", "max_noise=0.5", "max_noise=2.0", 29000, "no-worse", "0.05"),
+    (
+        "search_settings/lengthscale_bound_confirm.sh",
+        "max_noise=0.5,min_lengthscale=0.01",
+        "max_noise=2.0,min_lengthscale=0.05",
+        30000,
+        "no-worse",
+        "0.05",
+    ),
+    (
+        "search_settings/latin_design_confirm.sh",
+        "initial_design=random",
+        "initial_design=latin",
+        31000,
+        "better",
+        "0.05",
+    ),
+    (
+        "search_settings/latin_design_reconfirm.sh",
+        "initial_design=random",
+        "initial_design=latin",
+        32000,
+        "early",
+        "0.025",
+    ),
+]
+
+
+def test_every_confirmation_script_is_in_the_table() -> None:
+    wrappers = {
+        str(p.relative_to(ROOT / "benchmarks"))
+        for p in (ROOT / "benchmarks").glob("*/*confirm*.sh")
+        if p.name != "confirm.sh"
+    }
+    assert wrappers == {c[0] for c in CONFIRMATIONS}
+
+
+@pytest.mark.parametrize(("script", "old", "new", "first_seed", "rule", "alpha"), CONFIRMATIONS)
+def test_a_confirmation_script_runs_both_splits_on_its_own_seeds_and_decides_by_its_rule(
+    tmp_path: Path, script: str, old: str, new: str, first_seed: int, rule: str, alpha: str
+) -> None:
+    """What each wrapper hands confirm.sh, read from the commands confirm.sh runs: a ``python`` on PATH that
+    records its arguments and runs nothing (confirm.sh itself runs whole in the next test)."""
+    bin_dir, calls = tmp_path / "bin", tmp_path / "calls.txt"
+    bin_dir.mkdir()
+    # one write per call: the two splits run side by side
+    (bin_dir / "python").write_text('#!/usr/bin/env bash\nprintf "%s\\n" "$(printf "%q " "$@")" >> "$CALLS"\n')
+    (bin_dir / "python").chmod(0o755)
+    out = tmp_path / "out"
+    env = {"OUT": str(out), "CALLS": str(calls), "PATH": os.pathsep.join([str(bin_dir), os.environ["PATH"]])}
+    _run(f"benchmarks/{script}", "--max-tasks", "3", env=env)
+    name = Path(script).stem
+    runs = [shlex.split(line) for line in calls.read_text().splitlines()]
+    assert len(runs) == 3
+    decision = next(r for r in runs if r[0] == "benchmarks/search_settings/pooled_decision.py")
+    assert decision[1:] == [
+        "--rule",
+        rule,
+        "--adopt-alpha",
+        alpha,
+        f"{out}/{name}_validation.json",
+        f"{out}/{name}_train.json",
+    ]
+    for split in ("validation", "train"):
+        (args,) = [
+            r for r in runs if r[0] == "scripts/compare_search_settings.py" and ("--split" in r) == (split == "train")
+        ]
+        assert args[-4:] == ["--max-tasks", "3", "--out", f"{out}/{name}_{split}.json"]  # the caller's options last
+        variants = [args[i + 1] for i, a in enumerate(args) if a == "--variant"]
+        assert variants == [old, new] and args[args.index("--first-seed") + 1] == str(first_seed)
+
+
 @pytest.mark.parametrize(
-    ("script", "first_seed", "old", "new"),
+    ("script", "rule"),
     [
-        ("benchmarks/search_settings/polish_confirm.sh", 100, "n_polish=0", "n_polish=3,polish_iterations=5"),
-        ("benchmarks/search_settings/discrete_confirm.sh", 500, "discrete=keep", "discrete=search"),
-        ("benchmarks/search_settings/discrete_integers_confirm.sh", 600, "discrete=keep", "discrete=integers"),
-        ("benchmarks/search_settings/perturbed_confirm.sh", 1000, "n_perturbed=8", "n_perturbed=20"),
-        ("benchmarks/search_settings/spread_confirm.sh", 3000, "lengthscale_spread=null", "lengthscale_spread=0.5"),
-        ("benchmarks/high_dimensions/initial_design_confirm.sh", 4000, "n_initial=5", "n_initial=10"),
-        (
-            "benchmarks/search_settings/prequential_confirm.sh",
-            6000,
-            "lengthscale_spread=null",
-            "lengthscale_spread=0.5,lengthscale_choice=prequential",
-        ),
-        ("benchmarks/search_settings/input_warp_confirm.sh", 7000, "input_warp=none", "input_warp=kumaraswamy"),
-        ("benchmarks/search_settings/input_warp_reconfirm.sh", 8000, "input_warp=none", "input_warp=kumaraswamy"),
-        ("benchmarks/search_settings/fit_starts_confirm.sh", 9000, "fit_starts=warm", "fit_starts=warm+prior"),
-        ("benchmarks/search_settings/uniform_share_confirm.sh", 10000, "uniform_share=0", "uniform_share=0.1"),
-        ("benchmarks/search_settings/noise_prior_confirm.sh", 26000, "noise_prior=none", "noise_prior=gamma"),
-        ("benchmarks/search_settings/noise_start_confirm.sh", 28000, "fit_starts=warm", "fit_starts=warm+noise"),
-        ("benchmarks/search_settings/noise_bound_confirm.sh", 29000, "max_noise=0.5", "max_noise=2.0"),
-        (
-            "benchmarks/search_settings/lengthscale_bound_confirm.sh",
-            30000,
-            "max_noise=0.5,min_lengthscale=0.01",
-            "max_noise=2.0,min_lengthscale=0.05",
-        ),
-        (
-            "benchmarks/search_settings/latin_design_confirm.sh",
-            31000,
-            "initial_design=random",
-            "initial_design=latin",
-        ),
-        (
-            "benchmarks/search_settings/latin_design_reconfirm.sh",
-            32000,
-            "initial_design=random",
-            "initial_design=latin",
-        ),
-        ("benchmarks/high_dimensions/polish_scale_confirm.sh", 12000, "polish_scale=cube", "polish_scale=lengthscales"),
-        (
-            "benchmarks/high_dimensions/polish_iterations_many_confirm.sh",
-            14000,
-            "polish_iterations=5",
-            "polish_iterations=30",
-        ),
+        ("benchmarks/search_settings/polish_confirm.sh", "better"),
+        ("benchmarks/search_settings/repeats_confirm.sh", "no-worse"),
+        ("benchmarks/search_settings/latin_design_reconfirm.sh", "early"),
     ],
 )
-def test_a_setting_s_confirmation_runs_both_splits_on_its_own_seeds_and_decides(
-    tmp_path: Path, script: str, first_seed: int, old: str, new: str
-) -> None:
+def test_a_confirmation_runs_both_splits_and_decides_in_a_tiny_run(tmp_path: Path, script: str, rule: str) -> None:
+    _, old, new, first_seed, _, _ = next(c for c in CONFIRMATIONS if f"benchmarks/{c[0]}" == script)
     args = ["--suites", "synthetic/mixed", "--seeds", "2", "--max-tasks", "2", "--methods", "ei"]
     stdout = _run(script, *args, env={"OUT": str(tmp_path)})
     name = Path(script).stem
@@ -935,6 +1034,8 @@ def test_a_setting_s_confirmation_runs_both_splits_on_its_own_seeds_and_decides(
         assert set(means) == {"10", "25", "50"} and all(len(m) == 2 for m in means.values())
     decision = (tmp_path / f"{name}_decision.txt").read_text()
     assert decision in stdout and decision.startswith(f"ei {new} against {old} over 4 ")
+    if rule == "no-worse":
+        assert " at 10 (p " in decision  # the no-worse rule reads 10, 25 and 50
 
 
 @NEEDS_YAHPO
@@ -953,55 +1054,15 @@ def test_the_input_warp_study_runs_each_space_linear_and_as_declared(tmp_path: P
     assert curves["linear_scale"]["random"] != curves["as_declared"]["random"]
 
 
-@pytest.mark.parametrize(
-    ("script", "first_seed", "old", "new"),
-    [
-        ("benchmarks/search_settings/repeats_confirm.sh", 300, "repeats=allow", "repeats=avoid"),
-        ("benchmarks/search_settings/integers_confirm.sh", 400, "integers=as-is", "integers=snap"),
-        ("benchmarks/search_settings/outliers_confirm.sh", 900, "warp=none", "warp=outliers"),
-        ("benchmarks/search_settings/polish_scale_confirm.sh", 11000, "polish_scale=cube", "polish_scale=lengthscales"),
-        ("benchmarks/search_settings/outlier_depth_confirm.sh", 16000, "outlier_depth=20", "outlier_depth=8"),
-        ("benchmarks/search_settings/outliers_distinct_confirm.sh", 19000, "warp=outliers", "warp=outliers-distinct"),
-        ("benchmarks/search_settings/ties_confirm.sh", 23000, "ties=search", "ties=design"),
-    ],
-)
-def test_a_defect_s_confirmation_decides_by_the_no_worse_rule_on_its_own_seeds(
-    tmp_path: Path, script: str, first_seed: int, old: str, new: str
-) -> None:
-    args = ["--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "2", "--methods", "ei"]
-    stdout = _run(script, *args, env={"OUT": str(tmp_path)})
-    name = Path(script).stem.removesuffix("_confirm")
+def test_a_confirmation_of_the_policy_s_choice_writes_both_splits_and_the_decision(tmp_path: Path) -> None:
+    args = ["most_likely", "--variant", "deterministic=false", "--variant", "deterministic=true", "--first-seed", "7"]
+    args += ["--methods", "ppo", "--suites", "synthetic/mixed", "--seeds", "2", "--max-tasks", "2"]
+    stdout = _run("benchmarks/search_settings/confirm.sh", *args, env={"OUT": str(tmp_path)})
     for split in ("validation", "train"):
-        table = json.loads((tmp_path / f"{name}_confirm_{split}.json").read_text())
-        assert table["command"]["first_seed"] == first_seed and f"ei {new}" in table["task_means"]["synthetic/mixed"]
-    decision = (tmp_path / f"{name}_confirm_decision.txt").read_text()
-    assert decision in stdout and decision.startswith(f"ei {new} against {old} over 4 tasks: ")
-    assert " at 10 (p " in decision  # the no-worse rule reads 10, 25 and 50
-
-
-@pytest.mark.parametrize(
-    ("script", "options", "name", "first_seed"),
-    [
-        (
-            "benchmarks/search_settings/confirm.sh",
-            ["most_likely", "--variant", "deterministic=false", "--variant", "deterministic=true", "--first-seed", "7"],
-            "most_likely",
-            7,
-        ),
-        ("benchmarks/high_dimensions/most_likely_many_confirm.sh", [], "most_likely_many_confirm", 13000),
-        ("benchmarks/search_settings/most_likely_reconfirm.sh", [], "most_likely_reconfirm", 15000),
-    ],
-)
-def test_a_confirmation_of_the_policy_s_choice_writes_both_splits_and_the_decision(
-    tmp_path: Path, script: str, options: list[str], name: str, first_seed: int
-) -> None:
-    args = [*options, "--methods", "ppo", "--suites", "synthetic/mixed", "--seeds", "2", "--max-tasks", "2"]
-    stdout = _run(script, *args, env={"OUT": str(tmp_path)})
-    for split in ("validation", "train"):
-        table = json.loads((tmp_path / f"{name}_{split}.json").read_text())
-        assert table["command"]["split"] == split and table["command"]["first_seed"] == first_seed
+        table = json.loads((tmp_path / f"most_likely_{split}.json").read_text())
+        assert table["command"]["split"] == split and table["command"]["first_seed"] == 7
         assert set(table["task_means"]["synthetic/mixed"]) == {"ppo deterministic=false", "ppo deterministic=true"}
-    decision = (tmp_path / f"{name}_decision.txt").read_text()
+    decision = (tmp_path / "most_likely_decision.txt").read_text()
     assert decision in stdout and decision.startswith("ppo deterministic=true against deterministic=false over 4 ")
 
 
