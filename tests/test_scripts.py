@@ -1069,16 +1069,20 @@ def test_a_confirmation_of_the_policy_s_choice_writes_both_splits_and_the_decisi
 def test_the_training_time_study_times_the_default_s_own_command_and_its_selection(tmp_path: Path) -> None:
     args = ["--timesteps", "32", "--n-envs", "2", "--n-steps", "16", "--batch-size", "16", "--eval-freq", "16"]
     args += ["--eval-max-tasks", "1", "--eval-seeds", "1", "--vec-env", "dummy"]
-    args += ["--suites", "prior/gp"]  # the shipped command's suites include sklearn/all, whose tables take minutes
     select = "--select-seeds 1 --select-max-tasks 1 --select-budget 8"
     env = {"RUNS": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record"), "SELECT_OPTIONS": select}
+    # the shipped command's suites include sklearn/all, whose tables take minutes to build into the run's empty cache
+    env["SUITES"] = "prior/gp"
     _run("benchmarks/training_time/run.sh", *args, env=env)
     shipped = json.loads((ROOT / "rl_hpo/data/policies/default/policy.json").read_text())["training"]["command"]
+    suites = shipped.split(" --suites ")[1].split()[0]
+    assert "sklearn/all" in suites
     times = (tmp_path / "record" / "time.txt").read_text()
-    assert f"training command: {shipped} --out " in times
+    assert f"training command: {shipped.replace(suites, 'prior/gp')} --out " in times
     assert all(f"{step}: " in times for step in ("training", "selection", "total"))
+    assert f"scikit-learn table cache: {tmp_path / 'runs' / 'training_time' / 'cache'} (0 tables there before" in times
     config = json.loads((tmp_path / "record" / "config.json").read_text())
-    assert config["timesteps"] == 32 and config["ei_temperature"] == 5.0
+    assert config["timesteps"] == 32 and config["ei_temperature"] == 5.0 and config["suites"] == ["prior/gp"]
     assert "selected: " in (tmp_path / "record" / "selection.txt").read_text()
 
 
