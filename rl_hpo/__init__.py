@@ -12,6 +12,7 @@ from rl_hpo.exceptions import (
     RLHPOError,
     TaskNotFoundError,
     TuningInterrupted,
+    UnknownOptionError,
 )
 from rl_hpo.history import History
 from rl_hpo.journal import JournalError
@@ -47,6 +48,7 @@ __all__ = [
     "TaskNotFoundError",
     "Trial",
     "TuningInterrupted",
+    "UnknownOptionError",
     "__version__",
     "available_optimizers",
     "load_suite",

@@ -14,6 +14,7 @@ __all__ = [
     "RLHPOError",
     "TaskNotFoundError",
     "TuningInterrupted",
+    "UnknownOptionError",
 ]
 
 
@@ -30,6 +31,10 @@ class TaskNotFoundError(RLHPOError, KeyError):
 
 class DataNotFoundError(RLHPOError, FileNotFoundError):
     """Benchmark data (e.g. the YAHPO data folder) that is missing or incomplete."""
+
+
+class UnknownOptionError(RLHPOError, ValueError):
+    """A keyword option that the chosen method does not take."""
 
 
 class PolicyFileError(RLHPOError, ValueError):

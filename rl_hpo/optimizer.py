@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from rl_hpo.exceptions import AllTrialsFailedError, DataNotFoundError, TuningInterrupted
+from rl_hpo.exceptions import AllTrialsFailedError, DataNotFoundError, TuningInterrupted, UnknownOptionError
 from rl_hpo.history import History
 from rl_hpo.parallel import ParallelEvaluator, check_workers
 from rl_hpo.space import SearchSpace
@@ -463,7 +463,7 @@ def make_optimizer(
         unexpected = re.search(r"unexpected keyword argument '(\w+)'", str(err))
         if unexpected:
             listed = _options_of(cls)
-            raise ValueError(
+            raise UnknownOptionError(
                 f"Method {name!r} takes no option {unexpected.group(1)!r}"
                 + (f"; its options: {listed}." if listed else ".")
             ) from None

@@ -279,6 +279,12 @@ class Int(Param):
     log: bool = False
     kind = "int"
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        # NumPy integers (say, from np.arange) become Python ints, the type every configuration's values have
+        object.__setattr__(self, "low", int(self.low))
+        object.__setattr__(self, "high", int(self.high))
+
     def _problem(self) -> _Problem | None:
         if not all(isinstance(b, int | np.integer) and not isinstance(b, bool) for b in (self.low, self.high)):
             got = f"low={self.low!r}, high={self.high!r}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 import secrets
@@ -13,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from rl_hpo.exceptions import UnknownOptionError
 from rl_hpo.history import History
 from rl_hpo.journal import Journal
 from rl_hpo.optimizer import Optimizer, Trial, all_failed_error, check_budget, make_optimizer
@@ -137,6 +139,11 @@ def tune(
         if wraps_function:  # inside: a warning raised as an error still closes the task made above
             warn_of_wide_linear_ranges(task.space, stacklevel=2)
         history = _run(task, method, budget, seed, options, journal, resume, progress, fail_fast, workers)
+    except UnknownOptionError as err:
+        own = [n for n, p in inspect.signature(tune).parameters.items() if p.kind is p.KEYWORD_ONLY]
+        raise UnknownOptionError(
+            f"{err} tune passes the method every keyword argument it does not take itself ({', '.join(own)})."
+        ) from None
     finally:
         if isinstance(task, FunctionTask) and task is not objective:  # made here: its timeout worker ends here
             _close(task)

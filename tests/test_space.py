@@ -348,3 +348,9 @@ def test_a_condition_on_a_boolean_choice_is_not_met_by_its_equal_integer():
     for u in np.linspace(0.05, 0.95, 7):
         config = space.decode([u, 0.3])
         assert ("x" in config) == (config["k"] is not True) and space.contains(config)
+
+
+def test_numpy_integer_bounds_of_an_int_become_python_ints() -> None:
+    param = Int(np.int64(1), np.int32(5), log=True)
+    assert type(param.low) is int and type(param.high) is int
+    assert repr(param) == "Int(condition=None, low=1, high=5, log=True)" and param == Int(1, 5, log=True)

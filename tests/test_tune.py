@@ -66,6 +66,18 @@ def test_tune_refuses_a_timeout_it_would_not_apply(objective):
         rl_hpo.tune(objective, budget=2, timeout=1.0)
 
 
+def test_a_keyword_neither_tune_nor_the_method_takes_is_named_with_both_lists(tmp_path) -> None:
+    journal = tmp_path / "run.db"
+    with pytest.raises(rl_hpo.UnknownOptionError) as caught:
+        rl_hpo.tune(lambda c: c["x"], {"x": (0.0, 1.0)}, budget=3, journal=journal, callback=print)
+    assert str(caught.value) == (
+        "Method 'random' takes no option 'callback'; its options: seed, fidelity. tune passes the method every "
+        "keyword argument it does not take itself (budget, method, seed, direction, timeout, journal, resume, "
+        "progress, fail_fast, workers)."
+    )
+    assert isinstance(caught.value, ValueError) and not journal.exists()  # refused before a journal is written
+
+
 def test_tune_takes_a_numpy_budget_and_refuses_a_bool():
     history = rl_hpo.tune(lambda c: c["x"], {"x": (0.0, 1.0)}, budget=np.int64(3), seed=0)
     assert history.n_trials == 3
