@@ -876,29 +876,78 @@ def test_the_policy_polishing_study_script_writes_its_four_tables(tmp_path: Path
 #: Every confirmation script (a thin wrapper of confirm.sh): its variants (the default first), first seed, rule and
 #: adoption alpha of pooled_decision.py.
 CONFIRMATIONS = [
-    ("search_settings/polish_confirm.sh", "n_polish=0", "n_polish=3,polish_iterations=5", 100, "better", "0.05"),
-    ("search_settings/repeats_confirm.sh", "repeats=allow", "repeats=avoid", 300, "no-worse", "0.05"),
-    ("search_settings/integers_confirm.sh", "integers=as-is", "integers=snap", 400, "no-worse", "0.05"),
-    ("search_settings/discrete_confirm.sh", "discrete=keep", "discrete=search", 500, "better", "0.05"),
-    ("search_settings/discrete_integers_confirm.sh", "discrete=keep", "discrete=integers", 600, "better", "0.05"),
-    ("search_settings/outliers_confirm.sh", "warp=none", "warp=outliers", 900, "no-worse", "0.05"),
-    ("search_settings/perturbed_confirm.sh", "n_perturbed=8", "n_perturbed=20", 1000, "better", "0.05"),
-    ("search_settings/spread_confirm.sh", "lengthscale_spread=null", "lengthscale_spread=0.5", 3000, "better", "0.05"),
-    ("high_dimensions/initial_design_confirm.sh", "n_initial=5", "n_initial=10", 4000, "better", "0.05"),
     (
-        "search_settings/prequential_confirm.sh",
+        "benchmarks/search_settings/polish_confirm.sh",
+        "n_polish=0",
+        "n_polish=3,polish_iterations=5",
+        100,
+        "better",
+        "0.05",
+    ),
+    ("benchmarks/search_settings/repeats_confirm.sh", "repeats=allow", "repeats=avoid", 300, "no-worse", "0.05"),
+    ("benchmarks/search_settings/integers_confirm.sh", "integers=as-is", "integers=snap", 400, "no-worse", "0.05"),
+    ("benchmarks/search_settings/discrete_confirm.sh", "discrete=keep", "discrete=search", 500, "better", "0.05"),
+    (
+        "benchmarks/search_settings/discrete_integers_confirm.sh",
+        "discrete=keep",
+        "discrete=integers",
+        600,
+        "better",
+        "0.05",
+    ),
+    ("benchmarks/search_settings/outliers_confirm.sh", "warp=none", "warp=outliers", 900, "no-worse", "0.05"),
+    ("benchmarks/search_settings/perturbed_confirm.sh", "n_perturbed=8", "n_perturbed=20", 1000, "better", "0.05"),
+    (
+        "benchmarks/search_settings/spread_confirm.sh",
+        "lengthscale_spread=null",
+        "lengthscale_spread=0.5",
+        3000,
+        "better",
+        "0.05",
+    ),
+    ("benchmarks/high_dimensions/initial_design_confirm.sh", "n_initial=5", "n_initial=10", 4000, "better", "0.05"),
+    (
+        "benchmarks/search_settings/prequential_confirm.sh",
         "lengthscale_spread=null",
         "lengthscale_spread=0.5,lengthscale_choice=prequential",
         6000,
         "better",
         "0.05",
     ),
-    ("search_settings/input_warp_confirm.sh", "input_warp=none", "input_warp=kumaraswamy", 7000, "better", "0.05"),
-    ("search_settings/input_warp_reconfirm.sh", "input_warp=none", "input_warp=kumaraswamy", 8000, "better", "0.05"),
-    ("search_settings/fit_starts_confirm.sh", "fit_starts=warm", "fit_starts=warm+prior", 9000, "better", "0.05"),
-    ("search_settings/uniform_share_confirm.sh", "uniform_share=0", "uniform_share=0.1", 10000, "better", "0.05"),
     (
-        "search_settings/polish_scale_confirm.sh",
+        "benchmarks/search_settings/input_warp_confirm.sh",
+        "input_warp=none",
+        "input_warp=kumaraswamy",
+        7000,
+        "better",
+        "0.05",
+    ),
+    (
+        "benchmarks/search_settings/input_warp_reconfirm.sh",
+        "input_warp=none",
+        "input_warp=kumaraswamy",
+        8000,
+        "better",
+        "0.05",
+    ),
+    (
+        "benchmarks/search_settings/fit_starts_confirm.sh",
+        "fit_starts=warm",
+        "fit_starts=warm+prior",
+        9000,
+        "better",
+        "0.05",
+    ),
+    (
+        "benchmarks/search_settings/uniform_share_confirm.sh",
+        "uniform_share=0",
+        "uniform_share=0.1",
+        10000,
+        "better",
+        "0.05",
+    ),
+    (
+        "benchmarks/search_settings/polish_scale_confirm.sh",
         "polish_scale=cube",
         "polish_scale=lengthscales",
         11000,
@@ -906,7 +955,7 @@ CONFIRMATIONS = [
         "0.05",
     ),
     (
-        "high_dimensions/polish_scale_confirm.sh",
+        "benchmarks/high_dimensions/polish_scale_confirm.sh",
         "polish_scale=cube",
         "polish_scale=lengthscales",
         12000,
@@ -914,7 +963,7 @@ CONFIRMATIONS = [
         "0.05",
     ),
     (
-        "high_dimensions/most_likely_many_confirm.sh",
+        "benchmarks/high_dimensions/most_likely_many_confirm.sh",
         "deterministic=false",
         "deterministic=true",
         13000,
@@ -922,29 +971,57 @@ CONFIRMATIONS = [
         "0.05",
     ),
     (
-        "high_dimensions/polish_iterations_many_confirm.sh",
+        "benchmarks/high_dimensions/polish_iterations_many_confirm.sh",
         "polish_iterations=5",
         "polish_iterations=30",
         14000,
         "better",
         "0.05",
     ),
-    ("search_settings/most_likely_reconfirm.sh", "deterministic=false", "deterministic=true", 15000, "better", "0.025"),
-    ("search_settings/outlier_depth_confirm.sh", "outlier_depth=20", "outlier_depth=8", 16000, "no-worse", "0.05"),
     (
-        "search_settings/outliers_distinct_confirm.sh",
+        "benchmarks/search_settings/most_likely_reconfirm.sh",
+        "deterministic=false",
+        "deterministic=true",
+        15000,
+        "better",
+        "0.025",
+    ),
+    (
+        "benchmarks/search_settings/outlier_depth_confirm.sh",
+        "outlier_depth=20",
+        "outlier_depth=8",
+        16000,
+        "no-worse",
+        "0.05",
+    ),
+    (
+        "benchmarks/search_settings/outliers_distinct_confirm.sh",
         "warp=outliers",
         "warp=outliers-distinct",
         19000,
         "no-worse",
         "0.05",
     ),
-    ("search_settings/ties_confirm.sh", "ties=search", "ties=design", 23000, "no-worse", "0.05"),
-    ("search_settings/noise_prior_confirm.sh", "noise_prior=none", "noise_prior=gamma", 26000, "better", "0.05"),
-    ("search_settings/noise_start_confirm.sh", "fit_starts=warm", "fit_starts=warm+noise", 28000, "no-worse", "0.05"),
-    ("search_settings/noise_bound_confirm.sh", "max_noise=0.5", "max_noise=2.0", 29000, "no-worse", "0.05"),
+    ("benchmarks/search_settings/ties_confirm.sh", "ties=search", "ties=design", 23000, "no-worse", "0.05"),
     (
-        "search_settings/lengthscale_bound_confirm.sh",
+        "benchmarks/search_settings/noise_prior_confirm.sh",
+        "noise_prior=none",
+        "noise_prior=gamma",
+        26000,
+        "better",
+        "0.05",
+    ),
+    (
+        "benchmarks/search_settings/noise_start_confirm.sh",
+        "fit_starts=warm",
+        "fit_starts=warm+noise",
+        28000,
+        "no-worse",
+        "0.05",
+    ),
+    ("benchmarks/search_settings/noise_bound_confirm.sh", "max_noise=0.5", "max_noise=2.0", 29000, "no-worse", "0.05"),
+    (
+        "benchmarks/search_settings/lengthscale_bound_confirm.sh",
         "max_noise=0.5,min_lengthscale=0.01",
         "max_noise=2.0,min_lengthscale=0.05",
         30000,
@@ -952,7 +1029,7 @@ CONFIRMATIONS = [
         "0.05",
     ),
     (
-        "search_settings/latin_design_confirm.sh",
+        "benchmarks/search_settings/latin_design_confirm.sh",
         "initial_design=random",
         "initial_design=latin",
         31000,
@@ -960,7 +1037,7 @@ CONFIRMATIONS = [
         "0.05",
     ),
     (
-        "search_settings/latin_design_reconfirm.sh",
+        "benchmarks/search_settings/latin_design_reconfirm.sh",
         "initial_design=random",
         "initial_design=latin",
         32000,
@@ -972,9 +1049,7 @@ CONFIRMATIONS = [
 
 def test_every_confirmation_script_is_in_the_table() -> None:
     wrappers = {
-        str(p.relative_to(ROOT / "benchmarks"))
-        for p in (ROOT / "benchmarks").glob("*/*confirm*.sh")
-        if p.name != "confirm.sh"
+        str(p.relative_to(ROOT)) for p in (ROOT / "benchmarks").glob("*/*confirm*.sh") if p.name != "confirm.sh"
     }
     assert wrappers == {c[0] for c in CONFIRMATIONS}
 
@@ -992,7 +1067,7 @@ def test_a_confirmation_script_runs_both_splits_on_its_own_seeds_and_decides_by_
     (bin_dir / "python").chmod(0o755)
     out = tmp_path / "out"
     env = {"OUT": str(out), "CALLS": str(calls), "PATH": os.pathsep.join([str(bin_dir), os.environ["PATH"]])}
-    _run(f"benchmarks/{script}", "--max-tasks", "3", env=env)
+    _run(script, "--max-tasks", "3", env=env)
     name = Path(script).stem
     runs = [shlex.split(line) for line in calls.read_text().splitlines()]
     assert len(runs) == 3
@@ -1023,7 +1098,7 @@ def test_a_confirmation_script_runs_both_splits_on_its_own_seeds_and_decides_by_
     ],
 )
 def test_a_confirmation_runs_both_splits_and_decides_in_a_tiny_run(tmp_path: Path, script: str, rule: str) -> None:
-    _, old, new, first_seed, _, _ = next(c for c in CONFIRMATIONS if f"benchmarks/{c[0]}" == script)
+    _, old, new, first_seed, _, _ = next(c for c in CONFIRMATIONS if c[0] == script)
     args = ["--suites", "synthetic/mixed", "--seeds", "2", "--max-tasks", "2", "--methods", "ei"]
     stdout = _run(script, *args, env={"OUT": str(tmp_path)})
     name = Path(script).stem
@@ -1073,7 +1148,7 @@ def test_the_training_time_study_times_the_default_s_own_command_and_its_selecti
     env = {"RUNS": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record"), "SELECT_OPTIONS": select}
     # the shipped command's suites include sklearn/all, whose tables take minutes to build into the run's empty cache
     env["SUITES"] = "prior/gp"
-    _run("benchmarks/training_time/run.sh", *args, env=env)
+    _run("benchmarks/training_time/run.sh", *args, env=env, unset=("RL_HPO_CACHE",))
     shipped = json.loads((ROOT / "rl_hpo/data/policies/default/policy.json").read_text())["training"]["command"]
     suites = shipped.split(" --suites ")[1].split()[0]
     assert "sklearn/all" in suites
