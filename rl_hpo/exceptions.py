@@ -34,7 +34,12 @@ class DataNotFoundError(RLHPOError, FileNotFoundError):
 
 
 class UnknownOptionError(RLHPOError, ValueError):
-    """A keyword option that the chosen method does not take."""
+    """A keyword option that the chosen method does not take: ``option``, refused by ``method``, whose options are
+    ``options`` (empty where its signature does not tell them)."""
+
+    def __init__(self, message: str, *, method: str = "", option: str = "", options: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.method, self.option, self.options = method, option, options
 
 
 class PolicyFileError(RLHPOError, ValueError):

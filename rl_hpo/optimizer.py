@@ -465,12 +465,15 @@ def make_optimizer(
             listed = _options_of(cls)
             raise UnknownOptionError(
                 f"Method {name!r} takes no option {unexpected.group(1)!r}"
-                + (f"; its options: {listed}." if listed else ".")
+                + (f"; its options: {', '.join(listed)}." if listed else "."),
+                method=name,
+                option=unexpected.group(1),
+                options=listed,
             ) from None
         raise
 
 
-def _options_of(cls: type) -> str:
+def _options_of(cls: type) -> tuple[str, ...]:
     """The keyword options of an optimizer class, as an error lists them (``seed`` among them); empty where the
     class passes every option on (its signature alone does not tell them)."""
     kept = [
@@ -479,5 +482,5 @@ def _options_of(cls: type) -> str:
         if p.name != "space" and p.kind is not inspect.Parameter.VAR_POSITIONAL
     ]
     if all(p.kind is inspect.Parameter.VAR_KEYWORD for p in kept):
-        return ""
-    return ", ".join(f"**{p.name}" if p.kind is inspect.Parameter.VAR_KEYWORD else p.name for p in kept)
+        return ()
+    return tuple(f"**{p.name}" if p.kind is inspect.Parameter.VAR_KEYWORD else p.name for p in kept)

@@ -141,8 +141,14 @@ def tune(
         history = _run(task, method, budget, seed, options, journal, resume, progress, fail_fast, workers)
     except UnknownOptionError as err:
         own = [n for n, p in inspect.signature(tune).parameters.items() if p.kind is p.KEYWORD_ONLY]
+        theirs = [o for o in err.options if o not in ("seed", "fidelity")]  # tune sets these two itself
+        listing = f"whose options are: {', '.join(theirs) or 'none'}" if err.options else "whose docstring lists them"
         raise UnknownOptionError(
-            f"{err} tune passes the method every keyword argument it does not take itself ({', '.join(own)})."
+            f"Neither tune nor method {err.method!r} takes the keyword argument {err.option!r}. tune's own: "
+            f"{', '.join(own)}; it passes any other to the method, {listing}.",
+            method=err.method,
+            option=err.option,
+            options=err.options,
         ) from None
     finally:
         if isinstance(task, FunctionTask) and task is not objective:  # made here: its timeout worker ends here

@@ -240,6 +240,8 @@ def _within(selection: dict, fraction: float) -> dict:
     """``selection`` with the run's better row chosen instead of the policy it is against, unless that row scores
     higher than the policy by more than ``fraction`` of the policy's score."""
     rows = [(c, v) for c in selection["table"] if c != AGAINST for v in selection["table"][c]]
+    if not rows:  # the run left no policy to install
+        return selection
     cand, variant = min(rows, key=lambda cv: selection["table"][cv[0]][cv[1]]["score"])
     run = selection["table"][cand][variant]["score"]
     against = min(entry["score"] for entry in selection["table"][AGAINST].values())

@@ -114,7 +114,7 @@ def test_a_choice_json_cannot_store_is_refused_before_the_journal_is_created(tmp
 @pytest.mark.parametrize("resume", [True, False])
 def test_a_method_or_option_refused_leaves_no_journal_behind(tmp_path, resume):
     path = tmp_path / "run.db"
-    with pytest.raises(ValueError, match="takes no option 'polcy'"):
+    with pytest.raises(ValueError, match="takes the keyword argument 'polcy'"):
         rl_hpo.tune(objective, SPACE, budget=2, method="ppo", seed=0, journal=path, resume=resume, polcy="default")
     with pytest.raises(ValueError, match="Unknown method 'nosuch'"):
         rl_hpo.tune(objective, SPACE, budget=2, method="nosuch", journal=path, resume=resume)

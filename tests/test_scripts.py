@@ -259,6 +259,8 @@ def test_replace_within_installs_the_run_unless_it_scores_worse_than_the_policy_
     assert within(selection(0.2030, 0.2015, 0.2000), 0.01)["candidate"] == "final"  # 0.75% higher: replaced
     assert within(selection(0.2030, 0.2021, 0.2000), 0.01)["candidate"] == "against"  # 1.05% higher: kept
     assert within(selection(0.2030, 0.2021, 0.2000), 0.02)["candidate"] == "final"
+    nothing = {"candidate": "against", "variant": "sampled", "table": {"against": {"sampled": {"score": 0.2}}}}
+    assert within(nothing, 0.01) == nothing  # a run that left no policy keeps the one it is against
 
 
 @NEEDS_YAHPO
@@ -698,7 +700,9 @@ def test_the_noise_study_methods_are_ei_and_the_general_policy_with_their_settin
     monkeypatch.setattr(optimizer, "_REGISTRY", dict(optimizer._REGISTRY))
     _import_study_module(monkeypatch, "benchmarks/noisy_objectives/noise_start.py")  # registers the four methods
     space = SearchSpace({"x": Float(0.0, 1.0)})
-    shipped = load_policy(default_policy_path()).search_settings
+    # the policy noise_start.sh gives ppo, which the study compares each ppo_* method with
+    prior_gp = default_policy_path().parent / "prior_gp"
+    shipped = load_policy(prior_gp).search_settings
     for variant, change in (
         ("noise_start", {}),
         ("noise_bound", {"max_noise": 2.0}),
@@ -707,7 +711,7 @@ def test_the_noise_study_methods_are_ei_and_the_general_policy_with_their_settin
         ei = make_optimizer(f"ei_{variant}", space, seed=0)
         ppo = make_optimizer(f"ppo_{variant}", space, seed=0)
         assert ei.search_.settings == SearchSettings(fit_starts="warm+noise", **change)
-        assert ppo.policy_.path.name == "default"
+        assert ppo.policy_.path == prior_gp
         assert ppo.search_.settings == dataclasses.replace(shipped, fit_starts="warm+noise", **change)
 
 

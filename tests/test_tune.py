@@ -71,10 +71,12 @@ def test_a_keyword_neither_tune_nor_the_method_takes_is_named_with_both_lists(tm
     with pytest.raises(rl_hpo.UnknownOptionError) as caught:
         rl_hpo.tune(lambda c: c["x"], {"x": (0.0, 1.0)}, budget=3, journal=journal, callback=print)
     assert str(caught.value) == (
-        "Method 'random' takes no option 'callback'; its options: seed, fidelity. tune passes the method every "
-        "keyword argument it does not take itself (budget, method, seed, direction, timeout, journal, resume, "
-        "progress, fail_fast, workers)."
+        "Neither tune nor method 'random' takes the keyword argument 'callback'. tune's own: budget, method, seed, "
+        "direction, timeout, journal, resume, progress, fail_fast, workers; it passes any other to the method, whose "
+        "options are: none."
     )
+    with pytest.raises(rl_hpo.UnknownOptionError, match=r"'polcy'\. .* to the method, whose docstring lists them\.$"):
+        rl_hpo.tune(lambda c: c["x"], {"x": (0.0, 1.0)}, budget=3, method="ppo", polcy="default")
     assert isinstance(caught.value, ValueError) and not journal.exists()  # refused before a journal is written
 
 

@@ -9,8 +9,9 @@ PYTHONPATH): plain EI and the shipped general policy with other search settings 
 - ``ei_lengthscale_bound``, ``ppo_lengthscale_bound``: that and ``min_lengthscale=0.05``, a lower bound of 0.05
   instead of 0.01 on the lengthscales ("A lower bound on the lengthscales").
 
-Everything else is as ``ei`` and ``ppo`` run it (``ppo`` with ``--policy default``: the general policy and its own
-search settings).
+Everything else is as ``ei`` and ``ppo`` run it (``ppo`` with ``--policy rl_hpo/data/policies/prior_gp``, as
+``noise_start.sh`` gives it: the general policy trained on prior/gp, which every ``ppo_*`` method here starts from
+too, with its own search settings changed).
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from rl_hpo.agents.policy_file import default_policy_path, load_policy
 from rl_hpo.baselines.expected_improvement import ExpectedImprovement
 from rl_hpo.optimizer import register_optimizer
 from rl_hpo.space import SearchSpace
+
+#: The policy of these studies' runs (the shipped default when they ran); noise_start.sh gives it to ``ppo``.
+PRIOR_GP = default_policy_path().parent / "prior_gp"
 
 CHANGES: dict[str, dict[str, Any]] = {
     "noise_start": {"fit_starts": "warm+noise"},
@@ -43,7 +47,7 @@ class NoiseStartPolicy(CandidatePolicyOptimizer):
     change = CHANGES["noise_start"]
 
     def __init__(self, space: SearchSpace, **options: Any) -> None:
-        policy = load_policy(default_policy_path())
+        policy = load_policy(PRIOR_GP)
         settings = dataclasses.replace(policy.search_settings, **self.change)
         super().__init__(space, policy=policy, settings=settings, **options)
 

@@ -327,8 +327,10 @@ def _build_tables(config: CandidateTrainConfig, workers: int | None = None) -> N
         (config.validation_suites if config.eval_freq > 0 else (), "validation", config.eval_max_tasks),
     ):
         for suite in config.task_sources(_sklearn_suites(suites)):
-            assert not isinstance(suite, str)
+            if isinstance(suite, str):  # a single task, not a suite: trained on as named, live
+                continue
             names += [(name, suite.options) for name in suite.task_names(split)[:limit]]
+    names = list({name: (name, options) for name, options in names}.values())  # suites may share tasks
     workers = min(default_workers() if workers is None else workers, len(names))
     if workers <= 1:
         for name, options in names:

@@ -222,6 +222,7 @@ def test_training_on_live_scikit_learn_tasks_warns_that_it_is_slow(tmp_path):
 
 def test_scikit_learn_suites_train_on_tables_built_before_the_environments_start(tmp_path, monkeypatch):
     from rl_hpo.agents import candidate_training
+    from rl_hpo.tasks.registry import load_suite
 
     built: list[tuple[str, dict]] = []
     monkeypatch.setattr(candidate_training, "load_task", lambda name, **options: built.append((name, options)))
@@ -233,6 +234,11 @@ def test_scikit_learn_suites_train_on_tables_built_before_the_environments_start
     assert [getattr(s, "options", s) for s in config.task_sources()] == [{}, {"tabulated": True}]
     env = candidate_training._EnvFactory(config)()
     assert env.pool._suite_options["sklearn/svc/iris"] == {"tabulated": True}  # what the environments draw from
+    built.clear()
+    # suites that share tasks build each table once; a single task is trained on as named, with no table
+    overlapping = ("sklearn/svc", "sklearn/all", "sklearn/svc/iris")
+    candidate_training._build_tables(dataclasses.replace(config, suites=overlapping, eval_freq=0), workers=1)
+    assert len(built) == len({name for name, _ in built}) == len(load_suite("sklearn/all").task_names("train"))
     built.clear()
     candidate_training._build_tables(dataclasses.replace(config, sklearn_tabulated=False))
     candidate_training._build_tables(dataclasses.replace(config, suites=("prior/gp",), validation_suites=("prior/gp",)))
