@@ -26,12 +26,12 @@ states, the mean one-step gain of:
 - the rule trained on the suite's own train split (its space, other datasets), taking its most likely
   candidate and sampling;
 - the rule trained on every other suite's train split, never this space (leave one space out);
-- the rule trained on prior/gp alone, as the shipped default is.
+- the rule trained on prior/gp alone, as the prior_gp policy is (the shipped default when this study ran).
 
 Every value is relative to ``ei``'s (1.000 = as EI). One step's gain is myopic: a rule that gains more now
 may explore less, so this measures what a rule can learn, not the return of a whole run; ``--save DIR``
 writes each fitted network as a candidate policy folder (``DIR/own-<suite>``, ``DIR/without-<suite>``, with
-the shipped default's search settings), so that whole runs can measure it (``hindsight_runs.sh``). Train and
+the prior_gp policy's search settings), so that whole runs can measure it (``hindsight_runs.sh``). Train and
 validation splits only.
 """
 
@@ -161,10 +161,11 @@ def _merge(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
 
 
 def save_rule(net: CandidateNetwork, folder: Path, trained_on: list[str], args: argparse.Namespace) -> None:
-    """``net`` as a candidate policy folder, run with the shipped default's search settings and defaults."""
-    from rl_hpo.agents.policy_file import load_policy, save_policy
+    """``net`` as a candidate policy folder, run with the prior_gp policy's search settings and defaults (those of
+    the shipped default when this study ran)."""
+    from rl_hpo.agents.policy_file import default_policy_path, load_policy, save_policy
 
-    default = load_policy("default")
+    default = load_policy(default_policy_path().parent / "prior_gp")
     training = {"method": "hindsight one-step gain", "suites": trained_on, "split": "train",
                 "episodes_per_suite": args.episodes, "epochs": args.epochs, "seed": args.seed,
                 "command": " ".join(["python", *sys.argv])}  # fmt: skip
