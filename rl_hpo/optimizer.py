@@ -229,7 +229,7 @@ class Optimizer(ABC):
         if history is None:
             history = History.for_task(task, method=self.name, seed=self.seed)
             self.plan(budget)
-        bar = _progress_bar(budget, f"{self.name} on {task.name}") if progress else None
+        bar = _progress_bar(budget, f"{self.name} on {task.name}", history) if progress else None
         pool = ParallelEvaluator(task, workers) if workers > 1 else None
         try:
             carried = list(pending)
@@ -260,9 +260,7 @@ class Optimizer(ABC):
                         if callback is not None:
                             callback(history, trial, result)
                         if bar is not None:
-                            bar.n = min(budget, round(history.budget_used, 3))
-                            best = history.best_score_or_none()
-                            bar.set_postfix_str(f"best={best:.5g}" if best is not None else "no success yet")
+                            _show_progress(bar, history, budget)
                 except BaseException:  # the run stops: the batch's trials not told are pending no more
                     for trial, _ in asked:
                         if self._pending.get(trial.id) == trial:
@@ -378,16 +376,27 @@ def all_failed_error(summary: str, history: History) -> AllTrialsFailedError:
     return AllTrialsFailedError(message, history)
 
 
-def _progress_bar(total: float, desc: str):
+def _progress_bar(total: float, desc: str, history: History):
+    """A progress bar over the budget, starting where ``history`` stands (a resumed run's replayed trials)."""
     from tqdm.auto import tqdm
 
+    best = history.best_score_or_none()
     return tqdm(
         total=total,
+        initial=min(total, round(history.budget_used, 3)),
         desc=desc,
         unit="eval",
         leave=False,
         bar_format="{l_bar}{bar}| {n:.4g}/{total:.4g} [{elapsed}<{remaining}{postfix}]",
+        postfix=f"best={best:.5g}" if best is not None else None,
     )
+
+
+def _show_progress(bar, history: History, budget: float) -> None:
+    """The budget used and the best score so far on the bar."""
+    bar.n = min(budget, round(history.budget_used, 3))
+    best = history.best_score_or_none()
+    bar.set_postfix_str(f"best={best:.5g}" if best is not None else "no success yet")
 
 
 # -- the registry ---------------------------------------------------------------------------------

@@ -248,6 +248,8 @@ def _run(
         optimizer.plan(log.planned_budget(budget))
         history = History.for_task(task, method=optimizer.name, seed=log.seed)
         untold = log.replay(optimizer, task, history, batch=workers)
+        if progress and history.records:  # before the bar, which starts where the replay ends
+            print(_replayed(journal, history, untold, budget), file=sys.stderr)
         last = history.records[-1].budget_fraction if history.records else 0.0
         # past the budget before its last trial (the last one may overshoot a fractional budget by itself)
         if history.budget_used - last >= budget - 1e-9 and history.budget_used > budget + 1e-9:
@@ -275,6 +277,19 @@ def _run(
             workers=workers,
             pending=untold,
         )
+
+
+def _replayed(journal: str | os.PathLike[str], history: History, untold: list[Trial], budget: float) -> str:
+    """What resuming ``journal`` took from it: its finished trials, and those asked but never finished."""
+    failed = f", {history.n_failed} of them failed" if history.n_failed else ""
+    line = (
+        f"Resumed {str(journal)!r}: {history.n_trials} finished trials replayed{failed} "
+        f"({history.budget_used:g} of {budget:g} evaluations used"
+    )
+    if untold:
+        line += f"; {len(untold)} asked and not finished are evaluated first"
+    best = history.best_score_or_none()
+    return line + (f"; best so far {best:.6g})." if best is not None else ").")
 
 
 def _close(task: FunctionTask) -> None:

@@ -41,6 +41,27 @@ def test_resume_continues_the_same_run(tmp_path):
     assert resumed.to_dataframe().drop(columns=timings).equals(uninterrupted.to_dataframe().drop(columns=timings))
 
 
+@pytest.mark.filterwarnings("ignore:1 of .* trials failed")
+def test_a_resumed_run_says_what_it_replayed_and_its_bar_starts_there(tmp_path, capsys):
+    path = tmp_path / "run.db"
+
+    calls = []
+
+    def failing_first(config):
+        calls.append(config)
+        if len(calls) == 1:
+            raise RuntimeError("boom")
+        return objective(config)
+
+    rl_hpo.tune(failing_first, SPACE, budget=5, seed=3, journal=path, progress=False)
+    rl_hpo.tune(objective, SPACE, budget=7, seed=3, journal=path, resume=True, progress=False)
+    assert capsys.readouterr().err == ""  # no progress: nothing said
+    rl_hpo.tune(objective, SPACE, budget=9, seed=3, journal=path, resume=True, progress=True)
+    err = capsys.readouterr().err
+    assert f"Resumed {str(path)!r}: 7 finished trials replayed, 1 of them failed (7 of 9 evaluations used; best " in err
+    assert "7/9" in err and "0/9" not in err  # the bar starts where the replay ended
+
+
 def test_an_existing_journal_is_never_overwritten(tmp_path):
     path = tmp_path / "run.db"
     rl_hpo.tune(objective, SPACE, budget=2, seed=0, journal=path)

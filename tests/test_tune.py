@@ -186,7 +186,9 @@ def test_progress_is_shown_by_default_only_on_a_terminal(
 
     bars: list[float] = []
     real = optimizer_module._progress_bar
-    monkeypatch.setattr(optimizer_module, "_progress_bar", lambda total, desc: bars.append(total) or real(total, desc))
+    monkeypatch.setattr(
+        optimizer_module, "_progress_bar", lambda total, *rest: bars.append(total) or real(total, *rest)
+    )
     monkeypatch.setattr(sys, "stderr", Stream())
     rl_hpo.tune(lambda c: -((c["x"] - 1) ** 2), {"x": rl_hpo.Float(-5.0, 5.0)}, budget=3, seed=0)
     assert bool(bars) is shown
