@@ -36,11 +36,11 @@ except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
 from rl_hpo.exceptions import RLHPOError
-from rl_hpo.history import History
+from rl_hpo.history import History, TrialRecord
 from rl_hpo.optimizer import Optimizer, Trial
 from rl_hpo.tasks.base import Result, Task
 
-__all__ = ["Journal", "JournalError"]
+__all__ = ["Journal", "JournalError", "remove_journal"]
 
 _FORMAT = 1
 
@@ -223,22 +223,26 @@ class Journal:
     # -- writing ----------------------------------------------------------------------------------
     def record(self, history: History, trial: Trial, result: Result) -> None:
         """Commit the last trial of ``history`` (an ``Optimizer.optimize`` callback)."""
-        r = history.records[-1]
-        with self._db:
-            self._db.execute(
-                "INSERT INTO trials VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    r.trial,
-                    _dumps(r.config),
-                    r.fidelity,
-                    None if r.failed else r.score,
-                    r.cost,
-                    r.decision_s,
-                    r.budget_fraction,
-                    r.error,
-                    json.dumps(r.info, default=str),
-                ),
+        self.record_all(history.records[-1:])
+
+    def record_all(self, records: Sequence[TrialRecord]) -> None:
+        """Commit finished trials in one transaction (e.g. those of a run that starts its journal midway)."""
+        rows = [
+            (
+                r.trial,
+                _dumps(r.config),
+                r.fidelity,
+                None if r.failed else r.score,
+                r.cost,
+                r.decision_s,
+                r.budget_fraction,
+                r.error,
+                json.dumps(r.info, default=str),
             )
+            for r in records
+        ]
+        with self._db:
+            self._db.executemany("INSERT INTO trials VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def _check_tables(self) -> None:
         """Refuse an SQLite database that holds anything but a journal's tables (a user's own database given as the
@@ -268,6 +272,23 @@ class Journal:
         sessions = [*self.sessions(), (float(start), float(budget))]
         with self._db:
             self._db.execute("INSERT OR REPLACE INTO plan VALUES ('sessions', ?)", (json.dumps(sessions),))
+
+    def resume(self, optimizer: Optimizer, task: Task, budget: float, *, batch: int = 1) -> tuple[History, list[Trial]]:
+        """Continue the journal's run with ``optimizer`` (made with the journal's seed) up to ``budget``.
+
+        Plans the optimizer for the budget the run's first session planned for (``planned_budget``), replays the
+        journal into a new history (``replay``) and, for a run in rounds of ``batch`` that goes on, records where this
+        session's first new round starts (``begin_session``). Returns the history and the trials of the round the
+        run stopped in that were never told: go on with ``optimizer.optimize(task, budget, history=history,
+        pending=untold, batch=batch, callback=journal.record)``.
+        """
+        # before the replay, as optimize() does before a first trial: a plan steers a policy's decisions
+        optimizer.plan(self.planned_budget(budget))
+        history = History.for_task(task, method=optimizer.name, seed=self.seed)
+        untold = self.replay(optimizer, task, history, batch=batch)
+        if batch > 1 and history.budget_used < budget - 1e-9:  # where its first new round starts, after the untold
+            self.begin_session(history.budget_used + sum(task.budget_fraction(t.fidelity) for t in untold), budget)
+        return history, untold
 
     def replay(self, optimizer: Optimizer, task: Task, history: History, *, batch: int = 1) -> list[Trial]:
         """Bring ``optimizer`` and ``history`` to the state recorded in the journal, evaluating nothing.
@@ -369,6 +390,13 @@ class _OwnerLock:
             with contextlib.suppress(OSError):
                 self._path.unlink()
             self._created = False
+
+
+def remove_journal(path: str | os.PathLike[str]) -> None:
+    """Delete a journal no longer needed (its run is saved elsewhere) and the lock file beside it."""
+    path = Path(path)
+    for file in (path, path.with_name(path.name + ".lock")):
+        file.unlink(missing_ok=True)
 
 
 def _owner() -> dict[str, str]:

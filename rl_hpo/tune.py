@@ -244,10 +244,7 @@ def _run(
             if made is not None
             else make_optimizer(method, task.space, seed=log.seed, fidelity=task.fidelity, **options)
         )
-        # before the replay, as optimize() does before a first trial: a plan steers a policy's decisions
-        optimizer.plan(log.planned_budget(budget))
-        history = History.for_task(task, method=optimizer.name, seed=log.seed)
-        untold = log.replay(optimizer, task, history, batch=workers)
+        history, untold = log.resume(optimizer, task, budget, batch=workers)
         if progress and history.records:  # before the bar, which starts where the replay ends
             print(_replayed(journal, history, untold, budget), file=sys.stderr)
         last = history.records[-1].budget_fraction if history.records else 0.0
@@ -260,8 +257,6 @@ def _run(
             )
         if history.budget_used >= budget - 1e-9:
             return history
-        if workers > 1:  # where this session asks its first new round, after the untold trials of the last one
-            log.begin_session(history.budget_used + sum(task.budget_fraction(t.fidelity) for t in untold), budget)
 
         def record_then_check(history: History, trial: Trial, result: Result) -> None:
             log.record(history, trial, result)

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from rl_hpo.bench import executors as _executors
+from rl_hpo.bench.cell_journal import CellJournal, journal_path
 from rl_hpo.bench.executors import import_plugin
 from rl_hpo.bench.report import write_report
 from rl_hpo.bench.study import (
@@ -52,6 +53,7 @@ from rl_hpo.bench.study import (
 from rl_hpo.bench.trials import StudyBounds, assemble_trials, left_out_tasks, study_bounds
 from rl_hpo.exceptions import AllTrialsFailedError, RLHPOError
 from rl_hpo.history import History
+from rl_hpo.journal import remove_journal
 from rl_hpo.optimizer import check_batch, make_optimizer, optimizer_class
 from rl_hpo.tasks import registry
 from rl_hpo.tasks.base import Task
@@ -140,10 +142,26 @@ class CellSpec:
     method_options: Mapping[str, Any] = field(default_factory=dict)
     task_options: Mapping[str, Any] = field(default_factory=dict)
     batch: int = 1
+    journal: str | None = None
+    """Where the cell journals its trials once it runs long (``rl_hpo.bench.cell_journal``); None: nowhere."""
+    git_commit: str | None = None
+    """The commit the study runs at: a journal of another commit is not resumed."""
 
     @property
     def key(self) -> CellKey:
         return CellKey(self.method, self.task, self.seed)
+
+    def journal_run(self) -> dict[str, Any]:
+        """What identifies this cell's run in its journal."""
+        return {
+            "cell": self.key.filename,
+            "budget": self.budget,
+            "batch": self.batch,
+            "method_options": to_json(normalize(dict(self.method_options))),
+            "task_options": to_json(normalize(dict(self.task_options))),
+            "git_commit": self.git_commit,
+            "seed": self.seed,
+        }
 
 
 # -- one cell -------------------------------------------------------------------------------------
@@ -172,16 +190,31 @@ def run_cell(spec: CellSpec) -> dict[str, Any]:
     budget_used, sim_time, error, test_score`` and ``config`` (per parameter, None where inactive). ``score`` is
     the task's score (higher is better) and NaN for a failed evaluation; ``test_score`` its test-side
     counterpart where the task reports one (``Result.info["test_score"]``, e.g. a YAHPO ``test_*`` output),
-    else None.
+    else None. A cell resumed from its journal (``spec.journal``, ``rl_hpo.bench.cell_journal``) says how many
+    trials it replayed (``resumed_trials``), and its ``wall_s`` is that of its last session.
     """
     task = _load_task(spec.task, spec.task_options)
     start = time.perf_counter()
-    optimizer = make_optimizer(spec.method, task.space, seed=spec.seed, fidelity=task.fidelity, **spec.method_options)
-    history = History.for_task(task, method=spec.method, seed=spec.seed)
-    optimizer.plan(spec.budget)  # optimize() leaves planning to the caller that gives it the history
-    # Every trial failing is a legitimate outcome: the cell records them, with regret 1 throughout.
-    with contextlib.suppress(AllTrialsFailedError):
-        optimizer.optimize(task, spec.budget, history=history, batch=spec.batch)
+    make = functools.partial(
+        make_optimizer, spec.method, task.space, seed=spec.seed, fidelity=task.fidelity, **spec.method_options
+    )
+    journal = None
+    if spec.journal is not None:
+        journal = CellJournal(Path(spec.journal), spec.journal_run(), spec.budget, batch=spec.batch)
+    resumed = journal.resume(make, task) if journal is not None else None
+    if resumed is not None:
+        optimizer, history, untold = resumed
+    else:
+        optimizer, untold = make(), []
+        history = History.for_task(task, method=spec.method, seed=spec.seed)
+        optimizer.plan(spec.budget)  # optimize() leaves planning to the caller that gives it the history
+    try:
+        # Every trial failing is a legitimate outcome: the cell records them, with regret 1 throughout.
+        with contextlib.suppress(AllTrialsFailedError):
+            optimizer.optimize(task, spec.budget, history=history, batch=spec.batch, callback=journal, pending=untold)
+    finally:
+        if journal is not None:
+            journal.close()
     wall_s = time.perf_counter() - start
 
     records = history.records
@@ -203,6 +236,7 @@ def run_cell(spec: CellSpec) -> dict[str, Any]:
         "max_fidelity": None if task.fidelity is None else float(task.fidelity.high),
         "optimizer": _optimizer_info(optimizer),
         "wall_s": wall_s,
+        "resumed_trials": 0 if journal is None else journal.replayed,
         "finished_at": _now(),
         "host": socket.gethostname(),
         "rows": {
@@ -624,12 +658,25 @@ def _run_study(
     # Task by task, then seed by seed, so that workers reuse loaded tasks and an interrupted study holds
     # complete (task, seed) pairs of every method.
     todo = [
-        CellSpec(m, t, s, resolved.budget, settings.method_options.get(m, {}), settings.task_options, settings.batch)
+        CellSpec(
+            m,
+            t,
+            s,
+            resolved.budget,
+            settings.method_options.get(m, {}),
+            settings.task_options,
+            settings.batch,
+            journal=str(journal_path(study.cell_path(CellKey(m, t, s)))),
+            git_commit=session["git_commit"],
+        )
         for t in resolved.tasks
         for s in resolved.seeds
         for m in resolved.methods
         if CellKey(m, t, s) not in done
     ]
+    for key in done:  # a journal left by a stop between saving its cell and deleting the journal
+        remove_journal(journal_path(study.cell_path(key)))
+    study.cells_dir.mkdir(parents=True, exist_ok=True)  # where long cells journal their trials
     failures = _run_cells(study, executor, todo, n_total=len(keys), progress=progress, commit=session["git_commit"])
     if failures:
         first_key, first_err = failures[0]
@@ -669,6 +716,8 @@ def _run_cells(
                     bar.write(f"cell failed: {spec.key}: {outcome}")
             else:
                 study.save_cell(spec.key, {**outcome, "git_commit": commit})
+                if spec.journal is not None:
+                    remove_journal(spec.journal)  # the cell's record holds its trials now
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix_str(f"{spec.method} {spec.task} s{spec.seed}", refresh=False)

@@ -4,7 +4,8 @@
 
     DIR/
       run.json          settings (what makes results comparable) and provenance (one entry per session)
-      cells/            one JSON file per finished (method, task, seed) cell: the run's evaluations
+      cells/            one JSON file per finished (method, task, seed) cell: the run's evaluations; and
+                        while a long cell runs, its journal (rl_hpo.bench.cell_journal)
       bounds.json       the score bounds used for regret, per task (stored, observed, raised)
       trials.csv        every evaluation of every cell, assembled from cells/
       summary.csv       method,budget,regret_mean,regret_sem,rank_mean
@@ -13,8 +14,9 @@
 Every file is written to a temporary name in the same folder and moved into place with ``os.replace``
 (atomic on POSIX and Windows), so a killed run leaves either the whole file or none of it. A cell is one
 file named after its key, so re-running can neither duplicate nor lose one: finished cells are skipped,
-unfinished ones run again. One bench process per folder at a time: ``Study.lock`` holds ``DIR/.lock`` while a
-bench runs, and a second one is refused (``StudyBusyError``).
+unfinished ones run again (from their journal's last finished trial where they had run long enough to keep
+one). One bench process per folder at a time: ``Study.lock`` holds ``DIR/.lock`` while a bench runs, and a
+second one is refused (``StudyBusyError``).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ except ImportError:  # pragma: no cover - Windows: no advisory locks there, one 
     fcntl = None  # type: ignore[assignment]
 
 from rl_hpo.exceptions import RLHPOError
+from rl_hpo.journal import remove_journal
 
 __all__ = [
     "CELL_FORMAT",
@@ -323,6 +326,8 @@ class Study:
         for method in dropped:
             for cell in self.cells_dir.glob(f"{quote(method, safe='')}__*.json"):
                 cell.unlink()
+            for journal in self.cells_dir.glob(f"{quote(method, safe='')}__*.journal"):  # a running cell's trials
+                remove_journal(journal)
         run["settings"] = _without_methods(settings, set(dropped))
         atomic_write_text(self.run_json, to_json(run, indent=2) + "\n")
         return dropped

@@ -45,18 +45,29 @@ register_optimizer("broken", Broken)
 
 
 # -- a task family for the degenerate-range tests: "flat/bowl/0" varies, "flat/bowl/1" is constant up to 1e-13.
-DESCRIPTION = "test tasks: a bowl (instance 0), a constant up to round-off (1) and an objective that always fails (2)"
+DESCRIPTION = (
+    "test tasks: a bowl (instance 0), a constant up to round-off (1), an objective that always fails (2) and a bowl "
+    "that counts its evaluations and can stop the run (3)"
+)
+#: The configurations "flat/bowl/3" evaluated (in this process), and the evaluation (1, 2, ...) at which it raises
+#: KeyboardInterrupt, as Ctrl-C would (None: never).
+EVALUATED: list[dict[str, Any]] = []
+STOP_AT: int | None = None
 
 
 def make_task(scenario: str, instance: str, **options: Any) -> Any:
     from rl_hpo.space import Float, SearchSpace
     from rl_hpo.tasks.base import FunctionTask
 
-    scale = 1.0 if instance == "0" else 1e-13
+    scale = 1e-13 if instance == "1" else 1.0
 
     def objective(c: dict[str, Any]) -> float:
         if instance == "2":
             raise RuntimeError("this objective always fails")
+        if instance == "3":
+            if STOP_AT is not None and len(EVALUATED) + 1 >= STOP_AT:
+                raise KeyboardInterrupt
+            EVALUATED.append(dict(c))
         return 0.7 - scale * (c["x"] - 0.3) ** 2
 
     return FunctionTask(
