@@ -373,8 +373,12 @@ def _resolve_tasks(settings: BenchSettings) -> list[str]:
             )
         return in_split
     out = []
+    every = suite.task_names("all")
     for name in wanted:
-        full = name if name.count("/") == 2 else f"{settings.suite}/{name}"
+        full = name
+        if name.count("/") != 2:  # the rest of a task's name: "167190" in yahpo/lcbench, "svc/digits" in sklearn/all
+            ends = [t for t in every if t.endswith(f"/{name}")]
+            full = ends[0] if len(ends) == 1 else f"{settings.suite}/{name}"
         if full not in in_split:
             other = suite.split_of(full)
             where = f"it is in the {other!r} split" if other else "the suite has no such task"

@@ -697,3 +697,15 @@ def test_a_batch_below_one_is_refused_before_any_cell_runs(tmp_path: Path) -> No
         with pytest.raises(ValueError, match="'batch' parameter must be an int >= 1"):
             bench_command(suite="synthetic/branin", methods="random", out=str(tmp_path / "b"), batch=batch, seeds=1)
     assert not (tmp_path / "b" / "cells").exists()
+
+
+def test_a_task_is_named_by_the_end_of_its_name_within_the_suite(tmp_path: Path):
+    from rl_hpo.bench.runner import _resolve_tasks
+
+    def resolved(suite: str, tasks: str) -> list[str]:
+        return _resolve_tasks(BenchSettings(out=tmp_path / "x", suite=suite, tasks=tasks, methods=("random",)))
+
+    assert resolved("sklearn/all", "svc/digits,sklearn/mlp/digits") == ["sklearn/svc/digits", "sklearn/mlp/digits"]
+    assert resolved("synthetic/branin", "80") == ["synthetic/branin/80"]
+    with pytest.raises(ValueError, match=r"'sklearn/all/digits' is not in the 'test' split .*the suite has no such"):
+        resolved("sklearn/all", "digits")  # the end of six names: none is chosen
