@@ -215,7 +215,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="trials of a run asked before the first of them is told, as Q parallel workers take them (default: 1)",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (re-running continues it)")
-    p.add_argument("--tasks", metavar="ID,ID,...", help="only these tasks of the split: full names or their ends (167190 in yahpo/lcbench, svc/digits in sklearn/all)")
+    p.add_argument(
+        "--tasks",
+        metavar="ID,ID,...",
+        help="only these tasks of the split: full names or their ends (167190 in yahpo/lcbench, svc/digits in "
+        "sklearn/all)",
+    )
     p.add_argument(
         "--workers",
         type=_positive_int,
