@@ -15,6 +15,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rl_hpo.exceptions import RLHPOError, TuningInterrupted
@@ -518,11 +519,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
     try:
         return importlib.import_module(_TRAIN_DESIGNS[args.design]).train_command(parsed)
     except KeyboardInterrupt:
-        import pathlib
-
         from rl_hpo.agents.checkpoints import checkpoint_folder
 
-        checkpoint = checkpoint_folder(pathlib.Path(parsed.out))
+        checkpoint = checkpoint_folder(Path(parsed.out))
         if (checkpoint / "state.json").is_file():
             print(f"rl-hpo train: the last checkpoint is in {checkpoint}; add --resume to continue.", file=sys.stderr)
         raise
@@ -580,9 +579,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _COMMANDS[args.command](args)
     except KeyboardInterrupt:
         if args.command == "bench":
+            journaled = len(list(Path(args.out, "cells").glob("*.journal")))
+            resumed = f" ({journaled} of them from the trials their journals kept)" if journaled else ""
             print(
                 f"rl-hpo bench: interrupted; the finished cells are kept in {args.out}, and the same command runs "
-                "only the missing ones",
+                f"only the missing ones{resumed}",
                 file=sys.stderr,
             )
         else:

@@ -618,6 +618,11 @@ def test_an_interrupted_bench_says_that_the_same_command_continues(
     assert main(["bench", "--suite", "synthetic/branin", "--methods", "random", "--out", out]) == 130
     err = capsys.readouterr().err
     assert f"rl-hpo bench: interrupted; the finished cells are kept in {out}, and the same command runs" in err
+    assert "journal" not in err
+    (tmp_path / "study" / "cells").mkdir(parents=True)
+    (tmp_path / "study" / "cells" / "random__synthetic%2Fbranin%2F80__0.journal").write_bytes(b"")
+    assert main(["bench", "--suite", "synthetic/branin", "--methods", "random", "--out", out]) == 130
+    assert "only the missing ones (1 of them from the trials their journals kept)" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(not os.environ.get("RL_HPO_YAHPO_DATA"), reason="needs the YAHPO data ($RL_HPO_YAHPO_DATA)")
