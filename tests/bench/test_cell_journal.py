@@ -32,7 +32,9 @@ def _rows(cell: dict) -> dict:
     return {k: v for k, v in cell["rows"].items() if k not in TIMINGS}
 
 
-@pytest.mark.parametrize(("method", "batch", "stop_at"), [("tpe", 1, 7), ("ei", 1, 5), ("tpe", 3, 8), ("random", 4, 4)])
+@pytest.mark.parametrize(
+    ("method", "batch", "stop_at"), [("tpe", 1, 7), ("ei", 1, 5), ("ppo", 1, 9), ("tpe", 3, 8), ("random", 4, 4)]
+)
 def test_an_interrupted_cell_resumes_from_its_journal_as_if_it_had_not_stopped(
     tmp_path, monkeypatch, method, batch, stop_at
 ):
