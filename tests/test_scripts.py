@@ -1327,6 +1327,15 @@ def test_parallel_tune_times_each_number_of_workers() -> None:
     assert "| 2 |" in out and "| 3 |" in out and "speed-up" in out
 
 
+def test_startup_time_times_each_method_in_fresh_processes() -> None:
+    out = _run("benchmarks/startup_time.py", "--methods", "random,ppo", "--repeats", "1")
+    assert "import rl_hpo" in out and "random: first ask" in out and "ppo: first ask" in out
+    assert "ppo: imported            neither pandas nor matplotlib" in out
+    (main,) = _import_from("benchmarks/startup_time.py", "main")
+    with pytest.raises(SystemExit, match=r"The first ask of hyperband failed:\n(.|\n)*needs a fidelity"):
+        main(["--methods", "hyperband", "--repeats", "1"])
+
+
 def test_decision_overhead_prints_a_figure_per_method_and_trial() -> None:
     out = _run("benchmarks/decision_overhead.py", "--methods", "random,ei", "--checkpoints", "3", "--window", "2")
     assert "random" in out and "ei" in out and "CPU " in out and "kernels {'blas'" in out

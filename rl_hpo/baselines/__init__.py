@@ -1,23 +1,16 @@
 """Comparison methods behind the one optimizer protocol (``rl_hpo.make_optimizer(name, space)``).
 
-Heavy dependencies (Optuna, SciPy) are imported only when an optimizer is built.
+Exports are imported on first use, so that a method imports only what it needs (Optuna, SciPy).
 """
 
-from rl_hpo.baselines.bohb import BOHB
-from rl_hpo.baselines.grid import GridSearch
-from rl_hpo.baselines.hyperband import Hyperband, hyperband_brackets
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Imported here, not on first use: the module's name is also one of its functions', which the package's attribute
+# must stay (a first use would find the submodule there once anything had imported it).
 from rl_hpo.baselines.initial_design import initial_design, initial_design_rng, latin_design, latin_rng
-from rl_hpo.baselines.optuna_samplers import CMAES, GP, TPE
-from rl_hpo.baselines.portfolio import (
-    Portfolio,
-    read_portfolio,
-    shipped_portfolio_for,
-    stored_portfolios,
-    write_portfolio,
-)
-from rl_hpo.baselines.portfolio_building import build_portfolio
-from rl_hpo.baselines.qmc import SobolSearch
-from rl_hpo.baselines.random_search import RandomSearch
 
 __all__ = [
     "BOHB",
@@ -40,3 +33,34 @@ __all__ = [
     "stored_portfolios",
     "write_portfolio",
 ]
+
+_WHERE = {  # name -> the module of rl_hpo.baselines that defines it
+    "BOHB": "bohb",
+    "GridSearch": "grid",
+    "Hyperband": "hyperband",
+    "hyperband_brackets": "hyperband",
+    "CMAES": "optuna_samplers",
+    "GP": "optuna_samplers",
+    "TPE": "optuna_samplers",
+    "Portfolio": "portfolio",
+    "read_portfolio": "portfolio",
+    "shipped_portfolio_for": "portfolio",
+    "stored_portfolios": "portfolio",
+    "write_portfolio": "portfolio",
+    "build_portfolio": "portfolio_building",
+    "SobolSearch": "qmc",
+    "RandomSearch": "random_search",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a name of ``__all__`` from its module on first use: random search need not import SciPy with the
+    expected-improvement rule, nor anything Optuna."""
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"rl_hpo.baselines.{module}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -9,25 +9,10 @@
 - ``report`` and ``plots``: ``report.md``, ``summary.csv`` and the PNG plots (``rl-hpo report``).
 """
 
-from rl_hpo.bench.executors import EXECUTORS, Executor, InlineExecutor, ProcessExecutor, RayExecutor, make_executor
-from rl_hpo.bench.metrics import (
-    Curves,
-    above_reference,
-    aggregate,
-    decision_overhead,
-    mean_ranks,
-    rank_curves,
-    regret_curves,
-    summary_table,
-    wilcoxon_pvalue,
-    wilcoxon_table,
-    win_rate,
-    win_rate_table,
-)
-from rl_hpo.bench.report import read_trials, report_command, write_report
-from rl_hpo.bench.runner import BenchError, BenchSettings, CellSpec, bench_command, run_bench, run_cell
-from rl_hpo.bench.study import CellKey, Study, StudyBusyError, StudySettingsError
-from rl_hpo.bench.trials import StudyBounds, assemble_trials, study_bounds
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __all__ = [
     "EXECUTORS",
@@ -65,3 +50,54 @@ __all__ = [
     "win_rate_table",
     "write_report",
 ]
+
+_WHERE = {  # name -> the module of rl_hpo.bench that defines it
+    "EXECUTORS": "executors",
+    "Executor": "executors",
+    "InlineExecutor": "executors",
+    "ProcessExecutor": "executors",
+    "RayExecutor": "executors",
+    "make_executor": "executors",
+    "Curves": "metrics",
+    "above_reference": "metrics",
+    "aggregate": "metrics",
+    "decision_overhead": "metrics",
+    "mean_ranks": "metrics",
+    "rank_curves": "metrics",
+    "regret_curves": "metrics",
+    "summary_table": "metrics",
+    "wilcoxon_pvalue": "metrics",
+    "wilcoxon_table": "metrics",
+    "win_rate": "metrics",
+    "win_rate_table": "metrics",
+    "read_trials": "report",
+    "report_command": "report",
+    "write_report": "report",
+    "BenchError": "runner",
+    "BenchSettings": "runner",
+    "CellSpec": "runner",
+    "bench_command": "runner",
+    "run_bench": "runner",
+    "run_cell": "runner",
+    "CellKey": "study",
+    "Study": "study",
+    "StudyBusyError": "study",
+    "StudySettingsError": "study",
+    "StudyBounds": "trials",
+    "assemble_trials": "trials",
+    "study_bounds": "trials",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a name of ``__all__`` from its module on first use, so that importing one light submodule (e.g.
+    ``rl_hpo.bench.evaluation``, which a trained policy's evaluation uses) does not import pandas, SciPy's
+    statistics and matplotlib with the report's modules."""
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"rl_hpo.bench.{module}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
