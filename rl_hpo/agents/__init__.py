@@ -12,8 +12,7 @@ stable-baselines3 are needed::
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from rl_hpo.lazy_exports import lazy_exports
 
 __all__ = [
     "CandidateNetwork",
@@ -64,12 +63,4 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"rl_hpo.agents.{module}"), name)
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, __all__)

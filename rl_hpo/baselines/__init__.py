@@ -5,12 +5,10 @@ Exports are imported on first use, so that a method imports only what it needs (
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 # Imported here, not on first use: the module's name is also one of its functions', which the package's attribute
 # must stay (a first use would find the submodule there once anything had imported it).
 from rl_hpo.baselines.initial_design import initial_design, initial_design_rng, latin_design, latin_rng
+from rl_hpo.lazy_exports import lazy_exports
 
 __all__ = [
     "BOHB",
@@ -53,14 +51,4 @@ _WHERE = {  # name -> the module of rl_hpo.baselines that defines it
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Import a name of ``__all__`` from its module on first use: random search need not import SciPy with the
-    expected-improvement rule, nor anything Optuna."""
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"rl_hpo.baselines.{module}"), name)
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, __all__)

@@ -11,8 +11,7 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from rl_hpo.lazy_exports import lazy_exports
 
 __all__ = [
     "EXECUTORS",
@@ -89,15 +88,4 @@ _WHERE = {  # name -> the module of rl_hpo.bench that defines it
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Import a name of ``__all__`` from its module on first use, so that importing one light submodule (e.g.
-    ``rl_hpo.bench.evaluation``, which a trained policy's evaluation uses) does not import pandas, SciPy's
-    statistics and matplotlib with the report's modules."""
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"rl_hpo.bench.{module}"), name)
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, __all__)

@@ -18,6 +18,7 @@ from rl_hpo.envs.actions import ActionMapping, ExplorationFloor
 from rl_hpo.envs.candidate_env import CandidateTuningEnv
 from rl_hpo.envs.observation import EpisodeHistory, ObservationLayout, SpaceFeatures
 from rl_hpo.envs.tuning_env import TaskPool, TuningEnv
+from rl_hpo.lazy_exports import lazy_exports
 from rl_hpo.registration import CANDIDATE_ENV_ID, ENV_ID, register_environments
 
 __all__ = [
@@ -35,13 +36,8 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    # TuningVecEnv needs stable-baselines3 (and torch): import it only when asked for.
-    if name == "TuningVecEnv":
-        from rl_hpo.envs.vec_env import TuningVecEnv
-
-        return TuningVecEnv
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+_WHERE = {"TuningVecEnv": "vec_env"}  # it needs stable-baselines3 (and torch): imported only when asked for
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, __all__)
 
 
 register_environments()

@@ -5,18 +5,14 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from rl_hpo.lazy_exports import lazy_exports
 
 __all__ = ["RLSampler", "RLSearchCV"]
 
-_LAZY = {
-    "RLSampler": "rl_hpo.integrations.optuna_sampler",
-    "RLSearchCV": "rl_hpo.integrations.sklearn_search",
+_WHERE = {  # name -> the module of rl_hpo.integrations that defines it
+    "RLSampler": "optuna_sampler",
+    "RLSearchCV": "sklearn_search",
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, __all__)

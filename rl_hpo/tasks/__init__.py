@@ -6,20 +6,18 @@ The families are imported on first use (``rl_hpo.tasks.SyntheticTask`` imports t
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from rl_hpo.lazy_exports import lazy_exports
 from rl_hpo.tasks.base import Fidelity, FunctionTask, Result, ScoreBounds, Task
 from rl_hpo.tasks.registry import SPLITS, Suite, families, load_suite, load_task, register_family, suite_names
 
-_LAZY = {
-    "SyntheticTask": "rl_hpo.tasks.synthetic",
-    "YahpoTask": "rl_hpo.tasks.yahpo",
-    "SklearnTask": "rl_hpo.tasks.sklearn",
-    "TabulatedSklearnTask": "rl_hpo.tasks.sklearn",
-    "make_sklearn_task": "rl_hpo.tasks.sklearn",
-    "load_csv_task": "rl_hpo.tasks.sklearn",
-    "tabulate": "rl_hpo.tasks.sklearn",
+_WHERE = {  # name -> the module of rl_hpo.tasks that defines it
+    "SyntheticTask": "synthetic",
+    "YahpoTask": "yahpo",
+    "SklearnTask": "sklearn",
+    "TabulatedSklearnTask": "sklearn",
+    "make_sklearn_task": "sklearn",
+    "load_csv_task": "sklearn",
+    "tabulate": "sklearn",
 }
 
 __all__ = [
@@ -45,7 +43,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, __all__)
