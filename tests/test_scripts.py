@@ -761,13 +761,15 @@ def test_the_space_kinds_tasks_stay_within_their_bounds_and_the_conditional_boun
 
     for suite in ("nas", "wide_categorical", "conditional"):
         assert load_suite(f"kinds/{suite}").splits["test"] == tuple(f"kinds/{suite}/{i}" for i in range(10))
-        task = load_task(f"kinds/{suite}/3")
-        scores = np.array([task.evaluate(c).score for c in task.space.sample(300, seed=0)])
-        assert task.bounds.worst <= scores.min() < scores.max() <= task.bounds.best, suite
+        assert load_suite(f"kinds/{suite}").splits["validation"] == tuple(f"kinds/{suite}/{i}" for i in range(10, 30))
+        for instance in (3, 29):
+            task = load_task(f"kinds/{suite}/{instance}")
+            scores = np.array([task.evaluate(c).score for c in task.space.sample(300, seed=0)])
+            assert task.bounds.worst <= scores.min() < scores.max() <= task.bounds.best, suite
     tops = space_kinds.conditional_model_tops(3)
     assert set(tops) == {"svm", "gbm", "mlp"} and max(tops.values()) == load_task("kinds/conditional/3").bounds.best
     with pytest.raises(registry.TaskNotFoundError, match="rl-hpo tasks --suite kinds/nas"):
-        load_task("kinds/nas/10")
+        load_task("kinds/nas/30")
 
 
 def test_the_space_kinds_script_records_a_tiny_run_and_branches_reads_its_models(tmp_path: Path) -> None:

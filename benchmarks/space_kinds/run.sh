@@ -7,6 +7,8 @@
 #   benchmarks/space_kinds/run.sh kinds/nas --workers 2
 #   benchmarks/space_kinds/run.sh kinds/wide_categorical --workers 2
 #   benchmarks/space_kinds/run.sh kinds/conditional --workers 2
+#   benchmarks/space_kinds/run.sh kinds/conditional validation --methods ppo,ei,tpe,random --workers 2
+#                                  # the second sample of 20 functions (-> kinds_conditional_validation/)
 #
 # Raw results go to runs/space_kinds/<suite>/ (re-running resumes); the record to benchmarks/space_kinds/<suite>/.
 # RUNS and RECORD (environment) move them (a tiny run for tests).

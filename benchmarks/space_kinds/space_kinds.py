@@ -1,6 +1,7 @@
 """The space-kinds study's task family (``--plugins space_kinds``, with this folder on PYTHONPATH): three kinds of
-search space that the benchmark suites of the package hardly hold, each a suite of 10 seeded functions (tasks
-``kinds/<suite>/0`` to ``9``, all in the test split: nothing is chosen on them) with exact score bounds.
+search space that the benchmark suites of the package hardly hold, each a suite of seeded functions with exact score
+bounds: tasks ``kinds/<suite>/0`` to ``9`` in the test split and ``10`` to ``29``, a second sample drawn the same
+way, in the validation split. Nothing is chosen on either.
 
 - ``kinds/nas``: six categorical parameters of five choices each (15,625 configurations), as in NAS-Bench-201's
   cell: per-choice effects of each parameter (their scales drawn log-normally, so some parameters hardly matter),
@@ -30,7 +31,8 @@ from rl_hpo import Categorical, Condition, Float, FunctionTask, Int, ScoreBounds
 from rl_hpo.tasks.registry import register_family
 
 DESCRIPTION = "categorical (NAS-like), wide categorical and conditional (model choice) spaces, 10 functions each"
-N_TASKS = 10
+N_TASKS = 10  # the test split's; the validation split's are the next N_VALIDATION
+N_VALIDATION = 20
 SUITES = {"nas": 101, "wide_categorical": 202, "conditional": 303}  # suite -> its seeds' first entry
 
 
@@ -227,7 +229,7 @@ _MAKERS = {"nas": _make_nas, "wide_categorical": _make_wide, "conditional": _mak
 
 
 def make_task(scenario: str, instance: str, **options: Any) -> FunctionTask:
-    if scenario not in SUITES or str(instance) not in {str(i) for i in range(N_TASKS)}:
+    if scenario not in SUITES or str(instance) not in {str(i) for i in range(N_TASKS + N_VALIDATION)}:
         raise TaskNotFoundError(
             f"No task kinds/{scenario}/{instance}: rl-hpo tasks --suite kinds/{scenario} lists them."
         )
@@ -241,8 +243,10 @@ def suite_names(**options: Any) -> list[str]:
 def load_suite(scenario: str, **options: Any) -> Suite:
     if scenario not in SUITES:
         raise TaskNotFoundError(f"No suite kinds/{scenario}; choose one of: {', '.join(SUITES)}.")
-    tasks = tuple(f"kinds/{scenario}/{i}" for i in range(N_TASKS))
-    return Suite(f"kinds/{scenario}", {"train": (), "validation": (), "test": tasks})
+    tasks = [f"kinds/{scenario}/{i}" for i in range(N_TASKS + N_VALIDATION)]
+    return Suite(
+        f"kinds/{scenario}", {"train": (), "validation": tuple(tasks[N_TASKS:]), "test": tuple(tasks[:N_TASKS])}
+    )
 
 
 register_family("kinds", __name__)
