@@ -40,7 +40,7 @@ from rl_hpo.history import History, TrialRecord
 from rl_hpo.optimizer import Optimizer, Trial
 from rl_hpo.tasks.base import Result, Task
 
-__all__ = ["Journal", "JournalError", "remove_journal"]
+__all__ = ["Journal", "JournalBusyError", "JournalError", "remove_journal"]
 
 _FORMAT = 1
 
@@ -51,6 +51,10 @@ _TRIAL_COLUMNS = {"trial", "config", "fidelity", "score", "cost", "decision_s", 
 
 class JournalError(RLHPOError, ValueError):
     """A journal that cannot be used for this run (exists already, other settings, diverging replay)."""
+
+
+class JournalBusyError(JournalError):
+    """A journal another process is using (its lock is held): a second run on it is refused."""
 
 
 #: What a difference in a run's key means, where its values alone do not say (a hash).
@@ -139,7 +143,7 @@ class Journal:
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None)
             if not self._lock.acquired:
-                raise JournalError(
+                raise JournalBusyError(
                     f"The journal {str(self.path)!r} is in use by another run ({self._owner()}); wait for it to "
                     "finish or stop it, then resume."
                 )

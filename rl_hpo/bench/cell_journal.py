@@ -11,7 +11,9 @@ deletes the journal once the cell's record is saved.
 A journal is only resumed by the same cell of the same study at the same git commit, so that a cell's trials come
 from one version of the code; any other journal (another commit, a replay that diverges, an unreadable file) is
 deleted with a warning and the cell runs from its start, as it would have without one. A journal that cannot be
-written (e.g. a worker on another machine without the study's folder) leaves the cell unjournaled.
+written (e.g. a worker on another machine without the study's folder, a configuration JSON cannot hold, a full disk)
+leaves the cell unjournaled from then on, as is a cell whose journal another process holds (that journal is left
+alone).
 """
 
 from __future__ import annotations
@@ -24,11 +26,15 @@ from pathlib import Path
 from typing import Any
 
 from rl_hpo.history import History
-from rl_hpo.journal import Journal, JournalError, remove_journal
+from rl_hpo.journal import Journal, JournalBusyError, JournalError, remove_journal
 from rl_hpo.optimizer import Optimizer, Trial
 from rl_hpo.tasks.base import Result, Task
 
 __all__ = ["JOURNAL_AFTER_S", "CellJournal", "journal_path"]
+
+#: What writing a journal may raise: a journal that cannot be opened or written (JournalError, SQLite's and the
+#: file system's errors) and a configuration that JSON cannot hold (TypeError, ValueError).
+_WRITE_ERRORS = (sqlite3.Error, OSError, TypeError, ValueError)
 
 #: A cell journals its trials once it has run this long (seconds): an interrupted study loses at most this much of
 #: each running cell, and the many short cells of a study write nothing.
@@ -71,6 +77,10 @@ class CellJournal:
         try:
             self._log = Journal(self.path, self.run, resume=True)
             history, untold = self._log.resume(optimizer, task, self.budget, batch=self.batch)
+        except JournalBusyError as err:  # e.g. the same cell named twice in a study: leave that run's journal be
+            self._unwritable = True
+            warnings.warn(f"{err} The cell runs from its start, without a journal.", stacklevel=2)
+            return None
         except (JournalError, sqlite3.Error, OSError) as err:
             self.close()
             remove_journal(self.path)
@@ -81,23 +91,37 @@ class CellJournal:
 
     def __call__(self, history: History, trial: Trial, result: Result) -> None:
         if self._log is not None:
-            self._log.record(history, trial, result)
+            try:
+                self._log.record(history, trial, result)
+            except _WRITE_ERRORS as err:  # what the journal holds stays a run's first trials, fit to resume
+                self._stop(err)
         elif not self._unwritable and time.perf_counter() - self.started >= self.after_s:
             self._start(history)
 
     def _start(self, history: History) -> None:
         """Open a new journal holding the cell's trials so far, as if it had been kept from the start."""
         try:
-            self._log = Journal(self.path, self.run)
-            self._log.planned_budget(self.budget)
+            log = Journal(self.path, self.run)
+        except _WRITE_ERRORS as err:  # another process's journal (JournalError) is left alone
+            self._stop(err)
+            return
+        try:
+            log.planned_budget(self.budget)
             if self.batch > 1:  # one session from the start: a replay cuts the rounds as this run did
-                self._log.begin_session(0.0, self.budget)
-            self._log.record_all(history.records)
-        except (JournalError, sqlite3.Error, OSError) as err:  # the cell goes on unjournaled, as short cells do
-            self.close()
+                log.begin_session(0.0, self.budget)
+            log.record_all(history.records)
+        except _WRITE_ERRORS as err:
+            log.close()
             remove_journal(self.path)
-            self._unwritable = True
-            warnings.warn(f"The cell's trials cannot be journaled ({err}); it goes on without.", stacklevel=3)
+            self._stop(err)
+            return
+        self._log = log
+
+    def _stop(self, err: BaseException) -> None:
+        """Go on without journaling, as short cells do."""
+        self.close()
+        self._unwritable = True
+        warnings.warn(f"The cell's trials cannot be journaled ({err}); it goes on without.", stacklevel=4)
 
     def close(self) -> None:
         """Close the journal (it stays on disk until the runner has saved the cell's record)."""

@@ -388,6 +388,9 @@ def _resolve_tasks(settings: BenchSettings) -> list[str]:
                 f"choose among {', '.join(in_split[:5])}{', ...' if len(in_split) > 5 else ''}{hint}."
             )
         out.append(full)
+    twice = sorted({t for t in out if out.count(t) > 1})
+    if twice:  # spelled two ways, e.g. "svc/digits" and "sklearn/svc/digits"
+        raise ValueError(f"The 'tasks' parameter names {', '.join(twice)} more than once; name each once.")
     return out
 
 

@@ -34,8 +34,9 @@ Options (keywords of ``load_task`` / ``make_task`` / ``SyntheticTask``):
   alternating scipy L-BFGS-B over the continuous coordinates with an exhaustive search over each discrete
   coordinate; a mixture score may then exceed its estimated best of 0 (``SyntheticTask.optimum_exact`` is
   False) and regret is clipped at 0.
-- ``noise=sigma``: Gaussian noise of standard deviation ``sigma`` (in score units) added to every score,
-  seeded by the task's seed and a count of its calls, so a run is reproducible.
+- ``noise=sigma``: Gaussian noise of standard deviation ``sigma`` (in score units) added to every score, one draw
+  per configuration and budget, keyed by the task, so that a configuration evaluated again, or by a run resumed from
+  its journal, gets the noise it got before (as a model cross-validated on fixed folds does).
 - ``fidelity=True``: a ``budget`` fidelity 1..100. Below 100 the score carries a negative bias that depends
   on the configuration (a random smooth function) and shrinks to 0 as the budget grows (in proportion to
   ``sqrt(100 / b) - 1``), so low budgets rank configurations roughly right and multi-fidelity methods have
@@ -674,7 +675,6 @@ class SyntheticTask(Task):
         self.optimum_unit = self._inst.optimum_unit.copy()
         self.optimum_exact = self._inst.optimum_exact
         self.f_star = self._inst.f_star
-        self._n_calls = 0
 
     @property
     def optimum_config(self) -> dict[str, Any]:
@@ -708,12 +708,17 @@ class SyntheticTask(Task):
         if budgets is not None:
             scores = scores - self._inst.bias(z, budgets)
         if self.noise > 0:
-            # seeded by the call count: a run that makes the same calls sees the same noise
-            rng = np.random.default_rng([self.seed, _stable_id(self.name), self._n_calls])
-            scores = scores + self.noise * rng.standard_normal(n)
-        self._n_calls += 1
+            scores = scores + self.noise * self._standard_noise(z, budgets)
         costs = np.full(n, _COST_S) if budgets is None else _COST_S * budgets / _FIDELITY.high
         return scores, costs, f
+
+    def _standard_noise(self, z: np.ndarray, budgets: np.ndarray | None) -> np.ndarray:
+        """One standard normal draw per point, keyed by the task, the point's function inputs (rounded, so that
+        encoding round-off does not change the draw) and its budget."""
+        keys = np.round(z, 9) if budgets is None else np.column_stack([np.round(z, 9), budgets])
+        words = np.ascontiguousarray(keys + 0.0).view(np.uint64)  # + 0.0: no -0.0
+        key = [self.seed, _stable_id(self.name)]
+        return np.array([np.random.default_rng([*key, *row.tolist()]).standard_normal() for row in words])
 
     def evaluate_unit(self, u: np.ndarray, fidelity: float | np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Scores and simulated costs of cube points ``u`` (n, d); ``fidelity`` may be one budget per row."""

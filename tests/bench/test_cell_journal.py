@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from pathlib import Path
 
 import bench_plugin  # registers the test task family (flat/bowl/3 counts its evaluations and can stop the run)
@@ -12,6 +13,7 @@ from rl_hpo.bench import BenchSettings, Study, cell_journal, run_bench
 from rl_hpo.bench.runner import CellSpec, run_cell
 from rl_hpo.bench.study import CellKey
 from rl_hpo.exceptions import TuningInterrupted
+from rl_hpo.journal import Journal
 
 BUDGET = 12
 TIMINGS = ("cost", "decision_s", "sim_time")  # measured seconds differ between runs; every other column is the same
@@ -124,3 +126,49 @@ def test_redoing_a_method_discards_its_journals(tmp_path, monkeypatch):
     run_bench(dataclasses.replace(settings, redo=("tpe",)), progress=False)
     cell = Study(settings.out).load_cell(CellKey("tpe", "flat/bowl/3", 0))
     assert cell["resumed_trials"] == 0 and len(bench_plugin.EVALUATED) == 8 + BUDGET
+
+
+def test_a_journal_another_process_holds_is_left_alone_and_the_cell_runs_without(tmp_path, monkeypatch):
+    monkeypatch.setattr(cell_journal, "JOURNAL_AFTER_S", 0.0)
+    spec = _spec(tmp_path)
+    with Journal(spec.journal, spec.journal_run()) as held:  # e.g. the same cell running in another worker
+        held.record_all([])
+        with pytest.warns(UserWarning, match="is in use by another run .* The cell runs from its start, without"):
+            cell = run_cell(spec)
+    assert cell["resumed_trials"] == 0 and len(cell["rows"]["trial"]) == BUDGET
+    assert Path(spec.journal).is_file()  # not deleted under the run that holds it
+
+
+@pytest.mark.parametrize("error", [sqlite3.OperationalError("database is locked"), TypeError("not JSON serializable")])
+def test_a_journal_that_fails_midway_keeps_its_first_trials_and_the_cell_finishes(tmp_path, monkeypatch, error):
+    monkeypatch.setattr(cell_journal, "JOURNAL_AFTER_S", 0.0)
+    record_all = Journal.record_all
+
+    def failing_at_the_fifth(self, records):
+        if records and records[-1].trial >= 4:
+            raise error
+        record_all(self, records)
+
+    monkeypatch.setattr(Journal, "record_all", failing_at_the_fifth)
+    spec = _spec(tmp_path)
+    with pytest.warns(UserWarning, match="cannot be journaled .*; it goes on without"):
+        whole = run_cell(spec)
+    assert len(whole["rows"]["trial"]) == BUDGET
+    monkeypatch.setattr(Journal, "record_all", record_all)
+    monkeypatch.setattr(bench_plugin, "EVALUATED", [])
+    resumed = run_cell(spec)  # as after a stop: the journal's first 4 trials are replayed, the rest evaluated
+    assert resumed["resumed_trials"] == 4 and len(bench_plugin.EVALUATED) == BUDGET - 4
+    assert _rows(resumed) == _rows(whole)
+
+
+def test_a_journal_that_cannot_start_is_deleted_and_the_cell_finishes(tmp_path, monkeypatch):
+    monkeypatch.setattr(cell_journal, "JOURNAL_AFTER_S", 0.0)
+
+    def unserializable(self, records):
+        raise TypeError("Object of type Act is not JSON serializable")
+
+    monkeypatch.setattr(Journal, "record_all", unserializable)
+    spec = _spec(tmp_path)
+    with pytest.warns(UserWarning, match="not JSON serializable.*; it goes on without"):
+        cell = run_cell(spec)
+    assert len(cell["rows"]["trial"]) == BUDGET and not Path(spec.journal).exists()

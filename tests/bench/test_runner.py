@@ -709,3 +709,5 @@ def test_a_task_is_named_by_the_end_of_its_name_within_the_suite(tmp_path: Path)
     assert resolved("synthetic/branin", "80") == ["synthetic/branin/80"]
     with pytest.raises(ValueError, match=r"'sklearn/all/digits' is not in the 'test' split .*the suite has no such"):
         resolved("sklearn/all", "digits")  # the end of six names: none is chosen
+    with pytest.raises(ValueError, match="names sklearn/svc/digits more than once; name each once"):
+        resolved("sklearn/all", "svc/digits,sklearn/svc/digits")

@@ -153,15 +153,24 @@ def test_mixture_estimate_is_not_beaten_by_a_local_search():
         assert -res.fun <= 1e-9
 
 
-def test_noise_is_seeded_by_call_count():
+def test_noise_is_one_draw_per_configuration_and_budget_whatever_came_before():
     u = np.random.default_rng(0).random((100, 2))
     a, b = SyntheticTask("branin", 0, noise=0.1), SyntheticTask("branin", 0, noise=0.1)
     clean = SyntheticTask("branin", 0).evaluate_unit(u)[0]
-    first, second = a.evaluate_unit(u)[0], a.evaluate_unit(u)[0]
-    assert np.array_equal(first, b.evaluate_unit(u)[0])
-    assert not np.array_equal(first, second)
-    assert 0.07 < np.std(first - clean) < 0.13
+    first = a.evaluate_unit(u)[0]
+    assert np.array_equal(first, a.evaluate_unit(u)[0])  # evaluated again: the same noise
+    b.evaluate_unit(u[50:])  # other calls before (a run resumed, another cell in the same worker)
+    assert np.array_equal(first[::-1], b.evaluate_unit(u[::-1])[0])  # and in another order
+    assert [a.evaluate(c).score for c in a.space.sample(3, seed=1)] == [
+        b.evaluate(c).score for c in b.space.sample(3, seed=1)
+    ]
+    assert 0.07 < np.std(first - clean) < 0.13 and len(set(np.round(first - clean, 12))) == 100
+    other = SyntheticTask("branin", 1, noise=0.1)
+    assert not np.allclose(first - clean, other.evaluate_unit(u)[0] - SyntheticTask("branin", 1).evaluate_unit(u)[0])
     assert a.bounds == SyntheticTask("branin", 0).bounds
+    noisy, exact = SyntheticTask("branin", 0, noise=0.1, fidelity=True), SyntheticTask("branin", 0, fidelity=True)
+    at_10, at_20 = (noisy.evaluate_unit(u, b)[0] - exact.evaluate_unit(u, b)[0] for b in (10, 20))
+    assert not np.allclose(at_10, at_20)  # another budget, another draw
 
 
 def test_fidelity_bias_shrinks_with_the_budget_and_costs_scale():
