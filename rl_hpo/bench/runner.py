@@ -160,6 +160,7 @@ class CellSpec:
             "method_options": to_json(normalize(dict(self.method_options))),
             "task_options": to_json(normalize(dict(self.task_options))),
             "git_commit": self.git_commit,
+            "version": _package_version(),  # where there is no commit (an installed package), at least the release
             "seed": self.seed,
         }
 
@@ -673,7 +674,7 @@ def _run_study(
             settings.method_options.get(m, {}),
             settings.task_options,
             settings.batch,
-            journal=str(journal_path(study.cell_path(CellKey(m, t, s)))),
+            journal=str(journal_path(study.cell_path(CellKey(m, t, s))).resolve()),  # as seen from any worker's folder
             git_commit=session["git_commit"],
         )
         for t in resolved.tasks
