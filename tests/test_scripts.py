@@ -788,8 +788,24 @@ def test_the_space_kinds_table_is_the_recorded_regrets_and_tests_against_tpe() -
         return [cell.strip().replace("**", "") for cell in line.strip().strip("|").split("|")]
 
     folder = ROOT / "benchmarks/space_kinds"
-    rows = [line for line in (folder / "README.md").read_text().splitlines() if line.startswith("| ") and " / " in line]
+    readme, second = (folder / "README.md").read_text().split("## A second sample of the conditional suite")
+    rows = [line for line in readme.splitlines() if line.startswith("| ") and " / " in line]
     assert [cells(row)[0] for row in rows] == ["ppo", "ei", "tpe", "gp", "random"]
+    report = (folder / "kinds_conditional_validation/report.md").read_text()
+    rows_second = [line for line in second.splitlines() if line.startswith("| ") and " / " in line][1:]  # no header
+    assert [cells(row)[0] for row in rows_second] == ["ppo", "ei", "tpe", "random"]
+    for row in rows_second:
+        method, regrets, p_values = cells(row)
+        recorded = next(cells(line) for line in report.splitlines() if line.startswith(f"| {method} | "))
+        assert regrets.split(" / ") == [value.split(" ±")[0] for value in recorded[1:4]], method
+        for budget, p_value in zip((10, 25, 50), p_values.split(" / ") if p_values else ["", "", ""], strict=True):
+            if not p_value:  # TPE's row and random search's give none
+                continue
+            tests = report.split(f"## Wilcoxon signed-rank test at budget {budget}", 1)[1].splitlines()
+            header = next(cells(line) for line in tests if line.startswith("|  |"))
+            assert (
+                next(cells(line) for line in tests if line.startswith(f"| {method} |"))[header.index("tpe")] == p_value
+            )
     for row in rows:
         method, *readme = cells(row)
         for suite, cell in zip(("kinds_nas", "kinds_wide_categorical", "kinds_conditional"), readme, strict=True):
