@@ -215,7 +215,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="Q",
         help="trials of a run asked before the first of them is told, as Q parallel workers take them (default: 1)",
     )
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder (re-running continues it)")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="output folder (re-running continues it; a cell stopped after 30 s goes on from its last finished trial)",
+    )
     p.add_argument(
         "--tasks",
         metavar="ID,ID,...",
