@@ -266,6 +266,24 @@ def test_the_specialist_check_script_compares_every_shipped_specialist(tmp_path:
         assert set(table[name]["default"]) == {"10", "25", "50"}
 
 
+def test_the_specialist_check_tables_are_the_recorded_check() -> None:
+    root = Path(__file__).resolve().parents[2]
+    check = json.loads((root / "benchmarks/specialist_check/check.json").read_text())
+
+    def regrets(values: dict[str, float]) -> str:
+        return " / ".join(f"{values[budget]:.3f}" for budget in ("10", "25", "50"))
+
+    for suite in ("lcbench", "rbv2_xgboost"):
+        entry = check[suite]
+        datasets = sum(len(fold["held_out"]) for fold in entry["folds"])
+        row = (
+            f"| {suite} ({datasets} datasets, {entry['seeds']} seeds) | {regrets(entry['specialist'])} "
+            f"| {regrets(entry['default'])} |"
+        )
+        for readme in ("README.md", "benchmarks/specialist_check/README.md"):
+            assert row in (root / readme).read_text(), f"{readme} lacks the recorded row {row}"
+
+
 @pytest.fixture
 def shipped_copy(tmp_path: Path) -> Path:
     import shutil
