@@ -788,8 +788,8 @@ def test_the_space_kinds_table_is_the_recorded_regrets_and_tests_against_tpe() -
         return [cell.strip().replace("**", "") for cell in line.strip().strip("|").split("|")]
 
     folder = ROOT / "benchmarks/space_kinds"
-    readme, second = (folder / "README.md").read_text().split("## A second sample of the conditional suite")
-    rows = [line for line in readme.splitlines() if line.startswith("| ") and " / " in line]
+    first, second = (folder / "README.md").read_text().split("## A second sample of the conditional suite")
+    rows = [line for line in first.splitlines() if line.startswith("| ") and " / " in line]
     assert [cells(row)[0] for row in rows] == ["ppo", "ei", "tpe", "gp", "random"]
     report = (folder / "kinds_conditional_validation/report.md").read_text()
     rows_second = [line for line in second.splitlines() if line.startswith("| ") and " / " in line][1:]  # no header
@@ -818,6 +818,9 @@ def test_the_space_kinds_table_is_the_recorded_regrets_and_tests_against_tpe() -
                 header = next(cells(line) for line in tests if line.startswith("|  |"))
                 p_value = next(cells(line) for line in tests if line.startswith(f"| {method} |"))[header.index("tpe")]
                 assert cell.endswith(f"(p {p_value})"), (method, suite)
+    for part, suite in ((first, "kinds_conditional"), (second, "kinds_conditional_validation")):
+        branches = (folder / suite / "branches.txt").read_text().strip()
+        assert branches.startswith("| method | runs | ending in the best model") and branches in part, suite
 
 
 def test_branches_takes_a_run_s_first_best_score_and_passes_over_failed_trials(monkeypatch: pytest.MonkeyPatch) -> None:
