@@ -12,6 +12,7 @@ does with it; the run goes on.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import inspect
 import math
@@ -437,9 +438,11 @@ def available_optimizers() -> list[str]:
 
 def optimizer_class(name: str) -> type[Optimizer]:
     if name not in _REGISTRY:
+        close = difflib.get_close_matches(str(name).lower(), available_optimizers(), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ValueError(
-            f"Unknown method {name!r}; choose one of: {', '.join(available_optimizers())}. (A method registered with "
-            "register_optimizer is known in the process that registered it: a bench's worker processes import its "
+            f"Unknown method {name!r}{hint}; choose one of: {', '.join(available_optimizers())}. (A method registered "
+            "with register_optimizer is known in the process that registered it: a bench's worker processes import its "
             "module through --plugins or BenchSettings(plugins=...).)"
         )
     entry = _REGISTRY[name]

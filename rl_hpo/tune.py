@@ -317,9 +317,12 @@ class _FailFast:
             what = f"The first {history.n_trials} trials all failed, at the task's highest fidelity too"
         else:
             return
+        unit = (
+            "" if history.max_fidelity is None else " full-fidelity evaluations, a lower fidelity's trial costing less"
+        )
         raise all_failed_error(
             f"{what}, so the run stopped before spending the rest of its budget "
-            f"({self.budget:g}; in Python, tune(..., fail_fast=None) runs the whole budget whatever fails)"
+            f"({self.budget:g}{unit}; in Python, tune(..., fail_fast=None) runs the whole budget whatever fails)"
             + (
                 f". The journal {str(self.journal)!r} keeps these failed trials: once the objective is fixed, "
                 "start a new journal, since resuming this one counts them toward the budget"

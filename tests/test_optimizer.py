@@ -99,7 +99,8 @@ def test_failures_at_low_fidelities_alone_do_not_stop_a_multi_fidelity_run(metho
 
     task = FunctionTask(never_runs, SPACE, fidelity=Fidelity("subsample", 0.01, 1.0))
     with pytest.raises(
-        AllTrialsFailedError, match=r"The first \d+ trials all failed, at the task's highest fidelity too"
+        AllTrialsFailedError,
+        match=r"The first \d+ trials all failed, at the task's highest fidelity too, .* budget \(50 full-fidelity ev",
     ):
         rl_hpo.tune(task, method=method, budget=50, seed=0)
 
@@ -196,6 +197,12 @@ def test_seed_must_be_a_non_negative_int(bad):
 def test_unknown_method_lists_the_choices():
     with pytest.raises(ValueError, match=r"Unknown method 'nope'; choose one of: .*random"):
         make_optimizer("nope", SPACE)
+
+
+@pytest.mark.parametrize(("typo", "meant"), [("rnadom", "random"), ("PPO", "ppo"), ("tpee", "tpe")])
+def test_a_misspelt_method_gets_the_likely_one(typo, meant):
+    with pytest.raises(ValueError, match=rf"Unknown method '{typo}' \(did you mean '{meant}'\?\); choose one of"):
+        make_optimizer(typo, SPACE)
 
 
 def test_a_built_in_method_or_task_family_cannot_be_replaced():

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import math
+import numbers
 import os
 import threading
 import warnings
@@ -108,6 +109,7 @@ class RLSearchCV(BaseSearchCV):
         codec = _Codec(self.param_distributions)
         # The caller of fit: fit, then the wrapper scikit-learn puts around it, then this.
         warn_of_wide_linear_ranges(codec.space, stacklevel=4)
+        _warn_of_range_tuples(self.param_distributions, stacklevel=4)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         n_iter = int(self.n_iter)
         if codec.grid_size is not None and codec.grid_size < n_iter:  # as RandomizedSearchCV does
@@ -271,6 +273,24 @@ def _per_round(results: list[dict[str, Any]], error_score: Any) -> None:
         _ORIGINAL_CHECK(results, error_score)
         return
     fits.extend(results)
+
+
+def _warn_of_range_tuples(distributions: Mapping[str, Any], stacklevel: int) -> None:
+    """Warn of a pair of numbers given as a tuple, such as ``(1e-3, 1e3)``: as in ``RandomizedSearchCV``, its two
+    values are the only ones tried, where ``rl_hpo.tune``'s dict spaces read the same tuple as a range. ``stacklevel``
+    counted from the caller, as for ``warn_of_wide_linear_ranges``."""
+    for name, dist in distributions.items():
+        if not (isinstance(dist, tuple) and len(dist) == 2):
+            continue
+        low, high = dist
+        if all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in dist) and low < high:
+            warnings.warn(
+                f"{name!r}: the tuple {dist!r} is two values to try, as in RandomizedSearchCV, not a range; for a "
+                f"range give a distribution, e.g. scipy.stats.loguniform({low!r}, {high!r}) or uniform({low!r}, "
+                f"{high - low!r}) (rl_hpo.tune reads a tuple in a dict space as a range).",
+                UserWarning,
+                stacklevel=stacklevel + 1,
+            )
 
 
 class _Codec:

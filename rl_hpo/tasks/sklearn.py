@@ -100,6 +100,10 @@ ITERATIONS = Fidelity("iterations", 0.1, 1.0)
 FIDELITIES: dict[str, Fidelity] = {f.name: f for f in (SUBSAMPLE, ITERATIONS)}
 
 
+#: What scikit-learn's MLP warns when a KeyboardInterrupt (Ctrl-C) stops its fit, which it then returns as fitted.
+_FIT_INTERRUPTED = "Training interrupted by user"
+
+
 @contextmanager
 def quiet_sklearn() -> Iterator[None]:
     """Silence scikit-learn's convergence and numerical warnings in a block, and run fits single-threaded.
@@ -116,6 +120,8 @@ def quiet_sklearn() -> Iterator[None]:
         warnings.filterwarnings("ignore", category=ConvergenceWarning)
         warnings.filterwarnings("ignore", category=RuntimeWarning)  # overflow in badly scaled fits
         warnings.filterwarnings("ignore", category=UserWarning, module=r"sklearn\.")
+        # raised, so that evaluate turns it back into the KeyboardInterrupt that scikit-learn's MLP swallowed
+        warnings.filterwarnings("error", message=_FIT_INTERRUPTED, category=UserWarning)
         with np.errstate(all="ignore"):
             yield
 
@@ -306,6 +312,9 @@ class SklearnTask(Task):
                     error_score="raise",
                 )
         except Exception as err:  # a configuration that cannot be fitted is a failed trial, not a crash
+            if isinstance(err, UserWarning) and str(err).startswith(_FIT_INTERRUPTED):
+                # Ctrl-C during an MLP's fit: stop the run as anywhere else, not score a model cut short
+                raise KeyboardInterrupt from None
             return Result.failure(f"{type(err).__name__}: {err}", time.perf_counter() - start, **info)
         cost = time.perf_counter() - start
         score = float(np.mean(scores))

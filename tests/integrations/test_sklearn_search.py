@@ -259,3 +259,16 @@ def test_a_linear_range_over_orders_of_magnitude_is_warned_of_at_the_callers_lin
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         RLSearchCV(LogisticRegression(max_iter=300), {"C": loguniform(1e-3, 1e2)}, n_iter=2, cv=2).fit(X, y)
+
+
+def test_a_pair_of_numbers_in_a_tuple_is_two_values_and_warned_of() -> None:
+    X, y = load_iris(return_X_y=True)
+    search = RLSearchCV(LogisticRegression(max_iter=300), {"C": (1e-3, 1e3)}, n_iter=2, cv=2, random_state=0)
+    with pytest.warns(UserWarning, match=r"'C': the tuple \(0\.001, 1000\.0\) is two values to try") as caught:
+        search.fit(X, y)
+    assert [w.filename for w in caught if "two values to try" in str(w.message)] == [__file__]
+    assert sorted(search.cv_results_["param_C"]) == [1e-3, 1e3]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a list, or a tuple of more than two values, is plainly a list of choices
+        RLSearchCV(LogisticRegression(max_iter=300), {"C": [1e-3, 1e3]}, n_iter=2, cv=2).fit(X, y)
+        RLSearchCV(LogisticRegression(max_iter=300), {"C": (0.1, 1.0, 10.0)}, n_iter=2, cv=2).fit(X, y)

@@ -110,6 +110,21 @@ def test_a_failing_fit_is_a_failed_result(monkeypatch):
     assert result.failed and "RuntimeError: boom" in result.info["error"] and result.cost >= 0
 
 
+def test_ctrl_c_during_an_mlp_fit_stops_the_run_instead_of_scoring_the_model_cut_short(monkeypatch):
+    from sklearn.neural_network import MLPClassifier
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt  # what Ctrl-C raises inside the fit; the MLP catches it and warns
+
+    task = load_task("sklearn/mlp/iris", cv=2)
+    monkeypatch.setattr(MLPClassifier, "_backprop", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        task.evaluate(task.space.sample(seed=0))
+    with pytest.raises(rl_hpo.TuningInterrupted) as stopped:
+        rl_hpo.tune(task, budget=3, method="random", seed=0)
+    assert len(stopped.value.history) == 0
+
+
 def test_convergence_warnings_do_not_reach_the_user():
     from sklearn.exceptions import ConvergenceWarning
 
