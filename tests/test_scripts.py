@@ -1595,6 +1595,16 @@ def test_expected_best_of_draws_matches_a_monte_carlo_estimate() -> None:
     assert np.all(np.diff(exact) < 0) and expected_best_of(regrets, 0.05, ks) == pytest.approx([0.05] * 3)
 
 
+def test_the_design_draws_study_compares_the_latin_design_with_random_searchs_points() -> None:
+    out = _run(
+        "benchmarks/early_phase/design_draws.py", "--suites", "synthetic/mixed", "--seeds", "3", "--max-tasks", "2"
+    )
+    lines = out.splitlines()
+    assert lines[0] == "synthetic/mixed train: 2 tasks x 3 seeds; Latin minus uniform, best of the first k"
+    assert lines[1].startswith("  k=1: +0.0000  tasks higher 0, lower 0")  # the first point is random search's own
+    assert len(lines) == 6 and all(line.startswith(f"  k={k}: ") for k, line in enumerate(lines[1:], 1))
+
+
 def test_early_phase_study_reports_expected_gains_and_curves(tmp_path: Path) -> None:
     out = _run("benchmarks/early_phase/expected_gain.py", "--suites", "prior/gp", "--seeds", "1", "--max-tasks", "2",
                "--evals", "8", "--draws", "32", "--out", str(tmp_path / "gain.json"))  # fmt: skip
