@@ -187,8 +187,9 @@ def write_readme(folder: Path) -> Path:
         *training["commands"],
         "```",
         "",
-        f"## Validation during training (the validation splits of {_listing(training['validation_suites'])}, where"
-        " a suite has one; the row at step 0 is plain expected improvement)",
+        f"## Validation during training (the validation splits of {_listing(training['validation_suites'])}"
+        f"{', where a suite has one' if len(training['validation_suites']) > 1 else ''}; the row at step 0 is plain"
+        " expected improvement)",
         "",
         "| timesteps | regret@10 | regret@25 | regret@50 | minutes |",
         "|---|---|---|---|---|",

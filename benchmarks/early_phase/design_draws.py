@@ -53,7 +53,11 @@ def main() -> None:
     args = parser.parse_args()
     for suite in args.suites.split(","):
         names = load_suite(suite).task_names(args.split)[: args.max_tasks]
-        per_task = np.array([np.subtract(*design_regrets(n, args.seeds)[::-1]).mean(axis=0) for n in names])
+        per_task = []  # per task: mean over seeds of Latin minus uniform, k = 1..5
+        for name in names:
+            uniform, latin = design_regrets(name, args.seeds)
+            per_task.append((latin - uniform).mean(axis=0))
+        per_task = np.array(per_task)
         print(
             f"{suite} {args.split}: {len(names)} tasks x {args.seeds} seeds; Latin minus uniform, best of the first k"
         )
