@@ -762,14 +762,30 @@ def test_the_space_kinds_tasks_stay_within_their_bounds_and_the_conditional_boun
     for suite in ("nas", "wide_categorical", "conditional"):
         assert load_suite(f"kinds/{suite}").splits["test"] == tuple(f"kinds/{suite}/{i}" for i in range(10))
         assert load_suite(f"kinds/{suite}").splits["validation"] == tuple(f"kinds/{suite}/{i}" for i in range(10, 30))
-        for instance in (3, 29):
+        assert load_suite(f"kinds/{suite}").splits["train"] == tuple(f"kinds/{suite}/{i}" for i in range(30, 230))
+        for instance in (3, 29, 229):
             task = load_task(f"kinds/{suite}/{instance}")
             scores = np.array([task.evaluate(c).score for c in task.space.sample(300, seed=0)])
             assert task.bounds.worst <= scores.min() < scores.max() <= task.bounds.best, suite
     tops = space_kinds.conditional_model_tops(3)
     assert set(tops) == {"svm", "gbm", "mlp"} and max(tops.values()) == load_task("kinds/conditional/3").bounds.best
     with pytest.raises(registry.TaskNotFoundError, match="rl-hpo tasks --suite kinds/nas"):
-        load_task("kinds/nas/30")
+        load_task("kinds/nas/230")
+
+
+def test_the_pooled_method_of_the_space_kinds_study_is_plain_ei_with_pooled_lengthscales(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from rl_hpo import SearchSpace, make_optimizer, optimizer
+    from rl_hpo.acquisition.search import SearchSettings
+    from rl_hpo.baselines.expected_improvement import ExpectedImprovement
+    from rl_hpo.space import Float
+
+    monkeypatch.setattr(optimizer, "_REGISTRY", dict(optimizer._REGISTRY))
+    _import_study_module(monkeypatch, "benchmarks/space_kinds/pooled.py")  # registers ei_pooled
+    pooled = make_optimizer("ei_pooled", SearchSpace({"x": Float(0.0, 1.0)}), seed=0)
+    assert isinstance(pooled, ExpectedImprovement)
+    assert pooled.search_.settings == SearchSettings(lengthscale_spread=0.5) != SearchSettings()
 
 
 def test_the_space_kinds_script_records_a_tiny_run_and_branches_reads_its_models(tmp_path: Path) -> None:

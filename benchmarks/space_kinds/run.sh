@@ -9,6 +9,10 @@
 #   benchmarks/space_kinds/run.sh kinds/conditional --workers 2
 #   benchmarks/space_kinds/run.sh kinds/conditional validation --methods ppo,ei,tpe,random --workers 2
 #                                  # the second sample of 20 functions (-> kinds_conditional_validation/)
+#   benchmarks/space_kinds/run.sh kinds/conditional train --methods ei,ei_pooled,tpe,random \
+#       --plugins space_kinds,pooled --seeds 3 --workers 2
+#                                  # pooled lengthscales and the choice of model, on the third sample of 200
+#                                  # functions (-> kinds_conditional_train/)
 #
 # Raw results go to runs/space_kinds/<suite>/ (re-running resumes); the record to benchmarks/space_kinds/<suite>/.
 # RUNS and RECORD (environment) move them (a tiny run for tests).

@@ -1,7 +1,8 @@
 """The space-kinds study's task family (``--plugins space_kinds``, with this folder on PYTHONPATH): three kinds of
 search space that the benchmark suites of the package hardly hold, each a suite of seeded functions with exact score
-bounds: tasks ``kinds/<suite>/0`` to ``9`` in the test split and ``10`` to ``29``, a second sample drawn the same
-way, in the validation split. Nothing is chosen on either.
+bounds: tasks ``kinds/<suite>/0`` to ``9`` in the test split, ``10`` to ``29``, a second sample drawn the same
+way, in the validation split, and ``30`` to ``229``, a third, in the train split (for studies that need many
+functions of a kind, such as ``pooled.py``'s). Nothing is chosen on the test or validation split.
 
 - ``kinds/nas``: six categorical parameters of five choices each (15,625 configurations), as in NAS-Bench-201's
   cell: per-choice effects of each parameter (their scales drawn log-normally, so some parameters hardly matter),
@@ -33,6 +34,7 @@ from rl_hpo.tasks.registry import register_family
 DESCRIPTION = "categorical (NAS-like), wide categorical and conditional (model choice) spaces, 10 functions each"
 N_TASKS = 10  # the test split's; the validation split's are the next N_VALIDATION
 N_VALIDATION = 20
+N_TRAIN = 200  # the train split's, after the validation split's
 SUITES = {"nas": 101, "wide_categorical": 202, "conditional": 303}  # suite -> its seeds' first entry
 
 
@@ -229,7 +231,7 @@ _MAKERS = {"nas": _make_nas, "wide_categorical": _make_wide, "conditional": _mak
 
 
 def make_task(scenario: str, instance: str, **options: Any) -> FunctionTask:
-    if scenario not in SUITES or str(instance) not in {str(i) for i in range(N_TASKS + N_VALIDATION)}:
+    if scenario not in SUITES or str(instance) not in {str(i) for i in range(N_TASKS + N_VALIDATION + N_TRAIN)}:
         raise TaskNotFoundError(
             f"No task kinds/{scenario}/{instance}: rl-hpo tasks --suite kinds/{scenario} lists them."
         )
@@ -243,10 +245,13 @@ def suite_names(**options: Any) -> list[str]:
 def load_suite(scenario: str, **options: Any) -> Suite:
     if scenario not in SUITES:
         raise TaskNotFoundError(f"No suite kinds/{scenario}; choose one of: {', '.join(SUITES)}.")
-    tasks = [f"kinds/{scenario}/{i}" for i in range(N_TASKS + N_VALIDATION)]
-    return Suite(
-        f"kinds/{scenario}", {"train": (), "validation": tuple(tasks[N_TASKS:]), "test": tuple(tasks[:N_TASKS])}
-    )
+    tasks = [f"kinds/{scenario}/{i}" for i in range(N_TASKS + N_VALIDATION + N_TRAIN)]
+    splits = {
+        "train": tuple(tasks[N_TASKS + N_VALIDATION :]),
+        "validation": tuple(tasks[N_TASKS : N_TASKS + N_VALIDATION]),
+        "test": tuple(tasks[:N_TASKS]),
+    }
+    return Suite(f"kinds/{scenario}", splits)
 
 
 register_family("kinds", __name__)
