@@ -799,42 +799,55 @@ def test_the_space_kinds_script_records_a_tiny_run_and_branches_reads_its_models
     assert [row[0] for row in rows] == ["| random", "| ei"] and all(row[1] == "2" for row in rows)
 
 
-def test_the_space_kinds_table_is_the_recorded_regrets_and_tests_against_tpe() -> None:
-    def cells(line: str) -> list[str]:
-        return [cell.strip().replace("**", "") for cell in line.strip().strip("|").split("|")]
+def _markdown_cells(line: str) -> list[str]:
+    return [cell.strip().replace("**", "") for cell in line.strip().strip("|").split("|")]
 
-    folder = ROOT / "benchmarks/space_kinds"
-    first, second = (folder / "README.md").read_text().split("## A second sample of the conditional suite")
-    rows = [line for line in first.splitlines() if line.startswith("| ") and " / " in line]
-    assert [cells(row)[0] for row in rows] == ["ppo", "ei", "tpe", "gp", "random"]
-    report = (folder / "kinds_conditional_validation/report.md").read_text()
-    rows_second = [line for line in second.splitlines() if line.startswith("| ") and " / " in line][1:]  # no header
-    assert [cells(row)[0] for row in rows_second] == ["ppo", "ei", "tpe", "random"]
-    for row in rows_second:
-        method, regrets, p_values = cells(row)
-        recorded = next(cells(line) for line in report.splitlines() if line.startswith(f"| {method} | "))
+
+def _wilcoxon_p(report: str, budget: int, method: str, against: str) -> str:
+    """The p-value a bench report gives ``method`` against ``against`` at ``budget``."""
+    tests = report.split(f"## Wilcoxon signed-rank test at budget {budget}", 1)[1].splitlines()
+    header = next(_markdown_cells(line) for line in tests if line.startswith("|  |"))
+    return next(_markdown_cells(line) for line in tests if line.startswith(f"| {method} |"))[header.index(against)]
+
+
+def _check_regret_table(part: str, report: str, methods: list[str], against: str) -> None:
+    """A README table of rows ``| method | r10 / r25 / r50 | p10 / p25 / p50 |`` (after its header) against the bench
+    report it cites: the regrets and the Wilcoxon p-values against ``against`` (a row may give no p-values)."""
+    rows = [line for line in part.splitlines() if line.startswith("| ") and " / " in line][1:]  # no header
+    assert [_markdown_cells(row)[0] for row in rows] == methods
+    for row in rows:
+        method, regrets, p_values = _markdown_cells(row)
+        recorded = next(_markdown_cells(line) for line in report.splitlines() if line.startswith(f"| {method} | "))
         assert regrets.split(" / ") == [value.split(" ±")[0] for value in recorded[1:4]], method
         for budget, p_value in zip((10, 25, 50), p_values.split(" / ") if p_values else ["", "", ""], strict=True):
-            if not p_value:  # TPE's row and random search's give none
-                continue
-            tests = report.split(f"## Wilcoxon signed-rank test at budget {budget}", 1)[1].splitlines()
-            header = next(cells(line) for line in tests if line.startswith("|  |"))
-            assert (
-                next(cells(line) for line in tests if line.startswith(f"| {method} |"))[header.index("tpe")] == p_value
-            )
+            if p_value:  # the reference's own row, and random search's where it is the reference, give none
+                assert _wilcoxon_p(report, budget, method, against) == p_value, (method, budget)
+
+
+def test_the_space_kinds_table_is_the_recorded_regrets_and_tests_against_tpe() -> None:
+    folder = ROOT / "benchmarks/space_kinds"
+    first, rest = (folder / "README.md").read_text().split("## A second sample of the conditional suite")
+    second, third = rest.split("## Pooled lengthscales and the choice of model")
+    rows = [line for line in first.splitlines() if line.startswith("| ") and " / " in line]
+    assert [_markdown_cells(row)[0] for row in rows] == ["ppo", "ei", "tpe", "gp", "random"]
+    validation = (folder / "kinds_conditional_validation/report.md").read_text()
+    _check_regret_table(second, validation, ["ppo", "ei", "tpe", "random"], "tpe")
+    train = (folder / "kinds_conditional_train/report.md").read_text()
+    _check_regret_table(third, train, ["ei", "ei_pooled", "tpe", "random"], "ei")
     for row in rows:
-        method, *readme = cells(row)
+        method, *readme = _markdown_cells(row)
         for suite, cell in zip(("kinds_nas", "kinds_wide_categorical", "kinds_conditional"), readme, strict=True):
             report = (folder / suite / "report.md").read_text()
-            recorded = next(cells(line) for line in report.splitlines() if line.startswith(f"| {method} | "))
+            recorded = next(_markdown_cells(line) for line in report.splitlines() if line.startswith(f"| {method} | "))
             at10_25_50 = [value.split(" ±")[0] for value in recorded[1:4]]
             assert cell.split(" (")[0].split(" / ") == at10_25_50, (method, suite)
             if method != "tpe":
-                tests = report.split("## Wilcoxon signed-rank test at budget 50", 1)[1].splitlines()
-                header = next(cells(line) for line in tests if line.startswith("|  |"))
-                p_value = next(cells(line) for line in tests if line.startswith(f"| {method} |"))[header.index("tpe")]
-                assert cell.endswith(f"(p {p_value})"), (method, suite)
-    for part, suite in ((first, "kinds_conditional"), (second, "kinds_conditional_validation")):
+                assert cell.endswith(f"(p {_wilcoxon_p(report, 50, method, 'tpe')})"), (method, suite)
+    for part, suite in (
+        (first, "kinds_conditional"),
+        (second, "kinds_conditional_validation"),
+        (third, "kinds_conditional_train"),
+    ):
         branches = (folder / suite / "branches.txt").read_text().strip()
         assert branches.startswith("| method | runs | ending in the best model") and branches in part, suite
 
