@@ -1632,6 +1632,12 @@ def test_the_design_draws_study_compares_the_latin_design_with_random_searchs_po
     assert lines[0] == "synthetic/mixed train: 2 tasks x 3 seeds; Latin minus uniform, best of the first k"
     assert lines[1].startswith("  k=1: +0.0000  tasks higher 0, lower 0")  # the first point is random search's own
     assert len(lines) == 6 and all(line.startswith(f"  k={k}: ") for k, line in enumerate(lines[1:], 1))
+    # a study's own task family, imported first as rl-hpo bench --plugins does
+    plugins = {"PYTHONPATH": os.pathsep.join([str(ROOT / "benchmarks/space_kinds"), str(ROOT)])}
+    tiny = ["--suites", "kinds/conditional", "--seeds", "3", "--max-tasks", "2"]
+    out = _run("benchmarks/early_phase/design_draws.py", "--plugins", "space_kinds", *tiny, env=plugins)
+    assert out.startswith("kinds/conditional train: 2 tasks x 3 seeds")
+    _run("benchmarks/early_phase/design_draws.py", *tiny, env=plugins, status=1)  # no family "kinds" without it
 
 
 def test_early_phase_study_reports_expected_gains_and_curves(tmp_path: Path) -> None:

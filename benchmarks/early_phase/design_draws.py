@@ -10,7 +10,10 @@ best of the first k points (normalized per task by the lowest and highest score 
 points evaluated), with how many tasks are higher and lower and a two-sided Wilcoxon test over tasks. A benchmark
 column's mean at evaluations 2 to 5 rests on 10 seeds' draws; these rest on ``--seeds`` per task, so they say
 whether the design is worse than random search's points or only drew worse in one study. Train and validation
-splits only.
+splits only. ``--plugins`` imports modules first, as ``rl-hpo bench --plugins`` does, for a study's own task family:
+
+    PYTHONPATH=benchmarks/space_kinds python benchmarks/early_phase/design_draws.py --plugins space_kinds \
+        --suites kinds/conditional --split train
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import numpy as np
 from scipy.stats import wilcoxon
 
 from rl_hpo.baselines.initial_design import initial_design, latin_design, latin_rng
+from rl_hpo.bench.executors import import_plugin
 from rl_hpo.tasks import load_task
 from rl_hpo.tasks.registry import load_suite
 
@@ -50,7 +54,10 @@ def main() -> None:
     parser.add_argument("--split", default="train", choices=("train", "validation"))
     parser.add_argument("--seeds", type=int, default=200)
     parser.add_argument("--max-tasks", type=int, default=None, help="at most this many tasks per suite")
+    parser.add_argument("--plugins", default="", help="comma-separated modules to import first (a task family)")
     args = parser.parse_args()
+    for module in filter(None, (m.strip() for m in args.plugins.split(","))):
+        import_plugin(module)
     for suite in args.suites.split(","):
         names = load_suite(suite).task_names(args.split)[: args.max_tasks]
         per_task = []  # per task: mean over seeds of Latin minus uniform, k = 1..5
