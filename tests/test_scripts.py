@@ -13,6 +13,7 @@ import itertools
 import json
 import math
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -850,6 +851,13 @@ def test_the_space_kinds_table_is_the_recorded_regrets_and_tests_against_tpe() -
     ):
         branches = (folder / suite / "branches.txt").read_text().strip()
         assert branches.startswith("| method | runs | ending in the best model") and branches in part, suite
+    # the initial design's own draws on the train split: Latin minus uniform at k = 2..5
+    draws = (folder / "kinds_conditional_train/design_draws.txt").read_text().splitlines()[2:]
+    found = [re.search(r"k=\d: ([-+][\d.]+)  tasks higher \d+, lower (\d+) .*p ([\d.e+-]+)\)", line) for line in draws]
+    diffs, lower = [-float(m[1]) for m in found], [int(m[2]) for m in found]
+    assert all(d > 0 for d in diffs) and f"by {min(diffs):.3f} to {max(diffs):.3f}; lower on" in " ".join(third.split())
+    assert f"lower on {min(lower)} to {max(lower)} of the 200" in " ".join(third.split())
+    assert f"p at most {max(found, key=lambda m: float(m[3]))[3]};" in " ".join(third.split())
 
 
 def test_branches_takes_a_run_s_first_best_score_and_passes_over_failed_trials(monkeypatch: pytest.MonkeyPatch) -> None:
