@@ -31,7 +31,10 @@ import numpy as np
 from rl_hpo import Categorical, Condition, Float, FunctionTask, Int, ScoreBounds, SearchSpace, Suite, TaskNotFoundError
 from rl_hpo.tasks.registry import register_family
 
-DESCRIPTION = "categorical (NAS-like), wide categorical and conditional (model choice) spaces, 10 functions each"
+DESCRIPTION = (
+    "categorical (NAS-like), wide categorical and conditional (model choice) spaces, 10 test, 20 validation and 200 "
+    "train functions each"
+)
 N_TASKS = 10  # the test split's; the validation split's are the next N_VALIDATION
 N_VALIDATION = 20
 N_TRAIN = 200  # the train split's, after the validation split's
