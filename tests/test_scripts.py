@@ -852,12 +852,29 @@ def test_the_space_kinds_table_is_the_recorded_regrets_and_tests_against_tpe() -
         branches = (folder / suite / "branches.txt").read_text().strip()
         assert branches.startswith("| method | runs | ending in the best model") and branches in part, suite
     # the initial design's own draws on the train split: Latin minus uniform at k = 2..5
-    draws = (folder / "kinds_conditional_train/design_draws.txt").read_text().splitlines()[2:]
-    found = [re.search(r"k=\d: ([-+][\d.]+)  tasks higher \d+, lower (\d+) .*p ([\d.e+-]+)\)", line) for line in draws]
-    diffs, lower = [-float(m[1]) for m in found], [int(m[2]) for m in found]
-    assert all(d > 0 for d in diffs) and f"by {min(diffs):.3f} to {max(diffs):.3f}; lower on" in " ".join(third.split())
-    assert f"lower on {min(lower)} to {max(lower)} of the 200" in " ".join(third.split())
-    assert f"p at most {max(found, key=lambda m: float(m[3]))[3]};" in " ".join(third.split())
+    gains, lower, p_values = _design_draws(folder / "kinds_conditional_train/design_draws.txt")
+    text = " ".join(third.split())
+    assert f"by {min(gains):.3f} to {max(gains):.3f}; lower on {min(lower)} to {max(lower)} of the 200" in text
+    assert f"p at most {max(p_values, key=float)};" in text
+
+
+def _design_draws(path: Path) -> tuple[list[float], list[int], list[str]]:
+    """From ``design_draws.py``'s output for one suite, k = 2..5: how much lower the Latin design's regret is (each
+    must be positive), on how many tasks it is lower, and the Wilcoxon p-values as printed."""
+    lines = path.read_text().splitlines()[2:6]
+    found = [re.search(r"k=\d: ([-+][\d.]+)  tasks higher \d+, lower (\d+) .*p ([\d.e+-]+)\)", line) for line in lines]
+    gains = [-float(m[1]) for m in found]
+    assert len(gains) == 4 and all(gain > 0 for gain in gains), path
+    return gains, [int(m[2]) for m in found], [m[3] for m in found]
+
+
+def test_the_early_phase_readme_gives_the_design_draws_on_scikit_learn_spaces() -> None:
+    folder = ROOT / "benchmarks/early_phase"
+    gains, lower, p_values = _design_draws(folder / "design_draws_sklearn_validation.txt")
+    text = " ".join((folder / "README.md").read_text().split())
+    assert f"by {min(gains):.3f} to {max(gains):.3f} (on {min(lower)} to {max(lower)} of the 6 pipelines;" in text
+    p_low, p_high = min(p_values, key=float), max(p_values, key=float)
+    assert f"Wilcoxon p {p_low} to {p_high}, where {p_low} is the smallest six tasks can give" in text
 
 
 def test_branches_takes_a_run_s_first_best_score_and_passes_over_failed_trials(monkeypatch: pytest.MonkeyPatch) -> None:
