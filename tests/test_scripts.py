@@ -875,6 +875,9 @@ def test_the_early_phase_readme_gives_the_design_draws_on_scikit_learn_spaces() 
     assert f"by {min(gains):.3f} to {max(gains):.3f} (on {min(lower)} to {max(lower)} of the 6 pipelines;" in text
     p_low, p_high = min(p_values, key=float), max(p_values, key=float)
     assert f"Wilcoxon p {p_low} to {p_high}, where {p_low} is the smallest six tasks can give" in text
+    gains, lower, p_values = _design_draws(folder / "design_draws_sklearn_train.txt")
+    assert f"by {min(gains):.3f} to {max(gains):.3f} (on {min(lower)} to {max(lower)} of the 18 tasks;" in text
+    assert f"Wilcoxon p {min(p_values, key=float)} to {max(p_values, key=float)})" in text
 
 
 def test_branches_takes_a_run_s_first_best_score_and_passes_over_failed_trials(monkeypatch: pytest.MonkeyPatch) -> None:
