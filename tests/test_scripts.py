@@ -811,6 +811,12 @@ def _wilcoxon_p(report: str, budget: int, method: str, against: str) -> str:
     return next(_markdown_cells(line) for line in tests if line.startswith(f"| {method} |"))[header.index(against)]
 
 
+def _recorded_regrets(report: str, method: str) -> list[str]:
+    """A bench report's mean regrets of ``method`` at 10 / 25 / 50, as printed (without their standard errors)."""
+    recorded = next(_markdown_cells(line) for line in report.splitlines() if line.startswith(f"| {method} | "))
+    return [value.split(" ±")[0] for value in recorded[1:4]]
+
+
 def _check_regret_table(part: str, report: str, methods: list[str], against: str) -> None:
     """A README table of rows ``| method | r10 / r25 / r50 | p10 / p25 / p50 |`` (after its header) against the bench
     report it cites: the regrets and the Wilcoxon p-values against ``against`` (a row may give no p-values)."""
@@ -818,8 +824,7 @@ def _check_regret_table(part: str, report: str, methods: list[str], against: str
     assert [_markdown_cells(row)[0] for row in rows] == methods
     for row in rows:
         method, regrets, p_values = _markdown_cells(row)
-        recorded = next(_markdown_cells(line) for line in report.splitlines() if line.startswith(f"| {method} | "))
-        assert regrets.split(" / ") == [value.split(" ±")[0] for value in recorded[1:4]], method
+        assert regrets.split(" / ") == _recorded_regrets(report, method), method
         for budget, p_value in zip((10, 25, 50), p_values.split(" / ") if p_values else ["", "", ""], strict=True):
             if p_value:  # the reference's own row, and random search's where it is the reference, give none
                 assert _wilcoxon_p(report, budget, method, against) == p_value, (method, budget)
@@ -839,9 +844,7 @@ def test_the_space_kinds_table_is_the_recorded_regrets_and_tests_against_tpe() -
         method, *readme = _markdown_cells(row)
         for suite, cell in zip(("kinds_nas", "kinds_wide_categorical", "kinds_conditional"), readme, strict=True):
             report = (folder / suite / "report.md").read_text()
-            recorded = next(_markdown_cells(line) for line in report.splitlines() if line.startswith(f"| {method} | "))
-            at10_25_50 = [value.split(" ±")[0] for value in recorded[1:4]]
-            assert cell.split(" (")[0].split(" / ") == at10_25_50, (method, suite)
+            assert cell.split(" (")[0].split(" / ") == _recorded_regrets(report, method), (method, suite)
             if method != "tpe":
                 assert cell.endswith(f"(p {_wilcoxon_p(report, 50, method, 'tpe')})"), (method, suite)
     for part, suite in (
