@@ -648,6 +648,18 @@ def test_the_noisy_objectives_script_records_a_tiny_run_with_the_noiseless_score
     _run("benchmarks/noisy_objectives/run.sh", "noisy/mixed-10", *tiny, env=env)
     report = (tmp_path / "record/noisy_mixed-10/report.md").read_text()
     assert "## Test-side score of the incumbent" in report
+    # The anatomy of the run: what each method picked against the best it evaluated, from the same trials.
+    runs = tmp_path / "runs/noisy_objectives/noisy_mixed-10"
+    stdout = _run("benchmarks/noisy_objectives/anatomy.py", str(runs), "--budget", "8", "--start", "2")
+    trials = pd.read_csv(runs / "trials.csv")
+    for method in ("random", "ei"):
+        run = trials[trials.method == method].sort_values("trial")
+        picked, best = run.test_score.iloc[run.score.argmax()], run.test_score.max()
+        row = next(_markdown_cells(line) for line in stdout.splitlines() if line.startswith(f"| {method} |"))
+        assert row[1:3] == [f"{picked:.3f}", f"{best:.3f}"] and float(row[4]) >= 0, method
+        assert f"{run.test_score.iloc[2:].mean():.3f}" == row[3]
+    task_row = next(_markdown_cells(line) for line in stdout.splitlines() if line.startswith("| noisy/mixed-10/64 |"))
+    assert task_row[1] == "FICFC"  # synthetic/mixed/64's parameters: float, int, categorical, float, categorical
 
 
 def _import_study_module(monkeypatch: pytest.MonkeyPatch, path: str) -> None:
@@ -718,7 +730,8 @@ def test_the_noise_study_methods_are_ei_and_the_general_policy_with_their_settin
 
 def test_the_noisy_objectives_table_is_the_recorded_test_side_scores() -> None:
     readme = (ROOT / "benchmarks/noisy_objectives/README.md").read_text()
-    rows = [line for line in readme.splitlines() if line.startswith("| ") and " / " in line]
+    results = readme.split("## Results", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in results.splitlines() if line.startswith("| ") and " / " in line]
     assert len(rows) == 5
     for row in rows:
         method, *cells = [cell.strip() for cell in row.strip("|").split("|")]
@@ -728,6 +741,28 @@ def test_the_noisy_objectives_table_is_the_recorded_test_side_scores() -> None:
             recorded = next(line for line in side.splitlines() if line.startswith(f"| {method} |")).replace("**", "")
             at10, at25, at50 = cell.split(" / ")
             assert all(f"{value} ±" in recorded for value in (at10, at25, at50.split(" ±")[0])), (method, suite)
+
+
+def test_the_noisy_objectives_anatomy_table_is_the_recorded_output_of_the_script() -> None:
+    folder = ROOT / "benchmarks/noisy_objectives"
+    part = (folder / "README.md").read_text().split("## Where the gap at heavy noise is", 1)[1].split("\n## ", 1)[0]
+    rows = [_markdown_cells(line) for line in part.splitlines() if line.startswith("| ") and " / " in line]
+    assert [row[0] for row in rows] == ["ppo", "ei", "tpe", "gp", "random"]
+    for suite, column in (("noisy_mixed-5", 1), ("noisy_mixed-10", 2)):
+        output = (folder / "anatomy" / f"{suite}.txt").read_text()
+        for row in rows:
+            recorded = next(_markdown_cells(line) for line in output.splitlines() if line.startswith(f"| {row[0]} |"))
+            assert row[column].split(" / ") == recorded[1:4], (suite, row[0])
+        # The runs the script read are the recorded study's: its picked scores are the report's at 50.
+        report = (folder / "anatomy" / suite / "report.md").read_text()
+        side = report.split("## Test-side score of the incumbent", 1)[1].split("##", 1)[0]
+        for row in rows:
+            at50 = next(_markdown_cells(line) for line in side.splitlines() if line.startswith(f"| {row[0]} |"))[3]
+            picked = float(row[column].split(" / ")[0])
+            assert abs(float(at50.split(" ±")[0]) - picked) <= 0.00051, (suite, row[0])  # 4 digits there, 3 here
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert "it evaluated scores 0.635 against the policy's 0.593" in readme and "(0.043 to 0.049;" in readme
+    assert rows[2][2].split(" / ")[1] == "0.635" and rows[0][2].split(" / ")[1] == "0.593"
 
 
 def test_the_noisy_tasks_add_noise_once_per_configuration_and_report_the_noiseless_score(

@@ -1,0 +1,101 @@
+"""Where a noisy-objectives study's methods lose: in the search, or in picking the incumbent by noisy scores.
+
+    python benchmarks/noisy_objectives/anatomy.py runs/noisy_objectives/noisy_mixed-10
+
+Reads the study's ``trials.csv`` (every evaluation with its noiseless score test-side). Per method, means over
+seeds, then tasks, after the budget (50 unless ``--budget``):
+
+- ``picked``: the noiseless score of the incumbent, the configuration best by its noisy score (the report's
+  "Test-side score of the incumbent");
+- ``best evaluated``: the best noiseless score among the configurations evaluated, the incumbent a method would
+  have had with noiseless scores; ``best evaluated - picked`` is what picking by noisy scores cost;
+- ``mean after the start``: the mean noiseless score of the evaluations after the first ``--start`` (10, the
+  start-up trials of Optuna's samplers), how much of its budget a method spent where scores are high.
+
+Then ``picked`` task by task, each task's parameters by kind (F float, I integer, C categorical), so that one sees
+on which spaces a method falls behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import noisy_tasks  # noqa: F401  (registers the task family "noisy")
+
+from rl_hpo.space import Categorical, Float
+from rl_hpo.tasks.registry import load_task
+
+
+def run_statistics(trials: pd.DataFrame, budget: int, start: int) -> pd.DataFrame:
+    """One row per run (method, task, seed): its picked, best evaluated and mean-after-start noiseless scores."""
+    rows = []
+    for (method, task, seed), run in trials.groupby(["method", "task", "seed"], sort=False):
+        run = run.sort_values("trial").head(budget)
+        noisy = run.score.to_numpy(dtype=float)
+        true = run.test_score.to_numpy(dtype=float)
+        if np.isnan(noisy).all():  # every trial failed: no incumbent
+            continue
+        rows.append(
+            {
+                "method": method,
+                "task": task,
+                "seed": seed,
+                "picked": true[np.nanargmax(noisy)],  # the first trial of the best noisy score, as the report's
+                "best evaluated": np.nanmax(true),
+                "mean after the start": np.nanmean(true[start:]) if len(true) > start else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def method_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per method: the means over seeds, then tasks, of each statistic."""
+    per_task = runs.groupby(["method", "task"], sort=False).mean(numeric_only=True).drop(columns="seed")
+    table = per_task.groupby(level="method", sort=False).mean()
+    return table.assign(**{"best evaluated - picked": table["best evaluated"] - table["picked"]})
+
+
+def parameter_kinds(task: str) -> str:
+    """The task's parameters by kind, e.g. ``FFIC``: float, integer, categorical."""
+    kinds = {Float: "F", Categorical: "C"}
+    return "".join(kinds.get(type(param), "I") for param in load_task(task).space.values())
+
+
+def task_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """``picked`` per task (rows) and method (columns), with the task's parameter kinds."""
+    table = runs.pivot_table(index="task", columns="method", values="picked", aggfunc="mean", sort=False)
+    table = table[list(runs.method.unique())]
+    table.insert(0, "parameters", [parameter_kinds(task) for task in table.index])
+    return table
+
+
+def _markdown(table: pd.DataFrame, index: str) -> str:
+    header = [index, *map(str, table.columns)]
+    lines = ["| " + " | ".join(header) + " |", "|---|" + "--:|" * len(table.columns)]
+    for key, row in table.iterrows():
+        cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in row]
+        lines.append("| " + " | ".join([str(key), *cells]) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("run", type=Path, help="the bench folder of a noisy suite (holds trials.csv)")
+    parser.add_argument("--budget", type=int, default=50, help="evaluations per run counted (default 50)")
+    parser.add_argument("--start", type=int, default=10, help="evaluations before 'mean after the start' (10)")
+    args = parser.parse_args(argv)
+    runs = run_statistics(pd.read_csv(args.run / "trials.csv"), args.budget, args.start)
+    print(f"{args.run.name}: noiseless scores after {args.budget} evaluations (means over seeds, then tasks)\n")
+    print(_markdown(method_table(runs), "method"))
+    print("\npicked, task by task\n")
+    print(_markdown(task_table(runs), "task"))
+
+
+if __name__ == "__main__":
+    main()
