@@ -4,8 +4,11 @@
 
 Trains on the prior/gp suite (functions drawn from GP priors over random search spaces), validates on its
 validation split during training, and compares the trained policy with plain expected improvement (its
-starting rule) and random search on a few validation tasks. The shipped default was trained the same way
-with --timesteps 300000 (28.5 min on 2 cores with the current code, benchmarks/training_time/).
+starting rule) and random search on a few validation tasks: about 2 minutes on 2 cores with the defaults. The
+shipped default was trained the same way with --timesteps 300000 (28.5 min on 2 cores with the current code,
+benchmarks/training_time/). Differences on 4 tasks with 2 seeds each are mostly the runs' luck: 20,000 steps
+hardly move the policy from its start (the run warns when they do not), and benchmarks/what_ppo_adds/ measures
+what training adds.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ def main() -> None:
             budget=25,
         )
         print(f"{method:>6}: regret at 10 / 25: {result.regret[10]:.3f} / {result.regret[25]:.3f}")
+    print(f"(means over {len(tasks)} validation tasks x 2 seeds: too few runs to tell small differences from luck)")
 
 
 if __name__ == "__main__":
