@@ -824,6 +824,22 @@ def test_the_pooled_method_of_the_space_kinds_study_is_plain_ei_with_pooled_leng
     assert pooled.search_.settings == SearchSettings(lengthscale_spread=0.5) != SearchSettings()
 
 
+def test_the_capped_method_of_the_space_kinds_study_is_plain_ei_with_its_lengthscales_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from rl_hpo import SearchSpace, make_optimizer, optimizer
+    from rl_hpo.acquisition.search import SearchSettings
+    from rl_hpo.baselines.expected_improvement import ExpectedImprovement
+    from rl_hpo.space import Float
+
+    monkeypatch.setattr(optimizer, "_REGISTRY", dict(optimizer._REGISTRY))
+    _import_study_module(monkeypatch, "benchmarks/space_kinds/capped.py")  # registers ei_capped
+    capped = make_optimizer("ei_capped", SearchSpace({"x": Float(0.0, 1.0)}), seed=0)
+    assert isinstance(capped, ExpectedImprovement)
+    assert capped.search_.settings == SearchSettings(max_lengthscale=1.5) != SearchSettings()
+    assert capped.search_.gp.max_lengthscale == 1.5
+
+
 def test_the_space_kinds_script_records_a_tiny_run_and_branches_reads_its_models(tmp_path: Path) -> None:
     tiny = ["--methods", "random,ei", "--tasks", "0,1", "--seeds", "1", "--budget", "8", "--workers", "1"]
     env = {"RUNS": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record")}

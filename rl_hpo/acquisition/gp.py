@@ -159,7 +159,8 @@ OUTLIER_REACH = 3.0
 #: two runs: no harm on the suites (benchmarks/search_settings/outlier_depth_confirm.sh) and a lower regret where a
 #: penalty of -1e20 is returned for bad configurations (benchmarks/heavy_tails/penalty.sh).
 OUTLIER_DEPTH = 8.0
-#: The lengthscales' default lower bound (``min_lengthscale``) and their upper one, in units of the unit cube.
+#: The lengthscales' default lower and upper bounds (``min_lengthscale``, ``max_lengthscale``), in units of the unit
+#: cube.
 MIN_LENGTHSCALE, MAX_LENGTHSCALE = 1e-2, 1e2
 
 
@@ -263,10 +264,12 @@ class GaussianProcess:
         noise_prior: str = "none",
         max_noise: float = MAX_NOISE,
         min_lengthscale: float = MIN_LENGTHSCALE,
+        max_lengthscale: float = MAX_LENGTHSCALE,
     ) -> None:
         check_one_of("warp", warp, WARPS, "GaussianProcess")
         check_max_noise(max_noise, "GaussianProcess")
         check_min_lengthscale(min_lengthscale, "GaussianProcess")
+        check_max_lengthscale(max_lengthscale, "GaussianProcess")
         check_outlier_depth(outlier_depth, "GaussianProcess")
         check_one_of("lengthscale_prior", lengthscale_prior, LENGTHSCALE_PRIORS, "GaussianProcess")
         check_lengthscale_spread(lengthscale_spread, "GaussianProcess")
@@ -283,7 +286,8 @@ class GaussianProcess:
         self.noise_prior = noise_prior
         self.max_noise = float(max_noise)
         self.min_lengthscale = float(min_lengthscale)
-        self._lengthscale_bounds = (math.log(self.min_lengthscale), math.log(MAX_LENGTHSCALE))
+        self.max_lengthscale = float(max_lengthscale)
+        self._lengthscale_bounds = (math.log(self.min_lengthscale), math.log(self.max_lengthscale))
         self.lengthscale_prior = lengthscale_prior
         self.lengthscale_spread = lengthscale_spread
         self.lengthscale_choice = lengthscale_choice
@@ -295,6 +299,7 @@ class GaussianProcess:
         self._prior_var = 3.0
         # log lengthscales, log signal variance, log noise variance
         start = self._prior_mu - self._prior_var if lengthscale_prior == "dimension" else 0.0
+        start = min(start, self._lengthscale_bounds[1])  # the prior's mode in many dimensions may lie above a bound
         self.theta = np.concatenate([np.full(p, start), [0.0, math.log(1e-3)]])
         self._prior_theta = self.theta.copy()
         #: With ``input_warp="kumaraswamy"``: each numeric parameter's log shapes ``(log a, log b)``, shape (2, p_num);
@@ -343,6 +348,7 @@ class GaussianProcess:
                     noise_prior=noise_prior,
                     max_noise=max_noise,
                     min_lengthscale=min_lengthscale,
+                    max_lengthscale=max_lengthscale,
                 )
                 self.prequential_scores[spread] = 0.0
             self.spread_in_use = None
@@ -915,6 +921,15 @@ def check_min_lengthscale(value: object, owner: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not MIN_LENGTHSCALE <= value <= 1.0:
         raise ValueError(
             f"The 'min_lengthscale' parameter of {owner} must be a number from {MIN_LENGTHSCALE} to 1. Got {value!r} "
+            "instead."
+        )
+
+
+def check_max_lengthscale(value: object, owner: str) -> None:
+    """Refuse a ``max_lengthscale`` that is not a number from 1 (the unit cube's side) up to ``MAX_LENGTHSCALE``."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 1.0 <= value <= MAX_LENGTHSCALE:
+        raise ValueError(
+            f"The 'max_lengthscale' parameter of {owner} must be a number from 1 to {MAX_LENGTHSCALE:g}. Got {value!r} "
             "instead."
         )
 

@@ -240,6 +240,8 @@ class SearchSettings:
             of the scores' variation noise and the rest white noise. 0.05 with ``max_noise=2.0`` was rejected by a
             rule fixed before its runs: no gain on 128 noisy train tasks for plain EI or the general policy
             (``benchmarks/noisy_objectives/``, "A lower bound on the lengthscales").
+        max_lengthscale: the upper bound of the GP's lengthscales, in units of the unit cube: 100 (the default), so
+            that a parameter the points say does not matter can be all but left out of the kernel.
         noise_prior: the GP's prior on its noise variance (``rl_hpo.acquisition.gp.NOISE_PRIORS``): ``"none"`` (the
             default), flat; ``"gamma"``, the Gamma(1.1, 0.05) noise prior of BoTorch's Gamma-prior models, which keeps
             a fit from collapsing the noise to its lower bound (and on noisy scores often lifts it to its upper one).
@@ -320,6 +322,7 @@ class SearchSettings:
     noise_prior: str = "none"
     max_noise: float = 0.5
     min_lengthscale: float = 0.01
+    max_lengthscale: float = 100.0
     uniform_share: float = 0.0
     lengthscale_integration: str = "none"
     calibration: str = "none"
@@ -338,6 +341,7 @@ class SearchSettings:
             WARPS,
             check_lengthscale_choice,
             check_lengthscale_spread,
+            check_max_lengthscale,
             check_max_noise,
             check_min_lengthscale,
             check_one_of,
@@ -348,6 +352,7 @@ class SearchSettings:
         check_outlier_depth(self.outlier_depth, "SearchSettings")
         check_max_noise(self.max_noise, "SearchSettings")
         check_min_lengthscale(self.min_lengthscale, "SearchSettings")
+        check_max_lengthscale(self.max_lengthscale, "SearchSettings")
         check_lengthscale_choice(self.lengthscale_choice, self.lengthscale_spread, "SearchSettings")
         choices = {
             "warp": WARPS,
@@ -495,6 +500,7 @@ class CandidateSearch:
             noise_prior=self.settings.noise_prior,
             max_noise=self.settings.max_noise,
             min_lengthscale=self.settings.min_lengthscale,
+            max_lengthscale=self.settings.max_lengthscale,
             lengthscale_integration=self.settings.lengthscale_integration,
         )
         kinds = space.kinds()

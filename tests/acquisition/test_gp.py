@@ -152,6 +152,31 @@ def test_the_lengthscales_stay_above_their_lower_bound_which_a_setting_raises():
                 owner(bad)
 
 
+def test_the_lengthscales_stay_below_their_upper_bound_which_a_setting_lowers():
+    # The score depends on x0 alone: the fit leaves x1 out by a long lengthscale, up to its bound.
+    space = SearchSpace({"x0": Float(0.0, 1.0), "x1": Float(0.0, 1.0)})
+    enc = MixedEncoding.of(space)
+    rng = np.random.default_rng(4)
+    u = rng.random((40, 2))
+    y = np.sin(6.0 * u[:, 0])
+    longest = {}
+    for bound in (100.0, 1.5):
+        gp = GaussianProcess(enc, max_lengthscale=bound)
+        gp.fit(u, np.zeros((40, 0), dtype=int), y)
+        longest[bound] = float(gp.lengthscales.max())
+        assert gp.lengthscales.min() < 1.0  # x0 matters
+    assert longest[100.0] > 3.0 and longest[1.5] == pytest.approx(1.5)
+    # In many dimensions the prior's mode lies above a low bound: an unfitted GP starts at the bound.
+    wide = MixedEncoding.of(SearchSpace({f"x{i}": Float(0.0, 1.0) for i in range(64)}))
+    assert GaussianProcess(wide).lengthscales[0] > 1.5
+    assert GaussianProcess(wide, max_lengthscale=1.5).lengthscales == pytest.approx(np.full(64, 1.5))
+    assert SearchSettings().max_lengthscale == 100.0  # the default: no change
+    for bad in (0.5, 101.0, math.inf, math.nan, True, "2"):
+        for owner in (lambda v: GaussianProcess(enc, max_lengthscale=v), lambda v: SearchSettings(max_lengthscale=v)):
+            with pytest.raises(ValueError, match="max_lengthscale"):
+                owner(bad)
+
+
 def test_kumaraswamy_maps_the_unit_interval_into_itself_in_order():
     x = np.linspace(0.0, 1.0, 101)[:, None].repeat(3, axis=1)
     shapes = np.array([[0.0, -1.5, 1.0], [0.0, 0.7, -2.0]])
