@@ -885,12 +885,17 @@ def test_the_space_kinds_table_is_the_recorded_regrets_and_tests_against_tpe() -
     folder = ROOT / "benchmarks/space_kinds"
     first, rest = (folder / "README.md").read_text().split("## A second sample of the conditional suite")
     second, third = rest.split("## Pooled lengthscales and the choice of model")
+    third, fourth = third.split("### An upper bound on the lengthscales instead")
     rows = [line for line in first.splitlines() if line.startswith("| ") and " / " in line]
     assert [_markdown_cells(row)[0] for row in rows] == ["ppo", "ei", "tpe", "gp", "random"]
     validation = (folder / "kinds_conditional_validation/report.md").read_text()
     _check_regret_table(second, validation, ["ppo", "ei", "tpe", "random"], "tpe")
     train = (folder / "kinds_conditional_train/report.md").read_text()
     _check_regret_table(third, train, ["ei", "ei_pooled", "tpe", "random"], "ei")
+    capped = (folder / "capped/kinds_conditional_train/report.md").read_text()
+    _check_regret_table(fourth, capped, ["ei", "ei_capped", "tpe", "random"], "ei")
+    for method in ("ei", "tpe", "random"):  # the same runs as the pooled study's
+        assert _recorded_regrets(capped, method) == _recorded_regrets(train, method), method
     for row in rows:
         method, *readme = _markdown_cells(row)
         for suite, cell in zip(("kinds_nas", "kinds_wide_categorical", "kinds_conditional"), readme, strict=True):
@@ -902,14 +907,59 @@ def test_the_space_kinds_table_is_the_recorded_regrets_and_tests_against_tpe() -
         (first, "kinds_conditional"),
         (second, "kinds_conditional_validation"),
         (third, "kinds_conditional_train"),
+        (fourth, "capped/kinds_conditional_train"),
     ):
         branches = (folder / suite / "branches.txt").read_text().strip()
-        assert branches.startswith("| method | runs | ending in the best model") and branches in part, suite
+        assert branches.startswith("| method | runs | ending in the best model"), suite
+        counts = {row[0]: row[2] for row in map(_markdown_cells, branches.splitlines()[2:])}
+        text = " ".join(part.split())
+        if suite.startswith("capped"):  # cited in prose: the capped method's and plain EI's runs in the best model
+            assert f"with {counts['ei_capped']} of 600 runs" in text and f"plain EI {counts['ei']}, TPE" in text
+        else:
+            assert branches in part, suite
     # the initial design's own draws on the train split: Latin minus uniform at k = 2..5
     gains, lower, p_values = _design_draws(folder / "kinds_conditional_train/design_draws.txt")
     text = " ".join(third.split())
     assert f"by {min(gains):.3f} to {max(gains):.3f}; lower on {min(lower)} to {max(lower)} of the 200" in text
     assert f"p at most {max(p_values, key=float)};" in text
+
+
+def test_the_lengthscale_bound_table_is_the_means_of_its_recorded_runs() -> None:
+    folder = ROOT / "benchmarks/search_settings"
+    part = (folder / "README.md").read_text().split("## An upper bound on the lengthscales", 1)[1]
+    rows = {row[0]: row[1:] for row in map(_markdown_cells, part.splitlines()) if len(row) == 7 and " / " in row[1]}
+    assert list(rows) == ["100 (the default)", "1.5"]
+
+    def runs(name: str) -> dict[str, dict[str, list[float]]]:
+        """Each variant's regret at 10 / 25 / 50 per suite, as ``compare_search_settings.py`` printed it."""
+        found: dict[str, dict[str, list[float]]] = {}
+        for line in (folder / f"max_lengthscale_explore_{name}.txt").read_text().splitlines():
+            if m := re.match(r"(\S+) ei max_lengthscale=(\S+): ([\d.]+) / ([\d.]+) / ([\d.]+)", line):
+                found.setdefault(m[2], {})[m[1]] = [float(m[i]) for i in (3, 4, 5)]
+        return found
+
+    fifty = {v: {**a, **runs("50d_b")[v]} for v, a in runs("50d_a").items()}
+    capped = (ROOT / "benchmarks/space_kinds/capped/kinds_conditional_train/report.md").read_text()
+    for (row, cells), variant, method in zip(rows.items(), ("100", "1.5"), ("ei", "ei_capped"), strict=True):
+        columns = [runs("suites")[variant], runs("train")[variant], runs("20d")[variant]]
+        columns += [
+            {k: v for k, v in fifty[variant].items() if k != "prior/gp-50d"},
+            {"": fifty[variant]["prior/gp-50d"]},
+        ]
+        for cell, column in zip(cells, columns, strict=False):
+            means = [sum(regrets[i] for regrets in column.values()) / len(column) for i in range(3)]
+            assert cell == " / ".join(f"{m:.3f}" for m in means), row
+        assert cells[5].split(" / ") == _recorded_regrets(capped, method), row
+    branches = (ROOT / "benchmarks/space_kinds/capped/kinds_conditional_train/branches.txt").read_text()
+    in_best = next(row[2] for row in map(_markdown_cells, branches.splitlines()) if row[0] == "ei_capped")
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert f"({_recorded_regrets(capped, 'ei_capped')[2]} at 50, {in_best} runs)" in readme
+    pooled = (folder / "max_lengthscale_explore_pooled.txt").read_text()
+    assert "over 312 tasks:" in pooled and "+0.0021 at 50 (p 0.272); significant losses at 50: train prior/gp" in pooled
+    assert (
+        "pooled over the 312 validation and train tasks of the four suites the regret at 50 moves by +0.0021 (p 0.27;"
+        in (" ".join(part.split()))
+    )
 
 
 def _design_draws(path: Path) -> tuple[list[float], list[int], list[str]]:

@@ -13,6 +13,9 @@
 #       --plugins space_kinds,pooled --seeds 3 --workers 2
 #                                  # pooled lengthscales and the choice of model, on the third sample of 200
 #                                  # functions (-> kinds_conditional_train/)
+#   RECORD=benchmarks/space_kinds/capped benchmarks/space_kinds/run.sh kinds/conditional train \
+#       --methods ei,ei_capped,tpe,random --plugins space_kinds,capped --seeds 3 --workers 2
+#                                  # an upper bound on the lengthscales instead (-> capped/kinds_conditional_train/)
 #
 # Raw results go to runs/space_kinds/<suite>/ (re-running resumes); the record to benchmarks/space_kinds/<suite>/.
 # RUNS and RECORD (environment) move them (a tiny run for tests).
