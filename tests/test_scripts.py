@@ -809,8 +809,15 @@ def test_the_space_kinds_tasks_stay_within_their_bounds_and_the_conditional_boun
         load_task("kinds/nas/230")
 
 
-def test_the_pooled_method_of_the_space_kinds_study_is_plain_ei_with_pooled_lengthscales(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize(
+    ("module", "method", "change"),
+    [
+        ("benchmarks/space_kinds/pooled.py", "ei_pooled", {"lengthscale_spread": 0.5}),
+        ("benchmarks/space_kinds/capped.py", "ei_capped", {"max_lengthscale": 1.5}),
+    ],
+)
+def test_the_space_kinds_study_methods_are_plain_ei_with_one_setting_changed(
+    monkeypatch: pytest.MonkeyPatch, module: str, method: str, change: dict[str, float]
 ) -> None:
     from rl_hpo import SearchSpace, make_optimizer, optimizer
     from rl_hpo.acquisition.search import SearchSettings
@@ -818,26 +825,11 @@ def test_the_pooled_method_of_the_space_kinds_study_is_plain_ei_with_pooled_leng
     from rl_hpo.space import Float
 
     monkeypatch.setattr(optimizer, "_REGISTRY", dict(optimizer._REGISTRY))
-    _import_study_module(monkeypatch, "benchmarks/space_kinds/pooled.py")  # registers ei_pooled
-    pooled = make_optimizer("ei_pooled", SearchSpace({"x": Float(0.0, 1.0)}), seed=0)
-    assert isinstance(pooled, ExpectedImprovement)
-    assert pooled.search_.settings == SearchSettings(lengthscale_spread=0.5) != SearchSettings()
-
-
-def test_the_capped_method_of_the_space_kinds_study_is_plain_ei_with_its_lengthscales_bounded(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from rl_hpo import SearchSpace, make_optimizer, optimizer
-    from rl_hpo.acquisition.search import SearchSettings
-    from rl_hpo.baselines.expected_improvement import ExpectedImprovement
-    from rl_hpo.space import Float
-
-    monkeypatch.setattr(optimizer, "_REGISTRY", dict(optimizer._REGISTRY))
-    _import_study_module(monkeypatch, "benchmarks/space_kinds/capped.py")  # registers ei_capped
-    capped = make_optimizer("ei_capped", SearchSpace({"x": Float(0.0, 1.0)}), seed=0)
-    assert isinstance(capped, ExpectedImprovement)
-    assert capped.search_.settings == SearchSettings(max_lengthscale=1.5) != SearchSettings()
-    assert capped.search_.gp.max_lengthscale == 1.5
+    _import_study_module(monkeypatch, module)  # registers the method
+    made = make_optimizer(method, SearchSpace({"x": Float(0.0, 1.0)}), seed=0)
+    assert isinstance(made, ExpectedImprovement)
+    assert made.search_.settings == SearchSettings(**change) != SearchSettings()
+    assert all(getattr(made.search_.gp, key) == value for key, value in change.items())  # the GP has it
 
 
 def test_the_space_kinds_script_records_a_tiny_run_and_branches_reads_its_models(tmp_path: Path) -> None:
