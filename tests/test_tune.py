@@ -236,3 +236,18 @@ def test_the_dataframe_s_configuration_columns_follow_the_space_s_order_with_con
     assert any("a" not in r.config for r in history.records[:1])  # the first trial has no "a"
     columns = [c for c in history.to_dataframe().columns if c.startswith("config.")]
     assert columns == ["config.kind", "config.a", "config.b"]
+
+
+def test_tune_gives_ei_its_candidate_search_settings():
+    from rl_hpo.acquisition.search import SearchSettings
+
+    space = {"x": (0.0, 1.0), "y": (0.0, 1.0)}
+
+    def first_five(**options):
+        history = rl_hpo.tune(lambda c: c["x"] - c["y"], space, budget=5, seed=2, **options)
+        return history.to_dataframe()[["config.x", "config.y"]].values.tolist()
+
+    random_points = first_five(method="random")
+    # The default design is a Latin hypercube made from random search's points; with "random" they are its own.
+    assert first_five(method="ei", settings=SearchSettings(initial_design="random")) == random_points
+    assert first_five(method="ei") != random_points
