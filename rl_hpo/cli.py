@@ -151,6 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
         "where one ships, which ppo starts from the space's shipped portfolio where one ships)",
     )
     p.add_argument(
+        "--search",
+        metavar="KEY=VALUE,...",
+        help="settings of the candidate search for --method ei or ei_sampled (rl_hpo.acquisition.search."
+        "SearchSettings), e.g. max_lengthscale=1.5 (default: its defaults)",
+    )
+    p.add_argument(
         "--portfolio",
         default="auto",
         metavar="auto|none|FILE",
@@ -335,6 +341,12 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         raise ValueError(f"--policy applies to --method ppo or portfolio_ppo, not {args.method!r}.")
     if args.method == "ppo":
         options["policy"] = args.policy
+    if args.search is not None:
+        if args.method not in ("ei", "ei_sampled"):
+            raise ValueError(f"--search applies to --method ei or ei_sampled, not {args.method!r}.")
+        from rl_hpo.acquisition.search import settings_with_changes
+
+        options["settings"] = settings_with_changes(args.search)
     elif args.method == "portfolio_ppo":
         options["then_options"] = {"policy": args.policy}
     if args.portfolio != "auto":

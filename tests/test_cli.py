@@ -268,6 +268,23 @@ def test_tune_with_ppo_names_the_policy_it_used(capsys: pytest.CaptureFixture[st
     assert json.loads(capsys.readouterr().out)["policy"] == str(default_policy_path())
 
 
+def test_tune_gives_ei_the_search_settings_of_search_and_refuses_bad_ones(capsys: pytest.CaptureFixture[str]) -> None:
+    def best(*extra: str) -> float:
+        args = ["tune", "--task", "synthetic/branin/0", "--budget", "5", "--seed", "2", "--quiet", "--json", *extra]
+        assert main(args) == 0
+        return json.loads(capsys.readouterr().out)["best_score"]
+
+    # With random initial points ei's first 5 trials are random search's own (the default makes a Latin design).
+    assert best("--method", "ei", "--search", "initial_design=random") == best("--method", "random")
+    for extra, message in (
+        (["--method", "ei", "--search", "bogus=1"], "No search setting named 'bogus'; the settings are: n_candidates"),
+        (["--method", "ei", "--search", "max_lengthscale=0.5"], "'max_lengthscale' parameter of SearchSettings"),
+        (["--method", "tpe", "--search", "max_lengthscale=1.5"], "--search applies to --method ei or ei_sampled"),
+    ):
+        assert main(["tune", "--task", "synthetic/branin/0", "--budget", "5", *extra]) == 2
+        assert message in capsys.readouterr().err
+
+
 def test_tune_json_gives_its_line_when_every_trial_fails_and_a_plot_into_a_folder_is_refused_first(
     tmp_path, capsys: pytest.CaptureFixture[str], monkeypatch
 ) -> None:

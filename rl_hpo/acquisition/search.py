@@ -24,8 +24,8 @@ for every space, so one network scores the candidates of any search space, of an
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import cast
+from dataclasses import dataclass, fields, replace
+from typing import Any, cast
 
 import numpy as np
 
@@ -50,6 +50,7 @@ __all__ = [
     "SearchSettings",
     "calibration_scale",
     "parse_changes",
+    "settings_with_changes",
 ]
 
 #: Per-candidate features, in column order.
@@ -435,6 +436,22 @@ def parse_changes(text: str) -> dict[str, int | float | str | None]:
             raise ValueError(f"Settings changes are key=value[,key=value]; got {text!r}.")
         out[key.strip()] = _setting_value(value.strip())
     return out
+
+
+def settings_with_changes(text: str, base: SearchSettings | None = None) -> SearchSettings:
+    """``base`` (default: the defaults) with the changes ``text`` gives as ``parse_changes`` reads them, e.g.
+    ``"max_lengthscale=1.5"``. Raises ``ValueError`` on a name that is not a setting (the message lists them) or a
+    value a setting refuses."""
+    changes: dict[str, Any] = dict(parse_changes(text))  # each value checked by the setting it goes to
+    names = [f.name for f in fields(SearchSettings)]
+    unknown = [key for key in changes if key not in names]
+    if unknown:
+        named = ", ".join(map(repr, unknown))
+        raise ValueError(f"No search setting named {named}; the settings are: {', '.join(names)}.")
+    try:
+        return replace(base or SearchSettings(), **changes)
+    except TypeError as err:  # a value of the wrong kind that a setting's own check did not catch
+        raise ValueError(f"Search settings {text!r}: {err}") from None
 
 
 def _setting_value(text: str) -> int | float | str | None:

@@ -14,6 +14,7 @@ from rl_hpo.acquisition.search import (
     SearchSettings,
     calibration_scale,
     parse_changes,
+    settings_with_changes,
 )
 from rl_hpo.space import Categorical, Condition, Float, Int, SearchSpace
 
@@ -107,6 +108,17 @@ def test_settings_changes_are_parsed_from_text():
     assert parse_changes("lengthscale_spread=null") == {"lengthscale_spread": None}
     with pytest.raises(ValueError, match="key=value"):
         parse_changes("n_polish")
+
+
+def test_settings_are_changed_by_name_from_text_and_a_wrong_name_or_value_is_refused():
+    assert settings_with_changes("max_lengthscale=1.5") == SearchSettings(max_lengthscale=1.5)
+    base = SearchSettings(edges="reflect")
+    assert settings_with_changes("n_polish=0", base) == SearchSettings(edges="reflect", n_polish=0)
+    assert settings_with_changes("", base) == base
+    with pytest.raises(ValueError, match=r"No search setting named 'polish'; the settings are: n_candidates, "):
+        settings_with_changes("polish=0")
+    with pytest.raises(ValueError, match="'max_lengthscale' parameter of SearchSettings"):
+        settings_with_changes("max_lengthscale=200")
 
 
 def test_evaluated_configurations_leave_the_shortlist_when_repeats_are_avoided():
