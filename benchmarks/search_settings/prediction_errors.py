@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from rl_hpo.acquisition.search import CandidateSearch, SearchSettings, parse_changes
+from rl_hpo.acquisition.search import CandidateSearch, SearchSettings, settings_with_changes
 from rl_hpo.baselines.expected_improvement import ExpectedImprovement
 from rl_hpo.tasks.registry import load_suite, load_task
 
@@ -75,7 +75,7 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, help="write every recorded error here (JSON)")
     args = parser.parse_args()
-    settings = SearchSettings(**parse_changes(args.search))  # type: ignore[arg-type]
+    settings = settings_with_changes(args.search)
     record: dict[str, Any] = {"command": {k: str(v) for k, v in vars(args).items()}, "errors": {}}
     print(f"a calibrated GP: median +0.00, median |error| {NORMAL_MEDIAN_ABS:.2f}, beyond 2: {NORMAL_BEYOND_2:.2f}")
     for suite in args.suites.split(","):

@@ -26,14 +26,13 @@ from __future__ import annotations
 
 import argparse
 import copy
-import dataclasses
 import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rl_hpo.acquisition.search import SearchSettings, parse_changes
+from rl_hpo.acquisition.search import SearchSettings, settings_with_changes
 from rl_hpo.baselines.expected_improvement import ExpectedImprovement
 from rl_hpo.tasks.registry import load_suite, load_task
 
@@ -155,7 +154,7 @@ def main() -> None:
     args = parser.parse_args()
     if len(args.variant) != 2:
         parser.error("give exactly two --variant options (the run follows the first)")
-    variants = [dataclasses.replace(SearchSettings(), **parse_changes(v)) for v in args.variant]
+    variants = [settings_with_changes(v) for v in args.variant]
     record: dict[str, Any] = {"command": {k: str(v) for k, v in vars(args).items()}, "decisions": {}}
     print(f"first: {args.variant[0]}; second: {args.variant[1]}")
     for suite in args.suites.split(","):
