@@ -28,6 +28,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import noisy_tasks  # noqa: F401  (registers the task family "noisy")
 
+from rl_hpo.bench.report import read_trials
 from rl_hpo.space import Categorical, Float
 from rl_hpo.tasks.registry import load_task
 
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--budget", type=int, default=50, help="evaluations per run counted (default 50)")
     parser.add_argument("--start", type=int, default=10, help="evaluations before 'mean after the start' (10)")
     args = parser.parse_args(argv)
-    runs = run_statistics(pd.read_csv(args.run / "trials.csv"), args.budget, args.start)
+    runs = run_statistics(read_trials(args.run / "trials.csv"), args.budget, args.start)
     print(f"{args.run.name}: noiseless scores after {args.budget} evaluations (means over seeds, then tasks)\n")
     print(_markdown(method_table(runs), "method"))
     print("\npicked, task by task\n")
