@@ -1520,6 +1520,29 @@ def test_decision_overhead_prints_a_figure_per_method_and_trial() -> None:
     assert "search={'n_polish': 2}" in out and "| ppo |" in out and "| ei |" in out
 
 
+def test_the_decision_time_records_without_avx512_are_the_recorded_runs() -> None:
+    folder = ROOT / "benchmarks/decision_time"
+    part = (folder / "README.md").read_text().split("## On a 2-core AMD EPYC without AVX-512", 1)[1]
+    rows = [row for row in map(_markdown_cells, part.splitlines()) if len(row) == 3 and row[0].isdigit()]
+    assert [row[0] for row in rows] == ["1", "2", "3"]
+    at_50, at_500 = [], []
+    for row in rows:
+        out = (folder / f"avx2_run{row[0]}.txt").read_text()
+        assert "kernels {'blas': ['openblas Haswell'], 'torch': 'AVX2'}" in out
+        medians = {}
+        for cells in map(_markdown_cells, out.split("Median minor page faults")[0].splitlines()):
+            if cells and cells[0] in ("ppo", "ei"):
+                medians[cells[0]] = [cell.split(" (")[0] for cell in cells[1:]]
+        assert row[1:] == [" / ".join(medians["ppo"]), " / ".join(medians["ei"])], row[0]
+        at_50.append(medians["ppo"][0])
+        at_500.append(medians["ppo"][2])
+    text = " ".join(part.split())
+    assert f"at trial 50 takes {min(at_50)} to {max(at_50)} ms" in text
+    assert f"at trial 500 {min(at_500)} to {max(at_500)} ms" in text
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert f"it took {min(at_50)} to {max(at_50)} ms at 50 and {min(at_500)} to {max(at_500)} ms at 500" in readme
+
+
 def test_decision_overhead_times_the_candidate_search_it_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
     (time_run,) = _import_from("benchmarks/decision_overhead.py", "time_run")
     import rl_hpo.acquisition.search as search_module
