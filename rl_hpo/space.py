@@ -178,10 +178,17 @@ def _is_real(value: Any) -> bool:
     return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool | np.bool_)
 
 
+def _is_nan(value: Any) -> bool:
+    return _is_real(value) and value != value
+
+
 def _matches(a: Any, b: Any) -> bool:
-    """Whether two categorical values are the same choice: equal, and of comparable kinds (``_same_kind``)."""
+    """Whether two categorical values are the same choice: equal, and of comparable kinds (``_same_kind``); a NaN
+    choice (``SimpleImputer(missing_values=np.nan)``) is any NaN, which no ``==`` matches, itself included."""
     if not _same_kind(a, b):
         return False
+    if _is_nan(a) or _is_nan(b):
+        return _is_nan(a) and _is_nan(b)
     try:
         return bool(a == b)
     except (TypeError, ValueError):  # an array's == is elementwise: no one truth value
@@ -191,6 +198,8 @@ def _matches(a: Any, b: Any) -> bool:
 def _has_a_repeat(choices: Sequence[Any]) -> bool:
     """Whether two choices are one to ``_matches`` (1 and 1.0 differ in repr, yet a configuration's 1.0 would be the
     choice 1): hashable ones by a key of their kind and value (equal numbers hash alike), the rest pairwise."""
+    if sum(map(_is_nan, choices)) > 1:  # NaNs of different types (float, np.float64) differ in repr
+        return True
     seen: set[tuple[str, Any]] = set()
     unhashable: list[Any] = []
     for choice in choices:

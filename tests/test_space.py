@@ -354,3 +354,13 @@ def test_numpy_integer_bounds_of_an_int_become_python_ints() -> None:
     param = Int(np.int64(1), np.int32(5), log=True)
     assert type(param.low) is int and type(param.high) is int
     assert repr(param) == "Int(condition=None, low=1, high=5, log=True)" and param == Int(1, 5, log=True)
+
+
+def test_a_nan_choice_is_any_nan_and_at_most_one_nan_is_a_choice():
+    choice = Categorical([math.nan, 1.0, 2.0])  # SimpleImputer(missing_values=...) takes NaN
+    assert choice.index(float("nan")) == 0 and choice.index(np.float64("nan")) == 0 and choice.index(2.0) == 2
+    space = SearchSpace({"c": choice})
+    assert space.contains({"c": np.nan}) and space.decode(space.encode({"c": float("nan")}))["c"] is choice.choices[0]
+    for second in (float("nan"), np.float64("nan")):
+        with pytest.raises(ValueError, match="must hold distinct values"):
+            Categorical([math.nan, second])
