@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -54,6 +55,13 @@ def test_optimize_keeps_going_after_failures_and_records_them():
     assert history.first_error() == "non-finite score nan"
     assert any(r.error == "RuntimeError: diverged" for r in history.records)
     assert math.isfinite(history.best_score)
+
+
+def test_a_score_beyond_a_floats_range_is_a_non_finite_failure():
+    scores = iter([10**400, -(10**400), Fraction(10**400, 3), 1.0])
+    history = rl_hpo.tune(lambda config: next(scores), SPACE, budget=4, seed=0)
+    errors = ["non-finite score inf", "non-finite score -inf", "non-finite score inf", None]
+    assert [r.error for r in history.records] == errors
 
 
 def test_a_run_where_every_trial_fails_ends_with_a_clear_error():

@@ -313,7 +313,8 @@ class FunctionTask(Task):
 def as_number(value: Any) -> float | None:
     """``value`` as one float (a one-element array as its element), or None where it is not one number: a bool
     (``np.bool_`` too: a comparison returned by mistake), text (``float("0.5")`` would pass a score kept as text),
-    None, or what ``float()`` refuses. NaN and infinities are numbers."""
+    None, or what ``float()`` refuses. NaN and infinities are numbers, and so is a number beyond a float's range
+    (an infinity)."""
     if isinstance(value, np.ndarray) and value.size == 1:
         value = value.item()
     if isinstance(value, bool | np.bool_ | str | bytes) or value is None:
@@ -322,3 +323,8 @@ def as_number(value: Any) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
+    except OverflowError:  # a number beyond a float's range (a huge int or Fraction): infinite, as Decimal("1e400") is
+        try:
+            return math.inf if value > 0 else -math.inf
+        except TypeError:
+            return None
