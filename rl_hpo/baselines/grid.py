@@ -43,7 +43,8 @@ class GridSearch(Optimizer):
     When the grid is exhausted it is refined: the next level has ``2 (r - 1) + 1`` values per numeric
     axis, halving the spacing, and only its new points are visited, in a new shuffled order; and so on.
     A space without float parameters has a finite grid: once every one of its configurations has been
-    proposed, further asks are uniform random draws (they repeat configurations).
+    proposed, further asks are uniform random draws (they repeat configurations). So are they after a level that
+    proposed no new configuration at all (a float range that holds only a few floating-point values).
 
     Failed trials are ignored (the order does not depend on results).
 
@@ -86,6 +87,7 @@ class GridSearch(Optimizer):
         self.exhausted_ = False
         self._emitted: set[tuple[tuple[str, str], ...]] = set()
         self._points = self._level_points(0)
+        self._level_proposed = False  # whether the current level has proposed a configuration yet
 
     # -- the grid ---------------------------------------------------------------------------------
     def axes(self, level: int = 0) -> list[np.ndarray]:
@@ -173,12 +175,16 @@ class GridSearch(Optimizer):
                 key = tuple((name, repr(value)) for name, value in config.items())
                 if key not in self._emitted:
                     self._emitted.add(key)
+                    self._level_proposed = True
                     return config, None
-            if self._covers_the_space(self.level_):
+            # A level whose every point decoded to a configuration of an earlier one (a float range of a few
+            # floating-point values) would be followed by ever larger levels just as empty.
+            if self._covers_the_space(self.level_) or not self._level_proposed:
                 self.exhausted_ = True
                 break
             self.level_ += 1
             self._points = self._level_points(self.level_)
+            self._level_proposed = False
         return self.space.decode(self._rng.random(self.space.dim)), None
 
     def _tell(self, trial: Trial, result: Result) -> None:

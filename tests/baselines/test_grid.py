@@ -91,3 +91,11 @@ def test_resolution_is_validated(resolution):
         ValueError, match=rf"'resolution' parameter of GridSearch must be an int in \[2, inf\)\. Got {resolution!r}"
     ):
         GridSearch(SMALL, resolution=resolution)
+
+
+def test_a_float_range_of_a_few_floating_point_values_ends_the_refinement():
+    # Between 1 and 1 + 1e-15 lie six doubles: once each is proposed, every later level would decode to them only.
+    opt = GridSearch(SearchSpace({"x": Float(1.0, 1.0 + 1e-15)}), seed=0)
+    values = [config["x"] for config in configs(opt, 8)]
+    assert len(set(values[:6])) == 6 and opt.exhausted_
+    assert all(1.0 <= x <= 1.0 + 1e-15 for x in values)  # the draws after it stay in the range
