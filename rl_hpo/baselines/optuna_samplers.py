@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rl_hpo.baselines.initial_design import initial_design
 from rl_hpo.optimizer import Optimizer, Trial
 from rl_hpo.optuna_space import config_to_optuna, suggest, to_optuna
-from rl_hpo.space import SearchSpace
+from rl_hpo.space import Int, SearchSpace
 from rl_hpo.tasks.base import Fidelity, Result
 
 if TYPE_CHECKING:
@@ -183,6 +183,12 @@ class TPE(OptunaSamplerOptimizer):
         return optuna.samplers.TPESampler(seed=seed, n_startup_trials=n_startup_trials, **options)
 
 
+#: The most values an integer parameter of ``gp`` may take: Optuna's GPSampler lists every value of each integer
+#: parameter at every decision (``optuna._gp.search_space.get_choices_of_discrete_params``), eight bytes each, so an
+#: ``Int(1, 10**9)`` asks for 7.5 GB. 2**24 values take 134 MB.
+MAX_GP_INT_VALUES = 2**24
+
+
 class GP(OptunaSamplerOptimizer):
     """Gaussian-process Bayesian optimization: Optuna's ``GPSampler`` with its default settings.
 
@@ -209,6 +215,13 @@ class GP(OptunaSamplerOptimizer):
     ) -> optuna.samplers.BaseSampler:
         import optuna
 
+        for name, param in self.space.items():
+            if isinstance(param, Int) and param.high - param.low + 1 > MAX_GP_INT_VALUES:
+                raise ValueError(
+                    f"gp (Optuna's GPSampler) lists every value of an integer parameter at each decision, and "
+                    f"{name!r} has {param.high - param.low + 1:,} (at most {MAX_GP_INT_VALUES:,}): declare it a Float "
+                    "and round it in the objective, or use another method (ei, ppo and tpe take it as it is)."
+                )
         options = {"warn_independent_sampling": False, **options}
         return optuna.samplers.GPSampler(seed=seed, n_startup_trials=n_startup_trials, **options)
 

@@ -13,7 +13,7 @@ from rl_hpo.baselines.optuna_samplers import CMAES, GP, TPE
 from rl_hpo.baselines.random_search import RandomSearch
 from rl_hpo.optimizer import make_optimizer
 from rl_hpo.optuna_space import config_from_optuna
-from rl_hpo.space import Categorical, Float, SearchSpace
+from rl_hpo.space import Categorical, Float, Int, SearchSpace
 from tests.baselines.conformance import CONDITIONAL, MIXED, OptimizerConformance, synthetic_objective
 
 
@@ -150,3 +150,11 @@ def test_choices_that_compare_by_identity_reach_the_objective_as_themselves(cls)
         trial = opt.ask()
         assert any(trial.config["model"] is c for c in choices)
         opt.tell(trial, trial.config["x"] + (trial.config["model"] is choices[1]))
+
+
+def test_gp_refuses_an_integer_of_more_values_than_optuna_lists():
+    with pytest.raises(
+        ValueError, match=r"^gp \(Optuna's GPSampler\) lists every value .* 'n' has 1,000,000,000 \(at most"
+    ):
+        GP(SearchSpace({"n": Int(1, 10**9, log=True)}), seed=0)
+    GP(SearchSpace({"n": Int(1, 2**24)}), seed=0)  # the largest it takes
