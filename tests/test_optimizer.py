@@ -57,6 +57,26 @@ def test_optimize_keeps_going_after_failures_and_records_them():
     assert math.isfinite(history.best_score)
 
 
+def test_the_historys_failures_and_budget_follow_its_records_as_they_change() -> None:
+    from rl_hpo.history import History
+
+    history = History()
+    trials = [Trial(i, {"x": 0.1 * i}, None) for i in range(6)]
+    results = [Result(1.0), Result(math.nan), Result(2.0, cost=0.5), Result(-math.inf), Result(3.0), Result(0.0)]
+    fractions = [1.0, 0.25, 0.5, 1.0, 0.125, 1.0]
+
+    def sums() -> tuple[int, float]:
+        return sum(r.failed for r in history.records), sum(r.budget_fraction for r in history.records)
+
+    for trial, result, fraction in zip(trials, results, fractions, strict=True):
+        history.add(trial, result, budget_fraction=fraction)
+        assert (history.n_failed, history.budget_used) == sums()
+    history.records = history.records[1:4]  # a list put in its place (as a copy of a history may be given)
+    assert (history.n_failed, history.budget_used) == sums() == (2, 1.75)
+    del history.records[2:]  # and one shortened in place
+    assert (history.n_failed, history.budget_used) == sums() == (1, 0.75)
+
+
 def test_a_score_beyond_a_floats_range_is_a_non_finite_failure():
     scores = iter([10**400, -(10**400), Fraction(10**400, 3), 1.0])
     history = rl_hpo.tune(lambda config: next(scores), SPACE, budget=4, seed=0)

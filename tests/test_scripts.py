@@ -1501,6 +1501,12 @@ def test_parallel_tune_times_each_number_of_workers() -> None:
     assert "| 2 |" in out and "| 3 |" in out and "speed-up" in out
 
 
+def test_run_loop_overhead_prints_a_row_per_budget() -> None:
+    out = _run("benchmarks/run_loop_overhead.py", "--budgets", "0.2", "--repeats", "1")
+    assert "| budget | trials | ms per trial (median) |" in out
+    assert re.search(r"^\| 0\.2 \| \d+ \| [\d.]+ \|$", out, re.M), out
+
+
 def test_startup_time_times_each_method_in_fresh_processes() -> None:
     out = _run("benchmarks/startup_time.py", "--methods", "random,ppo", "--repeats", "1")
     assert "import rl_hpo" in out and "random: first ask" in out and "ppo: first ask" in out
