@@ -784,6 +784,11 @@ def _read_param_spec(name: str, value: Any) -> Param:
         return Categorical(value)
     if isinstance(value, tuple) and len(value) in (2, 3):
         low, high = value[0], value[1]
+        if not (_is_real(low) and _is_real(high)):  # ("a", "b"): meant as choices
+            raise ValueError(
+                f"Parameter {name!r}: a tuple is a (low, high) range of numbers, got {value!r}; give choices as a "
+                f"list: {list(value)!r}."
+            )
         log = len(value) == 3 and value[2] == "log"
         if len(value) == 3 and value[2] != "log":
             raise ValueError(f"Parameter {name!r}: the third item of a range must be 'log', got {value[2]!r}.")

@@ -161,7 +161,12 @@ def test_parameters_check_themselves_when_constructed(make, match):
         ({"n": (0, 5, "log")}, r"Parameter 'n': a log-scaled range needs low > 0, got low=0"),
         ({"n": {"type": "int", "low": 1.5, "high": 5}}, r"Parameter 'n': Int bounds must be integers"),
         ({"x": (0.0, float("inf"))}, r"Parameter 'x': bounds must be finite"),
-        ({"x": ("a", 1.0)}, r"Parameter 'x': low and high must be numbers, got low='a', high=1\.0"),
+        ({"x": ("a", 1.0)}, r"^Parameter 'x': a tuple is a \(low, high\) range of numbers, got \('a', 1\.0\); give"),
+        (
+            {"x": ("a", "b", "c")},
+            r"range of numbers, got \('a', 'b', 'c'\); give choices as a list: \['a', 'b', 'c'\]\.$",
+        ),
+        ({"x": (0.0, 1.0, "lg")}, r"^Parameter 'x': the third item of a range must be 'log', got 'lg'\.$"),
         ({"c": []}, r"Parameter 'c': a Categorical needs at least one choice"),
         ({"c": ["a", "a"]}, r"Parameter 'c': choices must be distinct"),
         (
