@@ -43,8 +43,17 @@ PLOT_FILES = {
 
 
 def read_trials(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a ``trials.csv``; only empty fields are missing values (a method may be called "nan")."""
-    return pd.read_csv(path, dtype={"method": str, "task": str, "error": object}, keep_default_na=False, na_values=[""])
+    """Read a ``trials.csv``; only empty fields are missing values (a method may be called "nan"). Each column's type is
+    read from the whole file, not chunk by chunk: a configuration column can hold numbers in one part of a long file
+    and text or blanks in another (a parameter inactive in some runs, a categorical of mixed choices), which pandas
+    would otherwise warn about."""
+    return pd.read_csv(
+        path,
+        dtype={"method": str, "task": str, "error": object},
+        keep_default_na=False,
+        na_values=[""],
+        low_memory=False,
+    )
 
 
 def read_summary(folder: str | os.PathLike[str]) -> dict[str, dict[int, float]]:

@@ -20,6 +20,21 @@ def test_regret_cell_bolds_every_value_that_ties_at_the_digits_shown_and_skips_m
     assert regret_cell({"gone": {10: float("nan")}, "ppo": {10: 0.1}}, "ppo", (10,)) == "**0.100**"
 
 
+def test_read_trials_reads_a_long_file_whose_configuration_column_changes_type_without_a_warning(tmp_path):
+    import warnings
+
+    from rl_hpo.bench.report import read_trials
+
+    rows = ["method,task,seed,error,config.kernel"]
+    rows += [f"ei,t/{i % 7},0,,{i * 0.5}" for i in range(150_000)] + ["ei,t/0,1,,rbf", "ei,t/0,2,,"]
+    (tmp_path / "trials.csv").write_text("\n".join(rows) + "\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        trials = read_trials(tmp_path / "trials.csv")
+    column = trials["config.kernel"]
+    assert column.iloc[-2] == "rbf" and np.isnan(column.iloc[-1]) and column.iloc[3] == "1.5"
+
+
 def test_read_summary_reads_a_missing_mean_as_nan(tmp_path):
     from rl_hpo.bench.report import read_summary
 
