@@ -1501,8 +1501,9 @@ def test_parallel_tune_times_each_number_of_workers() -> None:
     assert "| 2 |" in out and "| 3 |" in out and "speed-up" in out
 
 
-def test_run_loop_overhead_prints_a_row_per_budget() -> None:
-    out = _run("benchmarks/run_loop_overhead.py", "--budgets", "0.2", "--repeats", "1")
+@pytest.mark.parametrize("method", ["hyperband", "bohb"])
+def test_run_loop_overhead_prints_a_row_per_budget(method: str) -> None:
+    out = _run("benchmarks/run_loop_overhead.py", "--budgets", "0.2", "--repeats", "1", "--method", method)
     assert "| budget | trials | ms per trial (median) |" in out
     assert re.search(r"^\| 0\.2 \| \d+ \| [\d.]+ \|$", out, re.M), out
 

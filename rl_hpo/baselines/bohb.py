@@ -141,7 +141,8 @@ class BOHB(Hyperband):
     def _impute(self, array: np.ndarray) -> np.ndarray:
         """Fill inactive (NaN) entries from a random row of ``array`` where they are active, else uniformly."""
         out = array.copy()
-        for row in out:
+        for i in np.flatnonzero(np.isnan(array).any(axis=1)):  # a complete row draws nothing: not visited
+            row = out[i]
             missing = np.flatnonzero(np.isnan(row))
             while missing.size:
                 j = missing[0]
