@@ -146,6 +146,10 @@ def _exp_to_bounds(x: np.ndarray, u: Any, low: Any, high: Any) -> np.ndarray:
     return np.where(u <= 0.0, low, np.where(u >= 1.0, high, np.exp(x)))
 
 
+#: The smallest positive normal float: a range narrower than this holds only subnormal steps.
+_SMALLEST_NORMAL = float(np.finfo(float).tiny)
+
+
 def _range_problem(param: Float | Int) -> _Problem | None:
     """The problems Float and Int share, once the bounds are finite numbers of the right type."""
     cls = type(param).__name__
@@ -159,6 +163,13 @@ def _range_problem(param: Float | Int) -> _Problem | None:
         return _Problem(
             f"The range of {cls} must be narrower than the largest float. Got {got} instead.",
             f"the range must be narrower than the largest float, got {got}",
+        )
+    if not param.log and float(param.high) - float(param.low) < _SMALLEST_NORMAL:
+        # Ranges of a few subnormal numbers: Optuna's samplers compute NaN on them ("nan is invalid").
+        got = f"low={param.low}, high={param.high}"
+        return _Problem(
+            f"The range of {cls} must be wider than the smallest normal float (2.2e-308). Got {got} instead.",
+            f"the range must be wider than the smallest normal float (2.2e-308), got {got}",
         )
     if isinstance(param, Int) and max(abs(int(param.low)), abs(int(param.high))) > _EXACT_INTEGERS:
         got = f"low={param.low}, high={param.high}"

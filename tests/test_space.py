@@ -339,6 +339,8 @@ def test_a_dict_spec_with_a_key_it_would_ignore_or_misread_is_refused(spec, mess
     ("make", "message"),
     [
         (lambda: Float(-1e308, 1e308), "narrower than the largest float"),
+        (lambda: Float(0.0, 5e-324), "wider than the smallest normal float"),  # Optuna's samplers compute NaN
+        (lambda: Float(-1e-310, 1e-310), "wider than the smallest normal float"),
         (lambda: Int(0, 2**63 - 1), r"within ±2\*\*53"),
         (lambda: Categorical([1, 1.0]), "must hold distinct values"),  # a configuration's 1.0 would be the choice 1
     ],
