@@ -19,6 +19,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from space_kinds import conditional_model_tops
 
+from rl_hpo.bench import read_trials
+
 
 def best_model_table(trials: pd.DataFrame) -> list[dict[str, object]]:
     """Per method: runs, runs ending in the best model, mean final regret in and out of it, share of trials in it."""
@@ -55,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("run", type=Path, help="the bench folder of kinds/conditional (holds trials.csv)")
     args = parser.parse_args(argv)
-    rows = best_model_table(pd.read_csv(args.run / "trials.csv"))
+    rows = best_model_table(read_trials(args.run / "trials.csv"))
     print("| " + " | ".join(rows[0]) + " |")
     print("|---|" + "--:|" * (len(rows[0]) - 1))
     for row in rows:
