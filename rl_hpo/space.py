@@ -166,10 +166,10 @@ def _range_problem(param: Float | Int) -> _Problem | None:
         )
     if not param.log and float(param.high) - float(param.low) < _SMALLEST_NORMAL:
         # Ranges of a few subnormal numbers: Optuna's samplers compute NaN on them ("nan is invalid").
-        got = f"low={param.low}, high={param.high}"
+        got, smallest = f"low={param.low}, high={param.high}", f"{_SMALLEST_NORMAL:.1e}"
         return _Problem(
-            f"The range of {cls} must be wider than the smallest normal float (2.2e-308). Got {got} instead.",
-            f"the range must be wider than the smallest normal float (2.2e-308), got {got}",
+            f"The range of {cls} must be wider than the smallest normal float ({smallest}). Got {got} instead.",
+            f"the range must be wider than the smallest normal float ({smallest}), got {got}",
         )
     if isinstance(param, Int) and max(abs(int(param.low)), abs(int(param.high))) > _EXACT_INTEGERS:
         got = f"low={param.low}, high={param.high}"
