@@ -237,6 +237,7 @@ def test_default_policy_selection_scores_scikit_learn_suites_on_their_tables(tmp
     assert asked == [True, False]
 
 
+@pytest.mark.slow  # a recorded study's script, 35 to 60 s even at its tiniest
 def test_table_time_builds_a_training_run_s_tables_into_an_empty_cache(tmp_path: Path) -> None:
     cache, script = tmp_path / "cache", "benchmarks/every_train_split/table_time.py"
     args = ["--suites", "prior/gp,sklearn/logistic_regression", "--eval-max-tasks", "0", "--workers", "2"]
@@ -440,6 +441,7 @@ def test_gradient_signal_reports_the_critical_batch_of_each_parameterization() -
         assert noise > 0 and low > 0 and 0.0 < cosine <= 1.0
 
 
+@pytest.mark.slow  # a recorded study's script, 35 to 60 s even at its tiniest
 def test_hindsight_learning_reports_every_rule_on_every_suite() -> None:
     out = _run("benchmarks/what_ppo_adds/hindsight_learning.py", "--suites", "prior/gp,synthetic/mixed",
                "--episodes", "10", "--validation-episodes", "2", "--epochs", "1", "--workers", "1")  # fmt: skip
@@ -452,6 +454,7 @@ def test_hindsight_learning_reports_every_rule_on_every_suite() -> None:
             assert all(0.0 <= float(v) <= hindsight for v in rule.split(" / "))
 
 
+@pytest.mark.slow  # a recorded study's script, 35 to 60 s even at its tiniest
 def test_hindsight_runs_record_whole_runs_of_the_rules_beside_ei(tmp_path: Path) -> None:
     env = {"SUITES": "prior/gp,synthetic/mixed", "OUT": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record"),
            "HINDSIGHT_ARGS": "--episodes 10 --validation-episodes 2 --epochs 1 --workers 1"}  # fmt: skip
@@ -503,6 +506,7 @@ def _tiny_measured_training(tmp_path: Path, measure_args: str) -> dict[str, str]
     }  # fmt: skip
 
 
+@pytest.mark.slow  # a recorded study's script, 35 to 60 s even at its tiniest
 def test_the_learning_rate_study_records_a_tiny_run(tmp_path: Path) -> None:
     env = _tiny_measured_training(tmp_path, "--suites prior/gp --max-tasks 1 --seeds 1 --budget 8")
     out = _run("benchmarks/learning_rate/run.sh", "0.01", env=env)
@@ -536,6 +540,7 @@ def test_the_leave_one_out_summary_reads_the_recorded_studies() -> None:
     assert len(studies) >= 2 and out.count("| default (prior/gp only) |") == len(studies)
 
 
+@pytest.mark.slow  # a recorded study's script, 35 to 60 s even at its tiniest
 def test_the_leave_one_out_study_trains_without_the_held_out_suite_and_measures_on_it(tmp_path: Path) -> None:
     env = _tiny_training_study(tmp_path, suites="synthetic/mixed,synthetic/branin", tasks="64")
     env["SELECT_ARGS"] = "--select-seeds 1 --select-max-tasks 1 --select-budget 8"
@@ -672,6 +677,7 @@ def _import_study_module(monkeypatch: pytest.MonkeyPatch, path: str) -> None:
     importlib.import_module(file.stem)
 
 
+@pytest.mark.slow  # a recorded study's script, 35 to 60 s even at its tiniest
 def test_the_noise_start_script_and_rule_compare_each_method_with_its_second_start_on_noisy_suites(
     tmp_path: Path,
 ) -> None:
@@ -1755,6 +1761,7 @@ def test_the_ei_temperature_study_records_every_temperature_and_plain_ei(tmp_pat
     assert all(0.0 <= float(cell.strip("*")) <= 1.0 for row in cells for cell in row)  # regret at 10, two columns
 
 
+@pytest.mark.slow  # a recorded study's script, 35 to 60 s even at its tiniest
 def test_the_training_reward_study_trains_both_rewards_and_prints_its_table(tmp_path: Path) -> None:
     env = _tiny_training_study(tmp_path, suites="synthetic/mixed", tasks="synthetic/mixed/64")
     stdout = _run("benchmarks/training_reward/run.sh", env=env)
