@@ -665,6 +665,24 @@ def test_the_noisy_objectives_script_records_a_tiny_run_with_the_noiseless_score
         assert f"{run.test_score.iloc[2:].mean():.3f}" == row[3]
     task_row = next(_markdown_cells(line) for line in stdout.splitlines() if line.startswith("| noisy/mixed-10/64 |"))
     assert task_row[1] == "FICFC"  # synthetic/mixed/64's parameters: float, int, categorical, float, categorical
+    assert "picked against" not in stdout  # no TPE in the run, and no --against
+    # Each method's picked against another's: the difference of the tasks' means (one task here), and the tasks higher.
+    stdout = _run("benchmarks/noisy_objectives/anatomy.py", str(runs), "--budget", "8", "--against", "random")
+    picked = {}
+    for method in ("random", "ei"):
+        run = trials[trials.method == method].sort_values("trial").head(8)
+        picked[method] = run.test_score.iloc[run.score.argmax()]
+    against = stdout.split("picked against random's")[1].splitlines()
+    row = next(_markdown_cells(line) for line in against if line.startswith("| ei |"))
+    higher = int(picked["ei"] > picked["random"])
+    assert row[1:3] == [f"{picked['ei'] - picked['random']:.3f}", f"{higher} of 1"]
+    assert not any(line.startswith("| random |") for line in against)
+    missing = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks/noisy_objectives/anatomy.py"), str(runs), "--against", "tpe"],
+        capture_output=True,
+        text=True,
+    )
+    assert missing.returncode == 2 and "--against tpe: the run has no such method" in missing.stderr
 
 
 def _import_study_module(monkeypatch: pytest.MonkeyPatch, path: str) -> None:

@@ -13,7 +13,10 @@ seeds, then tasks, after the budget (50 unless ``--budget``):
   start-up trials of Optuna's samplers), how much of its budget a method spent where scores are high.
 
 Then ``picked`` task by task, each task's parameters by kind (F float, I integer, C categorical), so that one sees
-on which spaces a method falls behind.
+on which spaces a method falls behind, and each method's ``picked`` against one method's (``--against``; by
+default TPE's where the run has it): the mean difference over tasks, the tasks where it is higher, and the
+two-sided Wilcoxon signed-rank p over the tasks' means (``rl_hpo.bench.metrics.wilcoxon_pvalue``, as the bench's
+reports test).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import noisy_tasks  # noqa: F401  (registers the task family "noisy")
 
+from rl_hpo.bench.metrics import wilcoxon_pvalue
 from rl_hpo.bench.report import read_trials
 from rl_hpo.space import Categorical, Float
 from rl_hpo.tasks.registry import load_task
@@ -76,6 +80,18 @@ def task_table(runs: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def against_table(runs: pd.DataFrame, reference: str) -> pd.DataFrame:
+    """Each other method's ``picked`` against ``reference``'s, over the tasks' means: the mean difference, the tasks
+    where it is higher, and the Wilcoxon p."""
+    table = runs.pivot_table(index="task", columns="method", values="picked", aggfunc="mean", sort=False)
+    rows = {}
+    for method in (m for m in runs.method.unique() if m != reference):
+        difference = table[method] - table[reference]
+        higher = f"{int((difference > 0).sum())} of {difference.size}"
+        rows[method] = [float(difference.mean()), higher, wilcoxon_pvalue(table[method], table[reference])]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=[f"- {reference}", "tasks higher", "Wilcoxon p"])
+
+
 def _markdown(table: pd.DataFrame, index: str) -> str:
     header = [index, *map(str, table.columns)]
     lines = ["| " + " | ".join(header) + " |", "|---|" + "--:|" * len(table.columns)]
@@ -90,12 +106,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("run", type=Path, help="the bench folder of a noisy suite (holds trials.csv)")
     parser.add_argument("--budget", type=int, default=50, help="evaluations per run counted (default 50)")
     parser.add_argument("--start", type=int, default=10, help="evaluations before 'mean after the start' (10)")
+    parser.add_argument("--against", help="the method the others' picked is tested against (default tpe, if run)")
     args = parser.parse_args(argv)
     runs = run_statistics(read_trials(args.run / "trials.csv"), args.budget, args.start)
+    against = args.against or ("tpe" if "tpe" in set(runs.method) else None)
+    if against is not None and against not in set(runs.method):
+        parser.error(f"--against {args.against}: the run has no such method (it has {', '.join(runs.method.unique())})")
     print(f"{args.run.name}: noiseless scores after {args.budget} evaluations (means over seeds, then tasks)\n")
     print(_markdown(method_table(runs), "method"))
     print("\npicked, task by task\n")
     print(_markdown(task_table(runs), "task"))
+    if against is not None:
+        print(f"\npicked against {against}'s, over the tasks' means\n")
+        print(_markdown(against_table(runs, against), "method"))
 
 
 if __name__ == "__main__":
