@@ -656,6 +656,7 @@ def test_the_noisy_objectives_script_records_a_tiny_run_with_the_noiseless_score
     # The anatomy of the run: what each method picked against the best it evaluated, from the same trials.
     runs = tmp_path / "runs/noisy_objectives/noisy_mixed-10"
     stdout = _run("benchmarks/noisy_objectives/anatomy.py", str(runs), "--budget", "8", "--start", "2")
+    stdout_all = _run("benchmarks/noisy_objectives/anatomy.py", str(runs), "--budget", "8")
     trials = pd.read_csv(runs / "trials.csv")
     for method in ("random", "ei"):
         run = trials[trials.method == method].sort_values("trial")
@@ -683,6 +684,18 @@ def test_the_noisy_objectives_script_records_a_tiny_run_with_the_noiseless_score
         text=True,
     )
     assert missing.returncode == 2 and "--against tpe: the run has no such method" in missing.stderr
+    # --seeds counts those seeds' runs alone: the tiny run's seed 0 gives the same table, a seed it lacks an error.
+    assert (
+        _run("benchmarks/noisy_objectives/anatomy.py", str(runs), "--budget", "8", "--seeds", "0-0").split("\n", 1)[1]
+        == stdout_all.split("\n", 1)[1]
+    )
+    for seeds, message in (("3", "the run has none of these seeds"), ("2-1", "an empty range of seeds")):
+        refused = subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks/noisy_objectives/anatomy.py"), str(runs), "--seeds", seeds],
+            capture_output=True,
+            text=True,
+        )
+        assert refused.returncode == 2 and message in refused.stderr, seeds
 
 
 def _import_study_module(monkeypatch: pytest.MonkeyPatch, path: str) -> None:

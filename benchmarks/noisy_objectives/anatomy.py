@@ -17,6 +17,8 @@ on which spaces a method falls behind, and each method's ``picked`` against one 
 default TPE's where the run has it): the mean difference over tasks, the tasks where it is higher, and the
 two-sided Wilcoxon signed-rank p over the tasks' means (``rl_hpo.bench.metrics.wilcoxon_pvalue``, as the bench's
 reports test).
+
+``--seeds 0-4`` (or ``0,3,7``) counts those seeds' runs alone, to see how much a subset of seeds says.
 """
 
 from __future__ import annotations
@@ -101,18 +103,41 @@ def _markdown(table: pd.DataFrame, index: str) -> str:
     return "\n".join(lines)
 
 
+def parse_seeds(text: str) -> list[int]:
+    """``"0-4"`` -> [0, 1, 2, 3, 4]; ``"0,3,7"`` -> [0, 3, 7]."""
+    if "-" in text:
+        first, last = (int(part) for part in text.split("-", 1))
+        if first > last:
+            raise ValueError(f"an empty range of seeds: {text!r}")
+        return list(range(first, last + 1))
+    return [int(part) for part in text.split(",")]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("run", type=Path, help="the bench folder of a noisy suite (holds trials.csv)")
     parser.add_argument("--budget", type=int, default=50, help="evaluations per run counted (default 50)")
     parser.add_argument("--start", type=int, default=10, help="evaluations before 'mean after the start' (10)")
     parser.add_argument("--against", help="the method the others' picked is tested against (default tpe, if run)")
+    parser.add_argument("--seeds", help="only these seeds' runs: a range FIRST-LAST or a comma-separated list")
     args = parser.parse_args(argv)
-    runs = run_statistics(read_trials(args.run / "trials.csv"), args.budget, args.start)
+    trials = read_trials(args.run / "trials.csv")
+    if args.seeds is not None:
+        try:
+            seeds = parse_seeds(args.seeds)
+        except ValueError as error:
+            parser.error(f"--seeds {args.seeds}: {error}")
+        trials = trials[trials.seed.isin(seeds)]
+        if trials.empty:
+            parser.error(f"--seeds {args.seeds}: the run has none of these seeds")
+    runs = run_statistics(trials, args.budget, args.start)
     against = args.against or ("tpe" if "tpe" in set(runs.method) else None)
     if against is not None and against not in set(runs.method):
         parser.error(f"--against {args.against}: the run has no such method (it has {', '.join(runs.method.unique())})")
-    print(f"{args.run.name}: noiseless scores after {args.budget} evaluations (means over seeds, then tasks)\n")
+    of_seeds = f", seeds {args.seeds}" if args.seeds is not None else ""
+    print(
+        f"{args.run.name}: noiseless scores after {args.budget} evaluations{of_seeds} (means over seeds, then tasks)\n"
+    )
     print(_markdown(method_table(runs), "method"))
     print("\npicked, task by task\n")
     print(_markdown(task_table(runs), "task"))
