@@ -766,40 +766,60 @@ def test_the_noise_study_methods_are_ei_and_the_general_policy_with_their_settin
 
 
 def test_the_noisy_objectives_table_is_the_recorded_test_side_scores() -> None:
-    readme = (ROOT / "benchmarks/noisy_objectives/README.md").read_text()
-    results = readme.split("## Results", 1)[1].split("\n## ", 1)[0]
-    rows = [line for line in results.splitlines() if line.startswith("| ") and " / " in line]
-    assert len(rows) == 5
+    folder = ROOT / "benchmarks/noisy_objectives"
+    results = (folder / "README.md").read_text().split("## Results", 1)[1].split("\n## ", 1)[0]
+    rows = [_markdown_cells(line) for line in results.splitlines() if line.startswith("| ") and " / " in line]
+    assert [row[0] for row in rows] == ["ppo", "ei", "tpe", "gp", "random"]
     for row in rows:
-        method, *cells = [cell.strip() for cell in row.strip("|").split("|")]
-        for suite, cell in zip(("noisy_mixed-5", "noisy_mixed-10"), cells, strict=True):
-            report = (ROOT / "benchmarks/noisy_objectives" / suite / "report.md").read_text()
+        method, at5, against5, at10, against10 = row
+        for suite, cell, against in (("noisy_mixed-5", at5, against5), ("noisy_mixed-10", at10, against10)):
+            report = (folder / suite / "report.md").read_text()
             side = report.split("## Test-side score of the incumbent", 1)[1].split("##", 1)[0]
             recorded = next(line for line in side.splitlines() if line.startswith(f"| {method} |")).replace("**", "")
-            at10, at25, at50 = cell.split(" / ")
-            assert all(f"{value} ±" in recorded for value in (at10, at25, at50.split(" ±")[0])), (method, suite)
+            at_10, at_25, at_50 = cell.split(" / ")
+            assert all(f"{value} ±" in recorded for value in (at_10, at_25, at_50.split(" ±")[0])), (method, suite)
+            # against TPE: the last table of the script's recorded output (difference, tasks higher, p)
+            output = (folder / suite / "anatomy.txt").read_text().split("picked against tpe's", 1)[1]
+            if method == "tpe":
+                assert against == "" and f"| {method} |" not in output
+                continue
+            test = next(_markdown_cells(line) for line in output.splitlines() if line.startswith(f"| {method} |"))
+            difference, p = float(test[1]), float(test[3])
+            expected = f"{difference:+.3f}, p " + (f"{p:.3f}" if p >= 0.001 else "< 0.001")
+            assert against == expected, (method, suite)
 
 
-def test_the_noisy_objectives_anatomy_table_is_the_recorded_output_of_the_script() -> None:
+def test_the_noisy_objectives_anatomy_tables_are_the_recorded_output_of_the_script() -> None:
     folder = ROOT / "benchmarks/noisy_objectives"
-    part = (folder / "README.md").read_text().split("## Where the gap at heavy noise is", 1)[1].split("\n## ", 1)[0]
-    rows = [_markdown_cells(line) for line in part.splitlines() if line.startswith("| ") and " / " in line]
-    assert [row[0] for row in rows] == ["ppo", "ei", "tpe", "gp", "random"]
-    for suite, column in (("noisy_mixed-5", 1), ("noisy_mixed-10", 2)):
-        output = (folder / "anatomy" / f"{suite}.txt").read_text()
-        for row in rows:
-            recorded = next(_markdown_cells(line) for line in output.splitlines() if line.startswith(f"| {row[0]} |"))
-            assert row[column].split(" / ") == recorded[1:4], (suite, row[0])
-        # The runs the script read are the recorded study's: its picked scores are the report's at 50.
-        report = (folder / "anatomy" / suite / "report.md").read_text()
-        side = report.split("## Test-side score of the incumbent", 1)[1].split("##", 1)[0]
-        for row in rows:
-            at50 = next(_markdown_cells(line) for line in side.splitlines() if line.startswith(f"| {row[0]} |"))[3]
-            picked = float(row[column].split(" / ")[0])
-            assert abs(float(at50.split(" ±")[0]) - picked) <= 0.00051, (suite, row[0])  # 4 digits there, 3 here
+    part = (folder / "README.md").read_text().split("## Where TPE's lead at heavy noise was", 1)[1].split("\n## ", 1)[0]
+    five, fifteen = part.split("**With 15 seeds**", 1)
+    # The earlier run on 5 seeds (anatomy/), then the run of the Results table on 15 (<suite>/anatomy.txt).
+    for text, output_of, record_of in (
+        (five, lambda suite: folder / "anatomy" / f"{suite}.txt", lambda suite: folder / "anatomy" / suite),
+        (fifteen, lambda suite: folder / suite / "anatomy.txt", lambda suite: folder / suite),
+    ):
+        rows = [_markdown_cells(line) for line in text.splitlines() if line.startswith("| ") and " / " in line]
+        assert [row[0] for row in rows] == ["ppo", "ei", "tpe", "gp", "random"]
+        for suite, column in (("noisy_mixed-5", 1), ("noisy_mixed-10", 2)):
+            output = output_of(suite).read_text()
+            for row in rows:
+                recorded = next(
+                    _markdown_cells(line) for line in output.splitlines() if line.startswith(f"| {row[0]} |")
+                )
+                assert row[column].split(" / ") == recorded[1:4], (suite, row[0])
+            # The runs the script read are the recorded study's: its picked scores are the report's at 50.
+            report = (record_of(suite) / "report.md").read_text()
+            side = report.split("## Test-side score of the incumbent", 1)[1].split("##", 1)[0]
+            for row in rows:
+                at50 = next(_markdown_cells(line) for line in side.splitlines() if line.startswith(f"| {row[0]} |"))[3]
+                picked = float(row[column].split(" / ")[0])
+                assert abs(float(at50.split(" ±")[0]) - picked) <= 0.00051, (suite, row[0])  # 4 digits there, 3 here
     readme = " ".join((ROOT / "README.md").read_text().split())
-    assert "it evaluated scores 0.635 against the policy's 0.593" in readme and "(0.043 to 0.049;" in readme
-    assert rows[2][2].split(" / ")[1] == "0.635" and rows[0][2].split(" / ")[1] == "0.593"
+    assert "score 0.357 on average against the policy's 0.323" in readme and "(0.609 against 0.594)" in readme
+    assert "the policy found best at 50 is 0.626 and 0.551, against TPE's 0.617 and 0.561" in readme
+    by_method = {row[0]: row for row in rows}
+    assert by_method["tpe"][2].split(" / ")[2] == "0.357" and by_method["ppo"][2].split(" / ")[2] == "0.323"
+    assert by_method["tpe"][2].split(" / ")[1] == "0.609" and by_method["ppo"][2].split(" / ")[1] == "0.594"
 
 
 def test_the_noisy_tasks_add_noise_once_per_configuration_and_report_the_noiseless_score(
