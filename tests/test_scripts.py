@@ -1584,6 +1584,16 @@ def test_decision_overhead_prints_a_figure_per_method_and_trial() -> None:
     assert "search={'n_polish': 2}" in out and "| ppo |" in out and "| ei |" in out
 
 
+def _decision_medians(out: str) -> dict[str, list[str]]:
+    """The median milliseconds per ask() + tell() of ppo and ei at each checkpoint, as ``decision_overhead.py``
+    printed them (its first table, without the figures of tell alone)."""
+    medians = {}
+    for cells in map(_markdown_cells, out.split("Median minor page faults")[0].splitlines()):
+        if cells and cells[0] in ("ppo", "ei"):
+            medians[cells[0]] = [cell.split(" (")[0] for cell in cells[1:]]
+    return medians
+
+
 def test_the_decision_time_records_without_avx512_are_the_recorded_runs() -> None:
     folder = ROOT / "benchmarks/decision_time"
     part = (folder / "README.md").read_text().split("## On a 2-core AMD EPYC without AVX-512", 1)[1]
@@ -1593,10 +1603,7 @@ def test_the_decision_time_records_without_avx512_are_the_recorded_runs() -> Non
     for row in rows:
         out = (folder / f"avx2_run{row[0]}.txt").read_text()
         assert "kernels {'blas': ['openblas Haswell'], 'torch': 'AVX2'}" in out
-        medians = {}
-        for cells in map(_markdown_cells, out.split("Median minor page faults")[0].splitlines()):
-            if cells and cells[0] in ("ppo", "ei"):
-                medians[cells[0]] = [cell.split(" (")[0] for cell in cells[1:]]
+        medians = _decision_medians(out)
         assert row[1:] == [" / ".join(medians["ppo"]), " / ".join(medians["ei"])], row[0]
         at_50.append(medians["ppo"][0])
         at_500.append(medians["ppo"][2])
@@ -1623,10 +1630,7 @@ def test_the_decision_time_records_of_polishing_without_avx512_are_the_recorded_
         out = (folder / f"avx2_polish_{kind}_run{row[0][-1]}.txt").read_text()
         assert "kernels {'blas': ['openblas Haswell'], 'torch': 'AVX2'}" in out
         assert ("search={'n_polish': 0}" in out) == (kind == "off")
-        medians = {}
-        for cells in map(_markdown_cells, out.split("Median minor page faults")[0].splitlines()):
-            if cells and cells[0] in ("ppo", "ei"):
-                medians[cells[0]] = [cell.split(" (")[0] for cell in cells[1:]]
+        medians = _decision_medians(out)
         assert row[1:] == [" / ".join(medians["ppo"]), " / ".join(medians["ei"])], row[0]
         at_50[kind].append(float(medians["ppo"][0]))
     saved = sorted(on - off for on, off in zip(at_50["on"], at_50["off"], strict=True))
