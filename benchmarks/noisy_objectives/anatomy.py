@@ -74,10 +74,15 @@ def parameter_kinds(task: str) -> str:
     return "".join(kinds.get(type(param), "I") for param in load_task(task).space.values())
 
 
+def picked_by_task(runs: pd.DataFrame) -> pd.DataFrame:
+    """``picked``, mean over seeds, per task (rows) and method (columns, in the run's order)."""
+    table = runs.pivot_table(index="task", columns="method", values="picked", aggfunc="mean", sort=False)
+    return table[list(runs.method.unique())]
+
+
 def task_table(runs: pd.DataFrame) -> pd.DataFrame:
     """``picked`` per task (rows) and method (columns), with the task's parameter kinds."""
-    table = runs.pivot_table(index="task", columns="method", values="picked", aggfunc="mean", sort=False)
-    table = table[list(runs.method.unique())]
+    table = picked_by_task(runs)
     table.insert(0, "parameters", [parameter_kinds(task) for task in table.index])
     return table
 
@@ -85,7 +90,7 @@ def task_table(runs: pd.DataFrame) -> pd.DataFrame:
 def against_table(runs: pd.DataFrame, reference: str) -> pd.DataFrame:
     """Each other method's ``picked`` against ``reference``'s, over the tasks' means: the mean difference, the tasks
     where it is higher, and the Wilcoxon p."""
-    table = runs.pivot_table(index="task", columns="method", values="picked", aggfunc="mean", sort=False)
+    table = picked_by_task(runs)
     rows = {}
     for method in (m for m in runs.method.unique() if m != reference):
         difference = table[method] - table[reference]
