@@ -5,11 +5,12 @@
 # GP's mean there) against the same method leaving them out of its GP (ei_unaware), the general policy trained on
 # prior/gp (ppo with rl_hpo/data/policies/prior_gp, which believes them too), Optuna's TPE with its constant liar
 # (as Optuna recommends for parallel runs), Optuna's GP (whose q-batch log EI integrates over the running trials'
-# outcomes) and random search. 5 seeds, budget 50, validation splits (another split: a folder <suite>_<split>).
+# outcomes) and random search. 10 seeds (the protocol's least), budget 50, validation splits (another split: a
+# folder <suite>_<split>).
 #
-#   benchmarks/parallel_trials/run.sh synthetic/mixed         # about 6 minutes on 2 cores
-#   benchmarks/parallel_trials/run.sh yahpo/rbv2_xgboost      # about 9 minutes
-#   benchmarks/parallel_trials/run.sh yahpo/lcbench           # about 3 minutes
+#   benchmarks/parallel_trials/run.sh synthetic/mixed         # about 12 minutes on 2 cores
+#   benchmarks/parallel_trials/run.sh yahpo/rbv2_xgboost      # about 18 minutes
+#   benchmarks/parallel_trials/run.sh yahpo/lcbench           # about 6 minutes
 #   benchmarks/parallel_trials/run.sh synthetic/mixed train --methods ei,ei_unaware   # -> synthetic_mixed_train/
 #
 #   BATCH=1 benchmarks/parallel_trials/run.sh yahpo/rbv2_xgboost --methods ei,ppo   # -> yahpo_rbv2_xgboost_batch1/
@@ -25,6 +26,6 @@ if [[ $batch != 4 ]]; then name+=_batch$batch; fi
 
 rl-hpo bench --suite "$suite" --split "$split" --methods ei,ei_unaware,ppo,tpe_liar,gp,random \
   --plugins parallel_methods --policy rl_hpo/data/policies/prior_gp --batch "$batch" --budget 50 \
-  --seeds 5 --out "$runs/$name" "${options[@]}"
+  --seeds 10 --out "$runs/$name" "${options[@]}"
 
 study_record
