@@ -8,10 +8,10 @@
 # outcomes) and random search. 10 seeds (the protocol's least), budget 50, validation splits (another split: a
 # folder <suite>_<split>).
 #
-#   benchmarks/parallel_trials/run.sh synthetic/mixed         # about 12 minutes on 2 cores
-#   benchmarks/parallel_trials/run.sh yahpo/rbv2_xgboost      # about 18 minutes
-#   benchmarks/parallel_trials/run.sh yahpo/lcbench           # about 6 minutes
-#   benchmarks/parallel_trials/run.sh synthetic/mixed train --methods ei,ei_unaware   # -> synthetic_mixed_train/
+#   benchmarks/parallel_trials/run.sh synthetic/mixed         # about 36 minutes of one core
+#   benchmarks/parallel_trials/run.sh yahpo/rbv2_xgboost      # about 45 minutes of one core
+#   benchmarks/parallel_trials/run.sh yahpo/lcbench           # about 21 minutes of one core
+#   benchmarks/parallel_trials/run.sh synthetic/mixed train --methods ei,ei_unaware --seeds 5   # the rule's runs
 #
 #   BATCH=1 benchmarks/parallel_trials/run.sh yahpo/rbv2_xgboost --methods ei,ppo   # -> yahpo_rbv2_xgboost_batch1/
 #
