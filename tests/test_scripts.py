@@ -625,7 +625,7 @@ def test_the_bench_study_scripts_share_their_setup_and_record_and_ask_for_a_suit
 
 
 def test_the_long_budgets_script_records_a_tiny_run(tmp_path: Path) -> None:
-    tiny = ["--methods", "random,ppo_greedy50", "--tasks", "64", "--seeds", "1", "--budget", "12", "--workers", "1"]
+    tiny = ["--methods", "random,ppo,ppo_greedy50", "--tasks", "64", "--seeds", "1", "--budget", "12", "--workers", "1"]
     _run(
         "benchmarks/long_budgets/run.sh",
         "synthetic/mixed",
@@ -633,10 +633,13 @@ def test_the_long_budgets_script_records_a_tiny_run(tmp_path: Path) -> None:
         env={"RUNS": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record")},
     )
     run = json.loads((tmp_path / "record/synthetic_mixed/run.json").read_text())
-    assert run["settings"]["split"] == "validation" and run["settings"]["methods"] == ["random", "ppo_greedy50"]
+    assert run["settings"]["split"] == "validation" and run["settings"]["methods"] == ["random", "ppo", "ppo_greedy50"]
+    # up to 50 evaluations ppo_greedy50 decides as ppo does: the two run one policy
+    hashes = run["settings"]["policy_hashes"]
+    assert hashes["ppo_greedy50"] == hashes["ppo"] is not None
 
 
-def test_the_long_budgets_method_is_the_general_policy_greedy_after_50_evaluations() -> None:
+def test_the_long_budgets_method_is_the_prior_gp_policy_greedy_after_50_evaluations() -> None:
     import runpy
 
     from rl_hpo import SearchSpace, make_optimizer
@@ -644,7 +647,7 @@ def test_the_long_budgets_method_is_the_general_policy_greedy_after_50_evaluatio
 
     runpy.run_path(str(ROOT / "benchmarks/long_budgets/long_methods.py"))  # registers ppo_greedy50
     optimizer = make_optimizer("ppo_greedy50", SearchSpace({"x": Float(0.0, 1.0)}), seed=0)
-    assert optimizer.greedy_after == 50 and optimizer.policy_.path.name == "default"
+    assert optimizer.greedy_after == 50 and optimizer.policy_.path.name == "prior_gp"
 
 
 def test_the_noisy_objectives_script_records_a_tiny_run_with_the_noiseless_score_test_side(tmp_path: Path) -> None:
