@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Long budgets: the prior/gp policy (ppo, rl_hpo/data/policies/prior_gp), plain expected improvement over the same
 # candidates (ei), Optuna's TPE and GP and random search with a budget of 100 evaluations, twice the budget of the
-# other studies (the policy was trained on runs of 50 and plans each run by its budget). 5 seeds, validation splits
+# other studies (the policy was trained on runs of 50 and plans each run by its budget). 10 seeds, validation splits
 # (another split: a folder <suite>_<split>). The report gives the regret at 10, 25, 50 and 100.
 #
 #   benchmarks/long_budgets/run.sh synthetic/mixed
@@ -19,6 +19,6 @@ source benchmarks/bench_study.sh
 study_setup long_budgets "$@"
 
 rl-hpo bench --suite "$suite" --split "$split" --methods ppo,ei,tpe,gp,random --plugins long_methods \
-  --policy rl_hpo/data/policies/prior_gp --budget 100 --seeds 5 --out "$runs/$name" "${options[@]}"
+  --policy rl_hpo/data/policies/prior_gp --budget 100 --seeds 10 --out "$runs/$name" "${options[@]}"
 
 study_record
