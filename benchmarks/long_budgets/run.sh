@@ -10,6 +10,8 @@
 #   benchmarks/long_budgets/run.sh synthetic/mixed --methods ppo,ei,tpe,gp,random,ppo_greedy50   # the rule's method
 #   benchmarks/long_budgets/run.sh prior/gp train --methods ppo,ppo_greedy50 --seeds 3 --tasks 0,1,...,94
 #
+# With the six methods and --workers 2 on a 2-core machine: lcbench about 11 minutes, synthetic/mixed 29,
+# rbv2_xgboost 35 (mostly Optuna's GP and TPE).
 # ppo_greedy50 (long_methods.py) is the policy taking its most likely candidate from the 51st evaluation on.
 # Raw results go to runs/long_budgets/<suite>/ (re-running resumes); the record to benchmarks/long_budgets/<suite>/.
 # RUNS and RECORD (environment) move them (a tiny run for tests).
