@@ -28,6 +28,27 @@ __all__ = ["build_parser", "main"]
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1
+#: The exit status of a command stopped by Ctrl-C (128 + SIGINT) and by SIGTERM (128 + SIGTERM), as a shell gives it.
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (kill, a CI timeout), raised where the signal lands so that a command stops as on Ctrl-C: journals
+    close, worker processes stop and the finished work is reported; the exit status is then ``EXIT_TERMINATED``."""
+
+
+def _interrupted_status(interrupt: BaseException) -> int:
+    """``EXIT_TERMINATED`` where SIGTERM stopped the command (``interrupt`` or an exception it was raised from), else
+    ``EXIT_INTERRUPTED``."""
+    seen: set[int] = set()
+    cause: BaseException | None = interrupt
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, _Terminated):
+            return EXIT_TERMINATED
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return EXIT_INTERRUPTED
 
 
 class _Parser(argparse.ArgumentParser):
@@ -430,7 +451,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         _report_interrupted(interrupt, args)
         if args.json:  # a script reading the JSON line still gets one, marked as interrupted
             print(json.dumps({**_run_summary(task.name, args, interrupt.history), "interrupted": True}, default=str))
-        return 130
+        return _interrupted_status(interrupt)
     policy = None
     if args.method in ("ppo", "portfolio_ppo"):
         from rl_hpo.agents.policy_file import shipped_policy_for
@@ -504,7 +525,7 @@ def _run_summary(task_name: str, args: argparse.Namespace, history: History, pol
 
 
 def _report_interrupted(interrupt: TuningInterrupted, args: argparse.Namespace) -> None:
-    """On Ctrl-C: the best of the finished trials, and how to keep or continue them."""
+    """On Ctrl-C or SIGTERM: the best of the finished trials, and how to keep or continue them."""
     history = interrupt.history
     best = history.best_score_or_none()
     found = (
@@ -594,7 +615,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command != "bench":  # bench imports them itself, in each of its processes
                 _import_plugins(args)
             return _COMMANDS[args.command](args)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         if args.command == "bench":
             journaled = len(list(Path(args.out, "cells").glob("*.journal")))
             resumed = f" ({journaled} of them from the trials their journals kept)" if journaled else ""
@@ -605,7 +626,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         else:
             print("rl-hpo: interrupted", file=sys.stderr)
-        return 130
+        return _interrupted_status(interrupt)
     except BrokenPipeError as err:
         if not _stdout_reader_left():  # another pipe broke, e.g. to a training worker that died
             print(
@@ -694,12 +715,16 @@ def _plot_run(history: Any, args: argparse.Namespace, baselines: dict[str, tuple
 
 @contextlib.contextmanager
 def _sigterm_unwinds() -> Iterator[None]:
-    """SIGTERM (kill, a CI timeout) unwinds like Ctrl-C while a command runs, so journals close and worker
-    processes stop (exit status 143)."""
+    """SIGTERM (kill, a CI timeout) stops a command as Ctrl-C does while it runs (``_Terminated``), so journals close,
+    worker processes stop and ``rl-hpo tune`` reports the trials it finished (exit status ``EXIT_TERMINATED``)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+    def terminate(*_: Any) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
     try:
         yield
     finally:

@@ -585,6 +585,39 @@ def test_tune_interrupted_shows_the_best_finished_trial_and_how_to_continue(
     assert json.loads(capsys.readouterr().out)["trials"] == 10
 
 
+def test_tune_stopped_by_sigterm_reports_its_finished_trials_as_on_ctrl_c(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+    import signal
+
+    import rl_hpo.optimizer
+
+    evaluate = rl_hpo.optimizer.evaluate_safely
+    calls: list = []
+
+    def terminated_at_the_fourth(task, trial):
+        calls.append(trial)
+        if len(calls) == 4:
+            os.kill(os.getpid(), signal.SIGTERM)  # kill PID, a CI timeout
+        return evaluate(task, trial)
+
+    monkeypatch.setattr(rl_hpo.optimizer, "evaluate_safely", terminated_at_the_fourth)
+    journal = str(tmp_path / "run.db")
+    tune = ["tune", "--task", "synthetic/branin/0", "--budget", "10", "--seed", "0", "--quiet", "--journal", journal]
+    before = signal.getsignal(signal.SIGTERM)
+    assert main([*tune, "--json"]) == 143
+    out, err = capsys.readouterr()
+    assert "rl-hpo tune: interrupted after 3 finished trials; the best of them: " in err
+    assert f"add --resume to continue: --journal {journal} --resume" in err
+    line = json.loads(out)
+    assert line["interrupted"] is True and line["trials"] == 3
+    assert signal.getsignal(signal.SIGTERM) is before and len(calls) == 4  # the handler is put back afterwards
+    monkeypatch.setattr(rl_hpo.optimizer, "evaluate_safely", evaluate)
+    assert main([*tune, "--resume", "--json"]) == 0  # the 3 finished trials replayed, 7 more
+    assert json.loads(capsys.readouterr().out)["trials"] == 10
+
+
 def test_tune_usage_shows_that_a_task_or_csv_is_required(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["tune", "--help"])

@@ -172,7 +172,7 @@ class ProcessExecutor(Executor):
                 except Exception as err:  # CellFailure, or BrokenProcessPool when a worker died
                     yield item, err
         except BaseException:
-            # An interrupt, SIGTERM (the CLI turns it into SystemExit) or an early stop of the caller: stop the
+            # An interrupt, SIGTERM (the CLI turns it into one) or an early stop of the caller: stop the
             # running cells too instead of leaving workers computing results nobody collects. Their cells are
             # not saved; running the study again runs them.
             _terminate_workers(pool)

@@ -50,6 +50,9 @@ _PARENT_CHECK_S = 1.0
 
 
 def _worker(objective: Callable[..., Any], conn: Any) -> None:
+    # A forked worker inherits the calling process's handlers: SIGTERM ends it as it ends any process, not as the
+    # CLI's handler stops a command.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if hasattr(os, "setsid"):  # a process group of its own, so that stopping it stops what the objective started
         with contextlib.suppress(OSError):
             os.setsid()

@@ -161,3 +161,21 @@ def _running(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="a forked worker inherits the caller's handlers")
+def test_the_worker_ends_on_sigterm_as_any_process_does_not_by_the_callers_handler():
+    import signal
+
+    def handler(*_):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)  # as the CLI's, which stops a command as Ctrl-C does
+    try:
+        timed = TimedObjective(lambda: signal.getsignal(signal.SIGTERM) == signal.SIG_DFL, timeout=30)
+        try:
+            assert timed() is True
+        finally:
+            timed.close()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
