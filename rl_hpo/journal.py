@@ -339,7 +339,7 @@ class Journal:
     def _replay_trial(self, optimizer: Optimizer, trial: Trial, row: Mapping[str, Any], history: History) -> None:
         """Tell ``optimizer`` the recorded result of ``trial`` (journal row ``row``), after checking it is the trial
         the journal recorded."""
-        config = json.loads(row["config"])
+        config, result, decision_s, budget_fraction = self._recorded(row)
         proposed = json.loads(_dumps(trial.config))  # as JSON stores it: tuples as lists, numpy as plain numbers
         if trial.id != row["trial"] or proposed != config or _fidelity_differs(trial.fidelity, row["fidelity"]):
             raise JournalError(
@@ -347,13 +347,26 @@ class Journal:
                 f"{trial.config} where the journal has {config}. The method or its settings changed since the "
                 "run was recorded; start a new journal."
             )
-        info = json.loads(row["info"])
-        if row["error"] is not None:
-            info["error"] = row["error"]
-        score = float("nan") if row["score"] is None else float(row["score"])
-        result = Result(score, float(row["cost"]), info)
         optimizer.tell(trial, result)
-        history.add(trial, result, decision_s=row["decision_s"], budget_fraction=row["budget_fraction"])
+        history.add(trial, result, decision_s=decision_s, budget_fraction=budget_fraction)
+
+    def _recorded(self, row: Mapping[str, Any]) -> tuple[Any, Result, float, float]:
+        """A journal row's configuration, result, decision time and budget fraction. A row changed outside rl_hpo
+        (text that is not JSON, a number that is not one) raises ``JournalError`` naming the journal and the trial."""
+        try:
+            config, info = json.loads(row["config"]), json.loads(row["info"])
+            if not isinstance(info, dict):
+                raise TypeError(f"its info is {type(info).__name__}, not an object")
+            if row["error"] is not None:
+                info["error"] = str(row["error"])
+            score = float("nan") if row["score"] is None else float(row["score"])
+            result = Result(score, float(row["cost"]), info)
+            return config, result, float(row["decision_s"]), float(row["budget_fraction"])
+        except (TypeError, ValueError) as err:
+            raise JournalError(
+                f"Trial {row['trial']} of the journal {str(self.path)!r} cannot be read ({err}): the file was changed "
+                "outside rl_hpo. Start a new journal, or repair that row."
+            ) from None
 
 
 class _OwnerLock:

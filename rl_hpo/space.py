@@ -761,14 +761,26 @@ def _param_from_spec(name: str, value: Any) -> Param:
         raise InvalidParamError(err.problem.named(name), err.problem) from None
 
 
+def _condition_from_spec(name: str, condition: Any) -> Condition | None:
+    """The ``Condition`` of a dict spec's ``"condition"`` entry (``{"parent": ..., "values": [...]}``, as
+    ``Condition.to_dict`` writes it); None for none."""
+    if not condition:
+        return None
+    if not isinstance(condition, Mapping) or set(condition) != {"parent", "values"}:
+        raise ValueError(
+            f"Parameter {name!r}: its condition must be a dict with the keys 'parent' and 'values', e.g. "
+            f"{{'parent': 'kernel', 'values': ['rbf']}}; got {condition!r}."
+        )
+    return Condition(condition["parent"], condition["values"])
+
+
 def _read_param_spec(name: str, value: Any) -> Param:
     if isinstance(value, Param):
         return value
     if isinstance(value, Mapping):
         spec = dict(value)
         kind = spec.pop("type", None)
-        condition = spec.pop("condition", None)
-        cond = Condition(condition["parent"], condition["values"]) if condition else None
+        cond = _condition_from_spec(name, spec.pop("condition", None))
         if kind not in _SPEC_KEYS:
             raise ValueError(f"Parameter {name!r}: unknown type {kind!r}; use 'float', 'int' or 'categorical'.")
         unknown = sorted(set(spec) - _SPEC_KEYS[kind], key=str)

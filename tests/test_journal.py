@@ -164,6 +164,27 @@ def test_a_damaged_sqlite_file_is_a_clear_error(tmp_path):
     assert path.read_bytes() == damaged
 
 
+@pytest.mark.parametrize(
+    ("column", "value", "reason"),
+    [
+        ("config", "{'x': 0.5}", "Expecting property name"),
+        ("info", "[1, 2]", "its info is list, not an object"),
+        ("score", "abc", "could not convert string to float"),
+    ],
+)
+def test_a_row_changed_outside_rl_hpo_is_a_clear_error_that_names_it(tmp_path, column, value, reason):
+    import sqlite3
+
+    path = tmp_path / "run.db"
+    rl_hpo.tune(objective, SPACE, budget=4, seed=0, journal=path)
+    with sqlite3.connect(path) as db:
+        db.execute(f"UPDATE trials SET {column} = ? WHERE trial = 2", (value,))
+    with pytest.raises(JournalError, match=rf"Trial 2 of the journal '.*run.db' cannot be read \(.*{reason}"):
+        rl_hpo.tune(objective, SPACE, budget=6, seed=0, journal=path, resume=True)
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT COUNT(*) FROM trials").fetchone()[0] == 4  # nothing added, nothing lost
+
+
 @pytest.mark.parametrize("schema", ["CREATE TABLE experiments (name TEXT)", "CREATE TABLE trials (name TEXT)"])
 def test_a_user_s_own_sqlite_database_is_refused_and_left_as_it_was(tmp_path, schema):
     import sqlite3

@@ -328,6 +328,8 @@ def test_a_range_of_numpy_integers_is_an_int_parameter():
         ({"type": "categorical", "choices": [1, 2], "log": True}, r"unknown keys \['log'\]"),
         ({"type": "float", "low": 1e-3, "high": 1.0, "log": "false"}, "'log' must be true or false, got 'false'"),
         ({"type": "double", "low": 0, "high": 1}, "unknown type 'double'"),
+        ({"type": "float", "low": 0, "high": 1, "condition": {"parent": "k"}}, "its condition must be a dict with"),
+        ({"type": "float", "low": 0, "high": 1, "condition": "k == 'a'"}, "its condition must be a dict with"),
     ],
 )
 def test_a_dict_spec_with_a_key_it_would_ignore_or_misread_is_refused(spec, message):
