@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from rl_hpo.exceptions import RLHPOError, TuningInterrupted
 from rl_hpo.optimizer import available_optimizers, optimizer_class
+from rl_hpo.tune import FAIL_FAST
 
 if TYPE_CHECKING:
     from rl_hpo.history import History
@@ -198,6 +199,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         metavar="W",
         help="evaluate W trials at a time, each in a worker process; the same seed gives the same trials (default: 1)",
+    )
+    p.add_argument(
+        "--fail-fast",
+        type=_non_negative_int,
+        default=FAIL_FAST,
+        metavar="N",
+        help=f"stop a run whose first N trials all failed; 0: run the whole budget whatever fails (default: "
+        f"{FAIL_FAST})",
     )
     p.add_argument("--journal", metavar="PATH", help="record every finished trial here; with --resume, continue it")
     p.add_argument("--resume", action="store_true", help="continue the run recorded in --journal")
@@ -437,6 +446,11 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     baselines = _bench_curves(args.plot_bench, task.name, args.budget) if args.plot_bench else {}
     if args.journal:
         options.update(journal=args.journal, resume=args.resume)
+    args.policy_used = None  # the policy folder of ppo and portfolio_ppo, in every JSON line of the run
+    if args.method in ("ppo", "portfolio_ppo"):
+        from rl_hpo.agents.policy_file import shipped_policy_for
+
+        args.policy_used = str(shipped_policy_for(task.space) if args.policy == "default" else args.policy)
     try:
         history = tune(
             task,
@@ -445,6 +459,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
             seed=args.seed,
             progress=not args.quiet,
             workers=args.workers,
+            fail_fast=args.fail_fast or None,
             **options,
         )
     except TuningInterrupted as interrupt:
@@ -452,17 +467,13 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         if args.json:  # a script reading the JSON line still gets one, marked as interrupted
             print(json.dumps({**_run_summary(task.name, args, interrupt.history), "interrupted": True}, default=str))
         return _interrupted_status(interrupt)
-    policy = None
-    if args.method in ("ppo", "portfolio_ppo"):
-        from rl_hpo.agents.policy_file import shipped_policy_for
-
-        policy = str(shipped_policy_for(task.space) if args.policy == "default" else args.policy)
+    policy = args.policy_used
     best = history.best_record()
     assert best is not None  # tune raises AllTrialsFailedError otherwise
     if args.plot:
         _plot_run(history, args, baselines)
     if args.json:
-        print(json.dumps(_run_summary(task.name, args, history, policy), default=str))
+        print(json.dumps(_run_summary(task.name, args, history), default=str))
         return 0
     print(f"task:        {task.name}")
     run_as = f"run as {history.method}, " if history.method != args.method else ""  # ppo with a portfolio first
@@ -507,9 +518,11 @@ def _train_parser(design: str) -> argparse.ArgumentParser:
     return parser
 
 
-def _run_summary(task_name: str, args: argparse.Namespace, history: History, policy: str | None = None) -> dict:
-    """``rl-hpo tune --json``'s line: the run and its best trial (None where no trial succeeded)."""
+def _run_summary(task_name: str, args: argparse.Namespace, history: History) -> dict:
+    """``rl-hpo tune --json``'s line: the run, its policy (ppo, portfolio_ppo) and its best trial (None where no trial
+    succeeded)."""
     best = history.best_record()
+    policy = getattr(args, "policy_used", None)
     return {
         "task": task_name,
         "method": args.method,

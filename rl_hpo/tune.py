@@ -156,8 +156,8 @@ def tune(
     if history.n_failed:
         warnings.warn(
             f"{history.n_failed} of {history.n_trials} trials failed (the first: {history.first_error()}); each method "
-            "treats a failed trial its own way (README, 'On failure and interruption'), and "
-            "History.to_dataframe() gives each one's error.",
+            "treats a failed trial its own way (README, 'On failure and interruption'); History.to_dataframe() "
+            "gives each one's error, as does a run's journal (its trials table).",
             stacklevel=2,
         )
     return history
@@ -278,7 +278,8 @@ def _replayed(journal: str | os.PathLike[str], history: History, untold: list[Tr
     """What resuming ``journal`` took from it: its finished trials, and those asked but never finished."""
     failed = f", {history.n_failed} of them failed" if history.n_failed else ""
     line = (
-        f"Resumed {str(journal)!r}: {history.n_trials} finished trials replayed{failed} "
+        f"Resumed {str(journal)!r}: {history.n_trials} finished trial{'' if history.n_trials == 1 else 's'} "
+        f"replayed{failed} "
         f"({history.budget_used:g} of {budget:g} evaluations used"
     )
     if untold:
@@ -322,7 +323,8 @@ class _FailFast:
         )
         raise all_failed_error(
             f"{what}, so the run stopped before spending the rest of its budget "
-            f"({self.budget:g}{unit}; in Python, tune(..., fail_fast=None) runs the whole budget whatever fails)"
+            f"({self.budget:g}{unit}; tune(..., fail_fast=None), or --fail-fast 0 on the command line, runs the whole "
+            "budget whatever fails)"
             + (
                 f". The journal {str(self.journal)!r} keeps these failed trials: once the objective is fixed, "
                 "start a new journal, since resuming this one counts them toward the budget"

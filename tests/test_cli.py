@@ -618,6 +618,30 @@ def test_tune_stopped_by_sigterm_reports_its_finished_trials_as_on_ctrl_c(
     assert json.loads(capsys.readouterr().out)["trials"] == 10
 
 
+def test_tune_fail_fast_stops_a_run_whose_first_trials_all_failed_and_0_runs_the_whole_budget(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import rl_hpo.optimizer
+    from rl_hpo.tasks.base import Result
+
+    monkeypatch.setattr(rl_hpo.optimizer, "evaluate_safely", lambda task, trial: Result.failure("ValueError: no", 0.0))
+    tune = ["tune", "--task", "synthetic/branin/0", "--method", "random", "--budget", "12", "--quiet", "--json"]
+    assert main([*tune, "--fail-fast", "3"]) == 1
+    out, err = capsys.readouterr()
+    assert "The first 3 trials all failed" in err and "--fail-fast 0 on the command line" in err
+    assert json.loads(out)["trials"] == 3
+    assert main(tune) == 1  # the default: 10
+    assert json.loads(capsys.readouterr().out)["trials"] == 10
+    assert main([*tune, "--fail-fast", "0"]) == 1  # every trial failed, all 12 run
+    assert json.loads(capsys.readouterr().out)["trials"] == 12
+    ppo = [*tune, "--method", "ppo", "--fail-fast", "2"]  # the line names the policy, as that of a run that succeeds
+    assert main(ppo) == 1
+    assert json.loads(capsys.readouterr().out)["policy"].endswith("default")
+    with pytest.raises(SystemExit):
+        main([*tune, "--fail-fast", "-1"])
+    assert "--fail-fast: expected" in capsys.readouterr().err
+
+
 def test_tune_usage_shows_that_a_task_or_csv_is_required(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["tune", "--help"])

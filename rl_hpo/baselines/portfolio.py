@@ -327,7 +327,8 @@ def _resolve_portfolio(
             differ = sorted(n for n in set(theirs) | set(ours) if theirs.get(n) != ours.get(n))
             raise ValueError(
                 f"The portfolio {str(path)!r} was built for another search space (parameters that differ: "
-                f"{differ}); build one for this space, or pass its configurations as a list to use them anyway."
+                f"{differ}); build one for this space, or pass its configurations as a list (in Python) to use them "
+                "anyway."
             )
         configs, source = doc["configs"], str(path)
     elif isinstance(portfolio, Sequence) and not isinstance(portfolio, bytes):
