@@ -192,7 +192,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="full-fidelity evaluations (default: 50)",
     )
-    p.add_argument("--seed", type=_non_negative_int, default=None, metavar="K", help="random seed")
+    p.add_argument(
+        "--seed",
+        type=_non_negative_int,
+        default=None,
+        metavar="K",
+        help="random seed (default: one drawn at random, printed with the result and kept in a --journal)",
+    )
     p.add_argument(
         "--workers",
         type=_positive_int,

@@ -1,4 +1,4 @@
-"""The README's main job: tune a built-in task and compare methods in one short table.
+"""The README's main job: tune a model the shipped policy never saw (or a built-in task) and compare methods.
 
     make demo                      # set up, then run this
     .venv/bin/python scripts/demo.py --task yahpo/lcbench/167190 --budget 30 --seeds 5
@@ -76,7 +76,8 @@ def main(argv: list[str] | None = None) -> None:
     methods = [m for m in args.methods.split(",") if m]
     for method in methods:
         optimizer_class(method)  # an unknown method fails here, naming the known ones
-    print(f"Tuning {task.name} ({task.space.dim} hyperparameters), budget {args.budget}, {args.seeds} seeds\n")
+    seeds = f"{args.seeds} seed{'' if args.seeds == 1 else 's'}"
+    print(f"Tuning {task.name} ({task.space.dim} hyperparameters), budget {args.budget}, {seeds}\n")
     results: dict[str, tuple[list[rl_hpo.History], float]] = {}
     for method in methods:
         print(f"  running {method} ...", flush=True)

@@ -51,6 +51,7 @@ def test_each_subcommand_describes_its_options(command, capsys):
         (["tune", "--task", "synthetic/branin/0", "--seed", "x"], "expected an integer >= 0, got 'x'"),
         (["tune", "--task", "synthetic/branin/0", "--workers", "0"], "expected a positive integer, got '0'"),
         (["tune"], "one of the arguments --task --csv is required"),
+        (["report", "no-such-folder"], "no-such-folder is not a folder; point `rl-hpo report` at the --out folder"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
         (
             ["bench", "--suite", "yahpo/lcbench", "--out", "x", "--executor", "slurm"],

@@ -470,6 +470,10 @@ def write_report(path: str | os.PathLike[str]) -> Path:
         metrics._check_columns(trials, "score", "budget_used")
     elif run is not None:
         trials, coverage, partial_bounds = _partial_trials(study, settings)
+    elif not study.path.is_dir():
+        raise FileNotFoundError(
+            f"{study.path} is not a folder; point `rl-hpo report` at the --out folder of a `rl-hpo bench` run."
+        )
     else:
         raise FileNotFoundError(
             f"{study.path} has no trials.csv (nor run.json and cells/); point `rl-hpo report` at the --out "

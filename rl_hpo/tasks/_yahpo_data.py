@@ -83,7 +83,8 @@ def resolve_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
         data_dir = env
     path = Path(data_dir).expanduser()
     if not path.is_dir():
-        raise DataNotFoundError(f"The YAHPO data folder {str(path)!r} does not exist: {_HOW_TO_FIX}.")
+        what = "is a file, not a folder" if path.exists() else "does not exist"
+        raise DataNotFoundError(f"The YAHPO data folder {str(path)!r} {what}: {_HOW_TO_FIX}.")
     return path.resolve()
 
 

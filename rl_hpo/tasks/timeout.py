@@ -66,10 +66,20 @@ def _worker(objective: Callable[..., Any], conn: Any) -> None:
             return
         start = time.perf_counter()
         try:
-            conn.send(("ok", objective(*args)))
+            value = objective(*args)
         except BaseException as err:  # report everything, including SystemExit from user code
             trace = "".join(traceback.format_exception(err, limit=-5))
             conn.send(("error", f"{type(err).__name__}: {err}", trace, time.perf_counter() - start, type(err).__name__))
+            continue
+        try:
+            conn.send(("ok", value))
+        except Exception as err:  # a value that cannot go back through the pipe (a function, a generator): say what
+            seconds = time.perf_counter() - start
+            text = f"{value!r}"[:200]
+            message = (
+                f"TypeError: the objective returned {type(value).__name__} {text}; it must return one number ({err})"
+            )
+            conn.send(("error", message, "", seconds, "TypeError"))
 
 
 def _fresh_random_state() -> None:

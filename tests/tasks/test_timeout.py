@@ -179,3 +179,10 @@ def test_the_worker_ends_on_sigterm_as_any_process_does_not_by_the_callers_handl
             timed.close()
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def test_a_return_value_that_cannot_leave_the_worker_fails_its_trial_saying_what_it_was():
+    with pytest.raises(rl_hpo.AllTrialsFailedError) as failed:
+        rl_hpo.tune(lambda config: lambda: config["x"], {"x": (0.0, 1.0)}, budget=2, seed=0, timeout=5)
+    error = failed.value.history.records[0].error
+    assert "the objective returned function <function" in error and "it must return one number" in error

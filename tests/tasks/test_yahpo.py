@@ -242,6 +242,10 @@ def test_missing_data_folder_names_the_fix(monkeypatch: pytest.MonkeyPatch, tmp_
     monkeypatch.setenv("RL_HPO_YAHPO_DATA", str(missing))
     with pytest.raises(DataNotFoundError, match=r"nowhere.*does not exist"):
         make_task("lcbench", "167190")
+    a_file = tmp_path / "wine.csv"
+    a_file.write_text("a,b\n1,2\n")
+    with pytest.raises(DataNotFoundError, match=r"wine\.csv' is a file, not a folder"):
+        make_task("lcbench", "167190", data_dir=a_file)
 
 
 def test_incomplete_scenario_folder_names_the_missing_file(yahpo_data_dir: Path, tmp_path: Path) -> None:
