@@ -37,6 +37,7 @@ __all__ = [
     "InvalidParamError",
     "Param",
     "SearchSpace",
+    "warn_of_a_space_smaller_than_the_budget",
     "warn_of_wide_linear_ranges",
 ]
 
@@ -590,6 +591,19 @@ class SearchSpace(Mapping[str, Param]):
             if isinstance(p, Float | Int) and not p.log and p.low > 0 and math.log10(p.high / p.low) >= orders - 1e-9
         }
 
+    def max_configurations(self) -> int | None:
+        """How many configurations the space holds at most (the product of its parameters' numbers of values;
+        conditions can only make it fewer), or None where a Float parameter makes it unbounded."""
+        count = 1
+        for p in self._params.values():
+            if isinstance(p, Categorical):
+                count *= len(p.choices)
+            elif isinstance(p, Int):
+                count *= int(p.high) - int(p.low) + 1
+            else:
+                return None
+        return count
+
     # -- the unit-cube map ------------------------------------------------------------------------
     def decode_numeric(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Vectorized decoding of cube points.
@@ -820,6 +834,27 @@ def _read_param_spec(name: str, value: Any) -> Param:
     raise ValueError(
         f"Parameter {name!r}: cannot read the spec {value!r}; give a Float/Int/Categorical, a list of choices, "
         "a (low, high) tuple or a dict with a 'type'."
+    )
+
+
+def warn_of_a_space_smaller_than_the_budget(space: SearchSpace, budget: float, *, stacklevel: int = 2) -> None:
+    """Warn where a space of Int and Categorical parameters holds fewer configurations than ``budget`` evaluations:
+    once every one is evaluated, a method evaluates some again. A careless ``(0, 1)`` range of integers, meant as a
+    float between them, is the common cause, so the warning names the Int parameters of two values."""
+    most = space.max_configurations()
+    if most is None or most >= budget:
+        return
+    pairs = [name for name, p in space.items() if isinstance(p, Int) and p.high - p.low == 1]
+    hint = (
+        f"; {', '.join(map(repr, pairs))} {'is an Int' if len(pairs) == 1 else 'are Ints'} of two values: write "
+        "(0.0, 1.0) for a float between them"
+        if pairs
+        else ""
+    )
+    warnings.warn(
+        f"The search space holds at most {most} configurations, fewer than the budget of {budget:g} evaluations, so "
+        f"the methods will evaluate some of them again{hint}.",
+        stacklevel=stacklevel + 1,
     )
 
 

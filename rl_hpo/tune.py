@@ -19,7 +19,7 @@ from rl_hpo.history import History
 from rl_hpo.journal import Journal
 from rl_hpo.optimizer import Optimizer, Trial, all_failed_error, check_budget, make_optimizer
 from rl_hpo.parallel import check_workers
-from rl_hpo.space import SearchSpace, warn_of_wide_linear_ranges
+from rl_hpo.space import SearchSpace, warn_of_a_space_smaller_than_the_budget, warn_of_wide_linear_ranges
 from rl_hpo.tasks.base import FunctionTask, Result, Task
 from rl_hpo.tasks.registry import load_task
 
@@ -138,6 +138,7 @@ def tune(
     try:
         if wraps_function:  # inside: a warning raised as an error still closes the task made above
             warn_of_wide_linear_ranges(task.space, stacklevel=2)
+            warn_of_a_space_smaller_than_the_budget(task.space, budget, stacklevel=2)
         history = _run(task, method, budget, seed, options, journal, resume, progress, fail_fast, workers)
     except UnknownOptionError as err:
         own = [n for n, p in inspect.signature(tune).parameters.items() if p.kind is p.KEYWORD_ONLY]

@@ -224,6 +224,21 @@ def test_tune_warns_of_a_linear_range_over_orders_of_magnitude_in_a_users_space(
         rl_hpo.tune(objective, {"lr": rl_hpo.Float(1e-5, 1e-1, log=True)}, budget=3, seed=0)
 
 
+def test_tune_warns_of_a_space_with_fewer_configurations_than_the_budget_naming_a_two_valued_int():
+    def objective(config):
+        return config["dropout"] + (config["kind"] == "b")
+
+    space = {"dropout": (0, 1), "kind": ["a", "b"]}  # meant: a float dropout; written: an Int of two values
+    with pytest.warns(UserWarning, match=r"at most 4 configurations, fewer than the budget of 6.*'dropout' is an"):
+        rl_hpo.tune(objective, space, budget=6, seed=0, method="random")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rl_hpo.tune(objective, space, budget=4, seed=0, method="random")  # no more evaluations than configurations
+        rl_hpo.tune(objective, {**space, "dropout": (0.0, 1.0)}, budget=6, seed=0, method="random")  # a Float
+    assert rl_hpo.SearchSpace.from_dict({"n": (1, 5), "k": ["a", "b", "c"]}).max_configurations() == 15
+    assert rl_hpo.SearchSpace.from_dict({"n": (1, 5), "x": (0.0, 1.0)}).max_configurations() is None
+
+
 def test_the_dataframe_s_configuration_columns_follow_the_space_s_order_with_conditional_parameters() -> None:
     space = rl_hpo.SearchSpace(
         {
