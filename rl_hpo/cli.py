@@ -162,8 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--method",
-        default="random",
-        help=f"optimization method, one of: {', '.join(available_optimizers())} (default: random)",
+        default="ppo",
+        help=f"optimization method, one of: {', '.join(available_optimizers())} (default: ppo, the shipped policy)",
     )
     p.add_argument(
         "--policy",
@@ -239,7 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--suite", required=True, metavar="S", help="suite, e.g. yahpo/lcbench")
     p.add_argument("--split", default="test", help="split (default: test)")
-    p.add_argument("--methods", default="random,tpe,gp", help="comma-separated methods (default: random,tpe,gp)")
+    p.add_argument(
+        "--methods", default="ppo,tpe,gp,random", help="comma-separated methods (default: ppo,tpe,gp,random)"
+    )
     p.add_argument(
         "--budget",
         type=_positive_float,

@@ -34,7 +34,7 @@ def tune(
     space: SearchSpace | Mapping[str, Any] | None = None,
     *,
     budget: float = 50,
-    method: str = "random",
+    method: str = "ppo",
     seed: int | None = None,
     direction: str = "maximize",
     timeout: float | None = None,
@@ -52,7 +52,7 @@ def tune(
             ``"synthetic/branin/0"``.
         space: the search space (required for a function, taken from the task otherwise).
         budget: full-fidelity-equivalent evaluations (a whole number on a task without a fidelity).
-        method: any name of ``rl_hpo.available_optimizers()``.
+        method: any name of ``rl_hpo.available_optimizers()``; ``"ppo"`` (the default) is the shipped tuning policy.
         seed: seeds the method; the same seed gives the same trials. None draws one, which the returned
             ``History.seed`` records (as a journal does), so that any run can be repeated.
         direction: "maximize" (default) or "minimize" for a function objective.

@@ -135,6 +135,8 @@ def test_unknown_method_is_one_line():
 def test_parser_defaults_match_the_design():
     args = build_parser().parse_args(["bench", "--suite", "yahpo/lcbench", "--out", "d"])
     assert args.split == "test" and args.executor == "local" and args.budget == 50
+    assert args.methods == "ppo,tpe,gp,random"  # the policy beside the baselines
+    assert build_parser().parse_args(["tune", "--task", "synthetic/branin/0"]).method == "ppo"
 
 
 TOKENS = [
@@ -392,7 +394,7 @@ def test_tune_help_lists_the_methods(capsys: pytest.CaptureFixture[str]) -> None
     with pytest.raises(SystemExit):
         main(["tune", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
-    listed = help_text.split("optimization method, one of: ", 1)[1].split(" (default: random)", 1)[0]
+    listed = help_text.split("optimization method, one of: ", 1)[1].split(" (default: ppo, the shipped policy)", 1)[0]
     assert {"ei", "gp", "ppo", "random", "tpe", "hyperband"} <= set(listed.split(", "))
     assert "--methods" not in help_text
 

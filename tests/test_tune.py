@@ -69,7 +69,7 @@ def test_tune_refuses_a_timeout_it_would_not_apply(objective):
 def test_a_keyword_neither_tune_nor_the_method_takes_is_named_with_both_lists(tmp_path) -> None:
     journal = tmp_path / "run.db"
     with pytest.raises(rl_hpo.UnknownOptionError) as caught:
-        rl_hpo.tune(lambda c: c["x"], {"x": (0.0, 1.0)}, budget=3, journal=journal, callback=print)
+        rl_hpo.tune(lambda c: c["x"], {"x": (0.0, 1.0)}, budget=3, method="random", journal=journal, callback=print)
     assert str(caught.value) == (
         "Neither tune nor method 'random' takes the keyword argument 'callback'. tune's own: budget, method, seed, "
         "direction, timeout, journal, resume, progress, fail_fast, workers; it passes any other to the method, whose "
@@ -78,6 +78,10 @@ def test_a_keyword_neither_tune_nor_the_method_takes_is_named_with_both_lists(tm
     with pytest.raises(rl_hpo.UnknownOptionError, match=r"'polcy'\. .* to the method, whose docstring lists them\.$"):
         rl_hpo.tune(lambda c: c["x"], {"x": (0.0, 1.0)}, budget=3, method="ppo", polcy="default")
     assert isinstance(caught.value, ValueError) and not journal.exists()  # refused before a journal is written
+
+
+def test_tune_uses_the_shipped_policy_unless_told_otherwise():
+    assert rl_hpo.tune(lambda c: c["x"], {"x": (0.0, 1.0)}, budget=3, seed=0).method == "ppo"
 
 
 def test_tune_takes_a_numpy_budget_and_refuses_a_bool():
