@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import json
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -565,7 +566,6 @@ def _cmd_train(args: argparse.Namespace) -> int:
     """Parse the options left after --design with that design's parser and train; an option only the other
     design has is refused in one line."""
     import importlib
-    import shlex
 
     parser = _train_parser(args.design)
     given = {token.split("=", 1)[0] for token in args.settings if token.startswith("--")}
@@ -574,7 +574,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if foreign:
         raise ValueError(f"{', '.join(foreign)}: not available for the {args.design} design; add --design {other}.")
     parsed = parser.parse_args(args.settings)
-    parsed.command = " ".join(shlex.quote(a) for a in ["rl-hpo", *args.argv])
+    parsed.command = shlex.join(["rl-hpo", *args.argv])
     try:
         return importlib.import_module(_TRAIN_DESIGNS[args.design]).train_command(parsed)
     except KeyboardInterrupt:
@@ -589,7 +589,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     from rl_hpo.bench import bench_command
 
-    return bench_command(args)
+    # recorded as typed at rl-hpo, whether it ran as rl-hpo, python -m rl_hpo.cli or main([...])
+    return bench_command(args, command_line=shlex.join(["rl-hpo", *args.argv]))
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -642,7 +643,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             resumed = f" ({journaled} of them from the trials their journals kept)" if journaled else ""
             print(
                 f"rl-hpo bench: interrupted; the finished cells are kept in {args.out}, and the same command runs "
-                f"only the missing ones{resumed}",
+                f"only the missing ones{resumed}; meanwhile `rl-hpo report {shlex.quote(str(args.out))}` reports the "
+                "finished ones",
                 file=sys.stderr,
             )
         else:

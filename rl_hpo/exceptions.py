@@ -10,6 +10,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AllTrialsFailedError",
     "DataNotFoundError",
+    "PluginError",
     "PolicyFileError",
     "RLHPOError",
     "TaskNotFoundError",
@@ -40,6 +41,10 @@ class UnknownOptionError(RLHPOError, ValueError):
     def __init__(self, message: str, *, method: str = "", option: str = "", options: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.method, self.option, self.options = method, option, options
+
+
+class PluginError(RLHPOError, RuntimeError):
+    """A plugin module (``--plugins``) that was found but raised while it was imported."""
 
 
 class PolicyFileError(RLHPOError, ValueError):

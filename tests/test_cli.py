@@ -527,7 +527,7 @@ def test_tune_takes_a_portfolio_file_for_the_portfolio_methods(tmp_path, capsys:
     assert main([*tune, "--method", "portfolio", "--portfolio", "none"]) == 2
     assert "--portfolio none goes with ppo" in capsys.readouterr().err
     assert main([*tune, "--method", "portfolio"]) == 2  # no stored portfolio for branin: the error names the option
-    assert "(--portfolio FILE)" in capsys.readouterr().err
+    assert "(rl-hpo tune --portfolio FILE)" in capsys.readouterr().err
 
 
 def test_tune_ppo_takes_a_portfolio_file_or_none_and_a_journal_keeps_what_ran(
@@ -687,7 +687,7 @@ def test_an_interrupted_bench_says_that_the_same_command_continues(
 ) -> None:
     import rl_hpo.bench
 
-    def interrupted(args):
+    def interrupted(args, **options):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(rl_hpo.bench, "bench_command", interrupted)
@@ -695,6 +695,7 @@ def test_an_interrupted_bench_says_that_the_same_command_continues(
     assert main(["bench", "--suite", "synthetic/branin", "--methods", "random", "--out", out]) == 130
     err = capsys.readouterr().err
     assert f"rl-hpo bench: interrupted; the finished cells are kept in {out}, and the same command runs" in err
+    assert f"meanwhile `rl-hpo report {out}` reports the finished ones" in err
     assert "journal" not in err
     (tmp_path / "study" / "cells").mkdir(parents=True)
     (tmp_path / "study" / "cells" / "random__synthetic%2Fbranin%2F80__0.journal").write_bytes(b"")
@@ -730,6 +731,23 @@ def test_a_plugin_that_is_not_on_the_path_is_one_line_naming_pythonpath(
     assert "No plugin module 'no_such_plugin'" in capsys.readouterr().err
     assert main(["tasks", "--plugins", "my_suite.py"]) == 2
     assert "--plugins takes module names, as Python imports them" in capsys.readouterr().err
+
+
+def test_a_plugin_that_raises_is_one_line_naming_it_and_where(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "raising_plugin.py").write_text("x = 1\nraise ValueError('a bug in the plugin')\n")
+    (tmp_path / "importing_plugin.py").write_text("import a_module_nobody_installed\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for plugin, error, line in (
+        ("raising_plugin", "ValueError: a bug in the plugin", 2),
+        ("importing_plugin", "ModuleNotFoundError: No module named 'a_module_nobody_installed'", 1),
+    ):
+        argv = ["bench", "--suite", "synthetic/branin", "--methods", "random", "--plugins", plugin]
+        assert main([*argv, "--out", str(tmp_path / "out")]) == 1  # an error, not bad usage
+        err = capsys.readouterr().err
+        assert f"The plugin module {plugin!r} (--plugins) raised {error} at {tmp_path / plugin}.py, line {line}." in err
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
 def test_bench_runs_a_method_a_plugin_registers(tmp_path: Path) -> None:

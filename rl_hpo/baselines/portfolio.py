@@ -286,15 +286,15 @@ def find_portfolio(space: SearchSpace) -> Path:
     if matches:
         raise ValueError(
             f"Several stored portfolios match this search space: {', '.join(matches)}; pass portfolio=<path> "
-            "(--portfolio FILE) to choose one."
+            "(rl-hpo tune --portfolio FILE) to choose one."
         )
     docs = {name: read_portfolio(path) for name, path in stored.items()}
     listing = ", ".join(f"{name} ({doc.get('suite') or 'no suite'})" for name, doc in docs.items()) or "none"
     raise ValueError(
         f"No stored portfolio matches this search space (parameters {list(space.names)}); stored: {listing}. "
-        "Pass portfolio=<path to a portfolio JSON file> (--portfolio FILE) or a list of configurations, or build "
-        "one from the meta-train tasks of your suite: python scripts/build_portfolios.py --suite FAMILY/SCENARIO --out "
-        "FILE (or rl_hpo.baselines.portfolio_building.build_portfolio)."
+        "Pass portfolio=<path to a portfolio JSON file> (rl-hpo tune --portfolio FILE) or a list of configurations, "
+        "or build one from the meta-train tasks of your suite: python scripts/build_portfolios.py --suite "
+        "FAMILY/SCENARIO --out FILE (or rl_hpo.baselines.portfolio_building.build_portfolio)."
     )
 
 

@@ -24,6 +24,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
+from rl_hpo.exceptions import PluginError
+
 __all__ = [
     "EXECUTORS",
     "CellFailure",
@@ -84,7 +86,7 @@ def prepare_worker(plugins: Sequence[str] = (), *, single_thread: bool = True) -
 
 def import_plugin(module: str) -> None:
     """Import a plugin module (``--plugins``); one that cannot be found is a bad setting (``ValueError``), an error
-    inside it goes on as it is."""
+    inside it a ``PluginError`` naming the module and the line that raised (its traceback as the cause)."""
     if module.endswith(".py") or not all(part.isidentifier() for part in module.split(".")):
         raise ValueError(
             f"--plugins takes module names, as Python imports them ('my_methods' for my_methods.py, 'pkg.mod'), "
@@ -94,11 +96,23 @@ def import_plugin(module: str) -> None:
         importlib.import_module(module)
     except ModuleNotFoundError as err:
         if err.name is None or not (module == err.name or module.startswith(err.name + ".")):
-            raise  # the plugin was found and imports a module that is not installed: its own traceback says where
+            raise _plugin_error(module, err) from err  # found, and it imports a module that is not installed
         raise ValueError(
             f"No plugin module {module!r} to import (--plugins): put the folder that holds it on PYTHONPATH, e.g. "
             f"PYTHONPATH=. rl-hpo ... --plugins {module} in the folder of {module.replace('.', '/')}.py."
         ) from None
+    except Exception as err:
+        raise _plugin_error(module, err) from err
+
+
+def _plugin_error(module: str, err: Exception) -> PluginError:
+    """The error of a plugin that raised while imported: the module, the error and where it was raised."""
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if not f.filename.startswith("<frozen")]
+    where = f" at {frames[-1].filename}, line {frames[-1].lineno}" if frames else ""
+    return PluginError(
+        f"The plugin module {module!r} (--plugins) raised {type(err).__name__}: {err}{where}. "
+        "RL_HPO_DEBUG=1 shows the whole traceback."
+    )
 
 
 def _call_in_worker(fn: Callable[[T], R], item: T, plugins: Sequence[str]) -> R:

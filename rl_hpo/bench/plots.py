@@ -84,7 +84,9 @@ def _integer_ticks(ax) -> None:
 
 
 def _legend(ax, n: int) -> None:
-    ax.legend(loc="best", fontsize=8, ncols=2 if n > 5 else 1, framealpha=0.85)
+    """The legend beside the axes, on the right: inside them it hides curves wherever the curves fill the plot (an
+    average rank's lines span every rank)."""
+    ax.figure.legend(loc="outside right upper", fontsize=8, ncols=2 if n > 16 else 1, frameon=False)
 
 
 def plot_regret_vs_evaluations(

@@ -29,17 +29,18 @@ import numpy as np
 import pandas as pd
 
 from rl_hpo.bench import metrics, plots
-from rl_hpo.bench.study import CellKey, Study, atomic_open, atomic_write_text
+from rl_hpo.bench.study import PLOT_FILES, CellKey, Study, atomic_open, atomic_write_text
 from rl_hpo.bench.trials import left_out_tasks
 
-__all__ = ["PLOT_FILES", "check_same_bounds", "read_summary", "read_trials", "report_command", "write_report"]
-
-#: The plots written beside report.md.
-PLOT_FILES = {
-    "evaluations": "regret_vs_evaluations.png",
-    "time": "regret_vs_time.png",
-    "rank": "rank_vs_budget.png",
-}
+__all__ = [
+    "PLOT_FILES",
+    "check_same_bounds",
+    "read_summary",
+    "read_trials",
+    "recorded_studies",
+    "report_command",
+    "write_report",
+]
 
 
 def read_trials(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -63,6 +64,21 @@ def read_summary(folder: str | os.PathLike[str]) -> dict[str, dict[int, float]]:
     for row in summary.itertuples(index=False):
         out.setdefault(row.method, {})[int(row.budget)] = float(row.regret_mean)
     return out
+
+
+def recorded_studies(record: str | os.PathLike[str]) -> list[Path]:
+    """The recorded studies directly inside ``record`` (folders with a ``summary.csv``), in name order.
+
+    Raises:
+        FileNotFoundError: if ``record`` is not a folder or holds no such study (naming it).
+    """
+    record = Path(record)
+    if not record.is_dir():
+        raise FileNotFoundError(f"{record} is not a folder; give the record folder of a study.")
+    studies = sorted(p for p in record.iterdir() if (p / "summary.csv").is_file())
+    if not studies:
+        raise FileNotFoundError(f"{record} holds no recorded study (a folder with a summary.csv).")
+    return studies
 
 
 def regret_cell(
@@ -688,16 +704,20 @@ def _partial_trials(study: Study, settings: Mapping[str, Any]) -> tuple[pd.DataF
 
     keys = _study_keys(settings)
     finished = study.finished(keys)
-    methods = list(settings.get("methods", []))
+    # A method with no finished cell yet (one just added to a finished study) is left out, so that the others
+    # can still be compared.
+    methods = [m for m in settings.get("methods", []) if any(k.method == m for k in finished)]
+    waiting = [m for m in settings.get("methods", []) if m not in methods]
     # Only the (task, seed) pairs that every method finished: a mean over other runs for each method would
     # compare methods on different tasks (the bench runs pair by pair, so few cells wait outside them).
     pairs = {(k.task, k.seed) for k in finished}
     complete = {p for p in pairs if all(CellKey(m, *p) in finished for m in methods)}
-    cells = [study.load_cell(k) for k in keys if (k.task, k.seed) in complete]
+    cells = [study.load_cell(k) for k in keys if (k.task, k.seed) in complete and k.method in methods]
     note = (
         f"{len(finished)} of {len(keys)} cells are finished; every table and plot is over the "
         f"{_count(len(complete), '(task, seed) pair')} that every method finished, with bounds from their cells only. "
-        "Re-run the bench command to complete the study."
+        + (f"Left out, with no finished cell yet: {', '.join(waiting)}. " if waiting else "")
+        + "Re-run the bench command to complete the study."
     )
     if not cells:
         raise FileNotFoundError(
@@ -719,7 +739,8 @@ def report_command(path: Any) -> int:
     """
     folder = Path(getattr(path, "dir", path))
     report = write_report(folder)
-    print(f"Wrote {report}, {folder / 'summary.csv'} and {', '.join(PLOT_FILES.values())}")
+    plots_written = [path.name for path in Study(folder).plot_paths() if path.exists()]
+    print(f"Wrote {report}, {folder / 'summary.csv'} and {', '.join(plots_written)}")
     return 0
 
 

@@ -659,7 +659,8 @@ def _run_study(
                 stacklevel=3,
             )
         study.open(identity, session)  # a session is recorded when it runs cells
-        for stale in (study.trials_csv, study.summary_csv):  # rebuilt at the end; until then the cells are the study
+        # rebuilt at the end; until then the cells are the study (rl-hpo report reports the finished ones)
+        for stale in (study.trials_csv, study.summary_csv, study.report_md, *study.plot_paths()):
             stale.unlink(missing_ok=True)
     study.remove_temporaries()
 

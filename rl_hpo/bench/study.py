@@ -44,6 +44,7 @@ from rl_hpo.journal import remove_journal
 
 __all__ = [
     "CELL_FORMAT",
+    "PLOT_FILES",
     "RUN_FORMAT",
     "CellKey",
     "Study",
@@ -58,6 +59,12 @@ __all__ = [
 
 CELL_FORMAT = "rl_hpo.bench.cell/1"
 RUN_FORMAT = "rl_hpo.bench.run/1"
+#: The plots written beside report.md.
+PLOT_FILES = {
+    "evaluations": "regret_vs_evaluations.png",
+    "time": "regret_vs_time.png",
+    "rank": "rank_vs_budget.png",
+}
 
 
 class StudySettingsError(RLHPOError, ValueError):
@@ -192,6 +199,10 @@ class Study:
     @property
     def report_md(self) -> Path:
         return self.path / "report.md"
+
+    def plot_paths(self) -> list[Path]:
+        """The plots of the report (``PLOT_FILES``), whether written or not."""
+        return [self.path / name for name in PLOT_FILES.values()]
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
@@ -333,8 +344,9 @@ class Study:
         return dropped
 
     def _mismatch_message(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
+        absent = {"batch": 1}  # what a setting left out of a study's identity means (run_bench leaves batch 1 out)
         diffs = [
-            f"{key}: {_short(old.get(key))} there, {_short(new.get(key))} now"
+            f"{key}: {_short(old.get(key, absent.get(key)))} there, {_short(new.get(key, absent.get(key)))} now"
             for key in sorted(set(old) | set(new))
             if old.get(key) != new.get(key)
         ]

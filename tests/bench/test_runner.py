@@ -206,13 +206,16 @@ def test_settings_of_a_study_without_a_finished_cell_can_be_dropped_with_it(tmp_
         study.open({"budget": 20.0}, {})
 
 
-def test_a_study_can_gain_methods_without_rerunning_finished_cells(tmp_path: Path):
+def test_a_study_can_gain_methods_without_rerunning_finished_cells(tmp_path: Path, capsys):
+    from rl_hpo.bench import report_command
+
     out = tmp_path / "grow"
     first = run_bench(_settings(out, methods=("random",), executor="inline"), progress=False)
     report = first.report_md.read_text()  # one method: nothing to compare it with
     assert "One method: no ranks, win rates or Wilcoxon tests" in report
     assert "## Win rate" not in report and "## Average rank" not in report
     assert not (out / PLOT_FILES["rank"]).exists() and PLOT_FILES["rank"] not in report
+    assert report_command(out) == 0 and PLOT_FILES["rank"] not in capsys.readouterr().out  # says what it wrote
     before = {p.name: p.stat().st_mtime_ns for p in first.cells_dir.glob("*.json")}
     grown = run_bench(_settings(out, methods=("random", "qmc"), executor="inline"), progress=False)
     report = grown.report_md.read_text()
@@ -302,6 +305,34 @@ def test_a_partial_report_compares_methods_on_the_same_runs(quick_study: Study, 
         partial.cell_path(key).unlink()
     with pytest.raises(FileNotFoundError, match=r"no \(task, seed\) pair that every method finished"):
         write_report(partial.path)
+
+
+def test_a_method_with_no_finished_cell_is_left_out_of_a_partial_report(quick_study: Study, tmp_path: Path):
+    import shutil
+
+    added = Study(shutil.copytree(quick_study.path, tmp_path / "added"))
+    for name in ("trials.csv", "bounds.json", "summary.csv"):
+        (added.path / name).unlink()
+    for key in _keys(["hyperband"], 2):  # as if hyperband had just been added and none of its cells had finished
+        added.cell_path(key).unlink()
+    report = write_report(added.path).read_text()
+    assert "8 of 12 cells are finished; every table and plot is over the 4 (task, seed) pairs" in report
+    assert "Left out, with no finished cell yet: hyperband." in report
+    assert set(pd.read_csv(added.summary_csv)["method"]) == {"random", "tpe"}
+
+
+def test_a_session_that_stops_leaves_no_stale_report(quick_study: Study, tmp_path: Path, monkeypatch):
+    import shutil
+
+    monkeypatch.delenv("RL_HPO_TEST_FIXED", raising=False)
+    study = Study(shutil.copytree(quick_study.path, tmp_path / "stops"))
+    settings = _settings(study.path, methods=(*METHODS, "broken"), executor="inline")
+    with pytest.raises(BenchError, match="2 of 16 cells failed"):
+        run_bench(settings, progress=False)
+    # The tables, report and plots of the earlier session no longer describe the study: none is left behind ...
+    assert not any(p.exists() for p in (study.trials_csv, study.summary_csv, study.report_md, *study.plot_paths()))
+    # ... and rl-hpo report rebuilds them from the finished cells.
+    assert "14 of 16 cells are finished" in write_report(study.path).read_text()
 
 
 def test_same_results_in_this_process_and_in_a_pool(quick_study: Study, tmp_path: Path):
@@ -486,7 +517,7 @@ def test_cli_bench_and_report(tmp_path: Path, capsys):
     assert main([*argv[:-2], "--budget", "6", "--out", str(out)]) == 2  # other settings: refused
     assert "other settings" in capsys.readouterr().err
     assert main([*argv[:-2], "--batch", "2", "--out", str(out)]) == 2  # trials asked in pairs: another study
-    assert "other settings" in capsys.readouterr().err
+    assert "batch: 1 there, 2 now" in capsys.readouterr().err
     assert main([*argv[:-2], "--batch", "2", "--out", str(tmp_path / "pairs")]) == 0
     assert json.loads((tmp_path / "pairs" / "run.json").read_text())["settings"]["batch"] == 2
     assert "evaluations per run, asked in batches of up to 2 trials" in (tmp_path / "pairs" / "report.md").read_text()
