@@ -52,7 +52,7 @@ import rl_hpo
 from rl_hpo.acquisition.search import SearchSettings, parse_changes
 from rl_hpo.agents.policy_file import default_policy_path, load_policy
 from rl_hpo.bench.runner import cpu_kernels
-from rl_hpo.optimizer import make_optimizer
+from rl_hpo.optimizer import available_optimizers, make_optimizer
 from rl_hpo.space import Float, Int, SearchSpace
 from rl_hpo.tasks.base import Fidelity
 
@@ -237,9 +237,21 @@ def parse() -> Settings:
         search = parse_changes(args.search)
     except ValueError as error:
         parser.error(str(error))
+    try:
+        checkpoints = [int(n) for n in args.checkpoints.split(",")]
+    except ValueError:
+        parser.error(f"--checkpoints takes comma-separated trial numbers (e.g. 50,500), got {args.checkpoints!r}")
+    unknown = [m for m in args.methods.split(",") if m not in available_optimizers()]
+    if unknown:
+        parser.error(f"unknown method(s) {', '.join(unknown)}; choose from {', '.join(available_optimizers())}")
+    for name, value, least in (("--checkpoints", min(checkpoints), 0), ("--window", args.window, 1)):
+        if value < least:
+            parser.error(f"{name} takes whole numbers of at least {least}, got {value}")
+    if args.seeds < 1:
+        parser.error(f"--seeds must be at least 1, got {args.seeds}")
     return Settings(
         methods=args.methods.split(","),
-        checkpoints=[int(n) for n in args.checkpoints.split(",")],
+        checkpoints=checkpoints,
         window=args.window,
         seeds=args.seeds,
         gp_max=args.gp_max,

@@ -4,39 +4,52 @@
 #   benchmarks/reproduce.sh benchmarks/known_spaces/yahpo_lcbench [--workers 2]
 #   benchmarks/reproduce.sh --here benchmarks/unseen_spaces/yahpo_iaml_glmnet   # this checkout's code
 #
-# Reads the study's run.json (one session at one clean commit), checks that commit out into a temporary
-# worktree, runs the recorded command there with an empty cache (so nothing on this machine enters the
-# result), an output folder of its own and the study's CPU kernels, then diffs summary.csv. Exit status 0
-# when the tables are identical. With --here the command runs with this checkout's code instead: a published table that the
-# current code no longer produces fails. Needs the data the study needs (RL_HPO_YAHPO_DATA for YAHPO
+# Reads the study's run.json (its sessions, all at one clean commit), checks that commit out into a temporary
+# worktree, runs the recorded commands there one session after the other, with an empty cache (so nothing on
+# this machine enters the result), an output folder of its own and the study's CPU kernels, then diffs
+# summary.csv. Exit status 0 when the tables are identical. With --here the commands run with this checkout's
+# code instead: a published table that the current code no longer produces fails. Needs the data the study needs (RL_HPO_YAHPO_DATA for YAHPO
 # suites) and this repository's environment (.venv); extra options pass through to rl-hpo bench.
 set -euo pipefail
+source "$(dirname "$0")/usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/.."
 here=false
 if [[ ${1:-} == --here ]]; then here=true; shift; fi
 usage="usage: benchmarks/reproduce.sh [--here] STUDY_DIR [rl-hpo bench options]"
 study=${1:?$usage}
 shift
-if [[ $study == -h || $study == --help ]]; then echo "$usage"; exit 0; fi
 if [[ ! -f $study/run.json ]]; then
   echo "reproduce.sh: no run.json in $study: give a recorded study's folder, e.g. benchmarks/known_spaces/yahpo_lcbench" >&2
   exit 2
 fi
-read -r commit command < <(python - "$study/run.json" <<'PY'
+# The commit, then each session's command without its --out, one per line: a study built up over several sessions
+# (methods or seeds added, cells redone) is replayed session by session into one folder, as it was made.
+mapfile -t recorded < <(python - "$study/run.json" <<'PY'
 import json, shlex, sys
 run = json.load(open(sys.argv[1]))
 sessions = run["sessions"]
 commits = {s.get("git_commit") for s in sessions}
 if len(commits) != 1 or None in commits or any(s.get("git_dirty") for s in sessions):
     sys.exit(f"{sys.argv[1]}: the study was not run at one clean commit ({sorted(map(str, commits))}); nothing to reproduce")
-argv = shlex.split(sessions[0]["command"])
-if argv[:2] != ["rl-hpo", "bench"]:
-    sys.exit(f"{sys.argv[1]}: the recorded command is not an rl-hpo bench command: {sessions[0]['command']}")
-out = argv.index("--out")
-del argv[out:out + 2]
-print(commits.pop(), shlex.join(argv[2:]))
+lines = [commits.pop()]
+for session in sessions:
+    argv = shlex.split(session["command"])
+    # "rl-hpo bench ...", or "python .../rl_hpo/cli.py bench ..." as python -m rl_hpo.cli recorded it before
+    start = 2 if argv[:1] == ["rl-hpo"] else 3 if argv[1:2] and argv[1].endswith("rl_hpo/cli.py") else None
+    if start is None or argv[start - 1 : start] != ["bench"]:
+        sys.exit(f"{sys.argv[1]}: the recorded command is not an rl-hpo bench command: {session['command']}")
+    argv = argv[start:]
+    if "--out" in argv:
+        out = argv.index("--out")
+        del argv[out:out + 2]
+    argv = [arg for arg in argv if not arg.startswith("--out=")]
+    lines.append(shlex.join(argv))
+print("\n".join(lines))  # all or nothing: a refusal prints no line
 PY
 )
+# mapfile does not fail with its input's command: an empty list is the python check's refusal (already printed)
+if [[ ${#recorded[@]} -lt 2 ]]; then exit 1; fi
+commit=${recorded[0]}
 # The CPU kernels the study ran with (run.json's cpu_kernels): numbers agree to the last bit only with the
 # same ones, so they are pinned here where this CPU has their instructions; variables already set win.
 pins=$(python - "$study/run.json" <<'PY'
@@ -73,7 +86,10 @@ else
 fi
 mkdir -p "$work/cache"
 # python -m from the tree imports its rl_hpo, not the installed one
-(cd "$tree" && eval "$pins RL_HPO_CACHE='$work/cache' python -m rl_hpo.cli bench $command --out '$work/out' $*")
+for command in "${recorded[@]:1}"; do
+  if [[ ${#recorded[@]} -gt 2 ]]; then echo "session: rl-hpo bench $command"; fi
+  (cd "$tree" && eval "$pins RL_HPO_CACHE='$work/cache' python -m rl_hpo.cli bench $command --out '$work/out' $*")
+done
 if diff "$study/summary.csv" "$work/out/summary.csv"; then
   echo "reproduced: $study/summary.csv at $at"
 else

@@ -61,6 +61,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--methods", default="ppo,tpe,random", help="methods whose first ask is timed")
     parser.add_argument("--repeats", type=int, default=5, help="fresh processes per method (the median is shown)")
     args = parser.parse_args(argv)
+    from rl_hpo.optimizer import available_optimizers  # light: the methods are imported when made
+
+    unknown = [m for m in args.methods.split(",") if m not in available_optimizers()]
+    if unknown:
+        parser.error(f"unknown method(s) {', '.join(unknown)}; choose from {', '.join(available_optimizers())}")
+    if args.repeats < 1:
+        parser.error(f"--repeats must be at least 1, got {args.repeats}")
     for method in args.methods.split(","):
         result = measure(method, args.repeats)
         for stage in ("import", "first_ask"):

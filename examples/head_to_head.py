@@ -15,6 +15,7 @@ import argparse
 import pandas as pd
 
 from rl_hpo.bench import BenchSettings, run_bench
+from rl_hpo.tasks.registry import load_suite
 
 
 def main() -> None:
@@ -24,11 +25,14 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=4, help="the first TASKS tasks of the split")
     parser.add_argument("--out", default="runs/example_bench")
     args = parser.parse_args()
+    names = load_suite("synthetic/mixed").task_names("validation")
+    if not 1 <= args.tasks <= len(names):
+        parser.error(f"--tasks takes 1 to {len(names)}, the tasks of synthetic/mixed's validation split")
     settings = BenchSettings(
         out=args.out,
         suite="synthetic/mixed",
         split="validation",
-        tasks=[str(64 + k) for k in range(args.tasks)],
+        tasks=names[: args.tasks],
         methods=("ppo", "tpe", "random"),
         budget=args.budget,
         seeds=args.seeds,

@@ -324,6 +324,22 @@ def test_yahpo_throughput_measures_batches_and_single_calls() -> None:
     assert "single evaluate(config)" in out
 
 
+#: Sourced by every benchmark script (not run on its own): it answers their --help.
+USAGE_SH = "benchmarks/usage.sh"
+
+
+@pytest.mark.parametrize(
+    "script", sorted(str(p.relative_to(ROOT)) for p in (ROOT / "benchmarks").rglob("*.sh") if p != ROOT / USAGE_SH)
+)
+def test_every_benchmark_script_shows_its_usage_on_help_and_runs_nothing(script: str, tmp_path: Path) -> None:
+    if script.endswith("bench_study.sh"):
+        pytest.skip("sourced by the study scripts, not run")
+    env = {"RUNS": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record")}
+    out = _run(script, "yahpo/lcbench", "--help", env=env, timeout=60)
+    header = (ROOT / script).read_text().splitlines()[1]
+    assert out.splitlines()[0] == header.removeprefix("# ") and not any(tmp_path.iterdir())
+
+
 def _study_of_this_machine(tmp_path: Path) -> Path:
     """A tiny study recorded here, its run.json marked as of one clean commit (this checkout's HEAD)."""
     study = tmp_path / "study"
@@ -345,6 +361,28 @@ def test_reproduce_pins_the_cpu_kernels_a_study_records(tmp_path: Path) -> None:
                unset=("OPENBLAS_CORETYPE", "ATEN_CPU_CAPABILITY"))  # fmt: skip
     pinned = f"OPENBLAS_CORETYPE={kernels['blas'][0].split()[-1]} ATEN_CPU_CAPABILITY={kernels['torch'].lower()}"
     assert f"pinning the study's CPU kernels: {pinned}" in out and "reproduced:" in out
+
+
+def test_reproduce_replays_a_study_session_by_session(tmp_path: Path) -> None:
+    """A study built up over sessions (a method and a seed added) is replayed as it was made, and python -m
+    rl_hpo.cli records its command as rl-hpo's, which reproduce.sh replays."""
+    study = tmp_path / "study"
+    bench = ["bench", "--suite", "synthetic/branin", "--split", "validation", "--tasks", "64", "--budget", "5",
+             "--workers", "1", "--quiet", "--out", str(study)]  # fmt: skip
+    for methods, seeds in (("random", "1"), ("random,qmc", "2")):
+        argv = [sys.executable, "-m", "rl_hpo.cli", *bench, "--methods", methods, "--seeds", seeds]
+        subprocess.run(argv, cwd=ROOT, check=True, capture_output=True)
+    run = json.loads((study / "run.json").read_text())
+    assert [s["command"] for s in run["sessions"]] == [
+        shlex.join(["rl-hpo", *bench, "--methods", methods, "--seeds", seeds])
+        for methods, seeds in (("random", "1"), ("random,qmc", "2"))
+    ]
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    for session in run["sessions"]:
+        session.update(git_commit=head, git_dirty=False)
+    (study / "run.json").write_text(json.dumps(run))
+    out = _run("benchmarks/reproduce.sh", "--here", str(study), "--workers", "1")
+    assert out.count("session: rl-hpo bench") == 2 and "reproduced:" in out
 
 
 #: The CPU kernels of the machine that recorded the studies of benchmarks/known_spaces/ (their run.json
@@ -2005,7 +2043,8 @@ def test_same_decisions_finds_identical_runs_the_same_and_names_the_first_differ
 
 
 def test_the_reproduce_script_gives_its_usage_and_names_a_folder_without_a_study(tmp_path: Path) -> None:
-    assert _run("benchmarks/reproduce.sh", "--help").startswith("usage: benchmarks/reproduce.sh [--here] STUDY_DIR")
+    usage = _run("benchmarks/reproduce.sh", "--help")
+    assert usage.startswith("Re-run a recorded study") and "benchmarks/reproduce.sh --here benchmarks/" in usage
     _run("benchmarks/reproduce.sh", str(tmp_path), status=2)
 
 

@@ -11,6 +11,7 @@
 # Options after the script name pass to scripts/compare_search_settings.py (a tiny run for tests); OUT (raw
 # results, default runs/ei_temperature) and RECORD (the recorded copy, default benchmarks/ei_temperature).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 out=${OUT:-runs/ei_temperature}
 record=${RECORD:-benchmarks/ei_temperature}

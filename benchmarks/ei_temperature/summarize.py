@@ -24,6 +24,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("record", nargs="?", default=str(HERE), help="the study's record folder")
     record = Path(parser.parse_args(argv).record)
+    missing = [name for name in ("sampled.json", "greedy.json") if not (record / name).is_file()]
+    if missing:
+        parser.error(f"{record} lacks {' and '.join(missing)}: give the study's record folder")
     curves: dict[str, dict[str, list[float]]] = {}
     for name in ("sampled.json", "greedy.json"):
         for suite, by_method in json.loads((record / name).read_text(encoding="utf-8"))["curves"].items():

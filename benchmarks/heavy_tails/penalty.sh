@@ -11,6 +11,7 @@
 #
 #   benchmarks/heavy_tails/penalty.sh        # about 20 minutes on 2 cores
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 out=${OUT:-benchmarks/heavy_tails}
 name=${NAME:-penalty}

@@ -6,6 +6,7 @@
 #
 #   benchmarks/heavy_tails/penalty_distinct.sh        # about 15 minutes on 2 cores
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")"
 NAME=penalty_distinct FIRST_SEED=20000 VARIANTS="--variant warp=outliers --variant warp=outliers-distinct" \
   exec ./penalty.sh "$@"

@@ -7,5 +7,6 @@
 #
 #   benchmarks/heavy_tails/penalty_ties.sh        # about 15 minutes on 2 cores
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")"
 NAME=penalty_ties FIRST_SEED=22000 VARIANTS="--variant ties=search --variant ties=design" exec ./penalty.sh "$@"

@@ -10,6 +10,7 @@
 #
 #   benchmarks/heavy_tails/run.sh        # about 20 minutes on 2 cores
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 out=${OUT:-benchmarks/heavy_tails}
 mkdir -p "$out"

@@ -10,9 +10,9 @@ Usage::
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
-import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -28,7 +28,16 @@ def _pooled():
 
 
 def main(argv: list[str] | None = None) -> None:
-    files = argv or [str(HERE / f"heavy_tail_{split}.json") for split in ("validation", "train")]
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "runs", nargs="*", help="the study's run files (default: its recorded validation and train runs)"
+    )
+    files = parser.parse_args(argv).runs or [
+        str(HERE / f"heavy_tail_{split}.json") for split in ("validation", "train")
+    ]
+    missing = [f for f in files if not Path(f).is_file()]
+    if missing:
+        parser.error(f"no such run file: {', '.join(missing)}")
     runs = [json.loads(Path(f).read_text()) for f in files]
     pooled = _pooled()
     budgets = [b for b in BUDGETS if b <= min(run["command"]["budget"] for run in runs)]
@@ -56,4 +65,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()

@@ -7,6 +7,7 @@
 # to 16 tasks per suite of the validation and the train split, 5 seeds each, from 4000 on. Extra arguments
 # go to both runs (e.g. --suites, --max-tasks, --seeds for a quick look).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 suites=synthetic/mixture-40d,synthetic/rosenbrock-40d,synthetic/levy-40d,synthetic/ackley-40d
 suites+=,synthetic/mixture-56d,synthetic/rosenbrock-56d,synthetic/levy-56d,synthetic/ackley-56d,prior/gp-40d,prior/gp-56d

@@ -7,6 +7,7 @@
 # each, on seeds from 13000 on. Extra arguments go to both runs (e.g. --suites, --max-tasks, --seeds for a quick
 # look).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 suites=synthetic/mixture-44d,synthetic/rosenbrock-44d,synthetic/levy-44d,synthetic/ackley-44d
 suites+=,synthetic/mixture-60d,synthetic/rosenbrock-60d,synthetic/levy-60d,synthetic/ackley-60d,prior/gp-44d,prior/gp-60d

@@ -7,6 +7,7 @@
 #
 # OUT and RECORD (environment) as in run.sh; the policy is $OUT/lr$LR/policy/final.
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 lr=${1:?usage: bench_prior.sh LEARNING_RATE}
 out=${OUT:-runs/learning_rate}

@@ -12,6 +12,7 @@
 # SHIFT_ARGS (more policy_shift.py options), NAME (the run's folder name, default lr<LR>), OUT (raw results,
 # default runs/learning_rate) and RECORD (the recorded copy, default benchmarks/learning_rate).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 lr=${1:?usage: run.sh LEARNING_RATE}
 name=${NAME:-lr$lr}

@@ -18,6 +18,7 @@
 # (the recorded copy, default benchmarks/leave_one_out). Needs the YAHPO data folder (RL_HPO_YAHPO_DATA).
 # Re-running keeps a finished training (OUT/SUITE/policy/final) and continues the bench runs.
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 held_out=${1:?usage: run.sh SUITE}
 all=${SUITES:-prior/gp,synthetic/mixed,yahpo/lcbench,yahpo/rbv2_xgboost,yahpo/iaml_glmnet}

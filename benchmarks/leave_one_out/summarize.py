@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from rl_hpo.bench.report import check_same_bounds, read_summary
+from rl_hpo.bench.report import check_same_bounds, read_summary, recorded_studies
 
 HERE = Path(__file__).parent
 
@@ -25,8 +25,11 @@ HERE = Path(__file__).parent
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("record", nargs="?", default=str(HERE), help="the study's record folder")
-    record = Path(parser.parse_args(argv).record)
-    for study in sorted(p for p in record.iterdir() if (p / "summary.csv").is_file()):
+    try:
+        studies = recorded_studies(parser.parse_args(argv).record)
+    except FileNotFoundError as err:
+        parser.error(str(err))
+    for study in studies:
         config = json.loads((study / "config.json").read_text())
         split = json.loads((study / "run.json").read_text())["settings"]["split"]
         selected = json.loads((study / "selected_policy.json").read_text())["selection"]

@@ -16,6 +16,7 @@
 # Raw results go to runs/long_budgets/<suite>/ (re-running resumes); the record to benchmarks/long_budgets/<suite>/.
 # RUNS and RECORD (environment) move them (a tiny run for tests).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 source benchmarks/bench_study.sh
 study_setup long_budgets "$@"

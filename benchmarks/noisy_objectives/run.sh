@@ -9,6 +9,7 @@
 # Raw results go to runs/noisy_objectives/<suite>/ (re-running resumes); the record to
 # benchmarks/noisy_objectives/<suite>/. RUNS and RECORD (environment) move them (a tiny run for tests).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 source benchmarks/bench_study.sh
 study_setup noisy_objectives "$@"

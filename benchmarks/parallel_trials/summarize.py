@@ -10,6 +10,7 @@ with the suites' task counts as weights.
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -64,4 +65,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()  # --help; no options
     main()

@@ -6,6 +6,7 @@
 #
 #   benchmarks/search_settings/both_splits.sh NAME --variant a=1 --variant a=2 [compare_search_settings options]
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 name=${1:?usage: both_splits.sh NAME --variant ... [options]}
 shift

@@ -9,6 +9,7 @@
 #
 #   benchmarks/search_settings/confirm.sh NAME --variant a=1 --variant a=2 --first-seed S [options]
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 name=${1:?usage: confirm.sh NAME --variant ... --variant ... --first-seed S [options]}
 shift

@@ -8,6 +8,7 @@
 # 95 train tasks per suite), on seeds from 500 on, which no earlier comparison used. Extra arguments go to both
 # runs (e.g. --suites, --max-tasks, --seeds for a quick look).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 exec benchmarks/search_settings/confirm.sh discrete_confirm \
   --variant discrete=keep --variant discrete=search --first-seed 500 "$@"

@@ -13,6 +13,7 @@
 # (environment) writes them elsewhere, and further options pass through to scripts/compare_search_settings.py
 # (a tiny run for tests).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 out=${OUT:-benchmarks/search_settings}
 mkdir -p "$out"

@@ -6,6 +6,7 @@
 # (benchmarks/search_settings/README.md, "Warped inputs"). Extra arguments go to both runs (e.g. --suites,
 # --max-tasks, --seeds for a quick look).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 exec benchmarks/search_settings/confirm.sh input_warp_confirm \
   --variant input_warp=none --variant input_warp=kumaraswamy --first-seed 7000 "$@"

@@ -7,6 +7,7 @@
 # two runs side by side (one core each). Extra arguments go to both runs (e.g. --suites, --max-tasks, --seeds
 # for a quick look).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 out=${OUT:-benchmarks/search_settings}
 mkdir -p "$out"

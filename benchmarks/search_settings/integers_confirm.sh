@@ -8,6 +8,7 @@
 # validation task, up to 95 train tasks per suite), on seeds from 400 on, which no earlier comparison used. Extra
 # arguments go to both runs (e.g. --suites, --max-tasks, --seeds for a quick look).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 RULE=no-worse exec benchmarks/search_settings/confirm.sh integers_confirm \
   --variant integers=as-is --variant integers=snap --first-seed 400 "$@"

@@ -5,6 +5,7 @@
 # pooled_decision.py. Seeds from 31000, which no earlier comparison used. Extra arguments go to both runs (e.g.
 # --suites, --max-tasks, --seeds).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 exec benchmarks/search_settings/confirm.sh latin_design_confirm \
   --variant initial_design=random --variant initial_design=latin --first-seed 31000 "$@"

@@ -6,6 +6,7 @@
 # VARIANT=lengthscale_bound benchmarks/noisy_objectives/noise_start.sh (benchmarks/noisy_objectives/README.md, "A
 # lower bound on the lengthscales"). Extra arguments go to both runs (e.g. --suites, --max-tasks, --seeds).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 RULE=no-worse exec benchmarks/search_settings/confirm.sh lengthscale_bound_confirm \
   --variant max_noise=0.5,min_lengthscale=0.01 --variant max_noise=2.0,min_lengthscale=0.05 --first-seed 30000 "$@"

@@ -6,6 +6,7 @@
 # 10 seeds on both splits (the first look ran 5 on train), on seeds from 15000 on. Extra arguments go to both runs
 # (e.g. --suites, --max-tasks, --seeds for a quick look).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 ADOPT_ALPHA=0.025 exec benchmarks/search_settings/confirm.sh most_likely_reconfirm \
   --methods ppo --variant deterministic=false --variant deterministic=true --first-seed 15000 --seeds 10 "$@"

@@ -5,6 +5,7 @@
 # before the runs is VARIANT=noise_bound benchmarks/noisy_objectives/noise_start.sh (benchmarks/noisy_objectives/
 # README.md, "An upper bound on the noise"). Extra arguments go to both runs (e.g. --suites, --max-tasks, --seeds).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 RULE=no-worse exec benchmarks/search_settings/confirm.sh noise_bound_confirm \
   --variant max_noise=0.5 --variant max_noise=2.0 --first-seed 29000 "$@"

@@ -5,6 +5,7 @@
 # (benchmarks/search_settings/README.md, "A prior on the noise"). Extra arguments go to both runs (e.g. --suites,
 # --max-tasks, --seeds for a quick look).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 exec benchmarks/search_settings/confirm.sh noise_prior_confirm \
   --variant noise_prior=none --variant noise_prior=gamma --first-seed 26000 "$@"

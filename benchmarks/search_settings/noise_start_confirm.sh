@@ -5,6 +5,7 @@
 # before the runs is benchmarks/noisy_objectives/noise_start.sh (benchmarks/noisy_objectives/README.md, "A second
 # start with noise"). Extra arguments go to both runs (e.g. --suites, --max-tasks, --seeds for a quick look).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 RULE=no-worse exec benchmarks/search_settings/confirm.sh noise_start_confirm \
   --variant fit_starts=warm --variant fit_starts=warm+noise --first-seed 28000 "$@"

@@ -8,6 +8,7 @@
 # used. The rule, with the second condition of a gain under the penalty, is in benchmarks/heavy_tails/README.md.
 # Extra arguments go to both runs (e.g. --suites, --max-tasks, --seeds for a quick look).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 RULE=no-worse exec benchmarks/search_settings/confirm.sh outlier_depth_confirm \
   --suites yahpo/lcbench,yahpo/rbv2_xgboost,synthetic/mixed,prior/gp,yahpo/iaml_glmnet \

@@ -7,6 +7,7 @@
 # of a gain where the tail is heavy, is in benchmarks/heavy_tails/README.md. Extra arguments go to both runs
 # (e.g. --suites, --max-tasks, --seeds for a quick look).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 RULE=no-worse exec benchmarks/search_settings/confirm.sh outliers_confirm \
   --variant warp=none --variant warp=outliers --first-seed 900 "$@"

@@ -7,6 +7,7 @@
 # four suites), on seeds from 19000 on, which no earlier comparison used. The rule, with the second condition of a
 # gain under the penalty, is in benchmarks/heavy_tails/README.md. Extra arguments go to both runs.
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 RULE=no-worse exec benchmarks/search_settings/confirm.sh outliers_distinct_confirm \
   --suites yahpo/lcbench,yahpo/rbv2_xgboost,synthetic/mixed,prior/gp,yahpo/iaml_glmnet \

@@ -8,6 +8,7 @@
 # per suite (confirm.sh), on seeds from 1000 on, which no earlier comparison used. Extra arguments go to both
 # runs (e.g. --suites, --max-tasks, --seeds for a quick look).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 exec benchmarks/search_settings/confirm.sh perturbed_confirm \
   --variant n_perturbed=8 --variant n_perturbed=20 --first-seed 1000 "$@"

@@ -4,6 +4,7 @@
 # train tasks per suite), on seeds from 100 on, which no earlier comparison used. Extra arguments go to both
 # runs (e.g. --suites, --max-tasks, --seeds for a quick look).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 exec benchmarks/search_settings/confirm.sh polish_confirm \
   --variant n_polish=0 --variant n_polish=3,polish_iterations=5 --first-seed 100 "$@"

@@ -5,6 +5,7 @@
 # fresh seeds (validation seeds 10-19, train seeds 5-9), so that the choice is not the luck of its seeds.
 # Extra arguments go to every run (e.g. --suites, --seeds, --max-tasks for a quick look).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 out=${OUT:-benchmarks/search_settings}
 mkdir -p "$out"

@@ -6,6 +6,7 @@
 # the rule is benchmarks/high_dimensions/polish_scale_confirm.sh. Extra arguments go to both runs (e.g. --suites,
 # --max-tasks, --seeds for a quick look).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 RULE=no-worse exec benchmarks/search_settings/confirm.sh polish_scale_confirm \
   --variant polish_scale=cube --variant polish_scale=lengthscales --first-seed 11000 "$@"

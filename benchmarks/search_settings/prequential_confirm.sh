@@ -8,6 +8,7 @@
 # lengthscales, chosen as the points come"). Extra arguments go to both runs (e.g. --suites, --max-tasks,
 # --seeds for a quick look).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 exec benchmarks/search_settings/confirm.sh prequential_confirm \
   --variant lengthscale_spread=null --variant lengthscale_spread=0.5,lengthscale_choice=prequential \

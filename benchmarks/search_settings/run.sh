@@ -9,6 +9,7 @@
 # curve) and edges.txt (the printed table); OUT (environment) writes them elsewhere, and further options pass
 # through to scripts/compare_search_settings.py (a tiny run for tests).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 out=${OUT:-benchmarks/search_settings}
 python scripts/compare_search_settings.py --variant edges=reflect --variant edges=clip --variant edges=both \

@@ -7,6 +7,7 @@
 # with 3; benchmarks/high_dimensions/README.md). Extra arguments go to both runs (e.g. --suites, --max-tasks,
 # --seeds for a quick look).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 exec benchmarks/search_settings/confirm.sh spread_confirm \
   --variant lengthscale_spread=null --variant lengthscale_spread=0.5 --first-seed 3000 "$@"

@@ -8,6 +8,7 @@
 # benchmarks/heavy_tails/README.md ("A penalty most configurations share").
 # Extra arguments go to both runs (e.g. --suites, --max-tasks, --seeds for a quick look).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 RULE=no-worse exec benchmarks/search_settings/confirm.sh ties_confirm \
   --suites yahpo/lcbench,yahpo/rbv2_xgboost,synthetic/mixed,prior/gp,yahpo/iaml_glmnet \

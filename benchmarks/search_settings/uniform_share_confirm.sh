@@ -5,6 +5,7 @@
 # of pooled_decision.py, fixed before the run (benchmarks/search_settings/README.md, "A share of uniform draws").
 # Extra arguments go to both runs (e.g. --suites, --max-tasks, --seeds for a quick look).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 exec benchmarks/search_settings/confirm.sh uniform_share_confirm \
   --variant uniform_share=0 --variant uniform_share=0.1 --first-seed 10000 "$@"

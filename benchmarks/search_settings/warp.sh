@@ -5,4 +5,5 @@
 # inside train, on the first 24 train tasks per suite (5 seeds). Each warp is paired with none (win rate,
 # Wilcoxon p over tasks). Extra arguments go to both runs (e.g. --suites, --seeds, --max-tasks).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 exec "$(dirname "$0")/both_splits.sh" warp --variant warp=none --variant warp=yeo-johnson --variant warp=copula "$@"

@@ -20,6 +20,7 @@
 # Raw results go to runs/space_kinds/<suite>/ (re-running resumes); the record to benchmarks/space_kinds/<suite>/.
 # RUNS and RECORD (environment) move them (a tiny run for tests).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 source benchmarks/bench_study.sh
 default_split=test

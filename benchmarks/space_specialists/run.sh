@@ -17,6 +17,7 @@
 # benchmarks/space_specialists). The recorded copy: the training's config.json, eval.csv (its validations) and
 # progress.csv (PPO's log: approximate KL and clip fraction of every update), validation.txt and shift.txt.
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 suite=${1:?usage: run.sh SUITE [LEARNING_RATE]}
 lr=${2:-0.003}

@@ -12,6 +12,7 @@
 # runs/training_reward) and RECORD (the recorded summaries, default benchmarks/training_reward).
 # Needs the YAHPO data folder (RL_HPO_YAHPO_DATA) for yahpo suites.
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 timesteps=${TIMESTEPS:-150000}
 seeds=${SEEDS:-10}

@@ -20,7 +20,7 @@ import csv
 import sys
 from pathlib import Path
 
-from rl_hpo.bench.report import check_same_bounds, read_summary
+from rl_hpo.bench.report import check_same_bounds, read_summary, recorded_studies
 
 HERE = Path(__file__).parent
 POLICIES = {"ei": "ei", "area": "ppo", "improvement": "ppo"}  # row -> the method name in its summary
@@ -30,7 +30,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("record", nargs="?", default=str(HERE), help="the study's record folder")
     record = Path(parser.parse_args(argv).record)
-    suites = sorted(p.name for p in (record / "ei").iterdir() if (p / "summary.csv").is_file())
+    if not (record / "ei").is_dir():
+        parser.error(f"{record} has no ei/ folder: give the study's record folder (with ei/, area/, improvement/)")
+    try:
+        suites = [p.name for p in recorded_studies(record / "ei")]
+    except FileNotFoundError as err:
+        parser.error(str(err))
     regret = {row: {s: read_summary(record / row / s)[method] for s in suites} for row, method in POLICIES.items()}
     for suite in suites:
         try:

@@ -14,6 +14,7 @@
 # SELECT_OPTIONS (environment) passes options to the selection step and SUITES (comma-separated) replaces the
 # command's training suites (a tiny run for tests); RUNS and RECORD move the raw run and the recorded copy elsewhere.
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 runs=${RUNS:-runs}/training_time record=${RECORD:-benchmarks/training_time}
 command=$(

@@ -16,6 +16,7 @@
 # runs/unseen_spaces/<suite>/; re-running resumes an interrupted run.
 # RUNS and RECORD (environment) move the raw results and the recorded copy elsewhere (a tiny run for tests).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 suite=${1:?usage: run.sh SUITE [SPLIT] [rl-hpo bench options]}
 shift

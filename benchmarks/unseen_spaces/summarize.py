@@ -10,6 +10,7 @@ mean normalized regret at 10 / 25 / 50 evaluations (the lowest at each budget in
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from rl_hpo.bench.report import read_summary, regret_cell
@@ -38,4 +39,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()  # --help; no options
     main()

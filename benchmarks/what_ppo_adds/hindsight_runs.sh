@@ -11,6 +11,7 @@
 # compare_search_settings.py (a tiny run for tests); SUITES (comma-separated, with prior/gp), OUT (raw results,
 # default runs/hindsight_runs) and RECORD (the recorded copy, default benchmarks/what_ppo_adds/hindsight_runs).
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 suites=${SUITES:-prior/gp,yahpo/lcbench,yahpo/rbv2_xgboost,synthetic/mixed}
 out=${OUT:-runs/hindsight_runs}

@@ -14,6 +14,7 @@
 # re-running resumes an interrupted run. RUNS and RECORD (environment) move the raw results and the
 # recorded copy elsewhere (a tiny run for tests). `python benchmarks/what_ppo_adds/summarize.py` prints the table.
 set -euo pipefail
+source "$(dirname "$0")/../usage.sh" && print_usage_on_help "$@"
 cd "$(dirname "$0")/../.."
 source benchmarks/bench_study.sh
 default_split=test

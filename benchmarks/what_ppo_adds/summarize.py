@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rl_hpo.bench.report import read_summary, regret_cell
+from rl_hpo.bench.report import read_summary, recorded_studies, regret_cell
 
 HERE = Path(__file__).parent
 METHODS = ("ppo", "ei_sampled", "ei")
@@ -23,8 +23,10 @@ BUDGETS = (10, 25, 50)
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("record", nargs="?", default=str(HERE), help="the study's record folder")
-    record = Path(parser.parse_args(argv).record)
-    studies = {p.name: read_summary(p) for p in sorted(record.iterdir()) if (p / "summary.csv").is_file()}
+    try:
+        studies = {p.name: read_summary(p) for p in recorded_studies(parser.parse_args(argv).record)}
+    except FileNotFoundError as err:
+        parser.error(str(err))
     print("| study | " + " | ".join(METHODS) + " | largest ppo - ei_sampled |")
     print("|---|" + "---|" * (len(METHODS) + 1))
     for name, summary in studies.items():
