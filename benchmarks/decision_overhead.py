@@ -241,7 +241,7 @@ def parse() -> Settings:
         checkpoints = [int(n) for n in args.checkpoints.split(",")]
     except ValueError:
         parser.error(f"--checkpoints takes comma-separated trial numbers (e.g. 50,500), got {args.checkpoints!r}")
-    unknown = [m for m in args.methods.split(",") if m not in available_optimizers()]
+    unknown = [repr(m) for m in args.methods.split(",") if m not in available_optimizers()]
     if unknown:
         parser.error(f"unknown method(s) {', '.join(unknown)}; choose from {', '.join(available_optimizers())}")
     for name, value, least in (("--checkpoints", min(checkpoints), 0), ("--window", args.window, 1)):

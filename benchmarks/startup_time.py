@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from rl_hpo.optimizer import available_optimizers  # light: the methods are imported when made
 
-    unknown = [m for m in args.methods.split(",") if m not in available_optimizers()]
+    unknown = [repr(m) for m in args.methods.split(",") if m not in available_optimizers()]
     if unknown:
         parser.error(f"unknown method(s) {', '.join(unknown)}; choose from {', '.join(available_optimizers())}")
     if args.repeats < 1:

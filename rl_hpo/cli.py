@@ -641,10 +641,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "bench":
             journaled = len(list(Path(args.out, "cells").glob("*.journal")))
             resumed = f" ({journaled} of them from the trials their journals kept)" if journaled else ""
+            finished = any(Path(args.out, "cells").glob("*.json"))
+            report = f"; meanwhile `rl-hpo report {shlex.quote(str(args.out))}` reports the finished ones"
             print(
                 f"rl-hpo bench: interrupted; the finished cells are kept in {args.out}, and the same command runs "
-                f"only the missing ones{resumed}; meanwhile `rl-hpo report {shlex.quote(str(args.out))}` reports the "
-                "finished ones",
+                f"only the missing ones{resumed}{report if finished else ''}",
                 file=sys.stderr,
             )
         else:

@@ -61,6 +61,8 @@ class JournalBusyError(JournalError):
 _MEANING = {
     "task_fingerprint": "the task's data or a setting that decides its scores differs; for a CSV file: its "
     "contents, the columns dropped, the folds, the task type or the fidelity",
+    "method": "resume with the journal's method: --method NAME, tune(..., method=NAME); without one, tune and "
+    "rl-hpo tune now use ppo (random in earlier versions)",
     "workers": "the trials evaluated at a time (None: one at a time), whose rounds a resumed run repeats; resume "
     "with the journal's number: --workers N, tune(..., workers=N)",
 }

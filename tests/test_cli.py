@@ -695,12 +695,14 @@ def test_an_interrupted_bench_says_that_the_same_command_continues(
     assert main(["bench", "--suite", "synthetic/branin", "--methods", "random", "--out", out]) == 130
     err = capsys.readouterr().err
     assert f"rl-hpo bench: interrupted; the finished cells are kept in {out}, and the same command runs" in err
-    assert f"meanwhile `rl-hpo report {out}` reports the finished ones" in err
-    assert "journal" not in err
+    assert "journal" not in err and "rl-hpo report" not in err  # no cell finished: nothing to report yet
     (tmp_path / "study" / "cells").mkdir(parents=True)
     (tmp_path / "study" / "cells" / "random__synthetic%2Fbranin%2F80__0.journal").write_bytes(b"")
     assert main(["bench", "--suite", "synthetic/branin", "--methods", "random", "--out", out]) == 130
     assert "only the missing ones (1 of them from the trials their journals kept)" in capsys.readouterr().err
+    (tmp_path / "study" / "cells" / "random__synthetic%2Fbranin%2F80__1.json").write_text("{}")  # a finished cell
+    assert main(["bench", "--suite", "synthetic/branin", "--methods", "random", "--out", out]) == 130
+    assert f"meanwhile `rl-hpo report {out}` reports the finished ones" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(not os.environ.get("RL_HPO_YAHPO_DATA"), reason="needs the YAHPO data ($RL_HPO_YAHPO_DATA)")
@@ -739,9 +741,11 @@ def test_a_plugin_that_raises_is_one_line_naming_it_and_where(
     (tmp_path / "raising_plugin.py").write_text("x = 1\nraise ValueError('a bug in the plugin')\n")
     (tmp_path / "importing_plugin.py").write_text("import a_module_nobody_installed\n")
     monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "unparsable_plugin.py").write_text("x = 1\ndef f(:\n")
     for plugin, error, line in (
         ("raising_plugin", "ValueError: a bug in the plugin", 2),
         ("importing_plugin", "ModuleNotFoundError: No module named 'a_module_nobody_installed'", 1),
+        ("unparsable_plugin", "SyntaxError: invalid syntax (unparsable_plugin.py, line 2)", 2),
     ):
         argv = ["bench", "--suite", "synthetic/branin", "--methods", "random", "--plugins", plugin]
         assert main([*argv, "--out", str(tmp_path / "out")]) == 1  # an error, not bad usage

@@ -72,7 +72,7 @@ def test_an_existing_journal_is_never_overwritten(tmp_path):
 def test_resuming_another_run_is_refused(tmp_path):
     path = tmp_path / "run.db"
     rl_hpo.tune(objective, SPACE, budget=2, seed=0, journal=path)
-    with pytest.raises(JournalError, match=r"records another run \(method: journal has \"ppo\""):
+    with pytest.raises(JournalError, match=r"records another run \(method: journal has \"ppo\".*--method NAME"):
         rl_hpo.tune(objective, SPACE, budget=2, seed=0, method="qmc", journal=path, resume=True)
     with pytest.raises(JournalError, match="seed: journal has 0, this run has 1"):
         rl_hpo.tune(objective, SPACE, budget=2, seed=1, journal=path, resume=True)

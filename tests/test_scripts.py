@@ -324,6 +324,27 @@ def test_yahpo_throughput_measures_batches_and_single_calls() -> None:
     assert "single evaluate(config)" in out
 
 
+def test_reproduce_goes_on_past_a_session_whose_cells_failed(tmp_path: Path) -> None:
+    """A study whose first session failed on a method, which the second left out, as the README suggests."""
+    study, plugins = tmp_path / "study", str(ROOT / "tests" / "bench")
+    bench = ["bench", "--suite", "synthetic/branin", "--split", "validation", "--tasks", "64", "--budget", "3",
+             "--seeds", "2", "--workers", "1", "--quiet", "--plugins", "bench_plugin", "--out", str(study)]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), plugins, os.environ.get("PYTHONPATH", "")])}
+    env.pop("RL_HPO_TEST_FIXED", None)  # the broken method fails on seed 1
+    first = subprocess.run(
+        [sys.executable, "-m", "rl_hpo.cli", *bench, "--methods", "random,broken"], cwd=ROOT, env=env
+    )
+    assert first.returncode == 1
+    subprocess.run([sys.executable, "-m", "rl_hpo.cli", *bench, "--methods", "random"], cwd=ROOT, env=env, check=True)
+    run = json.loads((study / "run.json").read_text())
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    for session in run["sessions"]:
+        session.update(git_commit=head, git_dirty=False)
+    (study / "run.json").write_text(json.dumps(run))
+    out = _run("benchmarks/reproduce.sh", "--here", str(study), "--workers", "1", env={"PYTHONPATH": env["PYTHONPATH"]})
+    assert "note: that session ended with an error" in out and "reproduced:" in out
+
+
 #: Sourced by every benchmark script (not run on its own): it answers their --help.
 USAGE_SH = "benchmarks/usage.sh"
 
@@ -336,8 +357,12 @@ def test_every_benchmark_script_shows_its_usage_on_help_and_runs_nothing(script:
         pytest.skip("sourced by the study scripts, not run")
     env = {"RUNS": str(tmp_path / "runs"), "RECORD": str(tmp_path / "record")}
     out = _run(script, "yahpo/lcbench", "--help", env=env, timeout=60)
-    header = (ROOT / script).read_text().splitlines()[1]
-    assert out.splitlines()[0] == header.removeprefix("# ") and not any(tmp_path.iterdir())
+    lines = (ROOT / script).read_text().splitlines()[1:]
+    header = [
+        line.removeprefix("#").removeprefix(" ")
+        for line in lines[: next(i for i, x in enumerate(lines) if not x.startswith("#"))]
+    ]
+    assert out.splitlines() == header and not any(tmp_path.iterdir())
 
 
 def _study_of_this_machine(tmp_path: Path) -> Path:
@@ -1623,6 +1648,28 @@ def test_decision_overhead_prints_a_figure_per_method_and_trial() -> None:
     args = ["--methods", "ppo,ei", "--checkpoints", "8", "--window", "2", "--search", "n_polish=2"]
     out = _run("benchmarks/decision_overhead.py", *args)
     assert "search={'n_polish': 2}" in out and "| ppo |" in out and "| ei |" in out
+
+
+@pytest.mark.parametrize(
+    ("script", "args", "error"),
+    [
+        ("benchmarks/decision_overhead.py", ["--checkpoints", "50,x"], "--checkpoints takes comma-separated trial"),
+        ("benchmarks/decision_overhead.py", ["--window", "0"], "--window takes whole numbers of at least 1, got 0"),
+        ("benchmarks/decision_overhead.py", ["--seeds", "0"], "--seeds must be at least 1, got 0"),
+        ("benchmarks/decision_overhead.py", ["--methods", "ppo,"], "unknown method(s) ''; choose from"),
+        ("benchmarks/startup_time.py", ["--repeats", "0"], "--repeats must be at least 1, got 0"),
+        ("benchmarks/startup_time.py", ["--methods", "nope"], "unknown method(s) 'nope'; choose from"),
+        ("benchmarks/what_ppo_adds/summarize.py", ["tests"], "tests holds no recorded study"),
+        ("benchmarks/leave_one_out/summarize.py", ["no/such/folder"], "no/such/folder is not a folder"),
+        ("benchmarks/training_reward/summarize.py", ["tests"], "tests has no ei/ folder"),
+        ("benchmarks/ei_temperature/summarize.py", ["tests"], "tests lacks sampled.json and greedy.json"),
+        ("benchmarks/heavy_tails/summarize.py", ["nothing.json"], "no such run file: nothing.json"),
+    ],
+)
+def test_benchmark_scripts_refuse_bad_arguments_in_one_line(script: str, args: list[str], error: str) -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, script, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 2 and error in done.stderr and "Traceback" not in done.stderr, done.stderr
 
 
 def _decision_medians(out: str) -> dict[str, list[str]]:

@@ -107,10 +107,18 @@ def import_plugin(module: str) -> None:
 
 def _plugin_error(module: str, err: Exception) -> PluginError:
     """The error of a plugin that raised while imported: the module, the error and where it was raised."""
-    frames = [f for f in traceback.extract_tb(err.__traceback__) if not f.filename.startswith("<frozen")]
-    where = f" at {frames[-1].filename}, line {frames[-1].lineno}" if frames else ""
+    if isinstance(err, SyntaxError):  # raised by the compiler, about the plugin's own file: it names the place
+        where = f" at {err.filename}, line {err.lineno}" if err.filename else ""
+    else:  # the innermost frame outside the import machinery
+        frames = [
+            f
+            for f in traceback.extract_tb(err.__traceback__)
+            if not (f.filename.startswith("<frozen") or f"{os.sep}importlib{os.sep}" in f.filename)
+        ]
+        where = f" at {frames[-1].filename}, line {frames[-1].lineno}" if frames else ""
+    message = f": {err}" if str(err) else ""
     return PluginError(
-        f"The plugin module {module!r} (--plugins) raised {type(err).__name__}: {err}{where}. "
+        f"The plugin module {module!r} (--plugins) raised {type(err).__name__}{message}{where}. "
         "RL_HPO_DEBUG=1 shows the whole traceback."
     )
 

@@ -660,7 +660,7 @@ def _run_study(
             )
         study.open(identity, session)  # a session is recorded when it runs cells
         # rebuilt at the end; until then the cells are the study (rl-hpo report reports the finished ones)
-        for stale in (study.trials_csv, study.summary_csv, study.report_md, *study.plot_paths()):
+        for stale in (study.trials_csv, study.bounds_json, study.summary_csv, study.report_md, *study.plot_paths()):
             stale.unlink(missing_ok=True)
     study.remove_temporaries()
 

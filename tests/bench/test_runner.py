@@ -330,7 +330,8 @@ def test_a_session_that_stops_leaves_no_stale_report(quick_study: Study, tmp_pat
     with pytest.raises(BenchError, match="2 of 16 cells failed"):
         run_bench(settings, progress=False)
     # The tables, report and plots of the earlier session no longer describe the study: none is left behind ...
-    assert not any(p.exists() for p in (study.trials_csv, study.summary_csv, study.report_md, *study.plot_paths()))
+    stale = (study.trials_csv, study.bounds_json, study.summary_csv, study.report_md, *study.plot_paths())
+    assert not any(p.exists() for p in stale)
     # ... and rl-hpo report rebuilds them from the finished cells.
     assert "14 of 16 cells are finished" in write_report(study.path).read_text()
 
