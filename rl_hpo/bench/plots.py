@@ -84,9 +84,15 @@ def _integer_ticks(ax) -> None:
 
 
 def _legend(ax, n: int) -> None:
-    """The legend beside the axes, on the right: inside them it hides curves wherever the curves fill the plot (an
-    average rank's lines span every rank)."""
-    ax.figure.legend(loc="outside right upper", fontsize=8, ncols=2 if n > 16 else 1, frameon=False)
+    """The legend outside the axes (inside them it hides curves wherever the curves fill the plot, as an average
+    rank's lines span every rank): on the right, or below where long labels or many of them would squeeze the axes
+    to a sliver."""
+    _, labels = ax.get_legend_handles_labels()
+    long_labels = max(map(len, labels), default=0) > 28
+    if n > 12 or long_labels:
+        ax.figure.legend(loc="outside lower center", fontsize=8, ncols=1 if long_labels else 3, frameon=False)
+    else:
+        ax.figure.legend(loc="outside right upper", fontsize=8, frameon=False)
 
 
 def plot_regret_vs_evaluations(
