@@ -357,13 +357,21 @@ def test_rl_hpo_train_and_python_m_share_each_designs_parser(capsys: pytest.Capt
 
 def test_train_defaults_to_the_candidate_design(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
     from rl_hpo.agents.policy_file import load_policy
+    from rl_hpo.exceptions import PolicyFileError
 
     out = tmp_path / "run"
     argv = ["train", "--suite", "prior/gp", "--timesteps", "64", "--out", str(out), "--n-envs", "1"]
     extra = ["--n-steps", "32", "--batch-size", "32", "--ent-coef", "0.02"]  # any setting of the design
     assert main([*argv, "--vec-env", "dummy", "--eval-freq", "0", "--budget", "8", *extra]) == 0
-    assert "best policy:" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert (
+        "best policy:" in printed and f"use it: rl-hpo tune --task TASK --method ppo --policy {out / 'best'}" in printed
+    )
     assert load_policy(out / "best").kind == "candidate"
+    with pytest.raises(
+        PolicyFileError, match=f"it has no policy.json. It holds the policies of a training run: give {out / 'best'}"
+    ):
+        load_policy(out)
     config = json.loads((out / "config.json").read_text())
     assert (config["n_steps"], config["batch_size"], config["ent_coef"]) == (32, 32, 0.02)
     with pytest.raises(SystemExit) as exit_status:  # an option neither design has: argparse's one-line error

@@ -384,7 +384,13 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
         resumed_seed,
         write_checkpoint,
     )
-    from rl_hpo.agents.ppo_runtime import claim_output_folder, make_vec_env, preserved_global_state, progress_callback
+    from rl_hpo.agents.ppo_runtime import (
+        claim_output_folder,
+        make_vec_env,
+        preserved_global_state,
+        progress_callback,
+        stop_vec_env,
+    )
     from rl_hpo.bench.evaluation import evaluate_method
 
     _warn_of_live_tasks(config)
@@ -536,6 +542,9 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
                     f"--learning-rate (now {config.learning_rate}) or more --timesteps may move it.",
                     stacklevel=2,
                 )
+        except BaseException:
+            stop_vec_env(venv)  # interrupted or failed: a graceful close could wait on a worker mid-step
+            raise
         finally:
             venv.close()
             logger.close()
@@ -574,6 +583,7 @@ def train_command(args: argparse.Namespace) -> int:
     print(f"trained to {steps} steps (whole PPO rollouts); this session took {minutes:.1f} min")
     print(f"best policy: {out / 'best'}")
     print(f"final policy: {out / 'final'}")
+    print(f"use it: rl-hpo tune --task TASK --method ppo --policy {out / 'best'} (or rl-hpo bench ... --policy)")
     return 0
 
 

@@ -389,7 +389,9 @@ def load_policy(path: str | os.PathLike[str] = "default") -> Policy:
     folder = _resolve(path)
     meta_file = folder / METADATA_FILE
     if not meta_file.is_file():
-        raise PolicyFileError(f"{folder} is not a policy folder: it has no {METADATA_FILE}.")
+        inside = [sub.name for sub in (folder / "best", folder / "final") if (sub / METADATA_FILE).is_file()]
+        hint = f" It holds the policies of a training run: give {folder / inside[0]}." if inside else ""
+        raise PolicyFileError(f"{folder} is not a policy folder: it has no {METADATA_FILE}.{hint}")
     try:
         meta = json.loads(_read_limited(meta_file, _MAX_METADATA_BYTES, "metadata").decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:

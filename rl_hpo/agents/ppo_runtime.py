@@ -29,6 +29,7 @@ __all__ = [
     "monitored",
     "preserved_global_state",
     "progress_callback",
+    "stop_vec_env",
     "whole_rollouts",
 ]
 
@@ -78,6 +79,24 @@ def make_vec_env(factories: Sequence[Callable[[], Any]], kind: str, seed: int) -
             probe.close()
     venv: Any = SubprocVecEnv([_InterruptibleByParentOnly(fn) for fn in fns]) if kind == "subproc" else DummyVecEnv(fns)
     return monitored(venv, seed)
+
+
+def stop_vec_env(venv: Any) -> None:
+    """Stop ``venv``'s worker processes at once (after an interruption or an error), so that closing it next
+    returns: a worker may be in the middle of a step, and a graceful close would wait for an answer that the
+    interrupted training process no longer reads, until a second Ctrl-C. Does nothing for environments in this
+    process."""
+    base = getattr(venv, "unwrapped", venv)
+    processes = getattr(base, "processes", None)
+    if not processes or getattr(base, "closed", True):
+        return
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+    for remote in getattr(base, "remotes", ()):
+        remote.close()
+    base.closed = True  # SubprocVecEnv.close() then returns without talking to the workers
 
 
 class _InterruptibleByParentOnly:

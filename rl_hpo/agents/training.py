@@ -52,6 +52,7 @@ from rl_hpo.agents.ppo_runtime import (
     monitored,
     preserved_global_state,
     progress_callback,
+    stop_vec_env,
 )
 from rl_hpo.agents.train_settings import TrainConfig, add_train_arguments, config_from_args
 from rl_hpo.envs.actions import ActionMapping
@@ -268,6 +269,9 @@ def train(config: TrainConfig) -> TrainResult:
             final = _snapshot(model, config).save(out / "final")
             if not (out / "best" / "policy.json").is_file():
                 _snapshot(model, config).save(out / "best")
+        except BaseException:
+            stop_vec_env(venv)  # interrupted or failed: a graceful close could wait on a worker mid-step
+            raise
         finally:
             venv.close()
             if logger is not None:
@@ -305,6 +309,7 @@ def train_command(args: argparse.Namespace) -> int:
     print(f"trained to {result.timesteps} steps (whole PPO rollouts); this session took {result.seconds / 60:.1f} min")
     print(f"best policy: {result.best}{best}")
     print(f"final policy: {result.final}")
+    print(f"use it: rl-hpo tune --task TASK --method ppo --policy {result.best} (or rl-hpo bench ... --policy)")
     return 0
 
 

@@ -449,9 +449,11 @@ def _tasks_built_on(optimizer: Any) -> set[str]:
     for holder in (optimizer, getattr(optimizer, "continuation_", None)):
         training = getattr(getattr(holder, "policy_", None), "metadata", {}).get("training") or {}
         for suite in training.get("suites") or []:
-            if isinstance(suite, str) and suite.strip("/").count("/") == 1:  # a suite, not one task
+            if isinstance(suite, str) and suite.strip("/").count("/") == 1:  # a suite
                 with contextlib.suppress(RLHPOError, ValueError):  # a suite this machine cannot load
                     seen.update(registry.load_suite(suite).task_names(training.get("split", "train")))
+            elif isinstance(suite, str):  # one task, given by name
+                seen.add(suite.strip("/"))
     return seen
 
 

@@ -299,3 +299,24 @@ def test_environment_workers_leave_ctrl_c_to_the_training_process() -> None:
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # this process still takes Ctrl-C
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_stopping_the_workers_lets_an_interrupted_vec_env_close_at_once():
+    """Ctrl-C between the answers of two workers left SubprocVecEnv.close() waiting for an answer already read."""
+    import threading
+
+    import gymnasium as gym
+    import numpy as np
+    from stable_baselines3.common.vec_env import SubprocVecEnv
+
+    from rl_hpo.agents.ppo_runtime import stop_vec_env
+
+    venv = SubprocVecEnv([lambda: gym.make("CartPole-v1") for _ in range(2)])
+    venv.reset()
+    venv.step_async(np.zeros(2, dtype=int))
+    venv.remotes[0].recv()  # the interruption came after the first worker's answer was read
+    stop_vec_env(venv)
+    closing = threading.Thread(target=venv.close, daemon=True)
+    closing.start()
+    closing.join(timeout=20)
+    assert not closing.is_alive() and all(not p.is_alive() for p in venv.processes)

@@ -743,3 +743,15 @@ def test_a_task_is_named_by_the_end_of_its_name_within_the_suite(tmp_path: Path)
         resolved("sklearn/all", "digits")  # the end of six names: none is chosen
     with pytest.raises(ValueError, match="names sklearn/svc/digits more than once; name each once"):
         resolved("sklearn/all", "svc/digits,sklearn/svc/digits")
+
+
+def test_a_policy_trained_on_tasks_given_by_name_marks_them_not_held_out():
+    from types import SimpleNamespace
+
+    from rl_hpo.bench.runner import _tasks_built_on
+
+    policy = SimpleNamespace(
+        metadata={"training": {"suites": ["synthetic/branin", "synthetic/levy/3"], "split": "train"}}
+    )
+    seen = _tasks_built_on(SimpleNamespace(policy_=policy))
+    assert "synthetic/levy/3" in seen and "synthetic/branin/0" in seen and "synthetic/branin/80" not in seen
