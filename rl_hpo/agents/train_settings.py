@@ -243,11 +243,27 @@ def task_sources(suites: Sequence[str], *, sklearn_tabulated: bool) -> list[Suit
     sources: list[Suite | str] = []
     for item in suites:
         if item.strip("/").count("/") != 1:
+            _refuse_a_test_task(item)
             sources.append(item)
             continue
         tabulate = sklearn_tabulated and item.strip("/").startswith("sklearn/")
         sources.append(load_suite(item, **({"tabulated": True} if tabulate else {})))
     return sources
+
+
+def _refuse_a_test_task(name: str) -> None:
+    """Raise ``ValueError`` if ``name``, a task to train on, is one its suite holds out in its test split: training
+    must not reach held-out data through a task's name either (``--split test`` is refused the same way)."""
+    suite_name = name.strip("/").rsplit("/", 1)[0]
+    try:
+        suite = load_suite(suite_name)
+    except (KeyError, ValueError, FileNotFoundError):
+        return  # a family without suites (a user's own task), or a bad name that loading the task will name
+    if "test" in suite.splits and name.strip("/") in suite.task_names("test"):
+        raise ValueError(
+            f"Task {name!r} is in the test split of {suite_name!r}, which is held out: train on tasks of its train "
+            f"split (rl-hpo tasks --suite {suite_name} --split train lists them)."
+        )
 
 
 def check_ppo_settings(config: Any) -> None:

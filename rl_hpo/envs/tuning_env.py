@@ -44,22 +44,6 @@ def score_span(task: Task, *, use_bounds: bool = True) -> float:
     return float(finite.max() - finite.min())
 
 
-def _refuse_test_tasks(names: Sequence[str], split: str, task_options: Mapping[str, Any]) -> None:
-    """Raise ``ValueError`` for a task given by name that its suite holds out in its test split: episodes drawn
-    for the ``split`` split (training, validation) must not reach held-out data through a name either."""
-    for name in names:
-        suite_name = name.strip("/").rsplit("/", 1)[0]
-        try:
-            suite = load_suite(suite_name, **task_options)
-        except (KeyError, ValueError, FileNotFoundError):
-            continue  # a family without suites (a user's own task): nothing held out to protect
-        if "test" in suite.splits and name in suite.task_names("test"):
-            raise ValueError(
-                f"Task {name!r} is in the test split of {suite_name!r}, which is held out: choose tasks of its "
-                f"train split (rl-hpo tasks --suite {suite_name} --split train lists them) for the {split} split."
-            )
-
-
 class TaskPool:
     """Draws tasks for episodes: from a callable, a suite split, task names, suite names or tasks.
 
@@ -111,8 +95,6 @@ class TaskPool:
                     f"Cannot draw tasks from {item!r}; give a Task, a task or suite name, a Suite or a callable."
                 )
         if loose:
-            if split in ("train", "validation"):
-                _refuse_test_tasks([t for t in loose if isinstance(t, str)], split, task_options)
             self._groups.append(loose)
         self._groups = [g for g in self._groups if g]
         if not self._groups:

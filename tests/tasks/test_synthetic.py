@@ -335,11 +335,10 @@ def test_training_on_the_bare_family_name_asks_for_a_suite():
 
 
 def test_a_task_of_a_test_split_given_by_name_is_refused_for_training():
+    from rl_hpo.agents.train_settings import TrainConfig
     from rl_hpo.envs import TaskPool
 
     with pytest.raises(ValueError, match=r"'synthetic/branin/80' is in the test split of 'synthetic/branin'"):
-        TaskPool(["synthetic/branin/0", "synthetic/branin/80"])
-    with pytest.raises(ValueError, match="held out"):
-        TaskPool("synthetic/branin/80", split="validation")
-    assert TaskPool("synthetic/branin/80", split="test").task_names == ["synthetic/branin/80"]  # asked for
-    assert TaskPool("synthetic/branin/64").task_names == ["synthetic/branin/64"]  # validation: not held out
+        TrainConfig(suites=("synthetic/branin/0", "synthetic/branin/80")).task_sources()
+    assert TrainConfig(suites=("synthetic/branin/64",)).task_sources() == ["synthetic/branin/64"]  # validation
+    assert TaskPool("synthetic/branin/80", split="test").task_names == ["synthetic/branin/80"]  # not training
