@@ -324,6 +324,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.readme:
         print(f"written: {write_readme(Path(args.readme))}")
         return
+    if args.install and not args.install_to:
+        print(
+            f"the selected policy replaces the package's default in {default_policy_path()} at the end "
+            "(--no-install: select only; --install-to FOLDER: install elsewhere)",
+            flush=True,
+        )
     command = " ".join(shlex.quote(a) for a in ["python", *sys.argv])
     train_suites = tuple(s.strip() for s in args.suites.split(",") if s.strip())
     out = Path(args.out)
@@ -342,7 +348,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"trained in {(time.perf_counter() - start) / 60:.1f} min", flush=True)
     saved = json.loads((out / "config.json").read_text())
     train_suites = tuple(saved.get("suites") or train_suites)  # with --skip-train: what the run trained on
-    commands = [saved.get("command") or command] + ([command] if args.skip_train else [])
+    resumed = [resume["command"] for resume in saved.get("resumes", [])]  # the training's own, in order
+    commands = [saved.get("command") or command, *resumed] + ([command] if args.skip_train else [])
     candidates = {name: out / name for name in ("best", "final") if (out / name / "policy.json").is_file()}
     if args.against:
         candidates[AGAINST] = args.against

@@ -75,7 +75,8 @@ def test_bad_options_give_one_line_and_exit_2(argv, message):
         (["--n-steps", "1", "--n-envs", "1"], "n_steps * n_envs >= 2"),
         (["--eval-seeds", "0"], "error: --eval-seeds must be"),
         (["--eval-max-tasks", "-1"], "error: --eval-max-tasks must be"),
-        (["--n-initial", "60"], "error: --n-initial must be"),
+        (["--n-initial", "60"], "error: --n-initial must be an int in [1, budget - 1] (budget 50). Got 60"),
+        (["--budget", "3"], "--n-initial must be an int in [1, budget - 1] (budget 3). Got 5 instead."),
         (["--timesteps", "0"], "error: --timesteps must be an int >= 1"),
         (["--vec-env", "batched"], "--vec-env must be 'subproc' or 'dummy' ('batched' is the per-dimension design's)"),
         (["--suite", "nosuch"], "'nosuch' is not a suite or task name"),
@@ -109,6 +110,12 @@ def test_training_into_a_policy_s_folder_is_refused(design, tmp_path, capsys: py
     err = capsys.readouterr().err
     assert "is a policy's folder (it holds policy.json)" in err and len(err.strip().splitlines()) == 1
     assert sorted(p.name for p in (tmp_path / "default").iterdir()) == before
+    # The folder of the package's policies, say: the run's best/ and final/ would sit among its policies.
+    argv[-1] = str(tmp_path)
+    assert main([*argv, "--timesteps", "8", "--n-envs", "2", "--n-steps", "4", "--batch-size", "8"]) == 2
+    err = capsys.readouterr().err
+    assert "holds policy folders (default); a training run writes best/" in err and len(err.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["default"]
 
 
 @pytest.mark.parametrize(

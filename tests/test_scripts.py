@@ -197,7 +197,10 @@ def test_default_policy_selection_scores_alike_in_worker_processes_and_can_keep_
 
     out = tmp_path / "run"  # a run whose final policy is the shipped default, selected against itself
     shutil.copytree(default_policy_path(), out / "final")
-    (out / "config.json").write_text(json.dumps({"suites": ["synthetic/branin"]}))
+    started = "python scripts/train_default_policy.py --out run"
+    resumed = f"{started} --resume"
+    record = {"suites": ["synthetic/branin"], "command": started, "resumes": [{"at_step": 64, "command": resumed}]}
+    (out / "config.json").write_text(json.dumps(record))
     (out / "eval.csv").write_text("timesteps,regret@10,regret@25,regret@50,score,shift,minutes\n")
     argv = ["scripts/train_default_policy.py", "--out", str(out), "--skip-train", "--select-seeds", "1",
             "--select-max-tasks", "1", "--select-budget", "8", "--against", str(default_policy_path())]  # fmt: skip
@@ -207,6 +210,8 @@ def test_default_policy_selection_scores_alike_in_worker_processes_and_can_keep_
     assert len(scores) == 4 and scores == [line for line in side_by_side.splitlines() if ": score " in line]
     assert scores[0].replace(" final", "against") == scores[2]  # the same policy scores the same
     assert "selected: final" in side_by_side and "installed:" in side_by_side  # a tie goes to the run's own
+    commands = json.loads((tmp_path / "kept" / "policy.json").read_text())["training"]["commands"]
+    assert commands[:2] == [started, resumed] and "--skip-train" in commands[2]  # the training's, then selection's
     sampled = _run(*argv, "--no-install", "--variant", "sampled")
     assert [line for line in sampled.splitlines() if ": score " in line] == [scores[1], scores[3]]
     assert json.loads((out / "selection.json").read_text())["variant"] == "sampled"  # the last selection's record

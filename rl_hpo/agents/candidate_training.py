@@ -10,7 +10,8 @@ the validation suites (mean normalized regret of ``CandidatePolicyOptimizer`` ru
       final/         the policy at the end of training
       checkpoint/    the last checkpoint, every ``checkpoint_freq`` steps and at the end (``--resume``
                      continues from it; ``rl_hpo.agents.checkpoints``)
-      config.json    the settings of the run
+      config.json    the settings of the run (after a ``--resume``, ``command`` is the one that started it
+                     and ``resumes`` lists each resume: its step, command and changed settings)
       eval.csv       one row per validation: timesteps, regret at 10 / 25 / budget, their mean (``score``,
                      lower is better: the validation keeps the lowest as ``best/``), the
                      policy's shift from its start (mean total-variation distance from sampling by
@@ -50,7 +51,7 @@ import numpy as np
 from rl_hpo.acquisition.search import EI_TEMPERATURE, SearchSettings
 from rl_hpo.agents.checkpoints import PPO_SETTINGS
 from rl_hpo.agents.policy_file import Policy
-from rl_hpo.agents.train_settings import check_ppo_settings, task_sources
+from rl_hpo.agents.train_settings import check_ppo_settings, task_sources, warn_of_choosing_on_training_tasks
 from rl_hpo.bench.executors import ProcessExecutor, default_workers
 from rl_hpo.tasks.base import Task
 from rl_hpo.tasks.registry import Suite, load_task
@@ -228,7 +229,10 @@ def validation_tasks(config: CandidateTrainConfig) -> list[Task]:
     return tasks
 
 
-def _snapshot(model: Any, config: CandidateTrainConfig, extra: dict[str, Any] | None = None) -> Policy:
+def _snapshot(
+    model: Any, config: CandidateTrainConfig, record: dict[str, Any], extra: dict[str, Any] | None = None
+) -> Policy:
+    """The model's network as a policy, with the run's settings as recorded (``write_run_settings``)."""
     from rl_hpo.agents.candidate_network import CandidateNetwork
 
     net = CandidateNetwork(model.policy.net.n_features, hidden=config.hidden)
@@ -247,8 +251,9 @@ def _snapshot(model: Any, config: CandidateTrainConfig, extra: dict[str, Any] | 
             "validation_suites": list(config.validation_suites),
             "timesteps": int(model.num_timesteps),
             "seed": config.seed,
-            "settings": config.to_dict(),
-            "command": config.command,
+            "settings": record,
+            "command": record["command"],
+            **({"resumes": record["resumes"]} if "resumes" in record else {}),
             **(extra or {}),
         },
     }
@@ -381,8 +386,10 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
         read_array,
         restore,
         resume_from,
+        resume_line,
         resumed_seed,
         write_checkpoint,
+        write_run_settings,
     )
     from rl_hpo.agents.ppo_runtime import (
         claim_output_folder,
@@ -394,6 +401,8 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
     from rl_hpo.bench.evaluation import evaluate_method
 
     _warn_of_live_tasks(config)
+    if config.eval_freq > 0:
+        warn_of_choosing_on_training_tasks(config.split, "validation", config.suites, config.validation_suites)
     out = Path(config.out)
     state: dict[str, Any] = {
         "evaluations": [],
@@ -410,7 +419,10 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
 
     TaskPool(config.task_sources(), split=config.split)  # an unknown suite or task fails here, before any writing
     claim_output_folder(out, resume=config.resume)
-    (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
+    done = int(state.get("num_timesteps", 0))
+    record = write_run_settings(out, config.to_dict(), done if checkpoint is not None else None)
+    if checkpoint is not None and config.progress:
+        print(resume_line(record), file=sys.stderr)
     _build_tables(config)
     val_tasks = validation_tasks(config) if config.eval_freq > 0 else []
     if config.eval_freq > 0 and not val_tasks:
@@ -425,14 +437,13 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
     saved_states = read_array(checkpoint, "recent_states") if checkpoint is not None else None
     if saved_states is not None:
         recent_states.extend(saved_states.astype(np.float32))
-    done = int(state.get("num_timesteps", 0))
     minutes_before, start = float(state.get("minutes", 0.0)), time.perf_counter()
 
     def minutes() -> float:
         return minutes_before + (time.perf_counter() - start) / 60
 
     def validate(model: Any) -> None:
-        policy = _snapshot(model, config)
+        policy = _snapshot(model, config, record)
         result = evaluate_method(
             lambda space, seed: CandidatePolicyOptimizer(space, seed=seed, policy=policy),
             val_tasks,
@@ -452,7 +463,7 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
         if kept:
             state["best_score"] = result.score
             validation = {"tasks": [t.name for t in val_tasks], "seeds": val_seeds, "regret": result.regret}
-            _snapshot(model, config, {"validation": validation}).save(out / "best")
+            _snapshot(model, config, record, {"validation": validation}).save(out / "best")
         if config.progress:  # a line per validation, also where no progress bar shows (a log file, nohup)
             from tqdm.auto import tqdm
 
@@ -471,7 +482,7 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
         # the same with checkpoints as without.
         with torch.random.fork_rng(devices=[]):
             arrays = {"recent_states": np.stack(recent_states)} if recent_states else {}
-            write_checkpoint(out, _snapshot(model, config), model, {**state, "minutes": minutes()}, arrays)
+            write_checkpoint(out, _snapshot(model, config, record), model, {**state, "minutes": minutes()}, arrays)
 
     class Periodic(BaseCallback):
         def _on_step(self) -> bool:
@@ -529,9 +540,9 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
                 state["last_eval"] = model.num_timesteps
                 validate(model)
             save_checkpoint(model)
-            _snapshot(model, config).save(out / "final")
+            _snapshot(model, config, record).save(out / "final")
             if not (out / "best").is_dir():
-                _snapshot(model, config).save(out / "best")
+                _snapshot(model, config, record).save(out / "best")
             shift = _shift_from_start(model, recent_states, config)
             if shift < STILL_AT_START:
                 warnings.warn(

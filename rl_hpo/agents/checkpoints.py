@@ -32,8 +32,10 @@ __all__ = [
     "read_array",
     "restore",
     "resume_from",
+    "resume_line",
     "resumed_seed",
     "write_checkpoint",
+    "write_run_settings",
 ]
 
 _STAGING, _PREVIOUS = ".checkpoint.new", ".checkpoint.old"
@@ -115,6 +117,35 @@ def resume_from(out: Path, settings: Mapping[str, Any], fixed: Sequence[str]) ->
         if state["has_best"]:
             shutil.copytree(folder / "best", out / "best")
     return state, folder
+
+
+#: Settings of a session that say nothing of the run: how it was started and shown.
+_SESSION_ONLY = ("command", "resume", "progress", "resumes")
+
+
+def write_run_settings(out: Path, settings: Mapping[str, Any], resumed_at: int | None = None) -> dict[str, Any]:
+    """Write ``OUT/config.json``, the run's settings (``settings``: a ``to_dict()`` of its config), and return
+    them as recorded. A resumed run (``resumed_at``: the checkpoint's steps) keeps the command that started it as
+    ``command`` and adds the resume to ``resumes``: the step it resumed at, its command and the settings it
+    changed from the session before, as ``[before, now]`` (a resume may change ``timesteps``, ``n_envs`` and
+    the other settings that ``resume_from`` does not hold fixed)."""
+    record = dict(settings)
+    if resumed_at is not None:
+        saved = _read_json(out / "config.json")
+        changed = {k: [saved.get(k), v] for k, v in settings.items() if k not in _SESSION_ONLY and saved.get(k) != v}
+        record["command"] = saved.get("command", "")
+        resume = {"at_step": resumed_at, "command": settings.get("command", ""), "changed": changed}
+        record["resumes"] = [*saved.get("resumes", []), resume]
+    (out / "config.json").write_text(json.dumps(record, indent=2) + "\n")
+    return record
+
+
+def resume_line(record: Mapping[str, Any]) -> str:
+    """One line on the last resume of a run's ``record`` (``write_run_settings``'s): its step and the settings
+    it changed, such as ``n_envs 8 -> 4`` (which changes the steps per PPO update, ``n_steps * n_envs``)."""
+    last = record["resumes"][-1]
+    changed = ", ".join(f"{k} {before} -> {now}" for k, (before, now) in last["changed"].items())
+    return f"resuming at step {last['at_step']} ({'settings changed: ' + changed if changed else 'same settings'})"
 
 
 def _finished_steps(out: Path) -> int | None:

@@ -41,13 +41,24 @@ def claim_output_folder(out: Path, *, resume: bool = False) -> None:
     new run's; with ``resume`` the folder is the run to continue and is kept as it is.
 
     Raises:
-        ValueError: if ``out`` is a policy's folder (``policy.json``: the shipped default's, say), or holds a
-            finished run (``final/``) or, without ``resume``, a checkpoint.
+        ValueError: if ``out`` is a policy's folder (``policy.json``: the shipped default's, say) or holds
+            policy folders of its own (the package's policies, say), or holds a finished run (``final/``) or,
+            without ``resume``, a checkpoint.
     """
     if (out / "policy.json").is_file():
         raise ValueError(
             f"{out} is a policy's folder (it holds policy.json); a training run writes best/, final/ and its logs "
             "into --out: pass a new folder."
+        )
+    # A folder of policies (the package's rl_hpo/data/policies, say), whose policies a run's would sit among; a
+    # run's own folders (best/, final/, checkpoint/ and the checkpoint's hidden staging ones) are not counted.
+    ours = ("best", "final", "checkpoint")
+    folders = [p for p in out.iterdir() if p.name not in ours and not p.name.startswith(".")] if out.is_dir() else []
+    policies = sorted(p.name for p in folders if (p / "policy.json").is_file())
+    if policies:
+        raise ValueError(
+            f"{out} holds policy folders ({', '.join(policies[:3])}{', ...' if len(policies) > 3 else ''}); a "
+            "training run writes best/, final/ and its logs into --out: pass a new folder."
         )
     if not resume:
         if (out / "final" / "policy.json").is_file():

@@ -12,6 +12,7 @@ import itertools
 import re
 import shlex
 import sys
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -29,6 +30,7 @@ __all__ = [
     "config_from_args",
     "config_values",
     "task_sources",
+    "warn_of_choosing_on_training_tasks",
 ]
 
 
@@ -251,6 +253,21 @@ def task_sources(suites: Sequence[str], *, sklearn_tabulated: bool) -> list[Suit
     return sources
 
 
+def warn_of_choosing_on_training_tasks(
+    split: str, eval_split: str, suites: Sequence[str], validation_suites: Sequence[str]
+) -> None:
+    """Warn where the policy kept as ``best/`` is chosen on the tasks it trains on (``eval_split``, the split that
+    validates, is the training ``split`` of a suite it trains on): its validation regret is then no held-out
+    estimate."""
+    shared = [s for s in validation_suites if s in suites]
+    if split == eval_split and shared:
+        warnings.warn(
+            f"Training on the {split!r} split of {', '.join(shared)} and keeping best/ by its regret on that same "
+            "split: the choice is not held out. Train on 'train' (the default) to let the validation split choose.",
+            stacklevel=3,
+        )
+
+
 def _refuse_a_test_task(name: str) -> None:
     """Raise ``ValueError`` if ``name``, a task to train on, is one its suite holds out in its test split: training
     must not reach held-out data through a task's name either (``--split test`` is refused the same way)."""
@@ -283,7 +300,7 @@ def check_ppo_settings(config: Any) -> None:
         ("eval_seeds", config.eval_seeds >= 1, "an int >= 1"),
         ("eval_max_tasks", config.eval_max_tasks >= 1, "an int >= 1"),
         ("budget", config.budget >= 2, "an int >= 2 (an initial design and at least one decision)"),
-        ("n_initial", 1 <= config.n_initial < config.budget, "an int in [1, budget - 1]"),
+        ("n_initial", 1 <= config.n_initial < config.budget, f"an int in [1, budget - 1] (budget {config.budget})"),
     ]
     threads = config.torch_threads
     checks.append(("torch_threads", threads is None or (not isinstance(threads, bool) and threads >= 1), "an int >= 1"))

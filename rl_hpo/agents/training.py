@@ -10,7 +10,8 @@ from the last one. The output folder::
       final/         the policy at the end of training
       checkpoint/    the last checkpoint: a policy folder plus optimizer.pt and state.json (for --resume)
       progress_until_<steps>.csv   the training log before a --resume at <steps> (progress.csv goes on after it)
-      config.json    the settings of the run
+      config.json    the settings of the run (after a ``--resume``, ``command`` is the one that started it
+                     and ``resumes`` lists each resume: its step, command and changed settings)
       eval.csv       one row per validation: timesteps, regret at 10 / 25 / budget, their mean
       progress.csv   SB3's training log
       events.out.tfevents.*  the same log for TensorBoard, when tensorboard is installed
@@ -26,7 +27,6 @@ from __future__ import annotations
 import argparse
 import csv
 import importlib.util
-import json
 import shlex
 import sys
 import time
@@ -40,8 +40,10 @@ from rl_hpo.agents.checkpoints import (
     keep_progress_log,
     restore,
     resume_from,
+    resume_line,
     resumed_seed,
     write_checkpoint,
+    write_run_settings,
 )
 from rl_hpo.agents.network import PerDimensionPolicy, TuningNetwork
 from rl_hpo.agents.policy_file import Policy
@@ -54,7 +56,12 @@ from rl_hpo.agents.ppo_runtime import (
     progress_callback,
     stop_vec_env,
 )
-from rl_hpo.agents.train_settings import TrainConfig, add_train_arguments, config_from_args
+from rl_hpo.agents.train_settings import (
+    TrainConfig,
+    add_train_arguments,
+    config_from_args,
+    warn_of_choosing_on_training_tasks,
+)
 from rl_hpo.envs.actions import ActionMapping
 
 __all__ = ["TrainResult", "build_parser", "main", "train", "train_command"]
@@ -73,7 +80,10 @@ class TrainResult:
 
 
 # -- helpers --------------------------------------------------------------------------------------
-def _metadata(config: TrainConfig, timesteps: int, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def _metadata(
+    config: TrainConfig, record: dict[str, Any], timesteps: int, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A policy's metadata (``record``: the run's settings as ``write_run_settings`` recorded them)."""
     return {
         "known_spaces": config.known_spaces,
         **({"specialty": config.specialty} if config.specialty else {}),
@@ -89,18 +99,19 @@ def _metadata(config: TrainConfig, timesteps: int, extra: dict[str, Any] | None 
             "ppo": config.ppo_kwargs(),
             "log_std_init": config.log_std_init,
             "hide_identity_prob": config.hide_identity_prob,
-            "command": config.command,
+            "command": record["command"],
+            **({"resumes": record["resumes"]} if "resumes" in record else {}),
             **(extra or {}),
         },
     }
 
 
-def _snapshot(model: Any, config: TrainConfig, extra: dict[str, Any] | None = None) -> Policy:
+def _snapshot(model: Any, config: TrainConfig, record: dict[str, Any], extra: dict[str, Any] | None = None) -> Policy:
     """An inference copy of the model's current network, with metadata."""
     net = TuningNetwork(config.layout, hidden=config.hidden)
     net.load_state_dict(model.policy.net.state_dict())
     net.eval()
-    meta = _metadata(config, model.num_timesteps, extra)
+    meta = _metadata(config, record, model.num_timesteps, extra)
     meta["action"] = ActionMapping(config.min_scale, config.max_scale).to_dict()
     return Policy(net, meta)
 
@@ -130,8 +141,9 @@ class _EnvFactory:
 class _Trainer:
     """Validation, best-model keeping and checkpoints as one SB3 callback."""
 
-    def __init__(self, config: TrainConfig, out: Path, state: dict[str, Any]) -> None:
+    def __init__(self, config: TrainConfig, out: Path, state: dict[str, Any], record: dict[str, Any]) -> None:
         self.config = config
+        self.record = record
         self.out = out
         self.state = state
         self.val_tasks = [t for ts in config.validation_tasks().values() for t in ts] if config.eval_freq > 0 else []
@@ -140,7 +152,7 @@ class _Trainer:
     def validate(self, model: Any) -> dict[str, float] | None:
         if not self.val_tasks:
             return None
-        policy = _snapshot(model, self.config)
+        policy = _snapshot(model, self.config, self.record)
         result = evaluate_policy(policy, self.val_tasks, seeds=self.val_seeds, budget=self.config.budget)
         row = {"timesteps": float(model.num_timesteps), **{f"regret@{b}": r for b, r in result.regret.items()}}
         row["score"] = result.score
@@ -154,11 +166,11 @@ class _Trainer:
             self.state["best_score"] = result.score
             self.state["best_timesteps"] = int(model.num_timesteps)
             validation = {"tasks": [t.name for t in self.val_tasks], "seeds": self.val_seeds, "regret": result.regret}
-            _snapshot(model, self.config, {"validation": validation}).save(self.out / "best")
+            _snapshot(model, self.config, self.record, {"validation": validation}).save(self.out / "best")
         return row
 
     def checkpoint(self, model: Any) -> None:
-        write_checkpoint(self.out, _snapshot(model, self.config), model, self.state)
+        write_checkpoint(self.out, _snapshot(model, self.config, self.record), model, self.state)
 
     def callback(self) -> Any:
         from stable_baselines3.common.callbacks import BaseCallback
@@ -223,12 +235,16 @@ def train(config: TrainConfig) -> TrainResult:
     from stable_baselines3.common.logger import configure
 
     start_time = time.perf_counter()
+    if config.eval_freq > 0:
+        warn_of_choosing_on_training_tasks(config.split, config.eval_split, config.suites, config.suites)
     out = Path(config.out)
     state, checkpoint = _resume_state(config, out)  # with --resume, the run to continue must be there
     claim_output_folder(out, resume=config.resume)
-    (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
+    done = int(state.get("num_timesteps", 0))
+    record = write_run_settings(out, config.to_dict(), done if checkpoint is not None else None)
+    if checkpoint is not None and config.progress:
+        print(resume_line(record), file=sys.stderr)
     with preserved_global_state(config.torch_threads):
-        done = int(state.get("num_timesteps", 0))
         seed = resumed_seed(config.seed, done)
         venv = _make_vec_env(config, seed)
         logger = None
@@ -255,7 +271,7 @@ def train(config: TrainConfig) -> TrainResult:
             model.set_logger(logger)
             if checkpoint is not None:
                 restore(model, checkpoint, state)
-            trainer = _Trainer(config, out, state)
+            trainer = _Trainer(config, out, state, record)
             callbacks = [trainer.callback()]
             if config.progress:
                 callbacks.append(progress_callback(config.timesteps, done, config.n_steps * config.n_envs))
@@ -266,9 +282,9 @@ def train(config: TrainConfig) -> TrainResult:
                 state["last_eval"] = model.num_timesteps
                 trainer.validate(model)
             trainer.checkpoint(model)
-            final = _snapshot(model, config).save(out / "final")
+            final = _snapshot(model, config, record).save(out / "final")
             if not (out / "best" / "policy.json").is_file():
-                _snapshot(model, config).save(out / "best")
+                _snapshot(model, config, record).save(out / "best")
         except BaseException:
             stop_vec_env(venv)  # interrupted or failed: a graceful close could wait on a worker mid-step
             raise

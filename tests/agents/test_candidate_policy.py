@@ -407,6 +407,43 @@ def test_an_interrupted_training_resumes_from_its_last_checkpoint(tmp_path):
 
 
 @pytest.mark.filterwarnings("ignore:PPO left the policy where it started")
+def test_training_on_the_split_that_chooses_best_is_said_to_choose_on_training_tasks(tmp_path):
+    message = r"Training on the 'validation' split of prior/gp and keeping best/ by its regret on that same split"
+    with pytest.warns(UserWarning, match=message):
+        train_candidate_policy(_tiny_candidate_training(tmp_path / "a", timesteps=64, split="validation"))
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="Training on the")
+        # validated on another suite, or not validated at all: nothing chosen on the training tasks
+        other = ("synthetic/mixed",)
+        train_candidate_policy(_tiny_candidate_training(tmp_path / "b", timesteps=64, split="validation",
+                                                        validation_suites=other, eval_max_tasks=1))  # fmt: skip
+        train_candidate_policy(_tiny_candidate_training(tmp_path / "c", timesteps=64, split="validation", eval_freq=0))
+
+
+@pytest.mark.filterwarnings("ignore:PPO left the policy where it started")
+def test_a_resumed_training_records_the_command_that_started_it_and_each_resume(tmp_path, capsys):
+    out, first = tmp_path / "run", "rl-hpo train --out run --timesteps 128"
+    with pytest.raises(KeyboardInterrupt):
+        train_candidate_policy(
+            _tiny_candidate_training(out, timesteps=128, eval_freq=0, command=first), callbacks=[_InterruptAt(100)]
+        )
+    again = f"{first} --resume --n-envs 1"
+    resumed = _tiny_candidate_training(out, timesteps=128, eval_freq=0, resume=True, n_envs=1, command=again)
+    train_candidate_policy(dataclasses.replace(resumed, progress=True))
+    assert "resuming at step 64 (settings changed: n_envs 2 -> 1)" in capsys.readouterr().err
+    resumes = [{"at_step": 64, "command": again, "changed": {"n_envs": [2, 1]}}]
+    config = json.loads((out / "config.json").read_text())
+    assert (config["command"], config["resumes"], config["n_envs"]) == (first, resumes, 1)
+    training = load_policy(out / "final").metadata["training"]
+    assert (training["command"], training["resumes"], training["settings"]) == (first, resumes, config)
+    # A run never resumed records no resumes.
+    fresh = tmp_path / "fresh"
+    train_candidate_policy(_tiny_candidate_training(fresh, timesteps=64, eval_freq=0, command=first))
+    assert "resumes" not in load_policy(fresh / "final").metadata["training"]
+    assert json.loads((fresh / "config.json").read_text())["command"] == first
+
+
+@pytest.mark.filterwarnings("ignore:PPO left the policy where it started")
 def test_checkpoints_leave_the_training_unchanged(tmp_path):
     """A checkpoint builds a network, which draws from torch's generator: the run must not notice."""
     weights = []

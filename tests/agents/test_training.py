@@ -89,7 +89,7 @@ def test_training_leaves_the_global_random_state_alone(tmp_path: Path) -> None:
 
 def test_checkpoint_and_resume(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    first = train(_tiny(out, timesteps=512, checkpoint_freq=256))
+    first = train(_tiny(out, timesteps=512, checkpoint_freq=256, command="rl-hpo train --design per-dimension"))
     assert first.timesteps == 512
     assert (out / "checkpoint" / "optimizer.pt").is_file()
     with pytest.raises(ValueError, match=r"holds a finished training \(final/\)"):  # without --resume
@@ -99,10 +99,17 @@ def test_checkpoint_and_resume(tmp_path: Path) -> None:
         train(_tiny(out, timesteps=1024))
     before = (out / "progress.csv").read_text()
     assert not list(out.glob(".checkpoint.*")), "the checkpoint was swapped in whole"
-    resumed = train(_tiny(out, timesteps=1024, resume=True))
+    resumed = train(_tiny(out, timesteps=1024, resume=True, command="rl-hpo train --resume"))
     assert resumed.timesteps == 1024
     meta = load_policy(resumed.final).metadata
     assert meta["training"]["timesteps"] == 1024
+    # The command that started the run stays its command; the resume is recorded beside it.
+    changed = {"checkpoint_freq": [256, 0], "timesteps": [512, 1024]}
+    resumes = [{"at_step": 512, "command": "rl-hpo train --resume", "changed": changed}]
+    assert (meta["training"]["command"], meta["training"]["resumes"]) == (
+        "rl-hpo train --design per-dimension",
+        resumes,
+    )
     assert (out / "progress_until_512.csv").read_text() == before  # the log before the resume is kept
     # A kill between the two renames of a checkpoint leaves the previous one, which a resume finds.
     (out / "checkpoint").rename(out / ".checkpoint.old")
@@ -320,3 +327,8 @@ def test_stopping_the_workers_lets_an_interrupted_vec_env_close_at_once():
     closing.start()
     closing.join(timeout=20)
     assert not closing.is_alive() and all(not p.is_alive() for p in venv.processes)
+
+
+def test_training_that_validates_on_its_own_split_is_said_to_choose_on_training_tasks(tmp_path: Path) -> None:
+    with pytest.warns(UserWarning, match=r"Training on the 'train' split of synthetic/levy-4d, synthetic/rosenbrock"):
+        train(_tiny(tmp_path / "run", timesteps=256, eval_split="train", eval_freq=256, eval_max_tasks=1))
