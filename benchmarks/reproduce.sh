@@ -24,9 +24,35 @@ if [[ ! -f $study/run.json ]]; then
 fi
 # The commit, then each session's command without its --out, one per line: a study built up over several sessions
 # (methods or seeds added, cells redone) is replayed session by session into one folder, as it was made.
-mapfile -t recorded < <(python - "$study/run.json" <<'PY'
+# With --here, a --policy folder that now holds another policy than the study ran (the shipped default is retrained
+# from time to time) is replaced by the shipped folder that holds the study's, found by its sha256.
+mapfile -t recorded < <(python - "$study/run.json" "$here" <<'PY'
 import json, shlex, sys
+from pathlib import Path
 run = json.load(open(sys.argv[1]))
+here = sys.argv[2] == "true"
+recorded_hashes = set((run["settings"].get("policy_hashes") or {}).values())
+
+
+def sha256_of(folder):
+    from rl_hpo.agents.policy_file import load_policy
+    return load_policy(folder).sha256 if (Path(folder) / "policy.json").is_file() else None
+
+
+def the_study_s_policy(folder):
+    """``folder``, or the shipped policy folder holding the policy the study recorded in its place."""
+    if not here or not recorded_hashes or sha256_of(folder) in recorded_hashes:
+        return folder
+    shipped = {sha256_of(f): f for f in sorted(Path("rl_hpo/data/policies").iterdir())}
+    found = [str(shipped[h]) for h in recorded_hashes if h in shipped]
+    if len(found) != 1:
+        sys.exit(f"{sys.argv[1]}: {folder} holds another policy than the study's (sha256 "
+                 f"{', '.join(sorted(recorded_hashes))}), and no one shipped folder holds it; reproduce the study at "
+                 "its commit (without --here)")
+    print(f"note: {folder} holds another policy now; the study's is {found[0]}, which runs instead", file=sys.stderr)
+    return found[0]
+
+
 sessions = run["sessions"]
 commits = {s.get("git_commit") for s in sessions}
 if len(commits) != 1 or None in commits or any(s.get("git_dirty") for s in sessions):
@@ -43,6 +69,9 @@ for session in sessions:
         out = argv.index("--out")
         del argv[out:out + 2]
     argv = [arg for arg in argv if not arg.startswith("--out=")]
+    for i, arg in enumerate(argv[:-1]):
+        if arg == "--policy" and argv[i + 1] != "default":
+            argv[i + 1] = the_study_s_policy(argv[i + 1])
     lines.append(shlex.join(argv))
 print("\n".join(lines))  # all or nothing: a refusal prints no line
 PY

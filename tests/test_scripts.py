@@ -37,10 +37,12 @@ def _run(
     env: dict[str, str] | None = None,
     unset: tuple[str, ...] = (),
     status: int = 0,
+    with_stderr: bool = False,
 ) -> str:
     """Run a Python or shell script of the repository from its root, as a user with the environment active
     would (this interpreter's environment first on PATH: shell scripts call ``python`` and ``rl-hpo``), with
-    ``env`` added and the variables ``unset`` removed; it must exit with ``status``."""
+    ``env`` added and the variables ``unset`` removed; it must exit with ``status``. Returns its output (and,
+    ``with_stderr``, its error output after it)."""
     env = {
         **{k: v for k, v in os.environ.items() if k not in unset},
         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
@@ -52,7 +54,7 @@ def _run(
         [*command, str(ROOT / script), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )
     assert done.returncode == status, done.stderr[-3000:]
-    return done.stdout
+    return done.stdout + (done.stderr if with_stderr else "")
 
 
 def _import_from(script: str, *names: str) -> tuple[Any, ...]:
@@ -413,6 +415,27 @@ def test_reproduce_replays_a_study_session_by_session(tmp_path: Path) -> None:
     (study / "run.json").write_text(json.dumps(run))
     out = _run("benchmarks/reproduce.sh", "--here", str(study), "--workers", "1")
     assert out.count("session: rl-hpo bench") == 2 and "reproduced:" in out
+
+
+def test_reproduce_here_runs_the_policy_a_study_recorded_where_its_folder_now_holds_another(tmp_path: Path) -> None:
+    """The shipped default is retrained from time to time: a study that ran it from its folder is replayed with the
+    shipped folder that holds the policy it recorded (by sha256), and refused where none does."""
+    study = tmp_path / "study"
+    bench = ["bench", "--suite", "synthetic/branin", "--split", "validation", "--tasks", "64", "--methods", "ppo",
+             "--budget", "7", "--seeds", "1", "--workers", "1", "--quiet", "--out", str(study)]  # fmt: skip
+    shipped = "rl_hpo/data/policies/prior_gp"
+    subprocess.run([sys.executable, "-m", "rl_hpo.cli", *bench, "--policy", shipped], cwd=ROOT, check=True)
+    run = json.loads((study / "run.json").read_text())
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    recorded = shlex.join(["rl-hpo", *bench, "--policy", "rl_hpo/data/policies/default"])  # as if it held prior_gp
+    run["sessions"][0].update(git_commit=head, git_dirty=False, command=recorded)
+    (study / "run.json").write_text(json.dumps(run))
+    out = _run("benchmarks/reproduce.sh", "--here", str(study), "--workers", "1", with_stderr=True)
+    assert f"the study's is {shipped}, which runs instead" in out and "reproduced:" in out
+    run["settings"]["policy_hashes"]["ppo"] = "0" * 64  # a policy no longer shipped
+    (study / "run.json").write_text(json.dumps(run))
+    with pytest.raises(AssertionError, match="no one shipped folder holds it; reproduce the study at its commit"):
+        _run("benchmarks/reproduce.sh", "--here", str(study), "--workers", "1")
 
 
 #: The CPU kernels of the machine that recorded the studies of benchmarks/known_spaces/ (their run.json
