@@ -129,6 +129,13 @@ done
 if diff "$study/summary.csv" "$work/out/summary.csv"; then
   echo "reproduced: $study/summary.csv at $at"
 else
-  echo "differs: $study/summary.csv at $at" >&2
+  # the methods whose rows differ (a rank moves with another method's regret, so read the regret columns first)
+  methods=$(python - "$study/summary.csv" "$work/out/summary.csv" <<'PY'
+import csv, sys
+recorded, now = ({tuple(r[:2]): r for r in csv.reader(open(path))} for path in sys.argv[1:])
+print(",".join(sorted({key[0] for key in recorded.keys() | now.keys() if recorded.get(key) != now.get(key)})))
+PY
+)
+  echo "differs: $study/summary.csv at $at (the rows of: $methods)" >&2
   exit 1
 fi
