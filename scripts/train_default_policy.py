@@ -188,8 +188,8 @@ def write_readme(folder: Path) -> Path:
         "```",
         "",
         f"## Validation during training (the validation splits of {_listing(training['validation_suites'])}"
-        f"{', where a suite has one' if len(training['validation_suites']) > 1 else ''}; the row at step 0 is plain"
-        " expected improvement)",
+        f"{', where a suite has one' if len(training['validation_suites']) > 1 else ''}; the first row, before PPO's"
+        " first update, is plain expected improvement)",
         "",
         "| timesteps | regret@10 | regret@25 | regret@50 | minutes |",
         "|---|---|---|---|---|",

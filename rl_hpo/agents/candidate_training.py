@@ -396,6 +396,7 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
         make_vec_env,
         preserved_global_state,
         progress_callback,
+        report_validation,
         stop_vec_env,
     )
     from rl_hpo.bench.evaluation import evaluate_method
@@ -464,16 +465,9 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
             state["best_score"] = result.score
             validation = {"tasks": [t.name for t in val_tasks], "seeds": val_seeds, "regret": result.regret}
             _snapshot(model, config, record, {"validation": validation}).save(out / "best")
-        if config.progress:  # a line per validation, also where no progress bar shows (a log file, nohup)
-            from tqdm.auto import tqdm
-
-            at = " / ".join(f"{r:.4f}" for r in result.regret.values())
-            tqdm.write(
-                f"validation at {int(row['timesteps'])} steps: regret {at} (mean {result.score:.4f}"
-                f"{', the best so far: kept as best/' if kept else ''}), shift {row['shift']:.4f}, "
-                f"{row['minutes']:.1f} min",
-                file=sys.stderr,
-            )
+        if config.progress:
+            extra = f", shift {row['shift']:.4f}, {row['minutes']:.1f} min"
+            report_validation(int(row["timesteps"]), result.regret, result.score, kept, extra)
 
     def save_checkpoint(model: Any) -> None:
         import torch

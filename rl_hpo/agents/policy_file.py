@@ -398,10 +398,16 @@ def load_policy(path: str | os.PathLike[str] = "default") -> Policy:
         raise PolicyFileError(f"{meta_file} is not valid JSON ({type(err).__name__}); the file is corrupted.") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise PolicyFileError(f"{meta_file} is not an rl_hpo policy (its 'format' is not {FORMAT!r}).")
-    if not _is_int(meta.get("format_version")) or meta.get("format_version") != FORMAT_VERSION:
+    version = meta.get("format_version")
+    if not _is_int(version):
         raise PolicyFileError(
-            f"{meta_file} has format_version {meta.get('format_version')!r}; this rl_hpo reads version "
-            f"{FORMAT_VERSION}. Retrain the policy or upgrade rl_hpo."
+            f"{meta_file} has format_version {version!r}, not an integer; the file is corrupted or was not written "
+            f"by rl_hpo (which writes version {FORMAT_VERSION})."
+        )
+    if version != FORMAT_VERSION:
+        raise PolicyFileError(
+            f"{meta_file} has format_version {version!r}; this rl_hpo reads version {FORMAT_VERSION}. Retrain the "
+            "policy or upgrade rl_hpo."
         )
     weights = _expect(meta, "weights", dict, meta_file)
     arch = _expect(meta, "architecture", dict, meta_file)

@@ -15,7 +15,7 @@ import random
 import shutil
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ __all__ = [
     "monitored",
     "preserved_global_state",
     "progress_callback",
+    "report_validation",
     "stop_vec_env",
     "whole_rollouts",
 ]
@@ -205,3 +206,13 @@ def progress_callback(asked: int, start: int, rollout: int) -> Any:
             self.bar.close()
 
     return TqdmCallback()
+
+
+def report_validation(timesteps: int, regret: Mapping[int, float], score: float, kept: bool, extra: str = "") -> None:
+    """One line on standard error per validation (``regret`` at each budget, their mean ``score``, whether the
+    policy was ``kept`` as ``best/``, ``extra`` after them), also where no progress bar shows (a log file, nohup)."""
+    from tqdm.auto import tqdm
+
+    at = " / ".join(f"{r:.4f}" for r in regret.values())
+    best = ", the best so far: kept as best/" if kept else ""
+    tqdm.write(f"validation at {timesteps} steps: regret {at} (mean {score:.4f}{best}){extra}", file=sys.stderr)

@@ -54,6 +54,7 @@ from rl_hpo.agents.ppo_runtime import (
     monitored,
     preserved_global_state,
     progress_callback,
+    report_validation,
     stop_vec_env,
 )
 from rl_hpo.agents.train_settings import (
@@ -162,7 +163,10 @@ class _Trainer:
             writer.writeheader()
             writer.writerows(self.state["evaluations"])
         best = self.state.get("best_score")
-        if best is None or result.score < best:
+        kept = best is None or result.score < best
+        if self.config.progress:
+            report_validation(int(model.num_timesteps), result.regret, result.score, kept)
+        if kept:
             self.state["best_score"] = result.score
             self.state["best_timesteps"] = int(model.num_timesteps)
             validation = {"tasks": [t.name for t in self.val_tasks], "seeds": self.val_seeds, "regret": result.regret}

@@ -115,7 +115,7 @@ def test_weights_of_another_network_are_refused(saved: Path, tmp_path: Path) -> 
     ("edit", "message"),
     [
         (lambda m: m.update(format="something else"), "is not an rl_hpo policy"),
-        (lambda m: m.update(format_version=99), "format_version 99"),
+        (lambda m: m.update(format_version=99), "format_version 99; this rl_hpo reads version 1. Retrain"),
         (lambda m: m.pop("architecture"), "'architecture' is missing or malformed"),
         (lambda m: m["weights"].update(file="../../etc/passwd"), "weights file must be"),
         (lambda m: m["observation"].update(max_dim="x"), "observation layout is malformed"),
@@ -128,7 +128,8 @@ def test_weights_of_another_network_are_refused(saved: Path, tmp_path: Path) -> 
             lambda m: m["known_spaces"].update(x=3) if "known_spaces" in m else m.update(known_spaces=[]),
             "malformed known_spaces entry",
         ),
-        (lambda m: m.update(format_version=True), "format_version True"),
+        (lambda m: m.update(format_version=True), "format_version True, not an integer"),
+        (lambda m: m.update(format_version="1"), "format_version '1', not an integer; the file is corrupted"),
         (lambda m: m["architecture"].update(hidden=True), "hidden width is missing or malformed"),
         (lambda m: m["architecture"].update(hidden=200_000), r"hidden width .*an int in \[1, 8192\]"),
         (lambda m: m["architecture"].update(hidden=4096), "does not fit the network"),  # checked before it is built

@@ -332,3 +332,13 @@ def test_stopping_the_workers_lets_an_interrupted_vec_env_close_at_once():
 def test_training_that_validates_on_its_own_split_is_said_to_choose_on_training_tasks(tmp_path: Path) -> None:
     with pytest.warns(UserWarning, match=r"Training on the 'train' split of synthetic/levy-4d, synthetic/rosenbrock"):
         train(_tiny(tmp_path / "run", timesteps=256, eval_split="train", eval_freq=256, eval_max_tasks=1))
+
+
+def test_each_validation_prints_a_line_where_no_progress_bar_shows(tmp_path: Path, capsys) -> None:
+    train(_tiny(tmp_path / "run", timesteps=512, eval_freq=256, eval_max_tasks=1, progress=True))
+    lines = [x for x in capsys.readouterr().err.splitlines() if x.startswith("validation at ")]
+    with open(tmp_path / "run" / "eval.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(lines) == len(rows) >= 2  # one line per row of eval.csv, though stderr is not a terminal here
+    assert lines[0].startswith(f"validation at {int(float(rows[0]['timesteps']))} steps: regret ")
+    assert "kept as best/" in lines[0]
