@@ -8,8 +8,8 @@
 # "does training on real tables as well as on the prior help on a space never seen?" is answered, on validation
 # splits only.
 #
-#   benchmarks/leave_one_out/run.sh yahpo/rbv2_xgboost   # two such runs side by side on 2 cores took 41 min of
-#                                                        # training, 35 of choosing and 1 of measuring
+#   benchmarks/leave_one_out/run.sh yahpo/rbv2_xgboost   # two such runs side by side on 2 cores took 43 and 48
+#                                                        # min of training (their eval.csv)
 #
 # Settings through the environment (a tiny run for tests): SUITES (every training suite, comma-separated; the
 # held-out one is dropped from it), TIMESTEPS, SEEDS, SPLIT (of the held-out suite, default validation),
