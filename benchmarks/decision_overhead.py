@@ -51,7 +51,7 @@ import numpy as np
 import rl_hpo
 from rl_hpo.acquisition.search import SearchSettings, parse_changes
 from rl_hpo.agents.policy_file import default_policy_path, load_policy
-from rl_hpo.bench.runner import cpu_kernels
+from rl_hpo.bench.runner import cpu_kernels, source_state
 from rl_hpo.optimizer import available_optimizers, make_optimizer
 from rl_hpo.space import Float, Int, SearchSpace
 from rl_hpo.tasks.base import Fidelity
@@ -261,6 +261,14 @@ def parse() -> Settings:
     )
 
 
+def describe_source(state: dict) -> str:
+    """``commit 0123456789`` and whether tracked files differ from it (``source_state``'s fields)."""
+    if state["git_commit"] is None:
+        return "not a git checkout"
+    changed = f" with uncommitted changes ({', '.join(state['git_changed_files'])})" if state["git_dirty"] else ""
+    return f"commit {state['git_commit'][:10]}{changed}"
+
+
 def main() -> None:
     settings = parse()
     # Other processes on a shared machine inflate wall-clock timings: record the load beside them.
@@ -268,6 +276,7 @@ def main() -> None:
     print(f"rl_hpo {rl_hpo.__version__}, Python {platform.python_version()}, {os.cpu_count()} CPUs, load {load}")
     # Timings differ from machine to machine, and with the kernels the numerical libraries pick.
     print(f"CPU {cpu_model()}, kernels {cpu_kernels()}")
+    print(f"code: {describe_source(source_state())}")
     print(settings)
     table = measure(settings)
     print(format_table(table, settings.checkpoints))

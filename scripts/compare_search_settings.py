@@ -50,7 +50,7 @@ from rl_hpo.baselines.expected_improvement import ExpectedImprovement, SampledEx
 from rl_hpo.baselines.random_search import RandomSearch
 from rl_hpo.bench import metrics
 from rl_hpo.bench.evaluation import regret_at
-from rl_hpo.bench.runner import cpu_kernels
+from rl_hpo.bench.runner import cpu_kernels, source_state
 from rl_hpo.optimizer import Optimizer, make_optimizer
 from rl_hpo.space import SearchSpace
 from rl_hpo.tasks.base import Task
@@ -269,6 +269,8 @@ def main(argv: list[str] | None = None) -> None:
     reported = [b for b in REPORTED if b <= args.budget]
     table: dict[str, Any] = {
         "command": vars(args),
+        **source_state(),
+        "policy_sha256": policy.sha256,
         "cpu_kernels": cpu_kernels(),
         "curves": {},
         "behind_random": {},

@@ -1678,6 +1678,8 @@ def test_startup_time_times_each_method_in_fresh_processes() -> None:
 def test_decision_overhead_prints_a_figure_per_method_and_trial() -> None:
     out = _run("benchmarks/decision_overhead.py", "--methods", "random,ei", "--checkpoints", "3", "--window", "2")
     assert "random" in out and "ei" in out and "CPU " in out and "kernels {'blas'" in out
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    assert f"code: commit {head[:10]}" in out  # the code the figures come from
     if sys.platform != "win32":
         assert "Median minor page faults per ask() + tell()" in out
     args = ["--methods", "ppo,ei", "--checkpoints", "8", "--window", "2", "--search", "n_polish=2"]
@@ -1828,6 +1830,12 @@ def test_compare_search_settings_prints_and_writes_each_variant(tmp_path: Path) 
         "--suites", "synthetic/mixed", "--seeds", "1", "--max-tasks", "1", "--budget", "8", "--out", str(out),
     )  # fmt: skip
     assert "synthetic/mixed ei edges=reflect:" in stdout and "synthetic/mixed ppo edges=clip,n_initial=3:" in stdout
+    from rl_hpo.agents.policy_file import default_policy_path, load_policy
+
+    table = json.loads(out.read_text())  # the code and the policy it ran, as rl-hpo bench records them
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    assert table["git_commit"] == head and isinstance(table["git_dirty"], bool)
+    assert table["policy_sha256"] == load_policy(default_policy_path()).sha256
     assert "against edges=reflect at " in stdout
     table = json.loads(out.read_text())
     assert table["cpu_kernels"]["blas"]  # the kernels the curves were computed with

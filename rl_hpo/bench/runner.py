@@ -502,6 +502,21 @@ def _command_line() -> str:
     return shlex.join([sys.executable, *sys.argv])
 
 
+def source_state() -> dict[str, Any]:
+    """The code a result comes from: the git commit of the checkout this package runs from (None: no checkout of
+    its own, an installed copy), whether tracked files differ from it, and which (at most 20; e.g. only recorded
+    results copied by an earlier study)."""
+    commit = _git("rev-parse", "HEAD")
+    status = _git("status", "--porcelain", "--untracked-files=no") if commit else None
+    return {
+        "git_commit": commit,
+        "git_dirty": bool(status) if status is not None else None,
+        "git_changed_files": [line.split(maxsplit=1)[-1] for line in status.splitlines()][:_MAX_CHANGED_FILES]
+        if status
+        else [],
+    }
+
+
 def cpu_kernels() -> dict[str, Any]:
     """The CPU kernels the numerical libraries picked on this machine: each OpenBLAS's core type (numpy's and
     scipy's) and torch's CPU capability. Results depend on them to the last bit, and a tuning run follows its
@@ -533,18 +548,11 @@ def provenance(
             versions[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
             continue
-    commit = _git("rev-parse", "HEAD")
-    status = _git("status", "--porcelain", "--untracked-files=no") if commit else None
     return {
         "started_at": _now(),
         "command": settings.command if settings.command is not None else _command_line(),
         "rl_hpo_version": _package_version(),
-        "git_commit": commit,
-        "git_dirty": bool(status) if status is not None else None,
-        # which tracked files differ from the commit (e.g. only recorded results copied by an earlier study)
-        "git_changed_files": [line.split(maxsplit=1)[-1] for line in status.splitlines()][:_MAX_CHANGED_FILES]
-        if status
-        else [],
+        **source_state(),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "host": socket.gethostname(),
