@@ -326,8 +326,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.install and not args.install_to:
         print(
-            f"the selected policy replaces the package's default in {default_policy_path()} at the end "
-            "(--no-install: select only; --install-to FOLDER: install elsewhere)",
+            f"at the end the selected policy is installed as the package's default in {default_policy_path()}"
+            f"{' unless --against scores lowest' if args.against else ''} (--no-install: select only; "
+            "--install-to FOLDER: install elsewhere)",
             flush=True,
         )
     command = " ".join(shlex.quote(a) for a in ["python", *sys.argv])

@@ -128,14 +128,18 @@ def write_run_settings(out: Path, settings: Mapping[str, Any], resumed_at: int |
     them as recorded. A resumed run (``resumed_at``: the checkpoint's steps) keeps the command that started it as
     ``command`` and adds the resume to ``resumes``: the step it resumed at, its command and the settings it
     changed from the session before, as ``[before, now]`` (a resume may change ``timesteps``, ``n_envs`` and
-    the other settings that ``resume_from`` does not hold fixed)."""
+    the other settings that ``resume_from`` does not hold fixed). A resume from the checkpoint the last one
+    started from replaces it: the steps that one trained are trained anew, so its settings shaped nothing kept."""
     record = dict(settings)
     if resumed_at is not None:
         saved = _read_json(out / "config.json")
-        changed = {k: [saved.get(k), v] for k, v in settings.items() if k not in _SESSION_ONLY and saved.get(k) != v}
+        resumes, before = list(saved.get("resumes", [])), dict(saved)
+        if resumes and resumes[-1].get("at_step") == resumed_at:
+            before.update({k: old for k, (old, _) in resumes.pop().get("changed", {}).items()})
+        changed = {k: [before.get(k), v] for k, v in settings.items() if k not in _SESSION_ONLY and before.get(k) != v}
         record["command"] = saved.get("command", "")
-        resume = {"at_step": resumed_at, "command": settings.get("command", ""), "changed": changed}
-        record["resumes"] = [*saved.get("resumes", []), resume]
+        resumes.append({"at_step": resumed_at, "command": settings.get("command", ""), "changed": changed})
+        record["resumes"] = resumes
     (out / "config.json").write_text(json.dumps(record, indent=2) + "\n")
     return record
 

@@ -443,6 +443,21 @@ def test_a_resumed_training_records_the_command_that_started_it_and_each_resume(
     assert json.loads((fresh / "config.json").read_text())["command"] == first
 
 
+def test_a_resume_from_the_checkpoint_an_earlier_resume_started_from_replaces_that_resume(tmp_path):
+    from rl_hpo.agents.checkpoints import write_run_settings
+
+    settings = {"command": "train", "n_envs": 2, "timesteps": 128}
+    write_run_settings(tmp_path, settings)
+    write_run_settings(tmp_path, {**settings, "command": "train --resume", "n_envs": 1}, resumed_at=64)
+    # interrupted before its next checkpoint: resumed again from step 64, whose later steps are trained anew
+    again = write_run_settings(tmp_path, {**settings, "command": "train --resume --n-envs 4", "n_envs": 4}, 64)
+    assert again["resumes"] == [{"at_step": 64, "command": "train --resume --n-envs 4", "changed": {"n_envs": [2, 4]}}]
+    later = write_run_settings(tmp_path, {**settings, "command": "train --resume", "timesteps": 256}, 192)
+    assert [r["at_step"] for r in later["resumes"]] == [64, 192]
+    assert later["resumes"][1]["changed"] == {"n_envs": [4, 2], "timesteps": [128, 256]}
+    assert later["command"] == "train" and json.loads((tmp_path / "config.json").read_text()) == later
+
+
 @pytest.mark.filterwarnings("ignore:PPO left the policy where it started")
 def test_checkpoints_leave_the_training_unchanged(tmp_path):
     """A checkpoint builds a network, which draws from torch's generator: the run must not notice."""
