@@ -30,6 +30,7 @@ import numpy as np
 from rl_hpo.agents.policy_file import default_policy_path, load_policy
 from rl_hpo.agents.policy_optimizer import PolicyOptimizer
 from rl_hpo.bench.evaluation import evaluate_method
+from rl_hpo.bench.runner import script_provenance
 
 BUDGETS = ("10", "25", "50")
 
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", help="write the comparison as JSON here")
     parser.add_argument("--max-per-fold", type=int, help="smoke run: this many datasets per fold, one seed")
     args = parser.parse_args(argv)
-    table = {"default": args.default, "command": " ".join(["python", *sys.argv])}
+    table = {"default": args.default, "command": " ".join(["python", *sys.argv]), "provenance": script_provenance()}
     losing = []
     for folder in specialists(default_policy_path().parent):
         table[folder.name] = row = check(folder, Path(args.default), args.max_per_fold)

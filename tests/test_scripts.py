@@ -2018,10 +2018,23 @@ def test_the_design_draws_study_compares_the_latin_design_with_random_searchs_po
     _run("benchmarks/early_phase/design_draws.py", *tiny, env=plugins, status=1)  # no family "kinds" without it
 
 
+def _assert_records_where_it_ran(record: dict[str, Any]) -> None:
+    """A study script's JSON names the code, kernels and versions it ran with, as rl-hpo bench's run.json does."""
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    where = record["provenance"]
+    assert where["git_commit"] == head and isinstance(where["git_dirty"], bool) and where["cpu_kernels"]["blas"]
+    assert where["versions"]["numpy"] == np.__version__
+
+
 def test_early_phase_study_reports_expected_gains_and_curves(tmp_path: Path) -> None:
+    from rl_hpo.agents.policy_file import load_policy
+
     out = _run("benchmarks/early_phase/expected_gain.py", "--suites", "prior/gp", "--seeds", "1", "--max-tasks", "2",
                "--evals", "8", "--draws", "32", "--out", str(tmp_path / "gain.json"))  # fmt: skip
-    suite = json.loads((tmp_path / "gain.json").read_text())["suites"]["prior/gp"]
+    record = json.loads((tmp_path / "gain.json").read_text())
+    _assert_records_where_it_ran(record)
+    assert record["provenance"]["policy_sha256"] == load_policy(record["settings"]["policy"]).sha256
+    suite = record["suites"]["prior/gp"]
     rows, worst = suite["evaluations"], suite["largest_shortfalls"]
     assert [r["evaluation"] for r in rows] == [6, 7, 8] and "| 6 |" in out
     shortfall = [run["policy"] - run["uniform"] for run in worst]
@@ -2058,7 +2071,9 @@ def test_table_repeats_counts_choices_on_entries_evaluated_already(tmp_path: Pat
     where = ["--suites", "sklearn/svc", "--max-tasks", "1", "--seeds", "1", "--methods", "ei,random"]
     out = _run("benchmarks/early_phase/table_repeats.py", *where, "--out", str(tmp_path / "repeats.json"),
                env={"RL_HPO_CACHE": str(tmp_path)})  # fmt: skip
-    shares = json.loads((tmp_path / "repeats.json").read_text())["shares"]["sklearn/svc"]
+    record = json.loads((tmp_path / "repeats.json").read_text())
+    _assert_records_where_it_ran(record)
+    shares = record["shares"]["sklearn/svc"]
     assert "sklearn/svc train (1 tasks x 1 seeds) random: 6-10:" in out
     for method in ("ei", "random"):
         assert len(shares[method]) == 50 and shares[method][0] == 0.0 and set(shares[method]) <= {0.0, 1.0}
@@ -2070,7 +2085,9 @@ def test_table_repeats_counts_choices_on_entries_evaluated_already(tmp_path: Pat
 def test_polish_moves_records_how_far_each_kind_of_parameter_moves(tmp_path: Path) -> None:
     args = ["--suite", "prior/gp", "--max-tasks", "1", "--seeds", "1", "--budget", "12"]
     out = _run("benchmarks/high_dimensions/polish_moves.py", *args, "--out", str(tmp_path / "moves.json"))
-    moves = json.loads((tmp_path / "moves.json").read_text())["moves"]
+    record = json.loads((tmp_path / "moves.json").read_text())
+    _assert_records_where_it_ran(record)
+    moves = record["moves"]
     assert set(moves) == {"cube", "lengthscales"}
     for scale, kinds in moves.items():
         assert kinds["relevant"]["move"], scale  # every GP-prior task has a parameter that matters
@@ -2082,7 +2099,9 @@ def test_polish_moves_records_how_far_each_kind_of_parameter_moves(tmp_path: Pat
 def test_prediction_errors_records_one_error_per_point_told_after_the_first_fit(tmp_path: Path) -> None:
     args = ["--suites", "synthetic/branin", "--max-tasks", "1", "--seeds", "1", "--budget", "12"]
     out = _run("benchmarks/search_settings/prediction_errors.py", *args, "--out", str(tmp_path / "errors.json"))
-    pairs = json.loads((tmp_path / "errors.json").read_text())["errors"]["synthetic/branin"]
+    record = json.loads((tmp_path / "errors.json").read_text())
+    _assert_records_where_it_ran(record)
+    pairs = record["errors"]["synthetic/branin"]
     # 5 design points, then 7 picks, each told after a fit.
     assert [n for n, _ in pairs] == list(range(5, 12))
     assert all(math.isfinite(e) for _, e in pairs)
@@ -2093,7 +2112,9 @@ def test_same_state_picks_sets_two_settings_side_by_side_from_the_same_states(tm
     args = ["--suites", "synthetic/branin", "--max-tasks", "1", "--seeds", "1", "--budget", "9"]
     variants = ["--variant", "n_polish=3", "--variant", "n_polish=0"]
     out = _run("benchmarks/search_settings/same_state_picks.py", *args, *variants, "--out", str(tmp_path / "p.json"))
-    decisions = json.loads((tmp_path / "p.json").read_text())["decisions"]["synthetic/branin"]
+    record = json.loads((tmp_path / "p.json").read_text())
+    _assert_records_where_it_ran(record)
+    decisions = record["decisions"]["synthetic/branin"]
     assert [d["known"] for d in decisions] == [5, 6, 7, 8]
     assert all(len(d["picks"]) == 2 and all(0.0 <= p["regret"] <= 1.0 for p in d["picks"]) for d in decisions)
     assert all(0.0 <= p["gain"] <= 1.0 for d in decisions for p in d["picks"])

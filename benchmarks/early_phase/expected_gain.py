@@ -46,6 +46,7 @@ from rl_hpo.agents.train_settings import TrainConfig
 from rl_hpo.baselines.random_search import RandomSearch
 from rl_hpo.bench import metrics
 from rl_hpo.bench.evaluation import regret_at
+from rl_hpo.bench.runner import script_provenance
 from rl_hpo.tasks.base import ScoreBounds, Task
 from rl_hpo.tasks.registry import load_task
 
@@ -202,7 +203,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.evals <= n_initial:
         parser.error(f"--evals must exceed the initial design ({n_initial} points).")
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
-    table = {"settings": {k: str(v) for k, v in vars(args).items()}, "suites": {}}
+    table = {
+        "settings": {k: str(v) for k, v in vars(args).items()},
+        "provenance": {**script_provenance(), "policy_sha256": policy.sha256},
+        "suites": {},
+    }
     # As training and compare_search_settings.py load them: scikit-learn suites from their cached tables, unless
     # --sklearn-live.
     config = TrainConfig(

@@ -19,7 +19,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from rl_hpo.agents.policy_file import load_policy
 from rl_hpo.agents.train_settings import TrainConfig
+from rl_hpo.bench.runner import script_provenance
 from rl_hpo.optimizer import make_optimizer
 from rl_hpo.tasks._sklearn_table import TabulatedSklearnTask
 
@@ -54,6 +56,8 @@ def main(argv: list[str] | None = None) -> None:
     seeds = list(range(args.seeds))
     suites = TrainConfig(suites=tuple(args.suites.split(",")), eval_split=args.split).validation_tasks(args.max_tasks)
     table: dict[str, dict[str, list[float]]] = {}
+    # ppo: the shipped default of this checkout (these spaces have no specialist)
+    provenance = {**script_provenance(), "ppo_policy_sha256": load_policy("default").sha256}
     for suite, tasks in suites.items():
         if not all(isinstance(task, TabulatedSklearnTask) for task in tasks):
             parser.error(f"{suite} is not served from tables; this counts table entries of scikit-learn suites.")
@@ -64,7 +68,10 @@ def main(argv: list[str] | None = None) -> None:
             ranges = ", ".join(f"{lo}-{hi}: {shares[lo - 1 : hi].mean():.2f}" for lo, hi in RANGES)
             print(f"{suite} {args.split} ({len(tasks)} tasks x {len(seeds)} seeds) {method}: {ranges}", flush=True)
     if args.out:
-        args.out.write_text(json.dumps({"settings": vars(args) | {"out": str(args.out)}, "shares": table}) + "\n")
+        args.out.write_text(
+            json.dumps({"settings": vars(args) | {"out": str(args.out)}, "provenance": provenance, "shares": table})
+            + "\n"
+        )
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import numpy as np
 import rl_hpo.acquisition.search as search_module
 from rl_hpo.acquisition.search import POLISH_SCALES, SearchSettings
 from rl_hpo.baselines.expected_improvement import ExpectedImprovement
+from rl_hpo.bench.runner import script_provenance
 from rl_hpo.tasks.prior import GPPriorTask
 from rl_hpo.tasks.registry import load_suite, load_task
 
@@ -70,7 +71,11 @@ def main() -> None:
     if not args.suite.startswith("prior/"):
         parser.error("--suite must be a GP-prior suite: only its tasks know which parameters matter")
     tasks = [load_task(name) for name in load_suite(args.suite).task_names(args.split)[: args.max_tasks]]
-    record: dict[str, Any] = {"command": {k: str(v) for k, v in vars(args).items()}, "moves": {}}
+    record: dict[str, Any] = {
+        "command": {k: str(v) for k, v in vars(args).items()},
+        "provenance": script_provenance(),
+        "moves": {},
+    }
     for scale in POLISH_SCALES:
         merged: dict[str, dict[str, list[float]]] = {
             k: {"move": [], "lengthscale": []} for k in ("relevant", "irrelevant")

@@ -23,6 +23,7 @@ import numpy as np
 
 from rl_hpo.acquisition.search import CandidateSearch, SearchSettings, settings_with_changes
 from rl_hpo.baselines.expected_improvement import ExpectedImprovement
+from rl_hpo.bench.runner import script_provenance
 from rl_hpo.tasks.registry import load_suite, load_task
 
 #: Where a calibrated GP's errors would sit: the median absolute value of a standard normal, and its share beyond 2.
@@ -76,7 +77,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="write every recorded error here (JSON)")
     args = parser.parse_args()
     settings = settings_with_changes(args.search)
-    record: dict[str, Any] = {"command": {k: str(v) for k, v in vars(args).items()}, "errors": {}}
+    record: dict[str, Any] = {
+        "command": {k: str(v) for k, v in vars(args).items()},
+        "provenance": script_provenance(),
+        "errors": {},
+    }
     print(f"a calibrated GP: median +0.00, median |error| {NORMAL_MEDIAN_ABS:.2f}, beyond 2: {NORMAL_BEYOND_2:.2f}")
     for suite in args.suites.split(","):
         names = load_suite(suite).task_names(args.split)[: args.max_tasks]

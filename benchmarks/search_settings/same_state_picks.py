@@ -34,6 +34,7 @@ import numpy as np
 
 from rl_hpo.acquisition.search import SearchSettings, settings_with_changes
 from rl_hpo.baselines.expected_improvement import ExpectedImprovement
+from rl_hpo.bench.runner import script_provenance
 from rl_hpo.tasks.registry import load_suite, load_task
 
 
@@ -155,7 +156,11 @@ def main() -> None:
     if len(args.variant) != 2:
         parser.error("give exactly two --variant options (the run follows the first)")
     variants = [settings_with_changes(v) for v in args.variant]
-    record: dict[str, Any] = {"command": {k: str(v) for k, v in vars(args).items()}, "decisions": {}}
+    record: dict[str, Any] = {
+        "command": {k: str(v) for k, v in vars(args).items()},
+        "provenance": script_provenance(),
+        "decisions": {},
+    }
     print(f"first: {args.variant[0]}; second: {args.variant[1]}")
     for suite in args.suites.split(","):
         names = load_suite(suite).task_names(args.split)[: args.max_tasks]

@@ -461,6 +461,17 @@ def _tasks_built_on(optimizer: Any) -> set[str]:
 _MAX_CHANGED_FILES = 20
 
 
+def _versions() -> dict[str, str]:
+    """The installed versions of the libraries a result depends on (``_RECORDED_VERSIONS``)."""
+    versions = {}
+    for name in _RECORDED_VERSIONS:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -517,6 +528,12 @@ def source_state() -> dict[str, Any]:
     }
 
 
+def script_provenance() -> dict[str, Any]:
+    """What a study script's output records of where it ran, as ``rl-hpo bench`` records it for a session: the
+    code (``source_state``), the CPU kernels (``cpu_kernels``), the package versions and the time."""
+    return {"started_at": _now(), **source_state(), "cpu_kernels": cpu_kernels(), "versions": _versions()}
+
+
 def cpu_kernels() -> dict[str, Any]:
     """The CPU kernels the numerical libraries picked on this machine: each OpenBLAS's core type (numpy's and
     scipy's) and torch's CPU capability. Results depend on them to the last bit, and a tuning run follows its
@@ -542,12 +559,6 @@ def provenance(
     settings: BenchSettings, optimizers: Mapping[str, Mapping[str, Any]], executor: _executors.Executor
 ) -> dict[str, Any]:
     """Where and how this session ran: command, versions, git commit, machine."""
-    versions = {}
-    for name in _RECORDED_VERSIONS:
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            continue
     return {
         "started_at": _now(),
         "command": settings.command if settings.command is not None else _command_line(),
@@ -565,7 +576,7 @@ def provenance(
         "runs_as": {m: o["runs_as"] for m, o in optimizers.items() if o.get("runs_as")},
         # the study's tasks a method's portfolio or policy was built on: its results there are not held out
         "not_held_out": {m: o["built_on"] for m, o in optimizers.items() if o.get("built_on")},
-        "versions": versions,
+        "versions": _versions(),
         "cpu_kernels": cpu_kernels(),
     }
 
