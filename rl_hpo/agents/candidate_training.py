@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import csv
 import dataclasses
 import json
 import shlex
@@ -398,6 +397,7 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
         progress_callback,
         report_validation,
         stop_vec_env,
+        write_evaluations,
     )
     from rl_hpo.bench.evaluation import evaluate_method
 
@@ -451,15 +451,12 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
             seeds=val_seeds,
             budget=config.budget,
         )
-        row = {"timesteps": float(model.num_timesteps), **{f"regret@{b}": r for b, r in result.regret.items()}}
+        row = {"timesteps": int(model.num_timesteps), **{f"regret@{b}": r for b, r in result.regret.items()}}
         row["score"] = result.score
         row["shift"] = _shift_from_start(model, recent_states, config)
         row["minutes"] = minutes()
         state["evaluations"].append(row)
-        with open(out / "eval.csv", "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=list(row))
-            writer.writeheader()
-            writer.writerows(state["evaluations"])
+        write_evaluations(out / "eval.csv", state["evaluations"])
         kept = state["best_score"] is None or result.score < state["best_score"]
         if kept:
             state["best_score"] = result.score

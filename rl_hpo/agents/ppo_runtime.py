@@ -5,12 +5,14 @@
 - ``monitored``: the same seeding and wrappers around a vector environment built otherwise (the per-dimension
   design's batched one); ``budget_end_is_terminal``: the last wrapper alone;
 - ``preserved_global_state``: SB3 seeds the global random generators; the caller gets its own back;
-- ``progress_callback`` and ``whole_rollouts``: a progress bar over the steps PPO will really train.
+- ``progress_callback`` and ``whole_rollouts``: a progress bar over the steps PPO will really train;
+- ``report_validation`` and ``write_evaluations``: each validation's line on standard error and ``eval.csv``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import random
 import shutil
 import signal
@@ -32,6 +34,7 @@ __all__ = [
     "report_validation",
     "stop_vec_env",
     "whole_rollouts",
+    "write_evaluations",
 ]
 
 
@@ -216,3 +219,12 @@ def report_validation(timesteps: int, regret: Mapping[int, float], score: float,
     at = " / ".join(f"{r:.4f}" for r in regret.values())
     best = ", the best so far: kept as best/" if kept else ""
     tqdm.write(f"validation at {timesteps} steps: regret {at} (mean {score:.4f}{best}){extra}", file=sys.stderr)
+
+
+def write_evaluations(path: Path, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Write the validations so far to ``path`` (``eval.csv``): one row each, ``timesteps`` as a whole number
+    (rows resumed from a run's saved state may hold it as a float)."""
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows({**row, "timesteps": int(row["timesteps"])} for row in rows)

@@ -25,7 +25,6 @@ rl_hpo.agents.training`` alike.
 from __future__ import annotations
 
 import argparse
-import csv
 import importlib.util
 import shlex
 import sys
@@ -56,6 +55,7 @@ from rl_hpo.agents.ppo_runtime import (
     progress_callback,
     report_validation,
     stop_vec_env,
+    write_evaluations,
 )
 from rl_hpo.agents.train_settings import (
     TrainConfig,
@@ -155,13 +155,10 @@ class _Trainer:
             return None
         policy = _snapshot(model, self.config, self.record)
         result = evaluate_policy(policy, self.val_tasks, seeds=self.val_seeds, budget=self.config.budget)
-        row = {"timesteps": float(model.num_timesteps), **{f"regret@{b}": r for b, r in result.regret.items()}}
+        row = {"timesteps": int(model.num_timesteps), **{f"regret@{b}": r for b, r in result.regret.items()}}
         row["score"] = result.score
         self.state["evaluations"].append(row)
-        with open(self.out / "eval.csv", "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=list(row))
-            writer.writeheader()
-            writer.writerows(self.state["evaluations"])
+        write_evaluations(self.out / "eval.csv", self.state["evaluations"])
         best = self.state.get("best_score")
         kept = best is None or result.score < best
         if self.config.progress:

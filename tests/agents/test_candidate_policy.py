@@ -396,7 +396,7 @@ def test_an_interrupted_training_resumes_from_its_last_checkpoint(tmp_path):
     with open(out / "eval.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     # The validations up to the checkpoint, then the resumed runs' (the one of the lost steps after it is gone).
-    assert [float(r["timesteps"]) for r in rows] == [2.0, 66.0, 130.0, 194.0, 256.0]
+    assert [r["timesteps"] for r in rows] == ["2", "66", "130", "194", "256"]
     assert all(float(a["minutes"]) <= float(b["minutes"]) for a, b in itertools.pairwise(rows))
     (out / "checkpoint" / "optimizer.pt").write_bytes(b"not a torch file")
     shutil.rmtree(out / "final")

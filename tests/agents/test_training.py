@@ -136,10 +136,10 @@ def test_checkpoint_and_resume(tmp_path: Path) -> None:
 def test_validation_keeps_the_best_policy_and_logs_it(tmp_path: Path) -> None:
     result = train(_tiny(tmp_path / "run", timesteps=512, eval_freq=256, eval_seeds=1, eval_max_tasks=2))
     rows = _rows(result.out / "eval.csv")
-    assert [int(float(r["timesteps"])) for r in rows] == [256, 512]
+    assert [r["timesteps"] for r in rows] == ["256", "512"]  # whole numbers, as steps are
     best = min(rows, key=lambda r: float(r["score"]))
     meta = load_policy(result.best).metadata
-    assert meta["training"]["timesteps"] == int(float(best["timesteps"]))
+    assert meta["training"]["timesteps"] == int(best["timesteps"])
     assert meta["training"]["validation"]["tasks"][0].startswith("synthetic/levy-4d/")
 
 
@@ -257,6 +257,14 @@ def test_a_policy_of_one_search_space_is_a_specialist() -> None:
     config = TrainConfig(suites=("synthetic/levy-4d",))
     specialty = config.specialty
     assert specialty is not None and specialty["fingerprint"] in config.known_spaces
+
+
+def test_eval_csv_writes_steps_as_whole_numbers_also_for_resumed_rows(tmp_path: Path) -> None:
+    from rl_hpo.agents.ppo_runtime import write_evaluations
+
+    rows = [{"timesteps": 256.0, "score": 0.5}, {"timesteps": 512, "score": 0.25}]  # the first from a saved state
+    write_evaluations(tmp_path / "eval.csv", rows)
+    assert (tmp_path / "eval.csv").read_text().splitlines() == ["timesteps,score", "256,0.5", "512,0.25"]
 
 
 def test_ppo_trains_whole_rollouts_and_says_so_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
