@@ -476,14 +476,24 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         if args.json:  # a script reading the JSON line still gets one, marked as interrupted
             print(json.dumps({**_run_summary(task.name, args, interrupt.history), "interrupted": True}, default=str))
         return _interrupted_status(interrupt)
-    policy = args.policy_used
     best = history.best_record()
     assert best is not None  # tune raises AllTrialsFailedError otherwise
-    if args.plot:
-        _plot_run(history, args, baselines)
     if args.json:
         print(json.dumps(_run_summary(task.name, args, history), default=str))
-        return 0
+    else:
+        _print_result(task, args, history, best)
+    if args.plot:  # after the result, so that a plot that cannot be written loses nothing of the run
+        try:
+            _plot_run(history, args, baselines)
+        except OSError as err:
+            print(f"rl-hpo tune: error: --plot {args.plot!r} could not be written ({err})", file=sys.stderr)
+            return EXIT_ERROR
+    return 0
+
+
+def _print_result(task: Any, args: argparse.Namespace, history: History, best: Any) -> None:
+    """The finished run of ``rl-hpo tune`` as text: the task, the method, the trials and the best configuration."""
+    policy = args.policy_used
     print(f"task:        {task.name}")
     run_as = f"run as {history.method}, " if history.method != args.method else ""  # ppo with a portfolio first
     print(f"method:      {args.method} ({run_as}seed {history.seed})")
@@ -506,7 +516,6 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     print("best config:")
     for key, value in history.best_config.items():
         print(f"  {key} = {value}")
-    return 0
 
 
 _TRAIN_DESIGNS = {"candidate": "rl_hpo.agents.candidate_training", "per-dimension": "rl_hpo.agents.training"}

@@ -480,6 +480,14 @@ def test_tune_plots_the_best_score_so_far_beside_a_bench(tmp_path, capsys: pytes
     assert main([*tune, "--plot", str(tmp_path / "run.txt")]) == 2
     assert "give a file name ending in .png, not" in capsys.readouterr().err
     assert not (tmp_path / "run.txt").exists()
+    # A plot that cannot be written (a name longer than the file system allows) comes after the result: the run's
+    # result is printed all the same, the failure is one line and the status 1.
+    assert main([*tune, "--plot", str(tmp_path / ("a" * 300 + ".png"))]) == 1
+    out, err = capsys.readouterr()
+    assert "best config:" in out and "best score:" in out
+    assert (
+        err.startswith("rl-hpo tune: error: --plot ") and "could not be written" in err and len(err.splitlines()) == 1
+    )
 
 
 def test_train_takes_any_setting_of_the_per_dimension_design(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
