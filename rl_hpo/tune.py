@@ -300,7 +300,8 @@ def _close(task: FunctionTask) -> None:
 
 class _FailFast:
     """A callback that stops a run whose first ``n`` trials all failed (on a task with a fidelity, once a trial at its
-    highest fidelity has failed too)."""
+    highest fidelity has failed too). A run resumed from a journal whose trials all failed stops at its first new
+    trial that fails as well (the objective is not fixed yet), not after the rest of its budget."""
 
     def __init__(self, n: int | None, budget: float, journal: str | os.PathLike[str] | None = None) -> None:
         self.n, self.budget, self.journal = n, budget, journal
@@ -312,9 +313,7 @@ class _FailFast:
         # that fidelity alone (too few rows to fit), not of an objective that cannot run at all: such a run stops
         # once a trial at the task's highest fidelity has failed too.
         if history.max_fidelity is None:
-            if history.n_trials > self.n:
-                return
-            what = f"The first {self.n} trials all failed"
+            what = f"The first {history.n_trials} trials all failed"
         elif history.is_full_fidelity(history.records[-1]):
             what = f"The first {history.n_trials} trials all failed, at the task's highest fidelity too"
         else:

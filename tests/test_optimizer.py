@@ -148,6 +148,25 @@ def test_a_journaled_run_that_stops_early_says_to_start_a_new_journal(tmp_path):
         rl_hpo.tune(objective, SPACE, budget=30, seed=0, journal=tmp_path / "run.db")
 
 
+def test_a_run_resumed_from_a_journal_of_failures_stops_at_its_first_new_failure(tmp_path):
+    calls = []
+
+    def objective(config):
+        calls.append(config)
+        raise KeyError("undefined_key")
+
+    with pytest.raises(AllTrialsFailedError, match="The first 10 trials all failed"):
+        rl_hpo.tune(objective, SPACE, budget=40, seed=0, method="random", journal=tmp_path / "run.db")
+    calls.clear()
+    with pytest.raises(AllTrialsFailedError, match="The first 11 trials all failed, so the run stopped"):
+        rl_hpo.tune(objective, SPACE, budget=40, seed=0, method="random", journal=tmp_path / "run.db", resume=True)
+    assert len(calls) == 1  # not the 30 trials left of the budget
+    history = rl_hpo.tune(
+        lambda c: c["x"], SPACE, budget=40, seed=0, method="random", journal=tmp_path / "run.db", resume=True
+    )  # fixed: the run goes on to its budget
+    assert history.n_trials == 40 and history.n_failed == 11
+
+
 def test_a_run_that_fails_only_at_first_is_not_stopped():
     def objective(config):
         if len(seen) < 9:
