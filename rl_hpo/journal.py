@@ -252,13 +252,18 @@ class Journal:
 
     def _check_tables(self) -> None:
         """Refuse an SQLite database that holds anything but a journal's tables (a user's own database given as the
-        journal path would otherwise gain tables, or fail in the replay), raising ``sqlite3.DatabaseError``."""
+        journal path would otherwise gain tables, or fail in the replay), or whose pages are damaged (found now,
+        before anything is written to it, rather than halfway through reading its trials), raising
+        ``sqlite3.DatabaseError``."""
         tables = {name for (name,) in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if not tables:
             return  # an empty database: a new journal
         columns = {name for (_, name, *_) in self._db.execute("PRAGMA table_info(trials)")}
         if not ({"run", "trials"} <= tables <= {"run", "trials", "owner", "plan"} and columns >= _TRIAL_COLUMNS):
             raise sqlite3.DatabaseError(f"an SQLite database with the tables {sorted(tables)}, not a journal's")
+        problems = [str(row[0]) for row in self._db.execute("PRAGMA quick_check")]  # every page read once
+        if problems != ["ok"]:
+            raise sqlite3.DatabaseError(f"damaged: {'; '.join(problems[:3])}")
 
     # -- reading ----------------------------------------------------------------------------------
     def rows(self) -> list[dict[str, Any]]:

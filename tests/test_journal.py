@@ -164,6 +164,20 @@ def test_a_damaged_sqlite_file_is_a_clear_error(tmp_path):
     assert path.read_bytes() == damaged
 
 
+def test_a_journal_damaged_within_its_trials_is_a_clear_error_and_left_as_it_was(tmp_path):
+    path = tmp_path / "run.db"
+    rl_hpo.tune(objective, SPACE, budget=300, seed=0, method="random", journal=path)
+    page = 4096  # SQLite's default page size: the pages after the schema's hold the trials table
+    assert path.stat().st_size > 13 * page
+    with open(path, "r+b") as f:  # a sector gone bad in the middle of the trials
+        f.seek(12 * page)
+        f.write(b"\xff" * 64)
+    damaged, files = path.read_bytes(), sorted(tmp_path.iterdir())
+    with pytest.raises(JournalError, match=r"'.*run.db' is not a readable rl_hpo journal \(.*malformed"):
+        rl_hpo.tune(objective, SPACE, budget=302, seed=0, method="random", journal=path, resume=True)
+    assert sorted(tmp_path.iterdir()) == files and path.read_bytes() == damaged
+
+
 @pytest.mark.parametrize(
     ("column", "value", "reason"),
     [
