@@ -47,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from rl_hpo.acquisition.search import EI_TEMPERATURE, SearchSettings
+from rl_hpo.acquisition.search import EI_TEMPERATURE, N_FEATURES, SearchSettings
 from rl_hpo.agents.checkpoints import PPO_SETTINGS
 from rl_hpo.agents.policy_file import Policy
 from rl_hpo.agents.train_settings import check_ppo_settings, task_sources, warn_of_choosing_on_training_tasks
@@ -415,7 +415,8 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
     if config.resume:  # the run to continue must be there
         # how scikit-learn suites are served matters only to a run that has them (older runs lack the setting)
         fixed = (*_FIXED_ON_RESUME, "sklearn_tabulated") if _sklearn_suites(config.suites) else _FIXED_ON_RESUME
-        state, checkpoint = resume_from(out, config.to_dict(), fixed)
+        widths = {"recent_states": config.n_candidates * N_FEATURES}  # one observation per row
+        state, checkpoint = resume_from(out, config.to_dict(), fixed, widths)
     from rl_hpo.envs.tuning_env import TaskPool
 
     TaskPool(config.task_sources(), split=config.split)  # an unknown suite or task fails here, before any writing

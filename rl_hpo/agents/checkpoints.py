@@ -15,6 +15,7 @@ run that was interrupted.
 from __future__ import annotations
 
 import json
+import math
 import pickle  # only for its exception: torch.load(weights_only=True) raises UnpicklingError
 import shutil
 from collections.abc import Mapping, Sequence
@@ -80,16 +81,23 @@ def checkpoint_folder(out: Path) -> Path:
 PPO_SETTINGS = ("learning_rate", "n_steps", "batch_size", "n_epochs", "gamma", "gae_lambda", "clip_range", "ent_coef")
 
 
-def resume_from(out: Path, settings: Mapping[str, Any], fixed: Sequence[str]) -> tuple[dict[str, Any], Path]:
+def resume_from(
+    out: Path, settings: Mapping[str, Any], fixed: Sequence[str], arrays: Mapping[str, int] | None = None
+) -> tuple[dict[str, Any], Path]:
     """Prepare ``out`` for a run resumed with ``settings`` (a ``to_dict()`` of its config) and return the state
     of its checkpoint and the checkpoint's folder. The ``fixed`` settings must be those the run started with
     (``OUT/config.json``). The checkpoint's best policy is put back as ``OUT/best``: one validated after the
     checkpoint belongs to steps the resumed run trains anew (a checkpoint written before checkpoints kept the
-    best policy, without ``has_best`` in its state, leaves ``OUT/best`` as it is).
+    best policy, without ``has_best`` in its state, leaves ``OUT/best`` as it is). Every file of the checkpoint
+    is read first (its policies, optimizer state, bookkeeping and the ``arrays`` the trainer keeps, each name with
+    the width of its rows), so that a damaged checkpoint is refused with ``OUT/best`` as it was: after a refused
+    resume it may be all that is left of a long run.
 
     Raises:
         FileNotFoundError: if ``out`` holds no checkpoint.
-        ValueError: if a fixed setting differs, or the checkpoint's ``state.json`` or ``config.json`` is damaged.
+        ValueError: if a fixed setting differs, or the checkpoint's ``state.json``, ``optimizer.pt``, arrays or
+            ``config.json`` are damaged.
+        PolicyFileError: if the checkpoint's policy files are.
     """
     folder = checkpoint_folder(out)
     if not (folder / "state.json").is_file():
@@ -104,6 +112,7 @@ def resume_from(out: Path, settings: Mapping[str, Any], fixed: Sequence[str]) ->
             "resume with the same settings or start a new run in another folder."
         )
     state = _read_json(folder / "state.json")
+    _check_state(folder / "state.json", state)
     trained = _finished_steps(out)
     if trained is not None and trained >= int(settings.get("timesteps", 0)):
         raise ValueError(
@@ -112,11 +121,51 @@ def resume_from(out: Path, settings: Mapping[str, Any], fixed: Sequence[str]) ->
             f"--timesteps {settings.get('timesteps')}; nothing to resume. Give a larger --timesteps to train on from "
             "its last checkpoint."
         )
-    if "has_best" in state:
+    load_policy(folder)
+    if state.get("has_best"):
+        load_policy(folder / "best")
+    _read_optimizer_state(folder)
+    for name, width in (arrays or {}).items():
+        array = read_array(folder, name)
+        if array is not None and (array.ndim != 2 or array.shape[1] != width):
+            raise ValueError(
+                f"--resume: the checkpoint's {folder / (name + '.npy')} is damaged (shape {array.shape}, not rows of "
+                f"{width})."
+            )
+    if "has_best" in state:  # copied beside OUT/best first, so that a failed copy leaves it as it was
+        staging = out / ".best.new"
+        shutil.rmtree(staging, ignore_errors=True)
+        if state["has_best"]:
+            shutil.copytree(folder / "best", staging)
         shutil.rmtree(out / "best", ignore_errors=True)
         if state["has_best"]:
-            shutil.copytree(folder / "best", out / "best")
+            staging.rename(out / "best")
     return state, folder
+
+
+def _check_state(path: Path, state: Mapping[str, Any]) -> None:
+    """Refuse a checkpoint's bookkeeping whose values are not of their kinds (a file edited or damaged by hand)."""
+
+    def count(value: Any) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+    def number(value: Any) -> bool:
+        return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+    checks = {
+        "num_timesteps": count,
+        "n_updates": count,
+        "last_eval": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "last_checkpoint": count,
+        "best_timesteps": count,
+        "has_best": lambda v: isinstance(v, bool),
+        "best_score": lambda v: v is None or number(v),
+        "minutes": lambda v: number(v) and v >= 0,
+        "evaluations": lambda v: isinstance(v, list) and all(isinstance(row, dict) for row in v),
+    }
+    bad = [f"{key} {state[key]!r}" for key, fits in checks.items() if key in state and not fits(state[key])]
+    if bad:
+        raise ValueError(f"--resume: the checkpoint's {path} is damaged ({'; '.join(bad)}).")
 
 
 #: Settings of a session that say nothing of the run: how it was started and shown.
@@ -178,16 +227,27 @@ def restore(model: Any, folder: Path, state: Mapping[str, Any]) -> None:
         PolicyFileError: if the checkpoint's policy files are damaged or do not fit the network.
         ValueError: if its ``optimizer.pt`` is damaged.
     """
-    import torch
-
     model.policy.net.load_state_dict(load_policy(folder).network.state_dict())
     try:
-        optimizer_state = torch.load(folder / "optimizer.pt", weights_only=True)
-        model.policy.optimizer.load_state_dict(optimizer_state)
-    except (OSError, RuntimeError, EOFError, ValueError, KeyError, pickle.UnpicklingError) as err:
+        model.policy.optimizer.load_state_dict(_read_optimizer_state(folder))
+    except (RuntimeError, ValueError, KeyError) as err:
         raise ValueError(f"--resume: the checkpoint's {folder / 'optimizer.pt'} is damaged ({err}).") from None
     model.num_timesteps = int(state.get("num_timesteps", 0))
     model._n_updates = int(state.get("n_updates", 0))
+
+
+def _read_optimizer_state(folder: Path) -> Any:
+    """The optimizer's state that the checkpoint in ``folder`` holds, read by torch without unpickling objects.
+
+    Raises:
+        ValueError: if ``optimizer.pt`` is damaged or missing.
+    """
+    import torch
+
+    try:
+        return torch.load(folder / "optimizer.pt", weights_only=True)
+    except (OSError, RuntimeError, EOFError, ValueError, KeyError, pickle.UnpicklingError) as err:
+        raise ValueError(f"--resume: the checkpoint's {folder / 'optimizer.pt'} is damaged ({err}).") from None
 
 
 def read_array(folder: Path, name: str) -> np.ndarray | None:

@@ -398,10 +398,28 @@ def test_an_interrupted_training_resumes_from_its_last_checkpoint(tmp_path):
     # The validations up to the checkpoint, then the resumed runs' (the one of the lost steps after it is gone).
     assert [r["timesteps"] for r in rows] == ["2", "66", "130", "194", "256"]
     assert all(float(a["minutes"]) <= float(b["minutes"]) for a, b in itertools.pairwise(rows))
-    (out / "checkpoint" / "optimizer.pt").write_bytes(b"not a torch file")
+    # A damaged checkpoint is refused before anything is changed: OUT/best may be all that is left of a long run.
     shutil.rmtree(out / "final")
-    with pytest.raises(ValueError, match=r"--resume: the checkpoint's .*optimizer.pt is damaged"):
-        train_candidate_policy(_tiny_candidate_training(out, timesteps=512, resume=True))
+    (out / "best" / "kept.txt").write_text("the run's best so far")
+    best_files = {p: p.read_bytes() for p in (out / "best").rglob("*") if p.is_file()}
+    checkpoint = out / "checkpoint"
+    saved = {name: (checkpoint / name).read_bytes() for name in ("optimizer.pt", "state.json", "recent_states.npy")}
+    wrong_shape = io.BytesIO()
+    np.save(wrong_shape, np.zeros((3, 5)))
+    damage = {
+        "optimizer.pt": (b"not a torch file", r"optimizer.pt is damaged"),
+        "state.json": (
+            json.dumps({**json.loads(saved["state.json"]), "evaluations": {}}).encode(),
+            r"state.json is damaged \(evaluations \{\}\)",
+        ),
+        "recent_states.npy": (wrong_shape.getvalue(), r"recent_states.npy is damaged \(shape \(3, 5\), not rows of"),
+    }
+    for name, (content, message) in damage.items():
+        (checkpoint / name).write_bytes(content)
+        with pytest.raises(ValueError, match=r"--resume: the checkpoint's .*" + message):
+            train_candidate_policy(_tiny_candidate_training(out, timesteps=512, resume=True))
+        assert {p: p.read_bytes() for p in (out / "best").rglob("*") if p.is_file()} == best_files, name
+        (checkpoint / name).write_bytes(saved[name])
     with pytest.raises(FileNotFoundError, match="no checkpoint in"):
         train_candidate_policy(_tiny_candidate_training(tmp_path / "fresh", timesteps=64, resume=True))
 
