@@ -85,6 +85,13 @@ def test_bad_options_give_one_line_and_exit_2(argv, message):
             ["--design", "per-dimension", "--suite", "synthetic/mixed", "--eval-split", "valdation"],
             "'validation' or 'train'",
         ),
+        (["--gamma", "2"], "error: --gamma must be a number in (0, 1]. Got 2.0 instead."),
+        (["--clip-range", "0"], "error: --clip-range must be a number > 0"),
+        (["--learning-rate", "nan"], "error: --learning-rate must be a number > 0"),
+        (["--hidden", "100000"], "error: --hidden must be an int in [1, 8192] (a policy file holds no wider network)"),
+        (["--ei-temperature", "nan"], "error: --ei-temperature must be a finite number > 0. Got nan"),
+        (["--n-candidates", "2"], "error: --n-candidates must be an int from 3 (the candidates the search polishes)"),
+        (["--design", "per-dimension", "--suite", "synthetic/mixed", "--gae-lambda", "2"], "--gae-lambda must be"),
     ],
 )
 def test_training_settings_are_refused_before_the_run(
@@ -116,6 +123,27 @@ def test_training_into_a_policy_s_folder_is_refused(design, tmp_path, capsys: py
     err = capsys.readouterr().err
     assert "holds policy folders (default); a training run writes best/" in err and len(err.strip().splitlines()) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["default"]
+
+
+@pytest.mark.parametrize("design", ["candidate", "per-dimension"])
+def test_training_into_a_folder_of_other_work_is_refused_and_leaves_it_as_it_was(
+    design, tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    work = tmp_path / "project"  # a run would replace its best/, config.json and eval.csv
+    (work / "best").mkdir(parents=True)
+    (work / "best" / "model.txt").write_text("important")
+    (work / "config.json").write_text('{"my": "settings"}')
+    (work / "eval.csv").write_text("mine")
+    files = {p: p.read_bytes() for p in work.rglob("*") if p.is_file()}
+    argv = ["train", "--design", design, "--suite", "synthetic/mixed", "--timesteps", "8", "--n-envs", "2"]
+    argv += ["--n-steps", "4", "--batch-size", "8"]
+    assert main([*argv, "--out", str(work)]) == 2
+    err = capsys.readouterr().err
+    assert "holds files that are not a training run's (best, config.json, eval.csv); a training run writes" in err
+    assert len(err.strip().splitlines()) == 1
+    assert {p: p.read_bytes() for p in work.rglob("*") if p.is_file()} == files
+    assert main([*argv, "--out", ""]) == 2  # not the current folder
+    assert "--out must be a folder's path (not empty)" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

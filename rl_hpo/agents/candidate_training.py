@@ -36,6 +36,7 @@ import argparse
 import collections
 import dataclasses
 import json
+import math
 import shlex
 import sys
 import time
@@ -178,6 +179,19 @@ class CandidateTrainConfig:
             batched = " ('batched' is the per-dimension design's)" if self.vec_env == "batched" else ""
             raise ValueError(
                 f"The 'vec_env' parameter must be 'subproc' or 'dummy'{batched}. Got {self.vec_env!r} instead."
+            )
+        temperature = self.ei_temperature
+        if isinstance(temperature, bool) or not isinstance(temperature, int | float) or not 0 < temperature < math.inf:
+            raise ValueError(
+                f"The 'ei_temperature' parameter of CandidateTrainConfig must be a finite number > 0. Got "
+                f"{temperature!r} instead."
+            )
+        search = SearchSettings()  # the search the policy shortlists from: its polished candidates and its pool
+        least, most = search.n_polish, search.n_uniform + search.n_local + search.n_refine
+        if not least <= self.n_candidates <= most:
+            raise ValueError(
+                f"The 'n_candidates' parameter of CandidateTrainConfig must be an int from {least} (the candidates "
+                f"the search polishes) to {most} (its pool). Got {self.n_candidates!r} instead."
             )
         check_ppo_settings(self)
 

@@ -55,6 +55,7 @@ from rl_hpo.exceptions import PolicyFileError
 __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
+    "MAX_HIDDEN",
     "METADATA_FILE",
     "WEIGHTS_FILE",
     "Policy",
@@ -70,9 +71,9 @@ METADATA_FILE = "policy.json"
 WEIGHTS_FILE = "weights.safetensors"
 _MAX_METADATA_BYTES = 1 << 20
 _MAX_WEIGHTS_BYTES = 256 << 20
-# Widths above this would need more float32 weights than the weights file may hold (a layer alone has
-# hidden**2 of them), so the network is never built for a file that could not fit it.
-_MAX_HIDDEN = math.isqrt(_MAX_WEIGHTS_BYTES // 4)
+#: Widths above this would need more float32 weights than the weights file may hold (a layer alone has
+#: hidden**2 of them), so the network is never built for a file that could not fit it, nor trained.
+MAX_HIDDEN = math.isqrt(_MAX_WEIGHTS_BYTES // 4)
 
 #: How ``PolicyOptimizer`` uses a policy when the file does not say otherwise.
 DEFAULTS: dict[str, Any] = {
@@ -509,10 +510,10 @@ def _state_mismatch(expected: Mapping[str, Any], found: Mapping[str, Any]) -> st
 def _build_network(arch: dict[str, Any], observation: dict[str, Any], meta_file: Path) -> torch.nn.Module:
     """The network named by the metadata's architecture, before its weights are loaded."""
     hidden = arch.get("hidden")
-    if not (_is_int(hidden) and 1 <= hidden <= _MAX_HIDDEN):
+    if not (_is_int(hidden) and 1 <= hidden <= MAX_HIDDEN):
         raise PolicyFileError(
             f"{meta_file}: the architecture's hidden width is missing or malformed ({arch!r}; an int in "
-            f"[1, {_MAX_HIDDEN}])."
+            f"[1, {MAX_HIDDEN}])."
         )
     if arch.get("name") == "candidate":
         from rl_hpo.acquisition.search import CANDIDATE_FEATURES, GLOBAL_FEATURES

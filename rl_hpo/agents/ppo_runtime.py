@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import json
 import random
 import shutil
 import signal
@@ -46,8 +47,9 @@ def claim_output_folder(out: Path, *, resume: bool = False) -> None:
 
     Raises:
         ValueError: if ``out`` is a policy's folder (``policy.json``: the shipped default's, say) or holds
-            policy folders of its own (the package's policies, say), or holds a finished run (``final/``) or,
-            without ``resume``, a checkpoint.
+            policy folders of its own (the package's policies, say), or, without ``resume``, holds files but not
+            a training run's settings (``config.json``: a folder of other work, whose ``best/`` or logs the run
+            would replace), a finished run (``final/``) or a checkpoint.
     """
     if (out / "policy.json").is_file():
         raise ValueError(
@@ -65,6 +67,13 @@ def claim_output_folder(out: Path, *, resume: bool = False) -> None:
             "training run writes best/, final/ and its logs into --out: pass a new folder."
         )
     if not resume:
+        entries = sorted(p.name for p in out.iterdir()) if out.is_dir() else []
+        if entries and not _holds_run_settings(out / "config.json"):
+            shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
+            raise ValueError(
+                f"{out} holds files that are not a training run's ({shown}); a training run writes best/, final/, "
+                "config.json and its logs into --out, replacing those of the same name: pass a new or empty folder."
+            )
         if (out / "final" / "policy.json").is_file():
             raise ValueError(
                 f"{out} holds a finished training (final/); pass another --out, or delete the folder to train "
@@ -77,6 +86,15 @@ def claim_output_folder(out: Path, *, resume: bool = False) -> None:
         shutil.rmtree(out / "best", ignore_errors=True)
         (out / "eval.csv").unlink(missing_ok=True)
     out.mkdir(parents=True, exist_ok=True)
+
+
+def _holds_run_settings(path: Path) -> bool:
+    """Whether ``path`` is the ``config.json`` a training run writes (``write_run_settings``)."""
+    try:
+        settings = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(settings, dict) and {"timesteps", "out"} <= settings.keys()
 
 
 def make_vec_env(factories: Sequence[Callable[[], Any]], kind: str, seed: int) -> Any:

@@ -9,6 +9,7 @@ import argparse
 import dataclasses
 import functools
 import itertools
+import math
 import re
 import shlex
 import sys
@@ -304,6 +305,20 @@ def check_ppo_settings(config: Any) -> None:
     ]
     threads = config.torch_threads
     checks.append(("torch_threads", threads is None or (not isinstance(threads, bool) and threads >= 1), "an int >= 1"))
+    from rl_hpo.agents.policy_file import MAX_HIDDEN
+
+    def number(value: Any) -> bool:
+        return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+    checks += [
+        ("hidden", config.hidden <= MAX_HIDDEN, f"an int in [1, {MAX_HIDDEN}] (a policy file holds no wider network)"),
+        ("learning_rate", number(config.learning_rate) and config.learning_rate > 0, "a number > 0"),
+        ("gamma", number(config.gamma) and 0 < config.gamma <= 1, "a number in (0, 1]"),
+        ("gae_lambda", number(config.gae_lambda) and 0 <= config.gae_lambda <= 1, "a number in [0, 1]"),
+        ("clip_range", number(config.clip_range) and config.clip_range > 0, "a number > 0"),
+        ("ent_coef", number(config.ent_coef) and config.ent_coef >= 0, "a number >= 0"),
+        ("out", str(config.out).strip() != "", "a folder's path (not empty)"),
+    ]
     for field_name, ok, what in checks:
         if not ok:
             value = getattr(config, field_name)
