@@ -126,6 +126,21 @@ def test_training_into_a_policy_s_folder_is_refused(design, tmp_path, capsys: py
 
 
 @pytest.mark.parametrize("design", ["candidate", "per-dimension"])
+def test_a_second_training_on_a_folder_in_use_is_refused(design, tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rl_hpo.agents.ppo_runtime import training_folder_lock
+
+    out = tmp_path / "run"
+    argv = ["train", "--design", design, "--suite", "synthetic/mixed", "--timesteps", "8", "--n-envs", "2"]
+    argv += ["--n-steps", "4", "--batch-size", "8", "--out", str(out)]
+    with training_folder_lock(out):  # a run going on there (a --resume started while it runs, say)
+        assert main(argv) == 2
+        assert main([*argv, "--resume"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all(f"is in use by another training run (process {os.getpid()})" in e for e in err)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("design", ["candidate", "per-dimension"])
 def test_training_into_a_folder_of_other_work_is_refused_and_leaves_it_as_it_was(
     design, tmp_path, capsys: pytest.CaptureFixture[str]
 ) -> None:

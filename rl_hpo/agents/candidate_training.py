@@ -385,9 +385,16 @@ def train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any
 
     Raises:
         FileNotFoundError: with ``resume=True`` and no checkpoint in ``out``.
-        ValueError: for invalid settings, an ``out`` that holds another run, resume settings that differ from
-            the checkpoint's, or a damaged checkpoint.
+        ValueError: for invalid settings, an ``out`` that holds another run or is in use by one, resume settings
+            that differ from the checkpoint's, or a damaged checkpoint.
     """
+    from rl_hpo.agents.ppo_runtime import training_folder_lock
+
+    with training_folder_lock(Path(config.out)):
+        return _train_candidate_policy(config, callbacks)
+
+
+def _train_candidate_policy(config: CandidateTrainConfig, callbacks: Sequence[Any]) -> Path:
     from stable_baselines3 import PPO
     from stable_baselines3.common.callbacks import BaseCallback, CallbackList
     from stable_baselines3.common.logger import configure

@@ -1,5 +1,7 @@
 """What both training designs need around stable-baselines3's PPO.
 
+- ``claim_output_folder`` and ``training_folder_lock``: the run's ``--out``, refused where it holds other work
+  and held against a second run;
 - ``make_vec_env``: SB3's ``SubprocVecEnv`` or ``DummyVecEnv`` over picklable environment constructors,
   seeded, with episode statistics (``VecMonitor``) and the end of the budget marked terminal;
 - ``monitored``: the same seeding and wrappers around a vector environment built otherwise (the per-dimension
@@ -34,6 +36,7 @@ __all__ = [
     "progress_callback",
     "report_validation",
     "stop_vec_env",
+    "training_folder_lock",
     "whole_rollouts",
     "write_evaluations",
 ]
@@ -86,6 +89,50 @@ def claim_output_folder(out: Path, *, resume: bool = False) -> None:
         shutil.rmtree(out / "best", ignore_errors=True)
         (out / "eval.csv").unlink(missing_ok=True)
     out.mkdir(parents=True, exist_ok=True)
+
+
+@contextlib.contextmanager
+def training_folder_lock(out: Path) -> Iterator[None]:
+    """Hold ``out`` for one training run while the block runs, so that a second run on the same folder (a
+    ``--resume`` while the run is still going) is refused instead of mixing its checkpoints, best policy and logs
+    with the first's.
+
+    The lock is an exclusive ``flock`` on a file in the system's temporary folder named by ``out``'s absolute path
+    (so that nothing is created in or beside ``out``, which may not exist yet); the operating system releases it
+    when the process ends, even by ``kill -9``, so it never goes stale. Where ``fcntl`` is missing (Windows) there
+    is no lock.
+
+    Raises:
+        ValueError: if another process holds ``out``.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    import hashlib
+    import os
+    import tempfile
+
+    key = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / f"rl_hpo-train-{key}.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)  # named to a second run
+        except BlockingIOError:
+            owner = os.pread(fd, 200, 0).decode(errors="replace").strip() or "unknown"
+            raise ValueError(
+                f"{out} is in use by another training run (process {owner}); wait for it to finish or stop it, then "
+                "resume with --resume."
+            ) from None
+        except OSError:  # a file system without locks: train unguarded rather than not at all
+            pass
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def _holds_run_settings(path: Path) -> bool:

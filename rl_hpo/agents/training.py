@@ -55,6 +55,7 @@ from rl_hpo.agents.ppo_runtime import (
     progress_callback,
     report_validation,
     stop_vec_env,
+    training_folder_lock,
     write_evaluations,
 )
 from rl_hpo.agents.train_settings import (
@@ -229,8 +230,14 @@ def train(config: TrainConfig) -> TrainResult:
 
     Raises:
         FileNotFoundError: with ``resume=True`` and no checkpoint in ``out``.
-        ValueError: for invalid settings, or resume settings that differ from the checkpoint's.
+        ValueError: for invalid settings, an ``out`` that holds another run or is in use by one, or resume settings
+            that differ from the checkpoint's.
     """
+    with training_folder_lock(Path(config.out)):
+        return _train(config)
+
+
+def _train(config: TrainConfig) -> TrainResult:
     from stable_baselines3 import PPO
     from stable_baselines3.common.callbacks import CallbackList
     from stable_baselines3.common.logger import configure
