@@ -82,7 +82,9 @@ def claim_output_folder(out: Path, *, resume: bool = False) -> None:
                 f"{out} holds a finished training (final/); pass another --out, or delete the folder to train "
                 "there again."
             )
-        if (out / "checkpoint" / "state.json").is_file():
+        from rl_hpo.agents.checkpoints import checkpoint_folder
+
+        if (checkpoint_folder(out) / "state.json").is_file():  # also one a kill left mid-swap
             raise ValueError(
                 f"{out} holds the checkpoint of an unfinished training; pass --resume to continue it, or another --out."
             )

@@ -259,6 +259,18 @@ def test_a_policy_of_one_search_space_is_a_specialist() -> None:
     assert specialty is not None and specialty["fingerprint"] in config.known_spaces
 
 
+def test_a_checkpoint_a_kill_left_mid_swap_keeps_a_new_run_out(tmp_path: Path) -> None:
+    from rl_hpo.agents.ppo_runtime import claim_output_folder
+
+    out = tmp_path / "run"  # killed between write_checkpoint's two renames: only the previous checkpoint is left
+    (out / ".checkpoint.old").mkdir(parents=True)
+    (out / ".checkpoint.old" / "state.json").write_text("{}")
+    (out / "config.json").write_text('{"timesteps": 8, "out": "run"}')
+    with pytest.raises(ValueError, match="holds the checkpoint of an unfinished training; pass --resume"):
+        claim_output_folder(out)
+    claim_output_folder(out, resume=True)
+
+
 def test_eval_csv_writes_steps_as_whole_numbers_also_for_resumed_rows(tmp_path: Path) -> None:
     from rl_hpo.agents.ppo_runtime import write_evaluations
 
