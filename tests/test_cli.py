@@ -833,3 +833,14 @@ def test_bench_runs_a_method_a_plugin_registers(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr
     pool, inline = (pd.read_csv(tmp_path / out / "trials.csv") for out in ("pool", "inline"))
     assert set(pool["method"]) == {"sleepy", "random"} and pool["score"].equals(inline["score"])
+
+
+def test_rl_hpo_debug_shows_tracebacks_when_set_to_anything_but_0(monkeypatch, capsys) -> None:
+    argv = ["tune", "--task", "nope/x/1", "--budget", "2"]
+    for value in ("", "0", " 0 "):
+        monkeypatch.setenv("RL_HPO_DEBUG", value)
+        assert main(argv) == 2
+        assert "Unknown task family 'nope'" in capsys.readouterr().err
+    monkeypatch.setenv("RL_HPO_DEBUG", "1")
+    with pytest.raises(Exception, match="Unknown task family 'nope'"):  # Python's own traceback
+        main(argv)
