@@ -92,6 +92,10 @@ def test_bad_options_give_one_line_and_exit_2(argv, message):
         (["--ei-temperature", "nan"], "error: --ei-temperature must be a finite number > 0. Got nan"),
         (["--n-candidates", "2"], "error: --n-candidates must be an int from 3 (the candidates the search polishes)"),
         (["--design", "per-dimension", "--suite", "synthetic/mixed", "--gae-lambda", "2"], "--gae-lambda must be"),
+        (
+            ["--suite", "sklearn/svc", "--no-sklearn-tabulated"],
+            "error: --sklearn-tabulated is off, and the run validates on sklearn/svc, whose live tasks have no score",
+        ),
     ],
 )
 def test_training_settings_are_refused_before_the_run(

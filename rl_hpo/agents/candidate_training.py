@@ -186,6 +186,13 @@ class CandidateTrainConfig:
                 f"The 'ei_temperature' parameter of CandidateTrainConfig must be a finite number > 0. Got "
                 f"{temperature!r} instead."
             )
+        live = [] if self.sklearn_tabulated or self.eval_freq == 0 else _sklearn_suites(self.validation_suites)
+        if live:  # regret needs a task's score bounds, which only the tables know
+            raise ValueError(
+                f"The 'sklearn_tabulated' parameter of CandidateTrainConfig is off, and the run validates on "
+                f"{', '.join(live)}, whose live tasks have no score bounds to measure regret by: keep the tables, "
+                "validate on other suites (--validation-suites) or not at all (--eval-freq 0)."
+            )
         search = SearchSettings()  # the search the policy shortlists from: its polished candidates and its pool
         least, most = search.n_polish, search.n_uniform + search.n_local + search.n_refine
         if not least <= self.n_candidates <= most:

@@ -211,7 +211,9 @@ def test_a_candidate_policy_without_its_search_entry_is_refused(tmp_path):
 def test_training_on_live_scikit_learn_tasks_warns_that_it_is_slow(tmp_path):
     from rl_hpo.agents.candidate_training import _warn_of_live_tasks
 
-    live = CandidateTrainConfig(suites=("prior/gp", "sklearn/svc"), sklearn_tabulated=False, out=str(tmp_path / "run"))
+    live = CandidateTrainConfig(
+        suites=("prior/gp", "sklearn/svc"), sklearn_tabulated=False, validation_suites=("prior/gp",), out=str(tmp_path)
+    )
     with pytest.warns(UserWarning, match=r"sklearn/svc: live scikit-learn tasks\. .*Ctrl-C takes effect once"):
         _warn_of_live_tasks(live)
     with warnings.catch_warnings():
@@ -240,7 +242,7 @@ def test_scikit_learn_suites_train_on_tables_built_before_the_environments_start
     candidate_training._build_tables(dataclasses.replace(config, suites=overlapping, eval_freq=0), workers=1)
     assert len(built) == len({name for name, _ in built}) == len(load_suite("sklearn/all").task_names("train"))
     built.clear()
-    candidate_training._build_tables(dataclasses.replace(config, sklearn_tabulated=False))
+    candidate_training._build_tables(dataclasses.replace(config, sklearn_tabulated=False, eval_freq=0))
     candidate_training._build_tables(dataclasses.replace(config, suites=("prior/gp",), validation_suites=("prior/gp",)))
     assert built == []
 
