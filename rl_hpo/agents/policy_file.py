@@ -389,13 +389,14 @@ def load_policy(path: str | os.PathLike[str] = "default") -> Policy:
         raise PolicyFileError("The policy path is empty: give a policy folder, or 'default' for the shipped policy.")
     folder = _resolve(path)
     meta_file = folder / METADATA_FILE
-    if not meta_file.is_file():
+    if not meta_file.exists():  # a policy.json that is a folder or a pipe is named so by _read_limited
         inside = [sub.name for sub in (folder / "best", folder / "final") if (sub / METADATA_FILE).is_file()]
         hint = f" It holds the policies of a training run: give {folder / inside[0]}." if inside else ""
         raise PolicyFileError(f"{folder} is not a policy folder: it has no {METADATA_FILE}.{hint}")
+    data = _read_limited(meta_file, _MAX_METADATA_BYTES, "metadata")
     try:
-        meta = json.loads(_read_limited(meta_file, _MAX_METADATA_BYTES, "metadata").decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        meta = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as err:  # ValueError: also an integer of 5,000 digits
         raise PolicyFileError(f"{meta_file} is not valid JSON ({type(err).__name__}); the file is corrupted.") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise PolicyFileError(f"{meta_file} is not an rl_hpo policy (its 'format' is not {FORMAT!r}).")
@@ -456,6 +457,9 @@ def load_policy(path: str | os.PathLike[str] = "default") -> Policy:
             _ = policy.search_settings
         entry = "defaults"
         defaults = policy.defaults
+        unknown = sorted(set(meta["defaults"]) - set(DEFAULTS))
+        if unknown:  # a misspelt key ("determinstic") would otherwise be ignored without a word
+            raise ValueError(f"unknown keys {unknown}; it holds {sorted(DEFAULTS)}")
         if not (_is_int(defaults["horizon"]) and defaults["horizon"] >= 1):
             raise ValueError(f"horizon {defaults['horizon']!r}")
         if not (_is_int(defaults["n_initial"]) and 1 <= defaults["n_initial"] <= defaults["horizon"]):

@@ -136,6 +136,10 @@ def test_weights_of_another_network_are_refused(saved: Path, tmp_path: Path) -> 
         (lambda m: m["defaults"].update(horizon=True), r"defaults.*\(horizon True\)"),
         (lambda m: m["defaults"].update(deterministic="false"), r"\(deterministic 'false'\)"),
         (lambda m: m["defaults"].update(random_prob=2.0), r"\(random_prob 2.0\)"),
+        (
+            lambda m: m["defaults"].update(determinstic=True),
+            r"malformed defaults entry \(unknown keys \['determinstic'\]",
+        ),
         (lambda m: m.pop("defaults"), "'defaults' is missing or malformed"),  # not silently the package's own
         (lambda m: m.pop("action"), "'action' is missing or malformed"),
     ],
@@ -307,6 +311,18 @@ def test_malformed_search_settings_are_refused_at_load(shipped_copy: Path, chang
     meta["search"].update(change)
     (shipped_copy / METADATA_FILE).write_text(json.dumps(meta))
     with pytest.raises(PolicyFileError, match=message):
+        load_policy(shipped_copy)
+
+
+def test_metadata_of_an_integer_too_long_to_read_or_that_is_no_file_is_named_so(shipped_copy: Path) -> None:
+    meta_file = shipped_copy / METADATA_FILE
+    text = meta_file.read_text()
+    meta_file.write_text(text.replace('"horizon": 50', '"horizon": ' + "5" * 5001))
+    with pytest.raises(PolicyFileError, match=r"policy.json is not valid JSON \(ValueError\); the file is corrupted"):
+        load_policy(shipped_copy)
+    meta_file.unlink()
+    meta_file.mkdir()
+    with pytest.raises(PolicyFileError, match=r"Cannot read the policy's metadata .*policy.json: it is a folder"):
         load_policy(shipped_copy)
 
 
