@@ -107,9 +107,15 @@ def resume_from(
     saved = _read_json(out / "config.json")
     changed = [k for k in fixed if saved.get(k) != settings.get(k)]
     if changed:
+        absent = [k for k in changed if k not in saved]  # settings of the other design (or of a newer rl_hpo)
+        design = (
+            f" (its config.json has no {absent}: was it started with the other --design?)"
+            if len(absent) * 2 > len(changed)
+            else ""
+        )
         raise ValueError(
-            f"--resume: the settings {changed} differ from the checkpoint's ({[saved.get(k) for k in changed]}); "
-            "resume with the same settings or start a new run in another folder."
+            f"--resume: the settings {changed} differ from the checkpoint's ({[saved.get(k) for k in changed]})"
+            f"{design}; resume with the same settings or start a new run in another folder."
         )
     state = _read_json(folder / "state.json")
     _check_state(folder / "state.json", state)

@@ -259,6 +259,24 @@ def test_a_policy_of_one_search_space_is_a_specialist() -> None:
     assert specialty is not None and specialty["fingerprint"] in config.known_spaces
 
 
+def test_resuming_a_run_of_the_other_design_says_so(tmp_path: Path) -> None:
+    import json
+
+    from rl_hpo.agents.checkpoints import resume_from
+
+    out = tmp_path / "run"
+    (out / "checkpoint").mkdir(parents=True)
+    (out / "checkpoint" / "state.json").write_text("{}")
+    (out / "config.json").write_text(json.dumps({"n_candidates": 64, "timesteps": 8, "out": "run", "gamma": 0.99}))
+    settings = {"code_dim": 4, "history_len": 5, "gamma": 0.98, "timesteps": 8, "out": "run"}
+    with pytest.raises(
+        ValueError, match=r"has no \['code_dim', 'history_len'\]: was it started with the other --design"
+    ):
+        resume_from(out, settings, ["code_dim", "history_len", "gamma"])
+    with pytest.raises(ValueError, match=r"the settings \['gamma'\] differ from the checkpoint's \(\[0.99\]\); resume"):
+        resume_from(out, {**settings, "code_dim": None, "history_len": None}, ["code_dim", "history_len", "gamma"])
+
+
 def test_a_checkpoint_a_kill_left_mid_swap_keeps_a_new_run_out(tmp_path: Path) -> None:
     from rl_hpo.agents.ppo_runtime import claim_output_folder
 
