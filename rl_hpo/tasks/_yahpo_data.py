@@ -41,6 +41,7 @@ __all__ = [
     "resolve_data_dir",
     "scenario_facts",
     "split_table",
+    "why_no_scenario",
 ]
 
 DATA_ENV_VAR = "RL_HPO_YAHPO_DATA"
@@ -101,6 +102,31 @@ def available_scenarios(data_dir: str | os.PathLike[str] | None = None) -> list[
     root = resolve_data_dir(data_dir)
     facts = scenario_facts()
     return sorted(s for s in facts if (root / s).is_dir() and not _missing_files(root / s, facts[s]))
+
+
+def why_no_scenario(data_dir: str | os.PathLike[str] | None = None) -> str:
+    """Why the data folder holds no complete scenario (``available_scenarios`` is empty): a scenario folder given in
+    its place, scenario folders with files missing, or none at all."""
+    root = resolve_data_dir(data_dir)
+    if (root / "config_space.json").is_file():
+        return _scenario_folder_given(str(root))
+    facts = scenario_facts()
+    incomplete = [
+        f"{s} (missing {', '.join(_missing_files(root / s, facts[s]))})" for s in facts if (root / s).is_dir()
+    ]
+    if incomplete:
+        return (
+            f"The YAHPO data folder {str(root)!r} holds no complete scenario: {'; '.join(incomplete)}: {_HOW_TO_FIX}."
+        )
+    return f"The YAHPO data folder {str(root)!r} holds no scenario folder (lcbench, rbv2_xgboost, ...): {_HOW_TO_FIX}."
+
+
+def _scenario_folder_given(root: str, scenario: str | None = None) -> str:
+    among = f" ({scenario!r} among them)" if scenario else ""
+    return (
+        f"{root!r} is a YAHPO scenario folder; give its parent, the data folder that holds one folder per "
+        f"scenario{among}."
+    )
 
 
 def _tidy(x: float) -> float:
@@ -462,10 +488,7 @@ def _load_scenario(root: str, scenario: str) -> Scenario:
     folder = Path(root) / scenario
     if not folder.is_dir():
         if (Path(root) / "config_space.json").is_file():  # a scenario folder given in place of the data folder
-            raise DataNotFoundError(
-                f"{root!r} is a YAHPO scenario folder; give its parent, the data folder that holds one folder per "
-                f"scenario ({scenario!r} among them)."
-            )
+            raise DataNotFoundError(_scenario_folder_given(root, scenario))
         raise DataNotFoundError(f"The YAHPO data folder {root!r} has no scenario folder {scenario!r}: {_HOW_TO_FIX}.")
     missing = _missing_files(folder, facts)
     if missing:

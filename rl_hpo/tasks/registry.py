@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from rl_hpo.exceptions import TaskNotFoundError
+from rl_hpo.exceptions import DataNotFoundError, TaskNotFoundError
 from rl_hpo.tasks.base import Task
 
 __all__ = [
@@ -150,8 +150,11 @@ def load_suite(name: str, **options: Any) -> Suite:
 
 
 def suite_names(**options: Any) -> list[str]:
-    """Every suite of every registered family."""
+    """Every suite of every registered family (none of a family whose data folder holds none)."""
     out: list[str] = []
     for name in _FAMILIES:
-        out.extend(_family(name).suite_names(**options))
+        try:
+            out.extend(_family(name).suite_names(**options))
+        except DataNotFoundError:
+            continue
     return out

@@ -42,6 +42,7 @@ from rl_hpo.tasks._yahpo_data import (
     resolve_data_dir,
     scenario_facts,
     split_table,
+    why_no_scenario,
 )
 from rl_hpo.tasks.base import Result, ScoreBounds, Task
 from rl_hpo.tasks.registry import SPLITS, Suite
@@ -406,11 +407,18 @@ def suite_names(data_dir: str | os.PathLike[str] | None = None, **_options: Any)
     """The YAHPO suites: every complete scenario of the data folder, or without one the split scenarios.
 
     Options meant for other families are ignored (the registry passes the same options to every family).
+
+    Raises:
+        DataNotFoundError: if the data folder exists but holds no complete scenario (a scenario folder given in its
+            place, files missing), saying which.
     """
     try:
         scenarios = available_scenarios(data_dir)
     except DataNotFoundError:
         scenarios = list(split_table())
+    else:
+        if not scenarios:
+            raise DataNotFoundError(why_no_scenario(data_dir))
     return [f"{_FAMILY}/{s}" for s in scenarios]
 
 

@@ -258,7 +258,18 @@ def test_incomplete_scenario_folder_names_the_missing_file(yahpo_data_dir: Path,
         make_task("rbv2_xgboost", "6", data_dir=tmp_path)
     with pytest.raises(DataNotFoundError, match="is a YAHPO scenario folder; give its parent"):
         make_task("lcbench", "167190", data_dir=tmp_path / "lcbench")
-    assert yahpo.suite_names(data_dir=tmp_path) == []
+    # listing the suites says why there are none (`rl-hpo tasks` prints it), where it listed nothing without a word
+    with pytest.raises(DataNotFoundError, match=r"holds no complete scenario: lcbench \(missing model\.onnx\)"):
+        yahpo.suite_names(data_dir=tmp_path)
+    with pytest.raises(DataNotFoundError, match="is a YAHPO scenario folder; give its parent"):
+        yahpo.suite_names(data_dir=tmp_path / "lcbench")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(
+        DataNotFoundError, match=r"'.*empty' holds no scenario folder \(lcbench, rbv2_xgboost, \.\.\.\)"
+    ):
+        yahpo.suite_names(data_dir=tmp_path / "empty")
+    listed = rl_hpo.tasks.suite_names(data_dir=tmp_path)  # every family's: none of YAHPO's, the others as ever
+    assert "synthetic/branin" in listed and not [s for s in listed if s.startswith("yahpo/")]
 
 
 def test_a_scenario_folder_of_another_layout_is_one_clear_error(yahpo_data_dir: Path, tmp_path: Path) -> None:
