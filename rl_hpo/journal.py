@@ -111,6 +111,8 @@ class Journal:
         resume: bool = False,
         equivalent: Mapping[str, Sequence[Any]] | None = None,
     ) -> None:
+        if not os.fspath(path).strip():  # Path("") is the current folder
+            raise JournalError("The journal path is empty; a journal is a file (e.g. 'run.db').")
         self.path = Path(path)
         if self.path.is_dir():
             raise JournalError(

@@ -154,6 +154,11 @@ def test_a_file_that_is_not_a_journal_is_a_clear_error(tmp_path, resume):
     assert path.read_bytes() == b"not a database at all" * 100
 
 
+def test_an_empty_journal_path_is_refused_not_read_as_the_current_folder():
+    with pytest.raises(JournalError, match=r"The journal path is empty; a journal is a file \(e.g. 'run.db'\)"):
+        rl_hpo.tune(objective, SPACE, budget=2, seed=0, journal="")
+
+
 def test_a_damaged_sqlite_file_is_a_clear_error(tmp_path):
     path = tmp_path / "run.db"
     damaged = b"SQLite format 3\x00" + b"\xff" * 4000
