@@ -314,7 +314,13 @@ class Journal:
         rows = list(self.rows())
         if batch == 1:
             for row in rows:
-                self._replay_trial(optimizer, optimizer.ask(), row, history)
+                trial = optimizer.ask()
+                if trial.id < row["trial"]:  # one trial after another: the journal's ids go 0, 1, 2, ...
+                    raise JournalError(
+                        f"The journal {str(self.path)!r} has no trial {trial.id}, though it holds trial {row['trial']}:"
+                        " a trial was removed outside rl_hpo; start a new journal."
+                    )
+                self._replay_trial(optimizer, trial, row, history)
             return []
         sessions = self.sessions()
         told = 0

@@ -183,6 +183,17 @@ def test_a_journal_damaged_within_its_trials_is_a_clear_error_and_left_as_it_was
     assert sorted(tmp_path.iterdir()) == files and path.read_bytes() == damaged
 
 
+def test_a_trial_removed_outside_rl_hpo_is_named(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "run.db"
+    rl_hpo.tune(objective, SPACE, budget=4, seed=0, journal=path)
+    with sqlite3.connect(path) as db:
+        db.execute("DELETE FROM trials WHERE trial = 1")
+    with pytest.raises(JournalError, match=r"has no trial 1, though it holds trial 2: a trial was removed outside"):
+        rl_hpo.tune(objective, SPACE, budget=6, seed=0, journal=path, resume=True)
+
+
 @pytest.mark.parametrize(
     ("column", "value", "reason"),
     [
