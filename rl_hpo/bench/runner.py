@@ -581,6 +581,23 @@ def provenance(
     }
 
 
+def _warn_of_other_data(study: Study, session: Mapping[str, Any]) -> None:
+    """Warn where this session's cells read YAHPO data from another folder than the study's earlier sessions: the data
+    folder decides every score of a YAHPO task but is not one of the settings that identify a study (a folder moved to
+    another machine holds the same data), so the session runs, and run.json records each session's folder."""
+    key = "RL_HPO_YAHPO_DATA"
+    now = session.get("environment", {}).get(key)
+    before = {s.get("environment", {}).get(key) for s in (study.read_run() or {}).get("sessions", [])}
+    others = sorted(str(folder) for folder in before - {now} if folder is not None)
+    if now is not None and others:
+        warnings.warn(
+            f"Earlier sessions of {study.path} read YAHPO data from {', '.join(map(repr, others))}, this one from "
+            f"{now!r}: their cells are comparable only if the folders hold the same release (run.json records each "
+            "session's folder).",
+            stacklevel=4,
+        )
+
+
 def _refuse_mixed_commits(study: Study, session: Mapping[str, Any], methods: Iterable[str]) -> None:
     """Raise ``StudySettingsError`` if new cells of ``methods`` would join cells of the same method that were
     run at another git commit.
@@ -679,6 +696,7 @@ def _run_study(
                 f"{str(session['git_commit'])[:10]} (run.json records it).",
                 stacklevel=3,
             )
+        _warn_of_other_data(study, session)
         study.open(identity, session)  # a session is recorded when it runs cells
         # rebuilt at the end; until then the cells are the study (rl-hpo report reports the finished ones)
         for stale in (study.trials_csv, study.bounds_json, study.summary_csv, study.report_md, *study.plot_paths()):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import signal
@@ -83,6 +84,24 @@ def test_a_task_without_test_side_scores_reports_none(quick_study: Study):
     trials = read_trials(quick_study.trials_csv)
     assert trials["test_score"].isna().all() and trials["incumbent_test_score"].isna().all()
     assert "Test-side score" not in quick_study.report_md.read_text()
+
+
+@pytest.mark.skipif(not os.environ.get("RL_HPO_YAHPO_DATA"), reason="needs the YAHPO data ($RL_HPO_YAHPO_DATA)")
+def test_a_session_reading_yahpo_data_from_another_folder_is_warned_of(tmp_path: Path, monkeypatch):
+    data = Path(os.environ["RL_HPO_YAHPO_DATA"])
+    moved = tmp_path / "moved"  # the same files in another folder, as on another machine
+    moved.mkdir()
+    (moved / "lcbench").symlink_to(data / "lcbench")
+    settings = _settings(tmp_path / "lcbench", suite="yahpo/lcbench", split="validation", tasks=("167152",),
+                         methods=("random",), budget=3, seeds=1, workers=1, task_options={}, plugins=())  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="Earlier sessions")
+        run_bench(settings, progress=False)
+    monkeypatch.setenv("RL_HPO_YAHPO_DATA", str(moved))
+    with pytest.warns(UserWarning, match=r"Earlier sessions of .* read YAHPO data from '.*', this one from '.*moved'"):
+        study = run_bench(dataclasses.replace(settings, seeds=2), progress=False)
+    folders = [s["environment"]["RL_HPO_YAHPO_DATA"] for s in study.read_run()["sessions"]]
+    assert folders == [str(data), str(moved)]
 
 
 @pytest.mark.skipif(not os.environ.get("RL_HPO_YAHPO_DATA"), reason="needs the YAHPO data ($RL_HPO_YAHPO_DATA)")
