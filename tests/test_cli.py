@@ -158,7 +158,7 @@ def test_training_into_a_folder_of_other_work_is_refused_and_leaves_it_as_it_was
     argv += ["--n-steps", "4", "--batch-size", "8"]
     assert main([*argv, "--out", str(work)]) == 2
     err = capsys.readouterr().err
-    assert "holds files that are not a training run's (best, config.json, eval.csv); a training run writes" in err
+    assert "holds best, config.json, eval.csv but no training run's settings (config.json of rl-hpo train)" in err
     assert len(err.strip().splitlines()) == 1
     assert {p: p.read_bytes() for p in work.rglob("*") if p.is_file()} == files
     assert main([*argv, "--out", ""]) == 2  # not the current folder

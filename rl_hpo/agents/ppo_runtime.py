@@ -42,6 +42,10 @@ __all__ = [
 ]
 
 
+#: What a training run writes into its ``--out`` and so replaces there.
+_RUN_FILES = ("best", "final", "checkpoint", "config.json", "eval.csv", "progress.csv")
+
+
 def claim_output_folder(out: Path, *, resume: bool = False) -> None:
     """Create ``out`` for a new training run, refusing to replace a finished run or a resumable checkpoint.
 
@@ -50,9 +54,9 @@ def claim_output_folder(out: Path, *, resume: bool = False) -> None:
 
     Raises:
         ValueError: if ``out`` is a policy's folder (``policy.json``: the shipped default's, say) or holds
-            policy folders of its own (the package's policies, say), or, without ``resume``, holds files but not
-            a training run's settings (``config.json``: a folder of other work, whose ``best/`` or logs the run
-            would replace), a finished run (``final/``) or a checkpoint.
+            policy folders of its own (the package's policies, say), or, without ``resume``, holds files a run
+            writes (``best/``, ``eval.csv``, ...) but no training run's settings (``config.json``: a folder of other
+            work, whose files the run would replace), a finished run (``final/``) or a checkpoint.
     """
     if (out / "policy.json").is_file():
         raise ValueError(
@@ -70,12 +74,11 @@ def claim_output_folder(out: Path, *, resume: bool = False) -> None:
             "training run writes best/, final/ and its logs into --out: pass a new folder."
         )
     if not resume:
-        entries = sorted(p.name for p in out.iterdir()) if out.is_dir() else []
-        if entries and not _holds_run_settings(out / "config.json"):
-            shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
+        replaced = sorted(name for name in _RUN_FILES if (out / name).exists())
+        if replaced and not _holds_run_settings(out / "config.json"):
             raise ValueError(
-                f"{out} holds files that are not a training run's ({shown}); a training run writes best/, final/, "
-                "config.json and its logs into --out, replacing those of the same name: pass a new or empty folder."
+                f"{out} holds {', '.join(replaced)} but no training run's settings (config.json of rl-hpo train): a "
+                "run would replace them, so they are left as they are; pass a new folder, or one of a training run."
             )
         if (out / "final" / "policy.json").is_file():
             raise ValueError(
