@@ -131,7 +131,7 @@ def test_training_into_a_policy_s_folder_is_refused(design, tmp_path, capsys: py
 
 @pytest.mark.parametrize("design", ["candidate", "per-dimension"])
 def test_a_second_training_on_a_folder_in_use_is_refused(design, tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
-    from rl_hpo.agents.ppo_runtime import training_folder_lock
+    from rl_hpo.agents.ppo_runtime import training_folder_lock, training_lock_file
 
     out = tmp_path / "run"
     argv = ["train", "--design", design, "--suite", "synthetic/mixed", "--timesteps", "8", "--n-envs", "2"]
@@ -141,7 +141,7 @@ def test_a_second_training_on_a_folder_in_use_is_refused(design, tmp_path, capsy
         assert main([*argv, "--resume"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and all(f"is in use by another training run (process {os.getpid()})" in e for e in err)
-    assert not out.exists()
+    assert not out.exists() and not training_lock_file(out).exists()  # the lock's file goes with the lock
 
 
 @pytest.mark.parametrize("design", ["candidate", "per-dimension"])

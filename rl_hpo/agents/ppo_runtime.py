@@ -37,6 +37,7 @@ __all__ = [
     "report_validation",
     "stop_vec_env",
     "training_folder_lock",
+    "training_lock_file",
     "whole_rollouts",
     "write_evaluations",
 ]
@@ -96,6 +97,16 @@ def claim_output_folder(out: Path, *, resume: bool = False) -> None:
     out.mkdir(parents=True, exist_ok=True)
 
 
+def training_lock_file(out: Path) -> Path:
+    """The file ``training_folder_lock`` locks for ``out``: in the system's temporary folder, named by ``out``'s
+    absolute path."""
+    import hashlib
+    import tempfile
+
+    key = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"rl_hpo-train-{key}.lock"
+
+
 @contextlib.contextmanager
 def training_folder_lock(out: Path) -> Iterator[None]:
     """Hold ``out`` for one training run while the block runs, so that a second run on the same folder (a
@@ -103,9 +114,9 @@ def training_folder_lock(out: Path) -> Iterator[None]:
     with the first's.
 
     The lock is an exclusive ``flock`` on a file in the system's temporary folder named by ``out``'s absolute path
-    (so that nothing is created in or beside ``out``, which may not exist yet); the operating system releases it
-    when the process ends, even by ``kill -9``, so it never goes stale. Where ``fcntl`` is missing (Windows) there
-    is no lock.
+    (so that nothing is created in or beside ``out``, which may not exist yet), removed when the run ends; the
+    operating system releases the lock when the process ends, even by ``kill -9``, so it never goes stale. Where
+    ``fcntl`` is missing (Windows) there is no lock.
 
     Raises:
         ValueError: if another process holds ``out``.
@@ -115,28 +126,39 @@ def training_folder_lock(out: Path) -> Iterator[None]:
     except ImportError:
         yield
         return
-    import hashlib
     import os
-    import tempfile
 
-    key = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
-    path = Path(tempfile.gettempdir()) / f"rl_hpo-train-{key}.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-    try:
+    path = training_lock_file(out)
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, str(os.getpid()).encode(), 0)  # named to a second run
         except BlockingIOError:
             owner = os.pread(fd, 200, 0).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
             raise ValueError(
                 f"{out} is in use by another training run (process {owner}); wait for it to finish or stop it, then "
                 "resume with --resume."
             ) from None
         except OSError:  # a file system without locks: train unguarded rather than not at all
-            pass
+            os.close(fd)
+            fd = -1
+            break
+        # The holder before removed the file after this one opened it: lock the file now at the path instead.
+        with contextlib.suppress(OSError):
+            if os.fstat(fd).st_ino == os.stat(path).st_ino:
+                break
+        os.close(fd)
+    if fd < 0:
+        yield
+        return
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)  # named to a second run
         yield
     finally:
+        with contextlib.suppress(OSError):
+            path.unlink()  # while still locked, so that a run that opened it meanwhile tries again
         os.close(fd)  # closing the descriptor releases the lock
 
 
