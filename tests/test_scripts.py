@@ -1751,6 +1751,25 @@ def test_the_decision_time_records_without_avx512_are_the_recorded_runs() -> Non
     assert f"it took {min(at_50)} to {max(at_50)} ms at 50 and {min(at_500)} to {max(at_500)} ms at 500" in readme
 
 
+def test_the_decision_time_records_of_the_slower_machine_are_the_recorded_runs() -> None:
+    folder = ROOT / "benchmarks/decision_time"
+    part = (folder / "README.md").read_text().split("## A slower machine of the same type", 1)[1].split("\n## ", 1)[0]
+    rows = [row for row in map(_markdown_cells, part.splitlines()) if len(row) == 3 and ", " in row[0]]
+    assert [row[0] for row in rows] == ["f6cd507, 1", "2b3713d, 1", "f6cd507, 2", "2b3713d, 2"]
+    at_50: dict[str, list[str]] = {"head": [], "old": []}
+    for row in rows:
+        which = "head" if row[0].startswith("f6cd507") else "old"
+        out = (folder / f"avx2_slower_{which}_run{row[0][-1]}.txt").read_text()
+        assert "kernels {'blas': ['openblas Haswell'], 'torch': 'AVX2'}" in out
+        assert ("code: commit f6cd507" in out) == (which == "head")
+        medians = _decision_medians(out)
+        assert row[1:] == [" / ".join(medians["ppo"]), " / ".join(medians["ei"])], row[0]
+        at_50[which].append(medians["ppo"][0])
+    text = " ".join(part.split())
+    head, old = sorted(at_50["head"], key=float), sorted(at_50["old"], key=float)
+    assert f"the policy {head[0]} to {head[-1]} ms at trial 50 here, {old[0]} to {old[-1]} ms at 2b3713d" in text
+
+
 def test_the_decision_time_records_of_polishing_without_avx512_are_the_recorded_runs() -> None:
     folder = ROOT / "benchmarks/decision_time"
     part = (folder / "README.md").read_text().split("## What polishing costs there", 1)[1].split("\n## ", 1)[0]
