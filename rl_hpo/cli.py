@@ -670,7 +670,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except (RLHPOError, ValueError, FileNotFoundError, PermissionError) as err:
-        if debugging():
+        if _debugging():
             raise
         message = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
         print(f"rl-hpo {args.command}: error: {message}", file=sys.stderr)
@@ -684,7 +684,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE if isinstance(err, ValueError | KeyError | FileNotFoundError) else EXIT_ERROR
 
 
-def debugging() -> bool:
+def _debugging() -> bool:
     """Whether ``RL_HPO_DEBUG`` asks for Python's tracebacks and warnings as they are (set, and not ``0``)."""
     return os.environ.get("RL_HPO_DEBUG", "").strip() not in ("", "0")
 
@@ -772,7 +772,7 @@ def _sigterm_unwinds() -> Iterator[None]:
 @contextlib.contextmanager
 def _one_line_warnings(prefix: str) -> Iterator[None]:
     """Show warnings as ``PREFIX: warning: MESSAGE`` lines, without Python's source line (RL_HPO_DEBUG: as usual)."""
-    if debugging():
+    if _debugging():
         yield
         return
     original = warnings.showwarning

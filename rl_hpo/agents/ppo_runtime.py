@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from rl_hpo.agents.checkpoints import checkpoint_folder
+
 __all__ = [
     "budget_end_is_terminal",
     "claim_output_folder",
@@ -86,8 +88,6 @@ def claim_output_folder(out: Path, *, resume: bool = False) -> None:
                 f"{out} holds a finished training (final/); pass another --out, or delete the folder to train "
                 "there again."
             )
-        from rl_hpo.agents.checkpoints import checkpoint_folder
-
         if (checkpoint_folder(out) / "state.json").is_file():  # also one a kill left mid-swap
             raise ValueError(
                 f"{out} holds the checkpoint of an unfinished training; pass --resume to continue it, or another --out."
